@@ -1,0 +1,5 @@
+"""Allows `python -m levier …`."""
+
+from levier.cli import main
+
+raise SystemExit(main())

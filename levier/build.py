@@ -1,0 +1,129 @@
+"""Building a database: schema, catalogue, reference geography, public statistics and the demo returns."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from levier.config import settings
+from levier.db import Database, Query
+from levier.report import ImportReport
+
+Progress = Callable[[str], None]
+
+
+def load_catalogue(db: Database) -> dict[str, int]:
+    from levier.catalogue import read_catalogue, store_catalogue, validate_catalogue
+
+    cat = read_catalogue()
+    problems = validate_catalogue(cat)
+    if problems:
+        raise ValueError("Catalogue invalide :\n" + "\n".join(problems))
+    with db.transaction() as w:
+        return store_catalogue(w, cat)
+
+
+def init_database(db: Database) -> None:
+    db.migrate()
+    load_catalogue(db)
+
+
+def load_reference_journaled(db: Database, reference_dir: Path) -> dict[tuple[str, int], int]:
+    """Loads the reference geography and records it in the import journal (what, from where, when, by whom)."""
+    from levier.importer import content_hash, default_user, _now
+    from levier.reference import REQUIRED_FILES, load_reference
+
+    started = _now()
+    counts = load_reference(db, reference_dir)
+    fingerprint = "|".join(
+        f"{spec.path}:{(Path(reference_dir) / spec.path).stat().st_size if (Path(reference_dir) / spec.path).exists() else '-'}"
+        for spec in REQUIRED_FILES.values()
+    )
+    report = ImportReport(
+        file=str(reference_dir), kind="référence", file_format="COG / EPCI / géométries",
+        rows_read=sum(counts.values()), rows_accepted=sum(counts.values()), rows_changed=sum(counts.values()),
+        status="importé", message="Géographie de référence remplacée en entier.",
+    )
+    from levier.importer import _journal_params
+
+    with db.transaction() as w:
+        w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, content_hash(fingerprint.encode()), started, default_user(), False))
+    return counts
+
+
+def _demo_inputs(db: Database, reference_dir: Path):
+    from levier.insee import read_insee_file
+
+    with db.reader() as r:
+        deps = r.df(Query.DEMO_DEPARTEMENTS)
+        metros = r.df(Query.DEMO_METROPOLES)
+        indicators = r.df(Query.IMPORT_CONTEXT_INDICATORS)
+        programmes = r.df(Query.PROGRAMME_YEARS)
+    rates: dict[str, float] = {}
+    filo = reference_dir / "filosofi" / "FILO2020_DISP_PAUVRES_DEP.csv"
+    if filo.exists():
+        res = read_insee_file(filo)
+        tp60 = res.facts[(res.facts["indicator"] == "STAT-TP60") & res.facts["value"].notna()]
+        rates = dict(zip(tp60["territory_code"], tp60["value"]))
+    return deps, metros, indicators, programmes, rates
+
+
+def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progress = print) -> list[ImportReport]:
+    """Builds the demo database in a temporary file and moves it into place, so readers never see half of it."""
+    from levier.demo import generate_demo_files
+    from levier.importer import import_paths
+    from levier.public_stats import load_public_statistics
+
+    reference_dir = reference_dir or settings().reference_dir
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="levier-build-", dir=db_path.parent)) / db_path.name
+    db = Database(tmp)
+    t0 = time.perf_counter()
+    progress("Schéma et catalogue des indicateurs…")
+    init_database(db)
+    progress(f"Géographie de référence depuis {reference_dir}…")
+    load_reference_journaled(db, reference_dir)
+    progress("Statistiques publiques INSEE (Filosofi)…")
+    load_public_statistics(db, reference_dir)
+    progress("Génération des fichiers de retours fictifs…")
+    deps, metros, indicators, programmes, rates = _demo_inputs(db, reference_dir)
+    out_dir = db_path.parent / "demo"  # beside the database: tests build theirs in a temporary folder
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    files = generate_demo_files(out_dir, deps, metros, indicators, programmes, rates)
+    progress(f"Import de {len(files)} fichiers de retours fictifs par l'importeur réel…")
+    reports = import_paths(db, [f.path for f in files], demo=True, imported_by="levier demo")
+    failed = [r for r in reports if r.errors]
+    if failed:
+        raise RuntimeError("Import de démonstration en échec :\n" + "\n".join(r.summary() for r in failed[:3]))
+    os.replace(tmp, db_path)
+    wal = tmp.with_name(tmp.name + ".wal")
+    if wal.exists():
+        os.replace(wal, db_path.with_name(db_path.name + ".wal"))
+    shutil.rmtree(tmp.parent, ignore_errors=True)
+    progress(f"Base de démonstration prête : {db_path} ({time.perf_counter() - t0:.1f} s).")
+    return reports
+
+
+def ensure_database(db: Database, on_build: Callable[[], None] | None = None) -> bool:
+    """Builds the demo database on first start; returns True when it had to."""
+    if db.exists():
+        db.migrate() if _needs_migration(db) else None
+        return False
+    if on_build:
+        on_build()
+    build_demo(db.path, progress=lambda _msg: None)
+    return True
+
+
+def _needs_migration(db: Database) -> bool:
+    from levier.db import migrations
+
+    return db.schema_version() < max(v for v, _, _ in migrations())

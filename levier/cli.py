@@ -1,0 +1,111 @@
+"""Levier's command line: reference load, imports, the demo database, the import journal, the app."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from levier.config import PROJECT_ROOT, settings
+from levier.db import Database, DatabaseBusy
+
+
+def _db() -> Database:
+    return Database()
+
+
+def cmd_reference_load(args: argparse.Namespace) -> int:
+    from levier.build import init_database, load_reference_journaled
+    from levier.home import LEVEL_LABELS
+    from levier.reference import ReferenceError
+
+    directory = Path(args.directory) if args.directory else settings().reference_dir
+    db = _db()
+    init_database(db)
+    try:
+        counts = load_reference_journaled(db, directory)
+    except ReferenceError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    print(f"Géographie de référence chargée depuis {directory} :")
+    for (level, vintage), n in sorted(counts.items()):
+        print(f"  {LEVEL_LABELS.get(level, level)}, millésime {vintage} : {n:,}".replace(",", "\u00a0"))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from levier.importer import import_paths
+
+    db = _db()
+    reports = import_paths(db, [Path(p) for p in args.files], dry_run=args.dry_run)
+    for report in reports:
+        print(report.summary())
+        print()
+    return 1 if any(r.errors for r in reports) else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from levier.build import build_demo
+
+    build_demo(_db().path, Path(args.reference) if args.reference else None)
+    return 0
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    from levier.home import load_home_summary
+
+    summary = load_home_summary(_db(), imports_limit=args.limit)
+    if summary.imports.empty:
+        print("Aucun import.")
+        return 0
+    cols = ["N°", "Date", "Statut", "Type", "Fichier", "Valeurs acceptées", "Modifiées", "Erreurs", "Par"]
+    print(summary.imports[cols].to_string(index=False))
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from levier.build import ensure_database
+
+    ensure_database(_db(), on_build=lambda: print("Construction de la base de démonstration (première ouverture)…"))
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(args.port)]
+    return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="levier", description="Levier — diagnostics territoriaux et contrats État–départements.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ref = sub.add_parser("reference", help="données de référence (géographie)")
+    ref_sub = ref.add_subparsers(dest="action", required=True)
+    load = ref_sub.add_parser("load", help="charge la géographie de référence (COG, EPCI, géométries)")
+    load.add_argument("directory", nargs="?", help="dossier des données (défaut : LEVIER_REFERENCE_DIR ou ../shared/data)")
+    load.set_defaults(func=cmd_reference_load)
+
+    imp = sub.add_parser("import", help="importe des fichiers de retours d'indicateurs")
+    imp.add_argument("files", nargs="+")
+    imp.add_argument("--dry-run", action="store_true", help="vérifie sans rien écrire")
+    imp.set_defaults(func=cmd_import)
+
+    demo = sub.add_parser("demo", help="reconstruit la base de démonstration de zéro")
+    demo.add_argument("--reference", help="dossier des données de référence")
+    demo.set_defaults(func=cmd_demo)
+
+    journal = sub.add_parser("imports", help="affiche le journal des imports")
+    journal.add_argument("--limit", type=int, default=50)
+    journal.set_defaults(func=cmd_imports)
+
+    app = sub.add_parser("app", help="lance l'application (construit la base de démonstration si besoin)")
+    app.add_argument("--port", type=int, default=8501)
+    app.set_defaults(func=cmd_app)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DatabaseBusy as exc:
+        print(f"Base occupée : {exc}", file=sys.stderr)
+        return 3

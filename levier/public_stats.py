@@ -1,0 +1,72 @@
+"""Loading INSEE public statistics (Filosofi files, panorama workbooks) through the common write path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from levier.db import Database, Query
+from levier.importer import content_hash, default_user, record_rejection, write_facts, _now
+from levier.report import STATUS_DRY_RUN, STATUS_REJECTED, Finding, ImportReport
+
+KIND_STAT = "statistique publique"
+
+
+def current_epci(db: Database) -> set[str]:
+    rows = db.read(Query.CURRENT_EPCI_CODES)
+    return set(rows["code"])
+
+
+def import_public_file(
+    db: Database,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    imported_by: str | None = None,
+    epci_codes: set[str] | None = None,
+    data: bytes | None = None,
+    file_name: str | None = None,
+) -> ImportReport:
+    """One INSEE file (Filosofi CSV) or panorama workbook: validated whole, written all or nothing."""
+    from levier.insee import read_insee_file
+    from levier.panorama import read_panorama
+
+    started = _now()
+    path = Path(path)
+    file_name = file_name or path.name
+    data = path.read_bytes() if data is None else data
+    epci_codes = current_epci(db) if epci_codes is None else epci_codes
+    is_panorama = data[:4] == b"PK\x03\x04"
+    result = read_panorama(path, current_epci=epci_codes) if is_panorama else read_insee_file(path, current_epci=epci_codes)
+    facts = result.facts
+    report = ImportReport(
+        file=file_name,
+        kind=KIND_STAT,
+        file_format="panorama" if is_panorama else "insee",
+        rows_read=int(facts["source_row"].nunique()) if len(facts) else 0,
+        rows_accepted=0 if result.findings else len(facts),
+        errors=list(result.findings),
+        warnings=list(result.warnings),
+    )
+    digest = content_hash(data)
+    user = imported_by or default_user()
+    if report.errors:
+        report.status = STATUS_REJECTED
+        if not dry_run:
+            record_rejection(db, report, digest, started, user, False)
+        return report
+    if dry_run:
+        report.status = STATUS_DRY_RUN
+        return report
+    # EPCI codes of an older geography are reported (warnings above) and not stored against no territory.
+    if getattr(result, "unmatched", None):
+        facts = facts[~facts["territory_code"].isin(set(result.unmatched))]
+        report.rows_accepted = len(facts)
+    return write_facts(db, facts, report, digest, started=started, imported_by=user, demo=False)
+
+
+def load_public_statistics(db: Database, reference_dir: Path) -> list[ImportReport]:
+    folder = Path(reference_dir) / "filosofi"
+    if not folder.is_dir():
+        return [ImportReport(file=str(folder), kind=KIND_STAT, errors=[Finding(str(folder), "dossier Filosofi introuvable.")])]
+    codes = current_epci(db)
+    return [import_public_file(db, p, epci_codes=codes, imported_by="levier (données de référence)") for p in sorted(folder.glob("*.csv"))]

@@ -1,0 +1,32 @@
+"""Home page: which data is loaded (territories, programmes, periods, returns) and the last imports."""
+
+import streamlit as st
+
+from levier import cache
+from levier.home import programmes_table
+
+summary = cache.home_summary()
+
+st.title("Levier")
+st.markdown(
+    "Diagnostics territoriaux de pauvreté et contrats État–départements : CALPAE 2019–2022, "
+    "contrats de prévention et de protection de l'enfance 2020–2022, Pacte des solidarités 2024–2027."
+)
+
+if summary.is_empty:
+    st.info("Aucune valeur d'indicateur n'est encore chargée. Importez des retours depuis la page **Importer**.")
+
+c1, c2, c3 = st.columns(3)
+c1.metric("Valeurs d'indicateurs courantes", f"{summary.all_values:,}".replace(",", "\u00a0"))
+c2.metric("Valeurs remplacées (historique conservé)", f"{summary.replaced_values:,}".replace(",", "\u00a0"))
+c3.metric("Dont valeurs fictives", f"{summary.demo_values:,}".replace(",", "\u00a0"))
+
+st.subheader("Programmes, indicateurs et périodes")
+st.dataframe(programmes_table(summary.programmes), hide_index=True, width="stretch")
+
+st.subheader("Territoires chargés, par niveau et millésime")
+st.dataframe(summary.territories, hide_index=True, width="stretch")
+st.caption("Sources : INSEE, Code officiel géographique 2026 ; DGCL, liste des EPCI à fiscalité propre 2023, 2024, 2026.")
+
+st.subheader("Derniers imports")
+st.dataframe(summary.imports, hide_index=True, width="stretch")

@@ -1,0 +1,3 @@
+-- Empties the programme table before the catalogue is reloaded: the CSV files of data/catalogue/ are the reference.
+-- Returns no rows. No parameters.
+DELETE FROM programme;

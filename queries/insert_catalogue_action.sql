@@ -1,0 +1,3 @@
+-- Loads the actions of the catalogue from the DataFrame registered as `incoming` (same column names as the table).
+-- One row inserted per row of incoming. No parameters.
+INSERT INTO action BY NAME SELECT * FROM incoming;

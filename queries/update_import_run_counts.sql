@@ -1,0 +1,3 @@
+-- Stores how many values an import actually changed, once they are written.
+-- Parameters: $id (import id), $rows_changed.
+UPDATE import_run SET rows_changed = $rows_changed WHERE id = $id;

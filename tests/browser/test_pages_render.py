@@ -1,0 +1,37 @@
+"""Browser tests: every page renders in Chromium without a Streamlit error; screenshots saved in screenshots/."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "accueil": "Levier",
+    "importer": "Importer des retours d'indicateurs",
+}
+
+
+@pytest.mark.parametrize("path,title", PAGES.items())
+def test_page_renders_without_error(server, page, path, title):
+    page.goto(f"{server}/{path}")
+    wait_for_app(page)
+    assert page.locator("h1").first.inner_text().strip() == title
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Données fictives de démonstration" in page.inner_text("body")
+    shot = screenshot(page, f"page_{path}")
+    assert shot.stat().st_size > 10_000
+
+
+def test_upload_of_a_bad_file_shows_located_errors(server, page, tmp_path):
+    bad = tmp_path / "mauvais.csv"
+    bad.write_text("territoire;indicateur;periode;valeur\r\n1;CALPAE-3.1.1-NE;2021;12\r\n", encoding="utf-8")
+    page.goto(f"{server}/importer")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.get_by_text("Fichier refusé").wait_for(timeout=30_000)
+    body = page.inner_text("body")
+    assert "zéro initial" in body
+    screenshot(page, "import_rejet")

@@ -1,0 +1,332 @@
+"""Returns importer: both layouts, both file types, every rejection rule, history, idempotence, atomicity."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from levier.config import PROJECT_ROOT
+from levier.db import Database, DatabaseBusy, Query
+from levier.importer import ImportContext, import_returns
+from levier.readers import parse_numbers
+from levier.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
+
+NE = "CALPAE-3.1.1-NE"  # nouveaux entrants RSA
+OR1M = "CALPAE-3.1.1-OR1M"  # orientés en 1 mois et moins
+OR1M_TX = "CALPAE-3.1.1-OR1M-TX"  # derived share
+
+
+def long_csv(rows: list[list[str]], *, sep=";", encoding="utf-8-sig", header=None) -> bytes:
+    header = header or ["territoire", "indicateur", "periode", "valeur", "cible", "annee_cible", "commentaire", "date_transmission"]
+    lines = [sep.join(header)] + [sep.join(r + [""] * (len(header) - len(r))) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def grille_xlsx(sheets: dict[str, list[list]], header_block: dict[str, list[list]] | None = None) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        r0 = 0
+        for r, row in enumerate((header_block or {}).get(name, [])):
+            for c, v in enumerate(row):
+                ws.write(r, c, v)
+            r0 = r + 2
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None:
+                    ws.write(r0 + r, c, v)
+    wb.close()
+    return buf.getvalue()
+
+
+def current(db: Database) -> pd.DataFrame:
+    with db.reader() as r:
+        return r._con.execute("SELECT * FROM current_fact ORDER BY territory_code, indicator, period").df()  # test-only inspection
+
+
+def count_facts(db: Database) -> int:
+    with db.reader() as r:
+        return r._con.execute("SELECT count(*) FROM fact").fetchone()[0]
+
+
+def count_runs(db: Database) -> int:
+    with db.reader() as r:
+        return r._con.execute("SELECT count(*) FROM import_run").fetchone()[0]
+
+
+GOOD = long_csv(
+    [
+        ["01", NE, "2021", "1 234", "", "", "première transmission", "15/03/2022"],
+        ["01", OR1M, "2021", "987", "", "", "", "15/03/2022"],
+        ["2A", NE, "2021", "310", "", "", "", "2022-03-31"],
+        ["2A", OR1M, "2021", "nd", "", "", "", "2022-03-31"],
+        ["971", NE, "2020", "4\u00a0512", "", "", "", ""],
+    ]
+)
+
+
+def test_good_long_csv_lands_with_codes_as_text_and_markers_kept(db):
+    report = import_returns(db, GOOD, "retours_2021.csv")
+    assert report.ok, report.summary()
+    assert report.status == STATUS_IMPORTED
+    assert report.file_format == "long"
+    cur = current(db)
+    assert set(cur["territory_code"]) == {"01", "2A", "971"}
+    v = cur.set_index(["territory_code", "indicator", "period"])
+    assert v.loc[("01", NE, 2021), "value"] == 1234
+    assert v.loc[("971", NE, 2020), "value"] == 4512
+    marker = v.loc[("2A", OR1M, 2021)]
+    assert pd.isna(marker["value"]) and marker["missing_reason"] == "nd"
+    assert pd.Timestamp(v.loc[("01", NE, 2021), "submitted_on"]).date().isoformat() == "2022-03-15"
+
+
+def test_derived_ratio_is_computed_not_typed(db):
+    import_returns(db, GOOD, "retours_2021.csv")
+    values = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": [NE]})
+    assert len(values) == 3
+    with db.reader() as r:
+        ratio = r._con.execute(
+            "SELECT value FROM current_value WHERE indicator = ? AND territory_code = '01' AND period = 2021", [OR1M_TX]
+        ).fetchone()[0]
+    assert ratio == pytest.approx(100 * 987 / 1234)
+
+
+def test_cp1252_comma_separated_file_reads(db):
+    data = long_csv([["38", NE, "2020", "5102", "", "", "reçu après relance — été"]], sep=",", encoding="cp1252")
+    report = import_returns(db, data, "isere.csv")
+    assert report.ok, report.summary()
+    assert current(db)["comment"].iloc[0] == "reçu après relance — été"
+
+
+def test_grille_workbook_matches_labels_without_accents_or_case(db):
+    ctx = ImportContext.load(db)
+    label_ne = ctx.indicators.at[NE, "label"]
+    mangled = label_ne.upper().replace("É", "E").replace("È", "E") + "  "
+    data = grille_xlsx(
+        {
+            "38 - Isère": [
+                ["Code", "Indicateur", 2019, 2020, "2021"],
+                ["", "Insertion des allocataires du RSA", None, None, None],  # a section title, no values
+                ["", mangled, 5102, "5 230", 5412],
+                [OR1M, "", 3001, 3500, "3 980,0"],
+            ],
+            "Isère (38) suite": [],
+        },
+    )
+    report = import_returns(db, data, "grille_isere.xlsx")
+    assert report.ok, report.summary()
+    assert report.file_format == "grille"
+    cur = current(db)
+    assert len(cur) == 6
+    assert cur.set_index(["indicator", "period"]).loc[(NE, 2020), "value"] == 5230
+    assert (cur["territory_code"] == "38").all()
+    assert (cur["source_sheet"] == "38 - Isère").all()
+
+
+def test_grille_territory_in_header_cell_and_date(db):
+    data = grille_xlsx(
+        {"Retour": [["Code", "Indicateur", 2021], [NE, "", 700]]},
+        header_block={"Retour": [["Territoire", "2B"], ["Date de transmission", "30/04/2022"]]},
+    )
+    report = import_returns(db, data, "corse.xlsx")
+    assert report.ok, report.summary()
+    cur = current(db)
+    assert cur["territory_code"].tolist() == ["2B"]
+    assert pd.Timestamp(cur["submitted_on"].iloc[0]).date().isoformat() == "2022-04-30"
+
+
+def test_bad_file_is_rejected_whole_with_every_error_located(db):
+    before = count_facts(db)
+    data = long_csv(
+        [
+            ["01", NE, "2021", "100"],  # row 2: fine on its own
+            ["1", NE, "2021", "100"],  # row 3: lost leading zero
+            ["99", NE, "2021", "100"],  # row 4: unknown territory
+            ["01", "CALPAE-9.9.9-XX", "2021", "5"],  # row 5: unknown indicator
+            ["02", NE, "2021", "beaucoup"],  # row 6: text in a number
+            ["03", NE, "2021", "-4"],  # row 7: negative count
+            ["01", OR1M, "2021", "150"],  # row 8: numerator above denominator (100)
+            ["01", NE, "2021", "120"],  # row 9: duplicate of row 2
+            ["04", NE, "2031", "10"],  # row 10: outside CALPAE years
+            ["05", OR1M_TX, "2021", "55"],  # row 11: a derived ratio typed in
+            ["06", NE, "2021-01-01", "10"],  # row 12: a date as a period
+        ]
+    )
+    report = import_returns(db, data, "mauvais.csv")
+    assert report.status == STATUS_REJECTED
+    by_row = {}
+    for e in report.errors:
+        by_row.setdefault(e.row, []).append(e)
+    assert set(by_row) == {3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, [str(e) for e in report.errors]
+    assert "zéro initial" in by_row[3][0].message and "« 01 »" in by_row[3][0].message
+    assert by_row[3][0].column == "territoire"
+    assert "n'est pas un nombre" in by_row[6][0].message and by_row[6][0].column == "valeur"
+    assert "négative" in by_row[7][0].message
+    assert "dépasse" in by_row[8][0].message
+    assert "doublon" in by_row[9][0].message and "ligne 2" in by_row[9][0].message
+    assert "hors des années" in by_row[10][0].message
+    assert "ratio calculé" in by_row[11][0].message
+    assert "AAAA" in by_row[12][0].message
+    assert all(e.file == "mauvais.csv" for e in report.errors)
+    assert count_facts(db) == before
+    # the journal keeps the rejected attempt and its full error list
+    journal = db.read(Query.RECENT_IMPORTS, {"limit": 1})
+    assert journal["status"].iloc[0] == STATUS_REJECTED and "zéro initial" in journal["errors"].iloc[0]
+
+
+def test_numerator_checked_against_stored_denominator(db):
+    assert import_returns(db, long_csv([["59", NE, "2021", "9000"]]), "ne.csv").ok
+    report = import_returns(db, long_csv([["59", OR1M, "2021", "9500"]]), "or.csv")
+    assert not report.ok and "dépasse" in report.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "data,name,expected",
+    [
+        (b"", "vide.csv", "vide"),
+        (b"\r\n;;\r\n", "blanc.csv", "vide"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 50, "image.xlsx", "ni un classeur Excel"),
+        (b"PK\x03\x04garbage-not-a-zip", "tronque.xlsx", "corrompue ou tronquée"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "ancien.xlsx", "Excel 97-2003"),
+        ("nom;prénom\r\nDupont;Jean\r\n".encode(), "autre.csv", "mise en page non reconnue"),
+        (long_csv([]), "entete_seule.csv", "aucune ligne"),
+    ],
+)
+def test_unusable_files_get_a_french_reason(db, data, name, expected):
+    before = count_facts(db)
+    report = import_returns(db, data, name)
+    assert report.status == STATUS_REJECTED
+    assert any(expected in e.message for e in report.errors), [e.message for e in report.errors]
+    assert all(name in str(e) for e in report.errors)
+    assert count_facts(db) == before
+
+
+def test_wrong_sheet_layout_in_xlsx(db):
+    data = grille_xlsx({"Feuil1": [["Nom", "Prénom"], ["Dupont", "Jean"]]})
+    report = import_returns(db, data, "classeur.xlsx")
+    assert not report.ok and "mise en page non reconnue" in report.errors[0].message
+    assert report.errors[0].sheet == "Feuil1"
+
+
+def test_oversized_file_refused(db, monkeypatch):
+    monkeypatch.setenv("LEVIER_MAX_FILE_MB", "0.0001")
+    report = import_returns(db, GOOD, "gros.csv")
+    assert not report.ok and "au-delà de la limite" in report.errors[0].message
+
+
+def test_reimport_same_content_changes_nothing_and_says_so(db):
+    first = import_returns(db, GOOD, "retours_2021.csv")
+    facts, runs = count_facts(db), count_runs(db)
+    again = import_returns(db, GOOD, "copie_retours_2021.csv")
+    assert again.status == STATUS_ALREADY
+    assert "déjà été importé" in again.message and str(first.import_id) in again.message
+    assert (count_facts(db), count_runs(db)) == (facts, runs)
+    dry = import_returns(db, GOOD, "copie.csv", dry_run=True)
+    assert dry.status == STATUS_ALREADY
+
+
+def test_newer_value_replaces_and_old_one_stays_in_history(db):
+    import_returns(db, GOOD, "retours_2021.csv", imported_by="agent.a")
+    fix = long_csv([["01", NE, "2021", "1 300", "", "", "correction"], ["01", OR1M, "2021", "987"]])
+    report = import_returns(db, fix, "correction.csv", imported_by="agent.b")
+    assert report.ok and report.rows_changed == 1  # the unchanged value is not duplicated
+    cur = current(db).set_index(["territory_code", "indicator", "period"])
+    assert cur.loc[("01", NE, 2021), "value"] == 1300
+    hist = db.read(Query.VALUE_HISTORY, {"territory": "01", "indicator": NE, "period": 2021, "measure": "valeur"})
+    assert hist["value"].tolist() == [1300, 1234]
+    assert hist["imported_by"].tolist() == ["agent.b", "agent.a"]
+    assert hist["file_name"].tolist() == ["correction.csv", "retours_2021.csv"]
+    assert hist["is_current"].tolist() == [True, False]
+    assert db.read(Query.HISTORY_SUMMARY)["replaced_values"].iloc[0] == 1
+
+
+def test_targets_are_stored_for_their_year(db):
+    ctx = ImportContext.load(db)
+    pacte = ctx.indicators[(ctx.indicators["programme"] == "PACTE") & ctx.indicators["numerator"].isna()
+                           & (ctx.indicators["unit"] == "personnes")]
+    code = pacte["code"].iloc[0]
+    data = long_csv([["69", code, "2023", "1 250", "2 000", "2027", "T0"], ["38", code, "2023", "800", "950"]])
+    report = import_returns(db, data, "pacte_t0.csv")
+    assert report.ok, report.summary()
+    cur = current(db)
+    targets = cur[cur["measure"] == "cible"].set_index("territory_code")
+    assert targets.loc["69", "period"] == 2027 and targets.loc["69", "value"] == 2000
+    assert targets.loc["38", "period"] == 2027  # default: the programme's last year
+
+
+def test_dry_run_writes_nothing(db):
+    facts, runs = count_facts(db), count_runs(db)
+    report = import_returns(db, GOOD, "retours.csv", dry_run=True)
+    assert report.status == STATUS_DRY_RUN and report.rows_accepted == 5
+    assert (count_facts(db), count_runs(db)) == (facts, runs)
+
+
+def _import_in_subprocess(db: Database, path, pause: float) -> subprocess.Popen:
+    env = dict(os.environ, LEVIER_DB=str(db.path), LEVIER_FAULT_PAUSE_IN_WRITE=str(pause))
+    return subprocess.Popen(
+        [sys.executable, "-m", "levier", "import", str(path)],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def _wait_for_pause(proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:
+        if "LEVIER_FAULT_PAUSE" in line:
+            return
+        assert time.monotonic() < deadline
+    raise AssertionError("the import never reached its write step")
+
+
+def test_killed_import_leaves_the_database_unchanged(db, tmp_path):
+    path = tmp_path / "retours.csv"
+    path.write_bytes(GOOD)
+    facts, runs = count_facts(db), count_runs(db)
+    proc = _import_in_subprocess(db, path, pause=60)
+    _wait_for_pause(proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert (count_facts(db), count_runs(db)) == (facts, runs)
+    # and the same file then imports normally
+    assert import_returns(db, GOOD, "retours.csv").status == STATUS_IMPORTED
+
+
+def test_reader_waits_for_a_cli_import_or_says_the_base_is_busy(db, tmp_path):
+    path = tmp_path / "retours.csv"
+    path.write_bytes(GOOD)
+    proc = _import_in_subprocess(db, path, pause=3)
+    _wait_for_pause(proc)
+    with pytest.raises(DatabaseBusy, match="occupée par un autre programme"):
+        Database(db.path, lock_wait_seconds=0.3).read(Query.DEMO_STATUS)
+    # a patient reader gets the new data once the import has committed, without any restart
+    rows = Database(db.path, lock_wait_seconds=30).read(Query.DEMO_STATUS)
+    assert proc.wait(timeout=30) == 0
+    assert rows["all_values"].iloc[0] == 5
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from(["01", "02", "09", "2A", "2B", "971", "976", "75"]),
+    st.integers(min_value=0, max_value=9_999_999),
+    st.sampled_from([" ", "\u00a0", "\u202f", ""]),
+)
+def test_codes_stay_text_and_french_numbers_parse(db, dep, number, thousands):
+    text = f"{number:,}".replace(",", thousands)
+    values, reasons, bad = parse_numbers(pd.Series([text]))
+    assert not bad[0] and values[0] == number
+    ctx = ImportContext.load(db)
+    from levier.importer import parse_returns
+
+    parsed = parse_returns(long_csv([[dep, NE, "2021", text]]), "p.csv", ctx)
+    assert not parsed.errors, parsed.errors
+    assert parsed.facts["territory_code"].tolist() == [dep]
