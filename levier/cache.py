@@ -28,5 +28,17 @@ def home_summary() -> HomeSummary:
     return _home_summary(str(db.path), db.version_token())
 
 
+@st.cache_data(ttl=TTL_SECONDS, max_entries=4, show_spinner=False)
+def _territory_options(db_path: str, version: str):
+    from levier.selection import load_options
+
+    return load_options(Database(db_path))
+
+
+def territory_options():
+    db = database()
+    return _territory_options(str(db.path), db.version_token())
+
+
 def clear() -> None:
     st.cache_data.clear()

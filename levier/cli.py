@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-from levier.config import PROJECT_ROOT, settings
+from levier.config import settings
 from levier.db import Database, DatabaseBusy
 
 
@@ -18,6 +16,7 @@ def _db() -> Database:
 
 def cmd_reference_load(args: argparse.Namespace) -> int:
     from levier.build import init_database, load_reference_journaled
+    from levier.fmt import fmt_int
     from levier.home import LEVEL_LABELS
     from levier.reference import ReferenceError
 
@@ -31,19 +30,28 @@ def cmd_reference_load(args: argparse.Namespace) -> int:
         return 2
     print(f"Géographie de référence chargée depuis {directory} :")
     for (level, vintage), n in sorted(counts.items()):
-        print(f"  {LEVEL_LABELS.get(level, level)}, millésime {vintage} : {n:,}".replace(",", "\u00a0"))
+        print(f"  {LEVEL_LABELS.get(level, level)}, millésime {vintage} : {fmt_int(n)}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from levier.importer import import_paths
+    from levier.imports import import_file
 
     db = _db()
-    reports = import_paths(db, [Path(p) for p in args.files], dry_run=args.dry_run)
-    for report in reports:
+    failed = False
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"Fichier « {path} » illisible : {exc.strerror}", file=sys.stderr)
+            failed = True
+            continue
+        report = import_file(db, data, path.name, kind=args.type, dry_run=args.dry_run)
+        failed |= bool(report.errors)
         print(report.summary())
         print()
-    return 1 if any(r.errors for r in reports) else 0
+    return 1 if failed else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -67,10 +75,12 @@ def cmd_imports(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     from levier.build import ensure_database
+    from levier.serve import run_server
 
     ensure_database(_db(), on_build=lambda: print("Construction de la base de démonstration (première ouverture)…"))
-    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(args.port)]
-    return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+    extra = ["--server.address", args.address] if args.address else []
+    run_server(args.port, extra)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="importe des fichiers de retours d'indicateurs")
     imp.add_argument("files", nargs="+")
     imp.add_argument("--dry-run", action="store_true", help="vérifie sans rien écrire")
+    imp.add_argument("--type", choices=["auto", "retours", "insee", "panorama"], default="auto",
+                     help="type de fichier (défaut : détecté d'après son contenu)")
     imp.set_defaults(func=cmd_import)
 
     demo = sub.add_parser("demo", help="reconstruit la base de démonstration de zéro")
@@ -98,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     app = sub.add_parser("app", help="lance l'application (construit la base de démonstration si besoin)")
     app.add_argument("--port", type=int, default=8501)
+    app.add_argument("--address", help="adresse d'écoute (ex. 127.0.0.1)")
     app.set_defaults(func=cmd_app)
     return parser
 

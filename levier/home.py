@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from levier.db import Database, Query
+from levier.fmt import fmt_int
 
 LEVEL_LABELS = {"region": "Régions", "departement": "Départements", "epci": "EPCI à fiscalité propre", "commune": "Communes"}
 LEVEL_ORDER = list(LEVEL_LABELS)
@@ -36,10 +37,12 @@ def territory_table(counts: pd.DataFrame) -> pd.DataFrame:
     if counts.empty:
         return pd.DataFrame(columns=["Niveau"])
     counts = counts.assign(order=counts["level"].map({k: i for i, k in enumerate(LEVEL_ORDER)}))
-    wide = counts.pivot_table(index=["order", "level"], columns="vintage", values="territories", aggfunc="sum")
+    wide = counts.pivot_table(index=["order", "level"], columns="vintage", values="count", aggfunc="sum")
     wide = wide.reset_index().drop(columns="order")
     wide["level"] = wide["level"].map(LEVEL_LABELS).fillna(wide["level"])
     wide.columns = ["Niveau"] + [f"Millésime {c}" for c in wide.columns[1:]]
+    for col in wide.columns[1:]:
+        wide[col] = wide[col].map(lambda n: fmt_int(n, missing="—"))
     return wide
 
 

@@ -471,38 +471,34 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
 
 
 def _ratio_findings(facts: pd.DataFrame, ctx: ImportContext, stored: pd.DataFrame, file_name: str) -> list[Finding]:
-    """A sub-count above its total (e.g. oriented within a month > new entrants) is impossible."""
-    findings: list[Finding] = []
+    """A sub-count above its total (e.g. oriented within a month > new entrants) is impossible.
+
+    The total comes from the same file, or else from the stored current value."""
     vals = facts[(facts["measure"] == "valeur") & facts["value"].notna()]
     if vals.empty or not ctx.ratios:
-        return findings
-    keyed = vals.set_index(["territory_code", "period", "indicator"])
-    merged_store = stored.set_index(["territory_code", "period", "indicator"])["value"] if len(stored) else None
-    for ratio, num, den in ctx.ratios:
-        n = vals[vals["indicator"] == num]
-        if n.empty:
-            continue
-        den_file = keyed.xs(den, level="indicator")["value"] if den in keyed.index.get_level_values(2) else pd.Series(dtype=float)
-        den_file = den_file[~den_file.index.duplicated()]
-        idx = pd.MultiIndex.from_arrays([n["territory_code"], n["period"]])
-        d = den_file.reindex(idx).to_numpy()
-        if merged_store is not None:
-            store_den = merged_store.xs(den, level="indicator") if den in merged_store.index.get_level_values(2) else pd.Series(dtype=float)
-            store_den = store_den[~store_den.index.duplicated()]
-            d = np.where(np.isnan(d), store_den.reindex(idx).to_numpy(), d)
-        over = n["value"].to_numpy() > d
-        for rec, dv in zip(n[over].itertuples(), d[over]):
-            findings.append(
-                Finding(
-                    file_name,
-                    f"{rec.indicator} ({_fmt(rec.value)}) dépasse son total {den} ({_fmt(dv)}) pour "
-                    f"{rec.territory_code} en {int(rec.period)} : un sous-effectif ne peut excéder son total.",
-                    rec.source_sheet,
-                    int(rec.source_row),
-                    "valeur",
-                )
-            )
-    return findings
+        return []
+    pairs = pd.DataFrame(ctx.ratios, columns=["ratio", "num", "den"])[["num", "den"]].drop_duplicates()
+    key = ["territory_code", "period"]
+    numerators = vals.merge(pairs, left_on="indicator", right_on="num")
+    if numerators.empty:
+        return []
+    totals = vals[key + ["indicator", "value"]].drop_duplicates(key + ["indicator"])
+    if len(stored):
+        totals = pd.concat([totals, stored[key + ["indicator", "value"]]], ignore_index=True).drop_duplicates(key + ["indicator"])
+    totals = totals.rename(columns={"indicator": "den", "value": "den_value"})
+    checked = numerators.merge(totals, on=key + ["den"], how="inner")
+    over = checked[checked["value"] > checked["den_value"]]
+    return [
+        Finding(
+            file_name,
+            f"{rec.indicator} ({_fmt(rec.value)}) dépasse son total {rec.den} ({_fmt(rec.den_value)}) pour "
+            f"{rec.territory_code} en {int(rec.period)} : un sous-effectif ne peut excéder son total.",
+            rec.source_sheet,
+            int(rec.source_row),
+            "valeur",
+        )
+        for rec in over.itertuples()
+    ]
 
 
 def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database | None = None) -> ParsedFile:

@@ -11,6 +11,14 @@ from levier.report import STATUS_DRY_RUN, STATUS_REJECTED, Finding, ImportReport
 KIND_STAT = "statistique publique"
 
 
+def is_panorama_workbook(path: Path, data: bytes) -> bool:
+    """A panorama is an xlsx with a `donnees` sheet; other INSEE workbooks go to the Filosofi reader."""
+    from levier.insee import xlsx_sheet_names
+    from levier.panorama import DATA_SHEET
+
+    return data[:4] == b"PK\x03\x04" and DATA_SHEET in [n.strip().lower() for n in xlsx_sheet_names(path)]
+
+
 def current_epci(db: Database) -> set[str]:
     rows = db.read(Query.CURRENT_EPCI_CODES)
     return set(rows["code"])
@@ -35,7 +43,7 @@ def import_public_file(
     file_name = file_name or path.name
     data = path.read_bytes() if data is None else data
     epci_codes = current_epci(db) if epci_codes is None else epci_codes
-    is_panorama = data[:4] == b"PK\x03\x04"
+    is_panorama = is_panorama_workbook(path, data)
     result = read_panorama(path, current_epci=epci_codes) if is_panorama else read_insee_file(path, current_epci=epci_codes)
     facts = result.facts
     report = ImportReport(

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from levier import cache
+from levier import cache, ui
+from levier.fmt import fmt_int
 from levier.home import programmes_table
 
 summary = cache.home_summary()
@@ -17,16 +18,16 @@ if summary.is_empty:
     st.info("Aucune valeur d'indicateur n'est encore chargée. Importez des retours depuis la page **Importer**.")
 
 c1, c2, c3 = st.columns(3)
-c1.metric("Valeurs d'indicateurs courantes", f"{summary.all_values:,}".replace(",", "\u00a0"))
-c2.metric("Valeurs remplacées (historique conservé)", f"{summary.replaced_values:,}".replace(",", "\u00a0"))
-c3.metric("Dont valeurs fictives", f"{summary.demo_values:,}".replace(",", "\u00a0"))
+c1.metric("Valeurs d'indicateurs courantes", fmt_int(summary.all_values))
+c2.metric("Valeurs remplacées (historique conservé)", fmt_int(summary.replaced_values))
+c3.metric("Dont valeurs fictives", fmt_int(summary.demo_values))
 
 st.subheader("Programmes, indicateurs et périodes")
-st.dataframe(programmes_table(summary.programmes), hide_index=True, width="stretch")
+ui.table(programmes_table(summary.programmes))
 
 st.subheader("Territoires chargés, par niveau et millésime")
-st.dataframe(summary.territories, hide_index=True, width="stretch")
+ui.table(summary.territories)
 st.caption("Sources : INSEE, Code officiel géographique 2026 ; DGCL, liste des EPCI à fiscalité propre 2023, 2024, 2026.")
 
 st.subheader("Derniers imports")
-st.dataframe(summary.imports, hide_index=True, width="stretch")
+ui.table(summary.imports)

@@ -2,25 +2,40 @@
 
 import streamlit as st
 
-from levier import cache
-from levier.importer import import_returns
+from levier import cache, panorama, ui
+from levier.imports import KIND_LABELS, import_file
 from levier.report import STATUS_DRY_RUN, findings_frame
 
-st.title("Importer des retours d'indicateurs")
+st.title("Importer des données")
 st.markdown(
-    "Formats acceptés : **long** (une ligne par territoire, indicateur, période, valeur) ou **grille** "
-    "(une feuille par territoire, une ligne par indicateur, une colonne par année), en `.csv` ou `.xlsx`. "
+    "Retours d'indicateurs au format **long** (une ligne par territoire, indicateur, période, valeur) ou "
+    "**grille** (une feuille par territoire, une ligne par indicateur, une colonne par année), fichiers INSEE "
+    "Filosofi et panoramas INSEE × DIPLP, en `.csv` ou `.xlsx`. "
     "Le fichier est d'abord vérifié ; rien n'est écrit avant votre confirmation, et un fichier comportant "
     "la moindre erreur est refusé en entier."
 )
+with st.expander("Modèles et formats"):
+    st.markdown(
+        "- Retours d'indicateurs : formats décrits dans `docs/formats.md` (colonnes `territoire`, `indicateur`, "
+        "`periode`, `valeur`, `cible`, `annee_cible`, `commentaire`, `date_transmission`).\n"
+        "- Panorama INSEE × DIPLP : une feuille `donnees` (une ligne par EPCI, une colonne par indicateur) et une "
+        "feuille `definitions`."
+    )
+    st.download_button(
+        "Télécharger le modèle de classeur panorama (XLSX)",
+        panorama.template_bytes(),
+        "panorama_modele.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 st.caption("Mode local : pas d'authentification, l'import est ouvert à l'utilisateur de ce poste.")
 
-upload = st.file_uploader("Fichier de retours", type=["csv", "xlsx"], key="upload")
+kind = st.radio("Type de fichier", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="kind")
+upload = st.file_uploader("Fichier à importer", type=["csv", "xlsx"], key="upload")
 db = cache.database()
 
 if upload is not None:
     data = upload.getvalue()
-    check = import_returns(db, data, upload.name, dry_run=True)
+    check = import_file(db, data, upload.name, kind=kind, dry_run=True)
     st.subheader("Rapport de vérification")
     if check.errors:
         st.error(
@@ -28,7 +43,7 @@ if upload is not None:
             "la base n'a pas été modifiée."
         )
         errors = findings_frame(check.errors)
-        st.dataframe(errors, hide_index=True, width="stretch")
+        ui.table(errors)
         st.download_button(
             "Télécharger la liste des erreurs (CSV)",
             errors.to_csv(index=False, sep=";").encode("utf-8-sig"),
@@ -40,11 +55,11 @@ if upload is not None:
         st.write(f"Format détecté : **{check.file_format}** — {check.rows_read} ligne(s) lue(s).")
     if check.warnings:
         st.warning(f"{len(check.warnings)} avertissement(s).")
-        st.dataframe(findings_frame(check.warnings), hide_index=True, width="stretch")
+        ui.table(findings_frame(check.warnings))
     if check.status == STATUS_DRY_RUN and st.button("Confirmer l'import", type="primary"):
-        result = import_returns(db, data, upload.name, imported_by="application (mode local)")
+        result = import_file(db, data, upload.name, kind=kind, imported_by="application (mode local)")
         cache.clear()
         st.success(f"{result.status.capitalize()} — {result.message}")
 
 st.subheader("Journal des imports")
-st.dataframe(cache.home_summary().imports, hide_index=True, width="stretch")
+ui.table(cache.home_summary().imports)

@@ -18,8 +18,8 @@ def test_home_says_what_is_loaded_and_that_it_is_fictitious(app):
     assert calpae["Périodes avec données"] == "2019–2022"
     assert calpae["Départements ayant transmis"] >= 90
     territories = app.dataframe[1].value.set_index("Niveau")
-    assert territories.loc["Départements", "Millésime 2026"] == 101
-    assert territories.loc["EPCI à fiscalité propre", "Millésime 2023"] == 1255
+    assert territories.loc["Départements", "Millésime 2026"] == "101"
+    assert territories.loc["EPCI à fiscalité propre", "Millésime 2023"] == "1\u00a0255"
     imports = app.dataframe[2].value
     assert len(imports) > 0 and (imports["Statut"] == "importé").any()
 

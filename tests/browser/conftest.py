@@ -41,8 +41,7 @@ def server(demo_db_path, tmp_path_factory):
     env = dict(os.environ, LEVIER_DB=str(db))
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        [sys.executable, "-m", "levier", "app", "--port", str(port), "--address", "127.0.0.1"],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

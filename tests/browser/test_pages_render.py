@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "accueil": "Levier",
-    "importer": "Importer des retours d'indicateurs",
+    "importer": "Importer des données",
 }
 
 

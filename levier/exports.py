@@ -1,0 +1,37 @@
+"""CSV and XLSX exports of displayed tables: codes kept as text, spreadsheet formulas neutralised."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A cell starting like a formula is prefixed with an apostrophe, so a spreadsheet shows it as text."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            s = out[col]
+            mask = s.notna() & s.astype(str).str.startswith(_FORMULA_START)
+            if mask.any():
+                out.loc[mask, col] = "'" + s[mask].astype(str)
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    return neutralise(frame).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "donnees") -> bytes:
+    buf = io.BytesIO()
+    safe = neutralise(frame)
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_numbers": False}}) as xl:
+        safe.to_excel(xl, sheet_name=sheet[:31], index=False)
+        ws = xl.sheets[sheet[:31]]
+        for j, col in enumerate(safe.columns):
+            width = min(60, max(10, int(safe[col].astype(str).str.len().quantile(0.9)) + 2 if len(safe) else 12, len(str(col)) + 2))
+            ws.set_column(j, j, width)
+    return buf.getvalue()

@@ -1,0 +1,104 @@
+"""Streamlit widgets shared by every page: the territory selector kept in the URL, French tables and downloads."""
+
+from __future__ import annotations
+
+
+import pandas as pd
+import streamlit as st
+
+from levier import cache
+from levier.selection import ALL, Selection, departements_of, epci_of, from_query_params, to_query_params
+
+_KEYS = ("sel_reg", "sel_dep", "sel_epci")
+
+
+def _init_from_url(options) -> None:
+    if "sel_init" in st.session_state:
+        return
+    sel = from_query_params(dict(st.query_params), options)
+    st.session_state.update({"sel_reg": sel.reg, "sel_dep": sel.dep, "sel_epci": sel.epci, "sel_init": True})
+
+
+def _on_reg_change() -> None:
+    st.session_state["sel_dep"] = ALL
+    st.session_state["sel_epci"] = ALL
+
+
+def _on_dep_change() -> None:
+    st.session_state["sel_epci"] = ALL
+
+
+def territory_selector(container=None, with_epci: bool = True) -> Selection:
+    """Région → département → EPCI, searchable by name or code, mirrored into the URL so a view can be shared."""
+    options = cache.territory_options()
+    _init_from_url(options)
+    box = container or st.sidebar
+    regs = options.regions
+    box.selectbox(
+        "Région",
+        [ALL, *regs.index],
+        format_func=lambda c: "France entière" if c == ALL else f"{regs.at[c, 'name']} ({c})",
+        key="sel_reg",
+        on_change=_on_reg_change,
+    )
+    deps = departements_of(options, st.session_state["sel_reg"])
+    if st.session_state["sel_dep"] not in deps.index:
+        st.session_state["sel_dep"] = ALL
+    box.selectbox(
+        "Département",
+        [ALL, *deps.index],
+        format_func=lambda c: "— tous —" if c == ALL else f"{c} – {deps.at[c, 'name']}",
+        key="sel_dep",
+        on_change=_on_dep_change,
+    )
+    if with_epci:
+        epcis = epci_of(options, st.session_state["sel_dep"])
+        if st.session_state["sel_epci"] not in epcis.index:
+            st.session_state["sel_epci"] = ALL
+        box.selectbox(
+            "EPCI",
+            [ALL, *epcis.sort_values("name").index],
+            format_func=lambda c: "— ensemble du département —" if c == ALL else f"{epcis.at[c, 'name']} ({c})",
+            key="sel_epci",
+            disabled=not st.session_state["sel_dep"],
+        )
+    sel = Selection(
+        reg=st.session_state["sel_reg"],
+        dep=st.session_state["sel_dep"],
+        epci=st.session_state["sel_epci"] if with_epci else ALL,
+    )
+    wanted = to_query_params(sel)
+    current = {k: st.query_params.get(k) for k in ("reg", "dep", "epci") if st.query_params.get(k)}
+    if current != wanted:
+        for k in ("reg", "dep", "epci"):
+            if k in wanted:
+                st.query_params[k] = wanted[k]
+            elif k in st.query_params:
+                del st.query_params[k]
+    return sel
+
+
+def table(frame: pd.DataFrame, *, key: str | None = None, height: int | str = "auto", column_config: dict | None = None) -> None:
+    """A read-only table with numbers in the reader's locale (French browsers: '1 234,5')."""
+    config = {
+        col: st.column_config.NumberColumn(format="localized")
+        for col in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
+    }
+    config.update(column_config or {})
+    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+
+
+def downloads(frame: pd.DataFrame, stem: str, key: str | None = None) -> None:
+    """CSV (semicolon, UTF-8 BOM for Excel) and XLSX downloads of a displayed table, formulas neutralised."""
+    from levier.exports import to_csv_bytes, to_xlsx_bytes
+
+    c1, c2 = st.columns(2)
+    c1.download_button("Télécharger (CSV)", to_csv_bytes(frame), f"{stem}.csv", "text/csv", key=f"{key or stem}_csv")
+    c2.download_button(
+        "Télécharger (XLSX)",
+        to_xlsx_bytes(frame),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key or stem}_xlsx",
+    )

@@ -1,0 +1,36 @@
+-- Completeness of the annual returns: every (territory, expected indicator, year) of the programmes that expect a
+-- return (due_date set), with the current value if any and the first date it was ever submitted.
+-- Expected = typed-in indicators of the national grid (not derived ratios, not a contract's own indicators).
+-- One row per (territory, indicator, year). Parameters: $programme (code, or NULL for every programme),
+-- $level ('departement' or 'epci').
+WITH terr AS (
+    SELECT code, arg_max(name, vintage) AS name
+    FROM territory
+    WHERE level = $level AND (level = 'departement' OR nature IN ('METRO', 'MET69'))
+    GROUP BY code
+), expected AS (
+    SELECT i.code AS indicator, i.programme, p.first_year, p.last_year, p.due_date
+    FROM indicator i
+    JOIN programme p ON p.code = i.programme
+    WHERE i.numerator IS NULL AND i.denominator IS NULL AND i.territory IS NULL AND p.due_date IS NOT NULL
+      AND (CAST($programme AS TEXT) IS NULL OR i.programme = $programme)
+), years AS (
+    SELECT e.indicator, e.programme, e.due_date, y.period
+    FROM expected e, LATERAL (SELECT unnest(range(e.first_year, e.last_year + 1)) AS period) y
+), sent AS (
+    SELECT territory_code, indicator, period, min(submitted_on) AS first_submitted_on
+    FROM fact
+    WHERE measure = 'valeur' AND territory_level = $level
+    GROUP BY territory_code, indicator, period
+)
+SELECT t.code AS territory_code, t.name AS territory_name, y.programme, y.indicator, y.period,
+       CAST(strptime(CAST(y.period + 1 AS TEXT) || '-' || y.due_date, '%Y-%m-%d') AS DATE) AS due_on,
+       c.indicator IS NOT NULL AS returned, c.value, c.missing_reason, s.first_submitted_on
+FROM terr t
+CROSS JOIN years y
+LEFT JOIN current_fact c
+       ON c.territory_level = $level AND c.territory_code = t.code AND c.indicator = y.indicator
+      AND c.period = y.period AND c.measure = 'valeur'
+LEFT JOIN sent s
+       ON s.territory_code = t.code AND s.indicator = y.indicator AND s.period = y.period
+ORDER BY t.code, y.programme, y.period, y.indicator;
