@@ -1,0 +1,398 @@
+"""The Filosofi reader on INSEE's real published files, and on copies altered the way users and INSEE alter them."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from levier.config import SCHEMA_DIR, settings
+from levier.insee import (
+    KNOWN_SUCCESSORS, current_epci_sirens, insee_catalogue_rows, parse_insee_column, read_insee_file,
+    split_year_suffix,
+)
+
+FILOSOFI = settings().reference_dir / "filosofi"
+FILES = sorted(FILOSOFI.glob("*.csv"))
+
+pytestmark = pytest.mark.skipif(not FILES, reason="données Filosofi de référence absentes")
+
+
+def raw_table(path: Path, encoding: str = "utf-8-sig") -> tuple[list[str], dict[str, list[str]], dict[str, int]]:
+    """The file as published: header, cells by CODGEO and the 1-based line of each CODGEO."""
+    with open(path, encoding=encoding, newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    header = rows[0]
+    return header, {r[0]: r for r in rows[1:] if r}, {r[0]: i for i, r in enumerate(rows, start=1) if r}
+
+
+def published(path: Path, code: str, column: str) -> float:
+    header, cells, _ = raw_table(path)
+    return float(cells[code][header.index(column)].replace(",", "."))
+
+
+def value(result, code: str, indicator: str) -> float:
+    facts = result.facts
+    hit = facts[(facts["territory_code"] == code) & (facts["indicator"] == indicator)]
+    assert len(hit) == 1, f"{code} {indicator}: {len(hit)} valeurs"
+    return float(hit["value"].iloc[0])
+
+
+def write_variant(source: Path, target: Path, header_map: dict[str, str] | None = None,
+                  cell: tuple[str, str, str] | None = None, encoding: str = "utf-8-sig") -> Path:
+    """A copy of a real file with some header names replaced and optionally one cell replaced."""
+    header, cells, _ = raw_table(source)
+    rows = [[(header_map or {}).get(h, h) for h in header]]
+    for code, row in cells.items():
+        row = list(row)
+        if cell and code == cell[0]:
+            row[header.index(cell[1])] = cell[2]
+        rows.append(row)
+    with open(target, "w", encoding=encoding, newline="") as f:
+        csv.writer(f, delimiter=";", lineterminator="\r\n").writerows(rows)
+    return target
+
+
+@pytest.fixture(scope="module")
+def epci_2026() -> set[str]:
+    return current_epci_sirens(2026)
+
+
+# -- catalogue ---------------------------------------------------------------------------------------------------------
+
+
+def test_catalogue_has_the_indicator_table_columns_and_the_issue_variables():
+    sql = (SCHEMA_DIR / "001_initial.sql").read_text(encoding="utf-8")
+    block = re.search(r"CREATE TABLE indicator \((.*?)\n\);", sql, re.S).group(1)
+    table_columns = [line.split()[0] for line in block.strip().splitlines()]
+    cat = insee_catalogue_rows()
+    assert list(cat.columns) == table_columns
+    required = {"STAT-TP60", "STAT-TP60-TYM5", "STAT-TP60-TOL1", "STAT-TP60-TOL2", "STAT-Q2", "STAT-D1", "STAT-D9",
+                "STAT-RD", "STAT-PPSOC", "STAT-PPMINI", "STAT-PPLOGT",
+                *{f"STAT-TP60-AGE{i}" for i in range(1, 7)}, *{f"STAT-TP60-TYM{i}" for i in range(1, 7)},
+                "STAT-PAN-RETRAITES", "STAT-PAN-TRAV-PAUVRES", "STAT-PAN-JEUNES", "STAT-PAN-MONOPARENT",
+                "STAT-PAN-MOBILITE", "STAT-PAN-PREC-ENERGIE", "STAT-PAN-GARDE-ENFANTS", "STAT-PAN-FORMATION"}
+    assert required <= set(cat["code"])
+    assert cat["code"].is_unique
+    assert set(cat["programme"]) == {"STAT"} and set(cat["kind"]) == {"contexte"}
+    assert set(cat["periodicity"]) == {"annuelle"}
+    assert set(cat["unit"]) <= {"personnes", "nombre", "%", "€", "ratio"}
+    assert (cat["numerator"] == "").all() and (cat["denominator"] == "").all()
+    assert (cat["definition"].str.len() > 60).all()
+    by_code = cat.set_index("code")
+    assert by_code.loc["STAT-Q2", "unit"] == "€" and by_code.loc["STAT-Q2", "direction"] == "hausse"
+    assert by_code.loc["STAT-RD", "unit"] == "ratio"
+    assert (by_code.loc[[c for c in by_code.index if c.startswith("STAT-TP60") and c != "STAT-TP60Q2"],
+                        "direction"] == "baisse").all()
+    assert set(by_code.loc[by_code.index.str.startswith("STAT-PAN-"), "source"]) == {
+        "INSEE × DIPLP, panoramas territoriaux de la pauvreté"}
+
+
+# -- the real files ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_every_published_file_reads_without_error(path: Path, epci_2026):
+    result = read_insee_file(path, current_epci=epci_2026)
+    assert result.findings == []
+    assert result.income_year == int(re.search(r"FILO(\d{4})", path.name).group(1))
+    assert result.level == ("epci" if "_EPCI" in path.name else "departement")
+    _, cells, _ = raw_table(path)
+    # Every published territory is either imported or reported, never dropped silently.
+    assert set(result.facts["territory_code"]) | set(result.unmatched) == set(cells)
+    assert set(result.facts["period"]) == {result.income_year}
+    assert result.facts["indicator"].str.startswith("STAT-").all()
+    assert result.header_format == "codes"
+
+
+def test_published_poverty_rates_come_out_exactly():
+    path = FILOSOFI / "FILO2020_DISP_PAUVRES_DEP.csv"
+    result = read_insee_file(path)
+    for code in ("59", "2A", "974", "01"):
+        assert value(result, code, "STAT-TP60") == published(path, code, "TP6020")
+    assert value(result, "59", "STAT-TP60") == 18.4
+    assert value(result, "93", "STAT-TP60-TYM5") == published(path, "93", "TYM5TP6020")
+    assert value(result, "75", "STAT-TP60-AGE1") == published(path, "75", "AGE1TP6020")
+    assert value(result, "2B", "STAT-TP60-TOL2") == published(path, "2B", "TOL2TP6020")
+    # The intensity is published as a fraction and stays one.
+    assert value(result, "01", "STAT-TP60IP") == 0.199
+
+
+def test_published_medians_and_benefit_shares_come_out_exactly(epci_2026):
+    dep = FILOSOFI / "FILO2019_DISP_DEP.csv"
+    result = read_insee_file(dep)
+    for code in ("59", "2A", "974"):
+        for column, indicator in (("Q219", "STAT-Q2"), ("PPSOC19", "STAT-PPSOC"), ("PPMINI19", "STAT-PPMINI"),
+                                  ("PPLOGT19", "STAT-PPLOGT"), ("D119", "STAT-D1"), ("D919", "STAT-D9"),
+                                  ("RD", "STAT-RD"), ("NBMEN19", "STAT-NBMEN")):
+            assert value(result, code, indicator) == published(dep, code, column)
+    epci = FILOSOFI / "FILO2019_DISP_EPCI.csv"
+    result = read_insee_file(epci, current_epci=epci_2026)
+    for siren in ("200000172", "200046977", "249740119"):
+        assert value(result, siren, "STAT-Q2") == published(epci, siren, "Q219")
+    assert value(result, "200000172", "STAT-Q2") == 25520.0
+
+
+def test_unsuffixed_columns_take_the_year_of_the_others():
+    result = read_insee_file(FILOSOFI / "FILO2016_DISP_DEP.csv")
+    rd = result.facts[result.facts["indicator"] == "STAT-RD"]
+    assert len(rd) == 98 and set(rd["period"]) == {2016}
+
+
+def test_codes_stay_text():
+    result = read_insee_file(FILOSOFI / "FILO2020_DISP_PAUVRES_DEP.csv")
+    codes = set(result.facts["territory_code"])
+    assert {"01", "02", "2A", "2B", "974"} <= codes
+    assert not {"1", "2"} & codes
+    assert all(isinstance(c, str) for c in codes)
+
+
+def test_source_row_is_the_line_in_the_file():
+    path = FILOSOFI / "FILO2020_DISP_PAUVRES_DEP.csv"
+    _, _, lines = raw_table(path)
+    facts = read_insee_file(path).facts
+    assert facts.loc[facts["territory_code"] == "2A", "source_row"].unique().tolist() == [lines["2A"]]
+    assert facts["source_row"].min() == 2
+
+
+def test_columns_outside_the_catalogue_are_named_in_one_warning():
+    result = read_insee_file(FILOSOFI / "FILO2014_DISP_DEP.csv")
+    ignored = [w for w in result.warnings if "ignorée" in w.message]
+    assert len(ignored) == 1
+    assert "PTSAC14" in ignored[0].message and "D214" in ignored[0].message
+    assert "LIBGEO" not in ignored[0].message
+    assert "STAT-PTSAC" not in set(result.facts["indicator"])
+
+
+# -- year suffixes -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("TP6020", ("TP60", 2020)),
+    ("TP60AGE120", ("TP60AGE1", 2020)),
+    ("Q219", ("Q2", 2019)),
+    ("S80S2019", ("S80S20", 2019)),
+    ("PPMINI19", ("PPMINI", 2019)),
+    ("D920", ("D9", 2020)),
+    ("TP60Q220", ("TP60Q2", 2020)),
+    ("AGE1TP6020", ("AGE1TP60", 2020)),
+    ("RD", ("RD", None)),
+    ("Q3_Q1", ("Q3_Q1", None)),
+    ("S80S20", ("S80S20", None)),
+    ("RD16", ("RD", 2016)),
+    ("MED16", ("MED", 2016)),
+    ("LIBGEO", None),
+    ("CODGEO", None),
+])
+def test_year_suffix_parser(name, expected):
+    assert split_year_suffix(name) == expected
+
+
+def test_breakdown_before_or_after_the_variable_gives_the_same_indicator():
+    old, new = parse_insee_column("TP60AGE120"), parse_insee_column("AGE1TP6020")
+    assert old == new
+    assert (old.code, old.year) == ("STAT-TP60-AGE1", 2020)
+    assert parse_insee_column("TP60TYM519").code == "STAT-TP60-TYM5"
+    assert parse_insee_column("MED19").code == "STAT-Q2"  # comparateur de territoires name of the median
+    assert parse_insee_column("PPMINI19").code == "STAT-PPMINI"
+
+
+# -- markers, labels, encodings ----------------------------------------------------------------------------------------
+
+
+def test_secret_markers_become_missing_values_with_their_reason(tmp_path):
+    path = tmp_path / "FILO2020_DISP_PAUVRES_DEP.csv"
+    path.write_bytes("CODGEO;TP6020;TYM5TP6020;TOL1TP6020\r\n01;10,5;s;nd\r\n2A;16,3;SO;nc\r\n971;s;;12,0\r\n"
+                     .encode("utf-8"))
+    result = read_insee_file(path)
+    assert result.findings == []
+    facts = result.facts.set_index(["territory_code", "indicator"])
+    assert facts.loc[("01", "STAT-TP60"), "value"] == 10.5
+    assert facts.loc[("01", "STAT-TP60"), "missing_reason"] is None
+    for key, reason in {("01", "STAT-TP60-TYM5"): "s", ("01", "STAT-TP60-TOL1"): "nd",
+                        ("2A", "STAT-TP60-TYM5"): "so", ("2A", "STAT-TP60-TOL1"): "nc",
+                        ("971", "STAT-TP60"): "s"}.items():
+        assert math.isnan(facts.loc[key, "value"]) and facts.loc[key, "missing_reason"] == reason
+    # An empty cell is no value at all, not a missing one.
+    assert ("971", "STAT-TP60-TYM5") not in facts.index
+
+
+def test_label_headers_give_the_same_facts_as_codes(tmp_path):
+    source = FILOSOFI / "FILO2019_DISP_DEP.csv"
+    labels = {
+        "Q219": "Médiane du niveau vie (€)",
+        "PPSOC19": "Part des prestations sociales (%)",
+        "PPMINI19": "dont part des minima sociaux (%)",
+        "PPLOGT19": "dont part des prestations logement (%)",
+        "PPFAM19": "dont part des prestations familiales (%)",
+        "D119": "1er décile du niveau de vie (€)",
+        "D919": "9e décile du niveau de vie (€)",
+        "RD": "Rapport interdécile 9e décile/1er décile",
+        "NBMEN19": "Nombre de ménages fiscaux",
+        "NBPERS19": "Nombre de personnes dans les ménages fiscaux",
+        "PPEN19": "Part des pensions, retraites et rentes (%)",
+        "CODGEO": "Code géographique",
+        "LIBGEO": "Libellé géographique",
+    }
+    copy = write_variant(source, tmp_path / "FILO2019_DISP_DEP_libelles.csv", labels)
+    by_code, by_label = read_insee_file(source), read_insee_file(copy)
+    assert by_label.findings == [] and by_label.header_format == "mixte"
+    keep = {"STAT-Q2", "STAT-PPSOC", "STAT-PPMINI", "STAT-PPLOGT", "STAT-PPFAM", "STAT-D1", "STAT-D9", "STAT-RD",
+            "STAT-NBMEN", "STAT-NBPERS", "STAT-PPEN"}
+    key = ["territory_code", "indicator"]
+    a = by_code.facts[by_code.facts["indicator"].isin(keep)].sort_values(key).reset_index(drop=True)
+    b = by_label.facts[by_label.facts["indicator"].isin(keep)].sort_values(key).reset_index(drop=True)
+    assert len(a) == 98 * len(keep)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_poverty_file_with_insee_long_labels_only(tmp_path):
+    source = FILOSOFI / "FILO2020_DISP_PAUVRES_DEP.csv"
+    header, _, _ = raw_table(source)
+    labels = {"TP6020": "Taux de pauvreté-Ensemble (%)", "AGE1TP6020": "Taux de pauvreté-moins de 30 ans (%)",
+              "AGE6TP6020": "Taux de pauvreté-75 ans ou plus (%)",
+              "TYM5TP6020": "Taux de pauvreté-familles monoparentales (%)",
+              "TOL1TP6020": "Taux de pauvreté-propriétaires (%)", "TOL2TP6020": "Taux de pauvreté-locataires (%)"}
+    wide = write_variant(source, tmp_path / "full.csv", labels)
+    only = tmp_path / "pauvrete_2020.csv"
+    with open(wide, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    keep = [0] + [header.index(c) for c in labels]
+    with open(only, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, delimiter=";", lineterminator="\r\n").writerows([[r[i] for i in keep] for r in rows])
+    result = read_insee_file(only)
+    assert result.findings == [] and result.header_format == "libellés"
+    assert result.income_year == 2020  # from the file name: labels carry no year
+    reference = read_insee_file(source)
+    for code in ("59", "2A", "974"):
+        for indicator in ("STAT-TP60", "STAT-TP60-TYM5", "STAT-TP60-TOL2", "STAT-TP60-AGE6"):
+            assert value(result, code, indicator) == value(reference, code, indicator)
+
+
+def test_labels_without_any_year_need_one(tmp_path):
+    path = tmp_path / "pauvrete.csv"
+    path.write_text("Code géographique;Taux de pauvreté-Ensemble (%)\n59;18,4\n", encoding="utf-8")
+    refused = read_insee_file(path)
+    assert refused.facts.empty
+    assert refused.findings[0].column == "Taux de pauvreté-Ensemble (%)"
+    assert "année" in refused.findings[0].message
+    accepted = read_insee_file(path, income_year=2020)
+    assert accepted.findings == [] and value(accepted, "59", "STAT-TP60") == 18.4
+    assert accepted.facts["period"].tolist() == [2020]
+
+
+def test_cp1252_file_reads_like_the_utf8_original(tmp_path, epci_2026):
+    source = FILOSOFI / "FILO2019_DISP_EPCI.csv"
+    copy = write_variant(source, tmp_path / "FILO2019_DISP_EPCI_cp1252.csv", encoding="cp1252")
+    assert "Métropole".encode("cp1252") in copy.read_bytes()
+    original, recoded = read_insee_file(source, current_epci=epci_2026), read_insee_file(copy, current_epci=epci_2026)
+    assert recoded.findings == []
+    pd.testing.assert_frame_equal(original.facts, recoded.facts)
+    assert any("Métropole Européenne de Lille" in w.message for w in recoded.warnings)
+
+
+def test_xlsx_with_title_label_and_code_rows(tmp_path):
+    import xlsxwriter
+
+    source = FILOSOFI / "FILO2020_DISP_PAUVRES_DEP.csv"
+    header, cells, _ = raw_table(source)
+    path = tmp_path / "FILO2020_DISP_PAUVRES_DEP.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("ENSEMBLE")
+    ws.write(0, 0, "Revenus, pauvreté et niveau de vie en 2020 (Filosofi)")
+    ws.write_row(3, 0, ["Code géographique", "Taux de pauvreté au seuil de 60 % (%)"])
+    ws.write_row(4, 0, ["CODGEO", "TP6020"])
+    for i, code in enumerate(["01", "2A", "59"], start=5):
+        ws.write_string(i, 0, code)
+        ws.write_number(i, 1, float(cells[code][header.index("TP6020")].replace(",", ".")))
+    wb.close()
+    result = read_insee_file(path)
+    assert result.findings == []
+    assert value(result, "2A", "STAT-TP60") == published(source, "2A", "TP6020")
+    facts = result.facts.set_index("territory_code")
+    assert facts.loc["01", "source_row"] == 6 and facts.loc["01", "source_sheet"] == "ENSEMBLE"
+
+
+# -- EPCI of an older geography ----------------------------------------------------------------------------------------
+
+
+def test_epci_2019_codes_absent_from_2026_are_reported_with_their_row(epci_2026):
+    path = FILOSOFI / "FILO2019_DISP_EPCI.csv"
+    _, cells, lines = raw_table(path)
+    result = read_insee_file(path, current_epci=epci_2026)
+    assert len(cells) == 1240
+    assert sorted(result.unmatched) == sorted(c for c in cells if c not in epci_2026)
+    assert len(result.unmatched) == 6
+    assert result.facts["territory_code"].nunique() == 1234
+    assert not set(result.unmatched) & set(result.facts["territory_code"])
+    assert set(result.unmatched_facts["territory_code"]) == set(result.unmatched)
+    for code in result.unmatched:
+        warning = next(w for w in result.warnings if w.message.startswith(f"EPCI {code} "))
+        assert warning.row == lines[code] and warning.column == "CODGEO"
+    agen = next(w for w in result.warnings if w.message.startswith("EPCI 200035459"))
+    assert "200096956" in agen.message and "CA d'Agen" in agen.message
+    hautes_vosges = next(w for w in result.warnings if w.message.startswith("EPCI 200071157"))
+    assert "scindé" in hautes_vosges.message and "200096634" in hautes_vosges.message
+    assert any("EPCI actuel(s) absent(s)" in w.message for w in result.warnings)
+
+
+def test_known_successors_are_current_epci(epci_2026):
+    successors = {s for group in KNOWN_SUCCESSORS.values() for s in group}
+    assert successors <= epci_2026
+    assert not set(KNOWN_SUCCESSORS) & epci_2026
+    for name in ("FILO2018_DISP_EPCI.csv", "FILO2019_DISP_EPCI.csv"):
+        result = read_insee_file(FILOSOFI / name, current_epci=epci_2026)
+        assert set(result.unmatched) <= set(KNOWN_SUCCESSORS), name
+
+
+def test_without_a_current_list_every_epci_is_kept():
+    result = read_insee_file(FILOSOFI / "FILO2019_DISP_EPCI.csv")
+    assert result.unmatched == [] and result.facts["territory_code"].nunique() == 1240
+
+
+# -- errors ------------------------------------------------------------------------------------------------------------
+
+
+def test_text_in_a_number_cell_is_located(tmp_path):
+    source = FILOSOFI / "FILO2020_DISP_PAUVRES_DEP.csv"
+    _, _, lines = raw_table(source)
+    path = write_variant(source, tmp_path / "FILO2020_DISP_PAUVRES_DEP.csv", cell=("59", "TP6020", "18,4 environ"))
+    result = read_insee_file(path)
+    assert result.facts.empty
+    assert len(result.findings) == 1
+    finding = result.findings[0]
+    assert (finding.row, finding.column) == (lines["59"], "TP6020")
+    assert "18,4 environ" in finding.message
+    assert f"ligne {lines['59']}" in str(finding) and "colonne « TP6020 »" in str(finding)
+
+
+def test_unreadable_files_and_missing_codgeo(tmp_path):
+    missing = read_insee_file(tmp_path / "absent.csv")
+    assert missing.findings and missing.facts.empty
+    binary = tmp_path / "FILO2020_DISP_DEP.csv"
+    binary.write_bytes(b"\x00\x01\x02PK" * 100)
+    assert read_insee_file(binary).findings
+    no_code = tmp_path / "FILO2020_DISP_DEP_sans_code.csv"
+    no_code.write_text("DEP;Q220\n01;24030\n", encoding="utf-8")
+    finding = read_insee_file(no_code).findings[0]
+    assert "CODGEO" in finding.message
+
+
+def test_lost_leading_zero_is_refused_with_an_explicit_message(tmp_path):
+    path = tmp_path / "FILO2020_DISP_DEP.csv"
+    path.write_text("CODGEO;Q220\n1;24030\n2A;22350\n", encoding="utf-8")
+    result = read_insee_file(path)
+    assert result.facts.empty
+    assert result.findings[0].row == 2 and "zéro initial" in result.findings[0].message
+
+
+def test_mixed_levels_are_refused(tmp_path):
+    path = tmp_path / "mix_2019.csv"
+    path.write_text("CODGEO;Q219\n01;23490\n200000172;25520\n", encoding="utf-8")
+    result = read_insee_file(path)
+    assert result.findings and result.findings[0].row == 3
+    assert read_insee_file(path, level="departement").findings[0].row == 3
