@@ -60,11 +60,13 @@ def load_reference_journaled(db: Database, reference_dir: Path) -> dict[tuple[st
 def _demo_inputs(db: Database, reference_dir: Path):
     from levier.insee import read_insee_file
 
+    from levier.catalogue import read_catalogue
+
     with db.reader() as r:
         deps = r.df(Query.DEMO_DEPARTEMENTS)
         metros = r.df(Query.DEMO_METROPOLES)
-        indicators = r.df(Query.IMPORT_CONTEXT_INDICATORS)
         programmes = r.df(Query.PROGRAMME_YEARS)
+    indicators = read_catalogue().indicators
     rates: dict[str, float] = {}
     filo = reference_dir / "filosofi" / "FILO2020_DISP_PAUVRES_DEP.csv"
     if filo.exists():
