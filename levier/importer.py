@@ -319,6 +319,13 @@ def _parse_dates(raw_dates: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return parsed.dt.date.where(parsed.notna(), None), bad
 
 
+def _match_labels(labels: pd.Series, ctx: ImportContext) -> pd.Series:
+    """Grid labels to codes; each distinct label is normalised once (a file repeats them for every year)."""
+    uniques = labels.dropna().unique()
+    lookup = {u: ctx.labels.get(normalise(u)) for u in uniques}
+    return labels.map(lookup)
+
+
 def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format: str) -> tuple[pd.DataFrame, list[Finding]]:
     errors: list[Finding] = []
     raw = raw.reset_index(drop=True).copy()
@@ -341,9 +348,11 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
 
     # Indicators by code, or by the grid's label once accents, case and spaces are set aside.
     ident = raw["indicator"].astype(str)
-    code = ident.str.upper().where(ident.str.upper().isin(ctx.indicators.index), ident.map(lambda x: ctx.labels.get(normalise(x))))
+    upper = ident.str.upper()
+    code = upper.where(upper.isin(ctx.indicators.index))
+    code = code.fillna(_match_labels(ident[code.isna()], ctx))
     if "label" in raw.columns:
-        code = code.fillna(raw["label"].map(lambda x: ctx.labels.get(normalise(x))))
+        code = code.fillna(_match_labels(raw["label"][code.isna()], ctx))
     raw["code"] = code
     unknown_i = code.isna().to_numpy()
     errors += _findings(
@@ -518,7 +527,8 @@ def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database 
     facts, found = validate(raw, ctx, file_name, file_format)
     errors += found
     # Sub-counts are checked even when other rows are wrong, so the report lists every error at once.
-    dens = sorted({d for _, n, d in ctx.ratios if n in set(facts["indicator"].dropna())})
+    present = set(facts["indicator"].dropna())
+    dens = sorted({d for _, n, d in ctx.ratios if n in present})
     stored = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": dens}) if (db is not None and dens) else pd.DataFrame()
     errors += _ratio_findings(facts.dropna(subset=["indicator", "period", "territory_level"]), ctx, stored, file_name)
     # A grid row at fault in several year columns is one error, not one per year.

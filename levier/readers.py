@@ -139,29 +139,36 @@ def read_cells(data: bytes, file_name: str, max_bytes: int) -> tuple[str, list[S
 
 
 _SPACE_CHARS = re.compile(r"[\s\u00a0\u202f']")
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _parse_one(text: str) -> float | None:
+    """The rare shapes the vectorised path leaves: '1.234,5', '1,234.5', '1.234.567'."""
+    t = _SPACE_CHARS.sub("", text)
+    if "," in t and "." in t:
+        t = t.replace(".", "") if t.rfind(",") > t.rfind(".") else t.replace(",", "")
+    elif t.count(".") > 1:
+        t = t.replace(".", "")
+    t = t.replace(",", ".")
+    return float(t) if _PLAIN.match(t) else None
 
 
 def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
     """French or English numbers to floats, vectorised.
 
     Returns (values, missing_reason, bad): blank cells are NaN with no reason; markers s/nd/nc/so are NaN with
-    their reason; anything else that is not a number is flagged in `bad`.
+    their reason; anything else that is not a finite number is flagged in `bad`.
     """
     s = raw.astype(str).str.strip()
-    lower = s.str.lower()
-    reason = lower.map(MISSING_MARKERS)
     blank = s.eq("")
-    t = s.str.replace(_SPACE_CHARS, "", regex=True)
-    has_comma = t.str.contains(",", regex=False)
-    has_dot = t.str.contains(".", regex=False)
-    both = has_comma & has_dot
-    # With both separators the last one is the decimal separator ('1.234,5' and '1,234.5').
-    comma_last = t.str.rfind(",") > t.str.rfind(".")
-    t = t.where(~(both & comma_last), t.str.replace(".", "", regex=False))
-    t = t.where(~(both & ~comma_last), t.str.replace(",", "", regex=False))
-    t = t.str.replace(",", ".", regex=False)
-    ok = t.str.match(_NUMBER.pattern.replace("[.,]", "[.]"))
-    values = pd.to_numeric(t.where(ok, None), errors="coerce").to_numpy(dtype=float)
-    bad = (~ok & ~blank & reason.isna()).to_numpy()
+    if blank.all():  # an absent optional column (e.g. `cible`) costs nothing
+        return np.full(len(s), np.nan), pd.Series(np.nan, index=raw.index, dtype=object), np.zeros(len(s), dtype=bool)
+    reason = s.str.lower().map(MISSING_MARKERS)
+    t = s.str.replace(_SPACE_CHARS, "", regex=True).str.replace(",", ".", regex=False)
+    values = pd.to_numeric(t, errors="coerce").to_numpy(dtype=float, copy=True)
+    retry = np.isnan(values) & ~blank.to_numpy() & reason.isna().to_numpy()
+    if retry.any():
+        values[retry] = [v if v is not None else np.nan for v in map(_parse_one, s[retry])]
+    bad = (np.isnan(values) | np.isinf(values)) & ~blank.to_numpy() & reason.isna().to_numpy()
+    values[np.isinf(values)] = np.nan
     return values, reason, bad
