@@ -1,0 +1,136 @@
+"""Chart builders: traces, highlighted territory and peers, the source and year under every chart, French numbers
+in hover text, ranking order and missing territories, the dashed target trajectory."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from levier import charts as c
+from levier.metrics import trajectory
+
+NBSP = "\u00a0"
+
+VALUES = pd.DataFrame(
+    {
+        "code": ["01", "02", "03", "04", "05", "06"],
+        "name": ["Ain", "Aisne", "Allier", "Alpes-de-Haute-Provence", "Hautes-Alpes", "Alpes-Maritimes"],
+        "value": [11.3, 14.25, 9.0, 1234.5, 20.0, None],
+        "missing_reason": [None, None, None, None, None, "s"],
+    }
+)
+
+
+def caption(fig: go.Figure) -> str:
+    texts = [a.text for a in fig.layout.annotations if a.name == "source"]
+    assert len(texts) == 1, "one source caption per chart"
+    return texts[0].replace("<br>", " ")
+
+
+def trace(fig: go.Figure, name: str):
+    hits = [t for t in fig.data if t.name == name]
+    assert hits, f"no trace named {name!r} in {[t.name for t in fig.data]}"
+    return hits[0]
+
+
+def colors_of(tr) -> list[str]:
+    color = tr.marker.color
+    return list(color) if isinstance(color, (list, tuple)) else [color]
+
+
+def test_distribution_highlights_the_territory_and_its_peers():
+    fig = c.distribution_chart(VALUES, "01", ["02", "03"], label="Taux de pauvreté", unit="%", source="INSEE, Filosofi",
+                               year=2020, direction="baisse")
+    assert [t.type for t in fig.data] == ["box", "scatter", "scatter", "scatter"]
+    assert c.ROUGE_MARIANNE in colors_of(trace(fig, "Ain"))
+    assert c.BLEU_FRANCE in colors_of(trace(fig, "Pairs"))
+    assert sorted(trace(fig, "Pairs").x) == [9.0, 14.25]
+    text = caption(fig)
+    assert "Source : INSEE, Filosofi, 2020." in text
+    assert "Alpes-Maritimes (06)" in text and "secret statistique" in text
+    hover = trace(fig, "Ain").hovertext[0]
+    assert f"11,3{NBSP}%" in hover and "rang 2 / 5" in hover  # lower is better: 9.0 is first
+    assert f"1{NBSP}234,5{NBSP}%" in " ".join(trace(fig, "Autres départements").hovertext)
+    assert fig.layout.separators == f",{NBSP}"
+
+
+def test_distribution_without_peers_or_selected_value_has_fewer_traces():
+    fig = c.distribution_chart(VALUES, "06", [], label="Taux", unit="%", source="INSEE", year=2020)
+    assert len(fig.data) == 2  # box + others: the selected territory has no value, no peers
+    assert "Alpes-Maritimes (06)" in caption(fig)
+
+
+def test_ranking_orders_best_first_and_lists_missing_in_the_caption():
+    fig = c.ranking_chart(VALUES, "01", ["05"], label="Taux de pauvreté", unit="%", direction="baisse",
+                          source="INSEE, Filosofi", year=2020)
+    assert [t.type for t in fig.data] == ["bar", "bar", "bar"]
+    order = list(fig.layout.yaxis.categoryarray)
+    assert order[0] == "1. Allier" and order[-1] == "5. Alpes-de-Haute-Provence"
+    assert "Ain" in order[1] and c.ROUGE_MARIANNE in order[1]  # the selected tick label, in red
+    assert fig.layout.yaxis.autorange == "reversed"  # rank 1 at the top
+    assert colors_of(trace(fig, "Ain")) == [c.ROUGE_MARIANNE]
+    assert colors_of(trace(fig, "Pairs")) == [c.BLEU_FRANCE]
+    text = caption(fig)
+    assert "2020" in text and "INSEE, Filosofi" in text
+    assert "Sans donnée (1 département – secret statistique) : Alpes-Maritimes (06)" in text
+    assert "du plus bas (le plus favorable)" in text
+    up = c.ranking_chart(VALUES, "01", (), label="Taux", unit="%", direction="hausse", source="INSEE", year=2020)
+    assert list(up.layout.yaxis.categoryarray)[0] == "1. Alpes-de-Haute-Provence"
+
+
+def test_series_draws_the_dashed_trajectory_to_the_target_and_milestones():
+    series = pd.DataFrame({"period": [2021, 2022, 2023, 2024, 2025], "value": [3000, 3100, 3200, 3400, 3500]})
+    path = trajectory(2023, 3200, 2027, 4500, milestones=[(2025, 3600)])
+    national = pd.DataFrame({"period": [2021, 2023, 2025], "value": [2800.0, 2900, 3000]})
+    fig = c.series_chart(series, name="Isère", label="Nouveaux entrants orientés", unit="personnes",
+                         source="Département – rapport annuel", references={"Médiane nationale": national}, trajectory=path)
+    assert [t.name for t in fig.data] == ["Médiane nationale", "Trajectoire vers la cible", "Cible 2027",
+                                          "Cibles intermédiaires", "Isère"]
+    traj = trace(fig, "Trajectoire vers la cible")
+    assert traj.line.dash == "dash" and list(traj.x) == [2023, 2024, 2025, 2026, 2027]
+    assert list(trace(fig, "Cibles intermédiaires").x) == [2025]
+    assert trace(fig, "Isère").line.color == c.ROUGE_MARIANNE
+    assert f"2025 : 3{NBSP}500{NBSP}personnes" in trace(fig, "Isère").hovertext[-1]
+    assert f"4{NBSP}500{NBSP}personnes" in trace(fig, "Cible 2027").hovertext[0]
+    # Years of the data, not of the target.
+    assert "Source : Département – rapport annuel, 2021–2025." in caption(fig)
+    assert fig.layout.xaxis.dtick == 1
+
+
+def test_scatter_highlights_selected_and_peers_and_lists_incomplete_points():
+    frame = pd.DataFrame({"code": ["01", "02", "03", "04"], "name": ["Ain", "Aisne", "Allier", "Ardèche"],
+                          "x": [11.3, 14.2, 9.0, None], "y": [23580.0, 20100, 21000, 20500]})
+    fig = c.scatter_chart(frame, "01", ["03"], x_label="Taux de pauvreté", y_label="Niveau de vie médian",
+                          x_unit="%", y_unit="€", source="INSEE, Filosofi", year=2020)
+    assert len(fig.data) == 3
+    assert colors_of(trace(fig, "Ain")) == [c.ROUGE_MARIANNE] and colors_of(trace(fig, "Pairs")) == [c.BLEU_FRANCE]
+    hover = trace(fig, "Ain").hovertext[0]
+    assert f"11,3{NBSP}%" in hover and f"23{NBSP}580{NBSP}€" in hover
+    text = caption(fig)
+    assert "INSEE, Filosofi, 2020" in text and "Ardèche (04)" in text
+
+
+def test_small_multiples_one_panel_per_territory_on_one_scale():
+    rows = []
+    for code, name, base in (("38", "Isère", 10.0), ("73", "Savoie", 12.0), ("74", "Haute-Savoie", 9.0), ("01", "Ain", 11.0)):
+        rows += [{"code": code, "name": name, "period": p, "value": base + i} for i, p in enumerate(range(2016, 2021))]
+    series = pd.DataFrame(rows)
+    ref = pd.DataFrame({"period": range(2016, 2021), "value": [14.0, 14.1, 14.2, 14.3, 14.4]})
+    fig = c.small_multiples(series, ["38", "73", "74", "01"], "38", label="Taux de pauvreté", unit="%",
+                            source="INSEE, Filosofi", reference=ref, columns=2)
+    panels = [t for t in fig.data if t.name != "Médiane nationale"]
+    assert [t.name for t in panels] == ["Isère", "Savoie", "Haute-Savoie", "Ain"]
+    assert len(fig.data) == 8  # one reference line per panel
+    assert panels[0].line.color == c.ROUGE_MARIANNE and panels[1].line.color == c.BLEU_FRANCE
+    assert {a.text for a in fig.layout.annotations} >= {"Isère", "Savoie", "Haute-Savoie", "Ain"}
+    assert fig.layout.yaxis2.matches == "y"
+    assert "INSEE, Filosofi, 2016–2020" in caption(fig)
+    assert f"13,0{NBSP}%" in " ".join(panels[0].hovertext)
+
+
+def test_source_caption_and_png_export_config():
+    assert c.source_caption("INSEE, Filosofi.", [2014, 2020, 2017]) == "Source : INSEE, Filosofi, 2014–2020."
+    assert c.source_caption("", None) == "Source : non précisée."
+    cfg = c.png_config("classement_tp60")
+    assert cfg["toImageButtonOptions"]["format"] == "png"
+    assert "toImage" not in cfg.get("modeBarButtonsToRemove", [])

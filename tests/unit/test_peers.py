@@ -1,0 +1,151 @@
+"""Peer groups on constructed profiles whose nearest neighbours are obvious, the handling of missing features, and
+the loader on a real database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from levier.importer import import_returns
+from levier.peers import POPULATION, load_peer_group, peer_group
+
+NAMES = {"A1": "Alpha 1", "A2": "Alpha 2", "A3": "Alpha 3", "B1": "Bêta 1", "B2": "Bêta 2", "B3": "Bêta 3",
+         "C1": "Gamma 1", "C2": "Gamma 2"}
+
+
+def clusters() -> pd.DataFrame:
+    """Three tight groups far apart: A (poor, small), B (middle), C (rich, big)."""
+    return pd.DataFrame(
+        {
+            "STAT-TP60": [20.0, 20.5, 19.5, 14.0, 14.2, 13.8, 9.0, 9.3],
+            "STAT-Q2": [18000, 18100, 17900, 21000, 21100, 20900, 25000, 25200],
+            "STAT-PPSOC": [9.0, 9.1, 8.9, 6.0, 6.1, 5.9, 3.5, 3.6],
+            POPULATION: [150_000, 160_000, 140_000, 500_000, 520_000, 480_000, 1_500_000, 1_400_000],
+        },
+        index=pd.Index(list(NAMES), name="code"),
+    )
+
+
+def test_nearest_neighbours_are_the_obvious_ones():
+    g = peer_group(clusters(), "A1", k=2, names=NAMES)
+    assert set(g.codes) == {"A2", "A3"}
+    assert g.members["rank"].tolist() == [1, 2]
+    assert (g.members["distance"].diff().dropna() >= 0).all()
+    assert g.name == "Alpha 1" and g.reliable and g.warning == ""
+    assert set(peer_group(clusters(), "C2", k=1).codes) == {"C1"}
+    assert set(peer_group(clusters(), "B2", k=2).codes) == {"B1", "B3"}
+
+
+def test_k_is_capped_and_the_territory_is_never_its_own_peer():
+    g = peer_group(clusters(), "A1", k=50)
+    assert len(g.members) == 7 and "A1" not in g.codes
+
+
+def test_identical_profiles_are_at_distance_zero_and_ties_break_by_code():
+    f = clusters()
+    f.loc["A2"] = f.loc["A1"]
+    f.loc["A3"] = f.loc["A1"]
+    g = peer_group(f, "A1", k=2)
+    assert g.codes == ["A2", "A3"]
+    assert g.members["distance"].tolist() == pytest.approx([0.0, 0.0])
+
+
+def test_population_is_compared_on_a_log_scale():
+    # Z is 1.9× X, Y is half of X: closer in ratio, farther in inhabitants.
+    f = pd.DataFrame({POPULATION: [100_000, 50_000, 190_000, 5_000_000]}, index=["X", "Y", "Z", "W"])
+    assert peer_group(f, "X", k=1).codes == ["Z"]
+    assert peer_group(f, "X", k=1, log_features=()).codes == ["Y"]
+
+
+def test_missing_values_are_imputed_with_the_median_and_said_so():
+    f = clusters()
+    f.loc["A3", "STAT-PPSOC"] = np.nan
+    g = peer_group(f, "A1", k=2, names=NAMES)
+    assert set(g.codes) == {"A2", "A3"}  # two known features out of three still place A3 with A
+    assert g.imputed == {"A3": ["STAT-PPSOC"]}
+    assert "médiane" in g.note and "imputation" in g.note and "Alpha 3 (A3)" in g.note
+    row = g.explanation.set_index("Variable").loc["Part des prestations sociales"]
+    assert np.isnan(row["Alpha 3 (A3)"])  # the table shows the gap, not the imputed value
+
+
+def test_candidates_known_on_less_than_half_the_features_are_left_out():
+    f = clusters()
+    f.loc["A2", ["STAT-TP60", "STAT-Q2", "STAT-PPSOC"]] = np.nan
+    g = peer_group(f, "A1", k=2, names=NAMES)
+    assert "A2" not in g.codes and g.excluded == ["A2"]
+    assert "Alpha 2 (A2)" in g.note
+
+
+def test_features_are_dropped_when_too_sparse_or_unknown_for_the_territory():
+    f = clusters()
+    f["STAT-PAN-JEUNES"] = [np.nan] * 6 + [30.0, 31.0]  # 25 % coverage
+    f["STAT-TP60-AGE1"] = np.nan
+    f.loc["A1", "STAT-PPSOC"] = np.nan
+    g = peer_group(f, "A1", k=2)
+    assert g.features == ["STAT-TP60", "STAT-Q2", POPULATION]
+    assert "STAT-PAN-JEUNES" in g.dropped and "25" in g.dropped["STAT-PAN-JEUNES"]
+    assert g.dropped["STAT-TP60-AGE1"] == "aucune valeur à ce niveau"
+    assert g.dropped["STAT-PPSOC"] == "inconnue pour le territoire étudié"
+    assert set(g.codes) == {"A2", "A3"}
+
+
+def test_a_territory_known_only_by_its_population_gets_an_indicative_group_with_a_warning():
+    f = clusters()
+    f.loc["A1", ["STAT-TP60", "STAT-Q2", "STAT-PPSOC"]] = np.nan
+    g = peer_group(f, "A1", k=2, names=NAMES)
+    assert g.features == [POPULATION]
+    assert not g.reliable and "Alpha 1 (A1)" in g.warning and "indicatif" in g.warning
+
+
+def test_explanation_sets_the_territory_against_each_peer_in_french():
+    g = peer_group(clusters(), "A1", k=2, names=NAMES, years={"STAT-TP60": 2020, POPULATION: 2026},
+                   units={"STAT-TP60": "%"})
+    e = g.explanation
+    assert list(e.columns[:4]) == ["Variable", "Unité", "Année", "Alpha 1 (A1)"]
+    assert {"Alpha 2 (A2)", "Alpha 3 (A3)", "Médiane des pairs", "Médiane de l'ensemble"} <= set(e.columns)
+    pop = e.set_index("Variable").loc["Population municipale"]
+    assert pop["Alpha 1 (A1)"] == 150_000  # raw, not its logarithm
+    assert pop["Médiane des pairs"] == 150_000  # median of 160 000 and 140 000
+    tp = e.set_index("Variable").loc["Taux de pauvreté (60 %)"]
+    assert tp["Année"] == 2020 and tp["Unité"] == "%"
+
+
+def test_unknown_territory_is_a_clear_error():
+    with pytest.raises(ValueError, match="n'est pas dans l'ensemble"):
+        peer_group(clusters(), "ZZ")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loader on a real database
+
+
+def long_csv(rows: list[list[str]]) -> bytes:
+    lines = ["territoire;indicateur;periode;valeur"] + [";".join(r) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def test_peer_group_from_the_database_uses_latest_year_and_population(db):
+    from levier.metrics import load_territories
+
+    # Savoie and Haute-Savoie look like Isère; every other département is much poorer. Two départements have no
+    # value at all (known on population only): they are left out of the candidates.
+    close = {"38": ("11,3", "23580", "5,2"), "73": ("10,5", "24000", "5,0"), "74": ("9,4", "26000", "4,6")}
+    codes = [c for c in load_territories(db)["code"] if c not in ("971", "976")]
+    rows = []
+    for i, dep in enumerate(codes):
+        tp, q2, ppsoc = close.get(dep, (f"{20 + i % 10}", f"{18000 + 100 * (i % 10)}", f"{9 + (i % 10) / 10:.1f}"))
+        rows += [[dep, "STAT-TP60", "2020", tp], [dep, "STAT-Q2", "2020", q2], [dep, "STAT-PPSOC", "2020", ppsoc]]
+        rows += [[dep, "STAT-TP60", "2019", "50"]]  # an older year must not be used
+    report = import_returns(db, long_csv(rows), "profils.csv")
+    assert report.ok, report.summary()
+    g = load_peer_group(db, "38", k=2)
+    assert set(g.codes) == {"73", "74"}
+    assert g.excluded == ["971", "976"] and g.n_candidates == 99
+    assert set(g.features) == {"STAT-TP60", "STAT-Q2", "STAT-PPSOC", POPULATION}
+    assert g.dropped["STAT-PAN-JEUNES"] == "aucune valeur à ce niveau"
+    e = g.explanation.set_index("Variable")
+    assert e.loc["Taux de pauvreté (60 %)", "Isère (38)"] == pytest.approx(11.3)
+    assert e.loc["Taux de pauvreté (60 %)", "Année"] == 2020
+    assert e.loc["Population municipale", "Année"] == 2026
+    assert e.loc["Population municipale", "Isère (38)"] > 1_000_000
