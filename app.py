@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from levier import cache
+from levier import cache, ui
 from levier.build import ensure_database
 from levier.db import DatabaseBusy
 
@@ -28,8 +28,17 @@ pages = {
     "Levier": [
         st.Page("pages/accueil.py", title="Accueil", icon=":material/home:", default=True, url_path="accueil"),
     ],
+    "Diagnostic et suivi": [
+        st.Page("pages/t0.py", title="Situation de départ (T0)", icon=":material/flag:", url_path="t0"),
+        st.Page("pages/mi_parcours.py", title="Comparaison mi-parcours", icon=":material/timeline:", url_path="mi-parcours"),
+        st.Page("pages/comparer.py", title="Comparer les départements", icon=":material/leaderboard:", url_path="comparer"),
+    ],
     "Données": [
         st.Page("pages/importer.py", title="Importer", icon=":material/upload_file:", url_path="importer"),
     ],
 }
-st.navigation(pages, position="sidebar").run()
+navigation = st.navigation(pages, position="sidebar")
+with st.sidebar:
+    st.markdown("**Territoire**")
+    st.session_state["selection"] = ui.territory_selector(st.sidebar)
+navigation.run()

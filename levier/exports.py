@@ -32,6 +32,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "donnees") -> bytes:
         safe.to_excel(xl, sheet_name=sheet[:31], index=False)
         ws = xl.sheets[sheet[:31]]
         for j, col in enumerate(safe.columns):
-            width = min(60, max(10, int(safe[col].astype(str).str.len().quantile(0.9)) + 2 if len(safe) else 12, len(str(col)) + 2))
-            ws.set_column(j, j, width)
+            lengths = safe[col].astype(object).fillna("").astype(str).str.len()
+            typical = int(lengths.quantile(0.9)) if len(lengths) else 0
+            ws.set_column(j, j, min(60, max(10, typical + 2, len(str(col)) + 2)))
     return buf.getvalue()

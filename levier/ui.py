@@ -78,6 +78,27 @@ def territory_selector(container=None, with_epci: bool = True) -> Selection:
     return sel
 
 
+def current_selection() -> Selection:
+    """The selection made in the sidebar by app.py on this run."""
+    return st.session_state.get("selection", Selection())
+
+
+def need_territory(sel: Selection, levels: tuple[str, ...] = ("departement", "epci")) -> bool:
+    """Pages about one territory say plainly what to pick instead of showing an empty screen."""
+    if sel.level in levels:
+        return True
+    wanted = " ou un EPCI" if "epci" in levels else ""
+    st.info(f"Choisissez un département{wanted} dans le panneau de gauche (région → département → EPCI).")
+    return False
+
+
+def chart(fig, name: str, key: str | None = None) -> None:
+    """A plotly chart, full width, with the camera button exporting a PNG named after it."""
+    from levier.charts import png_config
+
+    st.plotly_chart(fig, width="stretch", config=png_config(name), key=key)
+
+
 def table(frame: pd.DataFrame, *, key: str | None = None, height: int | str = "auto", column_config: dict | None = None) -> None:
     """A read-only table with numbers in the reader's locale (French browsers: '1 234,5')."""
     config = {

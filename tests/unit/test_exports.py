@@ -25,3 +25,11 @@ def test_xlsx_neutralises_formulas_and_keeps_codes():
     assert [c.value for c in ws["A"]][1:] == ["01", "2A", "971"]
     assert ws["B2"].data_type == "s" and ws["B2"].value.startswith("'=")
     assert ws["C3"].value == -3.0
+
+
+def test_missing_values_and_empty_tables_export():
+    frame = pd.DataFrame({"code": ["01", None], "valeur": [float("nan"), 2.0], "texte": [None, None]})
+    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame)))
+    assert [c.value for c in wb.active["A"]] == ["code", "01", None]
+    assert to_xlsx_bytes(frame.iloc[0:0])[:2] == b"PK"
+    assert to_csv_bytes(frame).decode("utf-8-sig").splitlines()[2] == ";2,0;"

@@ -1,0 +1,54 @@
+"""Comparison page: all départements ranked on one indicator, two indicators crossed, a few over time."""
+
+import streamlit as st
+
+from levier import cache, ui, views
+
+sel = ui.current_selection()
+st.title("Comparer les départements")
+choices = cache.load(views.indicator_choices, "departement", ())
+labels = dict(zip(choices["code"], choices["label"] + " (" + choices["code"] + ")"))
+periods_of = dict(zip(choices["code"], choices["periods"]))
+peer_codes = tuple(cache.load(views.t0_view, sel.dep, "departement", 2023).peers.codes) if sel.dep else ()
+selected = sel.dep or None
+
+tab_rank, tab_scatter, tab_multiples = st.tabs(["Classement", "Deux indicateurs", "Évolutions comparées"])
+with tab_rank:
+    c1, c2 = st.columns([3, 1])
+    default = views.default_indicator(choices, "CALPAE-3.1.1-OR1M-TX")
+    indicator = c1.selectbox("Indicateur", choices["code"], index=default, format_func=labels.get, key="cmp_indicator")
+    years = list(periods_of[indicator])
+    period = c2.selectbox("Année", years, index=len(years) - 1, key=f"cmp_period_{indicator}")
+    ranking = cache.load(views.ranking_view, indicator, int(period), selected, peer_codes)
+    for note in ranking.caveats:
+        st.warning(note)
+    ui.chart(ranking.figure, f"classement_{indicator}_{period}")
+    ui.table(ranking.table, height=360)
+    ui.downloads(ranking.table, f"classement_{indicator}_{period}", key="cmp_rank")
+    if len(ranking.missing):
+        st.markdown(f"**Sans valeur transmise ({len(ranking.missing)})**")
+        ui.table(ranking.missing)
+
+with tab_scatter:
+    c1, c2, c3 = st.columns([2, 2, 1])
+    x = c1.selectbox("Indicateur en abscisse", choices["code"], index=views.default_indicator(choices, "STAT-TP60"),
+                     format_func=labels.get, key="cmp_x")
+    y = c2.selectbox("Indicateur en ordonnée", choices["code"], index=views.default_indicator(choices, "CALPAE-3.1.1-OR1M-TX"),
+                     format_func=labels.get, key="cmp_y")
+    year = c3.selectbox("Jusqu'à l'année", list(range(2026, 2013, -1)), index=4, key="cmp_year")
+    fig, table, caveats = cache.load(views.scatter_view, x, y, int(year), selected, peer_codes)
+    for note in caveats:
+        st.warning(note)
+    ui.chart(fig, f"nuage_{x}_{y}")
+    ui.downloads(table, f"nuage_{x}_{y}", key="cmp_scatter")
+
+with tab_multiples:
+    options = cache.territory_options()
+    deps = options.departements
+    default_codes = [c for c in ([sel.dep] if sel.dep else []) + list(peer_codes)][:6] or ["38", "69", "59", "13"]
+    codes = st.multiselect("Départements", list(deps.index), default=default_codes, max_selections=9,
+                           format_func=lambda c: f"{c} – {deps.at[c, 'name']}", key="cmp_deps")
+    indicator_sm = st.selectbox("Indicateur", choices["code"], index=views.default_indicator(choices, "CALPAE-3.1.1-NE"),
+                                format_func=labels.get, key="cmp_sm_indicator")
+    if codes:
+        ui.chart(cache.load(views.small_multiples_view, indicator_sm, tuple(codes), selected), f"evolutions_{indicator_sm}")
