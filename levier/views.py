@@ -162,6 +162,9 @@ def tracking_display(tracking: pd.DataFrame) -> pd.DataFrame:
     for key in ("t0_period", "target_period", "current_period"):
         if key in tracking.columns:
             out[labels[key]] = [MISSING_TEXT if pd.isna(p) else str(int(p)) for p in tracking[key]]
+    first = [labels[k] for k in ("label", "status", "attainment", "t0_value", "current_value", "expected", "target_value",
+                                  "target_period", "current_period") if k in labels]
+    out = out[first + [c for c in out.columns if c not in first]]
     if "milestones" in labels:
         out[labels["milestones"]] = [
             ", ".join(f"{int(p)} : {fmt_value(v, u)}" for p, v in (m or ())) or MISSING_TEXT

@@ -1,5 +1,5 @@
 -- Completeness of the annual returns: every (territory, expected indicator, year) of the programmes that expect a
--- return (due_date set), with the current value if any and the first date it was ever submitted.
+-- return (due_date set), with the current value if any and the first date it was submitted as that year's return.
 -- Expected = typed-in indicators of the national grid (not derived ratios, not a contract's own indicators).
 -- One row per (territory, indicator, year). Parameters: $programme (code, or NULL for every programme),
 -- $level ('departement' or 'epci').
@@ -17,10 +17,17 @@ WITH terr AS (
 ), years AS (
     SELECT e.indicator, e.programme, e.due_date, y.period
     FROM expected e, LATERAL (SELECT unnest(range(e.first_year, e.last_year + 1)) AS period) y
+), dated AS (
+    -- Rows of one file sharing one transmission date (a grid covering several years) are the return of their last
+    -- year; the earlier columns only recall values already returned, so that date says nothing of their lateness.
+    SELECT f.territory_code, f.indicator, f.period, f.submitted_on,
+           max(f.period) OVER (PARTITION BY f.import_id, f.territory_code, i.programme, f.submitted_on) AS file_last_period
+    FROM fact f
+    JOIN indicator i ON i.code = f.indicator
+    WHERE f.measure = 'valeur' AND f.territory_level = $level
 ), sent AS (
-    SELECT territory_code, indicator, period, min(submitted_on) AS first_submitted_on
-    FROM fact
-    WHERE measure = 'valeur' AND territory_level = $level
+    SELECT territory_code, indicator, period, min(submitted_on) FILTER (WHERE period = file_last_period) AS first_submitted_on
+    FROM dated
     GROUP BY territory_code, indicator, period
 )
 SELECT t.code AS territory_code, t.name AS territory_name, y.programme, y.indicator, y.period,
