@@ -42,44 +42,60 @@ def territory_options():
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=256, show_spinner=False)
 def _load(name: str, db_path: str, version: str, args: tuple, kwargs: tuple):
-    return _registry()[name](Database(db_path), *args, **dict(kwargs))
+    return _resolve(name)(Database(db_path), *args, **dict(kwargs))
 
 
-def _registry() -> dict:
-    """The loaders a page may call through the cache; each takes a Database first."""
-    from levier import metrics, peers, views
+# Modules whose loaders (functions taking a Database first) pages may call through the cache.
+CACHEABLE_MODULES = frozenset(
+    {
+        "levier.metrics",
+        "levier.peers",
+        "levier.views",
+        "levier.needs",
+        "levier.quality",
+        "levier.quality_views",
+        "levier.definitions",
+        "levier.lever",
+        "levier.evaluation",
+    }
+)
 
-    fns = [
-        views.t0_view,
-        views.distribution_figure,
-        views.midterm_view,
-        views.series_figure,
-        views.change_comparison,
-        views.ranking_view,
-        views.scatter_view,
-        views.small_multiples_view,
-        views.indicator_choices,
-        views.available_periods,
-        metrics.load_t0_table,
-        metrics.load_positions,
-        metrics.load_target_tracking,
-        metrics.load_target_assessment,
-        metrics.load_change_comparison,
-        metrics.load_values,
-        metrics.load_territories,
-        metrics.load_indicators,
-        peers.load_peer_group,
-    ]
-    return {f"{f.__module__}.{f.__name__}": f for f in fns}
+
+def _resolve(name: str):
+    import importlib
+
+    module, _, attr = name.rpartition(".")
+    if module not in CACHEABLE_MODULES:
+        raise KeyError(f"{name} is not in a cacheable module")
+    return getattr(importlib.import_module(module), attr)
 
 
 def load(fn, *args, **kwargs):
-    """Calls a registered loader with the current database, cached until the data changes (or the TTL ends)."""
+    """Calls a loader with the current database, cached until the data changes (or the TTL ends)."""
     name = f"{fn.__module__}.{fn.__name__}"
-    if name not in _registry():
-        raise KeyError(f"{name} is not a registered cached loader")
+    if fn.__module__ not in CACHEABLE_MODULES:
+        raise KeyError(f"{name} is not in a cacheable module")
     db = database()
     return _load(name, str(db.path), db.version_token(), tuple(args), tuple(sorted(kwargs.items())))
+
+
+RESOURCE_MODULES = frozenset({"levier.geo", "levier.needs", "levier.coverage", "levier.services"})
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def _resource(name: str, version: str, args: tuple, kwargs: tuple):
+    import importlib
+
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)(*args, **dict(kwargs))
+
+
+def resource(fn, *args, **kwargs):
+    """Heavy shared objects (display geometry, GeoDataFrames) built once per process and data version, never
+    copied per session: callers must not mutate them."""
+    if fn.__module__ not in RESOURCE_MODULES:
+        raise KeyError(f"{fn.__module__}.{fn.__name__} is not in a resource module")
+    return _resource(f"{fn.__module__}.{fn.__name__}", data_version(), tuple(args), tuple(sorted(kwargs.items())))
 
 
 def clear() -> None:
