@@ -84,14 +84,21 @@ def page(browser):
     context.close()
 
 
-def wait_for_app(page, timeout_ms: int = 60_000) -> None:
-    """Streamlit has finished a run when its status widget no longer says it is running."""
+def wait_for_app(page, timeout_ms: int = 90_000) -> None:
+    """Streamlit has finished a run when its 'running' status widget has stayed away for a moment."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_ms)
+    page.wait_for_selector("h1", timeout=timeout_ms)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && document.querySelector('h1')",
+        """() => {
+            const busy = document.querySelector('[data-testid="stStatusWidget"]');
+            const now = Date.now();
+            if (busy) { window.__levierIdleSince = null; return false; }
+            window.__levierIdleSince = window.__levierIdleSince || now;
+            return now - window.__levierIdleSince > 1500;
+        }""",
         timeout=timeout_ms,
+        polling=250,
     )
-    page.wait_for_timeout(500)
 
 
 def screenshot(page, name: str) -> Path:

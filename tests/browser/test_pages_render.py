@@ -10,6 +10,9 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "accueil": "Levier",
+    "t0?reg=84&dep=38": "Situation de départ (T0)",
+    "mi-parcours?reg=84&dep=38": "Comparaison mi-parcours",
+    "comparer?reg=84&dep=38": "Comparer les départements",
     "importer": "Importer des données",
 }
 
@@ -21,7 +24,10 @@ def test_page_renders_without_error(server, page, path, title):
     assert page.locator("h1").first.inner_text().strip() == title
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "Données fictives de démonstration" in page.inner_text("body")
-    shot = screenshot(page, f"page_{path}")
+    if "dep=38" in path:
+        page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # the page's chart is drawn
+        assert page.locator(".js-plotly-plot text", has_text="Isère").count() > 0  # highlighted in the chart
+    shot = screenshot(page, f"page_{path.split('?')[0]}")
     assert shot.stat().st_size > 10_000
 
 
