@@ -8,7 +8,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from levier.config import settings
-from levier.db import Database, Query
+from levier.db import Database, Query, Writer
 from levier.readers import Sheet, UnreadableFile, parse_numbers, read_cells
 from levier.report import (
     STATUS_ALREADY,
@@ -567,35 +567,61 @@ def _journal_params(report: ImportReport, digest: str, started: datetime, import
     }
 
 
-def write_facts(
+def _already_message(previous_id, previous_name, finished_at, dry_run: bool) -> str:
+    tail = "l'importer de nouveau ne changerait rien." if dry_run else "aucune modification."
+    return (f"Ce contenu a déjà été importé le {finished_at:%d/%m/%Y à %H:%M} (import n° {previous_id}, "
+            f"« {previous_name} ») : {tail}")
+
+
+def finish_import(
     db: Database,
-    facts: pd.DataFrame,
     report: ImportReport,
-    digest: str,
+    data: bytes,
+    write: Callable[[Writer, int], int],
     *,
     started: datetime,
-    imported_by: str,
-    demo: bool,
+    dry_run: bool = False,
+    demo: bool = False,
+    imported_by: str | None = None,
+    noun: str = "valeur(s)",
 ) -> ImportReport:
-    """The one write path for values of every kind of import: journal + changed facts, in one transaction."""
-    with db.transaction() as w:
-        if w.rows(Query.IMPORT_BY_HASH, {"hash": digest}):
-            previous = w.rows(Query.IMPORT_BY_HASH, {"hash": digest})[0]
+    """The common end of every import, whatever it carries (values, variants, funding, service points).
+
+    A report with errors is journaled as rejected and nothing else is written; a dry run only says whether the
+    content is new; otherwise one transaction checks the content hash, writes the journal row, calls
+    `write(writer, import_id)` (which returns how many rows it changed), and commits — or, on any exception or a
+    killed process, leaves the database as it was."""
+    user = imported_by or default_user()
+    digest = content_hash(data)
+    if report.errors:
+        report.status = STATUS_REJECTED
+        report.rows_accepted = 0
+        if not dry_run:
+            with db.transaction() as w:
+                params = _journal_params(report, digest, started, user, demo)
+                report.import_id = int(w.execute(Query.INSERT_IMPORT_RUN, params)[0][0])
+        return report
+    if dry_run:
+        previous = db.read(Query.IMPORT_BY_HASH, {"hash": digest})
+        if len(previous):
             report.status = STATUS_ALREADY
-            report.import_id = int(previous[0])
-            report.message = (
-                f"Ce contenu a déjà été importé le {previous[2]:%d/%m/%Y à %H:%M} (import n° {previous[0]}, "
-                f"« {previous[1]} ») : aucune modification."
-            )
+            report.message = _already_message(previous["id"].iloc[0], previous["file_name"].iloc[0],
+                                              previous["finished_at"].iloc[0], dry_run=True)
+        else:
+            report.status = STATUS_DRY_RUN
+            report.message = f"Fichier valide : {report.rows_accepted} {noun} à importer (simulation, rien n'est écrit)."
+        return report
+    with db.transaction() as w:
+        previous = w.rows(Query.IMPORT_BY_HASH, {"hash": digest})
+        if previous:
+            report.status = STATUS_ALREADY
+            report.import_id = int(previous[0][0])
             report.rows_changed = 0
+            report.message = _already_message(*previous[0], dry_run=False)
             return report
         report.status = STATUS_IMPORTED
-        import_id = int(w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, digest, started, imported_by, demo))[0][0])
-        changed = w.insert(
-            Query.INSERT_CHANGED_FACTS,
-            facts,
-            {"import_id": import_id, "recorded_at": _now(), "is_demo": demo},
-        )
+        import_id = int(w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, digest, started, user, demo))[0][0])
+        changed = write(w, import_id)
         w.execute(Query.UPDATE_IMPORT_RUN_COUNTS, {"id": import_id, "rows_changed": changed})
         pause = float(os.environ.get("LEVIER_FAULT_PAUSE_IN_WRITE", "0") or 0)
         if pause:  # fault injection for the kill-in-the-middle test: the transaction is open here
@@ -605,11 +631,24 @@ def write_facts(
         report.rows_changed = changed
         unchanged = report.rows_accepted - changed
         report.message = (
-            f"{changed} valeur(s) nouvelle(s) ou modifiée(s) enregistrée(s)"
-            + (f", {unchanged} identique(s) à la valeur déjà connue" if unchanged else "")
+            f"{changed} {noun} nouvelle(s) ou modifiée(s) enregistrée(s)"
+            + (f", {unchanged} identique(s) à ce qui était déjà connu" if unchanged > 0 else "")
             + "."
         )
     return report
+
+
+def facts_writer(facts: pd.DataFrame, demo: bool) -> Callable[[Writer, int], int]:
+    """Appends the facts that are new or differ from the current value (history keeps the replaced ones)."""
+    return lambda w, import_id: w.insert(
+        Query.INSERT_CHANGED_FACTS, facts, {"import_id": import_id, "recorded_at": _now(), "is_demo": demo}
+    )
+
+
+def write_facts(db: Database, facts: pd.DataFrame, report: ImportReport, data: bytes, *, started: datetime,
+                imported_by: str | None, demo: bool, dry_run: bool = False) -> ImportReport:
+    return finish_import(db, report, data, facts_writer(facts, demo), started=started, dry_run=dry_run,
+                         demo=demo, imported_by=imported_by)
 
 
 def record_rejection(db: Database, report: ImportReport, digest: str, started: datetime, imported_by: str, demo: bool) -> None:
@@ -636,7 +675,6 @@ def import_returns(
     ctx: ImportContext | None = None,
 ) -> ImportReport:
     started = _now()
-    user = imported_by or default_user()
     ctx = ctx or ImportContext.load(db)
     parsed = parse_returns(data, file_name, ctx, db)
     report = ImportReport(
@@ -644,29 +682,12 @@ def import_returns(
         kind=KIND_RETURNS,
         file_format=parsed.file_format,
         rows_read=parsed.rows_read,
-        rows_accepted=0 if parsed.errors else len(parsed.facts),
+        rows_accepted=len(parsed.facts),
         errors=parsed.errors,
         warnings=parsed.warnings,
     )
-    digest = content_hash(data)
-    if parsed.errors:
-        report.status = STATUS_REJECTED
-        if not dry_run:
-            record_rejection(db, report, digest, started, user, demo)
-        return report
-    if dry_run:
-        previous = db.read(Query.IMPORT_BY_HASH, {"hash": digest})
-        if len(previous):
-            report.status = STATUS_ALREADY
-            report.message = (
-                f"Ce contenu a déjà été importé le {previous['finished_at'].iloc[0]:%d/%m/%Y à %H:%M} "
-                f"(import n° {previous['id'].iloc[0]}) : l'importer de nouveau ne changerait rien."
-            )
-            return report
-        report.status = STATUS_DRY_RUN
-        report.message = f"Fichier valide : {report.rows_accepted} valeur(s) seraient importées (simulation, rien n'est écrit)."
-        return report
-    return write_facts(db, parsed.facts, report, digest, started=started, imported_by=user, demo=demo)
+    return write_facts(db, parsed.facts, report, data, started=started, imported_by=imported_by, demo=demo,
+                       dry_run=dry_run)
 
 
 def import_paths(db: Database, paths: Iterable[Path], **kwargs) -> list[ImportReport]:

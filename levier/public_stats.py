@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from levier.db import Database, Query
-from levier.importer import content_hash, default_user, record_rejection, write_facts, _now
-from levier.report import STATUS_DRY_RUN, STATUS_REJECTED, Finding, ImportReport
+from levier.importer import _now, write_facts
+from levier.report import Finding, ImportReport
 
 KIND_STAT = "statistique publique"
 
@@ -51,25 +51,15 @@ def import_public_file(
         kind=KIND_STAT,
         file_format="panorama" if is_panorama else "insee",
         rows_read=int(facts["source_row"].nunique()) if len(facts) else 0,
-        rows_accepted=0 if result.findings else len(facts),
+        rows_accepted=len(facts),
         errors=list(result.findings),
         warnings=list(result.warnings),
     )
-    digest = content_hash(data)
-    user = imported_by or default_user()
-    if report.errors:
-        report.status = STATUS_REJECTED
-        if not dry_run:
-            record_rejection(db, report, digest, started, user, False)
-        return report
-    if dry_run:
-        report.status = STATUS_DRY_RUN
-        return report
     # EPCI codes of an older geography are reported (warnings above) and not stored against no territory.
     if getattr(result, "unmatched", None):
         facts = facts[~facts["territory_code"].isin(set(result.unmatched))]
         report.rows_accepted = len(facts)
-    return write_facts(db, facts, report, digest, started=started, imported_by=user, demo=False)
+    return write_facts(db, facts, report, data, started=started, imported_by=imported_by, demo=False, dry_run=dry_run)
 
 
 def load_public_statistics(db: Database, reference_dir: Path) -> list[ImportReport]:

@@ -11,7 +11,7 @@ def test_import_dry_run_then_real_then_journal(db, tmp_path, capsys):
     good.write_bytes(GOOD)
     assert main(["import", str(good), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "vérifié (simulation)" in out and "5 valeur(s) seraient importées" in out
+    assert "vérifié (simulation)" in out and "5 valeur(s) à importer" in out
     assert count_facts(db) == 0
 
     assert main(["import", str(good)]) == 0
