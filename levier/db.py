@@ -23,6 +23,15 @@ Query = StrEnum(  # type: ignore[misc]
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
+# Queries only ever read the database file and DataFrames handed to them: no file system, no network, no
+# extension download, and a query cannot loosen these settings.
+_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
 
 class DatabaseBusy(RuntimeError):
     """The file is locked by another process for longer than we are willing to wait."""
@@ -178,7 +187,7 @@ class Database:
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                return duckdb.connect(str(self.path), read_only=read_only, config=dict(_CONFIG))
             except duckdb.IOException as exc:
                 if not _is_lock_conflict(exc) or time.monotonic() >= deadline:
                     if _is_lock_conflict(exc):

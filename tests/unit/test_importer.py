@@ -330,3 +330,14 @@ def test_codes_stay_text_and_french_numbers_parse(db, dep, number, thousands):
     parsed = parse_returns(long_csv([[dep, NE, "2021", text]]), "p.csv", ctx)
     assert not parsed.errors, parsed.errors
     assert parsed.facts["territory_code"].tolist() == [dep]
+
+
+def test_queries_cannot_reach_the_file_system(db):
+    """The data layer's connections refuse file access, so even a forged query could not read /etc/passwd."""
+    import duckdb
+
+    with db.reader() as r:
+        with pytest.raises(duckdb.PermissionException):
+            r._con.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
+        with pytest.raises(duckdb.Error):
+            r._con.execute("SET enable_external_access = true")
