@@ -1,0 +1,148 @@
+"""Coverage: a hand-checkable case with known distances, then all of France on the real lists."""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Transformer
+
+from levier import coverage, services
+from levier.config import settings
+
+REF_DIR = settings().reference_dir
+FS_FILE = REF_DIR / "services" / "france_services_anct_20240801.csv"
+PE_FILE = REF_DIR / "services" / "pole_emploi_agences_2019-11.csv"
+needs_reference = pytest.mark.skipif(not FS_FILE.is_file(), reason=f"reference data not found in {REF_DIR}")
+
+TO_WGS84 = Transformer.from_crs(2154, 4326, always_xy=True)
+
+
+def _lonlat(x: float, y: float) -> tuple[float, float]:
+    return TO_WGS84.transform(x, y)
+
+
+def _small_case() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Three communes placed in Lambert-93 metres around one service: at 0 km, 15 km east and 25 km north."""
+    x0, y0 = 850_000.0, 6_500_000.0
+    where = {"A": (x0, y0), "B": (x0 + 15_000, y0), "C": (x0, y0 + 25_000)}
+    communes = pd.DataFrame(
+        {
+            "code_commune": ["A", "B", "C"],
+            "name": ["Ahaut", "Bebas", "Céloin"],
+            "dep": ["38", "38", "38"],
+            "epci": ["E1", "E1", "E2"],
+            "population": [100, 50, 30],
+        }
+    )
+    pts = pd.DataFrame({"code_commune": list(where), "lon": [0.0] * 3, "lat": [0.0] * 3})
+    for i, (x, y) in enumerate(where.values()):
+        pts.loc[i, ["lon", "lat"]] = _lonlat(x, y)
+    points = coverage.commune_points(communes, gpd.GeoDataFrame({"code": []}, geometry=[], crs=4326), None, pts)
+    lon, lat = _lonlat(x0, y0)
+    return points, pd.DataFrame({"lon": [lon], "lat": [lat]})
+
+
+def test_hand_checked_distances_and_shares():
+    points, service = _small_case()
+    assert (points["point_source"] == "fichier").all()
+    result = coverage.coverage(points, service, distance_km=20)
+    dist = result.communes.set_index("code_commune")["distance_km"]
+    assert dist["A"] == pytest.approx(0, abs=1e-3)
+    assert dist["B"] == pytest.approx(15, abs=1e-3)
+    assert dist["C"] == pytest.approx(25, abs=1e-3)
+    epci = result.epci.set_index("code")
+    assert epci.loc["E1", "share"] == pytest.approx(100)
+    assert epci.loc["E2", "share"] == pytest.approx(0)
+    assert epci.loc["E1", "population_covered"] == 150
+    dep = result.departements.set_index("code").loc["38"]
+    assert dep["population"] == 180 and dep["population_covered"] == 150
+    assert dep["share"] == pytest.approx(100 * 150 / 180)
+    assert result.france["share"] == pytest.approx(100 * 150 / 180)
+    assert coverage.coverage(points, service, 14.9).departements["share"].iloc[0] == pytest.approx(100 * 100 / 180)
+    assert coverage.coverage(points, service, 25.01).departements["share"].iloc[0] == pytest.approx(100)
+
+
+def test_services_of_another_territory_do_not_count():
+    points, _ = _small_case()
+    reunion = pd.DataFrame({"lon": [55.45], "lat": [-20.88]})  # Saint-Denis de La Réunion
+    result = coverage.coverage(points, reunion)
+    assert np.isinf(result.communes["distance_km"]).all()
+    assert result.france["share"] == 0
+    nowhere = pd.DataFrame({"lon": [np.nan], "lat": [np.nan]})  # a service without a position
+    assert coverage.coverage(points, nowhere).france["share"] == 0
+
+
+def test_invalid_distance_is_refused():
+    points, service = _small_case()
+    with pytest.raises(ValueError, match="kilomètres"):
+        coverage.coverage(points, service, 0)
+
+
+def test_default_distance_is_the_30_minute_proxy():
+    assert coverage.DEFAULT_DISTANCE_KM == 20.0
+    assert "30 minutes" in coverage.__doc__
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# All of France
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return services.referential(REF_DIR)
+
+
+@needs_reference
+def test_all_of_france_in_under_ten_seconds(ref):
+    points_fs = services.read_services(FS_FILE, services.FRANCE_SERVICES_ANCT, reference=ref)[0]
+    started = time.perf_counter()
+    communes = coverage.read_communes(REF_DIR)
+    pts = coverage.commune_points(communes, ref.epci, ref.deps, coverage.read_commune_points_file(REF_DIR))
+    result = coverage.coverage(pts, points_fs)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 10, f"{elapsed:.1f} s"
+
+    assert len(communes) == 34875  # France and the DROM (the 94 COM communes are out of scope)
+    assert pts.geometry.notna().all()
+    assert len(result.epci) == 1255 and len(result.departements) == 101
+    for table in (result.epci, result.departements):
+        assert table["share"].between(0, 100).all()
+        assert (table["population_covered"] <= table["population"]).all()
+    deps = result.departements.set_index("code")
+    assert deps.loc["75", "share"] == 100
+    assert deps.loc["75", "population"] == communes.loc[communes["dep"] == "75", "population"].sum()
+    assert result.france["population"] == communes["population"].sum()
+    assert 95 < result.france["share"] <= 100  # 2,845 France services within 20 km of almost everyone
+    mgp = result.epci.set_index("code").loc["200054781"]  # Métropole du Grand Paris
+    assert mgp["share"] == 100
+
+
+@needs_reference
+def test_fewer_agencies_mean_lower_coverage(ref):
+    pts = coverage.commune_points(coverage.read_communes(REF_DIR), ref.epci, ref.deps)
+    fs = services.read_services(FS_FILE, services.FRANCE_SERVICES_ANCT, reference=ref)[0]
+    pe = services.read_services(PE_FILE, services.POLE_EMPLOI_AGENCES, reference=ref)[0]
+    share_fs = coverage.coverage(pts, fs).france["share"]
+    share_pe = coverage.coverage(pts, pe).france["share"]
+    assert share_pe < share_fs
+    assert coverage.coverage(pts, pe, 200).france["share"] > 99  # everyone has an agency within 200 km
+    assert coverage.coverage(pts, pe, 1).france["share"] < share_pe
+
+
+@needs_reference
+def test_better_commune_points_plug_in(ref):
+    communes = coverage.read_communes(REF_DIR)
+    fallback = coverage.commune_points(communes, ref.epci, ref.deps)
+    assert fallback["point_source"].value_counts().to_dict() == {"epci": 34871, "dep": 4}
+    ouessant = fallback.set_index("code_commune").loc["29155"]
+    assert ouessant["point_source"] == "dep"  # an island commune without an EPCI
+    better = pd.DataFrame({"code_commune": ["38185"], "lon": [5.7245], "lat": [45.1885]})
+    mixed = coverage.commune_points(communes, ref.epci, ref.deps, better).set_index("code_commune")
+    assert mixed.loc["38185", "point_source"] == "fichier"
+    assert mixed.loc["38185", "geometry"].equals(shapely.Point(5.7245, 45.1885))
+    assert mixed.loc["38421", "point_source"] == "epci"

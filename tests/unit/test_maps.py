@@ -1,0 +1,361 @@
+"""Maps: classes, French formats, missing values, offline figures, URL-referenced GeoJSON sizes, insets."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+
+import geopandas as gpd
+import mapclassify as mc
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+import shapely
+
+from levier import geo, maps
+from levier.config import settings
+from levier.fmt import NBSP, fmt_int, fmt_number, fmt_pct, fmt_range, fmt_value
+
+REF_DIR = settings().reference_dir
+needs_reference = pytest.mark.skipif(
+    not (REF_DIR / geo.REFERENCE_FILES[geo.LEVEL_EPCI]).is_file(), reason=f"reference data not found in {REF_DIR}"
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# French formats
+
+
+def test_french_number_formats():
+    assert fmt_number(1234.5) == f"1{NBSP}234,5"
+    assert fmt_number(1234567.891, 2) == f"1{NBSP}234{NBSP}567,89"
+    assert fmt_int(68350798) == f"68{NBSP}350{NBSP}798"
+    assert fmt_pct(12.345) == f"12,3{NBSP}%"
+    assert fmt_pct(7, 0) == f"7{NBSP}%"
+    assert fmt_value(1234, "€") == f"1{NBSP}234{NBSP}€"
+    assert fmt_range(12.34, 15.78, "%") == f"12,3 – 15,8{NBSP}%"
+    assert fmt_number(-1234.56, 1) == f"-1{NBSP}234,6"
+
+
+def test_missing_is_never_zero_and_no_negative_zero():
+    assert fmt_number(None) == "–"
+    assert fmt_number(float("nan")) == "–"
+    assert fmt_pct(None) == "–"
+    assert fmt_number(-0.04) == "0,0"  # '-0,0' would read as a real negative value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Classes
+
+
+def test_quantile_classes_follow_mapclassify_with_french_labels():
+    values = [1, 2, None, 3, 4, 5, 6, 7, 8, 9, 10]
+    classes = maps.classify(values, "quantiles", 5, unit="%")
+    expected = mc.Quantiles(np.arange(1, 11, dtype=float), k=5).bins
+    assert classes.bins == pytest.approx(list(expected))
+    assert classes.labels[0] == f"1,0 – 2,8{NBSP}%"
+    assert classes.labels[-1] == f"8,2 – 10,0{NBSP}%"
+    assert classes.index.tolist() == [0, 0, -1, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert classes.counts == [2, 2, 2, 2, 2]
+    assert classes.colors[-1] == "#000091"  # palette ends on bleu France
+
+
+def test_jenks_finds_obvious_clusters_and_matches_mapclassify():
+    classes = maps.classify([1, 2, 3, 10, 11, 12, 50, 51], "jenks", 3)
+    assert classes.bins == [3, 12, 51]
+    rng = np.random.default_rng(7)
+    for n in (40, 120):
+        y = rng.lognormal(size=n)
+        ours = maps.classify(y, "jenks", 5).bins
+        with pytest.warns(UserWarning):  # "Numba not installed": why ours exists
+            ref = mc.FisherJenks(y, k=5).bins
+        assert ours == pytest.approx(list(ref))
+
+
+def test_jenks_is_fast_enough_for_all_epci():
+    y = np.random.default_rng(1).lognormal(size=1255)
+    started = time.perf_counter()
+    maps.classify(y, "jenks", 5)
+    assert time.perf_counter() - started < 1.5
+
+
+def test_equal_intervals_and_degenerate_inputs():
+    assert maps.classify([0, 2.5, 5, 7.5, 10], "equal", 5).bins == pytest.approx([2, 4, 6, 8, 10])
+    single = maps.classify([5, 5, 5, None], "quantiles", 5, unit="%")
+    assert single.k == 1 and single.labels == [f"5,0{NBSP}%"]
+    empty = maps.classify([None, float("nan")], "quantiles", 5)
+    assert empty.k == 0 and empty.index.tolist() == [-1, -1]
+    with pytest.raises(ValueError, match="Méthode"):
+        maps.classify([1, 2], "kmeans")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A small inline map
+
+
+def _squares() -> tuple[pd.DataFrame, dict]:
+    codes = ["A", "B", "C", "D"]
+    gdf = gpd.GeoDataFrame(
+        {"code": codes, "name": ["Alpha", "Bêta", "Gamma", "Delta"]},
+        geometry=[shapely.box(i, 45, i + 0.9, 45.9) for i in range(4)],
+        crs=4326,
+    )
+    frame = pd.DataFrame(
+        {
+            "code": codes,
+            "name": gdf["name"],
+            "taux": [10.0, None, 30.0, 20.0],
+            "dep_taux": [15.0] * 4,
+            "fr_taux": [14.5] * 4,
+        }
+    )
+    return frame, geo.to_geojson_dict(gdf)
+
+
+def _choropleths(fig: go.Figure) -> list:
+    return [t for t in fig.data if t.type == "choropleth"]
+
+
+def test_missing_values_are_a_grey_labelled_class_not_zero():
+    frame, gj = _squares()
+    fig = maps.choropleth(frame, gj, value_col="taux", unit="%", anchor=(1.5, 45.5), k=2)
+    missing = [t for t in _choropleths(fig) if t.name == maps.MISSING_LABEL]
+    assert len(missing) == 1
+    assert list(missing[0].locations) == ["B"]
+    assert missing[0].colorscale[0][1] == maps.MISSING_COLOR
+    assert missing[0].customdata[0][1] == maps.MISSING_LABEL  # hover says secret / n.d., not 0
+    others = [t for t in _choropleths(fig) if t.name != maps.MISSING_LABEL]
+    assert all("B" not in t.locations for t in others)
+    # The upper class holds only C (30 %): it is labelled with that value, not '20,0 – 30,0 %'.
+    assert [t.name for t in others] == [f"10,0 – 20,0{NBSP}%", f"30,0{NBSP}%"]
+    assert [sorted(t.locations) for t in others] == [["A", "D"], ["C"]]
+    assert all(t.showlegend for t in _choropleths(fig))
+
+
+def test_hover_has_value_rank_departement_and_france():
+    frame, gj = _squares()
+    fig = maps.choropleth(
+        frame,
+        gj,
+        value_col="taux",
+        unit="%",
+        anchor=(1.5, 45.5),
+        dep_value_col="dep_taux",
+        france_value_col="fr_taux",
+        k=3,
+    )
+    rows = {tuple(r)[0]: tuple(r) for t in _choropleths(fig) for r in t.customdata}
+    assert rows["Gamma"][1:] == (f"30,0{NBSP}%", "1 sur 3", f"15,0{NBSP}%", f"14,5{NBSP}%")
+    assert rows["Alpha"][2] == "3 sur 3"
+    assert rows["Bêta"][2] == "–"
+    template = _choropleths(fig)[0].hovertemplate
+    assert "Rang" in template and "Département" in template and "France" in template
+
+
+def test_source_and_year_are_written_under_the_map():
+    frame, gj = _squares()
+    fig = maps.choropleth(
+        frame, gj, value_col="taux", anchor=(1.5, 45.5), source="INSEE, Filosofi", year=2020, vintage=2026, k=3
+    )
+    caption = fig.layout.annotations[0]
+    assert "Source : INSEE, Filosofi, 2020" in caption.text
+    assert "2026" in caption.text
+    assert caption.y <= 0 and caption.yanchor == "top"
+
+
+def test_highlight_outlines_the_selected_territory():
+    frame, gj = _squares()
+    fig = maps.choropleth(frame, gj, value_col="taux", anchor=(1.5, 45.5), highlight=["C"], k=3)
+    outline = [t for t in _choropleths(fig) if t.name == "sélection"]
+    assert len(outline) == 1 and list(outline[0].locations) == ["C"]
+    assert outline[0].marker.line.color == maps.HIGHLIGHT_COLOR
+
+
+def _assert_offline(fig: go.Figure, allowed_url: str | None = None) -> str:
+    """No tiles, no external URL, no world layers, and no topojson fetch (first trace drawn from lon/lat)."""
+    text = fig.to_json()
+    urls = set(re.findall(r"https?://[^\"\s]+", text))
+    assert urls <= ({allowed_url} if allowed_url and allowed_url.startswith("http") else set())
+    layout = fig.layout.to_plotly_json()
+    assert "mapbox" not in layout and "map" not in layout
+    assert layout["geo"]["visible"] is False
+    assert all(t.type in ("choropleth", "scattergeo") for t in fig.data)
+    first = fig.data[0]
+    assert first.type == "scattergeo" and first.locations is None and first.locationmode is None
+    return text
+
+
+def test_inline_figure_is_offline():
+    frame, gj = _squares()
+    _assert_offline(maps.choropleth(frame, gj, value_col="taux", anchor=(1.5, 45.5), k=3))
+    default_anchor = maps.choropleth(frame, gj, value_col="taux", k=3)  # a point of the first feature
+    _assert_offline(default_anchor)
+    assert 0 <= default_anchor.data[0].lon[0] <= 0.9 and 45 <= default_anchor.data[0].lat[0] <= 45.9
+    with pytest.raises(ValueError, match="ancrage"):
+        maps.choropleth(frame, None, value_col="taux", geojson_url="app/static/geo/x.geojson")
+    assert maps.PLOTLY_CONFIG["topojsonURL"].startswith("app/static")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Real layers: insets, static files, URL-referenced figures
+
+
+@pytest.fixture(scope="module")
+def dep_layer() -> geo.DisplayLayer:
+    return geo.prepare_display(geo.read_layer(geo.LEVEL_DEP, REF_DIR), geo.LEVEL_DEP)
+
+
+@pytest.fixture(scope="module")
+def epci_layer() -> geo.DisplayLayer:
+    started = time.perf_counter()
+    layer = geo.prepare_display(geo.read_layer(geo.LEVEL_EPCI, REF_DIR), geo.LEVEL_EPCI)
+    assert time.perf_counter() - started < 10  # prepared once at build time, about 0.3 s here
+    return layer
+
+
+def _metro_bounds(layer: geo.DisplayLayer) -> np.ndarray:
+    return layer.display[layer.display["placement"] == "metropole"].total_bounds
+
+
+@needs_reference
+def test_overseas_insets_sit_west_of_metropolitan_france(dep_layer):
+    display = dep_layer.display.set_index("code")
+    mx0, my0, mx1, my1 = _metro_bounds(dep_layer)
+    frames = {i.key: shapely.Polygon(zip(i.lon, i.lat, strict=True)) for i in dep_layer.insets}
+    heights = []
+    for code in geo.DROM_CRS:
+        g = display.loc[code, "geometry"]
+        x0, y0, x1, y1 = g.bounds
+        assert mx0 - 3 < x0 and x1 < mx0 + 2, code  # a column off Brittany, not in the Caribbean
+        assert my0 - 0.5 < y0 and y1 < my1, code
+        assert frames[code].buffer(1e-3).contains(g), code
+        heights.append(y1 - y0)
+    # Readable: every overseas département at least 0.5° tall (about 55 km at the map's scale).
+    assert min(heights) > 0.5
+    # The true layer keeps the real positions.
+    true = dep_layer.true.set_index("code")
+    assert true.loc["974", "geometry"].centroid.x == pytest.approx(55.5, abs=0.3)
+    # Everything, insets included, within a box the size of metropolitan France.
+    x0, y0, x1, y1 = dep_layer.display.total_bounds
+    assert x1 - x0 < 1.3 * (mx1 - mx0) and y1 - y0 < 1.05 * (my1 - my0)
+
+
+@needs_reference
+def test_paris_inset_enlarges_the_petite_couronne(dep_layer, epci_layer):
+    display = dep_layer.display.set_index("code")
+    paris = [i for i in dep_layer.insets if i.key == "paris"][0]
+    assert paris.label == "Paris et petite couronne"
+    frame = shapely.Polygon(zip(paris.lon, paris.lat, strict=True))
+    for code in ("75", "92", "93", "94"):
+        parts = list(display.loc[code, "geometry"].geoms)
+        inside = [p for p in parts if frame.contains(p)]
+        outside = [p for p in parts if not frame.intersects(p)]
+        assert inside and outside, code  # the enlarged copy and the real shape, one feature
+        assert sum(p.area for p in inside) > 10 * sum(p.area for p in outside), code
+        assert display.loc[code, "placement"] == "metropole+paris"
+    assert (display["placement"] == "metropole").sum() > 80
+    mgp = epci_layer.display.set_index("code").loc["200054781"]  # Métropole du Grand Paris
+    assert mgp["placement"] == "metropole+paris"
+    labels = {i.label for i in dep_layer.insets}
+    assert {"Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"} <= labels
+
+
+@needs_reference
+def test_geojson_is_rounded_and_wound_for_d3(dep_layer):
+    gj = dep_layer.geojson("display")
+    assert len(gj["features"]) == 101
+    feature = next(f for f in gj["features"] if f["id"] == "29")
+    ring = feature["geometry"]["coordinates"][0][0] if feature["geometry"]["type"] == "MultiPolygon" else (
+        feature["geometry"]["coordinates"][0]
+    )
+    assert all(len(repr(v).split(".")[-1]) <= 4 for xy in ring for v in xy)
+    # d3-geo (plotly's geo maps) wants clockwise exterior rings, or the polygon floods the whole map.
+    assert not shapely.LinearRing(ring).is_ccw
+
+
+@needs_reference
+def test_static_files_and_urls(dep_layer, tmp_path):
+    paths = geo.write_static(dep_layer, tmp_path)
+    assert paths["display"] == tmp_path / "geo" / "departement_2026.geojson"
+    assert json.loads(paths["display"].read_text(encoding="utf-8"))["features"][0]["id"]
+    assert len(json.loads(paths["insets"].read_text(encoding="utf-8"))) == 6
+    assert (tmp_path / "topojson" / "world_110m.json").is_file()  # the offline guard
+    assert [i.label for i in geo.read_insets(geo.LEVEL_DEP, 2026, tmp_path)] == [i.label for i in dep_layer.insets]
+    assert geo.static_url(geo.LEVEL_EPCI, 2026) == "app/static/geo/epci_2026.geojson"
+    assert geo.static_url(geo.LEVEL_EPCI, 2026, "true") == "app/static/geo/epci_2026_true.geojson"
+
+
+def _epci_values(layer: geo.DisplayLayer) -> pd.DataFrame:
+    frame = layer.true[["code", "name", "dep"]].copy()
+    frame["valeur"] = np.random.default_rng(3).uniform(5, 35, len(frame))
+    frame.loc[frame.index[::50], "valeur"] = np.nan
+    return frame
+
+
+@needs_reference
+def test_france_epci_map_by_url_is_small_and_offline(epci_layer):
+    url = geo.static_url(geo.LEVEL_EPCI, 2026)
+    started = time.perf_counter()
+    fig = maps.france_map(
+        _epci_values(epci_layer), epci_layer, value_col="valeur", unit="%", geojson_url=url, title="Test"
+    )
+    built = time.perf_counter() - started
+    text = _assert_offline(fig, url)
+    assert len(text.encode()) < 2_000_000
+    assert '"coordinates"' not in text  # the features are not inlined
+    assert all(t.geojson == url for t in _choropleths(fig))
+    assert sum(len(t.locations) for t in _choropleths(fig)) == 1255
+    assert built < 2
+    # The same map inlined carries every polygon: what the URL saves on each rerun.
+    inline = maps.france_map(_epci_values(epci_layer), epci_layer, value_col="valeur", unit="%")
+    assert len(inline.to_json().encode()) > 3 * len(text.encode())
+
+
+@needs_reference
+def test_france_map_view_is_the_lambert93_layout(dep_layer):
+    frame = dep_layer.true[["code", "name"]].assign(v=1.0)
+    fig = maps.france_departements_map(frame, dep_layer, value_col="v")
+    g = fig.layout.geo
+    assert g.projection.type == "conic conformal" and list(g.projection.parallels) == [44, 49]
+    assert g.projection.rotation.lon == 0 and g.projection.rotation.lat == 0  # unrotated: frames stay upright
+    assert g.fitbounds is False
+    assert list(g.lonaxis.range) == pytest.approx(list(dep_layer.bounds[0::2]))
+    first = fig.data[0]
+    assert first.type == "scattergeo" and first.mode == "lines"  # inset frames, and the topojson guard
+
+
+@needs_reference
+def test_departement_epci_map_zooms_on_its_epci(epci_layer):
+    url = geo.static_url(geo.LEVEL_EPCI, 2026, "true")
+    fig = maps.departement_epci_map(_epci_values(epci_layer), epci_layer, "38", value_col="valeur", geojson_url=url)
+    text = _assert_offline(fig, url)
+    assert len(text.encode()) < 300_000
+    codes = {c for t in _choropleths(fig) for c in t.locations}
+    expected = set(epci_layer.true.loc[epci_layer.true["dep"] == "38", "code"])
+    assert codes == expected and 10 < len(codes) < 40
+    # The view is the EPCI's bounds (set explicitly, so that service points drawn over it cannot widen it).
+    assert fig.layout.geo.fitbounds is False
+    lon_range, lat_range = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
+    assert 4.5 < lon_range[0] < 5 and 6.3 < lon_range[1] < 6.6
+    assert 44.6 < lat_range[0] < 44.8 and 45.8 < lat_range[1] < 46
+    lon, lat = fig.data[0].lon[0], fig.data[0].lat[0]
+    assert 4.5 < lon < 6.5 and 44.5 < lat < 46  # the invisible anchor sits in Isère
+    inline = maps.departement_epci_map(_epci_values(epci_layer), epci_layer, "974", value_col="valeur")
+    features = [f for t in _choropleths(inline) for f in t.geojson["features"]]
+    assert len(features) == 5
+    x = [c[0] for f in features for c in shapely.get_coordinates(shapely.from_geojson(json.dumps(f["geometry"])))]
+    assert 55 < min(x) and max(x) < 56  # true positions for a zoom, not the inset
+    with pytest.raises(ValueError, match="département principal"):
+        maps.departement_epci_map(_epci_values(epci_layer), epci_layer, "99", value_col="valeur")
+
+
+@needs_reference
+def test_a_territory_absent_from_the_frame_is_drawn_as_missing(dep_layer):
+    frame = dep_layer.true[["code", "name"]].iloc[:-3].assign(v=np.linspace(1, 10, 98))
+    fig = maps.france_departements_map(frame, dep_layer, value_col="v")
+    missing = [t for t in _choropleths(fig) if t.name == maps.MISSING_LABEL][0]
+    assert set(missing.locations) == set(dep_layer.true["code"].iloc[-3:])
+    assert math.isclose(sum(len(t.locations) for t in _choropleths(fig)), 101)
