@@ -341,3 +341,20 @@ def test_queries_cannot_reach_the_file_system(db):
             r._con.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
         with pytest.raises(duckdb.Error):
             r._con.execute("SET enable_external_access = true")
+
+
+def test_many_sessions_read_while_the_app_imports(db):
+    """Streamlit serves each browser session from its own thread: readers share the file, an import waits for
+    them and they wait for it; nobody gets a DuckDB error and the new values are visible afterwards."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read_many(_):
+        return [Database(db.path).read(Query.DEMO_STATUS)["all_values"].iloc[0] for _ in range(15)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        readers = [pool.submit(read_many, i) for i in range(6)]
+        writer = pool.submit(import_returns, Database(db.path), GOOD, "retours.csv")
+        seen = [v for f in readers for v in f.result()]
+        assert writer.result().status == STATUS_IMPORTED
+    assert set(seen) <= {0, 5}
+    assert Database(db.path).read(Query.DEMO_STATUS)["all_values"].iloc[0] == 5
