@@ -33,6 +33,20 @@ pages = {
         st.Page("pages/mi_parcours.py", title="Comparaison mi-parcours", icon=":material/timeline:", url_path="mi-parcours"),
         st.Page("pages/comparer.py", title="Comparer les départements", icon=":material/leaderboard:", url_path="comparer"),
     ],
+    "Territoires": [
+        st.Page("pages/panorama.py", title="Panorama des besoins", icon=":material/map:", url_path="panorama"),
+        st.Page("pages/services.py", title="Offre de services et couverture", icon=":material/location_on:",
+                url_path="services"),
+    ],
+    "Confiance": [
+        st.Page("pages/indicateurs.py", title="Indicateurs et définitions", icon=":material/menu_book:",
+                url_path="indicateurs"),
+        st.Page("pages/qualite.py", title="Qualité des données", icon=":material/fact_check:", url_path="qualite"),
+    ],
+    "Effet levier": [
+        st.Page("pages/effet_levier.py", title="Effet levier", icon=":material/euro:", url_path="effet-levier"),
+        st.Page("pages/evaluation.py", title="Évaluation", icon=":material/science:", url_path="evaluation"),
+    ],
     "Données": [
         st.Page("pages/importer.py", title="Importer", icon=":material/upload_file:", url_path="importer"),
     ],

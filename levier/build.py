@@ -57,6 +57,29 @@ def load_reference_journaled(db: Database, reference_dir: Path) -> dict[tuple[st
     return counts
 
 
+# The two real lists of service locations in the reference data, imported through their documented mappings
+# (docs/services.md): they are real, not demo data.
+SERVICE_LISTS = (
+    ("services/france_services_anct_20240801.csv", "france_services_anct"),
+    ("services/pole_emploi_agences_2019-11.csv", "pole_emploi_agences"),
+)
+
+
+def load_service_lists(db: Database, reference_dir: Path) -> list[ImportReport]:
+    from levier.services_import import import_services
+
+    reports = []
+    for rel, mapping in SERVICE_LISTS:
+        path = Path(reference_dir) / rel
+        if not path.is_file():
+            continue  # a reference directory without service lists still gives a working demo, without coverage
+        report = import_services(db, path.read_bytes(), path.name, mapping=mapping, imported_by="levier (données de référence)")
+        if report.errors:
+            raise RuntimeError("Import des lieux de service en échec :\n" + report.summary())
+        reports.append(report)
+    return reports
+
+
 def _demo_inputs(db: Database, reference_dir: Path):
     from levier.insee import read_insee_file
 
@@ -78,7 +101,8 @@ def _demo_inputs(db: Database, reference_dir: Path):
 
 def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progress = print) -> list[ImportReport]:
     """Builds the demo database in a temporary file and moves it into place, so readers never see half of it."""
-    from levier.demo import generate_demo_files
+    from levier.definitions import import_variants
+    from levier.demo import generate_demo_files, write_demo_variants
     from levier.importer import import_paths
     from levier.public_stats import load_public_statistics
 
@@ -94,14 +118,30 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
     load_reference_journaled(db, reference_dir)
     progress("Statistiques publiques INSEE (Filosofi)…")
     load_public_statistics(db, reference_dir)
+    progress("Lieux de service (France services, agences France Travail)…")
+    load_service_lists(db, reference_dir)
+    progress("Fonds de carte (static/geo)…")
+    from levier.geo import build_static
+
+    build_static(reference_dir)
     progress("Génération des fichiers de retours fictifs…")
     deps, metros, indicators, programmes, rates = _demo_inputs(db, reference_dir)
     out_dir = db_path.parent / "demo"  # beside the database: tests build theirs in a temporary folder
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    files = generate_demo_files(out_dir, deps, metros, indicators, programmes, rates)
+    from levier.demo_funding import build_demo_funding, cdppe_wave_table
+
+    waves = cdppe_wave_table(deps["code"], reference_dir=reference_dir)  # one source: returns, funding, contracts
+    files = generate_demo_files(out_dir, deps, metros, indicators, programmes, rates,
+                                cdppe_wave_years=dict(zip(waves["code"], waves["signed_year"])))
     progress(f"Import de {len(files)} fichiers de retours fictifs par l'importeur réel…")
     reports = import_paths(db, [f.path for f in files], demo=True, imported_by="levier demo")
+    variants = write_demo_variants(out_dir, deps["code"])
+    if variants is not None:  # after the returns: declarations name indicators the returns already carry
+        reports.append(import_variants(db, variants.path.read_bytes(), variants.path.name, demo=True,
+                                       imported_by="levier demo"))
+    progress("Financements fictifs par action et vagues CDPPE…")
+    reports += build_demo_funding(db, out_dir, deps, rates, waves, reference_dir)
     failed = [r for r in reports if r.errors]
     if failed:
         raise RuntimeError("Import de démonstration en échec :\n" + "\n".join(r.summary() for r in failed[:3]))
@@ -115,7 +155,11 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
 
 
 def ensure_database(db: Database, on_build: Callable[[], None] | None = None) -> bool:
-    """Builds the demo database on first start; returns True when it had to."""
+    """Builds the demo database on first start; returns True when it had to. The static map files (generated,
+    git-ignored) are rebuilt whenever one is missing, even for an existing database."""
+    from levier.geo import ensure_static
+
+    ensure_static()
     if db.exists():
         db.migrate() if _needs_migration(db) else None
         return False

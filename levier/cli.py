@@ -84,6 +84,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from levier.imports import KIND_LABELS
+
     parser = argparse.ArgumentParser(prog="levier", description="Levier — diagnostics territoriaux et contrats État–départements.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -96,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="importe des fichiers de retours d'indicateurs")
     imp.add_argument("files", nargs="+")
     imp.add_argument("--dry-run", action="store_true", help="vérifie sans rien écrire")
-    imp.add_argument("--type", choices=["auto", "retours", "insee", "panorama"], default="auto",
+    imp.add_argument("--type", choices=list(KIND_LABELS), default="auto",
                      help="type de fichier (défaut : détecté d'après son contenu)")
     imp.set_defaults(func=cmd_import)
 

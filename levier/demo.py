@@ -105,6 +105,23 @@ PLANTED_DEFECTS: list[dict] = [
     _d("valeur_vide", "CDPPE", "36", "CDPPE-3-INST", 2020, "Valeur laissée vide dans le bilan.", marker=""),
 ]
 
+# Definition variants declared by a few départements (docs/variantes.md): the comparability the pages must flag.
+# (territoire, indicateur or group, variante, description, depuis). Every other département declares nothing.
+VARIANTS_FILE = "variantes_definitions.csv"
+DEMO_VARIANTS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("59", "CALPAE-3.1.1-OR1M", "J45", "Orientations comptées jusqu'à 45 jours après l'ouverture du droit.", ""),
+    ("59", "CALPAE-3.1.1-OR1M", "REF", "Retour à la définition nationale (30 jours).", "2022"),
+    ("62", "CALPAE-3.1.1-OR1M", "J45", "Délai de 45 jours fixé par le règlement départemental du RSA.", "2020"),
+    ("76", "CALPAE-3.1.1-OR1M", "J45", "Délai de 45 jours, compté depuis l'ouverture du droit.", ""),
+    ("13", "SORTIES-ASE", "17ANS", "Jeunes comptés dès 17 ans, à l'entretien de préparation de la sortie.", ""),
+    ("31", "SORTIES-ASE", "17ANS", "Jeunes comptés l'année de leurs 17 ans.", "2020"),
+    ("35", "CALPAE-2.1.2-ACC", "VISITES", "Compteur de passages des lieux de premier accueil.", ""),
+    ("67", "CALPAE-2.1.2-ACC", "VISITES", "Nombre de visites enregistrées par les accueils.", ""),
+    *((code, "CALPAE-3.1.1-OR1M", "REF", "", "") for code in ("01", "21", "29", "38", "44", "49", "57", "63", "84")),
+    *((code, "SORTIES-ASE", "REF", "", "") for code in ("33", "34", "45")),
+    *((code, "CALPAE-2.1.2-ACC", "REF", "", "") for code in ("38", "44", "69")),
+)
+
 _MARKER_KINDS = {"secret", "non_disponible", "non_communique", "valeur_vide"}
 
 
@@ -582,17 +599,11 @@ def _fmt_date_fr(d: date) -> str:
 
 
 def cdppe_waves(dep_codes: Iterable[str], seed: int = DEMO_SEED, known: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Year each département signs its CDPPE: the known ones as given, the others drawn (30, then 40, then the rest)."""
-    known = dict(known or {})
-    codes = sorted(set(dep_codes))
-    rest = [c for c in codes if c not in known]
-    order = list(_rng(seed, "cdppe-waves").permutation(len(rest)))
-    waves = dict(known)
-    slots = [2020] * max(0, CDPPE_WAVE_SIZES[0] - sum(1 for v in known.values() if v == 2020))
-    slots += [2021] * max(0, CDPPE_WAVE_SIZES[1] - sum(1 for v in known.values() if v == 2021))
-    for k, idx in enumerate(order):
-        waves[rest[idx]] = slots[k] if k < len(slots) else 2022
-    return {c: waves[c] for c in codes}
+    """Year each département signs its CDPPE (30 in 2020 starting from the public list, then 40, then the rest): one
+    shared source with the demo funding and the contract table (levier.demo_funding.cdppe_wave_table)."""
+    from levier.demo_funding import cdppe_wave_years
+
+    return cdppe_wave_years(dep_codes, seed, known)
 
 
 def _overrides(present: set[str], codes: set[str]) -> dict[tuple[str, str, str, int], str]:
@@ -846,8 +857,35 @@ def _pacte_values(seed: int, model: _Model, t: _Territory) -> tuple[dict[str, np
     for code in model.codes:
         for p in model.parents.get(code, []):
             values[code] = np.minimum(values[code], values[p])
+    _unfreeze(model, values)
     _cap_targets(model, targets, {c: float(v[0]) for c, v in values.items()})
     return values, targets
+
+
+def _unfreeze(model: _Model, values: dict[str, np.ndarray]) -> None:
+    """The frozen-series guard of _simulate, for series built afterwards (PACTE trajectories): a slow path rounded
+    to whole units can stall for three years, which the quality checks rightly read as a copied value. The middle
+    year moves by one unit, down unless a sub-count would then exceed it, else up unless it would exceed its total."""
+    children: dict[str, list[str]] = {}
+    for child, tops in model.parents.items():
+        for top in tops:
+            children.setdefault(top, []).append(child)
+    summed = set(model.parts) | {c for groups in model.parts.values() for g in groups for c in g}
+    for code, series in values.items():
+        if code in summed:  # parts add up exactly to their total: _simulate already handled them
+            continue
+        step = 0.1 if model.rule(code).decimals else 1.0
+        for _ in range(len(series)):
+            k = _frozen_at(series)
+            if k is None:
+                break
+            v = series[k]
+            if all(values[c][k] <= v - step for c in children.get(code, [])):
+                series[k] = v - step
+            elif all(values[p][k] >= v + step for p in model.parents.get(code, [])):
+                series[k] = v + step
+            else:
+                break
 
 
 def _write_pacte(out_dir, territories, model: _Model, overrides, due_dates, seed) -> DemoFile:
@@ -952,3 +990,20 @@ def _write_corrections(out_dir, deps, model: _Model, values, due_dates, seed) ->
     return DemoFile(path, f"Corrections de valeurs CALPAE {CORRECTION_YEAR} renvoyées par "
                     f"{len({r[0] for r in rows})} départements (l'historique garde l'ancienne valeur).",
                     programme="CALPAE", file_format="long", rows=len(rows))
+
+
+# --- Definition variants -----------------------------------------------------------------------------------------
+
+
+def write_demo_variants(out_dir: Path, dep_codes: Iterable[str]) -> DemoFile | None:
+    """The variants file of the demo (DEMO_VARIANTS, for the départements present), imported after the returns."""
+    present = {str(c) for c in dep_codes}
+    rows = [list(r) for r in DEMO_VARIANTS if r[0] in present]
+    if not rows:
+        return None
+    blank = next((r for r in rows if not r[3]), rows[0])  # the notice goes where it hides no declared wording
+    blank[3] = f"{FICTION_NOTE} – {blank[3]}" if blank[3] else FICTION_NOTE
+    path = Path(out_dir) / VARIANTS_FILE
+    _write_csv(path, ["territoire", "indicateur", "variante", "description", "depuis"], rows, "utf-8-sig", "\n")
+    return DemoFile(path, f"Variantes de définition déclarées par {len({r[0] for r in rows})} départements "
+                    "(CSV UTF-8 avec BOM).", file_format="variantes", rows=len(rows))

@@ -73,6 +73,10 @@ DROM_BOXES: dict[str, tuple[float, float, float, float]] = {
 PARIS_WINDOW = (634_000.0, 6_840_000.0, 675_000.0, 6_882_000.0)
 PARIS_BOX = (110_000.0, 6_895_000.0, 330_000.0, 7_110_000.0)
 _LABEL_BAND = 0.16  # share of a box's height kept free at the top for its label
+# The France maps draw metropolitan France about 600 px tall (1 px ≈ 1.7 km): the display layer is simplified to
+# 600 m (well under a pixel, about 1 px once enlarged in the Paris inset), which halves the GeoJSON the browser
+# fetches. The `true` layer (zoomed maps, computations) keeps the reference detail.
+DISPLAY_TOLERANCE_M = 600.0
 _PAD = 0.05  # share of a box's width kept free on each side
 
 REFERENCE_FILES = {
@@ -241,6 +245,20 @@ def _frame_lonlat(frame_box: tuple[float, float, float, float], to_wgs84: Transf
     return [round(float(v), 4) for v in lon], [round(float(v), 4) for v in lat]
 
 
+def display_simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """Simplify shapes that tile the territory without opening gaps between them (shared borders move together);
+    a shape that would vanish keeps its original outline."""
+    if tolerance <= 0 or len(geoms) == 0:
+        return geoms
+    try:
+        out = shapely.coverage_simplify(geoms, tolerance)
+    except shapely.errors.GEOSException:  # not a clean coverage: simplify each shape on its own
+        out = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    lost = shapely.is_empty(out) | shapely.is_missing(out) | ~shapely.is_valid(out)
+    out[lost] = geoms[lost]
+    return out
+
+
 def inset_frames() -> list[Inset]:
     """The six inset frames (five overseas départements, Paris), the same at every level."""
     to_wgs84 = Transformer.from_crs(DISPLAY_CRS, 4326, always_xy=True)
@@ -266,7 +284,7 @@ def prepare_display(gdf: gpd.GeoDataFrame, level: str, vintage: int = VINTAGE) -
     overseas = dep.str.startswith("97")
 
     metro = true[~overseas].to_crs(METRO_CRS)
-    metro_geoms = metro.geometry.to_numpy()
+    metro_geoms = display_simplify(metro.geometry.to_numpy(), DISPLAY_TOLERANCE_M)
     placement = np.full(len(metro), "metropole", dtype=object)
 
     # Paris: clip every shape touching the window, enlarge the clipped parts, keep them with the real shape.
@@ -296,7 +314,9 @@ def prepare_display(gdf: gpd.GeoDataFrame, level: str, vintage: int = VINTAGE) -
         local = sub.to_crs(crs)
         scale, xoff, yoff = _fit(local.total_bounds, _content_box(DROM_BOXES[code]))
         placements[code] = (scale, xoff, yoff)
-        placed = _affine(local.geometry.to_numpy(), scale, xoff, yoff)
+        # The same tolerance once drawn: Guyane, shrunk into its box, can lose more detail than Mayotte, enlarged.
+        simplified = display_simplify(local.geometry.to_numpy(), DISPLAY_TOLERANCE_M / scale)
+        placed = _affine(simplified, scale, xoff, yoff)
         frames.append(
             gpd.GeoDataFrame(
                 sub[["code", "name", "dep"]].assign(placement=f"encart {code}"),

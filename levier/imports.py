@@ -1,4 +1,5 @@
-"""One entry for every uploaded or named file: detect its kind (returns, INSEE Filosofi, panorama) and import it."""
+"""One entry for every uploaded or named file: detect its kind (returns, INSEE Filosofi, panorama, definition
+variants) and import it."""
 
 from __future__ import annotations
 
@@ -13,16 +14,31 @@ KIND_AUTO = "auto"
 KIND_RETURNS = "retours"
 KIND_INSEE = "insee"
 KIND_PANORAMA = "panorama"
+KIND_SERVICES = "services"
+KIND_VARIANTS = "variantes"
+KIND_FUNDING = "financements"
 KIND_LABELS = {
     KIND_AUTO: "Détection automatique",
     KIND_RETURNS: "Retours d'indicateurs (format long ou grille)",
     KIND_INSEE: "Statistique INSEE (Filosofi)",
     KIND_PANORAMA: "Panorama INSEE × DIPLP (classeur par EPCI)",
+    KIND_SERVICES: "Liste de lieux de services (France services, France Travail…)",
+    KIND_VARIANTS: "Variantes de définition des indicateurs (territoire, indicateur, variante)",
+    KIND_FUNDING: "Financements par action, reventilations, contrats (docs/financements.md)",
 }
 
 
 def detect_kind(data: bytes, file_name: str) -> str:
-    """By shape, never by name: a `donnees` sheet is a panorama, a CODGEO header an INSEE file, else returns."""
+    """By shape, never by name: a `donnees` sheet is a panorama, a CODGEO header an INSEE file, a header of a list
+    of places (id_fs/lib_fs, REFERENCE_PE/TYPE_SITE, or type + nom + coordinates or commune) a service list,
+    else returns."""
+    from levier.funding import is_funding_file
+    from levier.services_import import detect_mapping
+
+    if is_funding_file(data, file_name):  # a `financeur` column, a re-allocation or a contract table
+        return KIND_FUNDING
+    if detect_mapping(data) is not None:
+        return KIND_SERVICES
     if data[:4] == b"PK\x03\x04":
         try:
             import fastexcel
@@ -30,11 +46,50 @@ def detect_kind(data: bytes, file_name: str) -> str:
             names = [n.strip().lower() for n in fastexcel.read_excel(data).sheet_names]
         except Exception:  # unreadable workbooks are reported by the returns importer, with its wording
             return KIND_RETURNS
-        return KIND_PANORAMA if "donnees" in names else KIND_RETURNS
+        if "donnees" in names:
+            return KIND_PANORAMA
+        return KIND_VARIANTS if _variants_only(data, file_name, names) else KIND_RETURNS
     head = decode_text(data[:4096]).splitlines()[:1]
     if head and "codgeo" in head[0].lower():
         return KIND_INSEE
-    return KIND_RETURNS
+    return KIND_VARIANTS if _variants_only(data, file_name) else KIND_RETURNS
+
+
+def _variants_only(data: bytes, file_name: str, sheet_names: list[str] | None = None) -> bool:
+    """A table of definition variants and nothing else (docs/variantes.md). A workbook whose variants sheet sits
+    beside returns sheets is a returns workbook (import_returns_workbook reads both). The file is read whole a
+    second time only when its first lines mention a variant."""
+    from levier.definitions import VARIANT_SHEET_NAMES, is_variants_file
+    from levier.text import normalise
+
+    if sheet_names is None:
+        head = decode_text(data[:4096])
+    else:
+        if len(sheet_names) > 1 and not all(normalise(n) in VARIANT_SHEET_NAMES for n in sheet_names):
+            return False
+        try:
+            import fastexcel
+
+            top = fastexcel.read_excel(data).load_sheet(0, header_row=None, n_rows=10).to_pandas()
+        except Exception:  # unreadable: the returns importer reports it with its wording
+            return False
+        head = " ".join(str(v) for v in top.to_numpy().ravel())
+    return "variante" in normalise(head) and is_variants_file(data, file_name)
+
+
+def _has_variants_sheet(data: bytes) -> bool:
+    """An xlsx with a 'variantes' / 'definitions' sheet, from the sheet names only (cheap)."""
+    if data[:4] != b"PK\x03\x04":
+        return False
+    from levier.definitions import VARIANT_SHEET_NAMES
+    from levier.text import normalise
+
+    try:
+        import fastexcel
+
+        return any(normalise(n) in VARIANT_SHEET_NAMES for n in fastexcel.read_excel(data).sheet_names)
+    except Exception:  # unreadable: the returns importer reports it
+        return False
 
 
 def import_file(
@@ -51,7 +106,23 @@ def import_file(
 
     kind = detect_kind(data, file_name) if kind == KIND_AUTO else kind
     if kind == KIND_RETURNS:
+        if _has_variants_sheet(data):  # values and variants validated and written together, or refused together
+            from levier.definitions import import_returns_workbook
+
+            return import_returns_workbook(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
         return import_returns(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+    if kind == KIND_FUNDING:
+        from levier.funding import import_funding
+
+        return import_funding(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+    if kind == KIND_VARIANTS:
+        from levier.definitions import import_variants
+
+        return import_variants(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+    if kind == KIND_SERVICES:
+        from levier.services_import import import_services
+
+        return import_services(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
     if kind not in (KIND_INSEE, KIND_PANORAMA):
         return ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, f"type de fichier inconnu « {kind} ».")])
     # The INSEE readers work on paths; the upload goes through a private temporary copy with its own suffix.

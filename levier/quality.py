@@ -712,8 +712,10 @@ class QualityReport:
         )
 
 
-def quality_report(db: Database, *, today: date | None = None) -> QualityReport:
-    d = QualityData.load(db, today=today)
+def quality_report(src: Source, *, today: date | None = None) -> QualityReport:
+    """Completeness, every check, the score and the values in doubt, from one read of the database (or of data
+    already loaded, which the quality page keeps to draw its matrices without reading again)."""
+    d = _data(src, today)
     checks = consistency_checks(d)
     return QualityReport(
         completeness=completeness(d),

@@ -94,3 +94,11 @@ def findings_frame(findings: list[Finding]):
     return pd.DataFrame(
         [f.as_row() for f in findings], columns=["fichier", "feuille", "ligne", "colonne", "motif"]
     ).rename(columns=str.capitalize)
+
+
+def first_findings_text(findings: list[Finding], limit: int = 10) -> str:
+    """The first findings as a readable list (the full list follows as a table and a download)."""
+    lines = [f"- {f.where()} : {f.message}" for f in findings[:limit]]
+    if len(findings) > limit:
+        lines.append(f"- … et {len(findings) - limit} autre(s) erreur(s) dans le tableau ci-dessous.")
+    return "\n".join(lines)

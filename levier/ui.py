@@ -99,13 +99,22 @@ def chart(fig, name: str, key: str | None = None) -> None:
     st.plotly_chart(fig, width="stretch", config=png_config(name), key=key)
 
 
+def _is_year_or_code(name: object, values: pd.Series) -> bool:
+    label = str(name).lower()
+    if any(w in label for w in ("année", "annee", "period", "millésime", "depuis", "n°", "rang")):
+        return True
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return pd.api.types.is_integer_dtype(values) and len(v) > 0 and bool(v.between(1900, 2100).all())
+
+
 def table(frame: pd.DataFrame, *, key: str | None = None, height: int | str = "auto", column_config: dict | None = None) -> None:
     """A read-only table with numbers in the reader's locale (French browsers: '1 234,5')."""
-    config = {
-        col: st.column_config.NumberColumn(format="localized")
-        for col in frame.columns
-        if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
-    }
+    config = {}
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            continue
+        # Years and ranks read as plain integers ("2021", not "2 021"); other numbers in the reader's locale.
+        config[col] = st.column_config.NumberColumn(format="%d" if _is_year_or_code(col, frame[col]) else "localized")
     config.update(column_config or {})
     st.dataframe(frame, hide_index=True, width="stretch", height=height, column_config=config, key=key)
 

@@ -213,9 +213,18 @@ class RankingView:
 
 
 def ranking_view(db: Database, indicator: str, period: int, selected: str | None,
-                 peer_codes: Sequence[str] = ()) -> RankingView:
+                 peer_codes: Sequence[str] = (), reference_only: bool = False) -> RankingView:
+    """All départements ranked; with reference_only, only those at the reference definition (or undeclared),
+    ranks and medians recomputed among them."""
+    from levier.definitions import annotate, comparability
+
     cat = _catalogue(db)
     pos = metrics.load_positions(db, indicator, period, level="departement", code=selected, peer_codes=tuple(peer_codes))
+    comp = comparability(db, indicator, pos.table["code"].tolist(), period)
+    excluded = comp.variants["Code territoire"].tolist() if reference_only else []
+    if excluded:
+        kept = pos.table[pos.table["code"].isin(comp.comparable)][["code", "name", "reg", "reg_name", "value", "missing_reason"]]
+        pos = metrics.positions(kept, cat.at[indicator, "direction"], {selected: list(peer_codes)} if selected else None)
     values = pos.table[["code", "name", "value", "missing_reason"]]
     fig = charts.ranking_chart(
         values, selected, peer_codes,
@@ -236,13 +245,18 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
             "Écart à la médiane nationale": ranked["gap_nat"],
         }
     )
+    table = annotate(table, comp, "Code")
     missing = pos.missing.rename(columns={"code": "Code", "name": "Département", "missing_label": "Motif"})
     missing = missing[[c for c in ("Code", "Département", "Motif") if c in missing.columns]]
-    caveats = comparison_caveats(db, [indicator], ranked["code"].tolist())
+    caveats = comparison_caveats(db, [indicator], ranked["code"].tolist(), period=period)
+    if excluded:
+        caveats.insert(0, f"Classement restreint à la définition de référence : {len(excluded)} département(s) "
+                          f"déclarant une variante écarté(s) ({', '.join(excluded)}).")
     return RankingView(fig, table, missing, caveats)
 
 
-def comparison_caveats(db: Database, indicators: Sequence[str], codes: Sequence[str], periods: Sequence[int] = ()) -> list[str]:
+def comparison_caveats(db: Database, indicators: Sequence[str], codes: Sequence[str], periods: Sequence[int] = (),
+                       period: int | None = None) -> list[str]:
     """The warnings a comparison carries: definition variants mixed, declarative data, mixed years."""
     notes = []
     try:
@@ -251,7 +265,7 @@ def comparison_caveats(db: Database, indicators: Sequence[str], codes: Sequence[
         comparability = None
     if comparability is not None:
         for indicator in indicators:
-            comp = comparability(db, indicator, list(codes))
+            comp = comparability(db, indicator, list(codes), period)
             if comp.mixed:
                 n_var = len(comp.variants)
                 notes.append(

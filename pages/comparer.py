@@ -19,7 +19,10 @@ with tab_rank:
     indicator = c1.selectbox("Indicateur", choices["code"], index=default, format_func=labels.get, key="cmp_indicator")
     years = list(periods_of[indicator])
     period = c2.selectbox("Année", years, index=len(years) - 1, key=f"cmp_period_{indicator}")
-    ranking = cache.load(views.ranking_view, indicator, int(period), selected, peer_codes)
+    reference_only = st.toggle("Restreindre à la définition de référence", key="cmp_reference_only",
+                               help="Écarte les départements qui déclarent une variante de définition pour cet "
+                                    "indicateur (ou, pour un ratio, pour son numérateur ou son dénominateur).")
+    ranking = cache.load(views.ranking_view, indicator, int(period), selected, peer_codes, reference_only)
     for note in ranking.caveats:
         st.warning(note)
     ui.chart(ranking.figure, f"classement_{indicator}_{period}")

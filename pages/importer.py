@@ -4,7 +4,7 @@ import streamlit as st
 
 from levier import cache, panorama, ui
 from levier.imports import KIND_LABELS, import_file
-from levier.report import STATUS_DRY_RUN, findings_frame
+from levier.report import STATUS_DRY_RUN, findings_frame, first_findings_text
 
 st.title("Importer des données")
 st.markdown(
@@ -42,6 +42,7 @@ if upload is not None:
             f"Fichier refusé : {len(check.errors)} erreur(s). Corrigez-les puis déposez de nouveau le fichier ; "
             "la base n'a pas été modifiée."
         )
+        st.markdown(first_findings_text(check.errors))
         errors = findings_frame(check.errors)
         ui.table(errors)
         st.download_button(

@@ -14,6 +14,12 @@ PAGES = {
     "mi-parcours?reg=84&dep=38": "Comparaison mi-parcours",
     "comparer?reg=84&dep=38": "Comparer les départements",
     "importer": "Importer des données",
+    "panorama?reg=84&dep=38": "Panorama des besoins",
+    "services?reg=84&dep=38": "Offre de services et couverture",
+    "indicateurs": "Indicateurs et définitions",
+    "qualite": "Qualité des données",
+    "effet-levier?reg=84&dep=38": "Effet levier",
+    "evaluation?reg=84&dep=38": "Évaluation",
 }
 
 

@@ -1,0 +1,81 @@
+"""Lever-effect page: State and own euros by action, execution, re-allocations, leverage, cost per result, substitution."""
+
+import streamlit as st
+
+from levier import cache, lever, ui
+
+sel = ui.current_selection()
+st.title("Effet levier")
+st.caption("L'argent de l'État a-t-il apporté des actions nouvelles ou renforcées, plus d'argent propre du département "
+           "et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait déjà ?")
+if sel.level == "epci":
+    st.info("Les financements sont suivis par département : choisissez un département, une région ou la France "
+            "entière dans le panneau de gauche.")
+    st.stop()
+
+programmes = cache.load(lever.funding_programmes)
+if not programmes:
+    st.info("Aucun financement n'est encore importé : déposez un fichier de financements sur la page Importer "
+            "(formats décrits dans docs/financements.md).")
+    st.stop()
+by_code = {p.code: p for p in programmes}
+c1, c2, c3 = st.columns([3, 2, 3])
+programme = c1.selectbox("Programme", list(by_code), format_func=lambda c: f"{c} – {by_code[c].label}",
+                         key="lev_programme")
+years = by_code[programme].years
+if len(years) > 1:
+    year_from, year_to = c2.select_slider("Années", options=list(years), value=(years[0], years[-1]),
+                                          key=f"lev_years_{programme}")
+else:
+    year_from = year_to = years[0]
+    c2.markdown(f"Année : **{years[0]}**")
+stage = c3.radio("Montants comparés", list(lever.STAGES), index=2, horizontal=True, key="lev_stage",
+                 format_func=lambda s: lever.STAGE_LABELS[s].capitalize())
+view = cache.load(lever.lever_view, sel.level, sel.code, programme, stage, year_from, year_to)
+
+st.subheader(view.title)
+if view.empty:
+    st.info(f"Aucun financement {programme} déclaré pour ce territoire de {year_from} à {year_to} (contrat signé plus "
+            "tard, ou fichier non encore importé).")
+    st.stop()
+cols = st.columns(len(view.headline))
+for col, (label, value) in zip(cols, view.headline.items()):
+    col.metric(label, value)
+st.caption(f"Montants {lever.STAGE_LABELS[stage]}s, {year_from}–{year_to}. {lever.LEVERAGE_RULE}")
+
+if view.substitutions or view.new_actions:
+    st.warning("**Alertes de substitution**\n\n" + "\n".join(f"- {m}" for m in view.substitutions + view.new_actions))
+    st.caption(lever.SUBSTITUTION_RULE)
+if view.unchecked_new:
+    st.caption(f"{view.unchecked_new} action(s) déclarée(s) « mesure nouvelle » sans valeur l'année précédant leur "
+               "premier financement : la déclaration ne peut pas être vérifiée.")
+for note in view.notes:
+    st.caption(note)
+
+st.markdown("#### État et département par action : prévu, engagé, consommé")
+ui.chart(view.execution_figure, f"execution_{programme}_{sel.code}")
+ui.table(view.execution, height=36 * (len(view.execution) + 1) + 3)
+ui.downloads(view.execution_export, f"financements_{programme}_{sel.code}_{year_from}-{year_to}", key="lev_exec")
+
+st.markdown("#### Crédits reventilés entre actions")
+if view.sankey_figure is None:
+    st.info("Aucun crédit reventilé sur la période pour ce territoire.")
+else:
+    ui.chart(view.sankey_figure, f"reventilations_{programme}_{sel.code}")
+
+st.markdown("#### Effet levier et € par habitant pauvre, comparés aux autres départements")
+ui.chart(view.leverage_figure, f"levier_{programme}_{sel.code}")
+ui.chart(view.per_poor_figure, f"par_habitant_pauvre_{programme}_{sel.code}")
+st.caption(lever.POOR_RULE)
+
+st.markdown("#### Coût par résultat")
+st.caption(lever.COST_RULE)
+if view.costs.empty:
+    st.info("Aucune action financée n'a d'indicateur de bénéficiaires pour ce territoire.")
+else:
+    ui.table(view.costs, height=min(36 * (len(view.costs) + 1) + 3, 520))
+    ui.downloads(view.costs_export, f"cout_par_resultat_{programme}_{sel.code}", key="lev_costs")
+
+with st.expander("Tous les départements : levier, € propres par € État, € par habitant pauvre"):
+    ui.table(view.comparison, height=420)
+    ui.downloads(view.comparison_export, f"levier_departements_{programme}_{year_from}-{year_to}", key="lev_comp")

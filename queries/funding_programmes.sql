@@ -1,0 +1,9 @@
+-- Programmes with stored funding, their years and how many territories of a level are funded.
+-- One row per programme. Parameters: $level ('departement' | 'epci').
+SELECT f.programme, p.label, min(f.year) AS first_year, max(f.year) AS last_year,
+       count(DISTINCT f.territory_code) AS territories, bool_or(f.is_demo) AS is_demo
+FROM current_funding AS f
+LEFT JOIN programme AS p ON p.code = f.programme
+WHERE f.territory_level = $level
+GROUP BY f.programme, p.label, p.first_year
+ORDER BY p.first_year DESC, f.programme;

@@ -1,0 +1,284 @@
+"""Needs panorama and service offer: indicator choices, values with ranks and gaps, missing values, France reference,
+figures by URL, service points on the maps (insets), coverage tables — on real INSEE files and real service lists."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from levier import coverage, geo, maps, needs
+from levier.config import settings
+from levier.db import Database, Query
+from levier.public_stats import import_public_file
+from levier.selection import Selection, load_options
+from levier.services_import import import_services
+
+REF_DIR = settings().reference_dir
+FILO = REF_DIR / "filosofi"
+pytestmark = pytest.mark.skipif(not (FILO / "FILO2019_DISP_EPCI.csv").is_file(), reason=f"no reference data in {REF_DIR}")
+
+
+@pytest.fixture(scope="module")
+def stat_db(base_db_path, tmp_path_factory) -> Database:
+    """Reference geography + Filosofi 2019 (EPCI, départements) and 2020 (poverty rates) + both real service lists,
+    all through the real importers."""
+    path = tmp_path_factory.mktemp("needs") / "needs.duckdb"
+    shutil.copy(base_db_path, path)
+    db = Database(path)
+    for name in ("FILO2019_DISP_EPCI.csv", "FILO2019_DISP_DEP.csv", "FILO2020_DISP_PAUVRES_DEP.csv"):
+        assert import_public_file(db, FILO / name).ok
+    for name in ("france_services_anct_20240801.csv", "pole_emploi_agences_2019-11.csv"):
+        assert import_services(db, (REF_DIR / "services" / name).read_bytes(), name).ok
+    return db
+
+
+@pytest.fixture(scope="module")
+def options(stat_db):
+    return load_options(stat_db)
+
+
+@pytest.fixture(scope="module")
+def epci_layer():
+    return needs.display_layer(geo.LEVEL_EPCI)
+
+
+@pytest.fixture(scope="module")
+def dep_layer():
+    return needs.display_layer(geo.LEVEL_DEP)
+
+
+def _isere(options) -> needs.Scope:
+    return needs.scope_of(Selection(reg="84", dep="38"), options)
+
+
+def _choropleths(fig):
+    return [t for t in fig.data if t.type == "choropleth"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Choices and scope
+
+
+def test_indicator_choices_say_at_which_level_each_is_published(stat_db):
+    choices = {c.code: c for c in needs.indicator_choices(stat_db)}
+    assert choices["STAT-PPMINI"].periods_epci == (2019,) and choices["STAT-PPMINI"].periods_dep == (2019,)
+    assert choices["STAT-PPMINI"].levels_text == "EPCI et départements"
+    # Filosofi publishes the poverty rate by département only.
+    assert choices["STAT-TP60"].periods_epci == () and choices["STAT-TP60"].periods_dep == (2020,)
+    assert choices["STAT-TP60"].choice_label().endswith("(départements seulement)")
+    assert all(c.code.startswith("STAT-") for c in choices.values())
+    listed = list(choices.values())
+    first = listed[needs.default_indicator(listed)]
+    assert first.code == "STAT-PPMINI"  # the poverty rate has no EPCI map: the first preferred one that has
+    assert needs.default_period(first) == 2019
+
+
+def test_scope_follows_the_sidebar_selection(options):
+    assert needs.scope_of(Selection(), options).is_france
+    region = needs.scope_of(Selection(reg="84"), options)
+    assert region.level == "region" and "38" in region.deps and "69" in region.deps and len(region.deps) == 12
+    epci = needs.scope_of(Selection(reg="84", dep="38", epci="200040715"), options)
+    assert (epci.level, epci.deps, epci.epci) == ("departement", ("38",), "200040715")
+    assert epci.label == "Isère (38)"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Values, ranks, gaps, missing values
+
+
+def test_isere_epci_values_ranks_and_gaps(stat_db, options, epci_layer):
+    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, _isere(options))
+    e = view.epci.set_index("code")
+    expected = set(epci_layer.true.loc[epci_layer.true["dep"] == "38", "code"])
+    assert set(e.index) == expected and 10 < len(e) < 30  # the EPCI whose principal département is Isère
+    isere = view.departements.set_index("code").loc["38", "value"]
+    assert (e["dep_value"] == isere).all()
+    gre = e.loc["200040715"]  # Grenoble-Alpes-Métropole
+    assert gre["gap_dep"] == pytest.approx(gre["value"] - isere)
+    # No direction for a share of income: rank 1 = the highest value, among the EPCI in view.
+    ranked = e[e["value"].notna()].sort_values("value", ascending=False)
+    assert ranked["rank"].iloc[0] == 1 and ranked["rank"].max() <= len(ranked)
+    assert (ranked["rank_fr"] >= ranked["rank"]).all()
+    # France = the median of the départements having a value (no national value stored).
+    deps = view.departements
+    assert view.france_value == pytest.approx(deps["value"].median())
+    assert view.france_basis == f"médiane des {deps['value'].notna().sum()} départements ayant une valeur"
+    assert gre["gap_france"] == pytest.approx(gre["value"] - view.france_value)
+
+
+def test_direction_decides_what_rank_one_means(stat_db, options):
+    view = needs.panorama_view(stat_db, "STAT-RD", 2019, needs.scope_of(Selection(), options))
+    e = view.epci[view.epci["value"].notna()]
+    assert e.loc[e["rank"] == 1, "value"].iloc[0] == e["value"].min()  # inequality: lower is better
+    assert view.indicator.rank_note == "1 = situation la plus favorable"
+
+
+def test_missing_values_stay_missing_in_table_and_map(stat_db, options, epci_layer):
+    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, needs.scope_of(Selection(), options))
+    missing = view.epci[view.epci["value"].isna()]
+    assert 10 < len(missing) < 40  # 2019 EPCI whose SIREN is not a 2026 one, or absent from the file
+    assert set(missing["status"]) == {"non publiée"} and missing["rank"].isna().all()
+    table = needs.epci_table(view)
+    tail = table.tail(len(missing))
+    assert tail["Valeur (%)"].isna().all() and (tail["Donnée"] == "non publiée").all()
+    assert tail["Rang"].isna().all()  # unranked rows come last
+    fig = needs.epci_figure(view, epci_layer)
+    grey = [t for t in _choropleths(fig) if t.name == maps.MISSING_LABEL]
+    assert set(grey[0].locations) == set(missing["code"])
+    assert {row[1] for row in grey[0].customdata} == {"non publiée"}  # hover says so, never 0
+    # Overseas départements without Filosofi values are grey too.
+    deps = view.departements.set_index("code")
+    assert deps.loc[["971", "973", "976"], "value"].isna().all()
+
+
+def test_stored_national_value_is_preferred_and_said(stat_db, options, tmp_path):
+    path = tmp_path / "fr.duckdb"
+    shutil.copy(stat_db.path, path)
+    db = Database(path)
+    fact = pd.DataFrame(
+        [{"territory_level": "france", "territory_code": "FR", "indicator": "STAT-PPMINI", "period": 2019,
+          "measure": "valeur", "value": 3.1, "missing_reason": None, "comment": None, "submitted_on": None,
+          "source_sheet": None, "source_row": None}]
+    )
+    with db.transaction() as w:
+        w.insert(Query.INSERT_CHANGED_FACTS, fact, {"import_id": 9999, "recorded_at": datetime(2026, 1, 1), "is_demo": False})
+    view = needs.panorama_view(db, "STAT-PPMINI", 2019, _isere(options))
+    assert view.france_value == pytest.approx(3.1) and view.france_stored
+    assert view.france_label == "France (valeur INSEE)"
+    assert "France (valeur INSEE)" in needs.epci_table(view).columns
+
+
+def test_tables_are_french_sortable_numbers(stat_db, options):
+    view = needs.panorama_view(stat_db, "STAT-Q2", 2019, _isere(options))
+    table = needs.epci_table(view)
+    assert list(table.columns[:5]) == ["EPCI", "SIREN", "Nature", "Département principal", "Population municipale 2026"]
+    assert "Écart au département (€)" in table.columns and "Écart à la France (€)" in table.columns
+    assert pd.api.types.is_numeric_dtype(table["Valeur (€)"]) and table["SIREN"].str.len().eq(9).all()
+    assert table["Rang"].tolist()[: 3] == [1, 2, 3]
+    assert "Métropole" in set(table["Nature"])
+    deps = needs.departement_table(needs.panorama_view(stat_db, "STAT-TP60", 2020, needs.scope_of(Selection(), options)))
+    assert len(deps) == 101 and deps["Valeur (%)"].notna().sum() == 98
+    assert "Écart à la France (points)" in deps.columns
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Figures
+
+
+def test_france_maps_reference_the_static_geojson_and_stay_small(stat_db, options, epci_layer, dep_layer):
+    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, needs.scope_of(Selection(), options))
+    fig = needs.epci_figure(view, epci_layer, "jenks", 5)
+    text = fig.to_json()
+    assert len(text.encode()) < 250_000
+    assert all(t.geojson == geo.static_url(geo.LEVEL_EPCI) for t in _choropleths(fig))
+    assert fig.data[0].type == "scattergeo" and "world" not in text  # inset frames first: no topojson fetch
+    assert sum(len(t.locations) for t in _choropleths(fig)) == 1255
+    assert "Source : INSEE, Filosofi, 2019" in fig.layout.annotations[0].text
+    assert "seuils naturels (Jenks)" in fig.layout.annotations[0].text
+    template = _choropleths(fig)[1].hovertemplate
+    assert "Département principal" in template and "France (médiane des départements)" in template
+    dfig = needs.departement_figure(view, dep_layer, "quantiles", 4)
+    assert len(dfig.to_json().encode()) < 60_000
+    assert len([t for t in _choropleths(dfig) if t.name != maps.MISSING_LABEL]) == 4
+
+
+def test_classification_choice_changes_the_classes(stat_db, options, epci_layer):
+    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, needs.scope_of(Selection(), options))
+    names = {m: [t.name for t in _choropleths(needs.epci_figure(view, epci_layer, m, 5))] for m in needs.METHOD_CHOICES}
+    assert names["quantiles"] != names["jenks"] != names["equal"]
+    assert all(n.endswith("%") or n == maps.MISSING_LABEL for n in names["jenks"])
+
+
+def test_departement_map_zooms_on_its_epci_and_outlines_the_chosen_one(stat_db, options, epci_layer, dep_layer):
+    scope = needs.scope_of(Selection(reg="84", dep="38", epci="200040715"), options)
+    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, scope)
+    fig = needs.epci_figure(view, epci_layer)
+    assert all(t.geojson == geo.static_url(geo.LEVEL_EPCI, kind="true") for t in _choropleths(fig))
+    assert {c for t in _choropleths(fig) if t.name != "sélection" for c in t.locations} == set(view.epci["code"])
+    assert [t for t in _choropleths(fig) if t.name == "sélection"][0].locations == ("200040715",)
+    assert "Rang national" in _choropleths(fig)[0].hovertemplate
+    dfig = needs.departement_figure(view, dep_layer)
+    assert [t for t in _choropleths(dfig) if t.name == "sélection"][0].locations == ("38",)  # France, Isère outlined
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Service points on the maps
+
+
+def test_points_follow_the_insets_on_the_france_map(epci_layer):
+    # Paris (twice: in place and in the Paris inset), Saint-Denis de La Réunion, Lyon.
+    placed = epci_layer.place_points([2.3522, 55.4504, 4.8357], [48.8566, -20.8823, 45.764], ["metro", "974", "metro"])
+    assert sorted(placed["row"].tolist()) == [0, 0, 1, 2]
+    frames = {i.key: shapely.Polygon(list(zip(i.lon, i.lat, strict=True))) for i in epci_layer.insets}
+    inset_points = placed[placed["inset"]]
+    paris_copy = inset_points[inset_points["row"] == 0].iloc[0]
+    assert frames["paris"].contains(shapely.Point(paris_copy["lon"], paris_copy["lat"]))
+    reunion = inset_points[inset_points["row"] == 1].iloc[0]
+    assert frames["974"].contains(shapely.Point(reunion["lon"], reunion["lat"]))
+    # The point lands in the displayed shape of its EPCI (CINOR, Saint-Denis), not just in the frame.
+    cinor = epci_layer.display.set_index("code").loc["249740119", "geometry"]
+    assert cinor.buffer(0.02).contains(shapely.Point(reunion["lon"], reunion["lat"]))
+    lyon = placed[placed["row"] == 2].iloc[0]
+    metro_lyon = epci_layer.display.set_index("code").loc["200046977", "geometry"]  # Métropole de Lyon
+    assert metro_lyon.contains(shapely.Point(lyon["lon"], lyon["lat"]))
+
+
+def test_service_points_overlay_by_type(stat_db, options, epci_layer):
+    points = needs.service_points(stat_db, ("france_services", "agence_france_travail"))
+    assert set(points["label"]) == {"France services", "Agence France Travail (ex-Pôle emploi)"}
+    assert len(points) == 2845 + 850  # the agencies kept without a position are not drawn
+    france = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, needs.scope_of(Selection(), options))
+    fig = needs.epci_figure(france, epci_layer, points=points)
+    scatter = {t.name: t for t in fig.data if t.type == "scattergeo" and t.name and "(" in t.name}
+    # The legend counts places, not the copies drawn again in the Paris inset.
+    assert set(scatter) == {"France services (2\u00a0843)", "Agence France Travail (ex-Pôle emploi) (850)"}
+    assert len(scatter["France services (2\u00a0843)"].lon) > 2843  # Saint-Martin left out, Paris copies added
+    isere = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, _isere(options))
+    zoom = needs.epci_figure(isere, epci_layer, points=points)
+    lons = [x for t in zoom.data if t.type == "scattergeo" and t.mode == "markers" and t.name for x in t.lon]
+    assert lons and 4.5 < min(lons) and max(lons) < 6.5  # around Isère only, true positions
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Coverage
+
+
+def test_coverage_by_epci_and_departement_and_the_distance_matters(stat_db, options, epci_layer, dep_layer):
+    scope = _isere(options)
+    near = needs.coverage_view(stat_db, "agence_france_travail", 5.0, scope)
+    far = needs.coverage_view(stat_db, "agence_france_travail", 20.0, scope)
+    assert near.in_view["share"] < far.in_view["share"] <= 100
+    isere = far.departements.set_index("code").loc["38"]
+    assert far.in_view["share"] == pytest.approx(isere["share"])
+    assert far.in_view["population"] == isere["population"] > 1_200_000
+    assert set(far.epci["dep"]) == {"38"} and far.epci["services"].sum() > 0
+    # The France figure is the same computation as levier.coverage over all communes.
+    points = stat_db.read(Query.SERVICE_POINTS, {"service_type": "agence_france_travail"}).dropna(subset=["lon"])
+    direct = coverage.coverage(needs._commune_points(), points, 20.0)
+    assert far.france["share"] == pytest.approx(direct.france["share"])
+    # Without a commune-points file, every commune sits at its EPCI's point, and the page says so.
+    assert far.approx_communes == far.communes
+    assert "point représentatif de son EPCI" in far.limits_text
+    assert "20 km" in far.method_text and "2.1.1" in far.method_text
+    table = needs.coverage_epci_table(far)
+    share = "Part de la population à moins de 20 km (%)"
+    assert table[share].between(0, 100).all() and table[share].is_monotonic_increasing
+    assert (table["Communes placées au point de l'EPCI"] > 0).all()
+    fig = needs.coverage_figure(far, epci_layer, points=needs.service_points(stat_db, ("agence_france_travail",)))
+    assert "Part de la population à moins de 20 km" in fig.layout.title.text
+    deps = needs.coverage_departement_table(needs.coverage_view(stat_db, "france_services", 20.0,
+                                                               needs.scope_of(Selection(), options)))
+    assert len(deps) == 101 and deps[share].notna().all()
+    assert needs.coverage_figure(far, dep_layer).layout.geo.projection.type == "conic conformal"
+
+
+def test_guyane_shows_the_limit_of_epci_points(stat_db, options):
+    # The documented limit: the EPCI points of Guyane are far from the coast, where the agencies are.
+    view = needs.coverage_view(stat_db, "agence_france_travail", 20.0, needs.scope_of(Selection(reg="03"), options))
+    assert view.in_view["share"] < 50
+    assert np.isfinite(view.epci["distance_km"]).all()

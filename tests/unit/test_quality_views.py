@@ -1,0 +1,319 @@
+"""What the catalogue and data-quality pages assemble, on the real demo database: the catalogue with its coverage and
+comparability, the quality report scoped to a territory, the corrections list (every planted defect, nothing else),
+the restriction of a ranking to the reference definition, and the routing of variants files at import."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+import xlsxwriter
+
+from levier import demo, quality, views
+from levier import quality_views as qv
+from levier.config import PROJECT_ROOT
+from levier.db import Query
+from levier.definitions import STATUS_REFERENCE, STATUS_UNDECLARED, STATUS_VARIANT, declarations_table
+from levier.imports import KIND_RETURNS, KIND_VARIANTS, detect_kind, import_file
+
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
+# After the 2025 Pacte returns were due, before the 2026 ones: the demo's planted defects are then the only issues.
+TODAY = date(2026, 9, 1)
+OR1M, OR1M_TX, NE, ACC = "CALPAE-3.1.1-OR1M", "CALPAE-3.1.1-OR1M-TX", "CALPAE-3.1.1-NE", "CALPAE-2.1.2-ACC"
+
+
+@pytest.fixture(scope="module")
+def bundle(demo_db_path):
+    from levier.db import Database
+
+    return qv.quality_bundle(Database(demo_db_path), today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def catalogue(demo_db_path):
+    from levier.db import Database
+
+    return qv.catalogue(Database(demo_db_path))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Catalogue page
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_catalogue_lists_every_indicator_with_the_data_that_exists(catalogue, demo_db):
+    n_indicators = len(demo_db.read(Query.INDICATOR_CATALOGUE))
+    assert len(catalogue) == n_indicators and catalogue["Code"].is_unique
+    row = catalogue.set_index("Code")
+    assert row.at[OR1M_TX, "Années disponibles"] == "2019–2022"
+    assert row.at[OR1M_TX, "Départements"] == 101
+    assert row.at[OR1M_TX, "Calcul"] == f"ratio calculé : {OR1M} / {NE}"
+    assert row.at[OR1M_TX, "Sens souhaité"] == "hausse souhaitée"
+    assert row.at["STAT-TP60", "Années disponibles"] == "2020"
+    assert row.at["STAT-TP60", "Calcul"] == "statistique publique"
+    assert row.at["PACTE-2-NE", "EPCI"] > 15  # the métropoles report on the Pacte too
+    assert row.at[OR1M, "Axe"].startswith("CALPAE 3 – ")
+    # Three départements declare J45 for the numerator: the ratio inherits it.
+    assert row.at[OR1M_TX, "Départements sous une variante"] == 3
+    assert row.at[NE, "Définition variable"] == "non déclarée"
+    assert set(qv.catalogue_display(catalogue).columns) >= {"Définition", "Source", "Périodicité", "Unité"}
+
+
+def test_catalogue_search_and_filters(catalogue):
+    found = qv.filter_catalogue(catalogue, "CONTRAT jeune-majeur")  # case and punctuation ignored, definitions searched
+    assert {"CALPAE-1.1.1-MAJ", "CALPAE-1.1.3-PAR", "CDPPE-4-JM"} <= set(found["Code"]) and len(found) < 15
+    assert qv.filter_catalogue(catalogue, "sortie seche")["Code"].str.startswith("CALPAE-1.1").all()  # accents
+    cdppe_pct = qv.filter_catalogue(catalogue, "", {"Programme": ["CDPPE"], "Unité": ["%"]})
+    assert len(cdppe_pct) > 0 and set(cdppe_pct["Programme"]) == {"CDPPE"} and set(cdppe_pct["Unité"]) == {"%"}
+    insee = qv.filter_catalogue(catalogue, "", {"Source": ["INSEE, Filosofi"]})
+    assert set(insee["Programme"]) == {"STAT"}
+    varying = set(qv.filter_catalogue(catalogue, variants_only=True)["Code"])
+    assert {OR1M, OR1M_TX, ACC, "CALPAE-1.1.1-MAJ"} <= varying and NE not in varying
+    assert qv.filter_catalogue(catalogue, "zzz introuvable").empty
+    options = qv.catalogue_options(catalogue)
+    assert set(options) == set(qv.CATALOGUE_FILTERS) and "" not in options["Axe"]
+
+
+def test_indicator_detail_shows_who_uses_which_definition_year_by_year(demo_db):
+    d = qv.indicator_detail(demo_db, OR1M_TX)
+    assert d.applicable and d.mixed and "définitions mélangées" in d.message
+    assert d.parts == [f"Numérateur : {OR1M} – Nombre de nouveaux entrants orientés en 1 mois et moins",
+                       f"Dénominateur : {NE} – Nombre de nouveaux entrants"]
+    status = d.by_year.set_index(["Code territoire", "Année"])["Statut"]
+    # Nord counted at 45 days, back to the reference in 2022; Pas-de-Calais at 45 days from 2020 only.
+    assert [status[("59", y)] for y in (2019, 2020, 2021, 2022)] == [STATUS_VARIANT] * 3 + [STATUS_REFERENCE]
+    assert [status[("62", y)] for y in (2019, 2020, 2021, 2022)] == [STATUS_UNDECLARED] + [STATUS_VARIANT] * 3
+    assert status[("38", 2021)] == STATUS_REFERENCE and status[("75", 2021)] == STATUS_UNDECLARED
+    assert d.matrix["Statut"].iloc[:3].tolist() == [STATUS_VARIANT] * 3  # variants listed first
+    assert d.counts == {STATUS_VARIANT: 3, STATUS_REFERENCE: 9, STATUS_UNDECLARED: 89}
+    assert {"J15", "J45", "FOYERS"} <= set(d.known["Code"])  # the numerator's and the denominator's known codes
+    heat = [t for t in d.comparability_figure.data if isinstance(t, go.Heatmap)][0]
+    assert len(heat.x) == 101 and list(heat.y) == ["2019", "2020", "2021", "2022"]
+    assert {t.name for t in d.comparability_figure.data if isinstance(t, go.Scatter)} == set(qv.COMPARABILITY_COLORS)
+    assert qv.comparability_rows(d, [STATUS_VARIANT])["Code territoire"].tolist() == ["59", "62", "76"]
+    assert d.coverage["Départements avec une valeur"].tolist() == [101, 101, 101, 96]  # five 2022 returns missing
+    assert "Source" in qv.facts_markdown(d)
+
+
+def test_a_typed_in_indicator_lists_the_ratios_it_feeds_and_public_statistics_have_no_variants(demo_db):
+    assert qv.indicator_detail(demo_db, OR1M).used_in == [f"{OR1M_TX} – Part des nouveaux entrants orientés en 1 mois et moins"]
+    stat = qv.indicator_detail(demo_db, "STAT-TP60")
+    assert not stat.applicable and "INSEE" in stat.message and stat.comparability_figure is None
+    assert stat.coverage["Départements avec une valeur"].sum() > 90
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Quality page: planted defects found, nothing else, scoped to the selection
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _planted_keys() -> set[tuple[str, str, int]]:
+    """(territory, indicator or '', year) of every defect the demo plants, as the corrections list must show it."""
+    keys = set()
+    for d in demo.PLANTED_DEFECTS:
+        if d["kind"] in ("retour_absent", "retour_tardif"):
+            keys.add((d["territory"], "", d["period"]))
+        elif d["kind"] in ("unite_erronee", "valeur_figee", "valeur_vide"):
+            keys.add((d["territory"], d["indicator"], d["period"]))
+    return keys
+
+
+def test_corrections_list_every_planted_defect_and_nothing_else(bundle):
+    fixes = qv.corrections(bundle, qv.scope_of(bundle))
+    found = set(zip(fixes["Code territoire"], fixes["Indicateur"], fixes["Année"].astype(int)))
+    planted = _planted_keys()
+    assert found == planted, (found - planted, planted - found)  # no false alarm, nothing missed
+    problems = fixes.groupby("Problème").size()
+    assert problems["retour manquant"] == len(demo.MISSING_RETURN_2022)
+    assert problems["retour transmis en retard"] == 1
+    late = fixes[fixes["Problème"] == "retour transmis en retard"].iloc[0]
+    assert f"({demo.LATE_DELAY_DAYS} jours de retard)" in late["Détail"]
+    unit = fixes[(fixes["Code territoire"] == demo.UNIT_DEFECT[0]) & (fixes["Indicateur"] == demo.UNIT_DEFECT[1])]
+    assert set(unit["Problème"]) == {"numérateur saisi en pourcentage ?", "rupture de série"}
+    # Secret and "non disponible" cells are answers, not omissions.
+    assert not fixes["Code territoire"].isin(["48", "23", "976"]).any()
+    assert list(fixes.columns) == qv.CORRECTION_COLUMNS
+
+
+def test_the_headline_and_checks_summary_count_only_the_planted_defects(bundle):
+    national = dict((label, value) for label, value, _ in qv.headline(bundle, qv.scope_of(bundle)))
+    assert national["Retours manquants"] == "5" and national["Retours en retard"] == "1"
+    assert national["Retours partiels"] == "4" and national["Valeurs mises en doute"] == "3"
+    summary = qv.checks_summary(bundle, qv.scope_of(bundle)).set_index("Contrôle")["Valeurs mises en doute"]
+    assert summary.to_dict() == {
+        "Sous-effectifs supérieurs à leur total": 0, "Pourcentages hors de 0–100": 0, "Ruptures de série": 1,
+        "Valeurs identiques plusieurs années de suite": 2, "Unités incohérentes avec le catalogue": 1,
+        "Déclaré et statistique publique": 0,
+    }
+    assert len(qv.public_rows(bundle, qv.scope_of(bundle), only_flagged=True)) == 0
+
+
+def test_a_selected_departement_sees_only_its_own_issues(bundle):
+    gironde = qv.scope_of(bundle, "75", "33")
+    assert gironde.departements == ("33",) and "Bordeaux Métropole" in gironde.label and gironde.stem == "33"
+    fixes = qv.corrections(bundle, gironde)
+    assert set(fixes["Code territoire"]) == {"33"} and len(fixes) == 2
+    for check in qv.consistency_checks(bundle):
+        rows = qv.check_rows(check, gironde)
+        assert set(rows["Code territoire"]) <= gironde.codes
+    long = qv.completeness_long(bundle, "CALPAE", gironde)
+    assert set(long["Code territoire"]) == {"33"} and len(long) == 4
+    assert dict((label, v) for label, v, _ in qv.headline(bundle, gironde))["Valeurs mises en doute"] == "1"
+    bouches = qv.corrections(bundle, qv.scope_of(bundle, "93", "13"))
+    assert bouches["Problème"].tolist() == ["retour transmis en retard"]
+    region = qv.scope_of(bundle, reg="84")
+    assert len(region.departements) == 12 and region.stem == "region_84"
+    lyon = bundle.territories[bundle.territories["name"].str.contains("Lyon")]["code"].iloc[0]
+    assert qv.scope_of(bundle, "84", "69", lyon).codes == frozenset({lyon})
+    assert qv.scope_of(bundle).national and qv.corrections(bundle, qv.scope_of(bundle, "84", "38")).empty
+
+
+def test_completeness_heatmap_follows_the_programme_and_the_scope(bundle):
+    national = qv.completeness_figure(qv.completeness_long(bundle, "CALPAE", qv.scope_of(bundle)), "CALPAE")
+    heat = [t for t in national.data if isinstance(t, go.Heatmap)][0]
+    assert list(heat.y) == ["2019", "2020", "2021", "2022"] and len(heat.x) == 101
+    legend = {t.name for t in national.data if isinstance(t, go.Scatter)}
+    assert {"manquant (5)", "en retard (1)", "partiel (3)"} <= legend
+    assert "31 mars" in national.layout.annotations[0].text  # the due date said under the chart
+    pacte = qv.completeness_figure(qv.completeness_long(bundle, "PACTE", qv.scope_of(bundle)), "PACTE")
+    assert list([t for t in pacte.data if isinstance(t, go.Heatmap)][0].y) == ["2023", "2024", "2025", "2026", "2027"]
+    assert f"{quality.STATUS_NOT_DUE} (101)" in {t.name for t in pacte.data}  # 2027: not due yet, not missing
+    one = qv.completeness_figure(qv.completeness_long(bundle, "CALPAE", qv.scope_of(bundle, "93", "13")), "CALPAE")
+    heat = [t for t in one.data if isinstance(t, go.Heatmap)][0]
+    assert list(heat.x) == ["2019", "2020", "2021", "2022"]  # few territories: years across
+    table = qv.completeness_table(bundle, "CALPAE", qv.scope_of(bundle)).set_index("Code territoire")
+    assert table.at["05", "2022"] == quality.STATUS_MISSING and table.at["13", "2022"] == quality.STATUS_LATE
+
+
+def test_indicator_completeness_names_the_blank_cells(bundle):
+    corse = qv.scope_of(bundle, "94", "2A")
+    cells = qv.indicator_completeness(bundle, "CALPAE", corse)
+    missing = cells[cells["Statut"] == quality.STATUS_MISSING]
+    assert set(zip(missing["Indicateur"], missing["Année"])) == {("CALPAE-3.1.3-CER", 2019), ("CALPAE-3.1.3-CER2M", 2019)}
+    fig = qv.indicator_completeness_figure(cells, "CALPAE")
+    assert list([t for t in fig.data if isinstance(t, go.Heatmap)][0].x) == ["2019", "2020", "2021", "2022"]
+    secret = qv.indicator_completeness(bundle, "CALPAE", qv.scope_of(bundle, "76", "48"))
+    assert any(s.startswith(quality.STATUS_DECLARED_MISSING) for s in secret["Statut"])
+    year = qv.indicator_completeness(bundle, "CALPAE", qv.scope_of(bundle), 2022)
+    assert set(year["Année"]) == {2022} and year["Code territoire"].nunique() == 101
+
+
+def test_declared_and_public_statistics_side_by_side(bundle):
+    options = qv.public_options(bundle)
+    assert options[NE] == [2022, 2021, 2020, 2019]
+    fig = qv.public_figure(bundle, NE, 2021, qv.scope_of(bundle, "93", "13"))
+    names = [t.name for t in fig.data]
+    assert any(n.startswith("cohérent") for n in names) and "territoire sélectionné (1)" in names
+    rows = qv.public_rows(bundle, qv.scope_of(bundle, "93", "13"), NE, 2021)
+    assert len(rows) == 1 and "Écart à la valeur attendue (%)" in rows.columns
+
+
+def test_score_map_on_the_display_layer(bundle):
+    from levier import needs
+
+    layer = needs.display_layer("departement")
+    fig = qv.score_map(bundle, layer, qv.scope_of(bundle, "93", "13"))
+    choropleths = [t for t in fig.data if isinstance(t, go.Choropleth)]
+    assert sum(len(t.locations) for t in choropleths if t.name != "sélection") == 101
+    assert [t for t in choropleths if t.name == "sélection"][0].locations == ("13",)
+    assert qv.static_geojson_url(layer, False) is None
+    scores = qv.score_table(bundle, qv.scope_of(bundle))
+    assert scores["Score qualité (0-100)"].iloc[0] <= scores["Score qualité (0-100)"].iloc[-1]
+    assert set(scores["Code territoire"].iloc[:5]) == set(demo.MISSING_RETURN_2022)  # the lowest scores
+
+
+def test_benchmark_quality_page_on_the_national_demo(demo_db, capsys):
+    t0 = time.perf_counter()
+    bundle = qv.quality_bundle(demo_db, today=TODAY)
+    loaded = time.perf_counter()
+    scope = qv.scope_of(bundle)
+    qv.corrections(bundle, scope)
+    qv.completeness_figure(qv.completeness_long(bundle, "CALPAE", scope), "CALPAE")
+    qv.indicator_completeness_figure(qv.indicator_completeness(bundle, "CALPAE", scope, 2022), "CALPAE")
+    done = time.perf_counter()
+    t1 = time.perf_counter()
+    qv.catalogue(demo_db)
+    qv.indicator_detail(demo_db, OR1M_TX)
+    t2 = time.perf_counter()
+    n_values = int(demo_db.read(Query.DEMO_STATUS)["all_values"].iloc[0])
+    with capsys.disabled():
+        print(f"\n[benchmark] national demo ({n_values} stored values): every check + score "
+              f"{loaded - t0:.2f} s; corrections list and heat-maps {done - loaded:.2f} s; "
+              f"catalogue + one indicator's comparability matrix {t2 - t1:.2f} s")
+    assert len(bundle.report.checks) == 6
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Ranking restricted to the reference definition
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_ranking_flags_mixed_definitions_and_can_keep_the_reference_only(demo_db):
+    mixed = views.ranking_view(demo_db, OR1M_TX, 2021, "59", ())
+    assert any("n'utilisent pas tous la définition de référence" in c for c in mixed.caveats)
+    definition = mixed.table.set_index("Code")["Définition"]
+    assert definition["59"] == f"{OR1M} : J45" and definition["38"] == STATUS_REFERENCE
+    restricted = views.ranking_view(demo_db, OR1M_TX, 2021, "59", (), reference_only=True)
+    assert not restricted.table["Code"].isin(["59", "62", "76"]).any()
+    assert len(restricted.table) == len(mixed.table) - 3
+    assert restricted.table["Rang"].tolist() == list(range(1, len(restricted.table) + 1))  # ranks recomputed
+    assert "restreint à la définition de référence" in restricted.caveats[0]
+    assert not any("n'utilisent pas tous" in c for c in restricted.caveats)
+    # In 2022 Nord is back to the reference: only two départements are set aside.
+    assert len(views.ranking_view(demo_db, OR1M_TX, 2022, None, (), reference_only=True).table) == 96 - 2
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Import routing and the demo's declarations
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _returns_with_variants_sheet() -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("retours")
+    for r, row in enumerate([["territoire", "indicateur", "periode", "valeur"], ["38", NE, 2021, 4200],
+                             ["38", OR1M, 2021, 2900]]):
+        for c, v in enumerate(row):
+            ws.write(r, c, v)
+    ws = wb.add_worksheet("Définitions")
+    for r, row in enumerate([["territoire", "indicateur", "variante", "description"],
+                             ["38", OR1M, "J15", "Orientations comptées jusqu'à 15 jours"]]):
+        for c, v in enumerate(row):
+            ws.write(r, c, v)
+    wb.close()
+    return buf.getvalue()
+
+
+def test_variants_files_are_detected_and_imported(db):
+    csv = (FIXTURES / "variantes_exemple.csv").read_bytes()
+    assert detect_kind(csv, "variantes_exemple.csv") == KIND_VARIANTS
+    assert detect_kind((FIXTURES / "variantes_exemple.xlsx").read_bytes(), "v.xlsx") == KIND_VARIANTS
+    workbook = _returns_with_variants_sheet()
+    assert detect_kind(workbook, "retours_38.xlsx") == KIND_RETURNS
+    dry = import_file(db, csv, "variantes_exemple.csv", dry_run=True)
+    assert not dry.errors and declarations_table(db).empty
+    report = import_file(db, csv, "variantes_exemple.csv")
+    assert not report.errors and len(declarations_table(db)) > 0
+    report = import_file(db, workbook, "retours_38.xlsx")
+    assert not report.errors, report.summary()
+    decl = declarations_table(db)
+    assert ((decl["Code territoire"] == "38") & (decl["Variante"] == "J15")).any()
+    values = db.read(Query.TERRITORY_INDICATOR_VALUES, {"level": "departement", "code": "38"})
+    assert set(values.loc[values["period"] == 2021, "indicator"]) >= {NE, OR1M}
+
+
+def test_the_demo_declares_j45_17ans_and_visites_variants(demo_db):
+    decl = declarations_table(demo_db)
+    variants = decl[decl["Référence"] == "non"]
+    assert set(variants["Variante"]) == {"J45", "17ANS", "VISITES"}
+    assert set(variants.loc[variants["Variante"] == "VISITES", "Code territoire"]) == {"35", "67"}
+    assert set(variants.loc[variants["Variante"] == "17ANS", "Indicateur"]) >= {"CALPAE-1.1.1-MAJ", "CALPAE-1.1.3-PAR"}
+    assert (decl["Référence"] == "oui").sum() >= 10
+    assert decl["Code territoire"].nunique() < 30  # the rest of the départements declare nothing
+    overview = pd.DataFrame(declarations_table(demo_db))
+    assert (overview["Fichier"] == demo.VARIANTS_FILE).all()
