@@ -15,18 +15,9 @@ import pandas as pd
 
 from levier.config import CATALOGUE_DIR, settings
 from levier.db import Database, Query, Writer
-from levier.importer import (
-    KIND_RETURNS,
-    ImportContext,
-    _journal_params,
-    _now,
-    content_hash,
-    default_user,
-    parse_returns,
-    record_rejection,
-)
+from levier.importer import KIND_RETURNS, ImportContext, _now, facts_writer, finish_import, parse_returns
 from levier.readers import Sheet, UnreadableFile, read_cells
-from levier.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED, Finding, ImportReport
+from levier.report import Finding, ImportReport
 from levier.text import normalise
 
 VARIANTS_CSV = CATALOGUE_DIR / "variantes.csv"
@@ -478,11 +469,6 @@ def write_variants(w: Writer, rows: pd.DataFrame, import_id: int, recorded_at: d
                     {"import_id": import_id, "recorded_at": recorded_at, "is_demo": demo})
 
 
-def _already(previous: tuple) -> str:
-    return (f"Ce contenu a déjà été importé le {previous[2]:%d/%m/%Y à %H:%M} (import n° {previous[0]}, "
-            f"« {previous[1]} ») : aucune modification.")
-
-
 def import_variants(
     db: Database,
     data: bytes,
@@ -495,38 +481,17 @@ def import_variants(
 ) -> ImportReport:
     """A variants file (CSV/XLSX, or the 'variantes' sheet of a workbook): rejected whole on any error."""
     started = _now()
-    user = imported_by or default_user()
     ctx = ctx or ImportContext.load(db)
     parsed = parse_variants(data, file_name, ctx)
     report = ImportReport(
         file=file_name, kind=KIND_VARIANTS, file_format="variantes",
-        rows_read=parsed.rows_read, rows_accepted=0 if parsed.errors else len(parsed.rows),
+        rows_read=parsed.rows_read, rows_accepted=len(parsed.rows),
         errors=parsed.errors, warnings=parsed.warnings,
     )
-    digest = content_hash(data)
-    if parsed.errors:
-        report.status = STATUS_REJECTED
-        if not dry_run:
-            record_rejection(db, report, digest, started, user, demo)
-        return report
-    if dry_run:
-        report.status = STATUS_DRY_RUN
-        report.message = f"Fichier valide : {report.rows_accepted} déclaration(s) seraient importées (simulation, rien n'est écrit)."
-        return report
-    with db.transaction() as w:
-        previous = w.rows(Query.IMPORT_BY_HASH, {"hash": digest})
-        if previous:
-            report.status, report.import_id, report.message = STATUS_ALREADY, int(previous[0][0]), _already(previous[0])
-            return report
-        report.status = STATUS_IMPORTED
-        import_id = int(w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, digest, started, user, demo))[0][0])
-        changed = write_variants(w, parsed.rows, import_id, _now(), demo)
-        w.execute(Query.UPDATE_IMPORT_RUN_COUNTS, {"id": import_id, "rows_changed": changed})
-        report.import_id, report.rows_changed = import_id, changed
-        unchanged = report.rows_accepted - changed
-        report.message = (f"{changed} déclaration(s) de variante nouvelle(s) ou modifiée(s) enregistrée(s)"
-                          + (f", {unchanged} identique(s) à la déclaration en vigueur" if unchanged else "") + ".")
-    return report
+    return finish_import(
+        db, report, data, lambda w, import_id: write_variants(w, parsed.rows, import_id, _now(), demo),
+        started=started, dry_run=dry_run, demo=demo, imported_by=imported_by, noun="déclaration(s) de variante",
+    )
 
 
 def import_returns_workbook(
@@ -547,7 +512,6 @@ def import_returns_workbook(
     if not has_variants_sheet(data, file_name):
         return import_returns(db, data, file_name, dry_run=dry_run, demo=demo, imported_by=imported_by, ctx=ctx)
     started = _now()
-    user = imported_by or default_user()
     ctx = ctx or ImportContext.load(db)
     facts = parse_returns(data, file_name, ctx, db)
     variants = parse_variants(data, file_name, ctx, require_sheet=True)
@@ -557,35 +521,21 @@ def import_returns_workbook(
     report = ImportReport(
         file=file_name, kind=KIND_RETURNS, file_format=f"{facts.file_format or '?'} + variantes",
         rows_read=facts.rows_read + variants.rows_read,
-        rows_accepted=0 if errors else len(facts.facts) + len(variants.rows),
+        rows_accepted=len(facts.facts) + len(variants.rows),
         errors=errors, warnings=warnings,
     )
-    digest = content_hash(data)
-    if errors:
-        report.status = STATUS_REJECTED
-        if not dry_run:
-            record_rejection(db, report, digest, started, user, demo)
-        return report
-    if dry_run:
-        report.status = STATUS_DRY_RUN
-        report.message = (f"Classeur valide : {len(facts.facts)} valeur(s) et {len(variants.rows)} déclaration(s) de "
-                          "variante seraient importées (simulation, rien n'est écrit).")
-        return report
-    with db.transaction() as w:
-        previous = w.rows(Query.IMPORT_BY_HASH, {"hash": digest})
-        if previous:
-            report.status, report.import_id, report.message = STATUS_ALREADY, int(previous[0][0]), _already(previous[0])
-            return report
-        report.status = STATUS_IMPORTED
-        import_id = int(w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, digest, started, user, demo))[0][0])
-        recorded = _now()
-        n_facts = w.insert(Query.INSERT_CHANGED_FACTS, facts.facts,
-                           {"import_id": import_id, "recorded_at": recorded, "is_demo": demo})
-        n_variants = write_variants(w, variants.rows, import_id, recorded, demo)
-        w.execute(Query.UPDATE_IMPORT_RUN_COUNTS, {"id": import_id, "rows_changed": n_facts + n_variants})
-        report.import_id, report.rows_changed = import_id, n_facts + n_variants
-        report.message = (f"{n_facts} valeur(s) nouvelle(s) ou modifiée(s) et {n_variants} déclaration(s) de variante "
-                          "enregistrée(s).")
+    written: dict[str, int] = {}
+
+    def write(w, import_id: int) -> int:
+        written["facts"] = facts_writer(facts.facts, demo)(w, import_id)
+        written["variants"] = write_variants(w, variants.rows, import_id, _now(), demo)
+        return written["facts"] + written["variants"]
+
+    report = finish_import(db, report, data, write, started=started, dry_run=dry_run, demo=demo,
+                           imported_by=imported_by, noun="valeur(s) et déclaration(s) de variante")
+    if written:
+        report.message = (f"{written['facts']} valeur(s) nouvelle(s) ou modifiée(s) et {written['variants']} "
+                          "déclaration(s) de variante enregistrée(s).")
     return report
 
 

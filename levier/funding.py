@@ -22,9 +22,9 @@ import pandas as pd
 from levier.config import settings
 from levier.fmt import fmt_number
 from levier.db import Database, Query
-from levier.importer import _journal_params, _now, content_hash, default_user, record_rejection
+from levier.importer import _now, finish_import
 from levier.readers import Sheet, UnreadableFile, decode_text, parse_numbers, read_cells, sniff_delimiter
-from levier.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED, Finding, ImportReport
+from levier.report import STATUS_IMPORTED, Finding, ImportReport
 from levier.text import normalise
 
 KIND_FUNDING = "financements"
@@ -855,38 +855,6 @@ def _planned_state(funding: pd.DataFrame) -> pd.DataFrame:
 # Writing
 
 
-def _write(db: Database, parsed: ParsedFunding, report: ImportReport, digest: str, *, started: datetime,
-           imported_by: str, demo: bool) -> ImportReport:
-    with db.transaction() as w:
-        previous = w.rows(Query.IMPORT_BY_HASH, {"hash": digest})
-        if previous:
-            report.status = STATUS_ALREADY
-            report.import_id = int(previous[0][0])
-            report.message = (f"Ce contenu a déjà été importé le {previous[0][2]:%d/%m/%Y à %H:%M} (import n° "
-                              f"{previous[0][0]}, « {previous[0][1]} ») : aucune modification.")
-            return report
-        report.status = STATUS_IMPORTED
-        import_id = int(w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, digest, started, imported_by, demo))[0][0])
-        params = {"import_id": import_id, "recorded_at": _now(), "is_demo": demo}
-        changed = {
-            "montants": w.insert(Query.FUNDING_INSERT, parsed.funding, params),
-            "reventilations": w.insert(Query.FUNDING_REALLOCATION_INSERT, parsed.reallocations, params),
-            "natures d'action": w.insert(Query.FUNDING_ACTION_FLAG_INSERT, parsed.flags, params),
-            "contrats": w.insert(Query.CONTRACT_INSERT, parsed.contracts, params),
-        }
-        total = sum(changed.values())
-        w.execute(Query.UPDATE_IMPORT_RUN_COUNTS, {"id": import_id, "rows_changed": total})
-        report.import_id = import_id
-        report.rows_changed = total
-        parts = [f"{n} {what}" for what, n in changed.items() if n]
-        unchanged = report.rows_accepted - total
-        report.message = (
-            ("Enregistré : " + ", ".join(parts) if parts else "Aucune ligne nouvelle ni modifiée")
-            + (f" ; {unchanged} ligne(s) identique(s) à celles déjà connues" if unchanged else "") + "."
-        )
-    return report
-
-
 def import_funding(
     db: Database,
     data: bytes,
@@ -899,28 +867,31 @@ def import_funding(
 ) -> ImportReport:
     """Validates a funding file whole; writes it (journal + changed rows) in one transaction, or nothing at all."""
     started = _now()
-    user = imported_by or default_user()
     ctx = ctx or FundingContext.load(db)
     parsed = parse_funding(data, file_name, ctx, db)
     report = ImportReport(
         file=file_name, kind=KIND_FUNDING, file_format=parsed.file_format, rows_read=parsed.rows_read,
-        rows_accepted=0 if parsed.errors else parsed.rows_accepted, errors=parsed.errors, warnings=parsed.warnings,
+        rows_accepted=parsed.rows_accepted, errors=parsed.errors, warnings=parsed.warnings,
     )
-    digest = content_hash(data)
-    if parsed.errors:
-        report.status = STATUS_REJECTED
-        if not dry_run:
-            record_rejection(db, report, digest, started, user, demo)
-        return report
-    if dry_run:
-        previous = db.read(Query.IMPORT_BY_HASH, {"hash": digest})
-        if len(previous):
-            report.status = STATUS_ALREADY
-            report.message = (f"Ce contenu a déjà été importé le {previous['finished_at'].iloc[0]:%d/%m/%Y à %H:%M} "
-                              f"(import n° {previous['id'].iloc[0]}) : l'importer de nouveau ne changerait rien.")
-            return report
-        report.status = STATUS_DRY_RUN
-        report.message = (f"Fichier valide : {report.rows_accepted} ligne(s) seraient importées (montants, "
-                          "reventilations, natures d'action, contrats ; simulation, rien n'est écrit).")
-        return report
-    return _write(db, parsed, report, digest, started=started, imported_by=user, demo=demo)
+    changed: dict[str, int] = {}
+
+    def write(w, import_id: int) -> int:
+        params = {"import_id": import_id, "recorded_at": _now(), "is_demo": demo}
+        changed.update({
+            "montants": w.insert(Query.FUNDING_INSERT, parsed.funding, params),
+            "reventilations": w.insert(Query.FUNDING_REALLOCATION_INSERT, parsed.reallocations, params),
+            "natures d'action": w.insert(Query.FUNDING_ACTION_FLAG_INSERT, parsed.flags, params),
+            "contrats": w.insert(Query.CONTRACT_INSERT, parsed.contracts, params),
+        })
+        return sum(changed.values())
+
+    report = finish_import(db, report, data, write, started=started, dry_run=dry_run, demo=demo,
+                           imported_by=imported_by, noun="ligne(s) (montants, reventilations, natures, contrats)")
+    if report.status == STATUS_IMPORTED:
+        parts = [f"{n} {what}" for what, n in changed.items() if n]
+        unchanged = report.rows_accepted - report.rows_changed
+        report.message = (
+            ("Enregistré : " + ", ".join(parts) if parts else "Aucune ligne nouvelle ni modifiée")
+            + (f" ; {unchanged} ligne(s) identique(s) à celles déjà connues" if unchanged else "") + "."
+        )
+    return report

@@ -651,12 +651,6 @@ def write_facts(db: Database, facts: pd.DataFrame, report: ImportReport, data: b
                          demo=demo, imported_by=imported_by)
 
 
-def record_rejection(db: Database, report: ImportReport, digest: str, started: datetime, imported_by: str, demo: bool) -> None:
-    """The journal keeps rejected attempts with their full error list; no value is written."""
-    with db.transaction() as w:
-        report.import_id = int(w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, digest, started, imported_by, demo))[0][0])
-
-
 def default_user() -> str:
     try:
         return getpass.getuser()

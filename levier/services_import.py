@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 
-from levier.db import Database, Query
-from levier.importer import _journal_params, _now, content_hash, default_user, record_rejection
+from levier.db import Database
+from levier.importer import _now, finish_import
 from levier.readers import decode_text, sniff_delimiter
-from levier.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED, Finding, ImportReport
+from levier.report import STATUS_DRY_RUN, STATUS_IMPORTED, Finding, ImportReport
 from levier.services import FRANCE_SERVICES_ANCT, GENERIC_LIST, MAPPINGS, POLE_EMPLOI_AGENCES, ServiceMapping
 from levier.services import read_services, store_points
 from levier.text import normalise
@@ -78,7 +78,6 @@ def import_services(
     """Import one list of service locations; `mapping` (a ServiceMapping or its key) is detected from the header
     when not given, the Levier format being the default."""
     started = _now()
-    user = imported_by or default_user()
     if isinstance(mapping, str):
         mapping = MAPPINGS[mapping]
     mapping = mapping or detect_mapping(data) or GENERIC_LIST
@@ -88,59 +87,28 @@ def import_services(
         kind=KIND_SERVICES,
         file_format=mapping.label,
         rows_read=int(points.attrs.get("rows_read", 0)),
-        rows_accepted=0 if errors else len(points),
+        rows_accepted=len(points),
         errors=list(errors),
         warnings=list(warnings),
     )
-    digest = content_hash(data)
-    if report.errors:
-        report.status = STATUS_REJECTED
-        if not dry_run:
-            record_rejection(db, report, digest, started, user, demo)
-        return report
-    if points.empty:
-        report.status = STATUS_REJECTED
+    if not report.errors and points.empty:
         report.errors.append(
             Finding(file_name, f"aucun lieu à importer ({mapping.label}) : le fichier n'a aucune ligne retenue.")
         )
-        if not dry_run:
-            record_rejection(db, report, digest, started, user, demo)
-        return report
     skipped = report.rows_read - int(points.attrs.get("rows_kept", len(points)))
     kept_note = f" ({skipped} ligne(s) d'un autre type de site écartée(s) par la correspondance)" if skipped else ""
-    if dry_run:
-        previous = db.read(Query.IMPORT_BY_HASH, {"hash": digest})
-        if len(previous):
-            report.status = STATUS_ALREADY
-            report.message = (
-                f"Ce contenu a déjà été importé le {previous['finished_at'].iloc[0]:%d/%m/%Y à %H:%M} "
-                f"(import n° {previous['id'].iloc[0]}) : l'importer de nouveau ne changerait rien."
-            )
-            return report
-        report.status = STATUS_DRY_RUN
-        report.message = f"Fichier valide : {len(points)} lieu(x) seraient importés{kept_note} (simulation, rien n'est écrit)."
-        return report
-
-    with db.transaction() as w:
-        previous = w.rows(Query.IMPORT_BY_HASH, {"hash": digest})
-        if previous:
-            report.status = STATUS_ALREADY
-            report.import_id = int(previous[0][0])
-            report.message = (
-                f"Ce contenu a déjà été importé le {previous[0][2]:%d/%m/%Y à %H:%M} (import n° {previous[0][0]}, "
-                f"« {previous[0][1]} ») : aucune modification."
-            )
-            return report
-        report.status = STATUS_IMPORTED
-        import_id = int(w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, digest, started, user, demo))[0][0])
-        written = store_points(w, points, import_id=import_id, source=mapping.source, is_demo=demo)
-        w.execute(Query.UPDATE_IMPORT_RUN_COUNTS, {"id": import_id, "rows_changed": written})
-        report.import_id = import_id
-        report.rows_changed = written
+    report = finish_import(
+        db, report, data,
+        lambda w, import_id: store_points(w, points, import_id=import_id, source=mapping.source, is_demo=demo),
+        started=started, dry_run=dry_run, demo=demo, imported_by=imported_by, noun="lieu(x)",
+    )
+    if report.status == STATUS_DRY_RUN:
+        report.message = f"Fichier valide : {len(points)} lieu(x) à importer{kept_note} (simulation, rien n'est écrit)."
+    elif report.status == STATUS_IMPORTED:
         placed = int(points["lon"].notna().sum())
         types = ", ".join(sorted(points["service_type"].dropna().unique()))
         report.message = (
-            f"{written} lieu(x) enregistré(s) ({types}){kept_note}, dont {placed} placé(s) sur la carte ; "
+            f"{report.rows_changed} lieu(x) enregistré(s) ({types}){kept_note}, dont {placed} placé(s) sur la carte ; "
             "ils remplacent la liste précédente du même type."
         )
     return report

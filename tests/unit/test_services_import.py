@@ -95,7 +95,7 @@ def test_dry_run_writes_nothing_and_says_what_would_happen(db):
     data = _generic_csv([["CCAS", "CCAS de Grenoble", "45,1885", "5,7245", "38185"]])
     journal_before = len(_journal(db))
     report = services_import.import_services(db, data, "lieux.csv", dry_run=True)
-    assert report.status == STATUS_DRY_RUN and "1 lieu(x) seraient importés" in report.message
+    assert report.status == STATUS_DRY_RUN and "1 lieu(x) à importer" in report.message
     assert db.read(Query.SERVICE_LISTS).empty and len(_journal(db)) == journal_before
     services_import.import_services(db, data, "lieux.csv")
     again = services_import.import_services(db, data, "lieux.csv", dry_run=True)
