@@ -243,7 +243,7 @@ def _ranked(frame: pd.DataFrame, direction: str | None, within: pd.Series) -> pd
 
 def level_values(db: Database, indicator: str, period: int, level: str) -> pd.DataFrame:
     """Every territory of a level with its value (NaN when missing) and status, names, nature and population."""
-    frame = db.read(Query.NEEDS_LEVEL_VALUES, {"indicator": indicator, "period": int(period), "level": level})
+    frame = db.read(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     frame["status"] = _status(frame["missing_reason"], frame["value"])
     return frame
