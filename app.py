@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from levier import cache, ui
+from levier import auth, cache, ui
 from levier.build import ensure_database
 from levier.db import DatabaseBusy
 
 st.set_page_config(page_title="Levier", page_icon="🇫🇷", layout="wide", initial_sidebar_state="expanded")
+auth.gate()
 
 try:
-    ensure_database(cache.database(), on_build=lambda: st.info("Première ouverture : construction de la base de démonstration…"))
+    ensure_database(cache.system_database(), on_build=lambda: st.info("Première ouverture : construction de la base de démonstration…"))
     summary = cache.home_summary()
 except DatabaseBusy as exc:
     st.warning(str(exc))
@@ -47,12 +48,20 @@ pages = {
         st.Page("pages/effet_levier.py", title="Effet levier", icon=":material/euro:", url_path="effet-levier"),
         st.Page("pages/evaluation.py", title="Évaluation", icon=":material/science:", url_path="evaluation"),
     ],
-    "Données": [
-        st.Page("pages/importer.py", title="Importer", icon=":material/upload_file:", url_path="importer"),
+    "Comité de suivi": [
+        st.Page("pages/pack.py", title="Pack du comité de suivi", icon=":material/picture_as_pdf:", url_path="pack"),
+        st.Page("pages/presentation.py", title="Mode présentation", icon=":material/slideshow:",
+                url_path="presentation"),
     ],
 }
+# Out of the menu without the import right; still routed, so an address typed by hand gets the page's own refusal.
+pages["Données"] = [
+    st.Page("pages/importer.py", title="Importer", icon=":material/upload_file:", url_path="importer",
+            visibility="visible" if auth.current_scope().can_import else "hidden"),
+]
 navigation = st.navigation(pages, position="sidebar")
 with st.sidebar:
     st.markdown("**Territoire**")
     st.session_state["selection"] = ui.territory_selector(st.sidebar)
+    auth.sidebar_identity()
 navigation.run()

@@ -1,4 +1,4 @@
-"""The only place Streamlit caching is used: every cached reader is keyed by the database's data version."""
+"""The only place Streamlit caching is used: every cached reader is keyed by the data version and the user's rights."""
 
 from __future__ import annotations
 
@@ -6,11 +6,24 @@ import streamlit as st
 
 from levier.db import Database
 from levier.home import HomeSummary, load_home_summary
+from levier.scope import Scope
 
 TTL_SECONDS = 600
 
+# Cached results are keyed by `scope.key()` (the rights, not the person): users with the same rights share an
+# entry, and no entry computed under some rights is ever served under others. The Scope itself rides along
+# unhashed (leading underscore) to rebuild the Database inside the cached function.
+
 
 def database() -> Database:
+    """The database as the signed-in user may read it: rows filtered and small counts masked by the data layer."""
+    from levier import auth
+
+    return Database(scope=auth.current_scope())
+
+
+def system_database() -> Database:
+    """Full rights, for the app's own start-up (migrations, first demo build) only: never for a user's reads."""
     return Database()
 
 
@@ -18,14 +31,14 @@ def data_version(db: Database | None = None) -> str:
     return (db or database()).version_token()
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
-def _home_summary(db_path: str, version: str) -> HomeSummary:
-    return load_home_summary(Database(db_path))
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _home_summary(db_path: str, version: str, scope_key: str, _scope: Scope) -> HomeSummary:
+    return load_home_summary(Database(db_path, scope=_scope))
 
 
 def home_summary() -> HomeSummary:
     db = database()
-    return _home_summary(str(db.path), db.version_token())
+    return _home_summary(str(db.path), db.version_token(), db.scope.key(), db.scope)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=4, show_spinner=False)
@@ -41,8 +54,8 @@ def territory_options():
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=256, show_spinner=False)
-def _load(name: str, db_path: str, version: str, args: tuple, kwargs: tuple):
-    return _resolve(name)(Database(db_path), *args, **dict(kwargs))
+def _load(name: str, db_path: str, version: str, scope_key: str, args: tuple, kwargs: tuple, _scope: Scope):
+    return _resolve(name)(Database(db_path, scope=_scope), *args, **dict(kwargs))
 
 
 # Modules whose loaders (functions taking a Database first) pages may call through the cache.
@@ -76,7 +89,8 @@ def load(fn, *args, **kwargs):
     if fn.__module__ not in CACHEABLE_MODULES:
         raise KeyError(f"{name} is not in a cacheable module")
     db = database()
-    return _load(name, str(db.path), db.version_token(), tuple(args), tuple(sorted(kwargs.items())))
+    return _load(name, str(db.path), db.version_token(), db.scope.key(), tuple(args), tuple(sorted(kwargs.items())),
+                 db.scope)
 
 
 RESOURCE_MODULES = frozenset({"levier.geo", "levier.needs", "levier.coverage", "levier.services"})

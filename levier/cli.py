@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -10,8 +11,41 @@ from levier.config import settings
 from levier.db import Database, DatabaseBusy
 
 
+ENV_USER = "LEVIER_USER"
+EXIT_FORBIDDEN = 4
+
+
 def _db() -> Database:
     return Database()
+
+
+def write_guard(args: argparse.Namespace) -> int | None:
+    """With an access file (a deployment with sign-in), writes need an administrator named by --utilisateur or
+    LEVIER_USER; without one (local mode) they run as before. Returns an exit code to stop with, or None."""
+    from levier.access import AccessError, access_file_path, administrator, read_access
+
+    path = access_file_path()
+    if not path.exists():
+        return None
+    user = (getattr(args, "utilisateur", None) or os.environ.get(ENV_USER) or "").strip()
+    if not user:
+        print(
+            f"Refusé : le fichier des droits « {path} » est installé, les écritures sont réservées aux "
+            f"administrateurs. Indiquez qui vous êtes : --utilisateur ADRESSE (ou la variable {ENV_USER}).",
+            file=sys.stderr,
+        )
+        return EXIT_FORBIDDEN
+    try:
+        config = read_access(path)
+    except AccessError as exc:
+        print(f"Refusé : {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    if administrator(config, user) is None:
+        print(f"Refusé : « {user} » n'a pas le rôle administrateur dans le fichier des droits « {path} ».",
+              file=sys.stderr)
+        return EXIT_FORBIDDEN
+    args.recorded_user = user
+    return None
 
 
 def cmd_reference_load(args: argparse.Namespace) -> int:
@@ -47,7 +81,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"Fichier « {path} » illisible : {exc.strerror}", file=sys.stderr)
             failed = True
             continue
-        report = import_file(db, data, path.name, kind=args.type, dry_run=args.dry_run)
+        report = import_file(db, data, path.name, kind=args.type, dry_run=args.dry_run,
+                             imported_by=getattr(args, "recorded_user", None))
         failed |= bool(report.errors)
         print(report.summary())
         print()
@@ -93,18 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     ref_sub = ref.add_subparsers(dest="action", required=True)
     load = ref_sub.add_parser("load", help="charge la géographie de référence (COG, EPCI, géométries)")
     load.add_argument("directory", nargs="?", help="dossier des données (défaut : LEVIER_REFERENCE_DIR ou ../shared/data)")
-    load.set_defaults(func=cmd_reference_load)
+    load.set_defaults(func=cmd_reference_load, writes=True)
 
     imp = sub.add_parser("import", help="importe des fichiers de retours d'indicateurs")
     imp.add_argument("files", nargs="+")
     imp.add_argument("--dry-run", action="store_true", help="vérifie sans rien écrire")
     imp.add_argument("--type", choices=list(KIND_LABELS), default="auto",
                      help="type de fichier (défaut : détecté d'après son contenu)")
-    imp.set_defaults(func=cmd_import)
+    imp.set_defaults(func=cmd_import, writes=True)
 
     demo = sub.add_parser("demo", help="reconstruit la base de démonstration de zéro")
     demo.add_argument("--reference", help="dossier des données de référence")
-    demo.set_defaults(func=cmd_demo)
+    demo.set_defaults(func=cmd_demo, writes=True)
 
     journal = sub.add_parser("imports", help="affiche le journal des imports")
     journal.add_argument("--limit", type=int, default=50)
@@ -114,11 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=int, default=8501)
     app.add_argument("--address", help="adresse d'écoute (ex. 127.0.0.1)")
     app.set_defaults(func=cmd_app)
+    for writer in (load, imp, demo):
+        writer.add_argument("--utilisateur", metavar="ADRESSE",
+                            help=f"administrateur au nom duquel écrire, quand un fichier des droits est installé "
+                                 f"(défaut : {ENV_USER})")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "writes", False) and (refused := write_guard(args)) is not None:
+        return refused
     try:
         return int(args.func(args) or 0)
     except DatabaseBusy as exc:

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from levier.config import QUERIES_DIR, SCHEMA_DIR, settings
+from levier.scope import Scope
 
 # Query names come from the files shipped in queries/: an unknown name is an AttributeError, never SQL.
 Query = StrEnum(  # type: ignore[misc]
@@ -23,14 +24,21 @@ Query = StrEnum(  # type: ignore[misc]
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
-# Queries only ever read the database file and DataFrames handed to them: no file system, no network, no
-# extension download, and a query cannot loosen these settings.
+# Queries only ever read the database file and DataFrames handed to them: no extension download, no file outside
+# the database's own folder, no network, and a query cannot loosen these settings (see _harden).
 _CONFIG = {
-    "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
-    "lock_configuration": True,
 }
+_HARDEN = (
+    "SET allowed_directories = CAST($dirs AS TEXT[])",
+    "SET enable_external_access = false",
+    "SET lock_configuration = true",
+)
+
+
+class AccessDenied(PermissionError):
+    """The user's role does not allow this operation (a write without the administrator role)."""
 
 
 class DatabaseBusy(RuntimeError):
@@ -107,26 +115,66 @@ def _lock_for(path: Path) -> _ReadWriteLock:
         return _locks.setdefault(path, _ReadWriteLock())
 
 
+def _harden(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConnection:
+    """External access off except the database's own folder (its WAL and spill files), then the settings locked.
+
+    DuckDB takes allowed_directories only once the database is started, and settings belong to the database
+    instance that connections to one file share: a second connection finds them locked already."""
+    try:
+        if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+            con.execute(_HARDEN[0], {"dirs": [str(path.parent) + "/"]})
+            for statement in _HARDEN[1:]:
+                con.execute(statement)
+    except duckdb.InvalidInputException:
+        # Another thread locked the shared instance between our check and our SET: it is hardened already.
+        if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+            con.close()
+            raise
+    return con
+
+
 def _is_lock_conflict(exc: Exception) -> bool:
     text = str(exc)
     return "lock" in text.lower() and ("Conflicting lock" in text or "Could not set lock" in text)
 
 
-class Reader:
-    """Reads through one connection, a fresh cursor per query (a cursor is safe to use from its thread)."""
+# Session variables read by the views of 005_access.sql. Every cursor is a new DuckDB client context whose
+# variables start unset (= public statistics only), so each one is given the user's rights before its query.
+_FULL_ACCESS = {"levier_all": True, "levier_codes": [], "levier_masked": []}
+_SET_VARIABLE = {
+    "levier_all": "SET VARIABLE levier_all = $v",
+    "levier_codes": "SET VARIABLE levier_codes = CAST($v AS TEXT[])",
+    "levier_masked": "SET VARIABLE levier_masked = CAST($v AS TEXT[])",
+}
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+
+def _apply_access(cur: duckdb.DuckDBPyConnection, access: dict[str, Any]) -> None:
+    for name, statement in _SET_VARIABLE.items():
+        cur.execute(statement, {"v": access[name]})
+
+
+class Reader:
+    """Reads through one connection, a fresh cursor per query (a cursor is safe to use from its thread), each
+    cursor carrying the user's rights."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, access: dict[str, Any] | None = None) -> None:
         self._con = con
+        self._access = access or _FULL_ACCESS
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        _apply_access(cur, self._access)
+        return cur
 
     def df(self, query: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        cur = self._con.cursor()
+        cur = self._cursor()
         try:
             return cur.execute(sql_text(query), params or {}).df()
         finally:
             cur.close()
 
     def rows(self, query: str, params: dict[str, Any] | None = None) -> list[tuple]:
-        cur = self._con.cursor()
+        cur = self._cursor()
         try:
             return cur.execute(sql_text(query), params or {}).fetchall()
         finally:
@@ -159,12 +207,27 @@ class Writer(Reader):
         return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else len(frame)
 
 
+# Rights resolved to session variables, per database state and user rights: the small-count rule reads every
+# sensitive value once per data version, not once per query.
+_access_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+_access_guard = threading.Lock()
+_ACCESS_CACHE_MAX = 64
+
+
 class Database:
-    def __init__(self, path: Path | str | None = None, lock_wait_seconds: float | None = None) -> None:
+    """One DuckDB file seen with one user's rights (`scope`; default: the whole database, for the CLI and builders)."""
+
+    def __init__(
+        self, path: Path | str | None = None, lock_wait_seconds: float | None = None, scope: Scope | None = None
+    ) -> None:
         cfg = settings()
         self.path = Path(path).resolve() if path else cfg.db_path
         self.lock_wait = cfg.lock_wait_seconds if lock_wait_seconds is None else lock_wait_seconds
+        self.scope = scope or Scope.local_admin()
         self._lock = _lock_for(self.path)
+
+    def with_scope(self, scope: Scope) -> Database:
+        return Database(self.path, self.lock_wait, scope)
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -187,7 +250,7 @@ class Database:
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only, config=dict(_CONFIG))
+                return _harden(duckdb.connect(str(self.path), read_only=read_only, config=dict(_CONFIG)), self.path)
             except duckdb.IOException as exc:
                 if not _is_lock_conflict(exc) or time.monotonic() >= deadline:
                     if _is_lock_conflict(exc):
@@ -199,12 +262,43 @@ class Database:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 
+    def _access(self, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        """The session variables for this user (005_access.sql), computed once per data version and rights."""
+        scope = self.scope
+        if scope.all_territories and scope.detail_all:
+            return _FULL_ACCESS
+        key = (str(self.path), self.version_token(), scope.key())
+        with _access_guard:
+            if key in _access_cache:
+                return _access_cache[key]
+        from levier.disclosure import masked_keys
+
+        internal = Reader(con, _FULL_ACCESS)
+        codes: list[str] = []
+        if not scope.all_territories and scope.departements:
+            deps = sorted(scope.departements)
+            codes = deps + [r[0] for r in internal.rows("scope_epci_codes", {"deps": deps})]
+        masked: list[str] = []
+        if not scope.detail_all:
+            masked = masked_keys(
+                internal.df("sensitive_count_versions"), detail_all=False,
+                detail_deps=scope.detail_departements, threshold=scope.small_count_max,
+            )
+        access = {"levier_all": scope.all_territories, "levier_codes": codes, "levier_masked": masked}
+        with _access_guard:
+            if len(_access_cache) >= _ACCESS_CACHE_MAX:
+                _access_cache.pop(next(iter(_access_cache)))
+            _access_cache[key] = access
+        return access
+
     @contextmanager
     def reader(self) -> Iterator[Reader]:
         with self._lock.shared():
             con = self._connect(read_only=True)
             try:
-                yield Reader(con)
+                access = self._access(con)
+                _apply_access(con, access)  # the connection itself carries the rights too, not only its cursors
+                yield Reader(con, access)
             finally:
                 con.close()
 
@@ -214,11 +308,18 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Writer]:
-        """All or nothing: an exception (or a killed process) leaves the file as it was."""
+        """All or nothing: an exception (or a killed process) leaves the file as it was. Administrators only."""
+        if not self.scope.can_import:
+            raise AccessDenied(
+                "Droits insuffisants : seuls les administrateurs de Levier peuvent modifier la base "
+                f"(utilisateur : {self.scope.user})."
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock.exclusive():
             con = self._connect(read_only=False)
             try:
+                # A writer compares incoming rows with everything stored, whoever the rows belong to.
+                _apply_access(con, _FULL_ACCESS)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     yield Writer(con)

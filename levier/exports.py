@@ -9,9 +9,16 @@ import pandas as pd
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _safe_text(value: object) -> object:
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else value
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """A cell starting like a formula is prefixed with an apostrophe, so a spreadsheet shows it as text."""
+    """A cell (or a header) starting like a formula is prefixed with an apostrophe, so a spreadsheet shows it as
+    text."""
     out = frame.copy()
+    out.columns = [_safe_text(c) for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             s = out[col]
@@ -22,7 +29,9 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    return neutralise(frame).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    # CRLF rows: with bare LF rows pandas does not quote a cell holding a lone CR, which a spreadsheet reads as a
+    # row break, so text after it would start a new, un-neutralised cell.
+    return neutralise(frame).to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "donnees") -> bytes:

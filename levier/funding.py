@@ -23,7 +23,7 @@ from levier.config import settings
 from levier.fmt import fmt_number
 from levier.db import Database, Query
 from levier.importer import _now, finish_import
-from levier.readers import Sheet, UnreadableFile, decode_text, parse_numbers, read_cells, sniff_delimiter
+from levier.readers import Sheet, UnreadableFile, decode_text, parse_numbers, read_cells, shorten, sniff_delimiter
 from levier.report import STATUS_IMPORTED, Finding, ImportReport
 from levier.text import normalise
 
@@ -437,7 +437,8 @@ def _findings(raw: pd.DataFrame, mask, file_name: str, column: str, make) -> lis
         return []
     sub = raw[mask]
     cols = sub[column] if column in sub.columns else pd.Series(column, index=sub.index)
-    return [Finding(file_name, make(rec), rec["sheet"], int(rec["row"]), str(c)) for (_, rec), c in zip(sub.iterrows(), cols)]
+    return [Finding(file_name, make(rec.map(shorten)), rec["sheet"], int(rec["row"]), str(c))
+            for (_, rec), c in zip(sub.iterrows(), cols)]
 
 
 def _per_value(series: pd.Series, fn) -> pd.Series:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from levier.config import settings
 from levier.db import Database, Query, Writer
-from levier.readers import Sheet, UnreadableFile, parse_numbers, read_cells
+from levier.readers import Sheet, UnreadableFile, parse_numbers, read_cells, shorten
 from levier.report import (
     STATUS_ALREADY,
     STATUS_DRY_RUN,
@@ -299,7 +299,7 @@ def _findings(raw: pd.DataFrame, mask, file_name: str, column: str, make_message
     sub = raw[mask]
     cols = sub[column] if column in sub.columns else pd.Series(column, index=sub.index)
     return [
-        Finding(file_name, make_message(rec), rec["sheet"], int(rec["row"]), str(c))
+        Finding(file_name, make_message(rec.map(shorten)), rec["sheet"], int(rec["row"]), str(c))
         for (_, rec), c in zip(sub.iterrows(), cols)
     ]
 

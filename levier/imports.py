@@ -3,11 +3,14 @@ variants) and import it."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import tempfile
 from pathlib import Path
 
+from levier.config import settings
 from levier.db import Database
-from levier.readers import decode_text
+from levier.readers import UnreadableFile, check_upload, decode_text
 from levier.report import Finding, ImportReport
 
 KIND_AUTO = "auto"
@@ -26,6 +29,8 @@ KIND_LABELS = {
     KIND_VARIANTS: "Variantes de définition des indicateurs (territoire, indicateur, variante)",
     KIND_FUNDING: "Financements par action, reventilations, contrats (docs/financements.md)",
 }
+# A file name usable as is for the private temporary copy: no folder, no control or reserved character, not hidden.
+_SAFE_NAME = re.compile(r"[^.\x00-\x1f/\\:*?\"<>|][^\x00-\x1f/\\:*?\"<>|]{0,149}")
 
 
 def detect_kind(data: bytes, file_name: str) -> str:
@@ -101,9 +106,18 @@ def import_file(
     dry_run: bool = False,
     imported_by: str | None = None,
 ) -> ImportReport:
-    from levier.importer import import_returns
+    from levier.importer import _now, finish_import, import_returns
     from levier.public_stats import import_public_file
 
+    # Size, type and zip-bomb checks come before anything reads the content (detection included, which opens
+    # workbooks with fastexcel): every importer then refuses the same file with the same words, and journals it.
+    try:
+        file_format = check_upload(data, file_name, settings().max_file_bytes)
+    except UnreadableFile as exc:
+        started = _now()
+        report = ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, str(exc))])
+        return finish_import(db, report, data, lambda w, i: 0, started=started, dry_run=dry_run,
+                             imported_by=imported_by)
     kind = detect_kind(data, file_name) if kind == KIND_AUTO else kind
     if kind == KIND_RETURNS:
         if _has_variants_sheet(data):  # values and variants validated and written together, or refused together
@@ -125,9 +139,33 @@ def import_file(
         return import_services(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
     if kind not in (KIND_INSEE, KIND_PANORAMA):
         return ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, f"type de fichier inconnu « {kind} ».")])
-    # The INSEE readers work on paths; the upload goes through a private temporary copy with its own suffix.
-    suffix = Path(file_name).suffix or (".xlsx" if data[:4] == b"PK\x03\x04" else ".csv")
+    if kind == KIND_PANORAMA and file_format != "xlsx":
+        report = ImportReport(file=file_name, kind=kind, errors=[Finding(
+            file_name, "un panorama est un classeur .xlsx (feuille « donnees ») : ce fichier est un texte CSV.")])
+        return finish_import(db, report, data, lambda w, i: 0, started=_now(), dry_run=dry_run,
+                             imported_by=imported_by)
+    # The INSEE readers work on paths; the upload goes through a private temporary copy. Its name keeps the
+    # user's (the level may be read from it: FILO2020_DISP_EPCI), stripped of any folder or odd character, and
+    # the findings name the file as the user sent it.
+    suffix = ".xlsx" if file_format == "xlsx" else ".csv"
+    base = Path(file_name.replace("\\", "/")).name
+    if not (_SAFE_NAME.fullmatch(base) and base.lower().endswith(suffix)):
+        base = (re.sub(r"[^0-9A-Za-z_\-]+", "_", Path(base).stem)[:100] or "upload") + suffix
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
+        path = Path(tmp) / base
         path.write_bytes(data)
-        return import_public_file(db, path, dry_run=dry_run, imported_by=imported_by, data=data, file_name=file_name)
+        if kind == KIND_PANORAMA:
+            from levier.public_stats import is_panorama_workbook
+
+            if not is_panorama_workbook(path, data):
+                from levier.panorama import read_panorama
+
+                found = read_panorama(path).findings
+                report = ImportReport(file=file_name, kind=kind, file_format="panorama",
+                                      errors=[dataclasses.replace(f, file=file_name) for f in found])
+                return finish_import(db, report, data, lambda w, i: 0, started=_now(), dry_run=dry_run,
+                                     imported_by=imported_by)
+        report = import_public_file(db, path, dry_run=dry_run, imported_by=imported_by, data=data, file_name=file_name)
+    report.errors = [dataclasses.replace(f, file=file_name) for f in report.errors]
+    report.warnings = [dataclasses.replace(f, file=file_name) for f in report.warnings]
+    return report

@@ -347,6 +347,16 @@ def read_csv_rows(path: Path) -> Rows:
     return rows
 
 
+def unreadable_reason(exc: Exception) -> str:
+    """A reader's failure in French: our own ValueErrors are already worded for the user; the csv module's and
+    fastexcel's (English, with temporary paths) are not shown."""
+    if isinstance(exc, csv.Error):
+        return "CSV mal formé (guillemet non fermé ou champ de plus de 131 072 caractères)"
+    if type(exc) is ValueError:
+        return str(exc)
+    return f"classeur ou texte corrompu ({type(exc).__name__})"
+
+
 def xlsx_sheet_names(path: Path) -> list[str]:
     import fastexcel
 
@@ -492,7 +502,7 @@ def read_insee_file(
         else:
             rows = read_csv_rows(path)
     except Exception as exc:  # noqa: BLE001 — any reader failure is the user's file, reported in French
-        return _result_with_errors(name, [Finding(name, f"fichier illisible : {exc}")])
+        return _result_with_errors(name, [Finding(name, f"fichier illisible : {unreadable_reason(exc)}")])
 
     rows = [(n, cells) for n, cells in rows if not _is_blank(cells)]
     if not rows:

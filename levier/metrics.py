@@ -690,7 +690,7 @@ def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
     print; t0_table() keeps numbers for sorting and export."""
     out = pd.DataFrame(index=table.index)
     for col in ("Programme", "Axe", "Code", "Indicateur", "Type", "Origine"):
-        out[col] = table[col].fillna("")
+        out[col] = table[col].astype(object).fillna("")
     units = table["Unité"].fillna("")
     out["Valeur"] = [
         fmt_value(v, u, value_decimals(v, u)) if not pd.isna(v) else (m or MISSING_TEXT)
@@ -778,6 +778,11 @@ def load_t0_table(
             codes = sorted(set(codes) | set(cat.loc[cat["territory"].isna(), "code"]))
         values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": codes}) if codes else own.iloc[0:0]
     terr = comparison_set(terr, level, code)
+    # A territory outside the user's contract rights has no "missing" returns, only returns they may not read:
+    # its table lists the public statistics it has, nothing else.
+    row = terr[terr["code"] == code]
+    dep = code if level == LEVEL_DEPARTEMENT else (row["dep"].iloc[0] if len(row) and "dep" in row else None)
+    include_missing = include_missing and db.scope.sees(dep)
     return t0_table(values, terr, cat, code, t0_year, peer_codes, include_missing)
 
 

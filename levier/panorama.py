@@ -14,7 +14,7 @@ import pandas as pd
 from levier.config import DATA_DIR, PROJECT_ROOT, settings
 from levier.insee import (
     LEVEL_EPCI, InseeResult, facts_frame, listing, classify_code, describe_unmatched, empty_facts,
-    insee_catalogue_rows, label_key, read_cell, read_xlsx_rows, xlsx_sheet_names,
+    insee_catalogue_rows, label_key, read_cell, read_xlsx_rows, unreadable_reason, xlsx_sheet_names,
 )
 from levier.report import Finding
 from levier.text import normalise
@@ -204,7 +204,7 @@ def read_panorama(path: Path, current_epci: set[str] | None = None,
     try:
         sheets = xlsx_sheet_names(path)
     except Exception as exc:  # noqa: BLE001 — any reader failure is the user's file
-        return refused([Finding(name, f"classeur illisible (attendu un fichier .xlsx) : {exc}")])
+        return refused([Finding(name, f"classeur illisible (attendu un fichier .xlsx) : {unreadable_reason(exc)}")])
     sheet = next((s for s in sheets if normalise(s) == DATA_SHEET), None)
     if sheet is None:
         return refused([Finding(name, f"feuille « {DATA_SHEET} » introuvable (feuilles présentes : "
@@ -212,7 +212,7 @@ def read_panorama(path: Path, current_epci: set[str] | None = None,
     try:
         rows = read_xlsx_rows(path, sheet)
     except Exception as exc:  # noqa: BLE001
-        return refused([Finding(name, f"feuille illisible : {exc}", sheet=sheet)])
+        return refused([Finding(name, f"feuille illisible : {unreadable_reason(exc)}", sheet=sheet)])
     rows = [(n, cells) for n, cells in rows if any(_text(c) for c in cells)]
     header_at = next((i for i, (_, cells) in enumerate(rows[:_HEADER_SCAN_ROWS])
                       if any(normalise(c) in _SIREN_KEYS for c in cells)), None)

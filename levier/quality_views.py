@@ -206,6 +206,10 @@ def catalogue(db: Database) -> pd.DataFrame:
             "Sens souhaité": raw["direction"].map(direction_label),
             "Périodicité": raw["periodicity"],
             "Calcul": calc,
+            # The small-count rule (levier.disclosure) applies to these, and to the rates built on them.
+            "Petits effectifs masqués": np.where(
+                raw["sensitive"].fillna(False).astype(bool) & raw["unit"].isin(["personnes", "nombre"]) & ~derived,
+                "oui", ""),
             "Numérateur": [f"{n_} – {labels.get(n_, '')}" if n_ else "" for n_ in num],
             "Dénominateur": [f"{d_} – {labels.get(d_, '')}" if d_ else "" for d_ in den],
             "Années disponibles": raw["periods"].map(lambda p: years_text(list(p) if p is not None else [])),
@@ -356,12 +360,16 @@ def indicator_detail(db: Database, code: str) -> IndicatorDetail:
     facts = pd.DataFrame(
         {
             "Élément": ["Code", "Programme", "Axe", "Action", "Nature", "Unité", "Sens souhaité", "Périodicité",
-                        "Calcul", "Source", "Années disponibles", "Territoires avec des données"],
+                        "Calcul", "Source", "Années disponibles", "Territoires avec des données",
+                        "Petits effectifs masqués"],
             "Valeur": [
                 code, f"{row['Programme']} – {row['Libellé du programme']}".strip(" –"), row["Axe"] or MISSING_TEXT,
                 row["Action"] or MISSING_TEXT, row["Nature"], row["Unité"], row["Sens souhaité"], row["Périodicité"],
                 row["Calcul"], row["Source"], row["Années disponibles"],
                 f"{row['Départements']} département(s), {row['EPCI']} EPCI ou métropole(s)",
+                f"oui : 1 à {db.scope.small_count_max} personnes non affichées hors des territoires dont "
+                "l'utilisateur a le détail"
+                if row["Petits effectifs masqués"] else "non",
             ],
         }
     )

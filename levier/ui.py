@@ -132,3 +132,19 @@ def downloads(frame: pd.DataFrame, stem: str, key: str | None = None) -> None:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key or stem}_xlsx",
     )
+
+
+def rights_note() -> None:
+    """States, on every page showing contract figures, what the user's rights hide: the small-count rule and, for
+    territorial rights, that rankings and medians of contract indicators only cover their own territories."""
+    from levier.disclosure import rule_text
+
+    scope = cache.database().scope
+    if scope.masks_anything:
+        st.caption(rule_text(scope.small_count_max))
+    if not scope.all_territories:
+        st.caption(
+            "**Vos droits** couvrent les retours, cibles et financements de vos territoires seulement : les "
+            "classements, médianes et groupes de pairs des indicateurs de contrat ne portent que sur eux ; les "
+            "statistiques publiques (INSEE) restent comparables sur toute la France."
+        )

@@ -6,6 +6,7 @@ from levier import cache, ui, views
 
 sel = ui.current_selection()
 st.title("Comparer les départements")
+ui.rights_note()
 choices = cache.load(views.indicator_choices, "departement", ())
 labels = dict(zip(choices["code"], choices["label"] + " (" + choices["code"] + ")"))
 periods_of = dict(zip(choices["code"], choices["periods"]))

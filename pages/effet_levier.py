@@ -6,6 +6,7 @@ from levier import cache, lever, ui
 
 sel = ui.current_selection()
 st.title("Effet levier")
+ui.rights_note()
 st.caption("L'argent de l'État a-t-il apporté des actions nouvelles ou renforcées, plus d'argent propre du département "
            "et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait déjà ?")
 if sel.level == "epci":

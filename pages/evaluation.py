@@ -7,6 +7,7 @@ from levier import cache, evaluation, ui
 sel = ui.current_selection()
 selected = sel.dep or None
 st.title("Évaluation")
+ui.rights_note()
 st.caption("Les départements sous contrat ont-ils progressé plus que les autres ? Deux lectures prudentes, chacune "
            "avec ses limites affichées à côté du résultat.")
 did_choices = cache.load(evaluation.event_study_choices)

@@ -2,11 +2,18 @@
 
 import streamlit as st
 
-from levier import cache, panorama, ui
+from levier import auth, cache, panorama, ui
+from levier.exports import to_csv_bytes
 from levier.imports import KIND_LABELS, import_file
 from levier.report import STATUS_DRY_RUN, findings_frame, first_findings_text
 
 st.title("Importer des données")
+scope = auth.current_scope()
+if not scope.can_import:
+    # app.py lists this page for administrators only; this covers an address typed by hand.
+    st.error("Import réservé aux administrateurs de Levier : votre rôle ne permet pas de modifier les données.",
+             icon="🔒")
+    st.stop()
 st.markdown(
     "Retours d'indicateurs au format **long** (une ligne par territoire, indicateur, période, valeur) ou "
     "**grille** (une feuille par territoire, une ligne par indicateur, une colonne par année), fichiers INSEE "
@@ -27,7 +34,7 @@ with st.expander("Modèles et formats"):
         "panorama_modele.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-st.caption("Mode local : pas d'authentification, l'import est ouvert à l'utilisateur de ce poste.")
+st.caption(auth.mode_text(scope))
 
 kind = st.radio("Type de fichier", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="kind")
 upload = st.file_uploader("Fichier à importer", type=["csv", "xlsx"], key="upload")
@@ -47,7 +54,7 @@ if upload is not None:
         ui.table(errors)
         st.download_button(
             "Télécharger la liste des erreurs (CSV)",
-            errors.to_csv(index=False, sep=";").encode("utf-8-sig"),
+            to_csv_bytes(errors),
             file_name=f"erreurs_{upload.name}.csv",
             mime="text/csv",
         )
@@ -58,7 +65,7 @@ if upload is not None:
         st.warning(f"{len(check.warnings)} avertissement(s).")
         ui.table(findings_frame(check.warnings))
     if check.status == STATUS_DRY_RUN and st.button("Confirmer l'import", type="primary"):
-        result = import_file(db, data, upload.name, kind=kind, imported_by="application (mode local)")
+        result = import_file(db, data, upload.name, kind=kind, imported_by=auth.recorded_user(scope))
         cache.clear()
         st.success(f"{result.status.capitalize()} — {result.message}")
 

@@ -7,6 +7,7 @@ from levier import cache, metrics, ui, views
 sel = ui.current_selection()
 options = cache.territory_options()
 st.title("Comparaison mi-parcours")
+ui.rights_note()
 if not ui.need_territory(sel):
     st.stop()
 

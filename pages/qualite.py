@@ -10,6 +10,7 @@ from levier.maps import map_config
 sel = ui.current_selection()
 year_columns = {c: st.column_config.NumberColumn(format="%d") for c in qv.YEAR_COLUMNS}
 st.title("Qualité des données")
+ui.rights_note()
 bundle = cache.load(qv.quality_bundle)
 scope = qv.scope_of(bundle, sel.reg, sel.dep, sel.epci)
 if scope.national:

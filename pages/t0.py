@@ -7,6 +7,7 @@ from levier import cache, metrics, ui, views
 sel = ui.current_selection()
 options = cache.territory_options()
 st.title("Situation de départ (T0)")
+ui.rights_note()
 if not ui.need_territory(sel):
     st.stop()
 
@@ -24,7 +25,7 @@ with st.expander(f"Groupe de pairs : {len(view.peers.codes)} territoires au prof
 
 programmes = sorted(view.display["Programme"].unique())
 c1, c2 = st.columns([2, 3])
-chosen = c1.multiselect("Programmes", programmes, default=programmes, key="t0_programmes")
+chosen = c1.multiselect("Programmes", programmes, default=programmes, key=f"t0_programmes_{sel.code}")
 search = c2.text_input("Rechercher un indicateur (libellé ou code)", key="t0_search")
 shown = views.filter_table(view.display, chosen, search)
 st.caption(f"{len(shown)} indicateur(s) ; source et année de chaque valeur dans le tableau.")

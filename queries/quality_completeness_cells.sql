@@ -6,7 +6,7 @@
 WITH terr AS (
     SELECT code, arg_max(name, vintage) AS name
     FROM territory
-    WHERE level = $level AND (level = 'departement' OR nature IN ('METRO', 'MET69'))
+    WHERE level = $level AND (level = 'departement' OR nature IN ('METRO', 'MET69')) AND levier_sees(level, code)
     GROUP BY code
 ), expected AS (
     SELECT i.code AS indicator, i.programme, p.first_year, p.last_year, p.due_date
@@ -22,7 +22,7 @@ WITH terr AS (
     -- year; the earlier columns only recall values already returned, so that date says nothing of their lateness.
     SELECT f.territory_code, f.indicator, f.period, f.submitted_on,
            max(f.period) OVER (PARTITION BY f.import_id, f.territory_code, i.programme, f.submitted_on) AS file_last_period
-    FROM fact f
+    FROM visible_fact f
     JOIN indicator i ON i.code = f.indicator
     WHERE f.measure = 'valeur' AND f.territory_level = $level
 ), sent AS (

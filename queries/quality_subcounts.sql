@@ -14,7 +14,7 @@ FROM pairs p
 JOIN current_fact n ON n.indicator = p.sub AND n.measure = 'valeur'
 JOIN current_fact d ON d.indicator = p.total AND d.measure = 'valeur'
  AND d.territory_level = n.territory_level AND d.territory_code = n.territory_code AND d.period = n.period
-LEFT JOIN import_run rn ON rn.id = n.import_id
-LEFT JOIN import_run rd ON rd.id = d.import_id
+LEFT JOIN visible_import_run rn ON rn.id = n.import_id
+LEFT JOIN visible_import_run rd ON rd.id = d.import_id
 WHERE n.value > d.value
 ORDER BY n.territory_code, n.period, p.sub;

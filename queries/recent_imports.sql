@@ -2,6 +2,6 @@
 -- One row per import attempt. Parameters: $limit (maximum number of rows).
 SELECT id, file_name, kind, file_format, status, rows_read, rows_accepted, rows_changed,
        finished_at, imported_by, is_demo, message, errors, warnings, content_hash
-FROM import_run
+FROM visible_import_run
 ORDER BY id DESC
 LIMIT $limit;

@@ -6,7 +6,7 @@ SELECT v.indicator, v.period_from, v.variant, v.variant_label, v.is_reference, v
        v.import_id = max(v.import_id) OVER (
            PARTITION BY v.territory_level, v.territory_code, v.indicator, coalesce(v.period_from, 0)
        ) AS in_force
-FROM definition_variant v
-LEFT JOIN import_run r ON r.id = v.import_id
+FROM visible_definition_variant v
+LEFT JOIN visible_import_run r ON r.id = v.import_id
 WHERE v.territory_code = $territory
 ORDER BY v.import_id DESC, v.indicator, v.variant;

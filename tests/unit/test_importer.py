@@ -51,7 +51,7 @@ def grille_xlsx(sheets: dict[str, list[list]], header_block: dict[str, list[list
 
 def current(db: Database) -> pd.DataFrame:
     with db.reader() as r:
-        return r._con.execute("SELECT * FROM current_fact ORDER BY territory_code, indicator, period").df()  # test-only inspection
+        return r._con.execute("SELECT * FROM current_fact ORDER BY territory_code, indicator, period").df()  # inspection
 
 
 def count_facts(db: Database) -> int:

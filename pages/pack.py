@@ -1,0 +1,67 @@
+"""Pack du comité de suivi: the territory's T0, actions and targets, funding, data quality and definitions, as a PDF
+to print and a PowerPoint to project, read with the signed-in user's rights."""
+
+import streamlit as st
+
+from levier import cache, needs, pack, ui
+from levier import quality_views as qv
+from levier.pack_images import PackRenderError
+
+sel = ui.current_selection()
+options = cache.territory_options()
+st.title("Pack du comité de suivi")
+st.caption("Un document par territoire pour le comité de suivi : diagnostic T0, actions et cibles, financements et "
+           "effet levier, qualité des données, définitions. Source et année sous chaque graphique ; seules les "
+           "données que vos droits vous permettent de voir y figurent.")
+if not ui.need_territory(sel):
+    st.stop()
+
+st.subheader(options.label(sel))
+c1, c2 = st.columns([2, 3])
+programme = c1.selectbox("Contrat suivi", list(pack.PROGRAMME_LABELS), format_func=pack.PROGRAMME_LABELS.get,
+                         key="pack_programme")
+sections = c2.multiselect("Sections du pack", list(pack.SECTIONS), default=list(pack.SECTIONS),
+                          format_func=pack.SECTIONS.get, key="pack_sections")
+if not sections:
+    st.info("Choisissez au moins une section.")
+    st.stop()
+
+db = cache.database()
+wanted = (sel.level, sel.code, programme, tuple(sections), db.version_token(), pack.rights_sentence(db))
+if st.session_state.get("pack_built", (None,))[0] != wanted:
+    st.session_state["pack_built"] = (wanted, None, None, {})  # key, model, images, files
+
+
+def _make(fmt: str) -> None:
+    key, model, images, files = st.session_state["pack_built"]
+    if model is None:
+        model = pack.build_pack(db, sel.code, sel.level, programme=programme, sections=sections,
+                                rights_text=pack.rights_sentence(db),
+                                layer_for=lambda level: cache.resource(needs.display_layer, level),
+                                quality_bundle=cache.load(qv.quality_bundle) if "qualite" in sections else None)
+    data, images = pack.export(model, fmt, images)
+    st.session_state["pack_built"] = (key, model, images, {**files, fmt: data})
+
+
+b1, b2 = st.columns(2)
+for col, fmt, label in ((b1, "pdf", "PDF (à imprimer)"), (b2, "pptx", "PowerPoint (à projeter)")):
+    if col.button(f"Préparer le {label}", key=f"pack_make_{fmt}", type="primary", width="stretch"):
+        with st.spinner(f"Préparation du {label} : lecture des données et dessin des graphiques…"):
+            try:
+                _make(fmt)
+            except PackRenderError as exc:
+                st.error(str(exc))
+    model, files = st.session_state["pack_built"][1], st.session_state["pack_built"][3]
+    if fmt in files:
+        mime = pack.FORMATS[fmt][0]
+        col.download_button(f"Télécharger le {label}", files[fmt], pack.file_name(model, fmt), mime,
+                            key=f"pack_download_{fmt}", icon=":material/download:", width="stretch")
+
+model = st.session_state["pack_built"][1]
+if model is not None:
+    counts = pack.summary_counts(model)
+    st.caption(f"Pack prêt : {counts['sections']} section(s), {counts['graphiques']} graphique(s), "
+               f"{counts['tableaux']} tableau(x)." + (" Des valeurs masquées par la règle des petits effectifs y "
+                                                      "figurent comme « s (secret) »." if model.secret else ""))
+st.page_link("pages/presentation.py", label="Mode présentation : les graphiques en plein écran, un par diapositive",
+             icon=":material/slideshow:")

@@ -1,0 +1,47 @@
+"""Presentation mode for a comité de suivi: the territory's charts full width, one per slide, large fonts, no
+sidebar; previous / next, and the title, source and year under each chart."""
+
+import streamlit as st
+
+from levier import cache, charts, maps, needs, pack, presentation, ui
+
+st.markdown(presentation.PAGE_CSS, unsafe_allow_html=True)
+sel = ui.current_selection()
+options = cache.territory_options()
+st.page_link("pages/pack.py", label="Quitter la présentation", icon=":material/close:")
+if sel.level not in ("departement", "epci"):
+    st.title("Mode présentation")
+    st.info("Choisissez d'abord un département ou un EPCI sur la page « Pack du comité de suivi », puis revenez ici.")
+    st.stop()
+
+db = cache.database()
+programme = st.session_state.get("pack_programme", "PACTE")
+wanted = (sel.level, sel.code, programme, db.version_token(), pack.rights_sentence(db))
+if st.session_state.get("pres_deck", (None,))[0] != wanted:
+    with st.spinner("Préparation des graphiques…"):
+        model = pack.build_pack(db, sel.code, sel.level, programme=programme,
+                                sections=presentation.CHART_SECTIONS, rights_text=pack.rights_sentence(db),
+                                layer_for=lambda level: cache.resource(needs.display_layer, level))
+    st.session_state["pres_deck"] = (wanted, presentation.slides(model))
+    st.session_state["pres_index"] = 0
+deck = st.session_state["pres_deck"][1]
+if not deck:
+    st.info("Aucun graphique pour ce territoire.")
+    st.stop()
+
+
+def _move(step: int) -> None:
+    st.session_state["pres_index"] = presentation.clamp(st.session_state.get("pres_index", 0) + step, len(deck))
+
+
+index = presentation.clamp(st.session_state.get("pres_index", 0), len(deck))
+slide = deck[index]
+head, prev, count, nxt = st.columns([6, 1.2, 0.8, 1.2], vertical_alignment="center")
+head.title(f"Comité de suivi – {options.label(sel)}")
+prev.button("◀ Précédent", key="pres_prev", on_click=_move, args=(-1,), disabled=index == 0, width="stretch")
+count.markdown(f"**{index + 1} / {len(deck)}**")
+nxt.button("Suivant ▶", key="pres_next", on_click=_move, args=(1,), disabled=index == len(deck) - 1, width="stretch")
+config = maps.map_config(slide.key) if slide.figure.kind == "map" else charts.png_config(slide.key)
+st.plotly_chart(presentation.slide_figure(slide), width="stretch", key="pres_chart", config=config)
+st.markdown(f"## {slide.title}")
+st.caption(f"{slide.section}. {slide.caption}")

@@ -1,0 +1,301 @@
+"""A deterministic corpus of bad input files, each with the importer it targets and a French fragment its report
+must contain (tests/unit/test_bad_files.py runs them all through levier.imports.import_file)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+
+import xlsxwriter
+
+# Every importer kind of levier.imports (KIND_AUTO excepted): a container-level case runs through all of them.
+KINDS = ("retours", "insee", "panorama", "services", "variantes", "financements")
+ALL = "*"
+
+NE = "CALPAE-3.1.1-NE"  # nouveaux entrants RSA (a count)
+COUV = "CALPAE-2.1.1-COUV"  # taux de couverture (a typed percentage)
+LONG_HEADER = ["territoire", "indicateur", "periode", "valeur", "cible", "annee_cible", "commentaire", "date_transmission"]
+FUNDING_HEADER = ["territoire", "programme", "action", "annee", "financeur", "prevu", "engage", "consomme", "nature"]
+SERVICES_HEADER = ["type", "nom", "latitude", "longitude", "code_commune"]
+VARIANTS_HEADER = ["territoire", "indicateur", "variante", "description", "depuis"]
+DDE = "=cmd|' /C calc'!A0"
+_FIXED_DATE = datetime(2024, 1, 1)
+
+
+@dataclass(frozen=True)
+class BadFile:
+    """One bad file. `kind` is the importer it is meant for (ALL: refused before any importer reads it, with the
+    same message whatever the kind). `expected` must appear in one error message for that kind; `auto_expected`
+    for kind="auto" (None: any French error naming the file will do, because detection may route the file
+    elsewhere). `where` lists Finding fields that must be set on the matching error (sheet, row, column)."""
+
+    id: str
+    name: str
+    kind: str
+    expected: str
+    auto_expected: str | None = None
+    where: dict = field(default_factory=dict)
+    env: dict = field(default_factory=dict)  # environment the case needs (e.g. a lower LEVIER_MAX_FILE_MB)
+
+    @property
+    def data(self) -> bytes:
+        return _BUILDERS[self.id]()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return KINDS if self.kind == ALL else (self.kind,)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Builders
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def csv_bytes(header: list[str], rows: list[list[str]], *, sep: str = ";", encoding: str = "utf-8-sig") -> bytes:
+    lines = [sep.join(header)] + [sep.join(r + [""] * (len(header) - len(r))) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def long_csv(rows: list[list[str]], **kwargs) -> bytes:
+    return csv_bytes(LONG_HEADER, rows, **kwargs)
+
+
+def xlsx_bytes(sheets: dict[str, list[list]], *, strings: bool = True) -> bytes:
+    """A workbook, cell by cell; text cells are written as strings (never turned into formulas or numbers)."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": not strings})
+    wb.set_properties({"created": _FIXED_DATE})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    ws.write_string(r, c, v)
+                else:
+                    ws.write_number(r, c, v)
+    wb.close()
+    return buf.getvalue()
+
+
+def good_long_xlsx() -> bytes:
+    return xlsx_bytes({"retours": [LONG_HEADER, ["38", NE, "2021", "5 412"], ["2A", NE, "2021", "310"]]})
+
+
+def rezip(data: bytes, extra: dict[str, bytes] | None = None, *, level: int = 6) -> bytes:
+    """The same zip members (fixed timestamps, so the bytes are deterministic) plus `extra` ones."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as dst:
+        members = [(i.filename, src.read(i.filename)) for i in src.infolist()]
+        for name, payload in members + list((extra or {}).items()):
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, payload, compresslevel=level)
+    return out.getvalue()
+
+
+def patch_declared_size(data: bytes, member: str, size: int) -> bytes:
+    """Rewrites the uncompressed size a zip declares for one member, in its local and central headers (a forged
+    archive: the content itself is unchanged)."""
+    buf = bytearray(data)
+    encoded = member.encode()
+    pos = 0
+    while (pos := buf.find(b"PK\x03\x04", pos)) != -1:
+        n = struct.unpack_from("<H", buf, pos + 26)[0]
+        if bytes(buf[pos + 30 : pos + 30 + n]) == encoded:
+            struct.pack_into("<I", buf, pos + 22, size)
+        pos += 4
+    pos = 0
+    while (pos := buf.find(b"PK\x01\x02", pos)) != -1:
+        n = struct.unpack_from("<H", buf, pos + 28)[0]
+        if bytes(buf[pos + 46 : pos + 46 + n]) == encoded:
+            struct.pack_into("<I", buf, pos + 24, size)
+        pos += 4
+    return bytes(buf)
+
+
+def plain_zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, payload in members.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), payload)
+    return out.getvalue()
+
+
+# A minimal but well-formed PDF and PNG (magic numbers and structure; no NUL byte in the PDF, so only its
+# signature tells it from text).
+PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >>"
+       b" endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+PNG = (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+       + struct.pack(">I", zlib.crc32(b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))))
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + b"Workbook"
+BOMB_MEMBER = "xl/media/padding.bin"
+
+
+@cache
+def _bomb_ratio() -> bytes:
+    # 40 MB of zeros deflate to ~40 kB (ratio ~1000:1): under the 200 MB total, far over the 120:1 ratio.
+    return rezip(good_long_xlsx(), {BOMB_MEMBER: bytes(40 * 1024 * 1024)}, level=9)
+
+
+@cache
+def _bomb_declared() -> bytes:
+    # A 10 kB workbook that declares 4 GB for one of its parts.
+    return patch_declared_size(good_long_xlsx(), "xl/worksheets/sheet1.xml", 0xFFFFFFF0)
+
+
+@cache
+def _bomb_lying() -> bytes:
+    # The opposite forgery: 64 MB of content declared as 900 bytes, so no declared figure looks abnormal.
+    return patch_declared_size(rezip(good_long_xlsx(), {BOMB_MEMBER: bytes(64 * 1024 * 1024)}, level=1), BOMB_MEMBER, 900)
+
+
+@cache
+def _huge() -> bytes:
+    # Just over the default 20 MB of LEVIER_MAX_FILE_MB (and of server.maxUploadSize): a valid long CSV, padded
+    # with one comment.
+    head = long_csv([["38", NE, "2021", "12"]])
+    return head + ("38;" + NE + ";2020;13;;;" + "x" * (20 * 1024 * 1024 - len(head) + 10) + ";\r\n").encode()
+
+
+def _xlsm() -> bytes:
+    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + b"Attribute VB_Name = \"ThisWorkbook\"\r\nSub Workbook_Open()\r\nShell \"calc.exe\"\r\nEnd Sub\r\n"
+    return rezip(good_long_xlsx(), {"xl/vbaProject.bin": vba})
+
+
+def _nested_zip() -> bytes:
+    inner = plain_zip({"retours.csv": long_csv([["38", NE, "2021", "12"]])})
+    return rezip(good_long_xlsx(), {"xl/embeddings/autre.zip": inner})
+
+
+def _long_line() -> bytes:
+    return long_csv([["38", NE, "2021", "9" * 3 + "x" * 2_000_000]])
+
+
+def _nul_inside() -> bytes:
+    deps = [f"{i:02d}" for i in range(1, 20)] + [str(i) for i in range(21, 42)]
+    rows = [[dep, NE, "2021", str(i), "", "", "commentaire " * 40] for i, dep in enumerate(deps)]
+    data = bytearray(long_csv(rows))
+    data[6000:6000] = b"\x00\x00"  # after the first 4 kB, where a cheap sniff would not look
+    return bytes(data)
+
+
+_BUILDERS = {
+    # Container level: refused before any importer reads the content.
+    "empty": lambda: b"",
+    "bom_only": lambda: b"\xef\xbb\xbf",
+    "blank_lines": lambda: b"\r\n  \r\n\t\r\n",
+    "truncated_xlsx": lambda: good_long_xlsx()[: len(good_long_xlsx()) // 2],
+    "zip_renamed_xlsx": lambda: plain_zip({"retours.csv": long_csv([["38", NE, "2021", "12"]])}),
+    "nested_zip": _nested_zip,
+    "zip_bomb_ratio": _bomb_ratio,
+    "zip_bomb_declared": _bomb_declared,
+    "zip_bomb_lying": _bomb_lying,
+    "xlsm_macros": _xlsm,
+    "xls_binary": lambda: OLE2,
+    "pdf_renamed": lambda: PDF,
+    "png_renamed": lambda: PNG,
+    "utf16": lambda: long_csv([["38", NE, "2021", "12"]], encoding="utf-16"),
+    "nul_bytes": _nul_inside,
+    "huge": _huge,
+    "ods": lambda: plain_zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"}),
+    "gzip_renamed": lambda: b"\x1f\x8b\x08\x00" + bytes(20),
+    # Returns (long and grille layouts).
+    "header_only": lambda: long_csv([]),
+    "wrong_layout": lambda: "nom;prénom;âge\r\nDupont;Jean;42\r\n".encode(),
+    "truncated_csv": lambda: long_csv([["38", NE, "2021", "5412"], ["2A", NE, "2021", "310"]])[:-12],
+    "lost_zero": lambda: long_csv([["1", NE, "2021", "12"]]),
+    "lost_zero_xlsx": lambda: xlsx_bytes({"retours": [LONG_HEADER, [1, NE, 2021, 12], ["2A", NE, 2021, 10]]}),
+    "semester_period": lambda: long_csv([["38", NE, "2021-S1", "12"]]),
+    "float_year": lambda: long_csv([["38", NE, "2021.5", "12"]]),
+    "negative_count": lambda: long_csv([["38", NE, "2021", "-3"]]),
+    "percent_range": lambda: long_csv([["38", COUV, "2021", "140"]]),
+    "unknown_territory": lambda: long_csv([["99", NE, "2021", "12"]]),
+    "unknown_indicator": lambda: long_csv([["38", "CALPAE-9.9.9-XX", "2021", "12"]]),
+    "duplicate_keys": lambda: long_csv([["38", NE, "2021", "12"], ["38", NE.lower(), "2021", "13"]]),
+    "formula_value": lambda: long_csv([["38", NE, "2021", DDE.replace(";", ",")]]),
+    "injection_territory": lambda: long_csv([["=HYPERLINK(\"http://x\",\"clic\")", NE, "2021", "12"]]),
+    "injection_plus_minus": lambda: long_csv([["38", NE, "2021", "+1+cmd|' /C calc'!A0"], ["2A", NE, "2021", "-2+3"],
+                                              ["971", NE, "2021", "@SUM(1+1)"]]),
+    "formula_xlsx": lambda: xlsx_bytes({"retours": [LONG_HEADER, ["38", NE, "2021", DDE]]}),
+    "cp1252_euro": lambda: long_csv([["38", NE, "2021", "12 €", "", "", "cœur de cible"]], encoding="cp1252"),
+    "long_line": _long_line,
+    "odd_sheet": lambda: xlsx_bytes({"=cmd|'x'!A1 <b>": [["Code", "Indicateur", 2021], [NE, "", 12]]}),
+    "grille_bad_value": lambda: xlsx_bytes({"38 - Isère": [["Code", "Indicateur", 2020, 2021], [NE, "", "douze", 12]]}),
+    # INSEE Filosofi.
+    "insee_no_codgeo": lambda: "DEP;TP6020\r\n01;14,2\r\n".encode(),
+    "insee_lost_zero": lambda: "CODGEO;TP6020\r\n1;14,2\r\n2A;16,3\r\n".encode(),
+    "insee_bad_number": lambda: "CODGEO;TP6020\r\n01;beaucoup\r\n".encode(),
+    # Panorama.
+    "panorama_no_sheet": lambda: xlsx_bytes({"Feuil1": [["siren_epci", "annee", "STAT-PAN-JEUNES"], ["200000172", 2020, 12]]}),
+    "panorama_percent": lambda: xlsx_bytes({"donnees": [["siren_epci", "nom_epci", "annee", "STAT-PAN-JEUNES"],
+                                                        ["200000172", "CC x", 2020, 140]]}),
+    # Service lists.
+    "services_missing_columns": lambda: csv_bytes(["type", "nom"], [["CCAS", "CCAS de Grenoble"]]),
+    "services_bad_coordinates": lambda: csv_bytes(SERVICES_HEADER, [["CCAS", "CCAS de Grenoble", "abc", "5,7245", ""]]),
+    # Definition variants.
+    "variants_unknown": lambda: csv_bytes(VARIANTS_HEADER, [["38", "CALPAE-9.9.9-XX", "J45", "?", "2020"]]),
+    # Funding.
+    "funding_negative": lambda: csv_bytes(FUNDING_HEADER, [["38", "CALPAE", "CALPAE-3.1", "2020", "État", "-100000", "0", "0", "renforcement"]]),
+    "funding_unknown_territory": lambda: csv_bytes(FUNDING_HEADER, [["99", "CALPAE", "CALPAE-3.1", "2020", "État", "100", "0", "0", "renforcement"]]),
+}
+
+CASES: list[BadFile] = [
+    BadFile("empty", "vide.csv", ALL, "est vide"),
+    BadFile("bom_only", "bom_seul.csv", ALL, "est vide"),
+    BadFile("blank_lines", "lignes_blanches.csv", ALL, "est vide"),
+    BadFile("truncated_xlsx", "tronque.xlsx", ALL, "corrompue ou tronquée"),
+    BadFile("zip_renamed_xlsx", "archive.xlsx", ALL, "pas un classeur Excel"),
+    BadFile("nested_zip", "imbrique.xlsx", ALL, "archive imbriquée"),
+    BadFile("zip_bomb_ratio", "bombe.xlsx", ALL, "anormalement compressé"),
+    BadFile("zip_bomb_declared", "bombe_declaree.xlsx", ALL, "anormalement compressé"),
+    BadFile("zip_bomb_lying", "bombe_menteuse.xlsx", ALL, "tailles déclarées"),
+    BadFile("xlsm_macros", "macros.xlsx", ALL, "macros"),
+    BadFile("xls_binary", "ancien.xlsx", ALL, "Excel 97-2003"),
+    BadFile("pdf_renamed", "rapport.csv", ALL, "document PDF"),
+    BadFile("png_renamed", "image.csv", ALL, "image"),
+    BadFile("utf16", "unicode.csv", ALL, "UTF-16"),
+    BadFile("nul_bytes", "nul.csv", ALL, "caractère nul"),
+    BadFile("huge", "enorme.csv", ALL, "au-delà de la limite"),
+    BadFile("ods", "classeur.ods", ALL, "OpenDocument"),
+    BadFile("gzip_renamed", "compresse.csv", ALL, "compressé"),
+    BadFile("header_only", "entete_seule.csv", "retours", "aucune ligne"),
+    BadFile("wrong_layout", "autre.csv", "retours", "mise en page non reconnue", where={"row": 1}),
+    BadFile("truncated_csv", "coupe.csv", "retours", "période « 20 » invalide", where={"row": 3, "column": "periode"}),
+    BadFile("lost_zero", "zero.csv", "retours", "zéro initial", where={"row": 2, "column": "territoire"}),
+    BadFile("lost_zero_xlsx", "zero.xlsx", "retours", "zéro initial", where={"sheet": "retours", "row": 2, "column": "territoire"}),
+    BadFile("semester_period", "semestre.csv", "retours", "AAAA", where={"row": 2, "column": "periode"}),
+    BadFile("float_year", "annee_decimale.csv", "retours", "AAAA", where={"row": 2, "column": "periode"}),
+    BadFile("negative_count", "negatif.csv", "retours", "négative", where={"row": 2, "column": "valeur"}),
+    BadFile("percent_range", "pourcentage.csv", "retours", "0–100", where={"row": 2, "column": "valeur"}),
+    BadFile("unknown_territory", "territoire.csv", "retours", "territoire inconnu « 99 »", where={"row": 2}),
+    BadFile("unknown_indicator", "indicateur.csv", "retours", "indicateur inconnu", where={"row": 2, "column": "indicateur"}),
+    BadFile("duplicate_keys", "doublon.csv", "retours", "doublon", where={"row": 3}),
+    BadFile("formula_value", "formule.csv", "retours", "n'est pas un nombre", where={"row": 2, "column": "valeur"}),
+    BadFile("injection_territory", "injection.csv", "retours", "territoire inconnu", where={"row": 2, "column": "territoire"}),
+    BadFile("injection_plus_minus", "plus_moins.csv", "retours", "n'est pas un nombre", where={"row": 2, "column": "valeur"}),
+    BadFile("formula_xlsx", "formule.xlsx", "retours", "n'est pas un nombre", where={"sheet": "retours", "row": 2}),
+    BadFile("cp1252_euro", "euro.csv", "retours", "« 12 € » n'est pas un nombre", where={"row": 2}),
+    BadFile("long_line", "ligne_longue.csv", "retours", "n'est pas un nombre", where={"row": 2, "column": "valeur"}),
+    BadFile("odd_sheet", "feuille.xlsx", "retours", "territoire introuvable", where={"sheet": "=cmd|'x'!A1 <b>"}),
+    BadFile("grille_bad_value", "grille.xlsx", "retours", "« douze » n'est pas un nombre",
+            where={"sheet": "38 - Isère", "row": 2, "column": "2020"}),
+    BadFile("insee_no_codgeo", "FILO2020_DISP_DEP.csv", "insee", "CODGEO"),
+    BadFile("insee_lost_zero", "FILO2020_DISP_DEP.csv", "insee", "zéro initial", where={"row": 2}),
+    BadFile("insee_bad_number", "FILO2020_DISP_DEP.csv", "insee", "beaucoup", where={"row": 2, "column": "TP6020"}),
+    BadFile("panorama_no_sheet", "panorama.xlsx", "panorama", "donnees"),
+    BadFile("panorama_percent", "panorama.xlsx", "panorama", "0", where={"sheet": "donnees", "row": 2}),
+    BadFile("services_missing_columns", "lieux.csv", "services", "colonne obligatoire absente", where={"row": 1}),
+    BadFile("services_bad_coordinates", "lieux.csv", "services", "abc", where={"row": 2}),
+    BadFile("variants_unknown", "variantes.csv", "variantes", "CALPAE-9.9.9-XX", where={"row": 2}),
+    BadFile("funding_negative", "financements.csv", "financements", "négati", where={"row": 2}),
+    BadFile("funding_unknown_territory", "financements.csv", "financements", "99", where={"row": 2}),
+]
+
+assert set(_BUILDERS) == {c.id for c in CASES}, "every builder has its case"

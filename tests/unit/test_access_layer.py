@@ -1,0 +1,142 @@
+"""Row-level access and small-count masking in the data layer: what each role reads through every view."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from levier.db import AccessDenied, Database, Reader
+from levier.imports import import_file
+from levier.scope import Role, Scope
+
+MAJ, REF, RATIO = "CALPAE-1.1.1-MAJ", "CALPAE-1.1.1-REF", "CALPAE-1.1.1-REF-TX"
+PUBLIC = "STAT-TP60"
+ARA = {"01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"}
+LYON_METROPOLE = "200046977"
+
+
+def _csv(rows: list[tuple]) -> bytes:
+    lines = ["territoire;indicateur;periode;valeur;commentaire"]
+    lines += [";".join(str(x) for x in r) for r in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture
+def planted(db: Database) -> Database:
+    """Returns of four ARA départements, Bouches-du-Rhône and the Lyon métropole: 38 has 7 young people leaving care
+    (a small count), first declared as 5 then corrected."""
+    first = _csv([("38", MAJ, 2021, 5, "premier envoi")])
+    assert not import_file(db, first, "isere_v1.csv", kind="retours").errors
+    rows = [
+        ("38", MAJ, 2021, 7, "sept jeunes"), ("38", REF, 2021, 6, ""),
+        ("69", MAJ, 2021, 250, ""), ("69", REF, 2021, 120, ""),
+        ("01", MAJ, 2021, 40, ""), ("03", MAJ, 2021, 30, ""),
+        ("13", MAJ, 2021, 400, ""), ("13", REF, 2021, 200, ""),
+        (LYON_METROPOLE, "PACTE-1-ACC", 2024, 3, ""),
+        ("69", PUBLIC, 2021, 15.2, ""), ("38", PUBLIC, 2021, 11.8, ""),
+    ]
+    report = import_file(db, _csv(rows), "retours_2021.csv", kind="retours")
+    assert not report.errors, report.errors
+    return db
+
+
+def _visible(db: Database, scope: Scope) -> pd.DataFrame:
+    return db.with_scope(scope).read("visible_rows_by_territory")
+
+
+def _value(db: Database, scope: Scope, code: str, indicator: str, period: int = 2021) -> pd.Series | None:
+    frame = db.with_scope(scope).read("territory_indicator_values", {"level": "departement", "code": code})
+    row = frame[(frame.indicator == indicator) & (frame.period == period)]
+    return None if row.empty else row.iloc[0]
+
+
+def test_a_departemental_user_reads_only_its_departement_and_its_metropole(planted):
+    scope = Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"})
+    seen = _visible(planted, scope)
+    assert set(seen.territory_code) == {"38"}
+    assert _value(planted, scope, "69", MAJ) is None
+    assert _value(planted, scope, "38", MAJ)["value"] == 7  # its own small count, in detail
+    # Public statistics stay visible for every territory.
+    assert _value(planted, scope, "69", PUBLIC) is not None
+    rhone = Scope.territorial("agent@rhone.fr", Role.DEPARTEMENTAL, {"69"})
+    assert {LYON_METROPOLE, "69"} <= set(_visible(planted, rhone).territory_code)
+
+
+def test_a_regional_user_reads_the_departements_of_its_region_only(planted):
+    scope = Scope.territorial("commissaire@ara.gouv.fr", Role.REGIONAL, ARA)
+    codes = set(_visible(planted, scope).territory_code)
+    assert {"38", "69", "01", "03", LYON_METROPOLE} <= codes
+    assert "13" not in codes
+    assert _value(planted, scope, "38", MAJ)["value"] == 7
+
+
+def test_a_national_user_reads_everything_but_small_counts_and_what_would_reveal_them(planted):
+    scope = Scope.national("rapporteur@assemblee-nationale.fr")
+    assert {"13", "38", "69"} <= set(_visible(planted, scope).territory_code)
+    isere = _value(planted, scope, "38", MAJ)
+    assert pd.isna(isere["value"]) and isere["missing_reason"] == "s"
+    # The rate built on the masked count is secret too (6 / 7 would give it away with the count of 6).
+    assert _value(planted, scope, "38", RATIO)["missing_reason"] == "s"
+    assert _value(planted, scope, "38", REF)["missing_reason"] == "s"  # 6 is a small count itself
+    # Secondary suppression: Allier (30), the smallest other value of the région, hides 38 from a regional total.
+    assert _value(planted, scope, "03", MAJ)["missing_reason"] == "s"
+    assert _value(planted, scope, "01", MAJ)["value"] == 40
+    assert _value(planted, scope, "69", MAJ)["value"] == 250
+    # The replaced value (5) and the free-text comment of a masked cell are masked in the history too.
+    history = planted.with_scope(scope).read(
+        "value_history", {"territory": "38", "indicator": MAJ, "period": 2021, "measure": "valeur"}
+    )
+    assert len(history) == 2 and history["value"].isna().all() and history["comment"].isna().all()
+    full = planted.read("value_history", {"territory": "38", "indicator": MAJ, "period": 2021, "measure": "valeur"})
+    assert sorted(full["value"]) == [5, 7]
+
+
+def test_a_national_user_with_detail_on_a_departement_sees_its_small_counts(planted):
+    scope = Scope.national("inspecteur@igas.gouv.fr", detail=frozenset({"38"}))
+    assert _value(planted, scope, "38", MAJ)["value"] == 7
+
+
+def test_a_signed_in_user_without_rights_reads_public_statistics_only(planted):
+    scope = Scope.public("inconnu@example.fr")
+    assert _visible(planted, scope).empty
+    assert _value(planted, scope, "38", PUBLIC) is not None
+
+
+def test_rankings_list_only_the_territories_the_user_reads(planted):
+    scope = Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"})
+    ranking = planted.with_scope(scope).read(
+        "indicator_values_by_territory", {"indicator": MAJ, "period": 2021, "level": "departement"}
+    )
+    assert list(ranking.code) == ["38"]
+    public = planted.with_scope(scope).read(
+        "indicator_values_by_territory", {"indicator": PUBLIC, "period": 2021, "level": "departement"}
+    )
+    assert len(public) > 100
+
+
+def test_a_connection_that_forgets_the_rights_reads_no_contract_data(planted):
+    with planted.reader() as r:
+        unset = Reader(r._con.cursor(), {"levier_all": None, "levier_codes": None, "levier_masked": None})
+        assert unset.df("visible_rows_by_territory").empty
+        assert not r.df("visible_rows_by_territory").empty
+
+
+def test_only_administrators_write(planted):
+    for scope in (Scope.national("n@x.fr"), Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"})):
+        with pytest.raises(AccessDenied, match="administrateurs"):
+            with planted.with_scope(scope).transaction():
+                pass
+        report_db = planted.with_scope(scope)
+        with pytest.raises(AccessDenied):
+            import_file(report_db, _csv([("38", MAJ, 2022, 9, "")]), "x.csv", kind="retours")
+    assert _value(planted, Scope.local_admin(), "38", MAJ, 2022) is None
+
+
+def test_queries_cannot_reach_files_outside_the_database_folder(planted):
+    with planted.reader() as r:
+        con = r._con
+        for statement in ("SELECT * FROM read_csv('/etc/passwd')", "COPY (SELECT 1) TO '/tmp/levier_leak.csv'",
+                          "ATTACH '/tmp/other.duckdb'", "SET enable_external_access = true",
+                          "SET allowed_directories = ['/']"):
+            with pytest.raises(Exception, match="disabled by configuration|locked|Permission"):
+                con.execute(statement)

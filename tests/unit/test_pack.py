@@ -1,0 +1,170 @@
+"""The comité de suivi pack: its content on the demo database (sections, cover, sources, demo mention, masked
+values written « s (secret) »), then the PDF (pages drawn by pdftoppm, not blank) and the PPTX read back."""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import subprocess
+from datetime import date
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from levier import pack, presentation
+from levier.db import Database
+from levier.pack_images import PackRenderError
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def isere(demo_db_path):
+    """The full pack of Isère (38), read with every right, as a committee would print it."""
+    db = Database(demo_db_path)
+    return pack.build_pack(db, "38", "departement", rights_text="Rôle national : tous les territoires.", today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def isere_images(isere):
+    from levier.pack_images import render_images
+
+    return render_images(isere)
+
+
+def test_french_date_and_cells():
+    assert pack.french_date(TODAY) == "23 novembre 2026"
+    assert pack.french_date(date(2027, 1, 1)) == "1er janvier 2027"
+    assert pack.cell(math.nan, "personnes", "s") == "s (secret)"
+    assert pack.cell(math.nan, "%", None) == "–"
+    assert pack.cell(0.0, "personnes") == "0\u00a0personnes"  # a real zero stays a zero
+    assert pack.cell(12.345, "%") == "12,3\u00a0%"
+
+
+def test_pack_content_on_the_demo_database(isere):
+    assert [s.key for s in isere.sections] == ["t0", "actions", "financement", "qualite", "definitions"]
+    cover = isere.cover
+    assert cover.territory == "Isère (38)" and cover.date_text == "23 novembre 2026"
+    assert cover.rights_text == "Rôle national : tous les territoires." and cover.demo and isere.demo
+    assert "Pacte des solidarités" in cover.subtitle
+
+    t0 = isere.section("t0")
+    key = t0.tables[0].frame.set_index("Indicateur")
+    assert key.at["Taux de pauvreté au seuil de 60 %", "Valeur"] == "11,3\u00a0%"
+    assert key.at["Taux de pauvreté au seuil de 60 %", "Année"] == "2020"
+    assert {f.kind for f in t0.figures} == {"map", "chart"}
+
+    actions = isere.section("actions")
+    counts = dict(actions.facts)
+    assert set(counts) == {"En avance", "Dans la trajectoire", "En retard", "Sans donnée"}
+    assert sum(int(v) for v in counts.values()) == 24
+    statuses = {s for t in actions.tables for s in t.frame["Statut"]}
+    assert statuses <= {"en avance", "dans la trajectoire", "en retard", "sans donnée"} and "en retard" in statuses
+
+    funding = isere.section("financement")
+    assert dict(funding.facts)["Effet levier"] != "–"
+    assert {"État prévu", "État engagé", "État consommé", "Département prévu", "Département consommé"} <= set(
+        funding.tables[0].frame.columns)
+
+    appendix = isere.section("definitions").tables[0].frame
+    shown = {c for t in actions.tables for c in t.frame["Indicateur"]}
+    assert shown <= set(appendix["Indicateur"]) and "STAT-TP60" in set(appendix["Code"])
+    assert all(appendix["Définition"].str.len() > 20)
+
+    for fig in isere.figures:  # every chart says its source, its year and that the data are fictitious
+        assert fig.source and fig.year, fig.key
+        assert fig.caption.startswith("Source : ") and fig.year[:4] in fig.caption
+        assert "fictive" in fig.caption, fig.key
+    assert not isere.secret
+
+
+def test_masked_values_are_written_secret_never_zero(demo_db_path):
+    """A national user without the detail sees the Creuse's small counts masked by the data layer."""
+    from levier.scope import Scope
+
+    full = pack.build_pack(Database(demo_db_path), "23", "departement", programme="CDPPE",
+                           sections=["actions", "definitions"], today=TODAY)
+    masked_db = Database(demo_db_path).with_scope(Scope.national("test@interieur.gouv.fr"))
+    masked = pack.build_pack(masked_db, "23", "departement", programme="CDPPE", sections=["actions", "definitions"],
+                             rights_text=pack.rights_sentence(masked_db), today=TODAY)
+
+    def cells(p):
+        return {(r["Indicateur"], col): r[col] for t in p.section("actions").tables
+                for r in t.frame.to_dict("records") for col in t.frame.columns}
+
+    secret = {k: v for k, v in cells(masked).items() if v == pack.SECRET_TEXT or v.startswith("s (secret)")}
+    assert secret, "no masked value in the Creuse's CDPPE pack"
+    assert masked.secret and not full.secret
+    for k in secret:  # with every right the same cell is a number
+        assert "secret" not in cells(full)[k] and any(ch.isdigit() for ch in cells(full)[k])
+    assert any("Petits effectifs" in n for n in masked.section("actions").notes)
+    assert any("Petits effectifs" in n for n in masked.section("definitions").notes)
+    assert "masqués" in masked.cover.rights_text
+
+
+def test_pdf_pages_exist_and_are_drawn(isere, isere_images, tmp_path):
+    assert shutil.which("pdftoppm"), "poppler-utils is needed (apt-get install poppler-utils)"
+    data, images = pack.export(isere, "pdf", isere_images)
+    assert images is isere_images and data[:5] == b"%PDF-"
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(data)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "page")], check=True, timeout=120)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 8
+    for page in pages:
+        pixels = np.asarray(Image.open(page).convert("L"), dtype=float)
+        assert pixels.std() > 8, f"{page.name} is blank"
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Pack du comité de suivi" in text and "Isère (38)" in text and "23 novembre 2026" in text
+    assert "Données fictives de démonstration" in text and "Source : " not in text[:200]
+    for sec in isere.sections:
+        assert sec.title in text
+
+
+def test_pptx_slides_titles_and_pictures(isere, isere_images):
+    from pptx import Presentation
+
+    data, _ = pack.export(isere, "pptx", isere_images)
+    deck = Presentation(io.BytesIO(data))
+    titles = [s.shapes.title.text for s in deck.slides]
+    assert titles[0] == "Pack du comité de suivi"
+    for sec in isere.sections:
+        assert sec.title in titles
+    for fig in isere.figures:
+        assert fig.title in titles
+    pictures = [sh for s in deck.slides for sh in s.shapes if sh.shape_type == 13]
+    assert len(pictures) == len(isere.figures)
+    assert len(deck.slides) >= 1 + len(isere.sections) + len(isere.figures)
+    assert all(p.image.content_type == "image/png" for p in pictures)
+    cover_text = " ".join(sh.text_frame.text for sh in deck.slides[0].shapes if sh.has_text_frame)
+    assert "Isère (38)" in cover_text and "Données fictives" in cover_text
+
+
+def test_presentation_slides_follow_the_pack(isere):
+    deck = presentation.slides(isere)
+    assert [s.key for s in deck] == [f.key for f in isere.figures]
+    first = deck[0]
+    assert first.caption.startswith("Source : ") and "fictive" in first.caption
+    big = presentation.slide_figure(first)
+    assert big.layout.height == presentation.PROJECTION_HEIGHT
+    assert not any(presentation._is_caption(a.to_plotly_json()) for a in big.layout.annotations)  # said under it
+    chart = next(s for s in deck if s.figure.kind == "chart")
+    assert presentation.slide_figure(chart).layout.font.size > chart.figure.figure.layout.font.size
+    assert presentation.clamp(-1, 5) == 0 and presentation.clamp(9, 5) == 4 and presentation.clamp(3, 0) == 0
+
+
+def test_clear_errors_without_chromium_or_fonts(monkeypatch, tmp_path):
+    from levier import pack_images, pack_pdf
+
+    monkeypatch.setenv("LEVIER_CHROMIUM", str(tmp_path / "absent"))
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setattr(pack_images.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(pack_images, "DEFAULT_CHROMIUM", str(tmp_path / "absent"))
+    with pytest.raises(PackRenderError, match="Chromium est introuvable"):
+        pack_images.chromium_path()
+    from fpdf import FPDF
+
+    with pytest.raises(PackRenderError, match="fonts-dejavu-core"):
+        pack_pdf.register_fonts(FPDF(), tmp_path)
