@@ -79,7 +79,7 @@ class PackFigure:
     def caption(self) -> str:
         text = charts.source_caption(self.source, self.year or None)
         if self.demo and "fictive" not in text:
-            text += f" {DEMO_MENTION}"
+            text = text.rstrip() + ("" if text.rstrip().endswith(".") else ".") + f" {DEMO_MENTION}"
         return text
 
 
@@ -288,7 +288,7 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
             "Année": str(int(row["Année"])) if pd.notna(row["Année"]) else MISSING_TEXT,
             "Médiane régionale": cell(row["Médiane régionale"], unit),
             "Médiane nationale": cell(row["Médiane nationale"], unit),
-            f"Rang ({noun})": rank,
+            "Rang": rank,
             "Lecture / médiane nationale": row["Situation / médiane nationale"],
         })
         shown.add(row["Code"])

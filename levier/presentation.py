@@ -45,7 +45,10 @@ def caption_text(fig: go.Figure) -> str:
     """The figure's own source caption, as one line of plain text ('' when it has none)."""
     for ann in fig.layout.annotations or ():
         if _is_caption(ann.to_plotly_json()):
-            return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(ann.text))).strip()
+            lines = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part)).strip()
+                     for part in re.split(r"<br\s*/?>", str(ann.text))]
+            # The caption's lines become sentences: "… quantiles. Données fictives …", not "… quantiles Données …".
+            return " ".join(line if line.endswith((".", "!", "?", ":")) else line + "." for line in lines if line)
     return ""
 
 
@@ -145,6 +148,12 @@ def slides(pack: Pack) -> list[Slide]:
                 text += f" {DEMO_MENTION}"
             out.append(Slide(f.key, f.title, text, sec.title, f))
     return out
+
+
+def chosen(deck: list[Slide], keys: list[str] | tuple[str, ...]) -> list[Slide]:
+    """The slides the presenter kept, in the deck's order (none kept: the whole deck rather than a blank screen)."""
+    kept = [s for s in deck if s.key in set(keys)]
+    return kept or list(deck)
 
 
 def slide_figure(slide: Slide) -> go.Figure:

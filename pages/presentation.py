@@ -28,6 +28,11 @@ deck = st.session_state["pres_deck"][1]
 if not deck:
     st.info("Aucun graphique pour ce territoire.")
     st.stop()
+with st.expander(f"Graphiques projetés ({len(deck)} disponibles)"):
+    titles = {s.key: f"{s.section} – {s.title}" for s in deck}
+    keep = st.multiselect("Graphiques à projeter, dans l'ordre du pack", list(titles), default=list(titles),
+                          format_func=titles.get, key=f"pres_keep_{sel.code}")
+deck = presentation.chosen(deck, keep)
 
 
 def _move(step: int) -> None:

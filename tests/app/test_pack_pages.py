@@ -80,3 +80,17 @@ def test_presentation_next_and_previous_change_the_chart(app):
 
     app.button(key="pres_prev").click().run()
     assert [m.value for m in app.markdown if m.value.startswith("## ")] == first_title
+
+
+def test_presentation_projects_only_the_charts_kept(app):
+    _open(app, "pages/presentation.py")
+    _choose(app, "84", "38")
+    keep = app.multiselect(key="pres_keep_38")
+    total = len(keep.value)
+    assert f"1 / {total}" in texts(app)
+    two = keep.value[:2]
+    keep.set_value(two).run()
+    assert not app.exception, app.exception
+    assert "1 / 2" in texts(app)
+    app.button(key="pres_next").click().run()
+    assert "2 / 2" in texts(app) and app.button(key="pres_next").disabled
