@@ -22,7 +22,7 @@ if summary.is_demo:
     st.warning(
         "**Données fictives de démonstration.** Les retours d'indicateurs affichés sont générés par Levier "
         "(aucun retour réel n'est public) ; seules la géographie et les statistiques INSEE sont réelles.",
-        icon="⚠️",
+        icon=":material/warning:",
     )
 
 pages = {
@@ -59,7 +59,8 @@ pages["Données"] = [
     st.Page("pages/importer.py", title="Importer", icon=":material/upload_file:", url_path="importer",
             visibility="visible" if auth.current_scope().can_import else "hidden"),
 ]
-navigation = st.navigation(pages, position="sidebar")
+# Every page stays listed: a commissaire should not have to click « View more » to find the pack.
+navigation = st.navigation(pages, position="sidebar", expanded=True)
 with st.sidebar:
     st.markdown("**Territoire**")
     st.session_state["selection"] = ui.territory_selector(st.sidebar)

@@ -109,7 +109,7 @@ def gate() -> None:
         st.error(
             "**Droits d'accès illisibles** : l'application reste fermée tant que le fichier des droits n'est pas "
             "corrigé. Transmettez ce message à l'administrateur de Levier.",
-            icon="🔒",
+            icon=":material/lock:",
         )
         st.code(str(exc), language=None)
         st.button("Se déconnecter", on_click=st.logout)
@@ -125,7 +125,7 @@ def _sign_in_screen() -> None:
     st.info(
         "Connectez-vous avec votre compte professionnel. Vos droits (territoires visibles, détail des petits "
         "effectifs, imports) dépendent de votre rôle, attribué par l'administrateur de Levier.",
-        icon="🔐",
+        icon=":material/lock:",
     )
     st.button("Se connecter avec ProConnect", type="primary", on_click=st.login)
 

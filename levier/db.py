@@ -279,7 +279,8 @@ class Database:
             deps = sorted(scope.departements)
             codes = deps + [r[0] for r in internal.rows("scope_epci_codes", {"deps": deps})]
         masked: list[str] = []
-        if not scope.detail_all:
+        # Territorial users have the detail of everything they see: nothing of theirs is masked, nothing to compute.
+        if not scope.detail_all and (scope.all_territories or not scope.departements <= scope.detail_departements):
             masked = masked_keys(
                 internal.df("sensitive_count_versions"), detail_all=False,
                 detail_deps=scope.detail_departements, threshold=scope.small_count_max,
