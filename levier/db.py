@@ -115,21 +115,25 @@ def _lock_for(path: Path) -> _ReadWriteLock:
         return _locks.setdefault(path, _ReadWriteLock())
 
 
+# Connections to one file in one process share a DuckDB instance and its settings: hardening is done once, by
+# one thread at a time (another thread could otherwise switch external access off between our two SETs).
+_harden_guard = threading.Lock()
+
+
 def _harden(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConnection:
     """External access off except the database's own folder (its WAL and spill files), then the settings locked.
 
     DuckDB takes allowed_directories only once the database is started, and settings belong to the database
     instance that connections to one file share: a second connection finds them locked already."""
     try:
-        if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
-            con.execute(_HARDEN[0], {"dirs": [str(path.parent) + "/"]})
-            for statement in _HARDEN[1:]:
-                con.execute(statement)
-    except duckdb.InvalidInputException:
-        # Another thread locked the shared instance between our check and our SET: it is hardened already.
-        if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
-            con.close()
-            raise
+        with _harden_guard:
+            if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+                con.execute(_HARDEN[0], {"dirs": [str(path.parent) + "/"]})
+                for statement in _HARDEN[1:]:
+                    con.execute(statement)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
