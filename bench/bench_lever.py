@@ -13,7 +13,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,19 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from levier.config import PROJECT_ROOT  # noqa: E402
 
+from _common import demo_db  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _demo_db(path: str | None) -> Path:
-    if path:
-        return Path(path)
-    from levier.build import build_demo
-
-    target = Path(tempfile.mkdtemp(prefix="levier-bench-")) / "demo.duckdb"
-    t0 = time.perf_counter()
-    build_demo(target, progress=lambda _m: None)
-    print(f"Base de démonstration construite en {time.perf_counter() - t0:.1f} s : {target}")
-    return target
 
 
 def page_render(db_path: Path, page: str, repeat: int, interactions=()) -> dict:
@@ -89,7 +78,7 @@ def main() -> None:
     parser.add_argument("--db", help="demo database to use (built when absent)")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    db = _demo_db(args.db)
+    db = demo_db(args.db)
 
     def choose_nord(at):
         at.sidebar.selectbox(key="sel_reg").set_value("32").run()

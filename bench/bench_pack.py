@@ -12,26 +12,15 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import demo_db  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_SECONDS = 15.0
-
-
-def _demo_db(path: str | None) -> Path:
-    if path:
-        return Path(path)
-    from levier.build import build_demo
-
-    target = Path(tempfile.mkdtemp(prefix="levier-bench-")) / "demo.duckdb"
-    t0 = time.perf_counter()
-    build_demo(target, progress=lambda _m: None)
-    print(f"Base de démonstration construite en {time.perf_counter() - t0:.1f} s : {target}")
-    return target
 
 
 def _one(db, dep: str) -> dict[str, float]:
@@ -71,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from levier.db import Database
 
-    db = Database(_demo_db(args.db))
+    db = Database(demo_db(args.db))
     results: dict[str, dict[str, float]] = {}
     for dep in args.deps:
         runs = [_one(db, dep) for _ in range(args.repeat)]

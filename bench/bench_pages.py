@@ -12,11 +12,12 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import demo_db, route_pages_through_app  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -33,28 +34,15 @@ def main() -> None:
     parser.add_argument("--warm-runs", type=int, default=3)
     args = parser.parse_args()
 
-    from levier.build import build_demo
     from levier.config import PROJECT_ROOT
 
-    tmp = tempfile.mkdtemp()
-    db_path = Path(args.db) if args.db else Path(tmp) / "levier.duckdb"
-    if not args.db:
-        t = time.perf_counter()
-        build_demo(db_path, progress=lambda _m: None)
-        print(f"demo database built in {time.perf_counter() - t:.1f} s")
+    db_path = demo_db(args.db)
     os.environ["LEVIER_DB"] = str(db_path)
 
     import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
-    from streamlit.testing.v1 import app_test as app_test_module
 
-    class RouterPagesManager(PagesManager):
-        def __init__(self, *a, **k):
-            super().__init__(*a, **k)
-            PagesManager.uses_pages_directory = False
-
-    app_test_module.PagesManager = RouterPagesManager
+    route_pages_through_app()
     results = {}
     for page in pages_of_app(PROJECT_ROOT):
         st.cache_data.clear()

@@ -17,11 +17,12 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import demo_db, route_pages_through_app  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ARA = frozenset({"01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"})
@@ -45,28 +46,18 @@ def main() -> None:
     parser.add_argument("--pages", nargs="*", default=None)
     args = parser.parse_args()
 
-    from levier.build import build_demo
     from levier.config import PROJECT_ROOT
 
-    db_path = Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "levier.duckdb"
-    if not args.db:
-        build_demo(db_path, progress=lambda _m: None)
+    db_path = demo_db(args.db)
     os.environ["LEVIER_DB"] = str(db_path)
 
     import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
-    from streamlit.testing.v1 import app_test as app_test_module
 
     from levier import auth, db as dbmod
     from levier.db import Database
 
-    class RouterPagesManager(PagesManager):
-        def __init__(self, *a, **k):
-            super().__init__(*a, **k)
-            PagesManager.uses_pages_directory = False
-
-    app_test_module.PagesManager = RouterPagesManager
+    route_pages_through_app()
 
     # The data layer on its own: masked cells computed once per version and rights, rights set per cursor.
     base = Database(db_path)
