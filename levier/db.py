@@ -269,7 +269,7 @@ class Database:
     def _access(self, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         """The session variables for this user (005_access.sql), computed once per data version and rights."""
         scope = self.scope
-        if scope.all_territories and scope.detail_all:
+        if scope.all_territories and not scope.masks_anything:
             return _FULL_ACCESS
         key = (str(self.path), self.version_token(), scope.key())
         with _access_guard:
@@ -283,8 +283,7 @@ class Database:
             deps = sorted(scope.departements)
             codes = deps + [r[0] for r in internal.rows("scope_epci_codes", {"deps": deps})]
         masked: list[str] = []
-        # Territorial users have the detail of everything they see: nothing of theirs is masked, nothing to compute.
-        if not scope.detail_all and (scope.all_territories or not scope.departements <= scope.detail_departements):
+        if scope.masks_anything:
             masked = masked_keys(
                 internal.df("sensitive_count_versions"), detail_all=False,
                 detail_deps=scope.detail_departements, threshold=scope.small_count_max,

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from levier import charts, lever, maps, metrics, needs, views
 from levier.db import Database, Query
+from levier.disclosure import rule_text
 from levier.fmt import MISSING_TEXT, NBSP, fmt_pct, fmt_value
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -28,7 +29,6 @@ SECRET = "s"
 SECRET_TEXT = "s (secret)"
 DEMO_MENTION = "Données fictives de démonstration : seules la géographie et les statistiques INSEE sont réelles."
 DEMO_SHORT = "Données fictives de démonstration"
-SMALL_COUNT_DEFAULT = 10
 
 SECTIONS = {
     "t0": "Diagnostic de départ (T0)",
@@ -167,15 +167,9 @@ def _num(x: object) -> float:
         return math.nan
 
 
-def secret_rule(threshold: int = SMALL_COUNT_DEFAULT) -> str:
-    """The small-count rule in plain text (the data layer's own wording when it is there)."""
-    try:
-        from levier.disclosure import rule_text
-
-        return rule_text(threshold).replace("**", "")
-    except ImportError:  # pragma: no cover - the data layer ships with disclosure.py
-        return (f"Petits effectifs : un effectif de 1 à {threshold} personnes n'est pas affiché (« s », secret), ni "
-                "les taux calculés à partir de lui.")
+def secret_rule(threshold: int) -> str:
+    """The small-count rule as the pages state it (levier.disclosure), without markdown."""
+    return rule_text(threshold).replace("**", "")
 
 
 def _short(text: str, width: int = 70) -> str:
@@ -595,8 +589,7 @@ def build_pack(
         elif key == "qualite":
             built.append(_quality_section(ctx, quality_bundle))
     secret = any(secrets)
-    threshold = getattr(getattr(db, "scope", None), "small_count_max", SMALL_COUNT_DEFAULT)
-    rule = secret_rule(threshold)
+    rule = secret_rule(db.scope.small_count_max)
     if "definitions" in wanted:
         built.append(_definitions_section(ctx, shown, secret, rule))
     if secret:

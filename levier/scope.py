@@ -83,7 +83,11 @@ class Scope:
 
     @property
     def masks_anything(self) -> bool:
-        return not self.detail_all
+        """Whether some territory this user reads lacks its detail, i.e. whether the small-count rule hides
+        anything from them (a territorial user has the detail of everything they read)."""
+        if self.detail_all:
+            return False
+        return self.all_territories or not self.departements <= self.detail_departements
 
     def key(self) -> str:
         """A stable text for cache keys: two users with the same rights share cached results, no one else."""

@@ -42,6 +42,7 @@ def test_a_cached_page_is_never_served_to_a_user_with_other_rights(as_user):
     assert len(agent_view) > 0
     assert set(agent_view["Code"].str.split("-").str[0]) == {"STAT"}
     assert "Vos droits" in texts(at)
+    assert "Petits effectifs" not in texts(at)  # nothing of what the agent reads is masked: no rule to state
     # And Isère's own returns are all there, in detail.
     at.sidebar.selectbox(key="sel_dep").set_value("38").run()
     own = frame_with(at, "Indicateur", "Rang", "Programme")

@@ -140,3 +140,13 @@ def test_queries_cannot_reach_files_outside_the_database_folder(planted):
                           "SET allowed_directories = ['/']"):
             with pytest.raises(Exception, match="disabled by configuration|locked|Permission"):
                 con.execute(statement)
+
+
+def test_only_users_reading_territories_without_their_detail_are_subject_to_masking():
+    assert Scope.national("n@x.fr").masks_anything
+    assert Scope.national("n@x.fr", detail=frozenset({"38"})).masks_anything
+    assert not Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"}).masks_anything
+    assert not Scope.local_admin().masks_anything
+    partial = Scope(user="r@x.fr", role=Role.REGIONAL, departements=frozenset({"38", "69"}),
+                    detail_departements=frozenset({"38"}))
+    assert partial.masks_anything
