@@ -8,15 +8,11 @@ import os
 import re
 import secrets
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import _free_port, screenshot, wait_for_app
+from tests.browser.conftest import _free_port, running_app, screenshot, wait_for_app
 from tests.unit.test_access import AURA, FOUR_USERS
 
 pytestmark = pytest.mark.browser
@@ -70,26 +66,8 @@ def auth_server(demo_db_path, oidc_provider, tmp_path_factory):
         encoding="utf-8",
     )
     env = dict(os.environ, LEVIER_DB=str(db), LEVIER_ACCESS_FILE=str(access_file), AUTHLIB_INSECURE_TRANSPORT="1")
-    log_path = work / "streamlit.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "levier", "app", "--port", str(port), "--address", "127.0.0.1"],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("Streamlit did not start: " + log_path.read_text()[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with running_app(port, env, work, work / "streamlit.log") as app_url:
+        yield app_url
 
 
 def sign_in(page, url: str, who: str) -> None:
@@ -111,15 +89,9 @@ def open_page(page, url: str, path: str) -> str:
 
 
 def navigation_text(page) -> str:
-    """Every entry of the sidebar menu (Streamlit folds a long menu behind « View N more »)."""
+    """Every entry of the sidebar menu (app.py keeps it expanded)."""
     nav = page.locator('[data-testid="stSidebarNav"]')
-    if not nav.count():
-        return ""
-    more = nav.get_by_text(re.compile(r"^View \d+ more$"))
-    if more.count():
-        more.first.click()
-        nav.get_by_text(re.compile(r"^View less$")).wait_for(timeout=10_000)
-    return nav.inner_text()
+    return nav.inner_text() if nav.count() else ""
 
 
 def download_csv(page, index: int = 0) -> pd.DataFrame:
