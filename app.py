@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from levier import auth, cache, ui
-from levier.build import ensure_database
-from levier.db import DatabaseBusy
+from levier.app import auth
+from levier.app import cache
+from levier.app import widgets as ui
+from levier.demo.build import ensure_database
+from levier.store.db import DatabaseBusy
 
 st.set_page_config(page_title="Levier", page_icon="🇫🇷", layout="wide", initial_sidebar_state="expanded")
 auth.gate()

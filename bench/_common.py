@@ -11,7 +11,7 @@ def demo_db(path: str | None) -> Path:
     """The database given with --db, or a demo database built now in a temporary folder."""
     if path:
         return Path(path)
-    from levier.build import build_demo
+    from levier.demo.build import build_demo
 
     target = Path(tempfile.mkdtemp(prefix="levier-bench-")) / "demo.duckdb"
     t0 = time.perf_counter()
@@ -21,7 +21,7 @@ def demo_db(path: str | None) -> Path:
 
 
 def route_pages_through_app() -> None:
-    """Like levier.serve and tests/app/conftest.py: AppTest keeps app.py as the router of the pages/ scripts
+    """Like levier.app.serve and tests/app/conftest.py: AppTest keeps app.py as the router of the pages/ scripts
     instead of Streamlit's legacy pages/ mode."""
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import app_test as app_test_module

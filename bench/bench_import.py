@@ -21,11 +21,11 @@ import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from levier.build import init_database  # noqa: E402
-from levier.config import settings  # noqa: E402
-from levier.db import Database, Query  # noqa: E402
-from levier.importer import ImportContext, import_returns  # noqa: E402
-from levier.reference import load_reference  # noqa: E402
+from levier.demo.build import init_database  # noqa: E402
+from levier.core.config import settings  # noqa: E402
+from levier.store.db import Database, Query  # noqa: E402
+from levier.ingest.returns import ImportContext, import_returns  # noqa: E402
+from levier.ingest.reference import load_reference  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from levier.config import PROJECT_ROOT  # noqa: E402
+from levier.core.config import PROJECT_ROOT  # noqa: E402
 
 from _common import demo_db  # noqa: E402
 
@@ -55,7 +55,7 @@ def page_render(db_path: Path, page: str, repeat: int, interactions=()) -> dict:
 
 
 def event_study_time(repeat: int) -> dict:
-    from levier import evaluation
+    from levier.analysis import evaluation
 
     rng = np.random.default_rng(1)
     units = [f"{i:03d}" for i in range(101)]

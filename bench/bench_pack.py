@@ -24,10 +24,10 @@ TARGET_SECONDS = 15.0
 
 
 def _one(db, dep: str) -> dict[str, float]:
-    from levier import pack
-    from levier.pack_images import render_images
-    from levier.pack_pdf import pack_pdf
-    from levier.pack_pptx import pack_pptx
+    from levier.report import pack
+    from levier.report.images import render_images
+    from levier.report.pdf import pack_pdf
+    from levier.report.pptx import pack_pptx
 
     t = {}
     t0 = time.perf_counter()
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--deps", nargs="+", default=["38", "59"])
     args = parser.parse_args(argv)
 
-    from levier.db import Database
+    from levier.store.db import Database
 
     db = Database(demo_db(args.db))
     results: dict[str, dict[str, float]] = {}

@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--warm-runs", type=int, default=3)
     args = parser.parse_args()
 
-    from levier.config import PROJECT_ROOT
+    from levier.core.config import PROJECT_ROOT
 
     db_path = demo_db(args.db)
     os.environ["LEVIER_DB"] = str(db_path)

@@ -29,7 +29,7 @@ ARA = frozenset({"01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73
 
 
 def scopes():
-    from levier.scope import Role, Scope
+    from levier.rights.scope import Role, Scope
 
     return {
         "local": Scope.local_admin(),
@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--pages", nargs="*", default=None)
     args = parser.parse_args()
 
-    from levier.config import PROJECT_ROOT
+    from levier.core.config import PROJECT_ROOT
 
     db_path = demo_db(args.db)
     os.environ["LEVIER_DB"] = str(db_path)
@@ -54,8 +54,9 @@ def main() -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from levier import auth, db as dbmod
-    from levier.db import Database
+    from levier.app import auth
+    from levier.store import db as dbmod
+    from levier.store.db import Database
 
     route_pages_through_app()
 

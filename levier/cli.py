@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from levier.config import settings
-from levier.db import Database, DatabaseBusy
+from levier.core.config import settings
+from levier.store.db import Database, DatabaseBusy
 
 
 ENV_USER = "LEVIER_USER"
@@ -22,7 +22,7 @@ def _db() -> Database:
 def write_guard(args: argparse.Namespace) -> int | None:
     """With an access file (a deployment with sign-in), writes need an administrator named by --utilisateur or
     LEVIER_USER; without one (local mode) they run as before. Returns an exit code to stop with, or None."""
-    from levier.access import AccessError, access_file_path, administrator, read_access
+    from levier.rights.access import AccessError, access_file_path, administrator, read_access
 
     path = access_file_path()
     if not path.exists():
@@ -49,10 +49,10 @@ def write_guard(args: argparse.Namespace) -> int | None:
 
 
 def cmd_reference_load(args: argparse.Namespace) -> int:
-    from levier.build import init_database, load_reference_journaled
-    from levier.fmt import fmt_int
-    from levier.home import LEVEL_LABELS
-    from levier.reference import ReferenceError
+    from levier.demo.build import init_database, load_reference_journaled
+    from levier.core.fmt import fmt_int
+    from levier.views.accueil import LEVEL_LABELS
+    from levier.ingest.reference import ReferenceError
 
     directory = Path(args.directory) if args.directory else settings().reference_dir
     db = _db()
@@ -69,7 +69,7 @@ def cmd_reference_load(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from levier.imports import import_file
+    from levier.ingest.detect import import_file
 
     db = _db()
     failed = False
@@ -90,14 +90,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from levier.build import build_demo
+    from levier.demo.build import build_demo
 
     build_demo(_db().path, Path(args.reference) if args.reference else None)
     return 0
 
 
 def cmd_imports(args: argparse.Namespace) -> int:
-    from levier.home import load_home_summary
+    from levier.views.accueil import load_home_summary
 
     summary = load_home_summary(_db(), imports_limit=args.limit)
     if summary.imports.empty:
@@ -109,8 +109,8 @@ def cmd_imports(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from levier.build import ensure_database
-    from levier.serve import run_server
+    from levier.demo.build import ensure_database
+    from levier.app.serve import run_server
 
     ensure_database(_db(), on_build=lambda: print("Construction de la base de démonstration (première ouverture)…"))
     extra = ["--server.address", args.address] if args.address else []
@@ -119,7 +119,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from levier.imports import KIND_LABELS
+    from levier.ingest.detect import KIND_LABELS
 
     parser = argparse.ArgumentParser(prog="levier", description="Levier — diagnostics territoriaux et contrats État–départements.")
     sub = parser.add_subparsers(dest="command", required=True)

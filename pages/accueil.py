@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from levier import cache, ui
-from levier.fmt import fmt_int
-from levier.home import programmes_table
+from levier.app import cache
+from levier.app import widgets as ui
+from levier.core.fmt import fmt_int
+from levier.views.accueil import programmes_table
 
 summary = cache.home_summary()
 

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from levier import cache, ui, views
+from levier.app import cache
+from levier.app import widgets as ui
+from levier.views import diagnostic as views
 
 sel = ui.current_selection()
 st.title("Comparer les départements")

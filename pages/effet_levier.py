@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from levier import cache, lever, ui
+from levier.app import cache
+from levier.analysis import lever
+from levier.app import widgets as ui
 
 sel = ui.current_selection()
 st.title("Effet levier")

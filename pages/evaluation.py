@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from levier import cache, evaluation, ui
+from levier.app import cache
+from levier.analysis import evaluation
+from levier.app import widgets as ui
 
 sel = ui.current_selection()
 selected = sel.dep or None

@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from levier import auth, cache, panorama, ui
-from levier.exports import to_csv_bytes
-from levier.imports import KIND_LABELS, import_file
-from levier.report import STATUS_DRY_RUN, findings_frame, first_findings_text
+from levier.app import auth
+from levier.app import cache
+from levier.ingest import panorama
+from levier.app import widgets as ui
+from levier.report.tables import to_csv_bytes
+from levier.ingest.detect import KIND_LABELS, import_file
+from levier.ingest.report import STATUS_DRY_RUN, findings_frame, first_findings_text
 
 st.title("Importer des données")
 scope = auth.current_scope()

@@ -3,8 +3,10 @@ exists, and which départements apply the reference definition or a declared var
 
 import streamlit as st
 
-from levier import cache, definitions, ui
-from levier import quality_views as qv
+from levier.app import cache
+from levier.ingest import variants as definitions
+from levier.app import widgets as ui
+from levier.views import qualite as qv
 
 st.title("Indicateurs et définitions")
 st.markdown(

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from levier import cache, metrics, ui, views
+from levier.app import cache
+from levier.analysis import positions as metrics
+from levier.app import widgets as ui
+from levier.views import diagnostic as views
 
 sel = ui.current_selection()
 options = cache.territory_options()

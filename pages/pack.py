@@ -3,9 +3,12 @@ to print and a PowerPoint to project, read with the signed-in user's rights."""
 
 import streamlit as st
 
-from levier import cache, needs, pack, ui
-from levier import quality_views as qv
-from levier.pack_images import PackRenderError
+from levier.app import cache
+from levier.views import panorama as needs
+from levier.report import pack
+from levier.app import widgets as ui
+from levier.views import qualite as qv
+from levier.report.images import PackRenderError
 
 sel = ui.current_selection()
 options = cache.territory_options()

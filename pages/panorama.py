@@ -2,7 +2,11 @@
 
 import streamlit as st
 
-from levier import cache, maps, metrics, needs, ui
+from levier.app import cache
+from levier.charts import maps
+from levier.analysis import positions as metrics
+from levier.views import panorama as needs
+from levier.app import widgets as ui
 
 sel = ui.current_selection()
 options = cache.territory_options()

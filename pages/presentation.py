@@ -3,7 +3,13 @@ sidebar; previous / next, and the title, source and year under each chart."""
 
 import streamlit as st
 
-from levier import cache, charts, maps, needs, pack, presentation, ui
+from levier.app import cache
+from levier.charts import indicators as charts
+from levier.charts import maps
+from levier.views import panorama as needs
+from levier.report import pack
+from levier.report import slides as presentation
+from levier.app import widgets as ui
 
 st.markdown(presentation.PAGE_CSS, unsafe_allow_html=True)
 sel = ui.current_selection()

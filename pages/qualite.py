@@ -3,9 +3,12 @@ a score per département with its map, and the list of corrections to send, scop
 
 import streamlit as st
 
-from levier import cache, needs, quality, ui
-from levier import quality_views as qv
-from levier.maps import map_config
+from levier.app import cache
+from levier.views import panorama as needs
+from levier.analysis import quality
+from levier.app import widgets as ui
+from levier.views import qualite as qv
+from levier.charts.maps import map_config
 
 sel = ui.current_selection()
 year_columns = {c: st.column_config.NumberColumn(format="%d") for c in qv.YEAR_COLUMNS}

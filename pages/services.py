@@ -3,9 +3,12 @@ X km of a service (CALPAE indicator 2.1.1, computed) by EPCI and by département
 
 import streamlit as st
 
-from levier import cache, maps, needs, ui
-from levier.coverage import DEFAULT_DISTANCE_KM
-from levier.fmt import fmt_int, fmt_number, fmt_pct
+from levier.app import cache
+from levier.charts import maps
+from levier.views import panorama as needs
+from levier.app import widgets as ui
+from levier.analysis.coverage import DEFAULT_DISTANCE_KM
+from levier.core.fmt import fmt_int, fmt_number, fmt_pct
 
 sel = ui.current_selection()
 options = cache.territory_options()

@@ -1,5 +1,5 @@
 """A deterministic corpus of bad input files, each with the importer it targets and a French fragment its report
-must contain (tests/unit/test_bad_files.py runs them all through levier.imports.import_file)."""
+must contain (tests/unit/test_bad_files.py runs them all through levier.ingest.detect.import_file)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from functools import cache
 
 import xlsxwriter
 
-# Every importer kind of levier.imports (KIND_AUTO excepted): a container-level case runs through all of them.
+# Every importer kind of levier.ingest.detect (KIND_AUTO excepted): a container-level case runs through all of them.
 KINDS = ("retours", "insee", "panorama", "services", "variantes", "financements")
 ALL = "*"
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from levier.config import settings
-from levier.db import Database
+from levier.core.config import settings
+from levier.store.db import Database
 
 REFERENCE_DIR = settings().reference_dir
 
 
 @pytest.fixture(scope="session")
 def base_db_path(tmp_path_factory) -> Path:
-    from levier.build import init_database
-    from levier.reference import load_reference
+    from levier.demo.build import init_database
+    from levier.ingest.reference import load_reference
 
     path = tmp_path_factory.mktemp("base") / "base.duckdb"
     db = Database(path)
@@ -37,7 +37,7 @@ def db(base_db_path, tmp_path, monkeypatch) -> Database:
 @pytest.fixture(scope="session")
 def demo_db_path(tmp_path_factory) -> Path:
     """The full demo database, built once through the real `build_demo` (reference, INSEE, fictitious returns)."""
-    from levier.build import build_demo
+    from levier.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo(path, REFERENCE_DIR, progress=lambda _m: None)

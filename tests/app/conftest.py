@@ -8,11 +8,11 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from levier.config import PROJECT_ROOT
+from levier.core.config import PROJECT_ROOT
 
 
 class _RouterPagesManager(PagesManager):
-    """AppTest resets Streamlit's legacy `pages/` detection before every run; like levier.serve in production,
+    """AppTest resets Streamlit's legacy `pages/` detection before every run; like levier.app.serve in production,
     app.py stays the router of the pages/ scripts."""
 
     def __init__(self, *args, **kwargs):

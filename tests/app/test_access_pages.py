@@ -6,8 +6,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from levier import auth
-from levier.config import PROJECT_ROOT
+from levier.app import auth
+from levier.core.config import PROJECT_ROOT
 from tests.app.conftest import texts
 from tests.unit.test_access import FOUR_USERS
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from levier.config import PROJECT_ROOT
-from levier.db import Database, Query
+from levier.core.config import PROJECT_ROOT
+from levier.store.db import Database, Query
 from tests.app.conftest import texts
 
 PAGES = sorted(f"pages/{p.name}" for p in (PROJECT_ROOT / "pages").glob("*.py"))

@@ -3,7 +3,7 @@ reference definition, on the demo database, through the widgets a user touches."
 
 from __future__ import annotations
 
-from levier import demo
+from levier.demo import returns as demo
 from tests.app.conftest import frame_with, texts
 
 REGION_OF = {"33": "75", "13": "93", "2A": "94", "59": "32", "38": "84"}

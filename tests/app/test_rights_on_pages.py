@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from levier import auth
-from levier.scope import Role, Scope
+from levier.app import auth
+from levier.rights.scope import Role, Scope
 from tests.app.conftest import frame_with, texts
 
 ADMIN = Scope.administrateur("admin@exemple.gouv.fr")

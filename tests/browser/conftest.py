@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from levier.config import PROJECT_ROOT
+from levier.core.config import PROJECT_ROOT
 
 SCREENSHOTS = PROJECT_ROOT / "screenshots"
 CHROMIUM_ARGS = [

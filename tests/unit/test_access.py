@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from levier.access import (
+from levier.rights.access import (
     AccessError,
     access_file_path,
     administrator,
@@ -13,8 +13,8 @@ from levier.access import (
     read_access,
     scope_for,
 )
-from levier.config import PROJECT_ROOT
-from levier.scope import Role
+from levier.core.config import PROJECT_ROOT
+from levier.rights.scope import Role
 
 AURA = {"01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"}  # région 84, COG 2026
 
@@ -219,7 +219,7 @@ def test_cli_without_access_file_runs_as_in_local_mode(db, tmp_path, monkeypatch
 
 
 def test_server_listens_on_loopback_without_auth_unless_an_address_is_given(tmp_path, monkeypatch):
-    from levier import serve
+    from levier.app import serve
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))

@@ -12,12 +12,12 @@ import tomllib
 import pandas as pd
 import pytest
 
-from levier.config import PROJECT_ROOT, settings
-from levier.db import Database, Query
-from levier.exports import to_csv_bytes, to_xlsx_bytes
-from levier.imports import import_file
-from levier.readers import MAX_UNPACKED_BYTES, UnreadableFile, check_upload
-from levier.report import STATUS_IMPORTED, STATUS_REJECTED
+from levier.core.config import PROJECT_ROOT, settings
+from levier.store.db import Database, Query
+from levier.report.tables import to_csv_bytes, to_xlsx_bytes
+from levier.ingest.detect import import_file
+from levier.ingest.readers import MAX_UNPACKED_BYTES, UnreadableFile, check_upload
+from levier.ingest.report import STATUS_IMPORTED, STATUS_REJECTED
 from tests import badfiles
 from tests.badfiles import CASES, KINDS, NE, BadFile, long_csv
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from levier.catalogue import (
+from levier.ingest.catalogue import (
     COUNT_UNITS,
     DIRECTIONS,
     KINDS,
@@ -20,9 +20,9 @@ from levier.catalogue import (
     store_catalogue,
     validate_catalogue,
 )
-from levier.config import CATALOGUE_DIR
-from levier.db import Database, Query
-from levier.text import normalise
+from levier.core.config import CATALOGUE_DIR
+from levier.store.db import Database, Query
+from levier.core.text import normalise
 
 # Every line of the CALPAE grid "Annexe 9" (DOMAIN.md §4, seed 002), with the grid's own wording.
 ANNEXE_9 = {

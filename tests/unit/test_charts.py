@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from levier import charts as c
-from levier.metrics import trajectory
+from levier.charts import indicators as c
+from levier.analysis.positions import trajectory
 
 NBSP = "\u00a0"
 

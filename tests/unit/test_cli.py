@@ -47,7 +47,7 @@ def test_reference_load_from_a_wrong_folder_says_which_file_is_missing(db, tmp_p
 
 
 def test_import_detects_an_insee_file_and_a_panorama_workbook(db, capsys):
-    from levier.config import PROJECT_ROOT
+    from levier.core.config import PROJECT_ROOT
     from tests.conftest import REFERENCE_DIR
 
     filo = REFERENCE_DIR / "filosofi" / "FILO2020_DISP_PAUVRES_DEP.csv"

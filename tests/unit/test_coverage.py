@@ -11,8 +11,9 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from levier import coverage, services
-from levier.config import settings
+from levier.analysis import coverage
+from levier.ingest import service_lists as services
+from levier.core.config import settings
 
 REF_DIR = settings().reference_dir
 FS_FILE = REF_DIR / "services" / "france_services_anct_20240801.csv"

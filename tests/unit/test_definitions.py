@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from levier import definitions as dv
-from levier.catalogue import read_catalogue
-from levier.config import PROJECT_ROOT
-from levier.db import Database, Query
-from levier.report import STATUS_ALREADY, STATUS_IMPORTED, STATUS_REJECTED
+from levier.ingest import variants as dv
+from levier.ingest.catalogue import read_catalogue
+from levier.core.config import PROJECT_ROOT
+from levier.store.db import Database, Query
+from levier.ingest.report import STATUS_ALREADY, STATUS_IMPORTED, STATUS_REJECTED
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 EXAMPLE_CSV = FIXTURES / "variantes_exemple.csv"

@@ -11,10 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from levier import demo
-from levier.catalogue import read_catalogue
-from levier.config import settings
-from levier.text import normalise
+from levier.demo import returns as demo
+from levier.ingest.catalogue import read_catalogue
+from levier.core.config import settings
+from levier.core.text import normalise
 
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs
@@ -488,7 +488,7 @@ def test_cdppe_returns_carry_2022_targets(real_values):
 
 def test_files_pass_the_importer_validation(tmp_path, catalogue):
     """Small run through the real importer's parser (no database): every file accepted, no warning."""
-    importer = pytest.importorskip("levier.importer")
+    importer = pytest.importorskip("levier.ingest.returns")
     files = _run_small(tmp_path, catalogue)
     ind = catalogue.indicators.set_index("code", drop=False)
     labels = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from levier.disclosure import masked_flags, masked_keys, rule_text
+from levier.rights.disclosure import masked_flags, masked_keys, rule_text
 
 
 def cells(values: dict[str, float | None], *, reg: dict[str, str], indicator="X", period=2021, level="departement",

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from levier import evaluation as ev
+from levier.analysis import evaluation as ev
 
 YEARS = list(range(2012, 2022))
 

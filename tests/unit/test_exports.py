@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pandas as pd
 
-from levier.exports import to_csv_bytes, to_xlsx_bytes
+from levier.report.tables import to_csv_bytes, to_xlsx_bytes
 
 FRAME = pd.DataFrame({"code": ["01", "2A", "971"], "nom": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "Réunion"], "valeur": [12.5, -3.0, 1234.0]})
 

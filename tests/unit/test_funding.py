@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from levier.funding import (
+from levier.ingest.funding import (
     FORMAT_CONTRACTS,
     FORMAT_LONG,
     FORMAT_REALLOCATIONS,
@@ -18,8 +18,8 @@ from levier.funding import (
     import_funding,
     is_funding_file,
 )
-from levier.imports import KIND_FUNDING as ROUTED_KIND, detect_kind, import_file
-from levier.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
+from levier.ingest.detect import KIND_FUNDING as ROUTED_KIND, detect_kind, import_file
+from levier.ingest.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
 
 HEADER = "territoire;programme;action;annee;financeur;prevu;engage;consomme;nature;commentaire"
 
@@ -39,7 +39,7 @@ GOOD = _csv(
 
 
 def _funding(db) -> pd.DataFrame:
-    from levier.db import Query
+    from levier.store.db import Query
 
     frames = [db.read(Query.FUNDING_CURRENT, {"programme": p, "level": "departement"}) for p in ("CALPAE", "CDPPE", "PACTE")]
     return pd.concat(frames, ignore_index=True)
@@ -58,7 +58,7 @@ def test_long_file_is_imported_with_natures_and_journal(db):
     row = stored[(stored["action"] == "CALPAE-3.1") & (stored["year"] == 2020) & (stored["funder"] == "etat")].iloc[0]
     assert (row["planned"], row["committed"], row["spent"]) == (100000, 90000, 80000)
     assert row["axis"] == "3" and row["code"] == "38"
-    from levier.db import Query
+    from levier.store.db import Query
 
     flags = db.read(Query.FUNDING_ACTION_FLAGS, {"programme": "CALPAE", "level": "departement"})
     assert dict(zip(flags["action"], flags["nature"])) == {"CALPAE-1.1": "nouvelle", "CALPAE-3.1": "renforcement"}
@@ -120,7 +120,7 @@ def test_per_action_workbook_with_reallocation_sheet(db):
     assert report.file_format == FORMAT_SHEETS
     stored = _funding(db).set_index("funder")
     assert stored.loc["departement", "year"] == 2024 and stored.loc["departement", "spent"] == 20000
-    from levier.db import Query
+    from levier.store.db import Query
 
     moves = db.read(Query.FUNDING_REALLOCATIONS, {"programme": "PACTE", "level": "departement"})
     assert moves[["from_action", "to_action", "funder", "amount"]].iloc[0].tolist() == ["PACTE-AV", "PACTE-RSA", "etat", 5000]
@@ -143,9 +143,9 @@ def test_spent_above_committed_rejects_the_whole_file(db):
     (e,) = report.errors
     assert e.row == 3 and "consommé" in e.message and "supérieur au montant engagé" in e.message
     assert _funding(db).empty  # the valid first line is not written either
-    from levier.db import Query
+    from levier.store.db import Query
 
-    journal = db.read(Query.IMPORT_BY_HASH, {"hash": __import__("levier.importer", fromlist=["x"]).content_hash(data)})
+    journal = db.read(Query.IMPORT_BY_HASH, {"hash": __import__("levier.ingest.returns", fromlist=["x"]).content_hash(data)})
     assert journal.empty  # rejected attempts are journaled, but not as an import
 
 
@@ -248,7 +248,7 @@ def test_contract_list_numbers_waves_by_signing_year(db):
     data = _csv("38;CDPPE;2021;", "59;CDPPE;2020;", "62;CDPPE;2022;", header="territoire;programme;annee_signature;source")
     report = import_funding(db, data, "contrats.csv")
     assert report.status == STATUS_IMPORTED and report.file_format == FORMAT_CONTRACTS
-    from levier.db import Query
+    from levier.store.db import Query
 
     contracts = db.read(Query.CONTRACT_CURRENT, {"programme": "CDPPE", "level": "departement"}).set_index("code")
     assert contracts.loc["59", "wave"] == 1 and contracts.loc["38", "wave"] == 2 and contracts.loc["62", "wave"] == 3

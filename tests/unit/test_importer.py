@@ -14,11 +14,11 @@ import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from levier.config import PROJECT_ROOT
-from levier.db import Database, DatabaseBusy, Query
-from levier.importer import ImportContext, import_returns
-from levier.readers import parse_numbers
-from levier.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
+from levier.core.config import PROJECT_ROOT
+from levier.store.db import Database, DatabaseBusy, Query
+from levier.ingest.returns import ImportContext, import_returns
+from levier.ingest.readers import parse_numbers
+from levier.ingest.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
 
 NE = "CALPAE-3.1.1-NE"  # nouveaux entrants RSA
 OR1M = "CALPAE-3.1.1-OR1M"  # orientés en 1 mois et moins
@@ -325,7 +325,7 @@ def test_codes_stay_text_and_french_numbers_parse(db, dep, number, thousands):
     values, reasons, bad = parse_numbers(pd.Series([text]))
     assert not bad[0] and values[0] == number
     ctx = ImportContext.load(db)
-    from levier.importer import parse_returns
+    from levier.ingest.returns import parse_returns
 
     parsed = parse_returns(long_csv([[dep, NE, "2021", text]]), "p.csv", ctx)
     assert not parsed.errors, parsed.errors

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from levier.db import Database
-from levier.exports import to_csv_bytes, to_xlsx_bytes
-from levier.importer import ImportContext, parse_returns
-from levier.imports import import_file
-from levier.readers import parse_numbers, read_cells
+from levier.store.db import Database
+from levier.report.tables import to_csv_bytes, to_xlsx_bytes
+from levier.ingest.returns import ImportContext, parse_returns
+from levier.ingest.detect import import_file
+from levier.ingest.readers import parse_numbers, read_cells
 from tests.badfiles import KINDS, LONG_HEADER, NE, long_csv, xlsx_bytes
 from tests.unit.test_bad_files import looks_french
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from levier.config import SCHEMA_DIR, settings
-from levier.insee import (
+from levier.core.config import SCHEMA_DIR, settings
+from levier.ingest.insee import (
     KNOWN_SUCCESSORS, current_epci_sirens, insee_catalogue_rows, parse_insee_column, read_insee_file,
     split_year_suffix,
 )

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from levier import lever
+from levier.analysis import lever
 
 
 def _f(rows):
@@ -157,13 +157,13 @@ def test_reallocation_flows_add_up():
 
 
 def _envelopes():
-    from levier.demo_funding import national_envelopes
+    from levier.demo.funding import national_envelopes
 
     return national_envelopes()
 
 
 def test_demo_state_money_adds_up_to_the_national_envelopes(demo_db):
-    from levier.db import Query
+    from levier.store.db import Query
 
     env = _envelopes()
     for programme in ("CALPAE", "CDPPE", "PACTE"):
@@ -180,8 +180,8 @@ def test_demo_state_money_adds_up_to_the_national_envelopes(demo_db):
 
 
 def test_demo_waves_are_stored_once_and_drive_the_returns(demo_db):
-    from levier.db import Query
-    from levier.demo_funding import public_first_wave
+    from levier.store.db import Query
+    from levier.demo.funding import public_first_wave
 
     waves = demo_db.read(Query.CONTRACT_CURRENT, {"programme": "CDPPE", "level": "departement"}).set_index("code")
     assert len(waves) == 101

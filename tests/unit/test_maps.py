@@ -15,9 +15,10 @@ import plotly.graph_objects as go
 import pytest
 import shapely
 
-from levier import geo, maps
-from levier.config import settings
-from levier.fmt import NBSP, fmt_int, fmt_number, fmt_pct, fmt_range, fmt_value
+from levier.geo import display as geo
+from levier.charts import maps
+from levier.core.config import settings
+from levier.core.fmt import NBSP, fmt_int, fmt_number, fmt_pct, fmt_range, fmt_value
 
 REF_DIR = settings().reference_dir
 needs_reference = pytest.mark.skipif(

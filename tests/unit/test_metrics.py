@@ -8,8 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from levier import metrics as m
-from levier.importer import import_returns
+from levier.core.fmt import fmt_signed
+from levier.analysis import positions as m
+from levier.ingest.returns import import_returns
 
 # Six départements in two régions; '06' is under statistical secrecy.
 TERR = pd.DataFrame(
@@ -302,10 +303,10 @@ def test_t0_table_for_a_territory_under_secrecy_keeps_the_row_without_rank():
 
 
 def test_signed_formats():
-    assert m.fmt_signed(-1234.4, "€") == "−1\u00a0234\u00a0€"
-    assert m.fmt_signed(0.004, "ratio") == "+0,004"
-    assert m.fmt_signed(-0.0001, "%") == "0,0\u00a0pt"
-    assert m.fmt_signed(float("nan"), "%") == "–"
+    assert fmt_signed(-1234.4, "€") == "−1\u00a0234\u00a0€"
+    assert fmt_signed(0.004, "ratio") == "+0,004"
+    assert fmt_signed(-0.0001, "%") == "0,0\u00a0pt"
+    assert fmt_signed(float("nan"), "%") == "–"
 
 
 def test_epci_comparison_set_is_the_same_nature_and_lyon_counts_as_metropole():

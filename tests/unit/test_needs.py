@@ -11,12 +11,15 @@ import pandas as pd
 import pytest
 import shapely
 
-from levier import coverage, geo, maps, needs
-from levier.config import settings
-from levier.db import Database, Query
-from levier.public_stats import import_public_file
-from levier.selection import Selection, load_options
-from levier.services_import import import_services
+from levier.analysis import coverage
+from levier.geo import display as geo
+from levier.charts import maps
+from levier.views import panorama as needs
+from levier.core.config import settings
+from levier.store.db import Database, Query
+from levier.ingest.public_stats import import_public_file
+from levier.views.selection import Selection, load_options
+from levier.ingest.services import import_services
 
 REF_DIR = settings().reference_dir
 FILO = REF_DIR / "filosofi"
@@ -257,13 +260,14 @@ def test_coverage_by_epci_and_departement_and_the_distance_matters(stat_db, opti
     assert far.in_view["share"] == pytest.approx(isere["share"])
     assert far.in_view["population"] == isere["population"] > 1_200_000
     assert set(far.epci["dep"]) == {"38"} and far.epci["services"].sum() > 0
-    # The France figure is the same computation as levier.coverage over all communes.
+    # The France figure is the same computation as levier.analysis.coverage over all communes.
     points = stat_db.read(Query.SERVICE_POINTS, {"service_type": "agence_france_travail"}).dropna(subset=["lon"])
     direct = coverage.coverage(needs._commune_points(), points, 20.0)
     assert far.france["share"] == pytest.approx(direct.france["share"])
-    # Without a commune-points file, every commune sits at its EPCI's point, and the page says so.
-    assert far.approx_communes == far.communes
-    assert "point représentatif de son EPCI" in far.limits_text
+    # The reference data has one point per commune (geo/communes_2026_points.csv): no commune falls back to its
+    # EPCI's point, and the limits no longer say so.
+    assert far.communes == 34_875 and far.approx_communes == 0
+    assert "point représentatif de son EPCI" not in far.limits_text
     assert "20 km" in far.method_text and "2.1.1" in far.method_text
     table = needs.coverage_epci_table(far)
     share = "Part de la population à moins de 20 km (%)"

@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from levier import pack, presentation
-from levier.db import Database
-from levier.pack_images import PackRenderError
+from levier.core.fmt import fmt_date
+from levier.report import pack
+from levier.report import slides as presentation
+from levier.store.db import Database
+from levier.report.images import PackRenderError
 
 TODAY = date(2026, 11, 23)
 
@@ -29,14 +31,14 @@ def isere(demo_db_path):
 
 @pytest.fixture(scope="module")
 def isere_images(isere):
-    from levier.pack_images import render_images
+    from levier.report.images import render_images
 
     return render_images(isere)
 
 
 def test_french_date_and_cells():
-    assert pack.french_date(TODAY) == "23 novembre 2026"
-    assert pack.french_date(date(2027, 1, 1)) == "1er janvier 2027"
+    assert fmt_date(TODAY) == "23 novembre 2026"
+    assert fmt_date(date(2027, 1, 1)) == "1er janvier 2027"
     assert pack.cell(math.nan, "personnes", "s") == "s (secret)"
     assert pack.cell(math.nan, "%", None) == "–"
     assert pack.cell(0.0, "personnes") == "0\u00a0personnes"  # a real zero stays a zero
@@ -82,7 +84,7 @@ def test_pack_content_on_the_demo_database(isere):
 
 def test_masked_values_are_written_secret_never_zero(demo_db_path):
     """A national user without the detail sees the Creuse's small counts masked by the data layer."""
-    from levier.scope import Scope
+    from levier.rights.scope import Scope
 
     full = pack.build_pack(Database(demo_db_path), "23", "departement", programme="CDPPE",
                            sections=["actions", "definitions"], today=TODAY)
@@ -156,7 +158,8 @@ def test_presentation_slides_follow_the_pack(isere):
 
 
 def test_clear_errors_without_chromium_or_fonts(monkeypatch, tmp_path):
-    from levier import pack_images, pack_pdf
+    from levier.report import images as pack_images
+    from levier.report import pdf as pack_pdf
 
     monkeypatch.setenv("LEVIER_CHROMIUM", str(tmp_path / "absent"))
     monkeypatch.delenv("BROWSER_PATH", raising=False)

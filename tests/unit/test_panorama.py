@@ -8,9 +8,9 @@ import fastexcel
 import pandas as pd
 import pytest
 
-from levier.config import settings
-from levier.insee import current_epci_sirens
-from levier.panorama import (
+from levier.core.config import settings
+from levier.ingest.insee import current_epci_sirens
+from levier.ingest.panorama import (
     DATA_SHEET, DEFINITIONS_SHEET, EXAMPLE_EPCI, EXAMPLE_PATH, KEY_COLUMNS, TEMPLATE_PATH, example_rows,
     panorama_indicators, read_panorama, write_example, write_template, write_workbook,
 )

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from levier.importer import import_returns
-from levier.peers import POPULATION, load_peer_group, peer_group
+from levier.ingest.returns import import_returns
+from levier.analysis.peers import POPULATION, load_peer_group, peer_group
 
 NAMES = {"A1": "Alpha 1", "A2": "Alpha 2", "A3": "Alpha 3", "B1": "Bêta 1", "B2": "Bêta 2", "B3": "Bêta 3",
          "C1": "Gamma 1", "C2": "Gamma 2"}
@@ -126,7 +126,7 @@ def long_csv(rows: list[list[str]]) -> bytes:
 
 
 def test_peer_group_from_the_database_uses_latest_year_and_population(db):
-    from levier.metrics import load_territories
+    from levier.analysis.positions import load_territories
 
     # Savoie and Haute-Savoie look like Isère; every other département is much poorer. Two départements have no
     # value at all (known on population only): they are left out of the candidates.

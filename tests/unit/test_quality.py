@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from levier import quality as q
-from levier.db import Database, Query
-from levier.definitions import import_variants
-from levier.importer import ImportContext, import_returns
-from levier.public_stats import load_public_statistics
+from levier.analysis import quality as q
+from levier.store.db import Database, Query
+from levier.ingest.variants import import_variants
+from levier.ingest.returns import ImportContext, import_returns
+from levier.ingest.public_stats import load_public_statistics
 
 TODAY = date(2027, 12, 31)  # every return of the generated years is due
 YEARS = {"CALPAE": range(2019, 2023), "PACTE": range(2023, 2027)}
@@ -108,7 +108,7 @@ def _import(db: Database, data: bytes, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def clean_db_path(base_db_path, tmp_path_factory):
-    from levier.config import settings
+    from levier.core.config import settings
 
     path = tmp_path_factory.mktemp("quality") / "clean.duckdb"
     shutil.copy(base_db_path, path)
@@ -142,7 +142,7 @@ PUBLIC = "13"  # new entrants ×8 (implausible for its poor population)
 @pytest.fixture(scope="module")
 def planted_path(base_db_path, tmp_path_factory):
     """The same national data with one defect planted per check, through ordinary imports."""
-    from levier.config import settings
+    from levier.core.config import settings
 
     path = tmp_path_factory.mktemp("defects") / "defects.duckdb"
     shutil.copy(base_db_path, path)
@@ -420,7 +420,7 @@ def test_a_grid_dated_once_only_judges_its_last_year(db):
 
 
 def test_the_demo_database_planted_defects_are_found(demo_db):
-    demo = pytest.importorskip("levier.demo")
+    demo = pytest.importorskip("levier.demo.returns")
     report = q.quality_report(demo_db)
     kinds = {d["kind"] for d in demo.PLANTED_DEFECTS}
     matrix = q.completeness_matrix(demo_db, "CALPAE").set_index("Code territoire")

@@ -13,12 +13,14 @@ import plotly.graph_objects as go
 import pytest
 import xlsxwriter
 
-from levier import demo, quality, views
-from levier import quality_views as qv
-from levier.config import PROJECT_ROOT
-from levier.db import Query
-from levier.definitions import STATUS_REFERENCE, STATUS_UNDECLARED, STATUS_VARIANT, declarations_table
-from levier.imports import KIND_RETURNS, KIND_VARIANTS, detect_kind, import_file
+from levier.demo import returns as demo
+from levier.analysis import quality
+from levier.views import diagnostic as views
+from levier.views import qualite as qv
+from levier.core.config import PROJECT_ROOT
+from levier.store.db import Query
+from levier.ingest.variants import STATUS_REFERENCE, STATUS_UNDECLARED, STATUS_VARIANT, declarations_table
+from levier.ingest.detect import KIND_RETURNS, KIND_VARIANTS, detect_kind, import_file
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 # After the 2025 Pacte returns were due, before the 2026 ones: the demo's planted defects are then the only issues.
@@ -28,14 +30,14 @@ OR1M, OR1M_TX, NE, ACC = "CALPAE-3.1.1-OR1M", "CALPAE-3.1.1-OR1M-TX", "CALPAE-3.
 
 @pytest.fixture(scope="module")
 def bundle(demo_db_path):
-    from levier.db import Database
+    from levier.store.db import Database
 
     return qv.quality_bundle(Database(demo_db_path), today=TODAY)
 
 
 @pytest.fixture(scope="module")
 def catalogue(demo_db_path):
-    from levier.db import Database
+    from levier.store.db import Database
 
     return qv.catalogue(Database(demo_db_path))
 
@@ -213,7 +215,7 @@ def test_declared_and_public_statistics_side_by_side(bundle):
 
 
 def test_score_map_on_the_display_layer(bundle):
-    from levier import needs
+    from levier.views import panorama as needs
 
     layer = needs.display_layer("departement")
     fig = qv.score_map(bundle, layer, qv.scope_of(bundle, "93", "13"))

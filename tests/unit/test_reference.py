@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from levier.config import settings
-from levier.db import Database
-from levier.reference import (
+from levier.core.config import settings
+from levier.store.db import Database
+from levier.ingest.reference import (
     REQUIRED_FILES,
     ReferenceError,
     describe_required_files,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from levier.selection import Selection, from_query_params, load_options, to_query_params
+from levier.views.selection import Selection, from_query_params, load_options, to_query_params
 
 
 def test_round_trip_and_inference(db):

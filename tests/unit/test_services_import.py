@@ -9,10 +9,12 @@ import json
 import pandas as pd
 import pytest
 
-from levier import imports, services, services_import
-from levier.config import settings
-from levier.db import Query
-from levier.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
+from levier.ingest import detect as imports
+from levier.ingest import service_lists as services
+from levier.ingest import services as services_import
+from levier.core.config import settings
+from levier.store.db import Query
+from levier.ingest.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
 
 REF_DIR = settings().reference_dir
 FS_FILE = REF_DIR / "services" / "france_services_anct_20240801.csv"

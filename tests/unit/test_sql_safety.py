@@ -1,5 +1,5 @@
 """No SQL is ever built from input: every SQL call in levier/ and pages/ takes a constant, a query file (sql_text,
-Query.X) or a name bound only to those; DuckDB is imported by levier/db.py alone; each queries/*.sql holds one
+Query.X) or a name bound only to those; DuckDB is imported by levier/store/db.py alone; each queries/*.sql holds one
 statement under a header comment and takes named $parameters only. The scanner is tested on snippets too, so it
 can fail."""
 
@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from levier.config import PROJECT_ROOT, QUERIES_DIR
+from levier.core.config import PROJECT_ROOT, QUERIES_DIR
 
 SOURCES = sorted([*(PROJECT_ROOT / "levier").rglob("*.py"), *(PROJECT_ROOT / "pages").rglob("*.py"), PROJECT_ROOT / "app.py"])
 # Methods that run SQL text (DuckDB connections and cursors, the Writer, pandas).
 SQL_METHODS = {"execute", "executemany", "sql", "query", "read_sql", "read_sql_query", "from_query"}
 SQL_KEYWORDS = {"query", "sql", "statement"}
-DUCKDB_HOME = Path("levier/db.py")
+DUCKDB_HOME = Path("levier/store/db.py")
 # Reviewed exceptions, by (file, function, source of the argument): migrations run the text of the numbered files of
 # queries/schema/, shipped with the code like every query file.
-ALLOWED = {("levier/db.py", "migrate", "path.read_text(encoding='utf-8')")}
+ALLOWED = {("levier/store/db.py", "migrate", "path.read_text(encoding='utf-8')")}
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class _Scanner:
                     or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")):
                 modules = [node.args[0].value]
             if any(m == "duckdb" or m.startswith("duckdb.") for m in modules) and Path(self.file) != DUCKDB_HOME:
-                self.violations.append(Violation(self.file, node.lineno, "import de duckdb hors de levier/db.py"))
+                self.violations.append(Violation(self.file, node.lineno, "import de duckdb hors de levier/store/db.py"))
         return self.violations
 
     def _visit(self, node, scope: dict[str, list], function: str) -> None:
@@ -223,7 +223,7 @@ def test_scanner_accepts_constant_sql(name):
 
 
 def test_duckdb_may_be_imported_by_the_db_layer():
-    assert not scan_source("import duckdb\n", "levier/db.py")
+    assert not scan_source("import duckdb\n", "levier/store/db.py")
 
 
 # --- query files ----------------------------------------------------------------------------------------------

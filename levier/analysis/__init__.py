@@ -1,0 +1,1 @@
+"""Pure computations on DataFrames: positions, peers, trajectories, quality, lever effect, evaluation."""

@@ -1,0 +1,229 @@
+"""Service-offer coverage: share of the population living within X km of a service, per EPCI and per département.
+
+Method (see docs/services.md, in French, for users):
+- Each commune's population municipale (COG 2026) is placed at ONE point of the commune. The shared reference data
+  have no commune boundaries, so the point comes from an optional file of commune points
+  (`geo/communes_2026_points.csv` in the reference directory: code_commune, lon, lat, e.g. the representative point
+  or the town hall of each commune) when it exists, and otherwise from the representative point of the commune's
+  EPCI polygon (of its département polygon for the four island communes without an EPCI). That fallback is coarse:
+  all the communes of an EPCI then share one point, so an EPCI is either wholly covered or not at all, and the
+  results are flagged `point_source = 'epci'`. Better points plug in through `commune_points(points=...)`.
+- Distance = straight line ("à vol d'oiseau") from the commune point to the nearest service, computed in a metric
+  CRS: Lambert-93 (EPSG:2154) for metropolitan France, the local CRS overseas (5490, 2972, 2975, 4471). A service
+  counts whatever its département (the nearest one may be across the border); overseas, only services of the same
+  territory count.
+- Default threshold: 20 km as the crow flies, as a proxy for the grid's "accessible à moins de 30 minutes"
+  (indicator 2.1.1): 30 minutes by car at about 55 km/h of average speed on secondary roads is about 27 km of road,
+  and road distances in France are about 1.3 to 1.4 times the straight line, so 27 / 1.35 ≈ 20 km.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from levier.core.config import settings
+from levier.geo.display import DROM_CRS, METRO_CRS
+
+DEFAULT_DISTANCE_KM = 20.0
+ZONE_CRS: dict[str, int] = {"metro": METRO_CRS, **DROM_CRS}
+# Where a service point is looked for, per zone (lon_min, lat_min, lon_max, lat_max): generous boxes around each
+# territory, so that a point is never counted for the wrong ocean.
+ZONE_BOXES: dict[str, tuple[float, float, float, float]] = {
+    "metro": (-5.8, 41.0, 10.0, 51.5),
+    "971": (-61.95, 15.75, -60.9, 16.6),
+    "972": (-61.3, 14.3, -60.7, 14.95),
+    "973": (-54.7, 2.0, -51.4, 6.0),
+    "974": (55.1, -21.5, 56.0, -20.7),
+    "976": (44.9, -13.1, 45.4, -12.5),
+}
+COMMUNES_FILE = "cog/communes_2026.csv"
+COMMUNE_POINTS_FILE = "geo/communes_2026_points.csv"
+POINT_SOURCES = {"fichier": "point de la commune", "epci": "point de l'intercommunalité", "dep": "point du département"}
+
+
+def zone_of_dep(dep: str | None) -> str | None:
+    """'metro' for the 96 metropolitan départements, the code for the five DROM, None for the COM."""
+    if dep is None or dep == "" or pd.isna(dep):
+        return None
+    dep = str(dep)
+    if dep in DROM_CRS:
+        return dep
+    if dep.startswith("97") or dep.startswith("98"):
+        return None
+    return "metro"
+
+
+def read_communes(reference_dir: Path | str | None = None) -> pd.DataFrame:
+    """Communes of the COG 2026 in France and the DROM: code_commune, name, dep, epci, population (int)."""
+    directory = Path(reference_dir) if reference_dir else settings().reference_dir
+    raw = pd.read_csv(directory / COMMUNES_FILE, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    raw = raw[raw["zone"].isin(["metro", "drom"])]
+    return pd.DataFrame(
+        {
+            "code_commune": raw["code_commune"].astype("string"),
+            "name": raw["nom"].astype("string"),
+            "dep": raw["dep"].astype("string"),
+            "epci": raw["siren_epci"].replace("", None).astype("string"),
+            "population": pd.to_numeric(raw["population_municipale"], errors="coerce").fillna(0).astype("int64"),
+        }
+    ).reset_index(drop=True)
+
+
+def read_commune_points_file(reference_dir: Path | str | None = None) -> pd.DataFrame | None:
+    """The optional better commune points (code_commune, lon, lat), or None when the file is not there."""
+    directory = Path(reference_dir) if reference_dir else settings().reference_dir
+    path = directory / COMMUNE_POINTS_FILE
+    if not path.is_file():
+        return None
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return pd.DataFrame(
+        {
+            "code_commune": raw["code_commune"].astype("string"),
+            "lon": pd.to_numeric(raw["lon"].str.replace(",", "."), errors="coerce"),
+            "lat": pd.to_numeric(raw["lat"].str.replace(",", "."), errors="coerce"),
+        }
+    ).dropna()
+
+
+def commune_points(
+    communes: pd.DataFrame,
+    epci_layer: gpd.GeoDataFrame,
+    dep_layer: gpd.GeoDataFrame | None = None,
+    points: pd.DataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """One point per commune (EPSG:4326) with its population; see the module docstring for where points come from.
+
+    `epci_layer`/`dep_layer`: code + geometry (true positions, EPSG:4326). `points`: code_commune, lon, lat.
+    """
+    frame = communes.copy()
+    geoms = np.full(len(frame), None, dtype=object)
+    source = np.full(len(frame), "", dtype=object)
+
+    if points is not None and len(points):
+        pts = points.drop_duplicates("code_commune").set_index("code_commune")
+        lon = frame["code_commune"].map(pts["lon"]).to_numpy(dtype=float)
+        lat = frame["code_commune"].map(pts["lat"]).to_numpy(dtype=float)
+        has = np.isfinite(lon) & np.isfinite(lat)
+        geoms[has] = shapely.points(lon[has], lat[has])
+        source[has] = "fichier"
+
+    def fallback(layer: gpd.GeoDataFrame | None, key: str, label: str) -> None:
+        if layer is None:
+            return
+        reps = pd.Series(
+            shapely.point_on_surface(layer.to_crs(4326).geometry.to_numpy()), index=layer["code"].astype(str)
+        )
+        todo = (source == "") & frame[key].notna().to_numpy()
+        found = frame.loc[todo, key].astype(str).map(reps)
+        idx = np.flatnonzero(todo)[found.notna().to_numpy()]
+        geoms[idx] = found.dropna().to_numpy()
+        source[idx] = label
+
+    fallback(epci_layer, "epci", "epci")
+    fallback(dep_layer, "dep", "dep")
+    frame["point_source"] = pd.Series(source, dtype="string").replace("", None)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+
+
+def services_zone(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """The zone ('metro', '971', …) of each service point by its coordinates; None outside every zone."""
+    zone = np.full(len(lon), None, dtype=object)
+    for key, (x0, y0, x1, y1) in ZONE_BOXES.items():
+        inside = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1) & (zone == None)  # noqa: E711
+        zone[inside] = key
+    return zone
+
+
+def _service_lonlat(services: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if "lon" in services and "lat" in services:
+        lon = pd.to_numeric(services["lon"], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(services["lat"], errors="coerce").to_numpy(dtype=float)
+    elif isinstance(services, gpd.GeoDataFrame):
+        geo = services.geometry.to_crs(4326) if services.crs is not None else services.geometry
+        lon = np.where(geo.isna(), np.nan, geo.x.to_numpy(dtype=float))
+        lat = np.where(geo.isna(), np.nan, geo.y.to_numpy(dtype=float))
+    else:
+        raise ValueError("Les lieux de service doivent avoir des colonnes lon et lat ou une géométrie.")
+    return lon, lat
+
+
+def nearest_service_km(points: gpd.GeoDataFrame, services: pd.DataFrame) -> np.ndarray:
+    """Straight-line distance (km) from each commune point to the nearest service of its zone (inf if none)."""
+    s_lon, s_lat = _service_lonlat(services)
+    ok = np.isfinite(s_lon) & np.isfinite(s_lat)
+    s_zone = services_zone(s_lon, s_lat)
+    p_zone = points["dep"].map(zone_of_dep).to_numpy(dtype=object)
+    has_point = ~(points.geometry.isna() | points.geometry.is_empty).to_numpy()
+    out = np.full(len(points), np.inf)
+    for zone, crs in ZONE_CRS.items():
+        mine = (p_zone == zone) & has_point
+        theirs = ok & (s_zone == zone)
+        if not mine.any() or not theirs.any():
+            continue
+        svc = gpd.GeoSeries(shapely.points(s_lon[theirs], s_lat[theirs]), crs=4326).to_crs(crs).to_numpy()
+        pts = points.geometry[mine].to_crs(crs).to_numpy()
+        tree = shapely.STRtree(svc)
+        (p_idx, _s_idx), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        block = np.full(len(pts), np.inf)
+        block[p_idx] = dist / 1000.0
+        out[np.flatnonzero(mine)] = block
+    return out
+
+
+@dataclass
+class Coverage:
+    """Coverage tables; `share` is a percentage (0 to 100) of the population municipale."""
+
+    distance_km: float
+    communes: pd.DataFrame  # code_commune, name, dep, epci, population, point_source, distance_km, covered
+    epci: pd.DataFrame  # code, population, population_covered, share, communes, communes_covered, approx_points
+    departements: pd.DataFrame  # same columns, code = département
+    france: dict
+    seconds: float
+
+
+def _aggregate(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    data = frame[frame[key].notna()].assign(
+        covered_pop=lambda d: np.where(d["covered"], d["population"], 0),
+        approx=lambda d: d["point_source"].ne("fichier"),
+    )
+    out = data.groupby(key, sort=True).agg(
+        population=("population", "sum"),
+        population_covered=("covered_pop", "sum"),
+        communes=("code_commune", "size"),
+        communes_covered=("covered", "sum"),
+        approx_points=("approx", "sum"),
+    )
+    out["share"] = np.where(out["population"] > 0, 100.0 * out["population_covered"] / out["population"], np.nan)
+    out = out.reset_index().rename(columns={key: "code"})
+    return out[["code", "population", "population_covered", "share", "communes", "communes_covered", "approx_points"]]
+
+
+def coverage(
+    points: gpd.GeoDataFrame, services: pd.DataFrame, distance_km: float = DEFAULT_DISTANCE_KM
+) -> Coverage:
+    """Share of the population within `distance_km` of a service, per commune, EPCI, département and France."""
+    if not distance_km or distance_km <= 0:
+        raise ValueError("La distance doit être un nombre de kilomètres positif.")
+    started = time.perf_counter()
+    dist = nearest_service_km(points, services)
+    communes = pd.DataFrame(points.drop(columns=points.geometry.name))
+    communes["distance_km"] = dist
+    communes["covered"] = dist <= float(distance_km)
+    epci = _aggregate(communes, "epci")
+    deps = _aggregate(communes, "dep")
+    total = int(communes["population"].sum())
+    covered = int(communes.loc[communes["covered"], "population"].sum())
+    france = {
+        "population": total,
+        "population_covered": covered,
+        "share": 100.0 * covered / total if total else float("nan"),
+    }
+    return Coverage(float(distance_km), communes, epci, deps, france, time.perf_counter() - started)

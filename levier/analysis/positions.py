@@ -1,0 +1,833 @@
+"""Comparison metrics for the T0, mid-term and département pages: positions, changes, targets, T0 table.
+
+Everything above the "Loaders" section is pure (DataFrames in, DataFrames out, no DuckDB, no Streamlit); the loaders
+at the bottom only run the files of queries/ through a `Database` and hand the frames to the pure functions.
+
+Conventions shared by every function:
+- a `values` frame is long: `code` (territory, text), `indicator`, `period` (int), `value` (float, NaN when missing),
+  optionally `missing_reason` (s | nd | nc | so | absent);
+- a `territories` frame has `code`, `name`, `reg` and optionally `reg_name`, `nature`, `population`;
+- `direction` is the catalogue's: 'hausse' (higher is better), 'baisse' (lower is better) or None/'' (neither).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from levier.core.fmt import MISSING_TEXT, NBSP, fmt_number, fmt_signed, fmt_signed_pct, fmt_value, value_decimals
+
+UP = "hausse"
+DOWN = "baisse"
+
+LEVEL_DEPARTEMENT = "departement"
+LEVEL_EPCI = "epci"
+
+# The Métropole de Lyon (MET69) is a métropole with département powers: on its own it would have nobody to be
+# compared with, so it is compared with the other métropoles.
+NATURE_GROUPS = {"MET69": "METRO"}
+
+RANK_RULE = (
+    "Rang 1 = la situation la plus favorable selon le sens de l'indicateur : la valeur la plus basse pour un "
+    "indicateur dont la baisse est souhaitée (taux de pauvreté…), la plus élevée pour un indicateur dont la hausse "
+    "est souhaitée ; sans sens défini, rang 1 = la valeur la plus élevée. Les ex æquo reçoivent le même rang (le plus "
+    "petit). Quartile = ⌈4 × rang ÷ nombre de territoires classés⌉ : le quartile 1 est le quart le mieux placé. "
+    "Les territoires sans valeur ne sont pas classés et sont listés à part."
+)
+GAP_RULE = (
+    "Écart = valeur du territoire − médiane de référence (en points pour un pourcentage) ; écart relatif = écart ÷ "
+    "médiane. La médiane régionale et la médiane nationale incluent le territoire lui-même ; la médiane des pairs "
+    "porte sur les seuls territoires du groupe de pairs ayant une valeur."
+)
+
+MISSING_LABELS = {
+    "s": "secret statistique",
+    "nd": "non disponible",
+    "nc": "non communiqué",
+    "so": "sans objet",
+    "absent": "aucune valeur transmise",
+}
+
+# Assessment of a change or of a gap, from the indicator's direction.
+GOOD, BAD, NEUTRAL, NO_DATA = "good", "bad", "neutral", "missing"
+ASSESSMENT_LABELS = {GOOD: "favorable", BAD: "défavorable", NEUTRAL: "neutre", NO_DATA: "sans donnée"}
+
+# Target tracking: thresholds on the attainment rate, in percent.
+AHEAD_THRESHOLD = 110.0
+ON_TRACK_THRESHOLD = 90.0
+STATUS_AHEAD = "en avance"
+STATUS_ON_TRACK = "dans la trajectoire"
+STATUS_LATE = "en retard"
+STATUS_NO_DATA = "sans donnée"
+STATUSES = (STATUS_AHEAD, STATUS_ON_TRACK, STATUS_LATE, STATUS_NO_DATA)
+
+STATUS_RULE = (
+    "Taux d'atteinte = (valeur actuelle − valeur T0) ÷ (valeur attendue − valeur T0), la valeur attendue étant lue, "
+    "pour l'année de la dernière valeur connue, sur la trajectoire : une droite de la valeur T0 à la cible, ou une "
+    "ligne brisée passant par les cibles intermédiaires ; au-delà de l'année cible, la valeur attendue est la cible. "
+    f"« {STATUS_AHEAD} » : taux d'atteinte ≥ {fmt_number(AHEAD_THRESHOLD, 0)}{NBSP}% ; « {STATUS_ON_TRACK} » : de "
+    f"{fmt_number(ON_TRACK_THRESHOLD, 0)}{NBSP}% à moins de {fmt_number(AHEAD_THRESHOLD, 0)}{NBSP}% ; « {STATUS_LATE} » : "
+    f"moins de {fmt_number(ON_TRACK_THRESHOLD, 0)}{NBSP}% ; « {STATUS_NO_DATA} » : pas de valeur T0, pas de cible ou "
+    "pas de valeur postérieure à T0. Quand la valeur attendue égale la valeur T0 (cible de maintien), le taux n'est "
+    "pas calculable : le statut compare alors la valeur actuelle à la valeur attendue dans le sens de l'indicateur "
+    f"(égale : « {STATUS_ON_TRACK} », meilleure : « {STATUS_AHEAD} », moins bonne : « {STATUS_LATE} »)."
+)
+
+
+def direction_of(direction: object) -> str | None:
+    """'hausse' | 'baisse' | None, whatever the catalogue cell held (None, NaN, '', other text)."""
+    if isinstance(direction, str) and direction.strip().lower() in (UP, DOWN):
+        return direction.strip().lower()
+    return None
+
+
+def direction_label(direction: object) -> str:
+    d = direction_of(direction)
+    if d == UP:
+        return "hausse souhaitée"
+    if d == DOWN:
+        return "baisse souhaitée"
+    return "sans sens défini"
+
+
+def comparison_nature(nature: object) -> str | None:
+    """The EPCI nature a territory is compared within (MET69 counts as METRO)."""
+    if not isinstance(nature, str) or not nature:
+        return None
+    return NATURE_GROUPS.get(nature, nature)
+
+
+def _num(x: object) -> float:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+    return v
+
+
+def _median(values: Iterable[float]) -> float:
+    arr = np.asarray([v for v in values if not math.isnan(_num(v))], dtype=float)
+    return float(np.median(arr)) if arr.size else math.nan
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Ranks, quartiles, gaps
+
+
+def rank_values(values: pd.Series, direction: object) -> pd.Series:
+    """Rank 1 = best according to the direction (lowest value for 'baisse'; highest for 'hausse' and for no
+    direction); ties share the smallest rank ('min'); missing values get no rank (<NA>)."""
+    values = pd.to_numeric(values, errors="coerce").astype("float64")
+    ascending = direction_of(direction) == DOWN
+    return values.rank(method="min", ascending=ascending, na_option="keep").astype("Int64")
+
+
+def quartile_of_rank(rank: pd.Series | int, n: int) -> pd.Series | int:
+    """Quartile 1..4 = ⌈4 × rank / n⌉: quartile 1 holds the best-ranked quarter (ties share a quartile)."""
+    if isinstance(rank, pd.Series):
+        r = rank.astype("Float64")
+        if n <= 0:
+            return pd.Series(pd.NA, index=rank.index, dtype="Int64")
+        return np.ceil(4 * r / n).clip(1, 4).astype("Int64")
+    return int(min(4, max(1, math.ceil(4 * rank / n))))
+
+
+def gap(value: float, reference: float) -> tuple[float, float]:
+    """(value − reference, (value − reference) / |reference| × 100); NaN when either is missing or reference is 0."""
+    v, r = _num(value), _num(reference)
+    if math.isnan(v) or math.isnan(r):
+        return math.nan, math.nan
+    diff = v - r
+    return diff, (100.0 * diff / abs(r)) if r != 0 else math.nan
+
+
+def assess(delta: float, direction: object, tolerance: float = 0.0) -> str:
+    """'good' | 'bad' | 'neutral' | 'missing' for a difference (a change over time, or a gap to a median): with
+    'hausse' a positive difference is good, with 'baisse' a negative one; no direction or |delta| ≤ tolerance is
+    neutral."""
+    d = _num(delta)
+    if math.isnan(d):
+        return NO_DATA
+    direction = direction_of(direction)
+    if direction is None or abs(d) <= tolerance:
+        return NEUTRAL
+    good = d > 0 if direction == UP else d < 0
+    return GOOD if good else BAD
+
+
+@dataclass(frozen=True)
+class Positions:
+    """Where every territory of a comparison set stands for one indicator and one period.
+
+    `table`: one row per territory (ranked ones sorted by rank, then the missing ones) with columns
+    code, name, reg, reg_name, value, missing_reason, rank, n_ranked, quartile, reg_median, n_reg, gap_reg,
+    gap_reg_pct, nat_median, gap_nat, gap_nat_pct, peer_median, n_peers, gap_peer, gap_peer_pct,
+    assessment_reg, assessment_nat, assessment_peer.  `missing`: code, name, missing_reason, missing_label."""
+
+    table: pd.DataFrame
+    missing: pd.DataFrame
+    direction: str | None
+    n_ranked: int
+    nat_median: float
+
+    def row(self, code: str) -> pd.Series | None:
+        hit = self.table[self.table["code"] == code]
+        return None if hit.empty else hit.iloc[0]
+
+    @property
+    def ranked(self) -> pd.DataFrame:
+        return self.table[self.table["rank"].notna()]
+
+
+def positions(
+    values: pd.DataFrame,
+    direction: object,
+    peer_groups: Mapping[str, Sequence[str]] | None = None,
+) -> Positions:
+    """Rank, quartile and gaps to the regional, national and peer-group medians of every territory.
+
+    `values`: one row per territory of the comparison set (all départements, or all EPCI of one nature) with
+    code, value and reg (plus name, reg_name, missing_reason when known). `peer_groups`: code -> peer codes, for the
+    territories whose peer median is wanted (usually just the selected one)."""
+    frame = values.copy()
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
+    for col in ("name", "reg", "reg_name"):
+        if col not in frame.columns:
+            frame[col] = frame["code"] if col == "name" else None
+    if "missing_reason" not in frame.columns:
+        frame["missing_reason"] = None
+    frame["missing_reason"] = frame["missing_reason"].astype(object).where(frame["value"].isna(), None)
+    frame.loc[frame["value"].isna() & frame["missing_reason"].isna(), "missing_reason"] = "absent"
+
+    direction = direction_of(direction)
+    has = frame["value"].notna()
+    n = int(has.sum())
+    frame["rank"] = rank_values(frame["value"], direction)
+    frame["n_ranked"] = n
+    frame["quartile"] = quartile_of_rank(frame["rank"], n)
+
+    nat = _median(frame.loc[has, "value"])
+    frame["nat_median"] = nat
+    reg_stats = frame[has].groupby("reg", dropna=True)["value"].agg(["median", "count"])
+    frame["reg_median"] = frame["reg"].map(reg_stats["median"]).astype("float64")
+    frame["n_reg"] = frame["reg"].map(reg_stats["count"]).fillna(0).astype("int64")
+
+    by_code = dict(zip(frame["code"], frame["value"]))
+    peer_median, n_peers = [], []
+    for code in frame["code"]:
+        members = [p for p in (peer_groups or {}).get(code, ()) if p != code]
+        vals = [by_code.get(p, math.nan) for p in members]
+        vals = [v for v in vals if not math.isnan(_num(v))]
+        peer_median.append(_median(vals) if members else math.nan)
+        n_peers.append(len(vals) if members else 0)
+    frame["peer_median"] = np.asarray(peer_median, dtype=float)
+    frame["n_peers"] = np.asarray(n_peers, dtype="int64")
+
+    for key, ref in (("reg", "reg_median"), ("nat", "nat_median"), ("peer", "peer_median")):
+        diffs = [gap(v, r) for v, r in zip(frame["value"], frame[ref])]
+        frame[f"gap_{key}"] = np.asarray([d[0] for d in diffs], dtype=float)
+        frame[f"gap_{key}_pct"] = np.asarray([d[1] for d in diffs], dtype=float)
+        frame[f"assessment_{key}"] = [assess(d[0], direction) for d in diffs]
+
+    frame = frame.sort_values(["rank", "code"], na_position="last", kind="stable").reset_index(drop=True)
+    missing = frame.loc[frame["value"].isna(), ["code", "name", "missing_reason"]].reset_index(drop=True)
+    missing["missing_label"] = missing["missing_reason"].map(lambda r: MISSING_LABELS.get(r, r))
+    columns = [
+        "code", "name", "reg", "reg_name", "value", "missing_reason", "rank", "n_ranked", "quartile",
+        "reg_median", "n_reg", "gap_reg", "gap_reg_pct", "nat_median", "gap_nat", "gap_nat_pct",
+        "peer_median", "n_peers", "gap_peer", "gap_peer_pct", "assessment_reg", "assessment_nat", "assessment_peer",
+    ]
+    extra = [c for c in frame.columns if c not in columns]
+    return Positions(table=frame[columns + extra], missing=missing, direction=direction, n_ranked=n, nat_median=nat)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Changes between two periods
+
+
+def relative_change(before: float, after: float) -> float:
+    """(after − before) / |before| × 100; NaN when a value is missing or before is 0."""
+    return gap(after, before)[1]
+
+
+def changes(values: pd.DataFrame, period_from: int, period_to: int, direction: object, tolerance: float = 0.0) -> pd.DataFrame:
+    """Change of every territory between two periods: one row per code with value_from, value_to, change_abs,
+    change_rel (%), assessment ('good' | 'bad' | 'neutral' | 'missing') and has_both."""
+    v = values[["code", "period", "value"]].copy()
+    v["value"] = pd.to_numeric(v["value"], errors="coerce").astype("float64")
+    a = v[v["period"] == period_from].drop_duplicates("code", keep="last").set_index("code")["value"]
+    b = v[v["period"] == period_to].drop_duplicates("code", keep="last").set_index("code")["value"]
+    codes = sorted(set(a.index) | set(b.index))
+    out = pd.DataFrame({"code": pd.Series(codes, dtype="str")})
+    out["value_from"] = out["code"].map(a).astype("float64")
+    out["value_to"] = out["code"].map(b).astype("float64")
+    out["change_abs"] = out["value_to"] - out["value_from"]
+    out["change_rel"] = [relative_change(x, y) for x, y in zip(out["value_from"], out["value_to"])]
+    out["change_rel"] = out["change_rel"].astype("float64")
+    out["assessment"] = [assess(d, direction, tolerance) for d in out["change_abs"]]
+    out["has_both"] = out["value_from"].notna() & out["value_to"].notna()
+    return out
+
+
+def compare_changes(
+    values: pd.DataFrame,
+    territories: pd.DataFrame,
+    code: str,
+    period_from: int,
+    period_to: int,
+    direction: object,
+    peer_codes: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The territory's change set against the median change of its région, of the whole comparison set and of its
+    peers, each median taken over the territories having a value at both periods.
+
+    One row per scope ('territoire', 'région', 'national', 'pairs') with label, n, value_from, value_to (medians of
+    the values of those territories), change_abs, change_rel (medians of the changes), assessment, and
+    diff_abs / diff_rel = territory's change − the scope's median change (NaN on the territory's own row)."""
+    ch = changes(values, period_from, period_to, direction)
+    terr = territories.drop_duplicates("code").set_index("code")
+    ch["reg"] = ch["code"].map(terr["reg"]) if "reg" in terr.columns else None
+    both = ch[ch["has_both"]]
+    own = ch[ch["code"] == code]
+    name = terr["name"].get(code, code) if "name" in terr.columns else code
+    reg = terr["reg"].get(code) if "reg" in terr.columns else None
+    reg_name = terr["reg_name"].get(code) if "reg_name" in terr.columns else None
+    peers = [p for p in peer_codes if p != code]
+
+    def row(scope: str, label: str, subset: pd.DataFrame) -> dict:
+        return {
+            "scope": scope,
+            "label": label,
+            "n": int(len(subset)),
+            "value_from": _median(subset["value_from"]),
+            "value_to": _median(subset["value_to"]),
+            "change_abs": _median(subset["change_abs"]),
+            "change_rel": _median(subset["change_rel"]),
+        }
+
+    rows = [
+        row("territoire", str(name), own[own["has_both"]]),
+        row("région", f"Médiane {reg_name or 'de la région'}", both[both["reg"] == reg] if reg is not None else both.iloc[0:0]),
+        row("national", "Médiane nationale", both),
+        row("pairs", "Médiane des pairs", both[both["code"].isin(peers)]),
+    ]
+    if len(own) and not bool(own["has_both"].iloc[0]):
+        # The territory lacks one of the two values: show what it has, the change stays undefined.
+        rows[0]["value_from"] = _num(own["value_from"].iloc[0])
+        rows[0]["value_to"] = _num(own["value_to"].iloc[0])
+    out = pd.DataFrame(rows)
+    out["assessment"] = [assess(d, direction) for d in out["change_abs"]]
+    own_abs, own_rel = out.loc[0, "change_abs"], out.loc[0, "change_rel"]
+    out["diff_abs"] = [math.nan] + [own_abs - x for x in out["change_abs"].iloc[1:]]
+    out["diff_rel"] = [math.nan] + [own_rel - x for x in out["change_rel"].iloc[1:]]
+    out["diff_assessment"] = [NO_DATA] + [assess(d, direction) for d in out["diff_abs"].iloc[1:]]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Targets
+
+
+def trajectory(
+    t0_period: int,
+    t0_value: float,
+    target_period: int,
+    target_value: float,
+    milestones: Iterable[tuple[int, float]] = (),
+) -> pd.DataFrame:
+    """The expected path from T0 to the target, one row per year (period, expected, kind): linear between T0 and the
+    target, or piecewise linear through the milestones (intermediate targets strictly between T0 and the target
+    year; others are ignored). kind is 'T0', 'jalon', 'cible' or 'interpolé'."""
+    t0_period, target_period = int(t0_period), int(target_period)
+    if target_period <= t0_period:
+        raise ValueError(f"L'année cible ({target_period}) doit être postérieure à l'année T0 ({t0_period}).")
+    knots = {t0_period: (_num(t0_value), "T0"), target_period: (_num(target_value), "cible")}
+    for period, value in milestones:
+        period = int(period)
+        if t0_period < period < target_period and not math.isnan(_num(value)):
+            knots[period] = (_num(value), "jalon")
+    xs = sorted(knots)
+    years = np.arange(t0_period, target_period + 1)
+    expected = np.interp(years, xs, [knots[x][0] for x in xs])
+    kinds = [knots[y][1] if y in knots else "interpolé" for y in years]
+    return pd.DataFrame({"period": years.astype("int64"), "expected": expected, "kind": kinds})
+
+
+def expected_value(path: pd.DataFrame, period: int) -> float:
+    """Expected value at a period read on a trajectory(): NaN before T0, the target after the target year."""
+    if path.empty or math.isnan(_num(period)):
+        return math.nan
+    first, last = int(path["period"].iloc[0]), int(path["period"].iloc[-1])
+    if period < first:
+        return math.nan
+    if period >= last:
+        return float(path["expected"].iloc[-1])
+    return float(np.interp(period, path["period"].to_numpy(dtype=float), path["expected"].to_numpy(dtype=float)))
+
+
+def attainment_rate(t0_value: float, expected: float, current: float) -> float:
+    """(current − T0) / (expected − T0) × 100, in percent; NaN when a value is missing or expected equals T0."""
+    t0, e, c = _num(t0_value), _num(expected), _num(current)
+    if any(math.isnan(x) for x in (t0, e, c)) or math.isclose(e, t0, rel_tol=0.0, abs_tol=1e-12):
+        return math.nan
+    return 100.0 * (c - t0) / (e - t0)
+
+
+def status_of_rate(rate: float) -> str:
+    r = _num(rate)
+    if math.isnan(r):
+        return STATUS_NO_DATA
+    r = round(r, 9)  # 89.99999999999999 from float arithmetic is 90 %
+    if r >= AHEAD_THRESHOLD:
+        return STATUS_AHEAD
+    if r >= ON_TRACK_THRESHOLD:
+        return STATUS_ON_TRACK
+    return STATUS_LATE
+
+
+@dataclass(frozen=True)
+class TargetAssessment:
+    t0_period: int | None
+    t0_value: float
+    target_period: int | None
+    target_value: float
+    milestones: tuple[tuple[int, float], ...]
+    current_period: int | None
+    current_value: float
+    expected: float
+    attainment: float  # percent, NaN when not computable
+    status: str
+    path: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+
+def assess_target(
+    t0_period: int | None,
+    t0_value: float,
+    target_period: int | None,
+    target_value: float,
+    current_period: int | None,
+    current_value: float,
+    milestones: Iterable[tuple[int, float]] = (),
+    direction: object = None,
+) -> TargetAssessment:
+    """Trajectory, expected value at the current period, attainment rate and status (see STATUS_RULE)."""
+    ms = tuple(sorted((int(p), float(v)) for p, v in milestones))
+    no_data = (
+        t0_period is None or target_period is None or current_period is None
+        or math.isnan(_num(t0_value)) or math.isnan(_num(target_value)) or math.isnan(_num(current_value))
+        or int(current_period) <= int(t0_period) or int(target_period) <= int(t0_period)
+    )
+    path = pd.DataFrame(columns=["period", "expected", "kind"])
+    if t0_period is not None and target_period is not None and int(target_period) > int(t0_period) \
+            and not math.isnan(_num(t0_value)) and not math.isnan(_num(target_value)):
+        path = trajectory(t0_period, t0_value, target_period, target_value, ms)
+    if no_data:
+        expected = expected_value(path, current_period) if current_period is not None and len(path) else math.nan
+        return TargetAssessment(
+            t0_period, _num(t0_value), target_period, _num(target_value), ms, current_period, _num(current_value),
+            expected, math.nan, STATUS_NO_DATA, path,
+        )
+    expected = expected_value(path, int(current_period))
+    rate = attainment_rate(t0_value, expected, current_value)
+    if math.isnan(rate):
+        # Expected equals T0 (a 'maintain' target): compare with the expected value in the indicator's direction.
+        verdict = assess(_num(current_value) - expected, direction if direction_of(direction) else UP)
+        status = {GOOD: STATUS_AHEAD, BAD: STATUS_LATE}.get(verdict, STATUS_ON_TRACK)
+    else:
+        status = status_of_rate(rate)
+    return TargetAssessment(
+        int(t0_period), _num(t0_value), int(target_period), _num(target_value), ms, int(current_period),
+        _num(current_value), expected, rate, status, path,
+    )
+
+
+def split_targets(targets: pd.DataFrame, t0_period: int) -> tuple[tuple[int, float] | None, tuple[tuple[int, float], ...]]:
+    """From one indicator's targets (target_year, target_value): the final target (the latest year after T0) and
+    the milestones (earlier years after T0). Targets dated at or before T0 are ignored."""
+    if targets is None or targets.empty:
+        return None, ()
+    t = targets[(targets["target_year"] > t0_period) & pd.to_numeric(targets["target_value"], errors="coerce").notna()]
+    t = t.sort_values("target_year")
+    if t.empty:
+        return None, ()
+    final = (int(t["target_year"].iloc[-1]), float(t["target_value"].iloc[-1]))
+    milestones = tuple((int(p), float(v)) for p, v in zip(t["target_year"].iloc[:-1], t["target_value"].iloc[:-1]))
+    return final, milestones
+
+
+def target_tracking(
+    own_values: pd.DataFrame,
+    targets: pd.DataFrame,
+    indicators: pd.DataFrame,
+    t0_period: int,
+    current_period: int | None = None,
+) -> pd.DataFrame:
+    """One row per indicator of the territory having a target: T0 value (exactly at t0_period), final target and
+    milestones, latest value after T0 (up to current_period if given), expected value, attainment rate, status.
+
+    own_values: indicator, period, value of ONE territory; targets: indicator, target_year, target_value."""
+    cat = indicators.drop_duplicates("code").set_index("code")
+    rows = []
+    for indicator, tg in targets.groupby("indicator", sort=True):
+        final, milestones = split_targets(tg, t0_period)
+        v = own_values[own_values["indicator"] == indicator]
+        v = v[pd.to_numeric(v["value"], errors="coerce").notna()]
+        t0 = v[v["period"] == t0_period]
+        later = v[v["period"] > t0_period]
+        if current_period is not None:
+            later = later[later["period"] <= current_period]
+        later = later.sort_values("period")
+        cur_p = int(later["period"].iloc[-1]) if len(later) else None
+        cur_v = float(later["value"].iloc[-1]) if len(later) else math.nan
+        direction = cat["direction"].get(indicator) if "direction" in cat.columns else None
+        res = assess_target(
+            t0_period if len(t0) else None, float(t0["value"].iloc[0]) if len(t0) else math.nan,
+            final[0] if final else None, final[1] if final else math.nan, cur_p, cur_v, milestones, direction,
+        )
+        rows.append(
+            {
+                "indicator": indicator,
+                "label": cat["label"].get(indicator, indicator) if "label" in cat.columns else indicator,
+                "unit": cat["unit"].get(indicator, "") if "unit" in cat.columns else "",
+                "direction": direction_of(direction),
+                "t0_period": t0_period,
+                "t0_value": res.t0_value,
+                "target_period": res.target_period,
+                "target_value": res.target_value,
+                "milestones": len(res.milestones),
+                "current_period": res.current_period,
+                "current_value": res.current_value,
+                "expected": res.expected,
+                "attainment": res.attainment,
+                "status": res.status,
+            }
+        )
+    out = pd.DataFrame(rows, columns=[
+        "indicator", "label", "unit", "direction", "t0_period", "t0_value", "target_period", "target_value",
+        "milestones", "current_period", "current_value", "expected", "attainment", "status",
+    ])
+    for col in ("target_period", "current_period"):
+        out[col] = out[col].astype("Int64")
+    return out
+
+
+TRACKING_LABELS = {
+    "indicator": "Code", "label": "Indicateur", "unit": "Unité", "t0_period": "Année T0", "t0_value": "Valeur T0",
+    "target_period": "Année cible", "target_value": "Cible", "milestones": "Cibles intermédiaires",
+    "current_period": "Dernière année", "current_value": "Dernière valeur", "expected": "Valeur attendue",
+    "attainment": "Taux d'atteinte (%)", "status": "Statut",
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# T0 table
+
+T0_COLUMNS = [
+    "Programme", "Axe", "Code", "Indicateur", "Type", "Origine", "Valeur", "Unité", "Année", "Source",
+    "Motif d'absence", "Sens", "Rang", "Territoires classés", "Quartile",
+    "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
+    "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
+    "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)",
+    "Situation / médiane nationale", "Donnée de démonstration",
+]
+
+
+def _origin(programme: object, derived: bool) -> str:
+    if programme == "STAT":
+        return "Statistique publique"
+    return "Déclaratif, ratio calculé par Levier" if derived else "Déclaratif (retour du territoire)"
+
+
+def t0_table(
+    values: pd.DataFrame,
+    territories: pd.DataFrame,
+    indicators: pd.DataFrame,
+    code: str,
+    t0_year: int,
+    peer_codes: Sequence[str] = (),
+    include_missing: bool = True,
+) -> pd.DataFrame:
+    """Every indicator available for a territory at T0, with rank, quartile and gaps, French column labels.
+
+    For each indicator, the year shown is the latest year ≤ t0_year with a value for the territory (public statistics
+    lag the contracts: Filosofi 2020 is the T0 of a 2023 diagnostic), and the ranking is made among the comparison
+    set for that same year. With include_missing, an indicator the territory never filled but others did appears
+    with its reference year (the latest year ≤ t0_year with any value) and its missing reason.
+
+    values: code, indicator, period, value[, missing_reason, is_demo, derived] for every territory of the comparison
+    set; territories: code, name, reg[, reg_name]; indicators: the catalogue (code, label, programme, axis, kind,
+    unit, direction, source, territory)."""
+    cat = indicators.drop_duplicates("code").set_index("code")
+    terr = territories.drop_duplicates("code")[[c for c in ("code", "name", "reg", "reg_name") if c in territories.columns]]
+    v = values[values["period"] <= t0_year].copy()
+    v = v[v["code"].isin(set(terr["code"]))]
+    v["value"] = pd.to_numeric(v["value"], errors="coerce").astype("float64")
+    for col, default in (("missing_reason", None), ("is_demo", False), ("derived", False)):
+        if col not in v.columns:
+            v[col] = default
+    order = {c: i for i, c in enumerate(cat.index)}
+    rows = []
+    for indicator, iv in v.groupby("indicator", sort=False):
+        if indicator not in cat.index:
+            continue
+        owner = cat.at[indicator, "territory"] if "territory" in cat.columns else None
+        if isinstance(owner, str) and owner and owner != code:
+            continue  # another contract's own indicator
+        own = iv[iv["code"] == code]
+        own_valued = own[own["value"].notna()]
+        if len(own_valued):
+            period = int(own_valued["period"].max())
+        elif include_missing and iv["value"].notna().any():
+            period = int(iv.loc[iv["value"].notna(), "period"].max())
+        elif len(own):
+            period = int(own["period"].max())
+        else:
+            continue
+        at = iv[iv["period"] == period]
+        frame = terr.merge(at[["code", "value", "missing_reason"]], on="code", how="left")
+        direction = cat.at[indicator, "direction"] if "direction" in cat.columns else None
+        pos = positions(frame, direction, {code: list(peer_codes)}).row(code)
+        if pos is None:
+            continue
+        own_at = own[own["period"] == period]
+        numerator = cat.at[indicator, "numerator"] if "numerator" in cat.columns else None
+        is_ratio = isinstance(numerator, str) and bool(numerator)
+        rows.append(
+            {
+                "order": order.get(indicator, len(order)),
+                "Programme": cat.at[indicator, "programme"],
+                "Axe": cat.at[indicator, "axis"] if "axis" in cat.columns else None,
+                "Code": indicator,
+                "Indicateur": cat.at[indicator, "label"],
+                "Type": cat.at[indicator, "kind"] if "kind" in cat.columns else None,
+                "Origine": _origin(cat.at[indicator, "programme"], is_ratio),
+                "Valeur": pos["value"],
+                "Unité": cat.at[indicator, "unit"],
+                "Année": period,
+                "Source": cat.at[indicator, "source"] if "source" in cat.columns else None,
+                "Motif d'absence": MISSING_LABELS.get(pos["missing_reason"], pos["missing_reason"])
+                if pd.isna(pos["value"]) else None,
+                "Sens": direction_label(direction),
+                "Rang": pos["rank"],
+                "Territoires classés": pos["n_ranked"],
+                "Quartile": pos["quartile"],
+                "Médiane régionale": pos["reg_median"],
+                "Écart à la médiane régionale": pos["gap_reg"],
+                "Écart à la médiane régionale (%)": pos["gap_reg_pct"],
+                "Médiane nationale": pos["nat_median"],
+                "Écart à la médiane nationale": pos["gap_nat"],
+                "Écart à la médiane nationale (%)": pos["gap_nat_pct"],
+                "Médiane des pairs": pos["peer_median"],
+                "Écart à la médiane des pairs": pos["gap_peer"],
+                "Écart à la médiane des pairs (%)": pos["gap_peer_pct"],
+                "Situation / médiane nationale": ASSESSMENT_LABELS[pos["assessment_nat"]],
+                "Donnée de démonstration": bool(own_at["is_demo"].any()) if len(own_at) else False,
+            }
+        )
+    out = pd.DataFrame(rows, columns=["order"] + T0_COLUMNS)
+    out = out.sort_values(["order", "Code"], kind="stable").drop(columns="order").reset_index(drop=True)
+    for col in ("Rang", "Territoires classés", "Quartile", "Année"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+    for col in ("Valeur", "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
+                "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
+                "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    out["Donnée de démonstration"] = out["Donnée de démonstration"].astype(bool)
+    return out
+
+
+def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The T0 table as French text (units, thousands separators, signed gaps, 'rang / classés'), for display and
+    print; t0_table() keeps numbers for sorting and export."""
+    out = pd.DataFrame(index=table.index)
+    for col in ("Programme", "Axe", "Code", "Indicateur", "Type", "Origine"):
+        out[col] = table[col].astype(object).fillna("")
+    units = table["Unité"].fillna("")
+    out["Valeur"] = [
+        fmt_value(v, u, value_decimals(v, u)) if not pd.isna(v) else (m or MISSING_TEXT)
+        for v, u, m in zip(table["Valeur"], units, table["Motif d'absence"].fillna(""))
+    ]
+    out["Année"] = [str(int(y)) if not pd.isna(y) else MISSING_TEXT for y in table["Année"]]
+    out["Source"] = table["Source"].fillna("")
+    out["Sens"] = table["Sens"]
+    out["Rang"] = [
+        f"{int(r)} / {int(n)}" if not pd.isna(r) else MISSING_TEXT for r, n in zip(table["Rang"], table["Territoires classés"])
+    ]
+    out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in table["Quartile"]]
+    for ref in ("régionale", "nationale", "des pairs"):
+        out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u)) for m, u in zip(table[f"Médiane {ref}"], units)]
+        out[f"Écart à la médiane {ref}"] = [fmt_signed(g, u) for g, u in zip(table[f"Écart à la médiane {ref}"], units)]
+        out[f"Écart à la médiane {ref} (%)"] = [fmt_signed_pct(g) for g in table[f"Écart à la médiane {ref} (%)"]]
+    out["Situation / médiane nationale"] = table["Situation / médiane nationale"]
+    out["Donnée de démonstration"] = ["oui" if d else "" for d in table["Donnée de démonstration"]]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loaders (the only functions here touching the database)
+
+
+def load_territories(db, level: str = LEVEL_DEPARTEMENT) -> pd.DataFrame:
+    from levier.store.db import Query
+
+    return db.read(Query.TERRITORIES_OF_LEVEL, {"level": level})
+
+
+def load_indicators(db) -> pd.DataFrame:
+    from levier.store.db import Query
+
+    return db.read(Query.INDICATOR_CATALOGUE)
+
+
+def comparison_set(territories: pd.DataFrame, level: str, code: str | None) -> pd.DataFrame:
+    """Who a territory is compared with: every département; for an EPCI, the EPCI of the same nature."""
+    if level != LEVEL_EPCI or code is None or "nature" not in territories.columns:
+        return territories
+    hit = territories.loc[territories["code"] == code, "nature"]
+    if hit.empty:
+        return territories
+    nature = comparison_nature(hit.iloc[0])
+    return territories[territories["nature"].map(comparison_nature) == nature]
+
+
+def load_values(db, level: str, indicators: Sequence[str]) -> pd.DataFrame:
+    """Every current value, every period, of some indicators for every territory of a level."""
+    from levier.store.db import Query
+
+    return db.read(Query.INDICATOR_SERIES, {"level": level, "codes": list(indicators)})
+
+
+def load_positions(
+    db, indicator: str, period: int, level: str = LEVEL_DEPARTEMENT, code: str | None = None,
+    peer_codes: Sequence[str] = (),
+) -> Positions:
+    """Positions of all territories of the comparison set (EPCI: same nature as `code`) for one indicator and year."""
+    from levier.store.db import Query
+
+    with db.reader() as r:
+        frame = r.df(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+    frame = comparison_set(frame, level, code)
+    direction = cat.loc[cat["code"] == indicator, "direction"]
+    groups = {code: list(peer_codes)} if code else None
+    return positions(frame, direction.iloc[0] if len(direction) else None, groups)
+
+
+def load_t0_table(
+    db, code: str, t0_year: int, level: str = LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (),
+    include_missing: bool = True,
+) -> pd.DataFrame:
+    """The T0 table of one territory (see t0_table), compared within its comparison set."""
+    from levier.store.db import Query
+
+    with db.reader() as r:
+        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+        own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
+        codes = sorted(set(own["indicator"]))
+        if include_missing:
+            codes = sorted(set(codes) | set(cat.loc[cat["territory"].isna(), "code"]))
+        values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": codes}) if codes else own.iloc[0:0]
+    terr = comparison_set(terr, level, code)
+    # A territory outside the user's contract rights has no "missing" returns, only returns they may not read:
+    # its table lists the public statistics it has, nothing else.
+    row = terr[terr["code"] == code]
+    dep = code if level == LEVEL_DEPARTEMENT else (row["dep"].iloc[0] if len(row) and "dep" in row else None)
+    include_missing = include_missing and db.scope.sees(dep)
+    return t0_table(values, terr, cat, code, t0_year, peer_codes, include_missing)
+
+
+def load_target_tracking(
+    db, code: str, t0_year: int, level: str = LEVEL_DEPARTEMENT, current_period: int | None = None,
+) -> pd.DataFrame:
+    """Target tracking of every indicator with a target for one territory (see target_tracking)."""
+    from levier.store.db import Query
+
+    with db.reader() as r:
+        targets = r.df(Query.TARGETS, {"level": level, "code": code})
+        own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+    return target_tracking(own, targets, cat, t0_year, current_period)
+
+
+def load_target_assessment(
+    db, code: str, indicator: str, t0_year: int, level: str = LEVEL_DEPARTEMENT, current_period: int | None = None,
+) -> TargetAssessment:
+    """One indicator's target assessment, with its trajectory (for the time-series chart)."""
+    from levier.store.db import Query
+
+    with db.reader() as r:
+        targets = r.df(Query.TARGETS, {"level": level, "code": code})
+        own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+    final, milestones = split_targets(targets[targets["indicator"] == indicator], t0_year)
+    v = own[(own["indicator"] == indicator) & own["value"].notna()]
+    t0 = v[v["period"] == t0_year]
+    later = v[v["period"] > t0_year]
+    if current_period is not None:
+        later = later[later["period"] <= current_period]
+    later = later.sort_values("period")
+    direction = cat.loc[cat["code"] == indicator, "direction"]
+    return assess_target(
+        t0_year if len(t0) else None, float(t0["value"].iloc[0]) if len(t0) else math.nan,
+        final[0] if final else None, final[1] if final else math.nan,
+        int(later["period"].iloc[-1]) if len(later) else None,
+        float(later["value"].iloc[-1]) if len(later) else math.nan,
+        milestones, direction.iloc[0] if len(direction) else None,
+    )
+
+
+def load_change_comparison(
+    db, code: str, indicator: str, period_from: int, period_to: int, level: str = LEVEL_DEPARTEMENT,
+    peer_codes: Sequence[str] = (),
+) -> pd.DataFrame:
+    """compare_changes() for one territory and indicator, within its comparison set."""
+    from levier.store.db import Query
+
+    with db.reader() as r:
+        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+        values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": [indicator]})
+    terr = comparison_set(terr, level, code)
+    values = values[values["code"].isin(set(terr["code"]))]
+    direction = cat.loc[cat["code"] == indicator, "direction"]
+    return compare_changes(values, terr, code, period_from, period_to, direction.iloc[0] if len(direction) else None,
+                           peer_codes)
+
+
+def national_median_series(values: pd.DataFrame, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Median over territories (all, or `codes`) per period: period, value, n — the reference line of a series."""
+    v = values[pd.to_numeric(values["value"], errors="coerce").notna()]
+    if codes is not None:
+        v = v[v["code"].isin(set(codes))]
+    if v.empty:
+        return pd.DataFrame({"period": pd.Series(dtype="int64"), "value": pd.Series(dtype="float64"),
+                             "n": pd.Series(dtype="int64")})
+    g = v.groupby("period")["value"].agg(["median", "count"]).reset_index()
+    return pd.DataFrame({"period": g["period"].astype("int64"), "value": g["median"].astype("float64"),
+                         "n": g["count"].astype("int64")})
+
+
+def reference_series(
+    values: pd.DataFrame, territories: pd.DataFrame, code: str, peer_codes: Sequence[str] = (),
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """For the time-series chart: the territory's own series (period, value) and the reference lines
+    {'Médiane nationale', 'Médiane <région>', 'Médiane des pairs'} (period, value, n), each computed per year
+    over the territories with a value that year. values: code, period, value of ONE indicator."""
+    own = values[(values["code"] == code) & pd.to_numeric(values["value"], errors="coerce").notna()]
+    own = own[["period", "value"]].sort_values("period").reset_index(drop=True)
+    refs = {"Médiane nationale": national_median_series(values)}
+    terr = territories.drop_duplicates("code").set_index("code")
+    if "reg" in terr.columns and code in terr.index:
+        reg = terr.at[code, "reg"]
+        members = terr.index[terr["reg"] == reg]
+        reg_name = terr.at[code, "reg_name"] if "reg_name" in terr.columns else None
+        refs[f"Médiane {reg_name}" if isinstance(reg_name, str) else "Médiane régionale"] = national_median_series(values, members)
+    peers = [p for p in peer_codes if p != code]
+    if peers:
+        refs["Médiane des pairs"] = national_median_series(values, peers)
+    return own, {k: v for k, v in refs.items() if len(v)}

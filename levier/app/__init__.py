@@ -1,0 +1,1 @@
+"""Everything that imports Streamlit: cache wrappers, widgets, sign-in, the server launcher."""

@@ -1,0 +1,85 @@
+"""Starts the Streamlit server in-process with app.py as the only router of the pages/ scripts."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from pathlib import Path
+
+from levier.core.config import PROJECT_ROOT
+
+LOOPBACK = "127.0.0.1"
+
+
+def _flag_values(extra: list[str], flag: str) -> list[str]:
+    values = []
+    for i, arg in enumerate(extra):
+        if arg == flag and i + 1 < len(extra):
+            values.append(extra[i + 1])
+        elif arg.startswith(flag + "="):
+            values.append(arg.split("=", 1)[1])
+    return values
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _config_files(name: str) -> list[Path]:
+    # Streamlit's own search order: global, then the working directory's, then beside the main script.
+    return [Path.home() / ".streamlit" / name, Path.cwd() / ".streamlit" / name, PROJECT_ROOT / ".streamlit" / name]
+
+
+def _config_value(section: str, key: str):
+    value = None
+    for path in _config_files("config.toml"):
+        value = _read_toml(path).get(section, {}).get(key, value)
+    return value
+
+
+def auth_configured(extra: list[str] | None = None) -> bool:
+    """Whether the secrets Streamlit will read contain an [auth] section (sign-in required)."""
+    files = _flag_values(extra or [], "--secrets.files") or _config_value("secrets", "files")
+    paths = [Path(f) for f in files] if files else _config_files("secrets.toml")
+    return any("auth" in _read_toml(p) for p in paths)
+
+
+def address_explicit(extra: list[str] | None = None) -> bool:
+    return bool(
+        _flag_values(extra or [], "--server.address")
+        or os.environ.get("STREAMLIT_SERVER_ADDRESS")
+        or _config_value("server", "address")
+    )
+
+
+def server_args(port: int, extra: list[str] | None = None) -> list[str]:
+    """Streamlit's arguments. Without sign-in ([auth] absent) the app grants every right to whoever reaches it,
+    so unless an address was chosen explicitly it listens on the loopback interface only."""
+    args = ["--server.port", str(port), *(extra or [])]
+    if not auth_configured(extra) and not address_explicit(extra):
+        args += ["--server.address", LOOPBACK]
+    return args
+
+
+def run_server(port: int, extra: list[str] | None = None) -> None:
+    # Streamlit treats a `pages/` folder beside the main script as the legacy multipage mode and, until the
+    # main script has called st.navigation once, runs a deep link such as /importer without app.py (no
+    # banner, no router). Our pages/ are st.Page scripts routed by app.py, so the legacy mode is switched off
+    # before the server starts.
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli as streamlit_cli
+
+    PagesManager.uses_pages_directory = False
+    args = server_args(port, extra)
+    if not auth_configured(extra) and not address_explicit(extra):
+        print(
+            "Mode local (aucune section [auth] dans les secrets) : application sans connexion, accessible depuis ce "
+            f"poste seulement (http://{LOOPBACK}:{port}). Pour l'ouvrir au réseau, configurez la connexion "
+            "(README, « Connexion et droits ») ou indiquez --address explicitement."
+        )
+    sys.argv = ["streamlit", "run", str(PROJECT_ROOT / "app.py"), *args]
+    streamlit_cli.main()

@@ -1,0 +1,150 @@
+"""Streamlit widgets shared by every page: the territory selector kept in the URL, French tables and downloads."""
+
+from __future__ import annotations
+
+
+import pandas as pd
+import streamlit as st
+
+from levier.app import cache
+from levier.views.selection import ALL, Selection, departements_of, epci_of, from_query_params, to_query_params
+
+_KEYS = ("sel_reg", "sel_dep", "sel_epci")
+
+
+def _init_from_url(options) -> None:
+    if "sel_init" in st.session_state:
+        return
+    sel = from_query_params(dict(st.query_params), options)
+    st.session_state.update({"sel_reg": sel.reg, "sel_dep": sel.dep, "sel_epci": sel.epci, "sel_init": True})
+
+
+def _on_reg_change() -> None:
+    st.session_state["sel_dep"] = ALL
+    st.session_state["sel_epci"] = ALL
+
+
+def _on_dep_change() -> None:
+    st.session_state["sel_epci"] = ALL
+
+
+def territory_selector(container=None, with_epci: bool = True) -> Selection:
+    """Région → département → EPCI, searchable by name or code, mirrored into the URL so a view can be shared."""
+    options = cache.territory_options()
+    _init_from_url(options)
+    box = container or st.sidebar
+    regs = options.regions
+    box.selectbox(
+        "Région",
+        [ALL, *regs.index],
+        format_func=lambda c: "France entière" if c == ALL else f"{regs.at[c, 'name']} ({c})",
+        key="sel_reg",
+        on_change=_on_reg_change,
+    )
+    deps = departements_of(options, st.session_state["sel_reg"])
+    if st.session_state["sel_dep"] not in deps.index:
+        st.session_state["sel_dep"] = ALL
+    box.selectbox(
+        "Département",
+        [ALL, *deps.index],
+        format_func=lambda c: "— tous —" if c == ALL else f"{c} – {deps.at[c, 'name']}",
+        key="sel_dep",
+        on_change=_on_dep_change,
+    )
+    if with_epci:
+        epcis = epci_of(options, st.session_state["sel_dep"])
+        if st.session_state["sel_epci"] not in epcis.index:
+            st.session_state["sel_epci"] = ALL
+        box.selectbox(
+            "EPCI",
+            [ALL, *epcis.sort_values("name").index],
+            format_func=lambda c: "— ensemble du département —" if c == ALL else f"{epcis.at[c, 'name']} ({c})",
+            key="sel_epci",
+            disabled=not st.session_state["sel_dep"],
+        )
+    sel = Selection(
+        reg=st.session_state["sel_reg"],
+        dep=st.session_state["sel_dep"],
+        epci=st.session_state["sel_epci"] if with_epci else ALL,
+    )
+    wanted = to_query_params(sel)
+    current = {k: st.query_params.get(k) for k in ("reg", "dep", "epci") if st.query_params.get(k)}
+    if current != wanted:
+        for k in ("reg", "dep", "epci"):
+            if k in wanted:
+                st.query_params[k] = wanted[k]
+            elif k in st.query_params:
+                del st.query_params[k]
+    return sel
+
+
+def current_selection() -> Selection:
+    """The selection made in the sidebar by app.py on this run."""
+    return st.session_state.get("selection", Selection())
+
+
+def need_territory(sel: Selection, levels: tuple[str, ...] = ("departement", "epci")) -> bool:
+    """Pages about one territory say plainly what to pick instead of showing an empty screen."""
+    if sel.level in levels:
+        return True
+    wanted = " ou un EPCI" if "epci" in levels else ""
+    st.info(f"Choisissez un département{wanted} dans le panneau de gauche (région → département → EPCI).")
+    return False
+
+
+def chart(fig, name: str, key: str | None = None) -> None:
+    """A plotly chart, full width, with the camera button exporting a PNG named after it."""
+    from levier.charts.indicators import png_config
+
+    st.plotly_chart(fig, width="stretch", config=png_config(name), key=key)
+
+
+def _is_year_or_code(name: object, values: pd.Series) -> bool:
+    label = str(name).lower()
+    if any(w in label for w in ("année", "annee", "period", "millésime", "depuis", "n°", "rang")):
+        return True
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return pd.api.types.is_integer_dtype(values) and len(v) > 0 and bool(v.between(1900, 2100).all())
+
+
+def table(frame: pd.DataFrame, *, key: str | None = None, height: int | str = "auto", column_config: dict | None = None) -> None:
+    """A read-only table with numbers in the reader's locale (French browsers: '1 234,5')."""
+    config = {}
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            continue
+        # Years and ranks read as plain integers ("2021", not "2 021"); other numbers in the reader's locale.
+        config[col] = st.column_config.NumberColumn(format="%d" if _is_year_or_code(col, frame[col]) else "localized")
+    config.update(column_config or {})
+    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+
+
+def downloads(frame: pd.DataFrame, stem: str, key: str | None = None) -> None:
+    """CSV (semicolon, UTF-8 BOM for Excel) and XLSX downloads of a displayed table, formulas neutralised."""
+    from levier.report.tables import to_csv_bytes, to_xlsx_bytes
+
+    c1, c2 = st.columns(2)
+    c1.download_button("Télécharger (CSV)", to_csv_bytes(frame), f"{stem}.csv", "text/csv", key=f"{key or stem}_csv")
+    c2.download_button(
+        "Télécharger (XLSX)",
+        to_xlsx_bytes(frame),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key or stem}_xlsx",
+    )
+
+
+def rights_note() -> None:
+    """States, on every page showing contract figures, what the user's rights hide: the small-count rule and, for
+    territorial rights, that rankings and medians of contract indicators only cover their own territories."""
+    from levier.rights.disclosure import rule_text
+
+    scope = cache.database().scope
+    if scope.masks_anything:
+        st.caption(rule_text(scope.small_count_max))
+    if not scope.all_territories:
+        st.caption(
+            "**Vos droits** couvrent les retours, cibles et financements de vos territoires seulement : les "
+            "classements, médianes et groupes de pairs des indicateurs de contrat ne portent que sur eux ; les "
+            "statistiques publiques (INSEE) restent comparables sur toute la France."
+        )

@@ -1,0 +1,1 @@
+"""Pure figure builders (DataFrames in, plotly figures out): indicator charts, lever charts, maps."""

@@ -1,0 +1,1 @@
+"""Foundations every layer may use: settings, text normalisation, the French formatter."""

@@ -1,0 +1,1 @@
+"""The demo database: fictive returns and funding generated deterministically, and the database build."""

@@ -1,0 +1,175 @@
+"""Building a database: schema, catalogue, reference geography, public statistics and the demo returns."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from levier.core.config import settings
+from levier.store.db import Database, Query
+from levier.ingest.report import ImportReport
+
+Progress = Callable[[str], None]
+
+
+def load_catalogue(db: Database) -> dict[str, int]:
+    from levier.ingest.catalogue import read_catalogue, store_catalogue, validate_catalogue
+
+    cat = read_catalogue()
+    problems = validate_catalogue(cat)
+    if problems:
+        raise ValueError("Catalogue invalide :\n" + "\n".join(problems))
+    with db.transaction() as w:
+        return store_catalogue(w, cat)
+
+
+def init_database(db: Database) -> None:
+    db.migrate()
+    load_catalogue(db)
+
+
+def load_reference_journaled(db: Database, reference_dir: Path) -> dict[tuple[str, int], int]:
+    """Loads the reference geography and records it in the import journal (what, from where, when, by whom)."""
+    from levier.ingest.returns import content_hash, default_user, _now
+    from levier.ingest.reference import REQUIRED_FILES, load_reference
+
+    started = _now()
+    counts = load_reference(db, reference_dir)
+    fingerprint = "|".join(
+        f"{spec.path}:{(Path(reference_dir) / spec.path).stat().st_size if (Path(reference_dir) / spec.path).exists() else '-'}"
+        for spec in REQUIRED_FILES.values()
+    )
+    report = ImportReport(
+        file=str(reference_dir), kind="référence", file_format="COG / EPCI / géométries",
+        rows_read=sum(counts.values()), rows_accepted=sum(counts.values()), rows_changed=sum(counts.values()),
+        status="importé", message="Géographie de référence remplacée en entier.",
+    )
+    from levier.ingest.returns import _journal_params
+
+    with db.transaction() as w:
+        w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, content_hash(fingerprint.encode()), started, default_user(), False))
+    return counts
+
+
+# The two real lists of service locations in the reference data, imported through their documented mappings
+# (docs/services.md): they are real, not demo data.
+SERVICE_LISTS = (
+    ("services/france_services_anct_20240801.csv", "france_services_anct"),
+    ("services/pole_emploi_agences_2019-11.csv", "pole_emploi_agences"),
+)
+
+
+def load_service_lists(db: Database, reference_dir: Path) -> list[ImportReport]:
+    from levier.ingest.services import import_services
+
+    reports = []
+    for rel, mapping in SERVICE_LISTS:
+        path = Path(reference_dir) / rel
+        if not path.is_file():
+            continue  # a reference directory without service lists still gives a working demo, without coverage
+        report = import_services(db, path.read_bytes(), path.name, mapping=mapping, imported_by="levier (données de référence)")
+        if report.errors:
+            raise RuntimeError("Import des lieux de service en échec :\n" + report.summary())
+        reports.append(report)
+    return reports
+
+
+def _demo_inputs(db: Database, reference_dir: Path):
+    from levier.ingest.insee import read_insee_file
+
+    from levier.ingest.catalogue import read_catalogue
+
+    with db.reader() as r:
+        deps = r.df(Query.DEMO_DEPARTEMENTS)
+        metros = r.df(Query.DEMO_METROPOLES)
+        programmes = r.df(Query.PROGRAMME_YEARS)
+    indicators = read_catalogue().indicators
+    rates: dict[str, float] = {}
+    filo = reference_dir / "filosofi" / "FILO2020_DISP_PAUVRES_DEP.csv"
+    if filo.exists():
+        res = read_insee_file(filo)
+        tp60 = res.facts[(res.facts["indicator"] == "STAT-TP60") & res.facts["value"].notna()]
+        rates = dict(zip(tp60["territory_code"], tp60["value"]))
+    return deps, metros, indicators, programmes, rates
+
+
+def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progress = print) -> list[ImportReport]:
+    """Builds the demo database in a temporary file and moves it into place, so readers never see half of it."""
+    from levier.ingest.variants import import_variants
+    from levier.demo.returns import generate_demo_files, write_demo_variants
+    from levier.ingest.returns import import_paths
+    from levier.ingest.public_stats import load_public_statistics
+
+    reference_dir = reference_dir or settings().reference_dir
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="levier-build-", dir=db_path.parent)) / db_path.name
+    db = Database(tmp)
+    t0 = time.perf_counter()
+    progress("Schéma et catalogue des indicateurs…")
+    init_database(db)
+    progress(f"Géographie de référence depuis {reference_dir}…")
+    load_reference_journaled(db, reference_dir)
+    progress("Statistiques publiques INSEE (Filosofi)…")
+    load_public_statistics(db, reference_dir)
+    progress("Lieux de service (France services, agences France Travail)…")
+    load_service_lists(db, reference_dir)
+    progress("Fonds de carte (static/geo)…")
+    from levier.geo.display import build_static
+
+    build_static(reference_dir)
+    progress("Génération des fichiers de retours fictifs…")
+    deps, metros, indicators, programmes, rates = _demo_inputs(db, reference_dir)
+    out_dir = db_path.parent / "demo"  # beside the database: tests build theirs in a temporary folder
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    from levier.demo.funding import build_demo_funding, cdppe_wave_table
+
+    waves = cdppe_wave_table(deps["code"], reference_dir=reference_dir)  # one source: returns, funding, contracts
+    files = generate_demo_files(out_dir, deps, metros, indicators, programmes, rates,
+                                cdppe_wave_years=dict(zip(waves["code"], waves["signed_year"])))
+    progress(f"Import de {len(files)} fichiers de retours fictifs par l'importeur réel…")
+    reports = import_paths(db, [f.path for f in files], demo=True, imported_by="levier demo")
+    variants = write_demo_variants(out_dir, deps["code"])
+    if variants is not None:  # after the returns: declarations name indicators the returns already carry
+        reports.append(import_variants(db, variants.path.read_bytes(), variants.path.name, demo=True,
+                                       imported_by="levier demo"))
+    progress("Financements fictifs par action et vagues CDPPE…")
+    reports += build_demo_funding(db, out_dir, deps, rates, waves, reference_dir)
+    failed = [r for r in reports if r.errors]
+    if failed:
+        raise RuntimeError("Import de démonstration en échec :\n" + "\n".join(r.summary() for r in failed[:3]))
+    os.replace(tmp, db_path)
+    wal = tmp.with_name(tmp.name + ".wal")
+    if wal.exists():
+        os.replace(wal, db_path.with_name(db_path.name + ".wal"))
+    shutil.rmtree(tmp.parent, ignore_errors=True)
+    progress(f"Base de démonstration prête : {db_path} ({time.perf_counter() - t0:.1f} s).")
+    return reports
+
+
+def ensure_database(db: Database, on_build: Callable[[], None] | None = None) -> bool:
+    """Builds the demo database on first start; returns True when it had to. The static map files (generated,
+    git-ignored) are rebuilt whenever one is missing, even for an existing database."""
+    from levier.geo.display import ensure_static
+
+    ensure_static()
+    if db.exists():
+        db.migrate() if _needs_migration(db) else None
+        return False
+    if on_build:
+        on_build()
+    build_demo(db.path, progress=lambda _msg: None)
+    return True
+
+
+def _needs_migration(db: Database) -> bool:
+    from levier.store.db import migrations
+
+    return db.schema_version() < max(v for v, _, _ in migrations())

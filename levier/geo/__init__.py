@@ -1,0 +1,1 @@
+"""Geometry prepared for display and distance: reference layers, overseas and Paris insets."""

@@ -1,0 +1,489 @@
+"""Display geometry for the maps, prepared once: overseas départements and Paris as insets, written as static GeoJSON.
+
+How the insets are built (decided here, used by levier.charts.maps):
+- Every shape is placed in Lambert-93 metres (EPSG:2154). Metropolitan France stays where it is. Each overseas
+  département is first projected in its own metric CRS (Antilles 5490, Guyane 2972, Réunion 2975, Mayotte 4471), so
+  its shape is undistorted, then scaled and moved into a fixed box of a column in the Bay of Biscay, west of the
+  Gironde and south of Brittany, as on INSEE maps. Paris and its petite couronne (75, 92, 93, 94) are clipped to a
+  fixed window, enlarged about 4.4 times and copied into a box over the Channel, north of Brittany; the original
+  stays in place, so a territory there is one MultiPolygon made of its real shape and its enlarged copy (one id,
+  one colour, one hover).
+- The placed Lambert-93 coordinates are then read as coordinates of a spherical Lambert conformal conic on the same
+  parallels (44°, 49°) centred on the Greenwich meridian (DISPLAY_CRS), and converted to longitude/latitude. Those
+  "pseudo" coordinates are valid GeoJSON that plotly's go.Choropleth draws offline (SVG, no tiles); plotly's own
+  'conic conformal' projection (d3's, spherical) with the same parallels and NO rotation maps them back to exactly
+  the Lambert-93 layout, with upright inset frames. levier.charts.maps therefore sets that view explicitly (centre and
+  ranges from the layer's bounds) rather than with `fitbounds`, because plotly's fitbounds rotates the globe to the
+  data's centre latitude, which tilts a conic projection (and a rotated conic breaks fitbounds altogether).
+  Consequences: the display layer is shifted 3° west of the truth and its overseas shapes are NOT at their true
+  place, so it is for drawing only; spatial computations use the `true` layer (levier.analysis.coverage works in metric
+  CRSs on true positions).
+- Written once to static/geo/ (served by Streamlit at app/static/ when server.enableStaticServing is true), a figure
+  references the GeoJSON by URL instead of inlining 3 to 4 MB of features on every rerun.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from levier.core.config import PROJECT_ROOT, settings
+
+LEVEL_DEP = "departement"
+LEVEL_EPCI = "epci"
+LEVELS = (LEVEL_DEP, LEVEL_EPCI)
+VINTAGE = 2026
+
+METRO_CRS = 2154
+
+# Lambert-93's parallels on a sphere centred on 0° E: what plotly's unrotated 'conic conformal' projection draws.
+DISPLAY_CRS = "+proj=lcc +lat_1=49 +lat_2=44 +lat_0=46.5 +lon_0=0 +x_0=700000 +y_0=6600000 +R=6371000 +units=m +no_defs"
+DROM_CRS = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
+DROM_NAMES = {"971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion", "976": "Mayotte"}
+PARIS_DEPS = ("75", "92", "93", "94")
+PARIS_LABEL = "Paris et petite couronne"
+
+# Boxes in Lambert-93 metres (xmin, ymin, xmax, ymax). Metropolitan France spans x 99 to 1,242 km and
+# y 6,047 to 7,110 km; the sea west of x = 190 km is free of land below y = 6,750 km (Glénan islands, 6,757 km),
+# and the Channel west of the Cotentin (x < 343 km) is free above y = 6,886 km (Côtes-d'Armor coast).
+_DROM_BOX_W = (20_000.0, 190_000.0)
+_DROM_BOX_H = 130_000.0
+_DROM_BOX_GAP = 11_000.0
+_DROM_TOP = 6_740_000.0
+DROM_BOXES: dict[str, tuple[float, float, float, float]] = {
+    code: (
+        _DROM_BOX_W[0],
+        _DROM_TOP - (i + 1) * _DROM_BOX_H - i * _DROM_BOX_GAP,
+        _DROM_BOX_W[1],
+        _DROM_TOP - i * _DROM_BOX_H - i * _DROM_BOX_GAP,
+    )
+    for i, code in enumerate(("971", "972", "973", "974", "976"))
+}
+# The bounds of 75+92+93+94 in the 2026 layer (637.3-671.7 km x 6,843.2-6,879.3 km) plus a 3 km margin.
+PARIS_WINDOW = (634_000.0, 6_840_000.0, 675_000.0, 6_882_000.0)
+PARIS_BOX = (110_000.0, 6_895_000.0, 330_000.0, 7_110_000.0)
+_LABEL_BAND = 0.16  # share of a box's height kept free at the top for its label
+# The France maps draw metropolitan France about 600 px tall (1 px ≈ 1.7 km): the display layer is simplified to
+# 600 m (well under a pixel, about 1 px once enlarged in the Paris inset), which halves the GeoJSON the browser
+# fetches. The `true` layer (zoomed maps, computations) keeps the reference detail.
+DISPLAY_TOLERANCE_M = 600.0
+_PAD = 0.05  # share of a box's width kept free on each side
+
+REFERENCE_FILES = {
+    LEVEL_DEP: "geo/departements_2026_derived.geojson",
+    LEVEL_EPCI: "geo/epci_2026_derived.geojson",
+}
+STATIC_DIR = PROJECT_ROOT / "static"
+STATIC_URL = "app/static"  # relative, so it also works under a server.baseUrlPath
+
+
+@dataclass(frozen=True)
+class Inset:
+    """One inset frame to draw: closed outline and label anchor (top-left corner, inside), in pseudo lon/lat."""
+
+    key: str  # '971' … '976' or 'paris'
+    label: str
+    lon: list[float]
+    lat: list[float]
+    label_lon: float
+    label_lat: float
+
+
+@dataclass
+class DisplayLayer:
+    """A level's geometry for maps: `display` (insets, pseudo lon/lat) and `true` (real positions, EPSG:4326)."""
+
+    level: str
+    vintage: int
+    display: gpd.GeoDataFrame  # code, name, dep, placement, geometry
+    true: gpd.GeoDataFrame  # code, name, dep, geometry
+    insets: list[Inset]
+    # How shapes were moved into the insets, per key ('paris', '971' … '976'): (scale, xoff, yoff) applied to
+    # Lambert-93 metres (Paris) or to the DROM's own metric CRS; place_points applies the same to point layers.
+    placements: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    _geojson: dict[str, dict] = field(default_factory=dict, repr=False)
+
+    def geojson(self, kind: str = "display") -> dict:
+        """The layer as a GeoJSON dict (feature id = code), built once and kept."""
+        if kind not in self._geojson:
+            frame = self.display if kind == "display" else self.true
+            self._geojson[kind] = to_geojson_dict(frame)
+        return self._geojson[kind]
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return tuple(float(v) for v in self.display.total_bounds)  # type: ignore[return-value]
+
+    def place_points(self, lon, lat, zone) -> pd.DataFrame:
+        """Points (true WGS84 positions) moved like the shapes: metropolitan points stay (and those in the Paris
+        window get a second, enlarged copy in the Paris inset), overseas points go into their département's inset.
+
+        `zone` is 'metro' or a DROM code ('971' …) per point; other zones (COM, None) are left out. Returns the
+        columns `row` (position in the input), `lon`, `lat` (display pseudo lon/lat) and `inset` (False/True).
+        """
+        lon = np.asarray(lon, dtype=float)
+        lat = np.asarray(lat, dtype=float)
+        zone = np.asarray(zone, dtype=object)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        parts = []
+
+        def emit(rows: np.ndarray, x: np.ndarray, y: np.ndarray, inset: bool) -> None:
+            if len(rows) == 0:
+                return
+            # Placed Lambert-93 metres are read as DISPLAY_CRS metres (see the module docstring).
+            dlon, dlat = Transformer.from_crs(DISPLAY_CRS, 4326, always_xy=True).transform(x, y)
+            parts.append(pd.DataFrame({"row": rows, "lon": dlon, "lat": dlat, "inset": inset}))
+
+        metro = np.flatnonzero(ok & (zone == "metro"))
+        if len(metro):
+            x, y = Transformer.from_crs(4326, METRO_CRS, always_xy=True).transform(lon[metro], lat[metro])
+            x, y = np.asarray(x), np.asarray(y)
+            emit(metro, x, y, False)
+            if "paris" in self.placements:
+                x0, y0, x1, y1 = PARIS_WINDOW
+                inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+                s, xo, yo = self.placements["paris"]
+                emit(metro[inside], x[inside] * s + xo, y[inside] * s + yo, True)
+        for code, crs in DROM_CRS.items():
+            rows = np.flatnonzero(ok & (zone == code))
+            if not len(rows) or code not in self.placements:
+                continue
+            x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon[rows], lat[rows])
+            s, xo, yo = self.placements[code]
+            emit(rows, np.asarray(x) * s + xo, np.asarray(y) * s + yo, True)
+        if not parts:
+            return pd.DataFrame({"row": pd.Series(dtype=int), "lon": pd.Series(dtype=float),
+                                 "lat": pd.Series(dtype=float), "inset": pd.Series(dtype=bool)})
+        return pd.concat(parts, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading the reference layers
+
+
+def read_layer(level: str, reference_dir: Path | str | None = None) -> gpd.GeoDataFrame:
+    """The derived reference layer of a level with the columns a map needs: code, name, dep, geometry (EPSG:4326).
+
+    For an EPCI, `dep` is its principal département (the one holding most of its population).
+    """
+    if level not in REFERENCE_FILES:
+        raise ValueError(f"Niveau inconnu : {level!r} (attendu : {', '.join(REFERENCE_FILES)}).")
+    directory = Path(reference_dir) if reference_dir else settings().reference_dir
+    raw = gpd.read_file(directory / REFERENCE_FILES[level], engine="pyogrio")
+    if level == LEVEL_DEP:
+        frame = pd.DataFrame({"code": raw["code"], "name": raw["nom"], "dep": raw["code"]})
+    else:
+        frame = pd.DataFrame({"code": raw["code_siren"], "name": raw["nom"], "dep": raw["dep_principal"]})
+    frame = frame.astype("string")
+    return gpd.GeoDataFrame(frame, geometry=raw.geometry.values, crs=raw.crs or "EPSG:4326")
+
+
+def _normalise(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    missing = [c for c in ("code", "name", "dep") if c not in gdf.columns]
+    if missing:
+        raise ValueError(f"Colonnes manquantes dans la couche : {', '.join(missing)}.")
+    out = gpd.GeoDataFrame(
+        {c: gdf[c].astype("string") for c in ("code", "name", "dep")},
+        geometry=gdf.geometry.values,
+        crs=gdf.crs or "EPSG:4326",
+    )
+    if out.crs.to_epsg() != 4326:
+        out = out.to_crs(4326)
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Placing the insets
+
+
+def _content_box(frame_box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = frame_box
+    w, h = x1 - x0, y1 - y0
+    return (x0 + _PAD * w, y0 + _PAD * w, x1 - _PAD * w, y1 - _LABEL_BAND * h)
+
+
+def _fit(src: tuple[float, float, float, float] | np.ndarray, dst: tuple[float, float, float, float]):
+    """Scale and offsets that put the bounds `src` at the centre of the box `dst`, as large as it fits."""
+    sx0, sy0, sx1, sy1 = (float(v) for v in src)
+    dx0, dy0, dx1, dy1 = dst
+    scale = min((dx1 - dx0) / max(sx1 - sx0, 1.0), (dy1 - dy0) / max(sy1 - sy0, 1.0))
+    xoff = (dx0 + dx1) / 2 - scale * (sx0 + sx1) / 2
+    yoff = (dy0 + dy1) / 2 - scale * (sy0 + sy1) / 2
+    return scale, xoff, yoff
+
+
+def _affine(geoms: np.ndarray, scale: float, xoff: float, yoff: float) -> np.ndarray:
+    return shapely.transform(geoms, lambda c: c * scale + np.array([xoff, yoff]))
+
+
+def _polygons(geom) -> list:
+    """Polygonal parts only: clipping a polygon to a box may leave lines or points on the edge."""
+    if geom is None or geom.is_empty:
+        return []
+    if geom.geom_type == "Polygon":
+        return [geom]
+    if geom.geom_type in ("MultiPolygon", "GeometryCollection"):
+        return [p for part in shapely.get_parts(geom) for p in _polygons(part)]
+    return []
+
+
+def _frame_lonlat(frame_box: tuple[float, float, float, float], to_wgs84: Transformer) -> tuple[list, list]:
+    # Densified so that the edges stay straight lines once drawn in the conic projection.
+    ring = shapely.segmentize(shapely.box(*frame_box), 5_000.0).exterior
+    xs, ys = np.asarray(ring.xy)
+    lon, lat = to_wgs84.transform(xs, ys)
+    return [round(float(v), 4) for v in lon], [round(float(v), 4) for v in lat]
+
+
+def display_simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """Simplify shapes that tile the territory without opening gaps between them (shared borders move together);
+    a shape that would vanish keeps its original outline."""
+    if tolerance <= 0 or len(geoms) == 0:
+        return geoms
+    try:
+        out = shapely.coverage_simplify(geoms, tolerance)
+    except shapely.errors.GEOSException:  # not a clean coverage: simplify each shape on its own
+        out = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    lost = shapely.is_empty(out) | shapely.is_missing(out) | ~shapely.is_valid(out)
+    out[lost] = geoms[lost]
+    return out
+
+
+def inset_frames() -> list[Inset]:
+    """The six inset frames (five overseas départements, Paris), the same at every level."""
+    to_wgs84 = Transformer.from_crs(DISPLAY_CRS, 4326, always_xy=True)
+    boxes = [(code, DROM_NAMES[code], DROM_BOXES[code]) for code in DROM_CRS]
+    boxes.append(("paris", PARIS_LABEL, PARIS_BOX))
+    insets = []
+    for key, label, frame_box in boxes:
+        lon, lat = _frame_lonlat(frame_box, to_wgs84)
+        x0, _, _, y1 = frame_box
+        llon, llat = to_wgs84.transform(x0 + 4_000.0, y1 - 3_000.0)
+        insets.append(Inset(key, label, lon, lat, round(float(llon), 4), round(float(llat), 4)))
+    return insets
+
+
+def prepare_display(gdf: gpd.GeoDataFrame, level: str, vintage: int = VINTAGE) -> DisplayLayer:
+    """Build the display layer once (about a second for the 1,255 EPCI); never call this while rendering a page.
+
+    `gdf` has columns code, name, dep (an EPCI's principal département) and geometry, in EPSG:4326.
+    Territories of other overseas codes (COM) have no place on the map and are left out of `display`.
+    """
+    true = _normalise(gdf)
+    dep = true["dep"].fillna("")
+    overseas = dep.str.startswith("97")
+
+    metro = true[~overseas].to_crs(METRO_CRS)
+    metro_geoms = display_simplify(metro.geometry.to_numpy(), DISPLAY_TOLERANCE_M)
+    placement = np.full(len(metro), "metropole", dtype=object)
+
+    # Paris: clip every shape touching the window, enlarge the clipped parts, keep them with the real shape.
+    window = shapely.box(*PARIS_WINDOW)
+    hit = shapely.intersects(metro_geoms, window)
+    scale, xoff, yoff = _fit(PARIS_WINDOW, _content_box(PARIS_BOX))
+    placements = {"paris": (scale, xoff, yoff)}
+    combined = metro_geoms.copy()
+    for i in np.flatnonzero(hit):
+        clipped = _polygons(shapely.intersection(metro_geoms[i], window))
+        if not clipped:
+            continue
+        enlarged = _affine(np.array(clipped, dtype=object), scale, xoff, yoff)
+        combined[i] = shapely.MultiPolygon(_polygons(metro_geoms[i]) + list(enlarged))
+        placement[i] = "metropole+paris"
+    frames = [
+        gpd.GeoDataFrame(
+            metro[["code", "name", "dep"]].assign(placement=placement), geometry=combined, crs=METRO_CRS
+        )
+    ]
+
+    # Overseas: each in its own metric CRS, scaled into its box (Guyane shrinks, Mayotte grows).
+    for code, crs in DROM_CRS.items():
+        sub = true[dep == code]
+        if sub.empty:
+            continue
+        local = sub.to_crs(crs)
+        scale, xoff, yoff = _fit(local.total_bounds, _content_box(DROM_BOXES[code]))
+        placements[code] = (scale, xoff, yoff)
+        # The same tolerance once drawn: Guyane, shrunk into its box, can lose more detail than Mayotte, enlarged.
+        simplified = display_simplify(local.geometry.to_numpy(), DISPLAY_TOLERANCE_M / scale)
+        placed = _affine(simplified, scale, xoff, yoff)
+        frames.append(
+            gpd.GeoDataFrame(
+                sub[["code", "name", "dep"]].assign(placement=f"encart {code}"),
+                geometry=placed,
+                crs=METRO_CRS,
+            )
+        )
+
+    placed_all = pd.concat(frames, ignore_index=True)
+    display = gpd.GeoDataFrame(placed_all, geometry="geometry", crs=METRO_CRS)
+    display = display.set_crs(DISPLAY_CRS, allow_override=True).to_crs(4326)  # see the module docstring
+    display["placement"] = display["placement"].astype("string")
+    return DisplayLayer(
+        level=level, vintage=int(vintage), display=display, true=true, insets=inset_frames(), placements=placements
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# GeoJSON for plotly
+
+
+def to_geojson_dict(
+    gdf: gpd.GeoDataFrame, id_col: str = "code", properties: tuple[str, ...] = ("name",), decimals: int = 4
+) -> dict:
+    """A FeatureCollection for plotly: feature `id` = id_col, coordinates rounded to `decimals` (4 ≈ 10 m).
+
+    Rings are wound clockwise (exterior) as d3-geo, which draws plotly's geo maps, requires: a ring wound the
+    RFC 7946 way would be read as "the whole globe but this polygon" by d3 and flood the map.
+    """
+    frame = gdf if gdf.crs is None or gdf.crs.to_epsg() == 4326 else gdf.to_crs(4326)
+    geoms = frame.geometry.to_numpy()
+    grid = 10.0**-decimals
+    snapped = shapely.set_precision(geoms, grid)
+    # A part smaller than the grid collapses to empty: keep the rounded original rather than losing the territory.
+    empty = shapely.is_empty(snapped) | shapely.is_missing(snapped)
+    if empty.any():
+        snapped[empty] = shapely.transform(geoms[empty], lambda c: np.round(c, decimals))
+    oriented = shapely.orient_polygons(snapped, exterior_cw=True)
+    texts = shapely.to_geojson(oriented)
+    ids = frame[id_col].astype(str).tolist()
+    props = {p: frame[p].astype(object).where(frame[p].notna(), None).tolist() for p in properties if p in frame}
+    features = []
+    for i, text in enumerate(texts):
+        features.append(
+            {
+                "type": "Feature",
+                "id": ids[i],
+                "properties": {"code": ids[i], **{p: v[i] for p, v in props.items()}},
+                "geometry": json.loads(text) if text is not None else None,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Static files served by Streamlit
+
+
+def static_name(level: str, vintage: int, kind: str = "display") -> str:
+    """File name under static/geo/: '{level}_{vintage}.geojson' (display), '…_true.geojson', '…_insets.json'."""
+    if kind == "display":
+        return f"{level}_{vintage}.geojson"
+    if kind == "true":
+        return f"{level}_{vintage}_true.geojson"
+    if kind == "insets":
+        return f"{level}_{vintage}_insets.json"
+    raise ValueError(f"Type de fichier inconnu : {kind!r}.")
+
+
+def static_url(level: str, vintage: int = VINTAGE, kind: str = "display", base: str = STATIC_URL) -> str:
+    """The URL a figure gives plotly for a static file ('app/static/geo/epci_2026.geojson')."""
+    return f"{base.rstrip('/')}/geo/{static_name(level, vintage, kind)}"
+
+
+def _dump(obj: object, path: Path) -> None:
+    # A private temporary name: two processes (a test session and a running app) may write the same file at once.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    tmp.replace(path)  # a page reading the file never sees half of it
+
+
+# plotly.js fetches '<topojsonURL>world_110m.json' (or _50m) when the first trace of a map has a locationmode.
+# levier.charts.maps never lets that happen, and levier.charts.maps.PLOTLY_CONFIG points topojsonURL here as a second guard:
+# an empty topology makes plotly draw the choropleth without any world layer, instead of a blank map offline.
+_EMPTY_TOPOLOGY = {
+    "type": "Topology",
+    "objects": {
+        name: {"type": "GeometryCollection", "geometries": []}
+        for name in ("coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits")
+    },
+    "arcs": [],
+}
+
+
+def write_topojson_guard(static_dir: Path | str | None = None) -> list[Path]:
+    """Empty world topologies under static/topojson/ (see _EMPTY_TOPOLOGY)."""
+    folder = Path(static_dir) if static_dir else STATIC_DIR
+    (folder / "topojson").mkdir(parents=True, exist_ok=True)
+    paths = []
+    for scope in ("world", "usa", "europe", "asia", "africa", "north-america", "south-america"):
+        for res in ("110m", "50m"):
+            path = folder / "topojson" / f"{scope}_{res}.json"
+            _dump(_EMPTY_TOPOLOGY, path)
+            paths.append(path)
+    return paths
+
+
+def write_static(layer: DisplayLayer, static_dir: Path | str | None = None) -> dict[str, Path]:
+    """Write the display GeoJSON, the true-position GeoJSON and the inset frames of a layer to static/geo/.
+
+    Only public boundaries (IGN via the reference files) go there: everything under static/ is served unauthenticated.
+    """
+    folder = Path(static_dir) if static_dir else STATIC_DIR
+    write_topojson_guard(folder)
+    geo_dir = folder / "geo"
+    geo_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for kind in ("display", "true"):
+        path = geo_dir / static_name(layer.level, layer.vintage, kind)
+        _dump(layer.geojson(kind), path)
+        paths[kind] = path
+    path = geo_dir / static_name(layer.level, layer.vintage, "insets")
+    _dump([asdict(i) for i in layer.insets], path)
+    paths["insets"] = path
+    return paths
+
+
+def read_insets(level: str, vintage: int = VINTAGE, static_dir: Path | str | None = None) -> list[Inset]:
+    """The inset frames written by write_static for a level."""
+    path = Path(static_dir or STATIC_DIR) / "geo" / static_name(level, vintage, "insets")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} : lancez d'abord la préparation des fonds de carte (geo.build_static).")
+    return [Inset(**d) for d in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def build_static(
+    reference_dir: Path | str | None = None, static_dir: Path | str | None = None, vintage: int = VINTAGE
+) -> dict[str, dict]:
+    """Prepare both levels from the reference files and write them to static/geo/; returns paths and timings."""
+    report: dict[str, dict] = {}
+    for level in LEVELS:
+        started = time.perf_counter()
+        layer = prepare_display(read_layer(level, reference_dir), level, vintage)
+        prepared = time.perf_counter()
+        paths = write_static(layer, static_dir)
+        report[level] = {
+            "paths": paths,
+            "features": len(layer.display),
+            "prepare_seconds": round(prepared - started, 3),
+            "write_seconds": round(time.perf_counter() - prepared, 3),
+            "bytes": {k: p.stat().st_size for k, p in paths.items()},
+        }
+    return report
+
+
+def static_files(static_dir: Path | str | None = None, vintage: int = VINTAGE) -> list[Path]:
+    """Every file the maps fetch from static/ (both levels' GeoJSON and insets, the empty world topology)."""
+    folder = Path(static_dir) if static_dir else STATIC_DIR
+    files = [folder / "geo" / static_name(lvl, vintage, kind) for lvl in LEVELS for kind in ("display", "true", "insets")]
+    return files + [folder / "topojson" / "world_110m.json"]
+
+
+def ensure_static(
+    reference_dir: Path | str | None = None, static_dir: Path | str | None = None, vintage: int = VINTAGE
+) -> bool:
+    """Builds the static map files when one is missing (they are generated, git-ignored); True when it had to."""
+    if all(p.is_file() for p in static_files(static_dir, vintage)):
+        return False
+    build_static(reference_dir, static_dir, vintage)
+    return True

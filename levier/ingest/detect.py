@@ -1,0 +1,171 @@
+"""One entry for every uploaded or named file: detect its kind (returns, INSEE Filosofi, panorama, definition
+variants) and import it."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tempfile
+from pathlib import Path
+
+from levier.core.config import settings
+from levier.store.db import Database
+from levier.ingest.readers import UnreadableFile, check_upload, decode_text
+from levier.ingest.report import Finding, ImportReport
+
+KIND_AUTO = "auto"
+KIND_RETURNS = "retours"
+KIND_INSEE = "insee"
+KIND_PANORAMA = "panorama"
+KIND_SERVICES = "services"
+KIND_VARIANTS = "variantes"
+KIND_FUNDING = "financements"
+KIND_LABELS = {
+    KIND_AUTO: "Détection automatique",
+    KIND_RETURNS: "Retours d'indicateurs (format long ou grille)",
+    KIND_INSEE: "Statistique INSEE (Filosofi)",
+    KIND_PANORAMA: "Panorama INSEE × DIPLP (classeur par EPCI)",
+    KIND_SERVICES: "Liste de lieux de services (France services, France Travail…)",
+    KIND_VARIANTS: "Variantes de définition des indicateurs (territoire, indicateur, variante)",
+    KIND_FUNDING: "Financements par action, reventilations, contrats (docs/financements.md)",
+}
+# A file name usable as is for the private temporary copy: no folder, no control or reserved character, not hidden.
+_SAFE_NAME = re.compile(r"[^.\x00-\x1f/\\:*?\"<>|][^\x00-\x1f/\\:*?\"<>|]{0,149}")
+
+
+def detect_kind(data: bytes, file_name: str) -> str:
+    """By shape, never by name: a `donnees` sheet is a panorama, a CODGEO header an INSEE file, a header of a list
+    of places (id_fs/lib_fs, REFERENCE_PE/TYPE_SITE, or type + nom + coordinates or commune) a service list,
+    else returns."""
+    from levier.ingest.funding import is_funding_file
+    from levier.ingest.services import detect_mapping
+
+    if is_funding_file(data, file_name):  # a `financeur` column, a re-allocation or a contract table
+        return KIND_FUNDING
+    if detect_mapping(data) is not None:
+        return KIND_SERVICES
+    if data[:4] == b"PK\x03\x04":
+        try:
+            import fastexcel
+
+            names = [n.strip().lower() for n in fastexcel.read_excel(data).sheet_names]
+        except Exception:  # unreadable workbooks are reported by the returns importer, with its wording
+            return KIND_RETURNS
+        if "donnees" in names:
+            return KIND_PANORAMA
+        return KIND_VARIANTS if _variants_only(data, file_name, names) else KIND_RETURNS
+    head = decode_text(data[:4096]).splitlines()[:1]
+    if head and "codgeo" in head[0].lower():
+        return KIND_INSEE
+    return KIND_VARIANTS if _variants_only(data, file_name) else KIND_RETURNS
+
+
+def _variants_only(data: bytes, file_name: str, sheet_names: list[str] | None = None) -> bool:
+    """A table of definition variants and nothing else (docs/variantes.md). A workbook whose variants sheet sits
+    beside returns sheets is a returns workbook (import_returns_workbook reads both). The file is read whole a
+    second time only when its first lines mention a variant."""
+    from levier.ingest.variants import VARIANT_SHEET_NAMES, is_variants_file
+    from levier.core.text import normalise
+
+    if sheet_names is None:
+        head = decode_text(data[:4096])
+    else:
+        if len(sheet_names) > 1 and not all(normalise(n) in VARIANT_SHEET_NAMES for n in sheet_names):
+            return False
+        try:
+            import fastexcel
+
+            top = fastexcel.read_excel(data).load_sheet(0, header_row=None, n_rows=10).to_pandas()
+        except Exception:  # unreadable: the returns importer reports it with its wording
+            return False
+        head = " ".join(str(v) for v in top.to_numpy().ravel())
+    return "variante" in normalise(head) and is_variants_file(data, file_name)
+
+
+def _has_variants_sheet(data: bytes) -> bool:
+    """An xlsx with a 'variantes' / 'definitions' sheet, from the sheet names only (cheap)."""
+    if data[:4] != b"PK\x03\x04":
+        return False
+    from levier.ingest.variants import VARIANT_SHEET_NAMES
+    from levier.core.text import normalise
+
+    try:
+        import fastexcel
+
+        return any(normalise(n) in VARIANT_SHEET_NAMES for n in fastexcel.read_excel(data).sheet_names)
+    except Exception:  # unreadable: the returns importer reports it
+        return False
+
+
+def import_file(
+    db: Database,
+    data: bytes,
+    file_name: str,
+    *,
+    kind: str = KIND_AUTO,
+    dry_run: bool = False,
+    imported_by: str | None = None,
+) -> ImportReport:
+    from levier.ingest.returns import _now, finish_import, import_returns
+    from levier.ingest.public_stats import import_public_file
+
+    # Size, type and zip-bomb checks come before anything reads the content (detection included, which opens
+    # workbooks with fastexcel): every importer then refuses the same file with the same words, and journals it.
+    try:
+        file_format = check_upload(data, file_name, settings().max_file_bytes)
+    except UnreadableFile as exc:
+        started = _now()
+        report = ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, str(exc))])
+        return finish_import(db, report, data, lambda w, i: 0, started=started, dry_run=dry_run,
+                             imported_by=imported_by)
+    kind = detect_kind(data, file_name) if kind == KIND_AUTO else kind
+    if kind == KIND_RETURNS:
+        if _has_variants_sheet(data):  # values and variants validated and written together, or refused together
+            from levier.ingest.variants import import_returns_workbook
+
+            return import_returns_workbook(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+        return import_returns(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+    if kind == KIND_FUNDING:
+        from levier.ingest.funding import import_funding
+
+        return import_funding(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+    if kind == KIND_VARIANTS:
+        from levier.ingest.variants import import_variants
+
+        return import_variants(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+    if kind == KIND_SERVICES:
+        from levier.ingest.services import import_services
+
+        return import_services(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+    if kind not in (KIND_INSEE, KIND_PANORAMA):
+        return ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, f"type de fichier inconnu « {kind} ».")])
+    if kind == KIND_PANORAMA and file_format != "xlsx":
+        report = ImportReport(file=file_name, kind=kind, errors=[Finding(
+            file_name, "un panorama est un classeur .xlsx (feuille « donnees ») : ce fichier est un texte CSV.")])
+        return finish_import(db, report, data, lambda w, i: 0, started=_now(), dry_run=dry_run,
+                             imported_by=imported_by)
+    # The INSEE readers work on paths; the upload goes through a private temporary copy. Its name keeps the
+    # user's (the level may be read from it: FILO2020_DISP_EPCI), stripped of any folder or odd character, and
+    # the findings name the file as the user sent it.
+    suffix = ".xlsx" if file_format == "xlsx" else ".csv"
+    base = Path(file_name.replace("\\", "/")).name
+    if not (_SAFE_NAME.fullmatch(base) and base.lower().endswith(suffix)):
+        base = (re.sub(r"[^0-9A-Za-z_\-]+", "_", Path(base).stem)[:100] or "upload") + suffix
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / base
+        path.write_bytes(data)
+        if kind == KIND_PANORAMA:
+            from levier.ingest.public_stats import is_panorama_workbook
+
+            if not is_panorama_workbook(path, data):
+                from levier.ingest.panorama import read_panorama
+
+                found = read_panorama(path).findings
+                report = ImportReport(file=file_name, kind=kind, file_format="panorama",
+                                      errors=[dataclasses.replace(f, file=file_name) for f in found])
+                return finish_import(db, report, data, lambda w, i: 0, started=_now(), dry_run=dry_run,
+                                     imported_by=imported_by)
+        report = import_public_file(db, path, dry_run=dry_run, imported_by=imported_by, data=data, file_name=file_name)
+    report.errors = [dataclasses.replace(f, file=file_name) for f in report.errors]
+    report.warnings = [dataclasses.replace(f, file=file_name) for f in report.warnings]
+    return report

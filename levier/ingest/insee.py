@@ -1,0 +1,693 @@
+"""Reader for INSEE's published Filosofi files (départements, EPCI): INSEE codes or long French labels, year suffixes,
+secret markers, EPCI published in an older geography; one row per value, shaped like the fact table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from levier.core.config import CATALOGUE_DIR, settings
+from levier.ingest.report import Finding
+from levier.core.text import normalise
+
+STAT_CATALOGUE = CATALOGUE_DIR / "indicateurs_stat.csv"
+FILOSOFI_SOURCE = "INSEE, Filosofi"
+
+LEVEL_DEP = "departement"
+LEVEL_EPCI = "epci"
+LEVELS = (LEVEL_DEP, LEVEL_EPCI)
+
+MARKERS = {"s": "secret statistique", "nd": "non disponible", "so": "sans objet", "nc": "non communiqué"}
+_MARKER_SPELLINGS = {**{m: m for m in MARKERS}, "n.d.": "nd", "n.c.": "nc", "s.o.": "so"}
+
+FACT_COLUMNS = [
+    "territory_level", "territory_code", "indicator", "period", "measure", "value", "missing_reason",
+    "comment", "submitted_on", "source_sheet", "source_row",
+]
+
+# Filosofi variables as INSEE names them, without the year suffix. A breakdown (AGE1, TYM5, TOL2…) is written
+# after the variable in older files (TP60AGE116) and before it since Filosofi 2020 (AGE1TP6020).
+_BASES = {
+    "NBMEN", "NBPERS", "NBUC", "Q1", "Q2", "Q3", "Q3_Q1", "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9",
+    "RD", "S80S20", "GI", "PACT", "PTSA", "PTSAC", "PCHO", "PBEN", "PPEN", "PPAT", "PPSOC", "PPFAM", "PPMINI",
+    "PPLOGT", "PIMPOT", "PIMP", "TP40", "TP50", "TP60", "TP60Q2", "TP60IP",
+    # Names used by the "dossier complet" / comparateur de territoires for the same variables.
+    "MED", "NBMENFISC", "NBPERSMENFISC",
+}
+_SYNONYMS = {"MED": "Q2", "NBMENFISC": "NBMEN", "NBPERSMENFISC": "NBPERS"}
+_BREAKDOWN = r"(?:AGE[1-6]|TME[1-5]|TOL[12]|TLD[1-3]|TYM[1-6]|OPR[1-6])"
+_PREFIXED = re.compile(rf"({_BREAKDOWN})(.+)")
+_INFIXED = re.compile(rf"(.+?)({_BREAKDOWN})")
+_YEAR_SUFFIX = re.compile(r"(.+?)(\d{2})")
+
+_CODE_KEYS = {"codgeo", "code geographique", "code", "code insee", "siren", "siren epci", "code epci",
+              "code departement", "code du departement"}
+_NAME_KEYS = {"libgeo", "libelle geographique", "libelle", "nom", "nom epci", "nom du territoire"}
+
+_DEP_RE = re.compile(r"0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-6]")
+_EPCI_RE = re.compile(r"\d{9}")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_FILE_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_LABEL_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+_MAX_LISTED = 40
+_HEADER_SCAN_ROWS = 15
+
+# EPCI that Filosofi 2018/2019 publish under a SIREN absent from the 2026 list, with their current successors
+# (DGCL lists; checked against households in the files and populations in 2026). A median or a decile cannot be
+# recomputed for a merged or split perimeter from the published figures, so these rows are reported, not converted.
+KNOWN_SUCCESSORS: dict[str, tuple[str, ...]] = {
+    "200035459": ("200096956",),  # CA d'Agen
+    "200036572": ("200096956",),  # CC Porte d'Aquitaine en Pays de Serres
+    "245900410": ("200093201",),  # Métropole Européenne de Lille (former SIREN)
+    "245901061": ("200093201",),  # CC de la Haute-Deûle
+    "200067221": ("200096675", "200096683"),  # CC Centre Morbihan Communauté (former perimeter)
+    "200071157": ("200096634", "200096642"),  # CC des Hautes-Vosges
+    "200012060": ("200090579",),  # CC Petite Montagne
+    "243900412": ("200090579",),  # CC Jura Sud
+    "243900719": ("200090579",),  # CC du Pays des Lacs
+    "243901071": ("200090579",),  # CC de la Région d'Orgelet
+    "200033207": ("200090561",),  # CC Vierzon-Sologne-Berry (former SIREN)
+    "241800325": ("200090561",),  # CC Les Villages de la Forêt
+    "200035665": ("200089456",),  # CA Seine Eure (former SIREN)
+    "242700623": ("200089456",),  # CC Eure-Madrie-Seine
+    "200077055": ("200090504",),  # CA Coulommiers Pays de Brie (former SIREN)
+    "247700438": ("200090504",),  # CC Pays Créçois
+    "246201149": ("200090751",),  # CA du Calaisis
+    "200067510": ("242300135", "242320000", "242320109"),  # CC Monts et Vallées Ouest Creuse
+}
+SUCCESSOR_NAMES: dict[str, str] = {
+    "200096956": "CA Agglomération d'Agen",
+    "200093201": "Métropole Européenne de Lille",
+    "200096675": "CC Baud Communauté",
+    "200096683": "CC Centre Morbihan Communauté",
+    "200096634": "CC des Hautes Vosges",
+    "200096642": "CC Gérardmer Hautes Vosges",
+    "200090579": "CC Terre d'Émeraude Communauté",
+    "200090561": "CC Vierzon-Sologne-Berry",
+    "200089456": "CA Seine-Eure",
+    "200090504": "CA Coulommiers Pays de Brie",
+    "200090751": "CA Grand Calais Terres et Mers",
+    "242300135": "CC du Pays Sostranien",
+    "242320000": "CC de Bénévent Grand Bourg",
+    "242320109": "CC du Pays Dunois",
+}
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Results
+
+
+def empty_facts() -> pd.DataFrame:
+    return facts_frame([])
+
+
+@dataclass
+class InseeResult:
+    """What a public-statistics file yields. `facts` is empty whenever `findings` (errors) is not: a file with an
+    error is refused whole."""
+
+    facts: pd.DataFrame
+    findings: list[Finding]
+    warnings: list[Finding]
+    income_year: int | None
+    level: str | None
+    unmatched: list[str]
+    file: str = ""
+    unmatched_facts: pd.DataFrame = field(default_factory=empty_facts)
+    ignored_columns: list[str] = field(default_factory=list)
+    header_format: str | None = None  # 'codes' | 'libellés' | 'mixte'
+    rows_read: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def facts_frame(records: list[dict]) -> pd.DataFrame:
+    """Records -> the fact columns with stable dtypes (codes text, period and row integers, values float)."""
+    frame = pd.DataFrame.from_records(records, columns=FACT_COLUMNS)
+    frame["period"] = frame["period"].astype("int64")
+    frame["value"] = frame["value"].astype("float64")
+    frame["source_row"] = frame["source_row"].astype("int64")
+    for col in ("missing_reason", "comment", "submitted_on", "source_sheet"):
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Catalogue
+
+
+def insee_catalogue_rows(path: Path | None = None) -> pd.DataFrame:
+    """The STAT indicators (Filosofi and panoramas) as the indicator table expects them, codes as text."""
+    frame = pd.read_csv(path or STAT_CATALOGUE, dtype=str, keep_default_na=False, encoding="utf-8")
+    frame["sensitive"] = frame["sensitive"].str.lower().eq("true")
+    return frame
+
+
+def label_key(text: object) -> tuple[str, int | None]:
+    """An INSEE column label reduced for matching ('Taux de pauvreté-Ensemble (%)' == 'taux de pauvrete ensemble'),
+    with the year it may carry ('Médiane du niveau de vie en 2020 (€)' -> 2020)."""
+    s = "" if text is None else str(text)
+    year = None
+    m = _LABEL_YEAR_RE.search(s)
+    if m:
+        year = int(m.group(1))
+        s = s[: m.start()] + " " + s[m.end():]
+    s = s.replace("%", " ").replace("€", " ")
+    words = normalise(s).split()
+    if words and words[0] == "dont":
+        words = words[1:]
+    while words and words[-1] in {"en", "euros", "euro"}:
+        words = words[:-1]
+    return " ".join(words), year
+
+
+def _label_index(catalogue: pd.DataFrame) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for row in catalogue.itertuples():
+        for text in [row.label, *[a for a in row.aliases.split("|") if a.strip()]]:
+            key, _ = label_key(text)
+            if key and index.setdefault(key, row.code) != row.code:
+                raise ValueError(f"libellé ambigu dans le catalogue : « {text} » ({index[key]} et {row.code})")
+    return index
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# INSEE column codes
+
+
+@dataclass(frozen=True)
+class InseeVariable:
+    """A Filosofi column: base variable (TP60, Q2…), optional breakdown (AGE1, TYM5…) and income year."""
+
+    base: str
+    breakdown: str | None
+    year: int | None
+
+    @property
+    def name(self) -> str:
+        """INSEE name without the year, breakdown written after the variable as in TP60AGE1."""
+        return self.base + (self.breakdown or "")
+
+    @property
+    def code(self) -> str:
+        """The catalogue code: STAT-TP60-AGE1, STAT-Q2."""
+        return "STAT-" + self.base + (f"-{self.breakdown}" if self.breakdown else "")
+
+
+def _split_breakdown(name: str) -> tuple[str, str | None] | None:
+    if name in _BASES:
+        return _SYNONYMS.get(name, name), None
+    for pattern, base_group, bd_group in ((_PREFIXED, 2, 1), (_INFIXED, 1, 2)):
+        m = pattern.fullmatch(name)
+        if m and m.group(base_group) in _BASES:
+            return _SYNONYMS.get(m.group(base_group), m.group(base_group)), m.group(bd_group)
+    return None
+
+
+def split_year_suffix(name: str) -> tuple[str, int | None] | None:
+    """'TP6020' -> ('TP60', 2020); 'TP60AGE120' -> ('TP60AGE1', 2020); 'S80S2019' -> ('S80S20', 2019);
+    'RD' -> ('RD', None); None when the name is not a Filosofi variable. The suffix is the last two digits, kept
+    only when what remains is a known variable, so the 60 of TP60 or the 20 of S80S20 is never taken for a year."""
+    token = str(name).strip().upper()
+    m = _YEAR_SUFFIX.fullmatch(token)
+    if m and _split_breakdown(m.group(1)) is not None:
+        return m.group(1), 2000 + int(m.group(2))
+    if _split_breakdown(token) is not None:
+        return token, None
+    return None
+
+
+def parse_insee_column(name: str) -> InseeVariable | None:
+    """'AGE1TP6020' and 'TP60AGE120' both give InseeVariable('TP60', 'AGE1', 2020)."""
+    split = split_year_suffix(name)
+    if split is None:
+        return None
+    variable, year = split
+    base, breakdown = _split_breakdown(variable)  # type: ignore[misc]
+    return InseeVariable(base, breakdown, year)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Cells
+
+
+def parse_number(text: str) -> float | None:
+    """'1 234,5', '12,5', '-16.1', '1.234,5' -> float; None when the text is not a number."""
+    s = str(text).strip()
+    for ch in (" ", "\u00a0", "\u202f", "\u2009"):
+        s = s.replace(ch, "")
+    s = s.replace("\u2212", "-")
+    if "," in s and "." in s:
+        if s.rfind(",") > s.rfind("."):
+            s = s.replace(".", "").replace(",", ".")
+        else:
+            s = s.replace(",", "")
+    elif "," in s:
+        if s.count(",") > 1:
+            return None
+        s = s.replace(",", ".")
+    if not _NUMBER_RE.fullmatch(s):
+        return None
+    value = float(s)
+    return value if math.isfinite(value) else None
+
+
+def read_cell(raw: object) -> tuple[str, float | None, str | None]:
+    """('empty'|'marker'|'number'|'bad', value, missing reason)."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return "empty", None, None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return "number", float(raw), None
+    text = str(raw).strip()
+    if not text:
+        return "empty", None, None
+    marker = _MARKER_SPELLINGS.get(text.lower())
+    if marker:
+        return "marker", math.nan, marker
+    value = parse_number(text)
+    if value is None:
+        return "bad", None, None
+    return "number", value, None
+
+
+def _cell_text(raw: object) -> str:
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return ""
+    return str(raw).strip()
+
+
+def classify_code(raw: object) -> tuple[str | None, str, str | None]:
+    """(level or None, code as text, French error message or None). Codes stay text: '01', '2A', '974'."""
+    code = _cell_text(raw).upper()
+    if code.endswith(".0") and code[:-2].isdigit():
+        code = code[:-2]
+    if _EPCI_RE.fullmatch(code):
+        return LEVEL_EPCI, code, None
+    if _DEP_RE.fullmatch(code):
+        return LEVEL_DEP, code, None
+    if re.fullmatch(r"[1-9]", code):
+        return None, code, (f"code « {code} » : le zéro initial a été perdu (un tableur a converti le code en "
+                            f"nombre) ; écrire « 0{code} »")
+    if re.fullmatch(r"\d{8}", code):
+        return None, code, f"code « {code} » : un SIREN d'EPCI a 9 chiffres (zéro perdu ou chiffre manquant ?)"
+    return None, code, (f"code « {code} » non reconnu : attendu un code de département (01…95, 2A, 2B, 971…976) "
+                        "ou un SIREN d'EPCI à 9 chiffres")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Raw tables (CSV or xlsx) as (line number, cells)
+
+
+Rows = list[tuple[int, list[object]]]
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, as INSEE and spreadsheets write them."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """';' when present (INSEE), else tab, else ','. Labels may hold commas ('Part des pensions, retraites…') but
+    INSEE never quotes them, so a ';' in the header line wins."""
+    counts = {d: first_line.count(d) for d in (";", "\t", ",")}
+    if counts[";"]:
+        return ";"
+    if counts["\t"]:
+        return "\t"
+    return ","
+
+
+def read_csv_rows(path: Path) -> Rows:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096] or data[:2] == b"PK":
+        raise ValueError("le fichier n'est pas un CSV lisible (fichier binaire)")
+    text = decode_bytes(data)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
+    rows: Rows = []
+    start = 1
+    for cells in reader:
+        rows.append((start, list(cells)))
+        start = reader.line_num + 1
+    return rows
+
+
+def unreadable_reason(exc: Exception) -> str:
+    """A reader's failure in French: our own ValueErrors are already worded for the user; the csv module's and
+    fastexcel's (English, with temporary paths) are not shown."""
+    if isinstance(exc, csv.Error):
+        return "CSV mal formé (guillemet non fermé ou champ de plus de 131 072 caractères)"
+    if type(exc) is ValueError:
+        return str(exc)
+    return f"classeur ou texte corrompu ({type(exc).__name__})"
+
+
+def xlsx_sheet_names(path: Path) -> list[str]:
+    import fastexcel
+
+    return list(fastexcel.read_excel(str(path)).sheet_names)
+
+
+def read_xlsx_rows(path: Path, sheet: str | int = 0) -> Rows:
+    """Every cell as text (or None), numbered as the spreadsheet shows rows (leading blank rows kept)."""
+    import fastexcel
+
+    reader = fastexcel.read_excel(str(path))
+    frame = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string").to_pandas()
+    rows: Rows = []
+    for i, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        rows.append((i, [None if (v is None or (isinstance(v, float) and math.isnan(v))) else v for v in values]))
+    return rows
+
+
+def _is_blank(cells: list[object]) -> bool:
+    return all(not _cell_text(c) for c in cells)
+
+
+def _is_code_header(cell: object) -> bool:
+    return normalise(cell) in _CODE_KEYS
+
+
+def _find_header(rows: Rows) -> int | None:
+    """Index in `rows` of the header: the first row with a CODGEO-like cell; when INSEE puts a label row above a
+    code row, the code row (it says more: the year)."""
+    for i, (_, cells) in enumerate(rows[:_HEADER_SCAN_ROWS]):
+        if any(_is_code_header(c) for c in cells):
+            if i + 1 < len(rows) and any(_cell_text(c).upper() == "CODGEO" for c in rows[i + 1][1]):
+                return i + 1
+            return i
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The reader
+
+
+@dataclass
+class _Column:
+    index: int
+    header: str
+    indicator: str
+    year: int | None
+    by: str  # 'code' | 'libellé'
+
+
+def _file_level_hint(path: Path) -> str | None:
+    tokens = re.split(r"[_\-. ]+", path.stem.upper())
+    if "EPCI" in tokens:
+        return LEVEL_EPCI
+    if "DEP" in tokens:
+        return LEVEL_DEP
+    if "REG" in tokens:
+        return "region"
+    if "COM" in tokens or "IRIS" in tokens:
+        return "commune"
+    return None
+
+
+def listing(items: list[str]) -> str:
+    """A comma-separated list for a message, cut after a few dozen names."""
+    shown = ", ".join(items[:_MAX_LISTED])
+    return shown + (f"… ({len(items)} au total)" if len(items) > _MAX_LISTED else "")
+
+
+def current_epci_sirens(year: int = 2026, reference_dir: Path | None = None) -> set[str]:
+    """SIRENs of the EPCI à fiscalité propre of a given list year, from the reference data (cog/)."""
+    ref = reference_dir or settings().reference_dir
+    frame = pd.read_csv(ref / "cog" / "epci_2023_2024_2026.csv", dtype=str, keep_default_na=False)
+    return set(frame.loc[frame["annee"] == str(year), "siren_epci"])
+
+
+def describe_unmatched(code: str, current: set[str] | None = None) -> str:
+    """Why an EPCI code of an older geography has no current counterpart, in French."""
+    successors = KNOWN_SUCCESSORS.get(code)
+    if not successors:
+        return ("absent de la liste actuelle des EPCI : probablement fusionné, scindé ou renuméroté depuis la "
+                "publication ; aucune correspondance connue")
+    names = ", ".join(f"{s} {SUCCESSOR_NAMES.get(s, '')}".strip() for s in successors)
+    partners = [old for old, new in KNOWN_SUCCESSORS.items() if new == successors and old != code]
+    if len(successors) > 1:
+        what = f"scindé depuis entre {names}"
+    elif partners:
+        what = f"regroupé depuis avec {', '.join(partners)} dans {names}"
+    else:
+        what = f"remplacé depuis par {names}"
+    missing = [s for s in successors if current is not None and s not in current]
+    if missing:
+        what += f" (successeur(s) {', '.join(missing)} absent(s) de la liste fournie)"
+    return (f"{what} ; une médiane, un décile ou une part ne se recalculent pas sur le nouveau périmètre à partir "
+            "de ce seul fichier")
+
+
+def _result_with_errors(name: str, errors: list[Finding], warnings: list[Finding] | None = None, *,
+                        income_year: int | None = None, level: str | None = None,
+                        ignored_columns: list[str] | None = None, rows_read: int = 0) -> InseeResult:
+    return InseeResult(facts=empty_facts(), findings=errors, warnings=warnings or [], income_year=income_year,
+                       level=level, unmatched=[], file=name, ignored_columns=ignored_columns or [],
+                       rows_read=rows_read)
+
+
+def read_insee_file(
+    path: Path,
+    *,
+    level: str | None = None,
+    current_epci: set[str] | None = None,
+    income_year: int | None = None,
+    catalogue: pd.DataFrame | None = None,
+) -> InseeResult:
+    """Read one published Filosofi file (CSV or xlsx) into facts for the variables of indicateurs_stat.csv.
+
+    `level` forces 'departement' or 'epci' (otherwise detected from the codes); `current_epci` is the set of
+    current SIRENs: EPCI codes outside it are reported (warnings and `unmatched`) and kept out of `facts`;
+    `income_year` is used for columns without a year suffix when neither the other columns nor the file name
+    give one."""
+    path = Path(path)
+    name = path.name
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
+    if level is not None:
+        level = normalise(level)
+        if level not in LEVELS:
+            raise ValueError(f"niveau inconnu : {level!r} (attendu : {', '.join(LEVELS)})")
+
+    sheet: str | None = None
+    try:
+        if not path.is_file():
+            return _result_with_errors(name, [Finding(name, "fichier introuvable ou illisible")])
+        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+            rows: Rows = []
+            for candidate in xlsx_sheet_names(path):
+                rows = read_xlsx_rows(path, candidate)
+                if _find_header(rows) is not None:
+                    sheet = candidate
+                    break
+            else:
+                sheet = xlsx_sheet_names(path)[0]
+                rows = read_xlsx_rows(path, sheet)
+        else:
+            rows = read_csv_rows(path)
+    except Exception as exc:  # noqa: BLE001 — any reader failure is the user's file, reported in French
+        return _result_with_errors(name, [Finding(name, f"fichier illisible : {unreadable_reason(exc)}")])
+
+    rows = [(n, cells) for n, cells in rows if not _is_blank(cells)]
+    if not rows:
+        return _result_with_errors(name, [Finding(name, "fichier vide", sheet=sheet)])
+
+    header_at = _find_header(rows)
+    if header_at is None:
+        return _result_with_errors(name, [Finding(
+            name, "colonne des codes introuvable : l'en-tête doit contenir « CODGEO » (ou « Code géographique »)",
+            sheet=sheet, row=rows[0][0])])
+    header_row, header = rows[header_at]
+    data_rows = rows[header_at + 1:]
+
+    hint = _file_level_hint(path)
+    if level is None and hint in {"region", "commune"}:
+        return _result_with_errors(name, [Finding(
+            name, f"fichier de niveau {'régional' if hint == 'region' else 'communal'} : seuls les fichiers par "
+            "département et par EPCI sont pris en charge", sheet=sheet)])
+
+    # Columns
+    catalogue = insee_catalogue_rows() if catalogue is None else catalogue
+    filosofi = catalogue[catalogue["source"] == FILOSOFI_SOURCE]
+    known_codes = set(filosofi["code"])
+    labels = _label_index(filosofi)
+
+    code_col: int | None = None
+    name_col: int | None = None
+    columns: list[_Column] = []
+    ignored: list[str] = []
+    unnamed_with_values: list[int] = []
+    suffix_years: Counter[int] = Counter()
+    for j, raw in enumerate(header):
+        text = _cell_text(raw)
+        if not text:
+            if any(j < len(cells) and _cell_text(cells[j]) for _, cells in data_rows):
+                unnamed_with_values.append(j)
+            continue
+        key = normalise(text)
+        if code_col is None and key in _CODE_KEYS:
+            code_col = j
+            continue
+        if name_col is None and key in _NAME_KEYS:
+            name_col = j
+            continue
+        variable = parse_insee_column(text)
+        if variable is not None:
+            if variable.year is not None:
+                suffix_years[variable.year] += 1
+            if variable.code in known_codes:
+                columns.append(_Column(j, text, variable.code, variable.year, "code"))
+            else:
+                ignored.append(text)
+            continue
+        lkey, lyear = label_key(text)
+        if lkey in labels:
+            columns.append(_Column(j, text, labels[lkey], lyear, "libellé"))
+        else:
+            ignored.append(text)
+
+    # Income year: the suffixes, else the caller, else the file name.
+    name_years = {int(y) for y in _FILE_YEAR_RE.findall(path.stem)}
+    year: int | None = None
+    if suffix_years:
+        year = suffix_years.most_common(1)[0][0]
+        if len(suffix_years) > 1:
+            warnings.append(Finding(name, "plusieurs années de revenus dans les en-têtes ("
+                                    + ", ".join(str(y) for y in sorted(suffix_years))
+                                    + f") : chaque colonne garde la sienne ; {year} pour les colonnes sans année",
+                                    sheet=sheet, row=header_row))
+        if income_year is not None and income_year != year:
+            warnings.append(Finding(name, f"année indiquée {income_year} différente de celle des en-têtes "
+                                    f"({year}) : les en-têtes l'emportent", sheet=sheet, row=header_row))
+    elif income_year is not None:
+        year = income_year
+    elif len(name_years) == 1:
+        year = next(iter(name_years))
+    if year is not None and name_years and year not in name_years:
+        warnings.append(Finding(name, f"le nom du fichier indique {', '.join(str(y) for y in sorted(name_years))} "
+                                f"mais les revenus sont ceux de {year}", sheet=sheet))
+
+    for col in columns:
+        if col.year is None:
+            col.year = year
+        if col.year is None:
+            errors.append(Finding(name, "année des revenus introuvable (ni suffixe d'année dans les en-têtes, ni "
+                                  "année dans le nom du fichier) : la préciser à l'import", sheet=sheet,
+                                  row=header_row, column=col.header))
+    seen: dict[tuple[str, int | None], str] = {}
+    for col in columns:
+        other = seen.setdefault((col.indicator, col.year), col.header)
+        if other != col.header:
+            errors.append(Finding(name, f"colonne en double : « {other} » et « {col.header} » donnent toutes deux "
+                                  f"{col.indicator} pour {col.year}", sheet=sheet, row=header_row,
+                                  column=col.header))
+    if code_col is None:  # pragma: no cover — _find_header guarantees one
+        errors.append(Finding(name, "colonne CODGEO introuvable", sheet=sheet, row=header_row))
+    if not columns and not errors:
+        errors.append(Finding(name, "aucune colonne reconnue parmi les indicateurs du catalogue statistique "
+                              "(indicateurs_stat.csv)", sheet=sheet, row=header_row))
+    if ignored:
+        warnings.append(Finding(name, f"{len(ignored)} colonne(s) hors du catalogue statistique, ignorée(s) : "
+                                + listing(ignored), sheet=sheet, row=header_row))
+    if unnamed_with_values:
+        warnings.append(Finding(name, f"{len(unnamed_with_values)} colonne(s) sans en-tête mais avec des valeurs, "
+                                "ignorée(s)", sheet=sheet, row=header_row))
+    if errors:
+        return _result_with_errors(name, errors, warnings, income_year=year, ignored_columns=ignored,
+                                   rows_read=len(data_rows))
+
+    # Rows
+    detected = level
+    expected_hint = hint if hint in LEVELS else None
+    records: list[dict] = []
+    row_codes: dict[str, int] = {}
+    row_names: dict[str, str] = {}
+    for line, cells in data_rows:
+        raw_code = cells[code_col] if code_col < len(cells) else None
+        if not _cell_text(raw_code):
+            errors.append(Finding(name, "code du territoire manquant", sheet=sheet, row=line,
+                                  column=_cell_text(header[code_col])))
+            continue
+        row_level, code, message = classify_code(raw_code)
+        if message:
+            errors.append(Finding(name, message, sheet=sheet, row=line, column=_cell_text(header[code_col])))
+            continue
+        if detected is None:
+            detected = row_level
+        if row_level != detected:
+            errors.append(Finding(name, f"code « {code} » : niveau {row_level} dans un fichier de niveau {detected}",
+                                  sheet=sheet, row=line, column=_cell_text(header[code_col])))
+            continue
+        if code in row_codes:
+            errors.append(Finding(name, f"territoire « {code} » en double (déjà ligne {row_codes[code]})",
+                                  sheet=sheet, row=line, column=_cell_text(header[code_col])))
+            continue
+        row_codes[code] = line
+        if name_col is not None and name_col < len(cells):
+            row_names[code] = _cell_text(cells[name_col])
+        for col in columns:
+            raw = cells[col.index] if col.index < len(cells) else None
+            kind, value, reason = read_cell(raw)
+            if kind == "empty":
+                continue
+            if kind == "bad":
+                errors.append(Finding(name, f"valeur « {_cell_text(raw)} » non numérique (attendu un nombre ou un "
+                                      "marqueur s, nd, so, nc)", sheet=sheet, row=line, column=col.header))
+                continue
+            records.append({
+                "territory_level": row_level, "territory_code": code, "indicator": col.indicator,
+                "period": col.year, "measure": "valeur", "value": value, "missing_reason": reason,
+                "comment": None, "submitted_on": None, "source_sheet": sheet, "source_row": line,
+            })
+
+    if detected is not None and expected_hint is not None and detected != expected_hint and level is None:
+        warnings.append(Finding(name, f"le nom du fichier évoque le niveau {expected_hint} mais les codes sont de "
+                                f"niveau {detected}", sheet=sheet))
+    if errors:
+        return _result_with_errors(name, errors, warnings, income_year=year, level=detected,
+                                   ignored_columns=ignored, rows_read=len(data_rows))
+
+    if not row_codes:
+        warnings.append(Finding(name, "aucune ligne de données sous l'en-tête", sheet=sheet, row=header_row))
+    facts = facts_frame(records)
+    unmatched: list[str] = []
+    unmatched_facts = empty_facts()
+    if detected == LEVEL_EPCI and current_epci is not None:
+        current = {str(c) for c in current_epci}
+        unmatched = [c for c in row_codes if c not in current]
+        for code in unmatched:
+            label = f" « {row_names[code]} »" if row_names.get(code) else ""
+            warnings.append(Finding(name, f"EPCI {code}{label} {describe_unmatched(code, current)} : ses valeurs ne "
+                                    "sont pas importées", sheet=sheet, row=row_codes[code],
+                                    column=_cell_text(header[code_col])))
+        is_unmatched = facts["territory_code"].isin(unmatched)
+        unmatched_facts = facts[is_unmatched].reset_index(drop=True)
+        facts = facts[~is_unmatched].reset_index(drop=True)
+        absent = sorted(current - set(row_codes))
+        if absent:
+            warnings.append(Finding(name, f"{len(absent)} EPCI actuel(s) absent(s) du fichier (non publiés par "
+                                    f"l'Insee ou créés depuis) : {listing(absent)}", sheet=sheet))
+
+    by = {c.by for c in columns}
+    header_format = "codes" if by == {"code"} else "libellés" if by == {"libellé"} else "mixte"
+    return InseeResult(
+        facts=facts, findings=[], warnings=warnings, income_year=year, level=detected, unmatched=unmatched,
+        file=name, unmatched_facts=unmatched_facts, ignored_columns=ignored, header_format=header_format,
+        rows_read=len(data_rows),
+    )

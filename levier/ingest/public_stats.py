@@ -1,0 +1,70 @@
+"""Loading INSEE public statistics (Filosofi files, panorama workbooks) through the common write path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from levier.store.db import Database, Query
+from levier.ingest.returns import _now, write_facts
+from levier.ingest.report import Finding, ImportReport
+
+KIND_STAT = "statistique publique"
+
+
+def is_panorama_workbook(path: Path, data: bytes) -> bool:
+    """A panorama is an xlsx with a `donnees` sheet; other INSEE workbooks go to the Filosofi reader."""
+    from levier.ingest.insee import xlsx_sheet_names
+    from levier.ingest.panorama import DATA_SHEET
+
+    return data[:4] == b"PK\x03\x04" and DATA_SHEET in [n.strip().lower() for n in xlsx_sheet_names(path)]
+
+
+def current_epci(db: Database) -> set[str]:
+    rows = db.read(Query.CURRENT_EPCI_CODES)
+    return set(rows["code"])
+
+
+def import_public_file(
+    db: Database,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    imported_by: str | None = None,
+    epci_codes: set[str] | None = None,
+    data: bytes | None = None,
+    file_name: str | None = None,
+) -> ImportReport:
+    """One INSEE file (Filosofi CSV) or panorama workbook: validated whole, written all or nothing."""
+    from levier.ingest.insee import read_insee_file
+    from levier.ingest.panorama import read_panorama
+
+    started = _now()
+    path = Path(path)
+    file_name = file_name or path.name
+    data = path.read_bytes() if data is None else data
+    epci_codes = current_epci(db) if epci_codes is None else epci_codes
+    is_panorama = is_panorama_workbook(path, data)
+    result = read_panorama(path, current_epci=epci_codes) if is_panorama else read_insee_file(path, current_epci=epci_codes)
+    facts = result.facts
+    report = ImportReport(
+        file=file_name,
+        kind=KIND_STAT,
+        file_format="panorama" if is_panorama else "insee",
+        rows_read=int(facts["source_row"].nunique()) if len(facts) else 0,
+        rows_accepted=len(facts),
+        errors=list(result.findings),
+        warnings=list(result.warnings),
+    )
+    # EPCI codes of an older geography are reported (warnings above) and not stored against no territory.
+    if getattr(result, "unmatched", None):
+        facts = facts[~facts["territory_code"].isin(set(result.unmatched))]
+        report.rows_accepted = len(facts)
+    return write_facts(db, facts, report, data, started=started, imported_by=imported_by, demo=False, dry_run=dry_run)
+
+
+def load_public_statistics(db: Database, reference_dir: Path) -> list[ImportReport]:
+    folder = Path(reference_dir) / "filosofi"
+    if not folder.is_dir():
+        return [ImportReport(file=str(folder), kind=KIND_STAT, errors=[Finding(str(folder), "dossier Filosofi introuvable.")])]
+    codes = current_epci(db)
+    return [import_public_file(db, p, epci_codes=codes, imported_by="levier (données de référence)") for p in sorted(folder.glob("*.csv"))]

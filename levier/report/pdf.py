@@ -1,0 +1,280 @@
+"""The comité de suivi pack as a landscape A4 PDF (fpdf2, DejaVu fonts for French text), DSFR colours, charts as PNG."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.fonts import FontFace
+
+from levier.report.pack import DEMO_MENTION, DEMO_SHORT, Pack, PackFigure, PackSection, PackTable
+from levier.report.images import PackRenderError, png_size, render_images
+from levier.report.slides import caption_text
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+FONT = "DejaVu"
+
+BLEU = (0, 0, 145)
+ROUGE = (225, 0, 15)
+TEXT = (30, 30, 30)
+GREY = (102, 102, 102)
+LIGHT = (245, 245, 254)
+TILE = (227, 227, 253)
+ZEBRA = (246, 246, 246)
+
+MARGIN = 14.0
+TOP = 20.0
+BOTTOM = 16.0
+
+
+def register_fonts(pdf: FPDF, font_dir: Path = FONT_DIR) -> None:
+    """DejaVu regular, bold and oblique: every French character (é, œ, €, « », espaces insécables) prints."""
+    missing = [name for name in FONT_FILES.values() if not (font_dir / name).is_file()]
+    if missing:
+        raise PackRenderError(
+            f"Polices DejaVu absentes de {font_dir} ({', '.join(missing)}) : installez le paquet Debian "
+            "« fonts-dejavu-core » (apt-get install fonts-dejavu-core) pour produire le PDF."
+        )
+    for style, name in FONT_FILES.items():
+        pdf.add_font(FONT, style, str(font_dir / name))
+
+
+class _PackPDF(FPDF):
+    def __init__(self, pack: Pack) -> None:
+        super().__init__(orientation="L", unit="mm", format="A4")
+        self.pack = pack
+        self.set_margins(MARGIN, TOP, MARGIN)
+        self.set_auto_page_break(True, margin=BOTTOM + 2)
+        self.set_title(f"Pack du comité de suivi – {pack.cover.territory}")
+        self.set_author("Levier")
+        self.set_subject(pack.cover.subtitle)
+        self.set_creator("Levier")
+
+    @property
+    def content_width(self) -> float:
+        return self.w - 2 * MARGIN
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_fill_color(*BLEU)
+        self.rect(0, 0, self.w, 3, style="F")
+        self.set_xy(MARGIN, 6)
+        self.set_font(FONT, "", 8.5)
+        self.set_text_color(*GREY)
+        self.cell(self.content_width / 2, 5, f"Pack du comité de suivi – {self.pack.cover.territory}")
+        self.cell(self.content_width / 2, 5, self.pack.cover.date_text, align="R")
+        self.set_y(TOP)
+
+    def footer(self) -> None:
+        self.set_y(-BOTTOM + 4)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*GREY)
+        self.cell(self.content_width / 3, 5, "Levier – suivi des contrats État–départements")
+        if self.pack.demo:
+            self.set_text_color(*ROUGE)
+            self.set_font(FONT, "B", 8)
+            self.cell(self.content_width / 3, 5, DEMO_SHORT, align="C")
+        else:
+            self.cell(self.content_width / 3, 5, "")
+        self.set_text_color(*GREY)
+        self.set_font(FONT, "", 8)
+        self.cell(self.content_width / 3, 5, f"Page {self.page_no()} / {{nb}}", align="R")
+
+    # -- blocks ---------------------------------------------------------------------------------------------
+
+    def text_block(self, text: str, size: float = 10.5, style: str = "", color=TEXT, after: float = 2.0) -> None:
+        self.set_font(FONT, style, size)
+        self.set_text_color(*color)
+        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(after)
+
+    def heading(self, text: str) -> None:
+        self.set_font(FONT, "B", 19)
+        self.set_text_color(*BLEU)
+        self.multi_cell(0, 9, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_fill_color(*ROUGE)
+        self.rect(MARGIN, self.get_y() + 0.5, 22, 1.2, style="F")
+        self.ln(5)
+
+    def subheading(self, text: str) -> None:
+        self.set_font(FONT, "B", 12.5)
+        self.set_text_color(*BLEU)
+        self.multi_cell(0, 6.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1.5)
+
+    def facts(self, items: Sequence[tuple[str, str]]) -> None:
+        if not items:
+            return
+        per_row = min(len(items), 6)
+        gap = 4.0
+        w = (self.content_width - gap * (per_row - 1)) / per_row
+        h = 24.0
+        for start in range(0, len(items), per_row):
+            if self.get_y() + h > self.h - BOTTOM - 4:
+                self.add_page()
+            y = self.get_y()
+            for i, (label, value) in enumerate(items[start:start + per_row]):
+                x = MARGIN + i * (w + gap)
+                self.set_fill_color(*TILE)
+                self.rect(x, y, w, h, style="F")
+                self.set_fill_color(*BLEU)
+                self.rect(x, y, 1.4, h, style="F")
+                self.set_xy(x + 4, y + 3)
+                self.set_font(FONT, "B", 15 if len(value) < 16 else 12)
+                self.set_text_color(*BLEU)
+                self.cell(w - 6, 8, value)
+                self.set_xy(x + 4, y + 12)
+                self.set_font(FONT, "", 8.5)
+                self.set_text_color(*TEXT)
+                self.multi_cell(w - 6, 4, label, max_line_height=4)
+            self.set_y(y + h + 5)
+
+    def pack_table(self, table: PackTable) -> None:
+        frame = table.frame
+        if self.get_y() > self.h - BOTTOM - 40:
+            self.add_page()
+        self.subheading(table.title)
+        widths = table.widths if len(table.widths) == len(frame.columns) else tuple(1.0 for _ in frame.columns)
+        self.set_font(FONT, "", 8.8)
+        self.set_text_color(*TEXT)
+        self.set_draw_color(210, 210, 210)
+        self.set_fill_color(255, 255, 255)  # fpdf2 paints unstriped rows with the current fill colour
+        heads = FontFace(family=FONT, emphasis="B", color=(255, 255, 255), fill_color=BLEU, size_pt=8.8)
+        with self.table(
+            col_widths=widths, width=self.content_width, headings_style=heads, line_height=4.6,
+            text_align="LEFT", cell_fill_color=ZEBRA, cell_fill_mode=TableCellFillMode.ROWS, padding=1.4,
+            repeat_headings=1, borders_layout="HORIZONTAL_LINES",
+        ) as t:
+            header = t.row()
+            for col in frame.columns:
+                header.cell(str(col))
+            for row in frame.itertuples(index=False):
+                r = t.row()
+                for value in row:
+                    text = str(value)
+                    if text == "s (secret)":
+                        r.cell(text, style=FontFace(emphasis="I", color=ROUGE))
+                    else:
+                        r.cell(text)
+        self.ln(2)
+        if table.note:
+            self.text_block(table.note, size=8, color=GREY, after=3)
+
+    def figure(self, fig: PackFigure, png: bytes) -> None:
+        px_w, px_h = png_size(png)
+        ratio = px_h / px_w
+        title_h, caption_h = 9.0, 9.0 if fig.demo else 3.0
+        max_h = self.h - TOP - BOTTOM - title_h - caption_h - 4
+        w = self.content_width
+        h = w * ratio
+        if h > max_h:
+            h = max_h
+            w = h / ratio
+        room = self.h - BOTTOM - self.get_y() - title_h - caption_h - 2
+        if h > room >= 0.62 * h:  # a little smaller rather than a half-empty page
+            h, w = room, room / ratio
+        elif h > room:
+            self.add_page()
+        self.subheading(fig.title)
+        x = MARGIN + (self.content_width - w) / 2
+        self.image(io.BytesIO(png), x=x, y=self.get_y(), w=w, h=h)
+        self.set_y(self.get_y() + h + 1.5)
+        if fig.demo and "fictive" not in caption_text(fig.figure):
+            self.text_block(DEMO_MENTION, size=8, style="I", color=ROUGE, after=4)
+        else:
+            self.ln(4)
+
+
+def _cover(pdf: _PackPDF, pack: Pack) -> None:
+    pdf.add_page()
+    c = pack.cover
+    pdf.set_fill_color(*BLEU)
+    pdf.rect(0, 0, pdf.w, 8, style="F")
+    pdf.set_fill_color(*ROUGE)
+    pdf.rect(0, 8, 40, 2, style="F")
+    pdf.set_xy(MARGIN, 24)
+    pdf.set_font(FONT, "", 10)
+    pdf.set_text_color(*GREY)
+    pdf.cell(0, 6, "Levier – suivi des contrats État–départements de lutte contre la pauvreté",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(14)
+    pdf.set_font(FONT, "B", 32)
+    pdf.set_text_color(*BLEU)
+    pdf.multi_cell(0, 14, c.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 24)
+    pdf.set_text_color(*TEXT)
+    pdf.multi_cell(0, 11, c.territory, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font(FONT, "", 14)
+    pdf.multi_cell(0, 7, c.subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    pdf.set_text_color(*GREY)
+    pdf.multi_cell(0, 7, f"Comité de suivi – édition du {c.date_text}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(8)
+    if c.rights_text:
+        pdf.set_fill_color(*LIGHT)
+        pdf.set_font(FONT, "", 10)
+        pdf.set_text_color(*TEXT)
+        pdf.multi_cell(pdf.content_width * 0.7, 6, f"Droits de consultation : {c.rights_text}", fill=True, padding=3,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(4)
+    if c.demo:
+        pdf.set_draw_color(*ROUGE)
+        pdf.set_text_color(*ROUGE)
+        pdf.set_font(FONT, "B", 11)
+        pdf.multi_cell(pdf.content_width * 0.7, 6.5, DEMO_MENTION, border=1, padding=3,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(4)
+    pdf.set_text_color(*BLEU)
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(0, 7, "Sommaire", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 11)
+    pdf.set_text_color(*TEXT)
+    for i, sec in enumerate(pack.sections, start=1):
+        pdf.cell(0, 6, f"{i}. {sec.title}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    pdf.set_font(FONT, "I", 9)
+    pdf.set_text_color(*GREY)
+    pdf.multi_cell(0, 5, "Sous chaque graphique et chaque tableau : la source et l'année des données. « s (secret) » "
+                         "signale une valeur masquée par la règle des petits effectifs.",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _section(pdf: _PackPDF, sec: PackSection, images: dict[str, bytes]) -> None:
+    pdf.add_page()
+    pdf.heading(sec.title)
+    for para in sec.intro:
+        pdf.text_block(para)
+    pdf.facts(sec.facts)
+    figures = list(sec.figures)
+    if figures:
+        pdf.figure(figures[0], images[figures[0].key])
+    for table in sec.tables:
+        pdf.pack_table(table)
+    for fig in figures[1:]:
+        pdf.figure(fig, images[fig.key])
+    if sec.notes:
+        if pdf.get_y() > pdf.h - BOTTOM - 30:
+            pdf.add_page()
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.set_text_color(*GREY)
+        pdf.cell(0, 6, "Notes et méthode", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for note in sec.notes:
+            pdf.text_block(note, size=8.5, color=GREY, after=1.5)
+
+
+def pack_pdf(pack: Pack, images: dict[str, bytes] | None = None) -> bytes:
+    """The pack as PDF bytes; `images` (render_images) may be shared with the PPTX to render charts once."""
+    images = images if images is not None else render_images(pack)
+    pdf = _PackPDF(pack)
+    register_fonts(pdf)
+    _cover(pdf, pack)
+    for sec in pack.sections:
+        _section(pdf, sec, images)
+    return bytes(pdf.output())

@@ -1,0 +1,180 @@
+"""Figures resized for a projected screen or a printed page, and the slides of the presentation mode (pure builders:
+a pack in, figures and captions out)."""
+
+from __future__ import annotations
+
+import copy
+import re
+import textwrap
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from levier.report.pack import DEMO_MENTION, Pack, PackFigure
+
+BASE_FONT = 12  # plotly's default size when a figure sets none
+CHART_SECTIONS = ("t0", "actions", "financement")  # the sections that hold charts
+PROJECTION_SCALE = 1.45
+PROJECTION_HEIGHT = 560  # px: the chart, its title and its source fit one projected screen
+PRINT_SCALE = 1.2
+PRINT_MAX_HEIGHT = 680  # px: taller figures would be shrunk on an A4 page until their text is unreadable
+PRINT_CAPTION_CHARS = 88  # a caption starts where the plot starts (after the axis labels): wrap it short
+CAPTION_LINE_PX = 16
+_FONT_KEYS = ("font", "tickfont", "textfont", "insidetextfont", "outsidetextfont", "titlefont", "grouptitlefont")
+
+
+def _scale_fonts(node: object, factor: float) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _FONT_KEYS and isinstance(value, dict) and isinstance(value.get("size"), (int, float)):
+                value["size"] = round(value["size"] * factor, 1)
+            _scale_fonts(value, factor)
+    elif isinstance(node, list):
+        for item in node:
+            _scale_fonts(item, factor)
+
+
+def _is_caption(annotation: dict) -> bool:
+    """The source caption every Levier chart and map writes under its plot (charts._finish, maps.choropleth)."""
+    return (annotation.get("name") == "source"
+            or (annotation.get("yref") == "paper" and annotation.get("yanchor") == "top"
+                and float(annotation.get("y", 1)) <= 0.0 and str(annotation.get("text", "")).startswith("Source")))
+
+
+def caption_text(fig: go.Figure) -> str:
+    """The figure's own source caption, as one line of plain text ('' when it has none)."""
+    for ann in fig.layout.annotations or ():
+        if _is_caption(ann.to_plotly_json()):
+            lines = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part)).strip()
+                     for part in re.split(r"<br\s*/?>", str(ann.text))]
+            # The caption's lines become sentences: "… quantiles. Données fictives …", not "… quantiles Données …".
+            return " ".join(line if line.endswith((".", "!", "?", ":")) else line + "." for line in lines if line)
+    return ""
+
+
+def scaled(fig: go.Figure, factor: float, *, drop_caption: bool = False, drop_title: bool = False,
+           min_height: int | None = None, max_height: int | None = None, width: int | None = None,
+           caption_chars: int | None = None) -> go.Figure:
+    """A copy of `fig` with every font `factor` times larger, margins and height grown to match; optionally without
+    its title or source caption (when the page or slide prints them as text instead)."""
+    spec = copy.deepcopy(fig.to_plotly_json())
+    layout = spec.setdefault("layout", {})
+    _scale_fonts(spec, factor)
+    font = layout.setdefault("font", {})
+    if "size" not in font:  # already scaled above when the figure set it
+        font["size"] = round(BASE_FONT * factor, 1)
+    # Streamlit's chart theme sizes legends and ticks itself: explicit sizes keep them readable from the back row.
+    size = font["size"]
+    legend = layout.setdefault("legend", {})
+    legend.setdefault("font", {}).setdefault("size", size)
+    if isinstance(legend.get("title"), dict):
+        legend["title"].setdefault("font", {}).setdefault("size", size)
+    for key, axis in list(layout.items()):
+        if (key.startswith("xaxis") or key.startswith("yaxis")) and isinstance(axis, dict):
+            axis.setdefault("tickfont", {}).setdefault("size", size)
+            if isinstance(axis.get("title"), dict):
+                axis["title"].setdefault("font", {}).setdefault("size", size)
+    margin = layout.setdefault("margin", {})
+    for side in ("l", "r", "t", "b"):
+        if isinstance(margin.get(side), (int, float)):
+            margin[side] = int(margin[side] * factor)
+    anns = layout.get("annotations") or []
+    caption_b = 0
+    if drop_caption:
+        kept = [a for a in anns if not _is_caption(a)]
+        if len(kept) != len(anns):
+            caption_b = max(0, int(margin.get("b", 0)) - int(60 * factor))
+            margin["b"] = int(60 * factor) if margin.get("b") else margin.get("b")
+        layout["annotations"] = kept
+    else:
+        for a in anns:
+            if not _is_caption(a):
+                continue
+            if isinstance(a.get("yshift"), (int, float)):
+                a["yshift"] = a["yshift"] * factor
+            if caption_chars and any(len(line) > caption_chars for line in str(a.get("text", "")).split("<br>")):
+                old = str(a.get("text", "")).split("<br>")
+                lines = textwrap.wrap(" ".join(old), width=caption_chars, break_long_words=False) or [""]
+                a["text"] = "<br>".join(lines)
+                caption_b = -int((len(lines) - len(old)) * CAPTION_LINE_PX * factor)  # grows the figure
+                if isinstance(margin.get("b"), (int, float)):
+                    margin["b"] = int(margin["b"]) - caption_b
+    title = layout.get("title")
+    if drop_title and isinstance(title, dict):
+        title["text"] = ""
+        if isinstance(margin.get("t"), (int, float)):
+            margin["t"] = max(int(margin["t"] * 0.55), 30)
+    height = layout.get("height")
+    if isinstance(height, (int, float)):
+        height = int(height * factor) - caption_b
+    if min_height:
+        height = max(int(height or 0), min_height)
+    if max_height and height:
+        height = min(int(height), max_height)
+    if height:
+        layout["height"] = height
+    if width:
+        layout["width"] = width
+    return go.Figure(spec)
+
+
+def for_projection(fig: go.Figure) -> go.Figure:
+    """Large fonts for a room reading a projected screen; the caption moves under the chart as text."""
+    return scaled(fig, PROJECTION_SCALE, drop_caption=True, drop_title=True, min_height=PROJECTION_HEIGHT,
+                  max_height=PROJECTION_HEIGHT)
+
+
+def for_print(fig: go.Figure) -> go.Figure:
+    """Slightly larger fonts for a printed page; the title is the page's heading, the caption stays in the image."""
+    return scaled(fig, PRINT_SCALE, drop_title=True, max_height=PRINT_MAX_HEIGHT, caption_chars=PRINT_CAPTION_CHARS)
+
+
+@dataclass(frozen=True)
+class Slide:
+    key: str
+    title: str
+    caption: str  # source, year, and the demo mention when the data are fictitious
+    section: str
+    figure: PackFigure
+
+
+def slides(pack: Pack) -> list[Slide]:
+    """One slide per chart of the pack, in the pack's order."""
+    out = []
+    for sec in pack.sections:
+        for f in sec.figures:
+            text = caption_text(f.figure) or f.caption
+            if f.demo and "fictive" not in text:
+                text += f" {DEMO_MENTION}"
+            out.append(Slide(f.key, f.title, text, sec.title, f))
+    return out
+
+
+def chosen(deck: list[Slide], keys: list[str] | tuple[str, ...]) -> list[Slide]:
+    """The slides the presenter kept, in the deck's order (none kept: the whole deck rather than a blank screen)."""
+    kept = [s for s in deck if s.key in set(keys)]
+    return kept or list(deck)
+
+
+def slide_figure(slide: Slide) -> go.Figure:
+    return for_projection(slide.figure.figure)
+
+
+def clamp(index: int, n: int) -> int:
+    """A slide number kept within the deck (0 when it is empty)."""
+    return 0 if n <= 0 else max(0, min(int(index), n - 1))
+
+
+PAGE_CSS = """
+<style>
+section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
+button[data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"] { display: none !important; }
+header[data-testid="stHeader"] { display: none !important; }
+div[data-testid="stMainBlockContainer"], .block-container { max-width: 100% !important; padding: 1rem 2.5rem 1rem 2.5rem !important; }
+div[data-testid="stAppViewContainer"] p, div[data-testid="stAppViewContainer"] li { font-size: 1.35rem; }
+div[data-testid="stAppViewContainer"] h1 { font-size: 2.3rem; color: #000091; }
+div[data-testid="stAppViewContainer"] h2 { font-size: 2.0rem; color: #000091; }
+div[data-testid="stCaptionContainer"] p { font-size: 1.15rem !important; color: #3A3A3A !important; }
+div[data-testid="stButton"] button p, div[data-testid="stPageLink"] p { font-size: 1.2rem !important; }
+</style>
+"""

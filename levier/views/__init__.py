@@ -1,0 +1,1 @@
+"""One module per page: what the page shows, as plain dataclasses and DataFrames ready to render."""

@@ -1,0 +1,816 @@
+"""What the needs panorama and service-offer pages show: STAT indicator choices, values with ranks and gaps, maps
+(through levier.charts.maps), service points over them and the coverage tables (pages stay thin).
+
+Loaders take a Database first (pages call them through levier.app.cache.load); display layers are heavy shared objects
+(pages get them through levier.app.cache.resource(display_layer, level)); figures and French tables are built from both
+by pure functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from levier.analysis import coverage as cov
+from levier.geo import display as geo
+from levier.charts import maps
+from levier.analysis import positions as metrics
+from levier.store.db import Database, Query
+from levier.core.fmt import NBSP, fmt_int, fmt_number, fmt_signed, fmt_value, unit_decimals
+from levier.views.selection import Selection, TerritoryOptions
+
+PROGRAMME = "STAT"
+LEVEL_DEP = geo.LEVEL_DEP
+LEVEL_EPCI = geo.LEVEL_EPCI
+# What a poverty diagnostic looks at first, when the indicator is there; else the catalogue's first.
+PREFERRED_INDICATORS = ("STAT-TP60", "STAT-PPMINI", "STAT-PPSOC", "STAT-Q2")
+
+NATURE_LABELS = {
+    "CC": "Communauté de communes",
+    "CA": "Communauté d'agglomération",
+    "CU": "Communauté urbaine",
+    "METRO": "Métropole",
+    "MET69": "Métropole de Lyon",
+}
+STATUS_PUBLISHED = "publiée"
+STATUS_LABELS = {
+    "s": "secret statistique",
+    "nd": "non disponible",
+    "nc": "non communiquée",
+    "so": "sans objet",
+    "absent": "non publiée",
+}
+METHOD_CHOICES = {"quantiles": "Quantiles (effectifs égaux)", "jenks": "Seuils naturels (Jenks)",
+                  "equal": "Intervalles égaux"}
+
+EPCI_DEP_RULE = (
+    "Un EPCI qui s'étend sur plusieurs départements est rattaché à son département principal (celui qui regroupe "
+    "la plus grande part de sa population) : c'est la valeur de ce département qui sert à l'écart."
+)
+VINTAGE_RULE = (
+    "Les valeurs par EPCI sont publiées par l'INSEE dans la géographie de leur année de publication ; Levier les "
+    "rattache aux EPCI de la géographie {vintage} par leur SIREN. Un EPCI dont le SIREN a changé depuis, ou dont "
+    "les valeurs sont couvertes par le secret statistique, est grisé et signalé comme tel, jamais compté à zéro."
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The territory in view
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the shared sidebar selection asks to map: France, a région or a département (an EPCI: its département)."""
+
+    level: str  # 'france' | 'region' | 'departement'
+    code: str  # '' | région code | département code
+    label: str
+    deps: tuple[str, ...] = ()  # the départements in view; empty = all of France
+    epci: str = ""  # the EPCI chosen in the sidebar, outlined on the maps
+
+    @property
+    def is_france(self) -> bool:
+        return self.level == "france"
+
+    @property
+    def noun(self) -> str:
+        return {"france": "de France", "region": "de la région", "departement": "du département"}[self.level]
+
+
+def scope_of(sel: Selection, options: TerritoryOptions) -> Scope:
+    if sel.dep:
+        label = f"{options.name('departement', sel.dep)} ({sel.dep})"
+        return Scope("departement", sel.dep, label, (sel.dep,), sel.epci)
+    if sel.reg:
+        deps = options.departements
+        codes = tuple(sorted(deps.loc[deps["reg"] == sel.reg, "code"].astype(str)))
+        return Scope("region", sel.reg, options.name("region", sel.reg), codes)
+    return Scope("france", "", "France entière")
+
+
+def _in_scope(frame: pd.DataFrame, scope: Scope) -> pd.Series:
+    if scope.is_france:
+        return pd.Series(True, index=frame.index)
+    return frame["dep"].astype(str).isin(scope.deps)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Indicators
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    unit: str
+    direction: str | None
+    source: str
+    definition: str
+    periods_dep: tuple[int, ...]
+    periods_epci: tuple[int, ...]
+
+    @property
+    def periods(self) -> tuple[int, ...]:
+        return tuple(sorted(set(self.periods_dep) | set(self.periods_epci)))
+
+    def periods_of(self, level: str) -> tuple[int, ...]:
+        return self.periods_epci if level == LEVEL_EPCI else self.periods_dep
+
+    @property
+    def rank_note(self) -> str:
+        return "1 = situation la plus favorable" if metrics.direction_of(self.direction) else "1 = valeur la plus élevée"
+
+    @property
+    def gap_unit(self) -> str:
+        return {"%": "points", "€": "€"}.get(self.unit, "")
+
+    @property
+    def unit_text(self) -> str:
+        return {"%": "en %", "€": "en €", "personnes": "en personnes", "nombre": "nombre", "ratio": "sans unité"}.get(
+            self.unit, self.unit
+        )
+
+    @property
+    def levels_text(self) -> str:
+        if self.periods_epci and self.periods_dep:
+            return "EPCI et départements"
+        return "EPCI seulement" if self.periods_epci else "départements seulement"
+
+    def choice_label(self) -> str:
+        return f"{self.label} ({self.levels_text})"
+
+
+def _periods(value) -> tuple[int, ...]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    return tuple(int(p) for p in value)
+
+
+def indicator_choices(db: Database, programme: str = PROGRAMME) -> list[Indicator]:
+    """Indicators of a programme with at least one value by département or by EPCI, in catalogue order."""
+    with db.reader() as r:
+        catalogue = r.df(Query.INDICATOR_CATALOGUE)
+        by_level = {
+            lvl: r.df(Query.INDICATORS_WITH_VALUES, {"level": lvl, "programmes": [programme]}).set_index("code")
+            for lvl in (LEVEL_DEP, LEVEL_EPCI)
+        }
+    out = []
+    for row in catalogue[catalogue["programme"] == programme].itertuples():
+        dep = _periods(by_level[LEVEL_DEP]["periods"].get(row.code))
+        epci = _periods(by_level[LEVEL_EPCI]["periods"].get(row.code))
+        if not dep and not epci:
+            continue
+        out.append(
+            Indicator(
+                code=row.code,
+                label=row.label,
+                unit=row.unit or "",
+                direction=metrics.direction_of(row.direction),
+                source=row.source or "",
+                definition=row.definition or "",
+                periods_dep=dep,
+                periods_epci=epci,
+            )
+        )
+    return out
+
+
+def default_indicator(choices: list[Indicator]) -> int:
+    """Index of the indicator shown first: the first of PREFERRED_INDICATORS published by EPCI, else by département."""
+    codes = [c.code for c in choices]
+    for wanted_level in (LEVEL_EPCI, LEVEL_DEP):
+        for code in PREFERRED_INDICATORS:
+            if code in codes and choices[codes.index(code)].periods_of(wanted_level):
+                return codes.index(code)
+    return 0
+
+
+def default_period(indicator: Indicator) -> int:
+    """The latest year with values by EPCI (the finer map), else by département."""
+    return max(indicator.periods_epci or indicator.periods_dep)
+
+
+def decimals_for(unit: str, values: pd.Series | np.ndarray | None = None) -> int:
+    """Decimals of the maps and tables: metrics.unit_decimals, and 3 for ratios below 1 (Gini 0,289)."""
+    d = unit_decimals(unit)
+    if unit == "ratio" and values is not None:
+        v = pd.to_numeric(pd.Series(values), errors="coerce").abs()
+        if v.notna().any() and v.max() < 1:
+            return 3
+    return d
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Values, ranks and gaps
+
+
+@dataclass(frozen=True)
+class PanoramaView:
+    """One indicator and year for the territory in view: EPCI and départements with ranks and gaps."""
+
+    indicator: Indicator
+    period: int
+    scope: Scope
+    france_value: float
+    france_basis: str  # says what "France" is: the INSEE national value or the median of départements
+    france_stored: bool
+    epci: pd.DataFrame | None  # the EPCI in view; None when the indicator has no EPCI value this year
+    departements: pd.DataFrame | None  # every département (column in_scope), None without département values
+    decimals: int
+    vintage: int
+
+    @property
+    def france_label(self) -> str:
+        return "France (valeur INSEE)" if self.france_stored else "France (médiane des départements)"
+
+
+def _status(missing: pd.Series, value: pd.Series) -> pd.Series:
+    reason = missing.astype(object).where(missing.notna(), "absent").map(lambda r: STATUS_LABELS.get(r, str(r)))
+    return reason.where(value.isna(), STATUS_PUBLISHED).astype("string")
+
+
+def _ranked(frame: pd.DataFrame, direction: str | None, within: pd.Series) -> pd.DataFrame:
+    out = frame.copy()
+    out["rank_fr"] = metrics.rank_values(out["value"], direction)
+    out["n_fr"] = int(out["value"].notna().sum())
+    out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out.loc[within, "rank"] = metrics.rank_values(out.loc[within, "value"], direction)
+    out["n"] = int(out.loc[within, "value"].notna().sum())
+    return out
+
+
+def level_values(db: Database, indicator: str, period: int, level: str) -> pd.DataFrame:
+    """Every territory of a level with its value (NaN when missing) and status, names, nature and population."""
+    frame = db.read(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+    frame["status"] = _status(frame["missing_reason"], frame["value"])
+    return frame
+
+
+def france_reference(db: Database, indicator: str, period: int, dep_values: pd.DataFrame | None) -> tuple[float, str, bool]:
+    """(value, French basis, stored?): the national value INSEE publishes when stored, else the median of the
+    départements having a value (DROM included)."""
+    stored = db.read(Query.NEEDS_NATIONAL_VALUE, {"indicator": indicator, "period": int(period)})
+    if len(stored) and pd.notna(stored["value"].iloc[0]):
+        return float(stored["value"].iloc[0]), "valeur France publiée par l'INSEE", True
+    if dep_values is None or dep_values["value"].notna().sum() == 0:
+        return math.nan, "aucune valeur départementale pour calculer une médiane nationale", False
+    n = int(dep_values["value"].notna().sum())
+    return float(dep_values["value"].median()), f"médiane des {n} départements ayant une valeur", False
+
+
+def panorama_view(db: Database, indicator: str, period: int, scope: Scope) -> PanoramaView:
+    """Values, ranks (in view and national) and gaps (to the principal département and to France) of one
+    indicator and year. Ranks follow metrics.RANK_RULE; a territory without value gets no rank and no gap."""
+    choices = {c.code: c for c in indicator_choices(db)}
+    if indicator not in choices:
+        raise KeyError(f"Indicateur sans valeur par département ni par EPCI : {indicator}")
+    ind = choices[indicator]
+    period = int(period)
+
+    deps = None
+    if period in ind.periods_dep:
+        deps = level_values(db, indicator, period, LEVEL_DEP)
+    france, basis, stored = france_reference(db, indicator, period, deps)
+    if deps is not None:
+        deps["in_scope"] = _in_scope(deps, scope)
+        deps = _ranked(deps, ind.direction, deps["in_scope"])
+        deps["france_value"] = france
+        deps["gap_france"] = deps["value"] - france
+
+    epci = None
+    vintage = geo.VINTAGE
+    if period in ind.periods_epci:
+        allepci = level_values(db, indicator, period, LEVEL_EPCI)
+        vintage = int(allepci["vintage"].max()) if len(allepci) else vintage
+        within = _in_scope(allepci, scope)
+        allepci = _ranked(allepci, ind.direction, within)
+        dep_value = (
+            deps.set_index("code")["value"]
+            if deps is not None
+            else level_values(db, indicator, period, LEVEL_DEP).set_index("code")["value"]
+        )
+        allepci["dep_value"] = allepci["dep"].map(dep_value).astype(float)
+        allepci["gap_dep"] = allepci["value"] - allepci["dep_value"]
+        allepci["france_value"] = france
+        allepci["gap_france"] = allepci["value"] - france
+        epci = allepci[within].reset_index(drop=True)
+
+    sample = pd.concat([f["value"] for f in (deps, epci) if f is not None]) if (deps is not None or epci is not None) else None
+    return PanoramaView(
+        indicator=ind,
+        period=period,
+        scope=scope,
+        france_value=france,
+        france_basis=basis,
+        france_stored=stored,
+        epci=epci,
+        departements=deps,
+        decimals=decimals_for(ind.unit, sample),
+        vintage=vintage,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# French tables (numbers stay numbers: sortable, and exported as numbers)
+
+
+def _gap_header(text: str, ind: Indicator) -> str:
+    return f"{text} ({ind.gap_unit})" if ind.gap_unit else text
+
+
+def _value_header(ind: Indicator) -> str:
+    return f"Valeur ({ind.unit})" if ind.unit in ("%", "€") else "Valeur"
+
+
+def _round(series: pd.Series, decimals: int) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce").astype(float).round(decimals)
+
+
+def epci_table(view: PanoramaView) -> pd.DataFrame:
+    """The EPCI of the map, one row each, French headers; missing values stay empty with their status."""
+    if view.epci is None:
+        return pd.DataFrame()
+    e, ind, d = view.epci, view.indicator, view.decimals
+    frame = pd.DataFrame(
+        {
+            "EPCI": e["name"],
+            "SIREN": e["code"],
+            "Nature": e["nature"].map(NATURE_LABELS).fillna(e["nature"]),
+            "Département principal": e["dep_name"].fillna("") + " (" + e["dep"].fillna("") + ")",
+            f"Population municipale {view.vintage}": e["population"].astype("Int64"),
+            _value_header(ind): _round(e["value"], d),
+            "Donnée": e["status"],
+            "Rang": e["rank"],
+            "Rang national": e["rank_fr"],
+            "Valeur du département": _round(e["dep_value"], d),
+            _gap_header("Écart au département", ind): _round(e["gap_dep"], d),
+            view.france_label: _round(e["france_value"], d),
+            _gap_header("Écart à la France", ind): _round(e["gap_france"], d),
+        }
+    )
+    if view.scope.is_france:
+        frame = frame.drop(columns=["Rang national"])
+    return frame.sort_values(["Rang", "EPCI"], na_position="last").reset_index(drop=True)
+
+
+def departement_table(view: PanoramaView) -> pd.DataFrame:
+    """The départements in view (all of them for France), French headers."""
+    if view.departements is None:
+        return pd.DataFrame()
+    dd = view.departements[view.departements["in_scope"]]
+    ind, d = view.indicator, view.decimals
+    frame = pd.DataFrame(
+        {
+            "Département": dd["name"],
+            "Code": dd["code"],
+            "Région": dd["reg_name"],
+            f"Population municipale {view.vintage}": dd["population"].astype("Int64"),
+            _value_header(ind): _round(dd["value"], d),
+            "Donnée": dd["status"],
+            "Rang": dd["rank"],
+            "Rang national": dd["rank_fr"],
+            view.france_label: _round(dd["france_value"], d),
+            _gap_header("Écart à la France", ind): _round(dd["gap_france"], d),
+        }
+    )
+    if view.scope.is_france:
+        frame = frame.drop(columns=["Rang national"])
+    return frame.sort_values(["Rang", "Code"], na_position="last").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Geometry (through cache.resource) and figures
+
+
+def display_layer(level: str, vintage: int = geo.VINTAGE) -> geo.DisplayLayer:
+    """The display layer of a level, prepared once per process by the page's cache.resource (about 0.5 s)."""
+    return geo.prepare_display(geo.read_layer(level), level, vintage)
+
+
+def _rank_text(rank: pd.Series, n: int) -> pd.Series:
+    return rank.map(lambda r: f"{int(r)} sur {fmt_int(n)}" if pd.notna(r) else "–").astype(object)
+
+
+def _map_frame(frame: pd.DataFrame, decimals: int, unit: str, with_national_rank: bool) -> pd.DataFrame:
+    data = frame.copy()
+    if with_national_rank:
+        n = int(data["n_fr"].iloc[0]) if len(data) else 0
+        data["rank_fr_text"] = _rank_text(data["rank_fr"], n)
+    if "gap_dep" in data:
+        data["gap_dep_text"] = data["gap_dep"].map(lambda v: fmt_signed(v, unit, decimals))
+    return data
+
+
+def _title(view: PanoramaView, what: str) -> str:
+    return f"{view.indicator.label}, {view.period} — {what}"
+
+
+def _common(view: PanoramaView, method: str, k: int) -> dict:
+    ind = view.indicator
+    return dict(
+        unit=ind.unit,
+        source=ind.source,
+        year=view.period,
+        method=method,
+        k=k,
+        decimals=view.decimals,
+        rank_col="rank",
+        rank_note=ind.rank_note,
+        status_col="status",
+        france_value_col="france_value",
+        france_label=view.france_label,
+        legend_title=ind.unit_text.capitalize(),
+        vintage=view.vintage,
+    )
+
+
+def epci_figure(
+    view: PanoramaView,
+    layer: geo.DisplayLayer,
+    method: str = "quantiles",
+    k: int = 5,
+    points: pd.DataFrame | None = None,
+) -> go.Figure | None:
+    """The EPCI map: all of France with insets, or the EPCI of the région or département zoomed; `points` (from
+    service_points) are drawn over it by type."""
+    if view.epci is None or view.epci.empty:
+        return None
+    scope = view.scope
+    data = _map_frame(view.epci, view.decimals, view.indicator.unit, not scope.is_france)
+    extra = [("Écart au département", "gap_dep_text")]
+    if not scope.is_france:
+        extra.append(("Rang national", "rank_fr_text"))
+    kwargs = dict(
+        value_col="value",
+        dep_value_col="dep_value",
+        dep_label="Département principal",
+        hover_extra=extra,
+        highlight=[scope.epci] if scope.epci else None,
+        title=_title(view, f"par EPCI, {scope.label}" if not scope.is_france else "par EPCI"),
+        **_common(view, method, k),
+    )
+    if scope.is_france:
+        fig = maps.france_map(data, layer, geojson_url=geo.static_url(LEVEL_EPCI, layer.vintage), **kwargs)
+    else:
+        fig = maps.zoom_map(
+            data, layer, data["code"].tolist(), geojson_url=geo.static_url(LEVEL_EPCI, layer.vintage, "true"),
+            **kwargs,
+        )
+    if points is not None and len(points):
+        members = layer.true[layer.true["code"].isin(data["code"])]
+        maps.add_points(fig, points_on_map(points, layer, scope, members), dense=scope.is_france)
+    return fig
+
+
+def departement_figure(view: PanoramaView, layer: geo.DisplayLayer, method: str = "quantiles", k: int = 5) -> go.Figure | None:
+    """The département map: France with insets (the département or région in view outlined); for a région, its
+    départements zoomed."""
+    if view.departements is None:
+        return None
+    scope = view.scope
+    deps = view.departements
+    if scope.level == "region":
+        data = _map_frame(deps[deps["in_scope"]], view.decimals, view.indicator.unit, True)
+        return maps.zoom_map(
+            data, layer, data["code"].tolist(), value_col="value",
+            geojson_url=geo.static_url(LEVEL_DEP, layer.vintage, "true"),
+            title=_title(view, f"par département, {scope.label}"),
+            hover_extra=[("Rang national", "rank_fr_text")], **_common(view, method, k),
+        )
+    data = _map_frame(deps, view.decimals, view.indicator.unit, False)
+    data["rank"] = data["rank_fr"]  # on the France map, the rank is the national one
+    return maps.france_map(
+        data, layer, value_col="value", geojson_url=geo.static_url(LEVEL_DEP, layer.vintage),
+        highlight=list(scope.deps) if scope.deps else None,
+        title=_title(view, "par département"), **_common(view, method, k),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Service points
+
+
+def service_type_label(service_type: str) -> str:
+    from levier.ingest.service_lists import SERVICE_TYPES
+
+    return SERVICE_TYPES.get(service_type, service_type)
+
+
+def default_service_type(types: list[str]) -> int:
+    """France services first: of the real lists, the closest to the grid's « premier accueil social »."""
+    return types.index("france_services") if "france_services" in types else 0
+
+
+def service_lists(db: Database) -> pd.DataFrame:
+    """The service lists in force (latest import of each type), with their file and date."""
+    frame = db.read(Query.SERVICE_LISTS)
+    frame["label"] = frame["service_type"].map(service_type_label)
+    return frame
+
+
+def service_lists_table(lists: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Type de lieu": lists["label"],
+            "Lieux": lists["points"].astype("Int64"),
+            "Placés sur la carte": lists["placed"].astype("Int64"),
+            "EPCI ayant au moins un lieu": lists["epci"].astype("Int64"),
+            "Source": lists["source"],
+            "Fichier importé": lists["file_name"],
+            "Import n°": lists["import_id"].astype("Int64"),
+        }
+    )
+
+
+def service_points(db: Database, service_types: tuple[str, ...]) -> pd.DataFrame:
+    """The points in force of some service types with a position: type, label, name, city, commune, dep, epci,
+    lon, lat, zone ('metro', a DROM code, or None for the COM) and the hover text."""
+    frames = []
+    with db.reader() as r:
+        for t in service_types:
+            frames.append(r.df(Query.SERVICE_POINTS, {"service_type": t}))
+    if not frames:
+        return pd.DataFrame(columns=["service_type", "label", "name", "lon", "lat", "zone", "text"])
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame[frame["lon"].notna() & frame["lat"].notna()].reset_index(drop=True)
+    frame["label"] = frame["service_type"].map(service_type_label)
+    lon = frame["lon"].to_numpy(dtype=float)
+    lat = frame["lat"].to_numpy(dtype=float)
+    frame["zone"] = pd.Series(cov.services_zone(lon, lat), dtype=object)
+    place = frame["city"].fillna("").astype(str)
+    place = place.where(frame["commune"].isna(), place + " (" + frame["commune"].fillna("") + ")")
+    frame["text"] = "<b>" + frame["name"].fillna("(sans nom)").astype(str) + "</b><br>" + place
+    return frame
+
+
+def points_on_map(points: pd.DataFrame, layer: geo.DisplayLayer, scope: Scope, members=None) -> pd.DataFrame:
+    """The points where a map draws them: moved like the shapes on the France map (insets), at their true place
+    on a zoomed map, limited there to the box of the territories shown (a service across the border counts too)."""
+    if points is None or points.empty:
+        return pd.DataFrame(columns=["lon", "lat", "label", "text", "count_as"])
+    if scope.is_france:
+        placed = layer.place_points(points["lon"], points["lat"], points["zone"])
+        out = points.iloc[placed["row"].to_numpy()][["label", "name"]].reset_index(drop=True)
+        out["text"] = out.pop("name").fillna("(sans nom)").astype(str)  # names only: thousands of points
+        out["lon"] = placed["lon"].to_numpy()
+        out["lat"] = placed["lat"].to_numpy()
+        # The Paris inset repeats points that are already on the map: they are not counted twice in the legend.
+        copy = placed["inset"].to_numpy() & (points["zone"].to_numpy(dtype=object)[placed["row"].to_numpy()] == "metro")
+        out["count_as"] = (~copy).astype(int)
+        return out
+    box = members.total_bounds if members is not None and len(members) else None
+    out = points[["label", "text", "lon", "lat"]].copy()
+    if box is not None:
+        x0, y0, x1, y1 = box
+        inside = out["lon"].between(x0, x1) & out["lat"].between(y0, y1)
+        out = out[inside]
+    out["count_as"] = 1
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Coverage: share of the population within X km of a service (grid indicator 2.1.1, computed)
+
+
+COVERAGE_METHOD = (
+    "**Méthode.** Chaque commune (population municipale {vintage}) est placée en un point ; sa distance **à vol "
+    "d'oiseau** au lieu le plus proche du type choisi est calculée en projection métrique (Lambert-93 en métropole, "
+    "projection locale outre-mer). Un lieu du département voisin compte ; outre-mer, seuls les lieux du même "
+    "territoire comptent. Part couverte = population des communes à moins de {distance} km ÷ population totale. "
+    "Le seuil par défaut, 20 km à vol d'oiseau, approche le « moins de 30 minutes » de l'indicateur 2.1.1 de la "
+    "grille CALPAE (30 minutes à environ 55 km/h ≈ 27 km de route ≈ 20 km à vol d'oiseau). C'est un indicateur "
+    "**calculé** à partir de la liste des lieux, pas déclaré par le département."
+)
+COVERAGE_LIMITS = (
+    "**Limites.** {approx}Distance à vol d'oiseau, pas temps de trajet : la mer, le relief et l'absence de "
+    "transport ne comptent pas. Les lieux itinérants (bus France services) comptent à la position de leur base. "
+    "La liste des agences France Travail date de 2019."
+)
+APPROX_POINTS = (
+    "Les données de référence n'ont pas de point par commune : **chaque commune est placée au point représentatif "
+    "de son EPCI** ({n} communes sur {total}). Un EPCI est donc couvert en entier ou pas du tout, et les grands "
+    "EPCI sont mal représentés (en Guyane, le point de l'EPCI est loin du littoral peuplé). Un fichier de points "
+    "des communes (geo/communes_2026_points.csv) lèverait cette limite. "
+)
+
+
+@dataclass(frozen=True)
+class CoverageView:
+    service_type: str
+    label: str
+    source: str
+    distance_km: float
+    scope: Scope
+    epci: pd.DataFrame  # the EPCI in view
+    departements: pd.DataFrame  # every département, column in_scope
+    france: dict
+    in_view: dict  # population, population_covered, share of the territory in view
+    approx_communes: int
+    communes: int
+    seconds: float
+    points: int = 0
+    unplaced: int = 0
+
+    @property
+    def method_text(self) -> str:
+        return COVERAGE_METHOD.format(vintage=geo.VINTAGE, distance=fmt_number(self.distance_km, 0))
+
+    @property
+    def limits_text(self) -> str:
+        approx = (
+            APPROX_POINTS.format(n=fmt_int(self.approx_communes), total=fmt_int(self.communes))
+            if self.approx_communes
+            else ""
+        )
+        return COVERAGE_LIMITS.format(approx=approx)
+
+
+def _commune_points():
+    from levier.ingest.service_lists import referential
+
+    return referential().points  # built once per process, shared with the service-list import
+
+
+def _weighted_distance(communes: pd.DataFrame, key: str) -> pd.Series:
+    data = communes[communes[key].notna()].copy()
+    d = data["distance_km"].replace(np.inf, np.nan)
+    data["w"] = data["population"].where(d.notna(), 0)
+    data["wd"] = (d * data["population"]).fillna(0)
+    g = data.groupby(key).agg(w=("w", "sum"), wd=("wd", "sum"), pop=("population", "sum"))
+    out = (g["wd"] / g["w"]).where(g["w"] > 0)
+    return out.where(g["w"] >= g["pop"])  # a commune with no service in its territory: no finite mean
+
+
+def coverage_view(db: Database, service_type: str, distance_km: float, scope: Scope) -> CoverageView:
+    """Coverage of the population by one service type within `distance_km`, by EPCI and by département."""
+    points = db.read(Query.SERVICE_POINTS, {"service_type": service_type})
+    placed = points[points["lon"].notna() & points["lat"].notna()]
+    communes = _commune_points()
+    result = cov.coverage(communes, placed, float(distance_km))
+    with db.reader() as r:
+        epci_ref = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_EPCI})
+        dep_ref = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_DEP})
+    dep_names = dict(zip(dep_ref["code"], dep_ref["name"], strict=True))
+    for ref in (epci_ref, dep_ref):
+        ref["dep_name"] = ref["dep"].map(dep_names)
+
+    def table(agg: pd.DataFrame, ref: pd.DataFrame, key: str) -> pd.DataFrame:
+        counts = placed.groupby(key).size()
+        out = ref[["code", "name", "dep", "dep_name", "reg", "reg_name", "nature"]].merge(agg, on="code", how="left")
+        out["distance_km"] = out["code"].map(_weighted_distance(result.communes, key))
+        out["services"] = out["code"].map(counts).fillna(0).astype(int)
+        return out
+
+    epci = table(result.epci, epci_ref, "epci")
+    deps = table(result.departements, dep_ref, "dep")
+    deps["in_scope"] = _in_scope(deps, scope)
+    within = result.communes["dep"].astype(str).isin(scope.deps) if not scope.is_france else slice(None)
+    sub = result.communes[within]
+    pop = int(sub["population"].sum())
+    covered = int(sub.loc[sub["covered"], "population"].sum())
+    label = service_type_label(service_type)
+    return CoverageView(
+        service_type=service_type,
+        label=label,
+        source=str(points["source"].iloc[0]) if len(points) else "",
+        distance_km=float(distance_km),
+        scope=scope,
+        epci=epci[_in_scope(epci, scope)].reset_index(drop=True),
+        departements=deps,
+        france=result.france,
+        in_view={"population": pop, "population_covered": covered, "share": 100.0 * covered / pop if pop else math.nan},
+        approx_communes=int(result.communes["point_source"].ne("fichier").sum()),
+        communes=len(result.communes),
+        seconds=result.seconds,
+        points=len(placed),
+        unplaced=len(points) - len(placed),
+    )
+
+
+def _coverage_headers(view: CoverageView) -> dict[str, str]:
+    km = fmt_number(view.distance_km, 0)
+    return {
+        "covered": f"Population à moins de {km} km",
+        "share": f"Part de la population à moins de {km} km (%)",
+        "distance": "Distance moyenne au lieu le plus proche (km)",
+    }
+
+
+def coverage_epci_table(view: CoverageView) -> pd.DataFrame:
+    h = _coverage_headers(view)
+    e = view.epci
+    frame = pd.DataFrame(
+        {
+            "EPCI": e["name"],
+            "SIREN": e["code"],
+            "Nature": e["nature"].map(NATURE_LABELS).fillna(e["nature"]),
+            "Département principal": e["dep_name"].fillna("") + " (" + e["dep"].fillna("") + ")",
+            f"Population municipale {geo.VINTAGE}": e["population"].astype("Int64"),
+            h["covered"]: e["population_covered"].astype("Int64"),
+            h["share"]: _round(e["share"], 1),
+            h["distance"]: _round(e["distance_km"], 1),
+            f"Lieux « {view.label} » dans l'EPCI": e["services"].astype("Int64"),
+            "Communes placées au point de l'EPCI": e["approx_points"].astype("Int64"),
+        }
+    )
+    return frame.sort_values([h["share"], "EPCI"], na_position="last").reset_index(drop=True)
+
+
+def coverage_departement_table(view: CoverageView) -> pd.DataFrame:
+    h = _coverage_headers(view)
+    d = view.departements[view.departements["in_scope"]]
+    frame = pd.DataFrame(
+        {
+            "Département": d["name"],
+            "Code": d["code"],
+            "Région": d["reg_name"],
+            f"Population municipale {geo.VINTAGE}": d["population"].astype("Int64"),
+            h["covered"]: d["population_covered"].astype("Int64"),
+            h["share"]: _round(d["share"], 1),
+            h["distance"]: _round(d["distance_km"], 1),
+            f"Lieux « {view.label} »": d["services"].astype("Int64"),
+        }
+    )
+    return frame.sort_values([h["share"], "Code"], na_position="last").reset_index(drop=True)
+
+
+def coverage_figure(
+    view: CoverageView,
+    layer: geo.DisplayLayer,
+    method: str = "jenks",
+    k: int = 5,
+    points: pd.DataFrame | None = None,
+) -> go.Figure:
+    """The share covered by EPCI or by département (the layer's level), with the service points over it."""
+    level = layer.level
+    scope = view.scope
+    if level == LEVEL_EPCI:
+        frame = view.epci
+    else:
+        frame = view.departements if scope.level != "region" else view.departements[view.departements["in_scope"]]
+    data = frame.copy()
+    data["value"] = data["share"]
+    data["status"] = pd.Series("aucune population", index=data.index, dtype=object)
+    within = _in_scope(data, scope) if level == LEVEL_EPCI else pd.Series(True, index=data.index)
+    data["rank"] = metrics.rank_values(data["value"].where(within), metrics.UP)
+    data["covered_text"] = data["population_covered"].map(lambda v: fmt_value(v, "personnes", 0))
+    data["population_text"] = data["population"].map(lambda v: fmt_value(v, "habitants", 0))
+    data["distance_text"] = data["distance_km"].map(
+        lambda v: f"{fmt_number(v, 1)}{NBSP}km" if pd.notna(v) else "aucun lieu dans le territoire"
+    )
+    data["france_value"] = view.france["share"]
+    km = fmt_number(view.distance_km, 0)
+    what = "par EPCI" if level == LEVEL_EPCI else "par département"
+    title = f"Part de la population à moins de {km} km : {view.label} — {what}"
+    if not scope.is_france:
+        title += f", {scope.label}"
+    kwargs = dict(
+        value_col="value",
+        unit="%",
+        title=title,
+        source=f"calcul Levier — {view.source} ; population municipale INSEE",
+        year=None,
+        method=method,
+        k=k,
+        decimals=1,
+        rank_col="rank",
+        rank_note="1 = la mieux couverte",
+        status_col="status",
+        france_value_col="france_value",
+        france_label="France",
+        value_label="Part couverte",
+        hover_extra=[("Population", "population_text"), ("Population couverte", "covered_text"),
+                     ("Distance moyenne au lieu le plus proche", "distance_text")],
+        legend_title="Part couverte",
+        note="distance à vol d'oiseau" + (", communes au point de leur EPCI" if view.approx_communes else ""),
+    )
+    true_url = geo.static_url(level, layer.vintage, "true")
+    if scope.is_france:
+        fig = maps.france_map(data, layer, geojson_url=geo.static_url(level, layer.vintage), **kwargs)
+        members = None
+    elif level == LEVEL_EPCI:
+        if scope.epci:
+            kwargs["highlight"] = [scope.epci]
+        fig = maps.zoom_map(data, layer, data["code"].tolist(), geojson_url=true_url, **kwargs)
+        members = layer.true[layer.true["code"].isin(data["code"])]
+    elif scope.level == "region":
+        fig = maps.zoom_map(data, layer, data["code"].tolist(), geojson_url=true_url, **kwargs)
+        members = layer.true[layer.true["code"].isin(data["code"])]
+    else:  # one département, by département: France, the département outlined
+        kwargs["highlight"] = list(scope.deps)
+        fig = maps.france_map(data, layer, geojson_url=geo.static_url(level, layer.vintage), **kwargs)
+        members = None
+    if points is not None and len(points):
+        shown_scope = scope if members is not None else Scope("france", "", "France entière")
+        maps.add_points(fig, points_on_map(points, layer, shown_scope, members), size=6, dense=members is None)
+    return fig
+
+
+def figure_bytes(fig: go.Figure) -> int:
+    """Size of a figure as sent to the browser (plotly JSON), for the page-weight budget."""
+    return len(fig.to_json().encode("utf-8"))
