@@ -272,7 +272,7 @@ def test_coverage_by_epci_and_departement_and_the_distance_matters(stat_db, opti
     table = needs.coverage_epci_table(far)
     share = "Part de la population à moins de 20 km (%)"
     assert table[share].between(0, 100).all() and table[share].is_monotonic_increasing
-    assert (table["Communes placées au point de l'EPCI"] > 0).all()
+    assert (table["Communes placées au point de l'EPCI"] == 0).all()
     fig = needs.coverage_figure(far, epci_layer, points=needs.service_points(stat_db, ("agence_france_travail",)))
     assert "Part de la population à moins de 20 km" in fig.layout.title.text
     deps = needs.coverage_departement_table(needs.coverage_view(stat_db, "france_services", 20.0,
