@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from levier.app import cache
 from levier.analysis import lever
+from levier.app import cache
 from levier.app import widgets as ui
 
 sel = ui.current_selection()
@@ -16,7 +16,7 @@ if sel.level == "epci":
             "entière dans le panneau de gauche.")
     st.stop()
 
-programmes = cache.load(lever.funding_programmes)
+programmes = cache.lever_programmes()
 if not programmes:
     st.info("Aucun financement n'est encore importé : déposez un fichier de financements sur la page Importer "
             "(formats décrits dans docs/financements.md).")
@@ -34,7 +34,7 @@ else:
     c2.markdown(f"Année : **{years[0]}**")
 stage = c3.radio("Montants comparés", list(lever.STAGES), index=2, horizontal=True, key="lev_stage",
                  format_func=lambda s: lever.STAGE_LABELS[s].capitalize())
-view = cache.load(lever.lever_view, sel.level, sel.code, programme, stage, year_from, year_to)
+view = cache.lever_page(sel.level, sel.code, programme, stage, year_from, year_to)
 
 st.subheader(view.title)
 if view.empty:

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from levier.app import cache
 from levier.analysis import evaluation
+from levier.app import cache
 from levier.app import widgets as ui
 
 sel = ui.current_selection()
@@ -12,8 +12,8 @@ st.title("Évaluation")
 ui.rights_note()
 st.caption("Les départements sous contrat ont-ils progressé plus que les autres ? Deux lectures prudentes, chacune "
            "avec ses limites affichées à côté du résultat.")
-did_choices = cache.load(evaluation.event_study_choices)
-dose_choices = cache.load(evaluation.dose_choices)
+choices = cache.evaluation_indicator_choices()
+did_choices, dose_choices = choices.event_study, choices.dose
 
 did_tab, dose_tab = st.tabs(["Vagues CDPPE : contrat signé ou pas encore", "CALPAE : dose-réponse"])
 
@@ -22,7 +22,7 @@ with did_tab:
                              format_func=did_choices.labels.get, key="ev_indicator")
     st.caption("Les indicateurs CALPAE de sortie de l'ASE (1.1) sont suivis depuis 2019 : ils offrent une année de plus "
                "avant la première vague que les bilans CDPPE, qui commencent en 2020.")
-    view = cache.load(evaluation.event_study_view, indicator, selected)
+    view = cache.event_study_page(indicator, selected)
     main, side = st.columns([3, 2])
     with main:
         if view.ok:
@@ -54,7 +54,7 @@ with did_tab:
 with dose_tab:
     dose_indicator = st.selectbox("Indicateur de résultat CALPAE", dose_choices.codes, index=dose_choices.default,
                                   format_func=dose_choices.labels.get, key="ev_dose_indicator")
-    dose = cache.load(evaluation.dose_response_view, dose_indicator, selected)
+    dose = cache.dose_response_page(dose_indicator, selected)
     main, side = st.columns([3, 2])
     with main:
         if dose.ok:

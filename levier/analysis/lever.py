@@ -1,7 +1,5 @@
-"""Lever effect of State money: execution, leverage, cost per result, substitution warnings, and the loaders that
-assemble the Effet levier page.
-
-Everything above the "Loaders" section is pure (DataFrames in, DataFrames out). Conventions:
+"""Lever effect of State money, pure (DataFrames in, DataFrames out): execution, leverage, own € per State €,
+euros per poor inhabitant, cost per result, substitution warnings, re-allocations. Conventions:
 - a `funding` frame is long: code (territory, text), programme, axis, action, year (int), funder (etat, etat_budget,
   etat_fir, etat_ondam, departement), planned, committed, spent (euros, NaN when not known);
 - a stage is 'planned' (prévu), 'committed' (engagé) or 'spent' (consommé);
@@ -12,12 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from levier.core.fmt import MISSING_TEXT, NBSP, fmt_compact_euros, fmt_euros, fmt_number, fmt_pct, fmt_ratio, fmt_years
+from levier.core.fmt import NBSP, fmt_number, fmt_pct
 
 STATE = "etat"
 OWN = "departement"
@@ -65,14 +62,6 @@ SUBSTITUTION_RULE = (
 )
 
 
-def _zero(x: float) -> float:
-    return 0.0 if math.isnan(x) else x
-
-
-def group_of(funder: object) -> str:
-    return STATE if str(funder).startswith(STATE) else OWN
-
-
 def _num(x: object) -> float:
     try:
         return float(x)  # type: ignore[arg-type]
@@ -113,17 +102,32 @@ def _select(funding: pd.DataFrame, codes: Iterable[str] | None = None, years: It
 def action_totals(funding: pd.DataFrame, codes: Iterable[str] | None = None, years: Iterable[int] | None = None) -> pd.DataFrame:
     """One row per (programme, axis, action): state_/own_/total_ planned, committed, spent, summed over the
     territories and years given; then the execution rates (rates in %, of the planned amount)."""
-    sel = _select(funding, codes, years)
+    return add_rates(_stage_sums(_select(funding, codes, years), ["programme", "axis", "action"]))
+
+
+def territory_action_totals(funding: pd.DataFrame, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """action_totals() kept apart for each territory: one row per (code, programme, axis, action), with the
+    leverage and own € per State € at every stage (leverage_planned … own_per_state_spent)."""
+    out = add_rates(_stage_sums(_select(funding, None, years), ["code", "programme", "axis", "action"]))
+    for s in STAGES:
+        pairs = [leverage(state, own) for state, own in zip(out[f"{STATE}_{s}"], out[f"{OWN}_{s}"])]
+        out[f"leverage_{s}"] = [x[0] for x in pairs]
+        out[f"own_per_state_{s}"] = [x[1] for x in pairs]
+    return out
+
+
+def _stage_sums(sel: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """keys + state_/own_ planned, committed, spent: the selected rows summed by `keys` and funder group."""
     cols = [f"{g}_{s}" for g in (STATE, OWN) for s in STAGES]
     if sel.empty:
-        return add_rates(pd.DataFrame(columns=["programme", "axis", "action", *cols]))
-    sums = sel.groupby(["programme", "axis", "action", "group"], dropna=False)[list(STAGES)].sum(min_count=1)
+        return pd.DataFrame(columns=[*keys, *cols])
+    sums = sel.groupby([*keys, "group"], dropna=False)[list(STAGES)].sum(min_count=1)
     wide = sums.unstack("group")
     wide.columns = [f"{g}_{s}" for s, g in wide.columns]
     for c in cols:
         if c not in wide.columns:
             wide[c] = np.nan
-    return add_rates(wide[cols].reset_index())
+    return wide[cols].reset_index()
 
 
 def add_rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -420,250 +424,3 @@ def reallocation_flows(reallocations: pd.DataFrame, codes: Iterable[str] | None 
     return (r.groupby(["from_action", "to_action"], as_index=False)
             .agg(amount=("amount", "sum"), moves=("amount", "size"))
             .sort_values("amount", ascending=False).reset_index(drop=True))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Display tables (French labels, formatted numbers)
-
-
-def action_label(action: str, labels: dict[str, str], axes: dict[str, str]) -> str:
-    axis = axes.get(action)
-    head = f"Axe {axis} · " if axis else ""
-    return f"{head}{labels.get(action, action)}"
-
-
-def execution_display(table: pd.DataFrame, labels: dict[str, str], axes: dict[str, str]) -> pd.DataFrame:
-    rows = []
-    for r in table.itertuples():
-        rows.append({
-            "Action": action_label(r.action, labels, axes), "Code": r.action,
-            "État prévu": fmt_euros(r.etat_planned), "État engagé": fmt_euros(r.etat_committed),
-            "État consommé": fmt_euros(r.etat_spent),
-            "Département prévu": fmt_euros(r.departement_planned), "Département engagé": fmt_euros(r.departement_committed),
-            "Département consommé": fmt_euros(r.departement_spent),
-            "Taux d'engagement (total)": fmt_pct(r.total_committed_rate),
-            "Taux de consommation (total)": fmt_pct(r.total_spent_rate),
-            "Effet levier (consommé)": fmt_ratio(r.leverage),
-        })
-    return pd.DataFrame(rows)
-
-
-def execution_export(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    out = table.copy()
-    out.insert(3, "label", out["action"].map(labels))
-    return out.rename(columns={
-        "programme": "Programme", "axis": "Axe", "action": "Code action", "label": "Action",
-        "etat_planned": "État prévu (€)", "etat_committed": "État engagé (€)", "etat_spent": "État consommé (€)",
-        "departement_planned": "Département prévu (€)", "departement_committed": "Département engagé (€)",
-        "departement_spent": "Département consommé (€)", "total_planned": "Total prévu (€)",
-        "total_committed": "Total engagé (€)", "total_spent": "Total consommé (€)",
-        "etat_committed_rate": "Taux d'engagement État (%)", "etat_spent_rate": "Taux de consommation État (%)",
-        "departement_committed_rate": "Taux d'engagement département (%)",
-        "departement_spent_rate": "Taux de consommation département (%)",
-        "total_committed_rate": "Taux d'engagement total (%)", "total_spent_rate": "Taux de consommation total (%)",
-        "leverage": "Effet levier (consommé)",
-    })
-
-
-def cost_display(costs: pd.DataFrame, labels: dict[str, str], axes: dict[str, str]) -> pd.DataFrame:
-    rows = []
-    for r in costs.itertuples():
-        rows.append({
-            "Action": action_label(r.action, labels, axes), "Indicateur": r.label or MISSING_TEXT,
-            "€ par bénéficiaire supplémentaire": fmt_euros(r.cost),
-            "Bénéficiaires supplémentaires": fmt_number(r.additional, 0),
-            "€ après T0": fmt_euros(r.euros),
-            "T0": str(int(r.t0)) if r.t0 is not None and not pd.isna(r.t0) else MISSING_TEXT,
-            "Bénéficiaires T0": fmt_number(r.beneficiaries_t0, 0),
-            "Dernière année": str(int(r.end)) if r.end is not None and not pd.isna(r.end) else MISSING_TEXT,
-            "Bénéficiaires dernière année": fmt_number(r.beneficiaries_end, 0),
-            "Mise en garde": r.caveat or "",
-        })
-    return pd.DataFrame(rows)
-
-
-def comparison_display(table: pd.DataFrame, selected: str | None) -> pd.DataFrame:
-    t = table.sort_values("leverage", ascending=False, na_position="last")
-    return pd.DataFrame({
-        "Département": [f"{n} ({c})" + (" ◀" if c == selected else "") for n, c in zip(t["name"], t["code"])],
-        "€ État": [fmt_euros(x) for x in t["state"]],
-        "€ département": [fmt_euros(x) for x in t["own"]],
-        "Effet levier": [fmt_ratio(x) for x in t["leverage"]],
-        "€ propres par € État": [fmt_ratio(x) for x in t["own_per_state"]],
-        "€ État par habitant pauvre": [fmt_number(x, 1) for x in t["state_per_poor"]],
-        "€ total par habitant pauvre": [fmt_number(x, 1) for x in t["total_per_poor"]],
-        "Mise en garde": t["caveat"].fillna(""),
-    })
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Loaders (the only functions here touching the database)
-
-
-@dataclass(frozen=True)
-class ProgrammeChoice:
-    code: str
-    label: str
-    years: tuple[int, ...]
-    is_demo: bool
-
-
-def funding_programmes(db) -> list[ProgrammeChoice]:
-    from levier.store.db import Query
-
-    frame = db.read(Query.FUNDING_PROGRAMMES, {"level": "departement"})
-    return [ProgrammeChoice(r.programme, r.label or r.programme, tuple(range(int(r.first_year), int(r.last_year) + 1)),
-                            bool(r.is_demo)) for r in frame.itertuples()]
-
-
-@dataclass(frozen=True)
-class LeverData:
-    """Everything national the page needs for one programme, read once and cached."""
-
-    programme: str
-    funding: pd.DataFrame
-    reallocations: pd.DataFrame
-    flags: pd.DataFrame
-    territories: pd.DataFrame
-    actions: pd.DataFrame
-    indicators: pd.DataFrame
-    values: pd.DataFrame
-    stats: pd.DataFrame
-    is_demo: bool
-
-
-def load_lever_data(db, programme: str) -> LeverData:
-    from levier.store.db import Query
-
-    with db.reader() as r:
-        funding = r.df(Query.FUNDING_CURRENT, {"programme": programme, "level": "departement"})
-        realloc = r.df(Query.FUNDING_REALLOCATIONS, {"programme": programme, "level": "departement"})
-        flags = r.df(Query.FUNDING_ACTION_FLAGS, {"programme": programme, "level": "departement"})
-        territories = r.df(Query.TERRITORIES_OF_LEVEL, {"level": "departement"})
-        actions = r.df(Query.FUNDING_ACTIONS)
-        indicators = r.df(Query.LEVER_ACTION_INDICATORS)
-        stats = r.df(Query.LEVER_POOR_POPULATION)
-        indicators = indicators[indicators["programme"] == programme]
-        codes = beneficiary_indicators(indicators)["code"].tolist()
-        values = r.df(Query.LEVER_INDICATOR_VALUES, {"level": "departement", "codes": codes}) if codes else pd.DataFrame(
-            columns=["code", "indicator", "period", "value"])
-    funding["year"] = funding["year"].astype(int)
-    return LeverData(programme, funding, realloc, flags, territories, actions, indicators, values, stats,
-                     bool(funding["is_demo"].any()) if len(funding) else False)
-
-
-@dataclass
-class LeverView:
-    title: str
-    programme: str
-    years: tuple[int, int]
-    stage: str
-    codes: list[str]
-    selected: str | None
-    headline: dict[str, str]
-    execution: pd.DataFrame
-    execution_export: pd.DataFrame
-    execution_figure: object
-    flows: pd.DataFrame
-    sankey_figure: object | None
-    leverage_figure: object
-    per_poor_figure: object
-    costs: pd.DataFrame
-    costs_export: pd.DataFrame
-    substitutions: list[str]
-    new_actions: list[str]
-    unchecked_new: int
-    comparison: pd.DataFrame
-    comparison_export: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-    empty: bool = False  # no euro of this programme for the territory over these years
-
-
-def _source(is_demo: bool) -> str:
-    base = "Financements déclarés (fichiers importés dans Levier)"
-    return base + " — données fictives de démonstration" if is_demo else base
-
-
-def lever_view(db, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:
-    """The Effet levier page for a département, a région (its départements summed) or France."""
-    from levier.charts import lever as lever_charts
-
-    data = load_lever_data(db, programme)
-    years = list(range(int(year_from), int(year_to) + 1))
-    terr = data.territories
-    if level == "departement":
-        codes, selected = [code], code
-        name = terr.loc[terr["code"] == code, "name"]
-        title = f"{name.iloc[0] if len(name) else code} ({code})"
-    elif level == "region":
-        codes, selected = terr.loc[terr["reg"] == code, "code"].tolist(), None
-        reg = terr.loc[terr["reg"] == code, "reg_name"]
-        title = f"{reg.iloc[0] if len(reg) else code} (ensemble de ses départements)"
-    else:
-        codes, selected, title = terr["code"].tolist(), None, "France entière (somme des départements)"
-    labels = dict(zip(data.actions["code"], data.actions["label"]))
-    axes = dict(zip(data.actions["code"], data.actions["axis"]))
-    order = {c: k for k, c in enumerate(data.actions["code"])}
-    source = _source(data.is_demo)
-
-    table = action_totals(data.funding, codes, years)
-    table = table.sort_values("action", key=lambda s: s.map(order)).reset_index(drop=True)
-    heads = totals(table)
-    amounts = territory_amounts(data.funding, stage, years)
-    poor = poor_population(data.stats, years[0])
-    lev = leverage_table(amounts, terr, poor)
-    agg = aggregate_leverage(lev, codes)
-    headline = {
-        "État": fmt_compact_euros(agg["state"]),
-        "Département": fmt_compact_euros(agg["own"]),
-        "Effet levier": fmt_ratio(agg["leverage"]),
-        "€ propres par € État": fmt_ratio(agg["own_per_state"]),
-        "Consommé / prévu": fmt_pct(100.0 * ratio(heads["etat_spent"] + _zero(heads["departement_spent"]),
-                                                  heads["etat_planned"] + _zero(heads["departement_planned"]))),
-        "€ par habitant pauvre": (fmt_number(agg["total_per_poor"], 1) + f"{NBSP}€"
-                                  if not math.isnan(agg["total_per_poor"]) else MISSING_TEXT),
-    }
-    year_text = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-    execution_figure = lever_charts.execution_chart(
-        table, labels, axes, title=f"Prévu, engagé, consommé par action – {programme} {year_text}",
-        source=source, year=years)
-    flows = reallocation_flows(data.reallocations, codes, years)
-    sankey = lever_charts.reallocation_sankey(flows, labels, title=f"Crédits reventilés entre actions – {year_text}",
-                                               source=source, year=years) if len(flows) else None
-    peers = codes if level == "region" else ()
-    lev_for_chart = lev.rename(columns={"leverage": "value"})
-    leverage_figure = lever_charts.leverage_distribution(
-        lev_for_chart[["code", "name", "value"]], selected, peers, stage_label=STAGE_LABELS[stage], source=source,
-        year=years)
-    poor_years = sorted({int(y) for y in poor["persons_year"].dropna()} | {int(y) for y in poor["rate_year"].dropna()})
-    per_poor_figure = lever_charts.per_poor_distribution(
-        lev.rename(columns={"total_per_poor": "value"})[["code", "name", "value"]], selected, peers,
-        stage_label=STAGE_LABELS[stage],
-        source=f"{source} ; INSEE, Filosofi {fmt_years(poor_years)} (population pauvre)", year=years)
-    costs = cost_per_result(data.funding, data.values, data.indicators, codes, stage=stage, end_year=years[-1])
-    if len(costs):
-        costs = costs.sort_values("action", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
-    subs = substitution_flags(data.funding[data.funding["year"].isin(years)], stage, codes=codes)
-    new, unchecked = new_action_flags(data.flags, data.funding, data.values, data.indicators, codes)
-    notes = []
-    if agg["missing_poor"] and level != "departement":
-        notes.append(f"{agg['missing_poor']} département(s) sans taux de pauvreté publié : exclus du € par habitant pauvre.")
-    comparison = comparison_display(lev, selected)
-    return LeverView(
-        title=title, programme=programme, years=(years[0], years[-1]), stage=stage, codes=codes, selected=selected,
-        headline=headline, execution=execution_display(table, labels, axes),
-        execution_export=execution_export(table, labels), execution_figure=execution_figure, flows=flows,
-        sankey_figure=sankey, leverage_figure=leverage_figure, per_poor_figure=per_poor_figure,
-        costs=cost_display(costs, labels, axes) if len(costs) else pd.DataFrame(),
-        costs_export=costs, substitutions=list(subs["message"]), new_actions=list(new["message"]),
-        unchecked_new=unchecked, comparison=comparison,
-        comparison_export=lev.rename(columns={
-            "code": "Code", "name": "Département", "state": "€ État", "own": "€ département", "total": "€ total",
-            "leverage": "Effet levier", "own_per_state": "€ propres par € État", "poor": "Population pauvre",
-            "state_per_poor": "€ État par habitant pauvre", "total_per_poor": "€ total par habitant pauvre",
-            "caveat": "Mise en garde"}),
-        notes=notes,
-        empty=table.empty,
-    )
-
-

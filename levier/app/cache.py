@@ -6,6 +6,15 @@ import streamlit as st
 
 from levier.store.db import Database
 from levier.views.accueil import HomeSummary, load_home_summary
+from levier.views.effet_levier import LeverView, ProgrammeChoice, funding_programmes, lever_view
+from levier.views.evaluation import (
+    DoseView,
+    EvaluationChoices,
+    EventStudyView,
+    dose_response_view,
+    evaluation_choices,
+    event_study_view,
+)
 from levier.rights.scope import Scope
 
 TTL_SECONDS = 600
@@ -41,6 +50,72 @@ def home_summary() -> HomeSummary:
     return _home_summary(str(db.path), db.version_token(), db.scope.key(), db.scope)
 
 
+# --- lever pages ---
+# Effet levier and Évaluation: one wrapper per view function, keyed like _home_summary plus the page's choices.
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _lever_programmes(db_path: str, version: str, scope_key: str, _scope: Scope) -> list[ProgrammeChoice]:
+    return funding_programmes(Database(db_path, scope=_scope))
+
+
+def lever_programmes() -> list[ProgrammeChoice]:
+    """The programmes the Effet levier page offers (views.effet_levier.funding_programmes)."""
+    db = database()
+    return _lever_programmes(str(db.path), db.version_token(), db.scope.key(), db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _lever_page(db_path: str, version: str, scope_key: str, level: str, code: str, programme: str, stage: str,
+                year_from: int, year_to: int, _scope: Scope) -> LeverView:
+    return lever_view(Database(db_path, scope=_scope), level, code, programme, stage, year_from, year_to)
+
+
+def lever_page(level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:
+    """The Effet levier page of one territory (views.effet_levier.lever_view)."""
+    db = database()
+    return _lever_page(str(db.path), db.version_token(), db.scope.key(), level, code, programme, stage,
+                       int(year_from), int(year_to), db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _evaluation_choices(db_path: str, version: str, scope_key: str, _scope: Scope) -> EvaluationChoices:
+    return evaluation_choices(Database(db_path, scope=_scope))
+
+
+def evaluation_indicator_choices() -> EvaluationChoices:
+    """The indicators of the Évaluation page's two tabs (views.evaluation.evaluation_choices)."""
+    db = database()
+    return _evaluation_choices(str(db.path), db.version_token(), db.scope.key(), db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _event_study_page(db_path: str, version: str, scope_key: str, indicator: str, selected: str | None,
+                      _scope: Scope) -> EventStudyView:
+    return event_study_view(Database(db_path, scope=_scope), indicator, selected)
+
+
+def event_study_page(indicator: str, selected: str | None) -> EventStudyView:
+    """The event-study tab of the Évaluation page (views.evaluation.event_study_view)."""
+    db = database()
+    return _event_study_page(str(db.path), db.version_token(), db.scope.key(), indicator, selected, db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _dose_response_page(db_path: str, version: str, scope_key: str, indicator: str, selected: str | None,
+                        _scope: Scope) -> DoseView:
+    return dose_response_view(Database(db_path, scope=_scope), indicator, selected)
+
+
+def dose_response_page(indicator: str, selected: str | None) -> DoseView:
+    """The dose-response tab of the Évaluation page (views.evaluation.dose_response_view)."""
+    db = database()
+    return _dose_response_page(str(db.path), db.version_token(), db.scope.key(), indicator, selected, db.scope)
+
+
+# --- end of lever pages ---
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=4, show_spinner=False)
 def _territory_options(db_path: str, version: str):
     from levier.views.selection import load_options
@@ -68,8 +143,6 @@ CACHEABLE_MODULES = frozenset(
         "levier.analysis.quality",
         "levier.views.qualite",
         "levier.ingest.variants",
-        "levier.analysis.lever",
-        "levier.analysis.evaluation",
     }
 )
 

@@ -155,11 +155,6 @@ _REALLOCATION_LOOKUP = _lookup(REALLOCATION_COLUMNS)
 _CONTRACT_LOOKUP = _lookup(CONTRACT_COLUMNS)
 
 
-def funder_group(funder: object) -> str:
-    """'etat' for every State line, 'departement' for the territory's own money."""
-    return STATE if str(funder).startswith(STATE) else OWN
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # What validation needs from the store
 

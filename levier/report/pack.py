@@ -23,6 +23,7 @@ from levier.charts import maps
 from levier.analysis import positions as metrics
 from levier.views import panorama as needs
 from levier.views import diagnostic as views
+from levier.views import effet_levier
 from levier.store.db import Database, Query
 from levier.rights.disclosure import rule_text
 from levier.core.fmt import MISSING_TEXT, NBSP, fmt_date, fmt_pct, fmt_value, value_decimals
@@ -446,13 +447,13 @@ def _funding_section(ctx: _Context) -> PackSection:
     if ctx.level != "departement":
         sec.intro.append(f"Les financements sont suivis par département : voir le pack du département {ctx.dep_name}.")
         return sec
-    programmes = {p.code: p for p in lever.funding_programmes(db)}
+    programmes = {p.code: p for p in effet_levier.funding_programmes(db)}
     if ctx.programme not in programmes:
         sec.intro.append(f"Aucun financement {ctx.programme} n'est visible pour ce territoire (fichier non importé, ou "
                          "hors de vos droits).")
         return sec
     years = programmes[ctx.programme].years
-    view = lever.lever_view(db, "departement", ctx.code, ctx.programme, "spent", years[0], years[-1])
+    view = effet_levier.lever_view(db, "departement", ctx.code, ctx.programme, "spent", years[0], years[-1])
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     if view.empty:
         sec.intro.append(f"Aucun financement {ctx.programme} déclaré pour {ctx.name} de {span}.")
@@ -464,7 +465,7 @@ def _funding_section(ctx: _Context) -> PackSection:
                               "Département engagé", "Département consommé", "Effet levier (consommé)"]]
     sec.tables.append(PackTable(f"État et département par action – {ctx.programme} {span}", compact,
                                 (3.6, 1.2, 1.2, 1.2, 1.3, 1.3, 1.3, 1.0), note=lever.LEVERAGE_RULE))
-    source = lever._source(any(p.is_demo for p in programmes.values()))
+    source = effet_levier.funding_source(any(p.is_demo for p in programmes.values()))
     sec.figures.append(PackFigure("financement_execution", f"Prévu, engagé, consommé par action – {ctx.programme}",
                                   source, span, view.execution_figure, ctx.demo))
     if view.sankey_figure is not None:

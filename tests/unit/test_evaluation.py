@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from levier.analysis import evaluation as ev
+from levier.views import evaluation as ev_view
 
 YEARS = list(range(2012, 2022))
 
@@ -157,12 +158,25 @@ def test_dose_response_slope_and_refusals():
     assert not same.ok and "la même partout" in same.refusal[0]
 
 
+def test_change_in_points_for_a_rate_in_percent_for_a_count_and_the_state_dose():
+    values = pd.DataFrame({"code": ["A", "A", "B", "B", "C"], "period": [2019, 2022, 2019, 2022, 2022],
+                           "value": [10.0, 12.5, 0.0, 4.0, 3.0]})
+    points = ev.indicator_change(values, 2019, 2022, points=True)
+    assert points["A"] == 2.5 and points["B"] == 4.0 and math.isnan(points["C"])
+    percent = ev.indicator_change(values, 2019, 2022, points=False)
+    assert percent["A"] == 25.0 and math.isnan(percent["B"])  # no % change from zero
+    funding = pd.DataFrame({"code": ["A", "A", "A", "B"], "funder": ["etat", "etat_fir", "departement", "etat"],
+                            "spent": [100.0, 50.0, 999.0, 30.0]})
+    dose = ev.state_dose(funding, pd.Series({"A": 10.0}))
+    assert dose["A"] == 15.0 and math.isnan(dose["B"])  # the département's own money is not the dose
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # On the demo
 
 
 def test_demo_event_study_uses_the_2021_wave_and_says_why_not_the_others(demo_db):
-    view = ev.event_study_view(demo_db, "CDPPE-1-EPP-TX", "59")
+    view = ev_view.event_study_view(demo_db, "CDPPE-1-EPP-TX", "59")
     assert view.ok
     cohorts = view.cohorts.set_index("Vague")
     assert cohorts.loc[2020, "Utilisée"] == "non" and "aucune valeur l'année précédant la signature (2019)" in \
@@ -174,21 +188,24 @@ def test_demo_event_study_uses_the_2021_wave_and_says_why_not_the_others(demo_db
                   "Données fictives"):
         assert words in limits
     assert view.wave_of_selected == "Nord (59) a signé son contrat CDPPE en 2020."
-    longer = ev.event_study_view(demo_db, "CALPAE-1.1.3-PAR-TX")
+    longer = ev_view.event_study_view(demo_db, "CALPAE-1.1.3-PAR-TX")
     assert longer.ok and longer.headline["Tendances antérieures (p)"] != "non testable"
     assert "-2" in set(longer.table["Année relative"])
 
 
 def test_demo_refuses_an_indicator_observed_only_after_the_waves(demo_db):
-    view = ev.event_study_view(demo_db, "PACTE-2-SORT-TX")
+    view = ev_view.event_study_view(demo_db, "PACTE-2-SORT-TX")
     assert not view.ok and view.figure is None
     assert "aucune période avant contrat" in view.refusal[0]
     assert view.limits  # the limits are shown even without an estimate
 
 
 def test_demo_dose_response(demo_db):
-    view = ev.dose_response_view(demo_db, "CALPAE-3.1.1-OR1M-TX", "59")
+    view = ev_view.dose_response_view(demo_db, "CALPAE-3.1.1-OR1M-TX", "59")
     assert view.ok and int(view.headline["Départements"]) >= 90
     assert "Pas de groupe non traité" in " ".join(view.limits)
-    choices = ev.event_study_choices(demo_db)
-    assert choices.codes[choices.default] == "CDPPE-1-EPP-TX" and "PACTE-2-SORT-TX" not in choices.codes
+    choices = ev_view.evaluation_choices(demo_db)
+    did = choices.event_study
+    assert did.codes[did.default] == "CDPPE-1-EPP-TX" and "PACTE-2-SORT-TX" not in did.codes
+    assert choices.dose.codes[choices.dose.default] == "CALPAE-3.1.1-OR1M-TX"
+    assert all(c.startswith("CALPAE-") for c in choices.dose.codes)

@@ -1,4 +1,5 @@
-"""Lever-effect metrics against hand computations, and the demo funding against the national envelopes and waves."""
+"""Lever-effect metrics against hand computations, the Effet levier view and its export table on the demo, and the demo
+funding against the national envelopes and waves."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import pandas as pd
 import pytest
 
 from levier.analysis import lever
+from levier.demo.funding import national_envelopes, public_first_wave
+from levier.store.db import Query
+from levier.views import effet_levier
 
 
 def _f(rows):
@@ -48,6 +52,20 @@ def test_action_totals_execution_rates_and_leverage_by_hand():
     assert math.isnan(y["departement_planned"]) and y["total_planned"] == 50 and y["leverage"] == 1.0
     only_2025 = lever.action_totals(FUNDING, codes=["A"], years=[2025]).set_index("action")
     assert list(only_2025.index) == ["X"] and only_2025.loc["X", "etat_planned"] == 200
+
+
+def test_territory_action_totals_keep_each_territory_apart():
+    t = lever.territory_action_totals(FUNDING).set_index(["code", "action"])
+    assert len(t) == 3  # (A, X), (A, Y), (B, X)
+    a = t.loc[("A", "X")]
+    assert (a["etat_spent"], a["departement_spent"]) == (230, 160)
+    assert a["leverage_spent"] == pytest.approx(390 / 230) == a["leverage"]
+    assert a["own_per_state_planned"] == pytest.approx(270 / 300)
+    b = t.loc[("B", "X")]
+    assert b["leverage_committed"] == 2.0 and b["own_per_state_spent"] == 1.0
+    assert t.loc[("A", "Y"), "own_per_state_spent"] == 0.0  # no own money: 0 € per State €
+    only_2025 = lever.territory_action_totals(FUNDING, years=[2025])
+    assert only_2025[["code", "action"]].values.tolist() == [["A", "X"]]
 
 
 def test_leverage_and_own_per_state():
@@ -156,16 +174,8 @@ def test_reallocation_flows_add_up():
 # The demo
 
 
-def _envelopes():
-    from levier.demo.funding import national_envelopes
-
-    return national_envelopes()
-
-
 def test_demo_state_money_adds_up_to_the_national_envelopes(demo_db):
-    from levier.store.db import Query
-
-    env = _envelopes()
+    env = national_envelopes()
     for programme in ("CALPAE", "CDPPE", "PACTE"):
         f = demo_db.read(Query.FUNDING_CURRENT, {"programme": programme, "level": "departement"})
         state = f[f["funder"].str.startswith("etat")].groupby("year")["planned"].sum()
@@ -180,9 +190,6 @@ def test_demo_state_money_adds_up_to_the_national_envelopes(demo_db):
 
 
 def test_demo_waves_are_stored_once_and_drive_the_returns(demo_db):
-    from levier.store.db import Query
-    from levier.demo.funding import public_first_wave
-
     waves = demo_db.read(Query.CONTRACT_CURRENT, {"programme": "CDPPE", "level": "departement"}).set_index("code")
     assert len(waves) == 101
     assert waves["signed_year"].value_counts().to_dict() == {2020: 30, 2021: 40, 2022: 31}
@@ -203,25 +210,64 @@ def test_demo_waves_are_stored_once_and_drive_the_returns(demo_db):
 
 
 def test_demo_lever_page_shows_the_planted_cases(demo_db):
-    nord = lever.lever_view(demo_db, "departement", "59", "CALPAE", "planned", 2019, 2022)
+    nord = effet_levier.lever_view(demo_db, "departement", "59", "CALPAE", "planned", 2019, 2022)
     assert any(m.startswith("CALPAE-3.1 (59), 2020 → 2021") and "baissent de 30" in m for m in nord.substitutions)
     assert nord.headline["Effet levier"] != "–"
     assert nord.unchecked_new > 0  # CALPAE actions declared new: no year before 2019 to check them
-    isere = lever.lever_view(demo_db, "departement", "38", "PACTE", "spent", 2024, 2026)
+    isere = effet_levier.lever_view(demo_db, "departement", "38", "PACTE", "spent", 2024, 2026)
     assert any("PACTE-MOBECO (38)" in m for m in isere.new_actions)
-    france = lever.lever_view(demo_db, "france", "FR", "PACTE", "spent", 2024, 2026)
+    france = effet_levier.lever_view(demo_db, "france", "FR", "PACTE", "spent", 2024, 2026)
     assert any("PACTE-RSA (62)" in m for m in france.substitutions)
     assert len(france.execution) == 11 and france.sankey_figure is not None
     assert "3 département(s) sans taux de pauvreté publié" in " ".join(france.notes)
 
 
 def test_demo_euros_per_poor_inhabitant_match_a_hand_computation(demo_db):
-    data = lever.load_lever_data(demo_db, "PACTE")
+    data = effet_levier.load_lever_data(demo_db, "PACTE")
     f = data.funding[(data.funding["code"] == "62") & data.funding["year"].between(2024, 2025)]
     total = f["spent"].sum()
     s = data.stats[data.stats["code"] == "62"]
     persons = s[(s["indicator"] == "STAT-NBPERS")].sort_values("period")["value"].iloc[-1]
     rate = s[(s["indicator"] == "STAT-TP60")].sort_values("period")["value"].iloc[-1]
-    view = lever.lever_view(demo_db, "departement", "62", "PACTE", "spent", 2024, 2025)
+    view = effet_levier.lever_view(demo_db, "departement", "62", "PACTE", "spent", 2024, 2025)
     expected = total / (persons * rate / 100)
     assert view.headline["€ par habitant pauvre"] == f"{expected:,.1f}".replace(",", "\u00a0").replace(".", ",") + "\u00a0€"
+
+
+def test_funding_table_is_the_page_execution_table_per_territory(demo_db):
+    table = effet_levier.funding_table(demo_db)
+    assert list(table.columns[:2]) == ["code", "libelle"]
+    assert table["code"].map(type).eq(str).all() and "2A" in set(table["code"])
+    assert not table.duplicated(["code", "programme", "action"]).any()
+    for col in ("etat_prevu", "departement_engage", "total_consomme", "effet_levier_consomme",
+                "euros_propres_par_euro_etat_prevu", "taux_consommation_total"):
+        assert pd.api.types.is_float_dtype(table[col]), col
+    nord = effet_levier.funding_table(demo_db, territory="59")
+    assert set(nord["code"]) == {"59"} and set(nord["libelle"]) == {"Nord"}
+    pacte = nord[nord["programme"] == "PACTE"].set_index("action")
+    years = {p.code: p.years for p in effet_levier.funding_programmes(demo_db)}["PACTE"]
+    assert (pacte["annee_debut"].iloc[0], pacte["annee_fin"].iloc[0]) == (years[0], years[-1])
+    page = effet_levier.lever_view(demo_db, "departement", "59", "PACTE", "spent", years[0], years[-1])
+    shown = page.execution_export.set_index("Code action")
+    assert list(pacte.index) == list(shown.index)  # same actions, in the page's order
+    for ours, theirs in (("etat_prevu", "État prévu (€)"), ("departement_consomme", "Département consommé (€)"),
+                         ("effet_levier_consomme", "Effet levier (consommé)")):
+        assert pacte[ours].tolist() == pytest.approx(shown[theirs].tolist(), nan_ok=True), ours
+    row = pacte.iloc[0]
+    assert row["euros_propres_par_euro_etat_consomme"] == pytest.approx(row["departement_consomme"] / row["etat_consomme"])
+    one_year = effet_levier.funding_table(demo_db, territory="59", year=years[-1])
+    assert set(one_year["annee_debut"]) == {years[-1]}
+
+
+def test_funding_table_by_region_sums_its_departements(demo_db):
+    deps = effet_levier.funding_table(demo_db)
+    hdf = effet_levier.funding_table(demo_db, level="region", territory="32")
+    assert set(hdf["code"]) == {"32"} and set(hdf["libelle"]) == {"Hauts-de-France"}
+    hdf_deps = deps[deps["code"].isin(["02", "59", "60", "62", "80"])]
+    for programme in set(hdf["programme"]):
+        mine = hdf[hdf["programme"] == programme]
+        assert mine["etat_consomme"].sum() == pytest.approx(hdf_deps.loc[hdf_deps["programme"] == programme,
+                                                                          "etat_consomme"].sum())
+    assert effet_levier.funding_table(demo_db, territory="ZZ").empty
+    with pytest.raises(ValueError, match="suivis par département"):
+        effet_levier.funding_table(demo_db, level="epci")

@@ -1,0 +1,343 @@
+"""The Effet levier page: loads a programme's funding, calls levier.analysis.lever, builds the charts and the French
+display tables. The comité de suivi pack (levier.report.pack) and `levier export financements` (funding_table) use
+the same functions, so a figure is computed once and is the same on every face."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from levier.analysis import lever
+from levier.charts import lever as lever_charts
+from levier.core.fmt import (
+    MISSING_TEXT,
+    NBSP,
+    fmt_compact_euros,
+    fmt_euros,
+    fmt_number,
+    fmt_pct,
+    fmt_ratio,
+    fmt_years,
+)
+from levier.store.db import Database, Query
+
+
+def _zero(x: float) -> float:
+    return 0.0 if math.isnan(x) else x
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Display tables (French labels, formatted numbers)
+
+
+def action_label(action: str, labels: dict[str, str], axes: dict[str, str]) -> str:
+    axis = axes.get(action)
+    head = f"Axe {axis} · " if axis else ""
+    return f"{head}{labels.get(action, action)}"
+
+
+def execution_display(table: pd.DataFrame, labels: dict[str, str], axes: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for r in table.itertuples():
+        rows.append({
+            "Action": action_label(r.action, labels, axes), "Code": r.action,
+            "État prévu": fmt_euros(r.etat_planned), "État engagé": fmt_euros(r.etat_committed),
+            "État consommé": fmt_euros(r.etat_spent),
+            "Département prévu": fmt_euros(r.departement_planned), "Département engagé": fmt_euros(r.departement_committed),
+            "Département consommé": fmt_euros(r.departement_spent),
+            "Taux d'engagement (total)": fmt_pct(r.total_committed_rate),
+            "Taux de consommation (total)": fmt_pct(r.total_spent_rate),
+            "Effet levier (consommé)": fmt_ratio(r.leverage),
+        })
+    return pd.DataFrame(rows)
+
+
+def execution_export(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    out = table.copy()
+    out.insert(3, "label", out["action"].map(labels))
+    return out.rename(columns={
+        "programme": "Programme", "axis": "Axe", "action": "Code action", "label": "Action",
+        "etat_planned": "État prévu (€)", "etat_committed": "État engagé (€)", "etat_spent": "État consommé (€)",
+        "departement_planned": "Département prévu (€)", "departement_committed": "Département engagé (€)",
+        "departement_spent": "Département consommé (€)", "total_planned": "Total prévu (€)",
+        "total_committed": "Total engagé (€)", "total_spent": "Total consommé (€)",
+        "etat_committed_rate": "Taux d'engagement État (%)", "etat_spent_rate": "Taux de consommation État (%)",
+        "departement_committed_rate": "Taux d'engagement département (%)",
+        "departement_spent_rate": "Taux de consommation département (%)",
+        "total_committed_rate": "Taux d'engagement total (%)", "total_spent_rate": "Taux de consommation total (%)",
+        "leverage": "Effet levier (consommé)",
+    })
+
+
+def cost_display(costs: pd.DataFrame, labels: dict[str, str], axes: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for r in costs.itertuples():
+        rows.append({
+            "Action": action_label(r.action, labels, axes), "Indicateur": r.label or MISSING_TEXT,
+            "€ par bénéficiaire supplémentaire": fmt_euros(r.cost),
+            "Bénéficiaires supplémentaires": fmt_number(r.additional, 0),
+            "€ après T0": fmt_euros(r.euros),
+            "T0": str(int(r.t0)) if r.t0 is not None and not pd.isna(r.t0) else MISSING_TEXT,
+            "Bénéficiaires T0": fmt_number(r.beneficiaries_t0, 0),
+            "Dernière année": str(int(r.end)) if r.end is not None and not pd.isna(r.end) else MISSING_TEXT,
+            "Bénéficiaires dernière année": fmt_number(r.beneficiaries_end, 0),
+            "Mise en garde": r.caveat or "",
+        })
+    return pd.DataFrame(rows)
+
+
+def comparison_display(table: pd.DataFrame, selected: str | None) -> pd.DataFrame:
+    t = table.sort_values("leverage", ascending=False, na_position="last")
+    return pd.DataFrame({
+        "Département": [f"{n} ({c})" + (" ◀" if c == selected else "") for n, c in zip(t["name"], t["code"])],
+        "€ État": [fmt_euros(x) for x in t["state"]],
+        "€ département": [fmt_euros(x) for x in t["own"]],
+        "Effet levier": [fmt_ratio(x) for x in t["leverage"]],
+        "€ propres par € État": [fmt_ratio(x) for x in t["own_per_state"]],
+        "€ État par habitant pauvre": [fmt_number(x, 1) for x in t["state_per_poor"]],
+        "€ total par habitant pauvre": [fmt_number(x, 1) for x in t["total_per_poor"]],
+        "Mise en garde": t["caveat"].fillna(""),
+    })
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loaders and the page view
+
+
+@dataclass(frozen=True)
+class ProgrammeChoice:
+    code: str
+    label: str
+    years: tuple[int, ...]
+    is_demo: bool
+
+
+def funding_programmes(db: Database) -> list[ProgrammeChoice]:
+    """The programmes with funding at the département level, with their years: the page's programme choice."""
+    frame = db.read(Query.FUNDING_PROGRAMMES, {"level": "departement"})
+    return [ProgrammeChoice(r.programme, r.label or r.programme, tuple(range(int(r.first_year), int(r.last_year) + 1)),
+                            bool(r.is_demo)) for r in frame.itertuples()]
+
+
+@dataclass(frozen=True)
+class LeverData:
+    """Everything national the page needs for one programme, read once and cached."""
+
+    programme: str
+    funding: pd.DataFrame
+    reallocations: pd.DataFrame
+    flags: pd.DataFrame
+    territories: pd.DataFrame
+    actions: pd.DataFrame
+    indicators: pd.DataFrame
+    values: pd.DataFrame
+    stats: pd.DataFrame
+    is_demo: bool
+
+
+def load_lever_data(db: Database, programme: str) -> LeverData:
+    """One programme's funding, re-allocations, action flags and beneficiary values for every département."""
+    with db.reader() as r:
+        funding = r.df(Query.FUNDING_CURRENT, {"programme": programme, "level": "departement"})
+        realloc = r.df(Query.FUNDING_REALLOCATIONS, {"programme": programme, "level": "departement"})
+        flags = r.df(Query.FUNDING_ACTION_FLAGS, {"programme": programme, "level": "departement"})
+        territories = r.df(Query.TERRITORIES_OF_LEVEL, {"level": "departement"})
+        actions = r.df(Query.FUNDING_ACTIONS)
+        indicators = r.df(Query.LEVER_ACTION_INDICATORS)
+        stats = r.df(Query.LEVER_POOR_POPULATION)
+        indicators = indicators[indicators["programme"] == programme]
+        codes = lever.beneficiary_indicators(indicators)["code"].tolist()
+        values = r.df(Query.LEVER_INDICATOR_VALUES, {"level": "departement", "codes": codes}) if codes else pd.DataFrame(
+            columns=["code", "indicator", "period", "value"])
+    funding["year"] = funding["year"].astype(int)
+    return LeverData(programme, funding, realloc, flags, territories, actions, indicators, values, stats,
+                     bool(funding["is_demo"].any()) if len(funding) else False)
+
+
+@dataclass
+class LeverView:
+    title: str
+    programme: str
+    years: tuple[int, int]
+    stage: str
+    codes: list[str]
+    selected: str | None
+    headline: dict[str, str]
+    execution: pd.DataFrame
+    execution_export: pd.DataFrame
+    execution_figure: object
+    flows: pd.DataFrame
+    sankey_figure: object | None
+    leverage_figure: object
+    per_poor_figure: object
+    costs: pd.DataFrame
+    costs_export: pd.DataFrame
+    substitutions: list[str]
+    new_actions: list[str]
+    unchecked_new: int
+    comparison: pd.DataFrame
+    comparison_export: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    empty: bool = False  # no euro of this programme for the territory over these years
+
+
+def funding_source(is_demo: bool) -> str:
+    """The source line under every funding chart and table."""
+    base = "Financements déclarés (fichiers importés dans Levier)"
+    return base + " — données fictives de démonstration" if is_demo else base
+
+
+def lever_view(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:
+    """The Effet levier page for a département, a région (its départements summed) or France."""
+    data = load_lever_data(db, programme)
+    years = list(range(int(year_from), int(year_to) + 1))
+    terr = data.territories
+    if level == "departement":
+        codes, selected = [code], code
+        name = terr.loc[terr["code"] == code, "name"]
+        title = f"{name.iloc[0] if len(name) else code} ({code})"
+    elif level == "region":
+        codes, selected = terr.loc[terr["reg"] == code, "code"].tolist(), None
+        reg = terr.loc[terr["reg"] == code, "reg_name"]
+        title = f"{reg.iloc[0] if len(reg) else code} (ensemble de ses départements)"
+    else:
+        codes, selected, title = terr["code"].tolist(), None, "France entière (somme des départements)"
+    labels = dict(zip(data.actions["code"], data.actions["label"]))
+    axes = dict(zip(data.actions["code"], data.actions["axis"]))
+    order = {c: k for k, c in enumerate(data.actions["code"])}
+    source = funding_source(data.is_demo)
+
+    table = lever.action_totals(data.funding, codes, years)
+    table = table.sort_values("action", key=lambda s: s.map(order)).reset_index(drop=True)
+    heads = lever.totals(table)
+    amounts = lever.territory_amounts(data.funding, stage, years)
+    poor = lever.poor_population(data.stats, years[0])
+    lev = lever.leverage_table(amounts, terr, poor)
+    agg = lever.aggregate_leverage(lev, codes)
+    headline = {
+        "État": fmt_compact_euros(agg["state"]),
+        "Département": fmt_compact_euros(agg["own"]),
+        "Effet levier": fmt_ratio(agg["leverage"]),
+        "€ propres par € État": fmt_ratio(agg["own_per_state"]),
+        "Consommé / prévu": fmt_pct(100.0 * lever.ratio(heads["etat_spent"] + _zero(heads["departement_spent"]),
+                                                        heads["etat_planned"] + _zero(heads["departement_planned"]))),
+        "€ par habitant pauvre": (fmt_number(agg["total_per_poor"], 1) + f"{NBSP}€"
+                                  if not math.isnan(agg["total_per_poor"]) else MISSING_TEXT),
+    }
+    year_text = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    execution_figure = lever_charts.execution_chart(
+        table, labels, axes, title=f"Prévu, engagé, consommé par action – {programme} {year_text}",
+        source=source, year=years)
+    flows = lever.reallocation_flows(data.reallocations, codes, years)
+    sankey = lever_charts.reallocation_sankey(flows, labels, title=f"Crédits reventilés entre actions – {year_text}",
+                                               source=source, year=years) if len(flows) else None
+    peers = codes if level == "region" else ()
+    lev_for_chart = lev.rename(columns={"leverage": "value"})
+    leverage_figure = lever_charts.leverage_distribution(
+        lev_for_chart[["code", "name", "value"]], selected, peers, stage_label=lever.STAGE_LABELS[stage], source=source,
+        year=years)
+    poor_years = sorted({int(y) for y in poor["persons_year"].dropna()} | {int(y) for y in poor["rate_year"].dropna()})
+    per_poor_figure = lever_charts.per_poor_distribution(
+        lev.rename(columns={"total_per_poor": "value"})[["code", "name", "value"]], selected, peers,
+        stage_label=lever.STAGE_LABELS[stage],
+        source=f"{source} ; INSEE, Filosofi {fmt_years(poor_years)} (population pauvre)", year=years)
+    costs = lever.cost_per_result(data.funding, data.values, data.indicators, codes, stage=stage, end_year=years[-1])
+    if len(costs):
+        costs = costs.sort_values("action", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    subs = lever.substitution_flags(data.funding[data.funding["year"].isin(years)], stage, codes=codes)
+    new, unchecked = lever.new_action_flags(data.flags, data.funding, data.values, data.indicators, codes)
+    notes = []
+    if agg["missing_poor"] and level != "departement":
+        notes.append(f"{agg['missing_poor']} département(s) sans taux de pauvreté publié : exclus du € par habitant pauvre.")
+    comparison = comparison_display(lev, selected)
+    return LeverView(
+        title=title, programme=programme, years=(years[0], years[-1]), stage=stage, codes=codes, selected=selected,
+        headline=headline, execution=execution_display(table, labels, axes),
+        execution_export=execution_export(table, labels), execution_figure=execution_figure, flows=flows,
+        sankey_figure=sankey, leverage_figure=leverage_figure, per_poor_figure=per_poor_figure,
+        costs=cost_display(costs, labels, axes) if len(costs) else pd.DataFrame(),
+        costs_export=costs, substitutions=list(subs["message"]), new_actions=list(new["message"]),
+        unchecked_new=unchecked, comparison=comparison,
+        comparison_export=lev.rename(columns={
+            "code": "Code", "name": "Département", "state": "€ État", "own": "€ département", "total": "€ total",
+            "leverage": "Effet levier", "own_per_state": "€ propres par € État", "poor": "Population pauvre",
+            "state_per_poor": "€ État par habitant pauvre", "total_per_poor": "€ total par habitant pauvre",
+            "caveat": "Mise en garde"}),
+        notes=notes,
+        empty=table.empty,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The export table (`levier export financements`)
+
+
+FUNDING_LEVELS = ("departement", "region")
+STAGE_COLUMNS = {"planned": "prevu", "committed": "engage", "spent": "consomme"}
+FUNDING_TABLE_COLUMNS = [
+    "code", "libelle", "programme", "axe", "action", "action_libelle", "annee_debut", "annee_fin",
+    *(f"{who}_{STAGE_COLUMNS[s]}" for who in ("etat", "departement", "total") for s in lever.STAGES),
+    "taux_engagement_total", "taux_consommation_total",
+    *(f"effet_levier_{STAGE_COLUMNS[s]}" for s in lever.STAGES),
+    *(f"euros_propres_par_euro_etat_{STAGE_COLUMNS[s]}" for s in lever.STAGES),
+]
+
+
+def funding_table(db: Database, level: str = "departement", territory: str | None = None,
+                  year: int | None = None) -> pd.DataFrame:
+    """The lever-effect table per territory: one row per (territory, programme, action) with State €, own € and
+    total € planned, committed and spent, the execution rates (% of the planned total), the leverage (total € ÷
+    State €) and own € per State € at each stage; numbers kept as numbers, codes as text.
+
+    A région sums its départements (funding is declared by département). Every year the programme has, or only
+    `year`; without `territory`, every territory of the level the user may read. Raises ValueError (French
+    message) for a level without funding (epci)."""
+    if level not in FUNDING_LEVELS:
+        raise ValueError("Les financements sont suivis par département : choisissez le niveau « departement » ou "
+                         "« region ».")
+    programmes = funding_programmes(db)
+    with db.reader() as r:
+        territories = r.df(Query.TERRITORIES_OF_LEVEL, {"level": "departement"})
+        actions = r.df(Query.FUNDING_ACTIONS)
+        frames = [r.df(Query.FUNDING_CURRENT, {"programme": p.code, "level": "departement"}) for p in programmes]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=FUNDING_TABLE_COLUMNS)
+    funding = pd.concat(frames, ignore_index=True)
+    funding["year"] = funding["year"].astype(int)
+    if level == "region":
+        funding["code"] = funding["code"].map(dict(zip(territories["code"], territories["reg"])))
+        names = dict(zip(territories["reg"], territories["reg_name"]))
+    else:
+        names = dict(zip(territories["code"], territories["name"]))
+    if territory is not None:
+        funding = funding[funding["code"] == territory]
+    if year is not None:
+        funding = funding[funding["year"] == int(year)]
+    if funding.empty:
+        return pd.DataFrame(columns=FUNDING_TABLE_COLUMNS)
+    spans = funding.groupby("programme")["year"].agg(["min", "max"])
+    table = lever.territory_action_totals(funding)
+    order = {c: k for k, c in enumerate(actions["code"])}
+    table = table.assign(_order=table["action"].map(order)).sort_values(["code", "programme", "_order"])
+    out = pd.DataFrame({
+        "code": table["code"].astype(str),
+        "libelle": table["code"].map(names),
+        "programme": table["programme"],
+        "axe": table["axis"],
+        "action": table["action"],
+        "action_libelle": table["action"].map(dict(zip(actions["code"], actions["label"]))),
+        "annee_debut": table["programme"].map(spans["min"]).astype(int),
+        "annee_fin": table["programme"].map(spans["max"]).astype(int),
+    })
+    for who in ("etat", "departement", "total"):
+        for s in lever.STAGES:
+            out[f"{who}_{STAGE_COLUMNS[s]}"] = pd.to_numeric(table[f"{who}_{s}"], errors="coerce")
+    out["taux_engagement_total"] = table["total_committed_rate"]
+    out["taux_consommation_total"] = table["total_spent_rate"]
+    for s in lever.STAGES:
+        out[f"effet_levier_{STAGE_COLUMNS[s]}"] = table[f"leverage_{s}"]
+        out[f"euros_propres_par_euro_etat_{STAGE_COLUMNS[s]}"] = table[f"own_per_state_{s}"]
+    return out[FUNDING_TABLE_COLUMNS].reset_index(drop=True)
