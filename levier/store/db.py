@@ -172,7 +172,18 @@ class _Door:
             if not self.readers:
                 self.cond.notify_all()
 
-    def cursor(self, key: str, access: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    @contextmanager
+    def borrow(self, key: str, access: dict[str, Any]) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor carrying `access`, for the calling thread alone until the block ends."""
+        cur = self._cursor(key, access)
+        try:
+            yield cur
+        except BaseException:
+            cur.close()  # a cursor left in an unknown state is not handed to the next reader
+            raise
+        self._give_back(key, cur)
+
+    def _cursor(self, key: str, access: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         with self._pool_guard:
             idle = self._idle.get(key)
             if idle:
@@ -185,7 +196,7 @@ class _Door:
             raise
         return cur
 
-    def give_back(self, key: str, cur: duckdb.DuckDBPyConnection) -> None:
+    def _give_back(self, key: str, cur: duckdb.DuckDBPyConnection) -> None:
         with self._pool_guard:
             idle = self._idle.setdefault(key, [])
             if len(idle) < _CURSORS_KEPT:
@@ -276,35 +287,26 @@ def _start_reaper() -> None:
 
 
 class Reader:
-    """Reads with one user's rights: each query on a cursor no other thread is using at the same time.
+    """Reads with one user's rights through one cursor, used by one thread at a time.
 
-    Given a door (Database.reader), cursors are taken from the shared connection's pool for these rights; given
-    only a connection, a fresh cursor is made and closed per query."""
+    From Database.reader the cursor already carries the rights (it comes from the door's pool); given a plain
+    connection, a fresh cursor is made, given the rights and closed for every query."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, access: dict[str, Any] | None = None, *,
-                 door: _Door | None = None, key: str | None = None) -> None:
+                 ready: bool = False) -> None:
         self._con = con
         self._access = access or _FULL_ACCESS
-        self._door = door
-        self._key = key
+        self._ready = ready
 
     def _run(self, query: str, params: dict[str, Any] | None, fetch: Callable[[Any], Any]) -> Any:
-        text = sql_text(query)
-        if self._door is None or self._key is None:
-            cur = self._con.cursor()
-            try:
-                _apply_access(cur, self._access)
-                return fetch(cur.execute(text, params or {}))
-            finally:
-                cur.close()
-        cur = self._door.cursor(self._key, self._access)
+        if self._ready:
+            return fetch(self._con.execute(sql_text(query), params or {}))
+        cur = self._con.cursor()
         try:
-            result = fetch(cur.execute(text, params or {}))
-        except BaseException:
-            cur.close()  # a cursor left in an unknown state is not handed to the next query
-            raise
-        self._door.give_back(self._key, cur)
-        return result
+            _apply_access(cur, self._access)
+            return fetch(cur.execute(sql_text(query), params or {}))
+        finally:
+            cur.close()
 
     def df(self, query: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         return self._run(query, params, lambda result: result.df())
@@ -378,17 +380,18 @@ class Database:
         with _access_guard:
             if cache_key in _access_cache:
                 return _access_cache[cache_key], key
-        internal = Reader(door.con, _FULL_ACCESS, door=door, key=_FULL_KEY)
-        codes: list[str] = []
-        if not scope.all_territories and scope.departements:
-            deps = sorted(scope.departements)
-            codes = deps + [r[0] for r in internal.rows(Query.SCOPE_EPCI_CODES, {"deps": deps})]
-        masked: list[str] = []
-        if scope.masks_anything:
-            masked = masked_keys(
-                internal.df(Query.SENSITIVE_COUNT_VERSIONS), detail_all=False,
-                detail_deps=scope.detail_departements, threshold=scope.small_count_max,
-            )
+        with door.borrow(_FULL_KEY, _FULL_ACCESS) as cur:
+            internal = Reader(cur, _FULL_ACCESS, ready=True)
+            codes: list[str] = []
+            if not scope.all_territories and scope.departements:
+                deps = sorted(scope.departements)
+                codes = deps + [r[0] for r in internal.rows(Query.SCOPE_EPCI_CODES, {"deps": deps})]
+            masked: list[str] = []
+            if scope.masks_anything:
+                masked = masked_keys(
+                    internal.df(Query.SENSITIVE_COUNT_VERSIONS), detail_all=False,
+                    detail_deps=scope.detail_departements, threshold=scope.small_count_max,
+                )
         access = {"levier_all": scope.all_territories, "levier_codes": codes, "levier_masked": masked}
         with _access_guard:
             if len(_access_cache) >= _ACCESS_CACHE_MAX:
@@ -400,10 +403,11 @@ class Database:
     def reader(self) -> Iterator[Reader]:
         """Reads of one data version: the writer waits until the block is left."""
         door = _door(self.path)
-        con = door.enter(self.lock_wait)
+        door.enter(self.lock_wait)
         try:
             access, key = self._access(door)
-            yield Reader(con, access, door=door, key=key)
+            with door.borrow(key, access) as cur:
+                yield Reader(cur, access, ready=True)
         finally:
             door.leave()
 
