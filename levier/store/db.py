@@ -369,6 +369,10 @@ class Database:
         """Changes whenever another connection or process commits: cache keys are built on it."""
         return version_token(self.path)
 
+    def open_connection(self) -> duckdb.DuckDBPyConnection | None:
+        """The read-only connection this process holds on the file right now (None: closed), for tests and benches."""
+        return _door(self.path).con
+
     def _access(self, door: _Door) -> tuple[dict[str, Any], str]:
         """The session variables for this user (005_access.sql) and the key of the cursors carrying them, computed
         once per data version and rights."""
