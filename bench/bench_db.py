@@ -10,7 +10,6 @@ The script only uses Database/Query, so it runs unchanged on an older checkout f
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time

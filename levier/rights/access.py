@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import tomllib
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 from levier.core.config import DATA_DIR

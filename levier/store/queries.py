@@ -15,10 +15,11 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _FOLDERS: dict[type[StrEnum], Path] = {}
 
 
-def query_registry(name: str, folder: Path, skip: tuple[str, ...] = ()) -> type[StrEnum]:
+def query_registry(name: str, folder: Path, skip: tuple[str, ...] = (), module: str = __name__) -> type[StrEnum]:
     """An enum of the .sql files under `folder` (sub-folders `skip` left out): member NAME = the file's stem in
     upper case, value = its path without `.sql` (`"indicators/indicator_series"`). Stems are unique across
-    folders, so a member's name does not depend on the folder it lives in."""
+    folders, so a member's name does not depend on the folder it lives in. `module`: where the registry is
+    defined (members pickle by it)."""
     members: dict[str, str] = {}
     for path in sorted(folder.rglob("*.sql")):
         rel = path.relative_to(folder)
@@ -28,7 +29,7 @@ def query_registry(name: str, folder: Path, skip: tuple[str, ...] = ()) -> type[
         if key in members:
             raise ValueError(f"Deux requêtes portent le même nom : {members[key]}.sql et {rel.as_posix()}")
         members[key] = rel.with_suffix("").as_posix()
-    registry = StrEnum(name, members)  # type: ignore[misc]
+    registry = StrEnum(name, members, module=module)  # type: ignore[misc]
     _FOLDERS[registry] = folder
     return registry
 

@@ -7,4 +7,4 @@ from pathlib import Path
 
 from levier.store.queries import query_registry
 
-ProbeQuery = query_registry("ProbeQuery", Path(__file__).parent)
+ProbeQuery = query_registry("ProbeQuery", Path(__file__).parent, module=__name__)

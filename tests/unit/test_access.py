@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from levier.core.config import PROJECT_ROOT
 from levier.rights.access import (
     AccessError,
     access_file_path,
@@ -12,7 +13,6 @@ from levier.rights.access import (
     read_access,
     scope_for,
 )
-from levier.core.config import PROJECT_ROOT
 from levier.rights.scope import Role
 from levier.store.geography import departement_regions, load_geography
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from levier.store.db import AccessDenied, Database, Query, Reader
 from levier.ingest.detect import import_file
 from levier.rights.scope import Role, Scope
+from levier.store.db import AccessDenied, Database, Query, Reader
 from tests.queries import ProbeQuery
 
 MAJ, REF, RATIO = "CALPAE-1.1.1-MAJ", "CALPAE-1.1.1-REF", "CALPAE-1.1.1-REF-TX"
