@@ -219,6 +219,7 @@ class _Door:
                     self.cond.wait()
             finally:
                 self.writers_waiting -= 1
+                self.cond.notify_all()  # readers held back for this writer look again (it may have given up)
             self.writing = True
             self._close()
         try:
