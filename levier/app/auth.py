@@ -13,6 +13,7 @@ import streamlit as st
 
 from levier.rights import access
 from levier.store.db import Database
+from levier.store.geography import load_geography
 from levier.rights.scope import Role, Scope
 
 _SESSION_SCOPE = "_levier_scope"
@@ -62,7 +63,7 @@ def _config(path: Path, token: tuple[int, int]) -> tuple[access.AccessConfig, ac
     # Reference geography is public: read it with full rights, the user's own Database is built from their scope.
     db = Database()
     config = access.read_access(path)
-    geography = access.load_geography(db)
+    geography = load_geography(db)
     access.check_codes(config, geography)
     with _config_guard:
         _config_cache[str(path)] = (token, config, geography)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import os
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -623,10 +621,6 @@ def finish_import(
         import_id = int(w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, digest, started, user, demo))[0][0])
         changed = write(w, import_id)
         w.execute(Query.UPDATE_IMPORT_RUN_COUNTS, {"id": import_id, "rows_changed": changed})
-        pause = float(os.environ.get("LEVIER_FAULT_PAUSE_IN_WRITE", "0") or 0)
-        if pause:  # fault injection for the kill-in-the-middle test: the transaction is open here
-            print("LEVIER_FAULT_PAUSE", flush=True)
-            time.sleep(pause)
         report.import_id = import_id
         report.rows_changed = changed
         unchanged = report.rows_accepted - changed

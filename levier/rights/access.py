@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import tomllib
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from levier.core.config import DATA_DIR
-from levier.store.db import Database, Query
 from levier.rights.scope import Role, Scope
 
 ENV_ACCESS_FILE = "LEVIER_ACCESS_FILE"
@@ -222,7 +222,7 @@ def _message(path: Path, errors: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Geography:
-    """The reference départements with their région, read from the `territory` table."""
+    """The reference départements with their région (read by levier.store.geography from the `territory` table)."""
 
     region_of: dict[str, str]
 
@@ -235,10 +235,9 @@ class Geography:
         return frozenset(dep for dep, reg in self.region_of.items() if reg in wanted)
 
 
-def load_geography(db: Database) -> Geography:
-    frame = db.read(Query.DEPARTEMENTS_OF_REGIONS)
-    region_of = {str(d): (str(r) if r is not None else "") for d, r in zip(frame["dep"], frame["reg"], strict=True)}
-    return Geography(region_of=region_of)
+def as_geography(geography: Geography | Mapping[str, str]) -> Geography:
+    """A Geography from itself or from a mapping département code -> région code."""
+    return geography if isinstance(geography, Geography) else Geography(region_of=dict(geography))
 
 
 def check_codes(config: AccessConfig, geography: Geography) -> None:
@@ -261,10 +260,10 @@ def check_codes(config: AccessConfig, geography: Geography) -> None:
         raise AccessError(_message(config.path, errors))
 
 
-def load_access(path: Path | str | None, db: Database) -> AccessConfig:
-    """Reads the access file and checks its codes against the database's reference geography."""
+def load_access(path: Path | str | None, geography: Geography | Mapping[str, str]) -> AccessConfig:
+    """Reads the access file and checks its codes against the reference geography."""
     config = read_access(path)
-    check_codes(config, load_geography(db))
+    check_codes(config, as_geography(geography))
     return config
 
 
@@ -279,11 +278,10 @@ def scope_for_entry(entry: Entry, geography: Geography, user: str | None = None)
     return Scope.territorial(user, Role.DEPARTEMENTAL, frozenset(entry.departements))
 
 
-def scope_for(identity: dict[str, Any], config: AccessConfig, geography: Geography | Database) -> Scope:
+def scope_for(identity: dict[str, Any], config: AccessConfig, geography: Geography | Mapping[str, str]) -> Scope:
     """The rights of a signed-in identity (st.user claims: `email`, `sub`); absent from the file: public only.
     The scope is named after the person's email when the provider gives one (it is what the import journal shows)."""
-    if isinstance(geography, Database):
-        geography = load_geography(geography)
+    geography = as_geography(geography)
     user = _email(identity.get("email")) or _text(identity.get("sub"))
     entry = config.find(identity)
     scope = Scope.public(user or "inconnu") if entry is None else scope_for_entry(entry, geography, user)

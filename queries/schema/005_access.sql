@@ -1,5 +1,5 @@
 -- Row-level access and small-count masking, enforced in the database's own views so that no query can forget it.
--- Every connection Levier opens sets three session variables (levier/db.py, per cursor):
+-- Every cursor Levier reads through carries three session variables (levier/store/db.py, set once per cursor):
 --   levier_all    BOOLEAN   the user reads every territory's contract data
 --   levier_codes  TEXT[]    otherwise: the département codes and EPCI SIRENs whose contract data they read
 --   levier_masked TEXT[]    fact versions hidden by the small-count rule ('import_id|level|code|indicator|period|measure')

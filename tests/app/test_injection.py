@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from levier.core.config import PROJECT_ROOT
-from levier.store.db import Database, Query
+from levier.store.db import Database
+from tests.queries import ProbeQuery
 from tests.app.conftest import texts
 
 PAGES = sorted(f"pages/{p.name}" for p in (PROJECT_ROOT / "pages").glob("*.py"))
@@ -37,7 +38,7 @@ PAYLOADS = [
 
 
 def snapshot(db: Database) -> dict:
-    rows = db.read(Query.TABLE_ROW_COUNTS)
+    rows = db.read(ProbeQuery.TABLE_ROW_COUNTS)
     return {t: (int(n), str(c)) for t, n, c in zip(rows["table_name"], rows["row_count"], rows["checksum"])}
 
 

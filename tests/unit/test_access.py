@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from levier.core.config import PROJECT_ROOT
 from levier.rights.access import (
     AccessError,
     access_file_path,
     administrator,
     load_access,
-    load_geography,
     read_access,
     scope_for,
 )
-from levier.core.config import PROJECT_ROOT
 from levier.rights.scope import Role
+from levier.store.geography import departement_regions, load_geography
 
 AURA = {"01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"}  # région 84, COG 2026
 
@@ -50,7 +50,7 @@ def write(tmp_path, text: str):
 
 
 def test_each_role_gets_its_territories_on_the_real_geography(db, tmp_path):
-    config = load_access(write(tmp_path, FOUR_USERS), db)
+    config = load_access(write(tmp_path, FOUR_USERS), load_geography(db))
     geo = load_geography(db)
 
     national = scope_for({"email": "nationale@exemple.gouv.fr", "sub": "x"}, config, geo)
@@ -63,7 +63,7 @@ def test_each_role_gets_its_territories_on_the_real_geography(db, tmp_path):
     assert regional.sees("38") and regional.sees("69") and not regional.sees("13")
     assert regional.sees_detail("69")
 
-    dep = scope_for({"email": "isere@exemple.gouv.fr"}, config, db)  # a Database works as well
+    dep = scope_for({"email": "isere@exemple.gouv.fr"}, config, departement_regions(db))  # a plain mapping works as well
     assert dep.departements == {"38"} and dep.sees("38") and not dep.sees("69")
     assert "départements 38" in dep.describe()
 
@@ -73,21 +73,21 @@ def test_each_role_gets_its_territories_on_the_real_geography(db, tmp_path):
 
 
 def test_someone_signed_in_but_absent_from_the_file_sees_public_statistics_only(db, tmp_path):
-    config = load_access(write(tmp_path, FOUR_USERS), db)
-    scope = scope_for({"email": "Inconnu@Exemple.gouv.fr", "sub": "s-9"}, config, db)
+    config = load_access(write(tmp_path, FOUR_USERS), load_geography(db))
+    scope = scope_for({"email": "Inconnu@Exemple.gouv.fr", "sub": "s-9"}, config, load_geography(db))
     assert scope.role is Role.PUBLIC and scope.user == "inconnu@exemple.gouv.fr"
     assert not scope.sees("38") and not scope.can_import
     assert "statistiques publiques" in scope.describe()
 
 
 def test_sub_wins_over_email_when_both_match_different_entries(db, tmp_path):
-    config = load_access(write(tmp_path, FOUR_USERS), db)
-    scope = scope_for({"sub": "admin-sub-1", "email": "isere@exemple.gouv.fr"}, config, db)
+    config = load_access(write(tmp_path, FOUR_USERS), load_geography(db))
+    scope = scope_for({"sub": "admin-sub-1", "email": "isere@exemple.gouv.fr"}, config, load_geography(db))
     assert scope.role is Role.ADMINISTRATEUR
 
 
 def test_the_shipped_example_file_is_valid(db):
-    config = load_access(PROJECT_ROOT / "data" / "acces.exemple.toml", db)
+    config = load_access(PROJECT_ROOT / "data" / "acces.exemple.toml", load_geography(db))
     assert {e.role for e in config.entries} == {Role.NATIONAL, Role.REGIONAL, Role.DEPARTEMENTAL, Role.ADMINISTRATEUR}
 
 
@@ -124,7 +124,7 @@ def test_unknown_codes_are_refused_against_the_reference_geography(db, tmp_path)
                  .replace('departements = ["38"]', 'departements = ["38", "20"]'))
     read_access(path)  # the structure is fine: only the geography can tell
     with pytest.raises(AccessError) as err:
-        load_access(path, db)
+        load_access(path, load_geography(db))
     message = str(err.value)
     assert "2 erreurs" in message
     assert "utilisateur n° 2 (regionale@exemple.gouv.fr) : code région « 99 » inconnu" in message
@@ -133,8 +133,8 @@ def test_unknown_codes_are_refused_against_the_reference_geography(db, tmp_path)
 
 def test_corsica_and_overseas_codes_are_accepted(db, tmp_path):
     path = write(tmp_path, '[[utilisateur]]\nemail = "a@b.fr"\nrole = "departemental"\ndepartements = ["2a", "971"]\n')
-    config = load_access(path, db)
-    assert scope_for({"email": "a@b.fr"}, config, db).departements == {"2A", "971"}
+    config = load_access(path, load_geography(db))
+    assert scope_for({"email": "a@b.fr"}, config, load_geography(db)).departements == {"2A", "971"}
 
 
 def test_missing_file_is_named(tmp_path):

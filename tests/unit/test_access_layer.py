@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from levier.store.db import AccessDenied, Database, Reader
 from levier.ingest.detect import import_file
 from levier.rights.scope import Role, Scope
+from levier.store.db import AccessDenied, Database, Query, Reader
+from tests.queries import ProbeQuery
 
 MAJ, REF, RATIO = "CALPAE-1.1.1-MAJ", "CALPAE-1.1.1-REF", "CALPAE-1.1.1-REF-TX"
 PUBLIC = "STAT-TP60"
@@ -41,11 +42,11 @@ def planted(db: Database) -> Database:
 
 
 def _visible(db: Database, scope: Scope) -> pd.DataFrame:
-    return db.with_scope(scope).read("visible_rows_by_territory")
+    return db.with_scope(scope).read(ProbeQuery.VISIBLE_ROWS_BY_TERRITORY)
 
 
 def _value(db: Database, scope: Scope, code: str, indicator: str, period: int = 2021) -> pd.Series | None:
-    frame = db.with_scope(scope).read("territory_indicator_values", {"level": "departement", "code": code})
+    frame = db.with_scope(scope).read(Query.TERRITORY_INDICATOR_VALUES, {"level": "departement", "code": code})
     row = frame[(frame.indicator == indicator) & (frame.period == period)]
     return None if row.empty else row.iloc[0]
 
@@ -84,10 +85,10 @@ def test_a_national_user_reads_everything_but_small_counts_and_what_would_reveal
     assert _value(planted, scope, "69", MAJ)["value"] == 250
     # The replaced value (5) and the free-text comment of a masked cell are masked in the history too.
     history = planted.with_scope(scope).read(
-        "value_history", {"territory": "38", "indicator": MAJ, "period": 2021, "measure": "valeur"}
+        ProbeQuery.VALUE_HISTORY, {"territory": "38", "indicator": MAJ, "period": 2021, "measure": "valeur"}
     )
     assert len(history) == 2 and history["value"].isna().all() and history["comment"].isna().all()
-    full = planted.read("value_history", {"territory": "38", "indicator": MAJ, "period": 2021, "measure": "valeur"})
+    full = planted.read(ProbeQuery.VALUE_HISTORY, {"territory": "38", "indicator": MAJ, "period": 2021, "measure": "valeur"})
     assert sorted(full["value"]) == [5, 7]
 
 
@@ -105,11 +106,11 @@ def test_a_signed_in_user_without_rights_reads_public_statistics_only(planted):
 def test_rankings_list_only_the_territories_the_user_reads(planted):
     scope = Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"})
     ranking = planted.with_scope(scope).read(
-        "indicator_values_by_territory", {"indicator": MAJ, "period": 2021, "level": "departement"}
+        Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": MAJ, "period": 2021, "level": "departement"}
     )
     assert list(ranking.code) == ["38"]
     public = planted.with_scope(scope).read(
-        "indicator_values_by_territory", {"indicator": PUBLIC, "period": 2021, "level": "departement"}
+        Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": PUBLIC, "period": 2021, "level": "departement"}
     )
     assert len(public) > 100
 
@@ -117,8 +118,8 @@ def test_rankings_list_only_the_territories_the_user_reads(planted):
 def test_a_connection_that_forgets_the_rights_reads_no_contract_data(planted):
     with planted.reader() as r:
         unset = Reader(r._con.cursor(), {"levier_all": None, "levier_codes": None, "levier_masked": None})
-        assert unset.df("visible_rows_by_territory").empty
-        assert not r.df("visible_rows_by_territory").empty
+        assert unset.df(ProbeQuery.VISIBLE_ROWS_BY_TERRITORY).empty
+        assert not r.df(ProbeQuery.VISIBLE_ROWS_BY_TERRITORY).empty
 
 
 def test_only_administrators_write(planted):

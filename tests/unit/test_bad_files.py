@@ -14,6 +14,7 @@ import pytest
 
 from levier.core.config import PROJECT_ROOT, settings
 from levier.store.db import Database, Query
+from tests.queries import ProbeQuery
 from levier.report.tables import to_csv_bytes, to_xlsx_bytes
 from levier.ingest.detect import import_file
 from levier.ingest.readers import MAX_UNPACKED_BYTES, UnreadableFile, check_upload
@@ -43,7 +44,7 @@ def store(demo_db_path, tmp_path_factory) -> Database:
 
 
 def snapshot(db: Database) -> dict[str, tuple[int, str]]:
-    rows = db.read(Query.TABLE_ROW_COUNTS)
+    rows = db.read(ProbeQuery.TABLE_ROW_COUNTS)
     return {t: (int(n), str(c)) for t, n, c in zip(rows["table_name"], rows["row_count"], rows["checksum"])}
 
 
@@ -149,7 +150,7 @@ def test_formula_text_is_stored_as_text_and_neutralised_on_export(db):
     assert report.status == STATUS_IMPORTED, report.summary()
     stored = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": [NE]})
     assert len(stored) == 5
-    history = pd.concat([db.read(Query.VALUE_HISTORY, {"territory": d, "indicator": NE, "period": 2021,
+    history = pd.concat([db.read(ProbeQuery.VALUE_HISTORY, {"territory": d, "indicator": NE, "period": 2021,
                                                         "measure": "valeur"}) for d in deps])
     assert history["comment"].tolist() == payloads
     text = to_csv_bytes(history[["comment"]]).decode("utf-8-sig")

@@ -21,7 +21,8 @@ from levier.ingest.catalogue import (
     validate_catalogue,
 )
 from levier.core.config import CATALOGUE_DIR
-from levier.store.db import Database, Query
+from levier.store.db import Database
+from tests.queries import ProbeQuery
 from levier.core.text import normalise
 
 # Every line of the CALPAE grid "Annexe 9" (DOMAIN.md §4, seed 002), with the grid's own wording.
@@ -253,7 +254,7 @@ def test_reader_names_a_missing_column(tmp_path):
 
 
 def _counts(db: Database) -> dict[str, int]:
-    frame = db.read(Query.CATALOGUE_COUNTS)
+    frame = db.read(ProbeQuery.CATALOGUE_COUNTS)
     return dict(zip(frame["table_name"], frame["n_rows"].astype(int)))
 
 

@@ -13,6 +13,7 @@ from levier.ingest import variants as dv
 from levier.ingest.catalogue import read_catalogue
 from levier.core.config import PROJECT_ROOT
 from levier.store.db import Database, Query
+from tests.queries import ProbeQuery
 from levier.ingest.report import STATUS_ALREADY, STATUS_IMPORTED, STATUS_REJECTED
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
@@ -180,7 +181,7 @@ def test_history_is_kept_and_reimport_changes_nothing(db):
     assert same.ok and same.rows_changed == 1  # Isère's declaration is unchanged: not written twice
     fix = dv.import_variants(db, csv_bytes([["38", OR1M, "REF", "logiciel corrigé"]]), "v3.csv", imported_by="agent.b")
     assert fix.ok and fix.rows_changed == 1
-    hist = db.read(Query.VARIANT_HISTORY, {"territory": "38"})
+    hist = db.read(ProbeQuery.VARIANT_HISTORY, {"territory": "38"})
     assert hist["variant"].tolist() == ["REF", "J45"]
     assert hist["in_force"].tolist() == [True, False]
     assert hist["file_name"].tolist() == ["v3.csv", "v1.csv"]

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from levier.core.config import PROJECT_ROOT
 from levier.store.db import Database, DatabaseBusy, Query
+from tests.queries import ProbeQuery
 from levier.ingest.returns import ImportContext, import_returns
 from levier.ingest.readers import parse_numbers
 from levier.ingest.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
@@ -242,7 +243,7 @@ def test_newer_value_replaces_and_old_one_stays_in_history(db):
     assert report.ok and report.rows_changed == 1  # the unchanged value is not duplicated
     cur = current(db).set_index(["territory_code", "indicator", "period"])
     assert cur.loc[("01", NE, 2021), "value"] == 1300
-    hist = db.read(Query.VALUE_HISTORY, {"territory": "01", "indicator": NE, "period": 2021, "measure": "valeur"})
+    hist = db.read(ProbeQuery.VALUE_HISTORY, {"territory": "01", "indicator": NE, "period": 2021, "measure": "valeur"})
     assert hist["value"].tolist() == [1300, 1234]
     assert hist["imported_by"].tolist() == ["agent.b", "agent.a"]
     assert hist["file_name"].tolist() == ["correction.csv", "retours_2021.csv"]
@@ -271,10 +272,31 @@ def test_dry_run_writes_nothing(db):
     assert (count_facts(db), count_runs(db)) == (facts, runs)
 
 
+# `levier import` in another process, paused after the import's last statement, its transaction still open: the
+# pause is patched in by the test itself, production code carries no hook for it.
+_PAUSED_IMPORT = """
+import sys, time
+from levier import cli
+from levier.store.db import Query, Writer
+
+execute = Writer.execute
+
+def execute_then_pause(self, query, params=None):
+    rows = execute(self, query, params)
+    if query == Query.UPDATE_IMPORT_RUN_COUNTS:
+        print("LEVIER_TEST_PAUSE", flush=True)
+        time.sleep(float(sys.argv[1]))
+    return rows
+
+Writer.execute = execute_then_pause
+sys.exit(cli.main(["import", sys.argv[2]]))
+"""
+
+
 def _import_in_subprocess(db: Database, path, pause: float) -> subprocess.Popen:
-    env = dict(os.environ, LEVIER_DB=str(db.path), LEVIER_FAULT_PAUSE_IN_WRITE=str(pause))
+    env = dict(os.environ, LEVIER_DB=str(db.path))
     return subprocess.Popen(
-        [sys.executable, "-m", "levier", "import", str(path)],
+        [sys.executable, "-c", _PAUSED_IMPORT, str(pause), str(path)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
 
@@ -282,7 +304,7 @@ def _import_in_subprocess(db: Database, path, pause: float) -> subprocess.Popen:
 def _wait_for_pause(proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     for line in proc.stdout:
-        if "LEVIER_FAULT_PAUSE" in line:
+        if "LEVIER_TEST_PAUSE" in line:
             return
         assert time.monotonic() < deadline
     raise AssertionError("the import never reached its write step")

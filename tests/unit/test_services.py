@@ -7,7 +7,8 @@ import pytest
 
 from levier.ingest import service_lists as services
 from levier.core.config import settings
-from levier.store.db import Database, Query
+from levier.store.db import Database
+from tests.queries import ProbeQuery
 from levier.ingest.readers import read_cells
 
 REF_DIR = settings().reference_dir
@@ -184,6 +185,6 @@ def test_points_are_stored_and_the_latest_import_wins(agencies, france_services,
     latest = services.stored_points(db, "agence_france_travail")
     assert len(latest) == 10 and set(latest["import_id"]) == {2}
     assert latest["dep"].iloc[0] == "01" and latest["commune"].iloc[0] == "01427"  # codes stay text
-    types = db.read(Query.SERVICE_TYPES).set_index("service_type")
+    types = db.read(ProbeQuery.SERVICE_TYPES).set_index("service_type")
     assert types.loc["france_services", "points"] == 2845
     assert types.loc["france_services", "placed"] == 2845

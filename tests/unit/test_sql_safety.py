@@ -1,7 +1,8 @@
 """No SQL is ever built from input: every SQL call in levier/ and pages/ takes a constant, a query file (sql_text,
-Query.X) or a name bound only to those; DuckDB is imported by levier/store/db.py alone; each queries/*.sql holds one
-statement under a header comment and takes named $parameters only. The scanner is tested on snippets too, so it
-can fail."""
+Query.X) or a name bound only to those; SQL text written in Python lives in levier/store/db.py alone (connection
+settings, transaction control), and so does the DuckDB import; each query file holds one statement under a header
+comment (purpose, « one row per … », parameters) and takes named $parameters only; the registry and the folders of
+queries/ match file for file. The scanner is tested on snippets too, so it can fail."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from levier.core.config import PROJECT_ROOT, QUERIES_DIR
+from levier.core.config import PROJECT_ROOT, QUERIES_DIR, SCHEMA_DIR
+from levier.store.queries import Query, migrations, query_path
+from tests.queries import ProbeQuery
 
 SOURCES = sorted([*(PROJECT_ROOT / "levier").rglob("*.py"), *(PROJECT_ROOT / "pages").rglob("*.py"), PROJECT_ROOT / "app.py"])
 # Methods that run SQL text (DuckDB connections and cursors, the Writer, pandas).
@@ -180,7 +183,7 @@ def test_no_sql_is_built_from_input(path: Path):
 
 
 def test_the_scan_covers_the_code():
-    assert PROJECT_ROOT / "levier" / "db.py" in SOURCES and any(p.parent.name == "pages" for p in SOURCES)
+    assert PROJECT_ROOT / "levier" / "store" / "db.py" in SOURCES and any(p.parent.name == "pages" for p in SOURCES)
     assert len(SOURCES) > 30
 
 
@@ -228,7 +231,10 @@ def test_duckdb_may_be_imported_by_the_db_layer():
 
 # --- query files ----------------------------------------------------------------------------------------------
 
-QUERY_FILES = sorted(QUERIES_DIR.glob("*.sql"))
+TEST_QUERIES_DIR = PROJECT_ROOT / "tests" / "queries"
+# Every statement file: the shipped queries (numbered schema migrations apart) and the tests' own.
+QUERY_FILES = sorted([*(p for p in QUERIES_DIR.rglob("*.sql") if SCHEMA_DIR not in p.parents),
+                      *TEST_QUERIES_DIR.glob("*.sql")])
 # Comments and quoted text, read left to right in one pass (an apostrophe in a comment opens no string).
 _LEXEMES = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.DOTALL)
 # Interpolation markers other than $named parameters: Python format fields, printf markers, positional ? and $1.
@@ -240,6 +246,12 @@ def sql_problems(text: str) -> list[str]:
     first = next((line for line in text.splitlines() if line.strip()), "")
     if not first.startswith("--"):
         problems.append("pas de commentaire d'en-tête (but, une ligne par…, paramètres)")
+    else:
+        header = " ".join(line for line in _header(text)).lower()
+        if not re.search(r"\bone row\b|\brows? per\b", header):
+            problems.append("l'en-tête ne dit pas ce que vaut une ligne (« One row per … »)")
+        if "parameter" not in header:
+            problems.append("l'en-tête ne nomme pas les paramètres (« Parameters: … » ou « No parameters »)")
     code = _LEXEMES.sub(lambda m: " " if m.group(0)[0] in "-/" else "''", text)
     statements = [s for s in code.split(";") if s.strip()]
     if len(statements) != 1:
@@ -255,12 +267,81 @@ def test_query_file_has_a_header_one_statement_and_named_parameters_only(path: P
     assert not sql_problems(path.read_text(encoding="utf-8")), sql_problems(path.read_text(encoding="utf-8"))
 
 
+def _header(text: str) -> list[str]:
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line)
+    return lines
+
+
 def test_query_files_exist_and_schema_is_left_out():
-    assert len(QUERY_FILES) > 50 and all(p.parent == QUERIES_DIR for p in QUERY_FILES)
+    assert len(QUERY_FILES) > 50 and not any(p.parent == SCHEMA_DIR for p in QUERY_FILES)
+
+
+def test_queries_live_in_domain_folders_and_the_registry_follows_them():
+    assert not list(QUERIES_DIR.glob("*.sql")), "une requête hors de tout dossier de queries/"
+    for member in Query:
+        folder, _, stem = member.value.rpartition("/")
+        assert folder and stem == member.name.lower(), member
+        assert query_path(member).is_file(), f"{member.name} : fichier {member.value}.sql introuvable"
+
+
+def test_every_query_file_is_a_registry_member_and_only_migrations_are_not():
+    shipped = {p.relative_to(QUERIES_DIR).with_suffix("").as_posix()
+               for p in QUERIES_DIR.rglob("*.sql") if SCHEMA_DIR not in p.parents}
+    assert shipped == {m.value for m in Query}
+    assert {p.stem for p in TEST_QUERIES_DIR.glob("*.sql")} == {m.value for m in ProbeQuery}
+    assert [path for _, _, path in migrations()] == sorted(SCHEMA_DIR.glob("*.sql"))
+    assert not list(SCHEMA_DIR.glob("*/*.sql"))
+
+
+def test_test_only_queries_are_not_shipped():
+    names = {m.name for m in Query}
+    assert not names & {m.name for m in ProbeQuery}
+
+
+def test_a_plain_string_names_a_query_by_value_or_by_stem_and_nothing_else():
+    assert query_path("indicators/indicator_series") == query_path("indicator_series") == query_path(
+        Query.INDICATOR_SERIES)
+    assert query_path(ProbeQuery.VALUE_HISTORY) == TEST_QUERIES_DIR / "value_history.sql"
+    for bad in ("value_history", "../queries/schema/001_initial", "SELECT 1"):
+        with pytest.raises(ValueError):
+            query_path(bad)
+
+
+# SQL written in Python: only the door's connection settings and transaction control, in levier/store/db.py.
+_SQL_LITERAL = re.compile(
+    r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|WITH|DROP|ALTER|COPY|ATTACH|PRAGMA|SET|BEGIN|COMMIT|ROLLBACK)\b")
+
+
+def sql_literals(text: str) -> list[int]:
+    """Lines of string constants (docstrings apart) that read as SQL."""
+    tree = ast.parse(text)
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                  and n.body and isinstance(n.body[0], ast.Expr) and _is_const_str(n.body[0].value)}
+    return [n.lineno for n in ast.walk(tree)
+            if _is_const_str(n) and id(n) not in docstrings and _SQL_LITERAL.match(n.value)]
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.relative_to(PROJECT_ROOT) != DUCKDB_HOME],
+                         ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_no_sql_text_is_written_in_python_outside_the_door(path: Path):
+    lines = sql_literals(path.read_text(encoding="utf-8"))
+    assert not lines, f"{path.relative_to(PROJECT_ROOT)} : SQL écrit en Python aux lignes {lines} (mettez-le dans queries/)"
+
+
+def test_sql_literal_check_can_fail():
+    assert sql_literals('def f(con):\n    con.execute(Query.A)\n    x = "SELECT * FROM fact"\n') == [3]
+    assert not sql_literals('def f():\n    """SELECT is explained here."""\n    return "Sélection"\n')
 
 
 @pytest.mark.parametrize("text,problem", [
     ("SELECT 1;", "en-tête"),
+    ("-- Purpose only.\n-- No parameters.\nSELECT 1;", "une ligne"),
+    ("-- Purpose.\n-- One row per x.\nSELECT 1;", "paramètres"),
     ("-- two\nSELECT 1; SELECT 2;", "2 instructions"),
     ("-- it's a comment; with a semicolon\nSELECT 'x'; SELECT 2", "2 instructions"),
     ("-- drop\nSELECT 1; DROP TABLE fact", "2 instructions"),

@@ -1,4 +1,5 @@
 -- Appends the incoming facts that are new or differ from the current value; unchanged ones are skipped,
+-- One row inserted per new or changed incoming fact.
 -- so the history only holds real replacements. `incoming` has the fact columns but import_id/recorded_at/is_demo.
 -- Returns the number of rows inserted. Parameters: $import_id, $recorded_at, $is_demo.
 INSERT INTO fact BY NAME

@@ -1,4 +1,5 @@
 -- Appends the incoming funding rows that are new or differ from the current row of the same key (territory,
+-- One row inserted per new or changed incoming funding row.
 -- programme, action, year, funder); unchanged rows are skipped, so the history only holds real replacements.
 -- `incoming` has the funding columns but import_id/recorded_at/is_demo. Returns the number of rows inserted.
 -- Parameters: $import_id, $recorded_at, $is_demo.

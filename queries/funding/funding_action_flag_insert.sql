@@ -1,4 +1,5 @@
 -- Appends the incoming action natures (nouvelle | renforcement) that are new or changed for their action.
+-- One row inserted per new or changed incoming action nature.
 -- `incoming` has the action_flag columns but import_id/recorded_at/is_demo. Returns the number of rows inserted.
 -- Parameters: $import_id, $recorded_at, $is_demo.
 INSERT INTO action_flag BY NAME

@@ -1,4 +1,5 @@
 -- Appends the incoming contracts whose signing year, wave or wave source is new or changed.
+-- One row inserted per new or changed incoming contract.
 -- `incoming` has the contract columns but import_id/recorded_at/is_demo. Returns the number of rows inserted.
 -- Parameters: $import_id, $recorded_at, $is_demo.
 INSERT INTO contract BY NAME

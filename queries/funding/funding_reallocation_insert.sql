@@ -1,4 +1,5 @@
 -- Appends the incoming re-allocations (crédits reventilés) that are new or whose amount or reason changed.
+-- One row inserted per new or changed incoming re-allocation.
 -- `incoming` has the reallocation columns but import_id/recorded_at/is_demo. Returns the number of rows inserted.
 -- Parameters: $import_id, $recorded_at, $is_demo.
 INSERT INTO reallocation BY NAME
