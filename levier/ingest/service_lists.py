@@ -10,7 +10,6 @@ of the two real lists are documented in docs/services.md.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +20,9 @@ import pandas as pd
 import shapely
 
 from levier.core.config import settings
-from levier.analysis.coverage import commune_points, read_commune_points_file, read_communes
 from levier.core.fmt import fmt_number
 from levier.geo.display import LEVEL_DEP, LEVEL_EPCI, read_layer
+from levier.store.db import Query
 from levier.ingest.readers import UnreadableFile, parse_numbers, read_cells
 from levier.ingest.report import Finding
 from levier.core.text import normalise
@@ -153,7 +152,84 @@ MAPPINGS = {m.key: m for m in (FRANCE_SERVICES_ANCT, POLE_EMPLOI_AGENCES, GENERI
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Reference geography used to place the rows
+# Reference geography used to place the rows (and, by levier.analysis.coverage, to measure distances)
+
+COMMUNES_FILE = "cog/communes_2026.csv"
+COMMUNE_POINTS_FILE = "geo/communes_2026_points.csv"
+POINT_SOURCES = {"fichier": "point de la commune", "epci": "point de l'intercommunalité", "dep": "point du département"}
+
+
+def read_communes(reference_dir: Path | str | None = None) -> pd.DataFrame:
+    """Communes of the COG 2026 in France and the DROM: code_commune, name, dep, epci, population (int)."""
+    directory = Path(reference_dir) if reference_dir else settings().reference_dir
+    raw = pd.read_csv(directory / COMMUNES_FILE, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    raw = raw[raw["zone"].isin(["metro", "drom"])]
+    return pd.DataFrame(
+        {
+            "code_commune": raw["code_commune"].astype("string"),
+            "name": raw["nom"].astype("string"),
+            "dep": raw["dep"].astype("string"),
+            "epci": raw["siren_epci"].replace("", None).astype("string"),
+            "population": pd.to_numeric(raw["population_municipale"], errors="coerce").fillna(0).astype("int64"),
+        }
+    ).reset_index(drop=True)
+
+
+def read_commune_points_file(reference_dir: Path | str | None = None) -> pd.DataFrame | None:
+    """The optional better commune points (code_commune, lon, lat), or None when the file is not there."""
+    directory = Path(reference_dir) if reference_dir else settings().reference_dir
+    path = directory / COMMUNE_POINTS_FILE
+    if not path.is_file():
+        return None
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return pd.DataFrame(
+        {
+            "code_commune": raw["code_commune"].astype("string"),
+            "lon": pd.to_numeric(raw["lon"].str.replace(",", "."), errors="coerce"),
+            "lat": pd.to_numeric(raw["lat"].str.replace(",", "."), errors="coerce"),
+        }
+    ).dropna()
+
+
+def commune_points(
+    communes: pd.DataFrame,
+    epci_layer: gpd.GeoDataFrame,
+    dep_layer: gpd.GeoDataFrame | None = None,
+    points: pd.DataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """One point per commune (EPSG:4326) with its population; see the module docstring for where points come from.
+
+    `epci_layer`/`dep_layer`: code + geometry (true positions, EPSG:4326). `points`: code_commune, lon, lat.
+    """
+    frame = communes.copy()
+    geoms = np.full(len(frame), None, dtype=object)
+    source = np.full(len(frame), "", dtype=object)
+
+    if points is not None and len(points):
+        pts = points.drop_duplicates("code_commune").set_index("code_commune")
+        lon = frame["code_commune"].map(pts["lon"]).to_numpy(dtype=float)
+        lat = frame["code_commune"].map(pts["lat"]).to_numpy(dtype=float)
+        has = np.isfinite(lon) & np.isfinite(lat)
+        geoms[has] = shapely.points(lon[has], lat[has])
+        source[has] = "fichier"
+
+    def fallback(layer: gpd.GeoDataFrame | None, key: str, label: str) -> None:
+        if layer is None:
+            return
+        reps = pd.Series(
+            shapely.point_on_surface(layer.to_crs(4326).geometry.to_numpy()), index=layer["code"].astype(str)
+        )
+        todo = (source == "") & frame[key].notna().to_numpy()
+        found = frame.loc[todo, key].astype(str).map(reps)
+        idx = np.flatnonzero(todo)[found.notna().to_numpy()]
+        geoms[idx] = found.dropna().to_numpy()
+        source[idx] = label
+
+    fallback(epci_layer, "epci", "epci")
+    fallback(dep_layer, "dep", "dep")
+    frame["point_source"] = pd.Series(source, dtype="string").replace("", None)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+
 
 
 @dataclass
@@ -163,7 +239,7 @@ class Referential:
     names: dict[tuple[str, str], str]  # (dep, normalised name, current or old) -> current commune code
     deps: gpd.GeoDataFrame  # code, geometry (true positions, EPSG:4326)
     epci: gpd.GeoDataFrame
-    points: gpd.GeoDataFrame  # commune points (levier.analysis.coverage.commune_points)
+    points: gpd.GeoDataFrame  # commune points (commune_points)
 
 
 _ST = re.compile(r"\bst\b")
@@ -179,6 +255,8 @@ def _name_key(text: str) -> str:
 
 
 def build_referential(reference_dir: Path | str | None = None) -> Referential:
+    """The reference geography of a reference directory (about 1 s): the app shares one per data version
+    (levier.app.cache.service_referential); an import builds its own."""
     directory = Path(reference_dir) if reference_dir else settings().reference_dir
     raw = pd.read_csv(directory / "cog/communes_2026.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     resolve: dict[str, str] = {}
@@ -206,17 +284,6 @@ def build_referential(reference_dir: Path | str | None = None) -> Referential:
     epci = read_layer(LEVEL_EPCI, directory)[["code", "geometry"]]
     points = commune_points(communes, epci, deps, read_commune_points_file(directory))
     return Referential(communes, resolve, names, deps, epci, points)
-
-
-@functools.lru_cache(maxsize=2)
-def _cached_referential(directory: str) -> Referential:
-    return build_referential(directory)
-
-
-def referential(reference_dir: Path | str | None = None) -> Referential:
-    """The referential for a reference directory, built once per process (about 1 s)."""
-    directory = Path(reference_dir) if reference_dir else settings().reference_dir
-    return _cached_referential(str(directory.resolve()))
 
 
 def _dep_of_code(code: str) -> str:
@@ -401,7 +468,7 @@ def read_services(
     """
     path = Path(path)
     name = file_name or path.name
-    ref = reference or referential()
+    ref = reference or build_referential()
     try:
         raw = data if data is not None else path.read_bytes()
         _kind, sheets = read_cells(raw, name, settings().max_file_bytes)
@@ -570,9 +637,9 @@ def to_table(points: gpd.GeoDataFrame, *, import_id: int, source: str, is_demo: 
 
 def store_points(writer, points: gpd.GeoDataFrame, *, import_id: int, source: str, is_demo: bool = False) -> int:
     """Append the points inside the caller's transaction (levier.store.db Writer); returns the rows written."""
-    return writer.insert("service_point_insert", to_table(points, import_id=import_id, source=source, is_demo=is_demo))
+    return writer.insert(Query.SERVICE_POINT_INSERT, to_table(points, import_id=import_id, source=source, is_demo=is_demo))
 
 
 def stored_points(db, service_type: str) -> pd.DataFrame:
     """The points of the latest import of a service type, with lon/lat (NULL for rows without a position)."""
-    return db.read("service_points", {"service_type": service_type})
+    return db.read(Query.SERVICE_POINTS, {"service_type": service_type})

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(not FS_FILE.is_file(), reason=f"reference data n
 
 @pytest.fixture(scope="module")
 def ref() -> services.Referential:
-    return services.referential(REF_DIR)
+    return services.build_referential(REF_DIR)
 
 
 @pytest.fixture(scope="module")
