@@ -8,7 +8,7 @@ Method (see docs/services.md, in French, for users):
   EPCI polygon (of its département polygon for the four island communes without an EPCI). That fallback is coarse:
   all the communes of an EPCI then share one point, so an EPCI is either wholly covered or not at all, and the
   results are flagged `point_source = 'epci'`. Better points plug in through `commune_points(points=...)`; the
-  points are read and placed by levier.ingest.service_lists (this module does no I/O).
+  points are read and placed by levier.ingest.communes (this module does no I/O).
 - Distance = straight line ("à vol d'oiseau") from the commune point to the nearest service, computed in a metric
   CRS: Lambert-93 (EPSG:2154) for metropolitan France, the local CRS overseas (5490, 2972, 2975, 4471). A service
   counts whatever its département (the nearest one may be across the border); overseas, only services of the same

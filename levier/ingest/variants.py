@@ -13,7 +13,15 @@ import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
 from levier.store.db import Database, Query, Writer
-from levier.ingest.returns import KIND_RETURNS, ImportContext, _now, facts_writer, finish_import, parse_returns
+from levier.ingest.returns import (
+    KIND_RETURNS,
+    ImportContext,
+    _now,
+    facts_writer,
+    finish_import,
+    import_returns,
+    parse_returns,
+)
 from levier.ingest.readers import Sheet, UnreadableFile, read_cells
 from levier.ingest.report import Finding, ImportReport
 from levier.core.text import normalise
@@ -488,9 +496,7 @@ def import_returns_workbook(
 ) -> ImportReport:
     """A returns workbook that also carries a 'variantes'/'definitions' sheet: values and variants are validated
     together and written in one transaction under one import, or the whole workbook is refused.
-    Without such a sheet this is exactly importer.import_returns."""
-    from levier.ingest.returns import import_returns
-
+    Without such a sheet this is exactly levier.ingest.returns.import_returns."""
     if not has_variants_sheet(data, file_name):
         return import_returns(db, data, file_name, dry_run=dry_run, demo=demo, imported_by=imported_by, ctx=ctx)
     started = _now()
