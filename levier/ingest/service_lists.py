@@ -21,12 +21,16 @@ import shapely
 
 from levier.core.config import settings
 from levier.core.fmt import fmt_number
+from levier.core.text import normalise
 from levier.geo.display import LEVEL_DEP, LEVEL_EPCI, read_layer
-from levier.ingest.communes import commune_points, read_commune_points_file, read_communes
-from levier.store.db import Query
+from levier.ingest.communes import (
+    commune_points,
+    read_commune_points_file,
+    read_communes,
+)
 from levier.ingest.readers import UnreadableFile, parse_numbers, read_cells
 from levier.ingest.report import Finding
-from levier.core.text import normalise
+from levier.store.db import Query
 
 # A point outside every département polygon but closer than this to one is on a coast the simplified boundaries
 # cut off (Audierne, Propriano, Le Moule…); measured in Web-Mercator metres, i.e. 10 km at 46° N, 15 km at 0°.

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
-from levier.store.db import Database, Query, Writer
+from levier.core.text import normalise
+from levier.ingest.readers import Sheet, UnreadableFile, read_cells
+from levier.ingest.report import Finding, ImportReport
 from levier.ingest.returns import (
     KIND_RETURNS,
     ImportContext,
@@ -22,9 +24,7 @@ from levier.ingest.returns import (
     import_returns,
     parse_returns,
 )
-from levier.ingest.readers import Sheet, UnreadableFile, read_cells
-from levier.ingest.report import Finding, ImportReport
-from levier.core.text import normalise
+from levier.store.db import Database, Query, Writer
 
 VARIANTS_CSV = CATALOGUE_DIR / "variantes.csv"
 VARIANTS_COLUMNS = ("indicateur", "groupe", "dimension", "variante", "libelle", "reference", "description")

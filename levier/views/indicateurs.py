@@ -20,7 +20,14 @@ from levier.core.fmt import MISSING_TEXT
 from levier.core.text import normalise
 from levier.ingest import variants
 from levier.store.db import Database, Query
-from levier.views.qualite import DEMO_NOTE, DEPARTEMENT, EPCI, is_demo, status_heatmap, years_text
+from levier.views.qualite import (
+    DEMO_NOTE,
+    DEPARTEMENT,
+    EPCI,
+    is_demo,
+    status_heatmap,
+    years_text,
+)
 
 NOT_APPLICABLE = "STAT"  # public statistics: one definition (INSEE's), nothing for a territory to declare
 COMPARABILITY_COLORS = {

@@ -15,10 +15,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from levier.analysis import coverage as cov
-from levier.geo import display as geo
-from levier.charts import maps
 from levier.analysis import positions as metrics
+from levier.charts import maps
 from levier.core.fmt import fmt_int, fmt_signed, unit_decimals
+from levier.geo import display as geo
 from levier.ingest.service_lists import SERVICE_TYPES
 from levier.store.db import Database, Query
 from levier.views.selection import Selection, TerritoryOptions

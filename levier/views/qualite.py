@@ -16,7 +16,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from levier.analysis import quality
-from levier.charts.indicators import GREY_DARK, GREY_MEDIUM, ROUGE_MARIANNE, _finish, source_caption
+from levier.charts.indicators import (
+    GREY_DARK,
+    GREY_MEDIUM,
+    ROUGE_MARIANNE,
+    _finish,
+    source_caption,
+)
 from levier.charts.maps import france_departements_map
 from levier.core.fmt import MISSING_TEXT, MONTHS, fmt_int, fmt_number, fmt_pct
 from levier.geo import display as geo

@@ -12,9 +12,9 @@ import shapely
 from pyproj import Transformer
 
 from levier.analysis import coverage
+from levier.core.config import settings
 from levier.ingest import communes as places
 from levier.ingest import service_lists as services
-from levier.core.config import settings
 
 REF_DIR = settings().reference_dir
 FS_FILE = REF_DIR / "services" / "france_services_anct_20240801.csv"

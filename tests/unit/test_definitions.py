@@ -11,12 +11,16 @@ import pytest
 import xlsxwriter
 
 from levier.analysis import comparability as cmp
-from levier.ingest import variants as dv
-from levier.views.indicateurs import comparability_overview, declarations, load_comparability
-from levier.ingest.catalogue import read_catalogue
 from levier.core.config import PROJECT_ROOT
-from levier.store.db import Database, Query
+from levier.ingest import variants as dv
+from levier.ingest.catalogue import read_catalogue
 from levier.ingest.report import STATUS_ALREADY, STATUS_IMPORTED, STATUS_REJECTED
+from levier.store.db import Database, Query
+from levier.views.indicateurs import (
+    comparability_overview,
+    declarations,
+    load_comparability,
+)
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 EXAMPLE_CSV = FIXTURES / "variantes_exemple.csv"

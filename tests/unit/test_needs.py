@@ -13,14 +13,14 @@ import pytest
 import shapely
 
 from levier.analysis import coverage
-from levier.geo import display as geo
 from levier.charts import maps
-from levier.views import panorama, services
 from levier.core.config import settings
-from levier.store.db import Database, Query
+from levier.geo import display as geo
 from levier.ingest.public_stats import import_public_file
-from levier.views.selection import Selection, load_options
 from levier.ingest.services import import_services
+from levier.store.db import Database, Query
+from levier.views import panorama, services
+from levier.views.selection import Selection, load_options
 
 REF_DIR = settings().reference_dir
 FILO = REF_DIR / "filosofi"

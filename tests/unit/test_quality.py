@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from levier.analysis import quality as q
-from levier.store.db import Database, Query
-from levier.ingest.variants import import_variants
-from levier.ingest.returns import ImportContext, import_returns
 from levier.ingest.public_stats import load_public_statistics
+from levier.ingest.returns import ImportContext, import_returns
+from levier.ingest.variants import import_variants
+from levier.store.db import Database, Query
 from levier.views.qualite import load_quality_data as data
 
 TODAY = date(2027, 12, 31)  # every return of the generated years is due

@@ -14,16 +14,19 @@ import plotly.graph_objects as go
 import pytest
 import xlsxwriter
 
-from levier.demo import returns as demo
 from levier.analysis import quality
-from levier.views import diagnostic as views
-from levier.views import indicateurs, panorama
-from levier.views import qualite
+from levier.analysis.comparability import (
+    STATUS_REFERENCE,
+    STATUS_UNDECLARED,
+    STATUS_VARIANT,
+)
 from levier.core.config import PROJECT_ROOT
-from levier.store.db import Database, Query
-from levier.analysis.comparability import STATUS_REFERENCE, STATUS_UNDECLARED, STATUS_VARIANT
-from levier.views.indicateurs import declarations as declarations_table
+from levier.demo import returns as demo
 from levier.ingest.detect import KIND_RETURNS, KIND_VARIANTS, detect_kind, import_file
+from levier.store.db import Database, Query
+from levier.views import diagnostic as views
+from levier.views import indicateurs, panorama, qualite
+from levier.views.indicateurs import declarations as declarations_table
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 # After the 2025 Pacte returns were due, before the 2026 ones: the demo's planted defects are then the only issues.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from levier.ingest import service_lists as services
 from levier.core.config import settings
-from levier.store.db import Database, Query
+from levier.ingest import service_lists as services
 from levier.ingest.readers import read_cells
+from levier.store.db import Database, Query
 
 REF_DIR = settings().reference_dir
 FS_FILE = REF_DIR / "services" / "france_services_anct_20240801.csv"
