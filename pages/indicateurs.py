@@ -3,10 +3,10 @@ exists, and which départements apply the reference definition or a declared var
 
 import streamlit as st
 
+from levier.analysis import comparability
 from levier.app import cache
-from levier.ingest import variants as definitions
 from levier.app import widgets as ui
-from levier.views import qualite as qv
+from levier.views import indicateurs
 
 st.title("Indicateurs et définitions")
 st.markdown(
@@ -16,30 +16,30 @@ st.markdown(
     "définition de référence, lesquels une variante déclarée, et lesquels n'ont rien déclaré."
 )
 
-catalogue = cache.load(qv.catalogue)
-options = qv.catalogue_options(catalogue)
+catalogue = cache.catalogue()
+options = indicateurs.catalogue_options(catalogue)
 search = st.text_input("Rechercher un indicateur (code, libellé ou mot de la définition)", key="cat_search")
-columns = st.columns(len(qv.CATALOGUE_FILTERS))
+columns = st.columns(len(indicateurs.CATALOGUE_FILTERS))
 filters = {
     name: col.multiselect(name, options[name], key=f"cat_filter_{name}", placeholder="tous")
-    for name, col in zip(qv.CATALOGUE_FILTERS, columns)
+    for name, col in zip(indicateurs.CATALOGUE_FILTERS, columns)
 }
 variants_only = st.checkbox("Seulement les indicateurs pour lesquels des départements déclarent une variante",
                             key="cat_variants_only")
-shown = qv.filter_catalogue(catalogue, search, filters, variants_only=variants_only)
+shown = indicateurs.filter_catalogue(catalogue, search, filters, variants_only=variants_only)
 st.caption(f"{len(shown)} indicateur(s) sur {len(catalogue)}. Le téléchargement contient toutes les colonnes "
            "(numérateur, dénominateur, action, variantes connues, libellés acceptés à l'import).")
-ui.table(qv.catalogue_display(shown), key="cat_table")
+ui.table(indicateurs.catalogue_display(shown), key="cat_table")
 ui.downloads(shown, "catalogue_indicateurs", key="cat")
 
 st.header("Fiche de l'indicateur")
 if shown.empty:
     st.info("Aucun indicateur ne correspond à la recherche et aux filtres.")
     st.stop()
-labels = qv.indicator_labels(shown)
-code = st.selectbox("Indicateur", list(labels), index=qv.default_index(list(labels), "CALPAE-3.1.1-OR1M-TX"),
+labels = indicateurs.indicator_labels(shown)
+code = st.selectbox("Indicateur", list(labels), index=indicateurs.default_index(list(labels), "CALPAE-3.1.1-OR1M-TX"),
                     format_func=labels.get, key="cat_indicator")
-detail = cache.load(qv.indicator_detail, code)
+detail = cache.indicator_detail(code)
 
 st.subheader(f"{detail.label} ({detail.code})")
 left, right = st.columns([3, 2])
@@ -50,7 +50,7 @@ with left:
     if detail.used_in:
         st.markdown("**Sert au calcul de :** " + " ; ".join(detail.used_in))
 with right:
-    st.markdown(qv.facts_markdown(detail))
+    st.markdown(indicateurs.facts_markdown(detail))
 ui.chart(detail.coverage_figure, f"donnees_{detail.code}")
 with st.expander("Données disponibles, année par année"):
     ui.table(detail.coverage, key="cat_coverage",
@@ -62,24 +62,24 @@ if not detail.applicable:
 else:
     (st.warning if detail.mixed else st.info)(detail.message)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Définition de référence déclarée", detail.counts.get(definitions.STATUS_REFERENCE, 0))
-    c2.metric("Variante déclarée", detail.counts.get(definitions.STATUS_VARIANT, 0))
-    c3.metric("Rien déclaré (présumés à la référence)", detail.counts.get(definitions.STATUS_UNDECLARED, 0))
+    c1.metric("Définition de référence déclarée", detail.counts.get(comparability.STATUS_REFERENCE, 0))
+    c2.metric("Variante déclarée", detail.counts.get(comparability.STATUS_VARIANT, 0))
+    c3.metric("Rien déclaré (présumés à la référence)", detail.counts.get(comparability.STATUS_UNDECLARED, 0))
     ui.chart(detail.comparability_figure, f"comparabilite_{detail.code}")
     statuses = st.multiselect(
         "Départements à afficher",
-        [definitions.STATUS_VARIANT, definitions.STATUS_REFERENCE, definitions.STATUS_UNDECLARED],
+        [comparability.STATUS_VARIANT, comparability.STATUS_REFERENCE, comparability.STATUS_UNDECLARED],
         key="cat_statuses", placeholder="tous les départements",
     )
-    ui.table(qv.comparability_rows(detail, statuses), key="cat_matrix")
+    ui.table(indicateurs.comparability_rows(detail, statuses), key="cat_matrix")
     ui.downloads(detail.by_year, f"comparabilite_{detail.code}", key="cat_comparability")
     st.markdown("**Variantes connues de la définition**")
     ui.table(detail.known, key="cat_known")
     with st.expander("Comment lire la comparabilité"):
-        st.markdown(definitions.COMPARABILITY_RULE)
+        st.markdown(comparability.COMPARABILITY_RULE)
         st.markdown("Format du fichier de déclaration des variantes : `docs/variantes.md` (page *Importer*).")
 
 with st.expander("Toutes les déclarations de variantes en vigueur"):
-    declared = cache.load(qv.declarations)
+    declared = cache.declarations()
     ui.table(declared, key="cat_declarations")
     ui.downloads(declared, "variantes_declarees", key="cat_declared")

@@ -3,44 +3,44 @@ X km of a service (CALPAE indicator 2.1.1, computed) by EPCI and by département
 
 import streamlit as st
 
-from levier.app import cache
-from levier.charts import maps
-from levier.views import panorama as needs
-from levier.app import widgets as ui
 from levier.analysis.coverage import DEFAULT_DISTANCE_KM
+from levier.app import cache
+from levier.app import widgets as ui
+from levier.charts import maps
 from levier.core.fmt import fmt_int, fmt_number, fmt_pct
+from levier.views import panorama, services
 
 sel = ui.current_selection()
 options = cache.territory_options()
-scope = needs.scope_of(sel, options)
+area = panorama.map_area(sel, options)
 st.title("Offre de services et couverture")
-st.caption(f"Territoire : **{scope.label}** (à choisir dans le panneau de gauche). Listes de lieux réelles.")
+st.caption(f"Territoire : **{area.label}** (à choisir dans le panneau de gauche). Listes de lieux réelles.")
 
-lists = cache.load(needs.service_lists)
+lists = cache.service_lists()
 if lists.empty:
     st.info("Aucune liste de lieux de service importée : importez-en une depuis la page Importer "
             "(liste France services de l'ANCT, référentiel des agences France Travail ou format Levier).")
     st.stop()
 with st.expander(f"{len(lists)} liste(s) de lieux chargée(s)"):
-    ui.table(needs.service_lists_table(lists))
+    ui.table(services.service_lists_table(lists))
 types = list(lists["service_type"])
-layer_epci = cache.resource(needs.display_layer, needs.LEVEL_EPCI)
+layer_epci = cache.display_layer(panorama.LEVEL_EPCI)
 
 # ------------------------------------------------------------------------------------------ needs and places
-st.subheader(f"Besoins et lieux de service — {scope.label}")
-choices = {c.code: c for c in cache.load(needs.indicator_choices) if c.periods_epci}
+st.subheader(f"Besoins et lieux de service — {area.label}")
+choices = {c.code: c for c in cache.indicator_choices() if c.periods_epci}
 c1, c2, c3 = st.columns([3, 1, 3])
 code = c1.selectbox("Indicateur de besoin (par EPCI)", list(choices),
-                    index=needs.default_indicator(list(choices.values())) if choices else 0,
+                    index=panorama.default_indicator(list(choices.values())) if choices else 0,
                     format_func=lambda c: choices[c].label, key="svc_indicator")
-shown = c3.multiselect("Lieux affichés", types, default=types, format_func=needs.service_type_label, key="svc_types",
+shown = c3.multiselect("Lieux affichés", types, default=types, format_func=panorama.service_type_label, key="svc_types",
                        placeholder="Aucun")
 if code:
     ind = choices[code]
     year = c2.selectbox("Année", sorted(ind.periods_epci, reverse=True), key=f"svc_year_{code}")
-    view = cache.load(needs.panorama_view, code, year, scope)
-    points = cache.load(needs.service_points, tuple(shown)) if shown else None
-    fig = needs.epci_figure(view, layer_epci, "quantiles", 5, points)
+    view = cache.panorama_view(code, year, area)
+    points = cache.service_points(tuple(shown)) if shown else None
+    fig = panorama.epci_figure(view, layer_epci, "quantiles", 5, points)
     if fig is not None:
         st.plotly_chart(fig, width="stretch", config=maps.map_config(f"besoins_lieux_{code}_{year}"), key="svc_needs_map")
 
@@ -49,35 +49,35 @@ st.subheader("Couverture : part de la population à moins de X km d'un lieu")
 st.caption("Indicateur 2.1.1 de la grille CALPAE (premier accueil social accessible à moins de 30 minutes), "
            "**calculé** à partir des listes de lieux au lieu d'être déclaré.")
 c1, c2, c3 = st.columns([2, 2, 1])
-service_type = c1.selectbox("Type de lieu", types, index=needs.default_service_type(types),
-                            format_func=needs.service_type_label, key="cov_type")
+service_type = c1.selectbox("Type de lieu", types, index=services.default_service_type(types),
+                            format_func=panorama.service_type_label, key="cov_type")
 distance = c2.slider("Distance à vol d'oiseau (km)", 1, 60, int(DEFAULT_DISTANCE_KM), key="cov_distance",
                      help="20 km à vol d'oiseau approchent 30 minutes de route (voir la méthode ci-dessous).")
-by = c3.radio("Carte par", [needs.LEVEL_EPCI, needs.LEVEL_DEP], format_func={"epci": "EPCI", "departement":
+by = c3.radio("Carte par", [panorama.LEVEL_EPCI, panorama.LEVEL_DEP], format_func={"epci": "EPCI", "departement":
               "département"}.get, key="cov_level")
-cv = cache.load(needs.coverage_view, service_type, float(distance), scope)
+cv = cache.coverage_view(service_type, float(distance), area)
 m1, m2, m3 = st.columns(3)
-m1.metric(f"Population à moins de {distance} km — {scope.label}", fmt_pct(cv.in_view["share"]),
+m1.metric(f"Population à moins de {distance} km — {area.label}", fmt_pct(cv.in_view["share"]),
           help=f"{fmt_int(cv.in_view['population_covered'])} habitants sur {fmt_int(cv.in_view['population'])}")
 m2.metric(f"France entière, à moins de {distance} km", fmt_pct(cv.france["share"]))
 m3.metric("Lieux placés sur la carte", fmt_int(cv.points),
           help=f"{cv.label} ; {fmt_int(cv.unplaced)} lieu(x) sans position (voir le journal des imports)."
           if cv.unplaced else cv.label)
-layer = layer_epci if by == needs.LEVEL_EPCI else cache.resource(needs.display_layer, needs.LEVEL_DEP)
+layer = layer_epci if by == panorama.LEVEL_EPCI else cache.display_layer(panorama.LEVEL_DEP)
 # On the France map the shares say it all: thousands of points would only cover them (and weigh on the page).
-cov_points = None if scope.is_france else cache.load(needs.service_points, (service_type,))
-fig = needs.coverage_figure(cv, layer, "jenks", 5, cov_points)
+cov_points = None if area.is_france else cache.service_points((service_type,))
+fig = services.coverage_figure(cv, layer, "jenks", 5, cov_points)
 st.plotly_chart(fig, width="stretch", config=maps.map_config(f"couverture_{service_type}_{distance}km"),
                 key="cov_map")
 st.markdown(cv.method_text)
 st.warning(cv.limits_text, icon=":material/warning:")
 
-st.markdown(f"**Par EPCI** — {scope.label}")
-table = needs.coverage_epci_table(cv)
+st.markdown(f"**Par EPCI** — {area.label}")
+table = services.coverage_epci_table(cv)
 ui.table(table, height=400 if len(table) > 10 else "auto")
-ui.downloads(table, f"couverture_epci_{service_type}_{scope.code or 'france'}_{distance}km", key="cov_epci")
-st.markdown(f"**Par département** — {scope.label}")
-table = needs.coverage_departement_table(cv)
+ui.downloads(table, f"couverture_epci_{service_type}_{area.code or 'france'}_{distance}km", key="cov_epci")
+st.markdown(f"**Par département** — {area.label}")
+table = services.coverage_departement_table(cv)
 ui.table(table, height=400 if len(table) > 10 else "auto")
-ui.downloads(table, f"couverture_dep_{service_type}_{scope.code or 'france'}_{distance}km", key="cov_dep")
+ui.downloads(table, f"couverture_dep_{service_type}_{area.code or 'france'}_{distance}km", key="cov_dep")
 st.caption(f"Calcul : {fmt_number(cv.seconds, 2)} s pour {fmt_int(cv.communes)} communes.")

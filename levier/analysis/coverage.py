@@ -7,7 +7,8 @@ Method (see docs/services.md, in French, for users):
   or the town hall of each commune) when it exists, and otherwise from the representative point of the commune's
   EPCI polygon (of its département polygon for the four island communes without an EPCI). That fallback is coarse:
   all the communes of an EPCI then share one point, so an EPCI is either wholly covered or not at all, and the
-  results are flagged `point_source = 'epci'`. Better points plug in through `commune_points(points=...)`.
+  results are flagged `point_source = 'epci'`. Better points plug in through `commune_points(points=...)`; the
+  points are read and placed by levier.ingest.communes (this module does no I/O).
 - Distance = straight line ("à vol d'oiseau") from the commune point to the nearest service, computed in a metric
   CRS: Lambert-93 (EPSG:2154) for metropolitan France, the local CRS overseas (5490, 2972, 2975, 4471). A service
   counts whatever its département (the nearest one may be across the border); overseas, only services of the same
@@ -21,14 +22,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from levier.core.config import settings
 from levier.geo.display import DROM_CRS, METRO_CRS
 
 DEFAULT_DISTANCE_KM = 20.0
@@ -43,9 +42,6 @@ ZONE_BOXES: dict[str, tuple[float, float, float, float]] = {
     "974": (55.1, -21.5, 56.0, -20.7),
     "976": (44.9, -13.1, 45.4, -12.5),
 }
-COMMUNES_FILE = "cog/communes_2026.csv"
-COMMUNE_POINTS_FILE = "geo/communes_2026_points.csv"
-POINT_SOURCES = {"fichier": "point de la commune", "epci": "point de l'intercommunalité", "dep": "point du département"}
 
 
 def zone_of_dep(dep: str | None) -> str | None:
@@ -58,78 +54,6 @@ def zone_of_dep(dep: str | None) -> str | None:
     if dep.startswith("97") or dep.startswith("98"):
         return None
     return "metro"
-
-
-def read_communes(reference_dir: Path | str | None = None) -> pd.DataFrame:
-    """Communes of the COG 2026 in France and the DROM: code_commune, name, dep, epci, population (int)."""
-    directory = Path(reference_dir) if reference_dir else settings().reference_dir
-    raw = pd.read_csv(directory / COMMUNES_FILE, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    raw = raw[raw["zone"].isin(["metro", "drom"])]
-    return pd.DataFrame(
-        {
-            "code_commune": raw["code_commune"].astype("string"),
-            "name": raw["nom"].astype("string"),
-            "dep": raw["dep"].astype("string"),
-            "epci": raw["siren_epci"].replace("", None).astype("string"),
-            "population": pd.to_numeric(raw["population_municipale"], errors="coerce").fillna(0).astype("int64"),
-        }
-    ).reset_index(drop=True)
-
-
-def read_commune_points_file(reference_dir: Path | str | None = None) -> pd.DataFrame | None:
-    """The optional better commune points (code_commune, lon, lat), or None when the file is not there."""
-    directory = Path(reference_dir) if reference_dir else settings().reference_dir
-    path = directory / COMMUNE_POINTS_FILE
-    if not path.is_file():
-        return None
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return pd.DataFrame(
-        {
-            "code_commune": raw["code_commune"].astype("string"),
-            "lon": pd.to_numeric(raw["lon"].str.replace(",", "."), errors="coerce"),
-            "lat": pd.to_numeric(raw["lat"].str.replace(",", "."), errors="coerce"),
-        }
-    ).dropna()
-
-
-def commune_points(
-    communes: pd.DataFrame,
-    epci_layer: gpd.GeoDataFrame,
-    dep_layer: gpd.GeoDataFrame | None = None,
-    points: pd.DataFrame | None = None,
-) -> gpd.GeoDataFrame:
-    """One point per commune (EPSG:4326) with its population; see the module docstring for where points come from.
-
-    `epci_layer`/`dep_layer`: code + geometry (true positions, EPSG:4326). `points`: code_commune, lon, lat.
-    """
-    frame = communes.copy()
-    geoms = np.full(len(frame), None, dtype=object)
-    source = np.full(len(frame), "", dtype=object)
-
-    if points is not None and len(points):
-        pts = points.drop_duplicates("code_commune").set_index("code_commune")
-        lon = frame["code_commune"].map(pts["lon"]).to_numpy(dtype=float)
-        lat = frame["code_commune"].map(pts["lat"]).to_numpy(dtype=float)
-        has = np.isfinite(lon) & np.isfinite(lat)
-        geoms[has] = shapely.points(lon[has], lat[has])
-        source[has] = "fichier"
-
-    def fallback(layer: gpd.GeoDataFrame | None, key: str, label: str) -> None:
-        if layer is None:
-            return
-        reps = pd.Series(
-            shapely.point_on_surface(layer.to_crs(4326).geometry.to_numpy()), index=layer["code"].astype(str)
-        )
-        todo = (source == "") & frame[key].notna().to_numpy()
-        found = frame.loc[todo, key].astype(str).map(reps)
-        idx = np.flatnonzero(todo)[found.notna().to_numpy()]
-        geoms[idx] = found.dropna().to_numpy()
-        source[idx] = label
-
-    fallback(epci_layer, "epci", "epci")
-    fallback(dep_layer, "dep", "dep")
-    frame["point_source"] = pd.Series(source, dtype="string").replace("", None)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
 
 
 def services_zone(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -189,7 +113,8 @@ class Coverage:
     seconds: float
 
 
-def _aggregate(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+def aggregate(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Population, population covered, share and communes per value of `key` (a column of Coverage.communes)."""
     data = frame[frame[key].notna()].assign(
         covered_pop=lambda d: np.where(d["covered"], d["population"], 0),
         approx=lambda d: d["point_source"].ne("fichier"),
@@ -217,8 +142,8 @@ def coverage(
     communes = pd.DataFrame(points.drop(columns=points.geometry.name))
     communes["distance_km"] = dist
     communes["covered"] = dist <= float(distance_km)
-    epci = _aggregate(communes, "epci")
-    deps = _aggregate(communes, "dep")
+    epci = aggregate(communes, "epci")
+    deps = aggregate(communes, "dep")
     total = int(communes["population"].sum())
     covered = int(communes.loc[communes["covered"], "population"].sum())
     france = {
@@ -227,3 +152,15 @@ def coverage(
         "share": 100.0 * covered / total if total else float("nan"),
     }
     return Coverage(float(distance_km), communes, epci, deps, france, time.perf_counter() - started)
+
+
+def mean_distance(communes: pd.DataFrame, key: str) -> pd.Series:
+    """Population-weighted mean distance (km) to the nearest service per value of `key`; NaN where a commune of
+    the territory has no service in its zone (no finite mean)."""
+    data = communes[communes[key].notna()].copy()
+    d = data["distance_km"].replace(np.inf, np.nan)
+    data["w"] = data["population"].where(d.notna(), 0)
+    data["wd"] = (d * data["population"]).fillna(0)
+    g = data.groupby(key).agg(w=("w", "sum"), wd=("wd", "sum"), pop=("population", "sum"))
+    out = (g["wd"] / g["w"]).where(g["w"] > 0)
+    return out.where(g["w"] >= g["pop"])

@@ -11,8 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from levier.store.db import Database, Query
-from levier.ingest.variants import non_reference_values
+from levier.analysis.comparability import non_reference_values
 from levier.core.fmt import fmt_number, fmt_pct
 
 DEPARTEMENT = "departement"
@@ -152,7 +151,7 @@ def _no_keys() -> pd.DataFrame:
 
 @dataclass
 class QualityData:
-    """Everything the checks read, fetched through one connection."""
+    """Everything the checks read (levier.views.qualite.load_quality_data fetches it through one connection)."""
 
     values: pd.DataFrame
     indicators: pd.DataFrame
@@ -165,24 +164,6 @@ class QualityData:
     level: str = DEPARTEMENT
     today: date = field(default_factory=date.today)
 
-    @classmethod
-    def load(cls, db: Database, *, level: str = DEPARTEMENT, today: date | None = None) -> QualityData:
-        subs, totals = zip(*SUBCOUNT_PAIRS)
-        codes = sorted({p.declared for p in PUBLIC_PAIRINGS} | {POOR_RATE, PERSONS, MINIMA})
-        with db.reader() as r:
-            return cls(
-                values=r.df(Query.QUALITY_VALUES),
-                indicators=r.df(Query.QUALITY_INDICATORS),
-                territories=r.df(Query.IMPORT_CONTEXT_TERRITORIES),
-                declarations=r.df(Query.VARIANT_DECLARATIONS),
-                cells=r.df(Query.QUALITY_COMPLETENESS_CELLS, {"programme": None, "level": level}),
-                subcounts=r.df(Query.QUALITY_SUBCOUNTS, {"sub_codes": list(subs), "total_codes": list(totals)}),
-                percentages=r.df(Query.QUALITY_PERCENTAGES),
-                public=r.df(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": codes}),
-                level=level,
-                today=today or date.today(),
-            )
-
     def name(self, level: pd.Series, code: pd.Series) -> pd.Series:
         names = dict(zip(zip(self.territories["level"], self.territories["code"]), self.territories["name"]))
         return pd.Series([names.get(k, "") for k in zip(level, code)], index=code.index, dtype="str")
@@ -191,13 +172,9 @@ class QualityData:
         return codes.map(dict(zip(self.indicators["code"], self.indicators["label"]))).fillna("")
 
 
-Source = Database | QualityData
-
-
-def _data(src: Source, today: date | None = None) -> QualityData:
-    if isinstance(src, QualityData):
-        return src if today is None else replace(src, today=today)
-    return QualityData.load(src, today=today)
+def _on(d: QualityData, today: date | None) -> QualityData:
+    """The same data judged on another day (due dates, lateness)."""
+    return d if today is None else replace(d, today=today)
 
 
 def _head(d: QualityData, frame: pd.DataFrame, indicator_col: str | None = "indicator") -> dict[str, pd.Series]:
@@ -259,9 +236,9 @@ def _group_status(g: pd.DataFrame, today: date) -> pd.Series:
     return pd.Series(status, index=g.index)
 
 
-def completeness_summary(src: Source, programme: str | None = None, *, today: date | None = None) -> pd.DataFrame:
+def completeness_summary(d: QualityData, programme: str | None = None, *, today: date | None = None) -> pd.DataFrame:
     """One row per (territory, programme, year), internal column names (the basis of the matrix and the score)."""
-    d = _data(src, today)
+    d = _on(d, today)
     cells = _cells(d, programme)
     if cells.empty:
         return pd.DataFrame(columns=["territory_code", "territory_name", "programme", "period", "due_on", "n_expected",
@@ -279,9 +256,9 @@ def completeness_summary(src: Source, programme: str | None = None, *, today: da
     return g
 
 
-def completeness(src: Source, programme: str | None = None, *, today: date | None = None) -> pd.DataFrame:
+def completeness(d: QualityData, programme: str | None = None, *, today: date | None = None) -> pd.DataFrame:
     """Départements × years (× programmes): status, counts, due date, first submission, days late."""
-    g = completeness_summary(src, programme, today=today)
+    g = completeness_summary(d, programme, today=today)
     return pd.DataFrame(
         {
             "Code territoire": g["territory_code"],
@@ -300,18 +277,18 @@ def completeness(src: Source, programme: str | None = None, *, today: date | Non
     )
 
 
-def completeness_matrix(src: Source, programme: str, *, today: date | None = None) -> pd.DataFrame:
+def completeness_matrix(d: QualityData, programme: str, *, today: date | None = None) -> pd.DataFrame:
     """Départements as rows, the programme's years as columns, the status in each cell."""
-    g = completeness_summary(src, programme, today=today)
+    g = completeness_summary(d, programme, today=today)
     wide = g.pivot(index=["territory_code", "territory_name"], columns="period", values="status")
     wide.columns = [str(c) for c in wide.columns]
     return wide.reset_index().rename(columns={"territory_code": "Code territoire", "territory_name": "Territoire"})
 
 
-def completeness_by_indicator(src: Source, programme: str, period: int | None = None, *,
+def completeness_by_indicator(d: QualityData, programme: str, period: int | None = None, *,
                               today: date | None = None) -> pd.DataFrame:
     """Départements × expected indicators (one year or all): 'transmis', 'déclaré manquant (nd)', 'manquant'…"""
-    d = _data(src, today)
+    d = _on(d, today)
     cells = _cells(d, programme)
     if period is not None:
         cells = cells[cells["period"] == period]
@@ -346,8 +323,7 @@ def completeness_by_indicator(src: Source, programme: str, period: int | None = 
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def check_subcounts(src: Source) -> CheckResult:
-    d = _data(src)
+def check_subcounts(d: QualityData) -> CheckResult:
     s = d.subcounts
     rows = pd.DataFrame(
         {
@@ -366,8 +342,7 @@ def check_subcounts(src: Source) -> CheckResult:
     return CheckResult("sous_effectifs", "Sous-effectifs supérieurs à leur total", SUBCOUNT_RULE, rows, keys)
 
 
-def check_percentages(src: Source) -> CheckResult:
-    d = _data(src)
+def check_percentages(d: QualityData) -> CheckResult:
     p = d.percentages
     rows = pd.DataFrame(
         {
@@ -393,8 +368,7 @@ def _series(d: QualityData, units: tuple[str, ...], kinds: tuple[str, ...] | Non
     return v.assign(prev_value=g["value"].shift(1), prev_period=g["period"].shift(1))
 
 
-def check_breaks(src: Source) -> CheckResult:
-    d = _data(src)
+def check_breaks(d: QualityData) -> CheckResult:
     v = _series(d, COUNT_UNITS)
     consecutive = (v["period"] - v["prev_period"]) == 1
     big_enough = np.maximum(v["value"], v["prev_value"]) >= BREAK_MIN_COUNT
@@ -441,8 +415,7 @@ def check_breaks(src: Source) -> CheckResult:
     return CheckResult("ruptures", "Ruptures de série", BREAK_RULE, rows, in_doubt[KEY_COLUMNS].drop_duplicates())
 
 
-def check_frozen(src: Source) -> CheckResult:
-    d = _data(src)
+def check_frozen(d: QualityData) -> CheckResult:
     v = _series(d, COUNT_UNITS, FROZEN_KINDS)
     v = v[(v["value"] >= FROZEN_MIN_VALUE) & ~v["indicator"].isin(FROZEN_EXEMPT)].reset_index(drop=True)
     g = v.groupby(["territory_level", "territory_code", "indicator"], sort=False)
@@ -471,8 +444,7 @@ def check_frozen(src: Source) -> CheckResult:
                        flagged[KEY_COLUMNS].drop_duplicates())
 
 
-def check_units(src: Source) -> CheckResult:
-    d = _data(src)
+def check_units(d: QualityData) -> CheckResult:
     vals = d.values
     ratios = d.indicators[d.indicators["numerator"].notna() & d.indicators["denominator"].notna()]
     parts = []
@@ -566,8 +538,7 @@ def _nearest_year(declared: pd.DataFrame, stat: pd.DataFrame, name: str) -> pd.D
     return declared.merge(m[["territory_code", "period", name, f"{name}_year"]], on=["territory_code", "period"], how="left")
 
 
-def declared_vs_public(src: Source) -> CheckResult:
-    d = _data(src)
+def declared_vs_public(d: QualityData) -> CheckResult:
     pub = d.public[d.public["territory_level"] == DEPARTEMENT]
     declared = pub[pub["indicator"].isin([p.declared for p in PUBLIC_PAIRINGS])]
     declared = declared[["territory_level", "territory_code", "indicator", "period", "value"]].reset_index(drop=True)
@@ -614,13 +585,12 @@ def declared_vs_public(src: Source) -> CheckResult:
                        flagged[KEY_COLUMNS].drop_duplicates())
 
 
-CHECKS: tuple[Callable[[Source], CheckResult], ...] = (
+CHECKS: tuple[Callable[[QualityData], CheckResult], ...] = (
     check_subcounts, check_percentages, check_breaks, check_frozen, check_units, declared_vs_public,
 )
 
 
-def consistency_checks(src: Source) -> list[CheckResult]:
-    d = _data(src)
+def consistency_checks(d: QualityData) -> list[CheckResult]:
     return [check(d) for check in CHECKS]
 
 
@@ -638,9 +608,9 @@ def flagged_values(results: list[CheckResult]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def quality_score(src: Source, results: list[CheckResult] | None = None, *, today: date | None = None) -> pd.DataFrame:
+def quality_score(d: QualityData, results: list[CheckResult] | None = None, *, today: date | None = None) -> pd.DataFrame:
     """One row per département: the score (0–100), its three factors and the counts behind them."""
-    d = _data(src, today)
+    d = _on(d, today)
     results = consistency_checks(d) if results is None else results
     g = completeness_summary(d)
     terr = d.territories[d.territories["level"] == d.level].sort_values("code")
@@ -686,9 +656,9 @@ def quality_score(src: Source, results: list[CheckResult] | None = None, *, toda
     )
 
 
-def score_by_departement(src: Source, *, today: date | None = None) -> pd.DataFrame:
+def score_by_departement(d: QualityData, *, today: date | None = None) -> pd.DataFrame:
     """For the map: columns code, name, score (NaN = no return at all, drawn grey)."""
-    s = quality_score(src, today=today)
+    s = quality_score(d, today=today)
     return pd.DataFrame({"code": s["Code territoire"], "name": s["Territoire"], "score": s["Score qualité (0-100)"]})
 
 
@@ -712,10 +682,10 @@ class QualityReport:
         )
 
 
-def quality_report(src: Source, *, today: date | None = None) -> QualityReport:
-    """Completeness, every check, the score and the values in doubt, from one read of the database (or of data
-    already loaded, which the quality page keeps to draw its matrices without reading again)."""
-    d = _data(src, today)
+def quality_report(d: QualityData, *, today: date | None = None) -> QualityReport:
+    """Completeness, every check, the score and the values in doubt, from data loaded once (the quality page keeps
+    it to draw its matrices without reading again)."""
+    d = _on(d, today)
     checks = consistency_checks(d)
     return QualityReport(
         completeness=completeness(d),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from levier.geo.display import DisplayLayer
+from levier.ingest.service_lists import Referential, build_referential
 from levier.store.db import Database
+from levier.views import indicateurs, panorama, qualite, services
 from levier.views.accueil import HomeSummary, load_home_summary
 from levier.views.effet_levier import LeverView, ProgrammeChoice, funding_programmes, lever_view
 from levier.views.evaluation import (
@@ -183,6 +187,133 @@ def resource(fn, *args, **kwargs):
     if fn.__module__ not in RESOURCE_MODULES:
         raise KeyError(f"{fn.__module__}.{fn.__name__} is not in a resource module")
     return _resource(f"{fn.__module__}.{fn.__name__}", data_version(), tuple(args), tuple(sorted(kwargs.items())))
+
+
+# --- territory and trust pages ---
+# Panorama, Services, Qualité, Indicateurs: one explicit wrapper per cached view function, keyed on the database path,
+# the data version and the rights (scope.key()); the page's own arguments (a MapArea is a frozen dataclass) complete
+# the key. Heavy shared objects (display geometry, the service referential) are resources, one per data version.
+
+
+def _door() -> tuple[Database, str, str, str]:
+    db = database()
+    return db, str(db.path), db.version_token(), db.scope.key()
+
+
+@st.cache_resource(ttl=3600, max_entries=8, show_spinner=False)
+def _display_layer(level: str, version: str) -> DisplayLayer:
+    return panorama.display_layer(level)
+
+
+def display_layer(level: str) -> DisplayLayer:
+    """The display geometry of a level, built once per process and data version: callers must not mutate it."""
+    return _display_layer(level, data_version())
+
+
+@st.cache_resource(ttl=3600, max_entries=2, show_spinner=False)
+def _service_referential(version: str) -> Referential:
+    return build_referential()
+
+
+def service_referential() -> Referential:
+    """Communes, their points and the layers that place service points (about 1 s), shared: never mutate it."""
+    return _service_referential(data_version())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _indicator_choices(db_path: str, version: str, scope_key: str, _scope: Scope) -> list[panorama.Indicator]:
+    return panorama.indicator_choices(Database(db_path, scope=_scope))
+
+
+def indicator_choices() -> list[panorama.Indicator]:
+    db, path, version, key = _door()
+    return _indicator_choices(path, version, key, db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _panorama_view(db_path: str, version: str, scope_key: str, indicator: str, period: int, area: panorama.MapArea,
+                   _scope: Scope) -> panorama.PanoramaView:
+    return panorama.panorama_view(Database(db_path, scope=_scope), indicator, period, area)
+
+
+def panorama_view(indicator: str, period: int, area: panorama.MapArea) -> panorama.PanoramaView:
+    db, path, version, key = _door()
+    return _panorama_view(path, version, key, indicator, int(period), area, db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _service_lists(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
+    return panorama.service_lists(Database(db_path, scope=_scope))
+
+
+def service_lists() -> pd.DataFrame:
+    db, path, version, key = _door()
+    return _service_lists(path, version, key, db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _service_points(db_path: str, version: str, scope_key: str, service_types: tuple[str, ...],
+                    _scope: Scope) -> pd.DataFrame:
+    return panorama.service_points(Database(db_path, scope=_scope), service_types)
+
+
+def service_points(service_types: tuple[str, ...]) -> pd.DataFrame:
+    db, path, version, key = _door()
+    return _service_points(path, version, key, tuple(service_types), db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _coverage_view(db_path: str, version: str, scope_key: str, service_type: str, distance_km: float,
+                   area: panorama.MapArea, _scope: Scope) -> services.CoverageView:
+    # The shared referential's commune points: built only when this view is not cached already.
+    return services.coverage_view(Database(db_path, scope=_scope), service_type, distance_km, area,
+                                  service_referential().points)
+
+
+def coverage_view(service_type: str, distance_km: float, area: panorama.MapArea) -> services.CoverageView:
+    db, path, version, key = _door()
+    return _coverage_view(path, version, key, service_type, float(distance_km), area, db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _quality_bundle(db_path: str, version: str, scope_key: str, _scope: Scope) -> qualite.QualityBundle:
+    return qualite.quality_bundle(Database(db_path, scope=_scope))
+
+
+def quality_bundle() -> qualite.QualityBundle:
+    db, path, version, key = _door()
+    return _quality_bundle(path, version, key, db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _catalogue(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
+    return indicateurs.catalogue(Database(db_path, scope=_scope))
+
+
+def catalogue() -> pd.DataFrame:
+    db, path, version, key = _door()
+    return _catalogue(path, version, key, db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _indicator_detail(db_path: str, version: str, scope_key: str, code: str,
+                      _scope: Scope) -> indicateurs.IndicatorDetail:
+    return indicateurs.indicator_detail(Database(db_path, scope=_scope), code)
+
+
+def indicator_detail(code: str) -> indicateurs.IndicatorDetail:
+    db, path, version, key = _door()
+    return _indicator_detail(path, version, key, code, db.scope)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _declarations(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
+    return indicateurs.declarations(Database(db_path, scope=_scope))
+
+
+def declarations() -> pd.DataFrame:
+    db, path, version, key = _door()
+    return _declarations(path, version, key, db.scope)
 
 
 def clear() -> None:

@@ -10,7 +10,6 @@ of the two real lists are documented in docs/services.md.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +20,17 @@ import pandas as pd
 import shapely
 
 from levier.core.config import settings
-from levier.analysis.coverage import commune_points, read_commune_points_file, read_communes
 from levier.core.fmt import fmt_number
+from levier.core.text import normalise
 from levier.geo.display import LEVEL_DEP, LEVEL_EPCI, read_layer
+from levier.ingest.communes import (
+    commune_points,
+    read_commune_points_file,
+    read_communes,
+)
 from levier.ingest.readers import UnreadableFile, parse_numbers, read_cells
 from levier.ingest.report import Finding
-from levier.core.text import normalise
+from levier.store.db import Query
 
 # A point outside every département polygon but closer than this to one is on a coast the simplified boundaries
 # cut off (Audierne, Propriano, Le Moule…); measured in Web-Mercator metres, i.e. 10 km at 46° N, 15 km at 0°.
@@ -153,8 +157,7 @@ MAPPINGS = {m.key: m for m in (FRANCE_SERVICES_ANCT, POLE_EMPLOI_AGENCES, GENERI
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Reference geography used to place the rows
-
+# Reference geography used to place the rows (and, by levier.analysis.coverage, to measure distances)
 
 @dataclass
 class Referential:
@@ -163,7 +166,7 @@ class Referential:
     names: dict[tuple[str, str], str]  # (dep, normalised name, current or old) -> current commune code
     deps: gpd.GeoDataFrame  # code, geometry (true positions, EPSG:4326)
     epci: gpd.GeoDataFrame
-    points: gpd.GeoDataFrame  # commune points (levier.analysis.coverage.commune_points)
+    points: gpd.GeoDataFrame  # commune points (levier.ingest.communes.commune_points)
 
 
 _ST = re.compile(r"\bst\b")
@@ -179,6 +182,8 @@ def _name_key(text: str) -> str:
 
 
 def build_referential(reference_dir: Path | str | None = None) -> Referential:
+    """The reference geography of a reference directory (about 1 s): the app shares one per data version
+    (levier.app.cache.service_referential); an import builds its own."""
     directory = Path(reference_dir) if reference_dir else settings().reference_dir
     raw = pd.read_csv(directory / "cog/communes_2026.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     resolve: dict[str, str] = {}
@@ -206,17 +211,6 @@ def build_referential(reference_dir: Path | str | None = None) -> Referential:
     epci = read_layer(LEVEL_EPCI, directory)[["code", "geometry"]]
     points = commune_points(communes, epci, deps, read_commune_points_file(directory))
     return Referential(communes, resolve, names, deps, epci, points)
-
-
-@functools.lru_cache(maxsize=2)
-def _cached_referential(directory: str) -> Referential:
-    return build_referential(directory)
-
-
-def referential(reference_dir: Path | str | None = None) -> Referential:
-    """The referential for a reference directory, built once per process (about 1 s)."""
-    directory = Path(reference_dir) if reference_dir else settings().reference_dir
-    return _cached_referential(str(directory.resolve()))
 
 
 def _dep_of_code(code: str) -> str:
@@ -401,7 +395,7 @@ def read_services(
     """
     path = Path(path)
     name = file_name or path.name
-    ref = reference or referential()
+    ref = reference or build_referential()
     try:
         raw = data if data is not None else path.read_bytes()
         _kind, sheets = read_cells(raw, name, settings().max_file_bytes)
@@ -570,9 +564,9 @@ def to_table(points: gpd.GeoDataFrame, *, import_id: int, source: str, is_demo: 
 
 def store_points(writer, points: gpd.GeoDataFrame, *, import_id: int, source: str, is_demo: bool = False) -> int:
     """Append the points inside the caller's transaction (levier.store.db Writer); returns the rows written."""
-    return writer.insert("service_point_insert", to_table(points, import_id=import_id, source=source, is_demo=is_demo))
+    return writer.insert(Query.SERVICE_POINT_INSERT, to_table(points, import_id=import_id, source=source, is_demo=is_demo))
 
 
 def stored_points(db, service_type: str) -> pd.DataFrame:
     """The points of the latest import of a service type, with lon/lat (NULL for rows without a position)."""
-    return db.read("service_points", {"service_type": service_type})
+    return db.read(Query.SERVICE_POINTS, {"service_type": service_type})

@@ -1,24 +1,30 @@
-"""Definition variants: how each territory actually computes an indicator, imported as data and turned into a
-comparability verdict that rankings and aggregates must show (reference definition, which variant, or undeclared)."""
+"""Definition variants: how each territory actually computes an indicator, read from a variants table (its own file or
+a sheet of a returns workbook) and written as data; the comparability verdict is levier.analysis.comparability."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
-from levier.store.db import Database, Query, Writer
-from levier.ingest.returns import KIND_RETURNS, ImportContext, _now, facts_writer, finish_import, parse_returns
+from levier.core.text import normalise
 from levier.ingest.readers import Sheet, UnreadableFile, read_cells
 from levier.ingest.report import Finding, ImportReport
-from levier.core.text import normalise
+from levier.ingest.returns import (
+    KIND_RETURNS,
+    ImportContext,
+    _now,
+    facts_writer,
+    finish_import,
+    import_returns,
+    parse_returns,
+)
+from levier.store.db import Database, Query, Writer
 
 VARIANTS_CSV = CATALOGUE_DIR / "variantes.csv"
 VARIANTS_COLUMNS = ("indicateur", "groupe", "dimension", "variante", "libelle", "reference", "description")
@@ -27,10 +33,6 @@ KIND_VARIANTS = "variantes de définition"
 REF = "REF"
 OTHER = "AUTRE"
 OTHER_LABEL = "Autre définition (voir la description)"
-
-STATUS_REFERENCE = "référence"
-STATUS_VARIANT = "variante"
-STATUS_UNDECLARED = "non déclaré"
 
 # A returns workbook may carry its variants on a sheet with one of these names (compared after normalise()).
 VARIANT_SHEET_NAMES = {"definitions", "variantes", "variantes de definition", "definitions des indicateurs"}
@@ -48,13 +50,6 @@ _HEADER_LOOKUP = {normalise(alias): canon for canon, aliases in VARIANT_COLUMNS.
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 FIRST_YEAR = 2000
 
-COMPARABILITY_RULE = (
-    "Chaque département déclare comment il calcule réellement un indicateur (délai d'orientation, âge de sortie de "
-    "l'ASE, visites ou personnes…). Un classement ou un total qui réunit des départements sous des définitions "
-    "différentes mélange des grandeurs qui ne se comparent pas : Levier le signale et permet de ne garder que les "
-    "départements à la définition de référence. Un département qui n'a rien déclaré est présumé suivre la "
-    "référence, sans garantie. Pour un ratio, la variante de son numérateur ou de son dénominateur compte."
-)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -62,8 +57,8 @@ COMPARABILITY_RULE = (
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _read_known(path: str) -> pd.DataFrame:
+def known_variants(path: Path | str = VARIANTS_CSV) -> pd.DataFrame:
+    """The shipped list (data/catalogue/variantes.csv): per indicator, REF and the known variants by dimension."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     missing = [c for c in VARIANTS_COLUMNS if c not in frame.columns]
     if missing:
@@ -71,11 +66,6 @@ def _read_known(path: str) -> pd.DataFrame:
     frame = frame[list(VARIANTS_COLUMNS)].copy()
     frame["reference"] = frame["reference"].str.strip().str.lower().isin({"oui", "true", "1", "vrai"})
     return frame
-
-
-def known_variants(path: Path | str = VARIANTS_CSV) -> pd.DataFrame:
-    """The shipped list (data/catalogue/variantes.csv): per indicator, REF and the known variants by dimension."""
-    return _read_known(str(path)).copy()
 
 
 def validate_known_variants(known: pd.DataFrame, indicators: pd.DataFrame) -> list[str]:
@@ -506,9 +496,7 @@ def import_returns_workbook(
 ) -> ImportReport:
     """A returns workbook that also carries a 'variantes'/'definitions' sheet: values and variants are validated
     together and written in one transaction under one import, or the whole workbook is refused.
-    Without such a sheet this is exactly importer.import_returns."""
-    from levier.ingest.returns import import_returns
-
+    Without such a sheet this is exactly levier.ingest.returns.import_returns."""
     if not has_variants_sheet(data, file_name):
         return import_returns(db, data, file_name, dry_run=dry_run, demo=demo, imported_by=imported_by, ctx=ctx)
     started = _now()
@@ -537,183 +525,3 @@ def import_returns_workbook(
         report.message = (f"{written['facts']} valeur(s) nouvelle(s) ou modifiée(s) et {written['variants']} "
                           "déclaration(s) de variante enregistrée(s).")
     return report
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Comparability
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def effective_declarations(declarations: pd.DataFrame, period: int | None) -> pd.DataFrame:
-    """The declaration in force for a year: per (territory, indicator), the one with the latest start year not after
-    it (no start year = every year). With period None, every declaration in force for some year counts."""
-    if declarations.empty or period is None:
-        return declarations
-    since = declarations["period_from"].astype("Float64").fillna(0)
-    d = declarations[(since <= period).to_numpy()].assign(_since=since[(since <= period).to_numpy()])
-    if d.empty:
-        return d.drop(columns="_since")
-    latest = d.groupby(["territory_level", "territory_code", "indicator"])["_since"].transform("max")
-    return d[d["_since"] == latest].drop(columns="_since")
-
-
-def non_reference_values(values: pd.DataFrame, declarations: pd.DataFrame) -> pd.Series:
-    """For (territory_code, indicator, period) rows: True where the declaration in force that year is a variant."""
-    flags = np.zeros(len(values), dtype=bool)
-    if declarations.empty or values.empty:
-        return pd.Series(flags, index=values.index)
-    decl = declarations.assign(_since=declarations["period_from"].astype("Float64").fillna(0).astype(float))
-    per = decl.groupby(["territory_code", "indicator", "_since"], as_index=False)["is_reference"].all()
-    cand = values[["territory_code", "indicator", "period"]].assign(_pos=np.arange(len(values)))
-    cand = cand.merge(per, on=["territory_code", "indicator"])
-    cand = cand[cand["_since"] <= cand["period"]]
-    if not cand.empty:
-        best = cand.loc[cand.groupby("_pos")["_since"].idxmax()]
-        flags[best["_pos"].to_numpy()] = ~best["is_reference"].to_numpy(dtype=bool)
-    return pd.Series(flags, index=values.index)
-
-
-@dataclass(frozen=True)
-class Comparability:
-    """Which territories compute an indicator the reference way. Also readable as a dict (c['mixed'])."""
-
-    indicator: str
-    period: int | None
-    mixed: bool
-    reference_only: list[str]  # declared the reference definition
-    variants: pd.DataFrame  # one row per territory under a variant (French column labels)
-    undeclared: list[str]  # nothing declared: presumed reference, unverified
-    matrix: pd.DataFrame  # every territory asked: Code, Territoire, Statut, Variante(s)…
-
-    def __getitem__(self, key: str):
-        return getattr(self, key)
-
-    @property
-    def comparable(self) -> list[str]:
-        """Reference definition declared, or nothing declared (the restriction a page offers by default)."""
-        return sorted(self.reference_only + self.undeclared)
-
-    def message(self) -> str:
-        n_var = len(self.variants)
-        if not self.mixed:
-            if n_var:
-                return (f"Tous les territoires retenus appliquent la même variante de définition "
-                        f"({self.variants['Variante(s)'].iloc[0]}) : comparables entre eux, pas avec la référence.")
-            return (f"Aucune variante déclarée : {len(self.reference_only)} territoire(s) à la définition de référence, "
-                    f"{len(self.undeclared)} sans déclaration (présumés à la référence).")
-        return (f"Attention : définitions mélangées. {n_var} territoire(s) déclarent une variante de définition "
-                f"({', '.join(self.variants['Code territoire'].head(8))}{'…' if n_var > 8 else ''}) ; "
-                f"{len(self.reference_only)} déclarent la référence ; {len(self.undeclared)} n'ont rien déclaré. "
-                "Un classement ou un total sur ces territoires compare des grandeurs différentes.")
-
-
-def _parts(indicators: pd.DataFrame, indicator: str) -> list[str]:
-    info = indicators.set_index("code")
-    if indicator not in info.index:
-        raise KeyError(f"Indicateur inconnu : {indicator}")
-    num, den = info.at[indicator, "numerator"], info.at[indicator, "denominator"]
-    parts = [indicator]
-    if isinstance(num, str) and num and isinstance(den, str) and den:
-        parts += [num, den]
-    return parts
-
-
-def comparability(
-    db: Database,
-    indicator: str,
-    territories: Iterable[str] | None = None,
-    period: int | None = None,
-    *,
-    level: str = "departement",
-) -> Comparability:
-    """Who computes `indicator` (or, for a ratio, its numerator and denominator) the reference way.
-
-    territories: codes to consider (default: every département, or every métropole with level='epci').
-    period: the year the figures are for; None = any year (a territory is a variant if it was one in any year)."""
-    with db.reader() as r:
-        indicators = r.df(Query.QUALITY_INDICATORS)
-        parts = _parts(indicators, indicator)
-        decl = r.df(Query.CURRENT_VARIANTS_FOR_INDICATORS, {"codes": parts})
-        terr = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
-    names = dict(zip(terr["code"], terr["name"]))
-    codes = list(dict.fromkeys(territories)) if territories is not None else sorted(terr.loc[terr["level"] == level, "code"])
-    decl = effective_declarations(decl[decl["territory_code"].isin(codes)], period)
-    by_territory = {code: part for code, part in decl.groupby("territory_code", sort=False)}
-    nothing = decl.iloc[0:0]
-    rows = []
-    for code in codes:
-        mine = by_territory.get(code, nothing)
-        var = mine[~mine["is_reference"].astype(bool)]
-        if not var.empty:
-            status = STATUS_VARIANT
-        elif not mine.empty:
-            status = STATUS_REFERENCE
-        else:
-            status = STATUS_UNDECLARED
-        prefix = (lambda ind: "" if ind == indicator else f"{ind} : ")
-        var_codes = sorted(dict.fromkeys(prefix(i) + v for i, v in zip(var["indicator"], var["variant"])))
-        rows.append(
-            {
-                "Code territoire": code,
-                "Territoire": names.get(code, ""),
-                "Statut": status,
-                "Variante(s)": ", ".join(var_codes),
-                "Libellé": " ; ".join(dict.fromkeys(prefix(i) + lab for i, lab in zip(var["indicator"], var["variant_label"]))),
-                "Description": " ; ".join(dict.fromkeys(d for d in var["description"].dropna() if d)),
-                "Depuis": ", ".join(sorted({"toujours" if pd.isna(p) else str(int(p)) for p in var["period_from"]})),
-                "Fichier": ", ".join(dict.fromkeys(var["file_name"].dropna())) if not var.empty else
-                           ", ".join(dict.fromkeys(mine["file_name"].dropna())),
-            }
-        )
-    matrix = pd.DataFrame(rows, columns=["Code territoire", "Territoire", "Statut", "Variante(s)", "Libellé",
-                                         "Description", "Depuis", "Fichier"])
-    variants = matrix[matrix["Statut"] == STATUS_VARIANT].reset_index(drop=True)
-    reference_only = matrix.loc[matrix["Statut"] == STATUS_REFERENCE, "Code territoire"].tolist()
-    undeclared = matrix.loc[matrix["Statut"] == STATUS_UNDECLARED, "Code territoire"].tolist()
-    # Undeclared territories are presumed to follow the reference; two different variants also make a mix.
-    keys = {"" if s != STATUS_VARIANT else v for s, v in zip(matrix["Statut"], matrix["Variante(s)"])}
-    return Comparability(indicator, period, len(keys) > 1, reference_only, variants, undeclared, matrix)
-
-
-def comparability_overview(db: Database, period: int | None = None, level: str = "departement") -> pd.DataFrame:
-    """Territories × indicators with a declared variant: 'référence', the variant codes, or 'non déclaré'."""
-    decl = db.read(Query.VARIANT_DECLARATIONS)
-    terr = db.read(Query.IMPORT_CONTEXT_TERRITORIES)
-    terr = terr[terr["level"] == level].sort_values("code")
-    decl = effective_declarations(decl[decl["territory_level"] == level], period)
-    out = pd.DataFrame({"Code territoire": terr["code"].to_numpy(), "Territoire": terr["name"].to_numpy()})
-    for ind, part in decl.groupby("indicator", sort=True):
-        status = {}
-        for code, mine in part.groupby("territory_code"):
-            var = mine[~mine["is_reference"].astype(bool)]
-            status[code] = ", ".join(sorted(set(var["variant"]))) if not var.empty else STATUS_REFERENCE
-        out[ind] = out["Code territoire"].map(status).fillna(STATUS_UNDECLARED)
-    return out
-
-
-def annotate(frame: pd.DataFrame, comp: Comparability, code_column: str = "territory_code") -> pd.DataFrame:
-    """Adds a 'Définition' column to a ranking table: 'référence', 'non déclaré' or the variant codes."""
-    label = {
-        c: (v if s == STATUS_VARIANT else s)
-        for c, s, v in zip(comp.matrix["Code territoire"], comp.matrix["Statut"], comp.matrix["Variante(s)"])
-    }
-    return frame.assign(**{"Définition": frame[code_column].map(label).fillna(STATUS_UNDECLARED)})
-
-
-def declarations_table(db: Database) -> pd.DataFrame:
-    """Every declaration in force, for download (French column labels)."""
-    decl = db.read(Query.VARIANT_DECLARATIONS)
-    return pd.DataFrame(
-        {
-            "Code territoire": decl["territory_code"],
-            "Indicateur": decl["indicator"],
-            "Dimension": decl["dimension"].fillna("toutes"),
-            "Variante": decl["variant"],
-            "Libellé": decl["variant_label"],
-            "Référence": decl["is_reference"].map({True: "oui", False: "non"}),
-            "Description": decl["description"].fillna(""),
-            "Depuis": decl["period_from"].map(lambda p: "toujours" if pd.isna(p) else str(int(p))),
-            "Fichier": decl["file_name"],
-            "Enregistré le": pd.to_datetime(decl["recorded_at"]).dt.strftime("%d/%m/%Y %H:%M"),
-        }
-    )

@@ -488,7 +488,7 @@ def _quality_section(ctx: _Context, bundle=None) -> PackSection:
 
     sec = PackSection("qualite", SECTIONS["qualite"])
     bundle = bundle if bundle is not None else qv.quality_bundle(ctx.db)
-    scope = qv.scope_of(bundle, ctx.reg, ctx.dep, ctx.code if ctx.level == "epci" else "")
+    scope = qv.perimeter_of(bundle, ctx.reg, ctx.dep, ctx.code if ctx.level == "epci" else "")
     sec.facts = [(label, value) for label, value, _help in qv.headline(bundle, scope)]
     fixes = qv.corrections(bundle, scope)
     if fixes.empty:

@@ -217,7 +217,8 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
                  peer_codes: Sequence[str] = (), reference_only: bool = False) -> RankingView:
     """All départements ranked; with reference_only, only those at the reference definition (or undeclared),
     ranks and medians recomputed among them."""
-    from levier.ingest.variants import annotate, comparability
+    from levier.analysis.comparability import annotate
+    from levier.views.indicateurs import load_comparability as comparability
 
     cat = _catalogue(db)
     pos = metrics.load_positions(db, indicator, period, level="departement", code=selected, peer_codes=tuple(peer_codes))
@@ -261,7 +262,7 @@ def comparison_caveats(db: Database, indicators: Sequence[str], codes: Sequence[
     """The warnings a comparison carries: definition variants mixed, declarative data, mixed years."""
     notes = []
     try:
-        from levier.ingest.variants import comparability
+        from levier.views.indicateurs import load_comparability as comparability
     except ImportError:  # pragma: no cover - definitions ship with the quality module
         comparability = None
     if comparability is not None:

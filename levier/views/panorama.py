@@ -1,9 +1,8 @@
-"""What the needs panorama and service-offer pages show: STAT indicator choices, values with ranks and gaps, maps
-(through levier.charts.maps), service points over them and the coverage tables (pages stay thin).
+"""What the "Panorama des besoins" page shows: STAT indicator choices, values with ranks and gaps for the area in view,
+maps (through levier.charts.maps) and the service points drawn over them (the services page reuses both).
 
-Loaders take a Database first (pages call them through levier.app.cache.load); display layers are heavy shared objects
-(pages get them through levier.app.cache.resource(display_layer, level)); figures and French tables are built from both
-by pure functions.
+Loaders take a Database first (pages call them through their wrappers in levier.app.cache); display layers are heavy
+shared objects (levier.app.cache.display_layer); figures and French tables are built from both by pure functions.
 """
 
 from __future__ import annotations
@@ -16,11 +15,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from levier.analysis import coverage as cov
-from levier.geo import display as geo
-from levier.charts import maps
 from levier.analysis import positions as metrics
+from levier.charts import maps
+from levier.core.fmt import fmt_int, fmt_signed, unit_decimals
+from levier.geo import display as geo
+from levier.ingest.service_lists import SERVICE_TYPES
 from levier.store.db import Database, Query
-from levier.core.fmt import NBSP, fmt_int, fmt_number, fmt_signed, fmt_value, unit_decimals
 from levier.views.selection import Selection, TerritoryOptions
 
 PROGRAMME = "STAT"
@@ -59,12 +59,13 @@ VINTAGE_RULE = (
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The territory in view
+# The area in view
 
 
 @dataclass(frozen=True)
-class Scope:
-    """What the shared sidebar selection asks to map: France, a région or a département (an EPCI: its département)."""
+class MapArea:
+    """The geographic area the panorama and services maps look at, from the shared sidebar selection: France, a
+    région or a département (an EPCI: its département, the EPCI outlined). Not a user's rights (levier.rights.scope)."""
 
     level: str  # 'france' | 'region' | 'departement'
     code: str  # '' | région code | département code
@@ -81,21 +82,23 @@ class Scope:
         return {"france": "de France", "region": "de la région", "departement": "du département"}[self.level]
 
 
-def scope_of(sel: Selection, options: TerritoryOptions) -> Scope:
+def map_area(sel: Selection, options: TerritoryOptions) -> MapArea:
+    """The area a sidebar selection asks to map."""
     if sel.dep:
         label = f"{options.name('departement', sel.dep)} ({sel.dep})"
-        return Scope("departement", sel.dep, label, (sel.dep,), sel.epci)
+        return MapArea("departement", sel.dep, label, (sel.dep,), sel.epci)
     if sel.reg:
         deps = options.departements
         codes = tuple(sorted(deps.loc[deps["reg"] == sel.reg, "code"].astype(str)))
-        return Scope("region", sel.reg, options.name("region", sel.reg), codes)
-    return Scope("france", "", "France entière")
+        return MapArea("region", sel.reg, options.name("region", sel.reg), codes)
+    return MapArea("france", "", "France entière")
 
 
-def _in_scope(frame: pd.DataFrame, scope: Scope) -> pd.Series:
-    if scope.is_france:
+def in_area(frame: pd.DataFrame, area: MapArea) -> pd.Series:
+    """Which rows (territories with a `dep` column) lie in the area."""
+    if area.is_france:
         return pd.Series(True, index=frame.index)
-    return frame["dep"].astype(str).isin(scope.deps)
+    return frame["dep"].astype(str).isin(area.deps)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -214,7 +217,7 @@ class PanoramaView:
 
     indicator: Indicator
     period: int
-    scope: Scope
+    area: MapArea
     france_value: float
     france_basis: str  # says what "France" is: the INSEE national value or the median of départements
     france_stored: bool
@@ -263,7 +266,7 @@ def france_reference(db: Database, indicator: str, period: int, dep_values: pd.D
     return float(dep_values["value"].median()), f"médiane des {n} départements ayant une valeur", False
 
 
-def panorama_view(db: Database, indicator: str, period: int, scope: Scope) -> PanoramaView:
+def panorama_view(db: Database, indicator: str, period: int, area: MapArea) -> PanoramaView:
     """Values, ranks (in view and national) and gaps (to the principal département and to France) of one
     indicator and year. Ranks follow metrics.RANK_RULE; a territory without value gets no rank and no gap."""
     choices = {c.code: c for c in indicator_choices(db)}
@@ -277,8 +280,8 @@ def panorama_view(db: Database, indicator: str, period: int, scope: Scope) -> Pa
         deps = level_values(db, indicator, period, LEVEL_DEP)
     france, basis, stored = france_reference(db, indicator, period, deps)
     if deps is not None:
-        deps["in_scope"] = _in_scope(deps, scope)
-        deps = _ranked(deps, ind.direction, deps["in_scope"])
+        deps["in_area"] = in_area(deps, area)
+        deps = _ranked(deps, ind.direction, deps["in_area"])
         deps["france_value"] = france
         deps["gap_france"] = deps["value"] - france
 
@@ -287,7 +290,7 @@ def panorama_view(db: Database, indicator: str, period: int, scope: Scope) -> Pa
     if period in ind.periods_epci:
         allepci = level_values(db, indicator, period, LEVEL_EPCI)
         vintage = int(allepci["vintage"].max()) if len(allepci) else vintage
-        within = _in_scope(allepci, scope)
+        within = in_area(allepci, area)
         allepci = _ranked(allepci, ind.direction, within)
         dep_value = (
             deps.set_index("code")["value"]
@@ -304,7 +307,7 @@ def panorama_view(db: Database, indicator: str, period: int, scope: Scope) -> Pa
     return PanoramaView(
         indicator=ind,
         period=period,
-        scope=scope,
+        area=area,
         france_value=france,
         france_basis=basis,
         france_stored=stored,
@@ -327,7 +330,8 @@ def _value_header(ind: Indicator) -> str:
     return f"Valeur ({ind.unit})" if ind.unit in ("%", "€") else "Valeur"
 
 
-def _round(series: pd.Series, decimals: int) -> pd.Series:
+def round_to(series: pd.Series, decimals: int) -> pd.Series:
+    """Numbers rounded as the page shows them, still numbers (sortable, exported as numbers)."""
     return pd.to_numeric(series, errors="coerce").astype(float).round(decimals)
 
 
@@ -343,17 +347,17 @@ def epci_table(view: PanoramaView) -> pd.DataFrame:
             "Nature": e["nature"].map(NATURE_LABELS).fillna(e["nature"]),
             "Département principal": e["dep_name"].fillna("") + " (" + e["dep"].fillna("") + ")",
             f"Population municipale {view.vintage}": e["population"].astype("Int64"),
-            _value_header(ind): _round(e["value"], d),
+            _value_header(ind): round_to(e["value"], d),
             "Donnée": e["status"],
             "Rang": e["rank"],
             "Rang national": e["rank_fr"],
-            "Valeur du département": _round(e["dep_value"], d),
-            _gap_header("Écart au département", ind): _round(e["gap_dep"], d),
-            view.france_label: _round(e["france_value"], d),
-            _gap_header("Écart à la France", ind): _round(e["gap_france"], d),
+            "Valeur du département": round_to(e["dep_value"], d),
+            _gap_header("Écart au département", ind): round_to(e["gap_dep"], d),
+            view.france_label: round_to(e["france_value"], d),
+            _gap_header("Écart à la France", ind): round_to(e["gap_france"], d),
         }
     )
-    if view.scope.is_france:
+    if view.area.is_france:
         frame = frame.drop(columns=["Rang national"])
     return frame.sort_values(["Rang", "EPCI"], na_position="last").reset_index(drop=True)
 
@@ -362,7 +366,7 @@ def departement_table(view: PanoramaView) -> pd.DataFrame:
     """The départements in view (all of them for France), French headers."""
     if view.departements is None:
         return pd.DataFrame()
-    dd = view.departements[view.departements["in_scope"]]
+    dd = view.departements[view.departements["in_area"]]
     ind, d = view.indicator, view.decimals
     frame = pd.DataFrame(
         {
@@ -370,25 +374,25 @@ def departement_table(view: PanoramaView) -> pd.DataFrame:
             "Code": dd["code"],
             "Région": dd["reg_name"],
             f"Population municipale {view.vintage}": dd["population"].astype("Int64"),
-            _value_header(ind): _round(dd["value"], d),
+            _value_header(ind): round_to(dd["value"], d),
             "Donnée": dd["status"],
             "Rang": dd["rank"],
             "Rang national": dd["rank_fr"],
-            view.france_label: _round(dd["france_value"], d),
-            _gap_header("Écart à la France", ind): _round(dd["gap_france"], d),
+            view.france_label: round_to(dd["france_value"], d),
+            _gap_header("Écart à la France", ind): round_to(dd["gap_france"], d),
         }
     )
-    if view.scope.is_france:
+    if view.area.is_france:
         frame = frame.drop(columns=["Rang national"])
     return frame.sort_values(["Rang", "Code"], na_position="last").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Geometry (through cache.resource) and figures
+# Geometry (shared through levier.app.cache.display_layer) and figures
 
 
 def display_layer(level: str, vintage: int = geo.VINTAGE) -> geo.DisplayLayer:
-    """The display layer of a level, prepared once per process by the page's cache.resource (about 0.5 s)."""
+    """The display layer of a level (about 0.5 s): pages share one per process through levier.app.cache."""
     return geo.prepare_display(geo.read_layer(level), level, vintage)
 
 
@@ -440,21 +444,21 @@ def epci_figure(
     service_points) are drawn over it by type."""
     if view.epci is None or view.epci.empty:
         return None
-    scope = view.scope
-    data = _map_frame(view.epci, view.decimals, view.indicator.unit, not scope.is_france)
+    area = view.area
+    data = _map_frame(view.epci, view.decimals, view.indicator.unit, not area.is_france)
     extra = [("Écart au département", "gap_dep_text")]
-    if not scope.is_france:
+    if not area.is_france:
         extra.append(("Rang national", "rank_fr_text"))
     kwargs = dict(
         value_col="value",
         dep_value_col="dep_value",
         dep_label="Département principal",
         hover_extra=extra,
-        highlight=[scope.epci] if scope.epci else None,
-        title=_title(view, f"par EPCI, {scope.label}" if not scope.is_france else "par EPCI"),
+        highlight=[area.epci] if area.epci else None,
+        title=_title(view, f"par EPCI, {area.label}" if not area.is_france else "par EPCI"),
         **_common(view, method, k),
     )
-    if scope.is_france:
+    if area.is_france:
         fig = maps.france_map(data, layer, geojson_url=geo.static_url(LEVEL_EPCI, layer.vintage), **kwargs)
     else:
         fig = maps.zoom_map(
@@ -463,7 +467,7 @@ def epci_figure(
         )
     if points is not None and len(points):
         members = layer.true[layer.true["code"].isin(data["code"])]
-        maps.add_points(fig, points_on_map(points, layer, scope, members), dense=scope.is_france)
+        maps.add_points(fig, points_on_map(points, layer, area, members), dense=area.is_france)
     return fig
 
 
@@ -472,38 +476,31 @@ def departement_figure(view: PanoramaView, layer: geo.DisplayLayer, method: str 
     départements zoomed."""
     if view.departements is None:
         return None
-    scope = view.scope
+    area = view.area
     deps = view.departements
-    if scope.level == "region":
-        data = _map_frame(deps[deps["in_scope"]], view.decimals, view.indicator.unit, True)
+    if area.level == "region":
+        data = _map_frame(deps[deps["in_area"]], view.decimals, view.indicator.unit, True)
         return maps.zoom_map(
             data, layer, data["code"].tolist(), value_col="value",
             geojson_url=geo.static_url(LEVEL_DEP, layer.vintage, "true"),
-            title=_title(view, f"par département, {scope.label}"),
+            title=_title(view, f"par département, {area.label}"),
             hover_extra=[("Rang national", "rank_fr_text")], **_common(view, method, k),
         )
     data = _map_frame(deps, view.decimals, view.indicator.unit, False)
     data["rank"] = data["rank_fr"]  # on the France map, the rank is the national one
     return maps.france_map(
         data, layer, value_col="value", geojson_url=geo.static_url(LEVEL_DEP, layer.vintage),
-        highlight=list(scope.deps) if scope.deps else None,
+        highlight=list(area.deps) if area.deps else None,
         title=_title(view, "par département"), **_common(view, method, k),
     )
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Service points
+# Service points over the maps (the panorama overlays them; the services page draws them over its maps too)
 
 
 def service_type_label(service_type: str) -> str:
-    from levier.ingest.service_lists import SERVICE_TYPES
-
     return SERVICE_TYPES.get(service_type, service_type)
-
-
-def default_service_type(types: list[str]) -> int:
-    """France services first: of the real lists, the closest to the grid's « premier accueil social »."""
-    return types.index("france_services") if "france_services" in types else 0
 
 
 def service_lists(db: Database) -> pd.DataFrame:
@@ -511,20 +508,6 @@ def service_lists(db: Database) -> pd.DataFrame:
     frame = db.read(Query.SERVICE_LISTS)
     frame["label"] = frame["service_type"].map(service_type_label)
     return frame
-
-
-def service_lists_table(lists: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Type de lieu": lists["label"],
-            "Lieux": lists["points"].astype("Int64"),
-            "Placés sur la carte": lists["placed"].astype("Int64"),
-            "EPCI ayant au moins un lieu": lists["epci"].astype("Int64"),
-            "Source": lists["source"],
-            "Fichier importé": lists["file_name"],
-            "Import n°": lists["import_id"].astype("Int64"),
-        }
-    )
 
 
 def service_points(db: Database, service_types: tuple[str, ...]) -> pd.DataFrame:
@@ -548,12 +531,12 @@ def service_points(db: Database, service_types: tuple[str, ...]) -> pd.DataFrame
     return frame
 
 
-def points_on_map(points: pd.DataFrame, layer: geo.DisplayLayer, scope: Scope, members=None) -> pd.DataFrame:
+def points_on_map(points: pd.DataFrame, layer: geo.DisplayLayer, area: MapArea, members=None) -> pd.DataFrame:
     """The points where a map draws them: moved like the shapes on the France map (insets), at their true place
     on a zoomed map, limited there to the box of the territories shown (a service across the border counts too)."""
     if points is None or points.empty:
         return pd.DataFrame(columns=["lon", "lat", "label", "text", "count_as"])
-    if scope.is_france:
+    if area.is_france:
         placed = layer.place_points(points["lon"], points["lat"], points["zone"])
         out = points.iloc[placed["row"].to_numpy()][["label", "name"]].reset_index(drop=True)
         out["text"] = out.pop("name").fillna("(sans nom)").astype(str)  # names only: thousands of points
@@ -571,246 +554,3 @@ def points_on_map(points: pd.DataFrame, layer: geo.DisplayLayer, scope: Scope, m
         out = out[inside]
     out["count_as"] = 1
     return out.reset_index(drop=True)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Coverage: share of the population within X km of a service (grid indicator 2.1.1, computed)
-
-
-COVERAGE_METHOD = (
-    "**Méthode.** Chaque commune (population municipale {vintage}) est placée en un point ; sa distance **à vol "
-    "d'oiseau** au lieu le plus proche du type choisi est calculée en projection métrique (Lambert-93 en métropole, "
-    "projection locale outre-mer). Un lieu du département voisin compte ; outre-mer, seuls les lieux du même "
-    "territoire comptent. Part couverte = population des communes à moins de {distance} km ÷ population totale. "
-    "Le seuil par défaut, 20 km à vol d'oiseau, approche le « moins de 30 minutes » de l'indicateur 2.1.1 de la "
-    "grille CALPAE (30 minutes à environ 55 km/h ≈ 27 km de route ≈ 20 km à vol d'oiseau). C'est un indicateur "
-    "**calculé** à partir de la liste des lieux, pas déclaré par le département."
-)
-COVERAGE_LIMITS = (
-    "**Limites.** {approx}Distance à vol d'oiseau, pas temps de trajet : la mer, le relief et l'absence de "
-    "transport ne comptent pas. Les lieux itinérants (bus France services) comptent à la position de leur base. "
-    "La liste des agences France Travail date de 2019."
-)
-APPROX_POINTS = (
-    "Les données de référence n'ont pas de point par commune : **chaque commune est placée au point représentatif "
-    "de son EPCI** ({n} communes sur {total}). Un EPCI est donc couvert en entier ou pas du tout, et les grands "
-    "EPCI sont mal représentés (en Guyane, le point de l'EPCI est loin du littoral peuplé). Un fichier de points "
-    "des communes (geo/communes_2026_points.csv) lèverait cette limite. "
-)
-
-
-@dataclass(frozen=True)
-class CoverageView:
-    service_type: str
-    label: str
-    source: str
-    distance_km: float
-    scope: Scope
-    epci: pd.DataFrame  # the EPCI in view
-    departements: pd.DataFrame  # every département, column in_scope
-    france: dict
-    in_view: dict  # population, population_covered, share of the territory in view
-    approx_communes: int
-    communes: int
-    seconds: float
-    points: int = 0
-    unplaced: int = 0
-
-    @property
-    def method_text(self) -> str:
-        return COVERAGE_METHOD.format(vintage=geo.VINTAGE, distance=fmt_number(self.distance_km, 0))
-
-    @property
-    def limits_text(self) -> str:
-        approx = (
-            APPROX_POINTS.format(n=fmt_int(self.approx_communes), total=fmt_int(self.communes))
-            if self.approx_communes
-            else ""
-        )
-        return COVERAGE_LIMITS.format(approx=approx)
-
-
-def _commune_points():
-    from levier.ingest.service_lists import referential
-
-    return referential().points  # built once per process, shared with the service-list import
-
-
-def _weighted_distance(communes: pd.DataFrame, key: str) -> pd.Series:
-    data = communes[communes[key].notna()].copy()
-    d = data["distance_km"].replace(np.inf, np.nan)
-    data["w"] = data["population"].where(d.notna(), 0)
-    data["wd"] = (d * data["population"]).fillna(0)
-    g = data.groupby(key).agg(w=("w", "sum"), wd=("wd", "sum"), pop=("population", "sum"))
-    out = (g["wd"] / g["w"]).where(g["w"] > 0)
-    return out.where(g["w"] >= g["pop"])  # a commune with no service in its territory: no finite mean
-
-
-def coverage_view(db: Database, service_type: str, distance_km: float, scope: Scope) -> CoverageView:
-    """Coverage of the population by one service type within `distance_km`, by EPCI and by département."""
-    points = db.read(Query.SERVICE_POINTS, {"service_type": service_type})
-    placed = points[points["lon"].notna() & points["lat"].notna()]
-    communes = _commune_points()
-    result = cov.coverage(communes, placed, float(distance_km))
-    with db.reader() as r:
-        epci_ref = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_EPCI})
-        dep_ref = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_DEP})
-    dep_names = dict(zip(dep_ref["code"], dep_ref["name"], strict=True))
-    for ref in (epci_ref, dep_ref):
-        ref["dep_name"] = ref["dep"].map(dep_names)
-
-    def table(agg: pd.DataFrame, ref: pd.DataFrame, key: str) -> pd.DataFrame:
-        counts = placed.groupby(key).size()
-        out = ref[["code", "name", "dep", "dep_name", "reg", "reg_name", "nature"]].merge(agg, on="code", how="left")
-        out["distance_km"] = out["code"].map(_weighted_distance(result.communes, key))
-        out["services"] = out["code"].map(counts).fillna(0).astype(int)
-        return out
-
-    epci = table(result.epci, epci_ref, "epci")
-    deps = table(result.departements, dep_ref, "dep")
-    deps["in_scope"] = _in_scope(deps, scope)
-    within = result.communes["dep"].astype(str).isin(scope.deps) if not scope.is_france else slice(None)
-    sub = result.communes[within]
-    pop = int(sub["population"].sum())
-    covered = int(sub.loc[sub["covered"], "population"].sum())
-    label = service_type_label(service_type)
-    return CoverageView(
-        service_type=service_type,
-        label=label,
-        source=str(points["source"].iloc[0]) if len(points) else "",
-        distance_km=float(distance_km),
-        scope=scope,
-        epci=epci[_in_scope(epci, scope)].reset_index(drop=True),
-        departements=deps,
-        france=result.france,
-        in_view={"population": pop, "population_covered": covered, "share": 100.0 * covered / pop if pop else math.nan},
-        approx_communes=int(result.communes["point_source"].ne("fichier").sum()),
-        communes=len(result.communes),
-        seconds=result.seconds,
-        points=len(placed),
-        unplaced=len(points) - len(placed),
-    )
-
-
-def _coverage_headers(view: CoverageView) -> dict[str, str]:
-    km = fmt_number(view.distance_km, 0)
-    return {
-        "covered": f"Population à moins de {km} km",
-        "share": f"Part de la population à moins de {km} km (%)",
-        "distance": "Distance moyenne au lieu le plus proche (km)",
-    }
-
-
-def coverage_epci_table(view: CoverageView) -> pd.DataFrame:
-    h = _coverage_headers(view)
-    e = view.epci
-    frame = pd.DataFrame(
-        {
-            "EPCI": e["name"],
-            "SIREN": e["code"],
-            "Nature": e["nature"].map(NATURE_LABELS).fillna(e["nature"]),
-            "Département principal": e["dep_name"].fillna("") + " (" + e["dep"].fillna("") + ")",
-            f"Population municipale {geo.VINTAGE}": e["population"].astype("Int64"),
-            h["covered"]: e["population_covered"].astype("Int64"),
-            h["share"]: _round(e["share"], 1),
-            h["distance"]: _round(e["distance_km"], 1),
-            f"Lieux « {view.label} » dans l'EPCI": e["services"].astype("Int64"),
-            "Communes placées au point de l'EPCI": e["approx_points"].astype("Int64"),
-        }
-    )
-    return frame.sort_values([h["share"], "EPCI"], na_position="last").reset_index(drop=True)
-
-
-def coverage_departement_table(view: CoverageView) -> pd.DataFrame:
-    h = _coverage_headers(view)
-    d = view.departements[view.departements["in_scope"]]
-    frame = pd.DataFrame(
-        {
-            "Département": d["name"],
-            "Code": d["code"],
-            "Région": d["reg_name"],
-            f"Population municipale {geo.VINTAGE}": d["population"].astype("Int64"),
-            h["covered"]: d["population_covered"].astype("Int64"),
-            h["share"]: _round(d["share"], 1),
-            h["distance"]: _round(d["distance_km"], 1),
-            f"Lieux « {view.label} »": d["services"].astype("Int64"),
-        }
-    )
-    return frame.sort_values([h["share"], "Code"], na_position="last").reset_index(drop=True)
-
-
-def coverage_figure(
-    view: CoverageView,
-    layer: geo.DisplayLayer,
-    method: str = "jenks",
-    k: int = 5,
-    points: pd.DataFrame | None = None,
-) -> go.Figure:
-    """The share covered by EPCI or by département (the layer's level), with the service points over it."""
-    level = layer.level
-    scope = view.scope
-    if level == LEVEL_EPCI:
-        frame = view.epci
-    else:
-        frame = view.departements if scope.level != "region" else view.departements[view.departements["in_scope"]]
-    data = frame.copy()
-    data["value"] = data["share"]
-    data["status"] = pd.Series("aucune population", index=data.index, dtype=object)
-    within = _in_scope(data, scope) if level == LEVEL_EPCI else pd.Series(True, index=data.index)
-    data["rank"] = metrics.rank_values(data["value"].where(within), metrics.UP)
-    data["covered_text"] = data["population_covered"].map(lambda v: fmt_value(v, "personnes", 0))
-    data["population_text"] = data["population"].map(lambda v: fmt_value(v, "habitants", 0))
-    data["distance_text"] = data["distance_km"].map(
-        lambda v: f"{fmt_number(v, 1)}{NBSP}km" if pd.notna(v) else "aucun lieu dans le territoire"
-    )
-    data["france_value"] = view.france["share"]
-    km = fmt_number(view.distance_km, 0)
-    what = "par EPCI" if level == LEVEL_EPCI else "par département"
-    title = f"Part de la population à moins de {km} km : {view.label} — {what}"
-    if not scope.is_france:
-        title += f", {scope.label}"
-    kwargs = dict(
-        value_col="value",
-        unit="%",
-        title=title,
-        source=f"calcul Levier — {view.source} ; population municipale INSEE",
-        year=None,
-        method=method,
-        k=k,
-        decimals=1,
-        rank_col="rank",
-        rank_note="1 = la mieux couverte",
-        status_col="status",
-        france_value_col="france_value",
-        france_label="France",
-        value_label="Part couverte",
-        hover_extra=[("Population", "population_text"), ("Population couverte", "covered_text"),
-                     ("Distance moyenne au lieu le plus proche", "distance_text")],
-        legend_title="Part couverte",
-        note="distance à vol d'oiseau" + (", communes au point de leur EPCI" if view.approx_communes else ""),
-    )
-    true_url = geo.static_url(level, layer.vintage, "true")
-    if scope.is_france:
-        fig = maps.france_map(data, layer, geojson_url=geo.static_url(level, layer.vintage), **kwargs)
-        members = None
-    elif level == LEVEL_EPCI:
-        if scope.epci:
-            kwargs["highlight"] = [scope.epci]
-        fig = maps.zoom_map(data, layer, data["code"].tolist(), geojson_url=true_url, **kwargs)
-        members = layer.true[layer.true["code"].isin(data["code"])]
-    elif scope.level == "region":
-        fig = maps.zoom_map(data, layer, data["code"].tolist(), geojson_url=true_url, **kwargs)
-        members = layer.true[layer.true["code"].isin(data["code"])]
-    else:  # one département, by département: France, the département outlined
-        kwargs["highlight"] = list(scope.deps)
-        fig = maps.france_map(data, layer, geojson_url=geo.static_url(level, layer.vintage), **kwargs)
-        members = None
-    if points is not None and len(points):
-        shown_scope = scope if members is not None else Scope("france", "", "France entière")
-        maps.add_points(fig, points_on_map(points, layer, shown_scope, members), size=6, dense=members is None)
-    return fig
-
-
-def figure_bytes(fig: go.Figure) -> int:
-    """Size of a figure as sent to the browser (plotly JSON), for the page-weight budget."""
-    return len(fig.to_json().encode("utf-8"))

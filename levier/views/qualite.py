@@ -1,13 +1,13 @@
-"""What the "Indicateurs et définitions" and "Qualité des données" pages show: the searchable catalogue with each
-indicator's definition, data coverage and comparability matrix; the quality report scoped to the selected territory,
-drawn as heat-maps and a map, and the list of corrections a DDETS can send (pages stay thin).
+"""What the "Qualité des données" page shows: the quality report (levier.analysis.quality) scoped to the territories
+selected in the sidebar, drawn as heat-maps and a map, the list of corrections a DDETS can send, and the findings table
+of `levier export qualite`; also the status heat-map and captions the catalogue page (levier.views.indicateurs) shares.
 
-Loaders take a Database first (pages call them through levier.app.cache.load); every other function is pure and works
-on what a loader returned."""
+Loaders take a Database first (pages call them through their wrappers in levier.app.cache); every other function is
+pure and works on what a loader returned."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,19 +15,23 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from levier.ingest import variants as definitions
 from levier.analysis import quality
-from levier.charts.indicators import BLEU_FRANCE, GREY_DARK, GREY_MEDIUM, ROUGE_MARIANNE, _finish, source_caption
-from levier.store.db import Database, Query
+from levier.charts.indicators import (
+    GREY_DARK,
+    GREY_MEDIUM,
+    ROUGE_MARIANNE,
+    _finish,
+    source_caption,
+)
+from levier.charts.maps import france_departements_map
 from levier.core.fmt import MISSING_TEXT, MONTHS, fmt_int, fmt_number, fmt_pct
-from levier.analysis.positions import direction_label
-from levier.core.text import normalise
+from levier.geo import display as geo
+from levier.store.db import Database, Query
 
 DEPARTEMENT = "departement"
 EPCI = "epci"
 METROPOLE_NATURES = ("METRO", "MET69")
 PUBLIC_CHECK = "statistique_publique"
-NOT_APPLICABLE = "STAT"  # public statistics: one definition (INSEE's), nothing for a territory to declare
 
 # DSFR colours: système (succès, erreur, avertissement) and illustrative (tournesol, terre battue) tints.
 STATUS_COLORS = {
@@ -45,11 +49,6 @@ INDICATOR_STATUS_COLORS = {
     quality.STATUS_MISSING: "#CE0500",
     quality.STATUS_NOT_DUE: "#E5E5E5",
 }
-COMPARABILITY_COLORS = {
-    definitions.STATUS_REFERENCE: BLEU_FRANCE,
-    definitions.STATUS_VARIANT: "#B34000",
-    definitions.STATUS_UNDECLARED: "#E5E5E5",
-}
 VERDICT_COLORS = {
     "cohérent": "#929292",
     "atypique (|z| > 3,5)": "#B34000",
@@ -57,7 +56,11 @@ VERDICT_COLORS = {
     "pas assez de départements pour comparer": "#CECECE",
     "pas de donnée INSEE": "#CECECE",
 }
+
+
 DEMO_NOTE = " (données fictives de démonstration)"
+
+
 def is_demo(db: Database) -> bool:
     """Whether the stored returns include demo values: every caption then says they are fictitious."""
     status = db.read(Query.DEMO_STATUS)
@@ -144,296 +147,9 @@ def status_heatmap(
     return fig
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Catalogue page
-# ---------------------------------------------------------------------------------------------------------------
 
 # Year columns: the pages show them as plain integers ('2021', not '2 021').
 YEAR_COLUMNS = ("Année", "Première année", "Dernière année", "Millésime du taux de pauvreté", "Millésime de la population")
-
-CATALOGUE_FILTERS = ("Programme", "Axe", "Nature", "Unité", "Source")
-CATALOGUE_DISPLAY = [
-    "Code", "Indicateur", "Programme", "Axe", "Nature", "Unité", "Sens souhaité", "Périodicité", "Calcul",
-    "Années disponibles", "Départements", "EPCI", "Définition variable", "Source", "Définition",
-]
-
-
-def _variant_territories(declarations: pd.DataFrame) -> dict[str, set[str]]:
-    var = declarations[~declarations["is_reference"].astype(bool)]
-    return {ind: set(part["territory_code"]) for ind, part in var.groupby("indicator")}
-
-
-def catalogue(db: Database) -> pd.DataFrame:
-    """Every indicator of the catalogue, French column labels, with the years and territories that have data and
-    how many départements declared a definition variant (for a ratio: of its numerator or denominator)."""
-    with db.reader() as r:
-        raw = r.df(Query.CATALOGUE_PAGE)
-        decl = r.df(Query.VARIANT_DECLARATIONS)
-    labels = dict(zip(raw["code"], raw["label"]))
-    known = definitions.known_variants()
-    known_codes = known[known["variante"] != definitions.REF].groupby("indicateur")["variante"].agg(
-        lambda s: ", ".join(dict.fromkeys(s)))
-    var_terr = _variant_territories(decl[decl["territory_level"] == DEPARTEMENT])
-    num = raw["numerator"].fillna("")
-    den = raw["denominator"].fillna("")
-    derived = num.ne("") & den.ne("")
-    n_variant = [
-        len(var_terr.get(c, set()) | var_terr.get(n_, set()) | var_terr.get(d_, set()))
-        for c, n_, d_ in zip(raw["code"], num, den)
-    ]
-    variants_known = [
-        ", ".join(x for x in (known_codes.get(n_, ""), known_codes.get(d_, "")) if x) if dv else known_codes.get(c, "")
-        for c, n_, d_, dv in zip(raw["code"], num, den, derived)
-    ]
-    axis = np.where(raw["axis"].fillna("").ne(""),
-                    raw["programme"] + " " + raw["axis"].fillna("") + " – " + raw["axis_label"].fillna(""), "")
-    calc = np.where(derived, "ratio calculé : " + num + " / " + den, "valeur saisie")
-    calc = np.where(raw["programme"] == NOT_APPLICABLE, "statistique publique", calc)
-    return pd.DataFrame(
-        {
-            "Code": raw["code"],
-            "Indicateur": raw["label"],
-            "Programme": raw["programme"],
-            "Libellé du programme": raw["programme_label"].fillna(""),
-            "Axe": axis,
-            "Action": np.where(raw["action"].fillna("").ne(""),
-                               raw["action"].fillna("") + " – " + raw["action_label"].fillna(""), ""),
-            "Nature": raw["kind"],
-            "Unité": raw["unit"],
-            "Sens souhaité": raw["direction"].map(direction_label),
-            "Périodicité": raw["periodicity"],
-            "Calcul": calc,
-            # The small-count rule (levier.rights.disclosure) applies to these, and to the rates built on them.
-            "Petits effectifs masqués": np.where(
-                raw["sensitive"].fillna(False).astype(bool) & raw["unit"].isin(["personnes", "nombre"]) & ~derived,
-                "oui", ""),
-            "Numérateur": [f"{n_} – {labels.get(n_, '')}" if n_ else "" for n_ in num],
-            "Dénominateur": [f"{d_} – {labels.get(d_, '')}" if d_ else "" for d_ in den],
-            "Années disponibles": raw["periods"].map(lambda p: years_text(list(p) if p is not None else [])),
-            "Départements": raw["n_departements"].astype("int64"),
-            "EPCI": raw["n_epci"].astype("int64"),
-            "Valeurs": raw["n_values"].astype("int64"),
-            "Définition variable": [
-                MISSING_TEXT if p == NOT_APPLICABLE else (f"{k} département(s) sous une variante" if k else "non déclarée")
-                for p, k in zip(raw["programme"], n_variant)
-            ],
-            "Départements sous une variante": n_variant,
-            "Variantes connues": variants_known,
-            "Source": raw["source"],
-            "Définition": raw["definition"],
-            "Libellés acceptés à l'import": raw["aliases"].fillna("").str.replace("|", " ; ", regex=False),
-            "Indicateur propre au contrat de": raw["territory"].fillna(""),
-        }
-    )
-
-
-def catalogue_options(frame: pd.DataFrame) -> dict[str, list[str]]:
-    """The values each filter offers, in catalogue order (no empty value)."""
-    return {col: [v for v in dict.fromkeys(frame[col]) if v] for col in CATALOGUE_FILTERS}
-
-
-def filter_catalogue(
-    frame: pd.DataFrame,
-    search: str = "",
-    filters: dict[str, Sequence[str]] | None = None,
-    *,
-    variants_only: bool = False,
-) -> pd.DataFrame:
-    """Indicators matching every filter (an empty choice keeps everything) and containing the search text in their
-    code, label, definition or accepted labels (accents, case and punctuation ignored)."""
-    keep = pd.Series(True, index=frame.index)
-    for col, chosen in (filters or {}).items():
-        if chosen:
-            keep &= frame[col].isin(list(chosen))
-    if variants_only:
-        keep &= frame["Départements sous une variante"] > 0
-    needle = normalise(search)
-    if needle:
-        hay = (frame["Code"] + " " + frame["Indicateur"] + " " + frame["Définition"] + " "
-               + frame["Libellés acceptés à l'import"]).map(normalise)
-        keep &= hay.str.contains(needle, regex=False)
-    return frame[keep].reset_index(drop=True)
-
-
-def catalogue_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns the page's table shows (the download keeps every column)."""
-    return frame[CATALOGUE_DISPLAY]
-
-
-def indicator_labels(frame: pd.DataFrame) -> dict[str, str]:
-    """Code -> 'code – label', for the page's selector."""
-    return dict(zip(frame["Code"], frame["Code"] + " – " + frame["Indicateur"]))
-
-
-def default_index(codes: Sequence[str], wanted: str) -> int:
-    codes = list(codes)
-    return codes.index(wanted) if wanted in codes else 0
-
-
-@dataclass(frozen=True)
-class IndicatorDetail:
-    """One indicator as the catalogue page describes it."""
-
-    code: str
-    label: str
-    facts: pd.DataFrame  # Élément, Valeur
-    definition: str
-    parts: list[str]  # "Numérateur : …", "Dénominateur : …" for a ratio
-    used_in: list[str]  # ratios computed from this indicator
-    coverage: pd.DataFrame  # one row per year
-    coverage_figure: go.Figure
-    applicable: bool  # False for public statistics: nothing to declare
-    message: str = ""
-    mixed: bool = False
-    matrix: pd.DataFrame = field(default_factory=pd.DataFrame)  # any year, variants first
-    by_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per (département, year)
-    comparability_figure: go.Figure | None = None
-    known: pd.DataFrame = field(default_factory=pd.DataFrame)
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-def _coverage(db: Database, code: str, label: str, source: str) -> tuple[pd.DataFrame, go.Figure]:
-    raw = db.read(Query.INDICATOR_COVERAGE_BY_YEAR, {"code": code})
-    wide = raw.pivot_table(index="period", columns="territory_level", values=["n_with_value", "n_declared_missing"],
-                           aggfunc="sum", fill_value=0)
-    periods = sorted(raw["period"].unique())
-
-    def col(measure: str, level: str) -> list[int]:
-        if (measure, level) not in wide.columns:
-            return [0] * len(periods)
-        return [int(v) for v in wide[(measure, level)].reindex(periods, fill_value=0)]
-
-    table = pd.DataFrame(
-        {
-            "Année": [int(p) for p in periods],
-            "Départements avec une valeur": col("n_with_value", DEPARTEMENT),
-            "Départements « valeur déclarée manquante »": col("n_declared_missing", DEPARTEMENT),
-            "EPCI et métropoles avec une valeur": col("n_with_value", EPCI),
-            "EPCI et métropoles « valeur déclarée manquante »": col("n_declared_missing", EPCI),
-        }
-    )
-    fig = go.Figure()
-    traces = [
-        ("Départements avec une valeur", BLEU_FRANCE),
-        ("EPCI et métropoles avec une valeur", "#8585F6"),
-        ("Départements « valeur déclarée manquante »", "#929292"),
-    ]
-    for name, color in traces:
-        if table[name].sum() > 0:
-            fig.add_trace(go.Bar(x=table["Année"].astype(str), y=table[name], name=name, marker={"color": color},
-                                 hovertemplate="%{x} : %{y} territoire(s)<extra>" + name + "</extra>"))
-    fig.update_layout(barmode="group", bargap=0.3)
-    fig.update_xaxes(type="category", title="Année")
-    fig.update_yaxes(title="Territoires", tickformat=",~f")
-    extra = "Aucune valeur enregistrée." if table.empty else "Une valeur par territoire et par année au plus."
-    caption = source_caption(source, [int(p) for p in periods] or None, extra)
-    _finish(fig, f"Données disponibles : {label}", caption, height=190)
-    return table, fig
-
-
-def _programme_years(db: Database, programme: str) -> list[int]:
-    prog = db.read(Query.PROGRAMME_YEARS)
-    hit = prog[prog["code"] == programme]
-    if hit.empty:
-        return []
-    return list(range(int(hit["first_year"].iloc[0]), int(hit["last_year"].iloc[0]) + 1))
-
-
-def _comparability_hover(code: str, name: str, year: object, status: str, variants: str, description: str) -> str:
-    text = f"<b>{code} – {name}</b><br>{year} : {status}"
-    if variants:
-        text += f"<br>Variante(s) : {variants}"
-    if description:
-        text += f"<br>{description[:140]}"
-    return text
-
-
-def indicator_detail(db: Database, code: str) -> IndicatorDetail:
-    """Definition, computation, available data, and which départements use the reference definition year by year."""
-    cat = catalogue(db).set_index("Code", drop=False)
-    if code not in cat.index:
-        raise KeyError(f"Indicateur inconnu : {code}")
-    row = cat.loc[code]
-    facts = pd.DataFrame(
-        {
-            "Élément": ["Code", "Programme", "Axe", "Action", "Nature", "Unité", "Sens souhaité", "Périodicité",
-                        "Calcul", "Source", "Années disponibles", "Territoires avec des données",
-                        "Petits effectifs masqués"],
-            "Valeur": [
-                code, f"{row['Programme']} – {row['Libellé du programme']}".strip(" –"), row["Axe"] or MISSING_TEXT,
-                row["Action"] or MISSING_TEXT, row["Nature"], row["Unité"], row["Sens souhaité"], row["Périodicité"],
-                row["Calcul"], row["Source"], row["Années disponibles"],
-                f"{row['Départements']} département(s), {row['EPCI']} EPCI ou métropole(s)",
-                f"oui : 1 à {db.scope.small_count_max} personnes non affichées hors des territoires dont "
-                "l'utilisateur a le détail"
-                if row["Petits effectifs masqués"] else "non",
-            ],
-        }
-    )
-    parts = [f"{name} : {row[name]}" for name in ("Numérateur", "Dénominateur") if row[name]]
-    used_in = [
-        f"{c} – {lab}" for c, lab, n_, d_ in zip(cat["Code"], cat["Indicateur"], cat["Numérateur"], cat["Dénominateur"])
-        if n_.startswith(f"{code} – ") or d_.startswith(f"{code} – ")
-    ]
-    demo = is_demo(db)
-    source = row["Source"] if row["Programme"] == NOT_APPLICABLE or not demo else f"{row['Source']}{DEMO_NOTE}"
-    coverage, coverage_fig = _coverage(db, code, row["Indicateur"], source)
-    base = dict(code=code, label=row["Indicateur"], facts=facts, definition=row["Définition"], parts=parts,
-                used_in=used_in, coverage=coverage, coverage_figure=coverage_fig)
-    if row["Programme"] == NOT_APPLICABLE:
-        return IndicatorDetail(**base, applicable=False,
-                               message="Statistique publique : une seule définition, celle du producteur (INSEE).")
-
-    overall = definitions.comparability(db, code)
-    order = {definitions.STATUS_VARIANT: 0, definitions.STATUS_REFERENCE: 1, definitions.STATUS_UNDECLARED: 2}
-    matrix = overall.matrix.assign(_o=overall.matrix["Statut"].map(order)).sort_values(
-        ["_o", "Code territoire"], kind="stable").drop(columns="_o").reset_index(drop=True)
-    years = _programme_years(db, row["Programme"])
-    per_year = []
-    for year in years:
-        comp = definitions.comparability(db, code, period=year)
-        per_year.append(comp.matrix.assign(Année=year))
-    by_year = pd.concat(per_year, ignore_index=True) if per_year else overall.matrix.assign(Année="toutes années")
-    by_year = by_year[["Code territoire", "Territoire", "Année", "Statut", "Variante(s)", "Libellé", "Description",
-                       "Depuis"]]
-    by_year = by_year.sort_values(["Année", "Code territoire"], kind="stable").reset_index(drop=True)
-    hover = [_comparability_hover(c, n, y, s, v, d) for c, n, y, s, v, d in zip(
-        by_year["Code territoire"], by_year["Territoire"], by_year["Année"], by_year["Statut"], by_year["Variante(s)"],
-        by_year["Description"])]
-    counts = matrix["Statut"].value_counts().to_dict()
-    caption = source_caption(
-        f"déclarations de variantes des départements{DEMO_NOTE if demo else ''}", years or None,
-        "Non déclaré : présumé à la définition de référence, sans garantie. Pour un ratio, la variante de son "
-        "numérateur ou de son dénominateur compte.",
-    )
-    fig = status_heatmap(
-        by_year.assign(_hover=hover), x="Code territoire", y="Année", status="Statut", colors=COMPARABILITY_COLORS,
-        hover="_hover", title=f"Définition appliquée par département et par année : {row['Indicateur']}",
-        caption=caption, x_title="Département", row_px=30, legend_counts=False,
-    )
-    known_parts = [p for p in (row["Numérateur"].split(" – ")[0], row["Dénominateur"].split(" – ")[0]) if p] or [code]
-    known = pd.concat([definitions.variants_for(p) for p in known_parts], ignore_index=True)
-    return IndicatorDetail(
-        **base, applicable=True, message=overall.message(), mixed=overall.mixed, matrix=matrix, by_year=by_year,
-        comparability_figure=fig, known=known, counts={str(k): int(v) for k, v in counts.items()},
-    )
-
-
-def facts_markdown(detail: IndicatorDetail) -> str:
-    """The indicator's identity card as a French bulleted list."""
-    return "\n".join(f"- **{k}** : {v}" for k, v in zip(detail.facts["Élément"], detail.facts["Valeur"]) if k != "Code")
-
-
-def comparability_rows(detail: IndicatorDetail, statuses: Sequence[str] = ()) -> pd.DataFrame:
-    """The comparability matrix restricted to some statuses (none chosen: every département)."""
-    if not statuses:
-        return detail.matrix
-    return detail.matrix[detail.matrix["Statut"].isin(list(statuses))].reset_index(drop=True)
-
-
-def declarations(db: Database) -> pd.DataFrame:
-    """Every declaration in force (download of the catalogue page)."""
-    return definitions.declarations_table(db)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -452,10 +168,29 @@ class QualityBundle:
     demo: bool = False  # the returns include demo values (captions say so)
 
 
+def load_quality_data(db: Database, *, level: str = DEPARTEMENT, today: date | None = None) -> quality.QualityData:
+    """Everything the quality checks read, fetched through one connection."""
+    subs, totals = zip(*quality.SUBCOUNT_PAIRS)
+    codes = sorted({p.declared for p in quality.PUBLIC_PAIRINGS} | {quality.POOR_RATE, quality.PERSONS, quality.MINIMA})
+    with db.reader() as r:
+        return quality.QualityData(
+            values=r.df(Query.QUALITY_VALUES),
+            indicators=r.df(Query.QUALITY_INDICATORS),
+            territories=r.df(Query.IMPORT_CONTEXT_TERRITORIES),
+            declarations=r.df(Query.VARIANT_DECLARATIONS),
+            cells=r.df(Query.QUALITY_COMPLETENESS_CELLS, {"programme": None, "level": level}),
+            subcounts=r.df(Query.QUALITY_SUBCOUNTS, {"sub_codes": list(subs), "total_codes": list(totals)}),
+            percentages=r.df(Query.QUALITY_PERCENTAGES),
+            public=r.df(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": codes}),
+            level=level,
+            today=today or date.today(),
+        )
+
+
 def quality_bundle(db: Database, today: date | None = None) -> QualityBundle:
     """Everything the quality page shows, computed once per data version (the checks take about a second)."""
     today = today or date.today()
-    data = quality.QualityData.load(db, today=today)
+    data = load_quality_data(db, today=today)
     report = quality.quality_report(data)
     with db.reader() as r:
         terr = r.df(Query.TERRITORY_OPTIONS)
@@ -468,9 +203,10 @@ def quality_bundle(db: Database, today: date | None = None) -> QualityBundle:
 
 
 @dataclass(frozen=True)
-class Scope:
-    """The territories whose issues the page shows: France entière (codes None), a région's or a département's
-    départements with their métropoles, or one métropole."""
+class Perimeter:
+    """The territories whose quality issues the page shows, from the sidebar selection: France entière (codes
+    None), a région's or a département's départements with their métropoles, or one métropole. Not a user's rights
+    (levier.rights.scope): those already filtered what the bundle holds."""
 
     label: str
     codes: frozenset[str] | None = None
@@ -487,27 +223,27 @@ class Scope:
         return frame[frame[column].isin(self.codes)].reset_index(drop=True)
 
 
-def scope_of(bundle: QualityBundle, reg: str = "", dep: str = "", epci: str = "") -> Scope:
+def perimeter_of(bundle: QualityBundle, reg: str = "", dep: str = "", epci: str = "") -> Perimeter:
     """From the sidebar selection: a département brings its métropoles (a DDETS follows both contracts)."""
     t = bundle.territories
     deps = t[t["level"] == DEPARTEMENT]
     metros = t[t["level"] == EPCI]
     names = dict(zip(t["code"], t["name"]))
     if epci and epci in set(metros["code"]):
-        return Scope(f"{names[epci]} ({epci})", frozenset({epci}), (), f"metropole_{epci}")
+        return Perimeter(f"{names[epci]} ({epci})", frozenset({epci}), (), f"metropole_{epci}")
     if dep:
         mine = metros[metros["dep"] == dep]
         label = f"{names.get(dep, dep)} ({dep})"
         if len(mine):
             label += " et " + ", ".join(mine["name"])
-        return Scope(label, frozenset({dep} | set(mine["code"])), (dep,), dep)
+        return Perimeter(label, frozenset({dep} | set(mine["code"])), (dep,), dep)
     if reg:
         region_name = str(bundle.regions.get(reg, f"région {reg}"))
         in_reg = sorted(deps.loc[deps["reg"] == reg, "code"])
         codes = set(in_reg) | set(metros.loc[metros["dep"].isin(in_reg), "code"])
-        return Scope(f"{region_name} : {len(in_reg)} départements et leurs métropoles", frozenset(codes), tuple(in_reg),
+        return Perimeter(f"{region_name} : {len(in_reg)} départements et leurs métropoles", frozenset(codes), tuple(in_reg),
                      f"region_{reg}")
-    return Scope("France entière")
+    return Perimeter("France entière")
 
 
 def programme_years(bundle: QualityBundle, code: str) -> list[int]:
@@ -522,14 +258,14 @@ def programme_label(bundle: QualityBundle, code: str) -> str:
     return f"{code} – {hit['label'].iloc[0]}" if len(hit) else code
 
 
-def headline(bundle: QualityBundle, scope: Scope) -> list[tuple[str, str, str]]:
-    """(label, value, help) of the page's key figures for the scope."""
-    comp = scope.keep(bundle.report.completeness)
+def headline(bundle: QualityBundle, perimeter: Perimeter) -> list[tuple[str, str, str]]:
+    """(label, value, help) of the page's key figures for the perimeter."""
+    comp = perimeter.keep(bundle.report.completeness)
     st_counts = comp["Statut"].value_counts()
-    flagged = scope.keep(bundle.report.flagged, "territory_code")
-    score = scope.keep(bundle.report.score)
+    flagged = perimeter.keep(bundle.report.flagged, "territory_code")
+    score = perimeter.keep(bundle.report.score)
     score_value = score["Score qualité (0-100)"]
-    if len(scope.departements) == 1:
+    if len(perimeter.departements) == 1:
         score_text = fmt_number(score_value.iloc[0], 1) if len(score_value) else MISSING_TEXT
         score_label = "Score qualité"
     else:
@@ -550,15 +286,15 @@ def headline(bundle: QualityBundle, scope: Scope) -> list[tuple[str, str, str]]:
 # --- Completeness -----------------------------------------------------------------------------------------------
 
 
-def completeness_long(bundle: QualityBundle, programme: str, scope: Scope) -> pd.DataFrame:
+def completeness_long(bundle: QualityBundle, programme: str, perimeter: Perimeter) -> pd.DataFrame:
     """Départements × years of one programme: status, counts, due date, first submission, days late."""
-    return scope.keep(quality.completeness(bundle.data, programme))
+    return perimeter.keep(quality.completeness(bundle.data, programme))
 
 
-def completeness_table(bundle: QualityBundle, programme: str, scope: Scope) -> pd.DataFrame:
+def completeness_table(bundle: QualityBundle, programme: str, perimeter: Perimeter) -> pd.DataFrame:
     """The matrix as a table: départements as rows (those with a missing, partial or late return first), the
     programme's years as columns, the status in each cell."""
-    wide = scope.keep(quality.completeness_matrix(bundle.data, programme))
+    wide = perimeter.keep(quality.completeness_matrix(bundle.data, programme))
     years = [c for c in wide.columns if c not in ("Code territoire", "Territoire")]
     fine = wide[years].isin([quality.STATUS_SENT, quality.STATUS_NOT_DUE]).all(axis=1)
     return wide.assign(_fine=fine.to_numpy()).sort_values(["_fine", "Code territoire"], kind="stable").drop(
@@ -596,10 +332,10 @@ def _indicator_key(status: str) -> str:
     return DECLARED_MISSING_KEY if str(status).startswith(quality.STATUS_DECLARED_MISSING) else str(status)
 
 
-def indicator_completeness(bundle: QualityBundle, programme: str, scope: Scope, period: int | None = None) -> pd.DataFrame:
+def indicator_completeness(bundle: QualityBundle, programme: str, perimeter: Perimeter, period: int | None = None) -> pd.DataFrame:
     """Départements × expected indicators (one year, or every year for a single département)."""
     frame = quality.completeness_by_indicator(bundle.data, programme, period)
-    return scope.keep(frame)
+    return perimeter.keep(frame)
 
 
 def indicator_completeness_figure(frame: pd.DataFrame, programme: str, demo: bool = False) -> go.Figure:
@@ -653,27 +389,27 @@ def public_check(bundle: QualityBundle) -> quality.CheckResult:
     return next(c for c in bundle.report.checks if c.code == PUBLIC_CHECK)
 
 
-def checks_summary(bundle: QualityBundle, scope: Scope) -> pd.DataFrame:
-    """One row per check: its rule in short, rows and values put in doubt within the scope."""
+def checks_summary(bundle: QualityBundle, perimeter: Perimeter) -> pd.DataFrame:
+    """One row per check: its rule in short, rows and values put in doubt within the perimeter."""
     rows = []
     for c in bundle.report.checks:
-        keys = scope.keep(c.keys, "territory_code")
-        shown = check_rows(c, scope)
+        keys = perimeter.keep(c.keys, "territory_code")
+        shown = check_rows(c, perimeter)
         rows.append({"Contrôle": c.title,
                      "Lignes signalées": len(shown) if c.code != PUBLIC_CHECK else int(shown["Verdict"].str.startswith(("impossible", "atypique")).sum()),
                      "Valeurs mises en doute": len(keys)})
     return pd.DataFrame(rows)
 
 
-def check_rows(check: quality.CheckResult, scope: Scope) -> pd.DataFrame:
-    return scope.keep(check.rows)
+def check_rows(check: quality.CheckResult, perimeter: Perimeter) -> pd.DataFrame:
+    return perimeter.keep(check.rows)
 
 
-def public_rows(bundle: QualityBundle, scope: Scope, indicator: str | None = None, period: int | None = None,
+def public_rows(bundle: QualityBundle, perimeter: Perimeter, indicator: str | None = None, period: int | None = None,
                 only_flagged: bool = False) -> pd.DataFrame:
-    """Declared figures next to the public statistic, with the gap: the scope's rows of one indicator and year
+    """Declared figures next to the public statistic, with the gap: the perimeter's rows of one indicator and year
     (None: all), or only those the verdict flags."""
-    rows = scope.keep(public_check(bundle).rows)
+    rows = perimeter.keep(public_check(bundle).rows)
     if indicator is not None:
         rows = rows[rows["Indicateur"] == indicator]
     if period is not None:
@@ -689,7 +425,7 @@ def public_options(bundle: QualityBundle) -> dict[str, list[int]]:
     return {ind: sorted({int(y) for y in part["Année"]}, reverse=True) for ind, part in rows.groupby("Indicateur")}
 
 
-def public_figure(bundle: QualityBundle, indicator: str, period: int, scope: Scope) -> go.Figure:
+def public_figure(bundle: QualityBundle, indicator: str, period: int, perimeter: Perimeter) -> go.Figure:
     """Declared new RSA entrants against the poor population estimated from INSEE, every département of one year:
     the line is the national median rate; points far from it are the ones the verdict flags."""
     rows = public_check(bundle).rows
@@ -698,7 +434,7 @@ def public_figure(bundle: QualityBundle, indicator: str, period: int, scope: Sco
     if f.empty:
         return _empty_figure("Pas de statistique publique à comparer pour cette année.")
     label = str(f["Libellé"].iloc[0])
-    in_scope = f["Code territoire"].isin(scope.codes) if scope.codes is not None else pd.Series(False, index=f.index)
+    in_scope = f["Code territoire"].isin(perimeter.codes) if perimeter.codes is not None else pd.Series(False, index=f.index)
     fig = go.Figure()
     for verdict, color in VERDICT_COLORS.items():
         part = f[(f["Verdict"] == verdict) & ~in_scope]
@@ -739,16 +475,14 @@ def _public_points(part: pd.DataFrame, name: str, color: str, size: int, symbol:
 # --- Score and map ------------------------------------------------------------------------------------------------
 
 
-def score_table(bundle: QualityBundle, scope: Scope) -> pd.DataFrame:
-    """The score of each département of the scope, the lowest first (no score last)."""
-    score = scope.keep(bundle.report.score)
+def score_table(bundle: QualityBundle, perimeter: Perimeter) -> pd.DataFrame:
+    """The score of each département of the perimeter, the lowest first (no score last)."""
+    score = perimeter.keep(bundle.report.score)
     return score.sort_values(["Score qualité (0-100)", "Code territoire"], na_position="last", kind="stable").reset_index(drop=True)
 
 
-def score_map(bundle: QualityBundle, layer, scope: Scope, geojson_url: str | None = None) -> go.Figure:
+def score_map(bundle: QualityBundle, layer, perimeter: Perimeter, geojson_url: str | None = None) -> go.Figure:
     """The national map of the score (levier.charts.maps with the display layer: overseas and Paris insets)."""
-    from levier.charts.maps import france_departements_map
-
     s = bundle.report.score
     comp = bundle.report.completeness
     due = comp[comp["Statut"] != quality.STATUS_NOT_DUE]
@@ -757,7 +491,7 @@ def score_map(bundle: QualityBundle, layer, scope: Scope, geojson_url: str | Non
         frame, layer, value_col="score", unit="", title="Score de qualité des données par département (0 à 100)",
         source=f"Levier, contrôles des retours des départements{DEMO_NOTE if bundle.demo else ''}",
         year=years_text(due["Année"]) if len(due) else None,
-        method="jenks", k=4, highlight=list(scope.departements), geojson_url=geojson_url,
+        method="jenks", k=4, highlight=list(perimeter.departements), geojson_url=geojson_url,
         value_label="Score qualité", legend_title="Score sur 100", decimals=1,
     )
 
@@ -765,8 +499,6 @@ def score_map(bundle: QualityBundle, layer, scope: Scope, geojson_url: str | Non
 def static_geojson_url(layer, static_serving: bool) -> str | None:
     """The URL of the départements' static GeoJSON when Streamlit serves static/ and the file is there; otherwise
     None, and the map inlines the geometry (heavier, but never a blank map)."""
-    from levier.geo import display as geo
-
     path = geo.STATIC_DIR / "geo" / geo.static_name(DEPARTEMENT, layer.vintage)
     return geo.static_url(DEPARTEMENT, layer.vintage) if static_serving and path.is_file() else None
 
@@ -794,8 +526,8 @@ def _issue_frame(frame: pd.DataFrame, problem: str, detail: list[str], control: 
     )
 
 
-def _check_issues(bundle: QualityBundle, check: quality.CheckResult, scope: Scope) -> pd.DataFrame:
-    r = check_rows(check, scope)
+def _check_issues(bundle: QualityBundle, check: quality.CheckResult, perimeter: Perimeter) -> pd.DataFrame:
+    r = check_rows(check, perimeter)
     programme = dict(zip(bundle.data.indicators["code"], bundle.data.indicators["programme"]))
     if r.empty:
         return pd.DataFrame(columns=CORRECTION_COLUMNS)
@@ -828,11 +560,11 @@ def _check_issues(bundle: QualityBundle, check: quality.CheckResult, scope: Scop
     return pd.DataFrame(columns=CORRECTION_COLUMNS)
 
 
-def corrections(bundle: QualityBundle, scope: Scope) -> pd.DataFrame:
-    """What to ask each territory of the scope to send or correct: missing and late returns, indicators left
+def corrections(bundle: QualityBundle, perimeter: Perimeter) -> pd.DataFrame:
+    """What to ask each territory of the perimeter to send or correct: missing and late returns, indicators left
     blank in a partial return, and every value a check puts in doubt, one line each, with the reason in French."""
     parts = []
-    comp = scope.keep(bundle.report.completeness)
+    comp = perimeter.keep(bundle.report.completeness)
     missing = comp[comp["Statut"] == quality.STATUS_MISSING]
     parts.append(_issue_frame(missing, "retour manquant", [
         f"aucun des {fmt_int(e)} indicateurs attendus n'a été transmis (échéance du {_dmy(d)})"
@@ -843,7 +575,7 @@ def corrections(bundle: QualityBundle, scope: Scope) -> pd.DataFrame:
         for p, d, j in zip(late["Premier envoi"], late["Échéance"], late["Jours de retard"])], "Complétude"))
     partial = comp[comp["Statut"] == quality.STATUS_PARTIAL]
     for programme, part in partial.groupby("Programme"):
-        cells = scope.keep(quality.completeness_by_indicator(bundle.data, programme))
+        cells = perimeter.keep(quality.completeness_by_indicator(bundle.data, programme))
         keys = set(zip(part["Code territoire"], part["Année"]))
         in_partial = np.array([k in keys for k in zip(cells["Code territoire"], cells["Année"])], dtype=bool)
         gaps = cells[(cells["Statut"] == quality.STATUS_MISSING).to_numpy() & in_partial].assign(Programme=programme)
@@ -851,10 +583,66 @@ def corrections(bundle: QualityBundle, scope: Scope) -> pd.DataFrame:
             "indicateur attendu laissé vide dans le retour (ni valeur, ni motif s, nd, nc ou so)"] * len(gaps),
             "Complétude"))
     for check in bundle.report.checks:
-        parts.append(_check_issues(bundle, check, scope))
+        parts.append(_check_issues(bundle, check, perimeter))
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=CORRECTION_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
     out["Année"] = out["Année"].astype("Int64")
     return out.sort_values(["Code territoire", "Programme", "Année", "Indicateur"], kind="stable").reset_index(drop=True)
+
+
+
+# --- The findings table of `levier export qualite` -----------------------------------------------------------------
+
+FINDING_LEVELS = (DEPARTEMENT, EPCI, "region")
+
+
+def findings_table(db: Database, level: str = DEPARTEMENT, territory: str | None = None, *,
+                   today: date | None = None) -> pd.DataFrame:
+    """The quality findings (the corrections list of the page: missing, late or partial returns and every value a
+    check puts in doubt), one row per finding, for every territory of `level` ('departement', 'epci' for the
+    métropoles, or 'region': the findings of its départements and métropoles) or only `territory`.
+    Columns: code, libelle, indicateur, annee, regle, niveau, probleme, message, libelle_indicateur, programme
+    (and, by région, code_territoire and territoire: where the finding is). Years stay numbers."""
+    if level not in FINDING_LEVELS:
+        raise ValueError(f"Niveau inconnu « {level} » : attendu {', '.join(FINDING_LEVELS)}.")
+    bundle = quality_bundle(db, today)
+    t = bundle.territories
+    if level == "region":
+        units = pd.DataFrame({"code": list(bundle.regions), "name": list(bundle.regions.values())})
+    else:
+        units = t.loc[t["level"] == level, ["code", "name"]]
+    units = units.sort_values("code").reset_index(drop=True)
+    if territory is not None:
+        if territory not in set(units["code"]):
+            raise ValueError(f"Territoire inconnu au niveau {level} : « {territory} ».")
+        units = units[units["code"] == territory]
+    if level == "region":
+        region_of = dict(zip(t["code"], t["reg"]))
+        members = {c for c in t["code"] if region_of.get(c) in set(units["code"])}
+    else:
+        members = set(units["code"])
+    fixes = corrections(bundle, Perimeter("export", frozenset(members)))
+    level_of = dict(zip(t["code"], t["level"]))
+    unit_of = (fixes["Code territoire"].map(dict(zip(t["code"], t["reg"]))) if level == "region"
+               else fixes["Code territoire"])
+    names = dict(zip(units["code"], units["name"]))
+    out = pd.DataFrame(
+        {
+            "code": unit_of.astype(str).to_numpy(),
+            "libelle": unit_of.map(names).astype(str).to_numpy(),
+            "indicateur": fixes["Indicateur"].to_numpy(),
+            "annee": fixes["Année"].astype("Int64").to_numpy(),
+            "regle": fixes["Contrôle"].to_numpy(),
+            "niveau": fixes["Code territoire"].map(level_of).to_numpy(),
+            "probleme": fixes["Problème"].to_numpy(),
+            "message": fixes["Détail"].to_numpy(),
+            "libelle_indicateur": fixes["Libellé"].to_numpy(),
+            "programme": fixes["Programme"].to_numpy(),
+        }
+    )
+    if level == "region":
+        out["code_territoire"] = fixes["Code territoire"].to_numpy()
+        out["territoire"] = fixes["Territoire"].to_numpy()
+    return out.sort_values("code", kind="stable").reset_index(drop=True)

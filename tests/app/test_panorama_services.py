@@ -111,9 +111,8 @@ def test_services_page_coverage_follows_the_distance(app):
     _open(app, "pages/services.py", "38")
     page = texts(app)
     assert "Offre de services et couverture" in page and "2.1.1" in page
-    # The limit is stated on the page: straight-line distance from each commune's own point (the reference data has
-    # one point per commune, so no commune falls back to its EPCI's point).
-    assert "vol d'oiseau" in page and "point représentatif de son EPCI" not in page
+    # The limits are stated on the page; with one point per commune in the reference data, not the EPCI-point one.
+    assert "Distance à vol d'oiseau, pas temps de trajet" in page and "point représentatif de son EPCI" not in page
     needs_map = _maps(app)[0]
     names = [t.get("name", "") for t in needs_map["data"] if t["type"] == "scattergeo"]
     assert any(n.startswith("France services (") for n in names)

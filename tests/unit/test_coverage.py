@@ -12,8 +12,9 @@ import shapely
 from pyproj import Transformer
 
 from levier.analysis import coverage
-from levier.ingest import service_lists as services
 from levier.core.config import settings
+from levier.ingest import communes as places
+from levier.ingest import service_lists as services
 
 REF_DIR = settings().reference_dir
 FS_FILE = REF_DIR / "services" / "france_services_anct_20240801.csv"
@@ -43,7 +44,7 @@ def _small_case() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     pts = pd.DataFrame({"code_commune": list(where), "lon": [0.0] * 3, "lat": [0.0] * 3})
     for i, (x, y) in enumerate(where.values()):
         pts.loc[i, ["lon", "lat"]] = _lonlat(x, y)
-    points = coverage.commune_points(communes, gpd.GeoDataFrame({"code": []}, geometry=[], crs=4326), None, pts)
+    points = places.commune_points(communes, gpd.GeoDataFrame({"code": []}, geometry=[], crs=4326), None, pts)
     lon, lat = _lonlat(x0, y0)
     return points, pd.DataFrame({"lon": [lon], "lat": [lat]})
 
@@ -95,15 +96,15 @@ def test_default_distance_is_the_30_minute_proxy():
 
 @pytest.fixture(scope="module")
 def ref():
-    return services.referential(REF_DIR)
+    return services.build_referential(REF_DIR)
 
 
 @needs_reference
 def test_all_of_france_in_under_ten_seconds(ref):
     points_fs = services.read_services(FS_FILE, services.FRANCE_SERVICES_ANCT, reference=ref)[0]
     started = time.perf_counter()
-    communes = coverage.read_communes(REF_DIR)
-    pts = coverage.commune_points(communes, ref.epci, ref.deps, coverage.read_commune_points_file(REF_DIR))
+    communes = places.read_communes(REF_DIR)
+    pts = places.commune_points(communes, ref.epci, ref.deps, places.read_commune_points_file(REF_DIR))
     result = coverage.coverage(pts, points_fs)
     elapsed = time.perf_counter() - started
     assert elapsed < 10, f"{elapsed:.1f} s"
@@ -125,7 +126,7 @@ def test_all_of_france_in_under_ten_seconds(ref):
 
 @needs_reference
 def test_fewer_agencies_mean_lower_coverage(ref):
-    pts = coverage.commune_points(coverage.read_communes(REF_DIR), ref.epci, ref.deps)
+    pts = places.commune_points(places.read_communes(REF_DIR), ref.epci, ref.deps)
     fs = services.read_services(FS_FILE, services.FRANCE_SERVICES_ANCT, reference=ref)[0]
     pe = services.read_services(PE_FILE, services.POLE_EMPLOI_AGENCES, reference=ref)[0]
     share_fs = coverage.coverage(pts, fs).france["share"]
@@ -137,13 +138,13 @@ def test_fewer_agencies_mean_lower_coverage(ref):
 
 @needs_reference
 def test_better_commune_points_plug_in(ref):
-    communes = coverage.read_communes(REF_DIR)
-    fallback = coverage.commune_points(communes, ref.epci, ref.deps)
+    communes = places.read_communes(REF_DIR)
+    fallback = places.commune_points(communes, ref.epci, ref.deps)
     assert fallback["point_source"].value_counts().to_dict() == {"epci": 34871, "dep": 4}
     ouessant = fallback.set_index("code_commune").loc["29155"]
     assert ouessant["point_source"] == "dep"  # an island commune without an EPCI
     better = pd.DataFrame({"code_commune": ["38185"], "lon": [5.7245], "lat": [45.1885]})
-    mixed = coverage.commune_points(communes, ref.epci, ref.deps, better).set_index("code_commune")
+    mixed = places.commune_points(communes, ref.epci, ref.deps, better).set_index("code_commune")
     assert mixed.loc["38185", "point_source"] == "fichier"
     assert mixed.loc["38185", "geometry"].equals(shapely.Point(5.7245, 45.1885))
     assert mixed.loc["38421", "point_source"] == "epci"

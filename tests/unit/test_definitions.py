@@ -1,5 +1,6 @@
 """Definition variants: the shipped list, imports (own file CSV/XLSX, sheet of a returns workbook) with the common
-rules, history, and the comparability verdict pages use to flag mixed rankings."""
+rules, history, and the comparability verdict (levier.analysis.comparability, loaded by levier.views.indicateurs)
+pages use to flag mixed rankings."""
 
 from __future__ import annotations
 
@@ -9,12 +10,18 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
+from levier.analysis import comparability as cmp
+from levier.core.config import PROJECT_ROOT
 from levier.ingest import variants as dv
 from levier.ingest.catalogue import read_catalogue
-from levier.core.config import PROJECT_ROOT
-from levier.store.db import Database, Query
 from tests.queries import ProbeQuery
 from levier.ingest.report import STATUS_ALREADY, STATUS_IMPORTED, STATUS_REJECTED
+from levier.store.db import Database, Query
+from levier.views.indicateurs import (
+    comparability_overview,
+    declarations,
+    load_comparability,
+)
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 EXAMPLE_CSV = FIXTURES / "variantes_exemple.csv"
@@ -217,7 +224,7 @@ def test_variants_sheet_inside_a_returns_workbook(db):
     rows = stored(db)
     assert rows["import_id"].tolist() == [report.import_id] and rows["period_from"].tolist() == [2021]
     assert count_facts(db) == 2
-    comp = dv.comparability(db, OR1M_TX, ["38", "01"], period=2021)
+    comp = load_comparability(db, OR1M_TX, ["38", "01"], period=2021)
     assert comp.mixed and comp.variants["Code territoire"].tolist() == ["38"]
 
 
@@ -251,51 +258,51 @@ def declared(db) -> Database:
 
 
 def test_comparability_matrix_and_mixed_flag_follow_the_year(declared):
-    comp = dv.comparability(declared, OR1M_TX, period=2021)
+    comp = load_comparability(declared, OR1M_TX, period=2021)
     assert len(comp.matrix) == 101 and comp.mixed and comp["mixed"]
     status = comp.matrix.set_index("Code territoire")
-    assert status.loc["38", "Statut"] == dv.STATUS_VARIANT
+    assert status.loc["38", "Statut"] == cmp.STATUS_VARIANT
     assert status.loc["38", "Variante(s)"] == f"{OR1M} : DEMANDE, {OR1M} : J45"
     assert status.loc["38", "Depuis"] == "2020" and status.loc["38", "Fichier"] == EXAMPLE_CSV.name
     # the denominator's variant (foyers instead of persons, since 2021) makes the rate a variant too
-    assert status.loc["2A", "Statut"] == dv.STATUS_VARIANT and "FOYERS" in status.loc["2A", "Variante(s)"]
-    assert status.loc["971", "Statut"] == dv.STATUS_VARIANT
+    assert status.loc["2A", "Statut"] == cmp.STATUS_VARIANT and "FOYERS" in status.loc["2A", "Variante(s)"]
+    assert status.loc["971", "Statut"] == cmp.STATUS_VARIANT
     assert sorted(comp.variants["Code territoire"]) == ["2A", "38", "971"]
     assert "01" in comp.undeclared and comp.reference_only == []
     assert "définitions mélangées" in comp.message()
     # Isère went back to the reference in 2022; Corse had not changed yet in 2020
-    later = dv.comparability(declared, OR1M_TX, period=2022)
+    later = load_comparability(declared, OR1M_TX, period=2022)
     assert "38" not in later.variants["Code territoire"].tolist() and "38" in later.reference_only
-    earlier = dv.comparability(declared, OR1M_TX, period=2020)
+    earlier = load_comparability(declared, OR1M_TX, period=2020)
     assert "2A" in earlier.undeclared and "38" in earlier.variants["Code territoire"].tolist()
     # no year: a territory that used a variant in any year is flagged
-    anytime = dv.comparability(declared, OR1M_TX)
+    anytime = load_comparability(declared, OR1M_TX)
     assert {"38", "2A", "971"} <= set(anytime.variants["Code territoire"])
 
 
 def test_comparability_restricted_to_some_territories(declared):
     acc = "CALPAE-2.1.2-ACC"
-    comp = dv.comparability(declared, acc, ["13", "01", "75"])
+    comp = load_comparability(declared, acc, ["13", "01", "75"])
     assert not comp.mixed and comp.reference_only == ["13"] and comp.undeclared == ["01", "75"]
     assert comp.comparable == ["01", "13", "75"] and comp.variants.empty
-    comp = dv.comparability(declared, acc, ["13", "59"])
+    comp = load_comparability(declared, acc, ["13", "59"])
     assert comp.mixed and comp.variants.iloc[0]["Variante(s)"] == "VISITES"
     assert "Visites" in comp.variants.iloc[0]["Libellé"]
     # two territories under the same variant are comparable with each other, and the message says with whom not
-    both = dv.comparability(declared, "CALPAE-1.1.1-LOG", ["69"])
+    both = load_comparability(declared, "CALPAE-1.1.1-LOG", ["69"])
     assert not both.mixed and "pas avec la référence" in both.message()
     with pytest.raises(KeyError):
-        dv.comparability(declared, "CALPAE-0.0-XX")
+        load_comparability(declared, "CALPAE-0.0-XX")
 
 
 def test_annotate_and_overview_for_pages(declared):
-    comp = dv.comparability(declared, acc := "CALPAE-2.1.2-ACC", ["13", "59", "01"])
+    comp = load_comparability(declared, acc := "CALPAE-2.1.2-ACC", ["13", "59", "01"])
     ranking = pd.DataFrame({"territory_code": ["59", "13", "01"], "value": [3, 2, 1]})
-    assert dv.annotate(ranking, comp)["Définition"].tolist() == ["VISITES", "référence", "non déclaré"]
-    overview = dv.comparability_overview(declared, period=2021).set_index("Code territoire")
+    assert cmp.annotate(ranking, comp)["Définition"].tolist() == ["VISITES", "référence", "non déclaré"]
+    overview = comparability_overview(declared, period=2021).set_index("Code territoire")
     assert overview.loc["59", acc] == "VISITES" and overview.loc["13", acc] == "référence"
     assert overview.loc["38", OR1M] == "DEMANDE, J45" and overview.loc["01", OR1M] == "non déclaré"
-    table = dv.declarations_table(declared)
+    table = declarations(declared)
     assert {"Code territoire", "Indicateur", "Variante", "Depuis", "Fichier"} <= set(table.columns)
     assert (table.loc[table["Code territoire"] == "69", "Depuis"] == "toujours").all()
 
@@ -305,6 +312,6 @@ def test_non_reference_values_uses_the_declaration_in_force(declared):
     values = pd.DataFrame({"territory_code": ["38", "38", "38", "38", "13", "01"],
                            "indicator": [OR1M, OR1M, OR1M, NE, "CALPAE-2.1.2-ACC", OR1M],
                            "period": [2019, 2021, 2022, 2021, 2021, 2021]}, index=[5, 6, 7, 8, 9, 10])
-    flags = dv.non_reference_values(values, decl)
+    flags = cmp.non_reference_values(values, decl)
     assert flags.tolist() == [False, True, False, False, False, False]
     assert flags.index.tolist() == [5, 6, 7, 8, 9, 10]

@@ -1,5 +1,6 @@
-"""Needs panorama and service offer: indicator choices, values with ranks and gaps, missing values, France reference,
-figures by URL, service points on the maps (insets), coverage tables — on real INSEE files and real service lists."""
+"""Needs panorama and service offer (levier.views.panorama, levier.views.services): indicator choices, values with ranks
+and gaps, missing values, France reference, figures by URL, service points on the maps (insets), coverage tables — on
+real INSEE files and real service lists — and the coverage table of `levier export couverture` on the demo database."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ import pytest
 import shapely
 
 from levier.analysis import coverage
-from levier.geo import display as geo
 from levier.charts import maps
-from levier.views import panorama as needs
 from levier.core.config import settings
-from levier.store.db import Database, Query
+from levier.geo import display as geo
 from levier.ingest.public_stats import import_public_file
-from levier.views.selection import Selection, load_options
 from levier.ingest.services import import_services
+from levier.store.db import Database, Query
+from levier.views import panorama, services
+from levier.views.selection import Selection, load_options
 
 REF_DIR = settings().reference_dir
 FILO = REF_DIR / "filosofi"
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.skipif(not (FILO / "FILO2019_DISP_EPCI.csv").is_file(),
 def stat_db(base_db_path, tmp_path_factory) -> Database:
     """Reference geography + Filosofi 2019 (EPCI, départements) and 2020 (poverty rates) + both real service lists,
     all through the real importers."""
-    path = tmp_path_factory.mktemp("needs") / "needs.duckdb"
+    path = tmp_path_factory.mktemp("needs") / "panorama.duckdb"
     shutil.copy(base_db_path, path)
     db = Database(path)
     for name in ("FILO2019_DISP_EPCI.csv", "FILO2019_DISP_DEP.csv", "FILO2020_DISP_PAUVRES_DEP.csv"):
@@ -46,17 +47,23 @@ def options(stat_db):
 
 
 @pytest.fixture(scope="module")
+def communes():
+    """The commune points the app shares through levier.app.cache.service_referential."""
+    return services.commune_points()
+
+
+@pytest.fixture(scope="module")
 def epci_layer():
-    return needs.display_layer(geo.LEVEL_EPCI)
+    return panorama.display_layer(geo.LEVEL_EPCI)
 
 
 @pytest.fixture(scope="module")
 def dep_layer():
-    return needs.display_layer(geo.LEVEL_DEP)
+    return panorama.display_layer(geo.LEVEL_DEP)
 
 
-def _isere(options) -> needs.Scope:
-    return needs.scope_of(Selection(reg="84", dep="38"), options)
+def _isere(options) -> panorama.MapArea:
+    return panorama.map_area(Selection(reg="84", dep="38"), options)
 
 
 def _choropleths(fig):
@@ -64,11 +71,11 @@ def _choropleths(fig):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Choices and scope
+# Choices and the area in view
 
 
 def test_indicator_choices_say_at_which_level_each_is_published(stat_db):
-    choices = {c.code: c for c in needs.indicator_choices(stat_db)}
+    choices = {c.code: c for c in panorama.indicator_choices(stat_db)}
     assert choices["STAT-PPMINI"].periods_epci == (2019,) and choices["STAT-PPMINI"].periods_dep == (2019,)
     assert choices["STAT-PPMINI"].levels_text == "EPCI et départements"
     # Filosofi publishes the poverty rate by département only.
@@ -76,16 +83,16 @@ def test_indicator_choices_say_at_which_level_each_is_published(stat_db):
     assert choices["STAT-TP60"].choice_label().endswith("(départements seulement)")
     assert all(c.code.startswith("STAT-") for c in choices.values())
     listed = list(choices.values())
-    first = listed[needs.default_indicator(listed)]
+    first = listed[panorama.default_indicator(listed)]
     assert first.code == "STAT-PPMINI"  # the poverty rate has no EPCI map: the first preferred one that has
-    assert needs.default_period(first) == 2019
+    assert panorama.default_period(first) == 2019
 
 
-def test_scope_follows_the_sidebar_selection(options):
-    assert needs.scope_of(Selection(), options).is_france
-    region = needs.scope_of(Selection(reg="84"), options)
+def test_area_follows_the_sidebar_selection(options):
+    assert panorama.map_area(Selection(), options).is_france
+    region = panorama.map_area(Selection(reg="84"), options)
     assert region.level == "region" and "38" in region.deps and "69" in region.deps and len(region.deps) == 12
-    epci = needs.scope_of(Selection(reg="84", dep="38", epci="200040715"), options)
+    epci = panorama.map_area(Selection(reg="84", dep="38", epci="200040715"), options)
     assert (epci.level, epci.deps, epci.epci) == ("departement", ("38",), "200040715")
     assert epci.label == "Isère (38)"
 
@@ -95,7 +102,7 @@ def test_scope_follows_the_sidebar_selection(options):
 
 
 def test_isere_epci_values_ranks_and_gaps(stat_db, options, epci_layer):
-    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, _isere(options))
+    view = panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, _isere(options))
     e = view.epci.set_index("code")
     expected = set(epci_layer.true.loc[epci_layer.true["dep"] == "38", "code"])
     assert set(e.index) == expected and 10 < len(e) < 30  # the EPCI whose principal département is Isère
@@ -115,22 +122,22 @@ def test_isere_epci_values_ranks_and_gaps(stat_db, options, epci_layer):
 
 
 def test_direction_decides_what_rank_one_means(stat_db, options):
-    view = needs.panorama_view(stat_db, "STAT-RD", 2019, needs.scope_of(Selection(), options))
+    view = panorama.panorama_view(stat_db, "STAT-RD", 2019, panorama.map_area(Selection(), options))
     e = view.epci[view.epci["value"].notna()]
     assert e.loc[e["rank"] == 1, "value"].iloc[0] == e["value"].min()  # inequality: lower is better
     assert view.indicator.rank_note == "1 = situation la plus favorable"
 
 
 def test_missing_values_stay_missing_in_table_and_map(stat_db, options, epci_layer):
-    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, needs.scope_of(Selection(), options))
+    view = panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, panorama.map_area(Selection(), options))
     missing = view.epci[view.epci["value"].isna()]
     assert 10 < len(missing) < 40  # 2019 EPCI whose SIREN is not a 2026 one, or absent from the file
     assert set(missing["status"]) == {"non publiée"} and missing["rank"].isna().all()
-    table = needs.epci_table(view)
+    table = panorama.epci_table(view)
     tail = table.tail(len(missing))
     assert tail["Valeur (%)"].isna().all() and (tail["Donnée"] == "non publiée").all()
     assert tail["Rang"].isna().all()  # unranked rows come last
-    fig = needs.epci_figure(view, epci_layer)
+    fig = panorama.epci_figure(view, epci_layer)
     grey = [t for t in _choropleths(fig) if t.name == maps.MISSING_LABEL]
     assert set(grey[0].locations) == set(missing["code"])
     assert {row[1] for row in grey[0].customdata} == {"non publiée"}  # hover says so, never 0
@@ -150,21 +157,21 @@ def test_stored_national_value_is_preferred_and_said(stat_db, options, tmp_path)
     )
     with db.transaction() as w:
         w.insert(Query.INSERT_CHANGED_FACTS, fact, {"import_id": 9999, "recorded_at": datetime(2026, 1, 1), "is_demo": False})
-    view = needs.panorama_view(db, "STAT-PPMINI", 2019, _isere(options))
+    view = panorama.panorama_view(db, "STAT-PPMINI", 2019, _isere(options))
     assert view.france_value == pytest.approx(3.1) and view.france_stored
     assert view.france_label == "France (valeur INSEE)"
-    assert "France (valeur INSEE)" in needs.epci_table(view).columns
+    assert "France (valeur INSEE)" in panorama.epci_table(view).columns
 
 
 def test_tables_are_french_sortable_numbers(stat_db, options):
-    view = needs.panorama_view(stat_db, "STAT-Q2", 2019, _isere(options))
-    table = needs.epci_table(view)
+    view = panorama.panorama_view(stat_db, "STAT-Q2", 2019, _isere(options))
+    table = panorama.epci_table(view)
     assert list(table.columns[:5]) == ["EPCI", "SIREN", "Nature", "Département principal", "Population municipale 2026"]
     assert "Écart au département (€)" in table.columns and "Écart à la France (€)" in table.columns
     assert pd.api.types.is_numeric_dtype(table["Valeur (€)"]) and table["SIREN"].str.len().eq(9).all()
     assert table["Rang"].tolist()[: 3] == [1, 2, 3]
     assert "Métropole" in set(table["Nature"])
-    deps = needs.departement_table(needs.panorama_view(stat_db, "STAT-TP60", 2020, needs.scope_of(Selection(), options)))
+    deps = panorama.departement_table(panorama.panorama_view(stat_db, "STAT-TP60", 2020, panorama.map_area(Selection(), options)))
     assert len(deps) == 101 and deps["Valeur (%)"].notna().sum() == 98
     assert "Écart à la France (points)" in deps.columns
 
@@ -174,8 +181,8 @@ def test_tables_are_french_sortable_numbers(stat_db, options):
 
 
 def test_france_maps_reference_the_static_geojson_and_stay_small(stat_db, options, epci_layer, dep_layer):
-    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, needs.scope_of(Selection(), options))
-    fig = needs.epci_figure(view, epci_layer, "jenks", 5)
+    view = panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, panorama.map_area(Selection(), options))
+    fig = panorama.epci_figure(view, epci_layer, "jenks", 5)
     text = fig.to_json()
     assert len(text.encode()) < 250_000
     assert all(t.geojson == geo.static_url(geo.LEVEL_EPCI) for t in _choropleths(fig))
@@ -185,27 +192,27 @@ def test_france_maps_reference_the_static_geojson_and_stay_small(stat_db, option
     assert "seuils naturels (Jenks)" in fig.layout.annotations[0].text
     template = _choropleths(fig)[1].hovertemplate
     assert "Département principal" in template and "France (médiane des départements)" in template
-    dfig = needs.departement_figure(view, dep_layer, "quantiles", 4)
+    dfig = panorama.departement_figure(view, dep_layer, "quantiles", 4)
     assert len(dfig.to_json().encode()) < 60_000
     assert len([t for t in _choropleths(dfig) if t.name != maps.MISSING_LABEL]) == 4
 
 
 def test_classification_choice_changes_the_classes(stat_db, options, epci_layer):
-    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, needs.scope_of(Selection(), options))
-    names = {m: [t.name for t in _choropleths(needs.epci_figure(view, epci_layer, m, 5))] for m in needs.METHOD_CHOICES}
+    view = panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, panorama.map_area(Selection(), options))
+    names = {m: [t.name for t in _choropleths(panorama.epci_figure(view, epci_layer, m, 5))] for m in panorama.METHOD_CHOICES}
     assert names["quantiles"] != names["jenks"] != names["equal"]
     assert all(n.endswith("%") or n == maps.MISSING_LABEL for n in names["jenks"])
 
 
 def test_departement_map_zooms_on_its_epci_and_outlines_the_chosen_one(stat_db, options, epci_layer, dep_layer):
-    scope = needs.scope_of(Selection(reg="84", dep="38", epci="200040715"), options)
-    view = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, scope)
-    fig = needs.epci_figure(view, epci_layer)
+    area = panorama.map_area(Selection(reg="84", dep="38", epci="200040715"), options)
+    view = panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, area)
+    fig = panorama.epci_figure(view, epci_layer)
     assert all(t.geojson == geo.static_url(geo.LEVEL_EPCI, kind="true") for t in _choropleths(fig))
     assert {c for t in _choropleths(fig) if t.name != "sélection" for c in t.locations} == set(view.epci["code"])
     assert [t for t in _choropleths(fig) if t.name == "sélection"][0].locations == ("200040715",)
     assert "Rang national" in _choropleths(fig)[0].hovertemplate
-    dfig = needs.departement_figure(view, dep_layer)
+    dfig = panorama.departement_figure(view, dep_layer)
     assert [t for t in _choropleths(dfig) if t.name == "sélection"][0].locations == ("38",)  # France, Isère outlined
 
 
@@ -232,17 +239,17 @@ def test_points_follow_the_insets_on_the_france_map(epci_layer):
 
 
 def test_service_points_overlay_by_type(stat_db, options, epci_layer):
-    points = needs.service_points(stat_db, ("france_services", "agence_france_travail"))
+    points = panorama.service_points(stat_db, ("france_services", "agence_france_travail"))
     assert set(points["label"]) == {"France services", "Agence France Travail (ex-Pôle emploi)"}
     assert len(points) == 2845 + 850  # the agencies kept without a position are not drawn
-    france = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, needs.scope_of(Selection(), options))
-    fig = needs.epci_figure(france, epci_layer, points=points)
+    france = panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, panorama.map_area(Selection(), options))
+    fig = panorama.epci_figure(france, epci_layer, points=points)
     scatter = {t.name: t for t in fig.data if t.type == "scattergeo" and t.name and "(" in t.name}
     # The legend counts places, not the copies drawn again in the Paris inset.
     assert set(scatter) == {"France services (2\u00a0843)", "Agence France Travail (ex-Pôle emploi) (850)"}
     assert len(scatter["France services (2\u00a0843)"].lon) > 2843  # Saint-Martin left out, Paris copies added
-    isere = needs.panorama_view(stat_db, "STAT-PPMINI", 2019, _isere(options))
-    zoom = needs.epci_figure(isere, epci_layer, points=points)
+    isere = panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, _isere(options))
+    zoom = panorama.epci_figure(isere, epci_layer, points=points)
     lons = [x for t in zoom.data if t.type == "scattergeo" and t.mode == "markers" and t.name for x in t.lon]
     assert lons and 4.5 < min(lons) and max(lons) < 6.5  # around Isère only, true positions
 
@@ -251,10 +258,10 @@ def test_service_points_overlay_by_type(stat_db, options, epci_layer):
 # Coverage
 
 
-def test_coverage_by_epci_and_departement_and_the_distance_matters(stat_db, options, epci_layer, dep_layer):
-    scope = _isere(options)
-    near = needs.coverage_view(stat_db, "agence_france_travail", 5.0, scope)
-    far = needs.coverage_view(stat_db, "agence_france_travail", 20.0, scope)
+def test_coverage_by_epci_and_departement_and_the_distance_matters(stat_db, options, epci_layer, dep_layer, communes):
+    isere = _isere(options)
+    near = services.coverage_view(stat_db, "agence_france_travail", 5.0, isere, communes)
+    far = services.coverage_view(stat_db, "agence_france_travail", 20.0, isere, communes)
     assert near.in_view["share"] < far.in_view["share"] <= 100
     isere = far.departements.set_index("code").loc["38"]
     assert far.in_view["share"] == pytest.approx(isere["share"])
@@ -262,27 +269,74 @@ def test_coverage_by_epci_and_departement_and_the_distance_matters(stat_db, opti
     assert set(far.epci["dep"]) == {"38"} and far.epci["services"].sum() > 0
     # The France figure is the same computation as levier.analysis.coverage over all communes.
     points = stat_db.read(Query.SERVICE_POINTS, {"service_type": "agence_france_travail"}).dropna(subset=["lon"])
-    direct = coverage.coverage(needs._commune_points(), points, 20.0)
+    direct = coverage.coverage(communes, points, 20.0)
     assert far.france["share"] == pytest.approx(direct.france["share"])
     # The reference data has one point per commune (geo/communes_2026_points.csv): no commune falls back to its
     # EPCI's point, and the limits no longer say so.
     assert far.communes == 34_875 and far.approx_communes == 0
     assert "point représentatif de son EPCI" not in far.limits_text
     assert "20 km" in far.method_text and "2.1.1" in far.method_text
-    table = needs.coverage_epci_table(far)
+    table = services.coverage_epci_table(far)
     share = "Part de la population à moins de 20 km (%)"
     assert table[share].between(0, 100).all() and table[share].is_monotonic_increasing
-    assert (table["Communes placées au point de l'EPCI"] == 0).all()
-    fig = needs.coverage_figure(far, epci_layer, points=needs.service_points(stat_db, ("agence_france_travail",)))
+    assert (table["Communes placées au point de l'EPCI"] == 0).all()  # every commune has its own point
+    fig = services.coverage_figure(far, epci_layer, points=panorama.service_points(stat_db, ("agence_france_travail",)))
     assert "Part de la population à moins de 20 km" in fig.layout.title.text
-    deps = needs.coverage_departement_table(needs.coverage_view(stat_db, "france_services", 20.0,
-                                                               needs.scope_of(Selection(), options)))
+    france = panorama.map_area(Selection(), options)
+    deps = services.coverage_departement_table(services.coverage_view(stat_db, "france_services", 20.0, france, communes))
     assert len(deps) == 101 and deps[share].notna().all()
-    assert needs.coverage_figure(far, dep_layer).layout.geo.projection.type == "conic conformal"
+    assert services.coverage_figure(far, dep_layer).layout.geo.projection.type == "conic conformal"
 
 
-def test_guyane_shows_the_limit_of_epci_points(stat_db, options):
+def test_guyane_shows_the_limit_of_epci_points(stat_db, options, communes):
     # The documented limit: the EPCI points of Guyane are far from the coast, where the agencies are.
-    view = needs.coverage_view(stat_db, "agence_france_travail", 20.0, needs.scope_of(Selection(reg="03"), options))
+    guyane = panorama.map_area(Selection(reg="03"), options)
+    view = services.coverage_view(stat_db, "agence_france_travail", 20.0, guyane, communes)
     assert view.in_view["share"] < 50
     assert np.isfinite(view.epci["distance_km"]).all()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The coverage table of `levier export couverture`, on the demo database
+
+
+def test_coverage_table_has_one_row_per_territory_and_the_page_figures(demo_db_path, communes):
+    demo = Database(demo_db_path)
+    deps = services.coverage_table(demo, "france_services", 20, "departement", communes=communes)
+    assert list(deps.columns[:2]) == ["code", "libelle"] and len(deps) == 101 and deps["code"].is_unique
+    assert {"01", "2A", "971"} <= set(deps["code"]) and deps["code"].map(type).eq(str).all()  # codes stay text
+    assert deps.set_index("code").at["38", "libelle"] == "Isère"
+    for column in ("part_couverte", "distance_moyenne_km"):
+        assert pd.api.types.is_float_dtype(deps[column])  # numbers stay numbers
+    assert pd.api.types.is_integer_dtype(deps["population"]) and pd.api.types.is_integer_dtype(deps["lieux"])
+    assert deps["part_couverte"].between(0, 100).all() and (deps["population_couverte"] <= deps["population"]).all()
+    assert deps.attrs["decimals"]["part_couverte"] == 1
+    # The same figures as the page's table by département, rounded as the page shows them.
+    view = services.coverage_view(demo, "france_services", 20.0, panorama.map_area(Selection(), load_options(demo)),
+                                  communes)
+    page = services.coverage_departement_table(view).set_index("Code")
+    share = "Part de la population à moins de 20 km (%)"
+    ours = deps.set_index("code")
+    assert np.allclose(ours["part_couverte"].round(1), page.loc[ours.index, share])
+    assert (ours["population_couverte"] == page.loc[ours.index, "Population à moins de 20 km"]).all()
+    assert (ours["lieux"] == page.loc[ours.index, "Lieux « France services »"]).all()
+
+
+def test_coverage_table_by_epci_region_and_one_territory(demo_db_path, communes):
+    demo = Database(demo_db_path)
+    epci = services.coverage_table(demo, "agence_france_travail", 5, "epci", communes=communes)
+    assert len(epci) == 1255 and epci["code"].str.len().eq(9).all()
+    grenoble = services.coverage_table(demo, "agence_france_travail", 5, "epci", "200040715", communes=communes)
+    assert len(grenoble) == 1 and grenoble["libelle"].iloc[0] == epci.set_index("code").at["200040715", "libelle"]
+    assert grenoble["part_couverte"].iloc[0] == epci.set_index("code").at["200040715", "part_couverte"]
+    aura = services.coverage_table(demo, "agence_france_travail", 5, "region", "84", communes=communes)
+    deps = services.coverage_table(demo, "agence_france_travail", 5, "departement", communes=communes)
+    in_aura = deps[deps["code"].isin(["01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"])]
+    assert aura["population"].iloc[0] == in_aura["population"].sum()
+    assert aura["population_couverte"].iloc[0] == in_aura["population_couverte"].sum()
+    assert aura["lieux"].iloc[0] == in_aura["lieux"].sum()
+    assert len(services.coverage_table(demo, "agence_france_travail", 5, "region", communes=communes)) >= 18
+    with pytest.raises(ValueError, match="Territoire inconnu"):
+        services.coverage_table(demo, "france_services", 20, "departement", "99", communes=communes)
+    with pytest.raises(ValueError, match="Niveau inconnu"):
+        services.coverage_table(demo, "france_services", 20, "commune", communes=communes)

@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 from levier.analysis import quality as q
-from levier.store.db import Database, Query
-from levier.ingest.variants import import_variants
-from levier.ingest.returns import ImportContext, import_returns
 from levier.ingest.public_stats import load_public_statistics
+from levier.ingest.returns import ImportContext, import_returns
+from levier.ingest.variants import import_variants
+from levier.store.db import Database, Query
+from levier.views.qualite import load_quality_data as data
 
 TODAY = date(2027, 12, 31)  # every return of the generated years is due
 YEARS = {"CALPAE": range(2019, 2023), "PACTE": range(2023, 2027)}
@@ -180,12 +181,12 @@ def planted_path(base_db_path, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def clean_report(clean_db_path):
-    return q.quality_report(Database(clean_db_path), today=TODAY)
+    return q.quality_report(data(Database(clean_db_path)), today=TODAY)
 
 
 @pytest.fixture(scope="module")
 def planted_report(planted_path):
-    return q.quality_report(Database(planted_path), today=TODAY)
+    return q.quality_report(data(Database(planted_path)), today=TODAY)
 
 
 def _check(report: q.QualityReport, code: str) -> q.CheckResult:
@@ -230,7 +231,7 @@ def test_clean_data_is_complete_on_time_and_scores_100(clean_report):
 
 def test_completeness_matrix_shows_missing_partial_and_late(planted_path):
     db = Database(planted_path)
-    matrix = q.completeness_matrix(db, "CALPAE", today=TODAY).set_index("Code territoire")
+    matrix = q.completeness_matrix(data(db), "CALPAE", today=TODAY).set_index("Code territoire")
     assert list(matrix.columns) == ["Territoire", "2019", "2020", "2021", "2022"]
     assert matrix.loc[MISSING_2022, "2022"] == q.STATUS_MISSING
     assert matrix.loc[MISSING_2022, "2021"] == q.STATUS_SENT
@@ -240,7 +241,7 @@ def test_completeness_matrix_shows_missing_partial_and_late(planted_path):
     counts = matrix[["2019", "2020", "2021", "2022"]].stack().value_counts()
     assert counts[q.STATUS_SENT] == 101 * 4 - 3
 
-    long = q.completeness(db, "CALPAE", today=TODAY).set_index(["Code territoire", "Année"])
+    long = q.completeness(data(db), "CALPAE", today=TODAY).set_index(["Code territoire", "Année"])
     late = long.loc[(LATE_2020, 2020)]
     assert late["Jours de retard"] == (date(2021, 6, 15) - date(2021, 3, 31)).days
     assert str(late["Échéance"]) == "2021-03-31"
@@ -249,12 +250,12 @@ def test_completeness_matrix_shows_missing_partial_and_late(planted_path):
 
 
 def test_completeness_before_the_due_date_is_not_missing(planted_path):
-    matrix = q.completeness_matrix(Database(planted_path), "CALPAE", today=date(2023, 3, 1)).set_index("Code territoire")
+    matrix = q.completeness_matrix(data(Database(planted_path)), "CALPAE", today=date(2023, 3, 1)).set_index("Code territoire")
     assert matrix.loc[MISSING_2022, "2022"] == q.STATUS_NOT_DUE
 
 
 def test_completeness_by_indicator_names_the_missing_ones(planted_path):
-    cells = q.completeness_by_indicator(Database(planted_path), "CALPAE", 2021, today=TODAY)
+    cells = q.completeness_by_indicator(data(Database(planted_path)), "CALPAE", 2021, today=TODAY)
     mine = cells[cells["Code territoire"] == PARTIAL_2021].set_index("Indicateur")["Statut"]
     assert (mine[mine.index.str.startswith("CALPAE-4")] == q.STATUS_MISSING).all()
     assert (mine[~mine.index.str.startswith("CALPAE-4")] == q.STATUS_SENT).all()
@@ -329,7 +330,7 @@ def test_declared_new_entrants_next_to_insee_poor_population(planted_report):
 def test_impossible_when_entrants_exceed_the_poor_population(clean_db):
     poor_38 = 1_300_000 * 0.12  # generous upper estimate for Isère
     _import(clean_db, rows_csv([["38", "CALPAE-3.1.1-NE", "2022", f"{poor_38 * 3:.0f}", "2023-03-01"]]), "enorme.csv")
-    check = q.declared_vs_public(q.QualityData.load(clean_db, today=TODAY))
+    check = q.declared_vs_public(data(clean_db, today=TODAY))
     row = check.rows.set_index(["Code territoire", "Année"]).loc[("38", 2022)]
     assert row["Verdict"].startswith("impossible")
 
@@ -340,7 +341,7 @@ def test_score_combines_completeness_checks_and_variants(planted_path, tmp_path)
     db = Database(path)
     variants = "territoire;indicateur;variante\r\n14;ORIENTATION-RSA;J45\r\n".encode()
     assert import_variants(db, variants, "variantes.csv").ok
-    score = q.quality_score(db, today=TODAY).set_index("Code territoire")
+    score = q.quality_score(data(db), today=TODAY).set_index("Code territoire")
     col = "Score qualité (0-100)"
     assert score.loc["38", col] == 100
     total = score.loc[MISSING_2022, "Valeurs attendues"]
@@ -353,13 +354,13 @@ def test_score_combines_completeness_checks_and_variants(planted_path, tmp_path)
     assert score.loc["14", "Valeurs à définition comparable (%)"] < 100
     expected = score.loc[FROZEN, "Complétude (%)"] * score.loc[FROZEN, "Valeurs sans anomalie (%)"] / 100
     assert score.loc[FROZEN, col] == pytest.approx(expected, abs=0.1)
-    m = q.score_by_departement(db, today=TODAY)
+    m = q.score_by_departement(data(db), today=TODAY)
     assert list(m.columns) == ["code", "name", "score"] and len(m) == 101
 
 
 def test_score_is_empty_for_a_departement_without_any_return(db):
     _import(db, rows_csv([["01", "CALPAE-3.1.1-NE", "2021", "1200", "2022-03-01"]]), "un.csv")
-    score = q.quality_score(db, today=TODAY).set_index("Code territoire")
+    score = q.quality_score(data(db), today=TODAY).set_index("Code territoire")
     assert pd.isna(score.loc["02", "Score qualité (0-100)"])
     assert score.loc["02", "Remarque"] == "aucun retour enregistré"
     # CALPAE counts from its first return (2021): 2021 and 2022, 50 indicators each; no other programme counts
@@ -400,7 +401,7 @@ def test_benchmark_national_dataset(clean_db_path, capsys):
     db = Database(clean_db_path)
     n_values = int(db.read(Query.DEMO_STATUS)["all_values"].iloc[0])
     t0 = time.perf_counter()
-    report = q.quality_report(db, today=TODAY)
+    report = q.quality_report(data(db), today=TODAY)
     elapsed = time.perf_counter() - t0
     with capsys.disabled():
         print(f"\n[benchmark] quality_report on {n_values} stored values "
@@ -411,24 +412,24 @@ def test_benchmark_national_dataset(clean_db_path, capsys):
 def test_a_grid_dated_once_only_judges_its_last_year(db):
     rows = [["01", "CALPAE-3.1.1-NE", str(y), "1200", "15/03/2022"] for y in (2019, 2020, 2021)]
     _import(db, rows_csv(rows), "grille_01.csv")
-    long = q.completeness(db, "CALPAE", today=TODAY).set_index(["Code territoire", "Année"])
+    long = q.completeness(data(db), "CALPAE", today=TODAY).set_index(["Code territoire", "Année"])
     assert long.loc[("01", 2019), "Statut"] == q.STATUS_PARTIAL  # recalled in the 2021 grid: not late
     assert pd.isna(long.loc[("01", 2019), "Premier envoi"])
     assert str(long.loc[("01", 2021), "Premier envoi"]) == "2022-03-15"
     _import(db, rows_csv([["01", "CALPAE-3.1.1-NE", "2022", "1250", "01/09/2023"]]), "retour_2022.csv")
-    assert q.completeness(db, "CALPAE", today=TODAY).set_index(["Code territoire", "Année"]).loc[("01", 2022), "Statut"] == q.STATUS_LATE
+    assert q.completeness(data(db), "CALPAE", today=TODAY).set_index(["Code territoire", "Année"]).loc[("01", 2022), "Statut"] == q.STATUS_LATE
 
 
 def test_the_demo_database_planted_defects_are_found(demo_db):
     demo = pytest.importorskip("levier.demo.returns")
-    report = q.quality_report(demo_db)
+    report = q.quality_report(data(demo_db))
     kinds = {d["kind"] for d in demo.PLANTED_DEFECTS}
-    matrix = q.completeness_matrix(demo_db, "CALPAE").set_index("Code territoire")
+    matrix = q.completeness_matrix(data(demo_db), "CALPAE").set_index("Code territoire")
     if "retour_absent" in kinds:
         for d in (d for d in demo.PLANTED_DEFECTS if d["kind"] == "retour_absent"):
             assert matrix.loc[d["territory"], str(d["period"])] == q.STATUS_MISSING
     late = next(d for d in demo.PLANTED_DEFECTS if d["kind"] == "retour_tardif")
-    long = q.completeness(demo_db, "CALPAE").set_index(["Code territoire", "Année"])
+    long = q.completeness(data(demo_db), "CALPAE").set_index(["Code territoire", "Année"])
     assert long.loc[(late["territory"], late["period"]), "Statut"] == q.STATUS_LATE
     assert long.loc[(late["territory"], late["period"]), "Jours de retard"] == late["delay_days"]
     # only the planted territory is late: grids recalling earlier years are not

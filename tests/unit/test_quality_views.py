@@ -1,6 +1,7 @@
-"""What the catalogue and data-quality pages assemble, on the real demo database: the catalogue with its coverage and
-comparability, the quality report scoped to a territory, the corrections list (every planted defect, nothing else),
-the restriction of a ranking to the reference definition, and the routing of variants files at import."""
+"""What the catalogue and data-quality pages assemble (levier.views.indicateurs, levier.views.qualite), on the real demo
+database: the catalogue with its coverage and comparability, the quality report scoped to a territory, the corrections
+list (every planted defect, nothing else) and the findings table of `levier export qualite`, the restriction of a
+ranking to the reference definition, and the routing of variants files at import."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ import plotly.graph_objects as go
 import pytest
 import xlsxwriter
 
-from levier.demo import returns as demo
 from levier.analysis import quality
-from levier.views import diagnostic as views
-from levier.views import qualite as qv
+from levier.analysis.comparability import (
+    STATUS_REFERENCE,
+    STATUS_UNDECLARED,
+    STATUS_VARIANT,
+)
 from levier.core.config import PROJECT_ROOT
-from levier.store.db import Query
-from levier.ingest.variants import STATUS_REFERENCE, STATUS_UNDECLARED, STATUS_VARIANT, declarations_table
+from levier.demo import returns as demo
 from levier.ingest.detect import KIND_RETURNS, KIND_VARIANTS, detect_kind, import_file
+from levier.store.db import Database, Query
+from levier.views import diagnostic as views
+from levier.views import indicateurs, panorama, qualite
+from levier.views.indicateurs import declarations as declarations_table
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 # After the 2025 Pacte returns were due, before the 2026 ones: the demo's planted defects are then the only issues.
@@ -32,14 +38,14 @@ OR1M, OR1M_TX, NE, ACC = "CALPAE-3.1.1-OR1M", "CALPAE-3.1.1-OR1M-TX", "CALPAE-3.
 def bundle(demo_db_path):
     from levier.store.db import Database
 
-    return qv.quality_bundle(Database(demo_db_path), today=TODAY)
+    return qualite.quality_bundle(Database(demo_db_path), today=TODAY)
 
 
 @pytest.fixture(scope="module")
 def catalogue(demo_db_path):
     from levier.store.db import Database
 
-    return qv.catalogue(Database(demo_db_path))
+    return indicateurs.catalogue(Database(demo_db_path))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -62,26 +68,26 @@ def test_catalogue_lists_every_indicator_with_the_data_that_exists(catalogue, de
     # Three départements declare J45 for the numerator: the ratio inherits it.
     assert row.at[OR1M_TX, "Départements sous une variante"] == 3
     assert row.at[NE, "Définition variable"] == "non déclarée"
-    assert set(qv.catalogue_display(catalogue).columns) >= {"Définition", "Source", "Périodicité", "Unité"}
+    assert set(indicateurs.catalogue_display(catalogue).columns) >= {"Définition", "Source", "Périodicité", "Unité"}
 
 
 def test_catalogue_search_and_filters(catalogue):
-    found = qv.filter_catalogue(catalogue, "CONTRAT jeune-majeur")  # case and punctuation ignored, definitions searched
+    found = indicateurs.filter_catalogue(catalogue, "CONTRAT jeune-majeur")  # case and punctuation ignored, definitions searched
     assert {"CALPAE-1.1.1-MAJ", "CALPAE-1.1.3-PAR", "CDPPE-4-JM"} <= set(found["Code"]) and len(found) < 15
-    assert qv.filter_catalogue(catalogue, "sortie seche")["Code"].str.startswith("CALPAE-1.1").all()  # accents
-    cdppe_pct = qv.filter_catalogue(catalogue, "", {"Programme": ["CDPPE"], "Unité": ["%"]})
+    assert indicateurs.filter_catalogue(catalogue, "sortie seche")["Code"].str.startswith("CALPAE-1.1").all()  # accents
+    cdppe_pct = indicateurs.filter_catalogue(catalogue, "", {"Programme": ["CDPPE"], "Unité": ["%"]})
     assert len(cdppe_pct) > 0 and set(cdppe_pct["Programme"]) == {"CDPPE"} and set(cdppe_pct["Unité"]) == {"%"}
-    insee = qv.filter_catalogue(catalogue, "", {"Source": ["INSEE, Filosofi"]})
+    insee = indicateurs.filter_catalogue(catalogue, "", {"Source": ["INSEE, Filosofi"]})
     assert set(insee["Programme"]) == {"STAT"}
-    varying = set(qv.filter_catalogue(catalogue, variants_only=True)["Code"])
+    varying = set(indicateurs.filter_catalogue(catalogue, variants_only=True)["Code"])
     assert {OR1M, OR1M_TX, ACC, "CALPAE-1.1.1-MAJ"} <= varying and NE not in varying
-    assert qv.filter_catalogue(catalogue, "zzz introuvable").empty
-    options = qv.catalogue_options(catalogue)
-    assert set(options) == set(qv.CATALOGUE_FILTERS) and "" not in options["Axe"]
+    assert indicateurs.filter_catalogue(catalogue, "zzz introuvable").empty
+    options = indicateurs.catalogue_options(catalogue)
+    assert set(options) == set(indicateurs.CATALOGUE_FILTERS) and "" not in options["Axe"]
 
 
 def test_indicator_detail_shows_who_uses_which_definition_year_by_year(demo_db):
-    d = qv.indicator_detail(demo_db, OR1M_TX)
+    d = indicateurs.indicator_detail(demo_db, OR1M_TX)
     assert d.applicable and d.mixed and "définitions mélangées" in d.message
     assert d.parts == [f"Numérateur : {OR1M} – Nombre de nouveaux entrants orientés en 1 mois et moins",
                        f"Dénominateur : {NE} – Nombre de nouveaux entrants"]
@@ -95,15 +101,15 @@ def test_indicator_detail_shows_who_uses_which_definition_year_by_year(demo_db):
     assert {"J15", "J45", "FOYERS"} <= set(d.known["Code"])  # the numerator's and the denominator's known codes
     heat = [t for t in d.comparability_figure.data if isinstance(t, go.Heatmap)][0]
     assert len(heat.x) == 101 and list(heat.y) == ["2019", "2020", "2021", "2022"]
-    assert {t.name for t in d.comparability_figure.data if isinstance(t, go.Scatter)} == set(qv.COMPARABILITY_COLORS)
-    assert qv.comparability_rows(d, [STATUS_VARIANT])["Code territoire"].tolist() == ["59", "62", "76"]
+    assert {t.name for t in d.comparability_figure.data if isinstance(t, go.Scatter)} == set(indicateurs.COMPARABILITY_COLORS)
+    assert indicateurs.comparability_rows(d, [STATUS_VARIANT])["Code territoire"].tolist() == ["59", "62", "76"]
     assert d.coverage["Départements avec une valeur"].tolist() == [101, 101, 101, 96]  # five 2022 returns missing
-    assert "Source" in qv.facts_markdown(d)
+    assert "Source" in indicateurs.facts_markdown(d)
 
 
 def test_a_typed_in_indicator_lists_the_ratios_it_feeds_and_public_statistics_have_no_variants(demo_db):
-    assert qv.indicator_detail(demo_db, OR1M).used_in == [f"{OR1M_TX} – Part des nouveaux entrants orientés en 1 mois et moins"]
-    stat = qv.indicator_detail(demo_db, "STAT-TP60")
+    assert indicateurs.indicator_detail(demo_db, OR1M).used_in == [f"{OR1M_TX} – Part des nouveaux entrants orientés en 1 mois et moins"]
+    stat = indicateurs.indicator_detail(demo_db, "STAT-TP60")
     assert not stat.applicable and "INSEE" in stat.message and stat.comparability_figure is None
     assert stat.coverage["Départements avec une valeur"].sum() > 90
 
@@ -125,7 +131,7 @@ def _planted_keys() -> set[tuple[str, str, int]]:
 
 
 def test_corrections_list_every_planted_defect_and_nothing_else(bundle):
-    fixes = qv.corrections(bundle, qv.scope_of(bundle))
+    fixes = qualite.corrections(bundle, qualite.perimeter_of(bundle))
     found = set(zip(fixes["Code territoire"], fixes["Indicateur"], fixes["Année"].astype(int)))
     planted = _planted_keys()
     assert found == planted, (found - planted, planted - found)  # no false alarm, nothing missed
@@ -138,108 +144,106 @@ def test_corrections_list_every_planted_defect_and_nothing_else(bundle):
     assert set(unit["Problème"]) == {"numérateur saisi en pourcentage ?", "rupture de série"}
     # Secret and "non disponible" cells are answers, not omissions.
     assert not fixes["Code territoire"].isin(["48", "23", "976"]).any()
-    assert list(fixes.columns) == qv.CORRECTION_COLUMNS
+    assert list(fixes.columns) == qualite.CORRECTION_COLUMNS
 
 
 def test_the_headline_and_checks_summary_count_only_the_planted_defects(bundle):
-    national = dict((label, value) for label, value, _ in qv.headline(bundle, qv.scope_of(bundle)))
+    national = dict((label, value) for label, value, _ in qualite.headline(bundle, qualite.perimeter_of(bundle)))
     assert national["Retours manquants"] == "5" and national["Retours en retard"] == "1"
     assert national["Retours partiels"] == "4" and national["Valeurs mises en doute"] == "3"
-    summary = qv.checks_summary(bundle, qv.scope_of(bundle)).set_index("Contrôle")["Valeurs mises en doute"]
+    summary = qualite.checks_summary(bundle, qualite.perimeter_of(bundle)).set_index("Contrôle")["Valeurs mises en doute"]
     assert summary.to_dict() == {
         "Sous-effectifs supérieurs à leur total": 0, "Pourcentages hors de 0–100": 0, "Ruptures de série": 1,
         "Valeurs identiques plusieurs années de suite": 2, "Unités incohérentes avec le catalogue": 1,
         "Déclaré et statistique publique": 0,
     }
-    assert len(qv.public_rows(bundle, qv.scope_of(bundle), only_flagged=True)) == 0
+    assert len(qualite.public_rows(bundle, qualite.perimeter_of(bundle), only_flagged=True)) == 0
 
 
 def test_a_selected_departement_sees_only_its_own_issues(bundle):
-    gironde = qv.scope_of(bundle, "75", "33")
+    gironde = qualite.perimeter_of(bundle, "75", "33")
     assert gironde.departements == ("33",) and "Bordeaux Métropole" in gironde.label and gironde.stem == "33"
-    fixes = qv.corrections(bundle, gironde)
+    fixes = qualite.corrections(bundle, gironde)
     assert set(fixes["Code territoire"]) == {"33"} and len(fixes) == 2
-    for check in qv.consistency_checks(bundle):
-        rows = qv.check_rows(check, gironde)
+    for check in qualite.consistency_checks(bundle):
+        rows = qualite.check_rows(check, gironde)
         assert set(rows["Code territoire"]) <= gironde.codes
-    long = qv.completeness_long(bundle, "CALPAE", gironde)
+    long = qualite.completeness_long(bundle, "CALPAE", gironde)
     assert set(long["Code territoire"]) == {"33"} and len(long) == 4
-    assert dict((label, v) for label, v, _ in qv.headline(bundle, gironde))["Valeurs mises en doute"] == "1"
-    bouches = qv.corrections(bundle, qv.scope_of(bundle, "93", "13"))
+    assert dict((label, v) for label, v, _ in qualite.headline(bundle, gironde))["Valeurs mises en doute"] == "1"
+    bouches = qualite.corrections(bundle, qualite.perimeter_of(bundle, "93", "13"))
     assert bouches["Problème"].tolist() == ["retour transmis en retard"]
-    region = qv.scope_of(bundle, reg="84")
+    region = qualite.perimeter_of(bundle, reg="84")
     assert len(region.departements) == 12 and region.stem == "region_84"
     lyon = bundle.territories[bundle.territories["name"].str.contains("Lyon")]["code"].iloc[0]
-    assert qv.scope_of(bundle, "84", "69", lyon).codes == frozenset({lyon})
-    assert qv.scope_of(bundle).national and qv.corrections(bundle, qv.scope_of(bundle, "84", "38")).empty
+    assert qualite.perimeter_of(bundle, "84", "69", lyon).codes == frozenset({lyon})
+    assert qualite.perimeter_of(bundle).national and qualite.corrections(bundle, qualite.perimeter_of(bundle, "84", "38")).empty
 
 
 def test_completeness_heatmap_follows_the_programme_and_the_scope(bundle):
-    national = qv.completeness_figure(qv.completeness_long(bundle, "CALPAE", qv.scope_of(bundle)), "CALPAE")
+    national = qualite.completeness_figure(qualite.completeness_long(bundle, "CALPAE", qualite.perimeter_of(bundle)), "CALPAE")
     heat = [t for t in national.data if isinstance(t, go.Heatmap)][0]
     assert list(heat.y) == ["2019", "2020", "2021", "2022"] and len(heat.x) == 101
     legend = {t.name for t in national.data if isinstance(t, go.Scatter)}
     assert {"manquant (5)", "en retard (1)", "partiel (3)"} <= legend
     assert "31 mars" in national.layout.annotations[0].text  # the due date said under the chart
-    pacte = qv.completeness_figure(qv.completeness_long(bundle, "PACTE", qv.scope_of(bundle)), "PACTE")
+    pacte = qualite.completeness_figure(qualite.completeness_long(bundle, "PACTE", qualite.perimeter_of(bundle)), "PACTE")
     assert list([t for t in pacte.data if isinstance(t, go.Heatmap)][0].y) == ["2023", "2024", "2025", "2026", "2027"]
     assert f"{quality.STATUS_NOT_DUE} (101)" in {t.name for t in pacte.data}  # 2027: not due yet, not missing
-    one = qv.completeness_figure(qv.completeness_long(bundle, "CALPAE", qv.scope_of(bundle, "93", "13")), "CALPAE")
+    one = qualite.completeness_figure(qualite.completeness_long(bundle, "CALPAE", qualite.perimeter_of(bundle, "93", "13")), "CALPAE")
     heat = [t for t in one.data if isinstance(t, go.Heatmap)][0]
     assert list(heat.x) == ["2019", "2020", "2021", "2022"]  # few territories: years across
-    table = qv.completeness_table(bundle, "CALPAE", qv.scope_of(bundle)).set_index("Code territoire")
+    table = qualite.completeness_table(bundle, "CALPAE", qualite.perimeter_of(bundle)).set_index("Code territoire")
     assert table.at["05", "2022"] == quality.STATUS_MISSING and table.at["13", "2022"] == quality.STATUS_LATE
 
 
 def test_indicator_completeness_names_the_blank_cells(bundle):
-    corse = qv.scope_of(bundle, "94", "2A")
-    cells = qv.indicator_completeness(bundle, "CALPAE", corse)
+    corse = qualite.perimeter_of(bundle, "94", "2A")
+    cells = qualite.indicator_completeness(bundle, "CALPAE", corse)
     missing = cells[cells["Statut"] == quality.STATUS_MISSING]
     assert set(zip(missing["Indicateur"], missing["Année"])) == {("CALPAE-3.1.3-CER", 2019), ("CALPAE-3.1.3-CER2M", 2019)}
-    fig = qv.indicator_completeness_figure(cells, "CALPAE")
+    fig = qualite.indicator_completeness_figure(cells, "CALPAE")
     assert list([t for t in fig.data if isinstance(t, go.Heatmap)][0].x) == ["2019", "2020", "2021", "2022"]
-    secret = qv.indicator_completeness(bundle, "CALPAE", qv.scope_of(bundle, "76", "48"))
+    secret = qualite.indicator_completeness(bundle, "CALPAE", qualite.perimeter_of(bundle, "76", "48"))
     assert any(s.startswith(quality.STATUS_DECLARED_MISSING) for s in secret["Statut"])
-    year = qv.indicator_completeness(bundle, "CALPAE", qv.scope_of(bundle), 2022)
+    year = qualite.indicator_completeness(bundle, "CALPAE", qualite.perimeter_of(bundle), 2022)
     assert set(year["Année"]) == {2022} and year["Code territoire"].nunique() == 101
 
 
 def test_declared_and_public_statistics_side_by_side(bundle):
-    options = qv.public_options(bundle)
+    options = qualite.public_options(bundle)
     assert options[NE] == [2022, 2021, 2020, 2019]
-    fig = qv.public_figure(bundle, NE, 2021, qv.scope_of(bundle, "93", "13"))
+    fig = qualite.public_figure(bundle, NE, 2021, qualite.perimeter_of(bundle, "93", "13"))
     names = [t.name for t in fig.data]
     assert any(n.startswith("cohérent") for n in names) and "territoire sélectionné (1)" in names
-    rows = qv.public_rows(bundle, qv.scope_of(bundle, "93", "13"), NE, 2021)
+    rows = qualite.public_rows(bundle, qualite.perimeter_of(bundle, "93", "13"), NE, 2021)
     assert len(rows) == 1 and "Écart à la valeur attendue (%)" in rows.columns
 
 
 def test_score_map_on_the_display_layer(bundle):
-    from levier.views import panorama as needs
-
-    layer = needs.display_layer("departement")
-    fig = qv.score_map(bundle, layer, qv.scope_of(bundle, "93", "13"))
+    layer = panorama.display_layer("departement")
+    fig = qualite.score_map(bundle, layer, qualite.perimeter_of(bundle, "93", "13"))
     choropleths = [t for t in fig.data if isinstance(t, go.Choropleth)]
     assert sum(len(t.locations) for t in choropleths if t.name != "sélection") == 101
     assert [t for t in choropleths if t.name == "sélection"][0].locations == ("13",)
-    assert qv.static_geojson_url(layer, False) is None
-    scores = qv.score_table(bundle, qv.scope_of(bundle))
+    assert qualite.static_geojson_url(layer, False) is None
+    scores = qualite.score_table(bundle, qualite.perimeter_of(bundle))
     assert scores["Score qualité (0-100)"].iloc[0] <= scores["Score qualité (0-100)"].iloc[-1]
     assert set(scores["Code territoire"].iloc[:5]) == set(demo.MISSING_RETURN_2022)  # the lowest scores
 
 
 def test_benchmark_quality_page_on_the_national_demo(demo_db, capsys):
     t0 = time.perf_counter()
-    bundle = qv.quality_bundle(demo_db, today=TODAY)
+    bundle = qualite.quality_bundle(demo_db, today=TODAY)
     loaded = time.perf_counter()
-    scope = qv.scope_of(bundle)
-    qv.corrections(bundle, scope)
-    qv.completeness_figure(qv.completeness_long(bundle, "CALPAE", scope), "CALPAE")
-    qv.indicator_completeness_figure(qv.indicator_completeness(bundle, "CALPAE", scope, 2022), "CALPAE")
+    scope = qualite.perimeter_of(bundle)
+    qualite.corrections(bundle, scope)
+    qualite.completeness_figure(qualite.completeness_long(bundle, "CALPAE", scope), "CALPAE")
+    qualite.indicator_completeness_figure(qualite.indicator_completeness(bundle, "CALPAE", scope, 2022), "CALPAE")
     done = time.perf_counter()
     t1 = time.perf_counter()
-    qv.catalogue(demo_db)
-    qv.indicator_detail(demo_db, OR1M_TX)
+    indicateurs.catalogue(demo_db)
+    indicateurs.indicator_detail(demo_db, OR1M_TX)
     t2 = time.perf_counter()
     n_values = int(demo_db.read(Query.DEMO_STATUS)["all_values"].iloc[0])
     with capsys.disabled():
@@ -319,3 +323,39 @@ def test_the_demo_declares_j45_17ans_and_visites_variants(demo_db):
     assert decl["Code territoire"].nunique() < 30  # the rest of the départements declare nothing
     overview = pd.DataFrame(declarations_table(demo_db))
     assert (overview["Fichier"] == demo.VARIANTS_FILE).all()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The findings table of `levier export qualite`
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_findings_table_lists_the_planted_defects_one_row_each(demo_db_path):
+    db = Database(demo_db_path)
+    findings = qualite.findings_table(db, today=TODAY)
+    assert list(findings.columns[:7]) == ["code", "libelle", "indicateur", "annee", "regle", "niveau", "probleme"]
+    assert "message" in findings.columns
+    found = set(zip(findings["code"], findings["indicateur"], findings["annee"].astype(int)))
+    assert found == _planted_keys()  # the page's corrections list, nothing more, nothing less
+    assert pd.api.types.is_integer_dtype(findings["annee"]) and findings["code"].map(type).eq(str).all()
+    assert set(findings["niveau"]) == {"departement"}
+    gironde = qualite.findings_table(db, territory="33", today=TODAY)
+    page = qualite.corrections(qualite.quality_bundle(db, today=TODAY), qualite.perimeter_of(qualite.quality_bundle(
+        db, today=TODAY), "75", "33"))
+    assert len(gironde) == len(page) == 2 and set(gironde["code"]) == {"33"} and set(gironde["libelle"]) == {"Gironde"}
+    assert gironde["message"].tolist() == page["Détail"].tolist()
+
+
+def test_findings_table_by_region_and_for_the_metropoles(demo_db_path):
+    db = Database(demo_db_path)
+    by_dep = qualite.findings_table(db, today=TODAY)
+    region = qualite.findings_table(db, "region", "75", today=TODAY)
+    assert set(region["code"]) == {"75"} and set(region["libelle"]) == {"Nouvelle-Aquitaine"}
+    nouvelle_aquitaine = {"16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"}
+    assert len(region) == by_dep["code"].isin(nouvelle_aquitaine).sum()
+    assert set(region["code_territoire"]) <= nouvelle_aquitaine | set(qualite.quality_bundle(db, today=TODAY)
+                                                                      .territories["code"])
+    metropoles = qualite.findings_table(db, "epci", today=TODAY)
+    assert list(metropoles.columns[:2]) == ["code", "libelle"] and set(metropoles["niveau"]) <= {"epci"}
+    with pytest.raises(ValueError, match="Territoire inconnu"):
+        qualite.findings_table(db, territory="200046977", today=TODAY)  # a métropole is not a département

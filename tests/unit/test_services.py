@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from levier.ingest import service_lists as services
 from levier.core.config import settings
-from levier.store.db import Database
+from levier.ingest import service_lists as services
 from tests.queries import ProbeQuery
 from levier.ingest.readers import read_cells
+from levier.store.db import Database
 
 REF_DIR = settings().reference_dir
 FS_FILE = REF_DIR / "services" / "france_services_anct_20240801.csv"
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not FS_FILE.is_file(), reason=f"reference data n
 
 @pytest.fixture(scope="module")
 def ref() -> services.Referential:
-    return services.referential(REF_DIR)
+    return services.build_referential(REF_DIR)
 
 
 @pytest.fixture(scope="module")
