@@ -15,7 +15,7 @@ import xlsxwriter
 
 from levier.demo import returns as demo
 from levier.analysis import quality
-from levier.views import diagnostic as views
+from levier.views import comparer as views
 from levier.views import qualite as qv
 from levier.core.config import PROJECT_ROOT
 from levier.store.db import Query
