@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -46,22 +47,44 @@ def source_text(cat: pd.DataFrame, indicator: str) -> str:
     return str(src)
 
 
-def load_peer_group(
-    db: Database, code: str, level: str = LEVEL_DEPARTEMENT, k: int = DEFAULT_K,
-    feature_codes: Sequence[str] | None = None,
-) -> PeerGroup:
-    """Peer group of one territory among its comparison set (all départements; EPCI of the same nature)."""
-    codes = list(feature_codes or PROFILE_FEATURES)
+@dataclass(frozen=True)
+class PeerInputs:
+    """What the peer groups of a level are computed from, loaded once (the export computes every territory's)."""
+
+    level: str
+    territories: pd.DataFrame
+    catalogue: pd.DataFrame
+    features: pd.DataFrame  # peer_features rows: code, indicator, period, value
+    feature_codes: tuple[str, ...]
+
+
+def load_peer_inputs(db: Database, level: str = LEVEL_DEPARTEMENT,
+                     feature_codes: Sequence[str] | None = None) -> PeerInputs:
+    codes = tuple(feature_codes or PROFILE_FEATURES)
     with db.reader() as r:
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
         long = r.df(Query.PEER_FEATURES, {"level": level, "codes": [c for c in codes if c != POPULATION]})
-    terr = comparison_set(terr, level, code)
-    long = long[long["code"].isin(set(terr["code"]))]
-    frame, years = features_frame(long, terr, list(dict.fromkeys(codes + [POPULATION])))
+    return PeerInputs(level, terr, cat, long, codes)
+
+
+def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K) -> PeerGroup:
+    """Peer group of one territory among its comparison set (all départements; EPCI of the same nature)."""
+    terr = comparison_set(inputs.territories, inputs.level, code)
+    long = inputs.features[inputs.features["code"].isin(set(terr["code"]))]
+    frame, years = features_frame(long, terr, list(dict.fromkeys(list(inputs.feature_codes) + [POPULATION])))
+    cat = inputs.catalogue
     labels = {c: PROFILE_FEATURES.get(c) or lab for c, lab in zip(cat["code"], cat["label"])}
     units = dict(zip(cat["code"], cat["unit"]))
     return peer_group(
         frame, code, k, names=dict(zip(terr["code"], terr["name"])), labels=labels, units=units, years=years,
-        level=level,
+        level=inputs.level,
     )
+
+
+def load_peer_group(
+    db: Database, code: str, level: str = LEVEL_DEPARTEMENT, k: int = DEFAULT_K,
+    feature_codes: Sequence[str] | None = None,
+) -> PeerGroup:
+    """Peer group of one territory (see peer_group_of)."""
+    return peer_group_of(load_peer_inputs(db, level, feature_codes), code, k)

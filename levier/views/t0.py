@@ -15,7 +15,7 @@ from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_pct, fmt_signed, fmt_sign
 from levier.core.text import normalise
 from levier.rights.scope import Scope
 from levier.store.db import Database, Query
-from levier.views.common import catalogue, load_peer_group, source_text
+from levier.views.common import catalogue, load_peer_inputs, peer_group_of, source_text
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
 LEVEL_NOUNS = {"departement": "départements", "epci": "EPCI de même nature"}
@@ -71,6 +71,21 @@ def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes:
     return positions.t0_table(values, terr, cat, code, t0_year, peer_codes, include_missing)
 
 
+def latest_values(data: T0Data, code: str, year: int | None = None) -> pd.DataFrame:
+    """The territory's value of each indicator at its latest year with a value (up to `year`), as the T0 table
+    reads it; an indicator never valued up to `year` keeps its latest row, with its missing reason.
+    Columns: indicator, period, value, missing_reason, is_demo; catalogue order."""
+    v = data.values[data.values["code"] == code]
+    if year is not None:
+        v = v[v["period"] <= int(year)]
+    v = v.assign(_valued=v["value"].notna()).sort_values(["indicator", "_valued", "period"], kind="stable")
+    latest = v.groupby("indicator", sort=False).tail(1)
+    order = {c: i for i, c in enumerate(data.catalogue["code"])}
+    latest = latest[latest["indicator"].isin(order)]
+    latest = latest.assign(_order=latest["indicator"].map(order)).sort_values(["_order"], kind="stable")
+    return latest[["indicator", "period", "value", "missing_reason", "is_demo"]].reset_index(drop=True)
+
+
 def load_t0_table(
     db: Database, code: str, t0_year: int, level: str = positions.LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (),
     include_missing: bool = True,
@@ -117,8 +132,9 @@ def t0_views(db: Database, level: str, t0_year: int, codes: Sequence[str] | None
     """The T0 view of several territories (default: every territory of the level), data loaded once; with
     `indicators`, the tables hold those indicators only (positions are unchanged: each is ranked on its own)."""
     data = load_t0_data(db, level, indicators)
+    peer_inputs = load_peer_inputs(db, level)
     for code in (codes if codes is not None else list(data.territories["code"])):
-        peers = load_peer_group(db, code, level=level, k=k)
+        peers = peer_group_of(peer_inputs, code, k)
         table = t0_table_of(data, db.scope, code, t0_year, tuple(peers.codes))
         display = format_t0_table(table)
         yield T0View(code, level, t0_year, table, display[[c for c in T0_DISPLAY if c in display.columns]], peers,
