@@ -13,7 +13,7 @@ from levier.analysis.positions import (
     AHEAD_THRESHOLD, ON_TRACK_THRESHOLD, STATUS_AHEAD, STATUS_LATE, STATUS_NO_DATA, STATUS_ON_TRACK, TargetAssessment,
 )
 from levier.charts import indicators as charts
-from levier.core.fmt import MISSING_TEXT, NBSP, fmt_number, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value
+from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value
 from levier.store.db import Database, Query
 from levier.views.common import (
     catalogue, load_territories, load_values, source_text, territory_values,
@@ -184,7 +184,7 @@ def tracking_display(tracking: pd.DataFrame) -> pd.DataFrame:
     if "milestones" in labels:
         # target_tracking() counts the milestones; a caller may pass the (year, value) pairs themselves.
         out[labels["milestones"]] = [
-            str(int(m)) if isinstance(m, (int, float)) and not pd.isna(m)
+            (fmt_int(m) if m else MISSING_TEXT) if isinstance(m, (int, float)) and not pd.isna(m)
             else ", ".join(f"{int(p)} : {fmt_value(v, u)}" for p, v in (m or ())) or MISSING_TEXT
             for m, u in zip(tracking["milestones"], unit)
         ]

@@ -235,6 +235,33 @@ def test_target_tracking_splits_final_target_and_milestones():
     assert capped.loc["X", "current_period"] == 2024 and capped.loc["X", "expected"] == pytest.approx(95)
 
 
+def test_one_indicator_target_reads_the_same_as_the_tracking_table():
+    own = pd.DataFrame({"indicator": ["X", "X", "X"], "period": [2023, 2024, 2025], "value": [100.0, 95, 91]})
+    targets = pd.DataFrame({"indicator": ["X", "X"], "target_year": [2025, 2027], "target_value": [90.0, 40]})
+    one = m.indicator_target(own, targets, "X", 2023, direction="baisse")
+    assert one.target_period == 2027 and one.milestones == ((2025, 90.0),) and one.current_period == 2025
+    assert one.expected == pytest.approx(90) and one.status == m.STATUS_ON_TRACK
+    assert one.path["period"].tolist() == [2023, 2024, 2025, 2026, 2027]
+    assert m.indicator_target(own, targets, "X", 2023, current_period=2024).current_value == 95
+    assert m.indicator_target(own, targets, "Y", 2023).status == m.STATUS_NO_DATA
+
+
+def test_tracking_display_in_french():
+    own = pd.DataFrame({"indicator": ["X", "X", "X"], "period": [2023, 2024, 2025], "value": [100.0, 95, 91]})
+    targets = pd.DataFrame({"indicator": ["X", "X"], "target_year": [2025, 2027], "target_value": [90.0, 40]})
+    cat = pd.DataFrame({"code": ["X"], "label": ["Ixe"], "unit": ["%"], "direction": ["baisse"]})
+    shown = mi_parcours.tracking_display(m.target_tracking(own, targets, cat, 2023)).iloc[0]
+    assert shown["Statut"] == m.STATUS_ON_TRACK and shown["Taux d'atteinte (%)"] == "90\u00a0%"
+    assert shown["Valeur T0"] == "100,0\u00a0%" and shown["Année cible"] == "2027"
+    assert shown["Cibles intermédiaires"] == "1"
+
+
+def test_page_default_periods_are_the_nearest_years_the_territory_has():
+    assert mi_parcours.default_periods([2019, 2020, 2021, 2022, 2023, 2024, 2025], "PACTE") == (2023, 2025)
+    assert mi_parcours.default_periods([2019, 2020, 2021, 2022], "CALPAE") == (2019, 2022)
+    assert mi_parcours.default_periods([], "PACTE") == (2023, 2023)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # T0 table (pure)
 
