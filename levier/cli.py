@@ -1,4 +1,4 @@
-"""Levier's command line: reference load, imports, the demo database, the import journal, the app."""
+"""Levier's command line: reference load, imports, the demo database, the import journal, table exports, the app."""
 
 from __future__ import annotations
 
