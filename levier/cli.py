@@ -1,4 +1,4 @@
-"""Levier's command line: reference load, imports, the demo database, the import journal, the app."""
+"""Levier's command line: reference load, imports, the demo database, the import journal, table exports, the app."""
 
 from __future__ import annotations
 
@@ -108,6 +108,63 @@ def cmd_imports(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_database(args: argparse.Namespace) -> Database | int:
+    """The database as the user may read it, with the app's rules: without an access file (local mode), every
+    right; with one, the rights of --utilisateur (or LEVIER_USER) as the file grants them, public statistics only
+    when the file does not name them. Returns an exit code to stop with instead when no user is given."""
+    from levier.rights.access import AccessError, access_file_path, load_access, scope_for
+
+    path = access_file_path()
+    if not path.exists():
+        return _db()
+    user = (getattr(args, "utilisateur", None) or os.environ.get(ENV_USER) or "").strip()
+    if not user:
+        print(
+            f"Refusé : le fichier des droits « {path} » est installé, les lectures suivent les droits de chacun. "
+            f"Indiquez qui vous êtes : --utilisateur ADRESSE (ou la variable {ENV_USER}).",
+            file=sys.stderr,
+        )
+        return EXIT_FORBIDDEN
+    db = _db()
+    try:
+        config = load_access(path, db)
+    except AccessError as exc:
+        print(f"Refusé : {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    return db.with_scope(scope_for({"email": user, "sub": user}, config, db))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from levier.report.export import FORMATS, ExportError, ExportOptions, build, to_bytes, to_text
+
+    def refuse(message: str) -> int:
+        print(f"Erreur : {message}", file=sys.stderr)
+        return 2
+
+    if args.format not in FORMATS:
+        return refuse(f"format « {args.format} » inconnu : choisissez parmi {', '.join(FORMATS)}.")
+    if args.format == "xlsx" and not args.sortie:
+        return refuse("le format xlsx s'écrit dans un fichier : indiquez --sortie FICHIER.")
+    try:
+        year = int(args.annee) if args.annee is not None else None
+    except ValueError:
+        return refuse(f"année « {args.annee} » invalide : indiquez une année sur quatre chiffres (ex. 2023).")
+    db = read_database(args)
+    if isinstance(db, int):
+        return db
+    options = ExportOptions(territoire=args.territoire, niveau=args.niveau, indicateur=args.indicateur, annee=year)
+    try:
+        table = build(db, args.nom, options)
+    except ExportError as exc:
+        return refuse(str(exc))
+    if args.sortie:
+        Path(args.sortie).write_bytes(to_bytes(table, args.format, sheet=args.nom))
+        print(f"{len(table.frame)} ligne(s) écrite(s) dans {args.sortie}.", file=sys.stderr)
+    else:
+        sys.stdout.write(to_text(table, args.format))
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from levier.demo.build import ensure_database
     from levier.app.serve import run_server
@@ -144,6 +201,22 @@ def build_parser() -> argparse.ArgumentParser:
     journal = sub.add_parser("imports", help="affiche le journal des imports")
     journal.add_argument("--limit", type=int, default=50)
     journal.set_defaults(func=cmd_imports)
+
+    export = sub.add_parser("export", help="exporte un tableau des pages (valeurs, positions, trajectoires…)")
+    export.add_argument("nom", metavar="NOM", help="table à exporter (ex. valeurs, positions, trajectoires)")
+    export.add_argument("--territoire", metavar="CODE", help="un seul territoire (défaut : tous ceux du niveau)")
+    export.add_argument("--niveau", default="departement", help="departement (défaut), epci ou region")
+    export.add_argument("--indicateur", metavar="CODE", help="un seul indicateur (défaut : tous)")
+    export.add_argument("--annee", metavar="N", help="année du tableau (T0 pour positions, année de comparaison "
+                                                     "pour trajectoires, dernière année lue pour valeurs)")
+    export.add_argument("--format", default="csv", help="csv (défaut : « ; », virgule décimale, arrondis de "
+                                                        "l'écran), csv-point (« , », point décimal, pleine "
+                                                        "précision) ou xlsx")
+    export.add_argument("--sortie", metavar="FICHIER", help="fichier à écrire (défaut : la sortie standard)")
+    export.add_argument("--utilisateur", metavar="ADRESSE",
+                        help=f"utilisateur dont les droits s'appliquent, quand un fichier des droits est installé "
+                             f"(défaut : {ENV_USER})")
+    export.set_defaults(func=cmd_export)
 
     app = sub.add_parser("app", help="lance l'application (construit la base de démonstration si besoin)")
     app.add_argument("--port", type=int, default=8501)

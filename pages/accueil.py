@@ -5,7 +5,6 @@ import streamlit as st
 from levier.app import cache
 from levier.app import widgets as ui
 from levier.core.fmt import fmt_int
-from levier.views.accueil import programmes_table
 
 summary = cache.home_summary()
 
@@ -24,7 +23,7 @@ c2.metric("Valeurs remplacées (historique conservé)", fmt_int(summary.replaced
 c3.metric("Dont valeurs fictives", fmt_int(summary.demo_values))
 
 st.subheader("Programmes, indicateurs et périodes")
-ui.table(programmes_table(summary.programmes))
+ui.table(summary.programmes)
 
 st.subheader("Territoires chargés, par niveau et millésime")
 ui.table(summary.territories)

@@ -4,28 +4,28 @@ import streamlit as st
 
 from levier.app import cache
 from levier.app import widgets as ui
-from levier.views import diagnostic as views
+from levier.views import comparer
 
 sel = ui.current_selection()
 st.title("Comparer les départements")
 ui.rights_note()
-choices = cache.load(views.indicator_choices, "departement", ())
+choices = cache.comparer_indicators("departement", ())
 labels = dict(zip(choices["code"], choices["label"] + " (" + choices["code"] + ")"))
 periods_of = dict(zip(choices["code"], choices["periods"]))
-peer_codes = tuple(cache.load(views.t0_view, sel.dep, "departement", 2023).peers.codes) if sel.dep else ()
+peer_codes = cache.peer_codes(sel.dep, "departement") if sel.dep else ()
 selected = sel.dep or None
 
 tab_rank, tab_scatter, tab_multiples = st.tabs(["Classement", "Deux indicateurs", "Évolutions comparées"])
 with tab_rank:
     c1, c2 = st.columns([3, 1])
-    default = views.default_indicator(choices, "CALPAE-3.1.1-OR1M-TX")
+    default = comparer.default_indicator(choices, comparer.DEFAULT_RANKING_INDICATOR)
     indicator = c1.selectbox("Indicateur", choices["code"], index=default, format_func=labels.get, key="cmp_indicator")
     years = list(periods_of[indicator])
     period = c2.selectbox("Année", years, index=len(years) - 1, key=f"cmp_period_{indicator}")
     reference_only = st.toggle("Restreindre à la définition de référence", key="cmp_reference_only",
                                help="Écarte les départements qui déclarent une variante de définition pour cet "
                                     "indicateur (ou, pour un ratio, pour son numérateur ou son dénominateur).")
-    ranking = cache.load(views.ranking_view, indicator, int(period), selected, peer_codes, reference_only)
+    ranking = cache.ranking_view(indicator, int(period), selected, peer_codes, reference_only)
     for note in ranking.caveats:
         st.warning(note)
     ui.chart(ranking.figure, f"classement_{indicator}_{period}")
@@ -37,16 +37,17 @@ with tab_rank:
 
 with tab_scatter:
     c1, c2, c3 = st.columns([2, 2, 1])
-    x = c1.selectbox("Indicateur en abscisse", choices["code"], index=views.default_indicator(choices, "STAT-TP60"),
+    x = c1.selectbox("Indicateur en abscisse", choices["code"], index=comparer.default_indicator(choices, "STAT-TP60"),
                      format_func=labels.get, key="cmp_x")
-    y = c2.selectbox("Indicateur en ordonnée", choices["code"], index=views.default_indicator(choices, "CALPAE-3.1.1-OR1M-TX"),
+    y = c2.selectbox("Indicateur en ordonnée", choices["code"],
+                     index=comparer.default_indicator(choices, comparer.DEFAULT_RANKING_INDICATOR),
                      format_func=labels.get, key="cmp_y")
     year = c3.selectbox("Jusqu'à l'année", list(range(2026, 2013, -1)), index=4, key="cmp_year")
-    fig, table, caveats = cache.load(views.scatter_view, x, y, int(year), selected, peer_codes)
-    for note in caveats:
+    scatter = cache.scatter_view(x, y, int(year), selected, peer_codes)
+    for note in scatter.caveats:
         st.warning(note)
-    ui.chart(fig, f"nuage_{x}_{y}")
-    ui.downloads(table, f"nuage_{x}_{y}", key="cmp_scatter")
+    ui.chart(scatter.figure, f"nuage_{x}_{y}")
+    ui.downloads(scatter.table, f"nuage_{x}_{y}", key="cmp_scatter")
 
 with tab_multiples:
     options = cache.territory_options()
@@ -54,7 +55,7 @@ with tab_multiples:
     default_codes = [c for c in ([sel.dep] if sel.dep else []) + list(peer_codes)][:6] or ["38", "69", "59", "13"]
     codes = st.multiselect("Départements", list(deps.index), default=default_codes, max_selections=9,
                            format_func=lambda c: f"{c} – {deps.at[c, 'name']}", key="cmp_deps")
-    indicator_sm = st.selectbox("Indicateur", choices["code"], index=views.default_indicator(choices, "CALPAE-3.1.1-NE"),
+    indicator_sm = st.selectbox("Indicateur", choices["code"], index=comparer.default_indicator(choices, "CALPAE-3.1.1-NE"),
                                 format_func=labels.get, key="cmp_sm_indicator")
     if codes:
-        ui.chart(cache.load(views.small_multiples_view, indicator_sm, tuple(codes), selected), f"evolutions_{indicator_sm}")
+        ui.chart(cache.small_multiples_view(indicator_sm, tuple(codes), selected), f"evolutions_{indicator_sm}")

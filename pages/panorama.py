@@ -17,7 +17,7 @@ st.caption(
     "département). Statistiques publiques de l'INSEE, valeurs réelles."
 )
 
-choices = {c.code: c for c in cache.indicator_choices()}
+choices = {c.code: c for c in cache.panorama_indicators()}
 if not choices:
     st.info("Aucune statistique publique chargée : importez un fichier INSEE (Filosofi) depuis la page Importer.")
     st.stop()

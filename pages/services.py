@@ -28,7 +28,7 @@ layer_epci = cache.display_layer(panorama.LEVEL_EPCI)
 
 # ------------------------------------------------------------------------------------------ needs and places
 st.subheader(f"Besoins et lieux de service — {area.label}")
-choices = {c.code: c for c in cache.indicator_choices() if c.periods_epci}
+choices = {c.code: c for c in cache.panorama_indicators() if c.periods_epci}
 c1, c2, c3 = st.columns([3, 1, 3])
 code = c1.selectbox("Indicateur de besoin (par EPCI)", list(choices),
                     index=panorama.default_indicator(list(choices.values())) if choices else 0,

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from levier.analysis.positions import GAP_RULE, RANK_RULE
 from levier.app import cache
-from levier.analysis import positions as metrics
 from levier.app import widgets as ui
-from levier.views import diagnostic as views
+from levier.views import t0
 
 sel = ui.current_selection()
 options = cache.territory_options()
@@ -15,35 +15,35 @@ if not ui.need_territory(sel):
     st.stop()
 
 st.subheader(options.label(sel))
-t0_year = st.selectbox("Année T0", [2023, 2022, 2021, 2020, 2019], index=0, key="t0_year",
+t0_year = st.selectbox("Année T0", list(t0.T0_YEARS), index=0, key="t0_year",
                        help="Chaque indicateur est lu à sa dernière année disponible jusqu'à l'année T0.")
-view = cache.load(views.t0_view, sel.code, sel.level, t0_year)
+view = cache.t0_view(sel.code, sel.level, t0_year)
 
 with st.expander(f"Groupe de pairs : {len(view.peers.codes)} territoires au profil le plus proche", expanded=False):
-    if view.peers.warning:
-        st.warning(view.peers.warning)
+    if view.peer_warning:
+        st.warning(view.peer_warning)
     ui.table(view.peers.members)
-    st.caption(view.peers.note)
+    st.caption(view.peer_note)
     ui.table(view.peers.explanation)
 
 programmes = sorted(view.display["Programme"].unique())
 c1, c2 = st.columns([2, 3])
 chosen = c1.multiselect("Programmes", programmes, default=programmes, key=f"t0_programmes_{sel.code}")
 search = c2.text_input("Rechercher un indicateur (libellé ou code)", key="t0_search")
-shown = views.filter_table(view.display, chosen, search)
+shown = t0.filter_table(view.display, chosen, search)
 st.caption(f"{len(shown)} indicateur(s) ; source et année de chaque valeur dans le tableau.")
 ui.table(shown, height=420)
 with st.expander("Comment lire ce tableau"):
-    st.markdown(f"{metrics.RANK_RULE}\n\n{metrics.GAP_RULE}")
-ui.downloads(views.filter_table(view.table, chosen, search), f"t0_{sel.code}_{t0_year}", key="t0")
+    st.markdown(f"{RANK_RULE}\n\n{GAP_RULE}")
+ui.downloads(t0.filter_table(view.table, chosen, search), f"t0_{sel.code}_{t0_year}", key="t0")
 
 st.subheader("Distribution entre territoires")
-with_values = views.indicators_with_value(view.table)
+with_values = t0.indicators_with_value(view.table)
 indicator = st.selectbox(
     "Indicateur", with_values["Code"], format_func=dict(zip(with_values["Code"], with_values["Indicateur"])).get,
     key="t0_indicator",
 )
 if indicator:
     period = int(with_values.set_index("Code").at[indicator, "Année"])
-    ui.chart(cache.load(views.distribution_figure, indicator, period, sel.level, sel.code, tuple(view.peers.codes)),
+    ui.chart(cache.distribution_figure(indicator, period, sel.level, sel.code, tuple(view.peers.codes)),
              f"distribution_{indicator}_{sel.code}")

@@ -20,8 +20,6 @@ from sklearn.impute import SimpleImputer
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-from levier.core.fmt import fmt_int, fmt_pct
-
 POPULATION = "population"
 DEFAULT_K = 5
 MIN_FEATURES_RELIABLE = 3  # fewer known features than this and the group is flagged as indicative only
@@ -46,7 +44,11 @@ PROFILE_FEATURES: dict[str, str] = {
 }
 POPULATION_LABEL = "Population municipale"
 
-LEVEL_NOUNS = {"departement": ("département", "départements"), "epci": ("EPCI", "EPCI")}
+# Why a feature was left out (French, shown as is; the coverage of a sparse one is in PeerGroup.coverage).
+DROP_EMPTY = "aucune valeur à ce niveau"
+DROP_SPARSE = "connue pour trop peu de territoires"
+DROP_CONSTANT = "même valeur partout"
+DROP_UNKNOWN_OWN = "inconnue pour le territoire étudié"
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,12 @@ class PeerGroup:
     explanation: one row per feature used: Variable, Unité, Année, then one column per territory ('Isère (38)'…,
     the selected one first), 'Médiane des pairs', 'Médiane de l'ensemble'; raw values (population not logged),
     NaN where the value was missing (it was imputed for the distance).
-    features: feature codes used; dropped: feature -> French reason; imputed: code -> features imputed, for the
-    territory and its peers; note: the method and the imputations, in French, to print under the table;
-    excluded: candidates left out (known on fewer than half the features); warning: set when the group is only
-    indicative (the selected territory is known on fewer than MIN_FEATURES_RELIABLE features, or lacks more of them
-    than it has)."""
+    features: feature codes used; labels: feature -> French label (used and dropped ones); dropped: feature -> French
+    reason (DROP_*); coverage: feature -> share of territories knowing it (0..1); imputed: code -> features imputed,
+    for the territory and its peers; n_imputed: values imputed in all; excluded: candidates left out (known on fewer
+    than half the features); incomplete: the group is only indicative (the selected territory is known on fewer
+    than MIN_FEATURES_RELIABLE features, or lacks more of them than it has). The French note and warning that
+    explain all this are written by the view (levier.views.t0.peer_note / peer_warning)."""
 
     code: str
     name: str
@@ -72,14 +75,29 @@ class PeerGroup:
     features: list[str]
     dropped: dict[str, str] = field(default_factory=dict)
     imputed: dict[str, list[str]] = field(default_factory=dict)
-    note: str = ""
     n_candidates: int = 0
     excluded: list[str] = field(default_factory=list)
-    warning: str = ""  # non-empty when the selected territory's own profile is too incomplete to trust the group
+    incomplete: bool = False  # the selected territory's own profile is too incomplete to trust the group
+    labels: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    coverage: dict[str, float] = field(default_factory=dict)
+    n_imputed: int = 0
+    log_scaled: bool = False  # a feature (population) was compared on a log scale
 
     @property
     def reliable(self) -> bool:
-        return not self.warning
+        return not self.incomplete
+
+    @property
+    def k(self) -> int:
+        return len(self.members)
+
+    def label(self, feature: str) -> str:
+        return self.labels.get(feature) or _label(feature, None)
+
+    def display_name(self, code: str) -> str:
+        """'Isère (38)': how a territory is named in the explanation table and the note."""
+        return f"{self.names.get(code, code)} ({code})"
 
     @property
     def codes(self) -> list[str]:
@@ -117,18 +135,20 @@ def peer_group(
         raise ValueError("Il faut au moins deux territoires pour former un groupe de pairs.")
 
     dropped: dict[str, str] = {}
+    coverages: dict[str, float] = {}
     used: list[str] = []
     for col in frame.columns:
         coverage = frame[col].notna().mean()
+        coverages[col] = float(coverage)
         if coverage == 0:
-            dropped[col] = "aucune valeur à ce niveau"
+            dropped[col] = DROP_EMPTY
         elif coverage < min_coverage:
-            dropped[col] = f"connue pour {fmt_pct(100 * coverage, 0)} des territoires seulement"
+            dropped[col] = DROP_SPARSE
         elif frame[col].nunique(dropna=True) < 2:
-            dropped[col] = "même valeur partout"
+            dropped[col] = DROP_CONSTANT
         elif pd.isna(frame.at[code, col]):
             # Imputing the selected territory at the median would invent its profile: compare on what it has.
-            dropped[col] = "inconnue pour le territoire étudié"
+            dropped[col] = DROP_UNKNOWN_OWN
         else:
             used.append(col)
     if not used:
@@ -189,40 +209,7 @@ def peer_group(
     explanation["Médiane des pairs"] = raw.loc[list(members["code"]), used].median().to_numpy(dtype=float)
     explanation["Médiane de l'ensemble"] = raw[used].median().to_numpy(dtype=float)
 
-    noun_one, noun_many = LEVEL_NOUNS.get(level, ("territoire", "territoires"))
-    note = (
-        f"Groupe de pairs : les {k} {noun_many} dont le profil est le plus proche parmi {n} {noun_many} comparés, "
-        f"sur {len(used)} variables ({', '.join(_label(f, labels) for f in used)}). Chaque variable est prise à sa "
-        "dernière année disponible, centrée et réduite sur l'ensemble comparé"
-        + (" (population en logarithme)" if any(f in log_features for f in used) else "")
-        + " ; distance = écart quadratique moyen en écarts-types (0 = profil identique)."
-    )
-    if excluded:
-        note += (
-            f" {fmt_int(len(excluded))} {noun_one if len(excluded) == 1 else noun_many} au profil connu pour moins "
-            "de la moitié des variables écarté(s) des candidats : " + ", ".join(col_name(c) for c in excluded) + "."
-        )
-    if dropped:
-        note += " Variables écartées : " + " ; ".join(f"{_label(f, labels)} ({why})" for f, why in dropped.items()) + "."
-    total_imputed = int(missing_mask.to_numpy().sum())
-    if total_imputed:
-        note += (
-            f" Valeurs manquantes remplacées par la médiane de l'ensemble (imputation) : {fmt_int(total_imputed)} "
-            f"valeur(s) sur {fmt_int(n * len(used))}."
-        )
-        for c, fs in imputed.items():
-            who = f"{names.get(c, c)} ({c})"
-            note += f" {who} : {', '.join(_label(f, labels) for f in fs)} imputé(s)."
-    else:
-        note += " Aucune valeur manquante : aucune imputation."
-
-    warning = ""
-    own_missing = [f for f, why in dropped.items() if why == "inconnue pour le territoire étudié"]
-    if len(used) < MIN_FEATURES_RELIABLE or len(own_missing) > len(used):
-        warning = (
-            f"Profil incomplet pour {col_name(code)} : {len(used)} variable(s) connue(s) "
-            f"({', '.join(_label(f, labels) for f in used)}) ; le groupe de pairs n'est qu'indicatif."
-        )
+    own_missing = [f for f, why in dropped.items() if why == DROP_UNKNOWN_OWN]
     return PeerGroup(
         code=code,
         name=names.get(code, code),
@@ -232,15 +219,19 @@ def peer_group(
         features=used,
         dropped=dropped,
         imputed=imputed,
-        note=note,
         n_candidates=n,
         excluded=excluded,
-        warning=warning,
+        incomplete=len(used) < MIN_FEATURES_RELIABLE or len(own_missing) > len(used),
+        labels={f: _label(f, labels) for f in list(frame.columns)},
+        names=names,
+        coverage=coverages,
+        n_imputed=int(missing_mask.to_numpy().sum()),
+        log_scaled=any(f in log_features for f in used),
     )
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Loaders
+# Feature frame
 
 
 def features_frame(long: pd.DataFrame, territories: pd.DataFrame, feature_codes: Sequence[str]) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -256,26 +247,3 @@ def features_frame(long: pd.DataFrame, territories: pd.DataFrame, feature_codes:
         if "vintage" in territories.columns and len(territories):
             years[POPULATION] = int(territories["vintage"].max())
     return wide.astype("float64"), years
-
-
-def load_peer_group(
-    db, code: str, level: str = "departement", k: int = DEFAULT_K, feature_codes: Sequence[str] | None = None,
-) -> PeerGroup:
-    """Peer group of one territory among its comparison set (all départements; EPCI of the same nature)."""
-    from levier.store.db import Query
-    from levier.analysis.positions import comparison_set
-
-    codes = list(feature_codes or PROFILE_FEATURES)
-    with db.reader() as r:
-        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
-        long = r.df(Query.PEER_FEATURES, {"level": level, "codes": [c for c in codes if c != POPULATION]})
-    terr = comparison_set(terr, level, code)
-    long = long[long["code"].isin(set(terr["code"]))]
-    frame, years = features_frame(long, terr, list(dict.fromkeys(codes + [POPULATION])))
-    labels = {c: PROFILE_FEATURES.get(c) or lab for c, lab in zip(cat["code"], cat["label"])}
-    units = dict(zip(cat["code"], cat["unit"]))
-    return peer_group(
-        frame, code, k, names=dict(zip(terr["code"], terr["name"])), labels=labels, units=units, years=years,
-        level=level,
-    )

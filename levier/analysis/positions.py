@@ -1,7 +1,7 @@
-"""Comparison metrics for the T0, mid-term and département pages: positions, changes, targets, T0 table.
+"""Positions, changes and targets of territories on indicators: ranks, quartiles, medians, gaps, trajectories.
 
-Everything above the "Loaders" section is pure (DataFrames in, DataFrames out, no DuckDB, no Streamlit); the loaders
-at the bottom only run the files of queries/ through a `Database` and hand the frames to the pure functions.
+Pure: DataFrames in, DataFrames and numbers out; no database, no Streamlit, no number formatted to text (the views
+load the frames and format what they show through levier.core.fmt).
 
 Conventions shared by every function:
 - a `values` frame is long: `code` (territory, text), `indicator`, `period` (int), `value` (float, NaN when missing),
@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-
-from levier.core.fmt import MISSING_TEXT, NBSP, fmt_number, fmt_signed, fmt_signed_pct, fmt_value, value_decimals
 
 UP = "hausse"
 DOWN = "baisse"
@@ -64,19 +62,6 @@ STATUS_ON_TRACK = "dans la trajectoire"
 STATUS_LATE = "en retard"
 STATUS_NO_DATA = "sans donnée"
 STATUSES = (STATUS_AHEAD, STATUS_ON_TRACK, STATUS_LATE, STATUS_NO_DATA)
-
-STATUS_RULE = (
-    "Taux d'atteinte = (valeur actuelle − valeur T0) ÷ (valeur attendue − valeur T0), la valeur attendue étant lue, "
-    "pour l'année de la dernière valeur connue, sur la trajectoire : une droite de la valeur T0 à la cible, ou une "
-    "ligne brisée passant par les cibles intermédiaires ; au-delà de l'année cible, la valeur attendue est la cible. "
-    f"« {STATUS_AHEAD} » : taux d'atteinte ≥ {fmt_number(AHEAD_THRESHOLD, 0)}{NBSP}% ; « {STATUS_ON_TRACK} » : de "
-    f"{fmt_number(ON_TRACK_THRESHOLD, 0)}{NBSP}% à moins de {fmt_number(AHEAD_THRESHOLD, 0)}{NBSP}% ; « {STATUS_LATE} » : "
-    f"moins de {fmt_number(ON_TRACK_THRESHOLD, 0)}{NBSP}% ; « {STATUS_NO_DATA} » : pas de valeur T0, pas de cible ou "
-    "pas de valeur postérieure à T0. Quand la valeur attendue égale la valeur T0 (cible de maintien), le taux n'est "
-    "pas calculable : le statut compare alors la valeur actuelle à la valeur attendue dans le sens de l'indicateur "
-    f"(égale : « {STATUS_ON_TRACK} », meilleure : « {STATUS_AHEAD} », moins bonne : « {STATUS_LATE} »)."
-)
-
 
 def direction_of(direction: object) -> str | None:
     """'hausse' | 'baisse' | None, whatever the catalogue cell held (None, NaN, '', other text)."""
@@ -459,6 +444,35 @@ def split_targets(targets: pd.DataFrame, t0_period: int) -> tuple[tuple[int, flo
     return final, milestones
 
 
+def indicator_target(
+    own_values: pd.DataFrame,
+    targets: pd.DataFrame,
+    indicator: str,
+    t0_period: int,
+    current_period: int | None = None,
+    direction: object = None,
+) -> TargetAssessment:
+    """One indicator's target assessment for one territory: T0 value exactly at t0_period, final target and
+    milestones (split_targets), latest value after T0 (up to current_period if given).
+
+    own_values: indicator, period, value of ONE territory; targets: indicator, target_year, target_value."""
+    final, milestones = split_targets(targets[targets["indicator"] == indicator], t0_period)
+    v = own_values[own_values["indicator"] == indicator]
+    v = v[pd.to_numeric(v["value"], errors="coerce").notna()]
+    t0 = v[v["period"] == t0_period]
+    later = v[v["period"] > t0_period]
+    if current_period is not None:
+        later = later[later["period"] <= current_period]
+    later = later.sort_values("period")
+    return assess_target(
+        t0_period if len(t0) else None, float(t0["value"].iloc[0]) if len(t0) else math.nan,
+        final[0] if final else None, final[1] if final else math.nan,
+        int(later["period"].iloc[-1]) if len(later) else None,
+        float(later["value"].iloc[-1]) if len(later) else math.nan,
+        milestones, direction,
+    )
+
+
 def target_tracking(
     own_values: pd.DataFrame,
     targets: pd.DataFrame,
@@ -472,22 +486,9 @@ def target_tracking(
     own_values: indicator, period, value of ONE territory; targets: indicator, target_year, target_value."""
     cat = indicators.drop_duplicates("code").set_index("code")
     rows = []
-    for indicator, tg in targets.groupby("indicator", sort=True):
-        final, milestones = split_targets(tg, t0_period)
-        v = own_values[own_values["indicator"] == indicator]
-        v = v[pd.to_numeric(v["value"], errors="coerce").notna()]
-        t0 = v[v["period"] == t0_period]
-        later = v[v["period"] > t0_period]
-        if current_period is not None:
-            later = later[later["period"] <= current_period]
-        later = later.sort_values("period")
-        cur_p = int(later["period"].iloc[-1]) if len(later) else None
-        cur_v = float(later["value"].iloc[-1]) if len(later) else math.nan
+    for indicator in sorted(set(targets["indicator"])):
         direction = cat["direction"].get(indicator) if "direction" in cat.columns else None
-        res = assess_target(
-            t0_period if len(t0) else None, float(t0["value"].iloc[0]) if len(t0) else math.nan,
-            final[0] if final else None, final[1] if final else math.nan, cur_p, cur_v, milestones, direction,
-        )
+        res = indicator_target(own_values, targets, indicator, t0_period, current_period, direction)
         rows.append(
             {
                 "indicator": indicator,
@@ -639,50 +640,6 @@ def t0_table(
     out["Donnée de démonstration"] = out["Donnée de démonstration"].astype(bool)
     return out
 
-
-def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The T0 table as French text (units, thousands separators, signed gaps, 'rang / classés'), for display and
-    print; t0_table() keeps numbers for sorting and export."""
-    out = pd.DataFrame(index=table.index)
-    for col in ("Programme", "Axe", "Code", "Indicateur", "Type", "Origine"):
-        out[col] = table[col].astype(object).fillna("")
-    units = table["Unité"].fillna("")
-    out["Valeur"] = [
-        fmt_value(v, u, value_decimals(v, u)) if not pd.isna(v) else (m or MISSING_TEXT)
-        for v, u, m in zip(table["Valeur"], units, table["Motif d'absence"].fillna(""))
-    ]
-    out["Année"] = [str(int(y)) if not pd.isna(y) else MISSING_TEXT for y in table["Année"]]
-    out["Source"] = table["Source"].fillna("")
-    out["Sens"] = table["Sens"]
-    out["Rang"] = [
-        f"{int(r)} / {int(n)}" if not pd.isna(r) else MISSING_TEXT for r, n in zip(table["Rang"], table["Territoires classés"])
-    ]
-    out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in table["Quartile"]]
-    for ref in ("régionale", "nationale", "des pairs"):
-        out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u)) for m, u in zip(table[f"Médiane {ref}"], units)]
-        out[f"Écart à la médiane {ref}"] = [fmt_signed(g, u) for g, u in zip(table[f"Écart à la médiane {ref}"], units)]
-        out[f"Écart à la médiane {ref} (%)"] = [fmt_signed_pct(g) for g in table[f"Écart à la médiane {ref} (%)"]]
-    out["Situation / médiane nationale"] = table["Situation / médiane nationale"]
-    out["Donnée de démonstration"] = ["oui" if d else "" for d in table["Donnée de démonstration"]]
-    return out
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Loaders (the only functions here touching the database)
-
-
-def load_territories(db, level: str = LEVEL_DEPARTEMENT) -> pd.DataFrame:
-    from levier.store.db import Query
-
-    return db.read(Query.TERRITORIES_OF_LEVEL, {"level": level})
-
-
-def load_indicators(db) -> pd.DataFrame:
-    from levier.store.db import Query
-
-    return db.read(Query.INDICATOR_CATALOGUE)
-
-
 def comparison_set(territories: pd.DataFrame, level: str, code: str | None) -> pd.DataFrame:
     """Who a territory is compared with: every département; for an EPCI, the EPCI of the same nature."""
     if level != LEVEL_EPCI or code is None or "nature" not in territories.columns:
@@ -692,111 +649,6 @@ def comparison_set(territories: pd.DataFrame, level: str, code: str | None) -> p
         return territories
     nature = comparison_nature(hit.iloc[0])
     return territories[territories["nature"].map(comparison_nature) == nature]
-
-
-def load_values(db, level: str, indicators: Sequence[str]) -> pd.DataFrame:
-    """Every current value, every period, of some indicators for every territory of a level."""
-    from levier.store.db import Query
-
-    return db.read(Query.INDICATOR_SERIES, {"level": level, "codes": list(indicators)})
-
-
-def load_positions(
-    db, indicator: str, period: int, level: str = LEVEL_DEPARTEMENT, code: str | None = None,
-    peer_codes: Sequence[str] = (),
-) -> Positions:
-    """Positions of all territories of the comparison set (EPCI: same nature as `code`) for one indicator and year."""
-    from levier.store.db import Query
-
-    with db.reader() as r:
-        frame = r.df(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
-    frame = comparison_set(frame, level, code)
-    direction = cat.loc[cat["code"] == indicator, "direction"]
-    groups = {code: list(peer_codes)} if code else None
-    return positions(frame, direction.iloc[0] if len(direction) else None, groups)
-
-
-def load_t0_table(
-    db, code: str, t0_year: int, level: str = LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (),
-    include_missing: bool = True,
-) -> pd.DataFrame:
-    """The T0 table of one territory (see t0_table), compared within its comparison set."""
-    from levier.store.db import Query
-
-    with db.reader() as r:
-        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
-        own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
-        codes = sorted(set(own["indicator"]))
-        if include_missing:
-            codes = sorted(set(codes) | set(cat.loc[cat["territory"].isna(), "code"]))
-        values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": codes}) if codes else own.iloc[0:0]
-    terr = comparison_set(terr, level, code)
-    # A territory outside the user's contract rights has no "missing" returns, only returns they may not read:
-    # its table lists the public statistics it has, nothing else.
-    row = terr[terr["code"] == code]
-    dep = code if level == LEVEL_DEPARTEMENT else (row["dep"].iloc[0] if len(row) and "dep" in row else None)
-    include_missing = include_missing and db.scope.sees(dep)
-    return t0_table(values, terr, cat, code, t0_year, peer_codes, include_missing)
-
-
-def load_target_tracking(
-    db, code: str, t0_year: int, level: str = LEVEL_DEPARTEMENT, current_period: int | None = None,
-) -> pd.DataFrame:
-    """Target tracking of every indicator with a target for one territory (see target_tracking)."""
-    from levier.store.db import Query
-
-    with db.reader() as r:
-        targets = r.df(Query.TARGETS, {"level": level, "code": code})
-        own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
-    return target_tracking(own, targets, cat, t0_year, current_period)
-
-
-def load_target_assessment(
-    db, code: str, indicator: str, t0_year: int, level: str = LEVEL_DEPARTEMENT, current_period: int | None = None,
-) -> TargetAssessment:
-    """One indicator's target assessment, with its trajectory (for the time-series chart)."""
-    from levier.store.db import Query
-
-    with db.reader() as r:
-        targets = r.df(Query.TARGETS, {"level": level, "code": code})
-        own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
-    final, milestones = split_targets(targets[targets["indicator"] == indicator], t0_year)
-    v = own[(own["indicator"] == indicator) & own["value"].notna()]
-    t0 = v[v["period"] == t0_year]
-    later = v[v["period"] > t0_year]
-    if current_period is not None:
-        later = later[later["period"] <= current_period]
-    later = later.sort_values("period")
-    direction = cat.loc[cat["code"] == indicator, "direction"]
-    return assess_target(
-        t0_year if len(t0) else None, float(t0["value"].iloc[0]) if len(t0) else math.nan,
-        final[0] if final else None, final[1] if final else math.nan,
-        int(later["period"].iloc[-1]) if len(later) else None,
-        float(later["value"].iloc[-1]) if len(later) else math.nan,
-        milestones, direction.iloc[0] if len(direction) else None,
-    )
-
-
-def load_change_comparison(
-    db, code: str, indicator: str, period_from: int, period_to: int, level: str = LEVEL_DEPARTEMENT,
-    peer_codes: Sequence[str] = (),
-) -> pd.DataFrame:
-    """compare_changes() for one territory and indicator, within its comparison set."""
-    from levier.store.db import Query
-
-    with db.reader() as r:
-        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
-        values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": [indicator]})
-    terr = comparison_set(terr, level, code)
-    values = values[values["code"].isin(set(terr["code"]))]
-    direction = cat.loc[cat["code"] == indicator, "direction"]
-    return compare_changes(values, terr, code, period_from, period_to, direction.iloc[0] if len(direction) else None,
-                           peer_codes)
 
 
 def national_median_series(values: pd.DataFrame, codes: Iterable[str] | None = None) -> pd.DataFrame:

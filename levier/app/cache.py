@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import plotly.graph_objects as go
+
+from levier.analysis.peers import PeerGroup
 from levier.geo.display import DisplayLayer
 from levier.ingest.service_lists import Referential, build_referential
-from levier.store.db import Database
 from levier.views import indicateurs, panorama, qualite, services
-from levier.views.accueil import HomeSummary, load_home_summary
 from levier.views.effet_levier import LeverView, ProgrammeChoice, funding_programmes, lever_view
 from levier.views.evaluation import (
     DoseView,
@@ -20,6 +21,9 @@ from levier.views.evaluation import (
     event_study_view,
 )
 from levier.rights.scope import Scope
+from levier.store.db import Database
+from levier.views import common, comparer, mi_parcours, t0
+from levier.views.accueil import HomeSummary, load_home_summary
 
 TTL_SECONDS = 600
 
@@ -132,6 +136,133 @@ def territory_options():
     return _territory_options(str(db.path), db.version_token())
 
 
+# --- diagnostic pages ---
+# T0, mi-parcours and comparer: one wrapper per cached view function, keyed on the database file, its data version
+# and the rights (scope.key()); the Scope rides along unhashed to rebuild the Database inside.
+
+
+def _key(db: Database) -> tuple[str, str, str, Scope]:
+    return str(db.path), db.version_token(), db.scope.key(), db.scope
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _t0_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, t0_year: int) -> t0.T0View:
+    return t0.t0_view(Database(db_path, scope=_scope), code, level, t0_year)
+
+
+def t0_view(code: str, level: str, t0_year: int) -> t0.T0View:
+    return _t0_view(*_key(database()), code, level, t0_year)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _distribution_figure(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
+                         level: str, code: str, peer_codes: tuple[str, ...]) -> go.Figure:
+    return t0.distribution_figure(Database(db_path, scope=_scope), indicator, period, level, code, peer_codes)
+
+
+def distribution_figure(indicator: str, period: int, level: str, code: str, peer_codes: tuple[str, ...]) -> go.Figure:
+    return _distribution_figure(*_key(database()), indicator, period, level, code, tuple(peer_codes))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _peer_group(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str) -> PeerGroup:
+    return common.load_peer_group(Database(db_path, scope=_scope), code, level)
+
+
+def peer_codes(code: str, level: str) -> tuple[str, ...]:
+    """The codes of a territory's peer group (as on the T0 page), for the mi-parcours and comparer pages."""
+    return tuple(_peer_group(*_key(database()), code, level).codes)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _available_periods(db_path: str, version: str, scope_key: str, _scope: Scope, level: str, code: str) -> list[int]:
+    return common.available_periods(Database(db_path, scope=_scope), level, code)
+
+
+def available_periods(level: str, code: str) -> list[int]:
+    return _available_periods(*_key(database()), level, code)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _midterm_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, period_from: int,
+                  period_to: int, t0_year: int, programme: str | None) -> mi_parcours.MidtermView:
+    return mi_parcours.midterm_view(Database(db_path, scope=_scope), code, level, period_from, period_to, t0_year,
+                                    programme)
+
+
+def midterm_view(code: str, level: str, period_from: int, period_to: int, t0_year: int,
+                 programme: str | None) -> mi_parcours.MidtermView:
+    return _midterm_view(*_key(database()), code, level, period_from, period_to, t0_year, programme)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _series_figure(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, level: str, code: str,
+                   t0_year: int, current_period: int, peer_codes: tuple[str, ...]) -> go.Figure:
+    return mi_parcours.series_figure(Database(db_path, scope=_scope), indicator, level, code, t0_year, current_period,
+                                     peer_codes)
+
+
+def series_figure(indicator: str, level: str, code: str, t0_year: int, current_period: int,
+                  peer_codes: tuple[str, ...]) -> go.Figure:
+    return _series_figure(*_key(database()), indicator, level, code, t0_year, current_period, tuple(peer_codes))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _change_comparison(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, indicator: str,
+                       period_from: int, period_to: int, level: str, peer_codes: tuple[str, ...]) -> pd.DataFrame:
+    return mi_parcours.change_comparison(Database(db_path, scope=_scope), code, indicator, period_from, period_to,
+                                         level, peer_codes)
+
+
+def change_comparison(code: str, indicator: str, period_from: int, period_to: int, level: str,
+                      peer_codes: tuple[str, ...]) -> pd.DataFrame:
+    return _change_comparison(*_key(database()), code, indicator, period_from, period_to, level, tuple(peer_codes))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _comparer_indicators(db_path: str, version: str, scope_key: str, _scope: Scope, level: str,
+                         programmes: tuple[str, ...]) -> pd.DataFrame:
+    return comparer.indicator_choices(Database(db_path, scope=_scope), level, programmes)
+
+
+def comparer_indicators(level: str, programmes: tuple[str, ...] = ()) -> pd.DataFrame:
+    return _comparer_indicators(*_key(database()), level, tuple(programmes))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _ranking_view(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
+                  selected: str | None, peer_codes: tuple[str, ...], reference_only: bool) -> comparer.RankingView:
+    return comparer.ranking_view(Database(db_path, scope=_scope), indicator, period, selected, peer_codes,
+                                 reference_only)
+
+
+def ranking_view(indicator: str, period: int, selected: str | None, peer_codes: tuple[str, ...],
+                 reference_only: bool) -> comparer.RankingView:
+    return _ranking_view(*_key(database()), indicator, period, selected, tuple(peer_codes), reference_only)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _scatter_view(db_path: str, version: str, scope_key: str, _scope: Scope, x_indicator: str, y_indicator: str,
+                  period: int, selected: str | None, peer_codes: tuple[str, ...]) -> comparer.ScatterView:
+    return comparer.scatter_view(Database(db_path, scope=_scope), x_indicator, y_indicator, period, selected,
+                                 peer_codes)
+
+
+def scatter_view(x_indicator: str, y_indicator: str, period: int, selected: str | None,
+                 peer_codes: tuple[str, ...]) -> comparer.ScatterView:
+    return _scatter_view(*_key(database()), x_indicator, y_indicator, period, selected, tuple(peer_codes))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _small_multiples_view(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str,
+                          codes: tuple[str, ...], selected: str | None) -> go.Figure:
+    return comparer.small_multiples_view(Database(db_path, scope=_scope), indicator, codes, selected)
+
+
+def small_multiples_view(indicator: str, codes: tuple[str, ...], selected: str | None) -> go.Figure:
+    return _small_multiples_view(*_key(database()), indicator, tuple(codes), selected)
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=256, show_spinner=False)
 def _load(name: str, db_path: str, version: str, scope_key: str, args: tuple, kwargs: tuple, _scope: Scope):
     return _resolve(name)(Database(db_path, scope=_scope), *args, **dict(kwargs))
@@ -140,9 +271,6 @@ def _load(name: str, db_path: str, version: str, scope_key: str, args: tuple, kw
 # Modules whose loaders (functions taking a Database first) pages may call through the cache.
 CACHEABLE_MODULES = frozenset(
     {
-        "levier.analysis.positions",
-        "levier.analysis.peers",
-        "levier.views.diagnostic",
         "levier.views.panorama",
         "levier.analysis.quality",
         "levier.views.qualite",
@@ -221,13 +349,13 @@ def service_referential() -> Referential:
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
-def _indicator_choices(db_path: str, version: str, scope_key: str, _scope: Scope) -> list[panorama.Indicator]:
+def _panorama_indicators(db_path: str, version: str, scope_key: str, _scope: Scope) -> list[panorama.Indicator]:
     return panorama.indicator_choices(Database(db_path, scope=_scope))
 
 
-def indicator_choices() -> list[panorama.Indicator]:
+def panorama_indicators() -> list[panorama.Indicator]:
     db, path, version, key = _door()
-    return _indicator_choices(path, version, key, db.scope)
+    return _panorama_indicators(path, version, key, db.scope)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

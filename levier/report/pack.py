@@ -22,8 +22,7 @@ from levier.analysis import lever
 from levier.charts import maps
 from levier.analysis import positions as metrics
 from levier.views import panorama as needs
-from levier.views import diagnostic as views
-from levier.views import effet_levier
+from levier.views import common, effet_levier, mi_parcours, t0
 from levier.store.db import Database, Query
 from levier.rights.disclosure import rule_text
 from levier.core.fmt import MISSING_TEXT, NBSP, fmt_date, fmt_pct, fmt_value, value_decimals
@@ -260,8 +259,8 @@ class _Context:
 def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSection:
     db, cat = ctx.db, ctx.catalogue
     sec = PackSection("t0", SECTIONS["t0"])
-    terr = metrics.comparison_set(metrics.load_territories(db, ctx.level), ctx.level, ctx.code)
-    values = metrics.load_values(db, ctx.level, list(KEY_STATS))
+    terr = metrics.comparison_set(common.load_territories(db, ctx.level), ctx.level, ctx.code)
+    values = common.load_values(db, ctx.level, list(KEY_STATS))
     table = metrics.t0_table(values, terr, cat, ctx.code, ctx.t0_year, (), include_missing=True)
     table = table[table["Code"].isin(KEY_STATS)]
     table = table.set_index("Code").loc[[c for c in KEY_STATS if c in set(table["Code"])]].reset_index()
@@ -302,7 +301,7 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
         shown.add(MAP_DEP_INDICATOR)
     if ctx.level == "departement" and MAP_DEP_INDICATOR in set(table["Code"]):
         period = int(table.set_index("Code").at[MAP_DEP_INDICATOR, "Année"])
-        fig = views.distribution_figure(db, MAP_DEP_INDICATOR, period, "departement", ctx.code)
+        fig = t0.distribution_figure(db, MAP_DEP_INDICATOR, period, "departement", ctx.code)
         sec.figures.append(PackFigure("t0_distribution", f"{cat.at[MAP_DEP_INDICATOR, 'label']} : {ctx.name} parmi "
                                       "les départements", str(cat.at[MAP_DEP_INDICATOR, "source"]), str(period), fig,
                                       ctx.demo))
@@ -359,14 +358,14 @@ def _epci_map(ctx: _Context, layer, choices: dict) -> PackFigure | None:
 def _actions_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSection:
     db, cat = ctx.db, ctx.catalogue
     sec = PackSection("actions", SECTIONS["actions"])
-    tracking = metrics.load_target_tracking(db, ctx.code, ctx.t0_year, level=ctx.level, current_period=ctx.current)
+    tracking = mi_parcours.load_target_tracking(db, ctx.code, ctx.t0_year, level=ctx.level, current_period=ctx.current)
     if len(tracking):
         tracking = tracking[tracking["indicator"].map(cat["programme"]) == ctx.programme].reset_index(drop=True)
     prog = PROGRAMME_LABELS.get(ctx.programme, ctx.programme)
     if tracking.empty:
         sec.intro.append(f"Aucune cible n'est enregistrée pour {ctx.name} dans le programme {prog}.")
         return sec
-    own = views.territory_values(db, ctx.level, ctx.code)
+    own = common.territory_values(db, ctx.level, ctx.code)
     targets = db.read(Query.TARGETS, {"level": ctx.level, "code": ctx.code})
     actions = db.read(Query.FUNDING_ACTIONS)
     action_labels = dict(zip(actions["code"], actions["label"]))
@@ -420,7 +419,7 @@ def _actions_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> Pac
         sec.tables.append(PackTable(title, part.drop(columns=["_axis", "Axe"]).reset_index(drop=True),
                                     (2.0, 3.1, 1.45, 1.55, 1.55, 0.8, 1.4)))
     labels = {r.indicator: r.label for r in tracking.itertuples()}
-    source = views._source(cat, tracking["indicator"].iloc[0])
+    source = common.source_text(cat, tracking["indicator"].iloc[0])
     sec.figures.append(PackFigure(
         "actions_statut", f"Où en sont les cibles ? {ctx.name}, {ctx.programme}", source,
         f"{ctx.t0_year}–{ctx.current}",
@@ -429,10 +428,10 @@ def _actions_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> Pac
         ctx.demo))
     late = tracking[tracking["status"] == metrics.STATUS_LATE].sort_values("attainment").head(MAX_SERIES)
     for r in late.itertuples():
-        fig = views.series_figure(db, r.indicator, ctx.level, ctx.code, ctx.t0_year, ctx.current)
+        fig = mi_parcours.series_figure(db, r.indicator, ctx.level, ctx.code, ctx.t0_year, ctx.current)
         sec.figures.append(PackFigure(f"actions_serie_{r.indicator}", f"En retard : {r.label}",
-                                      views._source(cat, r.indicator), f"{ctx.t0_year}–{ctx.current}", fig, ctx.demo))
-    sec.notes.append(metrics.STATUS_RULE)
+                                      common.source_text(cat, r.indicator), f"{ctx.t0_year}–{ctx.current}", fig, ctx.demo))
+    sec.notes.append(mi_parcours.STATUS_RULE)
     return sec
 
 
@@ -524,7 +523,7 @@ def _definitions_section(ctx: _Context, shown: set[str], secret: bool, rule: str
                      "définitions ».")
     if len(frame):
         sec.tables.append(PackTable("Indicateurs présentés", frame, (1.6, 2.6, 0.8, 1.6, 5.0)))
-    sec.notes += [metrics.RANK_RULE, metrics.STATUS_RULE, lever.LEVERAGE_RULE]
+    sec.notes += [metrics.RANK_RULE, mi_parcours.STATUS_RULE, lever.LEVERAGE_RULE]
     if secret:
         sec.notes.append(rule)
     return sec
@@ -563,12 +562,12 @@ def build_pack(
         dep = code
     reg = str(options.departements.at[dep, "reg"]) if dep in options.departements.index else ""
     dep_name = f"{options.name('departement', dep)} ({dep})" if dep else ""
-    t0_year, end = views.PROGRAMME_PERIODS.get(programme, (2023, 2026))
-    periods = views.available_periods(db, level, code)
+    t0_year, end = mi_parcours.PROGRAMME_PERIODS.get(programme, (2023, 2026))
+    periods = common.available_periods(db, level, code)
     later = [p for p in periods if t0_year < p <= end]
     current = max(later) if later else end
     demo = qv.is_demo(db)
-    catalogue = metrics.load_indicators(db).drop_duplicates("code").set_index("code", drop=False)
+    catalogue = common.load_indicators(db).drop_duplicates("code").set_index("code", drop=False)
     ctx = _Context(db, code, level, dep, reg, f"{name} ({code})", programme, t0_year, current, demo, catalogue,
                    layer_for or needs.display_layer, dep_name)
 

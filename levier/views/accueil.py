@@ -17,7 +17,7 @@ LEVEL_ORDER = list(LEVEL_LABELS)
 @dataclass(frozen=True)
 class HomeSummary:
     territories: pd.DataFrame  # niveau, millésime, nombre
-    programmes: pd.DataFrame
+    programmes: pd.DataFrame  # one row per programme, French column labels (programmes_table)
     imports: pd.DataFrame
     demo_values: int
     all_values: int
@@ -76,7 +76,7 @@ def load_home_summary(db: Database, imports_limit: int = 10) -> HomeSummary:
         replaced = r.rows(Query.HISTORY_SUMMARY)[0]
     return HomeSummary(
         territories=territory_table(counts),
-        programmes=programmes,
+        programmes=programmes_table(programmes),
         imports=imports_table(imports),
         demo_values=int(demo[0] or 0),
         all_values=int(demo[1] or 0),

@@ -10,6 +10,7 @@ import pytest
 
 from levier.core.fmt import fmt_signed
 from levier.analysis import positions as m
+from levier.views import mi_parcours, t0
 from levier.ingest.returns import import_returns
 
 # Six départements in two régions; '06' is under statistical secrecy.
@@ -214,9 +215,9 @@ def test_maintain_target_guards_the_division_by_zero_and_uses_the_direction():
 
 
 def test_status_rule_states_the_thresholds_in_french():
-    assert "110" in m.STATUS_RULE and "90" in m.STATUS_RULE
+    assert "110" in mi_parcours.STATUS_RULE and "90" in mi_parcours.STATUS_RULE
     for status in m.STATUSES:
-        assert status in m.STATUS_RULE
+        assert status in mi_parcours.STATUS_RULE
 
 
 def test_target_tracking_splits_final_target_and_milestones():
@@ -232,6 +233,33 @@ def test_target_tracking_splits_final_target_and_milestones():
     assert out.loc["Y", "status"] == m.STATUS_NO_DATA  # no 2023 value
     capped = m.target_tracking(own, targets, cat, 2023, current_period=2024).set_index("indicator")
     assert capped.loc["X", "current_period"] == 2024 and capped.loc["X", "expected"] == pytest.approx(95)
+
+
+def test_one_indicator_target_reads_the_same_as_the_tracking_table():
+    own = pd.DataFrame({"indicator": ["X", "X", "X"], "period": [2023, 2024, 2025], "value": [100.0, 95, 91]})
+    targets = pd.DataFrame({"indicator": ["X", "X"], "target_year": [2025, 2027], "target_value": [90.0, 40]})
+    one = m.indicator_target(own, targets, "X", 2023, direction="baisse")
+    assert one.target_period == 2027 and one.milestones == ((2025, 90.0),) and one.current_period == 2025
+    assert one.expected == pytest.approx(90) and one.status == m.STATUS_ON_TRACK
+    assert one.path["period"].tolist() == [2023, 2024, 2025, 2026, 2027]
+    assert m.indicator_target(own, targets, "X", 2023, current_period=2024).current_value == 95
+    assert m.indicator_target(own, targets, "Y", 2023).status == m.STATUS_NO_DATA
+
+
+def test_tracking_display_in_french():
+    own = pd.DataFrame({"indicator": ["X", "X", "X"], "period": [2023, 2024, 2025], "value": [100.0, 95, 91]})
+    targets = pd.DataFrame({"indicator": ["X", "X"], "target_year": [2025, 2027], "target_value": [90.0, 40]})
+    cat = pd.DataFrame({"code": ["X"], "label": ["Ixe"], "unit": ["%"], "direction": ["baisse"]})
+    shown = mi_parcours.tracking_display(m.target_tracking(own, targets, cat, 2023)).iloc[0]
+    assert shown["Statut"] == m.STATUS_ON_TRACK and shown["Taux d'atteinte (%)"] == "90\u00a0%"
+    assert shown["Valeur T0"] == "100,0\u00a0%" and shown["Année cible"] == "2027"
+    assert shown["Cibles intermédiaires"] == "1"
+
+
+def test_page_default_periods_are_the_nearest_years_the_territory_has():
+    assert mi_parcours.default_periods([2019, 2020, 2021, 2022, 2023, 2024, 2025], "PACTE") == (2023, 2025)
+    assert mi_parcours.default_periods([2019, 2020, 2021, 2022], "CALPAE") == (2019, 2022)
+    assert mi_parcours.default_periods([], "PACTE") == (2023, 2023)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -285,7 +313,7 @@ def test_t0_table_labels_and_order_are_ready_to_display():
     t = m.t0_table(t0_values(), TERR, CAT, "01", 2023)
     assert list(t.columns) == m.T0_COLUMNS
     assert t["Code"].tolist() == ["STAT-A", "PACTE-B", "PACTE-C"]  # catalogue order
-    text = m.format_t0_table(t).set_index("Code")
+    text = t0.format_t0_table(t).set_index("Code")
     assert text.loc["STAT-A", "Valeur"] == "10,0\u00a0%"
     assert text.loc["STAT-A", "Rang"] == "1 / 5"
     assert text.loc["STAT-A", "Écart à la médiane nationale"] == "−20,0\u00a0pt"
@@ -348,7 +376,7 @@ def loaded(db):
 
 
 def test_t0_table_of_a_departement_from_the_database(loaded):
-    t = m.load_t0_table(loaded, "38", 2023, peer_codes=["69", "73", "74"]).set_index("Code")
+    t = t0.load_t0_table(loaded, "38", 2023, peer_codes=["69", "73", "74"]).set_index("Code")
     tp = t.loc["STAT-TP60"]
     assert tp["Valeur"] == pytest.approx(11.3) and tp["Année"] == 2020 and tp["Source"] == "INSEE, Filosofi"
     # Lower is better: 9.4, 10.5, 10.6, 11.3 -> 4th of the 7 départements with a value.
@@ -365,7 +393,7 @@ def test_t0_table_of_a_departement_from_the_database(loaded):
 
 
 def test_positions_from_the_database_list_every_departement_without_value(loaded):
-    pos = m.load_positions(loaded, "STAT-TP60", 2020, code="38", peer_codes=["69", "73"])
+    pos = t0.load_positions(loaded, "STAT-TP60", 2020, code="38", peer_codes=["69", "73"])
     assert pos.n_ranked == 7
     assert len(pos.missing) == 101 - 7
     corse = pos.missing.set_index("code").loc["2A"]
@@ -374,17 +402,17 @@ def test_positions_from_the_database_list_every_departement_without_value(loaded
 
 
 def test_target_tracking_from_the_database(loaded):
-    out = m.load_target_tracking(loaded, "38", 2023).set_index("indicator")
+    out = mi_parcours.load_target_tracking(loaded, "38", 2023).set_index("indicator")
     ori = out.loc["PACTE-2-ORI"]
     assert ori["target_period"] == 2027 and ori["target_value"] == 4500 and ori["milestones"] == 1
     # Milestone 3 600 in 2025: expected 3 600, current 3 500 -> (3500-3000)/(3600-3000) = 83,3 %.
     assert ori["expected"] == pytest.approx(3600) and ori["attainment"] == pytest.approx(500 / 600 * 100)
     assert ori["status"] == m.STATUS_LATE
-    one = m.load_target_assessment(loaded, "38", "PACTE-2-ORI", 2023)
+    one = mi_parcours.load_target_assessment(loaded, "38", "PACTE-2-ORI", 2023)
     assert one.status == m.STATUS_LATE and one.path["period"].tolist() == [2023, 2024, 2025, 2026, 2027]
 
 
 def test_change_comparison_from_the_database(loaded):
-    cmp = m.load_change_comparison(loaded, "38", "PACTE-2-ORI", 2023, 2025).set_index("scope")
+    cmp = mi_parcours.load_change_comparison(loaded, "38", "PACTE-2-ORI", 2023, 2025).set_index("scope")
     assert cmp.loc["territoire", "change_abs"] == 500 and cmp.loc["territoire", "assessment"] == m.GOOD
     assert cmp.loc["national", "n"] == 1  # only 38 has both years

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from levier.ingest.returns import import_returns
-from levier.analysis.peers import POPULATION, load_peer_group, peer_group
+from levier.analysis.peers import POPULATION, peer_group
+from levier.views.common import load_peer_group, load_territories
+from levier.views.t0 import dropped_reason, peer_note, peer_warning
 
 NAMES = {"A1": "Alpha 1", "A2": "Alpha 2", "A3": "Alpha 3", "B1": "Bêta 1", "B2": "Bêta 2", "B3": "Bêta 3",
          "C1": "Gamma 1", "C2": "Gamma 2"}
@@ -32,7 +34,7 @@ def test_nearest_neighbours_are_the_obvious_ones():
     assert set(g.codes) == {"A2", "A3"}
     assert g.members["rank"].tolist() == [1, 2]
     assert (g.members["distance"].diff().dropna() >= 0).all()
-    assert g.name == "Alpha 1" and g.reliable and g.warning == ""
+    assert g.name == "Alpha 1" and g.reliable and peer_warning(g) == ""
     assert set(peer_group(clusters(), "C2", k=1).codes) == {"C1"}
     assert set(peer_group(clusters(), "B2", k=2).codes) == {"B1", "B3"}
 
@@ -64,7 +66,8 @@ def test_missing_values_are_imputed_with_the_median_and_said_so():
     g = peer_group(f, "A1", k=2, names=NAMES)
     assert set(g.codes) == {"A2", "A3"}  # two known features out of three still place A3 with A
     assert g.imputed == {"A3": ["STAT-PPSOC"]}
-    assert "médiane" in g.note and "imputation" in g.note and "Alpha 3 (A3)" in g.note
+    note = peer_note(g)
+    assert "médiane" in note and "imputation" in note and "Alpha 3 (A3)" in note
     row = g.explanation.set_index("Variable").loc["Part des prestations sociales"]
     assert np.isnan(row["Alpha 3 (A3)"])  # the table shows the gap, not the imputed value
 
@@ -74,7 +77,7 @@ def test_candidates_known_on_less_than_half_the_features_are_left_out():
     f.loc["A2", ["STAT-TP60", "STAT-Q2", "STAT-PPSOC"]] = np.nan
     g = peer_group(f, "A1", k=2, names=NAMES)
     assert "A2" not in g.codes and g.excluded == ["A2"]
-    assert "Alpha 2 (A2)" in g.note
+    assert "Alpha 2 (A2)" in peer_note(g)
 
 
 def test_features_are_dropped_when_too_sparse_or_unknown_for_the_territory():
@@ -84,7 +87,8 @@ def test_features_are_dropped_when_too_sparse_or_unknown_for_the_territory():
     f.loc["A1", "STAT-PPSOC"] = np.nan
     g = peer_group(f, "A1", k=2)
     assert g.features == ["STAT-TP60", "STAT-Q2", POPULATION]
-    assert "STAT-PAN-JEUNES" in g.dropped and "25" in g.dropped["STAT-PAN-JEUNES"]
+    assert "STAT-PAN-JEUNES" in g.dropped and "25\u00a0%" in dropped_reason(g, "STAT-PAN-JEUNES")
+    assert "connue pour 25\u00a0% des territoires seulement" in peer_note(g)
     assert g.dropped["STAT-TP60-AGE1"] == "aucune valeur à ce niveau"
     assert g.dropped["STAT-PPSOC"] == "inconnue pour le territoire étudié"
     assert set(g.codes) == {"A2", "A3"}
@@ -95,7 +99,7 @@ def test_a_territory_known_only_by_its_population_gets_an_indicative_group_with_
     f.loc["A1", ["STAT-TP60", "STAT-Q2", "STAT-PPSOC"]] = np.nan
     g = peer_group(f, "A1", k=2, names=NAMES)
     assert g.features == [POPULATION]
-    assert not g.reliable and "Alpha 1 (A1)" in g.warning and "indicatif" in g.warning
+    assert not g.reliable and "Alpha 1 (A1)" in peer_warning(g) and "indicatif" in peer_warning(g)
 
 
 def test_explanation_sets_the_territory_against_each_peer_in_french():
@@ -126,8 +130,6 @@ def long_csv(rows: list[list[str]]) -> bytes:
 
 
 def test_peer_group_from_the_database_uses_latest_year_and_population(db):
-    from levier.analysis.positions import load_territories
-
     # Savoie and Haute-Savoie look like Isère; every other département is much poorer. Two départements have no
     # value at all (known on population only): they are left out of the candidates.
     close = {"38": ("11,3", "23580", "5,2"), "73": ("10,5", "24000", "5,0"), "74": ("9,4", "26000", "4,6")}

@@ -20,11 +20,11 @@ from levier.analysis.comparability import (
     STATUS_UNDECLARED,
     STATUS_VARIANT,
 )
+from levier.views import comparer as views
 from levier.core.config import PROJECT_ROOT
 from levier.demo import returns as demo
 from levier.ingest.detect import KIND_RETURNS, KIND_VARIANTS, detect_kind, import_file
 from levier.store.db import Database, Query
-from levier.views import diagnostic as views
 from levier.views import indicateurs, panorama, qualite
 from levier.views.indicateurs import declarations as declarations_table
 

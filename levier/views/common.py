@@ -1,0 +1,90 @@
+"""Loaders shared by the T0, mi-parcours and comparer views (and the export): catalogue, territories, values, peers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from levier.analysis.peers import DEFAULT_K, POPULATION, PROFILE_FEATURES, PeerGroup, features_frame, peer_group
+from levier.analysis.positions import LEVEL_DEPARTEMENT, comparison_set
+from levier.store.db import Database, Query
+
+
+def load_territories(db: Database, level: str = LEVEL_DEPARTEMENT) -> pd.DataFrame:
+    return db.read(Query.TERRITORIES_OF_LEVEL, {"level": level})
+
+
+def load_indicators(db: Database) -> pd.DataFrame:
+    return db.read(Query.INDICATOR_CATALOGUE)
+
+
+def catalogue(db: Database) -> pd.DataFrame:
+    """The indicator catalogue indexed by code (the code stays a column too)."""
+    return load_indicators(db).drop_duplicates("code").set_index("code", drop=False)
+
+
+def load_values(db: Database, level: str, indicators: Sequence[str]) -> pd.DataFrame:
+    """Every current value, every period, of some indicators for every territory of a level."""
+    return db.read(Query.INDICATOR_SERIES, {"level": level, "codes": list(indicators)})
+
+
+def territory_values(db: Database, level: str, code: str) -> pd.DataFrame:
+    return db.read(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
+
+
+def available_periods(db: Database, level: str, code: str) -> list[int]:
+    values = territory_values(db, level, code)
+    return sorted(int(p) for p in values.loc[values["value"].notna(), "period"].unique())
+
+
+def source_text(cat: pd.DataFrame, indicator: str) -> str:
+    """The source line of an indicator; declarative (non-STAT) data of the demo is said to be fictitious."""
+    src = cat.at[indicator, "source"] if "source" in cat.columns else ""
+    if cat.at[indicator, "programme"] != "STAT":
+        return f"{src} — données fictives de démonstration" if src else "Données fictives de démonstration"
+    return str(src)
+
+
+@dataclass(frozen=True)
+class PeerInputs:
+    """What the peer groups of a level are computed from, loaded once (the export computes every territory's)."""
+
+    level: str
+    territories: pd.DataFrame
+    catalogue: pd.DataFrame
+    features: pd.DataFrame  # peer_features rows: code, indicator, period, value
+    feature_codes: tuple[str, ...]
+
+
+def load_peer_inputs(db: Database, level: str = LEVEL_DEPARTEMENT,
+                     feature_codes: Sequence[str] | None = None) -> PeerInputs:
+    codes = tuple(feature_codes or PROFILE_FEATURES)
+    with db.reader() as r:
+        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+        long = r.df(Query.PEER_FEATURES, {"level": level, "codes": [c for c in codes if c != POPULATION]})
+    return PeerInputs(level, terr, cat, long, codes)
+
+
+def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K) -> PeerGroup:
+    """Peer group of one territory among its comparison set (all départements; EPCI of the same nature)."""
+    terr = comparison_set(inputs.territories, inputs.level, code)
+    long = inputs.features[inputs.features["code"].isin(set(terr["code"]))]
+    frame, years = features_frame(long, terr, list(dict.fromkeys(list(inputs.feature_codes) + [POPULATION])))
+    cat = inputs.catalogue
+    labels = {c: PROFILE_FEATURES.get(c) or lab for c, lab in zip(cat["code"], cat["label"])}
+    units = dict(zip(cat["code"], cat["unit"]))
+    return peer_group(
+        frame, code, k, names=dict(zip(terr["code"], terr["name"])), labels=labels, units=units, years=years,
+        level=inputs.level,
+    )
+
+
+def load_peer_group(
+    db: Database, code: str, level: str = LEVEL_DEPARTEMENT, k: int = DEFAULT_K,
+    feature_codes: Sequence[str] | None = None,
+) -> PeerGroup:
+    """Peer group of one territory (see peer_group_of)."""
+    return peer_group_of(load_peer_inputs(db, level, feature_codes), code, k)

@@ -1,0 +1,143 @@
+"""What the comparison page shows: all départements ranked on one indicator, two crossed, a few over time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from levier.analysis import positions
+from levier.charts import indicators as charts
+from levier.analysis.comparability import annotate
+from levier.views.indicateurs import load_comparability as comparability
+from levier.store.db import Database, Query
+from levier.views.common import catalogue, load_territories, load_values, source_text
+from levier.views.t0 import load_positions
+
+DEFAULT_RANKING_INDICATOR = "CALPAE-3.1.1-OR1M-TX"
+
+
+@dataclass(frozen=True)
+class RankingView:
+    figure: go.Figure
+    table: pd.DataFrame
+    missing: pd.DataFrame
+    caveats: list[str]
+
+
+def ranking_view(db: Database, indicator: str, period: int, selected: str | None,
+                 peer_codes: Sequence[str] = (), reference_only: bool = False) -> RankingView:
+    """All départements ranked; with reference_only, only those at the reference definition (or undeclared),
+    ranks and medians recomputed among them."""
+    cat = catalogue(db)
+    pos = load_positions(db, indicator, period, level="departement", code=selected, peer_codes=tuple(peer_codes))
+    comp = comparability(db, indicator, pos.table["code"].tolist(), period)
+    excluded = comp.variants["Code territoire"].tolist() if reference_only else []
+    if excluded:
+        kept = pos.table[pos.table["code"].isin(comp.comparable)][["code", "name", "reg", "reg_name", "value", "missing_reason"]]
+        pos = positions.positions(kept, cat.at[indicator, "direction"], {selected: list(peer_codes)} if selected else None)
+    values = pos.table[["code", "name", "value", "missing_reason"]]
+    fig = charts.ranking_chart(
+        values, selected, peer_codes,
+        label=str(cat.at[indicator, "label"]), unit=str(cat.at[indicator, "unit"]),
+        direction=cat.at[indicator, "direction"], source=source_text(cat, indicator), year=period,
+    )
+    unit = str(cat.at[indicator, "unit"])
+    ranked = pos.ranked
+    table = pd.DataFrame(
+        {
+            "Rang": ranked["rank"].astype("Int64"),
+            "Code": ranked["code"],
+            "Département": ranked["name"],
+            "Région": ranked.get("reg_name", ranked.get("reg")),
+            "Valeur": ranked["value"],
+            "Unité": unit,
+            "Quartile": ranked["quartile"].astype("Int64"),
+            "Écart à la médiane nationale": ranked["gap_nat"],
+        }
+    )
+    table = annotate(table, comp, "Code")
+    missing = pos.missing.rename(columns={"code": "Code", "name": "Département", "missing_label": "Motif"})
+    missing = missing[[c for c in ("Code", "Département", "Motif") if c in missing.columns]]
+    caveats = comparison_caveats(db, [indicator], ranked["code"].tolist(), period=period)
+    if excluded:
+        caveats.insert(0, f"Classement restreint à la définition de référence : {len(excluded)} département(s) "
+                          f"déclarant une variante écarté(s) ({', '.join(excluded)}).")
+    return RankingView(fig, table, missing, caveats)
+
+
+def comparison_caveats(db: Database, indicators: Sequence[str], codes: Sequence[str], periods: Sequence[int] = (),
+                       period: int | None = None) -> list[str]:
+    """The warnings a comparison carries: definition variants mixed, declarative data, mixed years."""
+    notes = []
+    for indicator in indicators:
+        comp = comparability(db, indicator, list(codes), period)
+        if comp.mixed:
+            n_var = len(comp.variants)
+            notes.append(
+                f"« {indicator} » : les départements comparés n'utilisent pas tous la définition de référence "
+                f"({n_var} variante(s) déclarée(s), {len(comp.undeclared)} sans déclaration). "
+                "Restreignez la comparaison à la définition de référence pour un classement homogène."
+            )
+    cat = catalogue(db)
+    if any(cat.at[i, "programme"] != "STAT" for i in indicators if i in cat.index):
+        notes.append("Données déclaratives transmises par les départements (ici fictives) : non vérifiées par une source indépendante.")
+    if len(set(periods)) > 1:
+        notes.append(f"Années mélangées : {', '.join(str(p) for p in sorted(set(periods)))}.")
+    return notes
+
+
+@dataclass(frozen=True)
+class ScatterView:
+    figure: go.Figure
+    table: pd.DataFrame
+    caveats: list[str]
+
+
+def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, selected: str | None,
+                 peer_codes: Sequence[str] = ()) -> ScatterView:
+    """Two indicators across départements, each at its latest year ≤ period (years stated when they differ)."""
+    cat = catalogue(db)
+    values = load_values(db, "departement", [x_indicator, y_indicator])
+    values = values[values["value"].notna() & (values["period"] <= period)]
+    latest = values.sort_values("period").groupby(["code", "indicator"]).tail(1)
+    wide = latest.pivot(index="code", columns="indicator", values="value")
+    years = latest.pivot(index="code", columns="indicator", values="period")
+    terr = load_territories(db, "departement").set_index("code")
+    frame = pd.DataFrame({"code": wide.index, "x": wide.get(x_indicator), "y": wide.get(y_indicator)}).dropna()
+    frame["name"] = frame["code"].map(terr["name"])
+    used = sorted({int(y) for col in (x_indicator, y_indicator) if col in years for y in years[col].dropna()})
+    fig = charts.scatter_chart(
+        frame, selected, peer_codes,
+        x_label=str(cat.at[x_indicator, "label"]), y_label=str(cat.at[y_indicator, "label"]),
+        x_unit=str(cat.at[x_indicator, "unit"]), y_unit=str(cat.at[y_indicator, "unit"]),
+        source=f"{source_text(cat, x_indicator)} ; {source_text(cat, y_indicator)}", year=", ".join(map(str, used)),
+    )
+    table = frame.rename(columns={"code": "Code", "name": "Département", "x": cat.at[x_indicator, "label"], "y": cat.at[y_indicator, "label"]})
+    caveats = comparison_caveats(db, [x_indicator, y_indicator], frame["code"].tolist(), used)
+    return ScatterView(fig, table, caveats)
+
+
+def small_multiples_view(db: Database, indicator: str, codes: Sequence[str], selected: str | None) -> go.Figure:
+    cat = catalogue(db)
+    values = load_values(db, "departement", [indicator])
+    terr = load_territories(db, "departement").set_index("code")
+    series = values[values["code"].isin(codes) & values["value"].notna()].assign(name=lambda f: f["code"].map(terr["name"]))
+    reference = positions.national_median_series(values)
+    return charts.small_multiples(
+        series[["code", "name", "period", "value"]], list(codes), selected,
+        label=str(cat.at[indicator, "label"]), unit=str(cat.at[indicator, "unit"]),
+        source=source_text(cat, indicator), reference=reference[["period", "value"]],
+    )
+
+
+def indicator_choices(db: Database, level: str = "departement", programmes: Sequence[str] = ()) -> pd.DataFrame:
+    """Indicators with at least one value at this level, with their years, for the pages' selectors."""
+    return db.read(Query.INDICATORS_WITH_VALUES, {"level": level, "programmes": list(programmes)})
+
+
+def default_indicator(choices: pd.DataFrame, code: str) -> int:
+    codes = list(choices["code"])
+    return codes.index(code) if code in codes else 0

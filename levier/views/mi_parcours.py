@@ -1,0 +1,237 @@
+"""What the mid-term page shows: T0 → T+3 changes, targets and trajectories, and one indicator against the trend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from levier.analysis import positions
+from levier.analysis.positions import (
+    AHEAD_THRESHOLD, ON_TRACK_THRESHOLD, STATUS_AHEAD, STATUS_LATE, STATUS_NO_DATA, STATUS_ON_TRACK, TargetAssessment,
+)
+from levier.charts import indicators as charts
+from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value
+from levier.store.db import Database, Query
+from levier.views.common import (
+    catalogue, load_territories, load_values, source_text, territory_values,
+)
+
+ASSESSMENT_TEXT = {"good": "favorable", "bad": "défavorable", "neutral": "stable / sans sens", "missing": MISSING_TEXT}
+PROGRAMME_PERIODS = {"PACTE": (2023, 2026), "CALPAE": (2019, 2022), "CDPPE": (2020, 2022), "STAT": (2014, 2020)}
+PROGRAMME_LABELS = {"PACTE": "Pacte des solidarités", "CALPAE": "CALPAE", "CDPPE": "Protection de l'enfance (CDPPE)",
+                    "STAT": "Statistique publique"}
+
+STATUS_RULE = (
+    "Taux d'atteinte = (valeur actuelle − valeur T0) ÷ (valeur attendue − valeur T0), la valeur attendue étant lue, "
+    "pour l'année de la dernière valeur connue, sur la trajectoire : une droite de la valeur T0 à la cible, ou une "
+    "ligne brisée passant par les cibles intermédiaires ; au-delà de l'année cible, la valeur attendue est la cible. "
+    f"« {STATUS_AHEAD} » : taux d'atteinte ≥ {fmt_number(AHEAD_THRESHOLD, 0)}{NBSP}% ; « {STATUS_ON_TRACK} » : de "
+    f"{fmt_number(ON_TRACK_THRESHOLD, 0)}{NBSP}% à moins de {fmt_number(AHEAD_THRESHOLD, 0)}{NBSP}% ; « {STATUS_LATE} » : "
+    f"moins de {fmt_number(ON_TRACK_THRESHOLD, 0)}{NBSP}% ; « {STATUS_NO_DATA} » : pas de valeur T0, pas de cible ou "
+    "pas de valeur postérieure à T0. Quand la valeur attendue égale la valeur T0 (cible de maintien), le taux n'est "
+    "pas calculable : le statut compare alors la valeur actuelle à la valeur attendue dans le sens de l'indicateur "
+    f"(égale : « {STATUS_ON_TRACK} », meilleure : « {STATUS_AHEAD} », moins bonne : « {STATUS_LATE} »)."
+)
+
+
+# ------------------------------------------------------------------------------------------------ loaders
+
+
+def load_target_tracking(
+    db: Database, code: str, t0_year: int, level: str = positions.LEVEL_DEPARTEMENT, current_period: int | None = None,
+) -> pd.DataFrame:
+    """Target tracking of every indicator with a target for one territory (see positions.target_tracking)."""
+    with db.reader() as r:
+        targets = r.df(Query.TARGETS, {"level": level, "code": code})
+        own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+    return positions.target_tracking(own, targets, cat, t0_year, current_period)
+
+
+def load_target_assessment(
+    db: Database, code: str, indicator: str, t0_year: int, level: str = positions.LEVEL_DEPARTEMENT,
+    current_period: int | None = None,
+) -> TargetAssessment:
+    """One indicator's target assessment, with its trajectory (for the time-series chart)."""
+    with db.reader() as r:
+        targets = r.df(Query.TARGETS, {"level": level, "code": code})
+        own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+    direction = cat.loc[cat["code"] == indicator, "direction"]
+    return positions.indicator_target(own, targets, indicator, t0_year, current_period,
+                                      direction.iloc[0] if len(direction) else None)
+
+
+def load_change_comparison(
+    db: Database, code: str, indicator: str, period_from: int, period_to: int,
+    level: str = positions.LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (),
+) -> pd.DataFrame:
+    """compare_changes() for one territory and indicator, within its comparison set."""
+    with db.reader() as r:
+        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+        values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": [indicator]})
+    terr = positions.comparison_set(terr, level, code)
+    values = values[values["code"].isin(set(terr["code"]))]
+    direction = cat.loc[cat["code"] == indicator, "direction"]
+    return positions.compare_changes(values, terr, code, period_from, period_to,
+                                     direction.iloc[0] if len(direction) else None, peer_codes)
+
+
+# ------------------------------------------------------------------------------------------------ the page's view
+
+
+@dataclass(frozen=True)
+class MidtermView:
+    changes: pd.DataFrame  # one row per indicator, French labels
+    tracking: pd.DataFrame  # one row per indicator with a target
+    status_counts: dict[str, int]
+
+
+def closest(options: Sequence[int], wanted: int) -> int:
+    """Index of the option nearest to the wanted year (selectors default to the programme's T0 and T+3)."""
+    if not options:
+        return 0
+    return min(range(len(options)), key=lambda i: (abs(options[i] - wanted), -options[i]))
+
+
+def default_periods(periods: Sequence[int], programme: str) -> tuple[int, int]:
+    """The page's default T0 and comparison years for a programme, among the territory's years."""
+    periods = list(periods) or [2023]
+    start, end = PROGRAMME_PERIODS[programme]
+    return periods[closest(periods, start)], periods[closest(periods, end)]
+
+
+def tracking_of(db: Database, code: str, level: str, t0_year: int, period_to: int, programme: str | None,
+                cat: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The targets table of the page: every indicator of the programme with a target, its status at period_to."""
+    cat = catalogue(db) if cat is None else cat
+    tracking = load_target_tracking(db, code, t0_year, level=level, current_period=period_to)
+    if programme and len(tracking):
+        tracking = tracking[tracking["indicator"].map(cat["programme"]) == programme].reset_index(drop=True)
+    return tracking
+
+
+def midterm_view(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
+                 programme: str | None = None) -> MidtermView:
+    cat = catalogue(db)
+    own = territory_values(db, level, code).rename(columns={"indicator": "code_ind"})
+    if programme:
+        own = own[own["code_ind"].map(cat["programme"]) == programme]
+    rows = []
+    for indicator, group in own.groupby("code_ind"):
+        if indicator not in cat.index:
+            continue
+        frame = group.rename(columns={"code_ind": "indicator"}).assign(code=code)
+        ch = positions.changes(frame, period_from, period_to, cat.at[indicator, "direction"])
+        if ch.empty or not ch["has_both"].iloc[0] and pd.isna(ch["value_from"].iloc[0]) and pd.isna(ch["value_to"].iloc[0]):
+            continue
+        r = ch.iloc[0]
+        unit = str(cat.at[indicator, "unit"])
+        rows.append(
+            {
+                "Programme": cat.at[indicator, "programme"],
+                "Code": indicator,
+                "Indicateur": cat.at[indicator, "label"],
+                "Unité": unit,
+                "Sens souhaité": positions.direction_label(cat.at[indicator, "direction"]),
+                f"Valeur {period_from}": r["value_from"],
+                f"Valeur {period_to}": r["value_to"],
+                "Évolution": r["change_abs"],
+                "Évolution (%)": r["change_rel"],
+                "Lecture": ASSESSMENT_TEXT.get(r["assessment"], r["assessment"]),
+            }
+        )
+    changes = pd.DataFrame(rows)
+    tracking = tracking_of(db, code, level, t0_year, period_to, programme, cat)
+    counts = tracking["status"].value_counts().to_dict() if "status" in tracking.columns else {}
+    return MidtermView(changes, tracking, {str(k): int(v) for k, v in counts.items()})
+
+
+def changes_display(changes: pd.DataFrame) -> pd.DataFrame:
+    """Values with their units and signed changes, as a French reader expects them."""
+    if changes.empty:
+        return changes
+    out = changes.copy()
+    value_cols = [c for c in out.columns if c.startswith("Valeur ")]
+    for col in value_cols:
+        out[col] = [fmt_value(v, u) for v, u in zip(changes[col], changes["Unité"])]
+    out["Évolution"] = [fmt_signed(v, u) for v, u in zip(changes["Évolution"], changes["Unité"])]
+    out["Évolution (%)"] = [fmt_signed_pct(v) for v in changes["Évolution (%)"]]
+    return out
+
+
+def tracking_display(tracking: pd.DataFrame) -> pd.DataFrame:
+    if tracking.empty:
+        return tracking
+    labels = {k: v for k, v in positions.TRACKING_LABELS.items() if k in tracking.columns}
+    out = tracking[list(labels)].rename(columns=labels)
+    unit = tracking["unit"] if "unit" in tracking.columns else pd.Series("", index=tracking.index)
+    for key in ("t0_value", "target_value", "current_value", "expected"):
+        if key in tracking.columns:
+            out[labels[key]] = [fmt_value(v, u) for v, u in zip(tracking[key], unit)]
+    if "attainment" in tracking.columns:
+        out[labels["attainment"]] = [fmt_pct(v, 0) for v in tracking["attainment"]]
+    for key in ("t0_period", "target_period", "current_period"):
+        if key in tracking.columns:
+            out[labels[key]] = [MISSING_TEXT if pd.isna(p) else str(int(p)) for p in tracking[key]]
+    first = [labels[k] for k in ("label", "status", "attainment", "t0_value", "current_value", "expected", "target_value",
+                                  "target_period", "current_period") if k in labels]
+    out = out[first + [c for c in out.columns if c not in first]]
+    if "milestones" in labels:
+        # target_tracking() counts the milestones; a caller may pass the (year, value) pairs themselves.
+        out[labels["milestones"]] = [
+            (fmt_int(m) if m else MISSING_TEXT) if isinstance(m, (int, float)) and not pd.isna(m)
+            else ", ".join(f"{int(p)} : {fmt_value(v, u)}" for p, v in (m or ())) or MISSING_TEXT
+            for m, u in zip(tracking["milestones"], unit)
+        ]
+    return out
+
+
+def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: int, current_period: int,
+                  peer_codes: Sequence[str] = ()) -> go.Figure:
+    cat = catalogue(db)
+    values = load_values(db, level, [indicator])
+    territories = positions.comparison_set(load_territories(db, level), level, code)
+    values = values[values["code"].isin(territories["code"])]
+    own, refs = positions.reference_series(values, territories, code, peer_codes)
+    assessment = load_target_assessment(db, code, indicator, t0_year, level=level, current_period=current_period)
+    has_target = assessment.target_period is not None and not pd.isna(assessment.target_value)
+    name = territories.set_index("code").at[code, "name"] if code in set(territories["code"]) else code
+    return charts.series_chart(
+        own,
+        name=str(name),
+        label=str(cat.at[indicator, "label"]),
+        unit=str(cat.at[indicator, "unit"]),
+        source=source_text(cat, indicator),
+        references=refs,
+        trajectory=assessment.path if has_target and len(assessment.path) else None,
+        target=(assessment.target_period, assessment.target_value) if has_target else None,
+        milestones=assessment.milestones,
+    )
+
+
+def change_comparison(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,
+                      peer_codes: Sequence[str] = ()) -> pd.DataFrame:
+    return load_change_comparison(db, code, indicator, period_from, period_to, level=level, peer_codes=tuple(peer_codes))
+
+
+def change_comparison_display(comparison: pd.DataFrame, unit: str) -> pd.DataFrame:
+    labels = {"label": "Périmètre", "n": "Territoires", "value_from": "Valeur de départ", "value_to": "Valeur d'arrivée",
+              "change_abs": "Évolution", "change_rel": "Évolution (%)", "assessment": "Lecture"}
+    out = comparison[[c for c in labels if c in comparison.columns]].rename(columns=labels)
+    for col in ("Valeur de départ", "Valeur d'arrivée"):
+        if col in out:
+            out[col] = [fmt_value(v, unit) for v in out[col]]
+    if "Évolution" in out:
+        out["Évolution"] = [fmt_signed(v, unit) for v in comparison["change_abs"]]
+    if "Évolution (%)" in out:
+        out["Évolution (%)"] = [fmt_signed_pct(v) for v in comparison["change_rel"]]
+    if "Lecture" in out:
+        out["Lecture"] = out["Lecture"].map(lambda a: ASSESSMENT_TEXT.get(a, a))
+    return out
+
+

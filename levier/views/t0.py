@@ -1,0 +1,254 @@
+"""What the T0 page shows: every indicator of a territory at the T0 year with its position, and its peer group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from levier.analysis import positions
+from levier.analysis.peers import DEFAULT_K, DROP_SPARSE, PeerGroup
+from levier.charts import indicators as charts
+from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value, value_decimals
+from levier.core.text import normalise
+from levier.rights.scope import Scope
+from levier.store.db import Database, Query
+from levier.views.common import catalogue, load_peer_inputs, peer_group_of, source_text
+
+T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
+LEVEL_NOUNS = {"departement": "départements", "epci": "EPCI de même nature"}
+PEER_NOUNS = {"departement": ("département", "départements"), "epci": ("EPCI", "EPCI")}
+
+# What a reader scans first comes first; every other column stays in the downloads.
+T0_DISPLAY = [
+    "Indicateur", "Valeur", "Année", "Rang", "Quartile", "Situation / médiane nationale", "Médiane nationale",
+    "Écart à la médiane nationale", "Médiane régionale", "Écart à la médiane régionale", "Médiane des pairs",
+    "Écart à la médiane des pairs", "Sens", "Origine", "Source", "Programme", "Code",
+]
+
+
+# ------------------------------------------------------------------------------------------------ loading
+
+
+@dataclass(frozen=True)
+class T0Data:
+    """What the T0 tables of a level are computed from, loaded once (the export computes every territory's)."""
+
+    level: str
+    territories: pd.DataFrame  # every territory of the level
+    catalogue: pd.DataFrame  # the indicator catalogue (raw rows)
+    values: pd.DataFrame  # every current value of the level: code, indicator, period, value, missing_reason…
+
+
+def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None) -> T0Data:
+    """Territories, catalogue and values of a level (all the catalogue's indicators, or `indicators`)."""
+    with db.reader() as r:
+        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+        codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
+        values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": codes})
+    return T0Data(level, terr, cat, values)
+
+
+def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes: Sequence[str] = (),
+                include_missing: bool = True) -> pd.DataFrame:
+    """The T0 table of one territory (positions.t0_table), compared within its comparison set: the territory's own
+    indicators and, with include_missing, every indicator of the catalogue not tied to another contract."""
+    terr = positions.comparison_set(data.territories, data.level, code)
+    # A territory outside the user's contract rights has no "missing" returns, only returns they may not read:
+    # its table lists the public statistics it has, nothing else.
+    row = terr[terr["code"] == code]
+    dep = code if data.level == positions.LEVEL_DEPARTEMENT else (
+        row["dep"].iloc[0] if len(row) and "dep" in row else None)
+    include_missing = include_missing and scope.sees(dep)
+    cat = data.catalogue
+    wanted = set(data.values.loc[data.values["code"] == code, "indicator"])
+    if include_missing:
+        wanted |= set(cat.loc[cat["territory"].isna(), "code"])
+    values = data.values[data.values["indicator"].isin(wanted)]
+    return positions.t0_table(values, terr, cat, code, t0_year, peer_codes, include_missing)
+
+
+def latest_values(data: T0Data, code: str, year: int | None = None) -> pd.DataFrame:
+    """The territory's value of each indicator at its latest year with a value (up to `year`), as the T0 table
+    reads it; an indicator never valued up to `year` keeps its latest row, with its missing reason.
+    Columns: indicator, period, value, missing_reason, is_demo; catalogue order."""
+    v = data.values[data.values["code"] == code]
+    if year is not None:
+        v = v[v["period"] <= int(year)]
+    v = v.assign(_valued=v["value"].notna()).sort_values(["indicator", "_valued", "period"], kind="stable")
+    latest = v.groupby("indicator", sort=False).tail(1)
+    order = {c: i for i, c in enumerate(data.catalogue["code"])}
+    latest = latest[latest["indicator"].isin(order)]
+    latest = latest.assign(_order=latest["indicator"].map(order)).sort_values(["_order"], kind="stable")
+    return latest[["indicator", "period", "value", "missing_reason", "is_demo"]].reset_index(drop=True)
+
+
+def load_t0_table(
+    db: Database, code: str, t0_year: int, level: str = positions.LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (),
+    include_missing: bool = True,
+) -> pd.DataFrame:
+    """The T0 table of one territory (see t0_table_of)."""
+    return t0_table_of(load_t0_data(db, level), db.scope, code, t0_year, peer_codes, include_missing)
+
+
+def load_positions(
+    db: Database, indicator: str, period: int, level: str = positions.LEVEL_DEPARTEMENT, code: str | None = None,
+    peer_codes: Sequence[str] = (),
+) -> positions.Positions:
+    """Positions of all territories of the comparison set (EPCI: same nature as `code`) for one indicator and year."""
+    with db.reader() as r:
+        frame = r.df(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+    frame = positions.comparison_set(frame, level, code)
+    direction = cat.loc[cat["code"] == indicator, "direction"]
+    groups = {code: list(peer_codes)} if code else None
+    return positions.positions(frame, direction.iloc[0] if len(direction) else None, groups)
+
+
+# ------------------------------------------------------------------------------------------------ the page's view
+
+
+@dataclass(frozen=True)
+class T0View:
+    code: str
+    level: str
+    t0_year: int
+    table: pd.DataFrame  # numbers, for sorting and export
+    display: pd.DataFrame  # French text
+    peers: PeerGroup
+    peer_note: str  # how the peers were chosen, in French
+    peer_warning: str  # set when the group is only indicative
+
+
+def t0_view(db: Database, code: str, level: str, t0_year: int, k: int = DEFAULT_K) -> T0View:
+    return next(t0_views(db, level, t0_year, [code], k))
+
+
+def t0_views(db: Database, level: str, t0_year: int, codes: Sequence[str] | None = None, k: int = DEFAULT_K,
+             indicators: Sequence[str] | None = None) -> Iterator[T0View]:
+    """The T0 view of several territories (default: every territory of the level), data loaded once; with
+    `indicators`, the tables hold those indicators only (positions are unchanged: each is ranked on its own)."""
+    data = load_t0_data(db, level, indicators)
+    peer_inputs = load_peer_inputs(db, level)
+    for code in (codes if codes is not None else list(data.territories["code"])):
+        peers = peer_group_of(peer_inputs, code, k)
+        table = t0_table_of(data, db.scope, code, t0_year, tuple(peers.codes))
+        display = format_t0_table(table)
+        yield T0View(code, level, t0_year, table, display[[c for c in T0_DISPLAY if c in display.columns]], peers,
+                     peer_note(peers), peer_warning(peers))
+
+
+def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The T0 table as French text (units, thousands separators, signed gaps, 'rang / classés'), for display and
+    print; t0_table() keeps numbers for sorting and export."""
+    out = pd.DataFrame(index=table.index)
+    for col in ("Programme", "Axe", "Code", "Indicateur", "Type", "Origine"):
+        out[col] = table[col].astype(object).fillna("")
+    units = table["Unité"].fillna("")
+    out["Valeur"] = [
+        fmt_value(v, u, value_decimals(v, u)) if not pd.isna(v) else (m or MISSING_TEXT)
+        for v, u, m in zip(table["Valeur"], units, table["Motif d'absence"].fillna(""))
+    ]
+    out["Année"] = [str(int(y)) if not pd.isna(y) else MISSING_TEXT for y in table["Année"]]
+    out["Source"] = table["Source"].fillna("")
+    out["Sens"] = table["Sens"]
+    out["Rang"] = [
+        f"{int(r)} / {int(n)}" if not pd.isna(r) else MISSING_TEXT for r, n in zip(table["Rang"], table["Territoires classés"])
+    ]
+    out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in table["Quartile"]]
+    for ref in ("régionale", "nationale", "des pairs"):
+        out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u)) for m, u in zip(table[f"Médiane {ref}"], units)]
+        out[f"Écart à la médiane {ref}"] = [fmt_signed(g, u) for g, u in zip(table[f"Écart à la médiane {ref}"], units)]
+        out[f"Écart à la médiane {ref} (%)"] = [fmt_signed_pct(g) for g in table[f"Écart à la médiane {ref} (%)"]]
+    out["Situation / médiane nationale"] = table["Situation / médiane nationale"]
+    out["Donnée de démonstration"] = ["oui" if d else "" for d in table["Donnée de démonstration"]]
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ peers, in French
+
+
+def dropped_reason(group: PeerGroup, feature: str) -> str:
+    why = group.dropped[feature]
+    if why == DROP_SPARSE:
+        return f"connue pour {fmt_pct(100 * group.coverage.get(feature, 0.0), 0)} des territoires seulement"
+    return why
+
+
+def peer_note(group: PeerGroup) -> str:
+    """The method and the imputations, in French, printed under the peer table."""
+    noun_one, noun_many = PEER_NOUNS.get(group.level, ("territoire", "territoires"))
+    used = [group.label(f) for f in group.features]
+    note = (
+        f"Groupe de pairs : les {fmt_int(group.k)} {noun_many} dont le profil est le plus proche parmi "
+        f"{fmt_int(group.n_candidates)} {noun_many} comparés, sur {fmt_int(len(used))} variables ({', '.join(used)}). "
+        "Chaque variable est prise à sa dernière année disponible, centrée et réduite sur l'ensemble comparé"
+        + (" (population en logarithme)" if group.log_scaled else "")
+        + " ; distance = écart quadratique moyen en écarts-types (0 = profil identique)."
+    )
+    if group.excluded:
+        note += (
+            f" {fmt_int(len(group.excluded))} {noun_one if len(group.excluded) == 1 else noun_many} au profil connu "
+            "pour moins de la moitié des variables écarté(s) des candidats : "
+            + ", ".join(group.display_name(c) for c in group.excluded) + "."
+        )
+    if group.dropped:
+        note += " Variables écartées : " + " ; ".join(
+            f"{group.label(f)} ({dropped_reason(group, f)})" for f in group.dropped) + "."
+    if group.n_imputed:
+        note += (
+            f" Valeurs manquantes remplacées par la médiane de l'ensemble (imputation) : {fmt_int(group.n_imputed)} "
+            f"valeur(s) sur {fmt_int(group.n_candidates * len(used))}."
+        )
+        for c, fs in group.imputed.items():
+            note += f" {group.display_name(c)} : {', '.join(group.label(f) for f in fs)} imputé(s)."
+    else:
+        note += " Aucune valeur manquante : aucune imputation."
+    return note
+
+
+def peer_warning(group: PeerGroup) -> str:
+    """Empty unless the selected territory's own profile is too incomplete to trust the group."""
+    if group.reliable:
+        return ""
+    used = [group.label(f) for f in group.features]
+    return (f"Profil incomplet pour {group.display_name(group.code)} : {fmt_int(len(used))} variable(s) connue(s) "
+            f"({', '.join(used)}) ; le groupe de pairs n'est qu'indicatif.")
+
+
+# ------------------------------------------------------------------------------------------------ page helpers
+
+
+def distribution_figure(
+    db: Database, indicator: str, period: int, level: str, code: str, peer_codes: Sequence[str] = ()
+) -> go.Figure:
+    cat = catalogue(db)
+    pos = load_positions(db, indicator, period, level=level, code=code, peer_codes=tuple(peer_codes))
+    return charts.distribution_chart(
+        pos.table[["code", "name", "value", "missing_reason"]],
+        code,
+        peer_codes,
+        label=str(cat.at[indicator, "label"]),
+        unit=str(cat.at[indicator, "unit"]),
+        source=source_text(cat, indicator),
+        year=period,
+        direction=cat.at[indicator, "direction"],
+        noun=LEVEL_NOUNS.get(level, "territoires"),
+    )
+
+
+def filter_table(table: pd.DataFrame, programmes: Sequence[str], search: str) -> pd.DataFrame:
+    """Rows of the chosen programmes whose label or code contains the search text (accents and case ignored)."""
+    out = table[table["Programme"].isin(programmes)]
+    needle = normalise(search)
+    if needle:
+        hay = (out["Code"].astype(str) + " " + out["Indicateur"].astype(str)).map(normalise)
+        out = out[hay.str.contains(needle, regex=False)]
+    return out.reset_index(drop=True)
+
+
+def indicators_with_value(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["Valeur"].notna()][["Code", "Indicateur", "Année"]].reset_index(drop=True)
