@@ -130,9 +130,8 @@ def fmt_value(x: object, unit: str = "", decimals: int = 1, missing: str = MISSI
     unit = (unit or "").strip()
     if unit == "%":
         return fmt_pct(x, decimals)
-    if unit in COUNT_UNITS and isinstance(x, Real):
-        if float(x) == int(float(x)):
-            decimals = 0  # counts and whole euros carry no decimals
+    if unit in COUNT_UNITS and isinstance(x, Real) and float(x).is_integer():
+        decimals = 0  # counts and whole euros carry no decimals
     if unit == "€" and not math.isinf(float(x)):  # type: ignore[arg-type]
         return _euros(float(x), max(0, int(decimals)))  # type: ignore[arg-type]
     return _unit_suffix(fmt_number(x, decimals), unit)

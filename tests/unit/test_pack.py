@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from levier.core.fmt import fmt_date
-from levier.report import pack
+from levier.report import build, pack
 from levier.report import slides as presentation
 from levier.store.db import Database
 from levier.report.images import PackRenderError
@@ -31,9 +31,7 @@ def isere(demo_db_path):
 
 @pytest.fixture(scope="module")
 def isere_images(isere):
-    from levier.report.images import render_images
-
-    return render_images(isere)
+    return build.render_images(isere)
 
 
 def test_french_date_and_cells():
@@ -108,7 +106,7 @@ def test_masked_values_are_written_secret_never_zero(demo_db_path):
 
 def test_pdf_pages_exist_and_are_drawn(isere, isere_images, tmp_path):
     assert shutil.which("pdftoppm"), "poppler-utils is needed (apt-get install poppler-utils)"
-    data, images = pack.export(isere, "pdf", isere_images)
+    data, images = build.export(isere, "pdf", isere_images)
     assert images is isere_images and data[:5] == b"%PDF-"
     path = tmp_path / "pack.pdf"
     path.write_bytes(data)
@@ -128,7 +126,7 @@ def test_pdf_pages_exist_and_are_drawn(isere, isere_images, tmp_path):
 def test_pptx_slides_titles_and_pictures(isere, isere_images):
     from pptx import Presentation
 
-    data, _ = pack.export(isere, "pptx", isere_images)
+    data, _ = build.export(isere, "pptx", isere_images)
     deck = Presentation(io.BytesIO(data))
     titles = [s.shapes.title.text for s in deck.slides]
     assert titles[0] == "Pack du comité de suivi"
