@@ -25,7 +25,7 @@ from levier.views import panorama as needs
 from levier.views import diagnostic as views
 from levier.store.db import Database, Query
 from levier.rights.disclosure import rule_text
-from levier.core.fmt import MISSING_TEXT, NBSP, fmt_date, fmt_pct, fmt_value, value_decimals
+from levier.core.fmt import MISSING_TEXT, fmt_date, fmt_int, fmt_pct, fmt_value, fmt_years, unit_suffix, value_decimals
 from levier.charts import style
 from levier.geo.display import DisplayLayer
 from levier.views import qualite as qv
@@ -206,7 +206,7 @@ def status_chart(tracking: pd.DataFrame, labels: dict[str, str], *, title: str, 
         fig.add_vline(x=x, line={"color": style.GREY_DARK, "dash": dash, "width": 1})
     low = float(np.nanmin(t["attainment"])) if t["attainment"].notna().any() else 0.0
     left = min(0.0, low * 1.15)  # a value moving away from its target reads as a negative rate, drawn leftwards
-    fig.update_xaxes(title="Taux d'atteinte de la trajectoire (%)", range=[left, right * 1.08], ticksuffix=f"{NBSP}%")
+    fig.update_xaxes(title="Taux d'atteinte de la trajectoire (%)", range=[left, right * 1.08], ticksuffix=unit_suffix("%"))
     fig.update_yaxes(categoryorder="array", categoryarray=list(t["bar"]), tickfont={"size": 12}, showgrid=False,
                      automargin=True)
     extra = (f"Tirets : {fmt_pct(metrics.ON_TRACK_THRESHOLD, 0)} (dans la trajectoire) ; pointillés : "
@@ -277,7 +277,7 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
         rank = (f"{int(row['Rang'])} / {int(row['Territoires classés'])}" if pd.notna(row["Rang"]) else MISSING_TEXT)
         rows.append({
             "Indicateur": row["Indicateur"], "Valeur": val,
-            "Année": str(int(row["Année"])) if pd.notna(row["Année"]) else MISSING_TEXT,
+            "Année": fmt_years(row["Année"]) if pd.notna(row["Année"]) else MISSING_TEXT,
             "Médiane régionale": cell(row["Médiane régionale"], unit),
             "Médiane nationale": cell(row["Médiane nationale"], unit),
             "Rang": rank,
@@ -375,7 +375,7 @@ def _actions_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> Pac
                    if isinstance(a, str)}
 
     counts = tracking["status"].value_counts().to_dict()
-    sec.facts = [(s.capitalize(), str(int(counts.get(s, 0)))) for s in metrics.STATUSES]
+    sec.facts = [(s.capitalize(), fmt_int(counts.get(s, 0))) for s in metrics.STATUSES]
     sec.intro.append(
         f"{len(tracking)} indicateur(s) du programme {prog} ont une cible. Valeur T0 : {ctx.t0_year} ; dernière "
         f"valeur connue jusqu'à {ctx.current}. Statut lu sur la trajectoire de T0 à la cible "

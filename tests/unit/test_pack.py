@@ -169,3 +169,30 @@ def test_clear_errors_without_chromium_or_fonts(monkeypatch, tmp_path):
 
     with pytest.raises(PackRenderError, match="fonts-dejavu-core"):
         pack_pdf.register_fonts(FPDF(), tmp_path)
+
+
+def test_the_model_knows_no_writer_and_the_renderer_no_pack():
+    """One-way imports inside levier.report: build chooses the format; the model, the image renderer and the
+    writers never import what sits above them."""
+    import ast
+    import inspect
+
+    from levier.report import images, pdf, pptx, slides
+
+    def imported(module) -> set[str]:
+        return {n.module for n in ast.walk(ast.parse(inspect.getsource(module)))
+                if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("levier.report")}
+
+    writers = {"levier.report.pdf", "levier.report.pptx", "levier.report.images", "levier.report.slides",
+               "levier.report.build"}
+    assert not imported(pack) & writers
+    assert not imported(images)
+    assert imported(slides) == {"levier.report.pack"}
+    for writer in (pdf, pptx):
+        assert "levier.report.build" not in imported(writer)
+    assert set(build.FORMATS) == {"pdf", "pptx"} and build.file_name(pack_stub(), "pptx") == "pack_comite_38_pacte.pptx"
+
+
+def pack_stub():
+    cover = pack.Cover("Pack du comité de suivi", "Isère (38)", "", "23 novembre 2026", "", False)
+    return pack.Pack("38", "departement", "Isère (38)", "PACTE", cover, [], False, False, "")
