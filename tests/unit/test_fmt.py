@@ -136,3 +136,21 @@ def test_signed_gaps_carry_one_sign_and_no_negative_zero(x, unit):
         assert all(ch in "0," for ch in text.split(NBSP)[0])  # unsigned only when it rounds to zero
     value = fmt_value(x, unit)
     assert value.lstrip("-") == fmt_value(abs(x), unit)  # a negative value is its opposite with '-' before it
+
+
+def test_french_number_formats():
+    assert fmt_number(1234.5) == f"1{NBSP}234,5"
+    assert fmt_number(1234567.891, 2) == f"1{NBSP}234{NBSP}567,89"
+    assert fmt_int(68350798) == f"68{NBSP}350{NBSP}798"
+    assert fmt_pct(12.345) == f"12,3{NBSP}%"
+    assert fmt_pct(7, 0) == f"7{NBSP}%"
+    assert fmt_value(1234, "€") == f"1{NBSP}234{NBSP}€"
+    assert fmt_range(12.34, 15.78, "%") == f"12,3 – 15,8{NBSP}%"
+    assert fmt_number(-1234.56, 1) == f"-1{NBSP}234,6"
+
+
+def test_missing_is_never_zero_and_no_negative_zero():
+    assert fmt_number(None) == "–"
+    assert fmt_number(float("nan")) == "–"
+    assert fmt_pct(None) == "–"
+    assert fmt_number(-0.04) == "0,0"  # '-0,0' would read as a real negative value
