@@ -26,6 +26,12 @@ MEDIAN_COLOR = GREY_DARK
 TARGET_COLOR = BLEU_FRANCE
 FONT = "Marianne, Arial, sans-serif"
 
+
+def rgb(color: str) -> tuple[int, int, int]:
+    """'#000091' -> (0, 0, 145): the same DSFR colours in the PDF and PPTX writers."""
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
 CAPTION_WIDTH = 140  # characters per caption line before wrapping
 CAPTION_LINE_PX = 16  # height of one caption line under a chart
 

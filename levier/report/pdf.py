@@ -10,6 +10,7 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
+from levier.charts.style import BLEU_FRANCE, GREY_MEDIUM, ROUGE_MARIANNE, rgb
 from levier.report.images import PackRenderError, png_size
 from levier.report.pack import (
     DEMO_MENTION,
@@ -25,10 +26,10 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 FONT = "DejaVu"
 
-BLEU = (0, 0, 145)
-ROUGE = (225, 0, 15)
+BLEU = rgb(BLEU_FRANCE)
+ROUGE = rgb(ROUGE_MARIANNE)
 TEXT = (30, 30, 30)
-GREY = (102, 102, 102)
+GREY = rgb(GREY_MEDIUM)
 LIGHT = (245, 245, 254)
 TILE = (227, 227, 253)
 ZEBRA = (246, 246, 246)

@@ -12,6 +12,7 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from levier.charts.style import BLEU_FRANCE, GREY_MEDIUM, ROUGE_MARIANNE
 from levier.report.images import png_size
 from levier.report.pack import (
     DEMO_MENTION,
@@ -23,10 +24,10 @@ from levier.report.pack import (
 )
 from levier.report.slides import caption_text
 
-BLEU = RGBColor(0x00, 0x00, 0x91)
-ROUGE = RGBColor(0xE1, 0x00, 0x0F)
+BLEU = RGBColor.from_string(BLEU_FRANCE[1:])
+ROUGE = RGBColor.from_string(ROUGE_MARIANNE[1:])
 TEXT = RGBColor(0x1E, 0x1E, 0x1E)
-GREY = RGBColor(0x66, 0x66, 0x66)
+GREY = RGBColor.from_string(GREY_MEDIUM[1:])
 TILE = RGBColor(0xE3, 0xE3, 0xFD)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 ZEBRA = RGBColor(0xF6, 0xF6, 0xF6)

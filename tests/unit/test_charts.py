@@ -146,3 +146,4 @@ def test_axes_hovers_and_captions_share_one_style():
     fig = style.finish(go.Figure(), "Titre", "Source : INSEE, 2020.", height=300)
     assert fig.layout.separators == f",{NBSP}" and fig.layout.font.family.startswith("Marianne")
     assert [a.text for a in fig.layout.annotations if a.name == "source"] == ["Source : INSEE, 2020."]
+    assert style.rgb(style.BLEU_FRANCE) == (0, 0, 145)  # the PDF and PPTX writers take the same colours
