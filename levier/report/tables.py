@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from numbers import Real
 
+import numpy as np
 import pandas as pd
 
 from levier.core.fmt import fmt_bool, fmt_plain, shown_value, value_decimals
@@ -45,7 +46,7 @@ def _is_bool(s: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(s):
         return True
     present = s.dropna()
-    return s.dtype == object and len(present) > 0 and all(isinstance(v, bool) for v in present)
+    return s.dtype == object and len(present) > 0 and all(isinstance(v, (bool, np.bool_)) for v in present)
 
 
 def _is_float(s: pd.Series) -> bool:
@@ -55,7 +56,7 @@ def _is_float(s: pd.Series) -> bool:
         return True
     present = s.dropna()
     return (s.dtype == object and len(present) > 0
-            and all(isinstance(v, Real) and not isinstance(v, bool) for v in present))
+            and all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) for v in present))
 
 
 def _row_units(frame: pd.DataFrame) -> pd.Series | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import openpyxl
 import pandas as pd
 
@@ -48,18 +49,19 @@ def test_exports_write_numbers_as_the_screen_shows_them():
         "Évolution (%)": [4.4444, -0.04, 12.0],
         "Atteinte": [True, False, None],
         "Signé": [True, False, True],
+        "Vérifié": pd.Series([np.bool_(True), np.bool_(False), None], dtype=object),
     })
     rows = _csv_rows(to_csv_bytes(frame))
-    assert rows[1] == ["38", "%", "-1,9", "2021", "4,4", "oui", "oui"]
-    assert rows[2] == ["69", "personnes", "202", "2022", "0,0", "non", "non"]
-    assert rows[3] == ["2A", "ratio", "0,258", "", "12,0", "", "oui"]
+    assert rows[1] == ["38", "%", "-1,9", "2021", "4,4", "oui", "oui", "oui"]
+    assert rows[2] == ["69", "personnes", "202", "2022", "0,0", "non", "non", "non"]
+    assert rows[3] == ["2A", "ratio", "0,258", "", "12,0", "", "oui", ""]
     text = to_csv_bytes(frame).decode("utf-8-sig")
     assert "8999" not in text and "202,0" not in text and "True" not in text and "False" not in text
     assert "'-" not in text  # a negative number is a number, never defused as a formula
 
     ws = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame))).active
-    assert [c.value for c in ws[2]] == ["38", "%", -1.9, 2021, 4.4, "oui", "oui"]
-    assert [c.value for c in ws[3]] == ["69", "personnes", 202, 2022, 0, "non", "non"]
+    assert [c.value for c in ws[2]] == ["38", "%", -1.9, 2021, 4.4, "oui", "oui", "oui"]
+    assert [c.value for c in ws[3]] == ["69", "personnes", 202, 2022, 0, "non", "non", "non"]
     assert ws["C2"].data_type == "n" and ws["C4"].value == 0.258
 
 
