@@ -25,7 +25,7 @@ TARGET_SECONDS = 15.0
 
 def _one(db, dep: str) -> dict[str, float]:
     from levier.report import pack
-    from levier.report.images import render_images
+    from levier.report.build import render_images
     from levier.report.pdf import pack_pdf
     from levier.report.pptx import pack_pptx
 

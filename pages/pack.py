@@ -5,7 +5,7 @@ import streamlit as st
 
 from levier.app import cache
 from levier.views import panorama as needs
-from levier.report import pack
+from levier.report import build, pack
 from levier.app import widgets as ui
 from levier.views import qualite as qv
 from levier.report.images import PackRenderError
@@ -42,7 +42,7 @@ def _make(fmt: str) -> None:
                                 rights_text=pack.rights_sentence(db),
                                 layer_for=lambda level: cache.resource(needs.display_layer, level),
                                 quality_bundle=cache.load(qv.quality_bundle) if "qualite" in sections else None)
-    data, images = pack.export(model, fmt, images)
+    data, images = build.export(model, fmt, images)
     st.session_state["pack_built"] = (key, model, images, {**files, fmt: data})
 
 
@@ -56,8 +56,8 @@ for col, fmt, label in ((b1, "pdf", "PDF (à imprimer)"), (b2, "pptx", "PowerPoi
                 st.error(str(exc))
     model, files = st.session_state["pack_built"][1], st.session_state["pack_built"][3]
     if fmt in files:
-        mime = pack.FORMATS[fmt][0]
-        col.download_button(f"Télécharger le {label}", files[fmt], pack.file_name(model, fmt), mime,
+        mime = build.FORMATS[fmt][0]
+        col.download_button(f"Télécharger le {label}", files[fmt], build.file_name(model, fmt), mime,
                             key=f"pack_download_{fmt}", icon=":material/download:", width="stretch")
 
 model = st.session_state["pack_built"][1]

@@ -4,8 +4,7 @@ sidebar; previous / next, and the title, source and year under each chart."""
 import streamlit as st
 
 from levier.app import cache
-from levier.charts import indicators as charts
-from levier.charts import maps
+from levier.charts import maps, style
 from levier.views import panorama as needs
 from levier.report import pack
 from levier.report import slides as presentation
@@ -52,7 +51,7 @@ head.title(f"Comité de suivi – {options.label(sel)}")
 prev.button("◀ Précédent", key="pres_prev", on_click=_move, args=(-1,), disabled=index == 0, width="stretch")
 count.markdown(f"**{index + 1} / {len(deck)}**")
 nxt.button("Suivant ▶", key="pres_next", on_click=_move, args=(1,), disabled=index == len(deck) - 1, width="stretch")
-config = maps.map_config(slide.key) if slide.figure.kind == "map" else charts.png_config(slide.key)
+config = maps.map_config(slide.key) if slide.figure.kind == "map" else style.png_config(slide.key)
 st.plotly_chart(presentation.slide_figure(slide), width="stretch", key="pres_chart", config=config)
 st.markdown(f"## {slide.title}")
 st.caption(f"{slide.section}. {slide.caption}")

@@ -3,13 +3,13 @@ small multiples. DSFR colours, French number formats, and the source and year un
 
 Colour code, the same in every chart: the selected territory in rouge Marianne, its peers in bleu France, every
 other territory in grey; medians and reference lines in dark greys; the target trajectory dashed in bleu France.
-Pages pass `png_config(name)` to st.plotly_chart so each chart can be downloaded as PNG from the modebar.
+Pages pass `png_config(name)` to st.plotly_chart so each chart can be downloaded as PNG from the modebar. Colours,
+fonts, axis formats and the caption come from levier.charts.style.
 """
 
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -17,106 +17,29 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from levier.core.fmt import NBSP, fmt_value, fmt_years, value_decimals
 from levier.analysis.positions import MISSING_LABELS, direction_of, rank_values
-
-BLEU_FRANCE = "#000091"
-ROUGE_MARIANNE = "#E1000F"
-GREY_LIGHT = "#CECECE"
-GREY = "#929292"
-GREY_MEDIUM = "#666666"
-GREY_DARK = "#3A3A3A"
-SELECTED_COLOR = ROUGE_MARIANNE
-PEER_COLOR = BLEU_FRANCE
-OTHER_COLOR = GREY
-MEDIAN_COLOR = GREY_DARK
-TARGET_COLOR = BLEU_FRANCE
-FONT = "Marianne, Arial, sans-serif"
-SEPARATORS = "," + NBSP  # decimal comma, no-break space between thousands (plotly's d3 formats)
-
-CAPTION_WIDTH = 140  # characters per caption line before wrapping
-_CAPTION_LINE_PX = 16
-
-
-def png_config(filename: str) -> dict:
-    """Config for st.plotly_chart: the modebar's camera button downloads a PNG named after the chart."""
-    return {
-        "displaylogo": False,
-        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
-    }
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Shared pieces
-
-
-def source_caption(source: str, year: object = None, extra: str = "") -> str:
-    """'Source : INSEE, Filosofi, 2020.' plus an optional second sentence (missing territories…)."""
-    src = (source or "").strip().rstrip(".")
-    years = fmt_years(year)
-    text = "Source : " + (src or "non précisée")
-    if years:
-        text += f", {years}"
-    text += "."
-    if extra:
-        text += " " + extra.strip()
-    return text
-
-
-def _wrap(text: str, width: int = CAPTION_WIDTH) -> list[str]:
-    return textwrap.wrap(text, width=width, break_long_words=False) or [""]
+from levier.charts.style import (
+    BLEU_FRANCE,
+    GREY,
+    GREY_DARK,
+    GREY_MEDIUM,
+    MEDIAN_COLOR,
+    OTHER_COLOR,
+    PEER_COLOR,
+    SELECTED_COLOR,
+    TARGET_COLOR,
+    axis_format,
+    finish,
+    label_with_unit,
+    source_caption,
+)
+from levier.charts.style import png_config  # noqa: F401  (re-exported: levier.app.widgets.chart reaches it here)
+from levier.core.fmt import fmt_value, value_decimals
 
 
 def fmt_hover(value: object, unit: str) -> str:
+    """A value in a hover label, as the tables show it: '12,3 %', '1 234 €', '0,258'."""
     return fmt_value(value, unit, value_decimals(value, unit))
-
-
-def _axis_format(unit: str, values: Sequence[float] | None = None) -> dict:
-    """Tick format for a value axis: thousands separated, '%' or '€' suffix."""
-    unit = unit or ""
-    out: dict = {"separatethousands": True, "exponentformat": "none"}
-    if unit == "%":
-        out["ticksuffix"] = f"{NBSP}%"
-    elif unit == "€":
-        out["ticksuffix"] = f"{NBSP}€"
-        out["tickformat"] = ",.0f"
-    elif unit in {"personnes", "nombre", "habitants", "jours", "minutes"}:
-        out["tickformat"] = ",~f"
-    return out
-
-
-def _label_with_unit(label: str, unit: str) -> str:
-    if unit and unit not in {"nombre", "ratio"}:
-        return f"{label} ({unit})"
-    return label
-
-
-def _finish(fig: go.Figure, title: str, caption: str, height: int, bottom_px: int = 60, legend: bool = True) -> go.Figure:
-    """Title, fonts, separators, and the source caption as an annotation under the plot (so PNG exports keep it)."""
-    lines = _wrap(caption)
-    margin_b = bottom_px + 20 + _CAPTION_LINE_PX * len(lines)
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16, "color": GREY_DARK}},
-        font={"family": FONT, "color": GREY_DARK, "size": 12},
-        separators=SEPARATORS,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        height=height + margin_b,
-        margin={"l": 10, "r": 20, "t": 60, "b": margin_b},
-        showlegend=legend,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
-        hoverlabel={"font": {"family": FONT}},
-    )
-    fig.add_annotation(
-        text="<br>".join(lines),
-        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", yshift=-bottom_px,
-        showarrow=False, align="left", font={"size": 11, "color": GREY_MEDIUM},
-        name="source",
-    )
-    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False, linecolor=GREY_LIGHT)
-    fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False, linecolor=GREY_LIGHT)
-    return fig
 
 
 def _clean(values: pd.DataFrame) -> pd.DataFrame:
@@ -239,9 +162,9 @@ def distribution_chart(
         fig.add_vline(x=median, line={"color": MEDIAN_COLOR, "dash": "dash", "width": 1})
         median_text = f"Trait pointillé : médiane ({fmt_hover(median, unit)}). "
     fig.update_yaxes(visible=False, range=[-0.6, 0.6])
-    fig.update_xaxes(title=_label_with_unit(label, unit), **_axis_format(unit))
+    fig.update_xaxes(title=label_with_unit(label, unit), **axis_format(unit))
     extra = f"{_count(n, noun)} représenté{'' if n == 1 else 's'}. {median_text}" + missing_sentence(frame, noun)
-    return _finish(fig, title or label, source_caption(source, year, extra), height=300)
+    return finish(fig, title or label, source_caption(source, year, extra), height=300)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -329,11 +252,11 @@ def series_chart(
         )
     )
     fig.update_xaxes(title="Année", tickmode="linear", dtick=1, tickformat="d")
-    fig.update_yaxes(title=_label_with_unit(label, unit), **_axis_format(unit))
+    fig.update_yaxes(title=label_with_unit(label, unit), **axis_format(unit))
     caption = source_caption(source, year if year is not None else (years or None))
     if s.empty:
         caption += " Aucune valeur connue pour ce territoire."
-    return _finish(fig, title or label, caption, height=380)
+    return finish(fig, title or label, caption, height=380)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -398,13 +321,13 @@ def ranking_chart(
         categoryorder="array", categoryarray=list(have["label"]), autorange="reversed", tickfont={"size": 10},
         showgrid=False,
     )
-    fig.update_xaxes(title=_label_with_unit(label, unit), **_axis_format(unit))
+    fig.update_xaxes(title=label_with_unit(label, unit), **axis_format(unit))
     rule = {
         "baisse": "Classement du plus bas (le plus favorable) au plus élevé.",
         "hausse": "Classement du plus élevé (le plus favorable) au plus bas.",
     }.get(direction_of(direction) or "", "Classement par valeur décroissante (sans sens favorable défini).")
     extra = f"{_count(n, noun)} classé{'' if n == 1 else 's'}. {rule} {median_text}" + missing_sentence(frame, noun)
-    return _finish(fig, title or label, source_caption(source, year, extra), height=max(300, 16 * n + 40))
+    return finish(fig, title or label, source_caption(source, year, extra), height=max(300, 16 * n + 40))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -471,15 +394,15 @@ def scatter_chart(
     if len(both):
         fig.add_vline(x=float(both["x"].median()), line={"color": MEDIAN_COLOR, "dash": "dash", "width": 1})
         fig.add_hline(y=float(both["y"].median()), line={"color": MEDIAN_COLOR, "dash": "dash", "width": 1})
-    fig.update_xaxes(title=_label_with_unit(x_label, x_unit), **_axis_format(x_unit))
-    fig.update_yaxes(title=_label_with_unit(y_label, y_unit), **_axis_format(y_unit))
+    fig.update_xaxes(title=label_with_unit(x_label, x_unit), **axis_format(x_unit))
+    fig.update_yaxes(title=label_with_unit(y_label, y_unit), **axis_format(y_unit))
     lacking = f[~(f["x"].notna() & f["y"].notna())]
     extra = f"{_count(len(both), noun)} ; lignes pointillées : médianes."
     if len(lacking):
         extra += f" Sans l'une des deux valeurs ({len(lacking)}) : " + ", ".join(
             _display_name(nm, c) for nm, c in zip(lacking["name"], lacking["code"])
         ) + "."
-    return _finish(fig, title or f"{y_label} selon {x_label.lower()}", source_caption(source, year, extra), height=460)
+    return finish(fig, title or f"{y_label} selon {x_label.lower()}", source_caption(source, year, extra), height=460)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -546,10 +469,10 @@ def small_multiples(
         )
         years += [int(p) for p in d["period"]]
     fig.update_xaxes(tickformat="d", dtick=2, matches="x")
-    fig.update_yaxes(matches="y", **_axis_format(unit))  # one scale for every panel, or the eye compares slopes wrongly
+    fig.update_yaxes(matches="y", **axis_format(unit))  # one scale for every panel, or the eye compares slopes wrongly
     empty = [names[c] for c in codes if not (s[(s["code"] == c)]["value"].notna().any())]
     extra = f"Pointillés gris : {reference_name.lower()}. " if reference is not None and len(reference) else ""
     if empty:
         extra += "Sans donnée : " + ", ".join(map(str, empty)) + "."
     caption = source_caption(source, year if year is not None else (years or None), extra)
-    return _finish(fig, title or _label_with_unit(label, unit), caption, height=220 * rows + 40, legend=False)
+    return finish(fig, title or label_with_unit(label, unit), caption, height=220 * rows + 40, legend=False)

@@ -12,15 +12,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from levier.charts.indicators import (
+from levier.charts.indicators import distribution_chart
+from levier.charts.style import (
     BLEU_FRANCE,
+    CAPTION_LINE_PX,
     GREY,
     GREY_DARK,
     GREY_LIGHT,
     GREY_MEDIUM,
     SELECTED_COLOR,
-    _finish,
-    distribution_chart,
+    finish,
     source_caption,
 )
 from levier.core.fmt import NBSP, fmt_number
@@ -36,7 +37,6 @@ CONTRACT_COLOR = "#18753C"
 
 
 NARROW_CAPTION = 88  # characters per caption line for a chart in a column beside the limits box
-_CAPTION_LINE_PX = 16
 
 
 def _narrow(fig: go.Figure, width: int = NARROW_CAPTION, bottom_px: int = 60) -> go.Figure:
@@ -46,7 +46,7 @@ def _narrow(fig: go.Figure, width: int = NARROW_CAPTION, bottom_px: int = 60) ->
             text = ann.text.replace("<br>", " ")
             lines = textwrap.wrap(text, width=width, break_long_words=False) or [""]
             old_b = fig.layout.margin.b
-            new_b = bottom_px + 20 + _CAPTION_LINE_PX * len(lines)
+            new_b = bottom_px + 20 + CAPTION_LINE_PX * len(lines)
             ann.text = "<br>".join(lines)
             fig.update_layout(margin={"b": new_b}, height=fig.layout.height + new_b - old_b)
     return fig
@@ -100,7 +100,7 @@ def execution_chart(table: pd.DataFrame, labels: dict[str, str], axes: dict[str,
     if top and not math.isnan(top):
         fig.update_xaxes(range=[0, 1.05 * float(top)])
     height = max(320, 78 * len(t))
-    fig = _finish(fig, title, source_caption(source, year, extra), height=height)
+    fig = finish(fig, title, source_caption(source, year, extra), height=height)
     # Two legend rows (State, then département) sit between the title and the bars.
     fig.update_layout(margin={"t": 110}, legend={"y": 1.01, "yanchor": "bottom", "x": 0, "xanchor": "left"},
                       title={"y": 0.995, "yanchor": "top"})
@@ -138,7 +138,7 @@ def reallocation_sankey(flows: pd.DataFrame, labels: dict[str, str], *, title: s
     extra = (f"{len(flows)} flux, {_euros(total)} reventilés au total ; à gauche l'action qui cède des crédits, à "
              "droite celle qui les reçoit.")
     height = max(300, 46 * max(len(origins), len(targets)))
-    fig = _finish(fig, title, source_caption(source, year, extra), height=height, legend=False)
+    fig = finish(fig, title, source_caption(source, year, extra), height=height, legend=False)
     fig.update_layout(margin={"l": 10, "r": 10})
     return fig
 
@@ -205,7 +205,7 @@ def event_study_chart(coefs: pd.DataFrame, *, title: str, effect_label: str, sou
     fig.update_xaxes(title="Années par rapport à la signature (0 = année de signature)", tickmode="array",
                      tickvals=ticks, ticktext=[f"{e:+d}" if e else "0" for e in ticks], zeroline=False)
     fig.update_yaxes(title=effect_label, separatethousands=True, exponentformat="none")
-    fig = _finish(fig, _title(title, subtitle), source_caption(source, year, extra), height=380)
+    fig = finish(fig, _title(title, subtitle), source_caption(source, year, extra), height=380)
     fig.update_layout(margin={"t": 110 if subtitle else 70}, legend={"y": 1.02})
     return _narrow(fig)
 
@@ -226,7 +226,7 @@ def cohort_counts_chart(counts: pd.DataFrame, *, title: str, source: str, year: 
     top = float(max(counts["treated"].max(), counts["not_yet_treated"].max())) if len(counts) else 1.0
     fig.update_xaxes(tickmode="array", tickvals=list(counts["year"]), title="Année")
     fig.update_yaxes(title="Départements avec une valeur", range=[0, 1.18 * top])
-    return _narrow(_finish(fig, title, source_caption(source, year), height=280))
+    return _narrow(finish(fig, title, source_caption(source, year), height=280))
 
 
 def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str | None, *, title: str, x_label: str,
@@ -261,6 +261,6 @@ def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str |
         ))
     fig.update_xaxes(title=x_label, ticksuffix=f"{NBSP}€", separatethousands=True)
     fig.update_yaxes(title=y_label, zeroline=True, zerolinecolor=GREY_LIGHT)
-    fig = _finish(fig, _title(title, subtitle), source_caption(source, year, extra), height=420)
+    fig = finish(fig, _title(title, subtitle), source_caption(source, year, extra), height=420)
     fig.update_layout(margin={"t": 130 if subtitle else 90}, legend={"y": 1.02})
     return _narrow(fig)

@@ -24,20 +24,28 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from levier.core.fmt import fmt_int, fmt_range, fmt_value
+from levier.charts.style import (
+    BLEU_FRANCE,
+    FONT,
+    GREY,
+    GREY_DARK,
+    GREY_LIGHT,
+    GREY_MEDIUM,
+    ROUGE_MARIANNE,
+)
+from levier.core.fmt import SEPARATORS, fmt_int, fmt_range, fmt_value
 from levier.geo.display import STATIC_URL, DisplayLayer, Inset
 
 MISSING_LABEL = "Secret statistique / non disponible"
-MISSING_COLOR = "#CECECE"
-HIGHLIGHT_COLOR = "#E1000F"  # DSFR rouge Marianne: the selected territory stands out from the blues
-FRAME_COLOR = "#929292"
+MISSING_COLOR = GREY_LIGHT
+HIGHLIGHT_COLOR = ROUGE_MARIANNE  # the selected territory stands out from the blues
+FRAME_COLOR = GREY
 BORDER_COLOR = "#FFFFFF"
-TEXT_COLOR = "#3A3A3A"
-# DSFR bleu France tints, light to dark; every palette ends on #000091 (bleu France).
-_PALETTE_ANCHORS = ("#E3E3FD", "#CACAFB", "#8585F6", "#5A5AE8", "#000091")
+TEXT_COLOR = GREY_DARK
+# DSFR bleu France tints, light to dark; every palette ends on bleu France.
+_PALETTE_ANCHORS = ("#E3E3FD", "#CACAFB", "#8585F6", "#5A5AE8", BLEU_FRANCE)
 
 METHODS = {"quantiles": "quantiles", "jenks": "seuils naturels (Jenks)", "equal": "intervalles égaux"}
-FONT = "Marianne, Arial, sans-serif"
 
 # For st.plotly_chart(fig, config=PLOTLY_CONFIG): the topojson URL points at the app itself, never at a CDN.
 PLOTLY_CONFIG = {
@@ -390,7 +398,7 @@ def choropleth(
         margin={"l": 0, "r": 0, "t": 48 if title else 8, "b": 52},
         paper_bgcolor="white",
         font={"family": FONT, "color": TEXT_COLOR},
-        separators=",\u00a0",
+        separators=SEPARATORS,
         legend={
             "title": {"text": legend_title if legend_title is not None else (f"En {unit}" if unit else "Classes")},
             "x": 1,
@@ -413,7 +421,7 @@ def choropleth(
                 "yanchor": "top",
                 "align": "left",
                 "yshift": -6,
-                "font": {"size": 11, "color": "#666666"},
+                "font": {"size": 11, "color": GREY_MEDIUM},
             }
         ],
         hoverlabel={"bgcolor": "white", "font": {"family": FONT, "size": 13}},
@@ -559,7 +567,7 @@ def departement_epci_map(
 
 # Distinct from the blue classes and from each other, readable on a projector; symbols differ too (colour-blind).
 POINT_STYLES = (
-    ("#E1000F", "circle"),  # rouge Marianne
+    (ROUGE_MARIANNE, "circle"),
     ("#FF9940", "diamond"),  # orange
     ("#18753C", "square"),  # green
     ("#A558A0", "triangle-up"),  # purple

@@ -1,5 +1,5 @@
 """Plotly figures to PNG through kaleido 1.x and the system Chromium: one browser session for all figures of a pack,
-never a Chrome download, no CDN (plotly.js from the installed plotly package, MathJax off)."""
+never a Chrome download, no CDN (plotly.js from the installed plotly package, MathJax off). Knows nothing of packs."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def render_pngs(figures: Sequence[go.Figure], width: int = PRINT_WIDTH, scale: f
     """PNG bytes of every figure, in order, drawn in ONE headless Chromium session (opening it costs ~3 s)."""
     if not figures:
         return []
+    # Imported here: kaleido and its browser driver take ~0.5 s to import, paid only by whoever draws a pack.
     import kaleido
     from kaleido._sync_server import oneshot_async_run
 
@@ -71,12 +72,3 @@ def png_size(data: bytes) -> tuple[int, int]:
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("not a PNG")
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-
-def render_images(pack) -> dict[str, bytes]:
-    """Every chart of a pack as a print PNG keyed by figure key, in one Chromium session (shared by PDF and PPTX)."""
-    from levier.report.slides import for_print
-
-    figs = pack.figures
-    pngs = render_pngs([for_print(f.figure) for f in figs])
-    return {f.key: png for f, png in zip(figs, pngs)}

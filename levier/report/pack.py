@@ -1,5 +1,6 @@
 """The comité de suivi pack: a pure content model (cover, T0 diagnostic, actions and targets, funding and lever
-effect, data quality, definitions) built from one territory and the user's Database, then written as PDF or PPTX.
+effect, data quality, definitions) built from one territory and the user's Database. Writing it is another module's
+job (levier.report.build chooses PDF or PPTX): this model imports none of them.
 
 Rights: every read goes through the `Database` handed in (the signed-in user's, row-filtered and small-count
 masked by the data layer); nothing here opens a database of its own. Values the layer masked arrive as NaN with
@@ -17,7 +18,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from levier.charts import indicators as charts
 from levier.analysis import lever
 from levier.charts import maps
 from levier.analysis import positions as metrics
@@ -25,7 +25,11 @@ from levier.views import panorama as needs
 from levier.views import common, effet_levier, mi_parcours, t0
 from levier.store.db import Database, Query
 from levier.rights.disclosure import rule_text
-from levier.core.fmt import MISSING_TEXT, NBSP, fmt_date, fmt_pct, fmt_value, value_decimals
+from levier.core.fmt import MISSING_TEXT, fmt_date, fmt_int, fmt_pct, fmt_value, fmt_years, unit_suffix, value_decimals
+from levier.charts import style
+from levier.geo.display import DisplayLayer
+from levier.views import qualite as qv
+from levier.views.selection import load_options
 
 SECRET = "s"
 SECRET_TEXT = "s (secret)"
@@ -55,9 +59,9 @@ MAX_CORRECTIONS = 15
 
 STATUS_COLORS = {
     metrics.STATUS_AHEAD: "#18753C",
-    metrics.STATUS_ON_TRACK: charts.BLEU_FRANCE,
-    metrics.STATUS_LATE: charts.ROUGE_MARIANNE,
-    metrics.STATUS_NO_DATA: charts.GREY,
+    metrics.STATUS_ON_TRACK: style.BLEU_FRANCE,
+    metrics.STATUS_LATE: style.ROUGE_MARIANNE,
+    metrics.STATUS_NO_DATA: style.GREY,
 }
 
 
@@ -79,7 +83,7 @@ class PackFigure:
 
     @property
     def caption(self) -> str:
-        text = charts.source_caption(self.source, self.year or None)
+        text = style.source_caption(self.source, self.year or None)
         if self.demo and "fictive" not in text:
             text = text.rstrip() + ("" if text.rstrip().endswith(".") else ".") + f" {DEMO_MENTION}"
         return text
@@ -199,16 +203,16 @@ def status_chart(tracking: pd.DataFrame, labels: dict[str, str], *, title: str, 
             hovertemplate="%{hovertext}<extra></extra>",
         ))
     for x, dash in ((metrics.ON_TRACK_THRESHOLD, "dash"), (metrics.AHEAD_THRESHOLD, "dot")):
-        fig.add_vline(x=x, line={"color": charts.GREY_DARK, "dash": dash, "width": 1})
+        fig.add_vline(x=x, line={"color": style.GREY_DARK, "dash": dash, "width": 1})
     low = float(np.nanmin(t["attainment"])) if t["attainment"].notna().any() else 0.0
     left = min(0.0, low * 1.15)  # a value moving away from its target reads as a negative rate, drawn leftwards
-    fig.update_xaxes(title="Taux d'atteinte de la trajectoire (%)", range=[left, right * 1.08], ticksuffix=f"{NBSP}%")
+    fig.update_xaxes(title="Taux d'atteinte de la trajectoire (%)", range=[left, right * 1.08], ticksuffix=unit_suffix("%"))
     fig.update_yaxes(categoryorder="array", categoryarray=list(t["bar"]), tickfont={"size": 12}, showgrid=False,
                      automargin=True)
     extra = (f"Tirets : {fmt_pct(metrics.ON_TRACK_THRESHOLD, 0)} (dans la trajectoire) ; pointillés : "
              f"{fmt_pct(metrics.AHEAD_THRESHOLD, 0)} (en avance). Taux d'atteinte = (valeur actuelle − T0) ÷ "
              "(valeur attendue − T0).")
-    fig = charts._finish(fig, title, charts.source_caption(source, year, extra), height=max(300, 19 * len(t) + 50))
+    fig = style.finish(fig, title, style.source_caption(source, year, extra), height=max(300, 19 * len(t) + 50))
     fig.update_layout(barmode="overlay", bargap=0.3)
     return fig
 
@@ -216,8 +220,6 @@ def status_chart(tracking: pd.DataFrame, labels: dict[str, str], *, title: str, 
 def _sub_layer(layer, codes: Sequence[str]):
     """The same layer reduced to some territories: a zoomed map then inlines only their shapes (the shared layer's
     full GeoJSON is never built for one printed map)."""
-    from levier.geo.display import DisplayLayer
-
     wanted = {str(c) for c in codes}
     true = layer.true[layer.true["code"].astype(str).isin(wanted)]
     display = layer.display[layer.display["code"].astype(str).isin(wanted)]
@@ -275,7 +277,7 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
         rank = (f"{int(row['Rang'])} / {int(row['Territoires classés'])}" if pd.notna(row["Rang"]) else MISSING_TEXT)
         rows.append({
             "Indicateur": row["Indicateur"], "Valeur": val,
-            "Année": str(int(row["Année"])) if pd.notna(row["Année"]) else MISSING_TEXT,
+            "Année": fmt_years(row["Année"]) if pd.notna(row["Année"]) else MISSING_TEXT,
             "Médiane régionale": cell(row["Médiane régionale"], unit),
             "Médiane nationale": cell(row["Médiane nationale"], unit),
             "Rang": rank,
@@ -373,7 +375,7 @@ def _actions_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> Pac
                    if isinstance(a, str)}
 
     counts = tracking["status"].value_counts().to_dict()
-    sec.facts = [(s.capitalize(), str(int(counts.get(s, 0)))) for s in metrics.STATUSES]
+    sec.facts = [(s.capitalize(), fmt_int(counts.get(s, 0))) for s in metrics.STATUSES]
     sec.intro.append(
         f"{len(tracking)} indicateur(s) du programme {prog} ont une cible. Valeur T0 : {ctx.t0_year} ; dernière "
         f"valeur connue jusqu'à {ctx.current}. Statut lu sur la trajectoire de T0 à la cible "
@@ -483,8 +485,6 @@ def _funding_section(ctx: _Context) -> PackSection:
 
 
 def _quality_section(ctx: _Context, bundle=None) -> PackSection:
-    from levier.views import qualite as qv
-
     sec = PackSection("qualite", SECTIONS["qualite"])
     bundle = bundle if bundle is not None else qv.quality_bundle(ctx.db)
     scope = qv.perimeter_of(bundle, ctx.reg, ctx.dep, ctx.code if ctx.level == "epci" else "")
@@ -549,9 +549,6 @@ def build_pack(
 
     `layer_for(level)` gives the display geometry and `quality_bundle` the national quality checks (the page passes
     its shared caches, both computed through the same user's database); by default they are read here."""
-    from levier.views import qualite as qv
-    from levier.views.selection import load_options
-
     if level not in ("departement", "epci"):
         raise ValueError("Le pack se prépare pour un département ou un EPCI.")
     options = load_options(db)
@@ -603,17 +600,10 @@ def build_pack(
     return Pack(code, level, ctx.name, programme, cover, built, demo, secret, rule)
 
 
-def section_options() -> dict[str, str]:
-    """Sections a user may pick (the cover always comes first)."""
-    return dict(SECTIONS)
-
-
 def summary_counts(pack: Pack) -> dict[str, int]:
     """How much the pack holds, for the page's one-line summary."""
     return {"sections": len(pack.sections), "graphiques": len(pack.figures),
             "tableaux": sum(len(s.tables) for s in pack.sections)}
-
-
 
 
 def rights_sentence(db: Database) -> str:
@@ -621,28 +611,3 @@ def rights_sentence(db: Database) -> str:
     scope = getattr(db, "scope", None)
     describe = getattr(scope, "describe", None)
     return describe() if callable(describe) else ""
-
-
-FORMATS = {"pdf": ("application/pdf", "pdf"),
-           "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx")}
-
-
-def export(model: Pack, fmt: str, images: dict[str, bytes] | None = None) -> tuple[bytes, dict[str, bytes]]:
-    """The pack as PDF or PPTX bytes, and the chart images drawn for it (hand them back to draw the other format
-    without starting Chromium again)."""
-    from levier.report.images import render_images
-
-    if fmt not in FORMATS:
-        raise ValueError(f"Format inconnu : {fmt}")
-    images = images if images is not None and set(images) >= {f.key for f in model.figures} else render_images(model)
-    if fmt == "pdf":
-        from levier.report.pdf import pack_pdf
-
-        return pack_pdf(model, images), images
-    from levier.report.pptx import pack_pptx
-
-    return pack_pptx(model, images), images
-
-
-def file_name(model: Pack, fmt: str) -> str:
-    return f"{model.stem}.{FORMATS[fmt][1]}"

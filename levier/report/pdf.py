@@ -10,18 +10,26 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from levier.report.pack import DEMO_MENTION, DEMO_SHORT, Pack, PackFigure, PackSection, PackTable
-from levier.report.images import PackRenderError, png_size, render_images
+from levier.charts.style import BLEU_FRANCE, GREY_MEDIUM, ROUGE_MARIANNE, rgb
+from levier.report.images import PackRenderError, png_size
+from levier.report.pack import (
+    DEMO_MENTION,
+    DEMO_SHORT,
+    Pack,
+    PackFigure,
+    PackSection,
+    PackTable,
+)
 from levier.report.slides import caption_text
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 FONT = "DejaVu"
 
-BLEU = (0, 0, 145)
-ROUGE = (225, 0, 15)
+BLEU = rgb(BLEU_FRANCE)
+ROUGE = rgb(ROUGE_MARIANNE)
 TEXT = (30, 30, 30)
-GREY = (102, 102, 102)
+GREY = rgb(GREY_MEDIUM)
 LIGHT = (245, 245, 254)
 TILE = (227, 227, 253)
 ZEBRA = (246, 246, 246)
@@ -269,9 +277,9 @@ def _section(pdf: _PackPDF, sec: PackSection, images: dict[str, bytes]) -> None:
             pdf.text_block(note, size=8.5, color=GREY, after=1.5)
 
 
-def pack_pdf(pack: Pack, images: dict[str, bytes] | None = None) -> bytes:
-    """The pack as PDF bytes; `images` (render_images) may be shared with the PPTX to render charts once."""
-    images = images if images is not None else render_images(pack)
+def pack_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
+    """The pack as PDF bytes; `images` are its charts as print PNGs keyed by figure key (build.render_images, shared
+    with the PPTX so Chromium draws them once)."""
     pdf = _PackPDF(pack)
     register_fonts(pdf)
     _cover(pdf, pack)

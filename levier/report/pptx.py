@@ -8,17 +8,26 @@ import io
 import pandas as pd
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from levier.report.pack import DEMO_MENTION, DEMO_SHORT, Pack, PackFigure, PackSection, PackTable
-from levier.report.images import png_size, render_images
+from levier.charts.style import BLEU_FRANCE, GREY_MEDIUM, ROUGE_MARIANNE
+from levier.report.images import png_size
+from levier.report.pack import (
+    DEMO_MENTION,
+    DEMO_SHORT,
+    Pack,
+    PackFigure,
+    PackSection,
+    PackTable,
+)
 from levier.report.slides import caption_text
 
-BLEU = RGBColor(0x00, 0x00, 0x91)
-ROUGE = RGBColor(0xE1, 0x00, 0x0F)
+BLEU = RGBColor.from_string(BLEU_FRANCE[1:])
+ROUGE = RGBColor.from_string(ROUGE_MARIANNE[1:])
 TEXT = RGBColor(0x1E, 0x1E, 0x1E)
-GREY = RGBColor(0x66, 0x66, 0x66)
+GREY = RGBColor.from_string(GREY_MEDIUM[1:])
 TILE = RGBColor(0xE3, 0xE3, 0xFD)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 ZEBRA = RGBColor(0xF6, 0xF6, 0xF6)
@@ -57,8 +66,6 @@ def _box(slide, x, y, w, h, text: str = "", size: float = 14, **kw):
 
 
 def _rect(slide, x, y, w, h, color: RGBColor):
-    from pptx.enum.shapes import MSO_SHAPE
-
     shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, x, y, w, h)
     shape.fill.solid()
     shape.fill.fore_color.rgb = color
@@ -210,9 +217,9 @@ def _notes(prs: Presentation, pack: Pack, sec: PackSection) -> None:
         first = False
 
 
-def pack_pptx(pack: Pack, images: dict[str, bytes] | None = None) -> bytes:
-    """The pack as PPTX bytes; `images` (pack_images.render_images) may be shared with the PDF."""
-    images = images if images is not None else render_images(pack)
+def pack_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
+    """The pack as PPTX bytes; `images` are its charts as print PNGs keyed by figure key (build.render_images, shared
+    with the PDF)."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = W, H
     prs.core_properties.title = f"Pack du comité de suivi – {pack.cover.territory}"

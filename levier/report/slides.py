@@ -35,7 +35,7 @@ def _scale_fonts(node: object, factor: float) -> None:
 
 
 def _is_caption(annotation: dict) -> bool:
-    """The source caption every Levier chart and map writes under its plot (charts._finish, maps.choropleth)."""
+    """The source caption every Levier chart and map writes under its plot (charts.style.finish, maps.choropleth)."""
     return (annotation.get("name") == "source"
             or (annotation.get("yref") == "paper" and annotation.get("yanchor") == "top"
                 and float(annotation.get("y", 1)) <= 0.0 and str(annotation.get("text", "")).startswith("Source")))

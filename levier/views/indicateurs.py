@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from levier.analysis import comparability as comp
 from levier.analysis.positions import direction_label
-from levier.charts.indicators import BLEU_FRANCE, _finish, source_caption
+from levier.charts.style import BLEU_FRANCE, finish, source_caption
 from levier.core.fmt import MISSING_TEXT
 from levier.core.text import normalise
 from levier.ingest import variants
@@ -216,7 +216,7 @@ def _coverage(db: Database, code: str, label: str, source: str) -> tuple[pd.Data
     fig.update_yaxes(title="Territoires", tickformat=",~f")
     extra = "Aucune valeur enregistrée." if table.empty else "Une valeur par territoire et par année au plus."
     caption = source_caption(source, [int(p) for p in periods] or None, extra)
-    _finish(fig, f"Données disponibles : {label}", caption, height=190)
+    finish(fig, f"Données disponibles : {label}", caption, height=190)
     return table, fig
 
 

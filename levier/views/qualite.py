@@ -16,14 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from levier.analysis import quality
-from levier.charts.indicators import (
-    GREY_DARK,
-    GREY_MEDIUM,
-    ROUGE_MARIANNE,
-    _finish,
-    source_caption,
-)
 from levier.charts.maps import france_departements_map
+from levier.charts.style import GREY_DARK, GREY_MEDIUM, ROUGE_MARIANNE, finish, source_caption
 from levier.core.fmt import MISSING_TEXT, MONTHS, fmt_int, fmt_number, fmt_pct
 from levier.geo import display as geo
 from levier.store.db import Database, Query
@@ -142,7 +136,7 @@ def status_heatmap(
     fig.update_yaxes(type="category", title=y_title, autorange="reversed", showgrid=False,
                      tickfont={"size": 10 if len(ys) > 12 else 12})
     bottom = 70 if many else 50
-    _finish(fig, title, caption, height=max(170, row_px * len(ys) + 40), bottom_px=bottom)
+    finish(fig, title, caption, height=max(170, row_px * len(ys) + 40), bottom_px=bottom)
     fig.update_layout(plot_bgcolor="white", legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return fig
 
@@ -455,7 +449,7 @@ def public_figure(bundle: QualityBundle, indicator: str, period: int, perimeter:
     caption = source_caption(f"retours des départements{DEMO_NOTE if bundle.demo else ''} ; INSEE, Filosofi (personnes des ménages "
                              "fiscaux × taux de pauvreté à 60 %)",
                              period, "Un ordre de grandeur, pas une vérification du chiffre.")
-    return _finish(fig, f"Déclaré et statistique publique : {label}, {period}", caption, height=420)
+    return finish(fig, f"Déclaré et statistique publique : {label}, {period}", caption, height=420)
 
 
 def _public_points(part: pd.DataFrame, name: str, color: str, size: int, symbol: str = "circle") -> go.Scatter:

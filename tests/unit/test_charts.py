@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from levier.charts import indicators as c
 from levier.analysis.positions import trajectory
+from levier.charts import indicators as c
+from levier.charts import style
 
 NBSP = "\u00a0"
 
@@ -42,8 +43,8 @@ def test_distribution_highlights_the_territory_and_its_peers():
     fig = c.distribution_chart(VALUES, "01", ["02", "03"], label="Taux de pauvreté", unit="%", source="INSEE, Filosofi",
                                year=2020, direction="baisse")
     assert [t.type for t in fig.data] == ["box", "scatter", "scatter", "scatter"]
-    assert c.ROUGE_MARIANNE in colors_of(trace(fig, "Ain"))
-    assert c.BLEU_FRANCE in colors_of(trace(fig, "Pairs"))
+    assert style.ROUGE_MARIANNE in colors_of(trace(fig, "Ain"))
+    assert style.BLEU_FRANCE in colors_of(trace(fig, "Pairs"))
     assert sorted(trace(fig, "Pairs").x) == [9.0, 14.25]
     text = caption(fig)
     assert "Source : INSEE, Filosofi, 2020." in text
@@ -66,10 +67,10 @@ def test_ranking_orders_best_first_and_lists_missing_in_the_caption():
     assert [t.type for t in fig.data] == ["bar", "bar", "bar"]
     order = list(fig.layout.yaxis.categoryarray)
     assert order[0] == "1. Allier" and order[-1] == "5. Alpes-de-Haute-Provence"
-    assert "Ain" in order[1] and c.ROUGE_MARIANNE in order[1]  # the selected tick label, in red
+    assert "Ain" in order[1] and style.ROUGE_MARIANNE in order[1]  # the selected tick label, in red
     assert fig.layout.yaxis.autorange == "reversed"  # rank 1 at the top
-    assert colors_of(trace(fig, "Ain")) == [c.ROUGE_MARIANNE]
-    assert colors_of(trace(fig, "Pairs")) == [c.BLEU_FRANCE]
+    assert colors_of(trace(fig, "Ain")) == [style.ROUGE_MARIANNE]
+    assert colors_of(trace(fig, "Pairs")) == [style.BLEU_FRANCE]
     text = caption(fig)
     assert "2020" in text and "INSEE, Filosofi" in text
     assert "Sans donnée (1 département – secret statistique) : Alpes-Maritimes (06)" in text
@@ -89,7 +90,7 @@ def test_series_draws_the_dashed_trajectory_to_the_target_and_milestones():
     traj = trace(fig, "Trajectoire vers la cible")
     assert traj.line.dash == "dash" and list(traj.x) == [2023, 2024, 2025, 2026, 2027]
     assert list(trace(fig, "Cibles intermédiaires").x) == [2025]
-    assert trace(fig, "Isère").line.color == c.ROUGE_MARIANNE
+    assert trace(fig, "Isère").line.color == style.ROUGE_MARIANNE
     assert f"2025 : 3{NBSP}500{NBSP}personnes" in trace(fig, "Isère").hovertext[-1]
     assert f"4{NBSP}500{NBSP}personnes" in trace(fig, "Cible 2027").hovertext[0]
     # Years of the data, not of the target.
@@ -103,7 +104,7 @@ def test_scatter_highlights_selected_and_peers_and_lists_incomplete_points():
     fig = c.scatter_chart(frame, "01", ["03"], x_label="Taux de pauvreté", y_label="Niveau de vie médian",
                           x_unit="%", y_unit="€", source="INSEE, Filosofi", year=2020)
     assert len(fig.data) == 3
-    assert colors_of(trace(fig, "Ain")) == [c.ROUGE_MARIANNE] and colors_of(trace(fig, "Pairs")) == [c.BLEU_FRANCE]
+    assert colors_of(trace(fig, "Ain")) == [style.ROUGE_MARIANNE] and colors_of(trace(fig, "Pairs")) == [style.BLEU_FRANCE]
     hover = trace(fig, "Ain").hovertext[0]
     assert f"11,3{NBSP}%" in hover and f"23{NBSP}580{NBSP}€" in hover
     text = caption(fig)
@@ -121,7 +122,7 @@ def test_small_multiples_one_panel_per_territory_on_one_scale():
     panels = [t for t in fig.data if t.name != "Médiane nationale"]
     assert [t.name for t in panels] == ["Isère", "Savoie", "Haute-Savoie", "Ain"]
     assert len(fig.data) == 8  # one reference line per panel
-    assert panels[0].line.color == c.ROUGE_MARIANNE and panels[1].line.color == c.BLEU_FRANCE
+    assert panels[0].line.color == style.ROUGE_MARIANNE and panels[1].line.color == style.BLEU_FRANCE
     assert {a.text for a in fig.layout.annotations} >= {"Isère", "Savoie", "Haute-Savoie", "Ain"}
     assert fig.layout.yaxis2.matches == "y"
     assert "INSEE, Filosofi, 2016–2020" in caption(fig)
@@ -129,8 +130,20 @@ def test_small_multiples_one_panel_per_territory_on_one_scale():
 
 
 def test_source_caption_and_png_export_config():
-    assert c.source_caption("INSEE, Filosofi.", [2014, 2020, 2017]) == "Source : INSEE, Filosofi, 2014–2020."
-    assert c.source_caption("", None) == "Source : non précisée."
-    cfg = c.png_config("classement_tp60")
+    assert style.source_caption("INSEE, Filosofi.", [2014, 2020, 2017]) == "Source : INSEE, Filosofi, 2014–2020."
+    assert style.source_caption("", None) == "Source : non précisée."
+    cfg = style.png_config("classement_tp60")
     assert cfg["toImageButtonOptions"]["format"] == "png"
     assert "toImage" not in cfg.get("modeBarButtonsToRemove", [])
+
+
+def test_axes_hovers_and_captions_share_one_style():
+    assert style.axis_format("%")["ticksuffix"] == f"{NBSP}%"
+    assert style.axis_format("€") == {"separatethousands": True, "exponentformat": "none", "ticksuffix": f"{NBSP}€",
+                                      "tickformat": ",.0f"}
+    assert style.axis_format("personnes")["tickformat"] == ",~f" and "ticksuffix" not in style.axis_format("ratio")
+    assert c.fmt_hover(1234.7, "€") == f"1{NBSP}235{NBSP}€" and c.fmt_hover(0.25812, "ratio") == "0,258"
+    fig = style.finish(go.Figure(), "Titre", "Source : INSEE, 2020.", height=300)
+    assert fig.layout.separators == f",{NBSP}" and fig.layout.font.family.startswith("Marianne")
+    assert [a.text for a in fig.layout.annotations if a.name == "source"] == ["Source : INSEE, 2020."]
+    assert style.rgb(style.BLEU_FRANCE) == (0, 0, 145)  # the PDF and PPTX writers take the same colours

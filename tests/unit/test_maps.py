@@ -18,34 +18,12 @@ import shapely
 from levier.geo import display as geo
 from levier.charts import maps
 from levier.core.config import settings
-from levier.core.fmt import NBSP, fmt_int, fmt_number, fmt_pct, fmt_range, fmt_value
+from levier.core.fmt import NBSP
 
 REF_DIR = settings().reference_dir
 needs_reference = pytest.mark.skipif(
     not (REF_DIR / geo.REFERENCE_FILES[geo.LEVEL_EPCI]).is_file(), reason=f"reference data not found in {REF_DIR}"
 )
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# French formats
-
-
-def test_french_number_formats():
-    assert fmt_number(1234.5) == f"1{NBSP}234,5"
-    assert fmt_number(1234567.891, 2) == f"1{NBSP}234{NBSP}567,89"
-    assert fmt_int(68350798) == f"68{NBSP}350{NBSP}798"
-    assert fmt_pct(12.345) == f"12,3{NBSP}%"
-    assert fmt_pct(7, 0) == f"7{NBSP}%"
-    assert fmt_value(1234, "€") == f"1{NBSP}234{NBSP}€"
-    assert fmt_range(12.34, 15.78, "%") == f"12,3 – 15,8{NBSP}%"
-    assert fmt_number(-1234.56, 1) == f"-1{NBSP}234,6"
-
-
-def test_missing_is_never_zero_and_no_negative_zero():
-    assert fmt_number(None) == "–"
-    assert fmt_number(float("nan")) == "–"
-    assert fmt_pct(None) == "–"
-    assert fmt_number(-0.04) == "0,0"  # '-0,0' would read as a real negative value
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -134,6 +112,7 @@ def test_missing_values_are_a_grey_labelled_class_not_zero():
     assert [t.name for t in others] == [f"10,0 – 20,0{NBSP}%", f"30,0{NBSP}%"]
     assert [sorted(t.locations) for t in others] == [["A", "D"], ["C"]]
     assert all(t.showlegend for t in _choropleths(fig))
+    assert fig.layout.separators == f",{NBSP}"  # plotly writes numbers as levier.core.fmt does
 
 
 def test_hover_has_value_rank_departement_and_france():

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from levier.core.fmt import fmt_date
-from levier.report import pack
+from levier.report import build, pack
 from levier.report import slides as presentation
 from levier.store.db import Database
 from levier.report.images import PackRenderError
@@ -31,9 +31,7 @@ def isere(demo_db_path):
 
 @pytest.fixture(scope="module")
 def isere_images(isere):
-    from levier.report.images import render_images
-
-    return render_images(isere)
+    return build.render_images(isere)
 
 
 def test_french_date_and_cells():
@@ -108,7 +106,7 @@ def test_masked_values_are_written_secret_never_zero(demo_db_path):
 
 def test_pdf_pages_exist_and_are_drawn(isere, isere_images, tmp_path):
     assert shutil.which("pdftoppm"), "poppler-utils is needed (apt-get install poppler-utils)"
-    data, images = pack.export(isere, "pdf", isere_images)
+    data, images = build.export(isere, "pdf", isere_images)
     assert images is isere_images and data[:5] == b"%PDF-"
     path = tmp_path / "pack.pdf"
     path.write_bytes(data)
@@ -128,7 +126,7 @@ def test_pdf_pages_exist_and_are_drawn(isere, isere_images, tmp_path):
 def test_pptx_slides_titles_and_pictures(isere, isere_images):
     from pptx import Presentation
 
-    data, _ = pack.export(isere, "pptx", isere_images)
+    data, _ = build.export(isere, "pptx", isere_images)
     deck = Presentation(io.BytesIO(data))
     titles = [s.shapes.title.text for s in deck.slides]
     assert titles[0] == "Pack du comité de suivi"
@@ -171,3 +169,30 @@ def test_clear_errors_without_chromium_or_fonts(monkeypatch, tmp_path):
 
     with pytest.raises(PackRenderError, match="fonts-dejavu-core"):
         pack_pdf.register_fonts(FPDF(), tmp_path)
+
+
+def test_the_model_knows_no_writer_and_the_renderer_no_pack():
+    """One-way imports inside levier.report: build chooses the format; the model, the image renderer and the
+    writers never import what sits above them."""
+    import ast
+    import inspect
+
+    from levier.report import images, pdf, pptx, slides
+
+    def imported(module) -> set[str]:
+        return {n.module for n in ast.walk(ast.parse(inspect.getsource(module)))
+                if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("levier.report")}
+
+    writers = {"levier.report.pdf", "levier.report.pptx", "levier.report.images", "levier.report.slides",
+               "levier.report.build"}
+    assert not imported(pack) & writers
+    assert not imported(images)
+    assert imported(slides) == {"levier.report.pack"}
+    for writer in (pdf, pptx):
+        assert "levier.report.build" not in imported(writer)
+    assert set(build.FORMATS) == {"pdf", "pptx"} and build.file_name(pack_stub(), "pptx") == "pack_comite_38_pacte.pptx"
+
+
+def pack_stub():
+    cover = pack.Cover("Pack du comité de suivi", "Isère (38)", "", "23 novembre 2026", "", False)
+    return pack.Pack("38", "departement", "Isère (38)", "PACTE", cover, [], False, False, "")
