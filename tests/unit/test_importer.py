@@ -271,10 +271,32 @@ def test_dry_run_writes_nothing(db):
     assert (count_facts(db), count_runs(db)) == (facts, runs)
 
 
+# `levier import PATH` in another process, its write step wrapped to say so and wait while the transaction is open.
+_PAUSED_IMPORT = """
+import sys, time
+from levier.ingest import returns
+from levier.cli import main
+
+original = returns.facts_writer
+
+def paused_writer(facts, demo):
+    write = original(facts, demo)
+    def paused(w, import_id):
+        changed = write(w, import_id)
+        print("LEVIER_FAULT_PAUSE", flush=True)
+        time.sleep(float(sys.argv[2]))
+        return changed
+    return paused
+
+returns.facts_writer = paused_writer
+sys.exit(main(["import", sys.argv[1]]))
+"""
+
+
 def _import_in_subprocess(db: Database, path, pause: float) -> subprocess.Popen:
-    env = dict(os.environ, LEVIER_DB=str(db.path), LEVIER_FAULT_PAUSE_IN_WRITE=str(pause))
+    env = dict(os.environ, LEVIER_DB=str(db.path))
     return subprocess.Popen(
-        [sys.executable, "-m", "levier", "import", str(path)],
+        [sys.executable, "-c", _PAUSED_IMPORT, str(path), str(pause)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
 

@@ -181,7 +181,7 @@ def test_demo_state_money_adds_up_to_the_national_envelopes(demo_db):
 
 def test_demo_waves_are_stored_once_and_drive_the_returns(demo_db):
     from levier.store.db import Query
-    from levier.demo.funding import public_first_wave
+    from levier.demo.common import public_first_wave
 
     waves = demo_db.read(Query.CONTRACT_CURRENT, {"programme": "CDPPE", "level": "departement"}).set_index("code")
     assert len(waves) == 101
