@@ -9,18 +9,26 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from levier.core.config import settings
-from levier.store.db import Database, Query
+from levier.store.db import Database, Query, migrations
+from levier.geo.display import build_static, ensure_static
+from levier.ingest.catalogue import read_catalogue, store_catalogue, validate_catalogue
+from levier.ingest.insee import read_insee_file
+from levier.ingest.journal import content_hash, default_user, journal_params, now
+from levier.ingest.public_stats import load_public_statistics
+from levier.ingest.reference import REQUIRED_FILES, load_reference
 from levier.ingest.report import ImportReport
+from levier.ingest.returns import import_paths
+from levier.ingest.services import import_services
+from levier.ingest.variants import import_variants
+from levier.demo.common import cdppe_wave_table
+from levier.demo.funding import build_demo_funding
+from levier.demo.returns import generate_demo_files, write_demo_variants
 
 Progress = Callable[[str], None]
 
 
 def load_catalogue(db: Database) -> dict[str, int]:
-    from levier.ingest.catalogue import read_catalogue, store_catalogue, validate_catalogue
-
     cat = read_catalogue()
     problems = validate_catalogue(cat)
     if problems:
@@ -36,10 +44,7 @@ def init_database(db: Database) -> None:
 
 def load_reference_journaled(db: Database, reference_dir: Path) -> dict[tuple[str, int], int]:
     """Loads the reference geography and records it in the import journal (what, from where, when, by whom)."""
-    from levier.ingest.returns import content_hash, default_user, _now
-    from levier.ingest.reference import REQUIRED_FILES, load_reference
-
-    started = _now()
+    started = now()
     counts = load_reference(db, reference_dir)
     fingerprint = "|".join(
         f"{spec.path}:{(Path(reference_dir) / spec.path).stat().st_size if (Path(reference_dir) / spec.path).exists() else '-'}"
@@ -50,10 +55,8 @@ def load_reference_journaled(db: Database, reference_dir: Path) -> dict[tuple[st
         rows_read=sum(counts.values()), rows_accepted=sum(counts.values()), rows_changed=sum(counts.values()),
         status="importé", message="Géographie de référence remplacée en entier.",
     )
-    from levier.ingest.returns import _journal_params
-
     with db.transaction() as w:
-        w.execute(Query.INSERT_IMPORT_RUN, _journal_params(report, content_hash(fingerprint.encode()), started, default_user(), False))
+        w.execute(Query.INSERT_IMPORT_RUN, journal_params(report, content_hash(fingerprint.encode()), started, default_user(), False))
     return counts
 
 
@@ -66,8 +69,6 @@ SERVICE_LISTS = (
 
 
 def load_service_lists(db: Database, reference_dir: Path) -> list[ImportReport]:
-    from levier.ingest.services import import_services
-
     reports = []
     for rel, mapping in SERVICE_LISTS:
         path = Path(reference_dir) / rel
@@ -81,10 +82,6 @@ def load_service_lists(db: Database, reference_dir: Path) -> list[ImportReport]:
 
 
 def _demo_inputs(db: Database, reference_dir: Path):
-    from levier.ingest.insee import read_insee_file
-
-    from levier.ingest.catalogue import read_catalogue
-
     with db.reader() as r:
         deps = r.df(Query.DEMO_DEPARTEMENTS)
         metros = r.df(Query.DEMO_METROPOLES)
@@ -101,11 +98,6 @@ def _demo_inputs(db: Database, reference_dir: Path):
 
 def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progress = print) -> list[ImportReport]:
     """Builds the demo database in a temporary file and moves it into place, so readers never see half of it."""
-    from levier.ingest.variants import import_variants
-    from levier.demo.returns import generate_demo_files, write_demo_variants
-    from levier.ingest.returns import import_paths
-    from levier.ingest.public_stats import load_public_statistics
-
     reference_dir = reference_dir or settings().reference_dir
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,16 +113,12 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
     progress("Lieux de service (France services, agences France Travail)…")
     load_service_lists(db, reference_dir)
     progress("Fonds de carte (static/geo)…")
-    from levier.geo.display import build_static
-
     build_static(reference_dir)
     progress("Génération des fichiers de retours fictifs…")
     deps, metros, indicators, programmes, rates = _demo_inputs(db, reference_dir)
     out_dir = db_path.parent / "demo"  # beside the database: tests build theirs in a temporary folder
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    from levier.demo.funding import build_demo_funding, cdppe_wave_table
-
     waves = cdppe_wave_table(deps["code"], reference_dir=reference_dir)  # one source: returns, funding, contracts
     files = generate_demo_files(out_dir, deps, metros, indicators, programmes, rates,
                                 cdppe_wave_years=dict(zip(waves["code"], waves["signed_year"])))
@@ -157,8 +145,6 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
 def ensure_database(db: Database, on_build: Callable[[], None] | None = None) -> bool:
     """Builds the demo database on first start; returns True when it had to. The static map files (generated,
     git-ignored) are rebuilt whenever one is missing, even for an existing database."""
-    from levier.geo.display import ensure_static
-
     ensure_static()
     if db.exists():
         db.migrate() if _needs_migration(db) else None
@@ -170,6 +156,4 @@ def ensure_database(db: Database, on_build: Callable[[], None] | None = None) ->
 
 
 def _needs_migration(db: Database) -> bool:
-    from levier.store.db import migrations
-
     return db.schema_version() < max(v for v, _, _ in migrations())

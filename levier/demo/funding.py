@@ -1,5 +1,5 @@
-"""Fictitious funding files for the demo (State and own euros per action, re-allocations, action natures) and the
-CDPPE waves shared by the demo returns, the demo funding and the contract table.
+"""Fictitious funding files for the demo (State and own euros per action, re-allocations, action natures), on the
+CDPPE waves of levier.demo.common shared with the demo returns and the contract table.
 
 State amounts add up, over the départements, to the national envelopes of shared/data/programmes/
 enveloppes_nationales.csv for every year the file gives; the other years follow a stated assumption
@@ -10,32 +10,22 @@ from __future__ import annotations
 
 import csv
 import io
-import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from levier.core.config import settings
-from levier.demo.returns import (
-    CDPPE_WAVE_SIZES,
-    DEMO_SEED,
-    FALLBACK_POVERTY_RATE,
-    FICTION_NOTE,
-    IMPUTED_POVERTY_RATES,
-    SCALING_RATE_CAP,
-    DemoFile,
-)
+from levier.store.db import Database, Query
+from levier.ingest.funding import FundingContext, import_funding
+from levier.ingest.report import ImportReport
+from levier.demo.common import CDPPE_WAVE_YEARS, DEMO_SEED, FICTION_NOTE, seeded_rng, sheet_name, slug, workbook
+from levier.demo.returns import FALLBACK_POVERTY_RATE, IMPUTED_POVERTY_RATES, SCALING_RATE_CAP, DemoFile
 
-PUBLIC_WAVE_FILE = Path("programmes") / "cdppe_vague1_2020_liste_partielle.csv"
 ENVELOPE_FILE = Path("programmes") / "enveloppes_nationales.csv"
-WAVE_SOURCE_PUBLIC = "liste publique"
-WAVE_SOURCE_GENERATED = "complété par le générateur"
-CDPPE_WAVE_YEARS = (2020, 2021, 2022)
-# SOURCES.md: the Seine-Saint-Denis did not apply for the 2020 wave, so the generator never draws it into 2020.
-NOT_IN_FIRST_WAVE = ("93",)
 
 CALPAE_YEARS = (2019, 2020, 2021, 2022)
 CDPPE_YEARS = CDPPE_WAVE_YEARS
@@ -67,67 +57,7 @@ NEW_ACTION_CASES = (("38", "PACTE", "PACTE-MOBECO"), ("76", "PACTE", "PACTE-ALIM
 CALPAE_NEW_SHARE = 0.35  # CALPAE actions declared new: no year before 2019 in the returns, so none can be checked
 FICHE_TERRITORIES = ("2A", "38", "59")  # send their Pacte funding as per-action workbooks
 REALLOCATING = {"CALPAE": 24, "CDPPE": 8, "PACTE": 12}  # départements with re-allocations, per programme
-
-
-def _rng(seed: int, *parts: str) -> np.random.Generator:
-    return np.random.default_rng([seed, *(zlib.crc32(p.encode("utf-8")) for p in parts)])
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# CDPPE waves: one source for the returns, the funding and the contract table
-
-
-def public_first_wave(reference_dir: Path | None = None) -> list[str]:
-    """Départements of the 2020 wave named by public sources (partial list; « 2A|2B » is the Corse's two codes)."""
-    path = Path(reference_dir or settings().reference_dir) / PUBLIC_WAVE_FILE
-    if not path.exists():
-        return []
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame = frame[frame["vague"].str.strip() == "2020"]
-    return sorted({c.strip() for v in frame["code_dep"] for c in v.split("|") if c.strip()})
-
-
-def cdppe_wave_table(dep_codes: Iterable[str], seed: int = DEMO_SEED, reference_dir: Path | None = None,
-                     known: Mapping[str, int] | None = None) -> pd.DataFrame:
-    """Year each département signs its CDPPE: the public 2020 list, completed to 30 by a seeded draw (never the
-    Seine-Saint-Denis), 40 more in 2021, every other département in 2022. Columns: code, signed_year, wave,
-    wave_source."""
-    codes = sorted({str(c) for c in dep_codes})
-    years: dict[str, int] = {}
-    source: dict[str, str] = {}
-    for c in public_first_wave(reference_dir):
-        if c in codes:
-            years[c], source[c] = 2020, WAVE_SOURCE_PUBLIC
-    for c, y in (known or {}).items():
-        if c in codes and c not in years:
-            years[c], source[c] = int(y), WAVE_SOURCE_PUBLIC
-    rest = [c for c in codes if c not in years]
-    order = _rng(seed, "cdppe-waves").permutation(len(rest))
-    slots = {
-        2020: max(0, CDPPE_WAVE_SIZES[0] - sum(1 for v in years.values() if v == 2020)),
-        2021: max(0, CDPPE_WAVE_SIZES[1] - sum(1 for v in years.values() if v == 2021)),
-    }
-    for idx in order:
-        c = rest[int(idx)]
-        if slots[2020] and c not in NOT_IN_FIRST_WAVE:
-            year = 2020
-        elif slots[2021]:
-            year = 2021
-        else:
-            year = 2022
-        if year in slots:
-            slots[year] -= 1
-        years[c], source[c] = year, WAVE_SOURCE_GENERATED
-    table = pd.DataFrame({"code": codes, "signed_year": [years[c] for c in codes],
-                          "wave_source": [source[c] for c in codes]})
-    table["wave"] = table["signed_year"].map({y: k + 1 for k, y in enumerate(CDPPE_WAVE_YEARS)}).astype("int64")
-    return table[["code", "signed_year", "wave", "wave_source"]]
-
-
-def cdppe_wave_years(dep_codes: Iterable[str], seed: int = DEMO_SEED, known: Mapping[str, int] | None = None,
-                     reference_dir: Path | None = None) -> dict[str, int]:
-    table = cdppe_wave_table(dep_codes, seed, reference_dir, known)
-    return dict(zip(table["code"], table["signed_year"].astype(int)))
+_FIXED_CREATED = datetime(2026, 3, 1, 9, 0, 0)  # workbook metadata, so two runs give the same bytes
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -189,7 +119,7 @@ def _state_planned(programme: str, years: tuple[int, ...], deps: list[_Dep], act
     acts = actions[(actions["programme"] == programme) & actions["territory"].isna()]
     codes = list(acts["code"])
     axis_of = dict(zip(acts["code"], acts["axis"]))
-    shares = {d.code: _rng(seed, "funding-shares", programme, d.code).dirichlet(np.full(len(codes), 4.0)) for d in deps}
+    shares = {d.code: seeded_rng(seed, "funding-shares", programme, d.code).dirichlet(np.full(len(codes), 4.0)) for d in deps}
     rows = []
     for year in years:
         signed = [d for d in deps if programme != "CDPPE" or waves.get(d.code, 9999) <= year]
@@ -200,7 +130,7 @@ def _state_planned(programme: str, years: tuple[int, ...], deps: list[_Dep], act
         for line, (total, eligible) in parts.items():
             cells, weights = [], []
             for d in signed:
-                drift = _rng(seed, "funding-drift", programme, d.code, str(year)).lognormal(0.0, 0.05, size=len(codes))
+                drift = seeded_rng(seed, "funding-drift", programme, d.code, str(year)).lognormal(0.0, 0.05, size=len(codes))
                 for k, a in enumerate(codes):
                     if not eligible(a, axis_of[a]):
                         continue
@@ -243,7 +173,7 @@ def funding_amounts(programme: str, deps: list[_Dep], actions: pd.DataFrame, env
     own_rows = []
     for r in totals.itertuples():
         ratio = _own_ratio(programme, r.code, r.action, seed)
-        noise = _rng(seed, "own-noise", programme, r.code, r.action, str(r.year)).normal(0.0, 0.02)
+        noise = seeded_rng(seed, "own-noise", programme, r.code, r.action, str(r.year)).normal(0.0, 0.02)
         own = r.planned * ratio * (1.0 + noise)
         own_rows.append((r.code, r.action, r.year, "departement", float(round(own))))
     own = pd.DataFrame(own_rows, columns=["code", "action", "year", "funder", "planned"])
@@ -258,12 +188,12 @@ def funding_amounts(programme: str, deps: list[_Dep], actions: pd.DataFrame, env
     # Execution: one draw per (département, action, year) for both funders, so own and State euros move together.
     committed, spent = [], []
     for r in lines.itertuples():
-        rng = _rng(seed, "execution", programme, r.code, r.action, str(r.year))
-        propensity = _rng(seed, "propensity", programme, r.code).uniform(0.8, 1.0)
+        rng = seeded_rng(seed, "execution", programme, r.code, r.action, str(r.year))
+        propensity = seeded_rng(seed, "propensity", programme, r.code).uniform(0.8, 1.0)
         c_rate, s_rate = rng.uniform(0.88, 1.0), rng.uniform(0.72, 0.99) * propensity
         if r.year == PACTE_CURRENT_YEAR and programme == "PACTE":
             c_rate, s_rate = rng.uniform(0.55, 0.8), rng.uniform(0.3, 0.55)
-        jitter = _rng(seed, "execution-funder", programme, r.code, r.action, str(r.year), r.funder).uniform(0.99, 1.0)
+        jitter = seeded_rng(seed, "execution-funder", programme, r.code, r.action, str(r.year), r.funder).uniform(0.99, 1.0)
         c = float(np.floor(r.planned * c_rate * jitter))
         committed.append(c)
         spent.append(float(np.floor(c * s_rate)))
@@ -279,7 +209,7 @@ def funding_amounts(programme: str, deps: list[_Dep], actions: pd.DataFrame, env
 def _own_ratio(programme: str, code: str, action: str, seed: int) -> float:
     if (code, programme, action) == HIGH_COFINANCING[:3]:
         return HIGH_COFINANCING[3]
-    rng = _rng(seed, "own-ratio", programme, code)
+    rng = seeded_rng(seed, "own-ratio", programme, code)
     if programme == "CDPPE":
         return float(rng.uniform(0.5, 1.0))
     return float(np.clip(rng.lognormal(0.05, 0.12), 0.85, 1.4))
@@ -311,7 +241,7 @@ def action_natures(programme: str, codes: list[str], actions: list[str], waves: 
     for code in codes:
         for action in actions:
             nature = "renforcement"
-            if programme == "CALPAE" and _rng(seed, "nature", code, action).uniform() < CALPAE_NEW_SHARE:
+            if programme == "CALPAE" and seeded_rng(seed, "nature", code, action).uniform() < CALPAE_NEW_SHARE:
                 nature = "nouvelle"
             if (code, programme, action) in NEW_ACTION_CASES:
                 nature = "nouvelle"
@@ -327,7 +257,7 @@ def reallocations(programme: str, lines: pd.DataFrame, seed: int = DEMO_SEED) ->
     funder = "etat_budget" if programme == "CDPPE" else "etat"
     state = state[state["funder"] == funder]
     codes = sorted(state["code"].unique())
-    picks = _rng(seed, "realloc-who", programme).permutation(len(codes))[: REALLOCATING[programme]]
+    picks = seeded_rng(seed, "realloc-who", programme).permutation(len(codes))[: REALLOCATING[programme]]
     rows = []
     for idx in sorted(picks):
         code = codes[int(idx)]
@@ -335,7 +265,7 @@ def reallocations(programme: str, lines: pd.DataFrame, seed: int = DEMO_SEED) ->
         years = sorted(mine["year"].unique())
         if programme == "PACTE":
             years = [y for y in years if y < PACTE_CURRENT_YEAR]
-        rng = _rng(seed, "realloc", programme, code)
+        rng = seeded_rng(seed, "realloc", programme, code)
         for year in rng.choice(years, size=min(len(years), int(rng.integers(1, 3))), replace=False):
             y = mine[mine["year"] == year].copy()
             y["rate"] = y["spent"] / y["planned"].where(y["planned"] > 0)
@@ -417,14 +347,7 @@ def _write_cdppe(out_dir: Path, lines: pd.DataFrame, natures: dict) -> DemoFile:
 
 
 def _workbook(path: Path, title: str):
-    from datetime import datetime
-
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    wb.set_properties({"title": title, "author": "Levier", "comments": FICTION_NOTE,
-                       "created": datetime(2026, 3, 1, 9, 0, 0)})
-    return wb
+    return workbook(path, title, _FIXED_CREATED)
 
 
 _REALLOC_HEADER = ["territoire", "programme", "annee", "action_origine", "action_destination", "financeur", "montant",
@@ -465,9 +388,7 @@ def _write_pacte_long(out_dir: Path, lines: pd.DataFrame, actions: pd.DataFrame,
 
 def _write_fiches(out_dir: Path, code: str, name: str, lines: pd.DataFrame, actions: pd.DataFrame, natures: dict,
                   moves: pd.DataFrame) -> DemoFile:
-    from levier.demo.returns import _sheet_name, _slug
-
-    path = out_dir / f"fiches_actions_pacte_{code}_{_slug(name)}.xlsx"
+    path = out_dir / f"fiches_actions_pacte_{code}_{slug(name)}.xlsx"
     wb = _workbook(path, f"Fiches actions du contrat local des solidarités – {name}")
     bold = wb.add_format({"bold": True})
     money = wb.add_format({"num_format": "# ##0"})
@@ -477,7 +398,7 @@ def _write_fiches(out_dir: Path, code: str, name: str, lines: pd.DataFrame, acti
         mine = lines[lines["action"] == a.code]
         if mine.empty:
             continue
-        ws = wb.add_worksheet(_sheet_name(a.code, a.label))
+        ws = wb.add_worksheet(sheet_name(a.code, a.label))
         ws.set_column(0, 0, 16)
         ws.set_column(1, 1, 28)
         ws.set_column(2, 4, 14)
@@ -556,12 +477,9 @@ def generate_funding_files(out_dir: Path, departements: pd.DataFrame, actions: p
     return files
 
 
-def build_demo_funding(db, out_dir: Path, departements: pd.DataFrame, poverty_rates: Mapping[str, float],
-                       waves: pd.DataFrame, reference_dir: Path | None = None) -> list:
+def build_demo_funding(db: Database, out_dir: Path, departements: pd.DataFrame, poverty_rates: Mapping[str, float],
+                       waves: pd.DataFrame, reference_dir: Path | None = None) -> list[ImportReport]:
     """Generates the demo funding files and imports them through the real funding importer (contracts first)."""
-    from levier.store.db import Query
-    from levier.ingest.funding import FundingContext, import_funding
-
     actions = db.read(Query.FUNDING_ACTIONS)
     files = generate_funding_files(out_dir, departements, actions, poverty_rates, waves, reference_dir)
     ctx = FundingContext.load(db)

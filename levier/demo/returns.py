@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
-import unicodedata
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,8 +13,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DEMO_SEED = 2019
-FICTION_NOTE = "Données fictives de démonstration — Levier"
+from levier.ingest.catalogue import read_catalogue
+from levier.demo.common import (
+    DEMO_SEED,
+    FICTION_NOTE,
+    cdppe_wave_years,
+    seeded_rng,
+    sheet_name,
+    slug,
+    workbook,
+)
 
 # Filosofi publishes no poverty rate for Guadeloupe, Guyane and Mayotte. INSEE's household surveys (Budget de
 # famille 2017/2018, measured against the national 60 % threshold) put them at about 34 %, 53 % and 77 %: those
@@ -36,7 +41,6 @@ CDPPE_YEARS = (2020, 2021, 2022)
 PACTE_T0 = 2023
 PACTE_YEARS = (2023, 2024, 2025, 2026)
 PACTE_TARGET_YEAR = 2027
-CDPPE_WAVE_SIZES = (30, 40)  # 2020 and 2021 waves; every other département signs in 2022
 CORRECTED_TERRITORIES = ("38", "44", "69")
 CORRECTIONS_PER_TERRITORY = 7
 CORRECTION_YEAR = 2021
@@ -305,8 +309,6 @@ def _indicators(frame: pd.DataFrame) -> list[_Indicator]:
     if missing:
         # The import context query carries no kind nor direction, yet targets need them: take them from the
         # catalogue files, by code.
-        from levier.ingest.catalogue import read_catalogue
-
         extra = read_catalogue().indicators[["code", *missing]]
         frame = frame.merge(extra, on="code", how="left")
     cols = set(frame.columns)
@@ -358,11 +360,6 @@ def _due_dates(programmes: pd.DataFrame) -> dict[str, tuple[int, int]]:
         month, day = (int(x) for x in due.split("-"))
         out[_text(r["code"])] = (month, day)
     return out
-
-
-def _rng(seed: int, *parts: str) -> np.random.Generator:
-    """One stream per (purpose, territory, indicator): a territory's values do not depend on which others exist."""
-    return np.random.default_rng([seed, *(zlib.crc32(p.encode("utf-8")) for p in parts)])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -497,7 +494,7 @@ def _simulate(seed: int, purpose: str, model: _Model, terr: _Territory, years: t
     out: dict[str, np.ndarray] = {}
     for code in model.codes:
         info, rule = model.info[code], model.rule(code)
-        rng = _rng(seed, purpose, terr.code, code)
+        rng = seeded_rng(seed, purpose, terr.code, code)
         tops = model.parents.get(code)
         if tops:
             cap = np.min([out[p] for p in tops], axis=0)
@@ -539,12 +536,6 @@ def _simulate(seed: int, purpose: str, model: _Model, terr: _Territory, years: t
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _slug(text: str) -> str:
-    s = unicodedata.normalize("NFKD", text)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
-
-
 def _plain(value: float, decimals: int) -> str:
     """'5412', '87,5': a long file's number, decimal comma, no thousands separator."""
     if decimals:
@@ -566,16 +557,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: s
 
 
 def _workbook(path: Path, title: str):
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    wb.set_properties({"title": title, "author": "Levier", "comments": FICTION_NOTE, "created": _FIXED_CREATED})
-    return wb
-
-
-def _sheet_name(code: str, name: str) -> str:
-    clean = re.sub(r"[\[\]:*?/\\]", " ", name)
-    return f"{code} - {clean}"[:31].rstrip(" '")
+    return workbook(path, title, _FIXED_CREATED)
 
 
 def _due(due_dates: dict[str, tuple[int, int]], programme: str, year: int) -> date:
@@ -585,7 +567,7 @@ def _due(due_dates: dict[str, tuple[int, int]], programme: str, year: int) -> da
 
 def _sent_on(seed: int, programme: str, territory: str, year: int, due: date) -> date:
     """On time: a few days to six weeks before the due date."""
-    days = int(_rng(seed, "sent", programme, territory, str(year)).integers(2, 45))
+    days = int(seeded_rng(seed, "sent", programme, territory, str(year)).integers(2, 45))
     return due - timedelta(days=days)
 
 
@@ -600,9 +582,7 @@ def _fmt_date_fr(d: date) -> str:
 
 def cdppe_waves(dep_codes: Iterable[str], seed: int = DEMO_SEED, known: Mapping[str, int] | None = None) -> dict[str, int]:
     """Year each département signs its CDPPE (30 in 2020 starting from the public list, then 40, then the rest): one
-    shared source with the demo funding and the contract table (levier.demo.funding.cdppe_wave_table)."""
-    from levier.demo.funding import cdppe_wave_years
-
+    shared source with the demo funding and the contract table (levier.demo.common.cdppe_wave_table)."""
     return cdppe_wave_years(dep_codes, seed, known)
 
 
@@ -680,7 +660,7 @@ def _write_calpae_grids(out_dir, deps, model: _Model, values, overrides, due_dat
     files = []
     for t in deps:
         vals = values[t.code]
-        rng = _rng(seed, "grid-layout", t.code)
+        rng = seeded_rng(seed, "grid-layout", t.code)
         text_numbers = t.code in TEXT_NUMBER_FILES
         sep = "\u00a0" if t.code in ("38", "974") else " "
         grid_codes = model.layout
@@ -689,9 +669,9 @@ def _write_calpae_grids(out_dir, deps, model: _Model, values, overrides, due_dat
             picks = rng.choice(len(grid_codes), size=min(EMPTY_CODE_ROWS, len(grid_codes)), replace=False)
             empty_codes = {grid_codes[int(k)] for k in picks}
         sent = _sent_on(seed, "CALPAE", t.code, CALPAE_GRID_YEARS[-1], _due(due_dates, "CALPAE", CALPAE_GRID_YEARS[-1]))
-        path = out_dir / f"calpae_{CALPAE_GRID_YEARS[0]}-{CALPAE_GRID_YEARS[-1]}_{t.code}_{_slug(t.name)}.xlsx"
+        path = out_dir / f"calpae_{CALPAE_GRID_YEARS[0]}-{CALPAE_GRID_YEARS[-1]}_{t.code}_{slug(t.name)}.xlsx"
         wb = _workbook(path, f"Grille annexe 9 – {t.name}")
-        ws = wb.add_worksheet(_sheet_name(t.code, t.name))
+        ws = wb.add_worksheet(sheet_name(t.code, t.name))
         bold = wb.add_format({"bold": True})
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 70)
@@ -784,7 +764,7 @@ def _write_cdppe(out_dir, deps, model: _Model, waves: dict[str, int], overrides,
         # Results improve faster once the contract is signed: what a staggered difference-in-differences looks for.
         boosts = {}
         for code in model.result_parts:
-                extra = _rng(seed, "cdppe-effect", t.code, code).uniform(0.01, 0.03)
+                extra = seeded_rng(seed, "cdppe-effect", t.code, code).uniform(0.01, 0.03)
                 boosts[code] = np.array([extra if y >= wave else 0.0 for y in years])
         vals = _simulate(seed, "cdppe", model, t, years, boosts=boosts)
         k0 = years.index(wave)
@@ -792,7 +772,7 @@ def _write_cdppe(out_dir, deps, model: _Model, waves: dict[str, int], overrides,
         for code, info in model.info.items():
             start[code] = float(vals[code][k0])
             if info.direction in ("hausse", "baisse"):
-                gain = _rng(seed, "cdppe-target", t.code, code).uniform(0.05, 0.3)
+                gain = seeded_rng(seed, "cdppe-target", t.code, code).uniform(0.05, 0.3)
                 targets[code] = _target(start[code], info.direction, gain, info, model.rule(code))
         _cap_targets(model, targets, start)
         for k, year in enumerate(years):
@@ -823,7 +803,7 @@ _PACE = {"dans les temps": (0.85, 1.15), "en retard": (0.1, 0.5), "en avance": (
 
 def pacte_trajectory(seed: int, territory: str, code: str) -> str:
     """Whether an indicator is on track, late or ahead for a territory (drawn, but the same on every run)."""
-    u = _rng(seed, "pacte-status", territory, code).uniform()
+    u = seeded_rng(seed, "pacte-status", territory, code).uniform()
     return "dans les temps" if u < 0.5 else "en retard" if u < 0.8 else "en avance"
 
 
@@ -835,7 +815,7 @@ def _pacte_values(seed: int, model: _Model, t: _Territory) -> tuple[dict[str, np
     targets: dict[str, float] = {}
     for code in model.codes + [c for groups in model.parts.values() for g in groups for c in g]:
         info, rule = model.info[code], model.rule(code)
-        rng = _rng(seed, "pacte-path", t.code, code)
+        rng = seeded_rng(seed, "pacte-path", t.code, code)
         start = float(t0[code][0])
         steps = np.arange(n) / horizon
         if info.direction in ("hausse", "baisse") and info.kind != "contexte":
@@ -909,7 +889,6 @@ def _write_pacte(out_dir, territories, model: _Model, overrides, due_dates, seed
                 due = date(year, 6, 30)
             sent = _sent_on(seed, "PACTE", t.code, year, due)
             for code in model.layout:
-                rule = model.rule(code)
                 ws.write_string(r, 0, t.code)
                 ws.write_string(r, 1, code)
                 ws.write_number(r, 2, year)
@@ -949,7 +928,7 @@ def _corrected_values(seed: int, model: _Model, terr: str, values: dict[str, np.
     linked = set(_AT_LEAST_SUM) | {s for subs in _AT_LEAST_SUM.values() for s in subs}
     candidates = [c for c in model.codes if c not in in_parts and c not in model.parts and c not in linked
                   and current[c] > 0]
-    rng = _rng(seed, "corrections", terr)
+    rng = seeded_rng(seed, "corrections", terr)
     picks = sorted(rng.choice(len(candidates), size=min(CORRECTIONS_PER_TERRITORY, len(candidates)), replace=False))
     chosen = [candidates[int(i)] for i in picks]
     new = dict(current)
@@ -976,7 +955,7 @@ def _write_corrections(out_dir, deps, model: _Model, values, due_dates, seed) ->
     for t in deps:
         if t.code not in CORRECTED_TERRITORIES:
             continue
-        sent = due + timedelta(days=int(_rng(seed, "correction-date", t.code).integers(150, 210)))
+        sent = due + timedelta(days=int(seeded_rng(seed, "correction-date", t.code).integers(150, 210)))
         fixed = _corrected_values(seed, model, t.code, values[t.code])
         for code, value in ((c, fixed[c]) for c in model.layout if c in fixed):
             rows.append([t.code, code, str(CORRECTION_YEAR), _plain(value, model.rule(code).decimals),

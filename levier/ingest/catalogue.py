@@ -7,15 +7,12 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR
 from levier.core.text import normalise
-
-if TYPE_CHECKING:  # levier.store.db imports duckdb: keep this module importable without it
-    from levier.store.db import Writer
+from levier.store.db import Query, Writer
 
 KINDS = ("moyens", "réalisation", "résultat", "contexte")
 UNITS = ("personnes", "nombre", "%", "€", "jours", "minutes", "ratio")
@@ -242,8 +239,6 @@ def _for_db(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 def store_catalogue(writer: Writer, cat: Catalogue) -> dict[str, int]:
     """Replace the four catalogue tables inside the caller's transaction; refuses a catalogue with problems."""
-    from levier.store.db import Query
-
     problems = validate_catalogue(cat)
     if problems:
         raise ValueError("Catalogue refusé : " + " ".join(problems))

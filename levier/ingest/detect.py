@@ -8,10 +8,20 @@ import re
 import tempfile
 from pathlib import Path
 
+import fastexcel
+
 from levier.core.config import settings
+from levier.core.text import normalise
 from levier.store.db import Database
+from levier.ingest.funding import import_funding, is_funding_file
+from levier.ingest.journal import finish_import, now
+from levier.ingest.panorama import read_panorama
+from levier.ingest.public_stats import import_public_file, is_panorama_workbook
 from levier.ingest.readers import UnreadableFile, check_upload, decode_text
 from levier.ingest.report import Finding, ImportReport
+from levier.ingest.returns import import_returns
+from levier.ingest.services import detect_mapping, import_services
+from levier.ingest.variants import VARIANT_SHEET_NAMES, import_returns_workbook, import_variants, is_variants_file
 
 KIND_AUTO = "auto"
 KIND_RETURNS = "retours"
@@ -37,17 +47,12 @@ def detect_kind(data: bytes, file_name: str) -> str:
     """By shape, never by name: a `donnees` sheet is a panorama, a CODGEO header an INSEE file, a header of a list
     of places (id_fs/lib_fs, REFERENCE_PE/TYPE_SITE, or type + nom + coordinates or commune) a service list,
     else returns."""
-    from levier.ingest.funding import is_funding_file
-    from levier.ingest.services import detect_mapping
-
     if is_funding_file(data, file_name):  # a `financeur` column, a re-allocation or a contract table
         return KIND_FUNDING
     if detect_mapping(data) is not None:
         return KIND_SERVICES
     if data[:4] == b"PK\x03\x04":
         try:
-            import fastexcel
-
             names = [n.strip().lower() for n in fastexcel.read_excel(data).sheet_names]
         except Exception:  # unreadable workbooks are reported by the returns importer, with its wording
             return KIND_RETURNS
@@ -64,17 +69,12 @@ def _variants_only(data: bytes, file_name: str, sheet_names: list[str] | None = 
     """A table of definition variants and nothing else (docs/variantes.md). A workbook whose variants sheet sits
     beside returns sheets is a returns workbook (import_returns_workbook reads both). The file is read whole a
     second time only when its first lines mention a variant."""
-    from levier.ingest.variants import VARIANT_SHEET_NAMES, is_variants_file
-    from levier.core.text import normalise
-
     if sheet_names is None:
         head = decode_text(data[:4096])
     else:
         if len(sheet_names) > 1 and not all(normalise(n) in VARIANT_SHEET_NAMES for n in sheet_names):
             return False
         try:
-            import fastexcel
-
             top = fastexcel.read_excel(data).load_sheet(0, header_row=None, n_rows=10).to_pandas()
         except Exception:  # unreadable: the returns importer reports it with its wording
             return False
@@ -86,12 +86,7 @@ def _has_variants_sheet(data: bytes) -> bool:
     """An xlsx with a 'variantes' / 'definitions' sheet, from the sheet names only (cheap)."""
     if data[:4] != b"PK\x03\x04":
         return False
-    from levier.ingest.variants import VARIANT_SHEET_NAMES
-    from levier.core.text import normalise
-
     try:
-        import fastexcel
-
         return any(normalise(n) in VARIANT_SHEET_NAMES for n in fastexcel.read_excel(data).sheet_names)
     except Exception:  # unreadable: the returns importer reports it
         return False
@@ -106,43 +101,32 @@ def import_file(
     dry_run: bool = False,
     imported_by: str | None = None,
 ) -> ImportReport:
-    from levier.ingest.returns import _now, finish_import, import_returns
-    from levier.ingest.public_stats import import_public_file
-
     # Size, type and zip-bomb checks come before anything reads the content (detection included, which opens
     # workbooks with fastexcel): every importer then refuses the same file with the same words, and journals it.
     try:
         file_format = check_upload(data, file_name, settings().max_file_bytes)
     except UnreadableFile as exc:
-        started = _now()
+        started = now()
         report = ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, str(exc))])
         return finish_import(db, report, data, lambda w, i: 0, started=started, dry_run=dry_run,
                              imported_by=imported_by)
     kind = detect_kind(data, file_name) if kind == KIND_AUTO else kind
     if kind == KIND_RETURNS:
         if _has_variants_sheet(data):  # values and variants validated and written together, or refused together
-            from levier.ingest.variants import import_returns_workbook
-
             return import_returns_workbook(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
         return import_returns(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
     if kind == KIND_FUNDING:
-        from levier.ingest.funding import import_funding
-
         return import_funding(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
     if kind == KIND_VARIANTS:
-        from levier.ingest.variants import import_variants
-
         return import_variants(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
     if kind == KIND_SERVICES:
-        from levier.ingest.services import import_services
-
         return import_services(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
     if kind not in (KIND_INSEE, KIND_PANORAMA):
         return ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, f"type de fichier inconnu « {kind} ».")])
     if kind == KIND_PANORAMA and file_format != "xlsx":
         report = ImportReport(file=file_name, kind=kind, errors=[Finding(
             file_name, "un panorama est un classeur .xlsx (feuille « donnees ») : ce fichier est un texte CSV.")])
-        return finish_import(db, report, data, lambda w, i: 0, started=_now(), dry_run=dry_run,
+        return finish_import(db, report, data, lambda w, i: 0, started=now(), dry_run=dry_run,
                              imported_by=imported_by)
     # The INSEE readers work on paths; the upload goes through a private temporary copy. Its name keeps the
     # user's (the level may be read from it: FILO2020_DISP_EPCI), stripped of any folder or odd character, and
@@ -155,15 +139,11 @@ def import_file(
         path = Path(tmp) / base
         path.write_bytes(data)
         if kind == KIND_PANORAMA:
-            from levier.ingest.public_stats import is_panorama_workbook
-
             if not is_panorama_workbook(path, data):
-                from levier.ingest.panorama import read_panorama
-
                 found = read_panorama(path).findings
                 report = ImportReport(file=file_name, kind=kind, file_format="panorama",
                                       errors=[dataclasses.replace(f, file=file_name) for f in found])
-                return finish_import(db, report, data, lambda w, i: 0, started=_now(), dry_run=dry_run,
+                return finish_import(db, report, data, lambda w, i: 0, started=now(), dry_run=dry_run,
                                      imported_by=imported_by)
         report = import_public_file(db, path, dry_run=dry_run, imported_by=imported_by, data=data, file_name=file_name)
     report.errors = [dataclasses.replace(f, file=file_name) for f in report.errors]

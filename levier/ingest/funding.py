@@ -14,15 +14,15 @@ Layouts (docs/financements.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
+import fastexcel
 import numpy as np
 import pandas as pd
 
 from levier.core.config import settings
 from levier.core.fmt import fmt_number
 from levier.store.db import Database, Query
-from levier.ingest.returns import _now, finish_import
+from levier.ingest.journal import finish_import, now
 from levier.ingest.readers import Sheet, UnreadableFile, decode_text, parse_numbers, read_cells, shorten, sniff_delimiter
 from levier.ingest.report import STATUS_IMPORTED, Finding, ImportReport
 from levier.core.text import normalise
@@ -285,8 +285,6 @@ def is_funding_file(data: bytes, file_name: str) -> bool:
             _CONTRACT_LOOKUP.get(c) for c in cells}
         return "financeur" in found or {"action_origine", "action_destination"} <= found or "annee_signature" in found
     try:  # the top of each sheet is enough to recognise a layout: big returns workbooks are not read whole
-        import fastexcel
-
         reader = fastexcel.read_excel(data)
         for name in reader.sheet_names:
             top = reader.load_sheet(name, header_row=None, n_rows=40, dtypes="string").to_pandas()
@@ -862,7 +860,7 @@ def import_funding(
     ctx: FundingContext | None = None,
 ) -> ImportReport:
     """Validates a funding file whole; writes it (journal + changed rows) in one transaction, or nothing at all."""
-    started = _now()
+    started = now()
     ctx = ctx or FundingContext.load(db)
     parsed = parse_funding(data, file_name, ctx, db)
     report = ImportReport(
@@ -872,7 +870,7 @@ def import_funding(
     changed: dict[str, int] = {}
 
     def write(w, import_id: int) -> int:
-        params = {"import_id": import_id, "recorded_at": _now(), "is_demo": demo}
+        params = {"import_id": import_id, "recorded_at": now(), "is_demo": demo}
         changed.update({
             "montants": w.insert(Query.FUNDING_INSERT, parsed.funding, params),
             "reventilations": w.insert(Query.FUNDING_REALLOCATION_INSERT, parsed.reallocations, params),

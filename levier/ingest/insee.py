@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import fastexcel
 import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
@@ -358,15 +359,11 @@ def unreadable_reason(exc: Exception) -> str:
 
 
 def xlsx_sheet_names(path: Path) -> list[str]:
-    import fastexcel
-
     return list(fastexcel.read_excel(str(path)).sheet_names)
 
 
 def read_xlsx_rows(path: Path, sheet: str | int = 0) -> Rows:
     """Every cell as text (or None), numbered as the spreadsheet shows rows (leading blank rows kept)."""
-    import fastexcel
-
     reader = fastexcel.read_excel(str(path))
     frame = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string").to_pandas()
     rows: Rows = []

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+import xlsxwriter
 
 from levier.core.config import DATA_DIR, PROJECT_ROOT, settings
 from levier.ingest.insee import (
@@ -60,8 +61,6 @@ def write_workbook(path: Path, rows: list[dict] | pd.DataFrame, catalogue: pd.Da
     """Write a panorama workbook: sheet 'donnees' (one row per EPCI and year) and sheet 'definitions'. Values are
     numbers, a marker (s, nd, so, nc) or None for an empty cell; any other text is written as typed, and
     `extra_columns` are appended after the indicators (both only to test the reader)."""
-    import xlsxwriter
-
     indicators = panorama_indicators(catalogue)
     codes = list(indicators["code"])
     records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)

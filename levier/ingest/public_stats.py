@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from levier.store.db import Database, Query
-from levier.ingest.returns import _now, write_facts
+from levier.ingest.insee import read_insee_file, xlsx_sheet_names
+from levier.ingest.journal import now
+from levier.ingest.panorama import DATA_SHEET, read_panorama
+from levier.ingest.returns import write_facts
 from levier.ingest.report import Finding, ImportReport
 
 KIND_STAT = "statistique publique"
@@ -13,9 +16,6 @@ KIND_STAT = "statistique publique"
 
 def is_panorama_workbook(path: Path, data: bytes) -> bool:
     """A panorama is an xlsx with a `donnees` sheet; other INSEE workbooks go to the Filosofi reader."""
-    from levier.ingest.insee import xlsx_sheet_names
-    from levier.ingest.panorama import DATA_SHEET
-
     return data[:4] == b"PK\x03\x04" and DATA_SHEET in [n.strip().lower() for n in xlsx_sheet_names(path)]
 
 
@@ -35,10 +35,7 @@ def import_public_file(
     file_name: str | None = None,
 ) -> ImportReport:
     """One INSEE file (Filosofi CSV) or panorama workbook: validated whole, written all or nothing."""
-    from levier.ingest.insee import read_insee_file
-    from levier.ingest.panorama import read_panorama
-
-    started = _now()
+    started = now()
     path = Path(path)
     file_name = file_name or path.name
     data = path.read_bytes() if data is None else data

@@ -15,10 +15,10 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
+import fastexcel
 import numpy as np
 import pandas as pd
 
-from levier.ingest.report import Finding
 
 MISSING_MARKERS = {"s": "s", "nd": "nd", "nc": "nc", "so": "so", "n.d.": "nd", "n.c.": "nc", "s.o.": "so"}
 
@@ -228,8 +228,6 @@ def _read_ragged(text: str, sep: str, file_name: str) -> pd.DataFrame:
 
 def read_xlsx_sheets(data: bytes, file_name: str) -> list[Sheet]:
     """Every sheet as text cells; the bytes must have passed check_upload (read_cells does it)."""
-    import fastexcel
-
     try:
         reader = fastexcel.read_excel(data)
         sheets = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import pandas as pd
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -89,8 +91,6 @@ class ImportReport:
 
 def findings_frame(findings: list[Finding]):
     """The error or warning list as the table the Import page shows and lets the user download."""
-    import pandas as pd
-
     return pd.DataFrame(
         [f.as_row() for f in findings], columns=["fichier", "feuille", "ligne", "colonne", "motif"]
     ).rename(columns=str.capitalize)

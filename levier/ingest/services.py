@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import io
 
+import fastexcel
+
 from levier.store.db import Database
-from levier.ingest.returns import _now, finish_import
+from levier.ingest.journal import finish_import, now
 from levier.ingest.readers import decode_text, sniff_delimiter
 from levier.ingest.report import STATUS_DRY_RUN, STATUS_IMPORTED, Finding, ImportReport
 from levier.ingest.service_lists import FRANCE_SERVICES_ANCT, GENERIC_LIST, MAPPINGS, POLE_EMPLOI_AGENCES, ServiceMapping
@@ -49,8 +51,6 @@ def header_row(data: bytes) -> list[str]:
     """The first row of a CSV (any of ; , tab) or of an xlsx's first sheet, without reading the whole file."""
     if data[:4] == b"PK\x03\x04":
         try:
-            import fastexcel
-
             sheet = fastexcel.read_excel(data).load_sheet(0, header_row=None, n_rows=1, dtypes="string")
             frame = sheet.to_pandas()
         except Exception:  # an unreadable workbook is reported by the importer that gets it
@@ -77,7 +77,7 @@ def import_services(
 ) -> ImportReport:
     """Import one list of service locations; `mapping` (a ServiceMapping or its key) is detected from the header
     when not given, the Levier format being the default."""
-    started = _now()
+    started = now()
     if isinstance(mapping, str):
         mapping = MAPPINGS[mapping]
     mapping = mapping or detect_mapping(data) or GENERIC_LIST

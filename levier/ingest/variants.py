@@ -13,17 +13,10 @@ import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
 from levier.core.text import normalise
+from levier.ingest.journal import finish_import, now
 from levier.ingest.readers import Sheet, UnreadableFile, read_cells
 from levier.ingest.report import Finding, ImportReport
-from levier.ingest.returns import (
-    KIND_RETURNS,
-    ImportContext,
-    _now,
-    facts_writer,
-    finish_import,
-    import_returns,
-    parse_returns,
-)
+from levier.ingest.returns import KIND_RETURNS, ImportContext, facts_writer, import_returns, parse_returns
 from levier.store.db import Database, Query, Writer
 
 VARIANTS_CSV = CATALOGUE_DIR / "variantes.csv"
@@ -470,7 +463,7 @@ def import_variants(
     ctx: ImportContext | None = None,
 ) -> ImportReport:
     """A variants file (CSV/XLSX, or the 'variantes' sheet of a workbook): rejected whole on any error."""
-    started = _now()
+    started = now()
     ctx = ctx or ImportContext.load(db)
     parsed = parse_variants(data, file_name, ctx)
     report = ImportReport(
@@ -479,7 +472,7 @@ def import_variants(
         errors=parsed.errors, warnings=parsed.warnings,
     )
     return finish_import(
-        db, report, data, lambda w, import_id: write_variants(w, parsed.rows, import_id, _now(), demo),
+        db, report, data, lambda w, import_id: write_variants(w, parsed.rows, import_id, now(), demo),
         started=started, dry_run=dry_run, demo=demo, imported_by=imported_by, noun="déclaration(s) de variante",
     )
 
@@ -499,7 +492,7 @@ def import_returns_workbook(
     Without such a sheet this is exactly levier.ingest.returns.import_returns."""
     if not has_variants_sheet(data, file_name):
         return import_returns(db, data, file_name, dry_run=dry_run, demo=demo, imported_by=imported_by, ctx=ctx)
-    started = _now()
+    started = now()
     ctx = ctx or ImportContext.load(db)
     facts = parse_returns(data, file_name, ctx, db)
     variants = parse_variants(data, file_name, ctx, require_sheet=True)
@@ -516,7 +509,7 @@ def import_returns_workbook(
 
     def write(w, import_id: int) -> int:
         written["facts"] = facts_writer(facts.facts, demo)(w, import_id)
-        written["variants"] = write_variants(w, variants.rows, import_id, _now(), demo)
+        written["variants"] = write_variants(w, variants.rows, import_id, now(), demo)
         return written["facts"] + written["variants"]
 
     report = finish_import(db, report, data, write, started=started, dry_run=dry_run, demo=demo,

@@ -145,7 +145,7 @@ def test_spent_above_committed_rejects_the_whole_file(db):
     assert _funding(db).empty  # the valid first line is not written either
     from levier.store.db import Query
 
-    journal = db.read(Query.IMPORT_BY_HASH, {"hash": __import__("levier.ingest.returns", fromlist=["x"]).content_hash(data)})
+    journal = db.read(Query.IMPORT_BY_HASH, {"hash": __import__("levier.ingest.journal", fromlist=["x"]).content_hash(data)})
     assert journal.empty  # rejected attempts are journaled, but not as an import
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from levier.analysis import lever
-from levier.demo.funding import national_envelopes, public_first_wave
+from levier.demo.common import public_first_wave
+from levier.demo.funding import national_envelopes
 from levier.store.db import Query
 from levier.views import effet_levier
 

@@ -186,7 +186,7 @@ def test_france_maps_reference_the_static_geojson_and_stay_small(stat_db, option
     text = fig.to_json()
     assert len(text.encode()) < 250_000
     assert all(t.geojson == geo.static_url(geo.LEVEL_EPCI) for t in _choropleths(fig))
-    assert fig.data[0].type == "scattergeo" and "world" not in text  # inset frames first: no topojson fetch
+    assert fig.data[0].type == "scattergeo" and "world" not in str(fig.to_plotly_json())  # insets first: no topojson
     assert sum(len(t.locations) for t in _choropleths(fig)) == 1255
     assert "Source : INSEE, Filosofi, 2019" in fig.layout.annotations[0].text
     assert "seuils naturels (Jenks)" in fig.layout.annotations[0].text
