@@ -4,10 +4,8 @@ to print and a PowerPoint to project, read with the signed-in user's rights."""
 import streamlit as st
 
 from levier.app import cache
-from levier.views import panorama as needs
-from levier.report import build, pack
 from levier.app import widgets as ui
-from levier.views import qualite as qv
+from levier.report import build, pack
 from levier.report.images import PackRenderError
 
 sel = ui.current_selection()
@@ -40,8 +38,8 @@ def _make(fmt: str) -> None:
     if model is None:
         model = pack.build_pack(db, sel.code, sel.level, programme=programme, sections=sections,
                                 rights_text=pack.rights_sentence(db),
-                                layer_for=lambda level: cache.resource(needs.display_layer, level),
-                                quality_bundle=cache.load(qv.quality_bundle) if "qualite" in sections else None)
+                                layer_for=cache.display_layer,
+                                quality_bundle=cache.quality_bundle() if "qualite" in sections else None)
     data, images = build.export(model, fmt, images)
     st.session_state["pack_built"] = (key, model, images, {**files, fmt: data})
 

@@ -5,7 +5,6 @@ import streamlit as st
 
 from levier.app import cache
 from levier.charts import maps, style
-from levier.views import panorama as needs
 from levier.report import pack
 from levier.report import slides as presentation
 from levier.app import widgets as ui
@@ -26,7 +25,7 @@ if st.session_state.get("pres_deck", (None,))[0] != wanted:
     with st.spinner("Préparation des graphiques…"):
         model = pack.build_pack(db, sel.code, sel.level, programme=programme,
                                 sections=presentation.CHART_SECTIONS, rights_text=pack.rights_sentence(db),
-                                layer_for=lambda level: cache.resource(needs.display_layer, level))
+                                layer_for=cache.display_layer)
     st.session_state["pres_deck"] = (wanted, presentation.slides(model))
     st.session_state["pres_index"] = 0
 deck = st.session_state["pres_deck"][1]

@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 from levier.analysis.peers import PeerGroup
 from levier.geo.display import DisplayLayer
 from levier.ingest.service_lists import Referential, build_referential
-from levier.views import indicateurs, panorama, qualite, services
 from levier.views.effet_levier import LeverView, ProgrammeChoice, funding_programmes, lever_view
 from levier.views.evaluation import (
     DoseView,
@@ -22,8 +21,9 @@ from levier.views.evaluation import (
 )
 from levier.rights.scope import Scope
 from levier.store.db import Database
-from levier.views import common, comparer, mi_parcours, t0
+from levier.views import common, comparer, indicateurs, mi_parcours, panorama, qualite, services, t0
 from levier.views.accueil import HomeSummary, load_home_summary
+from levier.views.selection import TerritoryOptions, load_options
 
 TTL_SECONDS = 600
 
@@ -48,14 +48,19 @@ def data_version(db: Database | None = None) -> str:
     return (db or database()).version_token()
 
 
+def _key(db: Database) -> tuple[str, str, str, Scope]:
+    """The cache key of a view for this user: the database, its data version and the rights (the Scope rides along
+    unhashed to rebuild the Database inside the cached function)."""
+    return str(db.path), db.version_token(), db.scope.key(), db.scope
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
 def _home_summary(db_path: str, version: str, scope_key: str, _scope: Scope) -> HomeSummary:
     return load_home_summary(Database(db_path, scope=_scope))
 
 
 def home_summary() -> HomeSummary:
-    db = database()
-    return _home_summary(str(db.path), db.version_token(), db.scope.key(), db.scope)
+    return _home_summary(*_key(database()))
 
 
 # --- lever pages ---
@@ -69,21 +74,18 @@ def _lever_programmes(db_path: str, version: str, scope_key: str, _scope: Scope)
 
 def lever_programmes() -> list[ProgrammeChoice]:
     """The programmes the Effet levier page offers (views.effet_levier.funding_programmes)."""
-    db = database()
-    return _lever_programmes(str(db.path), db.version_token(), db.scope.key(), db.scope)
+    return _lever_programmes(*_key(database()))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _lever_page(db_path: str, version: str, scope_key: str, level: str, code: str, programme: str, stage: str,
-                year_from: int, year_to: int, _scope: Scope) -> LeverView:
+def _lever_page(db_path: str, version: str, scope_key: str, _scope: Scope, level: str, code: str, programme: str, stage: str,
+                year_from: int, year_to: int) -> LeverView:
     return lever_view(Database(db_path, scope=_scope), level, code, programme, stage, year_from, year_to)
 
 
 def lever_page(level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:
     """The Effet levier page of one territory (views.effet_levier.lever_view)."""
-    db = database()
-    return _lever_page(str(db.path), db.version_token(), db.scope.key(), level, code, programme, stage,
-                       int(year_from), int(year_to), db.scope)
+    return _lever_page(*_key(database()), level, code, programme, stage, int(year_from), int(year_to))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
@@ -93,45 +95,39 @@ def _evaluation_choices(db_path: str, version: str, scope_key: str, _scope: Scop
 
 def evaluation_indicator_choices() -> EvaluationChoices:
     """The indicators of the Évaluation page's two tabs (views.evaluation.evaluation_choices)."""
-    db = database()
-    return _evaluation_choices(str(db.path), db.version_token(), db.scope.key(), db.scope)
+    return _evaluation_choices(*_key(database()))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _event_study_page(db_path: str, version: str, scope_key: str, indicator: str, selected: str | None,
-                      _scope: Scope) -> EventStudyView:
+def _event_study_page(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, selected: str | None) -> EventStudyView:
     return event_study_view(Database(db_path, scope=_scope), indicator, selected)
 
 
 def event_study_page(indicator: str, selected: str | None) -> EventStudyView:
     """The event-study tab of the Évaluation page (views.evaluation.event_study_view)."""
-    db = database()
-    return _event_study_page(str(db.path), db.version_token(), db.scope.key(), indicator, selected, db.scope)
+    return _event_study_page(*_key(database()), indicator, selected)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _dose_response_page(db_path: str, version: str, scope_key: str, indicator: str, selected: str | None,
-                        _scope: Scope) -> DoseView:
+def _dose_response_page(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, selected: str | None) -> DoseView:
     return dose_response_view(Database(db_path, scope=_scope), indicator, selected)
 
 
 def dose_response_page(indicator: str, selected: str | None) -> DoseView:
     """The dose-response tab of the Évaluation page (views.evaluation.dose_response_view)."""
-    db = database()
-    return _dose_response_page(str(db.path), db.version_token(), db.scope.key(), indicator, selected, db.scope)
+    return _dose_response_page(*_key(database()), indicator, selected)
 
 
 # --- end of lever pages ---
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=4, show_spinner=False)
-def _territory_options(db_path: str, version: str):
-    from levier.views.selection import load_options
-
+def _territory_options(db_path: str, version: str) -> TerritoryOptions:
+    # Geography only (public): read with the database's own rights, shared by every user.
     return load_options(Database(db_path))
 
 
-def territory_options():
+def territory_options() -> TerritoryOptions:
     db = database()
     return _territory_options(str(db.path), db.version_token())
 
@@ -139,10 +135,6 @@ def territory_options():
 # --- diagnostic pages ---
 # T0, mi-parcours and comparer: one wrapper per cached view function, keyed on the database file, its data version
 # and the rights (scope.key()); the Scope rides along unhashed to rebuild the Database inside.
-
-
-def _key(db: Database) -> tuple[str, str, str, Scope]:
-    return str(db.path), db.version_token(), db.scope.key(), db.scope
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -263,69 +255,10 @@ def small_multiples_view(indicator: str, codes: tuple[str, ...], selected: str |
     return _small_multiples_view(*_key(database()), indicator, tuple(codes), selected)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=256, show_spinner=False)
-def _load(name: str, db_path: str, version: str, scope_key: str, args: tuple, kwargs: tuple, _scope: Scope):
-    return _resolve(name)(Database(db_path, scope=_scope), *args, **dict(kwargs))
-
-
-# Modules whose loaders (functions taking a Database first) pages may call through the cache.
-CACHEABLE_MODULES = frozenset(
-    {
-        "levier.views.panorama",
-        "levier.analysis.quality",
-        "levier.views.qualite",
-        "levier.ingest.variants",
-    }
-)
-
-
-def _resolve(name: str):
-    import importlib
-
-    module, _, attr = name.rpartition(".")
-    if module not in CACHEABLE_MODULES:
-        raise KeyError(f"{name} is not in a cacheable module")
-    return getattr(importlib.import_module(module), attr)
-
-
-def load(fn, *args, **kwargs):
-    """Calls a loader with the current database, cached until the data changes (or the TTL ends)."""
-    name = f"{fn.__module__}.{fn.__name__}"
-    if fn.__module__ not in CACHEABLE_MODULES:
-        raise KeyError(f"{name} is not in a cacheable module")
-    db = database()
-    return _load(name, str(db.path), db.version_token(), db.scope.key(), tuple(args), tuple(sorted(kwargs.items())),
-                 db.scope)
-
-
-RESOURCE_MODULES = frozenset({"levier.geo.display", "levier.views.panorama", "levier.analysis.coverage", "levier.ingest.service_lists"})
-
-
-@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
-def _resource(name: str, version: str, args: tuple, kwargs: tuple):
-    import importlib
-
-    module, _, attr = name.rpartition(".")
-    return getattr(importlib.import_module(module), attr)(*args, **dict(kwargs))
-
-
-def resource(fn, *args, **kwargs):
-    """Heavy shared objects (display geometry, GeoDataFrames) built once per process and data version, never
-    copied per session: callers must not mutate them."""
-    if fn.__module__ not in RESOURCE_MODULES:
-        raise KeyError(f"{fn.__module__}.{fn.__name__} is not in a resource module")
-    return _resource(f"{fn.__module__}.{fn.__name__}", data_version(), tuple(args), tuple(sorted(kwargs.items())))
-
-
 # --- territory and trust pages ---
 # Panorama, Services, Qualité, Indicateurs: one explicit wrapper per cached view function, keyed on the database path,
 # the data version and the rights (scope.key()); the page's own arguments (a MapArea is a frozen dataclass) complete
 # the key. Heavy shared objects (display geometry, the service referential) are resources, one per data version.
-
-
-def _door() -> tuple[Database, str, str, str]:
-    db = database()
-    return db, str(db.path), db.version_token(), db.scope.key()
 
 
 @st.cache_resource(ttl=3600, max_entries=8, show_spinner=False)
@@ -354,19 +287,16 @@ def _panorama_indicators(db_path: str, version: str, scope_key: str, _scope: Sco
 
 
 def panorama_indicators() -> list[panorama.Indicator]:
-    db, path, version, key = _door()
-    return _panorama_indicators(path, version, key, db.scope)
+    return _panorama_indicators(*_key(database()))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _panorama_view(db_path: str, version: str, scope_key: str, indicator: str, period: int, area: panorama.MapArea,
-                   _scope: Scope) -> panorama.PanoramaView:
+def _panorama_view(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int, area: panorama.MapArea) -> panorama.PanoramaView:
     return panorama.panorama_view(Database(db_path, scope=_scope), indicator, period, area)
 
 
 def panorama_view(indicator: str, period: int, area: panorama.MapArea) -> panorama.PanoramaView:
-    db, path, version, key = _door()
-    return _panorama_view(path, version, key, indicator, int(period), area, db.scope)
+    return _panorama_view(*_key(database()), indicator, int(period), area)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -375,32 +305,28 @@ def _service_lists(db_path: str, version: str, scope_key: str, _scope: Scope) ->
 
 
 def service_lists() -> pd.DataFrame:
-    db, path, version, key = _door()
-    return _service_lists(path, version, key, db.scope)
+    return _service_lists(*_key(database()))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
-def _service_points(db_path: str, version: str, scope_key: str, service_types: tuple[str, ...],
-                    _scope: Scope) -> pd.DataFrame:
+def _service_points(db_path: str, version: str, scope_key: str, _scope: Scope, service_types: tuple[str, ...]) -> pd.DataFrame:
     return panorama.service_points(Database(db_path, scope=_scope), service_types)
 
 
 def service_points(service_types: tuple[str, ...]) -> pd.DataFrame:
-    db, path, version, key = _door()
-    return _service_points(path, version, key, tuple(service_types), db.scope)
+    return _service_points(*_key(database()), tuple(service_types))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
-def _coverage_view(db_path: str, version: str, scope_key: str, service_type: str, distance_km: float,
-                   area: panorama.MapArea, _scope: Scope) -> services.CoverageView:
+def _coverage_view(db_path: str, version: str, scope_key: str, _scope: Scope, service_type: str, distance_km: float,
+                   area: panorama.MapArea) -> services.CoverageView:
     # The shared referential's commune points: built only when this view is not cached already.
     return services.coverage_view(Database(db_path, scope=_scope), service_type, distance_km, area,
                                   service_referential().points)
 
 
 def coverage_view(service_type: str, distance_km: float, area: panorama.MapArea) -> services.CoverageView:
-    db, path, version, key = _door()
-    return _coverage_view(path, version, key, service_type, float(distance_km), area, db.scope)
+    return _coverage_view(*_key(database()), service_type, float(distance_km), area)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -409,8 +335,7 @@ def _quality_bundle(db_path: str, version: str, scope_key: str, _scope: Scope) -
 
 
 def quality_bundle() -> qualite.QualityBundle:
-    db, path, version, key = _door()
-    return _quality_bundle(path, version, key, db.scope)
+    return _quality_bundle(*_key(database()))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -419,19 +344,16 @@ def _catalogue(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.
 
 
 def catalogue() -> pd.DataFrame:
-    db, path, version, key = _door()
-    return _catalogue(path, version, key, db.scope)
+    return _catalogue(*_key(database()))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _indicator_detail(db_path: str, version: str, scope_key: str, code: str,
-                      _scope: Scope) -> indicateurs.IndicatorDetail:
+def _indicator_detail(db_path: str, version: str, scope_key: str, _scope: Scope, code: str) -> indicateurs.IndicatorDetail:
     return indicateurs.indicator_detail(Database(db_path, scope=_scope), code)
 
 
 def indicator_detail(code: str) -> indicateurs.IndicatorDetail:
-    db, path, version, key = _door()
-    return _indicator_detail(path, version, key, code, db.scope)
+    return _indicator_detail(*_key(database()), code)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -440,8 +362,7 @@ def _declarations(db_path: str, version: str, scope_key: str, _scope: Scope) -> 
 
 
 def declarations() -> pd.DataFrame:
-    db, path, version, key = _door()
-    return _declarations(path, version, key, db.scope)
+    return _declarations(*_key(database()))
 
 
 def clear() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 import streamlit as st
 
 from levier.app import cache
+from levier.charts.style import png_config
+from levier.report.tables import to_csv_bytes, to_xlsx_bytes
+from levier.rights.disclosure import rule_text
 from levier.views.selection import ALL, Selection, departements_of, epci_of, from_query_params, to_query_params
 
 _KEYS = ("sel_reg", "sel_dep", "sel_epci")
@@ -94,8 +96,6 @@ def need_territory(sel: Selection, levels: tuple[str, ...] = ("departement", "ep
 
 def chart(fig, name: str, key: str | None = None) -> None:
     """A plotly chart, full width, with the camera button exporting a PNG named after it."""
-    from levier.charts.indicators import png_config
-
     st.plotly_chart(fig, width="stretch", config=png_config(name), key=key)
 
 
@@ -121,8 +121,6 @@ def table(frame: pd.DataFrame, *, key: str | None = None, height: int | str = "a
 
 def downloads(frame: pd.DataFrame, stem: str, key: str | None = None) -> None:
     """CSV (semicolon, UTF-8 BOM for Excel) and XLSX downloads of a displayed table, formulas neutralised."""
-    from levier.report.tables import to_csv_bytes, to_xlsx_bytes
-
     c1, c2 = st.columns(2)
     c1.download_button("Télécharger (CSV)", to_csv_bytes(frame), f"{stem}.csv", "text/csv", key=f"{key or stem}_csv")
     c2.download_button(
@@ -137,8 +135,6 @@ def downloads(frame: pd.DataFrame, stem: str, key: str | None = None) -> None:
 def rights_note() -> None:
     """States, on every page showing contract figures, what the user's rights hide: the small-count rule and, for
     territorial rights, that rankings and medians of contract indicators only cover their own territories."""
-    from levier.rights.disclosure import rule_text
-
     scope = cache.database().scope
     if scope.masks_anything:
         st.caption(rule_text(scope.small_count_max))

@@ -33,7 +33,6 @@ from levier.charts.style import (
     label_with_unit,
     source_caption,
 )
-from levier.charts.style import png_config  # noqa: F401  (re-exported: levier.app.widgets.chart reaches it here)
 from levier.core.fmt import fmt_value, value_decimals
 
 

@@ -39,21 +39,7 @@ DUCKDB_HOMES = ("levier/store/",)
 # Violations that existed when this test was written, in files other slices of issue 11 are rewriting. This list
 # MUST BE EMPTY: the lead empties it when the branches are merged; never add to it. Each entry is what the test
 # reports for the violation without line numbers (a cycle: its members only).
-KNOWN_VIOLATIONS: set[str] = {
-    "levier/analysis/evaluation.py analysis imports store (levier.store.db)",
-    "levier/analysis/evaluation.py analysis imports charts (levier.charts.lever)",
-    "levier/analysis/lever.py analysis imports store (levier.store.db)",
-    "levier/analysis/lever.py analysis imports charts (levier.charts.lever)",
-    "levier/analysis/peers.py analysis imports store (levier.store.db)",
-    "levier/analysis/positions.py analysis imports store (levier.store.db)",
-    "levier/analysis/quality.py analysis imports store (levier.store.db)",
-    "levier/analysis/quality.py analysis imports ingest (levier.ingest.variants)",
-    "levier/ingest/service_lists.py ingest imports analysis (levier.analysis.coverage)",
-    "levier/rights/access.py rights imports store (levier.store.db)",
-    "cycle {levier.report.images, levier.report.pack, levier.report.pdf, levier.report.pptx, levier.report.slides}",
-    "levier/charts/lever.py imports _finish from levier.charts.indicators",
-    "levier/views/qualite.py imports _finish from levier.charts.indicators",
-}
+KNOWN_VIOLATIONS: set[str] = set()
 # Files that still import inside functions without saying why (same rule: MUST BE EMPTY after the merge).
 KNOWN_INNER_IMPORT_FILES: set[str] = {
     "levier/analysis/evaluation.py", "levier/analysis/lever.py", "levier/analysis/peers.py",
