@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 
 from levier.core.config import settings
+from levier.core.fmt import fmt_int
+from levier.demo.build import build_demo, ensure_database, init_database, load_reference_journaled
+from levier.ingest.detect import KIND_LABELS, import_file
+from levier.ingest.reference import ReferenceError
+from levier.report.export import FORMATS, ExportError, ExportOptions, build, to_bytes, to_text
+from levier.rights.access import AccessError, access_file_path, administrator, load_access, read_access, scope_for
 from levier.store.db import Database, DatabaseBusy
+from levier.store.geography import load_geography
+from levier.views.accueil import LEVEL_LABELS, load_home_summary
 
 
 ENV_USER = "LEVIER_USER"
@@ -22,8 +30,6 @@ def _db() -> Database:
 def write_guard(args: argparse.Namespace) -> int | None:
     """With an access file (a deployment with sign-in), writes need an administrator named by --utilisateur or
     LEVIER_USER; without one (local mode) they run as before. Returns an exit code to stop with, or None."""
-    from levier.rights.access import AccessError, access_file_path, administrator, read_access
-
     path = access_file_path()
     if not path.exists():
         return None
@@ -49,11 +55,6 @@ def write_guard(args: argparse.Namespace) -> int | None:
 
 
 def cmd_reference_load(args: argparse.Namespace) -> int:
-    from levier.demo.build import init_database, load_reference_journaled
-    from levier.core.fmt import fmt_int
-    from levier.views.accueil import LEVEL_LABELS
-    from levier.ingest.reference import ReferenceError
-
     directory = Path(args.directory) if args.directory else settings().reference_dir
     db = _db()
     init_database(db)
@@ -69,8 +70,6 @@ def cmd_reference_load(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from levier.ingest.detect import import_file
-
     db = _db()
     failed = False
     for name in args.files:
@@ -90,15 +89,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from levier.demo.build import build_demo
-
     build_demo(_db().path, Path(args.reference) if args.reference else None)
     return 0
 
 
 def cmd_imports(args: argparse.Namespace) -> int:
-    from levier.views.accueil import load_home_summary
-
     summary = load_home_summary(_db(), imports_limit=args.limit)
     if summary.imports.empty:
         print("Aucun import.")
@@ -112,8 +107,6 @@ def read_database(args: argparse.Namespace) -> Database | int:
     """The database as the user may read it, with the app's rules: without an access file (local mode), every
     right; with one, the rights of --utilisateur (or LEVIER_USER) as the file grants them, public statistics only
     when the file does not name them. Returns an exit code to stop with instead when no user is given."""
-    from levier.rights.access import AccessError, access_file_path, load_access, scope_for
-
     path = access_file_path()
     if not path.exists():
         return _db()
@@ -127,16 +120,15 @@ def read_database(args: argparse.Namespace) -> Database | int:
         return EXIT_FORBIDDEN
     db = _db()
     try:
-        config = load_access(path, db)
+        geography = load_geography(db)
+        config = load_access(path, geography)
     except AccessError as exc:
         print(f"Refusé : {exc}", file=sys.stderr)
         return EXIT_FORBIDDEN
-    return db.with_scope(scope_for({"email": user, "sub": user}, config, db))
+    return db.with_scope(scope_for({"email": user, "sub": user}, config, geography))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from levier.report.export import FORMATS, ExportError, ExportOptions, build, to_bytes, to_text
-
     def refuse(message: str) -> int:
         print(f"Erreur : {message}", file=sys.stderr)
         return 2
@@ -166,7 +158,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from levier.demo.build import ensure_database
+    # Imported here: Streamlit's server takes a second to import and only this command needs it.
     from levier.app.serve import run_server
 
     ensure_database(_db(), on_build=lambda: print("Construction de la base de démonstration (première ouverture)…"))
@@ -176,8 +168,6 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from levier.ingest.detect import KIND_LABELS
-
     parser = argparse.ArgumentParser(prog="levier", description="Levier — diagnostics territoriaux et contrats État–départements.")
     sub = parser.add_subparsers(dest="command", required=True)
 
