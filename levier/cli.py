@@ -144,7 +144,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     db = read_database(args)
     if isinstance(db, int):
         return db
-    options = ExportOptions(territoire=args.territoire, niveau=args.niveau, indicateur=args.indicateur, annee=year)
+    try:
+        km = float(str(args.km).replace(",", ".")) if args.km is not None else None
+    except ValueError:
+        return refuse(f"distance « {args.km} » invalide : indiquez un nombre de kilomètres (ex. 20).")
+    options = ExportOptions(territoire=args.territoire, niveau=args.niveau, indicateur=args.indicateur, annee=year,
+                            extra={"service": args.service, "km": km})
     try:
         table = build(db, args.nom, options)
     except ExportError as exc:
@@ -193,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     journal.set_defaults(func=cmd_imports)
 
     export = sub.add_parser("export", help="exporte un tableau des pages (valeurs, positions, trajectoires…)")
-    export.add_argument("nom", metavar="NOM", help="table à exporter (ex. valeurs, positions, trajectoires)")
+    export.add_argument("nom", metavar="NOM", help="table à exporter : valeurs, positions, trajectoires, couverture, "
+                                                  "qualite, financements")
     export.add_argument("--territoire", metavar="CODE", help="un seul territoire (défaut : tous ceux du niveau)")
     export.add_argument("--niveau", default="departement", help="departement (défaut), epci ou region")
     export.add_argument("--indicateur", metavar="CODE", help="un seul indicateur (défaut : tous)")
@@ -202,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default="csv", help="csv (défaut : « ; », virgule décimale, arrondis de "
                                                         "l'écran), csv-point (« , », point décimal, pleine "
                                                         "précision) ou xlsx")
+    export.add_argument("--service", help="couverture : france_services (défaut) ou agence_france_travail")
+    export.add_argument("--km", help="couverture : distance à vol d'oiseau en km (défaut : 20)")
     export.add_argument("--sortie", metavar="FICHIER", help="fichier à écrire (défaut : la sortie standard)")
     export.add_argument("--utilisateur", metavar="ADRESSE",
                         help=f"utilisateur dont les droits s'appliquent, quand un fichier des droits est installé "

@@ -2,7 +2,8 @@
 
 EXPORTS maps a table name to a function (db, options) -> ExportTable (or a plain DataFrame); adding a table is one
 entry. Every table starts with the territory's `code` and `libelle`, one row per territory (and per indicator/year
-where the table has them). Writers: `csv` (';', decimal comma, numbers rounded as on screen through levier.core.fmt),
+where the table has them). Writers: `csv` (';', decimal comma, numbers rounded as on screen through levier.core.fmt, no thousands separator so that
+a spreadsheet reads them as numbers),
 `csv-point` (',', decimal point, full precision, no thousands separator) and `xlsx` (levier.report.tables).
 """
 
@@ -15,10 +16,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from levier.analysis.positions import LEVEL_DEPARTEMENT, MISSING_LABELS
-from levier.core.fmt import fmt_bool, fmt_number, value_decimals
+from levier.core.fmt import fmt_bool, fmt_plain, shown_value, value_decimals
 from levier.report.tables import neutralise, to_xlsx_bytes
 from levier.store.db import Database
-from levier.views import common, mi_parcours, t0
+from levier.views import common, effet_levier, mi_parcours, qualite, services, t0
 
 LEVELS = ("departement", "epci", "region")
 LEVEL_LABELS = {"departement": "département", "epci": "EPCI", "region": "région"}
@@ -186,10 +187,51 @@ def export_trajectoires(db: Database, options: ExportOptions) -> ExportTable:
 
 ExportFunction = Callable[[Database, ExportOptions], "ExportTable | pd.DataFrame"]
 
+SERVICES = ("france_services", "agence_france_travail")
+DEFAULT_KM = 20.0
+
+
+def _from_view(make: Callable[[], pd.DataFrame], decimals: Mapping[str, int | str] | None = None) -> ExportTable:
+    """A view's export table; its French ValueError (unknown level or territory) becomes an ExportError."""
+    try:
+        frame = make()
+    except ValueError as exc:
+        raise ExportError(str(exc)) from exc
+    return ExportTable(frame, dict(decimals if decimals is not None else frame.attrs.get("decimals", {})))
+
+
+def export_couverture(db: Database, options: ExportOptions) -> ExportTable:
+    """Service coverage per territory (share of the population within --km of a --service place), as the
+    Services page computes it: straight line from each commune's point."""
+    service = str(options.extra.get("service") or SERVICES[0])
+    if service not in SERVICES:
+        raise ExportError(f"Type de lieu « {service} » inconnu : choisissez parmi {', '.join(SERVICES)}.")
+    km = float(options.extra.get("km") or DEFAULT_KM)
+    if not 0 < km <= 200:
+        raise ExportError(f"Distance « {km:g} km » hors limites : indiquez entre 1 et 200 km.")
+    return _from_view(lambda: services.coverage_table(db, service, km, options.niveau, options.territoire))
+
+
+def export_qualite(db: Database, options: ExportOptions) -> ExportTable:
+    """The quality page's findings (missing, late or doubtful values), one row per finding."""
+    return _from_view(lambda: qualite.findings_table(db, options.niveau, options.territoire), {"annee": 0})
+
+
+def export_financements(db: Database, options: ExportOptions) -> ExportTable:
+    """The lever-effect table: State € and own € planned, committed and spent per action, leverage."""
+    frame = _from_view(lambda: effet_levier.funding_table(db, options.niveau, options.territoire, options.annee)).frame
+    decimals = {c: (2 if c.startswith(("effet_levier", "euros_propres")) else 1 if c.startswith("taux") else 0)
+                for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
+    return ExportTable(frame, decimals)
+
+
 EXPORTS: dict[str, ExportFunction] = {
     "valeurs": export_valeurs,
     "positions": export_positions,
     "trajectoires": export_trajectoires,
+    "couverture": export_couverture,
+    "qualite": export_qualite,
+    "financements": export_financements,
 }
 
 
@@ -228,9 +270,11 @@ def _prepared(table: ExportTable, kind: str) -> pd.DataFrame:
         elif pd.api.types.is_float_dtype(s) and kind != "csv-point":
             decimals = [_decimals_of(table, col, v, u) for v, u in zip(s, units)]
             if kind == "csv":
-                frame[col] = [fmt_number(v, d, missing="") for v, d in zip(s, decimals)]
+                # Decimal comma and the screen's rounding, but no thousands separator: a French spreadsheet then
+                # reads the cell as a number (same cells as the pages' own CSV downloads, report.tables).
+                frame[col] = [fmt_plain(v, d) for v, d in zip(s, decimals)]
             else:
-                frame[col] = [None if pd.isna(v) else round(float(v), d) for v, d in zip(s, decimals)]
+                frame[col] = [shown_value(v, d) for v, d in zip(s, decimals)]
     return frame
 
 

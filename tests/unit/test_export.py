@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from levier.cli import main
-from levier.core.fmt import value_decimals
+from levier.core.fmt import fmt_number, value_decimals
 from levier.report.export import EXPORTS, ExportOptions, build
-from levier.views import mi_parcours, t0
+from levier.views import effet_levier, mi_parcours, services, t0
 from levier.views.common import available_periods
 
 TP60 = "STAT-TP60"
@@ -35,8 +35,46 @@ def read_csv(text: str, sep: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
 
 
-def test_the_registry_holds_the_three_tables_of_this_slice():
-    assert {"valeurs", "positions", "trajectoires"} <= set(EXPORTS)
+def test_the_registry_holds_the_tables_the_pages_show():
+    assert set(EXPORTS) == {"valeurs", "positions", "trajectoires", "couverture", "qualite", "financements"}
+
+
+def test_couverture_is_the_services_page_figure(demo_db, capsys):
+    code, out, err = run(capsys, "couverture", "--service", "agence_france_travail", "--km", "20", "--format",
+                         "csv-point")
+    assert code == 0, err
+    table = read_csv(out, ",").set_index("code")
+    assert len(table) == 101 and list(table.columns[:1]) == ["libelle"]
+    page = services.coverage_table(demo_db, "agence_france_travail", 20.0, "departement").set_index("code")
+    assert float(table.at["973", "part_couverte"]) == page.at["973", "part_couverte"]  # full precision
+    assert 0 < float(table.at["973", "part_couverte"]) < 100 and table.at["2A", "libelle"] == "Corse-du-Sud"
+    code, out, _ = run(capsys, "couverture", "--service", "agence_france_travail", "--km", "20", "--territoire",
+                       "973")
+    (row,) = read_csv(out.lstrip("\ufeff"), ";").to_dict("records")
+    assert row["part_couverte"] == fmt_number(page.at["973", "part_couverte"], 1).replace("\u00a0", "")
+    assert row["population"] == str(page.at["973", "population"])  # no thousands separator: a number in Excel
+    code, _, err = run(capsys, "couverture", "--service", "boulangerie")
+    assert code == 2 and "Type de lieu « boulangerie » inconnu" in err
+
+
+def test_qualite_lists_the_planted_unit_slip_of_gironde(demo_db, capsys):
+    code, out, err = run(capsys, "qualite", "--territoire", "33")
+    assert code == 0, err
+    table = read_csv(out.lstrip("\ufeff"), ";")
+    assert set(table["code"]) == {"33"} and set(table["libelle"]) == {"Gironde"}
+    slip = table[(table["indicateur"] == "CALPAE-3.1.1-OR1M") & (table["annee"] == "2021")]
+    assert "numérateur saisi en pourcentage ?" in set(slip["probleme"])
+
+
+def test_financements_are_the_lever_page_amounts(demo_db, capsys):
+    code, out, err = run(capsys, "financements", "--territoire", "38", "--format", "csv-point")
+    assert code == 0, err
+    table = read_csv(out, ",")
+    page = effet_levier.funding_table(demo_db, "departement", "38")
+    assert len(table) == len(page) > 0 and set(table["code"]) == {"38"}
+    assert sum(float(x) for x in table["etat_consomme"]) == pytest.approx(page["etat_consomme"].sum())
+    code, _, err = run(capsys, "financements", "--niveau", "epci")
+    assert code == 2 and "suivis par département" in err
 
 
 def test_positions_of_isere_are_the_t0_view_figures(demo_db, capsys):
