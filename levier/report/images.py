@@ -45,7 +45,7 @@ def render_pngs(figures: Sequence[go.Figure], width: int = PRINT_WIDTH, scale: f
         return []
     # Imported here: kaleido and its browser driver take ~0.5 s to import, paid only by whoever draws a pack.
     import kaleido
-    from kaleido._sync_server import oneshot_async_run
+    from kaleido._sync_server import oneshot_async_run  # kaleido's one-browser batch runner (same reason)
 
     path = chromium_path()
     jobs = [(fig, _size(fig, width)) for fig in figures]
