@@ -1,5 +1,5 @@
 """A deterministic corpus of bad input files, each with the importer it targets and a French fragment its report
-must contain (tests/unit/test_bad_files.py runs them all through levier.ingest.detect.import_file)."""
+must contain (tests/unit/ingest/test_bad_files.py runs them all through levier.ingest.detect.import_file)."""
 
 from __future__ import annotations
 

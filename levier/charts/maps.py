@@ -1,6 +1,6 @@
 """Map builders, pure (frames in, plotly Figure out) and offline: SVG choropleths, no tiles, no world topojson.
 
-Offline rules, all checked by tests/unit/test_maps.py:
+Offline rules, all checked by tests/unit/charts/test_maps.py:
 - go.Choropleth with `geojson=` (a dict, or the URL of a file from levier.geo.display.write_static), `geo.visible=False`
   (no land, coastline, country or lake layer) and `fitbounds`.
 - plotly.js fetches its world topojson from a CDN when the FIRST trace of a geo subplot has a `locationmode`

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from levier.app import auth
 from levier.core.config import PROJECT_ROOT
 from tests.app.conftest import texts
-from tests.unit.test_access import FOUR_USERS
+from tests.unit.rights.test_access import FOUR_USERS
 
 IDENTITIES = {
     "national": {"email": "nationale@exemple.gouv.fr", "sub": "nat-1", "name": "Nationale Exemple"},
@@ -96,7 +96,7 @@ def test_the_importer_page_refuses_a_non_administrator_even_when_reached_directl
 
 
 def test_the_importer_page_names_the_administrator_who_imports(signed_in):
-    from tests.unit.test_importer import NE, long_csv
+    from tests.unit.ingest.test_returns import NE, long_csv
 
     signed_in("administrateur")
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "importer.py"), default_timeout=60)

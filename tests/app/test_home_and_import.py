@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.app.conftest import texts
-from tests.unit.test_importer import GOOD, long_csv, NE
+from tests.unit.ingest.test_returns import GOOD, long_csv, NE
 
 
 def test_home_says_what_is_loaded_and_that_it_is_fictitious(app):

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.browser.conftest import _free_port, running_app, screenshot, wait_for_app
-from tests.unit.test_access import AURA, FOUR_USERS
+from tests.unit.rights.test_access import AURA, FOUR_USERS
 
 pytestmark = pytest.mark.browser
 

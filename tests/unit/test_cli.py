@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from levier.cli import main
-from tests.unit.test_importer import GOOD, NE, count_facts, long_csv
+from tests.unit.ingest.test_returns import GOOD, NE, count_facts, long_csv
 
 
 def test_import_dry_run_then_real_then_journal(db, tmp_path, capsys):

@@ -161,7 +161,7 @@ def test_administrator_lookup_for_the_command_line(tmp_path):
 
 def test_cli_writes_need_an_administrator_when_an_access_file_is_installed(db, tmp_path, monkeypatch, capsys):
     from levier.cli import main
-    from tests.unit.test_importer import GOOD, count_facts
+    from tests.unit.ingest.test_returns import GOOD, count_facts
 
     monkeypatch.setenv("LEVIER_ACCESS_FILE", str(write(tmp_path, FOUR_USERS)))
     monkeypatch.delenv("LEVIER_USER", raising=False)
@@ -206,7 +206,7 @@ def test_cli_refuses_writes_when_the_access_file_is_broken(db, tmp_path, monkeyp
 
 def test_cli_without_access_file_runs_as_in_local_mode(db, tmp_path, monkeypatch):
     from levier.cli import main
-    from tests.unit.test_importer import GOOD, count_facts
+    from tests.unit.ingest.test_returns import GOOD, count_facts
 
     monkeypatch.setenv("LEVIER_ACCESS_FILE", str(tmp_path / "absent.toml"))
     good = tmp_path / "retours_2021.csv"

@@ -18,7 +18,7 @@ from levier.ingest.returns import ImportContext, parse_returns
 from levier.ingest.detect import import_file
 from levier.ingest.readers import parse_numbers, read_cells
 from tests.badfiles import KINDS, LONG_HEADER, NE, long_csv, xlsx_bytes
-from tests.unit.test_bad_files import looks_french
+from tests.unit.ingest.test_bad_files import looks_french
 
 # Deterministic: the same examples on every run and every machine, few enough to keep this file under 30 s.
 PROPS = hsettings(derandomize=True, deadline=None, database=None,

@@ -192,7 +192,7 @@ def test_bad_requests_are_refused_in_french(demo_db, capsys):
 
 
 def test_rights_apply_as_in_the_app(demo_db, tmp_path, monkeypatch, capsys):
-    from tests.unit.test_access import FOUR_USERS
+    from tests.unit.rights.test_access import FOUR_USERS
 
     rights = tmp_path / "acces.toml"
     rights.write_text(FOUR_USERS, encoding="utf-8")
