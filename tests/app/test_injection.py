@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from levier.core.config import PROJECT_ROOT
 from levier.store.db import Database
-from tests.queries import ProbeQuery
 from tests.app.conftest import texts
+from tests.queries import ProbeQuery
 
 PAGES = sorted(f"pages/{p.name}" for p in (PROJECT_ROOT / "pages").glob("*.py"))
 PAYLOADS = [

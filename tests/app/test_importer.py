@@ -1,27 +1,9 @@
-"""AppTests for the home and import pages, on the demo database, with real interactions."""
+"""AppTest of the Importer page: a bad file rejected then a good one accepted; a variants file recognised and imported."""
 
 from __future__ import annotations
 
-from tests.app.conftest import texts
-from tests.unit.ingest.test_returns import GOOD, long_csv, NE
-
-
-def test_home_says_what_is_loaded_and_that_it_is_fictitious(app):
-    app.run()
-    assert not app.exception
-    page = texts(app)
-    assert "Données fictives de démonstration" in page
-    assert "Programmes, indicateurs et périodes" in page
-    programmes = app.dataframe[0].value
-    assert set(programmes["Programme"]) >= {"CALPAE", "CDPPE", "PACTE", "STAT"}
-    calpae = programmes.set_index("Programme").loc["CALPAE"]
-    assert calpae["Périodes avec données"] == "2019–2022"
-    assert calpae["Départements ayant transmis"] >= 90
-    territories = app.dataframe[1].value.set_index("Niveau")
-    assert territories.loc["Départements", "Millésime 2026"] == "101"
-    assert territories.loc["EPCI à fiscalité propre", "Millésime 2023"] == "1\u00a0255"
-    imports = app.dataframe[2].value
-    assert len(imports) > 0 and (imports["Statut"] == "importé").any()
+from tests.app.pages import open_page
+from tests.unit.ingest.test_returns import NE, long_csv
 
 
 def test_import_page_rejects_a_bad_file_then_accepts_a_good_one(app):
@@ -47,3 +29,16 @@ def test_import_page_rejects_a_bad_file_then_accepts_a_good_one(app):
     assert any("Importé" in s.value for s in app.success), [s.value for s in app.success]
     journal = app.dataframe[-1].value
     assert journal["Fichier"].iloc[0] == "bon.csv" and journal["Statut"].iloc[0] == "importé"
+
+
+def test_a_variants_file_is_recognised_and_imported_on_the_import_page(app):
+    open_page(app, "pages/importer.py")
+    data = "territoire;indicateur;variante;description\r\n38;CALPAE-2.1.2-ACC;VISITES;Passages comptés\r\n"
+    app.file_uploader[0].upload("variantes_38.csv", data.encode("utf-8"), "text/csv").run()
+    assert not app.exception
+    assert any("Fichier valide" in s.value for s in app.success), [s.value for s in app.success]
+    [b for b in app.button if b.label == "Confirmer l'import"][0].click().run()
+    assert any("déclaration(s) de variante" in s.value for s in app.success), [s.value for s in app.success]
+    app.switch_page("pages/indicateurs.py").run()
+    app.selectbox(key="cat_indicator").set_value("CALPAE-2.1.2-ACC").run()
+    assert {m.label: m.value for m in app.metric}["Variante déclarée"] == "3"

@@ -1,0 +1,69 @@
+"""AppTest of the Effet levier page: national then a département, programme and stage, substitution, refusals."""
+
+from __future__ import annotations
+
+from tests.app.conftest import texts
+from tests.app.pages import charts, choose, metrics, open_page
+
+
+def _strings(node) -> list[str]:
+    """Every text of a decoded figure (titles, annotations, labels, hover templates)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return []
+
+
+def test_lever_page_national_then_a_departement(app):
+    open_page(app, "pages/effet_levier.py")
+    assert "France entière (somme des départements)" in [s.value for s in app.subheader]
+    france = metrics(app)
+    assert set(france) >= {"État", "Département", "Effet levier", "€ propres par € État", "€ par habitant pauvre"}
+    assert france["État"].replace("\u00a0", " ").endswith("€")
+    charts_fr = charts(app)
+    assert len(charts_fr) >= 4  # execution bars, Sankey, leverage and per-poor distributions
+    page = texts(app)
+    assert "PACTE-RSA (62)" in page and "PACTE-MOBECO (38)" in page  # planted substitution and new-action cases
+    choose(app, "32", "59")
+    assert "Nord (59)" in [s.value for s in app.subheader]
+    nord = metrics(app)
+    assert nord["État"] != france["État"] and nord["Effet levier"] != "–"
+    assert charts(app)[0] != charts_fr[0]  # the execution chart now shows the Nord's actions
+    assert any("Source : Financements déclarés" in s for s in _strings(charts(app)[0]))
+
+
+def test_lever_page_programme_stage_and_substitution(app):
+    open_page(app, "pages/effet_levier.py")
+    choose(app, "32", "59")
+    pacte = metrics(app)
+    app.selectbox(key="lev_programme").set_value("CALPAE").run()
+    assert not app.exception
+    calpae = metrics(app)
+    assert calpae["État"] != pacte["État"]
+    assert any("CALPAE-3.1 (59), 2020 → 2021" in w.value for w in app.warning)
+    consumed = metrics(app)["Effet levier"]
+    app.radio(key="lev_stage").set_value("planned").run()
+    assert not app.exception and metrics(app)["État"] != calpae["État"]
+    assert "Montants prévus" in texts(app)
+    assert consumed
+
+
+def test_lever_page_refuses_an_epci(app):
+    open_page(app, "pages/effet_levier.py")
+    choose(app, "84", "38")
+    app.sidebar.selectbox(key="sel_epci").set_value("200040715").run()  # Grenoble-Alpes-Métropole
+    assert not app.exception
+    assert any("suivis par département" in i.value for i in app.info)
+
+
+def test_lever_page_before_the_contract_says_there_is_no_funding(app):
+    open_page(app, "pages/effet_levier.py")
+    choose(app, "84", "01")  # the Ain signs its CDPPE in the 2022 wave of the demo
+    app.selectbox(key="lev_programme").set_value("CDPPE").run()
+    app.select_slider(key="lev_years_CDPPE").set_range(2020, 2021).run()
+    assert not app.exception
+    assert any("Aucun financement CDPPE déclaré pour ce territoire de 2020 à 2021" in i.value for i in app.info)
+    assert not app.get("plotly_chart")

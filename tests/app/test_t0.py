@@ -1,0 +1,39 @@
+"""AppTest of the T0 page (Situation de départ): real INSEE figures, territory choice, search."""
+
+from __future__ import annotations
+
+from tests.app.conftest import frame_with, texts
+from tests.app.pages import open_page
+
+
+def t0_table(app):
+    return frame_with(app, "Indicateur", "Rang", "Quartile")
+
+
+def _row(frame, code):
+    return frame.set_index("Code").loc[code]
+
+
+def test_t0_asks_for_a_territory_then_shows_real_insee_figures(app):
+    open_page(app, "pages/t0.py")
+    assert any("Choisissez un département" in i.value for i in app.info)
+    open_page(app, "pages/t0.py", "38")
+    assert "Isère (38)" in texts(app)
+    table = t0_table(app)
+    isere = _row(table, "STAT-TP60")
+    assert isere["Valeur"] == "11,3\u00a0%" and isere["Année"] == "2020"  # Filosofi 2020, TP6020 for 38
+    assert isere["Rang"].endswith("/ 98")
+    app.sidebar.selectbox(key="sel_reg").set_value("32").run()
+    app.sidebar.selectbox(key="sel_dep").set_value("59").run()
+    nord = _row(t0_table(app), "STAT-TP60")
+    assert nord["Valeur"] == "18,4\u00a0%"
+    assert app.query_params.get("dep") == ["59"] or app.query_params.get("dep") == "59"
+
+
+def test_t0_search_filters_the_table(app):
+    open_page(app, "pages/t0.py", "38")
+    before = len(t0_table(app))
+    app.text_input(key="t0_search").input("pauvrete").run()
+    after = t0_table(app)
+    assert 0 < len(after) < before
+    assert after["Indicateur"].str.contains("pauvreté").all()
