@@ -114,8 +114,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     ensure_database(_db(), on_build=lambda: print("Construction de la base de démonstration (première ouverture)…"))
     extra = ["--server.address", args.address] if args.address else []
-    run_server(args.port, extra)
-    return 0
+    return run_server(args.port, extra)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,7 @@ to print and a PowerPoint to project, read with the signed-in user's rights."""
 import streamlit as st
 
 from levier.app import cache
+from levier.app import menu
 from levier.views import panorama as needs
 from levier.report import pack
 from levier.app import widgets as ui
@@ -66,5 +67,5 @@ if model is not None:
     st.caption(f"Pack prêt : {counts['sections']} section(s), {counts['graphiques']} graphique(s), "
                f"{counts['tableaux']} tableau(x)." + (" Des valeurs masquées par la règle des petits effectifs y "
                                                       "figurent comme « s (secret) »." if model.secret else ""))
-st.page_link("pages/presentation.py", label="Mode présentation : les graphiques en plein écran, un par diapositive",
-             icon=":material/slideshow:")
+st.page_link(menu.page_file("presentation.py"),
+             label="Mode présentation : les graphiques en plein écran, un par diapositive", icon=":material/slideshow:")

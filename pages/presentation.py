@@ -4,6 +4,7 @@ sidebar; previous / next, and the title, source and year under each chart."""
 import streamlit as st
 
 from levier.app import cache
+from levier.app import menu
 from levier.charts import indicators as charts
 from levier.charts import maps
 from levier.views import panorama as needs
@@ -14,7 +15,7 @@ from levier.app import widgets as ui
 st.markdown(presentation.PAGE_CSS, unsafe_allow_html=True)
 sel = ui.current_selection()
 options = cache.territory_options()
-st.page_link("pages/pack.py", label="Quitter la présentation", icon=":material/close:")
+st.page_link(menu.page_file("pack.py"), label="Quitter la présentation", icon=":material/close:")
 if sel.level not in ("departement", "epci"):
     st.title("Mode présentation")
     st.info("Choisissez d'abord un département ou un EPCI sur la page « Pack du comité de suivi », puis revenez ici.")

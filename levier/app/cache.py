@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from levier.rights import access
 from levier.store.db import Database
 from levier.views.accueil import HomeSummary, load_home_summary
 from levier.rights.scope import Scope
@@ -114,3 +115,18 @@ def resource(fn, *args, **kwargs):
 
 def clear() -> None:
     st.cache_data.clear()
+
+
+# --- rights ---
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def access_rights(path: str, token: tuple[int, int]) -> tuple[access.AccessConfig, access.Geography]:
+    """The access file, read and checked against the reference geography, shared by every session. Keyed on the
+    file's (mtime, size) token: an edited file applies at the next rerun, without restart. A file that fails its
+    checks raises AccessError and is not cached, so its correction applies just as soon."""
+    config = access.read_access(path)
+    # Reference geography is public: read it with full rights; each user's own Database is built from their scope.
+    geography = access.load_geography(system_database())
+    access.check_codes(config, geography)
+    return config, geography

@@ -1,0 +1,90 @@
+"""The router's menu: every page of pages/ with its French title and address, and the st.navigation call of app.py.
+
+Why a page can run without app.py, and how it is sent back: Streamlit treats a `pages/` folder beside the entry
+script (app.py) as its legacy multipage mode until st.navigation has been called once in the process; from then on
+every session ignores the folder (documented on st.navigation). Before that first call, the first run of a fresh
+server opened on a deep link such as /t0 would execute pages/t0.py alone: no router, no banner, no sign-in gate.
+Every page reads through `levier.app.cache.database()`, hence `auth.current_scope()`, before it shows anything that
+depends on the data; when that happens outside app.py's gate, `route_through_app` calls st.navigation with the same
+pages (hidden) and reruns, so the run starts over from app.py on the same page and query string.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from levier.core.config import PROJECT_ROOT
+
+PAGES_DIR = PROJECT_ROOT / "pages"
+
+# Whether st.navigation has been called in this process (Streamlit then ignores pages/ for every session).
+_navigated = False
+
+
+def _page(script: str, title: str, icon: str, url_path: str, **kwargs) -> st.Page:
+    # Absolute paths: the pages are found beside app.py whatever script Streamlit (or AppTest) started from.
+    return st.Page(PAGES_DIR / script, title=title, icon=icon, url_path=url_path, **kwargs)
+
+
+def page_file(script: str) -> str:
+    """A page script's path for st.page_link, valid whatever script Streamlit (or AppTest) started from."""
+    return str(PAGES_DIR / script)
+
+
+def pages(can_import: bool) -> dict[str, list[st.Page]]:
+    """The menu by section. The importer is out of the menu without the import right, yet still routed, so that an
+    address typed by hand gets the page's own refusal."""
+    return {
+        "Levier": [
+            _page("accueil.py", "Accueil", ":material/home:", "accueil", default=True),
+        ],
+        "Diagnostic et suivi": [
+            _page("t0.py", "Situation de départ (T0)", ":material/flag:", "t0"),
+            _page("mi_parcours.py", "Comparaison mi-parcours", ":material/timeline:", "mi-parcours"),
+            _page("comparer.py", "Comparer les départements", ":material/leaderboard:", "comparer"),
+        ],
+        "Territoires": [
+            _page("panorama.py", "Panorama des besoins", ":material/map:", "panorama"),
+            _page("services.py", "Offre de services et couverture", ":material/location_on:", "services"),
+        ],
+        "Confiance": [
+            _page("indicateurs.py", "Indicateurs et définitions", ":material/menu_book:", "indicateurs"),
+            _page("qualite.py", "Qualité des données", ":material/fact_check:", "qualite"),
+        ],
+        "Effet levier": [
+            _page("effet_levier.py", "Effet levier", ":material/euro:", "effet-levier"),
+            _page("evaluation.py", "Évaluation", ":material/science:", "evaluation"),
+        ],
+        "Comité de suivi": [
+            _page("pack.py", "Pack du comité de suivi", ":material/picture_as_pdf:", "pack"),
+            _page("presentation.py", "Mode présentation", ":material/slideshow:", "presentation"),
+        ],
+        "Données": [
+            _page("importer.py", "Importer", ":material/upload_file:", "importer",
+                  visibility="visible" if can_import else "hidden"),
+        ],
+    }
+
+
+def navigation(can_import: bool) -> st.Page:
+    """app.py's st.navigation: every page stays listed (a commissaire should not have to click « View more » to find
+    the pack)."""
+    global _navigated
+    page = st.navigation(pages(can_import), position="sidebar", expanded=True)
+    _navigated = True
+    return page
+
+
+def route_through_app() -> None:
+    """Send a page that Streamlit started on its own (legacy pages/ mode, see the module docstring) through app.py.
+
+    Does nothing once st.navigation has been called in this process. Otherwise calls it with the same pages
+    (hidden: app.py draws the menu) so that Streamlit leaves its legacy mode for good and keeps the requested page,
+    then reruns: the rerun executes app.py. A page that is itself the entry script (`streamlit run pages/x.py`,
+    AppTest of one page file) runs on after that single rerun."""
+    global _navigated
+    if _navigated:
+        return
+    _navigated = True
+    st.navigation(pages(can_import=False), position="hidden")
+    st.rerun()
