@@ -80,7 +80,18 @@ def gate() -> Iterator[None]:
     """app.py's frame: in OIDC mode, nobody enters without signing in and a readable access file; inside, rights
     are resolved for the pages app.py runs."""
     if oidc_configured() and identity() is None:
+        menu.leave_legacy_mode()  # no menu beside the sign-in screen, not even Streamlit's legacy one
         _sign_in_screen()
+        st.stop()
+    if not oidc_configured() and not st.get_option("server.address") and st.context.ip_address is not None:
+        # Local mode grants every right: as `levier app` listens on loopback unless an address is chosen, a server
+        # started otherwise (`streamlit run app.py`) serves this machine only (ip_address is None on loopback).
+        st.error(
+            "**Mode local, sans connexion** : l'application n'est ouverte qu'au poste qui l'héberge. Pour l'ouvrir au "
+            "réseau, configurez la connexion (README, « Connexion et droits ») ou choisissez l'adresse d'écoute "
+            "(`--server.address`).",
+            icon=":material/lock:",
+        )
         st.stop()
     st.session_state[_IN_GATE] = True
     try:

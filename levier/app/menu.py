@@ -3,13 +3,17 @@
 Why a page can run without app.py, and how it is sent back: Streamlit treats a `pages/` folder beside the entry
 script (app.py) as its legacy multipage mode until st.navigation has been called once in the process; from then on
 every session ignores the folder (documented on st.navigation). Before that first call, the first run of a fresh
-server opened on a deep link such as /t0 would execute pages/t0.py alone: no router, no banner, no sign-in gate.
-Every page reads through `levier.app.cache.database()`, hence `auth.current_scope()`, before it shows anything that
-depends on the data; when that happens outside app.py's gate, `route_through_app` calls st.navigation with the same
-pages (hidden) and reruns, so the run starts over from app.py on the same page and query string.
+server shows Streamlit's file-name menu and, on a deep link such as /t0, executes pages/t0.py alone: no router, no
+banner, no sign-in gate. Every page reads through `levier.app.cache.database()`, hence `auth.current_scope()`,
+before it shows anything that depends on the data; outside app.py's gate, `route_through_app` leaves the legacy
+mode (st.navigation over the same pages, hidden) and reruns, so the run starts over from app.py on the same page
+and query string. The sign-in screen, shown before app.py navigates, leaves the legacy mode too.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import streamlit as st
 
@@ -75,16 +79,26 @@ def navigation(can_import: bool) -> st.Page:
     return page
 
 
-def route_through_app() -> None:
-    """Send a page that Streamlit started on its own (legacy pages/ mode, see the module docstring) through app.py.
+def _legacy_mode_possible() -> bool:
+    # Streamlit runs its entry script as the module __main__ (so that pickle works), with its __file__: the legacy
+    # mode applies when a pages/ folder sits beside it, until the first st.navigation call of the process.
+    entry = getattr(sys.modules.get("__main__"), "__file__", None)
+    return not _navigated and bool(entry) and (Path(entry).parent / "pages").is_dir()
 
-    Does nothing once st.navigation has been called in this process. Otherwise calls it with the same pages
-    (hidden: app.py draws the menu) so that Streamlit leaves its legacy mode for good and keeps the requested page,
-    then reruns: the rerun executes app.py. A page that is itself the entry script (`streamlit run pages/x.py`,
-    AppTest of one page file) runs on after that single rerun."""
+
+def leave_legacy_mode() -> bool:
+    """Make Streamlit ignore pages/ for good, if it may still use it: st.navigation over the same pages, hidden (app.py
+    draws the menu), which keeps the requested page and replaces a legacy menu already sent. True when it had to."""
     global _navigated
-    if _navigated:
-        return
+    if not _legacy_mode_possible():
+        return False
     _navigated = True
     st.navigation(pages(can_import=False), position="hidden")
-    st.rerun()
+    return True
+
+
+def route_through_app() -> None:
+    """Send a page that Streamlit started on its own (legacy pages/ mode, see the module docstring) through app.py:
+    leave the legacy mode, then rerun; the rerun executes app.py on the same page and query string."""
+    if leave_legacy_mode():
+        st.rerun()
