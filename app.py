@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from levier.app import auth
-from levier.app import cache
-from levier.app import menu
+from levier.app import auth, cache, menu
 from levier.app import widgets as ui
 from levier.demo.build import ensure_database
 from levier.store.db import DatabaseBusy

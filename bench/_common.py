@@ -29,7 +29,7 @@ def router_app_test(default_timeout: float = 300):
     from levier.core.config import PROJECT_ROOT
 
     entry = Path(tempfile.mkdtemp(prefix="levier-bench-app-")) / "entry.py"
-    entry.write_text(f"import runpy\n\nrunpy.run_path({str(PROJECT_ROOT / 'app.py')!r}, run_name='__main__')\n")
+    entry.write_text(f"import runpy\n\nrunpy.run_path({str(PROJECT_ROOT / 'app.py')!r}, run_name='app')\n")
 
     class RouterAppTest(AppTest):
         def switch_page(self, page_path: str) -> AppTest:

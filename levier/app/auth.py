@@ -6,6 +6,7 @@ right, said so in the sidebar (and `levier app` then listens on 127.0.0.1 only, 
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,8 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from levier.app import cache
-from levier.app import menu
+from levier.app import cache, menu
 from levier.rights import access
 from levier.rights.scope import Role, Scope
 
@@ -83,9 +83,10 @@ def gate() -> Iterator[None]:
         menu.leave_legacy_mode()  # no menu beside the sign-in screen, not even Streamlit's legacy one
         _sign_in_screen()
         st.stop()
-    if not oidc_configured() and not st.get_option("server.address") and st.context.ip_address is not None:
+    if not oidc_configured() and not st.get_option("server.address") and not _from_this_machine():
         # Local mode grants every right: as `levier app` listens on loopback unless an address is chosen, a server
-        # started otherwise (`streamlit run app.py`) serves this machine only (ip_address is None on loopback).
+        # started otherwise (`streamlit run app.py`) serves this machine only.
+        menu.leave_legacy_mode()
         st.error(
             "**Mode local, sans connexion** : l'application n'est ouverte qu'au poste qui l'héberge. Pour l'ouvrir au "
             "réseau, configurez la connexion (README, « Connexion et droits ») ou choisissez l'adresse d'écoute "
@@ -102,10 +103,23 @@ def gate() -> Iterator[None]:
         st.session_state.pop(_IN_GATE, None)
 
 
+def _from_this_machine() -> bool:
+    ip = st.context.ip_address  # None on loopback; not a string under AppTest, which has no client address
+    if not isinstance(ip, str):
+        return True
+    try:
+        address = ipaddress.ip_address(ip.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # a dual-stack server sees ::ffff:127.0.0.1
+    return (mapped or address).is_loopback
+
+
 def _check_access_file() -> None:
     try:
         current_scope()
     except access.AccessError as exc:
+        menu.leave_legacy_mode()
         st.error(
             "**Droits d'accès illisibles** : l'application reste fermée tant que le fichier des droits n'est pas "
             "corrigé. Transmettez ce message à l'administrateur de Levier.",

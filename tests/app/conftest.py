@@ -14,9 +14,10 @@ from levier.core.config import PROJECT_ROOT
 # AppTest recomputes Streamlit's legacy `pages/` detection before every run, from the folder of the script it
 # starts: started from app.py, a switch to a page whose address is its file name (/t0 for pages/t0.py) would run
 # that page alone. The tests start from a two-line entry in a folder of its own that runs app.py unchanged, so
-# app.py routes every run, as it does every run of a browser session.
+# app.py routes every run, as it does every run of a browser session. (run_name is not __main__: the entry stays
+# Streamlit's __main__, the script whose folder Streamlit looks into.)
 ROUTER_ENTRY = Path(tempfile.mkdtemp(prefix="levier-apptest-")) / "entry.py"
-ROUTER_ENTRY.write_text(f"import runpy\n\nrunpy.run_path({str(PROJECT_ROOT / 'app.py')!r}, run_name='__main__')\n")
+ROUTER_ENTRY.write_text(f"import runpy\n\nrunpy.run_path({str(PROJECT_ROOT / 'app.py')!r}, run_name='app')\n")
 
 
 class RouterAppTest(AppTest):
