@@ -1,4 +1,4 @@
-"""Set-up shared by the benchmark scripts: the demo database to measure on, and AppTest routed through app.py."""
+"""Set-up shared by the benchmark scripts: the demo database to measure on, and AppTest sessions routed by app.py."""
 
 from __future__ import annotations
 
@@ -20,15 +20,19 @@ def demo_db(path: str | None) -> Path:
     return target
 
 
-def route_pages_through_app() -> None:
-    """Like levier.app.serve and tests/app/conftest.py: AppTest keeps app.py as the router of the pages/ scripts
-    instead of Streamlit's legacy pages/ mode."""
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import app_test as app_test_module
+def router_app_test(default_timeout: float = 300):
+    """A new AppTest session of the app with app.py as the router of every run, as tests/app/conftest.py does:
+    started from a two-line entry in a folder of its own (AppTest would otherwise treat the pages/ folder beside
+    app.py as Streamlit's legacy multipage mode on every run). Pages are named from the project root."""
+    from streamlit.testing.v1 import AppTest
 
-    class RouterPagesManager(PagesManager):
-        def __init__(self, *a, **k):
-            super().__init__(*a, **k)
-            PagesManager.uses_pages_directory = False
+    from levier.core.config import PROJECT_ROOT
 
-    app_test_module.PagesManager = RouterPagesManager
+    entry = Path(tempfile.mkdtemp(prefix="levier-bench-app-")) / "entry.py"
+    entry.write_text(f"import runpy\n\nrunpy.run_path({str(PROJECT_ROOT / 'app.py')!r}, run_name='app')\n")
+
+    class RouterAppTest(AppTest):
+        def switch_page(self, page_path: str) -> AppTest:
+            return super().switch_page(str(PROJECT_ROOT / page_path))
+
+    return RouterAppTest(str(entry), default_timeout=default_timeout)

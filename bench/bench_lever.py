@@ -21,9 +21,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from levier.core.config import PROJECT_ROOT  # noqa: E402
-
-from _common import demo_db  # noqa: E402
+from _common import demo_db, router_app_test  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -31,12 +29,11 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def page_render(db_path: Path, page: str, repeat: int, interactions=()) -> dict:
     """AppTest runs of one page through app.py: the first with empty caches, then reruns (warm)."""
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     os.environ["LEVIER_DB"] = str(db_path)
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=300)
+    at = router_app_test(default_timeout=300)
     at.run()
     t0 = time.perf_counter()
     at.switch_page(page).run()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import demo_db, route_pages_through_app  # noqa: E402
+from _common import demo_db, router_app_test  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -40,14 +40,12 @@ def main() -> None:
     os.environ["LEVIER_DB"] = str(db_path)
 
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
-    route_pages_through_app()
     results = {}
     for page in pages_of_app(PROJECT_ROOT):
         st.cache_data.clear()
         st.cache_resource.clear()
-        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=300)
+        at = router_app_test(default_timeout=300)
         at.query_params["reg"] = args.reg
         at.query_params["dep"] = args.dep
         at.run()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import demo_db, route_pages_through_app  # noqa: E402
+from _common import demo_db, router_app_test  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ARA = frozenset({"01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"})
@@ -52,13 +52,11 @@ def main() -> None:
     os.environ["LEVIER_DB"] = str(db_path)
 
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     from levier.app import auth
     from levier.store import db as dbmod
     from levier.store.db import Database
 
-    route_pages_through_app()
 
     # The data layer on its own: masked cells computed once per version and rights, rights set per cursor.
     base = Database(db_path)
@@ -90,7 +88,7 @@ def main() -> None:
             for _ in range(args.runs):
                 st.cache_data.clear()
                 dbmod._access_cache.clear()
-                at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=300)
+                at = router_app_test(default_timeout=300)
                 at.query_params["reg"] = "84"
                 at.query_params["dep"] = "38"
                 at.run()

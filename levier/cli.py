@@ -9,15 +9,33 @@ from pathlib import Path
 
 from levier.core.config import settings
 from levier.core.fmt import fmt_int
-from levier.demo.build import build_demo, ensure_database, init_database, load_reference_journaled
+from levier.demo.build import (
+    build_demo,
+    ensure_database,
+    init_database,
+    load_reference_journaled,
+)
 from levier.ingest.detect import KIND_LABELS, import_file
 from levier.ingest.reference import ReferenceError
-from levier.report.export import FORMATS, ExportError, ExportOptions, build, to_bytes, to_text
-from levier.rights.access import AccessError, access_file_path, administrator, load_access, read_access, scope_for
+from levier.report.export import (
+    FORMATS,
+    ExportError,
+    ExportOptions,
+    build,
+    to_bytes,
+    to_text,
+)
+from levier.rights.access import (
+    AccessError,
+    access_file_path,
+    administrator,
+    load_access,
+    read_access,
+    scope_for,
+)
 from levier.store.db import Database, DatabaseBusy
 from levier.store.geography import load_geography
 from levier.views.accueil import LEVEL_LABELS, load_home_summary
-
 
 ENV_USER = "LEVIER_USER"
 EXIT_FORBIDDEN = 4
@@ -168,8 +186,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     ensure_database(_db(), on_build=lambda: print("Construction de la base de démonstration (première ouverture)…"))
     extra = ["--server.address", args.address] if args.address else []
-    run_server(args.port, extra)
-    return 0
+    return run_server(args.port, extra)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,11 +2,15 @@
 
 import streamlit as st
 
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.core.fmt import fmt_int
 
-summary = cache.home_summary()
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
+
+summary = cache.home_summary(db)
 
 st.title("Levier")
 st.markdown(

@@ -2,17 +2,21 @@
 
 import streamlit as st
 
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.views import comparer
 
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
+
 sel = ui.current_selection()
 st.title("Comparer les départements")
-ui.rights_note()
-choices = cache.comparer_indicators("departement", ())
+ui.rights_note(db.scope)
+choices = cache.comparer_indicators(db, "departement", ())
 labels = dict(zip(choices["code"], choices["label"] + " (" + choices["code"] + ")"))
 periods_of = dict(zip(choices["code"], choices["periods"]))
-peer_codes = cache.peer_codes(sel.dep, "departement") if sel.dep else ()
+peer_codes = cache.peer_codes(db, sel.dep, "departement") if sel.dep else ()
 selected = sel.dep or None
 
 tab_rank, tab_scatter, tab_multiples = st.tabs(["Classement", "Deux indicateurs", "Évolutions comparées"])
@@ -25,7 +29,7 @@ with tab_rank:
     reference_only = st.toggle("Restreindre à la définition de référence", key="cmp_reference_only",
                                help="Écarte les départements qui déclarent une variante de définition pour cet "
                                     "indicateur (ou, pour un ratio, pour son numérateur ou son dénominateur).")
-    ranking = cache.ranking_view(indicator, int(period), selected, peer_codes, reference_only)
+    ranking = cache.ranking_view(db, indicator, int(period), selected, peer_codes, reference_only)
     for note in ranking.caveats:
         st.warning(note)
     ui.chart(ranking.figure, f"classement_{indicator}_{period}")
@@ -43,7 +47,7 @@ with tab_scatter:
                      index=comparer.default_indicator(choices, comparer.DEFAULT_RANKING_INDICATOR),
                      format_func=labels.get, key="cmp_y")
     year = c3.selectbox("Jusqu'à l'année", list(range(2026, 2013, -1)), index=4, key="cmp_year")
-    scatter = cache.scatter_view(x, y, int(year), selected, peer_codes)
+    scatter = cache.scatter_view(db, x, y, int(year), selected, peer_codes)
     for note in scatter.caveats:
         st.warning(note)
     ui.chart(scatter.figure, f"nuage_{x}_{y}")
@@ -58,4 +62,4 @@ with tab_multiples:
     indicator_sm = st.selectbox("Indicateur", choices["code"], index=comparer.default_indicator(choices, "CALPAE-3.1.1-NE"),
                                 format_func=labels.get, key="cmp_sm_indicator")
     if codes:
-        ui.chart(cache.small_multiples_view(indicator_sm, tuple(codes), selected), f"evolutions_{indicator_sm}")
+        ui.chart(cache.small_multiples_view(db, indicator_sm, tuple(codes), selected), f"evolutions_{indicator_sm}")

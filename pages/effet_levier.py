@@ -3,12 +3,16 @@
 import streamlit as st
 
 from levier.analysis import lever
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 sel = ui.current_selection()
 st.title("Effet levier")
-ui.rights_note()
+ui.rights_note(db.scope)
 st.caption("L'argent de l'État a-t-il apporté des actions nouvelles ou renforcées, plus d'argent propre du département "
            "et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait déjà ?")
 if sel.level == "epci":
@@ -16,7 +20,7 @@ if sel.level == "epci":
             "entière dans le panneau de gauche.")
     st.stop()
 
-programmes = cache.lever_programmes()
+programmes = cache.lever_programmes(db)
 if not programmes:
     st.info("Aucun financement n'est encore importé : déposez un fichier de financements sur la page Importer "
             "(formats décrits dans docs/financements.md).")
@@ -34,7 +38,7 @@ else:
     c2.markdown(f"Année : **{years[0]}**")
 stage = c3.radio("Montants comparés", list(lever.STAGES), index=2, horizontal=True, key="lev_stage",
                  format_func=lambda s: lever.STAGE_LABELS[s].capitalize())
-view = cache.lever_page(sel.level, sel.code, programme, stage, year_from, year_to)
+view = cache.lever_page(db, sel.level, sel.code, programme, stage, year_from, year_to)
 
 st.subheader(view.title)
 if view.empty:

@@ -3,16 +3,20 @@
 import streamlit as st
 
 from levier.analysis import evaluation
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 sel = ui.current_selection()
 selected = sel.dep or None
 st.title("Évaluation")
-ui.rights_note()
+ui.rights_note(db.scope)
 st.caption("Les départements sous contrat ont-ils progressé plus que les autres ? Deux lectures prudentes, chacune "
            "avec ses limites affichées à côté du résultat.")
-choices = cache.evaluation_indicator_choices()
+choices = cache.evaluation_indicator_choices(db)
 did_choices, dose_choices = choices.event_study, choices.dose
 
 did_tab, dose_tab = st.tabs(["Vagues CDPPE : contrat signé ou pas encore", "CALPAE : dose-réponse"])
@@ -22,7 +26,7 @@ with did_tab:
                              format_func=did_choices.labels.get, key="ev_indicator")
     st.caption("Les indicateurs CALPAE de sortie de l'ASE (1.1) sont suivis depuis 2019 : ils offrent une année de plus "
                "avant la première vague que les bilans CDPPE, qui commencent en 2020.")
-    view = cache.event_study_page(indicator, selected)
+    view = cache.event_study_page(db, indicator, selected)
     main, side = st.columns([3, 2])
     with main:
         if view.ok:
@@ -54,7 +58,7 @@ with did_tab:
 with dose_tab:
     dose_indicator = st.selectbox("Indicateur de résultat CALPAE", dose_choices.codes, index=dose_choices.default,
                                   format_func=dose_choices.labels.get, key="ev_dose_indicator")
-    dose = cache.dose_response_page(dose_indicator, selected)
+    dose = cache.dose_response_page(db, dose_indicator, selected)
     main, side = st.columns([3, 2])
     with main:
         if dose.ok:

@@ -2,16 +2,19 @@
 
 import streamlit as st
 
-from levier.app import auth
-from levier.app import cache
-from levier.ingest import panorama
+from levier.app import auth, cache
 from levier.app import widgets as ui
-from levier.report.tables import to_csv_bytes
+from levier.ingest import panorama
 from levier.ingest.detect import KIND_LABELS, import_file
 from levier.ingest.report import STATUS_DRY_RUN, findings_frame, first_findings_text
+from levier.report.tables import to_csv_bytes
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 st.title("Importer des données")
-scope = auth.current_scope()
+scope = db.scope
 if not scope.can_import:
     # app.py lists this page for administrators only; this covers an address typed by hand.
     st.error("Import réservé aux administrateurs de Levier : votre rôle ne permet pas de modifier les données.",
@@ -41,7 +44,6 @@ st.caption(auth.mode_text(scope))
 
 kind = st.radio("Type de fichier", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="kind")
 upload = st.file_uploader("Fichier à importer", type=["csv", "xlsx"], key="upload")
-db = cache.database()
 
 if upload is not None:
     data = upload.getvalue()
@@ -73,4 +75,4 @@ if upload is not None:
         st.success(f"{result.status.capitalize()} — {result.message}")
 
 st.subheader("Journal des imports")
-ui.table(cache.home_summary().imports)
+ui.table(cache.home_summary(db).imports)

@@ -4,9 +4,13 @@ exists, and which départements apply the reference definition or a declared var
 import streamlit as st
 
 from levier.analysis import comparability
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.views import indicateurs
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 st.title("Indicateurs et définitions")
 st.markdown(
@@ -16,7 +20,7 @@ st.markdown(
     "définition de référence, lesquels une variante déclarée, et lesquels n'ont rien déclaré."
 )
 
-catalogue = cache.catalogue()
+catalogue = cache.catalogue(db)
 options = indicateurs.catalogue_options(catalogue)
 search = st.text_input("Rechercher un indicateur (code, libellé ou mot de la définition)", key="cat_search")
 columns = st.columns(len(indicateurs.CATALOGUE_FILTERS))
@@ -39,7 +43,7 @@ if shown.empty:
 labels = indicateurs.indicator_labels(shown)
 code = st.selectbox("Indicateur", list(labels), index=indicateurs.default_index(list(labels), "CALPAE-3.1.1-OR1M-TX"),
                     format_func=labels.get, key="cat_indicator")
-detail = cache.indicator_detail(code)
+detail = cache.indicator_detail(db, code)
 
 st.subheader(f"{detail.label} ({detail.code})")
 left, right = st.columns([3, 2])
@@ -80,6 +84,6 @@ else:
         st.markdown("Format du fichier de déclaration des variantes : `docs/variantes.md` (page *Importer*).")
 
 with st.expander("Toutes les déclarations de variantes en vigueur"):
-    declared = cache.declarations()
+    declared = cache.declarations(db)
     ui.table(declared, key="cat_declarations")
     ui.downloads(declared, "variantes_declarees", key="cat_declared")

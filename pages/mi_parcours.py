@@ -3,19 +3,23 @@
 import streamlit as st
 
 from levier.analysis.positions import STATUSES
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.views import mi_parcours
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 sel = ui.current_selection()
 options = cache.territory_options()
 st.title("Comparaison mi-parcours")
-ui.rights_note()
+ui.rights_note(db.scope)
 if not ui.need_territory(sel):
     st.stop()
 
 st.subheader(options.label(sel))
-periods = cache.available_periods(sel.level, sel.code) or [2023]
+periods = cache.available_periods(db, sel.level, sel.code) or [2023]
 c1, c2, c3 = st.columns(3)
 programme = c1.selectbox("Programme", list(mi_parcours.PROGRAMME_PERIODS), key="mp_programme",
                          format_func=mi_parcours.PROGRAMME_LABELS.get)
@@ -24,7 +28,7 @@ period_from = c2.selectbox("Période de départ (T0)", periods, index=mi_parcour
                            key=f"mp_from_{programme}")
 period_to = c3.selectbox("Période de comparaison", periods, index=mi_parcours.closest(periods, default_to),
                          key=f"mp_to_{programme}")
-view = cache.midterm_view(sel.code, sel.level, period_from, period_to, period_from, programme)
+view = cache.midterm_view(db, sel.code, sel.level, period_from, period_to, period_from, programme)
 
 st.markdown("#### Cibles et trajectoires")
 if view.tracking.empty:
@@ -49,10 +53,10 @@ else:
     codes = view.changes["Code"].tolist()
     labels = dict(zip(view.changes["Code"], view.changes["Indicateur"]))
     indicator = st.selectbox("Indicateur", codes, format_func=labels.get, key="mp_indicator")
-    peer_codes = cache.peer_codes(sel.code, sel.level) if sel.level == "departement" else ()
-    ui.chart(cache.series_figure(indicator, sel.level, sel.code, period_from, period_to, peer_codes),
+    peer_codes = cache.peer_codes(db, sel.code, sel.level) if sel.level == "departement" else ()
+    ui.chart(cache.series_figure(db, indicator, sel.level, sel.code, period_from, period_to, peer_codes),
              f"serie_{indicator}_{sel.code}")
-    comparison = cache.change_comparison(sel.code, indicator, period_from, period_to, sel.level, peer_codes)
+    comparison = cache.change_comparison(db, sel.code, indicator, period_from, period_to, sel.level, peer_codes)
     st.caption("Évolution du territoire comparée à la médiane des évolutions de sa région, de la France et de ses pairs "
                "(territoires ayant une valeur aux deux périodes).")
     ui.table(mi_parcours.change_comparison_display(comparison, view.changes.set_index("Code").at[indicator, "Unité"]))

@@ -3,10 +3,14 @@ to print and a PowerPoint to project, read with the signed-in user's rights."""
 
 import streamlit as st
 
-from levier.app import cache
+from levier.app import auth, cache, menu
 from levier.app import widgets as ui
 from levier.report import build, pack
 from levier.report.images import PackRenderError
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 sel = ui.current_selection()
 options = cache.territory_options()
@@ -27,7 +31,6 @@ if not sections:
     st.info("Choisissez au moins une section.")
     st.stop()
 
-db = cache.database()
 wanted = (sel.level, sel.code, programme, tuple(sections), db.version_token(), pack.rights_sentence(db))
 if st.session_state.get("pack_built", (None,))[0] != wanted:
     st.session_state["pack_built"] = (wanted, None, None, {})  # key, model, images, files
@@ -39,7 +42,7 @@ def _make(fmt: str) -> None:
         model = pack.build_pack(db, sel.code, sel.level, programme=programme, sections=sections,
                                 rights_text=pack.rights_sentence(db),
                                 layer_for=cache.display_layer,
-                                quality_bundle=cache.quality_bundle() if "qualite" in sections else None)
+                                quality_bundle=cache.quality_bundle(db) if "qualite" in sections else None)
     data, images = build.export(model, fmt, images)
     st.session_state["pack_built"] = (key, model, images, {**files, fmt: data})
 
@@ -64,5 +67,5 @@ if model is not None:
     st.caption(f"Pack prêt : {counts['sections']} section(s), {counts['graphiques']} graphique(s), "
                f"{counts['tableaux']} tableau(x)." + (" Des valeurs masquées par la règle des petits effectifs y "
                                                       "figurent comme « s (secret) »." if model.secret else ""))
-st.page_link("pages/presentation.py", label="Mode présentation : les graphiques en plein écran, un par diapositive",
-             icon=":material/slideshow:")
+st.page_link(menu.page_file("presentation.py"),
+             label="Mode présentation : les graphiques en plein écran, un par diapositive", icon=":material/slideshow:")

@@ -3,10 +3,14 @@
 import streamlit as st
 
 from levier.analysis import positions
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.charts import maps
 from levier.views import panorama
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 sel = ui.current_selection()
 options = cache.territory_options()
@@ -17,7 +21,7 @@ st.caption(
     "département). Statistiques publiques de l'INSEE, valeurs réelles."
 )
 
-choices = {c.code: c for c in cache.panorama_indicators()}
+choices = {c.code: c for c in cache.panorama_indicators(db)}
 if not choices:
     st.info("Aucune statistique publique chargée : importez un fichier INSEE (Filosofi) depuis la page Importer.")
     st.stop()
@@ -36,20 +40,20 @@ method = c3.radio("Classes", list(panorama.METHOD_CHOICES), format_func=panorama
                   key="pan_method", help="Quantiles : autant de territoires dans chaque classe. Seuils naturels : "
                   "les ruptures de la distribution (Jenks). Intervalles égaux : classes de même amplitude.")
 k = c4.slider("Nombre de classes", 3, 7, 5, key="pan_k")
-lists = cache.service_lists()
+lists = cache.service_lists(db)
 overlay = c5.multiselect(
     "Superposer des lieux de service", list(lists["service_type"]), default=[],
     format_func=panorama.service_type_label, key="pan_overlay", placeholder="Aucun",
     help="Les lieux des listes importées, sur la carte par EPCI (page « Offre de services et couverture »).",
 )
 
-view = cache.panorama_view(code, year, area)
+view = cache.panorama_view(db, code, year, area)
 with st.expander(f"Définition : {ind.label}"):
     st.markdown(f"{ind.definition}\n\nSource : {ind.source}. Unité : {ind.unit_text}.")
     st.markdown(f"{positions.RANK_RULE}")
 
 st.subheader(f"Par EPCI — {area.label}")
-points = cache.service_points(tuple(overlay)) if overlay else None
+points = cache.service_points(db, tuple(overlay)) if overlay else None
 fig = panorama.epci_figure(view, cache.display_layer(panorama.LEVEL_EPCI), method, k, points)
 if fig is None:
     published = ", ".join(map(str, ind.periods_epci)) or "aucune"

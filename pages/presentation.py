@@ -3,22 +3,25 @@ sidebar; previous / next, and the title, source and year under each chart."""
 
 import streamlit as st
 
-from levier.app import cache
+from levier.app import auth, cache, menu
+from levier.app import widgets as ui
 from levier.charts import maps, style
 from levier.report import pack
 from levier.report import slides as presentation
-from levier.app import widgets as ui
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 st.markdown(presentation.PAGE_CSS, unsafe_allow_html=True)
 sel = ui.current_selection()
 options = cache.territory_options()
-st.page_link("pages/pack.py", label="Quitter la présentation", icon=":material/close:")
+st.page_link(menu.page_file("pack.py"), label="Quitter la présentation", icon=":material/close:")
 if sel.level not in ("departement", "epci"):
     st.title("Mode présentation")
     st.info("Choisissez d'abord un département ou un EPCI sur la page « Pack du comité de suivi », puis revenez ici.")
     st.stop()
 
-db = cache.database()
 programme = st.session_state.get("pack_programme", "PACTE")
 wanted = (sel.level, sel.code, programme, db.version_token(), pack.rights_sentence(db))
 if st.session_state.get("pres_deck", (None,))[0] != wanted:

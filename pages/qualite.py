@@ -4,16 +4,20 @@ a score per département with its map, and the list of corrections to send, scop
 import streamlit as st
 
 from levier.analysis import quality
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.charts.maps import map_config
 from levier.views import qualite
 
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
+
 sel = ui.current_selection()
 year_columns = {c: st.column_config.NumberColumn(format="%d") for c in qualite.YEAR_COLUMNS}
 st.title("Qualité des données")
-ui.rights_note()
-bundle = cache.quality_bundle()
+ui.rights_note(db.scope)
+bundle = cache.quality_bundle(db)
 perimeter = qualite.perimeter_of(bundle, sel.reg, sel.dep, sel.epci)
 if perimeter.national:
     st.caption("Périmètre : **France entière**. Choisissez un département dans le panneau de gauche pour ne voir "

@@ -4,11 +4,15 @@ X km of a service (CALPAE indicator 2.1.1, computed) by EPCI and by département
 import streamlit as st
 
 from levier.analysis.coverage import DEFAULT_DISTANCE_KM
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.charts import maps
 from levier.core.fmt import fmt_int, fmt_number, fmt_pct
 from levier.views import panorama, services
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 sel = ui.current_selection()
 options = cache.territory_options()
@@ -16,7 +20,7 @@ area = panorama.map_area(sel, options)
 st.title("Offre de services et couverture")
 st.caption(f"Territoire : **{area.label}** (à choisir dans le panneau de gauche). Listes de lieux réelles.")
 
-lists = cache.service_lists()
+lists = cache.service_lists(db)
 if lists.empty:
     st.info("Aucune liste de lieux de service importée : importez-en une depuis la page Importer "
             "(liste France services de l'ANCT, référentiel des agences France Travail ou format Levier).")
@@ -28,7 +32,7 @@ layer_epci = cache.display_layer(panorama.LEVEL_EPCI)
 
 # ------------------------------------------------------------------------------------------ needs and places
 st.subheader(f"Besoins et lieux de service — {area.label}")
-choices = {c.code: c for c in cache.panorama_indicators() if c.periods_epci}
+choices = {c.code: c for c in cache.panorama_indicators(db) if c.periods_epci}
 c1, c2, c3 = st.columns([3, 1, 3])
 code = c1.selectbox("Indicateur de besoin (par EPCI)", list(choices),
                     index=panorama.default_indicator(list(choices.values())) if choices else 0,
@@ -38,8 +42,8 @@ shown = c3.multiselect("Lieux affichés", types, default=types, format_func=pano
 if code:
     ind = choices[code]
     year = c2.selectbox("Année", sorted(ind.periods_epci, reverse=True), key=f"svc_year_{code}")
-    view = cache.panorama_view(code, year, area)
-    points = cache.service_points(tuple(shown)) if shown else None
+    view = cache.panorama_view(db, code, year, area)
+    points = cache.service_points(db, tuple(shown)) if shown else None
     fig = panorama.epci_figure(view, layer_epci, "quantiles", 5, points)
     if fig is not None:
         st.plotly_chart(fig, width="stretch", config=maps.map_config(f"besoins_lieux_{code}_{year}"), key="svc_needs_map")
@@ -55,7 +59,7 @@ distance = c2.slider("Distance à vol d'oiseau (km)", 1, 60, int(DEFAULT_DISTANC
                      help="20 km à vol d'oiseau approchent 30 minutes de route (voir la méthode ci-dessous).")
 by = c3.radio("Carte par", [panorama.LEVEL_EPCI, panorama.LEVEL_DEP], format_func={"epci": "EPCI", "departement":
               "département"}.get, key="cov_level")
-cv = cache.coverage_view(service_type, float(distance), area)
+cv = cache.coverage_view(db, service_type, float(distance), area)
 m1, m2, m3 = st.columns(3)
 m1.metric(f"Population à moins de {distance} km — {area.label}", fmt_pct(cv.in_view["share"]),
           help=f"{fmt_int(cv.in_view['population_covered'])} habitants sur {fmt_int(cv.in_view['population'])}")
@@ -65,7 +69,7 @@ m3.metric("Lieux placés sur la carte", fmt_int(cv.points),
           if cv.unplaced else cv.label)
 layer = layer_epci if by == panorama.LEVEL_EPCI else cache.display_layer(panorama.LEVEL_DEP)
 # On the France map the shares say it all: thousands of points would only cover them (and weigh on the page).
-cov_points = None if area.is_france else cache.service_points((service_type,))
+cov_points = None if area.is_france else cache.service_points(db, (service_type,))
 fig = services.coverage_figure(cv, layer, "jenks", 5, cov_points)
 st.plotly_chart(fig, width="stretch", config=maps.map_config(f"couverture_{service_type}_{distance}km"),
                 key="cov_map")

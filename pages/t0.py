@@ -3,21 +3,25 @@
 import streamlit as st
 
 from levier.analysis.positions import GAP_RULE, RANK_RULE
-from levier.app import cache
+from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.views import t0
+
+# The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
+# server, a page Streamlit started without app.py is sent back through it before anything is shown).
+db = auth.database()
 
 sel = ui.current_selection()
 options = cache.territory_options()
 st.title("Situation de départ (T0)")
-ui.rights_note()
+ui.rights_note(db.scope)
 if not ui.need_territory(sel):
     st.stop()
 
 st.subheader(options.label(sel))
 t0_year = st.selectbox("Année T0", list(t0.T0_YEARS), index=0, key="t0_year",
                        help="Chaque indicateur est lu à sa dernière année disponible jusqu'à l'année T0.")
-view = cache.t0_view(sel.code, sel.level, t0_year)
+view = cache.t0_view(db, sel.code, sel.level, t0_year)
 
 with st.expander(f"Groupe de pairs : {len(view.peers.codes)} territoires au profil le plus proche", expanded=False):
     if view.peer_warning:
@@ -45,5 +49,5 @@ indicator = st.selectbox(
 )
 if indicator:
     period = int(with_values.set_index("Code").at[indicator, "Année"])
-    ui.chart(cache.distribution_figure(indicator, period, sel.level, sel.code, tuple(view.peers.codes)),
+    ui.chart(cache.distribution_figure(db, indicator, period, sel.level, sel.code, tuple(view.peers.codes)),
              f"distribution_{indicator}_{sel.code}")

@@ -1,22 +1,26 @@
 """Sign-in and rights in the app: OIDC (ProConnect) when the secrets have an [auth] section, else the local mode.
 
-The only module calling st.login, st.user and st.logout. Local mode (no [auth]): one user on this machine, every
+The only module calling st.login, st.user and st.logout. The access file is read through levier.app.cache (re-read
+when it changes); this module keeps no cache of its own. Local mode (no [auth]): one user on this machine, every
 right, said so in the sidebar (and `levier app` then listens on 127.0.0.1 only, see levier.app.serve)."""
 
 from __future__ import annotations
 
-import threading
+import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from levier.app import cache, menu
 from levier.rights import access
-from levier.store.db import Database
-from levier.store.geography import load_geography
 from levier.rights.scope import Role, Scope
+from levier.store.db import Database
 
-_SESSION_SCOPE = "_levier_scope"
+# Set while app.py runs inside its gate (and the page it routes to); absent when a page runs without app.py.
+_IN_GATE = "_levier_in_gate"
 _SIGNED_OUT = "non connecté"
 
 
@@ -38,11 +42,8 @@ def identity() -> dict[str, Any] | None:
     return {k: v for k, v in user.to_dict().items() if k != "tokens"}
 
 
-def _identity_key(ident: dict[str, Any]) -> str:
-    return f"{ident.get('sub') or ''}|{str(ident.get('email') or '').casefold()}"
-
-
-def _file_token(path: Path) -> tuple[int, int] | None:
+def file_token(path: Path) -> tuple[int, int] | None:
+    """The access file's (mtime, size), or None when it is absent: the cache key that makes an edit apply."""
     try:
         stat = path.stat()
     except OSError:
@@ -50,63 +51,82 @@ def _file_token(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-# The checked access file, shared by all sessions and re-read only when its mtime or size changes.
-_config_cache: dict[str, tuple[tuple[int, int], access.AccessConfig, access.Geography]] = {}
-_config_guard = threading.Lock()
-
-
-def _config(path: Path, token: tuple[int, int]) -> tuple[access.AccessConfig, access.Geography]:
-    with _config_guard:
-        hit = _config_cache.get(str(path))
-        if hit and hit[0] == token:
-            return hit[1], hit[2]
-    # Reference geography is public: read it with full rights, the user's own Database is built from their scope.
-    db = Database()
-    config = access.read_access(path)
-    geography = load_geography(db)
-    access.check_codes(config, geography)
-    with _config_guard:
-        _config_cache[str(path)] = (token, config, geography)
-    return config, geography
-
-
 def resolve_scope(ident: dict[str, Any]) -> Scope:
     """The rights of a signed-in identity under the current access file (no file: public statistics only)."""
     path = access.access_file_path()
-    token = _file_token(path)
+    token = file_token(path)
     if token is None:
         return Scope.public(str(ident.get("email") or ident.get("sub") or "inconnu"))
-    config, geography = _config(path, token)
+    config, geography = cache.access_rights(str(path), token)
     return access.scope_for(ident, config, geography)
 
 
 def current_scope() -> Scope:
-    """The current user's rights; cheap (one stat of the access file), cached in the session per identity."""
+    """The current user's rights: one stat of the access file, its checked content read through the cache.
+
+    Rights are resolved behind app.py's gate. Called outside it, the run is a page that Streamlit started without
+    app.py (see levier.app.menu): it is sent back through app.py before anything is read."""
+    if not st.session_state.get(_IN_GATE):
+        menu.route_through_app()
     if not oidc_configured():
         return Scope.local_admin()
     ident = identity()
     if ident is None:
         return Scope.public(_SIGNED_OUT)
-    path = access.access_file_path()
-    key = (_identity_key(ident), str(path), _file_token(path))
-    cached = st.session_state.get(_SESSION_SCOPE)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    scope = resolve_scope(ident)
-    st.session_state[_SESSION_SCOPE] = (key, scope)
-    return scope
+    return resolve_scope(ident)
 
 
-def gate() -> None:
-    """Called first by app.py: in OIDC mode, nobody goes further without signing in and a readable access file."""
-    if not oidc_configured():
-        return
-    if identity() is None:
+def database() -> Database:
+    """The database as the signed-in user may read it: rows filtered and small counts masked by the data layer.
+    Every page calls it first: a page that Streamlit started without app.py is sent back through it at once."""
+    return Database(scope=current_scope())
+
+
+@contextmanager
+def gate() -> Iterator[None]:
+    """app.py's frame: in OIDC mode, nobody enters without signing in and a readable access file; inside, rights
+    are resolved for the pages app.py runs."""
+    if oidc_configured() and identity() is None:
+        menu.leave_legacy_mode()  # no menu beside the sign-in screen, not even Streamlit's legacy one
         _sign_in_screen()
         st.stop()
+    if not oidc_configured() and not st.get_option("server.address") and not _from_this_machine():
+        # Local mode grants every right: as `levier app` listens on loopback unless an address is chosen, a server
+        # started otherwise (`streamlit run app.py`) serves this machine only.
+        menu.leave_legacy_mode()
+        st.error(
+            "**Mode local, sans connexion** : l'application n'est ouverte qu'au poste qui l'héberge. Pour l'ouvrir au "
+            "réseau, configurez la connexion (README, « Connexion et droits ») ou choisissez l'adresse d'écoute "
+            "(`--server.address`).",
+            icon=":material/lock:",
+        )
+        st.stop()
+    st.session_state[_IN_GATE] = True
+    try:
+        if oidc_configured():
+            _check_access_file()
+        yield
+    finally:
+        st.session_state.pop(_IN_GATE, None)
+
+
+def _from_this_machine() -> bool:
+    ip = st.context.ip_address  # None on loopback; not a string under AppTest, which has no client address
+    if not isinstance(ip, str):
+        return True
+    try:
+        address = ipaddress.ip_address(ip.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # a dual-stack server sees ::ffff:127.0.0.1
+    return (mapped or address).is_loopback
+
+
+def _check_access_file() -> None:
     try:
         current_scope()
     except access.AccessError as exc:
+        menu.leave_legacy_mode()
         st.error(
             "**Droits d'accès illisibles** : l'application reste fermée tant que le fichier des droits n'est pas "
             "corrigé. Transmettez ce message à l'administrateur de Levier.",
@@ -158,7 +178,7 @@ def sidebar_identity() -> None:
     st.caption(f"Connecté·e : **{who}**")
     st.caption(scope.describe())
     if scope.role is Role.PUBLIC:
-        if not _file_token(access.access_file_path()):
+        if not file_token(access.access_file_path()):
             st.caption("Aucun fichier des droits n'est installé sur ce serveur.")
         st.caption(
             f"Pour obtenir des droits, transmettez à l'administrateur votre adresse et votre identifiant de "

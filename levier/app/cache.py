@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
-
 import plotly.graph_objects as go
+import streamlit as st
 
 from levier.analysis.peers import PeerGroup
 from levier.geo.display import DisplayLayer
 from levier.ingest.service_lists import Referential, build_referential
-from levier.views.effet_levier import LeverView, ProgrammeChoice, funding_programmes, lever_view
+from levier.rights import access
+from levier.rights.scope import Scope
+from levier.store.db import Database
+from levier.store.geography import load_geography
+from levier.views import (
+    common,
+    comparer,
+    indicateurs,
+    mi_parcours,
+    panorama,
+    qualite,
+    services,
+    t0,
+)
+from levier.views.accueil import HomeSummary, load_home_summary
+from levier.views.effet_levier import (
+    LeverView,
+    ProgrammeChoice,
+    funding_programmes,
+    lever_view,
+)
 from levier.views.evaluation import (
     DoseView,
     EvaluationChoices,
@@ -19,10 +38,6 @@ from levier.views.evaluation import (
     evaluation_choices,
     event_study_view,
 )
-from levier.rights.scope import Scope
-from levier.store.db import Database
-from levier.views import common, comparer, indicateurs, mi_parcours, panorama, qualite, services, t0
-from levier.views.accueil import HomeSummary, load_home_summary
 from levier.views.selection import TerritoryOptions, load_options
 
 TTL_SECONDS = 600
@@ -32,20 +47,14 @@ TTL_SECONDS = 600
 # unhashed (leading underscore) to rebuild the Database inside the cached function.
 
 
-def database() -> Database:
-    """The database as the signed-in user may read it: rows filtered and small counts masked by the data layer."""
-    from levier.app import auth
-
-    return Database(scope=auth.current_scope())
-
-
 def system_database() -> Database:
     """Full rights, for the app's own start-up (migrations, first demo build) only: never for a user's reads."""
     return Database()
 
 
-def data_version(db: Database | None = None) -> str:
-    return (db or database()).version_token()
+def data_version() -> str:
+    """The version of the database file: the same for every user (it keys the shared geometry and geography)."""
+    return system_database().version_token()
 
 
 def _key(db: Database) -> tuple[str, str, str, Scope]:
@@ -59,8 +68,8 @@ def _home_summary(db_path: str, version: str, scope_key: str, _scope: Scope) -> 
     return load_home_summary(Database(db_path, scope=_scope))
 
 
-def home_summary() -> HomeSummary:
-    return _home_summary(*_key(database()))
+def home_summary(db: Database) -> HomeSummary:
+    return _home_summary(*_key(db))
 
 
 # --- lever pages ---
@@ -72,9 +81,9 @@ def _lever_programmes(db_path: str, version: str, scope_key: str, _scope: Scope)
     return funding_programmes(Database(db_path, scope=_scope))
 
 
-def lever_programmes() -> list[ProgrammeChoice]:
+def lever_programmes(db: Database) -> list[ProgrammeChoice]:
     """The programmes the Effet levier page offers (views.effet_levier.funding_programmes)."""
-    return _lever_programmes(*_key(database()))
+    return _lever_programmes(*_key(db))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -83,9 +92,9 @@ def _lever_page(db_path: str, version: str, scope_key: str, _scope: Scope, level
     return lever_view(Database(db_path, scope=_scope), level, code, programme, stage, year_from, year_to)
 
 
-def lever_page(level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:
+def lever_page(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:
     """The Effet levier page of one territory (views.effet_levier.lever_view)."""
-    return _lever_page(*_key(database()), level, code, programme, stage, int(year_from), int(year_to))
+    return _lever_page(*_key(db), level, code, programme, stage, int(year_from), int(year_to))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
@@ -93,9 +102,9 @@ def _evaluation_choices(db_path: str, version: str, scope_key: str, _scope: Scop
     return evaluation_choices(Database(db_path, scope=_scope))
 
 
-def evaluation_indicator_choices() -> EvaluationChoices:
+def evaluation_indicator_choices(db: Database) -> EvaluationChoices:
     """The indicators of the Évaluation page's two tabs (views.evaluation.evaluation_choices)."""
-    return _evaluation_choices(*_key(database()))
+    return _evaluation_choices(*_key(db))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -103,9 +112,9 @@ def _event_study_page(db_path: str, version: str, scope_key: str, _scope: Scope,
     return event_study_view(Database(db_path, scope=_scope), indicator, selected)
 
 
-def event_study_page(indicator: str, selected: str | None) -> EventStudyView:
+def event_study_page(db: Database, indicator: str, selected: str | None) -> EventStudyView:
     """The event-study tab of the Évaluation page (views.evaluation.event_study_view)."""
-    return _event_study_page(*_key(database()), indicator, selected)
+    return _event_study_page(*_key(db), indicator, selected)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -113,9 +122,9 @@ def _dose_response_page(db_path: str, version: str, scope_key: str, _scope: Scop
     return dose_response_view(Database(db_path, scope=_scope), indicator, selected)
 
 
-def dose_response_page(indicator: str, selected: str | None) -> DoseView:
+def dose_response_page(db: Database, indicator: str, selected: str | None) -> DoseView:
     """The dose-response tab of the Évaluation page (views.evaluation.dose_response_view)."""
-    return _dose_response_page(*_key(database()), indicator, selected)
+    return _dose_response_page(*_key(db), indicator, selected)
 
 
 # --- end of lever pages ---
@@ -128,7 +137,7 @@ def _territory_options(db_path: str, version: str) -> TerritoryOptions:
 
 
 def territory_options() -> TerritoryOptions:
-    db = database()
+    db = system_database()
     return _territory_options(str(db.path), db.version_token())
 
 
@@ -142,8 +151,8 @@ def _t0_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: st
     return t0.t0_view(Database(db_path, scope=_scope), code, level, t0_year)
 
 
-def t0_view(code: str, level: str, t0_year: int) -> t0.T0View:
-    return _t0_view(*_key(database()), code, level, t0_year)
+def t0_view(db: Database, code: str, level: str, t0_year: int) -> t0.T0View:
+    return _t0_view(*_key(db), code, level, t0_year)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -152,8 +161,8 @@ def _distribution_figure(db_path: str, version: str, scope_key: str, _scope: Sco
     return t0.distribution_figure(Database(db_path, scope=_scope), indicator, period, level, code, peer_codes)
 
 
-def distribution_figure(indicator: str, period: int, level: str, code: str, peer_codes: tuple[str, ...]) -> go.Figure:
-    return _distribution_figure(*_key(database()), indicator, period, level, code, tuple(peer_codes))
+def distribution_figure(db: Database, indicator: str, period: int, level: str, code: str, peer_codes: tuple[str, ...]) -> go.Figure:
+    return _distribution_figure(*_key(db), indicator, period, level, code, tuple(peer_codes))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -161,9 +170,9 @@ def _peer_group(db_path: str, version: str, scope_key: str, _scope: Scope, code:
     return common.load_peer_group(Database(db_path, scope=_scope), code, level)
 
 
-def peer_codes(code: str, level: str) -> tuple[str, ...]:
+def peer_codes(db: Database, code: str, level: str) -> tuple[str, ...]:
     """The codes of a territory's peer group (as on the T0 page), for the mi-parcours and comparer pages."""
-    return tuple(_peer_group(*_key(database()), code, level).codes)
+    return tuple(_peer_group(*_key(db), code, level).codes)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -171,8 +180,8 @@ def _available_periods(db_path: str, version: str, scope_key: str, _scope: Scope
     return common.available_periods(Database(db_path, scope=_scope), level, code)
 
 
-def available_periods(level: str, code: str) -> list[int]:
-    return _available_periods(*_key(database()), level, code)
+def available_periods(db: Database, level: str, code: str) -> list[int]:
+    return _available_periods(*_key(db), level, code)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -182,9 +191,9 @@ def _midterm_view(db_path: str, version: str, scope_key: str, _scope: Scope, cod
                                     programme)
 
 
-def midterm_view(code: str, level: str, period_from: int, period_to: int, t0_year: int,
+def midterm_view(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
                  programme: str | None) -> mi_parcours.MidtermView:
-    return _midterm_view(*_key(database()), code, level, period_from, period_to, t0_year, programme)
+    return _midterm_view(*_key(db), code, level, period_from, period_to, t0_year, programme)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -194,9 +203,9 @@ def _series_figure(db_path: str, version: str, scope_key: str, _scope: Scope, in
                                      peer_codes)
 
 
-def series_figure(indicator: str, level: str, code: str, t0_year: int, current_period: int,
+def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: int, current_period: int,
                   peer_codes: tuple[str, ...]) -> go.Figure:
-    return _series_figure(*_key(database()), indicator, level, code, t0_year, current_period, tuple(peer_codes))
+    return _series_figure(*_key(db), indicator, level, code, t0_year, current_period, tuple(peer_codes))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -206,9 +215,9 @@ def _change_comparison(db_path: str, version: str, scope_key: str, _scope: Scope
                                          level, peer_codes)
 
 
-def change_comparison(code: str, indicator: str, period_from: int, period_to: int, level: str,
+def change_comparison(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,
                       peer_codes: tuple[str, ...]) -> pd.DataFrame:
-    return _change_comparison(*_key(database()), code, indicator, period_from, period_to, level, tuple(peer_codes))
+    return _change_comparison(*_key(db), code, indicator, period_from, period_to, level, tuple(peer_codes))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
@@ -217,8 +226,8 @@ def _comparer_indicators(db_path: str, version: str, scope_key: str, _scope: Sco
     return comparer.indicator_choices(Database(db_path, scope=_scope), level, programmes)
 
 
-def comparer_indicators(level: str, programmes: tuple[str, ...] = ()) -> pd.DataFrame:
-    return _comparer_indicators(*_key(database()), level, tuple(programmes))
+def comparer_indicators(db: Database, level: str, programmes: tuple[str, ...] = ()) -> pd.DataFrame:
+    return _comparer_indicators(*_key(db), level, tuple(programmes))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -228,9 +237,9 @@ def _ranking_view(db_path: str, version: str, scope_key: str, _scope: Scope, ind
                                  reference_only)
 
 
-def ranking_view(indicator: str, period: int, selected: str | None, peer_codes: tuple[str, ...],
+def ranking_view(db: Database, indicator: str, period: int, selected: str | None, peer_codes: tuple[str, ...],
                  reference_only: bool) -> comparer.RankingView:
-    return _ranking_view(*_key(database()), indicator, period, selected, tuple(peer_codes), reference_only)
+    return _ranking_view(*_key(db), indicator, period, selected, tuple(peer_codes), reference_only)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -240,9 +249,9 @@ def _scatter_view(db_path: str, version: str, scope_key: str, _scope: Scope, x_i
                                  peer_codes)
 
 
-def scatter_view(x_indicator: str, y_indicator: str, period: int, selected: str | None,
+def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, selected: str | None,
                  peer_codes: tuple[str, ...]) -> comparer.ScatterView:
-    return _scatter_view(*_key(database()), x_indicator, y_indicator, period, selected, tuple(peer_codes))
+    return _scatter_view(*_key(db), x_indicator, y_indicator, period, selected, tuple(peer_codes))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -251,8 +260,8 @@ def _small_multiples_view(db_path: str, version: str, scope_key: str, _scope: Sc
     return comparer.small_multiples_view(Database(db_path, scope=_scope), indicator, codes, selected)
 
 
-def small_multiples_view(indicator: str, codes: tuple[str, ...], selected: str | None) -> go.Figure:
-    return _small_multiples_view(*_key(database()), indicator, tuple(codes), selected)
+def small_multiples_view(db: Database, indicator: str, codes: tuple[str, ...], selected: str | None) -> go.Figure:
+    return _small_multiples_view(*_key(db), indicator, tuple(codes), selected)
 
 
 # --- territory and trust pages ---
@@ -286,8 +295,8 @@ def _panorama_indicators(db_path: str, version: str, scope_key: str, _scope: Sco
     return panorama.indicator_choices(Database(db_path, scope=_scope))
 
 
-def panorama_indicators() -> list[panorama.Indicator]:
-    return _panorama_indicators(*_key(database()))
+def panorama_indicators(db: Database) -> list[panorama.Indicator]:
+    return _panorama_indicators(*_key(db))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -295,8 +304,8 @@ def _panorama_view(db_path: str, version: str, scope_key: str, _scope: Scope, in
     return panorama.panorama_view(Database(db_path, scope=_scope), indicator, period, area)
 
 
-def panorama_view(indicator: str, period: int, area: panorama.MapArea) -> panorama.PanoramaView:
-    return _panorama_view(*_key(database()), indicator, int(period), area)
+def panorama_view(db: Database, indicator: str, period: int, area: panorama.MapArea) -> panorama.PanoramaView:
+    return _panorama_view(*_key(db), indicator, int(period), area)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -304,8 +313,8 @@ def _service_lists(db_path: str, version: str, scope_key: str, _scope: Scope) ->
     return panorama.service_lists(Database(db_path, scope=_scope))
 
 
-def service_lists() -> pd.DataFrame:
-    return _service_lists(*_key(database()))
+def service_lists(db: Database) -> pd.DataFrame:
+    return _service_lists(*_key(db))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
@@ -313,8 +322,8 @@ def _service_points(db_path: str, version: str, scope_key: str, _scope: Scope, s
     return panorama.service_points(Database(db_path, scope=_scope), service_types)
 
 
-def service_points(service_types: tuple[str, ...]) -> pd.DataFrame:
-    return _service_points(*_key(database()), tuple(service_types))
+def service_points(db: Database, service_types: tuple[str, ...]) -> pd.DataFrame:
+    return _service_points(*_key(db), tuple(service_types))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
@@ -325,8 +334,8 @@ def _coverage_view(db_path: str, version: str, scope_key: str, _scope: Scope, se
                                   service_referential().points)
 
 
-def coverage_view(service_type: str, distance_km: float, area: panorama.MapArea) -> services.CoverageView:
-    return _coverage_view(*_key(database()), service_type, float(distance_km), area)
+def coverage_view(db: Database, service_type: str, distance_km: float, area: panorama.MapArea) -> services.CoverageView:
+    return _coverage_view(*_key(db), service_type, float(distance_km), area)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -334,8 +343,8 @@ def _quality_bundle(db_path: str, version: str, scope_key: str, _scope: Scope) -
     return qualite.quality_bundle(Database(db_path, scope=_scope))
 
 
-def quality_bundle() -> qualite.QualityBundle:
-    return _quality_bundle(*_key(database()))
+def quality_bundle(db: Database) -> qualite.QualityBundle:
+    return _quality_bundle(*_key(db))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -343,8 +352,8 @@ def _catalogue(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.
     return indicateurs.catalogue(Database(db_path, scope=_scope))
 
 
-def catalogue() -> pd.DataFrame:
-    return _catalogue(*_key(database()))
+def catalogue(db: Database) -> pd.DataFrame:
+    return _catalogue(*_key(db))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -352,8 +361,8 @@ def _indicator_detail(db_path: str, version: str, scope_key: str, _scope: Scope,
     return indicateurs.indicator_detail(Database(db_path, scope=_scope), code)
 
 
-def indicator_detail(code: str) -> indicateurs.IndicatorDetail:
-    return _indicator_detail(*_key(database()), code)
+def indicator_detail(db: Database, code: str) -> indicateurs.IndicatorDetail:
+    return _indicator_detail(*_key(db), code)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -361,9 +370,24 @@ def _declarations(db_path: str, version: str, scope_key: str, _scope: Scope) -> 
     return indicateurs.declarations(Database(db_path, scope=_scope))
 
 
-def declarations() -> pd.DataFrame:
-    return _declarations(*_key(database()))
+def declarations(db: Database) -> pd.DataFrame:
+    return _declarations(*_key(db))
 
 
 def clear() -> None:
     st.cache_data.clear()
+
+
+# --- rights ---
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def access_rights(path: str, token: tuple[int, int]) -> tuple[access.AccessConfig, access.Geography]:
+    """The access file, read and checked against the reference geography, shared by every session. Keyed on the
+    file's (mtime, size) token: an edited file applies at the next rerun, without restart. A file that fails its
+    checks raises AccessError and is not cached, so its correction applies just as soon."""
+    config = access.read_access(path)
+    # Reference geography is public: read it with full rights; each user's own Database is built from their scope.
+    geography = load_geography(system_database())
+    access.check_codes(config, geography)
+    return config, geography

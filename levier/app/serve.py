@@ -1,8 +1,9 @@
-"""Starts the Streamlit server in-process with app.py as the only router of the pages/ scripts."""
+"""`levier app`: serves app.py through the public `streamlit run` command, listening on loopback without sign-in."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -65,21 +66,23 @@ def server_args(port: int, extra: list[str] | None = None) -> list[str]:
     return args
 
 
-def run_server(port: int, extra: list[str] | None = None) -> None:
-    # Streamlit treats a `pages/` folder beside the main script as the legacy multipage mode and, until the
-    # main script has called st.navigation once, runs a deep link such as /importer without app.py (no
-    # banner, no router). Our pages/ are st.Page scripts routed by app.py, so the legacy mode is switched off
-    # before the server starts.
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.web import cli as streamlit_cli
+def command(port: int, extra: list[str] | None = None) -> list[str]:
+    """The public command that serves the app: `python -m streamlit run app.py` with Levier's flags."""
+    return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), *server_args(port, extra)]
 
-    PagesManager.uses_pages_directory = False
-    args = server_args(port, extra)
+
+def run_server(port: int, extra: list[str] | None = None) -> int:
+    """Serve the app exactly as `streamlit run app.py` does (the same entry, the same routing), in place of this
+    process where the system allows it, so that stopping `levier app` stops the server."""
     if not auth_configured(extra) and not address_explicit(extra):
         print(
             "Mode local (aucune section [auth] dans les secrets) : application sans connexion, accessible depuis ce "
             f"poste seulement (http://{LOOPBACK}:{port}). Pour l'ouvrir au réseau, configurez la connexion "
             "(README, « Connexion et droits ») ou indiquez --address explicitement."
         )
-    sys.argv = ["streamlit", "run", str(PROJECT_ROOT / "app.py"), *args]
-    streamlit_cli.main()
+    cmd = command(port, extra)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(cmd[0], cmd)
+    return subprocess.call(cmd)

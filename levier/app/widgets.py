@@ -9,7 +9,15 @@ from levier.app import cache
 from levier.charts.style import png_config
 from levier.report.tables import to_csv_bytes, to_xlsx_bytes
 from levier.rights.disclosure import rule_text
-from levier.views.selection import ALL, Selection, departements_of, epci_of, from_query_params, to_query_params
+from levier.rights.scope import Scope
+from levier.views.selection import (
+    ALL,
+    Selection,
+    departements_of,
+    epci_of,
+    from_query_params,
+    to_query_params,
+)
 
 _KEYS = ("sel_reg", "sel_dep", "sel_epci")
 
@@ -132,10 +140,9 @@ def downloads(frame: pd.DataFrame, stem: str, key: str | None = None) -> None:
     )
 
 
-def rights_note() -> None:
+def rights_note(scope: Scope) -> None:
     """States, on every page showing contract figures, what the user's rights hide: the small-count rule and, for
     territorial rights, that rankings and medians of contract indicators only cover their own territories."""
-    scope = cache.database().scope
     if scope.masks_anything:
         st.caption(rule_text(scope.small_count_max))
     if not scope.all_territories:

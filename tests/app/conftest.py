@@ -2,35 +2,43 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 from levier.core.config import PROJECT_ROOT
 
+# AppTest recomputes Streamlit's legacy `pages/` detection before every run, from the folder of the script it
+# starts: started from app.py, a switch to a page whose address is its file name (/t0 for pages/t0.py) would run
+# that page alone. The tests start from a two-line entry in a folder of its own that runs app.py unchanged, so
+# app.py routes every run, as it does every run of a browser session. (run_name is not __main__: the entry stays
+# Streamlit's __main__, the script whose folder Streamlit looks into.)
+ROUTER_ENTRY = Path(tempfile.mkdtemp(prefix="levier-apptest-")) / "entry.py"
+ROUTER_ENTRY.write_text(f"import runpy\n\nrunpy.run_path({str(PROJECT_ROOT / 'app.py')!r}, run_name='app')\n")
 
-class _RouterPagesManager(PagesManager):
-    """AppTest resets Streamlit's legacy `pages/` detection before every run; like levier.app.serve in production,
-    app.py stays the router of the pages/ scripts."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
+class RouterAppTest(AppTest):
+    """The app with app.py as the router; pages are named from the project root, as in app.py ("pages/t0.py")."""
+
+    def switch_page(self, page_path: str) -> AppTest:
+        return super().switch_page(str(PROJECT_ROOT / page_path))
+
+
+def router_app(default_timeout: float = 120) -> RouterAppTest:
+    """A new session of the app."""
+    return RouterAppTest(str(ROUTER_ENTRY), default_timeout=default_timeout)
 
 
 @pytest.fixture
-def app(demo_db, monkeypatch):
+def app(demo_db):
     """A fresh app on the demo database; caches cleared so nothing leaks between tests."""
-    monkeypatch.setattr(app_test_module, "PagesManager", _RouterPagesManager)
-    PagesManager.uses_pages_directory = False
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    yield at
+    yield router_app()
     st.cache_data.clear()
-    PagesManager.uses_pages_directory = None
 
 
 def texts(at: AppTest) -> str:

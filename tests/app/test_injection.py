@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from levier.core.config import PROJECT_ROOT
 from levier.store.db import Database
-from tests.app.conftest import texts
+from tests.app.conftest import router_app, texts
 from tests.queries import ProbeQuery
 
 PAGES = sorted(f"pages/{p.name}" for p in (PROJECT_ROOT / "pages").glob("*.py"))
@@ -106,7 +105,7 @@ def test_url_parameters_with_payloads_are_dropped_not_trusted(app, demo_db, page
 
 def _fresh_session(query: dict[str, str]):
     """A new browser session opening a shared link (the selection is read from the URL once per session)."""
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at = router_app()
     at.query_params.update(query)
     at.run()
     return at.switch_page("pages/t0.py").run()

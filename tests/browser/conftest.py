@@ -35,17 +35,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def levier_app_command(port: int) -> list[str]:
+    """`levier app`, as a user starts it."""
+    return [sys.executable, "-m", "levier", "app", "--port", str(port), "--address", "127.0.0.1"]
+
+
+def streamlit_run_command(port: int) -> list[str]:
+    """`streamlit run app.py`, as Streamlit's documentation and hosting platforms start an app (from the project)."""
+    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            "--server.address", "127.0.0.1", "--server.headless", "true"]
+
+
 @contextmanager
-def running_app(port: int, env: dict[str, str], cwd: Path, log_path: Path) -> Iterator[str]:
-    """`levier app` on loopback, as a user starts it, until the block ends; yields its address."""
+def running_app(port: int, env: dict[str, str], cwd: Path, log_path: Path, command=levier_app_command) -> Iterator[str]:
+    """The app on loopback (`levier app` unless another command is given) until the block ends; yields its address."""
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "levier", "app", "--port", str(port), "--address", "127.0.0.1"],
-            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(command(port), cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and proc.poll() is None:
             try:
                 if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
                     break
@@ -58,7 +66,11 @@ def running_app(port: int, env: dict[str, str], cwd: Path, log_path: Path) -> It
             yield url
         finally:
             proc.terminate()
-            proc.wait(timeout=20)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @pytest.fixture(scope="session")

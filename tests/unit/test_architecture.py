@@ -41,7 +41,7 @@ DUCKDB_HOMES = ("levier/store/",)
 # reports for the violation without line numbers (a cycle: its members only).
 KNOWN_VIOLATIONS: set[str] = set()
 # Files that still import inside functions without saying why (same rule: MUST BE EMPTY after the merge).
-KNOWN_INNER_IMPORT_FILES: set[str] = {"levier/app/cache.py", "levier/app/serve.py"}
+KNOWN_INNER_IMPORT_FILES: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -309,3 +309,18 @@ def test_the_allow_list_only_holds_real_violations():
     stale += sorted(KNOWN_INNER_IMPORT_FILES - {v.partition(":")[0] for v in inner_import_violations()})
     if stale:
         pytest.fail(_report("Allow-list entries that no longer happen: remove them", stale), pytrace=False)
+
+
+def test_every_page_starts_by_asking_for_the_users_database():
+    """`db = auth.database()` comes before anything a page shows: it resolves the user's rights and, on a fresh
+    server where Streamlit started a page without app.py, sends the run back through app.py (levier.app.menu)."""
+    wrong = []
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        body = [n for n in ast.parse(path.read_text()).body
+                if not isinstance(n, (ast.Import, ast.ImportFrom))
+                and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        first = ast.unparse(body[0]) if body else ""
+        if first != "db = auth.database()":
+            wrong.append(f"{path.relative_to(ROOT)}: first statement is `{first}`")
+    assert not wrong, "\n".join(wrong)
+

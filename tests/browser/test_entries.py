@@ -1,0 +1,64 @@
+"""Both ways of starting the app serve the same app on a deep link: `streamlit run app.py` (what Streamlit's
+documentation and hosting platforms run) and `levier app`. Each starts a fresh server whose very first request is
+/t0?dep=38, the case where Streamlit would otherwise run pages/t0.py alone in its legacy pages/ mode."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from levier.core.config import PROJECT_ROOT
+from tests.browser.conftest import (
+    _free_port,
+    levier_app_command,
+    running_app,
+    streamlit_run_command,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+
+MENU = [
+    "Accueil", "Situation de départ (T0)", "Comparaison mi-parcours", "Comparer les départements",
+    "Panorama des besoins", "Offre de services et couverture", "Indicateurs et définitions", "Qualité des données",
+    "Effet levier", "Évaluation", "Pack du comité de suivi", "Mode présentation", "Importer",
+]
+# Streamlit's legacy menu names each page after its file, in lower case: none of these may be offered.
+LEGACY = {"app", "accueil", "t0", "mi parcours", "comparer", "effet levier", "evaluation", "pack", "presentation"}
+ENTRIES = {"streamlit-run": streamlit_run_command, "levier-app": levier_app_command}
+
+
+@pytest.mark.parametrize("entry", list(ENTRIES))
+def test_a_deep_link_on_a_fresh_server_runs_app_py(entry, demo_db_path, tmp_path, browser):
+    db = tmp_path / "levier.duckdb"
+    shutil.copy(demo_db_path, db)
+    env = dict(os.environ, LEVIER_DB=str(db))
+    with running_app(_free_port(), env, PROJECT_ROOT, tmp_path / "streamlit.log", command=ENTRIES[entry]) as url:
+        context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+        page = context.new_page()
+        try:
+            page.goto(f"{url}/t0?dep=38")
+            wait_for_app(page)
+            page.get_by_role("heading", name="Isère (38)").wait_for(timeout=90_000)
+            page.locator('[data-testid="stDataFrame"] >> visible=true').first.wait_for(timeout=120_000)  # the T0 table: the run ended
+            shot = Path("/tmp") / f"levier-entry-{entry}.png"
+            page.screenshot(path=str(shot), full_page=True)
+
+            assert page.locator("h1").all_inner_texts() == ["Situation de départ (T0)"]
+            assert "Données fictives de démonstration" in page.inner_text('[data-testid="stMain"]')
+            # Each menu entry reads « icon-name\n\nTitle »: keep the title.
+            links = page.locator('[data-testid="stSidebarNav"] a')
+            labels = [text.split("\n")[-1].strip() for text in links.all_inner_texts()]
+            assert labels == MENU
+            assert not LEGACY & set(labels)
+            assert not [h for h in (links.nth(i).get_attribute("href") for i in range(links.count()))
+                        if re.search(r"/(app|mi_parcours|effet_levier)$", h or "")]
+            departement = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Département")
+            assert departement.input_value() == "38 – Isère"
+            assert re.search(r"[?&]dep=38(&|$)", page.url)
+        finally:
+            context.close()
