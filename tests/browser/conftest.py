@@ -106,12 +106,15 @@ def page(browser):
 
 
 def wait_for_app(page, timeout_ms: int = 90_000) -> None:
-    """Streamlit has finished a run when its 'running' status widget has stayed away for a moment."""
+    """Streamlit has finished a run when its root element says the script is not running (data-test-script-state)
+    and has stayed so for a moment (a rerun may follow a run at once); the status widget shows only on long runs."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_ms)
     page.wait_for_selector("h1", timeout=timeout_ms)
     page.wait_for_function(
         """() => {
-            const busy = document.querySelector('[data-testid="stStatusWidget"]');
+            const app = document.querySelector('[data-testid="stApp"]');
+            const busy = document.querySelector('[data-testid="stStatusWidget"]')
+                || !app || app.getAttribute('data-test-script-state') !== 'notRunning';
             const now = Date.now();
             if (busy) { window.__levierIdleSince = null; return false; }
             window.__levierIdleSince = window.__levierIdleSince || now;
