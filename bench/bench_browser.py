@@ -30,7 +30,7 @@ from _common import demo_db  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PAGES = ["accueil", "t0", "mi-parcours", "comparer", "panorama", "services", "qualite", "effet-levier",
-         "evaluation", "pack", "presentation"]
+         "evaluation", "pack"]  # the presentation mode has no sidebar: nothing to change there
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
@@ -135,7 +135,8 @@ def main() -> None:
             page = context.new_page()
             for name in args.pages.split(","):
                 t = time.perf_counter()
-                page.goto(f"{url}/{name}?reg=84&dep=38")
+                # The home page is the default page: its address is "/" (Streamlit answers /accueil with « Page not found »).
+                page.goto(f"{url}/{'' if name == 'accueil' else name}?reg=84&dep=38")
                 page.wait_for_selector('[data-testid="stApp"][data-test-script-state]', timeout=120_000)
                 page.evaluate(WATCH_JS)
                 page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)

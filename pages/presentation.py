@@ -7,13 +7,13 @@ from levier.app import auth, cache, menu
 from levier.app import widgets as ui
 from levier.charts import maps, style
 from levier.report import pack
-from levier.report import slides as presentation
+from levier.report import slides
 
 # The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
 # server, a page Streamlit started without app.py is sent back through it before anything is shown).
 db = auth.database()
 
-st.markdown(presentation.PAGE_CSS, unsafe_allow_html=True)
+st.markdown(slides.PAGE_CSS, unsafe_allow_html=True)
 sel = ui.current_selection()
 options = cache.territory_options()
 st.page_link(menu.page_file("pack.py"), label="Quitter la présentation", icon=":material/close:")
@@ -27,9 +27,9 @@ wanted = (sel.level, sel.code, programme, db.version_token(), pack.rights_senten
 if st.session_state.get("pres_deck", (None,))[0] != wanted:
     with st.spinner("Préparation des graphiques…"):
         model = pack.build_pack(db, sel.code, sel.level, programme=programme,
-                                sections=presentation.CHART_SECTIONS, rights_text=pack.rights_sentence(db),
+                                sections=slides.CHART_SECTIONS, rights_text=pack.rights_sentence(db),
                                 layer_for=cache.display_layer)
-    st.session_state["pres_deck"] = (wanted, presentation.slides(model))
+    st.session_state["pres_deck"] = (wanted, slides.slides(model))
     st.session_state["pres_index"] = 0
 deck = st.session_state["pres_deck"][1]
 if not deck:
@@ -39,14 +39,14 @@ with st.expander(f"Graphiques projetés ({len(deck)} disponibles)"):
     titles = {s.key: f"{s.section} – {s.title}" for s in deck}
     keep = st.multiselect("Graphiques à projeter, dans l'ordre du pack", list(titles), default=list(titles),
                           format_func=titles.get, key=f"pres_keep_{sel.code}")
-deck = presentation.chosen(deck, keep)
+deck = slides.chosen(deck, keep)
 
 
 def _move(step: int) -> None:
-    st.session_state["pres_index"] = presentation.clamp(st.session_state.get("pres_index", 0) + step, len(deck))
+    st.session_state["pres_index"] = slides.clamp(st.session_state.get("pres_index", 0) + step, len(deck))
 
 
-index = presentation.clamp(st.session_state.get("pres_index", 0), len(deck))
+index = slides.clamp(st.session_state.get("pres_index", 0), len(deck))
 slide = deck[index]
 head, prev, count, nxt = st.columns([6, 1.2, 0.8, 1.2], vertical_alignment="center")
 head.title(f"Comité de suivi – {options.label(sel)}")
@@ -54,6 +54,6 @@ prev.button("◀ Précédent", key="pres_prev", on_click=_move, args=(-1,), disa
 count.markdown(f"**{index + 1} / {len(deck)}**")
 nxt.button("Suivant ▶", key="pres_next", on_click=_move, args=(1,), disabled=index == len(deck) - 1, width="stretch")
 config = maps.map_config(slide.key) if slide.figure.kind == "map" else style.png_config(slide.key)
-st.plotly_chart(presentation.slide_figure(slide), width="stretch", key="pres_chart", config=config)
+st.plotly_chart(slides.slide_figure(slide), width="stretch", key="pres_chart", config=config)
 st.markdown(f"## {slide.title}")
 st.caption(f"{slide.section}. {slide.caption}")

@@ -20,15 +20,15 @@ import plotly.graph_objects as go
 
 from levier.analysis import lever
 from levier.charts import maps
-from levier.analysis import positions as metrics
-from levier.views import panorama as needs
+from levier.analysis import positions
+from levier.views import panorama
 from levier.views import common, effet_levier, mi_parcours, t0
 from levier.store.db import Database, Query
 from levier.rights.disclosure import rule_text
 from levier.core.fmt import MISSING_TEXT, fmt_date, fmt_int, fmt_pct, fmt_value, fmt_years, unit_suffix, value_decimals
 from levier.charts import style
 from levier.geo.display import DisplayLayer
-from levier.views import qualite as qv
+from levier.views import qualite
 from levier.views.selection import load_options
 
 SECRET = "s"
@@ -58,10 +58,10 @@ MAX_SERIES = 3  # lagging indicators drawn over time in the actions section
 MAX_CORRECTIONS = 15
 
 STATUS_COLORS = {
-    metrics.STATUS_AHEAD: "#18753C",
-    metrics.STATUS_ON_TRACK: style.BLEU_FRANCE,
-    metrics.STATUS_LATE: style.ROUGE_MARIANNE,
-    metrics.STATUS_NO_DATA: style.GREY,
+    positions.STATUS_AHEAD: "#18753C",
+    positions.STATUS_ON_TRACK: style.BLEU_FRANCE,
+    positions.STATUS_LATE: style.ROUGE_MARIANNE,
+    positions.STATUS_NO_DATA: style.GREY,
 }
 
 
@@ -154,8 +154,8 @@ def cell(value: object, unit: str = "", reason: object = None) -> str:
     if math.isnan(v):
         if reason == SECRET:
             return SECRET_TEXT
-        if isinstance(reason, str) and reason in metrics.MISSING_LABELS and reason != "absent":
-            return metrics.MISSING_LABELS[reason]
+        if isinstance(reason, str) and reason in positions.MISSING_LABELS and reason != "absent":
+            return positions.MISSING_LABELS[reason]
         return MISSING_TEXT
     return fmt_value(v, unit, value_decimals(v, unit))
 
@@ -180,17 +180,17 @@ def _short(text: str, width: int = 70) -> str:
 def status_chart(tracking: pd.DataFrame, labels: dict[str, str], *, title: str, source: str, year: object) -> go.Figure:
     """Attainment rate of every indicator with a target, coloured by status, with the 90 % and 110 % thresholds.
 
-    tracking: metrics.target_tracking() (indicator, label, attainment, status); labels: indicator -> bar label."""
+    tracking: positions.target_tracking() (indicator, label, attainment, status); labels: indicator -> bar label."""
     t = tracking.copy()
     t["attainment"] = pd.to_numeric(t["attainment"], errors="coerce")
-    order = {s: i for i, s in enumerate(metrics.STATUSES)}
+    order = {s: i for i, s in enumerate(positions.STATUSES)}
     t["_o"] = t["status"].map(order)
     t = t.sort_values(["_o", "attainment"], ascending=[True, False], kind="stable").iloc[::-1]
     t["bar"] = [_short(labels.get(i, lab), 58) for i, lab in zip(t["indicator"], t["label"])]
     top = float(np.nanmax(t["attainment"])) if t["attainment"].notna().any() else 120.0
     right = max(130.0, min(top * 1.12, 400.0))
     fig = go.Figure()
-    for status in metrics.STATUSES:
+    for status in positions.STATUSES:
         part = t[t["status"] == status]
         if part.empty:
             continue
@@ -202,15 +202,15 @@ def status_chart(tracking: pd.DataFrame, labels: dict[str, str], *, title: str, 
             hovertext=[f"<b>{b}</b><br>{s}" for b, s in zip(part["bar"], text)],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
-    for x, dash in ((metrics.ON_TRACK_THRESHOLD, "dash"), (metrics.AHEAD_THRESHOLD, "dot")):
+    for x, dash in ((positions.ON_TRACK_THRESHOLD, "dash"), (positions.AHEAD_THRESHOLD, "dot")):
         fig.add_vline(x=x, line={"color": style.GREY_DARK, "dash": dash, "width": 1})
     low = float(np.nanmin(t["attainment"])) if t["attainment"].notna().any() else 0.0
     left = min(0.0, low * 1.15)  # a value moving away from its target reads as a negative rate, drawn leftwards
     fig.update_xaxes(title="Taux d'atteinte de la trajectoire (%)", range=[left, right * 1.08], ticksuffix=unit_suffix("%"))
     fig.update_yaxes(categoryorder="array", categoryarray=list(t["bar"]), tickfont={"size": 12}, showgrid=False,
                      automargin=True)
-    extra = (f"Tirets : {fmt_pct(metrics.ON_TRACK_THRESHOLD, 0)} (dans la trajectoire) ; pointillés : "
-             f"{fmt_pct(metrics.AHEAD_THRESHOLD, 0)} (en avance). Taux d'atteinte = (valeur actuelle − T0) ÷ "
+    extra = (f"Tirets : {fmt_pct(positions.ON_TRACK_THRESHOLD, 0)} (dans la trajectoire) ; pointillés : "
+             f"{fmt_pct(positions.AHEAD_THRESHOLD, 0)} (en avance). Taux d'atteinte = (valeur actuelle − T0) ÷ "
              "(valeur attendue − T0).")
     fig = style.finish(fig, title, style.source_caption(source, year, extra), height=max(300, 19 * len(t) + 50))
     fig.update_layout(barmode="overlay", bargap=0.3)
@@ -261,9 +261,9 @@ class _Context:
 def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSection:
     db, cat = ctx.db, ctx.catalogue
     sec = PackSection("t0", SECTIONS["t0"])
-    terr = metrics.comparison_set(common.load_territories(db, ctx.level), ctx.level, ctx.code)
+    terr = positions.comparison_set(common.load_territories(db, ctx.level), ctx.level, ctx.code)
     values = common.load_values(db, ctx.level, list(KEY_STATS))
-    table = metrics.t0_table(values, terr, cat, ctx.code, ctx.t0_year, (), include_missing=True)
+    table = positions.t0_table(values, terr, cat, ctx.code, ctx.t0_year, (), include_missing=True)
     table = table[table["Code"].isin(KEY_STATS)]
     table = table.set_index("Code").loc[[c for c in KEY_STATS if c in set(table["Code"])]].reset_index()
     own = values[values["code"] == ctx.code].set_index(["indicator", "period"])
@@ -291,12 +291,12 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
     if len(frame):
         sec.facts = [(r["Indicateur"], f"{r['Valeur']} ({r['Année']})") for r in rows[:4]]
         sec.tables.append(PackTable(f"Chiffres clés à T0 – {ctx.name}", frame, (3.3, 1.7, 0.7, 1.6, 1.6, 1.2, 1.3),
-                                    note=metrics.RANK_RULE))
+                                    note=positions.RANK_RULE))
     else:
         sec.notes.append("Aucune statistique publique n'est chargée pour ce territoire.")
 
-    choices = {c.code: c for c in needs.indicator_choices(db)}
-    dep_layer = ctx.layer_for(needs.LEVEL_DEP)
+    choices = {c.code: c for c in panorama.indicator_choices(db)}
+    dep_layer = ctx.layer_for(panorama.LEVEL_DEP)
     dep_fig = _departement_map(ctx, dep_layer, choices)
     if dep_fig is not None:
         sec.figures.append(dep_fig)
@@ -307,7 +307,7 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
         sec.figures.append(PackFigure("t0_distribution", f"{cat.at[MAP_DEP_INDICATOR, 'label']} : {ctx.name} parmi "
                                       "les départements", str(cat.at[MAP_DEP_INDICATOR, "source"]), str(period), fig,
                                       ctx.demo))
-    epci_fig = _epci_map(ctx, ctx.layer_for(needs.LEVEL_EPCI), choices)
+    epci_fig = _epci_map(ctx, ctx.layer_for(panorama.LEVEL_EPCI), choices)
     if epci_fig is not None:
         sec.figures.append(epci_fig)
     return sec
@@ -320,7 +320,7 @@ def _departement_map(ctx: _Context, layer, choices: dict) -> PackFigure | None:
         return None
     period = max(p for p in choices[ind].periods_dep if p <= ctx.t0_year) if any(
         p <= ctx.t0_year for p in choices[ind].periods_dep) else max(choices[ind].periods_dep)
-    frame = needs.level_values(db, ind, period, needs.LEVEL_DEP)
+    frame = panorama.level_values(db, ind, period, panorama.LEVEL_DEP)
     label, unit, source = str(cat.at[ind, "label"]), str(cat.at[ind, "unit"]), str(cat.at[ind, "source"])
     codes = _neighbours(layer, ctx.dep)
     common = dict(value_col="value", unit=unit, source=source, year=period, status_col="status", k=5,
@@ -342,7 +342,7 @@ def _epci_map(ctx: _Context, layer, choices: dict) -> PackFigure | None:
         return None
     periods = choices[ind].periods_epci
     period = max([p for p in periods if p <= ctx.t0_year] or periods)
-    frame = needs.level_values(db, ind, period, needs.LEVEL_EPCI)
+    frame = panorama.level_values(db, ind, period, panorama.LEVEL_EPCI)
     label, unit, source = str(cat.at[ind, "label"]), str(cat.at[ind, "unit"]), str(cat.at[ind, "source"])
     try:
         members = layer.true.loc[layer.true["dep"].astype(str) == ctx.dep, "code"].astype(str).tolist()
@@ -375,12 +375,12 @@ def _actions_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> Pac
                    if isinstance(a, str)}
 
     counts = tracking["status"].value_counts().to_dict()
-    sec.facts = [(s.capitalize(), fmt_int(counts.get(s, 0))) for s in metrics.STATUSES]
+    sec.facts = [(s.capitalize(), fmt_int(counts.get(s, 0))) for s in positions.STATUSES]
     sec.intro.append(
         f"{len(tracking)} indicateur(s) du programme {prog} ont une cible. Valeur T0 : {ctx.t0_year} ; dernière "
         f"valeur connue jusqu'à {ctx.current}. Statut lu sur la trajectoire de T0 à la cible "
-        f"(« {metrics.STATUS_AHEAD} » ≥ {fmt_pct(metrics.AHEAD_THRESHOLD, 0)} de la trajectoire, "
-        f"« {metrics.STATUS_LATE} » < {fmt_pct(metrics.ON_TRACK_THRESHOLD, 0)}).")
+        f"(« {positions.STATUS_AHEAD} » ≥ {fmt_pct(positions.AHEAD_THRESHOLD, 0)} de la trajectoire, "
+        f"« {positions.STATUS_LATE} » < {fmt_pct(positions.ON_TRACK_THRESHOLD, 0)}).")
 
     rows = []
     for r in tracking.itertuples(index=False):
@@ -428,7 +428,7 @@ def _actions_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> Pac
         status_chart(tracking, labels, title=f"Taux d'atteinte de la trajectoire par indicateur – {ctx.programme}",
                      source=source, year=f"{ctx.t0_year}–{ctx.current}"),
         ctx.demo))
-    late = tracking[tracking["status"] == metrics.STATUS_LATE].sort_values("attainment").head(MAX_SERIES)
+    late = tracking[tracking["status"] == positions.STATUS_LATE].sort_values("attainment").head(MAX_SERIES)
     for r in late.itertuples():
         fig = mi_parcours.series_figure(db, r.indicator, ctx.level, ctx.code, ctx.t0_year, ctx.current)
         sec.figures.append(PackFigure(f"actions_serie_{r.indicator}", f"En retard : {r.label}",
@@ -486,10 +486,10 @@ def _funding_section(ctx: _Context) -> PackSection:
 
 def _quality_section(ctx: _Context, bundle=None) -> PackSection:
     sec = PackSection("qualite", SECTIONS["qualite"])
-    bundle = bundle if bundle is not None else qv.quality_bundle(ctx.db)
-    scope = qv.perimeter_of(bundle, ctx.reg, ctx.dep, ctx.code if ctx.level == "epci" else "")
-    sec.facts = [(label, value) for label, value, _help in qv.headline(bundle, scope)]
-    fixes = qv.corrections(bundle, scope)
+    bundle = bundle if bundle is not None else qualite.quality_bundle(ctx.db)
+    scope = qualite.perimeter_of(bundle, ctx.reg, ctx.dep, ctx.code if ctx.level == "epci" else "")
+    sec.facts = [(label, value) for label, value, _help in qualite.headline(bundle, scope)]
+    fixes = qualite.corrections(bundle, scope)
     if fixes.empty:
         sec.intro.append(f"Aucune anomalie détectée pour {ctx.name} : retours complets, à l'heure, et aucune valeur "
                          "mise en doute par les contrôles de cohérence.")
@@ -523,7 +523,7 @@ def _definitions_section(ctx: _Context, shown: set[str], secret: bool, rule: str
                      "définitions ».")
     if len(frame):
         sec.tables.append(PackTable("Indicateurs présentés", frame, (1.6, 2.6, 0.8, 1.6, 5.0)))
-    sec.notes += [metrics.RANK_RULE, mi_parcours.STATUS_RULE, lever.LEVERAGE_RULE]
+    sec.notes += [positions.RANK_RULE, mi_parcours.STATUS_RULE, lever.LEVERAGE_RULE]
     if secret:
         sec.notes.append(rule)
     return sec
@@ -563,10 +563,10 @@ def build_pack(
     periods = common.available_periods(db, level, code)
     later = [p for p in periods if t0_year < p <= end]
     current = max(later) if later else end
-    demo = qv.is_demo(db)
+    demo = qualite.is_demo(db)
     catalogue = common.load_indicators(db).drop_duplicates("code").set_index("code", drop=False)
     ctx = _Context(db, code, level, dep, reg, f"{name} ({code})", programme, t0_year, current, demo, catalogue,
-                   layer_for or needs.display_layer, dep_name)
+                   layer_for or panorama.display_layer, dep_name)
 
     shown: set[str] = set()
     secrets: list[bool] = []

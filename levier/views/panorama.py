@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from levier.analysis import coverage as cov
-from levier.analysis import positions as metrics
+from levier.analysis import positions
 from levier.charts import maps
 from levier.core.fmt import fmt_int, fmt_signed, unit_decimals
 from levier.geo import display as geo
@@ -125,7 +125,7 @@ class Indicator:
 
     @property
     def rank_note(self) -> str:
-        return "1 = situation la plus favorable" if metrics.direction_of(self.direction) else "1 = valeur la plus élevée"
+        return "1 = situation la plus favorable" if positions.direction_of(self.direction) else "1 = valeur la plus élevée"
 
     @property
     def gap_unit(self) -> str:
@@ -172,7 +172,7 @@ def indicator_choices(db: Database, programme: str = PROGRAMME) -> list[Indicato
                 code=row.code,
                 label=row.label,
                 unit=row.unit or "",
-                direction=metrics.direction_of(row.direction),
+                direction=positions.direction_of(row.direction),
                 source=row.source or "",
                 definition=row.definition or "",
                 periods_dep=dep,
@@ -198,7 +198,7 @@ def default_period(indicator: Indicator) -> int:
 
 
 def decimals_for(unit: str, values: pd.Series | np.ndarray | None = None) -> int:
-    """Decimals of the maps and tables: metrics.unit_decimals, and 3 for ratios below 1 (Gini 0,289)."""
+    """Decimals of the maps and tables: positions.unit_decimals, and 3 for ratios below 1 (Gini 0,289)."""
     d = unit_decimals(unit)
     if unit == "ratio" and values is not None:
         v = pd.to_numeric(pd.Series(values), errors="coerce").abs()
@@ -238,10 +238,10 @@ def _status(missing: pd.Series, value: pd.Series) -> pd.Series:
 
 def _ranked(frame: pd.DataFrame, direction: str | None, within: pd.Series) -> pd.DataFrame:
     out = frame.copy()
-    out["rank_fr"] = metrics.rank_values(out["value"], direction)
+    out["rank_fr"] = positions.rank_values(out["value"], direction)
     out["n_fr"] = int(out["value"].notna().sum())
     out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    out.loc[within, "rank"] = metrics.rank_values(out.loc[within, "value"], direction)
+    out.loc[within, "rank"] = positions.rank_values(out.loc[within, "value"], direction)
     out["n"] = int(out.loc[within, "value"].notna().sum())
     return out
 
@@ -268,7 +268,7 @@ def france_reference(db: Database, indicator: str, period: int, dep_values: pd.D
 
 def panorama_view(db: Database, indicator: str, period: int, area: MapArea) -> PanoramaView:
     """Values, ranks (in view and national) and gaps (to the principal département and to France) of one
-    indicator and year. Ranks follow metrics.RANK_RULE; a territory without value gets no rank and no gap."""
+    indicator and year. Ranks follow positions.RANK_RULE; a territory without value gets no rank and no gap."""
     choices = {c.code: c for c in indicator_choices(db)}
     if indicator not in choices:
         raise KeyError(f"Indicateur sans valeur par département ni par EPCI : {indicator}")

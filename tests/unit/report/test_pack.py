@@ -15,7 +15,7 @@ from PIL import Image
 
 from levier.core.fmt import fmt_date
 from levier.report import build, pack
-from levier.report import slides as presentation
+from levier.report import slides
 from levier.store.db import Database
 from levier.report.images import PackRenderError
 
@@ -143,16 +143,16 @@ def test_pptx_slides_titles_and_pictures(isere, isere_images):
 
 
 def test_presentation_slides_follow_the_pack(isere):
-    deck = presentation.slides(isere)
+    deck = slides.slides(isere)
     assert [s.key for s in deck] == [f.key for f in isere.figures]
     first = deck[0]
     assert first.caption.startswith("Source : ") and "fictive" in first.caption
-    big = presentation.slide_figure(first)
-    assert big.layout.height == presentation.PROJECTION_HEIGHT
-    assert not any(presentation._is_caption(a.to_plotly_json()) for a in big.layout.annotations)  # said under it
+    big = slides.slide_figure(first)
+    assert big.layout.height == slides.PROJECTION_HEIGHT
+    assert not any(slides._is_caption(a.to_plotly_json()) for a in big.layout.annotations)  # said under it
     chart = next(s for s in deck if s.figure.kind == "chart")
-    assert presentation.slide_figure(chart).layout.font.size > chart.figure.figure.layout.font.size
-    assert presentation.clamp(-1, 5) == 0 and presentation.clamp(9, 5) == 4 and presentation.clamp(3, 0) == 0
+    assert slides.slide_figure(chart).layout.font.size > chart.figure.figure.layout.font.size
+    assert slides.clamp(-1, 5) == 0 and slides.clamp(9, 5) == 4 and slides.clamp(3, 0) == 0
 
 
 def test_clear_errors_without_chromium_or_fonts(monkeypatch, tmp_path):
