@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from tests.app.conftest import texts
 from tests.app.pages import charts, choose, metrics, open_page
-
-
-def _strings(node) -> list[str]:
-    """Every text of a decoded figure (titles, annotations, labels, hover templates)."""
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for v in node.values() for s in _strings(v)]
-    if isinstance(node, list):
-        return [s for v in node for s in _strings(v)]
-    return []
+from tests.figures import strings
 
 
 def test_lever_page_national_then_a_departement(app):
@@ -32,7 +22,7 @@ def test_lever_page_national_then_a_departement(app):
     nord = metrics(app)
     assert nord["État"] != france["État"] and nord["Effet levier"] != "–"
     assert charts(app)[0] != charts_fr[0]  # the execution chart now shows the Nord's actions
-    assert any("Source : Financements déclarés" in s for s in _strings(charts(app)[0]))
+    assert any("Source : Financements déclarés" in s for s in strings(charts(app)[0]))
 
 
 def test_lever_page_programme_stage_and_substitution(app):

@@ -15,10 +15,11 @@ import plotly.graph_objects as go
 import pytest
 import shapely
 
-from levier.geo import display as geo
 from levier.charts import maps
 from levier.core.config import settings
 from levier.core.fmt import NBSP
+from levier.geo import display as geo
+from tests.figures import strings
 
 REF_DIR = settings().reference_dir
 needs_reference = pytest.mark.skipif(
@@ -154,16 +155,6 @@ def test_highlight_outlines_the_selected_territory():
     assert outline[0].marker.line.color == maps.HIGHLIGHT_COLOR
 
 
-def _strings(node) -> list[str]:
-    """Every text of a decoded figure: checked after decoding, whatever escaping the serialiser chose."""
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for v in node.values() for s in _strings(v)]
-    if isinstance(node, list):
-        return [s for v in node for s in _strings(v)]
-    return []
-
 
 def _keys(node) -> set[str]:
     if isinstance(node, dict):
@@ -176,7 +167,7 @@ def _keys(node) -> set[str]:
 def _assert_offline(fig: go.Figure, allowed_url: str | None = None) -> str:
     """No tiles, no external URL, no world layers, and no topojson fetch (first trace drawn from lon/lat)."""
     text = fig.to_json()
-    urls = {u for s in _strings(json.loads(text)) for u in re.findall(r"https?://\S+", s)}
+    urls = {u for s in strings(json.loads(text)) for u in re.findall(r"https?://\S+", s)}
     assert urls <= ({allowed_url} if allowed_url and allowed_url.startswith("http") else set())
     layout = fig.layout.to_plotly_json()
     assert "mapbox" not in layout and "map" not in layout
