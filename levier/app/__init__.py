@@ -1,1 +1,1 @@
-"""Everything that imports Streamlit: cache wrappers, widgets, sign-in, the server launcher."""
+"""Everything that imports Streamlit: the menu, cache wrappers, widgets, sign-in and rights, the server launcher."""
