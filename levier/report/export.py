@@ -219,10 +219,7 @@ def export_qualite(db: Database, options: ExportOptions) -> ExportTable:
 
 def export_financements(db: Database, options: ExportOptions) -> ExportTable:
     """The lever-effect table: State € and own € planned, committed and spent per action, leverage."""
-    frame = _from_view(lambda: effet_levier.funding_table(db, options.niveau, options.territoire, options.annee)).frame
-    decimals = {c: (2 if c.startswith(("effet_levier", "euros_propres")) else 1 if c.startswith("taux") else 0)
-                for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
-    return ExportTable(frame, decimals)
+    return _from_view(lambda: effet_levier.funding_table(db, options.niveau, options.territoire, options.annee))
 
 
 EXPORTS: dict[str, ExportFunction] = {

@@ -283,6 +283,13 @@ FUNDING_TABLE_COLUMNS = [
     *(f"effet_levier_{STAGE_COLUMNS[s]}" for s in lever.STAGES),
     *(f"euros_propres_par_euro_etat_{STAGE_COLUMNS[s]}" for s in lever.STAGES),
 ]
+# How the page shows each number, so that an export rounds as the screen does: whole euros, rates to 0,1 %, ratios
+# (leverage, own € per State €) to 0,01.
+FUNDING_TABLE_DECIMALS = {
+    **{f"{who}_{STAGE_COLUMNS[s]}": 0 for who in ("etat", "departement", "total") for s in lever.STAGES},
+    "taux_engagement_total": 1, "taux_consommation_total": 1,
+    **{f"{name}_{STAGE_COLUMNS[s]}": 2 for name in ("effet_levier", "euros_propres_par_euro_etat") for s in lever.STAGES},
+}
 
 
 def funding_table(db: Database, level: str = "departement", territory: str | None = None,
@@ -340,4 +347,6 @@ def funding_table(db: Database, level: str = "departement", territory: str | Non
     for s in lever.STAGES:
         out[f"effet_levier_{STAGE_COLUMNS[s]}"] = table[f"leverage_{s}"]
         out[f"euros_propres_par_euro_etat_{STAGE_COLUMNS[s]}"] = table[f"own_per_state_{s}"]
-    return out[FUNDING_TABLE_COLUMNS].reset_index(drop=True)
+    out = out[FUNDING_TABLE_COLUMNS].reset_index(drop=True)
+    out.attrs["decimals"] = dict(FUNDING_TABLE_DECIMALS)
+    return out
