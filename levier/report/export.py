@@ -9,15 +9,14 @@ a spreadsheet reads them as numbers),
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from levier.analysis.positions import LEVEL_DEPARTEMENT, MISSING_LABELS
-from levier.core.fmt import fmt_bool, fmt_plain, shown_value, value_decimals
-from levier.report.tables import neutralise, to_xlsx_bytes
+from levier.core.fmt import value_decimals
+from levier.report.tables import displayed, neutralise, to_xlsx_bytes
 from levier.store.db import Database
 from levier.views import common, effet_levier, mi_parcours, qualite, services, t0
 
@@ -243,45 +242,30 @@ def build(db: Database, name: str, options: ExportOptions) -> ExportTable:
 # ------------------------------------------------------------------------------------------------ writers
 
 
-def _decimals_of(table: ExportTable, column: str, value: float, unit: object) -> int:
-    spec = table.decimals.get(column, 1)
-    return value_decimals(value, unit) if spec == BY_UNIT else int(spec)
-
-
-def _is_bool(series: pd.Series) -> bool:
-    return pd.api.types.is_bool_dtype(series) or (
-        series.dtype == object and len(series.dropna()) > 0 and series.dropna().map(type).eq(bool).all())
-
-
-def _prepared(table: ExportTable, kind: str) -> pd.DataFrame:
-    """The frame a writer writes: text neutralised, booleans « oui » / « non », numbers rounded (csv: as French
-    text, xlsx: as numbers) or untouched (csv-point)."""
-    frame = neutralise(table.frame)
+def _screen_decimals(table: ExportTable) -> dict[str, int | list[int]]:
+    """How the screen rounds each number column: the table's own spec, BY_UNIT read per row from the unit column,
+    one decimal for a float column the table does not mention."""
+    frame = table.frame
     units = frame[UNIT_COLUMN] if UNIT_COLUMN in frame.columns else pd.Series("", index=frame.index)
+    out: dict[str, int | list[int]] = {}
     for col in frame.columns:
-        s = frame[col]
-        if _is_bool(s):
-            frame[col] = s.map(lambda b: "" if b is None or (isinstance(b, float) and math.isnan(b)) else fmt_bool(b))
-        elif pd.api.types.is_integer_dtype(s):
-            frame[col] = s.astype("Int64")  # years and ranks: no thousands separator, no '.0'
-        elif pd.api.types.is_float_dtype(s) and kind != "csv-point":
-            decimals = [_decimals_of(table, col, v, u) for v, u in zip(s, units)]
-            if kind == "csv":
-                # Decimal comma and the screen's rounding, but no thousands separator: a French spreadsheet then
-                # reads the cell as a number (same cells as the pages' own CSV downloads, report.tables).
-                frame[col] = [fmt_plain(v, d) for v, d in zip(s, decimals)]
-            else:
-                frame[col] = [shown_value(v, d) for v, d in zip(s, decimals)]
-    return frame
+        if not pd.api.types.is_float_dtype(frame[col]):
+            continue
+        spec = table.decimals.get(col, 1)
+        out[col] = [value_decimals(v, u) for v, u in zip(frame[col], units)] if spec == BY_UNIT else int(spec)
+    return out
 
 
 def to_text(table: ExportTable, kind: str) -> str:
     """`csv`: ';' and decimal comma, as on screen; `csv-point`: ',' and decimal point, full precision."""
     if kind == "csv":
-        # CRLF rows, as report.tables: a lone CR inside a cell stays quoted.
-        return _prepared(table, kind).to_csv(index=False, sep=";", lineterminator="\r\n")
+        # Decimal comma and the screen's rounding, but no thousands separator, so that a French spreadsheet reads a
+        # number; CRLF rows, as report.tables: a lone CR inside a cell stays quoted.
+        text = displayed(neutralise(table.frame), as_text=True, decimals=_screen_decimals(table))
+        return text.to_csv(index=False, sep=";", lineterminator="\r\n")
     if kind == "csv-point":
-        return _prepared(table, kind).to_csv(index=False, sep=",", lineterminator="\n")
+        full = displayed(neutralise(table.frame), as_text=False, rounded=False)
+        return full.to_csv(index=False, sep=",", lineterminator="\n")
     raise ExportError(f"Format « {kind} » non textuel : choisissez csv ou csv-point, ou indiquez --sortie.")
 
 
@@ -289,6 +273,6 @@ def to_bytes(table: ExportTable, kind: str, sheet: str = "donnees") -> bytes:
     if kind not in FORMATS:
         raise ExportError(f"Format « {kind} » inconnu : choisissez parmi {', '.join(FORMATS)}.")
     if kind == "xlsx":
-        return to_xlsx_bytes(_prepared(table, kind), sheet=sheet)
+        return to_xlsx_bytes(table.frame, sheet=sheet, decimals=_screen_decimals(table))
     # A BOM for `csv` so that a spreadsheet reads UTF-8; analysts' tools want none.
     return to_text(table, kind).encode("utf-8-sig" if kind == "csv" else "utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from numbers import Real
 
 import numpy as np
@@ -82,10 +82,14 @@ def _decimals(name: object, values: pd.Series, units: Mapping[str, str], row_uni
     return [None] * len(values)
 
 
-def displayed(frame: pd.DataFrame, units: Mapping[str, str] | None = None, *, as_text: bool) -> pd.DataFrame:
+def displayed(frame: pd.DataFrame, units: Mapping[str, str] | None = None, *, as_text: bool,
+              decimals: Mapping[str, int | Sequence[int]] | None = None, rounded: bool = True) -> pd.DataFrame:
     """The table as an export writes it: numbers rounded as shown (text with a decimal comma when `as_text`, for a
-    CSV; numbers otherwise, for a workbook), never -1,8999999999999986 nor 202,0; booleans « oui » / « non »."""
+    CSV; numbers otherwise, for a workbook), never -1,8999999999999986 nor 202,0; booleans « oui » / « non ».
+    `decimals`: how the screen rounds a column, when the caller knows it (one number, or one per row); otherwise
+    the column's unit decides. `rounded=False` keeps every number at full precision (analysts' CSV)."""
     units = dict(units or {})
+    decimals = dict(decimals or {})
     row_units = _row_units(frame)
     out = frame.copy()
     for i, col in enumerate(frame.columns):
@@ -93,10 +97,14 @@ def displayed(frame: pd.DataFrame, units: Mapping[str, str] | None = None, *, as
         if _is_bool(s):
             out.isetitem(i, pd.Series([fmt_bool(v, missing="") if pd.notna(v) else None for v in s], index=s.index,
                                       dtype=object))
-        elif _is_float(s):
-            decimals = _decimals(col, s, units, row_units)
-            cells = ([fmt_plain(v, d) for v, d in zip(s, decimals)] if as_text
-                     else [shown_value(v, d) for v, d in zip(s, decimals)])
+        elif rounded and _is_float(s):
+            given = decimals.get(col)
+            if given is None:
+                places = _decimals(col, s, units, row_units)
+            else:
+                places = [given] * len(s) if isinstance(given, int) else list(given)
+            cells = ([fmt_plain(v, d) for v, d in zip(s, places)] if as_text
+                     else [shown_value(v, d) for v, d in zip(s, places)])
             out.isetitem(i, pd.Series(cells, index=s.index, dtype=object))
     return out
 
@@ -115,9 +123,11 @@ def to_csv_bytes(frame: pd.DataFrame, units: Mapping[str, str] | None = None) ->
     return text.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n").encode("utf-8-sig")
 
 
-def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "donnees", units: Mapping[str, str] | None = None) -> bytes:
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "donnees", units: Mapping[str, str] | None = None,
+                  decimals: Mapping[str, int | Sequence[int]] | None = None) -> bytes:
+    """A workbook of real numbers rounded as shown (`units`, `decimals`: as `displayed`), codes as text."""
     buf = io.BytesIO()
-    safe = displayed(neutralise(frame), _safe_units(units), as_text=False)
+    safe = displayed(neutralise(frame), _safe_units(units), as_text=False, decimals=_safe_units(decimals))
     with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_numbers": False}}) as xl:
         safe.to_excel(xl, sheet_name=sheet[:31], index=False)
         ws = xl.sheets[sheet[:31]]
