@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from levier.core.fmt import NBSP, fmt_number, fmt_pct
+from levier.core.fmt import NBSP, as_float, fmt_number, fmt_pct
 
 STATE = "etat"
 OWN = "departement"
@@ -62,16 +62,10 @@ SUBSTITUTION_RULE = (
 )
 
 
-def _num(x: object) -> float:
-    try:
-        return float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-
 
 def ratio(numerator: object, denominator: object) -> float:
     """numerator ÷ denominator, NaN when the denominator is missing, zero or negative."""
-    n, d = _num(numerator), _num(denominator)
+    n, d = as_float(numerator), as_float(denominator)
     if math.isnan(n) or math.isnan(d) or d <= 0:
         return math.nan
     return n / d
@@ -79,7 +73,7 @@ def ratio(numerator: object, denominator: object) -> float:
 
 def leverage(state: object, own: object) -> tuple[float, float]:
     """(total € per State €, own € per State €); NaN when there is no State money."""
-    s, o = _num(state), _num(own)
+    s, o = as_float(state), as_float(own)
     o = 0.0 if math.isnan(o) else o
     return ratio(s + o, s), ratio(o, s)
 
@@ -205,7 +199,7 @@ def leverage_table(amounts: pd.DataFrame, territories: pd.DataFrame, poor: pd.Da
 
 def _caveat(state: object, poor: object) -> str:
     notes = []
-    s, p = _num(state), _num(poor)
+    s, p = as_float(state), as_float(poor)
     if math.isnan(s) or s <= 0:
         notes.append("aucun € de l'État : levier non calculable")
     elif s < SMALL_STATE_EUROS:
@@ -328,7 +322,7 @@ def _cost_row(act, indicator, label, t0, end, b0, b1, euros, n, caveat, cost=mat
     return {
         "programme": act.programme, "axis": act.axis, "action": act.action, "indicator": indicator, "label": label,
         "t0": t0, "end": end, "beneficiaries_t0": b0, "beneficiaries_end": b1,
-        "additional": (b1 - b0) if not (math.isnan(_num(b0)) or math.isnan(_num(b1))) else math.nan,
+        "additional": (b1 - b0) if not (math.isnan(as_float(b0)) or math.isnan(as_float(b1))) else math.nan,
         "euros": euros, "cost": cost, "territories": n, "caveat": caveat,
     }
 

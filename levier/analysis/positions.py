@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from levier.core.fmt import as_float
+
 UP = "hausse"
 DOWN = "baisse"
 
@@ -86,16 +88,9 @@ def comparison_nature(nature: object) -> str | None:
     return NATURE_GROUPS.get(nature, nature)
 
 
-def _num(x: object) -> float:
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-    return v
-
 
 def _median(values: Iterable[float]) -> float:
-    arr = np.asarray([v for v in values if not math.isnan(_num(v))], dtype=float)
+    arr = np.asarray([v for v in values if not math.isnan(as_float(v))], dtype=float)
     return float(np.median(arr)) if arr.size else math.nan
 
 
@@ -123,7 +118,7 @@ def quartile_of_rank(rank: pd.Series | int, n: int) -> pd.Series | int:
 
 def gap(value: float, reference: float) -> tuple[float, float]:
     """(value − reference, (value − reference) / |reference| × 100); NaN when either is missing or reference is 0."""
-    v, r = _num(value), _num(reference)
+    v, r = as_float(value), as_float(reference)
     if math.isnan(v) or math.isnan(r):
         return math.nan, math.nan
     diff = v - r
@@ -134,7 +129,7 @@ def assess(delta: float, direction: object, tolerance: float = 0.0) -> str:
     """'good' | 'bad' | 'neutral' | 'missing' for a difference (a change over time, or a gap to a median): with
     'hausse' a positive difference is good, with 'baisse' a negative one; no direction or |delta| ≤ tolerance is
     neutral."""
-    d = _num(delta)
+    d = as_float(delta)
     if math.isnan(d):
         return NO_DATA
     direction = direction_of(direction)
@@ -206,7 +201,7 @@ def positions(
     for code in frame["code"]:
         members = [p for p in (peer_groups or {}).get(code, ()) if p != code]
         vals = [by_code.get(p, math.nan) for p in members]
-        vals = [v for v in vals if not math.isnan(_num(v))]
+        vals = [v for v in vals if not math.isnan(as_float(v))]
         peer_median.append(_median(vals) if members else math.nan)
         n_peers.append(len(vals) if members else 0)
     frame["peer_median"] = np.asarray(peer_median, dtype=float)
@@ -302,8 +297,8 @@ def compare_changes(
     ]
     if len(own) and not bool(own["has_both"].iloc[0]):
         # The territory lacks one of the two values: show what it has, the change stays undefined.
-        rows[0]["value_from"] = _num(own["value_from"].iloc[0])
-        rows[0]["value_to"] = _num(own["value_to"].iloc[0])
+        rows[0]["value_from"] = as_float(own["value_from"].iloc[0])
+        rows[0]["value_to"] = as_float(own["value_to"].iloc[0])
     out = pd.DataFrame(rows)
     out["assessment"] = [assess(d, direction) for d in out["change_abs"]]
     own_abs, own_rel = out.loc[0, "change_abs"], out.loc[0, "change_rel"]
@@ -330,11 +325,11 @@ def trajectory(
     t0_period, target_period = int(t0_period), int(target_period)
     if target_period <= t0_period:
         raise ValueError(f"L'année cible ({target_period}) doit être postérieure à l'année T0 ({t0_period}).")
-    knots = {t0_period: (_num(t0_value), "T0"), target_period: (_num(target_value), "cible")}
+    knots = {t0_period: (as_float(t0_value), "T0"), target_period: (as_float(target_value), "cible")}
     for period, value in milestones:
         period = int(period)
-        if t0_period < period < target_period and not math.isnan(_num(value)):
-            knots[period] = (_num(value), "jalon")
+        if t0_period < period < target_period and not math.isnan(as_float(value)):
+            knots[period] = (as_float(value), "jalon")
     xs = sorted(knots)
     years = np.arange(t0_period, target_period + 1)
     expected = np.interp(years, xs, [knots[x][0] for x in xs])
@@ -344,7 +339,7 @@ def trajectory(
 
 def expected_value(path: pd.DataFrame, period: int) -> float:
     """Expected value at a period read on a trajectory(): NaN before T0, the target after the target year."""
-    if path.empty or math.isnan(_num(period)):
+    if path.empty or math.isnan(as_float(period)):
         return math.nan
     first, last = int(path["period"].iloc[0]), int(path["period"].iloc[-1])
     if period < first:
@@ -356,14 +351,14 @@ def expected_value(path: pd.DataFrame, period: int) -> float:
 
 def attainment_rate(t0_value: float, expected: float, current: float) -> float:
     """(current − T0) / (expected − T0) × 100, in percent; NaN when a value is missing or expected equals T0."""
-    t0, e, c = _num(t0_value), _num(expected), _num(current)
+    t0, e, c = as_float(t0_value), as_float(expected), as_float(current)
     if any(math.isnan(x) for x in (t0, e, c)) or math.isclose(e, t0, rel_tol=0.0, abs_tol=1e-12):
         return math.nan
     return 100.0 * (c - t0) / (e - t0)
 
 
 def status_of_rate(rate: float) -> str:
-    r = _num(rate)
+    r = as_float(rate)
     if math.isnan(r):
         return STATUS_NO_DATA
     r = round(r, 9)  # 89.99999999999999 from float arithmetic is 90 %
@@ -403,30 +398,30 @@ def assess_target(
     ms = tuple(sorted((int(p), float(v)) for p, v in milestones))
     no_data = (
         t0_period is None or target_period is None or current_period is None
-        or math.isnan(_num(t0_value)) or math.isnan(_num(target_value)) or math.isnan(_num(current_value))
+        or math.isnan(as_float(t0_value)) or math.isnan(as_float(target_value)) or math.isnan(as_float(current_value))
         or int(current_period) <= int(t0_period) or int(target_period) <= int(t0_period)
     )
     path = pd.DataFrame(columns=["period", "expected", "kind"])
     if t0_period is not None and target_period is not None and int(target_period) > int(t0_period) \
-            and not math.isnan(_num(t0_value)) and not math.isnan(_num(target_value)):
+            and not math.isnan(as_float(t0_value)) and not math.isnan(as_float(target_value)):
         path = trajectory(t0_period, t0_value, target_period, target_value, ms)
     if no_data:
         expected = expected_value(path, current_period) if current_period is not None and len(path) else math.nan
         return TargetAssessment(
-            t0_period, _num(t0_value), target_period, _num(target_value), ms, current_period, _num(current_value),
+            t0_period, as_float(t0_value), target_period, as_float(target_value), ms, current_period, as_float(current_value),
             expected, math.nan, STATUS_NO_DATA, path,
         )
     expected = expected_value(path, int(current_period))
     rate = attainment_rate(t0_value, expected, current_value)
     if math.isnan(rate):
         # Expected equals T0 (a 'maintain' target): compare with the expected value in the indicator's direction.
-        verdict = assess(_num(current_value) - expected, direction if direction_of(direction) else UP)
+        verdict = assess(as_float(current_value) - expected, direction if direction_of(direction) else UP)
         status = {GOOD: STATUS_AHEAD, BAD: STATUS_LATE}.get(verdict, STATUS_ON_TRACK)
     else:
         status = status_of_rate(rate)
     return TargetAssessment(
-        int(t0_period), _num(t0_value), int(target_period), _num(target_value), ms, int(current_period),
-        _num(current_value), expected, rate, status, path,
+        int(t0_period), as_float(t0_value), int(target_period), as_float(target_value), ms, int(current_period),
+        as_float(current_value), expected, rate, status, path,
     )
 
 

@@ -37,7 +37,8 @@ def _is_missing(x: object) -> bool:
         return True
 
 
-def _num(x: object) -> float:
+def as_float(x: object) -> float:
+    """A cell as a float; anything that is not a number (None, text, a missing marker) is NaN."""
     try:
         return float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -163,7 +164,7 @@ def value_decimals(x: object, unit: object) -> int:
     """Decimals for one number: as unit_decimals(), but a ratio below 1 in absolute value (Gini 0,258, intensity
     0,199, a gap of 0,004) keeps three, so it never reads as 0,00."""
     d = unit_decimals(unit)
-    v = _num(x)
+    v = as_float(x)
     if unit == "ratio" and not math.isnan(v) and abs(v) < 1:
         return 3
     return d
@@ -177,7 +178,7 @@ def _signed_prefix(v: float, decimals: int) -> str:
 
 def fmt_signed(x: object, unit: str = "", decimals: int | None = None) -> str:
     """A difference with its sign: '+1,2 pt' for a percentage, '−340 €', '+0,05' (U+2212 minus)."""
-    v = _num(x)
+    v = as_float(x)
     if math.isnan(v):
         return MISSING_TEXT
     d = value_decimals(v, unit) if decimals is None else decimals
@@ -190,7 +191,7 @@ def fmt_signed(x: object, unit: str = "", decimals: int | None = None) -> str:
 
 def fmt_signed_pct(x: object, decimals: int = 1) -> str:
     """A relative change: '+4,4 %', '−12,0 %'."""
-    v = _num(x)
+    v = as_float(x)
     if math.isnan(v):
         return MISSING_TEXT
     sign = _signed_prefix(v, decimals)
@@ -199,7 +200,7 @@ def fmt_signed_pct(x: object, decimals: int = 1) -> str:
 
 def fmt_euros(x: object) -> str:
     """'1 234 €' (whole euros)."""
-    v = _num(x)
+    v = as_float(x)
     if math.isnan(v):
         return MISSING_TEXT
     return f"{fmt_number(v, 0)}{NBSP}€" if math.isinf(v) else _euros(v, 0)
@@ -207,7 +208,7 @@ def fmt_euros(x: object) -> str:
 
 def fmt_compact_euros(x: object) -> str:
     """Headline amounts that fit a metric tile: '6,45 M€', '845 k€', '950 €'."""
-    v = _num(x)
+    v = as_float(x)
     if math.isnan(v):
         return MISSING_TEXT
     if abs(v) >= 1e6:

@@ -18,17 +18,23 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from levier.analysis import lever
-from levier.charts import maps
-from levier.analysis import positions
-from levier.views import panorama
-from levier.views import common, effet_levier, mi_parcours, t0
-from levier.store.db import Database, Query
-from levier.rights.disclosure import rule_text
-from levier.core.fmt import MISSING_TEXT, fmt_date, fmt_int, fmt_pct, fmt_value, fmt_years, unit_suffix, value_decimals
-from levier.charts import style
+from levier.analysis import lever, positions
+from levier.charts import maps, style
+from levier.core.fmt import (
+    MISSING_TEXT,
+    as_float,
+    fmt_date,
+    fmt_int,
+    fmt_pct,
+    fmt_value,
+    fmt_years,
+    unit_suffix,
+    value_decimals,
+)
 from levier.geo.display import DisplayLayer
-from levier.views import qualite
+from levier.rights.disclosure import rule_text
+from levier.store.db import Database, Query
+from levier.views import common, effet_levier, mi_parcours, panorama, qualite, t0
 from levier.views.selection import load_options
 
 SECRET = "s"
@@ -150,7 +156,7 @@ class Pack:
 
 def cell(value: object, unit: str = "", reason: object = None) -> str:
     """A value as the pack prints it: masked → « s (secret) », other missing → its reason or '–', never 0."""
-    v = _num(value)
+    v = as_float(value)
     if math.isnan(v):
         if reason == SECRET:
             return SECRET_TEXT
@@ -159,12 +165,6 @@ def cell(value: object, unit: str = "", reason: object = None) -> str:
         return MISSING_TEXT
     return fmt_value(v, unit, value_decimals(v, unit))
 
-
-def _num(x: object) -> float:
-    try:
-        return float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def secret_rule(threshold: int) -> str:
