@@ -45,19 +45,24 @@ def _db() -> Database:
     return Database()
 
 
+def _named_user(args: argparse.Namespace, path: Path, why: str) -> str:
+    """Who runs the command (--utilisateur, else LEVIER_USER) when an access file is installed; "" after saying, in
+    French, that they must say it."""
+    user = (getattr(args, "utilisateur", None) or os.environ.get(ENV_USER) or "").strip()
+    if not user:
+        print(f"Refusé : le fichier des droits « {path} » est installé, {why}. Indiquez qui vous êtes : "
+              f"--utilisateur ADRESSE (ou la variable {ENV_USER}).", file=sys.stderr)
+    return user
+
+
 def write_guard(args: argparse.Namespace) -> int | None:
     """With an access file (a deployment with sign-in), writes need an administrator named by --utilisateur or
     LEVIER_USER; without one (local mode) they run as before. Returns an exit code to stop with, or None."""
     path = access_file_path()
     if not path.exists():
         return None
-    user = (getattr(args, "utilisateur", None) or os.environ.get(ENV_USER) or "").strip()
+    user = _named_user(args, path, "les écritures sont réservées aux administrateurs")
     if not user:
-        print(
-            f"Refusé : le fichier des droits « {path} » est installé, les écritures sont réservées aux "
-            f"administrateurs. Indiquez qui vous êtes : --utilisateur ADRESSE (ou la variable {ENV_USER}).",
-            file=sys.stderr,
-        )
         return EXIT_FORBIDDEN
     try:
         config = read_access(path)
@@ -128,13 +133,8 @@ def read_database(args: argparse.Namespace) -> Database | int:
     path = access_file_path()
     if not path.exists():
         return _db()
-    user = (getattr(args, "utilisateur", None) or os.environ.get(ENV_USER) or "").strip()
+    user = _named_user(args, path, "les lectures suivent les droits de chacun")
     if not user:
-        print(
-            f"Refusé : le fichier des droits « {path} » est installé, les lectures suivent les droits de chacun. "
-            f"Indiquez qui vous êtes : --utilisateur ADRESSE (ou la variable {ENV_USER}).",
-            file=sys.stderr,
-        )
         return EXIT_FORBIDDEN
     db = _db()
     try:
