@@ -9,7 +9,7 @@ import streamlit as st
 from levier.app import auth, cache, menu
 from levier.app import widgets as ui
 from levier.demo.build import ensure_database
-from levier.store.db import DatabaseBusy
+from levier.store.db import DatabaseUnavailable
 
 st.set_page_config(page_title="Levier", page_icon="🇫🇷", layout="wide", initial_sidebar_state="expanded")
 
@@ -20,7 +20,7 @@ with auth.gate():
                         on_build=lambda: st.info("Première ouverture : construction de la base de démonstration…"))
         db = auth.database()
         summary = cache.home_summary(db)
-    except DatabaseBusy as exc:
+    except DatabaseUnavailable as exc:  # busy (another import) or damaged (a foreign .wal): said in French
         st.warning(str(exc))
         st.stop()
 

@@ -33,7 +33,7 @@ from levier.rights.access import (
     read_access,
     scope_for,
 )
-from levier.store.db import Database, DatabaseBusy
+from levier.store.db import Database, DatabaseBusy, DatabaseUnavailable
 from levier.store.geography import load_geography
 from levier.views.accueil import LEVEL_LABELS, load_home_summary
 
@@ -252,4 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except DatabaseBusy as exc:
         print(f"Base occupée : {exc}", file=sys.stderr)
+        return 3
+    except DatabaseUnavailable as exc:
+        print(f"Base inutilisable : {exc}", file=sys.stderr)
         return 3

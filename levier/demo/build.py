@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -10,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from levier.core.config import settings
-from levier.store.db import Database, Query, migrations
+from levier.store.db import Database, Query, migrations, replace_database
 from levier.geo.display import build_static, ensure_static
 from levier.ingest.catalogue import read_catalogue, store_catalogue, validate_catalogue
 from levier.ingest.insee import read_insee_file
@@ -133,10 +132,7 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
     failed = [r for r in reports if r.errors]
     if failed:
         raise RuntimeError("Import de démonstration en échec :\n" + "\n".join(r.summary() for r in failed[:3]))
-    os.replace(tmp, db_path)
-    wal = tmp.with_name(tmp.name + ".wal")
-    if wal.exists():
-        os.replace(wal, db_path.with_name(db_path.name + ".wal"))
+    replace_database(tmp, db_path)  # with the WAL question settled: a killed import's .wal does not survive
     shutil.rmtree(tmp.parent, ignore_errors=True)
     progress(f"Base de démonstration prête : {db_path} ({time.perf_counter() - t0:.1f} s).")
     return reports

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +20,8 @@ from levier.rights.scope import Scope
 from levier.store.queries import Query, migrations, sql_text
 
 __all__ = [
-    "AccessDenied", "Database", "DatabaseBusy", "DatabaseMissing", "Query", "Reader", "Writer", "migrations",
-    "sql_text",
+    "AccessDenied", "Database", "DatabaseBusy", "DatabaseDamaged", "DatabaseMissing", "DatabaseUnavailable", "Query",
+    "Reader", "Writer", "migrations", "replace_database", "sql_text", "wal_path",
 ]
 
 # Queries only ever read the database file and DataFrames handed to them: no extension download, no file outside
@@ -48,8 +49,16 @@ class AccessDenied(PermissionError):
     """The user's role does not allow this operation (a write without the administrator role)."""
 
 
-class DatabaseBusy(RuntimeError):
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened now; the French message says why and what to do."""
+
+
+class DatabaseBusy(DatabaseUnavailable):
     """The file is locked by another process for longer than we are willing to wait."""
+
+
+class DatabaseDamaged(DatabaseUnavailable):
+    """The file cannot be opened as it is: a write-ahead log (.wal) beside it that belongs to another file."""
 
 
 class DatabaseMissing(RuntimeError):
@@ -77,6 +86,26 @@ def _is_lock_conflict(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting lock" in text or "Could not set lock" in text)
 
 
+def wal_path(path: Path) -> Path:
+    """DuckDB's write-ahead log of a database file: committed writes not yet copied into the file itself."""
+    return path.with_name(path.name + ".wal")
+
+
+def _is_foreign_wal(exc: Exception) -> bool:
+    text = str(exc)
+    return "WAL" in text and ("does not match" in text or "replaying WAL" in text)
+
+
+def _damaged(path: Path) -> DatabaseDamaged:
+    wal = wal_path(path)
+    return DatabaseDamaged(
+        f"La base {path} ne peut pas être ouverte : le journal de transactions « {wal.name} » posé à côté "
+        "d'elle ne lui correspond pas (reste d'un import interrompu, la base ayant été remplacée depuis). "
+        f"Reconstruisez la base (`levier demo`), ou, si la base elle-même est la bonne, déplacez « {wal} » hors "
+        "de ce dossier (les écritures qu'il contient sont perdues) puis relancez la commande."
+    )
+
+
 def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyConnection:
     """A hardened connection; while another process holds the file, retries for `lock_wait` seconds."""
     if read_only and not path.exists():
@@ -87,6 +116,8 @@ def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyCo
         try:
             return _harden(duckdb.connect(str(path), read_only=read_only, config=dict(_CONFIG)), path)
         except duckdb.IOException as exc:
+            if _is_foreign_wal(exc):
+                raise _damaged(path) from exc
             if not _is_lock_conflict(exc) or time.monotonic() >= deadline:
                 if _is_lock_conflict(exc):
                     raise DatabaseBusy(
@@ -101,7 +132,7 @@ def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyCo
 def version_token(path: Path) -> str:
     """Changes whenever a connection of any process commits (or the file is replaced): cache keys are built on it."""
     parts = []
-    for p in (path, path.with_name(path.name + ".wal")):
+    for p in (path, wal_path(path)):
         try:
             st = p.stat()
             parts.append(f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}")
@@ -285,6 +316,20 @@ def _start_reaper() -> None:
         if _reaper is None:
             _reaper = threading.Thread(target=_reap_forever, name="levier-db-idle-close", daemon=True)
             _reaper.start()
+
+
+def replace_database(new: Path, target: Path) -> None:
+    """Moves a finished database file over `target`, with its WAL if it has one.
+
+    The WAL of the file being replaced goes first: one left by a killed writer belongs to the old file, and DuckDB
+    refuses to open the new file beside it. This process's readers of `target` leave and its connection closes
+    before the move (the next read opens the new file)."""
+    new, target = Path(new).resolve(), Path(target).resolve()
+    with _door(target).exclusive():
+        wal_path(target).unlink(missing_ok=True)
+        os.replace(new, target)
+        if wal_path(new).exists():
+            os.replace(wal_path(new), wal_path(target))
 
 
 class Reader:

@@ -130,3 +130,57 @@ def test_the_hardening_holds_on_every_connection_the_door_opens(db):
         with db.reader() as r, pytest.raises(duckdb.Error, match="disabled by configuration|locked|Permission"):
             r._con.execute("SELECT * FROM read_csv('/etc/passwd')")
         assert not import_file(db, _returns([("38", NE, 2021, 10 + n)]), f"f{n}.csv", kind="retours").errors
+
+
+# A writer killed mid-import (kill -9): its committed statements are still in the WAL, not yet in the file.
+_KILLED_WRITER = """
+import duckdb, sys, time
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE scratch AS SELECT 1 AS x")
+con.execute("BEGIN TRANSACTION")
+con.execute("INSERT INTO scratch SELECT range FROM range(2000000)")
+print("writing", flush=True)
+time.sleep(60)
+"""
+
+
+def _kill_a_writer(path) -> None:
+    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(path)], cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+    finally:
+        writer.kill()
+        writer.wait()
+    assert door.wal_path(path).exists(), "the killed writer left no WAL: the test reproduces nothing"
+
+
+def _fresh_database(path) -> None:
+    """Another database file (another identity than the one the WAL belongs to), as a rebuild makes."""
+    with Database(path).transaction() as w:
+        w.execute(Query.SCHEMA_MIGRATION_TABLE)
+
+
+def test_a_rebuilt_database_does_not_inherit_the_wal_of_a_killed_import(db, tmp_path):
+    _kill_a_writer(db.path)
+    new = tmp_path / "build" / "levier.duckdb"
+    new.parent.mkdir()
+    _fresh_database(new)
+    door.replace_database(new, db.path)
+    assert not door.wal_path(db.path).exists()
+    assert Database(db.path).read(Query.APPLIED_MIGRATIONS).empty  # the new file, opened without complaint
+
+
+def test_a_foreign_wal_is_explained_in_french_and_the_journal_command_says_what_to_do(db, tmp_path, capsys):
+    from levier.cli import main
+
+    _kill_a_writer(db.path)
+    new = tmp_path / "build" / "levier.duckdb"
+    new.parent.mkdir()
+    _fresh_database(new)
+    os.replace(new, db.path)  # what `levier demo` did before: the old .wal stayed beside the new file
+    with pytest.raises(door.DatabaseDamaged, match="ne lui correspond pas"):
+        Database(db.path).read(Query.DEMO_STATUS)
+    assert main(["imports"]) == 3
+    err = capsys.readouterr().err
+    assert "levier.duckdb.wal" in err and "levier demo" in err and "Traceback" not in err
