@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from levier.core.config import settings
-from levier.store.db import Database, Query, migrations, replace_database
+from levier.store.db import Database, Query, Writer, migrations, replace_database
 from levier.geo.display import build_static, ensure_static
 from levier.ingest.catalogue import read_catalogue, store_catalogue, validate_catalogue
 from levier.ingest.insee import read_insee_file
@@ -42,21 +42,24 @@ def init_database(db: Database) -> None:
 
 
 def load_reference_journaled(db: Database, reference_dir: Path) -> dict[tuple[str, int], int]:
-    """Loads the reference geography and records it in the import journal (what, from where, when, by whom)."""
+    """Loads the reference geography and records it in the import journal (what, from where, when, by whom), in
+    one transaction: a journal row without its geography, or the reverse, cannot happen."""
     started = now()
-    counts = load_reference(db, reference_dir)
     fingerprint = "|".join(
         f"{spec.path}:{(Path(reference_dir) / spec.path).stat().st_size if (Path(reference_dir) / spec.path).exists() else '-'}"
         for spec in REQUIRED_FILES.values()
     )
-    report = ImportReport(
-        file=str(reference_dir), kind="référence", file_format="COG / EPCI / géométries",
-        rows_read=sum(counts.values()), rows_accepted=sum(counts.values()), rows_changed=sum(counts.values()),
-        status="importé", message="Géographie de référence remplacée en entier.",
-    )
-    with db.transaction() as w:
-        w.execute(Query.INSERT_IMPORT_RUN, journal_params(report, content_hash(fingerprint.encode()), started, default_user(), False))
-    return counts
+
+    def record(w: Writer, counts: dict[tuple[str, int], int]) -> None:
+        report = ImportReport(
+            file=str(reference_dir), kind="référence", file_format="COG / EPCI / géométries",
+            rows_read=sum(counts.values()), rows_accepted=sum(counts.values()), rows_changed=sum(counts.values()),
+            status="importé", message="Géographie de référence remplacée en entier.",
+        )
+        w.execute(Query.INSERT_IMPORT_RUN,
+                  journal_params(report, content_hash(fingerprint.encode()), started, default_user(), False))
+
+    return load_reference(db, reference_dir, record=record)
 
 
 # The two real lists of service locations in the reference data, imported through their documented mappings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -476,18 +477,26 @@ def store_reference(writer: Writer, ref: Reference) -> dict[str, int]:
     }
 
 
-def load_reference(db: Database, directory: Path | str | None = None) -> dict[tuple[str, int], int]:
+def load_reference(
+    db: Database,
+    directory: Path | str | None = None,
+    *,
+    record: Callable[[Writer, dict[tuple[str, int], int]], None] | None = None,
+) -> dict[tuple[str, int], int]:
     """Read the reference files and replace the stored geography in one transaction (all or nothing).
 
-    Returns the number of stored territories per (level, vintage).
+    `record(writer, counts)` runs inside that same transaction (the journal row): the geography and its record
+    are committed together or not at all. Returns the number of stored territories per (level, vintage).
     """
     ref = read_reference(directory)  # before the transaction: a bad file never touches the database
     db.migrate()
     with db.transaction() as w:
         store_reference(w, ref)
         # execute, not df: Writer.df opens a fresh cursor, which does not see this transaction's uncommitted rows.
-        counts = w.execute("territory_counts")
-    return {(str(level), int(vintage)): int(count) for level, vintage, count in counts}
+        counts = {(str(level), int(vintage)): int(count) for level, vintage, count in w.execute("territory_counts")}
+        if record is not None:
+            record(w, counts)
+    return counts
 
 
 def geometries(db: Database, level: str, vintage: int) -> gpd.GeoDataFrame:
