@@ -1,16 +1,26 @@
-"""Benchmark: a national long-format import (~50,000 rows, xlsx and csv) against the bare read, and the reference load.
+"""Benchmark: the 50,000-row national long returns file (CSV and xlsx) against the bare read, and a 700,000-row bad file.
 
-Run: python bench/bench_import.py [--rows 50000] [--repeat 3]. Prints a table and writes bench/results/import.json.
-Target (issue 2): import time (read + validation + write) ≤ 2 × the bare read with the fastest reader; reference load < 20 s.
+Run: python bench/bench_import.py [--db PATH] [--rows 50000] [--bad-rows 700000] [--repeat 3]. Prints a table and
+writes bench/results/import*.json. Every measure runs in a child process of its own, so that its peak memory
+(VmHWM) is its own; the child's memory before the measured call (interpreter, pandas, DuckDB, the import
+context) is given beside it.
+
+Targets (issue 12): validation + write (full import − bare read) ≤ the bare xlsx read with the fastest reader,
+peak memory < 300 MB; the 700,000-row bad file rejected in < 10 s and < 500 MB. The files are generated
+deterministically from the database's catalogue and territories: every (territory, typed-in indicator, programme
+year) until the row count.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import json
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,13 +31,12 @@ import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from levier.demo.build import init_database  # noqa: E402
-from levier.core.config import settings  # noqa: E402
-from levier.store.db import Database, Query  # noqa: E402
+from _common import demo_db  # noqa: E402
+from levier.store.db import Database  # noqa: E402
 from levier.ingest.returns import ImportContext, import_returns  # noqa: E402
-from levier.ingest.reference import load_reference  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+COLUMNS = ("territoire", "indicateur", "periode", "valeur", "commentaire")
 
 
 def national_rows(db: Database, target: int) -> pd.DataFrame:
@@ -48,101 +57,153 @@ def national_rows(db: Database, target: int) -> pd.DataFrame:
     frame["valeur"] = base.where(unit != "%", 50.0)
     dens = {d for _, _, d in ctx.ratios}
     frame.loc[frame["indicateur"].isin(dens), "valeur"] = 100_000.0
-    frame["valeur"] = frame["valeur"].map(lambda v: f"{v:.1f}".replace(".", ","))
     frame["commentaire"] = ""
     return frame
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8-sig")
+    """As a French spreadsheet saves it: « ; », decimal comma, UTF-8 with BOM."""
+    out = frame.assign(valeur=frame["valeur"].map(lambda v: f"{v:.1f}".replace(".", ",")))
+    return out.to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx(frame: pd.DataFrame) -> bytes:
+    """Years and values as numbers, codes as text (as a person types them); a fixed creation date: same bytes."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True})
+    wb.set_properties({"created": dt.datetime(2026, 1, 1)})
     ws = wb.add_worksheet("retours")
-    for c, name in enumerate(frame.columns):
+    for c, name in enumerate(COLUMNS):
         ws.write_string(0, c, name)
-    for r, row in enumerate(frame.itertuples(index=False), start=1):
-        for c, v in enumerate(row):
-            ws.write_string(r, c, str(v))
+    for r, (t, ind, year, value, comment) in enumerate(frame[list(COLUMNS)].itertuples(index=False), start=1):
+        ws.write_string(r, 0, t)
+        ws.write_string(r, 1, ind)
+        ws.write_number(r, 2, year)
+        ws.write_number(r, 3, value)
+        if comment:
+            ws.write_string(r, 4, comment)
     wb.close()
     return buf.getvalue()
 
 
-def timed(fn, repeat: int) -> float:
-    runs = []
+def bad_file(rows: int) -> bytes:
+    """One valid row repeated: every row after the first is a duplicate (≈ 28 bytes a row: 700,000 → 19.6 MB)."""
+    return ("territoire;indicateur;periode;valeur\r\n" + "38;CALPAE-1.1.1-MAJ;2021;12\r\n" * rows).encode()
+
+
+# -- the child: one measure, its time and its peak memory -------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child
+    would report its parent's peak (the demo build's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(mode: str, file: Path, db_path: Path, repeat: int, work: Path) -> dict:
+    data = file.read_bytes()
+    fmt = file.suffix.lstrip(".")
+    if mode == "bare":
+        if fmt == "csv":
+            import pyarrow.csv as pacsv  # the fastest CSV reader at hand, all columns as text
+
+            def run():
+                pacsv.read_csv(io.BytesIO(data), parse_options=pacsv.ParseOptions(delimiter=";"),
+                               convert_options=pacsv.ConvertOptions(column_types={c: "string" for c in COLUMNS}))
+        else:
+            import fastexcel  # the fastest xlsx reader at hand
+
+            def run():
+                fastexcel.read_excel(data).load_sheet(0).to_arrow()
+    else:
+        db = Database(db_path)
+        ctx = ImportContext.load(db)
+        counter = iter(range(repeat))
+
+        def run():
+            target = db
+            if mode == "import":  # each real import into a fresh copy of the database
+                target = Database(work / f"copy_{next(counter)}.duckdb")
+                shutil.copy(db_path, target.path)
+            report = import_returns(target, data, file.name, dry_run=(mode == "dry"), ctx=ctx)
+            if mode == "reject":
+                assert report.errors, "the bad file was accepted"
+            else:
+                assert report.ok, report.summary()[:2000]
+
+    before = _rss_mb()
+    times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
+        run()
+        times.append(time.perf_counter() - t)
+    return {"seconds": round(statistics.median(times), 3), "peak_mb": round(_rss_mb(), 1),
+            "before_mb": round(before, 1)}
 
 
-def bare_read_csv(data: bytes) -> None:
-    import pyarrow.csv as pacsv
-
-    pacsv.read_csv(io.BytesIO(data), parse_options=pacsv.ParseOptions(delimiter=";"),
-                   convert_options=pacsv.ConvertOptions(column_types={c: "string" for c in ("territoire", "indicateur", "periode", "valeur", "commentaire")}))
-
-
-def bare_read_xlsx(data: bytes) -> None:
-    import fastexcel
-
-    fastexcel.read_excel(data).load_sheet(0).to_arrow()
+def measure(mode: str, file: Path, db_path: Path, repeat: int, work: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--file", str(file), "--db", str(db_path), "--repeat",
+         str(repeat), "--work", str(work)],
+        capture_output=True, text=True, check=False,
+    )
+    if out.returncode:
+        raise RuntimeError(f"{mode} {file.name}: {out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--db", help="demo database to import into (copied; default: one built now)")
     parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--bad-rows", type=int, default=700_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--label", default="", help="a name for this run in results/import.json (e.g. before)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    ref_dir = settings().reference_dir
+    if args.child:
+        print(json.dumps(child(args.child, Path(args.file), Path(args.db), args.repeat, Path(args.work))))
+        return
+
+    db_path = demo_db(args.db)
     with tempfile.TemporaryDirectory() as tmp:
-        base = Database(Path(tmp) / "base.duckdb")
-        init_database(base)
-        t = time.perf_counter()
-        load_reference(base, ref_dir)
-        reference_s = time.perf_counter() - t
-
-        frame = national_rows(base, args.rows)
-        payloads = {"csv": to_csv(frame), "xlsx": to_xlsx(frame)}
-        results = {"rows": len(frame), "reference_load_s": round(reference_s, 3), "formats": {}}
-        for fmt, data in payloads.items():
-            bare = timed(lambda: (bare_read_csv if fmt == "csv" else bare_read_xlsx)(data), args.repeat)
-            ctx = ImportContext.load(base)
-
-            def check():
-                report = import_returns(base, data, f"national.{fmt}", dry_run=True, ctx=ctx)
-                assert report.ok, report.summary()[:2000]
-
-            validate_s = timed(check, args.repeat)
-            writes = []
-            for i in range(args.repeat):
-                db = Database(Path(tmp) / f"w_{fmt}_{i}.duckdb")
-                Path(db.path).write_bytes(Path(base.path).read_bytes())
-                t = time.perf_counter()
-                report = import_returns(db, data, f"national.{fmt}", ctx=ctx)
-                writes.append(time.perf_counter() - t)
-                assert report.rows_changed == len(frame), report.summary()[:500]
-            full_s = statistics.median(writes)
+        work = Path(tmp)
+        frame = national_rows(Database(db_path), args.rows)
+        files = {"csv": work / "national.csv", "xlsx": work / "national.xlsx", "bad": work / "doublons.csv"}
+        files["csv"].write_bytes(to_csv(frame))
+        files["xlsx"].write_bytes(to_xlsx(frame))
+        files["bad"].write_bytes(bad_file(args.bad_rows))
+        results = {"label": args.label, "rows": len(frame), "formats": {}}
+        for fmt in ("csv", "xlsx"):
+            f = files[fmt]
+            bare = measure("bare", f, db_path, args.repeat, work)
+            dry = measure("dry", f, db_path, args.repeat, work)
+            real = measure("import", f, db_path, args.repeat, work)
             results["formats"][fmt] = {
-                "size_mb": round(len(data) / 1e6, 2),
-                "bare_read_s": round(bare, 3),
-                "validate_only_s": round(validate_s, 3),
-                "import_s": round(full_s, 3),
-                "ratio_import_to_bare": round(full_s / bare, 2),
-                "added_over_bare_s": round(full_s - bare, 3),
+                "size_mb": round(f.stat().st_size / 1e6, 2), "bare_read": bare, "dry_run": dry, "import": real,
+                "validation_and_write_s": round(real["seconds"] - bare["seconds"], 3),
             }
-        results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        results["bad"] = {"rows": args.bad_rows, "size_mb": round(files["bad"].stat().st_size / 1e6, 2),
+                          **measure("reject", files["bad"], db_path, 1, work)}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "import.json").write_text(json.dumps(results, indent=2))
-    print(f"Reference load: {results['reference_load_s']} s (target < 20 s)")
-    print(f"National long file: {results['rows']} rows")
+    name = f"import{'_' + args.label if args.label else ''}.json"
+    (RESULTS / name).write_text(json.dumps(results, indent=2))
+    print(f"National long file: {results['rows']} rows (median of {args.repeat}; memory: peak / before the call, MB)")
     for fmt, r in results["formats"].items():
-        print(f"  {fmt:4}  {r['size_mb']:5} MB  bare read {r['bare_read_s']:.3f} s  validate {r['validate_only_s']:.3f} s  "
-              f"import {r['import_s']:.3f} s  ratio {r['ratio_import_to_bare']:.2f}")
-    print(f"Peak RSS: {results['peak_rss_mb']} MB")
+        b, d, i = r["bare_read"], r["dry_run"], r["import"]
+        print(f"  {fmt:4} {r['size_mb']:5} MB  bare read {b['seconds']:.2f} s ({b['peak_mb']:.0f})  "
+              f"dry run {d['seconds']:.2f} s ({d['peak_mb']:.0f}/{d['before_mb']:.0f})  "
+              f"import {i['seconds']:.2f} s ({i['peak_mb']:.0f}/{i['before_mb']:.0f})  "
+              f"validation + write {r['validation_and_write_s']:.2f} s")
+    bad = results["bad"]
+    print(f"Bad file: {bad['rows']} duplicate rows, {bad['size_mb']} MB: rejected in {bad['seconds']:.1f} s, "
+          f"peak {bad['peak_mb']:.0f} MB (before the call {bad['before_mb']:.0f} MB)")
+    print("Targets: validation + write ≤ bare xlsx read, peak < 300 MB; bad file < 10 s and < 500 MB.")
 
 
 if __name__ == "__main__":

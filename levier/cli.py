@@ -121,7 +121,8 @@ def cmd_imports(args: argparse.Namespace) -> int:
     if summary.imports.empty:
         print("Aucun import.")
         return 0
-    cols = ["N°", "Date", "Statut", "Type", "Fichier", "Valeurs acceptées", "Modifiées", "Erreurs", "Par"]
+    cols = ["N°", "Date", "Statut", "Type", "Fichier", "Valeurs acceptées", "Modifiées", "Erreurs", "Par",
+            "Erreurs par règle"]
     print(summary.imports[cols].to_string(index=False))
     return 0
 

@@ -24,7 +24,7 @@ from levier.core.fmt import fmt_number
 from levier.store.db import Database, Query
 from levier.ingest.journal import finish_import, now
 from levier.ingest.readers import Sheet, UnreadableFile, decode_text, parse_numbers, read_cells, shorten, sniff_delimiter
-from levier.ingest.report import STATUS_IMPORTED, Finding, ImportReport
+from levier.ingest.report import STATUS_IMPORTED, Finding, Findings, ImportReport, row_findings
 from levier.core.text import normalise
 
 KIND_FUNDING = "financements"
@@ -424,14 +424,9 @@ def _raw_table(sheet: Sheet, h: int, mapping: dict[str, int], names: dict[str, s
 # Validation
 
 
-def _findings(raw: pd.DataFrame, mask, file_name: str, column: str, make) -> list[Finding]:
-    mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
-        return []
-    sub = raw[mask]
-    cols = sub[column] if column in sub.columns else pd.Series(column, index=sub.index)
-    return [Finding(file_name, make(rec.map(shorten)), rec["sheet"], int(rec["row"]), str(c))
-            for (_, rec), c in zip(sub.iterrows(), cols)]
+def _findings(raw: pd.DataFrame, mask, file_name: str, column: str, make, rule: str | None = None) -> Findings:
+    """The rows flagged in `mask` as findings (report.row_findings: the first FINDINGS_KEPT built, the rest counted)."""
+    return row_findings(raw, mask, file_name, column, make, rule)
 
 
 def _per_value(series: pd.Series, fn) -> pd.Series:
@@ -764,7 +759,7 @@ def _validate_contracts(raw: pd.DataFrame, ctx: FundingContext, file_name: str, 
 
 
 def parse_funding(data: bytes, file_name: str, ctx: FundingContext, db: Database | None = None) -> ParsedFunding:
-    errors: list[Finding] = []
+    errors = Findings()
     warnings: list[Finding] = []
     empty = ParsedFunding(_empty(FUNDING_COLUMNS), _empty(REALLOCATION_COLUMNS_DB), _empty(FLAG_COLUMNS),
                           _empty(CONTRACT_COLUMNS_DB), errors, warnings, None, 0)
@@ -830,7 +825,7 @@ def parse_funding(data: bytes, file_name: str, ctx: FundingContext, db: Database
     contracts = _empty(CONTRACT_COLUMNS_DB)
     if len(raw_c):
         contracts = _validate_contracts(raw_c, ctx, file_name, errors)
-    errors = sorted(dict.fromkeys(errors), key=lambda f: (f.sheet or "", f.row or 0))
+    errors = errors.unique_sorted()
     parsed = ParsedFunding(funding[FUNDING_COLUMNS].reset_index(drop=True), reallocations, flags, contracts, errors,
                            warnings, file_format, rows_read)
     if not errors and parsed.rows_accepted == 0:

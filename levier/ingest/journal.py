@@ -9,7 +9,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from levier.store.db import Database, Query, Writer
-from levier.ingest.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED, ImportReport
+from levier.ingest.report import (
+    FINDINGS_KEPT, STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED, ImportReport,
+)
 
 
 def now() -> datetime:
@@ -44,8 +46,13 @@ def journal_params(report: ImportReport, digest: str, started: datetime, importe
         "imported_by": imported_by,
         "is_demo": demo,
         "message": report.message or None,
-        "errors": json.dumps([e.as_row() for e in report.errors], ensure_ascii=False),
-        "warnings": json.dumps([w.as_row() for w in report.warnings], ensure_ascii=False),
+        # The first FINDINGS_KEPT of each list, and how many there are per rule (the full list stays in the report).
+        "errors": json.dumps([e.as_row() for e in report.errors[:FINDINGS_KEPT]], ensure_ascii=False),
+        "warnings": json.dumps([w.as_row() for w in report.warnings[:FINDINGS_KEPT]], ensure_ascii=False),
+        "error_count": report.error_count,
+        "warning_count": report.warning_count,
+        "error_rules": json.dumps(report.error_counts(), ensure_ascii=False) if report.error_count else None,
+        "warning_rules": json.dumps(report.warning_counts(), ensure_ascii=False) if report.warning_count else None,
     }
 
 
@@ -75,7 +82,7 @@ def finish_import(
     killed process, leaves the database as it was."""
     user = imported_by or default_user()
     digest = content_hash(data)
-    if report.errors:
+    if not report.ok:
         report.status = STATUS_REJECTED
         report.rows_accepted = 0
         if not dry_run:

@@ -13,9 +13,9 @@ import pandas as pd
 
 from levier.core.config import settings
 from levier.store.db import Database, Query, Writer
-from levier.ingest.readers import Sheet, UnreadableFile, parse_numbers, read_cells, shorten
+from levier.ingest.readers import Sheet, UnreadableFile, parse_numbers, read_cells
 from levier.ingest.journal import finish_import, now
-from levier.ingest.report import Finding, ImportReport
+from levier.ingest.report import Finding, Findings, ImportReport, row_findings
 from levier.core.text import normalise
 
 KIND_RETURNS = "retours"
@@ -281,31 +281,57 @@ def _to_raw(sheets: list[Sheet], file_name: str, errors: list[Finding], warnings
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _findings(raw: pd.DataFrame, mask, file_name: str, column: str, make_message) -> list[Finding]:
-    mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
-        return []
-    sub = raw[mask]
-    cols = sub[column] if column in sub.columns else pd.Series(column, index=sub.index)
-    return [
-        Finding(file_name, make_message(rec.map(shorten)), rec["sheet"], int(rec["row"]), str(c))
-        for (_, rec), c in zip(sub.iterrows(), cols)
-    ]
+def _findings(raw: pd.DataFrame, mask, file_name: str, column: str, make_message, rule: str | None = None) -> Findings:
+    """The rows flagged in `mask` as findings (report.row_findings: the first FINDINGS_KEPT built, the rest counted)."""
+    return row_findings(raw, mask, file_name, column, make_message, rule)
 
 
 def _fmt(x: float) -> str:
     return f"{x:,.10g}".replace(",", "\u00a0").replace(".", ",")
 
 
+def _on_uniques(series: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """fn applied to each distinct value once, spread back over the rows (a file repeats its years, codes, dates)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    done = fn(pd.Series(uniques, dtype=series.dtype)).to_numpy()
+    return pd.Series(done[codes], index=series.index, name=series.name)
+
+
+class _ByIndicator:
+    """Catalogue columns for every row of the file (`info['unit']`), each spread over the rows on first use only:
+    the catalogue has many columns and a national file hundreds of thousands of rows."""
+
+    def __init__(self, catalogue: pd.DataFrame, code: pd.Series) -> None:
+        self._catalogue = catalogue
+        self._codes, self._uniques = pd.factorize(code.fillna(""))
+        self._index = code.index
+        self._columns: dict[str, pd.Series] = {}
+
+    def __getitem__(self, column: str) -> pd.Series:
+        if column not in self._columns:
+            per_code = self._catalogue[column].reindex(self._uniques).to_numpy(dtype=object)
+            self._columns[column] = pd.Series(per_code[self._codes] if len(per_code) else per_code[:0],
+                                              index=self._index, name=column, dtype=object)
+        return self._columns[column]
+
+
 def _parse_dates(raw_dates: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    return _on_uniques(raw_dates, _parse_distinct_dates), _on_uniques(raw_dates, _bad_dates).to_numpy(dtype=bool)
+
+
+def _bad_dates(raw_dates: pd.Series) -> pd.Series:
     s = raw_dates.str.strip()
-    blank = s.eq("")
+    parsed = _parse_distinct_dates(raw_dates)
+    return s.ne("") & parsed.isna()
+
+
+def _parse_distinct_dates(raw_dates: pd.Series) -> pd.Series:
+    s = raw_dates.str.strip()
     iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     fr = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce")
     excel_dt = pd.to_datetime(s, format="%Y-%m-%d %H:%M:%S", errors="coerce")
     parsed = iso.fillna(fr).fillna(excel_dt)
-    bad = (~blank & parsed.isna()).to_numpy()
-    return parsed.dt.date.where(parsed.notna(), None), bad
+    return parsed.dt.date.where(parsed.notna(), None).astype(object)
 
 
 def _match_labels(labels: pd.Series, ctx: ImportContext) -> pd.Series:
@@ -316,8 +342,8 @@ def _match_labels(labels: pd.Series, ctx: ImportContext) -> pd.Series:
 
 
 def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format: str) -> tuple[pd.DataFrame, list[Finding]]:
-    errors: list[Finding] = []
-    raw = raw.reset_index(drop=True).copy()
+    errors = Findings()
+    raw = raw.reset_index(drop=True)  # copy-on-write (pandas 3): the caller's frame is not changed, nor copied
 
     # Territories: codes are text; '1' for '01' is the classic spreadsheet accident, said plainly.
     terr = raw["territory"].str.strip().str.upper()
@@ -333,6 +359,7 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
             else f"territoire inconnu « {r['territory']} » : attendu un code de département (01, 2A, 971…) "
             "ou le SIREN d'une métropole."
         ),
+        rule="territoire",
     )
 
     # Indicators by code, or by the grid's label once accents, case and spaces are set aside.
@@ -347,28 +374,31 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
     errors += _findings(
         raw, unknown_i, file_name, "c_indicator",
         lambda r: f"indicateur inconnu « {r['indicator']} » (ni code ni libellé du catalogue).",
+        rule="indicateur",
     )
     known = ~unknown_i
-    info = ctx.indicators.reindex(code.fillna(""))
+    info = _ByIndicator(ctx.indicators, code)
     derived = (info["numerator"].fillna("").ne("") & info["denominator"].fillna("").ne("")).to_numpy()
     filled = raw["value"].ne("").to_numpy() | raw["target"].ne("").to_numpy()
     errors += _findings(
         raw, known & derived & filled, file_name, "c_indicator",
         lambda r: f"l'indicateur « {r['code']} » est un ratio calculé par Levier à partir de son numérateur et de son "
         "dénominateur : ne le saisissez pas.",
+        rule="ratio saisi",
     )
 
     # Periods: a year, within the programme's years.
-    period_txt = raw["period"].str.strip().str.replace(r"\.0+$", "", regex=True)
-    year_ok = period_txt.str.fullmatch(r"(19|20)\d{2}").to_numpy()
+    period_txt = _on_uniques(raw["period"], lambda p: p.str.strip().str.replace(r"\.0+$", "", regex=True))
+    year_ok = _on_uniques(period_txt, lambda p: p.str.fullmatch(r"(19|20)\d{2}")).to_numpy(dtype=bool)
     errors += _findings(
         raw, ~year_ok, file_name, "c_period",
         lambda r: f"période « {r['period']} » invalide : attendu une année sur quatre chiffres (AAAA).",
+        rule="periode",
     )
-    period = pd.to_numeric(period_txt.where(year_ok, None), errors="coerce")
-    prog = info["programme"].to_numpy()
-    first = np.array([ctx.years.get(p, (1900, 2100))[0] for p in prog])
-    last = np.array([ctx.years.get(p, (1900, 2100))[1] for p in prog])
+    period = _on_uniques(period_txt.where(year_ok, None), lambda p: pd.to_numeric(p, errors="coerce")).astype(float)
+    prog = info["programme"]
+    first = _on_uniques(prog, lambda p: p.map(lambda x: ctx.years.get(x, (1900, 2100))[0])).to_numpy(dtype=float)
+    last = _on_uniques(prog, lambda p: p.map(lambda x: ctx.years.get(x, (1900, 2100))[1])).to_numpy(dtype=float)
     pvals = period.to_numpy(dtype=float)
     out_of_range = known & year_ok & ((pvals < first) | (pvals > last))
     errors += _findings(
@@ -377,6 +407,7 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
             f"période {r['period']} hors des années du programme {ctx.indicators.at[r['code'], 'programme']} "
             f"({ctx.years[ctx.indicators.at[r['code'], 'programme']][0]}–{ctx.years[ctx.indicators.at[r['code'], 'programme']][1]})."
         ),
+        rule="periode",
     )
 
     # Values.
@@ -418,17 +449,23 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
     errors += _findings(
         raw, date_bad, file_name, "date_transmission",
         lambda r: f"date de transmission « {r['date']} » invalide (JJ/MM/AAAA ou AAAA-MM-JJ attendu).",
+        rule="date",
     )
 
     # Duplicate keys inside the file (blank cells do not count: a grid may leave a year empty).
-    has_value = raw["value"].ne("")
-    key = (raw["territory"] + "|" + raw["code"].fillna(raw["indicator"]) + "|" + period_txt).where(has_value)
+    # One integer per (territory, indicator, period): factorised codes, no string built per row.
+    key = np.zeros(len(raw), dtype=np.int64)
+    for part in (raw["territory"], raw["code"].fillna(raw["indicator"]), period_txt):
+        codes, uniques = pd.factorize(part, use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + codes
+    key = pd.Series(np.where(raw["value"].ne("").to_numpy(), key, -1), index=raw.index)
     raw["first_row"] = raw["row"].groupby(key).transform("min")
-    dup = (key.notna() & key.duplicated(keep="first")).to_numpy()
+    dup = (key.ne(-1) & key.duplicated(keep="first")).to_numpy()
     errors += _findings(
         raw, dup, file_name, "c_indicator",
         lambda r: f"doublon : {r['territory']} / {r['code'] or r['indicator']} / {r['period']} "
         f"figure déjà ligne {int(r['first_row'])}.",
+        rule="doublon",
     )
 
     facts = pd.DataFrame(
@@ -472,10 +509,15 @@ def _ratio_findings(facts: pd.DataFrame, ctx: ImportContext, stored: pd.DataFram
     """A sub-count above its total (e.g. oriented within a month > new entrants) is impossible.
 
     The total comes from the same file, or else from the stored current value."""
-    vals = facts[(facts["measure"] == "valeur") & facts["value"].notna()]
-    if vals.empty or not ctx.ratios:
+    if not ctx.ratios:
         return []
     pairs = pd.DataFrame(ctx.ratios, columns=["ratio", "num", "den"])[["num", "den"]].drop_duplicates()
+    # Only the rows of a ratio's numerator or denominator matter: filtered first, no copy of a whole national file.
+    involved = facts["indicator"].isin(set(pairs["num"]) | set(pairs["den"]))
+    vals = facts[involved & (facts["measure"] == "valeur") & facts["value"].notna()]
+    vals = vals.dropna(subset=["indicator", "period", "territory_level"])
+    if vals.empty:
+        return []
     key = ["territory_code", "period"]
     numerators = vals.merge(pairs, left_on="indicator", right_on="num")
     if numerators.empty:
@@ -494,13 +536,14 @@ def _ratio_findings(facts: pd.DataFrame, ctx: ImportContext, stored: pd.DataFram
             rec.source_sheet,
             int(rec.source_row),
             "valeur",
+            "sous-effectif",
         )
         for rec in over.itertuples()
     ]
 
 
 def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database | None = None) -> ParsedFile:
-    errors: list[Finding] = []
+    errors = Findings()
     warnings: list[Finding] = []
     try:
         _, sheets = read_cells(data, file_name, settings().max_file_bytes)
@@ -516,12 +559,12 @@ def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database 
     facts, found = validate(raw, ctx, file_name, file_format)
     errors += found
     # Sub-counts are checked even when other rows are wrong, so the report lists every error at once.
-    present = set(facts["indicator"].dropna())
+    present = set(facts["indicator"].dropna().unique())
     dens = sorted({d for _, n, d in ctx.ratios if n in present})
     stored = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": dens}) if (db is not None and dens) else pd.DataFrame()
-    errors += _ratio_findings(facts.dropna(subset=["indicator", "period", "territory_level"]), ctx, stored, file_name)
+    errors += _ratio_findings(facts, ctx, stored, file_name)
     # A grid row at fault in several year columns is one error, not one per year.
-    errors = sorted(dict.fromkeys(errors), key=lambda f: (f.sheet or "", f.row or 0))
+    errors = errors.unique_sorted()
     if not errors and facts.empty:
         errors.append(Finding(file_name, "aucune valeur à importer : toutes les cellules de valeurs sont vides."))
     facts = facts.astype({"period": "int64"}) if not errors else facts

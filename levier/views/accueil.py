@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 from dataclasses import dataclass
 
 import pandas as pd
@@ -46,9 +47,17 @@ def territory_table(counts: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
+def _per_rule(counts: object) -> str:
+    """The journal's counts per rule (a small JSON object) as « doublon : 699 999 ; territoire : 2 »."""
+    if not isinstance(counts, str) or not counts:
+        return "—"
+    return " ; ".join(f"{rule} : {fmt_int(n)}" for rule, n in json.loads(counts).items())
+
+
 def imports_table(imports: pd.DataFrame) -> pd.DataFrame:
     if imports.empty:
-        return pd.DataFrame(columns=["N°", "Fichier", "Statut", "Date", "Par", "Lignes lues", "Valeurs acceptées", "Modifiées", "Erreurs"])
+        return pd.DataFrame(columns=["N°", "Fichier", "Statut", "Date", "Par", "Lignes lues", "Valeurs acceptées",
+                                     "Modifiées", "Erreurs", "Erreurs par règle"])
     return pd.DataFrame(
         {
             "N°": imports["id"],
@@ -61,7 +70,8 @@ def imports_table(imports: pd.DataFrame) -> pd.DataFrame:
             "Lignes lues": imports["rows_read"],
             "Valeurs acceptées": imports["rows_accepted"],
             "Modifiées": imports["rows_changed"],
-            "Erreurs": imports["errors"].fillna("[]").map(lambda e: len(json.loads(e))),
+            "Erreurs": imports["error_count"].fillna(0).astype(int),  # every error; the list keeps the first 1,000
+            "Erreurs par règle": imports["error_rules"].map(_per_rule),
             "Démo": imports["is_demo"].map({True: "oui", False: "non"}),
         }
     )
