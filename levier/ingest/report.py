@@ -87,6 +87,9 @@ class Findings(list):
         super().__init__(items)
         self.more: list[MoreFindings] = list(more)
 
+    def __add__(self, other: Iterable[Finding]) -> Findings:
+        return Findings([*self, *other], [*self.more, *getattr(other, "more", ())])
+
     def __iadd__(self, other: Iterable[Finding]) -> Findings:
         self.extend(other)
         self.more.extend(getattr(other, "more", ()))

@@ -316,13 +316,12 @@ class _ByIndicator:
 
 
 def _parse_dates(raw_dates: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    return _on_uniques(raw_dates, _parse_distinct_dates), _on_uniques(raw_dates, _bad_dates).to_numpy(dtype=bool)
-
-
-def _bad_dates(raw_dates: pd.Series) -> pd.Series:
-    s = raw_dates.str.strip()
-    parsed = _parse_distinct_dates(raw_dates)
-    return s.ne("") & parsed.isna()
+    """Transmission dates, each distinct text parsed once; the second array flags the texts that are no date."""
+    codes, uniques = pd.factorize(raw_dates, use_na_sentinel=False)
+    distinct = pd.Series(uniques, dtype=raw_dates.dtype)
+    parsed = _parse_distinct_dates(distinct)
+    bad = (distinct.str.strip().ne("") & parsed.isna()).to_numpy(dtype=bool)
+    return pd.Series(parsed.to_numpy()[codes], index=raw_dates.index, dtype=object), bad[codes]
 
 
 def _parse_distinct_dates(raw_dates: pd.Series) -> pd.Series:
