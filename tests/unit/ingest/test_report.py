@@ -66,3 +66,20 @@ def test_a_finding_without_a_rule_counts_under_its_first_words():
         Finding("f.csv", "12", row=5, rule=None),
     ])
     assert report.error_counts() == {"n'est pas un": 2, "territoire inconnu": 1, "autre": 1}
+
+
+def test_a_funding_file_with_thousands_of_duplicates_counts_them_all(db):
+    """Funding's findings go through the same builder: counted past the first 1,000, all in the download."""
+    from levier.ingest.funding import import_funding
+    from tests.unit.ingest.test_funding import _csv
+
+    line = "38;CALPAE;CALPAE-3.1;2020;État;100000;90000;80000;renforcement;"
+    report = import_funding(db, _csv(*[line] * 1_501), "financements.csv")
+    assert report.status == "rejeté"
+    # One duplicate per amount (prévu, engagé, consommé) of each of the 1,500 repeated rows.
+    assert report.error_count == 4_500 and report.error_counts() == {"doublon": 4_500}
+    assert len(report.errors) == FINDINGS_KEPT and report.errors[0].row == 3
+    table = report.findings_table()
+    assert len(table) == 4_500 and table["Ligne"].max() == 1_502
+    assert table.groupby("Ligne")["Colonne"].nunique().eq(3).all()
+    assert table["Motif"].str.startswith("doublon : 38 / CALPAE-3.1 / 2020").all()
