@@ -18,7 +18,7 @@ from levier.core.config import PROJECT_ROOT
 from levier.store.db import Database, DatabaseBusy, Query
 from tests.queries import ProbeQuery
 from levier.ingest.returns import ImportContext, import_returns
-from levier.ingest.readers import parse_numbers
+from levier.ingest.cells import parse_column
 from levier.ingest.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
 
 NE = "CALPAE-3.1.1-NE"  # nouveaux entrants RSA
@@ -344,14 +344,15 @@ def test_reader_waits_for_a_cli_import_or_says_the_base_is_busy(db, tmp_path):
 )
 def test_codes_stay_text_and_french_numbers_parse(db, dep, number, thousands):
     text = f"{number:,}".replace(",", thousands)
-    values, reasons, bad = parse_numbers(pd.Series([text]))
-    assert not bad[0] and values[0] == number
+    parsed_cell = parse_column(pd.Series([text]), unit="personnes")
+    assert not parsed_cell.bad[0] and parsed_cell.values[0] == number
     ctx = ImportContext.load(db)
     from levier.ingest.returns import parse_returns
 
     parsed = parse_returns(long_csv([[dep, NE, "2021", text]]), "p.csv", ctx)
     assert not parsed.errors, parsed.errors
     assert parsed.facts["territory_code"].tolist() == [dep]
+    assert parsed.facts["value"].tolist() == [number]
 
 
 def test_queries_cannot_reach_the_file_system(db):
