@@ -180,11 +180,12 @@ def _read_text(raw: str) -> tuple[int, float, float, int, str]:
 
 
 def fraction_note(values: np.ndarray, percent: np.ndarray) -> str | None:
-    """FRACTIONS_NOTE when every value given for a percentage looks like a fraction: all within [-1, 1], at least one
-    strictly between 0 and 1 in absolute value, and none marked as a percentage ('%' typed, Excel percent cell).
-    One value suffices: a single 0,45 for a rate is flagged; a real 0,45 % is written « 0,45 % »."""
-    given = ~np.isnan(values)
-    if not given.any() or np.asarray(percent)[given].any():
+    """FRACTIONS_NOTE when every value given for a percentage without saying so looks like a fraction: the values not
+    marked as percentages ('%' typed, Excel percent cell) are all within [-1, 1] and one at least is strictly between
+    0 and 1 in absolute value. One value suffices: a single 0,45 for a rate is flagged; a real 0,45 % is written
+    « 0,45 % »; a lone 1 or 0 is not flagged (1 % or 0 % as much as a fraction)."""
+    given = ~np.isnan(values) & ~np.asarray(percent, dtype=bool)
+    if not given.any():
         return None
     v = np.abs(values[given])
     return FRACTIONS_NOTE if (v <= 1).all() and ((v > 0) & (v < 1)).any() else None
