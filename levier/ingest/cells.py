@@ -9,8 +9,8 @@ Rules (docs/formats.md, « Nombres », states them for users):
   column decides. French notation elsewhere in it (a decimal comma '12,5', or '.' grouping '1.234.567') makes it a
   thousands separator; English notation elsewhere ('12.55', '3.5', '1,234,567') makes it the decimal point; no
   evidence or both notations: the cell is refused. A lone ',' before three digits ('5,412') is the French decimal
-  comma, unless the column shows English notation, then it is refused. In a percent or coordinate column a lone
-  separator is always decimal (a thousands separator is impossible there).
+  comma, unless the column shows English notation, then it is refused. In a column of the catalogue unit '%' (rates
+  and shares, at most 100) or of coordinates, a lone separator is always decimal (no thousands there).
 - A minus may be written '-', '−' (U+2212) or another dash before the digits; '+' is allowed.
 - '€', 'EUR', 'euros' before or after the number: only for an amount (unit '€' or unknown). Multipliers ('k€',
   'M€', 'milliers') are refused rather than guessed.
@@ -352,13 +352,13 @@ def parse_column(text: pd.Series, types: pd.Series | None = None, *,
         units = np.full(n, unit, dtype=object) if unit is not None else None
         known = np.full(n, unit is not None)
         is_pct, is_eur, is_deg = (np.full(n, unit == u) for u in (PERCENT_UNIT, EURO_UNIT, DEGREES_UNIT))
-    # '5.412': thousands when the column writes French, decimal when it writes English, else refused. A percent or a
-    # coordinate has no thousands: there the separator is the decimal one.
-    open_dot = ambiguous_dot & ~(is_pct | is_deg | percent)
+    # '5.412': thousands when the column writes French, decimal when it writes English, else refused. A rate of the
+    # catalogue (unit '%', at most 100) or a coordinate has no thousands: there the separator is the decimal one.
+    open_dot = ambiguous_dot & ~(is_pct | is_deg)
     if french and not english:
         values[open_dot] = alt[open_dot]
     refused = (open_dot if french == english else np.zeros(n, dtype=bool)) | (
-        ambiguous_comma & ~(is_pct | is_deg | percent) if english else np.zeros(n, dtype=bool))
+        ambiguous_comma & ~(is_pct | is_deg) if english else np.zeros(n, dtype=bool))
     for i in np.flatnonzero(refused):
         t = str(raw[i]).strip()
         mixed = " (la colonne mélange les notations française et anglaise)" if french and english else ""
