@@ -276,7 +276,7 @@ def parse_column(text: pd.Series, types: pd.Series | None = None, *,
         unreadable = typed & (bad | ~np.isfinite(values))
         bad |= unreadable
         for i in np.flatnonzero(unreadable):
-            why[i] = f"« {shown(i)} » : nombre hors limites" if np.isinf(values[i]) else f"« {shown(i)} » n'est pas un nombre"
+            why[i] = f"« {shown(i)} » " + (": nombre hors limites" if np.isinf(values[i]) else "n'est pas un nombre")
         textual &= ~(typed | bad)
 
     english = french = False
