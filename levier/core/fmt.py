@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import lru_cache
 from numbers import Real
 
@@ -64,7 +64,16 @@ def _pattern(decimals: int, grouped: bool = True, optional: bool = False) -> str
 # rounded (map hovers, table cells), so the layout of a rounded number is kept.
 @lru_cache(maxsize=16384)
 def _layout(rounded: Decimal, decimals: int, kind: str) -> str:
-    """The digits of a rounded, non-negative number laid out by Babel's fr_FR rules, U+00A0 between thousands."""
+    """The digits of a rounded, non-negative number laid out by Babel's fr_FR rules, U+00A0 between thousands.
+
+    Babel quantizes in the current decimal context, 28 digits by default: a float beyond 1e25 with three decimals
+    would raise InvalidOperation, so the context holds every digit a float can have."""
+    with localcontext() as context:
+        context.prec = 400
+        return _layout_digits(rounded, decimals, kind)
+
+
+def _layout_digits(rounded: Decimal, decimals: int, kind: str) -> str:
     if kind == "percent":
         text = format_percent(rounded / 100, format=_pattern(decimals) + NBSP + "%", locale=LOCALE)
     elif kind == "euros":

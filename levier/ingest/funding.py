@@ -23,7 +23,8 @@ from levier.core.config import settings
 from levier.core.fmt import fmt_number
 from levier.store.db import Database, Query
 from levier.ingest.journal import finish_import, now
-from levier.ingest.readers import Sheet, UnreadableFile, decode_text, parse_numbers, read_cells, shorten, sniff_delimiter
+from levier.ingest.cells import EURO_UNIT, parse_column
+from levier.ingest.readers import Sheet, UnreadableFile, decode_text, read_cells, sniff_delimiter
 from levier.ingest.report import STATUS_IMPORTED, Finding, Findings, ImportReport, row_findings
 from levier.core.text import normalise
 
@@ -545,8 +546,9 @@ def _validate_funding(raw: pd.DataFrame, ctx: FundingContext, file_name: str, er
                             lambda r: f"étape « {r['stage']} » inconnue : attendu « prévu », « engagé » ou « consommé ».")
     raw["stage"] = stage
 
-    values, _reasons, bad = parse_numbers(raw["amount"])
-    errors += _findings(raw, bad, file_name, "c_amount", lambda r: f"« {r['amount']} » n'est pas un montant.")
+    amounts = parse_column(raw["amount"], raw.get("amount_type"), unit=EURO_UNIT)
+    values, bad = amounts.values, amounts.bad
+    errors += _findings(raw, bad, file_name, "c_amount", lambda r: f"montant illisible : {amounts.why.at[r.name]}.")
     errors += _findings(raw, values < 0, file_name, "c_amount",
                         lambda r: f"montant négatif ({r['amount']}) : un montant prévu, engagé ou consommé est positif "
                         "ou nul (une annulation se déclare en diminuant le montant).")
@@ -690,8 +692,9 @@ def _validate_reallocations(raw: pd.DataFrame, ctx: FundingContext, file_name: s
     same = (src.notna() & src.eq(dst)).to_numpy()
     errors += _findings(raw, same, file_name, "c_to_action",
                         lambda r: "action d'origine et action de destination identiques : ce n'est pas une reventilation.")
-    values, _r, bad = parse_numbers(raw["amount"])
-    errors += _findings(raw, bad, file_name, "c_amount", lambda r: f"« {r['amount']} » n'est pas un montant.")
+    amounts = parse_column(raw["amount"], raw.get("amount_type"), unit=EURO_UNIT)
+    values, bad = amounts.values, amounts.bad
+    errors += _findings(raw, bad, file_name, "c_amount", lambda r: f"montant illisible : {amounts.why.at[r.name]}.")
     missing = (np.isnan(values) & ~bad)
     errors += _findings(raw, missing | (values <= 0), file_name, "c_amount",
                         lambda r: f"montant reventilé « {r['amount']} » : attendu un montant positif (le sens va de "

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
+import numpy as np
 import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
+from levier.ingest.cells import parse_column
 from levier.ingest.report import Finding
 from levier.core.text import normalise
 
@@ -25,8 +27,6 @@ LEVEL_DEP = "departement"
 LEVEL_EPCI = "epci"
 LEVELS = (LEVEL_DEP, LEVEL_EPCI)
 
-MARKERS = {"s": "secret statistique", "nd": "non disponible", "so": "sans objet", "nc": "non communiqué"}
-_MARKER_SPELLINGS = {**{m: m for m in MARKERS}, "n.d.": "nd", "n.c.": "nc", "s.o.": "so"}
 
 FACT_COLUMNS = [
     "territory_level", "territory_code", "indicator", "period", "measure", "value", "missing_reason",
@@ -54,7 +54,6 @@ _NAME_KEYS = {"libgeo", "libelle geographique", "libelle", "nom", "nom epci", "n
 
 _DEP_RE = re.compile(r"0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-6]")
 _EPCI_RE = re.compile(r"\d{9}")
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _FILE_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _LABEL_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
@@ -240,45 +239,6 @@ def parse_insee_column(name: str) -> InseeVariable | None:
 
 # --------------------------------------------------------------------------------------------------------------------
 # Cells
-
-
-def parse_number(text: str) -> float | None:
-    """'1 234,5', '12,5', '-16.1', '1.234,5' -> float; None when the text is not a number."""
-    s = str(text).strip()
-    for ch in (" ", "\u00a0", "\u202f", "\u2009"):
-        s = s.replace(ch, "")
-    s = s.replace("\u2212", "-")
-    if "," in s and "." in s:
-        if s.rfind(",") > s.rfind("."):
-            s = s.replace(".", "").replace(",", ".")
-        else:
-            s = s.replace(",", "")
-    elif "," in s:
-        if s.count(",") > 1:
-            return None
-        s = s.replace(",", ".")
-    if not _NUMBER_RE.fullmatch(s):
-        return None
-    value = float(s)
-    return value if math.isfinite(value) else None
-
-
-def read_cell(raw: object) -> tuple[str, float | None, str | None]:
-    """('empty'|'marker'|'number'|'bad', value, missing reason)."""
-    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
-        return "empty", None, None
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return "number", float(raw), None
-    text = str(raw).strip()
-    if not text:
-        return "empty", None, None
-    marker = _MARKER_SPELLINGS.get(text.lower())
-    if marker:
-        return "marker", math.nan, marker
-    value = parse_number(text)
-    if value is None:
-        return "bad", None, None
-    return "number", value, None
 
 
 def _cell_text(raw: object) -> str:
@@ -613,6 +573,7 @@ def read_insee_file(
     detected = level
     expected_hint = hint if hint in LEVELS else None
     records: list[dict] = []
+    kept: list[tuple[int, str, str, list[object]]] = []  # (line, level, code, cells) of the rows whose code is good
     row_codes: dict[str, int] = {}
     row_names: dict[str, str] = {}
     for line, cells in data_rows:
@@ -638,20 +599,30 @@ def read_insee_file(
         row_codes[code] = line
         if name_col is not None and name_col < len(cells):
             row_names[code] = _cell_text(cells[name_col])
-        for col in columns:
-            raw = cells[col.index] if col.index < len(cells) else None
-            kind, value, reason = read_cell(raw)
-            if kind == "empty":
-                continue
-            if kind == "bad":
-                errors.append(Finding(name, f"valeur « {_cell_text(raw)} » non numérique (attendu un nombre ou un "
-                                      "marqueur s, nd, so, nc)", sheet=sheet, row=line, column=col.header))
-                continue
+        kept.append((line, row_level, code, cells))
+
+    # Values, column by column with the one cell parser (a column decides its own thousands separator; a rate
+    # column whose values are all fractions is refused, naming the column).
+    units = dict(zip(catalogue["code"], catalogue["unit"]))
+    for col in columns:
+        parsed = parse_column(pd.Series([cells[col.index] if col.index < len(cells) else None
+                                         for _, _, _, cells in kept], dtype=object),
+                              unit=units.get(col.indicator) or None)
+        for i in np.flatnonzero(parsed.bad):
+            errors.append(Finding(name, f"valeur illisible : {parsed.why.iat[i]} (attendu un nombre ou un marqueur "
+                                  "s, nd, nc, so)", sheet=sheet, row=kept[i][0], column=col.header))
+        for note in parsed.notes:
+            errors.append(Finding(name, f"{note}.", sheet=sheet, row=header_row, column=col.header))
+        given = ~parsed.bad & (~np.isnan(parsed.values) | parsed.reason.notna().to_numpy())
+        for i in np.flatnonzero(given):
+            line, row_level, code, _ = kept[i]
             records.append({
                 "territory_level": row_level, "territory_code": code, "indicator": col.indicator,
-                "period": col.year, "measure": "valeur", "value": value, "missing_reason": reason,
-                "comment": None, "submitted_on": None, "source_sheet": sheet, "source_row": line,
+                "period": col.year, "measure": "valeur", "value": float(parsed.values[i]),
+                "missing_reason": parsed.reason.iat[i], "comment": None, "submitted_on": None,
+                "source_sheet": sheet, "source_row": line,
             })
+    records.sort(key=lambda r: r["source_row"])
 
     if detected is not None and expected_hint is not None and detected != expected_hint and level is None:
         warnings.append(Finding(name, f"le nom du fichier évoque le niveau {expected_hint} mais les codes sont de "

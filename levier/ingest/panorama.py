@@ -9,13 +9,15 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
 from levier.core.config import DATA_DIR, PROJECT_ROOT, settings
+from levier.ingest.cells import parse_column
 from levier.ingest.insee import (
     LEVEL_EPCI, InseeResult, facts_frame, listing, classify_code, describe_unmatched, empty_facts,
-    insee_catalogue_rows, label_key, read_cell, read_xlsx_rows, unreadable_reason, xlsx_sheet_names,
+    insee_catalogue_rows, label_key, read_xlsx_rows, unreadable_reason, xlsx_sheet_names,
 )
 from levier.ingest.report import Finding
 from levier.core.text import normalise
@@ -271,7 +273,10 @@ def read_panorama(path: Path, current_epci: set[str] | None = None,
     row_of: dict[str, int] = {}
     names: dict[str, str] = {}
     years: Counter[int] = Counter()
-    for line, cells in data_rows:
+    year_cells = parse_column(pd.Series([cells[year_col] if year_col < len(cells) else None
+                                         for _, cells in data_rows], dtype=object))
+    kept: list[tuple[int, str, int, list[object]]] = []  # (line, SIREN, year, cells) of the rows accepted so far
+    for k, (line, cells) in enumerate(data_rows):
         def cell(j: int) -> object:
             return cells[j] if j < len(cells) else None
 
@@ -284,8 +289,8 @@ def read_panorama(path: Path, current_epci: set[str] | None = None,
             errors.append(Finding(name, message or f"« {siren} » n'est pas un SIREN d'EPCI (9 chiffres)",
                                   sheet=sheet, row=line, column=siren_header))
             continue
-        kind, number, _ = read_cell(cell(year_col))
-        if kind != "number" or number != int(number) or not _YEAR_RANGE[0] <= number <= _YEAR_RANGE[1]:
+        number = year_cells.values[k]
+        if np.isnan(number) or number != int(number) or not _YEAR_RANGE[0] <= number <= _YEAR_RANGE[1]:
             errors.append(Finding(name, f"année « {_text(cell(year_col))} » invalide (attendu AAAA, ex. 2020)",
                                   sheet=sheet, row=line, column=_text(header[year_col])))
             continue
@@ -299,35 +304,36 @@ def read_panorama(path: Path, current_epci: set[str] | None = None,
         years[year] += 1
         if name_col is not None and _text(cell(name_col)):
             names[siren] = _text(cell(name_col))
-        for j, text, code in columns:
-            raw = cell(j)
-            kind, value, reason = read_cell(raw)
-            if kind == "empty":
-                continue
-            if kind == "bad":
-                errors.append(Finding(name, f"valeur « {_text(raw)} » non numérique (attendu un nombre ou un "
-                                      "marqueur s, nd, so, nc)", sheet=sheet, row=line, column=text))
-                continue
-            if kind == "number" and units.get(code) == "%" and not 0 <= value <= 100:
-                errors.append(Finding(name, f"pourcentage {_text(raw)} hors de l'intervalle 0–100", sheet=sheet,
-                                      row=line, column=text))
-                continue
+        kept.append((line, siren, year, cells))
+
+    # Values, column by column with the one cell parser: a rate column given as fractions is refused.
+    for j, text, code in columns:
+        parsed = parse_column(pd.Series([cells[j] if j < len(cells) else None for *_, cells in kept], dtype=object),
+                              unit=units.get(code) or None)
+        for i in np.flatnonzero(parsed.bad):
+            errors.append(Finding(name, f"valeur illisible : {parsed.why.iat[i]} (attendu un nombre ou un marqueur "
+                                  "s, nd, nc, so)", sheet=sheet, row=kept[i][0], column=text))
+        for note in parsed.notes:
+            errors.append(Finding(name, f"{note}.", sheet=sheet, row=header_row, column=text))
+        out_of_range = (units.get(code) == "%") & ((parsed.values < 0) | (parsed.values > 100))
+        for i in np.flatnonzero(out_of_range):
+            errors.append(Finding(name, f"pourcentage {_text(kept[i][3][j])} hors de l'intervalle 0–100", sheet=sheet,
+                                  row=kept[i][0], column=text))
+        given = ~parsed.bad & ~out_of_range & (~np.isnan(parsed.values) | parsed.reason.notna().to_numpy())
+        for i in np.flatnonzero(given):
+            line, siren, year, _ = kept[i]
             records.append({
                 "territory_level": LEVEL_EPCI, "territory_code": siren, "indicator": code, "period": year,
-                "measure": "valeur", "value": value, "missing_reason": reason, "comment": None,
-                "submitted_on": None, "source_sheet": sheet, "source_row": line,
+                "measure": "valeur", "value": float(parsed.values[i]), "missing_reason": parsed.reason.iat[i],
+                "comment": None, "submitted_on": None, "source_sheet": sheet, "source_row": line,
             })
+    records.sort(key=lambda r: r["source_row"])
     if errors:
         return refused(errors, rows_read=len(data_rows), ignored_columns=unknown)
     if not first_row:
         warnings.append(Finding(name, "aucune ligne de données sous l'en-tête", sheet=sheet, row=header_row))
 
     facts = facts_frame(records)
-    for _, text, code in columns:
-        values = facts.loc[(facts["indicator"] == code) & facts["value"].notna(), "value"]
-        if units.get(code) == "%" and len(values) >= 3 and values.max() <= 1 and values.max() > 0:
-            warnings.append(Finding(name, "toutes les valeurs sont comprises entre 0 et 1 : s'agit-il de fractions "
-                                    "(0,153) plutôt que de pourcentages (15,3) ?", sheet=sheet, column=text))
 
     unmatched: list[str] = []
     unmatched_facts = empty_facts()

@@ -10,17 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 
 import fastexcel
-import numpy as np
 import pandas as pd
 
-
-MISSING_MARKERS = {"s": "s", "nd": "nd", "nc": "nc", "so": "so", "n.d.": "nd", "n.c.": "nc", "s.o.": "so"}
 
 # An xlsx is a zip: declared sizes are checked before anything is decompressed, then verified while inflating.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -249,48 +245,8 @@ def read_cells(data: bytes, file_name: str, max_bytes: int) -> tuple[str, list[S
     return kind, [read_csv_cells(data, file_name)]
 
 
-_SPACE_CHARS = re.compile(r"[\s\u00a0\u202f']")
-_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-_GROUPED = re.compile(r"([+-]?)(\d{1,3}([.,])\d{3}(?:\3\d{3})*)(?:([.,])(\d+))?")
-
-
-def _parse_one(text: str) -> float | None:
-    """The shapes the vectorised path leaves: digits grouped by thousands with '.' or ',' ('1.234,5', '1,234.5',
-    '1.234.567', '1,234,567'); groups of three digits only, so '1.2.3' stays an error rather than 123."""
-    t = _SPACE_CHARS.sub("", text)
-    m = _GROUPED.fullmatch(t)
-    if m and m.group(4) != m.group(3):
-        t = m.group(1) + m.group(2).replace(m.group(3), "") + ("." + m.group(5) if m.group(4) else "")
-    else:
-        t = t.replace(",", ".")
-    return float(t) if _PLAIN.match(t) else None
-
-
 def shorten(value: object, limit: int = 80) -> object:
     """A cell quoted in a message: a 2 MB cell would otherwise be copied into the report, the journal and the page."""
     if isinstance(value, str) and len(value) > limit:
         return f"{value[: limit - 20]}… ({len(value)} caractères)"
     return value
-
-
-def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
-    """French or English numbers to floats, vectorised.
-
-    Returns (values, missing_reason, bad): blank cells are NaN with no reason; markers s/nd/nc/so are NaN with
-    their reason; anything else that is not a finite number is flagged in `bad`.
-    """
-    s = raw.astype(str).str.strip()
-    blank = s.eq("")
-    if blank.all():  # an absent optional column (e.g. `cible`) costs nothing
-        return np.full(len(s), np.nan), pd.Series(np.nan, index=raw.index, dtype=object), np.zeros(len(s), dtype=bool)
-    reason = s.str.lower().map(MISSING_MARKERS)
-    t = s.str.replace(_SPACE_CHARS, "", regex=True).str.replace(",", ".", regex=False)
-    values = pd.to_numeric(t, errors="coerce").to_numpy(dtype=float, copy=True)
-    retry = np.isnan(values) & ~blank.to_numpy() & reason.isna().to_numpy()
-    if retry.any():
-        values[retry] = [v if v is not None else np.nan for v in map(_parse_one, s[retry])]
-    bad = (np.isnan(values) | np.isinf(values)) & ~blank.to_numpy() & reason.isna().to_numpy()
-    values[np.isinf(values)] = np.nan
-    return values, reason, bad

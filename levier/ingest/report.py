@@ -131,13 +131,22 @@ class _Row:
     def __getitem__(self, name: str) -> object:
         return _shorten(self._columns[name][self._i])
 
+    @property
+    def name(self) -> object:
+        """The row's index label in `raw`, as iterrows gives it: messages kept beside raw (a parser's reasons) are
+        looked up by it, unshortened."""
+        return self._columns.label(self._i)
+
 
 class _Columns(dict):
     """The cells of some bad rows, one column at a time: turned into Python objects only for the columns used."""
 
-    def __init__(self, series: dict[str, pd.Series], positions: np.ndarray) -> None:
+    def __init__(self, series: dict[str, pd.Series], positions: np.ndarray, index: pd.Index) -> None:
         super().__init__()
-        self._series, self._positions = series, positions
+        self._series, self._positions, self._index = series, positions, index
+
+    def label(self, i: int) -> object:
+        return self._index[self._positions[i]]
 
     def __missing__(self, name: str) -> np.ndarray:
         values = self[name] = self._series[name].take(self._positions).to_numpy(dtype=object)
@@ -171,12 +180,13 @@ def row_findings(
                       & (col_codes[1:] == col_codes[:-1])]
         if again.any():
             idx, sheet_codes, rows, col_codes = idx[~again], sheet_codes[~again], rows[~again], col_codes[~again]
+    index = raw.index
     series = {c: raw[c] for c in raw.columns}  # copy-on-write: later changes to raw do not reach these
     sheets = [name or None for name in sheet_names]
     columns_of = [str(name) for name in col_names]
 
     def build(start: int, stop: int) -> Iterator[Finding]:
-        cells = _Columns(series, idx[start:stop])
+        cells = _Columns(series, idx[start:stop], index)
         for k in range(stop - start):
             i = start + k
             yield Finding(file_name, make_message(_Row(cells, k)), sheets[sheet_codes[i]], int(rows[i]),

@@ -13,7 +13,8 @@ import pandas as pd
 
 from levier.core.config import settings
 from levier.store.db import Database, Query, Writer
-from levier.ingest.readers import Sheet, UnreadableFile, parse_numbers, read_cells
+from levier.ingest.cells import ParsedColumn, fraction_note, parse_column
+from levier.ingest.readers import Sheet, UnreadableFile, read_cells
 from levier.ingest.journal import finish_import, now
 from levier.ingest.report import Finding, Findings, ImportReport, row_findings
 from levier.core.text import normalise
@@ -315,6 +316,25 @@ class _ByIndicator:
         return self._columns[column]
 
 
+def _fraction_findings(raw: pd.DataFrame, parsed: ParsedColumn, rate: np.ndarray, file_name: str, column: str,
+                       prefix: str) -> list[Finding]:
+    """One error per sheet and percent indicator whose values all look like fractions (0,123 for 12,3 %): a single
+    value suffices; the error is placed on its first row."""
+    rows = np.flatnonzero(rate & ~np.isnan(parsed.values))
+    if not len(rows):
+        return []
+    found = []
+    sub = raw.iloc[rows]
+    for (_, code), group in pd.Series(rows, index=sub.index).groupby([sub["sheet"].fillna(""), sub["code"]]):
+        at = group.to_numpy()
+        note = fraction_note(parsed.values[at], parsed.percent[at])
+        if note:
+            first = raw.iloc[at[0]]
+            found.append(Finding(file_name, f"{prefix}indicateur {code} : {note}.", first["sheet"], int(first["row"]),
+                                 str(first[column]) if column in raw.columns else column))
+    return found
+
+
 def _parse_dates(raw_dates: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Transmission dates, each distinct text parsed once; the second array flags the texts that are no date."""
     codes, uniques = pd.factorize(raw_dates, use_na_sentinel=False)
@@ -409,10 +429,14 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
         rule="periode",
     )
 
-    # Values.
-    values, reasons, bad = parse_numbers(raw["value"])
-    errors += _findings(raw, bad, file_name, "c_value", lambda r: f"« {r['value']} » n'est pas un nombre.")
+    # Values: the one cell parser, told each row's catalogue unit (a count refuses « 12,3 % », a rate catches
+    # fractions); raw carries the cells' types as `value_type` / `target_type` when the reader gave them.
     unit = info["unit"].fillna("").to_numpy()
+    row_unit = pd.Series(np.where(known, unit, None), index=raw.index, dtype=object)
+    parsed = parse_column(raw["value"], raw.get("value_type"), unit=row_unit)
+    values, reasons, bad = parsed.values, parsed.reason, parsed.bad
+    errors += _findings(raw, bad, file_name, "c_value", lambda r: f"{parsed.why.at[r.name]}.")
+    errors += _fraction_findings(raw, parsed, known & (unit == "%"), file_name, "c_value", "")
     is_count = np.isin(unit, list(COUNT_UNITS))
     errors += _findings(
         raw, known & is_count & (values < 0), file_name, "c_value",
@@ -426,8 +450,10 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
     raw["reason"] = reasons
 
     # Targets (long format only): a value and the year it is due.
-    t_values, t_reasons, t_bad = parse_numbers(raw["target"])
-    errors += _findings(raw, t_bad, file_name, "c_target", lambda r: f"cible « {r['target']} » n'est pas un nombre.")
+    t_parsed = parse_column(raw["target"], raw.get("target_type"), unit=row_unit)
+    t_values, t_reasons, t_bad = t_parsed.values, t_parsed.reason, t_parsed.bad
+    errors += _findings(raw, t_bad, file_name, "c_target", lambda r: f"cible {t_parsed.why.at[r.name]}.")
+    errors += _fraction_findings(raw, t_parsed, known & (unit == "%"), file_name, "c_target", "cibles : ")
     errors += _findings(
         raw, known & is_count & (t_values < 0), file_name, "c_target", lambda r: f"cible négative ({r['target']})."
     )

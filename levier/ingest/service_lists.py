@@ -28,7 +28,8 @@ from levier.ingest.communes import (
     read_commune_points_file,
     read_communes,
 )
-from levier.ingest.readers import UnreadableFile, parse_numbers, read_cells
+from levier.ingest.cells import DEGREES_UNIT, parse_column
+from levier.ingest.readers import UnreadableFile, read_cells
 from levier.ingest.report import Finding
 from levier.store.db import Query
 
@@ -318,14 +319,16 @@ def _check_coordinates(
     rep: _Report, mapping: ServiceMapping, rows: np.ndarray, lat_raw: pd.Series, lon_raw: pd.Series
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parsed latitude and longitude, and which rows have a usable pair (readable, both present, on the globe)."""
-    lat, _, lat_bad = parse_numbers(lat_raw)
-    lon, _, lon_bad = parse_numbers(lon_raw)
+    # Degrees: a lone separator is always the decimal one ('45.188'); a marker (nd, s…) is a missing coordinate.
+    lat_p, lon_p = parse_column(lat_raw, unit=DEGREES_UNIT), parse_column(lon_raw, unit=DEGREES_UNIT)
+    lat, lon = lat_p.values, lon_p.values
+    lat_bad, lon_bad = lat_p.bad, lon_p.bad
     usable = np.zeros(len(rows), dtype=bool)
     for i, row in enumerate(rows):
-        for bad, raw_val, column in ((lat_bad, lat_raw, mapping.lat_col), (lon_bad, lon_raw, mapping.lon_col)):
-            if bad[i]:
-                rep.error(row, column, f"coordonnée illisible « {raw_val[i]} » : un nombre décimal est attendu "
-                          "(ex. 48,8566).")
+        for parsed, column in ((lat_p, mapping.lat_col), (lon_p, mapping.lon_col)):
+            if parsed.bad[i]:
+                rep.error(row, column, f"coordonnée illisible : {parsed.why.iat[i]} (un nombre décimal est attendu, "
+                          "ex. 48,8566).")
         if lat_bad[i] or lon_bad[i]:
             continue
         if np.isfinite(lat[i]) != np.isfinite(lon[i]):

@@ -47,6 +47,12 @@ def test_numbers_in_french():
     assert fmt_number(math.inf) == "∞" and fmt_number(-math.inf) == "-∞"
 
 
+def test_huge_numbers_keep_every_digit_instead_of_raising():
+    """A float beyond Decimal's default 28 digits (an absurd 1e25 persons in an import) still prints."""
+    assert fmt_plain(1.0000000714945030e25) == "10000000714945030854279168"
+    assert fmt_number(1e25, 2) == "10\u00a0000\u00a0000\u00a0000\u00a0000\u00a0000\u00a0905\u00a0969\u00a0664,00"
+
+
 def test_never_a_negative_zero():
     assert fmt_number(-0.04) == "0,0" and fmt_number(-0.0) == "0,0" and fmt_int(-0.4) == "0"
     assert fmt_pct(-0.01) == "0,0\u00a0%"

@@ -170,7 +170,10 @@ def test_rejection_is_journaled_with_its_errors(db):
     ("38;CALPAE;CALPAE-3.1;20;État;10;;;;", "année « 20 » invalide"),
     ("38;CALPAE;CALPAE-3.1;2020;Région;10;;;;", "financeur « Région » inconnu"),
     ("38;CALPAE;CALPAE-3.1;2020;FIR;10;;;;", "n'existe que pour la CDPPE"),
-    ("38;CALPAE;CALPAE-3.1;2020;État;10 000 €;;;;", "n'est pas un montant"),
+    ("38;CALPAE;CALPAE-3.1;2020;État;10 k€;;;;", "« 10 k€ » : multiplicateur d'unité"),
+    ("38;CALPAE;CALPAE-3.1;2020;État;480.000;;;;", "« 480.000 » : séparateur de milliers ou décimale ? Écrivez 480000 ou 480,000"),
+    ("38;CALPAE;CALPAE-3.1;2020;État;12,5 %;;;;", "« 12,5 % » : pourcentage pour un indicateur en euros"),
+    ("38;CALPAE;CALPAE-3.1;2020;État;douze;;;;", "montant illisible : « douze » n'est pas un nombre"),
     ("38;CALPAE;CALPAE-3.1;2020;État;-10;;;;", "montant négatif"),
     ("38;CALPAE;CALPAE-3.1;2020;État;10;;;peut-être;", "nature « peut-être » inconnue"),
 ])
@@ -268,3 +271,28 @@ def test_the_import_page_routes_funding_files_by_shape(db):
     assert detect_kind(b"territoire;indicateur;periode;valeur\r\n38;CALPAE-3.1.1-NE;2021;12\r\n", "f.csv") != KIND_FUNDING
     report = import_file(db, GOOD, "financements.csv")
     assert report.kind == KIND_FUNDING and report.status == STATUS_IMPORTED
+
+
+def test_amounts_are_read_as_documented_in_french_and_english_notation(db):
+    """docs/financements.md: « 12 500,50 € » is read; a lone « 480.000 » is thousands when the file writes French
+    decimals elsewhere, a decimal point when it writes English; mixing both notations refuses the ambiguous cell."""
+    french = _csv("38;CALPAE;CALPAE-3.1;2020;État;1.234.567,5;480.000;12 500,50 €;;",
+                  "38;CALPAE;CALPAE-3.1;2021;État;\u00a0120\u202f000 EUR;110 000;100000;;")
+    report = import_funding(db, french, "notations.csv")
+    assert report.status == STATUS_IMPORTED, report.summary()
+    stored = _funding(db).set_index("year")
+    assert tuple(stored.loc[2020, ["planned", "committed", "spent"]]) == (1234567.5, 480000, 12500.5)
+    assert tuple(stored.loc[2021, ["planned", "committed", "spent"]]) == (120000, 110000, 100000)
+
+    english = _csv("38;CALPAE;CALPAE-1.1;2020;État;1,234,567;480.000;€120.50;;")
+    report = import_funding(db, english, "anglais.csv")
+    assert report.status == STATUS_IMPORTED, report.summary()
+    row = _funding(db).query("action == 'CALPAE-1.1' and year == 2020").iloc[0]
+    assert (row["planned"], row["committed"], row["spent"]) == (1234567, 480.0, 120.5)
+
+    mixed = _csv("38;CALPAE;CALPAE-1.1;2021;État;1,234,567;480.000;12 500,50;;")
+    report = import_funding(db, mixed, "melange.csv")
+    assert report.status == STATUS_REJECTED
+    [error] = report.errors
+    assert (error.row, error.column) == (2, "engage")
+    assert "« 480.000 » : séparateur de milliers ou décimale ? (la colonne mélange les notations" in error.message

@@ -396,3 +396,28 @@ def test_mixed_levels_are_refused(tmp_path):
     result = read_insee_file(path)
     assert result.findings and result.findings[0].row == 3
     assert read_insee_file(path, level="departement").findings[0].row == 3
+
+
+def test_numbers_follow_the_one_cell_parser_rules(tmp_path):
+    """Same rules as every importer (levier.ingest.cells): U+2212 is a minus, English grouping is read, a lone
+    « 24.030 » is thousands because the column writes French decimals elsewhere."""
+    path = tmp_path / "FILO2020_DISP_DEP.csv"
+    path.write_bytes("CODGEO;PIMPOT20;Q220;NBPERS20\r\n01;\u221215,2;24.030;640 000\r\n2A;-14.1;23 910,5;340\u202f000\r\n"
+                     "59;\u2212 13,0;22 150;1,234,567\r\n".encode("utf-8"))
+    result = read_insee_file(path)
+    assert result.findings == [], result.findings
+    facts = result.facts.set_index(["territory_code", "indicator"])["value"]
+    assert facts[("01", "STAT-PIMPOT")] == -15.2 and facts[("2A", "STAT-PIMPOT")] == -14.1
+    assert facts[("59", "STAT-PIMPOT")] == -13.0
+    assert facts[("01", "STAT-Q2")] == 24030 and facts[("2A", "STAT-Q2")] == 23910.5
+    assert facts[("59", "STAT-NBPERS")] == 1234567 and facts[("2A", "STAT-NBPERS")] == 340000
+
+
+def test_a_poverty_rate_given_as_a_fraction_is_refused_naming_the_column(tmp_path):
+    path = tmp_path / "FILO2020_DISP_PAUVRES_DEP.csv"
+    path.write_bytes("CODGEO;TP6020\r\n01;0,105\r\n".encode("utf-8"))
+    result = read_insee_file(path)
+    assert result.facts.empty
+    [finding] = result.findings
+    assert (finding.row, finding.column) == (1, "TP6020")
+    assert finding.message.startswith("toutes les valeurs sont entre 0 et 1 : des fractions ?")

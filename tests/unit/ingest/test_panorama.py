@@ -145,14 +145,25 @@ def test_epci_of_an_older_geography_is_reported(tmp_path, epci_2026):
 
 
 @needs_cog
-def test_fractions_instead_of_percentages_are_flagged(tmp_path):
+def test_fractions_instead_of_percentages_are_refused_naming_the_column(tmp_path):
     rows = example_rows(EPCI_CSV)
     for row in rows:
         if not isinstance(row["STAT-PAN-MOBILITE"], str):
             row["STAT-PAN-MOBILITE"] = round(row["STAT-PAN-MOBILITE"] / 100, 3)
     result = read_panorama(write_workbook(tmp_path / "panorama.xlsx", rows))
-    assert result.findings == []
-    assert any(w.column == "STAT-PAN-MOBILITE" and "fractions" in w.message for w in result.warnings)
+    [error] = result.findings
+    assert error.column == "STAT-PAN-MOBILITE" and error.sheet == "donnees" and error.row == 1
+    assert error.message.startswith("toutes les valeurs sont entre 0 et 1 : des fractions ? Levier attend des "
+                                    "pourcentages (12,3 pour 12,3 %)")
+    assert result.facts.empty
+
+
+@needs_cog
+def test_a_single_fraction_for_a_rate_is_enough_to_refuse(tmp_path):
+    rows = example_rows(EPCI_CSV)[:1]
+    rows[0]["STAT-PAN-MOBILITE"] = 0.153
+    result = read_panorama(write_workbook(tmp_path / "panorama.xlsx", rows))
+    assert [e.column for e in result.findings] == ["STAT-PAN-MOBILITE"]
 
 
 def test_missing_data_sheet_is_an_error(tmp_path):

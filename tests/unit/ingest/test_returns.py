@@ -18,7 +18,7 @@ from levier.core.config import PROJECT_ROOT
 from levier.store.db import Database, DatabaseBusy, Query
 from tests.queries import ProbeQuery
 from levier.ingest.returns import ImportContext, import_returns
-from levier.ingest.readers import parse_numbers
+from levier.ingest.cells import parse_column
 from levier.ingest.report import STATUS_ALREADY, STATUS_DRY_RUN, STATUS_IMPORTED, STATUS_REJECTED
 
 NE = "CALPAE-3.1.1-NE"  # nouveaux entrants RSA
@@ -344,14 +344,15 @@ def test_reader_waits_for_a_cli_import_or_says_the_base_is_busy(db, tmp_path):
 )
 def test_codes_stay_text_and_french_numbers_parse(db, dep, number, thousands):
     text = f"{number:,}".replace(",", thousands)
-    values, reasons, bad = parse_numbers(pd.Series([text]))
-    assert not bad[0] and values[0] == number
+    parsed_cell = parse_column(pd.Series([text]), unit="personnes")
+    assert not parsed_cell.bad[0] and parsed_cell.values[0] == number
     ctx = ImportContext.load(db)
     from levier.ingest.returns import parse_returns
 
     parsed = parse_returns(long_csv([[dep, NE, "2021", text]]), "p.csv", ctx)
     assert not parsed.errors, parsed.errors
     assert parsed.facts["territory_code"].tolist() == [dep]
+    assert parsed.facts["value"].tolist() == [number]
 
 
 def test_queries_cannot_reach_the_file_system(db):
@@ -380,3 +381,47 @@ def test_many_sessions_read_while_the_app_imports(db):
         assert writer.result().status == STATUS_IMPORTED
     assert set(seen) <= {0, 5}
     assert Database(db.path).read(Query.DEMO_STATUS)["all_values"].iloc[0] == 5
+
+
+COUV = "CALPAE-2.1.1-COUV"  # taux de couverture (%)
+
+
+def test_numbers_are_stored_as_the_person_meant_them(db):
+    """One column writes French decimals ('12,5'): its lone « 5.412 » is 5 412 persons; '12,3 %' is 12.3 for a rate;
+    an English file's « 1,234,567 » is 1 234 567 (levier.ingest.cells, docs/formats.md « Nombres »)."""
+    french = long_csv([["38", NE, "2021", "5.412"], ["2A", COUV, "2021", "12,5"], ["971", COUV, "2021", "12,3 %"],
+                       ["01", NE, "2021", "\u2212"], ["02", NE, "2021", "NR"]])
+    report = import_returns(db, french, "francais.csv")
+    assert report.status == STATUS_IMPORTED, report.summary()
+    english = long_csv([["59", NE, "2021", "1,234,567"], ["69", COUV, "2021", "12.5"]])
+    report = import_returns(db, english, "anglais.csv")
+    assert report.status == STATUS_IMPORTED, report.summary()
+    v = current(db).set_index(["territory_code", "indicator"])
+    assert v.loc[("38", NE), "value"] == 5412
+    assert v.loc[("2A", COUV), "value"] == 12.5 and v.loc[("971", COUV), "value"] == 12.3
+    assert v.loc[("59", NE), "value"] == 1234567 and v.loc[("69", COUV), "value"] == 12.5
+    # A lone dash and « NR » are missing values with a reason, never zero.
+    assert pd.isna(v.loc[("01", NE), "value"]) and v.loc[("01", NE), "missing_reason"] == "nd"
+    assert pd.isna(v.loc[("02", NE), "value"]) and v.loc[("02", NE), "missing_reason"] == "nc"
+
+
+def test_ambiguous_and_mistyped_values_are_refused_with_their_reason(db):
+    data = long_csv([["38", NE, "2021", "5.412"], ["01", NE, "2021", "12 %"], ["02", NE, "2021", "=SOMME(B2:B4)"],
+                     ["03", NE, "2021", "1e400"], ["04", NE, "2021", "#N/A"]])
+    report = import_returns(db, data, "douteux.csv")
+    assert report.status == STATUS_REJECTED
+    by_row = {e.row: e for e in report.errors}
+    assert by_row[2].message == "« 5.412 » : séparateur de milliers ou décimale ? Écrivez 5412 ou 5,412."
+    assert by_row[3].message == "« 12 % » : pourcentage pour un indicateur en personnes."
+    assert "« =SOMME(B2:B4) » : formule sans valeur calculée : ouvrez le fichier dans Excel" in by_row[4].message
+    assert by_row[5].message == "« 1e400 » : nombre hors limites."
+    assert by_row[6].message.startswith("« #N/A » : erreur de calcul du tableur (#N/A)")
+    assert {e.column for e in report.errors} == {"valeur"} and {e.file for e in report.errors} == {"douteux.csv"}
+
+    fractions = long_csv([["38", COUV, "2020", "0,45"], ["38", COUV, "2021", "0,5"], ["2A", COUV, "2021", "0,5 %"]])
+    report = import_returns(db, fractions, "fractions.csv")
+    [error] = report.errors  # one error for the indicator, on its first row; only « 0,5 % » says it is a percentage
+    assert (error.row, error.column) == (2, "valeur")
+    assert error.message.startswith(f"indicateur {COUV} : toutes les valeurs sont entre 0 et 1 : des fractions ? "
+                                    "Levier attend des pourcentages (12,3 pour 12,3 %)")
+    assert current(db).empty

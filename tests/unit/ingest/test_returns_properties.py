@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -16,7 +15,7 @@ from levier.store.db import Database
 from levier.report.tables import to_csv_bytes, to_xlsx_bytes
 from levier.ingest.returns import ImportContext, parse_returns
 from levier.ingest.detect import import_file
-from levier.ingest.readers import parse_numbers, read_cells
+from levier.ingest.readers import read_cells
 from tests.badfiles import KINDS, LONG_HEADER, NE, long_csv, xlsx_bytes
 from tests.unit.ingest.test_bad_files import looks_french
 
@@ -119,43 +118,7 @@ def test_euro_and_oe_are_read_as_cp1252_not_latin1(ctx):
     assert parsed.facts["comment"].iloc[0] == "Cœur de cible : 12 € — Œuvre"
 
 
-# --- numbers --------------------------------------------------------------------------------------------------
-
-
-def _group(n: int, sep: str) -> str:
-    return f"{n:,}".replace(",", sep)
-
-
-@props(200)
-@given(n=st.integers(0, 10**12), frac=st.text("0123456789", max_size=3), negative=st.booleans(),
-       style=st.sampled_from(["fr_space", "fr_nbsp", "fr_nnbsp", "fr_none", "fr_dot", "en_comma", "en_none"]))
-def test_decimal_commas_and_thousands_separators_parse_right(n, frac, negative, style):
-    seps = {"fr_space": (" ", ","), "fr_nbsp": ("\u00a0", ","), "fr_nnbsp": ("\u202f", ","), "fr_none": ("", ","),
-            "fr_dot": (".", ","), "en_comma": (",", "."), "en_none": ("", ".")}
-    thousands, decimal = seps[style]
-    if thousands in ".," and not frac and 1000 <= n < 10**6:
-        return  # « 1.234 » alone is a decimal number by the documented rule (one separator = the decimal one)
-    text = ("-" if negative else "") + _group(n, thousands) + (decimal + frac if frac else "")
-    expected = (-1 if negative else 1) * float(f"{n}.{frac or '0'}")
-    values, reasons, bad = parse_numbers(pd.Series([text, f"  {text}  "]))
-    assert not bad.any(), text
-    assert values[0] == pytest.approx(expected, rel=1e-12) and values[1] == values[0], text
-    assert reasons.isna().all()
-
-
-@pytest.mark.parametrize("marker,reason", [("s", "s"), ("ND", "nd"), ("nc", "nc"), ("So", "so"), ("n.d.", "nd")])
-def test_missing_markers_are_never_zero(marker, reason):
-    values, reasons, bad = parse_numbers(pd.Series([marker]))
-    assert np.isnan(values[0]) and reasons.iloc[0] == reason and not bad[0]
-
-
-@props(150)
-@given(text=st.text(max_size=30))
-def test_arbitrary_text_is_a_number_or_flagged_never_an_exception(text):
-    values, reasons, bad = parse_numbers(pd.Series([text]))
-    assert bad[0] or np.isnan(values[0]) or np.isfinite(values[0])
-    if not text.strip():
-        assert not bad[0] and np.isnan(values[0])
+# Numbers: tests/unit/ingest/test_cells.py (the one cell parser).
 
 
 # --- arbitrary cells through every importer ----------------------------------------------------------------------

@@ -85,7 +85,7 @@ def test_a_file_with_one_error_is_rejected_whole_with_located_findings(db):
     assert (3, "latitude") in located  # the row as a spreadsheet shows it (header = row 1)
     assert (4, "code_commune") in located
     messages = " ".join(f.message for f in report.errors)
-    assert "coordonnée illisible « abc »" in messages and "zéro initial" in messages
+    assert "coordonnée illisible : « abc » n'est pas un nombre" in messages and "zéro initial" in messages
     assert "refusé en entier" in report.summary()
     assert db.read(Query.SERVICE_LISTS).empty  # not even the good first row
     journal = _journal(db)
