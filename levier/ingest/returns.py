@@ -13,7 +13,7 @@ import pandas as pd
 
 from levier.core.config import settings
 from levier.store.db import Database, Query, Writer
-from levier.ingest.readers import Sheet, UnreadableFile, parse_numbers, read_cells, shorten
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, column_letter, parse_numbers, read_workbook, shorten
 from levier.ingest.journal import finish_import, now
 from levier.ingest.report import Finding, ImportReport
 from levier.core.text import normalise
@@ -499,14 +499,18 @@ def _ratio_findings(facts: pd.DataFrame, ctx: ImportContext, stored: pd.DataFram
     ]
 
 
-def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database | None = None) -> ParsedFile:
+def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database | None = None, *,
+                  workbook: Workbook | None = None) -> ParsedFile:
+    """`workbook`: the file already read by read_workbook (detection reads it once for every importer)."""
     errors: list[Finding] = []
     warnings: list[Finding] = []
     try:
-        _, sheets = read_cells(data, file_name, settings().max_file_bytes)
+        book = workbook or read_workbook(data, file_name, settings().max_file_bytes)
     except UnreadableFile as exc:
-        return ParsedFile(pd.DataFrame(columns=FACT_COLUMNS), [Finding(file_name, str(exc))], [], None, 0)
-    raw, file_format = _to_raw(sheets, file_name, errors, warnings)
+        return ParsedFile(pd.DataFrame(columns=FACT_COLUMNS), [Finding(file_name, str(exc), exc.sheet, exc.row)], [],
+                          None, 0)
+    warnings += book.notes
+    raw, file_format = _to_raw(book.sheets, file_name, errors, warnings)
     if raw is None:
         return ParsedFile(pd.DataFrame(columns=FACT_COLUMNS), errors, warnings, file_format, 0)
     rows_read = int(raw[["sheet", "row"]].drop_duplicates().shape[0])
@@ -550,10 +554,11 @@ def import_returns(
     demo: bool = False,
     imported_by: str | None = None,
     ctx: ImportContext | None = None,
+    workbook: Workbook | None = None,
 ) -> ImportReport:
     started = now()
     ctx = ctx or ImportContext.load(db)
-    parsed = parse_returns(data, file_name, ctx, db)
+    parsed = parse_returns(data, file_name, ctx, db, workbook=workbook)
     report = ImportReport(
         file=file_name,
         kind=KIND_RETURNS,
