@@ -14,6 +14,7 @@ import math
 import re
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -22,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from levier.ingest.report import Finding
-
 
 MISSING_MARKERS = {"s": "s", "nd": "nd", "nc": "nc", "so": "so", "n.d.": "nd", "n.c.": "nc", "s.o.": "so"}
 
@@ -264,9 +264,10 @@ def read_csv_cells(data: bytes, file_name: str) -> Sheet:
 
 def _read_ragged(text: str, sep: str, file_name: str) -> pd.DataFrame:
     """Rows of different lengths, which pandas' fast parser refuses. The table's width is that of its first line
-    with three filled fields or more (else two): a later line with more fields, the extra ones not blank, is
-    refused by its number (an unquoted decimal comma, or a separator inside a comment, shifts every value after
-    it); empty trailing fields and short rows (a title, « Territoire;38 ») are padded with blanks."""
+    with three filled fields or more (else two): a later line with more fields is refused by its number (an
+    unquoted decimal comma, or a separator inside a comment, shifts every value after it), unless its extra
+    fields are blank and most lines have them (a trailing separator on every line); short rows (a title,
+    « Territoire;38 ») are padded with blanks."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -286,13 +287,15 @@ def _read_ragged(text: str, sep: str, file_name: str) -> pd.DataFrame:
     ref = ref if ref is not None else next((i for i, n in enumerate(filled) if n >= 2), None)
     if ref is not None:
         width = len(rows[ref])
+        lengths = Counter(len(r) for r, n in zip(rows[ref + 1:], filled[ref + 1:]) if n)
+        usual = lengths.most_common(1)[0][0] if lengths else width
         for i in range(ref + 1, len(rows)):
             r = rows[i]
-            if len(r) > width and any(c.strip() for c in r[width:]):
+            if len(r) > width and (any(c.strip() for c in r[width:]) or len(r) != usual):
                 raise UnreadableFile(
-                    f"Le fichier « {file_name} », ligne {lines[i]} : {len(r)} champs au lieu de {width} (ligne "
-                    f"{lines[ref]}) — {_SEP_NAMES[sep]} Mettez ce texte ou ce nombre entre guillemets, ou enregistrez "
-                    "le fichier avec le séparateur point-virgule.",
+                    f"Le fichier « {file_name} », ligne {lines[i]} : {len(r)} champs au lieu de {width} — "
+                    f"{_SEP_NAMES[sep]} (l'en-tête, ligne {lines[ref]}, en a {width}.) Mettez ce texte ou ce nombre "
+                    "entre guillemets, ou enregistrez le fichier avec le séparateur point-virgule.",
                     row=lines[i],
                 )
     width = max((len(r) for r in rows), default=0)
