@@ -329,11 +329,9 @@ _CELL_ANY = re.compile(  # the same, whatever the order of the attributes (rarer
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _ATTR_T = re.compile(rb'\bt="(\w+)"')
 _ATTR_S = re.compile(rb'\bs="(\d+)"')
-_ROW_NUM = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<row\b(?=[^>]*?\bhidden="(?:1|true)")[^>]*?\br="(\d+)"')
 _HIDDEN_COL = re.compile(rb"<col\b([^>]*)/?>")
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_REF_COLS = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
 _SHEET_TAG = re.compile(rb"<sheet\b([^>]*?)/?>")
 _REL_TAG = re.compile(rb"<Relationship\b([^>]*?)/?>")
 _XML_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
@@ -430,27 +428,11 @@ def _sheet_too_big(file_name: str, name: str, message: str) -> UnreadableFile:
 
 
 def _check_extent(part: bytes, file_name: str, name: str) -> None:
-    """Cheap checks on the bytes, before any table is built: the number of cells, then the used range (last row
-    times last column). Styled empty cells (<c r="…" s="1"/>) are counted only when the cheap bound is exceeded."""
+    """The one check on the bytes before they are parsed: the number of cells bounds the parser's memory (the used
+    range, last row times last column, is checked by _place before any grid is built)."""
     filled = part.count(b"<c ")
     if filled > MAX_FILLED_CELLS:
         raise _sheet_too_big(file_name, name, f"{_int_fr(filled)} cellules (plus de {_int_fr(MAX_FILLED_CELLS)}).")
-    rows = [int(r) for r in _ROW_NUM.findall(part)]
-    last_row = max(rows, default=0)
-    last_col = max((_column_index(c) for c in set(_REF_COLS.findall(part))), default=-1) + 1
-    if last_row * last_col <= MAX_SHEET_CELLS:
-        return
-    used = [(int(r), _column_index(c)) for c, r, _a, f, ft, v, inline in _CELL.findall(part)
-            if f or ft or v or inline]
-    last_row = max((r for r, _ in used), default=0)
-    last_col = max((c for _, c in used), default=-1) + 1
-    if last_row * last_col > MAX_SHEET_CELLS:
-        far = max(used, key=lambda rc: rc[0] * (rc[1] + 1))
-        raise _sheet_too_big(
-            file_name, name,
-            f"la plage utilisée s'étend jusqu'à la cellule {column_letter(far[1])}{far[0]} ({_int_fr(last_row)} lignes "
-            f"× {_int_fr(last_col)} colonnes, pour {_int_fr(len(used))} cellules remplies).",
-        )
 
 
 def _int_fr(n: int) -> str:
@@ -511,72 +493,81 @@ def _cell_kinds(attrs: bytes, book: _Book, cache: dict) -> tuple[str, str]:
     return kinds
 
 
-def _texts(items, convert) -> list[str]:
-    return [convert(x) for x in items]
+_CODES = np.array(["", "s", "n", "p", "d", "b", "f", "e"], dtype=object)
+_XML_TYPES = {"s": 0, "inlineStr": 1, "str": 2, "b": 3, "e": 4, "n": 5, "d": 2}  # t="d" (ISO text date): as text
+_STYLE_KINDS = {"": 0, "p": 1, "d": 2}
 
 
-def _place(found: list[tuple], book: _Book) -> tuple[np.ndarray, np.ndarray]:
+def _place(found: list[tuple], book: _Book, file_name: str, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The parsed cells as two aligned grids (text, type code), column by column of the findall tuples: a Python
-    step per distinct value only where it cannot be avoided (decoding bytes)."""
+    step per distinct value only where it cannot be avoided. The used range is checked before the grids exist."""
     if not found:
         return np.full((0, 0), "", dtype=object), np.full((0, 0), "", dtype=object)
-    col_b, row_b, attrs_b, fa_b, ft_b, v_b, is_b = (np.array(x, dtype=object) for x in zip(*found))
+    grid = np.array(found, dtype=object)  # (cells, 7): far quicker than transposing with zip(*found)
+    col_b, row_b, attrs_b, fa_b, ft_b, v_b, is_b = grid.T
     n = len(found)
-    rows = np.array(row_b.tolist(), dtype="S7").astype(np.int64) - 1
-    uniq, inv = np.unique(np.array(col_b.tolist(), dtype="S3"), return_inverse=True)
+    rows = row_b.astype("S7").astype(np.int64) - 1
+    uniq, inv = np.unique(col_b.astype("S3"), return_inverse=True)
     cols = np.array([_column_index(u) for u in uniq], dtype=np.int64)[inv]
-    uniq, inv = np.unique(np.array(attrs_b.tolist(), dtype="S"), return_inverse=True)
+    uniq, inv = np.unique(attrs_b.astype("S"), return_inverse=True)
     cache: dict = {}
     pairs = [_cell_kinds(bytes(u), book, cache) for u in uniq]
-    xml_t = np.array([p[0] for p in pairs], dtype=object)[inv]
-    style = np.array([p[1] for p in pairs], dtype=object)[inv]
+    xml_t = np.array([_XML_TYPES.get(p[0], 5) for p in pairs], dtype=np.int8)[inv]
+    style = np.array([_STYLE_KINDS[p[1]] for p in pairs], dtype=np.int8)[inv]
     has_v = v_b.astype(bool)
     formula = (fa_b.astype(bool) | ft_b.astype(bool)) & (~has_v | book.stale_formulas)
     text = np.full(n, "", dtype=object)
-    code = np.full(n, "", dtype=object)
+    code = np.zeros(n, dtype=np.int8)
 
-    def fill(mask: np.ndarray, kind: str, source: np.ndarray, convert) -> None:
+    def fill(mask: np.ndarray, kind: int, source: np.ndarray, convert) -> None:
         if mask.any():
-            text[mask] = _texts(source[mask], convert)
+            text[mask] = [convert(x) for x in source[mask]]
             code[mask] = kind
 
-    fill(formula, "f", ft_b, lambda f: "=" + _xml_text(f) if f else "=…")
+    fill(formula, 6, ft_b, lambda f: "=" + _xml_text(f) if f else "=…")
     rest = ~formula
-    shared = rest & (xml_t == "s") & has_v
+    shared = rest & (xml_t == 0) & has_v
     if shared.any():
-        idx = np.array(v_b[shared].tolist(), dtype="S12").astype(np.int64)
+        idx = v_b[shared].astype("S12").astype(np.int64)
         table = np.array(book.strings + [""], dtype=object)
         text[shared] = table[np.where(idx < len(book.strings), idx, len(book.strings))]
-        code[shared] = "s"
-    fill(rest & (xml_t == "inlineStr"), "s", is_b, lambda x: _runs(x) if x else "")
-    fill(rest & (xml_t == "str") & has_v, "s", v_b, _xml_text)
-    fill(rest & (xml_t == "b"), "b", v_b, lambda x: "true" if x in (b"1", b"true") else "false")
-    fill(rest & (xml_t == "e"), "e", v_b, _xml_text)
-    number = rest & (xml_t == "n") & has_v
+        code[shared] = 1
+    fill(rest & (xml_t == 1), 1, is_b, lambda x: _runs(x) if x else "")
+    fill(rest & (xml_t == 2) & has_v, 1, v_b, _xml_text)
+    fill(rest & (xml_t == 3), 5, v_b, lambda x: "true" if x in (b"1", b"true") else "false")
+    fill(rest & (xml_t == 4), 7, v_b, _xml_text)
+    number = rest & (xml_t == 5) & has_v
     if number.any():
-        shown = np.array([x.decode().strip().replace("E", "e") for x in v_b[number]], dtype=object)
-        kind = np.where(style[number] == "p", "p", np.where(style[number] == "d", "d", "n")).astype(object)
-        for k, convert in (("p", _percent), ("d", lambda s: _excel_date(s, book.epoch))):
-            mask = kind == k
+        # One decode for every number of the sheet (a <v> holds digits, '.', '-', 'E' only).
+        shown = np.array(b"\x00".join(v_b[number].tolist()).decode().replace("E", "e").split("\x00"), dtype=object)
+        kind = np.full(len(shown), 2, dtype=np.int8)
+        kinds_of = style[number]
+        for k, convert in ((1, _percent), (2, lambda s: _excel_date(s, book.epoch))):
+            mask = kinds_of == k
             if mask.any():
                 uniq, inv = np.unique(shown[mask].astype(str), return_inverse=True)
                 done = np.array([convert(u) for u in uniq], dtype=object)[inv]
-                ok = np.array([d is not None for d in done])
-                sub = shown[mask]
-                sub[ok] = done[ok]
-                shown[mask] = sub
-                kinds_sub = kind[mask]
-                kinds_sub[~ok] = "n"
-                kind[mask] = kinds_sub
+                ok = np.array([d is not None for d in done], dtype=bool)
+                where = np.flatnonzero(mask)[ok]
+                shown[where] = done[ok]
+                kind[where] = 3 if k == 1 else 4
         text[number] = shown
         code[number] = kind
-    keep = (code != "") & ~((code == "s") & (text == ""))
+    keep = (code != 0) & ~((code == 1) & (text == ""))
     rows, cols, text, code = rows[keep], cols[keep], text[keep], code[keep]
     shape = (int(rows.max(initial=-1)) + 1, int(cols.max(initial=-1)) + 1)
+    if shape[0] * shape[1] > MAX_SHEET_CELLS:
+        far = int(np.argmax((rows + 1) * (cols + 1)))
+        raise _sheet_too_big(
+            file_name, name,
+            f"la plage utilisée s'étend jusqu'à la cellule {column_letter(int(cols[far]))}{int(rows[far]) + 1} "
+            f"({_int_fr(shape[0])} lignes × {_int_fr(shape[1])} colonnes, pour {_int_fr(len(rows))} cellules "
+            "remplies).",
+        )
     values = np.full(shape, "", dtype=object)
     kinds = np.full(shape, "", dtype=object)
     values[rows, cols] = text
-    kinds[rows, cols] = code
+    kinds[rows, cols] = _CODES[code]
     return values, kinds
 
 
@@ -600,7 +591,7 @@ def _read_sheet(part: bytes, name: str, book: _Book, file_name: str, notes: list
                 "et enregistrez-le de nouveau au format .xlsx.",
                 sheet=name,
             )
-    values, kinds = _place(found, book)
+    values, kinds = _place(found, book, file_name, name)
     _blank_hidden(part, name, values, kinds, file_name, notes)
     merged = tuple(
         (int(r1) - 1, _column_index(c1), int(r2 or r1) - 1, _column_index(c2 or c1))
@@ -612,6 +603,8 @@ def _read_sheet(part: bytes, name: str, book: _Book, file_name: str, notes: list
 def _blank_hidden(part: bytes, name: str, values: np.ndarray, kinds: np.ndarray, file_name: str,
                   notes: list[Finding]) -> None:
     """Hidden rows and columns are not read: blanked out, with one note naming those that held something."""
+    if b' hidden="1"' not in part and b' hidden="true"' not in part:
+        return
     n_rows, n_cols = values.shape
     rows = sorted({int(r) - 1 for r in _HIDDEN_ROW.findall(part)} & set(range(n_rows)))
     cols: set[int] = set()
@@ -652,7 +645,7 @@ def read_xlsx_workbook(data: bytes, file_name: str) -> tuple[list[Sheet], list[F
                 if state in ("hidden", "veryHidden"):
                     notes.append(Finding(file_name, f"feuille masquée « {name} » ignorée.", name))
                     continue
-                if path not in names:  # a chart sheet or a dangling relation: nothing to read
+                if path not in names or "/worksheets/" not in path:  # a chart or dialog sheet, a dangling relation
                     continue
                 sheets.append(_read_sheet(zf.read(path), name, book, file_name, notes))
     except UnreadableFile:
