@@ -373,6 +373,8 @@ def _xml_text(raw: bytes) -> str:
         text = html.unescape(text)
     if "_x" in text:
         text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if "\r" in text:  # a line break typed in a cell, stored as CR LF: one line break, as the spreadsheet shows it
+        text = text.replace("\r\n", "\n")
     return text
 
 
@@ -408,6 +410,14 @@ def _excel_date(serial: str, epoch: datetime) -> str | None:
         return None
     moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
     return moment.strftime("%Y-%m-%d %H:%M:%S") if (moment.hour or moment.minute or moment.second) else moment.strftime("%Y-%m-%d")
+
+
+def _plain_number(number: str) -> str:
+    """A number in scientific notation as Python shows it (repr): '1e+20', '-0.048967634297438715'."""
+    try:
+        return repr(float(number))
+    except ValueError:
+        return number
 
 
 def _percent(number: str) -> str:
@@ -539,7 +549,11 @@ def _place(found: list[tuple], book: _Book, file_name: str, name: str) -> tuple[
     number = rest & (xml_t == 5) & has_v
     if number.any():
         # One decode for every number of the sheet (a <v> holds digits, '.', '-', 'E' only).
-        shown = np.array(b"\x00".join(v_b[number].tolist()).decode().replace("E", "e").split("\x00"), dtype=object)
+        joined = b"\x00".join(v_b[number].tolist()).decode()
+        shown = np.array(joined.split("\x00"), dtype=object)
+        if "E" in joined or "e" in joined:  # Excel writes -4.8967634297438715E-2: shown as Python does, -0.0489…
+            sci = np.flatnonzero([("E" in x or "e" in x) for x in shown])
+            shown[sci] = [_plain_number(x) for x in shown[sci]]
         kind = np.full(len(shown), 2, dtype=np.int8)
         kinds_of = style[number]
         for k, convert in ((1, _percent), (2, lambda s: _excel_date(s, book.epoch))):

@@ -112,7 +112,8 @@ class ParsedFile:
 # ---------------------------------------------------------------------------------------------------------------
 # Layout detection: every layout is first turned into one "raw long" frame, validated by one function.
 # raw columns: territory, indicator, period, value, target, target_year, comment, date, sheet, row,
-#              c_territory, c_indicator, c_period, c_value (column names for messages)
+#              c_territory, c_indicator, c_period, c_value (column names for messages),
+#              value_type, target_type (cell types from levier.ingest.readers: 'n', 'p', 'f', …; '' for a CSV)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -144,6 +145,13 @@ def _raw_from_long(sheet: Sheet, h: int, mapping: dict[str, int]) -> pd.DataFram
         j = mapping.get(name)
         return body[body.columns[j]].str.strip() if j is not None else pd.Series("", index=body.index)
 
+    def kind(name: str) -> pd.Series:
+        """The cell types of a column (levier.ingest.readers.Sheet.types): '' for a CSV or an absent column."""
+        j = mapping.get(name)
+        if j is None or sheet.types is None:
+            return pd.Series("", index=body.index)
+        return sheet.types.iloc[h + 1 :, j]
+
     raw = pd.DataFrame(
         {
             "territory": col("territoire"),
@@ -154,6 +162,8 @@ def _raw_from_long(sheet: Sheet, h: int, mapping: dict[str, int]) -> pd.DataFram
             "target_year": col("annee_cible"),
             "comment": col("commentaire"),
             "date": col("date_transmission"),
+            "value_type": kind("valeur"),
+            "target_type": kind("cible"),
         }
     )
     raw["sheet"] = sheet.name
@@ -258,6 +268,7 @@ def _raw_from_grille(sheet: Sheet, header, file_name: str, errors: list[Finding]
     for j in year_cols:
         year = years[j]
         values = body[j].str.strip()
+        value_types = sheet.types.iloc[h + 1 :, j] if sheet.types is not None else ""
         frames.append(
             pd.DataFrame(
                 {
@@ -265,6 +276,7 @@ def _raw_from_grille(sheet: Sheet, header, file_name: str, errors: list[Finding]
                     "label": labels,
                     "period": year,
                     "value": values,
+                    "value_type": value_types,
                     "row": body.index.to_numpy() + 1,
                     "c_value": year,
                 }
@@ -273,6 +285,7 @@ def _raw_from_grille(sheet: Sheet, header, file_name: str, errors: list[Finding]
     raw = pd.concat(frames, ignore_index=True)
     raw["territory"] = territory
     raw["target"] = ""
+    raw["target_type"] = ""
     raw["target_year"] = ""
     raw["comment"] = ""
     raw["date"] = date[0] if date else ""
