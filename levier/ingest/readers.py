@@ -316,14 +316,14 @@ MAX_SHEET_CELLS = 5_000_000  # rows x columns of the used range of one sheet (th
 MAX_FILLED_CELLS = 2_000_000  # cells holding something, in one sheet
 
 _NS_PREFIX = re.compile(rb"<(\w+):worksheet\b")
-_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})(\d+)"((?:\s+[\w:]+="[^"]*")*)\s*(?:/>|>(?:<f([^>]*?)(?:/>|>([^<]*)</f>))?'
-    rb"(?:<v>([^<]*)</v>|<v/>)?(?:<is>(.*?)</is>)?</c>)",
+_CELL = re.compile(  # one cell: reference, attributes, formula, cached value, inline string (pretty-printed too)
+    rb'<c r="([A-Z]{1,3})(\d+)"((?:\s+[\w:]+="[^"]*")*)\s*(?:/>|>\s*(?:<f([^>]*?)(?:/>|>([^<]*)</f>)\s*)?'
+    rb"(?:<v>([^<]*)</v>\s*|<v/>\s*)?(?:<is>(.*?)</is>\s*)?</c>)",
     re.S,
 )
 _CELL_ANY = re.compile(  # the same, whatever the order of the attributes (rarer producers)
-    rb"<c\b((?:\s+[\w:]+=\"[^\"]*\")*)\s*(?:/>|>(?:<f([^>]*?)(?:/>|>([^<]*)</f>))?"
-    rb"(?:<v>([^<]*)</v>|<v/>)?(?:<is>(.*?)</is>)?</c>)",
+    rb"<c\b((?:\s+[\w:]+=\"[^\"]*\")*)\s*(?:/>|>\s*(?:<f([^>]*?)(?:/>|>([^<]*)</f>)\s*)?"
+    rb"(?:<v>([^<]*)</v>\s*|<v/>\s*)?(?:<is>(.*?)</is>\s*)?</c>)",
     re.S,
 )
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
@@ -508,14 +508,36 @@ _XML_TYPES = {"s": 0, "inlineStr": 1, "str": 2, "b": 3, "e": 4, "n": 5, "d": 2} 
 _STYLE_KINDS = {"": 0, "p": 1, "d": 2}
 
 
-def _place(found: list[tuple], book: _Book, file_name: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _find_cells(part: bytes, file_name: str, name: str) -> list[tuple]:
+    """Every <c> element of a sheet part as (column letters, row, attributes, formula attributes, formula, cached
+    value, inline string); every cell must be understood, or the sheet is refused rather than read in part."""
+    found = _CELL.findall(part)
+    expected = part.count(b"<c ")
+    if len(found) < expected:
+        found = []
+        for attrs, f_attrs, f_text, v, inline in _CELL_ANY.findall(part):
+            ref = _ATTR_R.search(attrs)
+            if ref is not None:
+                found.append((ref.group(1), ref.group(2), attrs, f_attrs, f_text, v, inline))
+        if len(found) < expected:
+            raise UnreadableFile(
+                f"Le classeur « {file_name} », feuille « {name} » : {expected - len(found)} cellule(s) dans une forme "
+                "que Levier ne sait pas lire (classeur produit par un outil inhabituel) : ouvrez-le dans un tableur "
+                "et enregistrez-le de nouveau au format .xlsx.",
+                sheet=name,
+            )
+    return found
+
+
+def _place(part: bytes, book: _Book, file_name: str, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The parsed cells as two aligned grids (text, type code), column by column of the findall tuples: a Python
     step per distinct value only where it cannot be avoided. The used range is checked before the grids exist."""
-    if not found:
+    # (cells, 7) at once: far quicker than transposing with zip(*found), and the list of tuples is freed here.
+    grid = np.array(_find_cells(part, file_name, name), dtype=object)
+    if not len(grid):
         return np.full((0, 0), "", dtype=object), np.full((0, 0), "", dtype=object)
-    grid = np.array(found, dtype=object)  # (cells, 7): far quicker than transposing with zip(*found)
     col_b, row_b, attrs_b, fa_b, ft_b, v_b, is_b = grid.T
-    n = len(found)
+    n = len(grid)
     rows = row_b.astype("S7").astype(np.int64) - 1
     uniq, inv = np.unique(col_b.astype("S3"), return_inverse=True)
     cols = np.array([_column_index(u) for u in uniq], dtype=np.int64)[inv]
@@ -590,22 +612,7 @@ def _read_sheet(part: bytes, name: str, book: _Book, file_name: str, notes: list
         prefix = m.group(1)
         part = part.replace(b"<" + prefix + b":", b"<").replace(b"</" + prefix + b":", b"</")
     _check_extent(part, file_name, name)
-    found = _CELL.findall(part)
-    found_all = part.count(b"<c ")
-    if len(found) < found_all:
-        found = []
-        for attrs, f_attrs, f_text, v, inline in _CELL_ANY.findall(part):
-            ref = _ATTR_R.search(attrs)
-            if ref is not None:
-                found.append((ref.group(1), ref.group(2), attrs, f_attrs, f_text, v, inline))
-        if len(found) < found_all:
-            raise UnreadableFile(
-                f"Le classeur « {file_name} », feuille « {name} » : {found_all - len(found)} cellules dans une forme "
-                "que Levier ne sait pas lire (classeur produit par un outil inhabituel) : ouvrez-le dans un tableur "
-                "et enregistrez-le de nouveau au format .xlsx.",
-                sheet=name,
-            )
-    values, kinds = _place(found, book, file_name, name)
+    values, kinds = _place(part, book, file_name, name)
     _blank_hidden(part, name, values, kinds, file_name, notes)
     merged = tuple(
         (int(r1) - 1, _column_index(c1), int(r2 or r1) - 1, _column_index(c2 or c1))

@@ -193,3 +193,12 @@ def test_insee_rows_come_from_the_same_reader(tmp_path):
     csv_path = tmp_path / "FILO2020_DISP_DEP.csv"
     csv_path.write_bytes("CODGEO;TP6020\r\n01;14,2\r\n".encode())
     assert insee.read_csv_rows(csv_path) == [(1, ["CODGEO", "TP6020"]), (2, ["01", "14,2"])]
+
+
+def test_a_pretty_printed_sheet_is_read_and_an_unknown_cell_shape_refused_whole():
+    data = xlsx_bytes({"r": [LONG_HEADER, ["38", NE, "2021", 12.5]]}, strings=False)
+    pretty = edit_sheet_xml(data, lambda b: b.replace(b"><v>", b">\n   <v>").replace(b"</v></c>", b"</v>\n  </c>"))
+    assert read_workbook(pretty, "p.xlsx", LIMIT).sheets[0].cells.iat[1, 3] == "12.5"
+    odd = edit_sheet_xml(data, lambda b: b.replace(b"</v></c>", b"</v><extLst/></c>", 1))
+    with pytest.raises(UnreadableFile, match=r"feuille « r » : 1 cellule\(s\) dans une forme que Levier ne sait pas lire"):
+        read_workbook(odd, "odd.xlsx", LIMIT)
