@@ -141,7 +141,8 @@ def import_file(
                                       errors=[dataclasses.replace(f, file=file_name) for f in found])
                 return finish_import(db, report, data, lambda w, i: 0, started=now(), dry_run=dry_run,
                                      imported_by=imported_by)
-        report = import_public_file(db, path, dry_run=dry_run, imported_by=imported_by, data=data, file_name=file_name)
+        report = import_public_file(db, path, dry_run=dry_run, imported_by=imported_by, data=data, file_name=file_name,
+                                    workbook=book)
     report.errors = [dataclasses.replace(f, file=file_name) for f in report.errors]
     report.warnings = [dataclasses.replace(f, file=file_name) for f in report.warnings]
     return report

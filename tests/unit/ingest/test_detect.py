@@ -166,3 +166,17 @@ def test_a_section_title_merged_across_the_row_is_no_merged_value(db):
 def test_detection_routes_from_the_workbook_read_once():
     book = readers.read_workbook(xlsx_bytes({"retours": [LONG_HEADER, ["38", NE, "2021", "1"]]}), "r.xlsx", 10**8)
     assert detect.detect_kind(b"", "r.xlsx", workbook=book) == KIND_RETURNS
+
+
+def test_an_insee_file_is_read_once_too(db, monkeypatch):
+    calls = []
+    real = readers.read_csv_sheet
+
+    def counting(data, name):
+        calls.append(name)
+        return real(data, name)
+
+    monkeypatch.setattr(readers, "read_csv_sheet", counting)
+    report = import_file(db, "CODGEO;LIBGEO;TP6020\r\n38;Isère;12,1\r\n".encode(), "FILO2020_DISP_DEP.csv")
+    assert report.ok, report.summary()
+    assert calls == ["FILO2020_DISP_DEP.csv"]
