@@ -539,9 +539,9 @@ def _place(part: bytes, book: _Book, file_name: str, name: str) -> tuple[np.ndar
     col_b, row_b, attrs_b, fa_b, ft_b, v_b, is_b = grid.T
     n = len(grid)
     rows = row_b.astype("S7").astype(np.int64) - 1
-    uniq, inv = np.unique(col_b.astype("S3"), return_inverse=True)
+    inv, uniq = pd.factorize(col_b)  # hashing, not sorting: a sheet has few distinct columns and attribute sets
     cols = np.array([_column_index(u) for u in uniq], dtype=np.int64)[inv]
-    uniq, inv = np.unique(attrs_b.astype("S"), return_inverse=True)
+    inv, uniq = pd.factorize(attrs_b)
     cache: dict = {}
     pairs = [_cell_kinds(bytes(u), book, cache) for u in uniq]
     xml_t = np.array([_XML_TYPES.get(p[0], 5) for p in pairs], dtype=np.int8)[inv]
