@@ -430,7 +430,7 @@ def _percent(number: str) -> str:
 
 def _sheet_too_big(file_name: str, name: str, message: str) -> UnreadableFile:
     return UnreadableFile(
-        f"Le classeur « {file_name} », feuille « {name} » : {message} Levier refuse une feuille de cette taille par "
+        f"Le classeur « {file_name} » : {message} Levier refuse une feuille de cette taille par "
         "précaution ; supprimez les lignes et colonnes inutilisées (ou les cellules isolées très loin du tableau) "
         "puis enregistrez de nouveau.",
         sheet=name,
@@ -442,7 +442,7 @@ def _check_extent(part: bytes, file_name: str, name: str) -> None:
     range, last row times last column, is checked by _place before any grid is built)."""
     filled = part.count(b"<c ")
     if filled > MAX_FILLED_CELLS:
-        raise _sheet_too_big(file_name, name, f"{_int_fr(filled)} cellules (plus de {_int_fr(MAX_FILLED_CELLS)}).")
+        raise _sheet_too_big(file_name, name, f"la feuille « {name} » compte {_int_fr(filled)} cellules (plus de {_int_fr(MAX_FILLED_CELLS)}).")
 
 
 def _int_fr(n: int) -> str:
@@ -596,7 +596,7 @@ def _place(part: bytes, book: _Book, file_name: str, name: str) -> tuple[np.ndar
         far = int(np.argmax((rows + 1) * (cols + 1)))
         raise _sheet_too_big(
             file_name, name,
-            f"la plage utilisée s'étend jusqu'à la cellule {column_letter(int(cols[far]))}{int(rows[far]) + 1} "
+            f"la plage utilisée de la feuille « {name} » s'étend jusqu'à la cellule {column_letter(int(cols[far]))}{int(rows[far]) + 1} "
             f"({_int_fr(shape[0])} lignes × {_int_fr(shape[1])} colonnes, pour {_int_fr(len(rows))} cellules "
             "remplies).",
         )

@@ -156,7 +156,7 @@ def test_a_sheet_spanning_a_whole_worksheet_is_refused_by_name_within_bounded_me
 def test_too_many_filled_cells_are_refused_before_parsing(monkeypatch):
     monkeypatch.setattr(readers, "MAX_FILLED_CELLS", 10)
     data = xlsx_bytes({"grand": [[str(i)] * 4 for i in range(5)]})
-    with pytest.raises(UnreadableFile, match="feuille « grand » : 20 cellules"):
+    with pytest.raises(UnreadableFile, match="la feuille « grand » compte 20 cellules"):
         read_workbook(data, "grand.xlsx", LIMIT)
 
 
