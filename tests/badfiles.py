@@ -327,4 +327,86 @@ CASES: list[BadFile] = [
     BadFile("funding_unknown_territory", "financements.csv", "financements", "99", where={"row": 2}),
 ]
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading once (levier.ingest.readers): the container's sheets, CSV field counts, encodings, grille layouts
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def edit_sheet_xml(data: bytes, edit, member: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """The workbook with one sheet part rewritten by `edit` (bytes -> bytes), as a hand-edited or odd producer's
+    file would be; every other part is kept as is."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            payload = src.read(info.filename)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0)),
+                         edit(payload) if info.filename == member else payload)
+    return out.getvalue()
+
+
+def _far_cell(ref: str, row: int) -> bytes:
+    """A 5 kB workbook with one more filled cell at `ref`: its used range is A1:`ref` (two filled cells at the
+    corners of a whole worksheet made calamine ask for 512 GiB and abort the process)."""
+    cell = f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+    return edit_sheet_xml(xlsx_bytes({"retours": [LONG_HEADER, ["38", NE, "2021", "5412"]]}),
+                          lambda b: b.replace(b"</sheetData>", cell + b"</sheetData>"))
+
+
+def _merged_years() -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": _FIXED_DATE})
+    ws = wb.add_worksheet("38 - Isère")
+    ws.write_row(0, 0, ["Code", "Indicateur", 2020, 2021])
+    ws.write_row(1, 0, [NE, "nouveaux entrants"])
+    ws.merge_range(1, 2, 1, 3, 5412)
+    ws.write_row(2, 0, [NE.replace("NE", "XX"), "autre"])
+    wb.close()
+    return buf.getvalue()
+
+
+def _formula_no_cache() -> bytes:
+    """An xlsxwriter workbook never opened in a spreadsheet: its formula's cached value is a placeholder 0 and the
+    workbook asks for a full recalculation on load (fullCalcOnLoad)."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": _FIXED_DATE})
+    ws = wb.add_worksheet("retours")
+    ws.write_row(0, 0, LONG_HEADER)
+    ws.write_row(1, 0, ["38", NE, "2021"])
+    ws.write_formula(1, 3, "=SUM(E5:E9)")
+    wb.close()
+    return buf.getvalue()
+
+
+_BUILDERS.update({
+    "dense_range": lambda: _far_cell("XFD1048576", 1048576),
+    "far_range": lambda: _far_cell("ZZ400000", 400000),
+    "csv_decimal_comma": lambda: csv_bytes(LONG_HEADER[:4], [["2A", NE, "2021", "310"], ["38", NE, "2021", "12,5"]],
+                                           sep=","),
+    "csv_semicolon_comment": lambda: long_csv([["2A", NE, "2021", "310"],
+                                               ["38", NE, "2021", "12", "", "", "hausse; voir note"]]),
+    "bom_cp1252": lambda: b"\xef\xbb\xbf" + long_csv([["38", NE, "2021", "12", "", "", "Isère"]], encoding="cp1252"),
+    "formula_no_cache": _formula_no_cache,
+    "merged_years": _merged_years,
+    "two_codes_sheet": lambda: xlsx_bytes({"Onglet 05 - Isère (38)": [["Code", "Indicateur", 2021], [NE, "", 12]]}),
+})
+
+CASES += [
+    BadFile("dense_range", "plage_entiere.xlsx", ALL, "s'étend jusqu'à la cellule XFD1048576", where={"sheet": "retours"}),
+    BadFile("far_range", "plage_lointaine.xlsx", ALL, "s'étend jusqu'à la cellule ZZ400000", where={"sheet": "retours"}),
+    BadFile("csv_decimal_comma", "virgules.csv", ALL, "ligne 3 : 5 champs au lieu de 4 — une virgule décimale",
+            where={"row": 3}),
+    BadFile("csv_semicolon_comment", "commentaire.csv", ALL, "ligne 3 : 9 champs au lieu de 8 — un point-virgule",
+            where={"row": 3}),
+    BadFile("bom_cp1252", "bom_ansi.csv", ALL, "annonce l'encodage UTF-8", where={"row": 2}),
+    BadFile("formula_no_cache", "formule_sans_valeur.xlsx", "retours", "=SUM(E5:E9)",
+            where={"sheet": "retours", "row": 2, "column": "valeur"}),
+    BadFile("merged_years", "fusion.xlsx", "retours", "valeur fusionnée sur C2:D2",
+            where={"sheet": "38 - Isère", "row": 2, "column": "C"}),
+    BadFile("two_codes_sheet", "onglets.xlsx", "retours", "plusieurs codes de territoire (05, 38)",
+            where={"sheet": "Onglet 05 - Isère (38)", "row": 1}),
+]
+
 assert set(_BUILDERS) == {c.id for c in CASES}, "every builder has its case"

@@ -8,16 +8,15 @@ import re
 import tempfile
 from pathlib import Path
 
-import fastexcel
-
 from levier.core.config import settings
 from levier.core.text import normalise
 from levier.store.db import Database
 from levier.ingest.funding import import_funding, is_funding_file
+from levier.ingest.insee import prime_reading
 from levier.ingest.journal import finish_import, now
 from levier.ingest.panorama import read_panorama
 from levier.ingest.public_stats import import_public_file, is_panorama_workbook
-from levier.ingest.readers import UnreadableFile, check_upload, decode_text
+from levier.ingest.readers import UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import Finding, ImportReport
 from levier.ingest.returns import import_returns
 from levier.ingest.services import detect_mapping, import_services
@@ -43,53 +42,46 @@ KIND_LABELS = {
 _SAFE_NAME = re.compile(r"[^.\x00-\x1f/\\:*?\"<>|][^\x00-\x1f/\\:*?\"<>|]{0,149}")
 
 
-def detect_kind(data: bytes, file_name: str) -> str:
+def detect_kind(data: bytes, file_name: str, *, workbook: Workbook | None = None) -> str:
     """By shape, never by name: a `donnees` sheet is a panorama, a CODGEO header an INSEE file, a header of a list
     of places (id_fs/lib_fs, REFERENCE_PE/TYPE_SITE, or type + nom + coordinates or commune) a service list,
-    else returns."""
-    if is_funding_file(data, file_name):  # a `financeur` column, a re-allocation or a contract table
-        return KIND_FUNDING
-    if detect_mapping(data) is not None:
-        return KIND_SERVICES
-    if data[:4] == b"PK\x03\x04":
+    else returns. `workbook`: the file as read once by read_workbook (read here when not given)."""
+    if workbook is None:
         try:
-            names = [n.strip().lower() for n in fastexcel.read_excel(data).sheet_names]
-        except Exception:  # unreadable workbooks are reported by the returns importer, with its wording
+            workbook = read_workbook(data, file_name, settings().max_file_bytes)
+        except UnreadableFile:  # unreadable files are reported by the returns importer, with its wording
             return KIND_RETURNS
+    if is_funding_file(data, file_name, workbook=workbook):  # a `financeur` column, a re-allocation or a contract table
+        return KIND_FUNDING
+    if detect_mapping(data, workbook=workbook) is not None:
+        return KIND_SERVICES
+    if workbook.format == "xlsx":
+        names = [(s.name or "").strip().lower() for s in workbook.sheets]
         if "donnees" in names:
             return KIND_PANORAMA
-        return KIND_VARIANTS if _variants_only(data, file_name, names) else KIND_RETURNS
-    head = decode_text(data[:4096]).splitlines()[:1]
-    if head and "codgeo" in head[0].lower():
+        return KIND_VARIANTS if _variants_only(data, file_name, workbook) else KIND_RETURNS
+    cells = workbook.sheets[0].cells
+    filled = cells.ne("").any(axis=1).to_numpy()
+    if filled.any() and any("codgeo" in str(v).lower() for v in cells.iloc[int(filled.argmax())]):
         return KIND_INSEE
-    return KIND_VARIANTS if _variants_only(data, file_name) else KIND_RETURNS
+    return KIND_VARIANTS if _variants_only(data, file_name, workbook) else KIND_RETURNS
 
 
-def _variants_only(data: bytes, file_name: str, sheet_names: list[str] | None = None) -> bool:
+def _variants_only(data: bytes, file_name: str, workbook: Workbook) -> bool:
     """A table of definition variants and nothing else (docs/variantes.md). A workbook whose variants sheet sits
-    beside returns sheets is a returns workbook (import_returns_workbook reads both). The file is read whole a
-    second time only when its first lines mention a variant."""
-    if sheet_names is None:
-        head = decode_text(data[:4096])
-    else:
-        if len(sheet_names) > 1 and not all(normalise(n) in VARIANT_SHEET_NAMES for n in sheet_names):
-            return False
-        try:
-            top = fastexcel.read_excel(data).load_sheet(0, header_row=None, n_rows=10).to_pandas()
-        except Exception:  # unreadable: the returns importer reports it with its wording
-            return False
-        head = " ".join(str(v) for v in top.to_numpy().ravel())
-    return "variante" in normalise(head) and is_variants_file(data, file_name)
+    beside returns sheets is a returns workbook (import_returns_workbook reads both)."""
+    names = [s.name or "" for s in workbook.sheets]
+    if workbook.format == "xlsx" and len(names) > 1 and not all(normalise(n) in VARIANT_SHEET_NAMES for n in names):
+        return False
+    if not workbook.sheets:
+        return False
+    head = " ".join(workbook.sheets[0].cells.iloc[:10].to_numpy().ravel().tolist())
+    return "variante" in normalise(head) and is_variants_file(data, file_name, workbook=workbook)
 
 
-def _has_variants_sheet(data: bytes) -> bool:
+def _has_variants_sheet(workbook: Workbook) -> bool:
     """An xlsx with a 'variantes' / 'definitions' sheet, from the sheet names only (cheap)."""
-    if data[:4] != b"PK\x03\x04":
-        return False
-    try:
-        return any(normalise(n) in VARIANT_SHEET_NAMES for n in fastexcel.read_excel(data).sheet_names)
-    except Exception:  # unreadable: the returns importer reports it
-        return False
+    return workbook.format == "xlsx" and any(normalise(s.name or "") in VARIANT_SHEET_NAMES for s in workbook.sheets)
 
 
 def import_file(
@@ -101,26 +93,29 @@ def import_file(
     dry_run: bool = False,
     imported_by: str | None = None,
 ) -> ImportReport:
-    # Size, type and zip-bomb checks come before anything reads the content (detection included, which opens
-    # workbooks with fastexcel): every importer then refuses the same file with the same words, and journals it.
+    # The file is read once, container checks first (size, type, zip limits, the extent of every sheet) before
+    # anything allocates: detection and the importer then share that reading, and every importer refuses the same
+    # file with the same words, and journals it.
     try:
-        file_format = check_upload(data, file_name, settings().max_file_bytes)
+        book = read_workbook(data, file_name, settings().max_file_bytes)
     except UnreadableFile as exc:
         started = now()
-        report = ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, str(exc))])
+        report = ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, str(exc), exc.sheet, exc.row)])
         return finish_import(db, report, data, lambda w, i: 0, started=started, dry_run=dry_run,
                              imported_by=imported_by)
-    kind = detect_kind(data, file_name) if kind == KIND_AUTO else kind
+    file_format = book.format
+    kind = detect_kind(data, file_name, workbook=book) if kind == KIND_AUTO else kind
     if kind == KIND_RETURNS:
-        if _has_variants_sheet(data):  # values and variants validated and written together, or refused together
-            return import_returns_workbook(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
-        return import_returns(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+        if _has_variants_sheet(book):  # values and variants validated and written together, or refused together
+            return import_returns_workbook(db, data, file_name, dry_run=dry_run, imported_by=imported_by,
+                                           workbook=book)
+        return import_returns(db, data, file_name, dry_run=dry_run, imported_by=imported_by, workbook=book)
     if kind == KIND_FUNDING:
-        return import_funding(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+        return import_funding(db, data, file_name, dry_run=dry_run, imported_by=imported_by, workbook=book)
     if kind == KIND_VARIANTS:
-        return import_variants(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+        return import_variants(db, data, file_name, dry_run=dry_run, imported_by=imported_by, workbook=book)
     if kind == KIND_SERVICES:
-        return import_services(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
+        return import_services(db, data, file_name, dry_run=dry_run, imported_by=imported_by, workbook=book)
     if kind not in (KIND_INSEE, KIND_PANORAMA):
         return ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, f"type de fichier inconnu « {kind} ».")])
     if kind == KIND_PANORAMA and file_format != "xlsx":
@@ -138,6 +133,7 @@ def import_file(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / base
         path.write_bytes(data)
+        prime_reading(path, data, book)
         if kind == KIND_PANORAMA:
             if not is_panorama_workbook(path, data):
                 found = read_panorama(path).findings
@@ -145,7 +141,8 @@ def import_file(
                                       errors=[dataclasses.replace(f, file=file_name) for f in found])
                 return finish_import(db, report, data, lambda w, i: 0, started=now(), dry_run=dry_run,
                                      imported_by=imported_by)
-        report = import_public_file(db, path, dry_run=dry_run, imported_by=imported_by, data=data, file_name=file_name)
+        report = import_public_file(db, path, dry_run=dry_run, imported_by=imported_by, data=data, file_name=file_name,
+                                    workbook=book)
     report.errors = [dataclasses.replace(f, file=file_name) for f in report.errors]
     report.warnings = [dataclasses.replace(f, file=file_name) for f in report.warnings]
     return report

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import fastexcel
 import numpy as np
 import pandas as pd
 
@@ -24,7 +23,7 @@ from levier.core.fmt import fmt_number
 from levier.store.db import Database, Query
 from levier.ingest.journal import finish_import, now
 from levier.ingest.cells import EURO_UNIT, parse_column
-from levier.ingest.readers import Sheet, UnreadableFile, decode_text, read_cells, sniff_delimiter
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import STATUS_IMPORTED, Finding, Findings, ImportReport, row_findings
 from levier.core.text import normalise
 
@@ -275,27 +274,23 @@ def _fiche_layout(cells: pd.DataFrame):
     return table, meta
 
 
-def is_funding_file(data: bytes, file_name: str) -> bool:
+def is_funding_file(data: bytes, file_name: str, *, workbook: Workbook | None = None) -> bool:
     """By shape: a `financeur` column, a re-allocation table or a contract list, in any sheet."""
-    if data[:4] != b"PK\x03\x04":
-        lines = [ln for ln in decode_text(data[:8192]).splitlines() if ln.strip()]
-        if not lines:
-            return False
-        cells = [normalise(c.strip().strip('"')) for c in lines[0].split(sniff_delimiter(lines[0]))]
-        found = {_LONG_LOOKUP.get(c) for c in cells} | {_REALLOCATION_LOOKUP.get(c) for c in cells} | {
-            _CONTRACT_LOOKUP.get(c) for c in cells}
-        return "financeur" in found or {"action_origine", "action_destination"} <= found or "annee_signature" in found
-    try:  # the top of each sheet is enough to recognise a layout: big returns workbooks are not read whole
-        reader = fastexcel.read_excel(data)
-        for name in reader.sheet_names:
-            top = reader.load_sheet(name, header_row=None, n_rows=40, dtypes="string").to_pandas()
-            top = top.astype(object).where(top.notna(), "").astype(str)
-            top.columns = range(top.shape[1])
-            if _sheet_role(Sheet(name, top)) is not None:
-                return True
-    except Exception:  # unreadable workbooks are reported by whichever importer reads them
+    if workbook is not None:  # read once by detection: the top of each sheet is enough
+        if workbook.format == "csv":
+            cells = workbook.sheets[0].cells
+            filled = cells.ne("").any(axis=1).to_numpy()
+            if not filled.any():
+                return False
+            header = [normalise(str(c).strip()) for c in cells.iloc[int(filled.argmax())]]
+            found = ({_LONG_LOOKUP.get(c) for c in header} | {_REALLOCATION_LOOKUP.get(c) for c in header}
+                     | {_CONTRACT_LOOKUP.get(c) for c in header})
+            return "financeur" in found or {"action_origine", "action_destination"} <= found or "annee_signature" in found
+        return any(_sheet_role(Sheet(s.name, s.cells.iloc[:40])) is not None for s in workbook.sheets)
+    try:
+        return is_funding_file(data, file_name, workbook=read_workbook(data, file_name, settings().max_file_bytes))
+    except UnreadableFile:  # reported by whichever importer reads the file
         return False
-    return False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -761,16 +756,19 @@ def _validate_contracts(raw: pd.DataFrame, ctx: FundingContext, file_name: str, 
 # Parsing a whole file
 
 
-def parse_funding(data: bytes, file_name: str, ctx: FundingContext, db: Database | None = None) -> ParsedFunding:
+def parse_funding(data: bytes, file_name: str, ctx: FundingContext, db: Database | None = None, *,
+                  workbook: Workbook | None = None) -> ParsedFunding:
     errors = Findings()
     warnings: list[Finding] = []
     empty = ParsedFunding(_empty(FUNDING_COLUMNS), _empty(REALLOCATION_COLUMNS_DB), _empty(FLAG_COLUMNS),
                           _empty(CONTRACT_COLUMNS_DB), errors, warnings, None, 0)
     try:
-        _, sheets = read_cells(data, file_name, settings().max_file_bytes)
+        book = workbook or read_workbook(data, file_name, settings().max_file_bytes)
     except UnreadableFile as exc:
-        errors.append(Finding(file_name, str(exc)))
+        errors.append(Finding(file_name, str(exc), exc.sheet, exc.row))
         return empty
+    sheets = book.sheets
+    warnings += book.notes
     funding_raw, realloc_raw, contract_raw, formats = [], [], [], []
     for sheet in sheets:
         role = _sheet_role(sheet)
@@ -856,11 +854,12 @@ def import_funding(
     demo: bool = False,
     imported_by: str | None = None,
     ctx: FundingContext | None = None,
+    workbook: Workbook | None = None,
 ) -> ImportReport:
     """Validates a funding file whole; writes it (journal + changed rows) in one transaction, or nothing at all."""
     started = now()
     ctx = ctx or FundingContext.load(db)
-    parsed = parse_funding(data, file_name, ctx, db)
+    parsed = parse_funding(data, file_name, ctx, db, workbook=workbook)
     report = ImportReport(
         file=file_name, kind=KIND_FUNDING, file_format=parsed.file_format, rows_read=parsed.rows_read,
         rows_accepted=parsed.rows_accepted, errors=parsed.errors, warnings=parsed.warnings,

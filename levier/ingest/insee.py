@@ -4,19 +4,19 @@ secret markers, EPCI published in an older geography; one row per value, shaped 
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import fastexcel
 import numpy as np
 import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
 from levier.ingest.cells import parse_column
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, decode_text, read_workbook
+from levier.ingest.readers import sniff_delimiter as readers_delimiter
 from levier.ingest.report import Finding
 from levier.core.text import normalise
 
@@ -273,44 +273,59 @@ Rows = list[tuple[int, list[object]]]
 
 
 def decode_bytes(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, as INSEE and spreadsheets write them."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    """UTF-8 (with or without BOM), else Windows-1252, as INSEE and spreadsheets write them (the one rule of
+    levier.ingest.readers)."""
+    return decode_text(data)
 
 
 def sniff_delimiter(first_line: str) -> str:
-    """';' when present (INSEE), else tab, else ','. Labels may hold commas ('Part des pensions, retraites…') but
-    INSEE never quotes them, so a ';' in the header line wins."""
-    counts = {d: first_line.count(d) for d in (";", "\t", ",")}
-    if counts[";"]:
-        return ";"
-    if counts["\t"]:
-        return "\t"
-    return ","
+    """The one delimiter rule of levier.ingest.readers: ';' when present outside quotes (INSEE never quotes labels
+    holding commas, 'Part des pensions, retraites…'), else tab, else ','."""
+    return readers_delimiter(first_line)
+
+
+_LAST_READ: dict[tuple, Workbook] = {}
+
+
+def _workbook(path: Path) -> Workbook:
+    """The file through the one reader (container checks, hidden sheets left out), read once per path and content:
+    the sheet names and then a sheet are asked for in turn. A file named on the command line or shipped as
+    reference data is not held to the upload size limit."""
+    data = path.read_bytes()
+    key = (str(path.resolve()), len(data), hash(data))
+    book = _LAST_READ.get(key)
+    if book is None:
+        book = read_workbook(data, path.name, max(settings().max_file_bytes, len(data)))
+        _LAST_READ.clear()
+        _LAST_READ[key] = book
+    return book
+
+
+def prime_reading(path: Path, data: bytes, workbook: Workbook) -> None:
+    """Lets the readers below use a file already read by read_workbook (an upload, read once by detection and
+    written to a temporary path for these path-based readers)."""
+    _LAST_READ.clear()
+    _LAST_READ[(str(Path(path).resolve()), len(data), hash(data))] = workbook
+
+
+def rows_from_sheet(sheet: Sheet) -> Rows:
+    """A sheet's cells as Rows: every row numbered as the spreadsheet (or the CSV line) shows it, blank cells None."""
+    return [(i, [v if v != "" else None for v in values])
+            for i, values in enumerate(sheet.cells.itertuples(index=False, name=None), start=1)]
 
 
 def read_csv_rows(path: Path) -> Rows:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096] or data[:2] == b"PK":
+    book = _workbook(Path(path))
+    if book.format != "csv":
         raise ValueError("le fichier n'est pas un CSV lisible (fichier binaire)")
-    text = decode_bytes(data)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
-    rows: Rows = []
-    start = 1
-    for cells in reader:
-        rows.append((start, list(cells)))
-        start = reader.line_num + 1
-    return rows
+    return rows_from_sheet(book.sheets[0])
 
 
 def unreadable_reason(exc: Exception) -> str:
-    """A reader's failure in French: our own ValueErrors are already worded for the user; the csv module's and
-    fastexcel's (English, with temporary paths) are not shown."""
+    """A reader's failure in French: our own ValueErrors and the reader's refusals are already worded for the user;
+    the csv module's and other libraries' (English, with temporary paths) are not shown."""
+    if isinstance(exc, UnreadableFile):
+        return str(exc)
     if isinstance(exc, csv.Error):
         return "CSV mal formé (guillemet non fermé ou champ de plus de 131 072 caractères)"
     if type(exc) is ValueError:
@@ -319,17 +334,21 @@ def unreadable_reason(exc: Exception) -> str:
 
 
 def xlsx_sheet_names(path: Path) -> list[str]:
-    return list(fastexcel.read_excel(str(path)).sheet_names)
+    """The visible sheets of a workbook (hidden ones are never imported)."""
+    return [s.name or "" for s in _workbook(Path(path)).sheets]
 
 
 def read_xlsx_rows(path: Path, sheet: str | int = 0) -> Rows:
     """Every cell as text (or None), numbered as the spreadsheet shows rows (leading blank rows kept)."""
-    reader = fastexcel.read_excel(str(path))
-    frame = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string").to_pandas()
-    rows: Rows = []
-    for i, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-        rows.append((i, [None if (v is None or (isinstance(v, float) and math.isnan(v))) else v for v in values]))
-    return rows
+    sheets = _workbook(Path(path)).sheets
+    if isinstance(sheet, int):
+        if sheet >= len(sheets):
+            raise ValueError("le classeur ne contient aucune feuille visible")
+        return rows_from_sheet(sheets[sheet])
+    found = next((s for s in sheets if s.name == sheet), None)
+    if found is None:
+        raise ValueError(f"feuille « {sheet} » introuvable")
+    return rows_from_sheet(found)
 
 
 def _is_blank(cells: list[object]) -> bool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from levier.store.db import Database, Query
-from levier.ingest.insee import read_insee_file, xlsx_sheet_names
+from levier.ingest.insee import prime_reading, read_insee_file, xlsx_sheet_names
 from levier.ingest.journal import now
 from levier.ingest.panorama import DATA_SHEET, read_panorama
+from levier.ingest.readers import Workbook
 from levier.ingest.returns import write_facts
 from levier.ingest.report import Finding, ImportReport
 
@@ -33,12 +34,16 @@ def import_public_file(
     epci_codes: set[str] | None = None,
     data: bytes | None = None,
     file_name: str | None = None,
+    workbook: Workbook | None = None,
 ) -> ImportReport:
-    """One INSEE file (Filosofi CSV) or panorama workbook: validated whole, written all or nothing."""
+    """One INSEE file (Filosofi CSV) or panorama workbook: validated whole, written all or nothing. `workbook`: the
+    content of `path` already read by levier.ingest.readers.read_workbook (not read again)."""
     started = now()
     path = Path(path)
     file_name = file_name or path.name
     data = path.read_bytes() if data is None else data
+    if workbook is not None:
+        prime_reading(path, data, workbook)
     epci_codes = current_epci(db) if epci_codes is None else epci_codes
     is_panorama = is_panorama_workbook(path, data)
     result = read_panorama(path, current_epci=epci_codes) if is_panorama else read_insee_file(path, current_epci=epci_codes)

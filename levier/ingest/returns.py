@@ -14,7 +14,7 @@ import pandas as pd
 from levier.core.config import settings
 from levier.store.db import Database, Query, Writer
 from levier.ingest.cells import ParsedColumn, fraction_note, parse_column
-from levier.ingest.readers import Sheet, UnreadableFile, read_cells
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, column_letter, read_workbook
 from levier.ingest.journal import finish_import, now
 from levier.ingest.report import Finding, Findings, ImportReport, row_findings
 from levier.core.text import normalise
@@ -54,6 +54,12 @@ GRILLE_DATE_LABELS = {normalise(x) for x in ("date de transmission", "date trans
 GRILLE_CODE_HEADERS = {"code", "code indicateur"}
 GRILLE_LABEL_HEADERS = {"indicateur", "libelle", "intitule", "libelle indicateur"}
 _YEAR = re.compile(r"^(19|20)\d{2}(\.0+)?$")
+# A year header with a note: « 2021 (provisoire) », « 2021 p », « 2021* », « 2021 - estimé »; read as the year, with
+# a warning naming the cell.
+_YEAR_NOTE = re.compile(r"^((?:19|20)\d{2})(?:\s*\*+|\s*\([^()]{1,40}\)|\s*[-–:]?\s*[^\W\d_][\w.’' ]{0,29})$")
+# Words that make a year header another column (a target, a change), never the values of that year.
+_NOT_A_NOTE = re.compile(r"\b(cible|objectif|target|ecart|evolution|variation|total|moyenne|vs)\b")
+_DATE_HEADER = re.compile(r"^((?:19|20)\d{2})-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
 _SHEET_CODE = re.compile(r"(?<![0-9A-Za-z])(2A|2B|97[1-6]|\d{9}|\d{2})(?![0-9A-Za-z])")
 
 
@@ -107,7 +113,8 @@ class ParsedFile:
 # ---------------------------------------------------------------------------------------------------------------
 # Layout detection: every layout is first turned into one "raw long" frame, validated by one function.
 # raw columns: territory, indicator, period, value, target, target_year, comment, date, sheet, row,
-#              c_territory, c_indicator, c_period, c_value (column names for messages)
+#              c_territory, c_indicator, c_period, c_value (column names for messages),
+#              value_type, target_type (cell types from levier.ingest.readers: 'n', 'p', 'f', …; '' for a CSV)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -139,6 +146,13 @@ def _raw_from_long(sheet: Sheet, h: int, mapping: dict[str, int]) -> pd.DataFram
         j = mapping.get(name)
         return body[body.columns[j]].str.strip() if j is not None else pd.Series("", index=body.index)
 
+    def kind(name: str) -> pd.Series:
+        """The cell types of a column (levier.ingest.readers.Sheet.types): '' for a CSV or an absent column."""
+        j = mapping.get(name)
+        if j is None or sheet.types is None:
+            return pd.Series("", index=body.index)
+        return sheet.types.iloc[h + 1 :, j]
+
     raw = pd.DataFrame(
         {
             "territory": col("territoire"),
@@ -149,6 +163,8 @@ def _raw_from_long(sheet: Sheet, h: int, mapping: dict[str, int]) -> pd.DataFram
             "target_year": col("annee_cible"),
             "comment": col("commentaire"),
             "date": col("date_transmission"),
+            "value_type": kind("valeur"),
+            "target_type": kind("cible"),
         }
     )
     raw["sheet"] = sheet.name
@@ -160,14 +176,30 @@ def _raw_from_long(sheet: Sheet, h: int, mapping: dict[str, int]) -> pd.DataFram
     return raw[~blank]
 
 
-def _grille_header(cells: pd.DataFrame) -> tuple[int, int | None, int | None, list[int]] | None:
+def _header_year(text: str, kind: str = "") -> tuple[int | None, bool]:
+    """(year, read with a note) of a grille header cell: « 2021 », the number 2021, « 2021 (provisoire) », « 2021 p »,
+    « 2021* », or a date-typed cell (2022-01-01, the year kept); (None, False) for anything else."""
+    text = str(text).strip()
+    if _YEAR.match(text):
+        return int(text[:4]), False
+    if kind == "d" and (m := _DATE_HEADER.match(text)):
+        return int(m.group(1)), True
+    if (m := _YEAR_NOTE.match(text)) is not None and not _NOT_A_NOTE.search(normalise(text)):
+        return int(m.group(1)), True
+    return None, False
+
+
+def _grille_header(cells: pd.DataFrame, types: pd.DataFrame | None = None
+                   ) -> tuple[int, int | None, int | None, list[int]] | None:
     """Row of the table header, its code column, its label column and its year columns."""
-    norm = cells.map(normalise)
+    norm = cells.iloc[:60].map(normalise)
     for i in range(min(len(cells), 60)):
         row = norm.iloc[i]
         code_col = next((j for j, v in enumerate(row) if v in GRILLE_CODE_HEADERS), None)
         label_col = next((j for j, v in enumerate(row) if v in GRILLE_LABEL_HEADERS), None)
-        years = [j for j, v in enumerate(cells.iloc[i]) if _YEAR.match(str(v).strip())]
+        kinds = types.iloc[i].tolist() if types is not None else [""] * cells.shape[1]
+        years = [j for j, (v, k) in enumerate(zip(cells.iloc[i], kinds))
+                 if j not in (code_col, label_col) and _header_year(v, k)[0] is not None]
         if (code_col is not None or label_col is not None) and years:
             return i, code_col, label_col, years
     return None
@@ -189,19 +221,45 @@ def _grille_meta(cells: pd.DataFrame, header_row: int) -> tuple[tuple[str, int, 
     return territory, date
 
 
-def _raw_from_grille(sheet: Sheet, header, file_name: str, errors: list[Finding]) -> pd.DataFrame | None:
+def _raw_from_grille(sheet: Sheet, header, file_name: str, errors: list[Finding],
+                     warnings: list[Finding] | None = None) -> pd.DataFrame | None:
     cells = sheet.cells
     h, code_col, label_col, year_cols = header
     terr, date = _grille_meta(cells, h)
     territory = terr[0] if terr and terr[0] else None
     if territory is None:
-        m = _SHEET_CODE.search(sheet.name or "")
-        territory = m.group(1) if m else None
+        codes = list(dict.fromkeys(_SHEET_CODE.findall(sheet.name or "")))
+        if len(codes) > 1:
+            errors.append(Finding(
+                file_name, f"le nom de la feuille contient plusieurs codes de territoire ({', '.join(codes)}) : "
+                "indiquez le code dans une cellule « Territoire » au-dessus du tableau, ou renommez la feuille "
+                "avec un seul code.", sheet.name, 1, None))
+            return None
+        territory = codes[0] if codes else None
     if territory is None:
         errors.append(
             Finding(file_name, "territoire introuvable : indiquez son code dans le nom de la feuille "
                     "ou dans une cellule « Territoire » au-dessus du tableau.", sheet.name, 1, None)
         )
+        return None
+    kinds = sheet.types.iloc[h].tolist() if sheet.types is not None else [""] * cells.shape[1]
+    years: dict[int, str] = {}
+    for j in year_cols:
+        year, noted = _header_year(cells.iat[h, j], kinds[j])
+        years[j] = str(year)
+        if noted and warnings is not None:
+            shown = cells.iat[h, j].split(" ")[0] if kinds[j] == "d" else cells.iat[h, j].strip()
+            warnings.append(Finding(
+                file_name, f"en-tête « {shown} » (cellule {column_letter(j)}{h + 1}"
+                f"{', au format date' if kinds[j] == 'd' else ''}) lu comme l'année {year}.",
+                sheet.name, h + 1, column_letter(j)))
+    merged = _merged_values(sheet, h, code_col, label_col, year_cols)
+    if merged:
+        for r1, c1, r2, c2 in merged:
+            errors.append(Finding(
+                file_name, f"valeur fusionnée sur {column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1} : une "
+                "cellule fusionnée ne dit pas à quelle année (ou à quel indicateur) va la valeur ; défusionnez et "
+                "écrivez la valeur dans chaque cellule concernée.", sheet.name, r1 + 1, column_letter(c1)))
         return None
     body = cells.iloc[h + 1 :]
     codes = body[code_col].str.strip() if code_col is not None else pd.Series("", index=body.index)
@@ -209,8 +267,9 @@ def _raw_from_grille(sheet: Sheet, header, file_name: str, errors: list[Finding]
     ident = codes.where(codes.ne(""), labels)
     frames = []
     for j in year_cols:
-        year = str(cells.iat[h, j]).strip().split(".")[0]
+        year = years[j]
         values = body[j].str.strip()
+        value_types = sheet.types.iloc[h + 1 :, j] if sheet.types is not None else ""
         frames.append(
             pd.DataFrame(
                 {
@@ -218,6 +277,7 @@ def _raw_from_grille(sheet: Sheet, header, file_name: str, errors: list[Finding]
                     "label": labels,
                     "period": year,
                     "value": values,
+                    "value_type": value_types,
                     "row": body.index.to_numpy() + 1,
                     "c_value": year,
                 }
@@ -226,6 +286,7 @@ def _raw_from_grille(sheet: Sheet, header, file_name: str, errors: list[Finding]
     raw = pd.concat(frames, ignore_index=True)
     raw["territory"] = territory
     raw["target"] = ""
+    raw["target_type"] = ""
     raw["target_year"] = ""
     raw["comment"] = ""
     raw["date"] = date[0] if date else ""
@@ -239,6 +300,21 @@ def _raw_from_grille(sheet: Sheet, header, file_name: str, errors: list[Finding]
     return raw
 
 
+def _merged_values(sheet: Sheet, h: int, code_col: int | None, label_col: int | None,
+                   year_cols: list[int]) -> list[tuple[int, int, int, int]]:
+    """Merged ranges in the value area whose first cell is a value (a year column below the header) and that cover
+    more than one value cell. A section title merged across the row starts in the label column: not a value."""
+    years = set(year_cols)
+    found = []
+    for r1, c1, r2, c2 in sheet.merged:
+        if r1 <= h or c1 not in years or (r1 == r2 and c1 == c2):
+            continue
+        if r2 > r1 or any(c in years for c in range(c1 + 1, c2 + 1)):
+            if r1 < len(sheet.cells) and str(sheet.cells.iat[r1, c1]).strip():
+                found.append((r1, c1, r2, c2))
+    return found
+
+
 def _to_raw(sheets: list[Sheet], file_name: str, errors: list[Finding], warnings: list[Finding]) -> tuple[pd.DataFrame | None, str | None]:
     if not sheets:
         errors.append(Finding(file_name, "le classeur ne contient aucune feuille."))
@@ -249,12 +325,12 @@ def _to_raw(sheets: list[Sheet], file_name: str, errors: list[Finding], warnings
         return _raw_from_long(preferred[0], *long_header), "long"
     frames = []
     for sheet in sheets:
-        header = _grille_header(sheet.cells)
+        header = _grille_header(sheet.cells, sheet.types)
         if header is None:
             if _first_nonblank_row(sheet.cells) is not None and len(sheets) > 1:
                 warnings.append(Finding(file_name, "feuille sans tableau d'indicateurs reconnu : ignorée.", sheet.name))
             continue
-        raw = _raw_from_grille(sheet, header, file_name, errors)
+        raw = _raw_from_grille(sheet, header, file_name, errors, warnings)
         if raw is not None:
             frames.append(raw)
     if frames:
@@ -567,14 +643,18 @@ def _ratio_findings(facts: pd.DataFrame, ctx: ImportContext, stored: pd.DataFram
     ]
 
 
-def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database | None = None) -> ParsedFile:
+def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database | None = None, *,
+                  workbook: Workbook | None = None) -> ParsedFile:
+    """`workbook`: the file already read by read_workbook (detection reads it once for every importer)."""
     errors = Findings()
     warnings: list[Finding] = []
     try:
-        _, sheets = read_cells(data, file_name, settings().max_file_bytes)
+        book = workbook or read_workbook(data, file_name, settings().max_file_bytes)
     except UnreadableFile as exc:
-        return ParsedFile(pd.DataFrame(columns=FACT_COLUMNS), [Finding(file_name, str(exc))], [], None, 0)
-    raw, file_format = _to_raw(sheets, file_name, errors, warnings)
+        return ParsedFile(pd.DataFrame(columns=FACT_COLUMNS), [Finding(file_name, str(exc), exc.sheet, exc.row)], [],
+                          None, 0)
+    warnings += book.notes
+    raw, file_format = _to_raw(book.sheets, file_name, errors, warnings)
     if raw is None:
         return ParsedFile(pd.DataFrame(columns=FACT_COLUMNS), errors, warnings, file_format, 0)
     rows_read = int(raw[["sheet", "row"]].drop_duplicates().shape[0])
@@ -618,10 +698,11 @@ def import_returns(
     demo: bool = False,
     imported_by: str | None = None,
     ctx: ImportContext | None = None,
+    workbook: Workbook | None = None,
 ) -> ImportReport:
     started = now()
     ctx = ctx or ImportContext.load(db)
-    parsed = parse_returns(data, file_name, ctx, db)
+    parsed = parse_returns(data, file_name, ctx, db, workbook=workbook)
     report = ImportReport(
         file=file_name,
         kind=KIND_RETURNS,

@@ -29,7 +29,7 @@ from levier.ingest.communes import (
     read_communes,
 )
 from levier.ingest.cells import DEGREES_UNIT, parse_column
-from levier.ingest.readers import UnreadableFile, read_cells
+from levier.ingest.readers import UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import Finding
 from levier.store.db import Query
 
@@ -389,6 +389,7 @@ def read_services(
     reference: Referential | None = None,
     data: bytes | None = None,
     file_name: str | None = None,
+    workbook: Workbook | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Finding], list[Finding]]:
     """Read a list of service locations; returns (points, errors, warnings).
 
@@ -400,12 +401,14 @@ def read_services(
     name = file_name or path.name
     ref = reference or build_referential()
     try:
-        raw = data if data is not None else path.read_bytes()
-        _kind, sheets = read_cells(raw, name, settings().max_file_bytes)
+        book = workbook or read_workbook(data if data is not None else path.read_bytes(), name,
+                                         settings().max_file_bytes)
     except (UnreadableFile, OSError) as exc:
         return _empty(), [Finding(name, str(exc))], []
-    sheet = sheets[0]
-    rep = _Report(name, sheet.name, [], [])
+    if not book.sheets:
+        return _empty(), [Finding(name, "le classeur ne contient aucune feuille visible.")], list(book.notes)
+    sheet = book.sheets[0]
+    rep = _Report(name, sheet.name, [], list(book.notes))
     if sheet.cells.empty:
         rep.error(1, None, "le fichier est vide.")
         return _empty(), rep.errors, rep.warnings

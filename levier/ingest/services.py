@@ -8,14 +8,10 @@ journal row and the points are written in one transaction.
 
 from __future__ import annotations
 
-import csv
-import io
-
-import fastexcel
-
 from levier.store.db import Database
 from levier.ingest.journal import finish_import, now
-from levier.ingest.readers import decode_text, sniff_delimiter
+from levier.core.config import settings
+from levier.ingest.readers import UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import STATUS_DRY_RUN, STATUS_IMPORTED, Finding, ImportReport
 from levier.ingest.service_lists import FRANCE_SERVICES_ANCT, GENERIC_LIST, MAPPINGS, POLE_EMPLOI_AGENCES, ServiceMapping
 from levier.ingest.service_lists import read_services, store_points
@@ -47,22 +43,21 @@ def mapping_for_header(header: list[str]) -> ServiceMapping | None:
     return None
 
 
-def header_row(data: bytes) -> list[str]:
-    """The first row of a CSV (any of ; , tab) or of an xlsx's first sheet, without reading the whole file."""
-    if data[:4] == b"PK\x03\x04":
-        try:
-            sheet = fastexcel.read_excel(data).load_sheet(0, header_row=None, n_rows=1, dtypes="string")
-            frame = sheet.to_pandas()
-        except Exception:  # an unreadable workbook is reported by the importer that gets it
-            return []
-        return [str(v) for v in frame.iloc[0].tolist()] if len(frame) else []
-    text = decode_text(data[:8192])
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return next(csv.reader(io.StringIO(first), delimiter=sniff_delimiter(first)), [])
+def header_row(data: bytes, *, workbook: Workbook | None = None) -> list[str]:
+    """The first non-blank row of a CSV or of an xlsx's first visible sheet (`workbook`: the file already read)."""
+    try:
+        book = workbook or read_workbook(data, "fichier", settings().max_file_bytes)
+    except UnreadableFile:  # reported by the importer that gets the file
+        return []
+    if not book.sheets:
+        return []
+    cells = book.sheets[0].cells
+    filled = cells.ne("").any(axis=1).to_numpy()
+    return [str(v) for v in cells.iloc[int(filled.argmax())].tolist()] if filled.any() else []
 
 
-def detect_mapping(data: bytes) -> ServiceMapping | None:
-    return mapping_for_header(header_row(data))
+def detect_mapping(data: bytes, *, workbook: Workbook | None = None) -> ServiceMapping | None:
+    return mapping_for_header(header_row(data, workbook=workbook))
 
 
 def import_services(
@@ -74,14 +69,15 @@ def import_services(
     dry_run: bool = False,
     demo: bool = False,
     imported_by: str | None = None,
+    workbook: Workbook | None = None,
 ) -> ImportReport:
     """Import one list of service locations; `mapping` (a ServiceMapping or its key) is detected from the header
     when not given, the Levier format being the default."""
     started = now()
     if isinstance(mapping, str):
         mapping = MAPPINGS[mapping]
-    mapping = mapping or detect_mapping(data) or GENERIC_LIST
-    points, errors, warnings = read_services(file_name, mapping, data=data, file_name=file_name)
+    mapping = mapping or detect_mapping(data, workbook=workbook) or GENERIC_LIST
+    points, errors, warnings = read_services(file_name, mapping, data=data, file_name=file_name, workbook=workbook)
     report = ImportReport(
         file=file_name,
         kind=KIND_SERVICES,

@@ -14,7 +14,7 @@ import pandas as pd
 from levier.core.config import CATALOGUE_DIR, settings
 from levier.core.text import normalise
 from levier.ingest.journal import finish_import, now
-from levier.ingest.readers import Sheet, UnreadableFile, read_cells
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import Finding, ImportReport
 from levier.ingest.returns import KIND_RETURNS, ImportContext, facts_writer, import_returns, parse_returns
 from levier.store.db import Database, Query, Writer
@@ -141,22 +141,28 @@ def variants_sheet(sheets: Sequence[Sheet]) -> Sheet | None:
     return next((s for s in sheets if normalise(s.name or "") in VARIANT_SHEET_NAMES), None)
 
 
-def has_variants_sheet(data: bytes, file_name: str) -> bool:
+def _book(data: bytes, file_name: str, workbook: Workbook | None) -> Workbook:
+    """The file as read once by detection, or read here (raises UnreadableFile)."""
+    return workbook or read_workbook(data, file_name, settings().max_file_bytes)
+
+
+def has_variants_sheet(data: bytes, file_name: str, *, workbook: Workbook | None = None) -> bool:
     """True for an xlsx holding a 'variantes' / 'definitions' sheet (the import page then reads it too)."""
     try:
-        kind, sheets = read_cells(data, file_name, settings().max_file_bytes)
+        book = _book(data, file_name, workbook)
     except UnreadableFile:
         return False
-    return kind == "xlsx" and variants_sheet(sheets) is not None
+    return book.format == "xlsx" and variants_sheet(book.sheets) is not None
 
 
-def is_variants_file(data: bytes, file_name: str) -> bool:
+def is_variants_file(data: bytes, file_name: str, *, workbook: Workbook | None = None) -> bool:
     """True when the file itself is a variants table (territoire, indicateur, variante; no periode/valeur), so the
     import page and the CLI can route it to import_variants rather than to the returns importer."""
     try:
-        kind, sheets = read_cells(data, file_name, settings().max_file_bytes)
+        book = _book(data, file_name, workbook)
     except UnreadableFile:
         return False
+    kind, sheets = book.format, book.sheets
     sheet = variants_sheet(sheets) if kind == "xlsx" else sheets[0]
     if sheet is None:
         if len(sheets) != 1:
@@ -398,12 +404,14 @@ def _conflicts(rows: pd.DataFrame, file_name: str, sheet: str | None, column: st
     return findings
 
 
-def parse_variants(data: bytes, file_name: str, ctx: ImportContext, *, require_sheet: bool = False) -> ParsedVariants:
+def parse_variants(data: bytes, file_name: str, ctx: ImportContext, *, require_sheet: bool = False,
+                   workbook: Workbook | None = None) -> ParsedVariants:
     """A CSV, or an xlsx whose 'variantes'/'definitions' sheet (else its only sheet) holds the table."""
     try:
-        kind, sheets = read_cells(data, file_name, settings().max_file_bytes)
+        book = _book(data, file_name, workbook)
     except UnreadableFile as exc:
-        return ParsedVariants(_empty_rows(), [Finding(file_name, str(exc))])
+        return ParsedVariants(_empty_rows(), [Finding(file_name, str(exc), exc.sheet, exc.row)])
+    kind, sheets = book.format, book.sheets
     sheet = variants_sheet(sheets) if kind == "xlsx" else sheets[0]
     if sheet is None:
         if require_sheet or len(sheets) != 1:
@@ -461,11 +469,12 @@ def import_variants(
     demo: bool = False,
     imported_by: str | None = None,
     ctx: ImportContext | None = None,
+    workbook: Workbook | None = None,
 ) -> ImportReport:
     """A variants file (CSV/XLSX, or the 'variantes' sheet of a workbook): rejected whole on any error."""
     started = now()
     ctx = ctx or ImportContext.load(db)
-    parsed = parse_variants(data, file_name, ctx)
+    parsed = parse_variants(data, file_name, ctx, workbook=workbook)
     report = ImportReport(
         file=file_name, kind=KIND_VARIANTS, file_format="variantes",
         rows_read=parsed.rows_read, rows_accepted=len(parsed.rows),
@@ -486,16 +495,22 @@ def import_returns_workbook(
     demo: bool = False,
     imported_by: str | None = None,
     ctx: ImportContext | None = None,
+    workbook: Workbook | None = None,
 ) -> ImportReport:
     """A returns workbook that also carries a 'variantes'/'definitions' sheet: values and variants are validated
     together and written in one transaction under one import, or the whole workbook is refused.
     Without such a sheet this is exactly levier.ingest.returns.import_returns."""
-    if not has_variants_sheet(data, file_name):
-        return import_returns(db, data, file_name, dry_run=dry_run, demo=demo, imported_by=imported_by, ctx=ctx)
+    try:
+        workbook = _book(data, file_name, workbook)
+    except UnreadableFile:
+        workbook = None  # import_returns reports it, with its wording
+    if workbook is None or not has_variants_sheet(data, file_name, workbook=workbook):
+        return import_returns(db, data, file_name, dry_run=dry_run, demo=demo, imported_by=imported_by, ctx=ctx,
+                              workbook=workbook)
     started = now()
     ctx = ctx or ImportContext.load(db)
-    facts = parse_returns(data, file_name, ctx, db)
-    variants = parse_variants(data, file_name, ctx, require_sheet=True)
+    facts = parse_returns(data, file_name, ctx, db, workbook=workbook)
+    variants = parse_variants(data, file_name, ctx, require_sheet=True, workbook=workbook)
     # The returns reader does not know the variants sheet and reports it as ignored: it is not.
     warnings = [w for w in facts.warnings if w.sheet != variants.sheet] + variants.warnings
     errors = facts.errors + variants.errors
