@@ -228,6 +228,11 @@ _BUILDERS = {
     "long_line": _long_line,
     "odd_sheet": lambda: xlsx_bytes({"=cmd|'x'!A1 <b>": [["Code", "Indicateur", 2021], [NE, "", 12]]}),
     "grille_bad_value": lambda: xlsx_bytes({"38 - Isère": [["Code", "Indicateur", 2020, 2021], [NE, "", "douze", 12]]}),
+    # Plausibility (data/catalogue/regles.csv and programmes.csv): readable values that cannot be meant.
+    "fractional_persons": lambda: long_csv([["38", NE, "2021", "5 412,7"]]),
+    "persons_1e20": lambda: xlsx_bytes({"retours": [LONG_HEADER, ["38", NE, "2021", 1e20]]}),
+    "tenfold_context_count": lambda: long_csv([["38", NE, "2020", "5000"], ["38", NE, "2021", "50 001"]]),
+    "target_year_2099": lambda: long_csv([["38", NE, "2021", "5000", "6000", "2099"]]),
     # INSEE Filosofi.
     "insee_no_codgeo": lambda: "DEP;TP6020\r\n01;14,2\r\n".encode(),
     "insee_lost_zero": lambda: "CODGEO;TP6020\r\n1;14,2\r\n2A;16,3\r\n".encode(),
@@ -286,6 +291,19 @@ CASES: list[BadFile] = [
     BadFile("odd_sheet", "feuille.xlsx", "retours", "territoire introuvable", where={"sheet": "=cmd|'x'!A1 <b>"}),
     BadFile("grille_bad_value", "grille.xlsx", "retours", "« douze » n'est pas un nombre",
             where={"sheet": "38 - Isère", "row": 2, "column": "2020"}),
+    BadFile("fractional_persons", "personnes_decimales.csv", "retours",
+            f"valeur 5\u00a0412,7 pour {NE} : un nombre entier est attendu (l'indicateur compte des personnes, sans "
+            "décimale).", where={"row": 2, "column": "valeur"}),
+    BadFile("persons_1e20", "personnes_1e20.xlsx", "retours",
+            "valeur 100" + "\u00a0000" * 6 + f" invraisemblable pour {NE} : au plus 100\u00a0000\u00a0000 selon le "
+            "catalogue (data/catalogue/regles.csv) ; vérifiez l'unité et les séparateurs.",
+            where={"sheet": "retours", "row": 2, "column": "valeur"}),
+    BadFile("tenfold_context_count", "decuple.csv", "retours",
+            f"valeur 50\u00a0001 pour {NE} en 2021 : plus de 10 fois celle de 2020 (5\u00a0000, même fichier) pour 38 "
+            "(data/catalogue/regles.csv) ; vérifiez l'unité ou une erreur de saisie.", where={"row": 3, "column": "valeur"}),
+    BadFile("target_year_2099", "cible_2099.csv", "retours",
+            "année de cible 2099 hors des années du programme CALPAE (2019–2022) : une cible porte sur une année du "
+            "programme.", where={"row": 2, "column": "annee_cible"}),
     BadFile("insee_no_codgeo", "FILO2020_DISP_DEP.csv", "insee", "CODGEO"),
     BadFile("insee_lost_zero", "FILO2020_DISP_DEP.csv", "insee", "zéro initial", where={"row": 2}),
     BadFile("insee_bad_number", "FILO2020_DISP_DEP.csv", "insee", "beaucoup", where={"row": 2, "column": "TP6020"}),
