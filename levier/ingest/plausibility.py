@@ -37,6 +37,14 @@ def fmt_found(x: float) -> str:
     return fmt_number(value, 6)
 
 
+def _years(period: pd.Series) -> pd.Series:
+    """'2021', '2021.0', '2021 (provisoire)' -> 2021.0; each distinct text parsed once (a grid repeats them)."""
+    text = period.astype(str)
+    uniques = pd.Series(text.unique())
+    years = pd.to_numeric(uniques.str.extract(r"((?:19|20)\d{2})", expand=False), errors="coerce")
+    return text.map(dict(zip(uniques, years)))
+
+
 def value_columns(facts: pd.DataFrame, raw: pd.DataFrame) -> pd.Series:
     """The column header each fact was read from (long file: « valeur » or « cible » as written; grid: the year),
     aligned on facts' index. raw: the frame validate() received (sheet, row, period, c_value, c_target)."""
@@ -44,23 +52,23 @@ def value_columns(facts: pd.DataFrame, raw: pd.DataFrame) -> pd.Series:
     if facts.empty or not {"sheet", "row", "period", "c_value"} <= set(raw.columns):
         return default
     where = pd.DataFrame({
-        "sheet": raw["sheet"].fillna("").astype(str),
-        "row": pd.to_numeric(raw["row"], errors="coerce"),
-        "year": pd.to_numeric(raw["period"].astype(str).str.extract(r"((?:19|20)\d{2})", expand=False),
-                              errors="coerce"),
-        "c_value": raw["c_value"].astype(str),
-        "c_target": raw["c_target"].astype(str) if "c_target" in raw.columns else "cible",
+        "sheet": raw["sheet"].fillna("").astype(str).to_numpy(),
+        "row": pd.to_numeric(raw["row"], errors="coerce").to_numpy(),
+        "c_value": raw["c_value"].astype(str).to_numpy(),
+        "c_target": (raw["c_target"] if "c_target" in raw.columns else pd.Series("cible", index=raw.index)).astype(str).to_numpy(),
     })
     keys = pd.DataFrame({
         "sheet": facts["source_sheet"].fillna("").astype(str).to_numpy(),
         "row": pd.to_numeric(facts["source_row"], errors="coerce").to_numpy(),
-        "year": pd.to_numeric(facts["period"], errors="coerce").to_numpy(),
     })
-    by_year = keys.merge(where.drop_duplicates(["sheet", "row", "year"]), on=["sheet", "row", "year"], how="left")
-    by_row = keys.merge(where.drop_duplicates(["sheet", "row"]).drop(columns="year"), on=["sheet", "row"], how="left")
-    value_col = by_year["c_value"].fillna(by_row["c_value"])
-    target_col = by_row["c_target"]
-    out = np.where(facts["measure"].eq("cible").to_numpy(), target_col.to_numpy(), value_col.to_numpy())
+    by_row = keys.merge(where.drop_duplicates(["sheet", "row"]), on=["sheet", "row"], how="left")
+    value_col = by_row["c_value"]
+    if where.duplicated(["sheet", "row"]).any():  # a grid: one row, one value per year column
+        where["year"] = _years(raw["period"]).to_numpy()
+        keys["year"] = pd.to_numeric(facts["period"], errors="coerce").to_numpy()
+        by_year = keys.merge(where.drop_duplicates(["sheet", "row", "year"]), on=["sheet", "row", "year"], how="left")
+        value_col = by_year["c_value"].fillna(value_col)
+    out = np.where(facts["measure"].eq("cible").to_numpy(), by_row["c_target"].to_numpy(), value_col.to_numpy())
     return pd.Series(out, index=facts.index, dtype=object).where(pd.notna(out), default)
 
 
@@ -69,14 +77,18 @@ def _sheet(name) -> str | None:
 
 
 def _rule(indicators: pd.DataFrame, codes: pd.Series, column: str, fill) -> np.ndarray:
+    """One rule column of the catalogue for each fact's indicator (`fill` where the catalogue has none)."""
     if column not in indicators.columns:
         return np.full(len(codes), fill, dtype=object if isinstance(fill, str) else type(fill))
-    values = indicators[column].reindex(codes.fillna("").to_numpy())
+    by_code = indicators[column].groupby(level=0).first() if not indicators.index.is_unique else indicators[column]
     if isinstance(fill, bool):
-        return values.map(lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else False).to_numpy(dtype=bool)
+        return codes.isin({k for k, v in by_code.items() if isinstance(v, (bool, np.bool_)) and v}).to_numpy()
     if isinstance(fill, str):
-        return values.map(lambda v: v if isinstance(v, str) else "").to_numpy(dtype=object)
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        lookup = {k: v for k, v in by_code.items() if isinstance(v, str) and v}
+        mapped = codes.map(lookup).astype(object)
+        return mapped.where(mapped.notna(), "").to_numpy(dtype=object)
+    lookup = pd.to_numeric(by_code, errors="coerce").dropna().to_dict()
+    return codes.map(lookup).to_numpy(dtype=float)
 
 
 def growth_codes(indicators: pd.DataFrame, present) -> list[str]:

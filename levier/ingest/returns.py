@@ -424,8 +424,9 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
     margin = np.array([ctx.target_margins.get(p, 0) for p in prog], dtype=int)
     ty_vals = target_year.to_numpy(dtype=float)
     ty_out = known & ~np.isnan(ty_vals) & ((ty_vals < first) | (ty_vals > last + margin))
-    raw["t_year"], raw["t_programme"] = ty_txt, prog
-    raw["t_range"] = [f"{a}–{b}" + (f", cibles admises jusqu'en {b + m}" if m else "") for a, b, m in zip(first, last, margin)]
+    raw["t_year"], raw["t_programme"], raw["t_range"] = ty_txt, prog, ""
+    raw.loc[ty_out, "t_range"] = [f"{a}–{b}" + (f", cibles admises jusqu'en {b + m}" if m else "")
+                                  for a, b, m in zip(first[ty_out], last[ty_out], margin[ty_out])]
     errors += _findings(
         raw, ty_out, file_name, "annee_cible",
         lambda r: f"année de cible {r['t_year']} hors des années du programme {r['t_programme']} ({r['t_range']}) : "

@@ -256,3 +256,22 @@ def test_the_catalogue_margin_lets_a_target_fall_after_the_programme(db):
     late = parse_returns(long_csv([["38", NE, "2021", "5000", "6000", "2026"]]), "cibles.csv", wider)
     assert late.errors[0].message == ("année de cible 2026 hors des années du programme CALPAE (2019–2022, cibles "
                                       "admises jusqu'en 2025) : une cible porte sur une année du programme.")
+
+
+def test_a_grid_error_names_the_sheet_the_row_and_the_year_column(db):
+    data = xlsx_bytes({"38 - Isère": [["Code", "Indicateur", 2020, 2021], [NE, "", 5000, 5412.7]]})
+    report = import_returns(db, data, "grille.xlsx")
+    assert report.status == STATUS_REJECTED
+    assert [str(f) for f in report.errors] == [
+        f"fichier « grille.xlsx », feuille « 38 - Isère », ligne 2, colonne « 2021 » : valeur 5{NBSP}412,7 pour {NE} : "
+        "un nombre entier est attendu (l'indicateur compte des personnes, sans décimale)."]
+
+
+def test_the_rules_are_stored_with_the_catalogue_and_no_bound_is_null(db):
+    stored = db.read(Query.IMPORT_CONTEXT_INDICATORS).set_index("code")
+    assert stored.at[NE, "whole_number"] and stored.at[NE, "growth_severity"] == "erreur"
+    assert stored.at[NAIS, "max_per_inhabitant"] == 0.1
+    with db.reader() as r:  # inspection: NULL, not NaN, where the catalogue sets no bound
+        nulls = r._con.execute("SELECT count(*) FROM indicator WHERE unit = '%' AND max_per_inhabitant IS NULL "
+                               "AND max_growth IS NULL AND growth_severity IS NULL").fetchone()[0]
+    assert nulls == int((read_catalogue().indicators["unit"] == "%").sum())
