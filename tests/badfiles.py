@@ -300,7 +300,8 @@ CASES: list[BadFile] = [
             where={"sheet": "retours", "row": 2, "column": "valeur"}),
     BadFile("tenfold_context_count", "decuple.csv", "retours",
             f"valeur 50\u00a0001 pour {NE} en 2021 : plus de 10 fois celle de 2020 (5\u00a0000, même fichier) pour 38 "
-            "(data/catalogue/regles.csv) ; vérifiez l'unité ou une erreur de saisie.", where={"row": 3, "column": "valeur"}),
+            "(data/catalogue/regles.csv) ; vérifiez l'unité ou une erreur de saisie.",
+            where={"row": 3, "column": "valeur"}),
     BadFile("target_year_2099", "cible_2099.csv", "retours",
             "année de cible 2099 hors des années du programme CALPAE (2019–2022) : une cible porte sur une année du "
             "programme.", where={"row": 2, "column": "annee_cible"}),

@@ -55,7 +55,8 @@ def value_columns(facts: pd.DataFrame, raw: pd.DataFrame) -> pd.Series:
         "sheet": raw["sheet"].fillna("").astype(str).to_numpy(),
         "row": pd.to_numeric(raw["row"], errors="coerce").to_numpy(),
         "c_value": raw["c_value"].astype(str).to_numpy(),
-        "c_target": (raw["c_target"] if "c_target" in raw.columns else pd.Series("cible", index=raw.index)).astype(str).to_numpy(),
+        "c_target": (raw["c_target"] if "c_target" in raw.columns else pd.Series("cible", index=raw.index))
+        .astype(str).to_numpy(),
     })
     keys = pd.DataFrame({
         "sheet": facts["source_sheet"].fillna("").astype(str).to_numpy(),
@@ -123,7 +124,8 @@ def check(facts: pd.DataFrame, indicators: pd.DataFrame, populations: dict[str, 
     store, the per-inhabitant bound is skipped silently); stored: current stored values (territory_code,
     indicator, period, value) of the indicators with a growth rule; columns: the header each fact came from."""
     out = Outcome()
-    ok = facts["value"].notna() & facts["indicator"].notna() & facts["territory_level"].notna() & facts["period"].notna()
+    ok = (facts["value"].notna() & facts["indicator"].notna() & facts["territory_level"].notna()
+          & facts["period"].notna())
     f = facts[ok].copy()
     if f.empty:
         return out

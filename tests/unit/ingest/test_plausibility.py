@@ -1,4 +1,4 @@
-"""Plausibility rules of the catalogue on imported returns: whole counts, bounds per inhabitant, growth, target years."""
+"""Plausibility rules of the catalogue on imported returns: whole counts, bounds per inhabitant, growth, target year."""
 
 from __future__ import annotations
 
