@@ -151,7 +151,8 @@ def check(facts: pd.DataFrame, indicators: pd.DataFrame, populations: dict[str, 
     fractional = whole & (np.abs(value - np.round(value)) > _WHOLE_TOLERANCE * np.maximum(1.0, np.abs(value)))
     emit(fractional, out.errors, lambda i, r: (
         f"{r['label']} {fmt_found(value[i])} pour {r['indicator']} : un nombre entier est attendu "
-        f"(l'indicateur compte des {unit[i] if unit[i] == 'personnes' else 'unités'}, sans décimale)."))
+        + ("(l'indicateur compte des personnes, sans décimale)." if unit[i] == "personnes"
+           else "(l'indicateur est un comptage, sans décimale).")))
 
     # Absolute ceiling: what no territory can reach, its population known or not.
     too_big = ~fractional & ~np.isnan(ceiling) & (value > ceiling)

@@ -93,6 +93,12 @@ def test_a_fraction_of_a_person_is_refused_and_a_fraction_of_a_day_is_not(indica
     assert out.warnings == []
 
 
+def test_a_fraction_of_a_family_is_refused_too(indicators):
+    out = check([("38", "CALPAE-1.2-FAM", 2021, "valeur", 12.5)], indicators, {"38": 1_271_166.0})
+    assert [f.message for f in out.errors] == ["valeur 12,5 pour CALPAE-1.2-FAM : un nombre entier est attendu "
+                                               "(l'indicateur est un comptage, sans décimale)."]
+
+
 def test_a_fractional_target_is_refused_too(indicators):
     out = check([("38", NE, 2022, "cible", 100.5)], indicators, {"38": 1_271_166.0})
     assert [f.message for f in out.errors] == [f"cible 100,5 pour {NE} : un nombre entier est attendu (l'indicateur "
