@@ -239,6 +239,11 @@ _BUILDERS = {
     "insee_fractions": lambda: "CODGEO;TP6020\r\n01;0,142\r\n2A;0,163\r\n".encode(),
     "panorama_formula_text": lambda: xlsx_bytes({"donnees": [["siren_epci", "nom_epci", "annee", "STAT-PAN-JEUNES"],
                                                              ["200000172", "CC x", 2020, "=B2/C2"]]}),
+    # Plausibility (data/catalogue/regles.csv and programmes.csv): readable values that cannot be meant.
+    "fractional_persons": lambda: long_csv([["38", NE, "2021", "5 412,7"]]),
+    "persons_1e20": lambda: xlsx_bytes({"retours": [LONG_HEADER, ["38", NE, "2021", 1e20]]}),
+    "tenfold_context_count": lambda: long_csv([["38", NE, "2020", "5000"], ["38", NE, "2021", "50 001"]]),
+    "target_year_2099": lambda: long_csv([["38", NE, "2021", "5000", "6000", "2099"]]),
     # INSEE Filosofi.
     "insee_no_codgeo": lambda: "DEP;TP6020\r\n01;14,2\r\n".encode(),
     "insee_lost_zero": lambda: "CODGEO;TP6020\r\n1;14,2\r\n2A;16,3\r\n".encode(),
@@ -315,6 +320,20 @@ CASES: list[BadFile] = [
             where={"row": 1, "column": "TP6020"}),
     BadFile("panorama_formula_text", "panorama.xlsx", "panorama", "« =B2/C2 » : formule sans valeur calculée",
             where={"sheet": "donnees", "row": 2, "column": "STAT-PAN-JEUNES"}),
+    BadFile("fractional_persons", "personnes_decimales.csv", "retours",
+            f"valeur 5\u00a0412,7 pour {NE} : un nombre entier est attendu (l'indicateur compte des personnes, sans "
+            "décimale).", where={"row": 2, "column": "valeur"}),
+    BadFile("persons_1e20", "personnes_1e20.xlsx", "retours",
+            "valeur 100" + "\u00a0000" * 6 + f" invraisemblable pour {NE} : au plus 100\u00a0000\u00a0000 selon le "
+            "catalogue (data/catalogue/regles.csv) ; vérifiez l'unité et les séparateurs.",
+            where={"sheet": "retours", "row": 2, "column": "valeur"}),
+    BadFile("tenfold_context_count", "decuple.csv", "retours",
+            f"valeur 50\u00a0001 pour {NE} en 2021 : plus de 10 fois celle de 2020 (5\u00a0000, même fichier) pour 38 "
+            "(data/catalogue/regles.csv) ; vérifiez l'unité ou une erreur de saisie.",
+            where={"row": 3, "column": "valeur"}),
+    BadFile("target_year_2099", "cible_2099.csv", "retours",
+            "année de cible 2099 hors des années du programme CALPAE (2019–2022) : une cible porte sur une année du "
+            "programme.", where={"row": 2, "column": "annee_cible"}),
     BadFile("insee_no_codgeo", "FILO2020_DISP_DEP.csv", "insee", "CODGEO"),
     BadFile("insee_lost_zero", "FILO2020_DISP_DEP.csv", "insee", "zéro initial", where={"row": 2}),
     BadFile("insee_bad_number", "FILO2020_DISP_DEP.csv", "insee", "beaucoup", where={"row": 2, "column": "TP6020"}),

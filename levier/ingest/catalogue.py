@@ -19,7 +19,7 @@ UNITS = ("personnes", "nombre", "%", "€", "jours", "minutes", "ratio")
 DIRECTIONS = ("hausse", "baisse")  # an empty direction means neither is better
 COUNT_UNITS = ("personnes", "nombre")  # what a derived ratio may divide
 
-PROGRAMME_COLUMNS = ("code", "label", "first_year", "last_year", "due_date", "description")
+PROGRAMME_COLUMNS = ("code", "label", "first_year", "last_year", "target_margin", "due_date", "description")
 AXIS_COLUMNS = ("programme", "code", "label")
 ACTION_COLUMNS = ("programme", "axis", "code", "label", "territory")
 INDICATOR_COLUMNS = (
@@ -27,12 +27,22 @@ INDICATOR_COLUMNS = (
     "periodicity", "source", "definition", "sensitive", "aliases", "territory",
 )
 
+# Plausibility rules (regles.csv, docs/formats.md « Règles de plausibilité »): one row per unit (the default of its
+# indicators) or per indicator (overrides the fields it fills). Resolved into these indicator columns.
+RULE_FILE = "regles.csv"
+RULE_COLUMNS = ("scope", "key", "whole", "max_per_inhabitant", "max_value", "max_growth", "growth_severity", "reason")
+RULE_SCOPES = ("unité", "indicateur")
+SEVERITIES = ("erreur", "avertissement")
+INDICATOR_RULE_COLUMNS = ("whole_number", "max_per_inhabitant", "max_value", "max_growth", "growth_severity")
+_RULE_FIELDS = {"whole": "whole_number", "max_per_inhabitant": "max_per_inhabitant", "max_value": "max_value",
+                "max_growth": "max_growth", "growth_severity": "growth_severity"}
+
 # Columns stored as NULL when empty (the others are NOT NULL in the schema).
 _NULLABLE = {
     "programme": ("due_date", "description"),
     "axis": (),
     "action": ("axis", "territory"),
-    "indicator": ("axis", "action", "direction", "numerator", "denominator", "aliases", "territory"),
+    "indicator": ("axis", "action", "direction", "numerator", "denominator", "aliases", "territory", "growth_severity"),
 }
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._\-]*$")  # ASCII, uppercase, no spaces
@@ -47,6 +57,7 @@ class Catalogue:
     axes: pd.DataFrame
     actions: pd.DataFrame
     indicators: pd.DataFrame
+    rules: pd.DataFrame | None = None  # regles.csv as written (None: no rules file), already resolved in indicators
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -65,11 +76,11 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame.apply(lambda col: col.map(lambda v: unicodedata.normalize("NFC", v).strip())).astype(str)
 
 
-def _to_int(frame: pd.DataFrame, column: str, file_name: str) -> pd.Series:
+def _to_int(frame: pd.DataFrame, column: str, file_name: str, what: str = "une année valide") -> pd.Series:
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = frame.loc[values.isna() | (values != values.round()), column]
     if len(bad):
-        raise ValueError(f"{file_name} : « {bad.iloc[0]} » n'est pas une année valide (colonne {column}).")
+        raise ValueError(f"{file_name} : « {bad.iloc[0]} » n'est pas {what} (colonne {column}).")
     return values.astype("int64")
 
 
@@ -88,6 +99,7 @@ def read_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     programmes = _read_csv(directory / "programmes.csv", PROGRAMME_COLUMNS)
     programmes["first_year"] = _to_int(programmes, "first_year", "programmes.csv")
     programmes["last_year"] = _to_int(programmes, "last_year", "programmes.csv")
+    programmes["target_margin"] = _to_int(programmes, "target_margin", "programmes.csv", "un nombre d'années valide")
     axes = _read_csv(directory / "axes.csv", AXIS_COLUMNS)
     actions = _read_csv(directory / "actions.csv", ACTION_COLUMNS)
     files = sorted(directory.glob("indicateurs*.csv"))
@@ -99,7 +111,101 @@ def read_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
         part["sensitive"] = _to_bool(part, "sensitive", path.name)
         parts.append(part)
     indicators = pd.concat(parts, ignore_index=True)
-    return Catalogue(programmes=programmes, axes=axes, actions=actions, indicators=indicators)
+    rules = _read_csv(directory / RULE_FILE, RULE_COLUMNS) if (directory / RULE_FILE).exists() else None
+    indicators = resolve_rules(indicators, rules)
+    return Catalogue(programmes=programmes, axes=axes, actions=actions, indicators=indicators, rules=rules)
+
+
+def _rule_number(text: str) -> float:
+    """'0.1', '0,1', '100000000', '100 000 000' -> float; '' -> NaN (no bound); anything else -> ValueError."""
+    cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    return float(cleaned) if cleaned else float("nan")
+
+
+def resolve_rules(indicators: pd.DataFrame, rules: pd.DataFrame | None) -> pd.DataFrame:
+    """The indicators with their plausibility columns: the rule of their unit, then their own row's filled fields.
+    Unreadable cells are left as NaN here and reported by validate_catalogue (read_catalogue never raises on them)."""
+    out = indicators.copy()
+    out["whole_number"] = False
+    for column in ("max_per_inhabitant", "max_value", "max_growth"):
+        out[column] = float("nan")
+    out["growth_severity"] = ""
+    if rules is None or rules.empty:
+        return out
+    by_unit = {r["key"]: r for r in rules.to_dict("records") if r["scope"] == "unité"}
+    by_code = {r["key"]: r for r in rules.to_dict("records") if r["scope"] == "indicateur"}
+    for i, (code, unit) in enumerate(zip(out["code"], out["unit"])):
+        for rule in (by_unit.get(unit), by_code.get(code)):
+            if rule is None:
+                continue
+            for field, column in _RULE_FIELDS.items():
+                text = rule[field]
+                if not text:
+                    continue
+                if column == "whole_number":
+                    if text.lower() in _TRUE | _FALSE:
+                        out.iat[i, out.columns.get_loc(column)] = text.lower() in _TRUE
+                elif column == "growth_severity":
+                    out.iat[i, out.columns.get_loc(column)] = text
+                else:
+                    try:
+                        out.iat[i, out.columns.get_loc(column)] = _rule_number(text)
+                    except ValueError:
+                        pass
+    out["whole_number"] = out["whole_number"].astype(bool)
+    return out
+
+
+def _rule_problems(cat: Catalogue) -> list[str]:
+    """Every inconsistency of regles.csv, in French."""
+    rules = cat.rules
+    if rules is None:
+        return []
+    problems: list[str] = []
+    codes = set(cat.indicators["code"])
+    keys = list(zip(rules["scope"], rules["key"]))
+    for scope, key in _duplicates(pd.Series(keys, dtype=object)):
+        problems.append(f"{RULE_FILE} : règle « {scope} {key} » en double.")
+    for row in rules.itertuples(index=False):
+        name = f"{RULE_FILE}, règle « {row.scope} {row.key} »"
+        if row.scope not in RULE_SCOPES:
+            problems.append(f"{name} : portée « {row.scope} » inconnue (attendu : {', '.join(RULE_SCOPES)}).")
+        elif row.scope == "unité" and row.key not in UNITS:
+            problems.append(f"{name} : unité inconnue (attendu : {', '.join(UNITS)}).")
+        elif row.scope == "indicateur" and row.key not in codes:
+            problems.append(f"{name} : indicateur inconnu dans le catalogue.")
+        if row.whole and row.whole.lower() not in _TRUE | _FALSE:
+            problems.append(f"{name} : « {row.whole} » n'est pas une valeur valide pour whole (attendu : oui ou non).")
+        for column in ("max_per_inhabitant", "max_value", "max_growth"):
+            text = getattr(row, column)
+            try:
+                value = _rule_number(text)
+            except ValueError:
+                problems.append(f"{name} : « {text} » n'est pas un nombre (colonne {column}).")
+                continue
+            if text and not value > 0:
+                problems.append(f"{name} : {column} doit être un nombre positif (ici « {text} »).")
+        if row.max_growth:
+            try:
+                growth_ok = _rule_number(row.max_growth) > 1
+            except ValueError:
+                growth_ok = True  # already reported above
+            if not growth_ok:
+                problems.append(f"{name} : max_growth est un facteur d'une année sur l'autre, supérieur à 1 "
+                                f"(ici « {row.max_growth} »).")
+        if row.growth_severity and row.growth_severity not in SEVERITIES:
+            problems.append(f"{name} : gravité « {row.growth_severity} » inconnue (attendu : {', '.join(SEVERITIES)}).")
+    ind = cat.indicators
+    if "max_growth" in ind.columns:
+        lost = ind[ind["growth_severity"].ne("") & ind["max_growth"].isna()]
+        for code in lost["code"]:
+            problems.append(f"{RULE_FILE} : l'indicateur « {code} » a une gravité d'évolution mais aucun facteur "
+                            "max_growth (ni le sien ni celui de son unité).")
+        unrated = ind[ind["growth_severity"].eq("") & ind["max_growth"].notna()]
+        for code in unrated["code"]:
+            problems.append(f"{RULE_FILE} : l'indicateur « {code} » a un facteur max_growth sans gravité "
+                            f"(attendu : {', '.join(SEVERITIES)}).")
+    return problems
 
 
 def _duplicates(values: pd.Series) -> list[str]:
@@ -227,6 +333,11 @@ def validate_catalogue(cat: Catalogue) -> list[str]:
                     problems.append(f"{name} : le {role} « {ref} » a l'unité « {unit_by_code[ref]} » ; un ratio "
                                     f"divise des comptages ({', '.join(COUNT_UNITS)}).")
     problems.extend(_label_collisions(ind)[1])
+    for row in prog.itertuples(index=False):
+        if getattr(row, "target_margin", 0) < 0:
+            problems.append(f"Programme « {row.code} » : marge des cibles {row.target_margin} négative (nombre "
+                            "d'années après la dernière année du programme où une cible peut tomber).")
+    problems.extend(_rule_problems(cat))
     return problems
 
 
@@ -234,6 +345,11 @@ def _for_db(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     out = frame.copy()
     for column in _NULLABLE[table]:
         out[column] = out[column].astype(object).where(out[column] != "", None)
+    if table == "indicator":
+        if "max_growth" not in out.columns:  # a catalogue built in code, without rules
+            out = resolve_rules(out, None)
+        for column in ("max_per_inhabitant", "max_value", "max_growth"):  # no bound: NULL, never NaN
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from levier.store.db import Database, Query, Writer
 from levier.ingest.cells import ParsedColumn, fraction_note, parse_column
 from levier.ingest.readers import Sheet, UnreadableFile, Workbook, column_letter, read_workbook
 from levier.ingest.journal import finish_import, now
+from levier.ingest import plausibility
 from levier.ingest.report import Finding, Findings, ImportReport, row_findings
 from levier.core.text import normalise
 
@@ -72,6 +73,10 @@ class ImportContext:
     labels: dict[str, str]  # normalised code/label/alias -> code
     years: dict[str, tuple[int, int]]
     ratios: list[tuple[str, str, str]]  # (ratio code, numerator, denominator)
+    # Plausibility (docs/formats.md « Règles de plausibilité »): inhabitants per territory code (None: parsing
+    # without a store, the per-inhabitant bound is skipped), years after a programme's last one a target may fall.
+    populations: dict[str, float] | None = None
+    target_margins: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, db: Database) -> ImportContext:
@@ -79,6 +84,7 @@ class ImportContext:
             terr = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
             ind = r.df(Query.IMPORT_CONTEXT_INDICATORS)
             prog = r.df(Query.PROGRAMME_YEARS)
+            pop = r.df(Query.IMPORT_CONTEXT_POPULATIONS)
         ind = ind.set_index("code", drop=False)
         labels: dict[str, str] = {}
         for code, label, aliases in zip(ind["code"], ind["label"], ind["aliases"].fillna("")):
@@ -98,6 +104,8 @@ class ImportContext:
             labels=labels,
             years={c: (int(a), int(b)) for c, a, b in zip(prog["code"], prog["first_year"], prog["last_year"])},
             ratios=ratios,
+            populations={c: float(p) for c, p in zip(pop["code"], pop["population"])},
+            target_margins={c: int(m) for c, m in zip(prog["code"], prog["target_margin"].fillna(0))},
         )
 
 
@@ -544,6 +552,18 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
         lambda r: f"année de cible « {r['target_year']} » invalide (AAAA attendu).",
     )
     target_year = pd.to_numeric(ty_txt.where(~ty_bad & ty_txt.ne(""), None), errors="coerce")
+    # A target falls within the programme's years, or up to the catalogue's margin after them (programmes.csv).
+    margin = np.array([ctx.target_margins.get(p, 0) for p in prog], dtype=int)
+    ty_vals = target_year.to_numpy(dtype=float)
+    ty_out = known & ~np.isnan(ty_vals) & ((ty_vals < first) | (ty_vals > last + margin))
+    raw["t_year"], raw["t_programme"], raw["t_range"] = ty_txt, prog, ""
+    raw.loc[ty_out, "t_range"] = [f"{a}–{b}" + (f", cibles admises jusqu'en {b + m}" if m else "")
+                                  for a, b, m in zip(first[ty_out], last[ty_out], margin[ty_out])]
+    errors += _findings(
+        raw, ty_out, file_name, "annee_cible",
+        lambda r: f"année de cible {r['t_year']} hors des années du programme {r['t_programme']} ({r['t_range']}) : "
+        "une cible porte sur une année du programme.",
+    )
     target_year = target_year.fillna(pd.Series(last, index=raw.index).where(known))
 
     dates, date_bad = _parse_dates(raw["date"])
@@ -668,6 +688,13 @@ def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database 
     dens = sorted({d for _, n, d in ctx.ratios if n in present})
     stored = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": dens}) if (db is not None and dens) else pd.DataFrame()
     errors += _ratio_findings(facts, ctx, stored, file_name)
+    # Plausibility (whole counts, bounds per inhabitant, growth): every rule comes from the catalogue.
+    grows = plausibility.growth_codes(ctx.indicators, present)
+    previous = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": grows}) if (db is not None and grows) else None
+    found = plausibility.check(facts, ctx.indicators, ctx.populations, previous, file_name,
+                               plausibility.value_columns(facts, raw))
+    errors += found.errors
+    warnings += found.warnings
     # A grid row at fault in several year columns is one error, not one per year.
     errors = errors.unique_sorted()
     if not errors and facts.empty:

@@ -504,6 +504,9 @@ def test_files_pass_the_importer_validation(tmp_path, catalogue):
         years={c: (int(a), int(b)) for c, a, b in zip(catalogue.programmes["code"], catalogue.programmes["first_year"],
                                                      catalogue.programmes["last_year"])},
         ratios=_ratios(catalogue.indicators),
+        # The catalogue's plausibility rules (regles.csv) apply to every generated value, per inhabitant too.
+        populations={**dict(zip(_small_departements()["code"], _small_departements()["population"].astype(float))),
+                     **dict(zip(_small_metropoles()["code"], _small_metropoles()["population"].astype(float)))},
     )
     for f in files:
         parsed = importer.parse_returns(f.path.read_bytes(), f.path.name, ctx)
