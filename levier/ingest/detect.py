@@ -15,6 +15,7 @@ from levier.core.text import normalise
 from levier.store.db import Database
 from levier.ingest.funding import import_funding, is_funding_file
 from levier.ingest.journal import finish_import, now
+from levier.ingest.mapping import MappingRequest, import_mapped
 from levier.ingest.panorama import read_panorama
 from levier.ingest.public_stats import import_public_file, is_panorama_workbook
 from levier.ingest.readers import UnreadableFile, check_upload, decode_text
@@ -100,7 +101,10 @@ def import_file(
     kind: str = KIND_AUTO,
     dry_run: bool = False,
     imported_by: str | None = None,
+    mapping: MappingRequest | None = None,
 ) -> ImportReport:
+    """`mapping` is what the user said about an unknown layout (accept the proposed mapping, its year, the name of
+    the profile to save)."""
     # Size, type and zip-bomb checks come before anything reads the content (detection included, which opens
     # workbooks with fastexcel): every importer then refuses the same file with the same words, and journals it.
     try:
@@ -110,7 +114,12 @@ def import_file(
         report = ImportReport(file=file_name, kind=kind, errors=[Finding(file_name, str(exc))])
         return finish_import(db, report, data, lambda w, i: 0, started=started, dry_run=dry_run,
                              imported_by=imported_by)
-    kind = detect_kind(data, file_name) if kind == KIND_AUTO else kind
+    auto = kind == KIND_AUTO
+    kind = detect_kind(data, file_name) if auto else kind
+    # No known kind, but a table of territories and numbers: a saved profile, or a proposed mapping (docs/formats.md).
+    if auto and kind == KIND_RETURNS and (mapped := import_mapped(
+            db, data, file_name, file_format, mapping, dry_run=dry_run, imported_by=imported_by)) is not None:
+        return mapped
     if kind == KIND_RETURNS:
         if _has_variants_sheet(data):  # values and variants validated and written together, or refused together
             return import_returns_workbook(db, data, file_name, dry_run=dry_run, imported_by=imported_by)
