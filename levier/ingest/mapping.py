@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 from collections import Counter
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,6 +130,7 @@ class MappingRequest:
 @dataclass(frozen=True)
 class _Indexes:
     labels: dict[str, str]  # code -> label
+    units: dict[str, str]  # code -> unit ('%', '€', 'personnes'…)
     codes: dict[str, str]  # normalised code -> code
     exact: dict[str, str]  # label_key -> code
     variants: dict[str, str]  # variant_key -> code
@@ -154,6 +156,7 @@ def _indexes(catalogue: pd.DataFrame) -> _Indexes:
     variants = [(variant_key(t), code) for t, code in texts]
     return _Indexes(
         labels=dict(zip(catalogue["code"], catalogue["label"])),
+        units=dict(zip(catalogue["code"], catalogue["unit"])),
         codes={normalise(c): c for c in catalogue["code"]},
         exact=_unique([(label_key(t)[0], code) for t, code in texts]),
         variants=_unique(variants),
@@ -261,8 +264,10 @@ def find_table(cells: pd.DataFrame) -> tuple[int, int] | None:
 
 
 def _looks_like_returns(cells: pd.DataFrame, header: int) -> bool:
-    """A returns file (long or grille) names an indicator column: left to the returns importer and its messages."""
-    return any("indicateur" in normalise(c) for c in cells.iloc[header])
+    """A returns file names an indicator column (long format) or has years as column headers (grille): left to the
+    returns importer and its messages. Columns here are indicators, never years."""
+    texts = [normalise(c) for c in cells.iloc[header]]
+    return any("indicateur" in t for t in texts) or any(re.fullmatch(r"(19|20)\d{2}", t) for t in texts)
 
 
 def _data_rows(cells: pd.DataFrame, header: int, territory: int) -> list[int]:
@@ -348,13 +353,26 @@ def propose(cells: pd.DataFrame, catalogue: pd.DataFrame, *, file_name: str, she
                                    confidence, _header_year(text) if text else None, numeric))
     if not any(c.numeric for c in columns):
         raise MappingError("aucune colonne de nombres à côté de la colonne des territoires")
+    conversions = {c.key: 100.0 for c in columns
+                   if c.indicator and idx.units.get(c.indicator) == "%" and _fractions(cells[c.index].iloc[rows])}
     levels = Counter(classify_code(cells.iat[i, territory])[0] for i in rows)
     level = LEVEL_EPCI if levels[LEVEL_EPCI] > levels[LEVEL_DEP] else LEVEL_DEP
     resolved, source = _resolve_year(columns, cells, header, file_name, year)
     keys = tuple(header_key(v) for v in cells.iloc[header] if str(v).strip())
     return Proposal(file_name=file_name, sheet=sheet, header_row=header, territory_column=territory,
                     territory_header=str(cells.iat[header, territory]).strip(), level=level, year=resolved,
-                    year_source=source, columns=columns, signature=keys)
+                    year_source=source, columns=columns, signature=keys, conversions=conversions)
+
+
+def _fractions(values: pd.Series) -> bool:
+    """Every value of a percentage column between 0 and 1, some above 0: a share written as a fraction."""
+    numbers = [v for kind, v, _ in map(read_cell, values) if kind == "number"]
+    return bool(numbers) and all(0 <= v <= 1 for v in numbers) and any(v > 0 for v in numbers)
+
+
+def convert(value: float, factor: float) -> float:
+    """value × factor in decimal, so that 0.184 × 100 is 18.4 exactly (not 18.400000000000002)."""
+    return float(Decimal(repr(value)) * Decimal(repr(factor)))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -430,7 +448,7 @@ def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[s
                 continue
             factor = proposal.conversions.get(col.key)
             if factor is not None and factor != 1 and reason is None:
-                value = value * factor
+                value = convert(value, factor)
             records.append({
                 "territory_level": level, "territory_code": code, "indicator": col.indicator,
                 "period": col.year or proposal.year, "measure": "valeur", "value": value, "missing_reason": reason,
@@ -538,7 +556,8 @@ def profile_text(proposal: Proposal, name: str, description: str = "") -> str:
         *[f"{_toml_string(c.key)} = {_toml_string(c.indicator)}" for c in proposal.mapped],
         "",
         "[conversions]  # facteur appliqué aux valeurs d'une colonne (ex. 100 pour une part écrite en fraction)",
-        *[f"{_toml_string(k)} = {v!r}" for k, v in proposal.conversions.items()],
+        *[f"{_toml_string(k)} = {v!r}" for k, v in proposal.conversions.items()
+          if k in {c.key for c in proposal.mapped}],
         "",
     ]
     return "\n".join(lines)
@@ -610,6 +629,10 @@ def describe(proposal: Proposal) -> str:
     out += [line(r) for r in table.itertuples(index=False)]
     n = len(proposal.mapped)
     out.append(f"{n} colonne(s) associée(s) à un indicateur, {len(proposal.unmatched)} sans indicateur.")
+    headers = {c.key: c.header for c in proposal.columns}
+    for key, factor in proposal.conversions.items():
+        out.append(f"Conversion : les valeurs de « {headers.get(key, key)} » sont multipliées par {factor:g} "
+                   "(part écrite en fraction, attendue en %).")
     return "\n".join(out)
 
 
@@ -673,6 +696,10 @@ def recognise(data: bytes, file_name: str, file_format: str, *, year: int | None
 
 
 def _confirm_message(proposal: Proposal) -> str:
+    if not proposal.mapped:
+        return ("mise en page inconnue : aucune colonne ne correspond à un indicateur du catalogue (voir le tableau "
+                "ci-dessus) ; rien n'a été écrit. Associez les colonnes sur la page Importer, ou dans un profil "
+                "data/profils/*.toml (docs/formats.md).")
     return ("mise en page inconnue : Levier propose la correspondance ci-dessus (colonne de territoires, année, "
             "indicateurs) et n'a rien écrit. Pour l'appliquer : relancer avec --accepter-correspondance"
             + ("" if proposal.year else " --annee N") + " (et --profil NOM pour nommer le profil enregistré, "
@@ -702,6 +729,17 @@ def import_recognised(db: Database, data: bytes, file_name: str, rec: Recognised
     elif proposal.profile and not report.errors:
         report.message += f" Profil « {proposal.profile} » appliqué (mêmes en-têtes)."
     return report
+
+
+def import_proposal(db: Database, data: bytes, file_name: str, proposal: Proposal, *, save_as: str | None,
+                    dry_run: bool = False, imported_by: str | None = None,
+                    directory: Path | None = None) -> ImportReport:
+    """The Importer page's « Confirmer »: the proposal as the user edited it (proposal_from_table), applied to the
+    uploaded bytes and saved as profile `save_as`."""
+    _, sheets = read_cells(data, file_name, settings().max_file_bytes)
+    sheet = next((s for s in sheets if s.name == proposal.sheet), sheets[0])
+    return import_recognised(db, data, file_name, Recognised(sheet, proposal, None), save_as=save_as,
+                             dry_run=dry_run, imported_by=imported_by, directory=directory)
 
 
 def import_mapped(db: Database, data: bytes, file_name: str, file_format: str,

@@ -16,7 +16,7 @@ from levier.ingest.detect import import_file
 from levier.ingest.insee import read_insee_file
 from levier.ingest.mapping import (
     EXACT, NONE, STRONG, WEAK, MappingError, MappingRequest, apply_profile, catalogue_frame, find_profile, load_profiles,
-    mapped_facts, profile_name, proposal_from_table, proposal_table, propose, read_profile, recognise,
+    import_proposal, mapped_facts, profile_name, proposal_from_table, proposal_table, propose, read_profile, recognise,
 )
 from levier.ingest.readers import read_csv_cells
 from levier.store.db import Query
@@ -69,7 +69,8 @@ def _insee(path: Path) -> dict[str, dict[str, str]]:
     return {r[0]: dict(zip(rows[0], r)) for r in rows[1:] if r}
 
 
-def producer_csv(columns=PRODUCER, *, title: str | None = None, codes: list[str] | None = None) -> bytes:
+def producer_csv(columns=PRODUCER, *, title: str | None = None, codes: list[str] | None = None,
+                 note: bool = True) -> bytes:
     """The producer's file: `,` separator, decimal point, long labels, département names, values from INSEE."""
     poor, disp = _insee(POOR), _insee(DISP)
     names = pd.read_csv(settings().reference_dir / "cog" / "departements_2026.csv", dtype=str)
@@ -82,8 +83,9 @@ def producer_csv(columns=PRODUCER, *, title: str | None = None, codes: list[str]
     for code in codes or list(poor):
         cells = {**disp[code], **poor[code]}
         w.writerow([code, names[code], *[cells[c[1]].replace(",", ".") for c in columns]])
-    w.writerow([])
-    w.writerow(["Source : Insee, Filosofi 2020 (fichier localisé social et fiscal), mise en forme par l'observatoire"])
+    if note:
+        w.writerow([])
+        w.writerow(["Source : Insee, Filosofi 2020 (fichier localisé social et fiscal), mise en forme par l'observatoire"])
     return out.getvalue().encode("utf-8")
 
 
@@ -253,6 +255,48 @@ def test_returns_files_still_go_to_the_returns_importer(db, profiles):
 
     assert recognise(GOOD, "retours_2021.csv", "csv") is None
     assert import_file(db, GOOD, "retours_2021.csv").status == "importé"
+
+
+def test_shares_written_as_fractions_are_converted_exactly_and_said(db, profiles):
+    """A producer writing 0.184 for 18,4 % : the proposal says it will multiply by 100, and 18.4 is stored exactly."""
+    poor = _insee(POOR)
+    body = "".join(f"{c},{float(poor[c]['TP6020'].replace(',', '.')) / 100!r}\n" for c in ("01", "59", "974"))
+    data = ("Code géographique,Taux de pauvreté-Ensemble (% pop totale)\n" + body).encode()
+    report = import_file(db, data, "pauvrete_fraction_2020.csv")
+    assert "multipliées par 100" in report.message and report.status == "rejeté"
+    report = import_file(db, data, "pauvrete_fraction_2020.csv", mapping=MappingRequest(accept=True))
+    assert report.status == "importé"
+    values = stored(db, ["STAT-TP60"]).set_index("territory_code")["value"]
+    assert values["59"] == float(poor["59"]["TP6020"].replace(",", "."))  # 18.4, not 18.400000000000002
+    assert read_profile(profiles / "pauvrete_fraction.toml").conversions == {"taux de pauvrete ensemble": 100.0}
+
+
+def test_forced_insee_reader_keeps_every_column_of_the_producer_file(tmp_path):
+    """`--type insee` used to keep 3 columns of this file and drop the poverty rates: INSEE's label variants and
+    unit notes are now understood by the INSEE reader too."""
+    path = tmp_path / "filosofi_2020_dep.csv"
+    path.write_bytes(producer_csv(note=False))  # the INSEE reader takes every row under the header as data
+    result = read_insee_file(path)
+    assert result.findings == [] and result.income_year == 2020
+    got = set(result.facts["indicator"])
+    expected = {code for _, _, code, conf in PRODUCER if code and conf in (EXACT, STRONG)}
+    assert got == expected
+    assert set(result.ignored_columns) == {"Niveau de vie médian des ménages pauvres (en euros)",
+                                           "3e décile du niveau de vie (€)"}
+
+
+def test_page_flow_edit_the_table_then_confirm(db, profiles):
+    data = producer_csv(codes=["01", "59"])
+    rec = recognise(data, "filosofi_2020_dep.csv", "csv")
+    assert rec is not None and rec.profile is None
+    edited = proposal_table(rec.proposal)
+    edited.loc[edited["Colonne du fichier"] == "Niveau de vie médian des ménages pauvres (en euros)",
+               "Indicateur proposé"] = ""
+    proposal = proposal_from_table(rec.proposal, edited)
+    report = import_proposal(db, data, "filosofi_2020_dep.csv", proposal, save_as="observatoire")
+    assert report.status == "importé"
+    assert stored(db, ["STAT-TP60Q2"]).empty and len(stored(db, ["STAT-TP60"])) == 2
+    assert "niveau de vie median des menages pauvres" not in read_profile(profiles / "observatoire.toml").columns
 
 
 # -- Shipped profiles ----------------------------------------------------------------------------------------------------
