@@ -250,6 +250,30 @@ def test_bad_cells_under_a_confirmed_mapping_are_located(db, profiles):
     assert "« beaucoup" in bad.message and "non numérique" in bad.message
 
 
+def test_epci_table_keeps_current_epci_and_names_the_others(db, profiles):
+    """An EPCI table of Filosofi 2019 in long labels: SIREN recognised by their values; EPCI absent from the current
+    list are reported and left out, as the INSEE reader does; the other values are INSEE's exactly."""
+    source = FILOSOFI / "FILO2019_DISP_EPCI.csv"
+    rows = _insee(source)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["SIREN", "Nom de l'EPCI", "Médiane du revenu disponible par UC (en euros)",
+                "dont part des minima sociaux (%)"])
+    for code, r in rows.items():
+        w.writerow([code, r["LIBGEO"], r["Q219"].replace(",", "."), r["PPMINI19"].replace(",", ".")])
+    report = import_file(db, out.getvalue().encode("utf-8"), "revenus_epci_2019.csv",
+                         mapping=MappingRequest(accept=True))
+    assert report.status == "importé", report.summary()
+    assert any("6 EPCI absent(s)" in w.message for w in report.warnings)
+    got = stored(db, ["STAT-Q2", "STAT-PPMINI"])
+    current = set(db.read(Query.CURRENT_EPCI_CODES)["code"])
+    reference = read_insee_file(source, current_epci=current).facts
+    reference = reference[reference["indicator"].isin(["STAT-Q2", "STAT-PPMINI"]) & reference["value"].notna()]
+    assert len(got) == len(reference) and set(got["territory_level"]) == {"epci"}
+    merged = got.merge(reference, on=["territory_code", "indicator", "period"])
+    assert len(merged) == len(got) and (merged["value_x"] == merged["value_y"]).all()
+
+
 def test_returns_files_still_go_to_the_returns_importer(db, profiles):
     from tests.unit.ingest.test_returns import GOOD
 
