@@ -5,13 +5,12 @@ that is reused without a question for the next file with the same headers."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
 import re
 import tomllib
 from collections import Counter
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import fastexcel
@@ -21,8 +20,16 @@ from levier.core.config import DATA_DIR, settings
 from levier.core.text import normalise
 from levier.ingest.catalogue import read_catalogue
 from levier.ingest.insee import (
-    LEVEL_DEP, LEVEL_EPCI, classify_code, facts_frame, label_key, listing, parse_insee_column, read_cell,
-    split_year_suffix, variant_key,
+    LEVEL_DEP,
+    LEVEL_EPCI,
+    classify_code,
+    facts_frame,
+    label_key,
+    listing,
+    parse_insee_column,
+    read_cell,
+    split_year_suffix,
+    variant_key,
 )
 from levier.ingest.journal import finish_import, now
 from levier.ingest.public_stats import KIND_STAT
@@ -618,13 +625,16 @@ def describe(proposal: Proposal) -> str:
     """The proposal in French, as the CLI prints it."""
     table = proposal_table(proposal)
     widths = {c: min(60, max(len(c), *(len(str(v)) for v in table[c]))) for c in TABLE_COLUMNS}
+
     def line(values) -> str:
         return "  " + " | ".join(str(v)[:widths[c]].ljust(widths[c]) for c, v in zip(TABLE_COLUMNS, values))
+
     where = f"feuille « {proposal.sheet} », " if proposal.sheet else ""
     year = (f"{proposal.year} (d'après {'--annee' if proposal.year_source == YEAR_OPTION else proposal.year_source})"
             if proposal.year else "introuvable (la donner avec --annee N)")
-    out = [f"Correspondance proposée ({where}en-tête ligne {proposal.header_row + 1}, territoires : colonne "
-           f"« {proposal.territory_header} », niveau {proposal.level}, année {year}) :",
+    level = "départements" if proposal.level == LEVEL_DEP else "EPCI"
+    out = [(f"Correspondance proposée ({where}en-tête ligne {proposal.header_row + 1}, territoires : colonne "
+            f"« {proposal.territory_header} » ({level}), année {year}) :"),
            line(TABLE_COLUMNS), "  " + "-+-".join("-" * widths[c] for c in TABLE_COLUMNS)]
     out += [line(r) for r in table.itertuples(index=False)]
     n = len(proposal.mapped)
@@ -757,7 +767,9 @@ def import_mapped(db: Database, data: bytes, file_name: str, file_format: str,
         return import_recognised(db, data, file_name, rec, save_as=None, dry_run=dry_run, imported_by=imported_by,
                                  directory=directory)
     if not request.accept:
-        return ImportReport(file=file_name, kind=KIND_STAT, file_format="correspondance", message=describe(proposal),
+        public = all(c.indicator.startswith("STAT-") for c in proposal.mapped)
+        return ImportReport(file=file_name, kind=KIND_STAT if public else KIND_RETURNS, file_format="correspondance",
+                            message=describe(proposal),
                             errors=[Finding(file_name, _confirm_message(proposal), sheet=proposal.sheet,
                                             row=proposal.header_row + 1)])
     return import_recognised(db, data, file_name, rec, save_as=request.profile or profile_name(file_name),

@@ -15,8 +15,24 @@ from levier.core.config import settings
 from levier.ingest.detect import import_file
 from levier.ingest.insee import read_insee_file
 from levier.ingest.mapping import (
-    EXACT, NONE, STRONG, WEAK, MappingError, MappingRequest, apply_profile, catalogue_frame, find_profile, load_profiles,
-    import_proposal, mapped_facts, profile_name, proposal_from_table, proposal_table, propose, read_profile, recognise,
+    EXACT,
+    NONE,
+    STRONG,
+    WEAK,
+    MappingError,
+    MappingRequest,
+    apply_profile,
+    catalogue_frame,
+    find_profile,
+    import_proposal,
+    load_profiles,
+    mapped_facts,
+    profile_name,
+    proposal_from_table,
+    proposal_table,
+    propose,
+    read_profile,
+    recognise,
 )
 from levier.ingest.readers import read_csv_cells
 from levier.store.db import Query
@@ -125,6 +141,11 @@ def test_the_year_comes_from_the_option_then_a_title_cell_then_the_file_name():
     assert propose(plain, catalogue, file_name="pauvrete.csv").year is None
     forced = propose(plain, catalogue, file_name="filosofi_2019_dep.csv", year=2020)
     assert (forced.year, forced.year_source) == (2020, "option")
+
+
+def test_profile_name_comes_from_the_file_name_without_its_year():
+    assert profile_name("filosofi_2021_dep.csv") == "filosofi_dep"
+    assert profile_name("Revenus - Départements 2020.xlsx") == "revenus_departements"
 
 
 def test_a_table_without_territory_codes_is_refused_in_french():
