@@ -255,7 +255,7 @@ def find_table(cells: pd.DataFrame) -> tuple[int, int] | None:
             continue
         last = int(like.to_numpy().nonzero()[0][-1])
         body = col.iloc[first:last + 1][filled[j].iloc[first:last + 1]]
-        if like.iloc[first:last + 1].sum() < _SHARE * len(body) or body[like].duplicated().any():
+        if like.iloc[first:last + 1].sum() < _SHARE * len(body) or body[like.loc[body.index]].duplicated().any():
             continue
         header = first - 1
         while header >= 0 and not filled.iloc[header].any():
@@ -404,9 +404,19 @@ def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[s
                                   "tableau, ni dans le nom du fichier) : la donner avec --annee N",
                                   sheet=sheet, row=header_line, column=col.header))
             break
+    forced = proposal.year_source == YEAR_OPTION
+
+    def period(col: ColumnMatch) -> int | None:
+        return proposal.year if forced else (col.year or proposal.year)
+
+    differ = [c.header for c in mapped if forced and c.year and c.year != proposal.year]
+    if differ:
+        warnings.append(Finding(name, f"année {proposal.year} donnée par --annee, différente de celle des en-têtes "
+                                f"de {len(differ)} colonne(s) : --annee l'emporte ({listing(differ)})",
+                                sheet=sheet, row=header_line))
     seen: dict[tuple[str, int | None], str] = {}
     for col in mapped:
-        other = seen.setdefault((col.indicator, col.year or proposal.year), col.header)
+        other = seen.setdefault((col.indicator, period(col)), col.header)
         if other != col.header:
             errors.append(Finding(name, f"colonnes « {other} » et « {col.header} » associées au même indicateur "
                                   f"{col.indicator}", sheet=sheet, row=header_line, column=col.header))
@@ -458,7 +468,7 @@ def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[s
                 value = convert(value, factor)
             records.append({
                 "territory_level": level, "territory_code": code, "indicator": col.indicator,
-                "period": col.year or proposal.year, "measure": "valeur", "value": value, "missing_reason": reason,
+                "period": period(col), "measure": "valeur", "value": value, "missing_reason": reason,
                 "comment": None, "submitted_on": None, "source_sheet": sheet, "source_row": line,
             })
     if outside:

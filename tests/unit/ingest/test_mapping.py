@@ -143,6 +143,19 @@ def test_the_year_comes_from_the_option_then_a_title_cell_then_the_file_name():
     assert (forced.year, forced.year_source) == (2020, "option")
 
 
+def test_years_in_the_headers_give_one_year_per_column_unless_the_option_overrides():
+    text = ("Code géographique,Taux de pauvreté-Ensemble 2019 (%),Taux de pauvreté-Ensemble 2020 (%)\n"
+            "59,18.1,18.4\n62,18.0,18.2\n")
+    cells = read_csv_cells(text.encode(), "x.csv").cells
+    catalogue = catalogue_frame()
+    facts, errors, _, _ = mapped_facts(propose(cells, catalogue, file_name="x.csv"), cells)
+    assert errors == [] and sorted(set(facts["period"])) == [2019, 2020]
+    one = read_csv_cells(text.split("\n")[0].rsplit(",", 1)[0].encode() + b"\n59,18.1\n62,18.0\n", "x.csv").cells
+    facts, errors, warnings, _ = mapped_facts(propose(one, catalogue, file_name="x.csv", year=2021), one)
+    assert errors == [] and set(facts["period"]) == {2021}
+    assert "--annee l'emporte" in warnings[0].message
+
+
 def test_profile_name_comes_from_the_file_name_without_its_year():
     assert profile_name("filosofi_2021_dep.csv") == "filosofi_dep"
     assert profile_name("Revenus - Départements 2020.xlsx") == "revenus_departements"
