@@ -640,8 +640,9 @@ def describe(proposal: Proposal) -> str:
         return "  " + " | ".join(str(v)[:widths[c]].ljust(widths[c]) for c, v in zip(TABLE_COLUMNS, values))
 
     where = f"feuille « {proposal.sheet} », " if proposal.sheet else ""
-    year = (f"{proposal.year} (d'après {'--annee' if proposal.year_source == YEAR_OPTION else proposal.year_source})"
-            if proposal.year else "introuvable (la donner avec --annee N)")
+    source = {YEAR_OPTION: "--annee", YEAR_HEADER: "les en-têtes", YEAR_TITLE: "le titre",
+              YEAR_FILE_NAME: "le nom du fichier"}.get(proposal.year_source or "", "")
+    year = f"{proposal.year} (d'après {source})" if proposal.year else "introuvable (la donner avec --annee N)"
     level = "départements" if proposal.level == LEVEL_DEP else "EPCI"
     out = [(f"Correspondance proposée ({where}en-tête ligne {proposal.header_row + 1}, territoires : colonne "
             f"« {proposal.territory_header} » ({level}), année {year}) :"),
