@@ -16,6 +16,7 @@ from levier.demo.build import (
     load_reference_journaled,
 )
 from levier.ingest.detect import KIND_LABELS, import_file
+from levier.ingest.mapping import MappingRequest
 from levier.ingest.reference import ReferenceError
 from levier.report.export import (
     FORMATS,
@@ -93,6 +94,18 @@ def cmd_reference_load(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        year = int(args.annee) if args.annee is not None else None
+    except ValueError:
+        year = None
+    if args.annee is not None and (year is None or not 1900 <= year <= 2100):
+        print(f"Erreur : année « {args.annee} » invalide : indiquez une année sur quatre chiffres (ex. 2021).",
+              file=sys.stderr)
+        return 2
+    if args.profil is not None and not args.profil.strip():
+        print("Erreur : --profil attend un nom (ex. --profil filosofi_dep).", file=sys.stderr)
+        return 2
+    mapping = MappingRequest(accept=args.accepter_correspondance, year=year, profile=args.profil)
     db = _db()
     failed = False
     for name in args.files:
@@ -104,7 +117,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             failed = True
             continue
         report = import_file(db, data, path.name, kind=args.type, dry_run=args.dry_run,
-                             imported_by=getattr(args, "recorded_user", None))
+                             imported_by=getattr(args, "recorded_user", None), mapping=mapping)
         failed |= bool(report.errors)
         print(report.summary())
         print()
@@ -205,6 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="vérifie sans rien écrire")
     imp.add_argument("--type", choices=list(KIND_LABELS), default="auto",
                      help="type de fichier (défaut : détecté d'après son contenu)")
+    imp.add_argument("--accepter-correspondance", action="store_true",
+                     help="mise en page inconnue : applique la correspondance proposée (colonnes → indicateurs) et "
+                          "l'enregistre comme profil, réutilisé ensuite sans question")
+    imp.add_argument("--annee", metavar="N", help="année des valeurs quand ni les en-têtes, ni un titre, ni le nom du "
+                                                  "fichier ne la donnent (l'emporte sur eux)")
+    imp.add_argument("--profil", metavar="NOM", help="nom du profil enregistré avec --accepter-correspondance "
+                                                     "(défaut : d'après le nom du fichier, sans l'année)")
     imp.set_defaults(func=cmd_import, writes=True)
 
     demo = sub.add_parser("demo", help="reconstruit la base de démonstration de zéro")

@@ -14,6 +14,7 @@ from levier.store.db import Database
 from levier.ingest.funding import import_funding, is_funding_file
 from levier.ingest.insee import prime_reading
 from levier.ingest.journal import finish_import, now
+from levier.ingest.mapping import MappingRequest, import_mapped
 from levier.ingest.panorama import read_panorama
 from levier.ingest.public_stats import import_public_file, is_panorama_workbook
 from levier.ingest.readers import UnreadableFile, Workbook, read_workbook
@@ -92,7 +93,10 @@ def import_file(
     kind: str = KIND_AUTO,
     dry_run: bool = False,
     imported_by: str | None = None,
+    mapping: MappingRequest | None = None,
 ) -> ImportReport:
+    """`mapping` is what the user said about an unknown layout (accept the proposed mapping, its year, the name of
+    the profile to save)."""
     # The file is read once, container checks first (size, type, zip limits, the extent of every sheet) before
     # anything allocates: detection and the importer then share that reading, and every importer refuses the same
     # file with the same words, and journals it.
@@ -104,7 +108,13 @@ def import_file(
         return finish_import(db, report, data, lambda w, i: 0, started=started, dry_run=dry_run,
                              imported_by=imported_by)
     file_format = book.format
-    kind = detect_kind(data, file_name, workbook=book) if kind == KIND_AUTO else kind
+    auto = kind == KIND_AUTO
+    kind = detect_kind(data, file_name, workbook=book) if auto else kind
+    # No known kind, but a table of territories and numbers: a saved profile, or a proposed mapping (docs/formats.md).
+    if auto and kind == KIND_RETURNS and (mapped := import_mapped(
+            db, data, file_name, file_format, mapping, dry_run=dry_run, imported_by=imported_by,
+            workbook=book)) is not None:
+        return mapped
     if kind == KIND_RETURNS:
         if _has_variants_sheet(book):  # values and variants validated and written together, or refused together
             return import_returns_workbook(db, data, file_name, dry_run=dry_run, imported_by=imported_by,

@@ -153,22 +153,74 @@ def insee_catalogue_rows(path: Path | None = None) -> pd.DataFrame:
     return frame
 
 
+# A parenthesised note that only states a unit: « (%) », « (€) », « (en euros) », « (% pop totale) », « (sans unité) ».
+_UNIT_WORDS = {"%", "€", "en", "euro", "euros", "eur", "pop", "population", "totale", "total", "sans", "unite",
+               "nombre", "nb", "pourcentage", "pct", "ratio"}
+_PAREN = re.compile(r"\(([^()]*)\)")
+# Statistics a producer may put in parentheses after the variable: « Revenu disponible par UC (Médiane) ».
+_STAT_WORDS = ("mediane", "1er decile", "9e decile", "1er quartile", "3e quartile", "moyenne")
+# INSEE's own ways of naming the same variable, rewritten to the catalogue's wording (normalised text, whole words).
+_VARIANT_PHRASES = (
+    ("revenu disponible par unite de consommation", "niveau de vie"),
+    ("revenu disponible par uc", "niveau de vie"),
+    ("revenus disponibles par uc", "niveau de vie"),
+    ("niveau vie", "niveau de vie"),
+    ("niveau de vie median metropolitain", "niveau de vie median"),
+    ("9e decile 1er decile", "d9 d1"),
+    ("rapport interdecile d9 d1", "rapport interdecile d9 d1"),
+)
+
+
+def _strip_unit_notes(text: str) -> str:
+    def keep(m: re.Match) -> str:
+        words = normalise(m.group(1)).replace("%", " % ").replace("€", " € ").split()
+        return " " if words and set(words) <= _UNIT_WORDS else m.group(0)
+
+    return _PAREN.sub(keep, text)
+
+
 def label_key(text: object) -> tuple[str, int | None]:
-    """An INSEE column label reduced for matching ('Taux de pauvreté-Ensemble (%)' == 'taux de pauvrete ensemble'),
-    with the year it may carry ('Médiane du niveau de vie en 2020 (€)' -> 2020)."""
+    """An INSEE column label reduced for matching ('Taux de pauvreté-Ensemble (% pop totale)' ==
+    'taux de pauvrete ensemble'): accents, case, punctuation and unit notes ignored, with the year it may carry
+    ('Médiane du niveau de vie en 2020 (€)' -> 2020)."""
     s = "" if text is None else str(text)
     year = None
     m = _LABEL_YEAR_RE.search(s)
     if m:
         year = int(m.group(1))
         s = s[: m.start()] + " " + s[m.end():]
-    s = s.replace("%", " ").replace("€", " ")
+    s = _strip_unit_notes(s).replace("%", " ").replace("€", " ")
     words = normalise(s).split()
     if words and words[0] == "dont":
         words = words[1:]
     while words and words[-1] in {"en", "euros", "euro"}:
         words = words[:-1]
     return " ".join(words), year
+
+
+def variant_key(text: object) -> str:
+    """The label key with INSEE's own variants rewritten to one wording, so that « Médiane du revenu disponible par
+    UC (en euros) », « Revenu disponible par unité de consommation (Médiane) », « Distribution des revenus (en
+    euros) - Médiane du revenu disponible par unité de consommation » and « Médiane du niveau de vie (€) » meet.
+    Plural marks are dropped (« Propriétaire » = « propriétaires »). Applied to the catalogue's labels too."""
+    s = _strip_unit_notes("" if text is None else str(text))
+    m = re.fullmatch(r"\s*(.*?)\s*\(([^()]*)\)\s*", s)
+    if m and normalise(m.group(2)) in _STAT_WORDS:
+        s = f"{m.group(2)} du {m.group(1)}"
+    key, _ = label_key(s)
+    key = f" {key} "
+    for old, new in _VARIANT_PHRASES:
+        key = key.replace(f" {old} ", f" {new} ")
+    words = key.split()
+    if words[:1] == ["distribution"] and words[1:3] == ["des", "revenus"]:
+        words = words[3:]
+    if words[:1] == ["revenus"] and words[1:2] in (["part"], ["dont"]):
+        words = words[1:]
+    if words[:1] == ["dont"]:
+        words = words[1:]
+    if " ".join(words) in _STAT_WORDS:
+        words += ["du", "niveau", "de", "vie"]
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 
 def _label_index(catalogue: pd.DataFrame) -> dict[str, str]:
@@ -179,6 +231,18 @@ def _label_index(catalogue: pd.DataFrame) -> dict[str, str]:
             if key and index.setdefault(key, row.code) != row.code:
                 raise ValueError(f"libellé ambigu dans le catalogue : « {text} » ({index[key]} et {row.code})")
     return index
+
+
+def variant_index(catalogue: pd.DataFrame) -> dict[str, str]:
+    """variant_key of every label and alias -> indicator code; a key two indicators share is left out."""
+    index: dict[str, str] = {}
+    shared: set[str] = set()
+    for row in catalogue.itertuples():
+        for text in [row.label, *[a for a in str(row.aliases).split("|") if a.strip()]]:
+            key = variant_key(text)
+            if key and index.setdefault(key, row.code) != row.code:
+                shared.add(key)
+    return {k: v for k, v in index.items() if k not in shared}
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -503,6 +567,7 @@ def read_insee_file(
     filosofi = catalogue[catalogue["source"] == FILOSOFI_SOURCE]
     known_codes = set(filosofi["code"])
     labels = _label_index(filosofi)
+    variants = variant_index(filosofi)
 
     code_col: int | None = None
     name_col: int | None = None
@@ -533,8 +598,9 @@ def read_insee_file(
                 ignored.append(text)
             continue
         lkey, lyear = label_key(text)
-        if lkey in labels:
-            columns.append(_Column(j, text, labels[lkey], lyear, "libellé"))
+        indicator = labels.get(lkey) or variants.get(variant_key(text))
+        if indicator:
+            columns.append(_Column(j, text, indicator, lyear, "libellé"))
         else:
             ignored.append(text)
 
