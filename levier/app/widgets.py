@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 
 from levier.app import cache
 from levier.charts.style import png_config
+from levier.core.fmt import fmt_number
 from levier.report.tables import to_csv_bytes, to_xlsx_bytes
 from levier.rights.disclosure import rule_text
 from levier.rights.scope import Scope
@@ -100,6 +103,46 @@ def need_territory(sel: Selection, levels: tuple[str, ...] = ("departement", "ep
     wanted = " ou un EPCI" if "epci" in levels else ""
     st.info(f"Choisissez un département{wanted} dans le panneau de gauche (région → département → EPCI).")
     return False
+
+
+# Streamlit 1.67 has no locale for st.file_uploader (streamlit/streamlit#13500 is open): its texts are English and
+# fixed in the front end. The visible texts are replaced in CSS: the English text is hidden with `visibility:
+# hidden` (which also takes it out of the accessibility tree) and the French text is the element's ::after content
+# (which browsers include in the accessible name), so screen readers read the French too. The size of an uploaded
+# file is in English units (« 8.0KB »): it is hidden, and the page states it in French.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] span,
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span {
+  font-size: 0; visibility: hidden;
+}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p::after,
+[data-testid="stFileUploaderDropzoneInstructions"] span::after,
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after {
+  font-size: 0.875rem; line-height: 1.6; visibility: visible;
+}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p::after {
+  content: "Choisir un fichier";
+}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "%(limit)s"; }
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after { content: "Déposez le fichier ici"; }
+[data-testid="stFileChipName"] + div { display: none; }
+</style>"""
+
+
+def upload_limit_text(types: list[str], max_mb: float) -> str:
+    """« CSV ou XLSX · 20 Mo au plus · ou glissez le fichier ici »: what the upload box says under its button."""
+    kinds = [t.upper() for t in types]
+    listed = " ou ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
+    size = fmt_number(max_mb, 0 if float(max_mb).is_integer() else 1)
+    return f"{listed} · {size} Mo au plus · ou glissez le fichier ici"
+
+
+def file_uploader(label: str, types: list[str], *, key: str, max_mb: float, help: str | None = None):
+    """st.file_uploader speaking French (button, size limit, drop hint), limited to Levier's own maximum size
+    (LEVIER_MAX_FILE_MB) rather than Streamlit's server-wide one."""
+    st.html(_UPLOADER_CSS % {"limit": upload_limit_text(types, max_mb)})
+    return st.file_uploader(label, type=types, key=key, help=help, max_upload_size=max(1, math.ceil(max_mb)))
 
 
 def chart(fig, name: str, key: str | None = None) -> None:

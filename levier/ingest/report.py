@@ -60,6 +60,8 @@ class ImportReport:
     status: str = STATUS_REJECTED
     import_id: int | None = None
     message: str = ""
+    # A simulation's old → new values (levier.ingest.journal: one row per fact the import would write), else None.
+    changes: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
