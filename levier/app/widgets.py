@@ -106,27 +106,21 @@ def need_territory(sel: Selection, levels: tuple[str, ...] = ("departement", "ep
 
 
 # Streamlit 1.67 has no locale for st.file_uploader (streamlit/streamlit#13500 is open): its texts are English and
-# fixed in the front end. The visible texts are replaced in CSS: the English text is hidden with `visibility:
-# hidden` (which also takes it out of the accessibility tree) and the French text is the element's ::after content
-# (which browsers include in the accessible name), so screen readers read the French too. The size of an uploaded
-# file is in English units (« 8.0KB »): it is hidden, and the page states it in French.
-_UPLOADER_CSS = """<style>
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stFileUploaderDropzoneInstructions"] span,
-[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span {
-  font-size: 0; visibility: hidden;
-}
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p::after,
-[data-testid="stFileUploaderDropzoneInstructions"] span::after,
-[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after {
-  font-size: 0.875rem; line-height: 1.6; visibility: visible;
-}
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p::after {
-  content: "Choisir un fichier";
-}
-[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "%(limit)s"; }
-[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after { content: "Déposez le fichier ici"; }
-[data-testid="stFileChipName"] + div { display: none; }
+# fixed in the front end. CSS replaces them: each English text is taken out with `display: none` (out of the
+# accessibility tree too) and the French text is the ::after content of its container, which browsers include in
+# the accessible name (the button reads « Choisir un fichier »). The hidden file input, which screen readers would
+# announce as « file upload », is taken out the same way: the dropzone opens it by script, and its French label
+# names the region. The size of an uploaded file is in English units (« 8.0KB »): hidden, the page states it.
+_DROPZONE = '[data-testid="stFileUploaderDropzone"]'
+_BUTTON = f'{_DROPZONE} button[data-testid="stBaseButton-secondary"]'
+_INSTRUCTIONS = '[data-testid="stFileUploaderDropzoneInstructions"]'
+_DRAGGING = f"{_DROPZONE} > div:not([data-testid]):has(> span)"  # shown only while a file is dragged over
+_UPLOADER_CSS = f"""<style>
+{_BUTTON} [data-testid="stMarkdownContainer"], {_INSTRUCTIONS} span, {_DRAGGING} > span,
+[data-testid="stFileChipName"] + div, {_DROPZONE} input[type="file"] {{ display: none !important; }}
+{_BUTTON} span[data-has-shortcut]::after {{ content: "Choisir un fichier"; font-size: 0.875rem; }}
+{_INSTRUCTIONS} > div::after {{ content: "%(limit)s"; font-size: 0.875rem; color: rgba(22, 22, 22, 0.72); }}
+{_DRAGGING}::after {{ content: "Déposez le fichier ici"; }}
 </style>"""
 
 
