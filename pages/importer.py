@@ -83,8 +83,9 @@ with st.expander("Autres formats et modèle de panorama"):
 
 # --- 2. The file --------------------------------------------------------------------------------------------------
 st.subheader("2. Déposer le fichier")
-kind = st.radio("Type de fichier", list(importer.KIND_LABELS), format_func=importer.KIND_LABELS.get,
-                horizontal=True, key="kind")
+kind = st.selectbox("Type de fichier", list(importer.KIND_LABELS), format_func=importer.KIND_LABELS.get, key="kind",
+                    help="La détection automatique reconnaît le type à la forme du fichier ; choisissez-le si elle "
+                         "se trompe.")
 upload = ui.file_uploader("Fichier à importer (CSV ou XLSX)", ["csv", "xlsx"], key="upload",
                           max_mb=importer.max_upload_mb())
 
@@ -124,7 +125,8 @@ if upload is not None:
             st.info(report.message)  # the same content was already imported
         else:
             st.success(report.message)
-            st.write(f"Format détecté : **{report.file_format}** — {report.rows_read} ligne(s) lue(s).")
+            st.write(f"Format détecté : **{report.file_format}** — {report.rows_read} ligne(s) lue(s), "
+                     f"{report.rows_accepted} retenue(s) pour l'import (une cellule vide n'enregistre rien).")
             m1, m2, m3 = st.columns(3)
             m1.metric("Valeurs nouvelles", check.new)
             m2.metric("Valeurs modifiées", check.modified)
@@ -145,6 +147,8 @@ if upload is not None:
                 st.session_state["import_done"] = (key, result)
                 st.session_state.pop("import_check", None)
 
+            st.caption("La confirmation enregistre ces valeurs ; celles qu'elles remplacent restent dans "
+                       "l'historique.")
             st.button("Confirmer l'import", type="primary", on_click=confirm)
 
 st.subheader("Journal des imports")
