@@ -112,13 +112,13 @@ def shown_value(value: object, reason: object, unit: object, *, exists: bool = T
     return fmt.fmt_value(v, unit, _decimals(v, unit))
 
 
-def _change_kind(row) -> str:
-    if row.is_new:
+def _change_kind(is_new: bool, old_value, new_value, old_reason, new_reason) -> str:
+    if is_new:
         return "nouvelle"
-    if not (fmt.as_float(row.old_value) == fmt.as_float(row.new_value)
-            or (pd.isna(row.old_value) and pd.isna(row.new_value))):
+    old, new = fmt.as_float(old_value), fmt.as_float(new_value)
+    if not (old == new or (math.isnan(old) and math.isnan(new))):
         return "valeur modifiée"
-    if (row.old_missing_reason or None) != (row.new_missing_reason or None):
+    if (old_reason or None) != (new_reason or None):
         return "motif de valeur manquante modifié"
     return "commentaire modifié"
 
@@ -127,17 +127,28 @@ def changes_display(changes: pd.DataFrame | None) -> pd.DataFrame:
     """Rows of Query.IMPORT_CHANGES as the preview table: every value the import would write, old → new."""
     if changes is None or changes.empty:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
+    col = {c: changes[c].tolist() for c in ("is_new", "unit", "old_value", "old_missing_reason", "new_value",
+                                             "new_missing_reason")}
+    rows = list(zip(col["is_new"], col["unit"], col["old_value"], col["old_missing_reason"], col["new_value"],
+                    col["new_missing_reason"]))
+    shown: dict[tuple, str] = {}  # a national file repeats its values: each one is laid out once
+
+    def cached(value, reason, unit, exists: bool = True) -> str:
+        key = (value, reason, unit, exists)
+        if key not in shown:
+            shown[key] = shown_value(value, reason, unit, exists=exists)
+        return shown[key]
+
     names = changes["territory_name"].fillna("")
-    rows = list(changes.itertuples(index=False))
     return pd.DataFrame({
         "Territoire": (changes["territory_code"] + " – " + names).str.rstrip(" –"),
         "Indicateur": changes["indicator"],
         "Libellé": changes["indicator_label"].fillna(""),
         "Année": changes["period"].astype("int64"),
         "Mesure": changes["measure"].map(MEASURE_LABELS).fillna(changes["measure"]),
-        "Valeur actuelle": [shown_value(r.old_value, r.old_missing_reason, r.unit, exists=not r.is_new) for r in rows],
-        "Nouvelle valeur": [shown_value(r.new_value, r.new_missing_reason, r.unit) for r in rows],
-        "Changement": [_change_kind(r) for r in rows],
+        "Valeur actuelle": [cached(old, old_r, unit, not is_new) for is_new, unit, old, old_r, _, _ in rows],
+        "Nouvelle valeur": [cached(new, new_r, unit) for _, unit, _, _, new, new_r in rows],
+        "Changement": [_change_kind(is_new, old, new, old_r, new_r) for is_new, _, old, old_r, new, new_r in rows],
     })
 
 
