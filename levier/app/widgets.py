@@ -124,6 +124,27 @@ _UPLOADER_CSS = f"""<style>
 </style>"""
 
 
+# Screen readers also read three English attributes CSS cannot reach: the remove button of an uploaded file
+# (« Remove x.csv »), the button to pick another file (« Add files ») and the file's chip (« x.csv, 8.0KB »). A
+# fixed script (no user input in it) puts them in French whenever the front end draws them.
+_UPLOADER_JS = """<script>
+if (!window.levierUploaderFr) {
+  window.levierUploaderFr = true;
+  const fix = () => document.querySelectorAll('[data-testid="stFileUploader"]').forEach((root) => {
+    root.querySelectorAll('[data-testid="stFileChipDeleteBtn"] button[aria-label^="Remove "]').forEach((b) =>
+      b.setAttribute('aria-label', 'Retirer ' + b.getAttribute('aria-label').slice(7)));
+    root.querySelectorAll('button[aria-label="Add files"]').forEach((b) =>
+      b.setAttribute('aria-label', 'Choisir un autre fichier'));
+    root.querySelectorAll('[data-testid="stFileChip"][aria-label*=", "]').forEach((c) =>
+      c.setAttribute('aria-label', c.getAttribute('aria-label').replace(/, [^,]*$/, '')));
+  });
+  new MutationObserver(fix).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                    attributeFilter: ['aria-label']});
+  fix();
+}
+</script>"""
+
+
 def upload_limit_text(types: list[str], max_mb: float) -> str:
     """« CSV ou XLSX · 20 Mo au plus · ou glissez le fichier ici »: what the upload box says under its button."""
     kinds = [t.upper() for t in types]
@@ -136,6 +157,7 @@ def file_uploader(label: str, types: list[str], *, key: str, max_mb: float, help
     """st.file_uploader speaking French (button, size limit, drop hint), limited to Levier's own maximum size
     (LEVIER_MAX_FILE_MB) rather than Streamlit's server-wide one."""
     st.html(_UPLOADER_CSS % {"limit": upload_limit_text(types, max_mb)})
+    st.html(_UPLOADER_JS, unsafe_allow_javascript=True, width="content")
     return st.file_uploader(label, type=types, key=key, help=help, max_upload_size=max(1, math.ceil(max_mb)))
 
 

@@ -95,6 +95,10 @@ def test_importer_page_in_french_template_preview_and_confirmation(server, brows
     assert re.search(r"« retour_isere\.xlsx » \([\d,]+\s?ko\)", body)  # the file's size, in French units
     after_upload = _rendered(page)
     assert not [t for t in after_upload if any(word in t for word in ENGLISH)], after_upload
+    # What a screen reader announces of the uploaded file is French too.
+    aria = page.locator('[data-testid="stFileUploader"]').first.aria_snapshot()
+    assert 'button "Retirer retour_isere.xlsx"' in aria and 'button "Choisir un autre fichier"' in aria, aria
+    assert "Remove" not in aria and "Add files" not in aria, aria
     page.screenshot(path=str(SHOTS / "importer_preview_1280x720.png"), full_page=True)
 
     big = _context(browser, 1920, 1080)
