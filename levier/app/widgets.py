@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 
 from levier.app import cache
 from levier.charts.style import png_config
+from levier.core.fmt import fmt_number
 from levier.report.tables import to_csv_bytes, to_xlsx_bytes
 from levier.rights.disclosure import rule_text
 from levier.rights.scope import Scope
@@ -100,6 +103,62 @@ def need_territory(sel: Selection, levels: tuple[str, ...] = ("departement", "ep
     wanted = " ou un EPCI" if "epci" in levels else ""
     st.info(f"Choisissez un département{wanted} dans le panneau de gauche (région → département → EPCI).")
     return False
+
+
+# Streamlit 1.67 has no locale for st.file_uploader (streamlit/streamlit#13500 is open): its texts are English and
+# fixed in the front end. CSS replaces them: each English text is taken out with `display: none` (out of the
+# accessibility tree too) and the French text is the ::after content of its container, which browsers include in
+# the accessible name (the button reads « Choisir un fichier »). The hidden file input, which screen readers would
+# announce as « file upload », is taken out the same way: the dropzone opens it by script, and its French label
+# names the region. The size of an uploaded file is in English units (« 8.0KB »): hidden, the page states it.
+_DROPZONE = '[data-testid="stFileUploaderDropzone"]'
+_BUTTON = f'{_DROPZONE} button[data-testid="stBaseButton-secondary"]'
+_INSTRUCTIONS = '[data-testid="stFileUploaderDropzoneInstructions"]'
+_DRAGGING = f"{_DROPZONE} > div:not([data-testid]):has(> span)"  # shown only while a file is dragged over
+_UPLOADER_CSS = f"""<style>
+{_BUTTON} [data-testid="stMarkdownContainer"], {_INSTRUCTIONS} span, {_DRAGGING} > span,
+[data-testid="stFileChipName"] + div, {_DROPZONE} input[type="file"] {{ display: none !important; }}
+{_BUTTON} span[data-has-shortcut]::after {{ content: "Choisir un fichier"; font-size: 0.875rem; }}
+{_INSTRUCTIONS} > div::after {{ content: "%(limit)s"; font-size: 0.875rem; color: rgba(22, 22, 22, 0.72); }}
+{_DRAGGING}::after {{ content: "Déposez le fichier ici"; }}
+</style>"""
+
+
+# Screen readers also read three English attributes CSS cannot reach: the remove button of an uploaded file
+# (« Remove x.csv »), the button to pick another file (« Add files ») and the file's chip (« x.csv, 8.0KB »). A
+# fixed script (no user input in it) puts them in French whenever the front end draws them.
+_UPLOADER_JS = """<script>
+if (!window.levierUploaderFr) {
+  window.levierUploaderFr = true;
+  const fix = () => document.querySelectorAll('[data-testid="stFileUploader"]').forEach((root) => {
+    root.querySelectorAll('[data-testid="stFileChipDeleteBtn"] button[aria-label^="Remove "]').forEach((b) =>
+      b.setAttribute('aria-label', 'Retirer ' + b.getAttribute('aria-label').slice(7)));
+    root.querySelectorAll('button[aria-label="Add files"]').forEach((b) =>
+      b.setAttribute('aria-label', 'Choisir un autre fichier'));
+    root.querySelectorAll('[data-testid="stFileChip"][aria-label*=", "]').forEach((c) =>
+      c.setAttribute('aria-label', c.getAttribute('aria-label').replace(/, [^,]*$/, '')));
+  });
+  new MutationObserver(fix).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                    attributeFilter: ['aria-label']});
+  fix();
+}
+</script>"""
+
+
+def upload_limit_text(types: list[str], max_mb: float) -> str:
+    """« CSV ou XLSX · 20 Mo au plus · ou glissez le fichier ici »: what the upload box says under its button."""
+    kinds = [t.upper() for t in types]
+    listed = " ou ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
+    size = fmt_number(max_mb, 0 if float(max_mb).is_integer() else 1)
+    return f"{listed} · {size} Mo au plus · ou glissez le fichier ici"
+
+
+def file_uploader(label: str, types: list[str], *, key: str, max_mb: float, help: str | None = None):
+    """st.file_uploader speaking French (button, size limit, drop hint), limited to Levier's own maximum size
+    (LEVIER_MAX_FILE_MB) rather than Streamlit's server-wide one."""
+    st.html(_UPLOADER_CSS % {"limit": upload_limit_text(types, max_mb)})
+    st.html(_UPLOADER_JS, unsafe_allow_javascript=True, width="content")
+    return st.file_uploader(label, type=types, key=key, help=help, max_upload_size=max(1, math.ceil(max_mb)))
 
 
 def chart(fig, name: str, key: str | None = None) -> None:

@@ -62,6 +62,24 @@ def _already_message(previous_id, previous_name, finished_at, dry_run: bool) -> 
             f"« {previous_name} ») : {tail}")
 
 
+class _RollBack(Exception):
+    """Ends a rehearsal: the transaction it leaves is rolled back."""
+
+
+def _rehearse(db: Database, report: ImportReport, write: Callable[[Writer, int], int], params: dict) -> None:
+    """A simulation runs the real write in a transaction that is always rolled back, so it says exactly what the
+    import would change, whatever it carries: how many rows (report.rows_changed) and, for facts, every value
+    beside the one it would replace (report.changes, rows of Query.IMPORT_CHANGES). Nothing reaches the file."""
+    try:
+        with db.transaction() as w:
+            import_id = int(w.execute(Query.INSERT_IMPORT_RUN, params)[0][0])
+            report.rows_changed = write(w, import_id)
+            report.changes = w.df(Query.IMPORT_CHANGES, {"import_id": import_id})
+            raise _RollBack
+    except _RollBack:
+        pass
+
+
 def finish_import(
     db: Database,
     report: ImportReport,
@@ -99,6 +117,15 @@ def finish_import(
         else:
             report.status = STATUS_DRY_RUN
             report.message = f"Fichier valide : {report.rows_accepted} {noun} à importer (simulation, rien n'est écrit)."
+            if db.scope.can_import:  # the rehearsal takes the writer: administrators only, as the import itself
+                _rehearse(db, report, write, journal_params(report, digest, started, user, demo))
+                unchanged = report.rows_accepted - report.rows_changed
+                report.message = (
+                    f"Fichier valide : {report.rows_accepted} {noun} à importer, dont {report.rows_changed} "
+                    "nouvelle(s) ou modifiée(s)"
+                    + (f" et {unchanged} identique(s) à ce qui est déjà enregistré" if unchanged > 0 else "")
+                    + " (simulation, rien n'est écrit)."
+                )
         return report
     with db.transaction() as w:
         previous = w.rows(Query.IMPORT_BY_HASH, {"hash": digest})

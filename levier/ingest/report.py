@@ -219,6 +219,8 @@ class ImportReport:
     status: str = STATUS_REJECTED
     import_id: int | None = None
     message: str = ""
+    # A simulation's old → new values (levier.ingest.journal: one row per fact the import would write), else None.
+    changes: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     # Findings counted but not built (a rule with more bad rows than FINDINGS_KEPT): taken from `errors` and
     # `warnings` when they are Findings lists, kept here when those lists are replaced.
     more_errors: list[MoreFindings] = field(default_factory=list)

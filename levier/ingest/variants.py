@@ -15,7 +15,7 @@ from levier.core.config import CATALOGUE_DIR, settings
 from levier.core.text import normalise
 from levier.ingest.journal import finish_import, now
 from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
-from levier.ingest.report import Finding, ImportReport
+from levier.ingest.report import STATUS_IMPORTED, Finding, ImportReport
 from levier.ingest.returns import KIND_RETURNS, ImportContext, facts_writer, import_returns, parse_returns
 from levier.store.db import Database, Query, Writer
 
@@ -529,7 +529,7 @@ def import_returns_workbook(
 
     report = finish_import(db, report, data, write, started=started, dry_run=dry_run, demo=demo,
                            imported_by=imported_by, noun="valeur(s) et déclaration(s) de variante")
-    if written:
+    if written and report.status == STATUS_IMPORTED:  # a simulation rehearses the write too (journal._rehearse)
         report.message = (f"{written['facts']} valeur(s) nouvelle(s) ou modifiée(s) et {written['variants']} "
                           "déclaration(s) de variante enregistrée(s).")
     return report
