@@ -89,8 +89,6 @@ kind = st.selectbox("Type de fichier", list(importer.KIND_LABELS), format_func=i
 upload = ui.file_uploader("Fichier à importer (CSV ou XLSX)", ["csv", "xlsx"], key="upload",
                           max_mb=importer.max_upload_mb())
 
-# The mapping editor of unknown layouts (issue 12, point 4) goes here: between the file and its check.
-
 # --- 3. Check, then confirm ---------------------------------------------------------------------------------------
 if upload is not None:
     data = upload.getvalue()
@@ -118,7 +116,28 @@ if upload is not None:
             st.session_state["import_check"] = cached
         check = cached[2]
         report = check.report
-        if report.errors:
+        proposal = importer.mapping_proposal(report, data, upload.name)
+        if proposal is not None:
+            # An unknown layout: the proposed mapping, editable, applied only when the user says so.
+            st.info(importer.mapping_note(proposal))
+            edited = st.data_editor(importer.mapping_table(proposal), key="mapping_table", hide_index=True,
+                                    disabled=["Colonne du fichier", "Libellé", "Confiance"], width="stretch")
+            m1, m2 = st.columns(2)
+            year = m1.number_input("Année des valeurs", min_value=1990, max_value=2100, step=1, key="mapping_year",
+                                   value=proposal.year)
+            profile = m2.text_input("Nom du profil enregistré (réutilisé ensuite sans question)",
+                                    value=importer.default_profile_name(upload.name), key="mapping_profile")
+
+            def apply_mapping() -> None:
+                result = importer.apply_mapping(db, data, upload.name, proposal, edited, year, profile,
+                                                auth.recorded_user(scope))
+                cache.clear()
+                st.session_state["import_done"] = (key, result)
+                st.session_state.pop("import_check", None)
+
+            st.button("Appliquer la correspondance et importer", type="primary", on_click=apply_mapping,
+                      disabled=not year)
+        elif report.errors:
             show_findings(report, upload.name, f"Fichier refusé : {report.error_count} erreur(s). Corrigez-les puis "
                                                "déposez de nouveau le fichier ; la base n'a pas été modifiée.")
         elif not check.can_confirm:

@@ -16,6 +16,8 @@ from levier.core.config import settings
 from levier.ingest import panorama
 from levier.ingest.detect import KIND_AUTO, KIND_LABELS, import_file
 from levier.ingest.journal import content_hash
+from levier.ingest import mapping
+from levier.ingest.mapping import MappingError, Proposal
 from levier.ingest.report import (
     STATUS_DRY_RUN,
     STATUS_IMPORTED,
@@ -169,6 +171,52 @@ def check_file(db: Database, data: bytes, file_name: str, kind: str = KIND_AUTO)
     )
 
 
+def mapping_proposal(report: ImportReport, data: bytes, file_name: str) -> Proposal | None:
+    """The proposed mapping of a file in a layout Levier does not know (a table of territories and numbers), for the
+    page's editable table; None for any other outcome of the check."""
+    if report.file_format != "correspondance":
+        return None
+    rec = mapping.recognise(data, file_name, "xlsx" if data[:4] == b"PK\x03\x04" else "csv")
+    return None if rec is None else rec.proposal
+
+
+def mapping_table(proposal: Proposal) -> pd.DataFrame:
+    return mapping.proposal_table(proposal)
+
+
+def mapping_note(proposal: Proposal) -> str:
+    """Where the table and its year were found, in French, above the editable table."""
+    where = f"feuille « {proposal.sheet} », " if proposal.sheet else ""
+    level = "départements" if proposal.level == mapping.LEVEL_DEP else "EPCI"
+    source = {mapping.YEAR_OPTION: "indiquée ci-dessous", mapping.YEAR_HEADER: "d'après les en-têtes",
+              mapping.YEAR_TITLE: "d'après le titre", mapping.YEAR_FILE_NAME: "d'après le nom du fichier"}
+    year = (f"année {proposal.year} ({source.get(proposal.year_source or '', 'trouvée')})"
+            if proposal.year else "année introuvable : indiquez-la ci-dessous")
+    return (f"Mise en page inconnue : Levier propose de lire ce tableau ({where}en-tête ligne "
+            f"{proposal.header_row + 1}) comme des valeurs par {level}, territoires en colonne "
+            f"« {proposal.territory_header} », {year}. Vérifiez l'indicateur de chaque colonne (effacez-le pour "
+            "ignorer la colonne, ou saisissez un autre code du catalogue), puis appliquez.")
+
+
+def apply_mapping(db: Database, data: bytes, file_name: str, proposal: Proposal, edited: pd.DataFrame,
+                  year: int | None, profile: str, imported_by: str) -> ImportReport:
+    """« Appliquer la correspondance »: the edited table applied to the file, written through the one writer and
+    saved as profile `profile` (reused next time without a question). A bad edit is a refused report, in French."""
+    if year and year != proposal.year:  # the year the user gave wins over the one found (as --annee does)
+        rec = mapping.recognise(data, file_name, "xlsx" if data[:4] == b"PK\x03\x04" else "csv", year=int(year))
+        proposal = rec.proposal if rec is not None else proposal
+    try:
+        confirmed = mapping.proposal_from_table(proposal, edited)
+    except MappingError as exc:
+        return ImportReport(file=file_name, kind="correspondance", errors=[Finding(file_name, str(exc))])
+    return mapping.import_proposal(db, data, file_name, confirmed, save_as=profile or mapping.profile_name(file_name),
+                                   imported_by=imported_by)
+
+
+def default_profile_name(file_name: str) -> str:
+    return mapping.profile_name(file_name)
+
+
 def confirm_import(db: Database, data: bytes, file_name: str, kind: str, imported_by: str) -> ImportReport:
     """The import itself, after « Confirmer » (the file is validated again: the base may have moved on)."""
     return import_file(db, data, file_name, kind=kind, imported_by=imported_by)
@@ -228,7 +276,9 @@ def template_territory(db: Database, sel: Selection) -> TemplateTerritory | None
 def template_programmes(db: Database) -> dict[str, str]:
     """Programmes territories send returns for (public statistics are imported from INSEE, not returned)."""
     prog = db.read(Query.PROGRAMME_YEARS)
-    return {c: f"{c} – {lbl} ({a}–{b})" for c, lbl, a, b, due in prog.itertuples(index=False) if isinstance(due, str) and due}
+    columns = prog[["code", "label", "first_year", "last_year", "due_date"]]
+    return {c: f"{c} – {lbl} ({a}–{b})" for c, lbl, a, b, due in columns.itertuples(index=False)
+            if isinstance(due, str) and due}
 
 
 @dataclass(frozen=True)

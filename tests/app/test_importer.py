@@ -4,7 +4,7 @@ territory of the sidebar; a variants file recognised and imported."""
 
 from __future__ import annotations
 
-from levier.store.db import Database
+from levier.store.db import Database, Query
 from tests.app.conftest import frame_with, texts
 from tests.app.pages import open_page
 from tests.unit.ingest.test_returns import NE, current, long_csv
@@ -118,3 +118,32 @@ def test_the_upload_box_states_levier_limit_in_french(app, monkeypatch):
     assert 'content: "CSV ou XLSX · 5 Mo au plus · ou glissez le fichier ici"' in css
     assert 'content: "Choisir un fichier"' in css
     assert app.file_uploader[0].proto.max_upload_size_mb == 5  # Streamlit's own check: Levier's limit, not 200 MB
+
+
+def test_unknown_layout_gets_an_editable_mapping_then_imports_and_saves_the_profile(app, demo_db: Database, tmp_path,
+                                                                                    monkeypatch):
+    """Filosofi republished with long labels (« Code géographique », « Taux de pauvreté-Ensemble (% pop totale) »):
+    not refused but mapped on the page in an editable table; applied, the values are INSEE's and the profile is
+    saved for next time (AppTest cannot type into a data editor: the edits are tested on the view functions in
+    tests/unit/ingest/test_mapping.py)."""
+    from tests.unit.ingest.test_mapping import producer_csv
+
+    folder = tmp_path / "profils"
+    monkeypatch.setenv("LEVIER_PROFILS_DIR", str(folder))
+    open_page(app, "pages/importer.py")
+    app.file_uploader[0].upload("filosofi_2020_dep.csv", producer_csv(), "text/csv").run()
+    assert not app.exception, app.exception
+    assert any("Mise en page inconnue" in i.value and "Code géographique" in i.value for i in app.info)
+    table = frame_with(app, "Colonne du fichier", "Indicateur proposé")  # the editable table (st.data_editor)
+    proposed = dict(zip(table["Colonne du fichier"], table["Indicateur proposé"]))
+    assert proposed["Taux de pauvreté-Ensemble (% pop totale)"] == "STAT-TP60"
+    assert app.number_input(key="mapping_year").value == 2020  # from the file name
+    assert not _confirm_buttons(app)
+    apply = [b for b in app.button if b.label.startswith("Appliquer la correspondance")]
+    apply[0].click().run()
+    assert not app.exception, app.exception
+    assert any("Importé" in s.value for s in app.success), [s.value for s in app.success] + [e.value for e in app.error]
+    assert (folder / "filosofi_dep.toml").exists()
+    rate = demo_db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": ["STAT-TP60"]})
+    isere = rate[(rate["territory_code"] == "38") & (rate["period"] == 2020)]["value"]
+    assert isere.tolist() == [11.3]  # INSEE, Filosofi 2020: taux de pauvreté de l'Isère
