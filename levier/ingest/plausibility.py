@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from levier.core.fmt import fmt_number
-from levier.ingest.report import Finding
+from levier.ingest.report import FINDINGS_KEPT, Finding, Findings, MoreFindings, row_findings
 
 RULES_FILE = "data/catalogue/regles.csv"  # named in messages: where a person can read or change a bound
 SEVERITY_ERROR = "erreur"
@@ -22,8 +22,8 @@ _WHOLE_TOLERANCE = 1e-9  # relative: 5412.000000000001 read from a spreadsheet i
 class Outcome:
     """What the rules found: errors refuse the file, warnings are shown and the values imported."""
 
-    errors: list[Finding] = field(default_factory=list)
-    warnings: list[Finding] = field(default_factory=list)
+    errors: Findings = field(default_factory=Findings)
+    warnings: Findings = field(default_factory=Findings)
 
 
 def fmt_found(x: float) -> str:
@@ -135,17 +135,19 @@ def check(facts: pd.DataFrame, indicators: pd.DataFrame, populations: dict[str, 
     codes = f["indicator"]
     value = f["value"].to_numpy(dtype=float)
     whole = _rule(indicators, codes, "whole_number", False)
-    per_inhabitant = _rule(indicators, codes, "max_per_inhabitant", 0.0)
-    ceiling = _rule(indicators, codes, "max_value", 0.0)
-    growth = _rule(indicators, codes, "max_growth", 0.0)
+    # A bound the catalogue does not give is no check (NaN), never a bound of 0.
+    per_inhabitant = _rule(indicators, codes, "max_per_inhabitant", np.nan)
+    ceiling = _rule(indicators, codes, "max_value", np.nan)
+    growth = _rule(indicators, codes, "max_growth", np.nan)
     severity = _rule(indicators, codes, "growth_severity", "")
     unit = _rule(indicators, codes, "unit", "")
 
-    def emit(mask: np.ndarray, target: list[Finding], message) -> None:
-        for i in np.flatnonzero(mask):
-            rec = f.iloc[i]
-            target.append(Finding(file_name, message(i, rec), _sheet(rec["source_sheet"]), int(rec["source_row"]),
-                                  str(rec["column"])))
+    located = f.assign(sheet=f["source_sheet"].map(_sheet), row=f["source_row"], _i=np.arange(len(f)))
+
+    def emit(mask: np.ndarray, target: Findings, message) -> None:
+        """The facts flagged in `mask` (report.row_findings: the first FINDINGS_KEPT built, the rest counted)."""
+        target += row_findings(located, mask, file_name, "column", lambda r: message(int(r["_i"]), r),
+                               rule="plausibilite")
 
     # Whole numbers: a count of persons or of anything else cannot have a fraction.
     fractional = whole & (np.abs(value - np.round(value)) > _WHOLE_TOLERANCE * np.maximum(1.0, np.abs(value)))
@@ -199,16 +201,30 @@ def check(facts: pd.DataFrame, indicators: pd.DataFrame, populations: dict[str, 
         joined = (sub.rename_axis("_i").reset_index()
                   .merge(previous_values(facts[ok], stored), on=_KEY, how="left").set_index("_i"))
         jump = joined["prev_value"].gt(0) & (joined["value"] > joined["_growth"] * joined["prev_value"])
-        for idx, rec in joined[jump].iterrows():
-            origin = "même fichier" if rec["prev_from"] == "file" else "valeur enregistrée"
-            error = rec["_severity"] != SEVERITY_WARNING
-            tail = (" ; vérifiez l'unité ou une erreur de saisie." if error else
-                    " ; vérifiez qu'il ne s'agit pas d'une erreur de saisie ou d'unité (valeur importée).")
-            finding = Finding(
-                file_name,
-                f"valeur {fmt_found(rec['value'])} pour {rec['indicator']} en {int(rec['period'])} : plus de "
-                f"{fmt_found(rec['_growth'])} fois celle de {int(rec['period']) - 1} ({fmt_found(rec['prev_value'])}, "
-                f"{origin}) pour {rec['territory_code']} ({RULES_FILE}){tail}",
-                _sheet(rec["source_sheet"]), int(rec["source_row"]), str(rec["column"]))
-            (out.errors if error else out.warnings).append(finding)
+        jumps = joined[jump]
+        is_error = (jumps["_severity"] != SEVERITY_WARNING).to_numpy()
+        for target, rows in ((out.errors, jumps[is_error]), (out.warnings, jumps[~is_error])):
+            target += _growth_findings(rows.head(FINDINGS_KEPT), file_name)
+            if len(rows) > FINDINGS_KEPT:  # counted; built only if the full list is asked for
+                rest = rows.iloc[FINDINGS_KEPT:]
+                target.more.append(MoreFindings("plausibilite", len(rest),
+                                                lambda rest=rest: _growth_findings(rest, file_name)))
     return out
+
+
+def _growth_findings(rows: pd.DataFrame, file_name: str) -> list[Finding]:
+    """One finding per value above max_growth times the previous year's (error or warning as the catalogue says)."""
+    found = []
+    for _, rec in rows.iterrows():
+        origin = "même fichier" if rec["prev_from"] == "file" else "valeur enregistrée"
+        error = rec["_severity"] != SEVERITY_WARNING
+        tail = (" ; vérifiez l'unité ou une erreur de saisie." if error else
+                " ; vérifiez qu'il ne s'agit pas d'une erreur de saisie ou d'unité (valeur importée).")
+        finding = Finding(
+            file_name,
+            f"valeur {fmt_found(rec['value'])} pour {rec['indicator']} en {int(rec['period'])} : plus de "
+            f"{fmt_found(rec['_growth'])} fois celle de {int(rec['period']) - 1} ({fmt_found(rec['prev_value'])}, "
+            f"{origin}) pour {rec['territory_code']} ({RULES_FILE}){tail}",
+            _sheet(rec["source_sheet"]), int(rec["source_row"]), str(rec["column"]))
+        found.append(finding)
+    return found

@@ -28,7 +28,7 @@ class Finding:
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
-    rule: str | None = None  # short stable id of the rule broken ('territoire', 'doublon', 'nombre'…)
+    rule: str | None = field(default=None, compare=False)  # short stable id of the rule broken ('territoire', 'doublon'…); not part of what a finding says
 
     @property
     def rule_name(self) -> str:

@@ -557,7 +557,7 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
     ty_vals = target_year.to_numpy(dtype=float)
     ty_out = known & ~np.isnan(ty_vals) & ((ty_vals < first) | (ty_vals > last + margin))
     raw["t_year"], raw["t_programme"], raw["t_range"] = ty_txt, prog, ""
-    raw.loc[ty_out, "t_range"] = [f"{a}–{b}" + (f", cibles admises jusqu'en {b + m}" if m else "")
+    raw.loc[ty_out, "t_range"] = [f"{int(a)}–{int(b)}" + (f", cibles admises jusqu'en {int(b + m)}" if m else "")
                                   for a, b, m in zip(first[ty_out], last[ty_out], margin[ty_out])]
     errors += _findings(
         raw, ty_out, file_name, "annee_cible",
