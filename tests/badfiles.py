@@ -385,6 +385,19 @@ def _merged_years() -> bytes:
     return buf.getvalue()
 
 
+def _percent_cell_for_count() -> bytes:
+    """12,3 % typed in an Excel percentage cell (stored 0.123) for a count of persons: neither 0,123 nor 12,3."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": _FIXED_DATE})
+    ws = wb.add_worksheet("retours")
+    ws.write_row(0, 0, LONG_HEADER)
+    ws.write_row(1, 0, ["38", NE, "2021"])
+    ws.write_number(1, 3, 0.123, wb.add_format({"num_format": "0.0%"}))
+    wb.close()
+    return buf.getvalue()
+
+
 def _formula_no_cache() -> bytes:
     """An xlsxwriter workbook never opened in a spreadsheet: its formula's cached value is a placeholder 0 and the
     workbook asks for a full recalculation on load (fullCalcOnLoad)."""
@@ -408,6 +421,7 @@ _BUILDERS.update({
                                                ["38", NE, "2021", "12", "", "", "hausse; voir note"]]),
     "bom_cp1252": lambda: b"\xef\xbb\xbf" + long_csv([["38", NE, "2021", "12", "", "", "Isère"]], encoding="cp1252"),
     "formula_no_cache": _formula_no_cache,
+    "percent_cell_for_count": _percent_cell_for_count,
     "merged_years": _merged_years,
     "two_codes_sheet": lambda: xlsx_bytes({"Onglet 05 - Isère (38)": [["Code", "Indicateur", 2021], [NE, "", 12]]}),
 })
@@ -422,6 +436,8 @@ CASES += [
     BadFile("bom_cp1252", "bom_ansi.csv", ALL, "annonce l'encodage UTF-8", where={"row": 2}),
     BadFile("formula_no_cache", "formule_sans_valeur.xlsx", "retours", "=SUM(E5:E9)",
             where={"sheet": "retours", "row": 2, "column": "valeur"}),
+    BadFile("percent_cell_for_count", "pourcentage_excel.xlsx", "retours",
+            "« 12,3 % » : pourcentage pour un indicateur en personnes", where={"sheet": "retours", "row": 2, "column": "valeur"}),
     BadFile("merged_years", "fusion.xlsx", "retours", "valeur fusionnée sur C2:D2",
             where={"sheet": "38 - Isère", "row": 2, "column": "C"}),
     BadFile("two_codes_sheet", "onglets.xlsx", "retours", "plusieurs codes de territoire (05, 38)",

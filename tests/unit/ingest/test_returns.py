@@ -427,3 +427,28 @@ def test_ambiguous_and_mistyped_values_are_refused_with_their_reason(db):
     assert error.message.startswith(f"indicateur {COUV} : toutes les valeurs sont entre 0 et 1 : des fractions ? "
                                     "Levier attend des pourcentages (12,3 pour 12,3 %)")
     assert current(db).empty
+
+
+def test_an_excel_percentage_cell_stores_the_percent_typed_and_a_hidden_sheet_never_wins(db):
+    """« 12,3 % » typed in a percentage cell of a rate is stored 12.3 (Excel keeps 0.123); a hidden stale sheet
+    before the visible one is left out, named in a warning."""
+    from levier.ingest.returns import parse_returns
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    stale = wb.add_worksheet("ancienne")
+    stale.write_row(0, 0, ["territoire", "indicateur", "periode", "valeur"])
+    stale.write_row(1, 0, ["38", "CALPAE-2.1.1-COUV", "2021", 99])
+    stale.hide()
+    ws = wb.add_worksheet("retours")
+    ws.write_row(0, 0, ["territoire", "indicateur", "periode", "valeur"])
+    ws.write_row(1, 0, ["38", "CALPAE-2.1.1-COUV", "2021"])
+    ws.write_number(1, 3, 0.123, wb.add_format({"num_format": "0.0%"}))
+    ws.activate()
+    wb.close()
+    parsed = parse_returns(buf.getvalue(), "taux.xlsx", ImportContext.load(db))
+    assert not parsed.errors, parsed.errors
+    assert parsed.facts[["territory_code", "indicator", "period", "value"]].values.tolist() == [
+        ["38", "CALPAE-2.1.1-COUV", 2021, 12.3]]
+    assert [str(w) for w in parsed.warnings] == [
+        "fichier « taux.xlsx », feuille « ancienne » : feuille masquée « ancienne » ignorée."]

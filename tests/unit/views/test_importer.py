@@ -27,7 +27,7 @@ def test_the_simulation_lists_each_change_old_to_new_and_writes_nothing(db):
         ["38", NE, "2021", "5 512"],  # changed
         ["38", OR1M, "2021", "3 980"],  # identical
         ["38", NE, "2020", "5 102"],  # was secret, now a number
-        ["38", NE, "2022", "5 600,5"],  # new
+        ["38", NE, "2022", "5 600"],  # new (a count: whole, plausibility rules)
     ])
     check = importer.check_file(db, second, "isere_v2.csv")
 
@@ -44,7 +44,7 @@ def test_the_simulation_lists_each_change_old_to_new_and_writes_nothing(db):
     assert (rows.loc[2020, "Valeur actuelle"], rows.loc[2020, "Nouvelle valeur"]) == (
         "s (secret statistique)", f"5{NBSP}102{NBSP}personnes")
     # A new key: nothing stored before; the decimal is shown, not rounded away.
-    assert (rows.loc[2022, "Valeur actuelle"], rows.loc[2022, "Nouvelle valeur"]) == ("–", f"5{NBSP}600,5{NBSP}personnes")
+    assert (rows.loc[2022, "Valeur actuelle"], rows.loc[2022, "Nouvelle valeur"]) == ("–", f"5{NBSP}600{NBSP}personnes")
     assert rows.loc[2022, "Changement"] == "nouvelle"
 
     # The rehearsal was rolled back: no fact, no journal row, not even the file touched.
@@ -53,7 +53,7 @@ def test_the_simulation_lists_each_change_old_to_new_and_writes_nothing(db):
     result = importer.confirm_import(db, second, "isere_v2.csv", "auto", "agent")
     assert result.status == STATUS_IMPORTED and result.rows_changed == 3
     cur = current(db).set_index(["indicator", "period"])
-    assert cur.loc[(NE, 2021), "value"] == 5512 and cur.loc[(NE, 2022), "value"] == 5600.5
+    assert cur.loc[(NE, 2021), "value"] == 5512 and cur.loc[(NE, 2022), "value"] == 5600
 
 
 def test_a_refused_file_has_no_preview_and_its_full_error_list_downloads(db):
