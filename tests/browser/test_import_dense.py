@@ -28,7 +28,7 @@ def test_dense_range_workbook_is_refused_and_the_server_stays_up(server, page):
     wait_for_app(page)
     page.locator('input[type="file"]').set_input_files(
         files=[{"name": case.name, "mimeType": XLSX, "buffer": case.data}])
-    page.wait_for_selector("text=Rapport de vérification", timeout=90_000)
+    page.wait_for_selector("text=Fichier refusé", timeout=90_000)
     wait_for_app(page)
     body = page.inner_text("body")
     screenshot(page, "importer_plage_entiere")
