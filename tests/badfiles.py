@@ -385,31 +385,29 @@ def _merged_years() -> bytes:
     return buf.getvalue()
 
 
-def _percent_cell_for_count() -> bytes:
-    """12,3 % typed in an Excel percentage cell (stored 0.123) for a count of persons: neither 0,123 nor 12,3."""
+def _one_typed_value(write) -> bytes:
+    """A long-format workbook of one row (Isère, new RSA entrants, 2021) whose value cell `write(workbook, sheet)`
+    fills with a typed cell the text tools cannot show: a percentage format, a formula."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     wb.set_properties({"created": _FIXED_DATE})
     ws = wb.add_worksheet("retours")
     ws.write_row(0, 0, LONG_HEADER)
     ws.write_row(1, 0, ["38", NE, "2021"])
-    ws.write_number(1, 3, 0.123, wb.add_format({"num_format": "0.0%"}))
+    write(wb, ws)
     wb.close()
     return buf.getvalue()
+
+
+def _percent_cell_for_count() -> bytes:
+    """12,3 % typed in an Excel percentage cell (stored 0.123) for a count of persons: neither 0,123 nor 12,3."""
+    return _one_typed_value(lambda wb, ws: ws.write_number(1, 3, 0.123, wb.add_format({"num_format": "0.0%"})))
 
 
 def _formula_no_cache() -> bytes:
     """An xlsxwriter workbook never opened in a spreadsheet: its formula's cached value is a placeholder 0 and the
     workbook asks for a full recalculation on load (fullCalcOnLoad)."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    wb.set_properties({"created": _FIXED_DATE})
-    ws = wb.add_worksheet("retours")
-    ws.write_row(0, 0, LONG_HEADER)
-    ws.write_row(1, 0, ["38", NE, "2021"])
-    ws.write_formula(1, 3, "=SUM(E5:E9)")
-    wb.close()
-    return buf.getvalue()
+    return _one_typed_value(lambda wb, ws: ws.write_formula(1, 3, "=SUM(E5:E9)"))
 
 
 _BUILDERS.update({
