@@ -51,12 +51,14 @@ def national_rows(db: Database, target: int) -> pd.DataFrame:
             for t in terr:
                 rows.append((t, code, year))
     frame = pd.DataFrame(rows, columns=["territoire", "indicateur", "periode"]).head(target)
-    # Counts chosen so every sub-count stays below its total (a ratio's numerator ≤ its denominator).
+    # Counts chosen so every sub-count stays below its total (a ratio's numerator ≤ its denominator), every total
+    # below the smallest département's population, and each series flat over its years: the plausibility rules
+    # (data/catalogue/regles.csv) accept the whole file, so the import is measured, not its refusal.
     unit = frame["indicateur"].map(ctx.indicators["unit"])
-    base = (frame.index.to_series() % 97 + 1).astype(float)
+    base = (frame.groupby(["territoire", "indicateur"]).ngroup() % 97 + 1).astype(float)
     frame["valeur"] = base.where(unit != "%", 50.0)
     dens = {d for _, _, d in ctx.ratios}
-    frame.loc[frame["indicateur"].isin(dens), "valeur"] = 100_000.0
+    frame.loc[frame["indicateur"].isin(dens), "valeur"] = 1_000.0
     frame["commentaire"] = ""
     return frame
 
