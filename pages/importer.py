@@ -120,8 +120,14 @@ if upload is not None:
         if proposal is not None:
             # An unknown layout: the proposed mapping, editable, applied only when the user says so.
             st.info(importer.mapping_note(proposal))
-            edited = st.data_editor(importer.mapping_table(proposal), key="mapping_table", hide_index=True,
-                                    disabled=["Colonne du fichier", "Libellé", "Confiance"], width="stretch")
+            edited = st.data_editor(
+                importer.mapping_table(proposal), key="mapping_table", hide_index=True, width="stretch",
+                disabled=["Colonne du fichier", "Libellé", "Confiance"],
+                # Four columns inside 1280 px: the long headers wrap in the first, the confidence stays visible.
+                column_config={"Colonne du fichier": st.column_config.TextColumn(width="medium"),
+                               "Indicateur proposé": st.column_config.TextColumn(width="small"),
+                               "Libellé": st.column_config.TextColumn(width="medium"),
+                               "Confiance": st.column_config.TextColumn(width="small")})
             m1, m2 = st.columns(2)
             year = m1.number_input("Année des valeurs", min_value=1990, max_value=2100, step=1, key="mapping_year",
                                    value=proposal.year)
