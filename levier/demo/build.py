@@ -146,7 +146,10 @@ def ensure_database(db: Database, on_build: Callable[[], None] | None = None) ->
     git-ignored) are rebuilt whenever one is missing, even for an existing database."""
     ensure_static()
     if db.exists():
-        db.migrate() if _needs_migration(db) else None
+        # A schema change can bring catalogue columns (the plausibility rules of 006): the shipped catalogue is
+        # stored again, or an upgraded database would import with its new rules empty.
+        if _needs_migration(db) and db.migrate():
+            load_catalogue(db)
         return False
     if on_build:
         on_build()
