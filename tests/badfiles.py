@@ -404,6 +404,20 @@ def _percent_cell_for_count() -> bytes:
     return _one_typed_value(lambda wb, ws: ws.write_number(1, 3, 0.123, wb.add_format({"num_format": "0.0%"})))
 
 
+def _percent_amount() -> bytes:
+    """A funding line whose planned amount sits in an Excel percentage cell (a copied share): not 12,3 €."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": _FIXED_DATE})
+    ws = wb.add_worksheet("financements")
+    ws.write_row(0, 0, FUNDING_HEADER)
+    ws.write_row(1, 0, ["38", "CALPAE", "CALPAE-3.1", "2020", "État"])
+    ws.write_number(1, 5, 0.123, wb.add_format({"num_format": "0.0%"}))
+    ws.write_row(1, 6, [0, 0, "renforcement"])
+    wb.close()
+    return buf.getvalue()
+
+
 def _formula_no_cache() -> bytes:
     """An xlsxwriter workbook never opened in a spreadsheet: its formula's cached value is a placeholder 0 and the
     workbook asks for a full recalculation on load (fullCalcOnLoad)."""
@@ -420,6 +434,7 @@ _BUILDERS.update({
     "bom_cp1252": lambda: b"\xef\xbb\xbf" + long_csv([["38", NE, "2021", "12", "", "", "Isère"]], encoding="cp1252"),
     "formula_no_cache": _formula_no_cache,
     "percent_cell_for_count": _percent_cell_for_count,
+    "percent_amount": _percent_amount,
     "merged_years": _merged_years,
     "two_codes_sheet": lambda: xlsx_bytes({"Onglet 05 - Isère (38)": [["Code", "Indicateur", 2021], [NE, "", 12]]}),
 })
@@ -436,6 +451,8 @@ CASES += [
             where={"sheet": "retours", "row": 2, "column": "valeur"}),
     BadFile("percent_cell_for_count", "pourcentage_excel.xlsx", "retours",
             "« 12,3 % » : pourcentage pour un indicateur en personnes", where={"sheet": "retours", "row": 2, "column": "valeur"}),
+    BadFile("percent_amount", "financements_pourcentage.xlsx", "financements", "pourcentage",
+            where={"sheet": "financements", "row": 2, "column": "prevu"}),
     BadFile("merged_years", "fusion.xlsx", "retours", "valeur fusionnée sur C2:D2",
             where={"sheet": "38 - Isère", "row": 2, "column": "C"}),
     BadFile("two_codes_sheet", "onglets.xlsx", "retours", "plusieurs codes de territoire (05, 38)",

@@ -302,6 +302,14 @@ def _col(body: pd.DataFrame, mapping: dict[str, int], name: str) -> pd.Series:
     return body[body.columns[j]].astype(str).str.strip() if j is not None else pd.Series("", index=body.index, dtype=object)
 
 
+def _cell_types(sheet: Sheet, body: pd.DataFrame, j: int | None) -> pd.Series:
+    """The reader's cell types of column j under the header ('' for a CSV): the one cell parser refuses a
+    percentage-formatted amount or a formula without a value from them."""
+    if j is None or sheet.types is None:
+        return pd.Series("", index=body.index, dtype=object)
+    return sheet.types.loc[body.index, sheet.types.columns[j]]
+
+
 def _label(header: pd.Series, mapping: dict[str, int], name: str) -> str:
     j = mapping.get(name)
     return str(header.iloc[j]).strip() if j is not None else name
@@ -337,12 +345,14 @@ def _raw_long(sheet: Sheet, h: int, mapping: dict[str, int], file_name: str, err
             part = base.copy()
             part["stage"] = _STAGE_COLUMNS[canon]
             part["amount"] = _col(body, mapping, canon)
+            part["amount_type"] = _cell_types(sheet, body, mapping.get(canon))
             part["c_amount"] = _label(header, mapping, canon)
             frames.append(part)
     elif "etape" in mapping and "montant" in mapping:
         part = base.copy()
         part["stage"] = _col(body, mapping, "etape")
         part["amount"] = _col(body, mapping, "montant")
+        part["amount_type"] = _cell_types(sheet, body, mapping.get("montant"))
         part["c_amount"] = _label(header, mapping, "montant")
         part["c_stage"] = _label(header, mapping, "etape")
         frames.append(part)
@@ -383,6 +393,7 @@ def _raw_fiche(sheet: Sheet, layout, file_name: str, errors: list[Finding]) -> p
             "funder": body[funder_col].astype(str).str.strip(),
             "stage": stage,
             "amount": body[j].astype(str).str.strip(),
+            "amount_type": _cell_types(sheet, body, j),
             "row": body.index.to_numpy() + 1,
             "c_amount": str(cells.iat[h, j]).strip(),
         }))
@@ -409,6 +420,8 @@ def _raw_table(sheet: Sheet, h: int, mapping: dict[str, int], names: dict[str, s
     body = sheet.cells.iloc[h + 1:]
     header = sheet.cells.iloc[h]
     raw = pd.DataFrame({key: _col(body, mapping, canon) for key, canon in names.items()})
+    if "amount" in names:
+        raw["amount_type"] = _cell_types(sheet, body, mapping.get(names["amount"]))
     raw["sheet"] = sheet.name
     raw["row"] = body.index.to_numpy() + 1
     for key, canon in names.items():
