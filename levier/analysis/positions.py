@@ -5,7 +5,9 @@ load the frames and format what they show through levier.core.fmt).
 
 Conventions shared by every function:
 - a `values` frame is long: `code` (territory, text), `indicator`, `period` (int), `value` (float, NaN when missing),
-  optionally `missing_reason` (s | nd | nc | so | absent);
+  optionally `missing_reason` (s | nd | nc | so | absent) and `unranked_reason` (French text, None when the value may
+  be ranked): a value shown but kept out of every rank, quartile, median and assessment — censored, flagged by a
+  quality check, or a count with no denominator — says why in that column;
 - a `territories` frame has `code`, `name`, `reg` and optionally `reg_name`, `nature`, `population`;
 - `direction` is the catalogue's: 'hausse' (higher is better), 'baisse' (lower is better) or None/'' (neither).
 """
@@ -36,7 +38,9 @@ RANK_RULE = (
     "indicateur dont la baisse est souhaitée (taux de pauvreté…), la plus élevée pour un indicateur dont la hausse "
     "est souhaitée ; sans sens défini, rang 1 = la valeur la plus élevée. Les ex æquo reçoivent le même rang (le plus "
     "petit). Quartile = ⌈4 × rang ÷ nombre de territoires classés⌉ : le quartile 1 est le quart le mieux placé. "
-    "Les territoires sans valeur ne sont pas classés et sont listés à part."
+    "Les territoires sans valeur ne sont pas classés et sont listés à part ; une valeur montrée mais non classée "
+    "(valeur plancher, valeur signalée par un contrôle de qualité, effectif sans dénominateur) n'entre ni dans les "
+    "rangs, ni dans les quartiles, ni dans les médianes, et son motif est indiqué."
 )
 GAP_RULE = (
     "Écart = valeur du territoire − médiane de référence (en points pour un pourcentage) ; écart relatif = écart ÷ "
@@ -53,8 +57,9 @@ MISSING_LABELS = {
 }
 
 # Assessment of a change or of a gap, from the indicator's direction.
-GOOD, BAD, NEUTRAL, NO_DATA = "good", "bad", "neutral", "missing"
-ASSESSMENT_LABELS = {GOOD: "favorable", BAD: "défavorable", NEUTRAL: "neutre", NO_DATA: "sans donnée"}
+GOOD, BAD, NEUTRAL, NO_DATA, UNRANKED = "good", "bad", "neutral", "missing", "unranked"
+ASSESSMENT_LABELS = {GOOD: "favorable", BAD: "défavorable", NEUTRAL: "neutre", NO_DATA: "sans donnée",
+                     UNRANKED: "non classé"}
 
 # Target tracking: thresholds on the attainment rate, in percent.
 AHEAD_THRESHOLD = 110.0
@@ -144,7 +149,7 @@ class Positions:
     """Where every territory of a comparison set stands for one indicator and one period.
 
     `table`: one row per territory (ranked ones sorted by rank, then the missing ones) with columns
-    code, name, reg, reg_name, value, missing_reason, rank, n_ranked, quartile, reg_median, n_reg, gap_reg,
+    code, name, reg, reg_name, value, missing_reason, unranked_reason, rank, n_ranked, quartile, reg_median, n_reg, gap_reg,
     gap_reg_pct, nat_median, gap_nat, gap_nat_pct, peer_median, n_peers, gap_peer, gap_peer_pct,
     assessment_reg, assessment_nat, assessment_peer.  `missing`: code, name, missing_reason, missing_label."""
 
@@ -182,11 +187,16 @@ def positions(
         frame["missing_reason"] = None
     frame["missing_reason"] = frame["missing_reason"].astype(object).where(frame["value"].isna(), None)
     frame.loc[frame["value"].isna() & frame["missing_reason"].isna(), "missing_reason"] = "absent"
+    if "unranked_reason" not in frame.columns:
+        frame["unranked_reason"] = None
+    frame["unranked_reason"] = frame["unranked_reason"].astype(object).where(
+        frame["value"].notna() & frame["unranked_reason"].notna(), None)
 
     direction = direction_of(direction)
-    has = frame["value"].notna()
+    has = frame["value"].notna() & frame["unranked_reason"].isna()
+    rankable = frame["value"].where(has)
     n = int(has.sum())
-    frame["rank"] = rank_values(frame["value"], direction)
+    frame["rank"] = rank_values(rankable, direction)
     frame["n_ranked"] = n
     frame["quartile"] = quartile_of_rank(frame["rank"], n)
 
@@ -196,7 +206,7 @@ def positions(
     frame["reg_median"] = frame["reg"].map(reg_stats["median"]).astype("float64")
     frame["n_reg"] = frame["reg"].map(reg_stats["count"]).fillna(0).astype("int64")
 
-    by_code = dict(zip(frame["code"], frame["value"]))
+    by_code = dict(zip(frame["code"], rankable))
     peer_median, n_peers = [], []
     for code in frame["code"]:
         members = [p for p in (peer_groups or {}).get(code, ()) if p != code]
@@ -207,17 +217,19 @@ def positions(
     frame["peer_median"] = np.asarray(peer_median, dtype=float)
     frame["n_peers"] = np.asarray(n_peers, dtype="int64")
 
+    # An unranked value gets no gap either: a gap is a position in disguise.
     for key, ref in (("reg", "reg_median"), ("nat", "nat_median"), ("peer", "peer_median")):
-        diffs = [gap(v, r) for v, r in zip(frame["value"], frame[ref])]
+        diffs = [gap(v, r) for v, r in zip(rankable, frame[ref])]
         frame[f"gap_{key}"] = np.asarray([d[0] for d in diffs], dtype=float)
         frame[f"gap_{key}_pct"] = np.asarray([d[1] for d in diffs], dtype=float)
-        frame[f"assessment_{key}"] = [assess(d[0], direction) for d in diffs]
+        frame[f"assessment_{key}"] = [UNRANKED if isinstance(u, str) else assess(d[0], direction)
+                                      for d, u in zip(diffs, frame["unranked_reason"])]
 
     frame = frame.sort_values(["rank", "code"], na_position="last", kind="stable").reset_index(drop=True)
     missing = frame.loc[frame["value"].isna(), ["code", "name", "missing_reason"]].reset_index(drop=True)
     missing["missing_label"] = missing["missing_reason"].map(lambda r: MISSING_LABELS.get(r, r))
     columns = [
-        "code", "name", "reg", "reg_name", "value", "missing_reason", "rank", "n_ranked", "quartile",
+        "code", "name", "reg", "reg_name", "value", "missing_reason", "unranked_reason", "rank", "n_ranked", "quartile",
         "reg_median", "n_reg", "gap_reg", "gap_reg_pct", "nat_median", "gap_nat", "gap_nat_pct",
         "peer_median", "n_peers", "gap_peer", "gap_peer_pct", "assessment_reg", "assessment_nat", "assessment_peer",
     ]
@@ -524,7 +536,7 @@ TRACKING_LABELS = {
 
 T0_COLUMNS = [
     "Programme", "Axe", "Code", "Indicateur", "Type", "Origine", "Valeur", "Unité", "Année", "Source",
-    "Motif d'absence", "Sens", "Rang", "Territoires classés", "Quartile",
+    "Motif d'absence", "Motif de non-classement", "Sens", "Rang", "Territoires classés", "Quartile",
     "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
     "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
     "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)",
@@ -562,7 +574,7 @@ def t0_table(
     v = values[values["period"] <= t0_year].copy()
     v = v[v["code"].isin(set(terr["code"]))]
     v["value"] = pd.to_numeric(v["value"], errors="coerce").astype("float64")
-    for col, default in (("missing_reason", None), ("is_demo", False), ("derived", False)):
+    for col, default in (("missing_reason", None), ("unranked_reason", None), ("is_demo", False), ("derived", False)):
         if col not in v.columns:
             v[col] = default
     order = {c: i for i, c in enumerate(cat.index)}
@@ -584,7 +596,7 @@ def t0_table(
         else:
             continue
         at = iv[iv["period"] == period]
-        frame = terr.merge(at[["code", "value", "missing_reason"]], on="code", how="left")
+        frame = terr.merge(at[["code", "value", "missing_reason", "unranked_reason"]], on="code", how="left")
         direction = cat.at[indicator, "direction"] if "direction" in cat.columns else None
         pos = positions(frame, direction, {code: list(peer_codes)}).row(code)
         if pos is None:
@@ -607,6 +619,7 @@ def t0_table(
                 "Source": cat.at[indicator, "source"] if "source" in cat.columns else None,
                 "Motif d'absence": MISSING_LABELS.get(pos["missing_reason"], pos["missing_reason"])
                 if pd.isna(pos["value"]) else None,
+                "Motif de non-classement": pos["unranked_reason"],
                 "Sens": direction_label(direction),
                 "Rang": pos["rank"],
                 "Territoires classés": pos["n_ranked"],

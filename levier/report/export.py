@@ -120,7 +120,7 @@ POSITIONS_COLUMNS = {
     "Écart à la médiane nationale (%)": "ecart_mediane_nationale_pct", "Médiane des pairs": "mediane_pairs",
     "Écart à la médiane des pairs": "ecart_mediane_pairs", "Écart à la médiane des pairs (%)": "ecart_mediane_pairs_pct",
     "Situation / médiane nationale": "situation_mediane_nationale", "Motif d'absence": "motif_absence",
-    "Donnée de démonstration": "donnee_demo",
+    "Motif de non-classement": "motif_non_classement", "Donnée de démonstration": "donnee_demo",
 }
 
 

@@ -156,8 +156,10 @@ def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
     out["Source"] = table["Source"].fillna("")
     out["Sens"] = table["Sens"]
     out["Rang"] = [
-        f"{int(r)} / {int(n)}" if not pd.isna(r) else MISSING_TEXT for r, n in zip(table["Rang"], table["Territoires classés"])
+        f"{int(r)} / {int(n)}" if not pd.isna(r) else ("non classé" if isinstance(u, str) and u else MISSING_TEXT)
+        for r, n, u in zip(table["Rang"], table["Territoires classés"], table["Motif de non-classement"])
     ]
+    out["Motif de non-classement"] = table["Motif de non-classement"].astype(object).fillna("")
     out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in table["Quartile"]]
     for ref in ("régionale", "nationale", "des pairs"):
         out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u)) for m, u in zip(table[f"Médiane {ref}"], units)]

@@ -416,3 +416,26 @@ def test_change_comparison_from_the_database(loaded):
     cmp = mi_parcours.load_change_comparison(loaded, "38", "PACTE-2-ORI", 2023, 2025).set_index("scope")
     assert cmp.loc["territoire", "change_abs"] == 500 and cmp.loc["territoire", "assessment"] == m.GOOD
     assert cmp.loc["national", "n"] == 1  # only 38 has both years
+
+
+def test_an_unranked_value_is_shown_but_kept_out_of_ranks_medians_and_peer_medians():
+    # Five départements; 38's value is flagged (unranked): ranks 1..4 go to the others, medians ignore 999.
+    values = pd.DataFrame({
+        "code": ["01", "02", "03", "38", "69"],
+        "value": [10.0, 20.0, 30.0, 999.0, 40.0],
+        "reg": ["84", "32", "84", "84", "84"],
+        "unranked_reason": [None, None, None, "valeur signalée : unité douteuse", None],
+    })
+    pos = m.positions(values, "baisse", {"38": ["01", "03", "38"], "01": ["38", "03"]})
+    isere = pos.row("38")
+    assert isere["value"] == 999.0
+    assert isere["unranked_reason"] == "valeur signalée : unité douteuse"
+    assert pd.isna(isere["rank"]) and pd.isna(isere["quartile"])
+    assert pos.n_ranked == 4 and isere["n_ranked"] == 4
+    assert pos.nat_median == 25.0  # median of 10, 20, 30, 40
+    assert isere["reg_median"] == 30.0 and isere["n_reg"] == 3  # 10, 30, 40 in région 84
+    assert math.isnan(isere["gap_nat"]) and isere["assessment_nat"] == m.UNRANKED
+    assert m.ASSESSMENT_LABELS[isere["assessment_nat"]] == "non classé"
+    ain = pos.row("01")
+    assert ain["rank"] == 1 and ain["peer_median"] == 30.0 and ain["n_peers"] == 1  # 38's 999 is not a peer value
+    assert list(pos.ranked["code"]) == ["01", "02", "03", "69"]
