@@ -764,6 +764,7 @@ def import_mapped(db: Database, data: bytes, file_name: str, file_format: str,
         return ImportReport(file=file_name, kind=KIND_STAT if public else KIND_RETURNS, file_format="correspondance",
                             message=describe(proposal),
                             errors=[Finding(file_name, _confirm_message(proposal), sheet=proposal.sheet,
-                                            row=proposal.header_row + 1)])
+                                            row=proposal.header_row + 1)],
+                            proposal=proposal)
     return import_recognised(db, data, file_name, rec, save_as=request.profile or profile_name(file_name),
                              dry_run=dry_run, imported_by=imported_by, directory=directory)

@@ -225,6 +225,9 @@ class ImportReport:
     # `warnings` when they are Findings lists, kept here when those lists are replaced.
     more_errors: list[MoreFindings] = field(default_factory=list)
     more_warnings: list[MoreFindings] = field(default_factory=list)
+    # The mapping Levier proposes for a file in an unknown layout (a levier.ingest.mapping.Proposal; typed loosely
+    # because mapping imports this module), so the Importer page shows it without reading the file again.
+    proposal: object | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.more_errors = self.more_errors + list(getattr(self.errors, "more", ()))

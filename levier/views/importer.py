@@ -16,7 +16,7 @@ from levier.core.config import settings
 from levier.ingest import panorama
 from levier.ingest.detect import KIND_AUTO, KIND_LABELS, import_file
 from levier.ingest.journal import content_hash
-from levier.ingest import mapping
+from levier.ingest import mapping, readers
 from levier.ingest.mapping import MappingError, Proposal
 from levier.ingest.report import (
     STATUS_DRY_RUN,
@@ -176,7 +176,9 @@ def mapping_proposal(report: ImportReport, data: bytes, file_name: str) -> Propo
     page's editable table; None for any other outcome of the check."""
     if report.file_format != "correspondance":
         return None
-    rec = mapping.recognise(data, file_name, "xlsx" if data[:4] == b"PK\x03\x04" else "csv")
+    if isinstance(report.proposal, Proposal):
+        return report.proposal
+    rec = mapping.recognise(data, file_name, readers.sniff_format(data, file_name))
     return None if rec is None else rec.proposal
 
 
@@ -203,7 +205,7 @@ def apply_mapping(db: Database, data: bytes, file_name: str, proposal: Proposal,
     """« Appliquer la correspondance »: the edited table applied to the file, written through the one writer and
     saved as profile `profile` (reused next time without a question). A bad edit is a refused report, in French."""
     if year and year != proposal.year:  # the year the user gave wins over the one found (as --annee does)
-        rec = mapping.recognise(data, file_name, "xlsx" if data[:4] == b"PK\x03\x04" else "csv", year=int(year))
+        rec = mapping.recognise(data, file_name, readers.sniff_format(data, file_name), year=int(year))
         proposal = rec.proposal if rec is not None else proposal
     try:
         confirmed = mapping.proposal_from_table(proposal, edited)

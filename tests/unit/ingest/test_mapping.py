@@ -433,3 +433,4 @@ def test_cli_file_without_territory_column_is_refused(db, profiles, tmp_path, ca
     out = capsys.readouterr().out
     assert "rejeté" in out and "mise en page non reconnue" in out
     assert not profiles.exists()
+

@@ -13,6 +13,7 @@ from levier.ingest.detect import import_file
 from levier.ingest.report import STATUS_DRY_RUN, STATUS_IMPORTED
 from levier.views import importer
 from levier.views.selection import Selection
+from tests.unit.ingest.test_mapping import producer_csv, profiles  # noqa: F401  (profiles is a fixture)
 from tests.unit.ingest.test_returns import NE, OR1M, OR1M_TX, count_facts, count_runs, current, long_csv
 
 NBSP = "\u00a0"
@@ -174,3 +175,17 @@ def test_sizes_and_upload_limit_are_french():
     assert importer.size_text(850) == f"850{NBSP}o"
     assert importer.size_text(12_700) == f"12,4{NBSP}ko"
     assert importer.size_text(3_400_000) == f"3,2{NBSP}Mo"
+
+
+def test_the_check_carries_its_proposal_so_the_importer_page_does_not_read_the_file_again(db, profiles, monkeypatch):
+    data = producer_csv()
+    report = import_file(db, data, "filosofi_2020_observatoire.csv", dry_run=True)
+    assert report.file_format == "correspondance" and report.proposal is not None
+
+    def read_again(*args, **kwargs):
+        raise AssertionError("the file was read a second time")
+
+    monkeypatch.setattr(importer.mapping, "recognise", read_again)
+    proposal = importer.mapping_proposal(report, data, "filosofi_2020_observatoire.csv")
+    assert proposal is report.proposal
+    assert any(c.indicator == "STAT-TP60" for c in proposal.mapped)
