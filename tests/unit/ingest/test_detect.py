@@ -26,6 +26,13 @@ def stored(db: Database) -> pd.DataFrame:
             "ORDER BY territory_code, indicator, period").df()
 
 
+def stored_at(db: Database, indicator: str, code: str, period: int | None = None) -> pd.DataFrame:
+    """The stored rows of one indicator for one territory (one period when given)."""
+    rows = stored(db)
+    rows = rows[(rows["indicator"] == indicator) & (rows["territory_code"] == code)]
+    return rows if period is None else rows[rows["period"] == period]
+
+
 def workbook(build) -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
@@ -54,7 +61,7 @@ def test_a_lying_declared_dimension_is_imported_normally(db):
                           lambda b: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', b))
     report = import_file(db, data, "dimension.xlsx")
     assert report.ok, report.summary()
-    row = stored(db).query("indicator == @NE and territory_code == '38' and period == 2021")
+    row = stored_at(db, NE, "38", 2021)
     assert row["value"].tolist() == [5412.0]
 
 
@@ -71,7 +78,7 @@ def test_a_hidden_stale_first_sheet_never_wins(db):
 
     report = import_file(db, workbook(build), "retours.xlsx")
     assert report.ok, report.summary()
-    row = stored(db).query("indicator == @NE and territory_code == '38' and period == 2021")
+    row = stored_at(db, NE, "38", 2021)
     assert row[["value", "source_sheet"]].values.tolist() == [[5412.0, "retours"]]
     assert any("feuille masquée « ancienne » ignorée" in w.message for w in report.warnings)
 
@@ -88,7 +95,7 @@ def test_a_hidden_draft_sheet_does_not_overwrite_a_value(db):
 
     report = import_file(db, workbook(build), "grille.xlsx")
     assert report.ok, report.summary()
-    row = stored(db).query("indicator == @NE and territory_code == '38' and period == 2021")
+    row = stored_at(db, NE, "38", 2021)
     assert row["value"].tolist() == [5412.0]
 
 
@@ -102,7 +109,7 @@ def test_hidden_rows_are_not_imported_and_named(db):
 
     report = import_file(db, workbook(build), "retours.xlsx")
     assert report.ok, report.summary()
-    assert stored(db).query("indicator == @NE and territory_code == '2A' and period == 2021").empty
+    assert stored_at(db, NE, "2A", 2021).empty
     note = next(w for w in report.warnings if "masquée" in w.message)
     assert "1 ligne(s) masquée(s) ignorée(s) : 3." in note.message and note.sheet == "retours" and note.row == 3
 
@@ -116,7 +123,7 @@ def test_a_percentage_cell_is_stored_as_the_percent_shown(db):
 
     report = import_file(db, workbook(build), "couverture.xlsx")
     assert report.ok, report.summary()
-    row = stored(db).query("indicator == @COUV and territory_code == '38' and period == 2021")
+    row = stored_at(db, COUV, "38", 2021)
     assert row["value"].tolist() == [pytest.approx(12.3)]
 
 
@@ -129,7 +136,7 @@ def test_year_headers_with_notes_and_date_typed_are_read_as_years_with_a_warning
 
     report = import_file(db, workbook(build), "grille.xlsx")
     assert report.ok, report.summary()
-    got = stored(db).query("indicator == @NE and territory_code == '38'").set_index("period")["value"]
+    got = stored_at(db, NE, "38").set_index("period")["value"]
     assert got.loc[[2019, 2020, 2021, 2022]].tolist() == [100.0, 200.0, 300.0, 400.0]
     notes = {w.column: w.message for w in report.warnings if "lu comme l'année" in w.message}
     assert set(notes) == {"D", "E", "F"}
@@ -159,7 +166,7 @@ def test_a_section_title_merged_across_the_row_is_no_merged_value(db):
 
     report = import_file(db, workbook(build), "grille.xlsx")
     assert report.ok, report.summary()
-    got = stored(db).query("indicator == @NE and territory_code == '38'").set_index("period")["value"]
+    got = stored_at(db, NE, "38").set_index("period")["value"]
     assert got.loc[[2020, 2021]].tolist() == [5102.0, 5412.0]
 
 
