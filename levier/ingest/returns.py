@@ -444,6 +444,56 @@ def _match_labels(labels: pd.Series, ctx: ImportContext) -> pd.Series:
     return labels.map(lookup)
 
 
+def _indicator_codes(raw: pd.DataFrame, ctx: ImportContext) -> pd.Series:
+    """Indicators by code, or by the grid's label once accents, case and spaces are set aside (NaN: unknown)."""
+    ident = raw["indicator"].astype(str)
+    upper = ident.str.upper()
+    code = upper.where(upper.isin(ctx.indicators.index))
+    code = code.fillna(_match_labels(ident[code.isna()], ctx))
+    if "label" in raw.columns:
+        code = code.fillna(_match_labels(raw["label"][code.isna()], ctx))
+    return code
+
+
+# Every column a row's content is read from: two rows equal on all of them say exactly the same thing.
+_CONTENT = ("territory", "indicator", "label", "period", "value", "target", "target_year", "comment", "date",
+            "value_type", "target_type")
+
+
+def _split_copies(raw: pd.DataFrame, ctx: ImportContext, file_name: str) -> tuple[pd.DataFrame, Findings]:
+    """Rows that repeat an earlier row cell for cell (a block pasted twice, a file of copies) are doublons without
+    being validated again: validation runs on the first of each, and every copy is one « doublon » error naming
+    that first row. A file of 700,000 copies of one row is then checked once, not 700,000 times."""
+    columns = [c for c in _CONTENT if c in raw.columns]
+    if len(raw) < 2 or not columns:
+        return raw, Findings()
+    # One integer per distinct row, factorised again after each column so that it never overflows.
+    key = np.zeros(len(raw), dtype=np.int64)
+    for c in columns:
+        codes, uniques = pd.factorize(raw[c], use_na_sentinel=False)
+        key = pd.factorize(key * (len(uniques) + 1) + codes)[0].astype(np.int64)
+    has_value = raw["value"].ne("").to_numpy()
+    repeated = pd.Series(key).duplicated(keep="first").to_numpy()
+    copy = repeated & has_value
+    if not copy.any():
+        return raw, Findings()
+    # Every copy says what its first row says: one message per group, built from that row (a few rows, not 700,000).
+    group = pd.factorize(key)[0]
+    copied = np.zeros(int(group.max()) + 1, dtype=bool)
+    copied[group[copy]] = True
+    first = ~repeated & copied[group]
+    firsts = raw[first]
+    territory = firsts["territory"].str.strip().str.upper()
+    code = _indicator_codes(firsts, ctx)
+    messages = {
+        g: f"doublon : {t} / {c if isinstance(c, str) else i} / {p} figure déjà ligne {int(r)}."
+        for g, t, c, i, p, r in zip(group[first], territory, code, firsts["indicator"], firsts["period"], firsts["row"])
+    }
+    found = _findings(raw.assign(_group=group), copy, file_name, "c_indicator", lambda r: messages[r["_group"]],
+                      rule="doublon")
+    return raw[~copy], found
+
+
 def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format: str) -> tuple[pd.DataFrame, list[Finding]]:
     errors = Findings()
     raw = raw.reset_index(drop=True)  # copy-on-write (pandas 3): the caller's frame is not changed, nor copied
@@ -465,13 +515,7 @@ def validate(raw: pd.DataFrame, ctx: ImportContext, file_name: str, file_format:
         rule="territoire",
     )
 
-    # Indicators by code, or by the grid's label once accents, case and spaces are set aside.
-    ident = raw["indicator"].astype(str)
-    upper = ident.str.upper()
-    code = upper.where(upper.isin(ctx.indicators.index))
-    code = code.fillna(_match_labels(ident[code.isna()], ctx))
-    if "label" in raw.columns:
-        code = code.fillna(_match_labels(raw["label"][code.isna()], ctx))
+    code = _indicator_codes(raw, ctx)
     raw["code"] = code
     unknown_i = code.isna().to_numpy()
     errors += _findings(
@@ -681,6 +725,8 @@ def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database 
     if raw.empty:
         errors.append(Finding(file_name, "le fichier ne contient aucune ligne de données sous l'en-tête."))
         return ParsedFile(pd.DataFrame(columns=FACT_COLUMNS), errors, warnings, file_format, 0)
+    raw, copies = _split_copies(raw, ctx, file_name)
+    errors += copies
     facts, found = validate(raw, ctx, file_name, file_format)
     errors += found
     # Sub-counts are checked even when other rows are wrong, so the report lists every error at once.
