@@ -39,8 +39,11 @@ def pages(can_import: bool) -> dict[str, list[st.Page]]:
     """The menu by section. The importer is out of the menu without the import right, yet still routed, so that an
     address typed by hand gets the page's own refusal."""
     return {
+        # Streamlit serves the default page at the root only, yet reserves its url_path: the home page reserves a
+        # path nobody types, and its address /accueil (in the issue's and users' links) is a hidden alias of it.
         "Levier": [
-            _page("accueil.py", "Accueil", ":material/home:", "accueil", default=True),
+            _page("accueil.py", "Accueil", ":material/home:", "levier-accueil", default=True),
+            _page("accueil.py", "Accueil", ":material/home:", "accueil", visibility="hidden"),
         ],
         "Diagnostic et suivi": [
             _page("t0.py", "Situation de départ (T0)", ":material/flag:", "t0"),

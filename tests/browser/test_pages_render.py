@@ -30,6 +30,7 @@ def test_page_renders_without_error(server, page, path, title):
     assert page.locator("h1").first.inner_text().strip() == title
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "Données fictives de démonstration" in page.inner_text("body")
+    assert "Page not found" not in page.inner_text("body")  # every address in the menu exists (/accueil included)
     if "dep=38" in path:
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # the page's chart is drawn
         assert page.locator(".js-plotly-plot text", has_text="Isère").count() > 0  # highlighted in the chart
