@@ -30,8 +30,8 @@ with did_tab:
                         help="Départements auxquels chaque vague est comparée : ceux qui n'ont pas encore signé "
                              "l'année comparée (et ceux qui ne signeront jamais), ou seulement ceux qui n'ont jamais "
                              "signé.")
-    st.caption("Seuls les indicateurs de résultat du contrat de prévention et de protection de l'enfance (et les séries "
-               "publiques qui lui sont rattachées) sont proposés. Le résultat est un « écart estimé » entre "
+    st.caption("Seuls les indicateurs de résultat du contrat de prévention et de protection de l'enfance (et les "
+               "séries publiques qui lui sont rattachées) sont proposés. Le résultat est un « écart estimé » entre "
                "départements sous contrat et témoins, pas la mesure d'un effet.")
     view = cache.event_study_page(db, indicator, selected, controls)
     main, side = st.columns([3, 2])

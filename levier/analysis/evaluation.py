@@ -30,7 +30,8 @@ from levier.core.fmt import fmt_number, fmt_pct
 CONTROLS_NOT_YET = "pas_encore"  # territories not yet under contract in the year compared (never-contracted included)
 CONTROLS_NEVER = "jamais"  # territories never under contract within the observed years
 CONTROL_GROUPS = {CONTROLS_NOT_YET: "not_yet_treated", CONTROLS_NEVER: "never_treated"}
-CONTROL_LABELS = {CONTROLS_NOT_YET: "territoires pas encore sous contrat l'année comparée (et ceux jamais sous contrat)",
+CONTROL_LABELS = {CONTROLS_NOT_YET: ("territoires pas encore sous contrat l'année comparée (et ceux jamais sous "
+                                     "contrat)"),
                   CONTROLS_NEVER: "territoires jamais sous contrat sur les années observées"}
 
 MIN_PRE_PERIODS = 2  # observed years before signature a wave needs (g − 1, the reference, and at least one more)
@@ -483,7 +484,8 @@ def study_notes(study: EventStudy) -> list[str]:
     if t is not None:
         out.append(f"Test conjoint des tendances antérieures : Wald = {fmt_number(t.statistic, 2)} ({t.df} "
                    f"coefficients, correction de Hotelling sur {t.clusters} territoires), "
-                   f"p = {fmt_number(t.p_value, 3)} ; pente antérieure détectable avec {fmt_pct(100 * POWER_TARGET, 0)} "
+                   f"p = {fmt_number(t.p_value, 3)} ; pente antérieure détectable avec "
+                   f"{fmt_pct(100 * POWER_TARGET, 0)} "
                    f"de puissance : {fmt_number(t.minimal_detectable_slope(), 3)} par an.")
     return out + study.notes
 

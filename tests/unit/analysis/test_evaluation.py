@@ -267,7 +267,8 @@ def test_parse_panel_semicolon_decimal_comma_text_codes():
      "ligne 3, colonne « annee_traitement » : le territoire « 01 » a une autre année de traitement à la ligne 2"),
     ("territoire,annee,valeur,annee_traitement\n01,2019,1,\n01,2019,2,\n", "déjà une ligne pour 2019 (ligne 2)"),
     ("territoire,annee,valeur,annee_traitement\n01,2019,1\n", "ligne 2 : 3 champ(s) au lieu de 4"),
-    ("territoire,annee,valeur,annee_traitement\n,2019,1,\n", "ligne 2, colonne « territoire » : code de territoire vide"),
+    ("territoire,annee,valeur,annee_traitement\n,2019,1,\n",
+     "ligne 2, colonne « territoire » : code de territoire vide"),
 ])
 def test_parse_panel_names_file_line_and_column(text, message):
     with pytest.raises(ev.PanelError) as err:
