@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from levier.analysis import evaluation
 from levier.core.config import settings
 from levier.core.fmt import fmt_int
 from levier.demo.build import (
@@ -40,6 +41,7 @@ from levier.views.accueil import LEVEL_LABELS, load_home_summary
 
 ENV_USER = "LEVIER_USER"
 EXIT_FORBIDDEN = 4
+EXIT_REFUSED = 3
 
 
 def _db() -> Database:
@@ -194,6 +196,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluation(args: argparse.Namespace) -> int:
+    """The event study of the Évaluation page on any panel: the event-time table on stdout (CSV), notes on stderr; a
+    refusal exits 3 with its French reason, an unreadable panel exits 2."""
+    path = Path(args.panel)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"Erreur : fichier « {path} » illisible : {exc.strerror}.", file=sys.stderr)
+        return 2
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    try:
+        panel, cohort = evaluation.parse_panel(text, str(path))
+    except evaluation.PanelError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    study = evaluation.event_study(panel, cohort, controls=args.temoins)
+    if not study.ok:
+        print("Estimation refusée : " + " ".join(study.refusal), file=sys.stderr)
+        return EXIT_REFUSED
+    sys.stdout.write(evaluation.event_table_csv(study))
+    for line in evaluation.study_notes(study):
+        print(f"Note : {line}", file=sys.stderr)
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     # Imported here: Streamlit's server takes a second to import and only this command needs it.
     from levier.app.serve import run_server
@@ -253,6 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"utilisateur dont les droits s'appliquent, quand un fichier des droits est installé "
                              f"(défaut : {ENV_USER})")
     export.set_defaults(func=cmd_export)
+
+    ev = sub.add_parser("evaluation", help="étude d'événement (Callaway–Sant'Anna) sur un panel CSV quelconque")
+    ev.add_argument("--panel", metavar="FICHIER", required=True,
+                    help="CSV à colonnes territoire,annee,valeur,annee_traitement (annee_traitement vide : jamais "
+                         "traité ; séparateur « , » ou « ; »)")
+    ev.add_argument("--temoins", choices=list(evaluation.CONTROL_GROUPS), default=evaluation.CONTROLS_NOT_YET,
+                    help="témoins : pas_encore (défaut : territoires pas encore traités l'année comparée, et jamais "
+                         "traités) ou jamais (territoires jamais traités seulement)")
+    ev.set_defaults(func=cmd_evaluation)
 
     app = sub.add_parser("app", help="lance l'application (construit la base de démonstration si besoin)")
     app.add_argument("--port", type=int, default=8501)

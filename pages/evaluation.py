@@ -5,6 +5,7 @@ import streamlit as st
 from levier.analysis import evaluation
 from levier.app import auth, cache
 from levier.app import widgets as ui
+from levier.views import evaluation as ev_view
 
 # The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
 # server, a page Streamlit started without app.py is sent back through it before anything is shown).
@@ -22,24 +23,32 @@ did_choices, dose_choices = choices.event_study, choices.dose
 did_tab, dose_tab = st.tabs(["Vagues CDPPE : contrat signé ou pas encore", "CALPAE : dose-réponse"])
 
 with did_tab:
-    indicator = st.selectbox("Indicateur de résultat", did_choices.codes, index=did_choices.default,
+    indicator = st.selectbox("Indicateur de résultat du contrat CDPPE", did_choices.codes, index=did_choices.default,
                              format_func=did_choices.labels.get, key="ev_indicator")
-    st.caption("Les indicateurs CALPAE de sortie de l'ASE (1.1) sont suivis depuis 2019 : ils offrent une année de plus "
-               "avant la première vague que les bilans CDPPE, qui commencent en 2020.")
-    view = cache.event_study_page(db, indicator, selected)
+    controls = st.radio("Témoins", list(ev_view.CONTROL_CHOICES), format_func=ev_view.CONTROL_CHOICES.get,
+                        horizontal=True, key="ev_controls",
+                        help="Départements auxquels chaque vague est comparée : ceux qui n'ont pas encore signé "
+                             "l'année comparée (et ceux qui ne signeront jamais), ou seulement ceux qui n'ont jamais "
+                             "signé.")
+    st.caption("Seuls les indicateurs de résultat du contrat de prévention et de protection de l'enfance (et les "
+               "séries publiques qui lui sont rattachées) sont proposés. Le résultat est un « écart estimé » entre "
+               "départements sous contrat et témoins, pas la mesure d'un effet.")
+    view = cache.event_study_page(db, indicator, selected, controls)
     main, side = st.columns([3, 2])
     with main:
         if view.ok:
-            cols = st.columns(2)
-            for col, key in zip(cols, ("Effet moyen après signature", "Tendances antérieures (p)")):
+            cols = st.columns(3)
+            for col, key in zip(cols, (ev_view.HEADLINE, "Tendances antérieures (p)",
+                                       "Tendance antérieure détectable (80 %)")):
                 col.metric(key, view.headline[key])
             st.markdown(f"**Lecture :** {view.headline['Lecture']} — intervalle à 95 % "
                         f"{view.headline['Intervalle à 95 %']}, p = {view.headline['p-valeur']}, "
-                        f"{view.headline['Départements']} départements.")
+                        f"{view.headline['Départements']} départements, témoins : "
+                        f"{view.headline['Témoins'].lower()}.")
             ui.chart(view.figure, f"etude_evenement_{indicator}")
             ui.table(view.table)
         else:
-            st.error("**Pas d'estimation pour cet indicateur.** " + " ".join(view.refusal))
+            st.error("**Pas d'écart estimé pour cet indicateur : estimation refusée.** " + " ".join(view.refusal))
         ui.chart(view.counts_figure, f"vagues_{indicator}")
     with side:
         st.warning("**Limites de cette estimation**\n\n" + "\n".join(f"- {x}" for x in view.limits))
@@ -48,10 +57,12 @@ with did_tab:
         for note in view.notes:
             st.caption(note)
     with st.expander("Méthode et vagues utilisées"):
-        st.markdown(evaluation.ESTIMATOR_TEXT)
-        st.caption(f"Seuils : au moins {evaluation.MIN_TREATED} départements contractants par vague et par année "
-                   f"estimée, {evaluation.MIN_CONTROLS} témoins par vague et {evaluation.MIN_CLUSTERS} départements "
-                   "dans l'échantillon ; sinon l'estimation est refusée.")
+        st.markdown(view.method)
+        st.caption(f"Seuils : au moins {evaluation.MIN_PRE_PERIODS} années observées avant la signature pour qu'une "
+                   f"vague soit retenue, {evaluation.MIN_TREATED} départements sous contrat (au total et derrière "
+                   f"chaque année relative), {evaluation.MIN_CONTROLS} témoins jamais sous contrat quand ce sont eux "
+                   f"les témoins, {evaluation.MIN_CLUSTERS} départements dans l'échantillon ; sinon l'estimation est "
+                   "refusée.")
         if not view.cohorts.empty:
             ui.table(view.cohorts)
 

@@ -108,13 +108,14 @@ def evaluation_indicator_choices(db: Database) -> EvaluationChoices:
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _event_study_page(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, selected: str | None) -> EventStudyView:
-    return event_study_view(Database(db_path, scope=_scope), indicator, selected)
+def _event_study_page(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, selected: str | None,
+                      controls: str) -> EventStudyView:
+    return event_study_view(Database(db_path, scope=_scope), indicator, selected, controls=controls)
 
 
-def event_study_page(db: Database, indicator: str, selected: str | None) -> EventStudyView:
-    """The event-study tab of the Évaluation page (views.evaluation.event_study_view)."""
-    return _event_study_page(*_key(db), indicator, selected)
+def event_study_page(db: Database, indicator: str, selected: str | None, controls: str) -> EventStudyView:
+    """The event-study tab of the Évaluation page (views.evaluation.event_study_view) against the chosen controls."""
+    return _event_study_page(*_key(db), indicator, selected, controls)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

@@ -180,7 +180,7 @@ def event_study_chart(coefs: pd.DataFrame, *, title: str, effect_label: str, sou
                   annotation={"text": "signature du contrat", "font": {"size": 11, "color": GREY_MEDIUM}},
                   annotation_position="top right")
     for kind, color, name in (("pre", PRE_COLOR, "Avant le contrat (test de tendances antérieures)"),
-                              ("post", POST_COLOR, "Après le contrat (effet estimé)")):
+                              ("post", POST_COLOR, "Après le contrat (écart estimé)")):
         part = c[(~c["reference"]) & ((c["event_time"] < 0) if kind == "pre" else (c["event_time"] >= 0))]
         if part.empty:
             continue

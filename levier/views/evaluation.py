@@ -44,11 +44,23 @@ def _choices(frame: pd.DataFrame, default: str) -> IndicatorChoices:
     return IndicatorChoices(codes, labels, codes.index(default) if default in codes else 0)
 
 
-def evaluation_choices(db: Database, last_wave: int = LAST_WAVE) -> EvaluationChoices:
-    """The indicators each tab offers. The event study needs a year observed before the last wave (else no wave has
-    a « before »); the dose-response reads CALPAE indicators."""
+# The public series linked to each programme's results, offered beside its own result indicators. The DREES child-
+# protection series (data/drees) are not loaded into the database yet: when an ingest stores them, list their codes
+# here. CALPAE indicators (RSA orientation, accueil, sorties de l'ASE) are never outcomes of the CDPPE.
+LINKED_PUBLIC_SERIES: dict[str, tuple[str, ...]] = {"CDPPE": ()}
+
+
+def outcome_codes(frame: pd.DataFrame, programme: str) -> pd.DataFrame:
+    """The indicators a programme's evaluation may use: its own result indicators and the public series linked to it."""
+    return frame[(frame["programme"] == programme) | frame["code"].isin(LINKED_PUBLIC_SERIES.get(programme, ()))]
+
+
+def evaluation_choices(db: Database, last_wave: int = LAST_WAVE, programme: str = "CDPPE") -> EvaluationChoices:
+    """The indicators each tab offers. The event study reads the programme's own result indicators (and the public
+    series linked to it) observed before the last wave; the dose-response reads CALPAE indicators."""
     frame = evaluation_indicators(db)
-    did = frame[frame["programme"].isin(["CDPPE", "CALPAE"]) & (frame["first_year"] < last_wave)]
+    did = outcome_codes(frame, programme)
+    did = did[did["first_year"] < last_wave]
     return EvaluationChoices(_choices(did, DID_DEFAULT), _choices(frame[frame["programme"] == "CALPAE"], DOSE_DEFAULT))
 
 
@@ -75,6 +87,11 @@ def _fmt_effect(x: float, scale: str) -> str:
     return f"{fmt_number(x, 2)}{NBSP}pt"
 
 
+CONTROL_CHOICES = {evaluation.CONTROLS_NOT_YET: "Pas encore sous contrat (et jamais)",
+                   evaluation.CONTROLS_NEVER: "Jamais sous contrat"}
+HEADLINE = "Écart estimé moyen après signature"
+
+
 @dataclass
 class EventStudyView:
     indicator: str
@@ -89,10 +106,80 @@ class EventStudyView:
     limits: list[str]
     notes: list[str]
     wave_of_selected: str
+    method: str = ""
 
 
-def event_study_view(db: Database, indicator: str, selected: str | None = None, programme: str = "CDPPE") -> EventStudyView:
-    """The staggered event study of one result indicator across the `programme` waves, or why there is none."""
+def _cohort_table(study: evaluation.EventStudy | None) -> pd.DataFrame:
+    return pd.DataFrame([{"Vague": c.cohort, "Départements": c.units, "Utilisée": "oui" if c.used else "non",
+                          "Années observées": f"{c.window[0]}–{c.window[1]}" if c.window else "–",
+                          "Années avant signature": c.pre_periods, "Commentaire": c.note}
+                         for c in (study.cohorts if study else [])])
+
+
+def _reading(study: evaluation.EventStudy) -> str:
+    a, t = study.att, study.pretrend
+    if t is not None and t.p_value < 0.05:
+        return ("tendances antérieures non parallèles (test conjoint rejeté au seuil de 5 %) : l'écart après "
+                "signature n'est pas interprétable")
+    gap = ("écart distinct de zéro au seuil de 5 %" if a["low"] > 0 or a["high"] < 0
+           else "écart non distinguable de zéro au seuil de 5 %")
+    return gap + " — un écart entre départements, pas la preuve d'un effet du contrat (voir les limites)"
+
+
+def event_study_result(study: evaluation.EventStudy, *, indicator: str, label: str, source: str, years: list[int],
+                       counts_figure: object, limits: list[str], wave: str) -> EventStudyView:
+    """The French headline, table and chart of an event study (accepted or refused)."""
+    method = evaluation.estimator_text(study.controls)
+    cohorts = _cohort_table(study)
+    if not study.ok:
+        return EventStudyView(indicator, label, False, study.refusal, {}, None, counts_figure, pd.DataFrame(), cohorts,
+                              limits, study.notes, wave, method)
+    scale = study.scale
+    gap_label = "Écart estimé (%)" if scale == "log" else "Écart estimé (points de %)"
+    coefs = study.coefs.copy()
+    if scale == "log":
+        for c in ("estimate", "low", "high"):
+            coefs[c] = 100 * (np.exp(coefs[c]) - 1)
+    extra = (f"Intervalles à 95 %, regroupés par département ; {study.n_clusters} départements dont "
+             f"{study.n_treated} sous contrat ; témoins : {evaluation.CONTROL_LABELS[study.controls]}.")
+    figure = lever_charts.event_study_chart(coefs, title="Écart estimé par année relative à la signature",
+                                            subtitle=label, effect_label=gap_label, source=source, year=years,
+                                            extra=extra)
+    a, t = study.att, study.pretrend
+    headline = {
+        HEADLINE: _fmt_effect(a["estimate"], scale),
+        "Intervalle à 95 %": f"[{_fmt_effect(a['low'], scale)} ; {_fmt_effect(a['high'], scale)}]",
+        "p-valeur": _fmt_p(a["p_value"]),
+        "Départements": str(study.n_clusters),
+        "Témoins": CONTROL_CHOICES[study.controls],
+        "Tendances antérieures (p)": "non testable" if t is None else fmt_number(t.p_value, 2),
+        "Tendance antérieure détectable (80 %)": ("–" if t is None else
+                                                 f"{_fmt_effect(t.minimal_detectable_slope(), scale)} par an"),
+        "Lecture": _reading(study),
+    }
+    limits = list(limits)
+    if t is not None:
+        limits.append(f"Puissance du test des tendances antérieures : il ne détecte, 8 fois sur 10, qu'une tendance "
+                      f"antérieure d'au moins {headline['Tendance antérieure détectable (80 %)']} ({t.df} année(s) "
+                      "testée(s)) ; une tendance plus faible passerait inaperçue et serait lue comme un écart.")
+    table = pd.DataFrame({
+        "Année relative": [f"{int(e):+d}" if e else "0" for e in coefs["event_time"]],
+        "Écart estimé": ["référence (0)" if r else _fmt_effect(v, scale) for v, r in
+                         zip(study.coefs["estimate"], coefs["reference"])],
+        "Intervalle à 95 %": ["–" if r else f"[{_fmt_effect(lo, scale)} ; {_fmt_effect(hi, scale)}]" for lo, hi, r in
+                              zip(study.coefs["low"], study.coefs["high"], coefs["reference"])],
+        "p-valeur": ["–" if r else _fmt_p(p) for p, r in zip(coefs["p_value"], coefs["reference"])],
+        "Départements sous contrat": coefs["n_treated"].astype(int),
+        "Vagues": coefs["cohorts"],
+    })
+    return EventStudyView(indicator, label, True, [], headline, figure, counts_figure, table, cohorts, limits,
+                          study.notes, wave, method)
+
+
+def event_study_view(db: Database, indicator: str, selected: str | None = None, programme: str = "CDPPE",
+                     controls: str = evaluation.CONTROLS_NOT_YET) -> EventStudyView:
+    """The staggered event study of one result indicator across the `programme` waves against the chosen controls,
+    or why there is none."""
     info = _info(db, indicator)
     label, unit = str(info.get("label")), str(info.get("unit") or "")
     values = _values(db, indicator)
@@ -100,23 +187,28 @@ def event_study_view(db: Database, indicator: str, selected: str | None = None, 
     cohort = dict(zip(contracts["code"], contracts["signed_year"].astype(float)))
     is_demo = bool(contracts["is_demo"].any()) if len(contracts) else False
     panel = pd.DataFrame({"unit": values["code"], "year": values["period"].astype(int), "y": values["value"]})
-    log = unit != "%"
-    if not cohort:
-        study = None
-        refusal = [f"aucune date de signature {programme} n'est enregistrée : importez la liste des contrats "
-                   "(format « contrats », docs/financements.md)."]
-    else:
-        study = evaluation.event_study(panel, cohort, log=log)
-        refusal = study.refusal
-    counts = study.counts if study is not None else evaluation.cohort_counts(panel, cohort)
     source = f"{info.get('source') or 'Retours des départements'} ; vagues {programme} (table des contrats)"
     if is_demo:
         source += " — données fictives de démonstration"
     years = sorted(int(y) for y in panel["year"].unique())
-    counts_figure = lever_charts.cohort_counts_chart(counts, title="Départements sous contrat et pas encore sous contrat",
-                                                     source=source, year=years)
-    limits = [evaluation.LIMIT_WAVES, evaluation.LIMIT_CONTROLS, evaluation.LIMIT_DECLARATIVE,
-              evaluation.limit_pre_period(study.max_pre if study and study.ok else 1)]
+    limits = [evaluation.LIMIT_WORDING, evaluation.LIMIT_WAVES, evaluation.LIMIT_CONTROLS,
+              evaluation.LIMIT_DECLARATIVE]
+    own = info.get("programme") == programme or indicator in LINKED_PUBLIC_SERIES.get(programme, ())
+    if not own:
+        refusal = [f"« {indicator} » n'est pas un indicateur de résultat du programme {programme} ni une série "
+                   "publique qui lui est rattachée : ses vagues ne peuvent pas l'expliquer."]
+        study = evaluation.EventStudy(False, refusal, pd.DataFrame(), {}, evaluation.cohort_counts(panel, cohort), [],
+                                      None, 0, 0, 0, 0, 0, controls, "points")
+    elif not cohort:
+        refusal = [f"aucune date de signature {programme} n'est enregistrée : importez la liste des contrats "
+                   "(format « contrats », docs/financements.md)."]
+        study = evaluation.EventStudy(False, refusal, pd.DataFrame(), {}, evaluation.cohort_counts(panel, cohort), [],
+                                      None, 0, 0, 0, 0, 0, controls, "points")
+    else:
+        study = evaluation.event_study(panel, cohort, controls=controls, log=unit != "%")
+    counts_figure = lever_charts.cohort_counts_chart(study.counts, title="Départements sous contrat et pas encore "
+                                                     "sous contrat", source=source, year=years)
+    limits.append(evaluation.limit_pre_period(study.max_pre if study.ok else 1))
     if is_demo:
         limits.append(evaluation.LIMIT_DEMO)
     wave = ""
@@ -124,45 +216,8 @@ def event_study_view(db: Database, indicator: str, selected: str | None = None, 
         names = db.read(Query.TERRITORIES_OF_LEVEL, {"level": "departement"}).set_index("code")["name"]
         who = f"{names.get(selected, selected)} ({selected})"
         wave = f"{who} a signé son contrat {programme} en {int(cohort[selected])}."
-    cohorts = pd.DataFrame([{"Vague": c.cohort, "Départements": c.units, "Utilisée": "oui" if c.used else "non",
-                             "Fenêtre": f"{c.window[0]}–{c.window[1]}" if c.window else "–", "Témoins": c.controls,
-                             "Commentaire": c.note} for c in (study.cohorts if study else [])])
-    if study is None or not study.ok:
-        return EventStudyView(indicator, label, False, refusal, {}, None, counts_figure, pd.DataFrame(), cohorts,
-                              limits, study.notes if study else [], wave)
-    scale = study.scale
-    effect_label = "Effet estimé (%)" if scale == "log" else "Effet estimé (points de %)"
-    coefs = study.coefs.copy()
-    if scale == "log":
-        for c in ("estimate", "low", "high"):
-            coefs[c] = 100 * (np.exp(coefs[c]) - 1)
-    extra = (f"Intervalles à 95 %, regroupés par département ; {study.n_clusters} départements, {study.n_obs} "
-             "observations empilées.")
-    figure = lever_charts.event_study_chart(coefs, title="Effet du contrat par année relative à la signature",
-                                            subtitle=label, effect_label=effect_label, source=source, year=years,
-                                            extra=extra)
-    a = study.att
-    significant = a["low"] > 0 or a["high"] < 0
-    headline = {
-        "Effet moyen après signature": _fmt_effect(a["estimate"], scale),
-        "Intervalle à 95 %": f"[{_fmt_effect(a['low'], scale)} ; {_fmt_effect(a['high'], scale)}]",
-        "p-valeur": _fmt_p(a["p_value"]),
-        "Départements": str(study.n_clusters),
-        "Tendances antérieures (p)": ("non testable" if study.pretrend_p is None else fmt_number(study.pretrend_p, 2)),
-        "Lecture": ("effet distinct de zéro au seuil de 5 %" if significant
-                    else "pas d'effet distinguable de zéro au seuil de 5 %"),
-    }
-    table = pd.DataFrame({
-        "Année relative": [f"{int(e):+d}" if e else "0" for e in coefs["event_time"]],
-        "Effet estimé": ["référence (0)" if r else _fmt_effect(v, scale) for v, r in
-                         zip(study.coefs["estimate"], coefs["reference"])],
-        "Intervalle à 95 %": ["–" if r else f"[{_fmt_effect(lo, scale)} ; {_fmt_effect(hi, scale)}]" for lo, hi, r in
-                              zip(study.coefs["low"], study.coefs["high"], coefs["reference"])],
-        "p-valeur": ["–" if r else _fmt_p(p) for p, r in zip(coefs["p_value"], coefs["reference"])],
-        "Départements contractants": coefs["n_treated"].astype(int),
-    })
-    return EventStudyView(indicator, label, True, [], headline, figure, counts_figure, table, cohorts, limits,
-                          study.notes, wave)
+    return event_study_result(study, indicator=indicator, label=label, source=source, years=years,
+                              counts_figure=counts_figure, limits=limits, wave=wave)
 
 
 @dataclass

@@ -1,24 +1,27 @@
-"""AppTest of the Évaluation page: indicator and département change the estimate."""
+"""AppTest of the Évaluation page: CDPPE outcomes only, an estimate refused (not headlined) on the demo with its
+reasons, the controls chosen explicitly, the « écart estimé » wording and the limits beside it; the dose-response tab."""
 
 from __future__ import annotations
 
 from tests.app.conftest import texts
-from tests.app.pages import charts, choose, metrics, open_page
+from tests.app.pages import choose, metrics, open_page
 
 
-def test_evaluation_indicator_and_departement_change_the_estimate(app):
+def test_evaluation_refuses_rather_than_headlines_and_says_ecart_estime(app):
     open_page(app, "pages/evaluation.py")
-    first = metrics(app)
-    assert first["Tendances antérieures (p)"] == "non testable"
-    page = texts(app)
-    assert "Vagues non tirées au sort" in page and "Pas de groupe non traité" in page
-    charts_before = charts(app)
-    app.selectbox(key="ev_indicator").set_value("CALPAE-1.1.3-PAR-TX").run()
     assert not app.exception
-    second = metrics(app)
-    assert second["Effet moyen après signature"] != first["Effet moyen après signature"]
-    assert second["Tendances antérieures (p)"] != "non testable"
-    assert charts(app)[0] != charts_before[0]
+    options = app.selectbox(key="ev_indicator").options
+    assert options and all(o.startswith("CDPPE-") for o in options)  # no CALPAE RSA/accueil outcome
+    page = texts(app)
+    assert "« écart estimé »" in page and "pas la mesure d'un effet" in page
+    assert "effet distinct de zéro" not in page and "Effet moyen" not in page
+    # Demo CDPPE returns start in 2020: no wave has two years before signature and controls after it.
+    assert any("estimation refusée" in e.value and "aucun témoin" in e.value for e in app.error)
+    assert "« Écart estimé », pas « effet »" in page and "Vagues non tirées au sort" in page
+    assert "Pas de groupe non traité" in page
+    app.radio(key="ev_controls").set_value("jamais").run()
+    assert not app.exception
+    assert any("jamais sous contrat pour servir de témoins" in e.value for e in app.error)
     choose(app, "32", "59")
     assert any("Nord (59) a signé son contrat CDPPE en 2020." in i.value for i in app.info)
     dose_before = metrics(app)["Pente pour +10 € par habitant pauvre"]

@@ -43,6 +43,7 @@ def test_evaluation_page(server, page):
     _charts_drawn(page, 2)
     body = page.inner_text("body")
     assert "Limites de cette estimation" in body and "Vagues non tirées au sort" in body
+    assert "« écart estimé »" in body and "estimation refusée" in body  # demo CDPPE waves: refused, not headlined
     assert page.locator('[data-testid="stException"]').count() == 0
     _tall(page, 2600)
     shot = screenshot(page, "evaluation")

@@ -1,145 +1,287 @@
-"""Staggered event study on synthetic panels with a known planted effect, a placebo, the cross-check against a plain
-two-way fixed-effects OLS, the refusal rules, the dose-response, and the views on the demo."""
+"""Callaway–Sant'Anna event study (diff-diff) on synthetic panels with heterogeneous, dynamic and pre-trending
+effects: bias and coverage over 100 seeded replications, the pre-trend test against its stated power, the cross-check
+against a second library (moderndid), the refusal rules, the panel CSV reader, the dose-response, and the views on the
+demo."""
 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from levier.analysis import evaluation as ev
 from levier.views import evaluation as ev_view
 
-YEARS = list(range(2012, 2022))
+YEARS = list(range(2014, 2023))
+# Heterogeneous and dynamic effects: (gap in the signing year, change per year after) for each wave.
+EFFECTS = {2018: (3.0, 0.5), 2019: (2.0, 0.0), 2020: (1.0, -0.3)}
 
 
-def synthetic(cohorts=(2015, 2017, 2019, 2021), n_units=100, effect=2.0, dynamic=None, seed=7, sd=1.0,
-              years=YEARS, log=False):
-    """y = unit effect + year effect + effect × (after signing) + noise. `dynamic(e)` overrides the effect by event
-    time. Cohort None = never contracted within the panel."""
+def staggered(seed: int, per_wave: int = 10, never: int = 10, effects=EFFECTS, pretrend: float = 0.0,
+              sd: float = 1.0, rho: float = 0.5, years=YEARS):
+    """y = unit effect + year effect + wave effect(e) after signing + pretrend × year for ever-contracted units +
+    AR(1) noise (rho). Units: per_wave per wave, then `never` never contracted."""
     rng = np.random.default_rng(seed)
-    units = [f"D{i:03d}" for i in range(n_units)]
-    cohort = {u: cohorts[i % len(cohorts)] for i, u in enumerate(units)}
-    unit_fe = dict(zip(units, rng.normal(0.0, 5.0, n_units)))
-    year_fe = dict(zip(years, np.cumsum(rng.normal(0.3, 1.0, len(years)))))
+    waves = [g for g in effects for _ in range(per_wave)] + [None] * never
+    year_fe = np.cumsum(rng.normal(0.3, 1.0, len(years)))
     rows = []
-    for u in units:
-        g = cohort[u]
-        for t in years:
-            treated = g is not None and t >= g
-            d = (dynamic(t - g) if dynamic else effect) if treated else 0.0
-            y = unit_fe[u] + year_fe[t] + d + rng.normal(0.0, sd)
-            rows.append((u, t, math.exp(y / 10 + 3) if log else y))
+    for i, g in enumerate(waves):
+        a = rng.normal(0.0, 3.0)
+        eps = rng.normal(0.0, sd)
+        for k, t in enumerate(years):
+            if k:
+                eps = rho * eps + math.sqrt(1 - rho ** 2) * rng.normal(0.0, sd)
+            gap = effects[g][0] + effects[g][1] * (t - g) if g is not None and t >= g else 0.0
+            trend = pretrend * k if g is not None else 0.0
+            rows.append((f"{i:03d}", t, a + year_fe[k] + gap + trend + eps))
     panel = pd.DataFrame(rows, columns=["unit", "year", "y"])
-    return panel, {u: (float(g) if g is not None else float("nan")) for u, g in cohort.items()}
+    return panel, {f"{i:03d}": (float(g) if g is not None else math.nan) for i, g in enumerate(waves)}
+
+
+def truth(e: int, effects=EFFECTS, last: int = YEARS[-1]) -> float:
+    """The event-time estimand, computed by hand from the design: 0 before signature; after, the mean of the waves'
+    gaps at e over the waves observed e years after signing (equal wave sizes, so equal weights)."""
+    if e < 0:
+        return 0.0
+    return float(np.mean([lvl + slope * e for g, (lvl, slope) in effects.items() if g + e <= last]))
 
 
 def _coef(study, e):
     return study.coefs.set_index("event_time").loc[e]
 
 
-def test_recovers_a_planted_effect_within_its_interval():
-    panel, cohort = synthetic(effect=2.0)
+# ---------------------------------------------------------------------------------------------------------------
+# Simulations (seeded; the numbers are quoted in the issue's report)
+
+
+def test_simulation_no_false_pretrend_and_honest_coverage():
+    """100 replications, waves 2018/2019/2020 with gaps 3 (+0.5/year), 2 (flat) and 1 (−0.3/year), 10 never
+    contracted, serially correlated noise, not-yet-treated controls. The stacked estimator this replaces averaged
+    +0.131 in year −3 (a false pre-trend); here every pre-period mean is within 2 Monte-Carlo s.e. of 0, and the 95 %
+    intervals cover the truth 90 to 98 % of the time."""
+    start = time.perf_counter()
+    records, rejected = [], []
+    for r in range(100):
+        panel, cohort = staggered(1000 + r)
+        s = ev.event_study(panel, cohort, controls=ev.CONTROLS_NOT_YET)
+        assert s.ok, s.refusal
+        rejected.append(s.pretrend.p_value < 0.05)
+        for row in s.coefs.itertuples():
+            if not row.reference:
+                t = truth(row.event_time)
+                records.append((row.event_time, row.estimate - t, row.low <= t <= row.high))
+    elapsed = time.perf_counter() - start
+    d = pd.DataFrame(records, columns=["e", "error", "covered"])
+    by = d.groupby("e").agg(bias=("error", "mean"), sd=("error", "std"), n=("error", "size"),
+                            coverage=("covered", "mean"))
+    by["mcse"] = by["sd"] / np.sqrt(by["n"])
+    pre = by[by.index < -1]
+    assert list(pre.index) == [-6, -5, -4, -3, -2]
+    assert (pre["bias"].abs() <= 2 * pre["mcse"]).all(), pre
+    assert 0.90 <= d["covered"].mean() <= 0.98, by
+    assert (by["coverage"] >= 0.85).all(), by
+    post = by[by.index >= 0]
+    assert (post["bias"].abs() < 0.15).all(), post  # year +1 of the stacked estimator was 0.235 off
+    assert np.mean(rejected) <= 0.10  # the joint pre-trend test's size, no pre-trend planted
+    assert elapsed < 60, elapsed
+
+
+def test_pretrend_test_detects_half_a_point_a_year_at_its_stated_power():
+    """100 replications, no gap, ever-contracted départements drifting +0.5/year against 20 never-contracted ones
+    (the controls here): the joint test rejects as often as the power it states against a 0.5/year slope."""
+    rejections, stated, detectable = [], [], []
+    for r in range(100):
+        panel, cohort = staggered(5000 + r, never=20, effects={g: (0.0, 0.0) for g in EFFECTS}, pretrend=0.5,
+                                  sd=2.0, rho=0.0)
+        s = ev.event_study(panel, cohort, controls=ev.CONTROLS_NEVER)
+        assert s.ok, s.refusal
+        rejections.append(s.pretrend.p_value < 0.05)
+        stated.append(s.pretrend.power(0.5))
+        detectable.append(s.pretrend.minimal_detectable_slope())
+    assert np.mean(stated) > 0.6
+    assert abs(np.mean(rejections) - np.mean(stated)) <= 0.10, (np.mean(rejections), np.mean(stated))
+    assert 0.4 < np.mean(detectable) < 0.7  # 80 % power is reached a little above 0.5/year
+
+
+def test_power_formula_on_one_pre_period_computed_by_hand():
+    """One pre-period coefficient with s.e. 0.1 and very many territories: the test is a two-sided z-test, so 80 %
+    power needs a true coefficient of (1.96 + 0.8416) × 0.1 = 0.2802 (the slope, since year −2 carries −1 × slope);
+    half of it gives Φ(1.4008 − 1.96) + Φ(−1.4008 − 1.96) = 0.288. With 20 territories the F(1, 19) critical value
+    2.093² replaces 1.96²: the detectable slope grows to about (2.093 + 0.861) × 0.1 ≈ 0.295."""
+    t = ev.PreTrendTest(statistic=0.0, df=1, clusters=10 ** 6, p_value=1.0, information=1 / 0.1 ** 2)
+    assert t.minimal_detectable_slope() == pytest.approx(0.2802, abs=3e-4)
+    assert t.power(0.14008) == pytest.approx(0.288, abs=3e-3)
+    assert t.power(0.0) == pytest.approx(0.05)
+    small = ev.PreTrendTest(statistic=0.0, df=1, clusters=20, p_value=1.0, information=1 / 0.1 ** 2)
+    assert small.minimal_detectable_slope() == pytest.approx(0.295, abs=3e-3)
+    # The p-value, by hand: W = 2² / 0.1² ... with beta = 0.2 and s.e. 0.1, W = 4 and the scaled statistic
+    # 4 × 19 / 19 = 4 on F(1, 19): p = 0.0600.
+    test = ev.pretrend_test(np.array([0.2]), np.array([[0.01]]), [-2], 20)
+    assert test.statistic == pytest.approx(4.0) and test.p_value == pytest.approx(0.0600, abs=5e-4)
+
+
+def test_the_issues_case_three_waves_with_effects_3_2_1_has_no_false_pretrend():
+    """The issue's measured case, one large panel: waves 2019/2020/2021 with constant gaps 3/2/1 and no pre-trend.
+    Year −3 must be ≈ 0 (it was +0.131 with the stacked estimator) and year +1 the mean of the waves observed a year
+    after signing: (3 + 2 + 1) / 3 = 2 (it was 2.765 for a true 3.0 with the pooled coefficient)."""
+    effects = {2019: (3.0, 0.0), 2020: (2.0, 0.0), 2021: (1.0, 0.0)}
+    panel, cohort = staggered(3, per_wave=60, never=60, effects=effects, rho=0.0)
     s = ev.event_study(panel, cohort)
-    assert s.ok, s.refusal
-    assert s.att["low"] < 2.0 < s.att["high"] and s.att["low"] > 0
-    post = s.coefs[(s.coefs["event_time"] >= 0)]
-    assert abs(post["estimate"].mean() - 2.0) < 0.3
-    covered = ((post["low"] < 2.0) & (2.0 < post["high"])).mean()
-    assert covered >= 0.8
-    pre = s.coefs[(s.coefs["event_time"] < -1)]
-    assert len(pre) >= 2 and ((pre["low"] < 0) & (0 < pre["high"])).mean() >= 0.75
-    assert s.pretrend_p is not None and s.pretrend_p > 0.05
-    ref = _coef(s, -1)
-    assert ref["reference"] and ref["estimate"] == 0.0
-    # Only not-yet-treated départements are controls: the last wave (2021) is a control until 2020, never after.
-    used = {c.cohort: c for c in s.cohorts}
-    assert used[2015].window == (2012, 2020) and used[2021].used is False
-    assert "moins de 5 départements encore sans contrat en 2021" in used[2021].note
+    minus3, plus1 = _coef(s, -3), _coef(s, 1)
+    assert abs(minus3["estimate"]) < 2 * minus3["se"]
+    assert minus3["low"] < 0 < minus3["high"]
+    assert plus1["low"] < 2.0 < plus1["high"] and abs(plus1["estimate"] - 2.0) < 0.25
+    assert s.pretrend.p_value > 0.05
 
 
-def test_placebo_without_effect_is_not_significant():
-    panel, cohort = synthetic(effect=0.0, seed=11)
-    s = ev.event_study(panel, cohort)
-    assert s.ok
-    assert s.att["low"] < 0 < s.att["high"] and s.att["p_value"] > 0.05
-    assert abs(s.att["estimate"]) < 0.3
+# ---------------------------------------------------------------------------------------------------------------
+# A second library on the same panel
 
 
-def test_dynamic_effects_are_recovered_year_by_year():
-    panel, cohort = synthetic(dynamic=lambda e: 1.0 + e, cohorts=(2015, 2016, 2017, None), seed=3)
-    s = ev.event_study(panel, cohort)
-    for e, truth in ((0, 1.0), (1, 2.0), (2, 3.0)):
-        c = _coef(s, e)
-        assert c["low"] < truth < c["high"], (e, c.to_dict())
+@pytest.mark.parametrize("controls, theirs", [(ev.CONTROLS_NOT_YET, "notyettreated"),
+                                              (ev.CONTROLS_NEVER, "nevertreated")])
+def test_diff_diff_matches_moderndid_on_the_same_panel(controls, theirs):
+    # moderndid (a port of R's did) is only a test-time cross-check: imported here, not by levier.
+    from moderndid import aggte, att_gt
 
-
-def test_log_scale_reads_a_multiplicative_effect():
-    panel, cohort = synthetic(effect=1.0, log=True, seed=5)  # y = exp(level/10 + 3): +1 on the level = +10 % on y
-    s = ev.event_study(panel, cohort, log=True)
-    assert s.scale == "log"
-    assert s.att["low"] < 0.1 < s.att["high"]
-
-
-def test_single_wave_matches_plain_two_way_fixed_effects_exactly():
-    panel, cohort = synthetic(cohorts=(2016, None), seed=2)
-    s = ev.event_study(panel, cohort)
-    events = sorted(int(e) for e in s.coefs["event_time"])
-    assert events == list(range(-4, 6))
-    plain = ev.twfe_event_study(panel, cohort, events).set_index("event_time")
-    mine = s.coefs.set_index("event_time").drop(index=-1)
-    np.testing.assert_allclose(mine["estimate"], plain["estimate"], atol=1e-8)
-    np.testing.assert_allclose(mine["se"], plain["se"], rtol=1e-6)
-    np.testing.assert_allclose(mine["low"], plain["low"], atol=1e-6)
-
-
-def test_staggered_waves_agree_with_plain_twfe_when_the_effect_is_homogeneous():
-    panel, cohort = synthetic(cohorts=(2015, 2017, 2019, None), seed=9)
-    s = ev.event_study(panel, cohort)
-    post = [e for e in s.coefs["event_time"] if e >= 0]
-    g = panel["unit"].map(cohort)
-    all_events = sorted(int(e) for e in (panel["year"] - g).dropna().unique())
-    plain = ev.twfe_event_study(panel, cohort, all_events).set_index("event_time")
+    panel, cohort = staggered(21)
+    s = ev.event_study(panel, cohort, controls=controls)
+    data = panel.assign(id=panel["unit"].astype(int), g=panel["unit"].map(cohort).fillna(0).astype(int))
+    mp = att_gt(data, yname="y", tname="year", idname="id", gname="g", control_group=theirs, est_method="reg",
+                base_period="universal", boot=False, cband=False)
+    agg = aggte(mp, type="dynamic", boot=False, cband=False)
+    other = pd.DataFrame({"event_time": np.asarray(agg.event_times, dtype=int), "estimate": agg.att_by_event,
+                          "se": agg.se_by_event}).set_index("event_time")
     mine = s.coefs.set_index("event_time")
-    for e in post:
-        assert abs(mine.loc[e, "estimate"] - plain.loc[e, "estimate"]) < mine.loc[e, "se"], e
-        assert plain.loc[e, "low"] < 2.0 < plain.loc[e, "high"]
+    assert list(mine.index) == list(other.index)
+    np.testing.assert_allclose(mine["estimate"], other["estimate"], atol=1e-8)
+    est = ~mine["reference"].astype(bool)
+    np.testing.assert_allclose(mine.loc[est, "se"], other.loc[est, "se"], rtol=1e-6)
 
 
-def test_refuses_without_a_pre_period():
-    panel, cohort = synthetic(cohorts=(2012, None))
+# ---------------------------------------------------------------------------------------------------------------
+# What the estimate shows and refuses
+
+
+def test_bins_show_their_composition_and_the_reference_row():
+    """Waves of 10 signing 2018/2019/2020 in 2014–2022: year −6 only has the 2020 wave (2014 = 2020 − 6), year +4
+    only the 2018 wave (2022 = 2018 + 4); years −4 to +2 have all three (30 départements)."""
+    panel, cohort = staggered(8)
+    s = ev.event_study(panel, cohort)
+    c = s.coefs.set_index("event_time")
+    assert list(c.index) == list(range(-6, 5))
+    assert c.loc[-6, "n_treated"] == 10 and c.loc[-6, "cohorts"] == "2020"
+    assert c.loc[4, "n_treated"] == 10 and c.loc[4, "cohorts"] == "2018"
+    assert c.loc[3, "n_treated"] == 20 and c.loc[3, "cohorts"] == "2018, 2019"
+    assert (c.loc[-4:2, "n_treated"] == 30).all()
+    ref = c.loc[-1]
+    assert ref["reference"] and ref["estimate"] == 0.0 and ref["se"] == 0.0 and ref["n_treated"] == 30
+    assert s.controls == ev.CONTROLS_NOT_YET and s.n_clusters == 40 and s.n_treated == 30
+
+
+def test_thin_bins_are_not_shown():
+    """Only 3 départements in the 2020 wave: year −6 (2020 wave alone) rests on 3 and is left out, said so."""
+    panel, cohort = staggered(9)
+    thin = [u for u, g in cohort.items() if g == 2020][3:]
+    panel = panel[~panel["unit"].isin(thin)]
+    s = ev.event_study(panel, cohort)
+    assert s.ok and -6 not in set(s.coefs["event_time"])
+    assert any("-6" in n and "moins de 5 territoires" in n for n in s.notes)
+
+
+def test_refuses_with_fewer_than_two_pre_periods():
+    panel, cohort = staggered(2, effects={2015: (1.0, 0.0), 2016: (1.0, 0.0)})  # data from 2014: one year before 2015
+    panel = panel[panel["year"] >= 2015]  # now 2015 has none and 2016 has one
     s = ev.event_study(panel, cohort)
     assert not s.ok and s.coefs.empty
-    assert "aucune période avant contrat" in s.refusal[0]
-    assert any("aucune valeur l'année précédant la signature (2011)" in r for r in s.refusal)
+    assert "moins de 2 années observées avant la signature" in s.refusal[0]
+    text = " ".join(s.refusal)
+    assert "vague 2015 : aucune valeur l'année précédant la signature (2014)" in text
+    assert "vague 2016 : 1 seule année observée avant la signature (2015)" in text
 
 
-def test_refuses_with_too_few_departements():
-    panel, cohort = synthetic(n_units=12, cohorts=(2016, None))
+def test_refuses_with_too_few_clusters_or_treated_or_controls():
+    panel, cohort = staggered(4, per_wave=3, never=3)  # 12 départements
     s = ev.event_study(panel, cohort)
-    assert not s.ok
-    assert "seulement 12 départements" in s.refusal[0] and "au moins 20" in s.refusal[0]
+    assert not s.ok and "seulement 12 territoires" in s.refusal[0] and "au moins 20" in s.refusal[0]
 
-
-def test_refuses_when_every_departement_signs_the_same_year():
-    panel, cohort = synthetic(cohorts=(2016,))
+    panel, cohort = staggered(4, per_wave=1, never=30)  # 3 contracted
     s = ev.event_study(panel, cohort)
-    assert not s.ok and "encore sans contrat en 2016" in " ".join(s.refusal)
+    assert not s.ok and "seulement 3 territoire(s) sous contrat" in s.refusal[0]
+
+    panel, cohort = staggered(4, never=2)
+    s = ev.event_study(panel, cohort, controls=ev.CONTROLS_NEVER)
+    assert not s.ok and "seulement 2 territoire(s) jamais sous contrat" in s.refusal[0]
+
+
+def test_refuses_when_every_unit_signs_the_same_year_and_none_is_left_as_control():
+    panel, cohort = staggered(5, per_wave=30, never=0, effects={2018: (1.0, 0.0)})
+    s = ev.event_study(panel, cohort)
+    assert not s.ok and "aucun témoin" in s.refusal[0]
 
 
 def test_refuses_without_values():
-    panel, cohort = synthetic()
+    panel, cohort = staggered(6)
     panel["y"] = np.nan
     s = ev.event_study(panel, cohort)
     assert not s.ok and "aucune valeur" in s.refusal[0]
 
 
+def test_log_scale_reads_a_multiplicative_gap():
+    panel, cohort = staggered(7, effects={g: (1.0, 0.0) for g in EFFECTS})
+    panel["y"] = np.exp(panel["y"] / 10 + 3)  # +1 on the level = +10 % on y
+    s = ev.event_study(panel, cohort, log=True)
+    assert s.scale == "log" and s.att["low"] < 0.1 < s.att["high"]
+
+
 def test_counts_of_treated_and_not_yet_treated_per_year():
-    panel, cohort = synthetic(cohorts=(2015, 2017, None), n_units=30)
+    panel, cohort = staggered(1, effects={2016: (0.0, 0.0), 2018: (0.0, 0.0)})
     counts = ev.cohort_counts(panel, cohort).set_index("year")
-    assert counts.loc[2014].tolist() == [0, 30]
-    assert counts.loc[2016].tolist() == [10, 20] and counts.loc[2021].tolist() == [20, 10]
+    assert counts.loc[2015].tolist() == [0, 30]
+    assert counts.loc[2017].tolist() == [10, 20] and counts.loc[2021].tolist() == [20, 10]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The panel file of `levier evaluation --panel`
+
+
+def test_parse_panel_semicolon_decimal_comma_text_codes():
+    text = ("territoire;annee;valeur;annee_traitement\n01;2019;1,5;2021\n01;2020;2,5;2021\n2A;2019;3;\n"
+            "2A;2020;;\n")
+    panel, cohort = ev.parse_panel(text, "p.csv")
+    assert panel["unit"].tolist() == ["01", "01", "2A", "2A"]
+    assert panel["y"].tolist()[:3] == [1.5, 2.5, 3.0] and math.isnan(panel["y"].iloc[3])
+    assert cohort["01"] == 2021.0 and math.isnan(cohort["2A"])
+    comma, _ = ev.parse_panel("territoire,annee,valeur,annee_traitement\n01,2019,1.5,\n", "p.csv")
+    assert comma["y"].tolist() == [1.5] and comma["unit"].tolist() == ["01"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("territoire,annee,valeur\n01,2019,1\n", "ligne 1 (en-tête) : colonne(s) « annee_traitement » absente(s)"),
+    ("territoire,annee,valeur,annee_traitement\n01,2019,abc,\n", "ligne 2, colonne « valeur » : « abc » n'est pas"),
+    ("territoire,annee,valeur,annee_traitement\n01,2019,1,\n01,20x0,1,\n", "ligne 3, colonne « annee »"),
+    ("territoire,annee,valeur,annee_traitement\n01,2019,1,2020\n01,2020,1,2021\n",
+     "ligne 3, colonne « annee_traitement » : le territoire « 01 » a une autre année de traitement à la ligne 2"),
+    ("territoire,annee,valeur,annee_traitement\n01,2019,1,\n01,2019,2,\n", "déjà une ligne pour 2019 (ligne 2)"),
+    ("territoire,annee,valeur,annee_traitement\n01,2019,1\n", "ligne 2 : 3 champ(s) au lieu de 4"),
+    ("territoire,annee,valeur,annee_traitement\n,2019,1,\n",
+     "ligne 2, colonne « territoire » : code de territoire vide"),
+])
+def test_parse_panel_names_file_line_and_column(text, message):
+    with pytest.raises(ev.PanelError) as err:
+        ev.parse_panel(text, "panel.csv")
+    assert "Fichier « panel.csv »" in str(err.value) and message in str(err.value)
+
+
+def test_event_table_csv_has_the_reference_row_with_zeros():
+    panel, cohort = staggered(8)
+    s = ev.event_study(panel, cohort)
+    lines = ev.event_table_csv(s).splitlines()
+    assert lines[0] == "temps_relatif,estimation,erreur_type,ic_bas,ic_haut,n_territoires"
+    assert "-1,0,0,0,0,30" in lines and len(lines) == 1 + len(s.coefs)
 
 
 def test_dose_response_slope_and_refusals():
@@ -175,28 +317,48 @@ def test_change_in_points_for_a_rate_in_percent_for_a_count_and_the_state_dose()
 # On the demo
 
 
-def test_demo_event_study_uses_the_2021_wave_and_says_why_not_the_others(demo_db):
+def test_demo_offers_only_cdppe_outcomes_and_refuses_with_its_reasons(demo_db):
+    """Demo CDPPE returns start in 2020: the 2020 wave has no year before, the 2021 wave one, and the 2022 wave two
+    but no département left without a contract in 2022: refused, not headlined."""
+    choices = ev_view.evaluation_choices(demo_db)
+    did = choices.event_study
+    assert did.codes[did.default] == "CDPPE-1-EPP-TX"
+    assert did.codes and all(c.startswith("CDPPE-") for c in did.codes)  # no CALPAE RSA/accueil outcome
     view = ev_view.event_study_view(demo_db, "CDPPE-1-EPP-TX", "59")
-    assert view.ok
+    assert not view.ok and view.figure is None and view.headline == {}
+    assert "aucun témoin" in view.refusal[0]
     cohorts = view.cohorts.set_index("Vague")
-    assert cohorts.loc[2020, "Utilisée"] == "non" and "aucune valeur l'année précédant la signature (2019)" in \
-        cohorts.loc[2020, "Commentaire"]
-    assert cohorts.loc[2021, "Utilisée"] == "oui"
-    assert view.headline["Tendances antérieures (p)"] == "non testable"
+    assert cohorts.loc[2020, "Utilisée"] == "non" and "(2019)" in cohorts.loc[2020, "Commentaire"]
+    assert cohorts.loc[2021, "Utilisée"] == "non" and "1 seule année" in cohorts.loc[2021, "Commentaire"]
     limits = " ".join(view.limits)
-    for words in ("Vagues non tirées au sort", "Peu de témoins", "Données déclaratives", "une seule année observée",
-                  "Données fictives"):
+    for words in ("« Écart estimé », pas « effet »", "Vagues non tirées au sort", "Peu de témoins",
+                  "Données déclaratives", "Données fictives"):
         assert words in limits
     assert view.wave_of_selected == "Nord (59) a signé son contrat CDPPE en 2020."
-    longer = ev_view.event_study_view(demo_db, "CALPAE-1.1.3-PAR-TX")
-    assert longer.ok and longer.headline["Tendances antérieures (p)"] != "non testable"
-    assert "-2" in set(longer.table["Année relative"])
+    never = ev_view.event_study_view(demo_db, "CDPPE-1-EPP-TX", controls=ev.CONTROLS_NEVER)
+    assert not never.ok and "jamais sous contrat" in never.refusal[0]
+    calpae = ev_view.event_study_view(demo_db, "CALPAE-3.1.1-OR1M-TX")
+    assert not calpae.ok and "n'est pas un indicateur de résultat du programme CDPPE" in calpae.refusal[0]
+
+
+def test_an_accepted_estimate_is_headlined_as_a_gap_with_its_power():
+    panel, cohort = staggered(8)
+    study = ev.event_study(panel, cohort)
+    view = ev_view.event_study_result(study, indicator="X", label="x", source="s", years=YEARS, counts_figure=None,
+                                      limits=[ev.LIMIT_WORDING], wave="")
+    assert view.ok and ev_view.HEADLINE == "Écart estimé moyen après signature" and ev_view.HEADLINE in view.headline
+    assert "effet distinct" not in view.headline["Lecture"] and "pas la preuve d'un effet" in view.headline["Lecture"]
+    assert view.headline["Témoins"] == "Pas encore sous contrat (et jamais)"
+    assert view.headline["Tendance antérieure détectable (80 %)"].endswith("par an")
+    assert any(x.startswith("Puissance du test des tendances antérieures") for x in view.limits)
+    assert list(view.table.columns) == ["Année relative", "Écart estimé", "Intervalle à 95 %", "p-valeur",
+                                        "Départements sous contrat", "Vagues"]
+    assert "pas encore sous contrat" in view.method and "écart estimé" in view.method
 
 
 def test_demo_refuses_an_indicator_observed_only_after_the_waves(demo_db):
     view = ev_view.event_study_view(demo_db, "PACTE-2-SORT-TX")
-    assert not view.ok and view.figure is None
-    assert "aucune période avant contrat" in view.refusal[0]
+    assert not view.ok and view.figure is None and "n'est pas un indicateur de résultat" in view.refusal[0]
     assert view.limits  # the limits are shown even without an estimate
 
 
@@ -205,7 +367,5 @@ def test_demo_dose_response(demo_db):
     assert view.ok and int(view.headline["Départements"]) >= 90
     assert "Pas de groupe non traité" in " ".join(view.limits)
     choices = ev_view.evaluation_choices(demo_db)
-    did = choices.event_study
-    assert did.codes[did.default] == "CDPPE-1-EPP-TX" and "PACTE-2-SORT-TX" not in did.codes
     assert choices.dose.codes[choices.dose.default] == "CALPAE-3.1.1-OR1M-TX"
     assert all(c.startswith("CALPAE-") for c in choices.dose.codes)
