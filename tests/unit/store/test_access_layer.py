@@ -79,7 +79,7 @@ def test_a_national_user_reads_everything_but_small_counts_and_what_would_reveal
     # The rate built on the masked count is secret too (6 / 7 would give it away with the count of 6).
     assert _value(planted, scope, "38", RATIO)["missing_reason"] == "s"
     assert _value(planted, scope, "38", REF)["missing_reason"] == "s"  # 6 is a small count itself
-    # Secondary suppression: Allier (30), the smallest other value of the région, hides 38 from a regional total.
+    # Secondary suppression: Allier (30) hides 38 from the région total; 38 and 03 both lie in [0, 37] (hand-computed).
     assert _value(planted, scope, "03", MAJ)["missing_reason"] == "s"
     assert _value(planted, scope, "01", MAJ)["value"] == 40
     assert _value(planted, scope, "69", MAJ)["value"] == 250
