@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 
@@ -11,6 +12,7 @@ import pandas as pd
 SECRET = "s"  # the missing-value marker Levier already reads and shows as « secret »
 
 ENV_PROTECTION_PCT = "LEVIER_SECRET_PROTECTION_PCT"
+ENV_SECRET_SALT = "LEVIER_SECRET_SALT"  # optional private value mixed into the choice of secondary cells
 DEFAULT_PROTECTION_PCT = 15.0  # each masked value must stay uncertain by at least ±15 % (see required_margin)
 
 # The group of cells whose total an attacker is assumed to hold when the cell's own région total is not known:
@@ -76,15 +78,17 @@ def protection_groups(table: pd.DataFrame, threshold: int, keys: list[str] | Non
 
 
 def choose_secondary(values: np.ndarray, masked: np.ndarray, candidate: np.ndarray, *, threshold: int,
-                     p: float, codes: np.ndarray) -> np.ndarray:
+                     p: float, rank: np.ndarray) -> np.ndarray:
     """Within one group bound by one known total, the cells to mask so that every masked cell is protected.
 
     With the group total known and counts ≥ 0, a masked cell lies anywhere in [0, S] (S: the sum of the masked
-    values of the group) as soon as two cells are masked: each masked cell i needs S ≥ v_i + margin_i. Greedy: add
-    the candidate that leaves the smallest shortfall (ties: the smaller value, then the code), positive values
-    before zeros (a zero adds nothing to S but still turns a lone cell into an interval), until no shortfall is left
-    or no candidate remains (the audit then reports the cell: the visible cells and totals pin it whatever is masked).
-    """
+    values of the group) as soon as two cells are masked: each masked cell i needs S ≥ v_i + margin_i. Greedy, one
+    candidate at a time, by tier: one that leaves no shortfall (itself included); else one that reduces it; else the
+    positive value leaving the smallest shortfall; zeros last (a zero adds nothing to S but still turns a lone cell into an interval). Within a
+    tier the order is `rank`, a keyed pseudo-random order (`choice_rank`), never the values: a rule such as « the
+    smallest » would let whoever knows it bound the masked values (issue 14: « le plus petit effectif non nul »).
+    Stops when no shortfall is left or no candidate remains (the audit then reports the cell: the visible cells
+    and totals pin it whatever is masked)."""
     masked = masked.copy()
     if not masked.any():
         return masked
@@ -94,14 +98,27 @@ def choose_secondary(values: np.ndarray, masked: np.ndarray, candidate: np.ndarr
     free = candidate & ~masked
     while need_top - total > 1e-9 and free.any():
         idx = np.flatnonzero(free)
-        shortfall = np.maximum(need_top - total - values[idx], margin[idx] - total)
-        order = np.lexsort((codes[idx], values[idx], np.maximum(shortfall, 0.0), values[idx] <= 0))
-        pick = idx[order[0]]
+        need = need_top - total
+        shortfall = np.maximum(need - values[idx], margin[idx] - total)
+        positive = values[idx] > 0
+        tier = np.where(shortfall <= 1e-9, 0, np.where(positive & (shortfall < need), 1, np.where(positive, 2, 3)))
+        closest = np.where(tier == 2, shortfall, 0.0)  # when none helps alone: the one that leaves the least
+        pick = idx[np.lexsort((rank[idx], closest, tier))[0]]
         masked[pick] = True
         free[pick] = False
         total += values[pick]
         need_top = max(need_top, values[pick] + margin[pick])
     return masked
+
+
+def choice_rank(keys: Iterable[str], secret: str) -> np.ndarray:
+    """A pseudo-random order of cells, stable for the same cells and secret: the first 8 bytes of BLAKE2b(secret,
+    key). The secret mixes LEVIER_SECRET_SALT (an administrator's private value, if set) with every current value
+    of the indicator-year, masked ones included: a user cannot replay the choice, and it changes only when that
+    indicator-year's values change (a choice that moved with unrelated imports could be intersected over time)."""
+    salt = hashlib.blake2b((os.environ.get(ENV_SECRET_SALT, "") + "\x1f" + secret).encode(), digest_size=32).digest()
+    return np.array([int.from_bytes(hashlib.blake2b(k.encode(), key=salt, digest_size=8).digest(), "big") >> 1
+                     for k in keys], dtype=np.int64)
 
 
 def masked_flags(
@@ -130,14 +147,23 @@ def masked_flags(
     v = value.loc[cur.index].fillna(0.0).to_numpy(float)
     table = cur[["indicator", "period"]].assign(reg=cur["reg"], value=v)
     group = protection_groups(table, threshold, keys=["indicator", "period"])
-    frame = cur[["indicator", "period"]].assign(_g=group.to_numpy(object))
+    group = group.to_numpy(object)
     m = masked.loc[cur.index].to_numpy(bool)
     cand = (protected.loc[cur.index] & value.loc[cur.index].notna()).to_numpy(bool)
     codes = cur["territory_code"].astype(str).to_numpy()
     chosen = m.copy()
-    for idx in frame.dropna(subset=["_g"]).groupby(["indicator", "period", "_g"], sort=False).indices.values():
-        if m[idx].any():
-            chosen[idx] = choose_secondary(v[idx], m[idx], cand[idx], threshold=threshold, p=p, codes=codes[idx])
+    for table_idx in cur.groupby(["indicator", "period"], sort=False).indices.values():
+        if not m[table_idx].any():
+            continue
+        secret = "|".join(sorted(f"{c}={x:g}" for c, x in zip(codes[table_idx], v[table_idx], strict=True)))
+        rank = choice_rank(codes[table_idx], secret)
+        groups = group[table_idx]
+        for g in pd.unique(groups[pd.notna(groups)]):
+            inside = groups == g
+            idx = table_idx[inside]
+            if m[idx].any():
+                chosen[idx] = choose_secondary(v[idx], m[idx], cand[idx], threshold=threshold, p=p,
+                                               rank=rank[inside])
     masked.loc[cur.index[chosen]] = True
 
     cell = ["territory_level", "territory_code", "indicator", "period", "measure"]
