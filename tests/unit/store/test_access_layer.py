@@ -79,9 +79,10 @@ def test_a_national_user_reads_everything_but_small_counts_and_what_would_reveal
     # The rate built on the masked count is secret too (6 / 7 would give it away with the count of 6).
     assert _value(planted, scope, "38", RATIO)["missing_reason"] == "s"
     assert _value(planted, scope, "38", REF)["missing_reason"] == "s"  # 6 is a small count itself
-    # Secondary suppression: Allier (30), the smallest other value of the région, hides 38 from a regional total.
-    assert _value(planted, scope, "03", MAJ)["missing_reason"] == "s"
-    assert _value(planted, scope, "01", MAJ)["value"] == 40
+    # Secondary suppression: Allier (30) or Ain (40) hides 38 from the région total (each protects 38 and is
+    # protected by it, hand-computed in tests/unit/rights); Rhône (250) would be pinned and stays shown.
+    secondary = [c for c in ("03", "01") if _value(planted, scope, c, MAJ)["missing_reason"] == "s"]
+    assert len(secondary) == 1
     assert _value(planted, scope, "69", MAJ)["value"] == 250
     # The replaced value (5) and the free-text comment of a masked cell are masked in the history too.
     history = planted.with_scope(scope).read(
