@@ -75,12 +75,25 @@ ui.chart(view.leverage_figure, f"levier_{programme}_{sel.code}")
 ui.chart(view.per_poor_figure, f"par_habitant_pauvre_{programme}_{sel.code}")
 st.caption(lever.POOR_RULE)
 
-st.markdown("#### Coût par résultat")
+st.markdown("#### Coût par résultat : € par bénéficiaire-année")
 st.caption(lever.COST_RULE)
+st.caption(f"Années financées comptées depuis le premier financement de chaque action jusqu'à {year_to} (fin de la "
+           "période choisie). Le détail (action, indicateur, mise en garde complète) se lit en survolant une cellule "
+           "ou dans le téléchargement.")
 if view.costs.empty:
     st.info("Aucune action financée n'a d'indicateur de bénéficiaires pour ce territoire.")
 else:
-    ui.table(view.costs, height=min(36 * (len(view.costs) + 1) + 3, 520))
+    ui.table(view.costs, height=min(36 * (len(view.costs) + 1) + 3, 520), column_config={
+        "Action": st.column_config.TextColumn(width="small"),
+        "Indicateur": st.column_config.TextColumn(width="medium"),
+        "€ par bénéficiaire-année": st.column_config.TextColumn(width="small"),
+        "Bénéficiaires-années au-dessus de T0": st.column_config.TextColumn("Bénéf.-années > T0", width="small",
+                                                                            help="Bénéficiaires-années au-dessus de T0"),
+        "T0 (année · bénéficiaires)": st.column_config.TextColumn(width="small"),
+        "Années financées": st.column_config.TextColumn(width="small"),
+        "€ des années financées": st.column_config.TextColumn(width="small"),
+        "Mise en garde": st.column_config.TextColumn(width="large"),
+    })
     ui.downloads(view.costs_export, f"cout_par_resultat_{programme}_{sel.code}", key="lev_costs")
 
 with st.expander("Tous les départements : levier, € propres par € État, € par habitant pauvre"):

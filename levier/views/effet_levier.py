@@ -71,21 +71,44 @@ def execution_export(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFram
     })
 
 
+COST_DISPLAY_COLUMNS = ["Action", "Indicateur", "€ par bénéficiaire-année", "Bénéficiaires-années au-dessus de T0",
+                        "T0 (année · bénéficiaires)", "Années financées", "€ des années financées", "Mise en garde"]
+
+
 def cost_display(costs: pd.DataFrame, labels: dict[str, str], axes: dict[str, str]) -> pd.DataFrame:
+    """The cost table as the page shows it: the cost first, then what it rests on (beneficiary-years above T0, the
+    T0 year and level, the funded years and their euros), and why there is no cost when there is none."""
     rows = []
     for r in costs.itertuples():
+        t0 = r.t0 or ""
+        level = fmt_number(r.baseline, 0, missing="")
         rows.append({
-            "Action": action_label(r.action, labels, axes), "Indicateur": r.label or MISSING_TEXT,
-            "€ par bénéficiaire supplémentaire": fmt_euros(r.cost),
-            "Bénéficiaires supplémentaires": fmt_number(r.additional, 0),
-            "€ après T0": fmt_euros(r.euros),
-            "T0": str(int(r.t0)) if r.t0 is not None and not pd.isna(r.t0) else MISSING_TEXT,
-            "Bénéficiaires T0": fmt_number(r.beneficiaries_t0, 0),
-            "Dernière année": str(int(r.end)) if r.end is not None and not pd.isna(r.end) else MISSING_TEXT,
-            "Bénéficiaires dernière année": fmt_number(r.beneficiaries_end, 0),
+            "Action": action_label(r.action, labels, axes),
+            "Indicateur": r.label or MISSING_TEXT,
+            "€ par bénéficiaire-année": fmt_euros(r.cost),
+            "Bénéficiaires-années au-dessus de T0": fmt_number(r.beneficiary_years, 0),
+            "T0 (année · bénéficiaires)": f"{t0} · {level}" if t0 and level else (t0 or MISSING_TEXT),
+            "Années financées": r.funded_years or MISSING_TEXT,
+            "€ des années financées": fmt_euros(r.euros),
             "Mise en garde": r.caveat or "",
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COST_DISPLAY_COLUMNS)
+
+
+def cost_export(costs: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """The cost table for download: numbers kept as numbers, French column names."""
+    out = costs.copy()
+    out["action_label"] = out["action"].map(labels)
+    out = out[["programme", "axis", "action", "action_label", "indicator", "label", "cost", "beneficiary_years", "t0",
+               "baseline", "funded_years", "years_counted", "euros", "share", "territories", "caveat"]]
+    return out.rename(columns={
+        "programme": "Programme", "axis": "Axe", "action": "Code action", "action_label": "Action",
+        "indicator": "Code indicateur", "label": "Indicateur", "cost": "€ par bénéficiaire-année",
+        "beneficiary_years": "Bénéficiaires-années au-dessus de T0", "t0": "Année T0 (avant financement)",
+        "baseline": "Bénéficiaires à T0", "funded_years": "Années financées comptées",
+        "years_counted": "Années-territoires comptées", "euros": "€ des années financées",
+        "share": "Part des € de l'action imputée", "territories": "Territoires comptés", "caveat": "Mise en garde",
+    })
 
 
 def comparison_display(table: pd.DataFrame, selected: str | None) -> pd.DataFrame:
@@ -258,7 +281,7 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
         execution_export=execution_export(table, labels), execution_figure=execution_figure, flows=flows,
         sankey_figure=sankey, leverage_figure=leverage_figure, per_poor_figure=per_poor_figure,
         costs=cost_display(costs, labels, axes) if len(costs) else pd.DataFrame(),
-        costs_export=costs, substitutions=list(subs["message"]), new_actions=list(new["message"]),
+        costs_export=cost_export(costs, labels), substitutions=list(subs["message"]), new_actions=list(new["message"]),
         unchecked_new=unchecked, comparison=comparison,
         comparison_export=lev.rename(columns={
             "code": "Code", "name": "Département", "state": "€ État", "own": "€ département", "total": "€ total",
