@@ -352,8 +352,8 @@ def cost_per_result(funding: pd.DataFrame, values: pd.DataFrame, indicators: pd.
     """€ per beneficiary-year above the pre-funding baseline, one row per (action, beneficiary indicator), over the
     territories `codes` (a région or France: ratio of the sums over the départements that have one).
 
-    For each territory: T0 = the year before the action's first funded year (planned > 0); the funded years are the
-    years with a planned amount, up to `end_year`; euros = money at `stage` of the funded years that have a value;
+    For each territory: T0 = the year before the action's first funded year (a positive amount at any stage, any
+    funder); the funded years are the years with such an amount, up to `end_year`; euros = money at `stage` of the funded years that have a value;
     beneficiary-years = Σ (value of the year − value at T0) over the same years. `values` may carry
     `unranked_reason`: such a value is never used (no cost, reason said). `shares` (indicator, share in ]0, 1]):
     the part of the action's money that pays for a breakdown line; a breakdown line without one gets no cost.
@@ -376,8 +376,8 @@ def cost_per_result(funding: pd.DataFrame, values: pd.DataFrame, indicators: pd.
                                                         "à l'action"))
             continue
         for ind in inds.itertuples():
-            direction = str(getattr(ind, "direction", "") or "").strip() if not pd.isna(
-                getattr(ind, "direction", None)) else ""
+            raw = getattr(ind, "direction", None)
+            direction = "" if raw is None or pd.isna(raw) else str(raw).strip()
             if direction != "hausse":
                 why = ("indicateur à faire baisser : un coût par bénéficiaire supplémentaire n'a pas de sens"
                        if direction == "baisse" else

@@ -391,5 +391,6 @@ def test_demo_isere_costs_per_beneficiary_year(demo_db):
     row = pacte.costs_export.set_index("Code indicateur").loc["PACTE-1-ACC"]
     assert row["Bénéficiaires-années au-dessus de T0"] == bys and row["Année T0 (avant financement)"] == "2023"
     assert row["€ par bénéficiaire-année"] == pytest.approx(f["spent"].sum() / bys)
-    shown = pacte.costs.set_index("Indicateur").loc[row["Indicateur"]]
+    shown = pacte.costs.set_index("Indicateur").loc[effet_levier.short_indicator_label(row["Indicateur"])]
     assert shown["T0 (année · bénéficiaires)"] == f"2023 · {int(v.loc[2023, 'value'])}"
+    assert shown["Action"] == "PACTE-1000J"
