@@ -75,12 +75,33 @@ ui.chart(view.leverage_figure, f"levier_{programme}_{sel.code}")
 ui.chart(view.per_poor_figure, f"par_habitant_pauvre_{programme}_{sel.code}")
 st.caption(lever.POOR_RULE)
 
-st.markdown("#### Coût par résultat")
+st.markdown("#### Coût par résultat : € par bénéficiaire-année")
 st.caption(lever.COST_RULE)
+st.caption(f"Années financées comptées depuis le premier financement de chaque action jusqu'à {year_to} (fin de la "
+           "période choisie). Un texte coupé se lit en entier en survolant sa cellule, dans les mises en garde en toutes "
+           "lettres sous le tableau et dans le téléchargement ; définition détaillée : docs/cout_par_resultat.md.")
 if view.costs.empty:
     st.info("Aucune action financée n'a d'indicateur de bénéficiaires pour ce territoire.")
 else:
-    ui.table(view.costs, height=min(36 * (len(view.costs) + 1) + 3, 520))
+    # Pixel widths so that the cost, its denominator, T0 and the funded years read whole at 1280 px; the caveat
+    # takes the rest (its first words say the reason) and is written out in full in the expander below.
+    ui.table(view.costs, height=min(36 * (len(view.costs) + 1) + 3, 520), key="lev_costs_table", column_config={
+        "Action": st.column_config.TextColumn(width=92),
+        "Indicateur": st.column_config.TextColumn(width=170),
+        "€ par bénéficiaire-année": st.column_config.TextColumn("€ / bénéf.-année", width=108,
+                                                                 help="€ par bénéficiaire-année"),
+        "Bénéficiaires-années au-dessus de T0": st.column_config.TextColumn(
+            "Bénéf.-années", width=92, help="Bénéficiaires-années au-dessus du niveau de T0, sur les années financées"),
+        "T0 (année · bénéficiaires)": st.column_config.TextColumn(
+            "T0 · niveau", width=90, help="Année avant le premier financement · bénéficiaires cette année-là"),
+        "Années financées": st.column_config.TextColumn("Années", width=76, help="Années financées comptées"),
+        "€ des années financées": st.column_config.TextColumn("€ comptés", width=92,
+                                                               help="€ des années financées comptées"),
+        "Mise en garde": st.column_config.TextColumn(width="large"),
+    })
+    if view.cost_notes:
+        with st.expander("Mises en garde et motifs en toutes lettres"):
+            st.markdown("\n".join(f"- {note}" for note in view.cost_notes))
     ui.downloads(view.costs_export, f"cout_par_resultat_{programme}_{sel.code}", key="lev_costs")
 
 with st.expander("Tous les départements : levier, € propres par € État, € par habitant pauvre"):

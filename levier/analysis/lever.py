@@ -3,18 +3,21 @@ euros per poor inhabitant, cost per result, substitution warnings, re-allocation
 - a `funding` frame is long: code (territory, text), programme, axis, action, year (int), funder (etat, etat_budget,
   etat_fir, etat_ondam, departement), planned, committed, spent (euros, NaN when not known);
 - a stage is 'planned' (prévu), 'committed' (engagé) or 'spent' (consommé);
-- a `values` frame is long: code, indicator, period, value.
+- a `values` frame is long: code, indicator, period, value, and optionally unranked_reason (French text: a value
+  the quality checks keep out of every figure; never used in a cost).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from levier.core.fmt import NBSP, as_float, fmt_number, fmt_pct
+from levier.analysis.quality import SUBCOUNT_PAIRS
+from levier.core.fmt import NBSP, as_float, fmt_number, fmt_pct, fmt_years
 
 STATE = "etat"
 OWN = "departement"
@@ -29,13 +32,18 @@ CONTRACT_OWN_PER_STATE = 1.0
 
 # Below these, a ratio rests on too little to be compared across départements (said next to it, not hidden).
 SMALL_STATE_EUROS = 10_000.0
-SMALL_BENEFICIARIES = 10.0
+SMALL_BENEFICIARIES = 10.0  # beneficiary-years above T0
+# A cost resting on a rise of less than 5 % of the T0 level a year moves a lot with a few persons more or less.
+SMALL_RELATIVE_GAIN = 0.05
 SMALL_POOR_POPULATION = 5_000.0
 # Substitution: own euros fall by more than this share while State euros rise by more than it, year on year.
 SUBSTITUTION_TOLERANCE = 0.05
 
 BENEFICIARY_UNITS = ("personnes",)
 BENEFICIARY_KINDS = ("réalisation", "résultat")
+# Lines that count one of several channels of an action (and are no "dont" of another indicator): CALPAE action 4
+# trains social workers through the CNFPT catalogue (4.1.1) and through specific funding (4.1.2), one money line.
+ACTION_PARTS = {"CALPAE-4.1.1-TOT": "CALPAE-4", "CALPAE-4.1.2-TOT": "CALPAE-4"}
 
 LEVERAGE_RULE = (
     "Effet levier = (€ État + € département) ÷ € État ; € propres par € État = € département ÷ € État. Le contrat "
@@ -43,11 +51,16 @@ LEVERAGE_RULE = (
     "département met plus que sa moitié ; en dessous, moins."
 )
 COST_RULE = (
-    "Coût par bénéficiaire supplémentaire = € (État + département, à l'étape choisie) des années postérieures à T0 "
-    "et jusqu'à la dernière valeur ÷ (bénéficiaires de la dernière année − bénéficiaires à T0), sur les indicateurs "
-    "en personnes rattachés à l'action. T0 = l'année précédant le premier financement de l'action, ou à défaut la "
-    "première année connue. Un même bénéficiaire peut figurer dans plusieurs indicateurs d'une action : les coûts ne "
-    "s'additionnent pas d'une ligne à l'autre."
+    "Coût par bénéficiaire-année = € (État + département, à l'étape choisie) des années financées ÷ "
+    "bénéficiaires-années au-dessus du niveau d'avant financement. T0 = l'année qui précède le premier financement "
+    "de l'action ; bénéficiaires-années = somme, sur les années financées, de (bénéficiaires de l'année − "
+    "bénéficiaires à T0). Exemple : 3 années à 100 000 €, 50 bénéficiaires à T0 puis 60, 70 et 80 : "
+    "300 000 € ÷ (10 + 20 + 30) = 5 000 € par bénéficiaire-année. Pas de coût quand T0 n'a pas de valeur, quand il "
+    "n'y a pas de hausse au-dessus de T0, pour un indicateur sans sens souhaité, pour une valeur écartée par le "
+    "contrôle qualité, ni pour une ligne de détail (une thématique, un secteur, une tranche d'âge) dont la part des "
+    "€ de l'action n'est pas connue. C'est un ordre de grandeur, pas un effet : la hausse peut avoir d'autres causes "
+    "que l'argent du contrat. Un même bénéficiaire peut figurer dans plusieurs indicateurs d'une action : les coûts "
+    "ne s'additionnent pas d'une ligne à l'autre."
 )
 POOR_RULE = (
     "Population pauvre = personnes des ménages fiscaux (INSEE Filosofi, STAT-NBPERS) × taux de pauvreté à 60 % "
@@ -229,7 +242,7 @@ def aggregate_leverage(table: pd.DataFrame, codes: Iterable[str]) -> dict[str, f
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Cost per result
+# Cost per result: € per beneficiary-year above the pre-funding baseline
 
 
 def beneficiary_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
@@ -240,6 +253,18 @@ def beneficiary_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
     return ind[keep]
 
 
+def breakdown_lines(indicators: pd.DataFrame) -> dict[str, str]:
+    """Indicator -> what it is a part of (a total indicator or the action itself), for the lines of an action that
+    count only part of its beneficiaries (a theme, a sector, an age group, one of several channels): the action's
+    money pays for the other parts too. Only relations between indicators of the same action are kept."""
+    action_of = dict(zip(indicators["code"], indicators["action"]))
+    out = {}
+    for part, whole in (*SUBCOUNT_PAIRS, *ACTION_PARTS.items()):
+        if part in action_of and (action_of.get(whole) == action_of[part] or whole == action_of[part]):
+            out[part] = whole
+    return out
+
+
 def first_funded_year(funding: pd.DataFrame, stage: str = "planned") -> pd.DataFrame:
     """code, programme, action, first_year: the first year with a positive amount (any funder) at that stage."""
     pos = funding[pd.to_numeric(funding[stage], errors="coerce") > 0]
@@ -248,82 +273,198 @@ def first_funded_year(funding: pd.DataFrame, stage: str = "planned") -> pd.DataF
     return pos.groupby(["code", "programme", "action"], as_index=False)["year"].min().rename(columns={"year": "first_year"})
 
 
-def cost_per_result(funding: pd.DataFrame, values: pd.DataFrame, indicators: pd.DataFrame, codes: Sequence[str],
-                    stage: str = "spent", end_year: int | None = None) -> pd.DataFrame:
-    """€ per additional beneficiary, one row per (action, beneficiary indicator), over the territories `codes`
-    (their sums: a région or France aggregates its départements with a value at both years).
+COST_COLUMNS = ["programme", "axis", "action", "indicator", "label", "t0", "baseline", "funded_years", "years_counted",
+                "beneficiary_years", "euros", "share", "cost", "territories", "caveat"]
 
-    Columns: programme, axis, action, indicator, label, t0, end, beneficiaries_t0, beneficiaries_end, additional,
-    euros, cost, territories, caveat."""
+
+@dataclass(frozen=True)
+class _TerritoryCost:
+    """One territory's part of a cost: its money and beneficiary-years, or why it has none."""
+
+    euros: float = math.nan
+    beneficiary_years: float = math.nan
+    baseline: float = math.nan
+    t0: int | None = None
+    years: tuple[int, ...] = ()
+    skipped: tuple[int, ...] = ()  # funded years without a value: neither their € nor their beneficiaries counted
+    reason: str = ""  # why this territory gives no cost (empty when it does)
+    short: str = ""  # the same reason in a few words, to count territories by reason
+
+
+def _is_reason(x: object) -> bool:
+    return isinstance(x, str) and x.strip() != ""
+
+
+def _territory_cost(money: pd.DataFrame, series: pd.DataFrame, stage: str, end_year: int | None,
+                    share: float) -> _TerritoryCost:
+    """`money`: this territory's funding rows of the action; `series`: its values of the indicator (period, value and,
+    when present, unranked_reason)."""
+    positive = money[list(STAGES)].apply(pd.to_numeric, errors="coerce").gt(0).any(axis=1)
+    funded = sorted({int(y) for y in money.loc[positive, "year"]})
+    if not funded:
+        return _TerritoryCost(reason="aucun financement prévu pour l'action", short="aucun financement prévu")
+    first = funded[0]
+    funded = [y for y in funded if end_year is None or y <= end_year]
+    if not funded:
+        return _TerritoryCost(reason=f"premier financement en {first}, après la période choisie",
+                              short="premier financement après la période choisie")
+    t0 = first - 1
+    by_year = series.dropna(subset=["value"]).drop_duplicates("period", keep="last").set_index("period")
+    by_year.index = by_year.index.astype(int)
+    if t0 not in by_year.index:
+        return _TerritoryCost(t0=t0, reason=f"pas de valeur en {t0}, l'année précédant le premier financement "
+                                            f"({first}) : pas de niveau d'avant financement, pas de coût",
+                              short="pas de valeur l'année précédant le premier financement")
+    if "unranked_reason" in by_year.columns:
+        for y in [t0, *funded]:
+            if y in by_year.index and _is_reason(by_year.loc[y, "unranked_reason"]):
+                return _TerritoryCost(t0=t0, reason=f"valeur {y} écartée ({by_year.loc[y, 'unranked_reason']}) : "
+                                                    "jamais utilisée dans un coût, pas de coût",
+                                      short="valeur écartée par le contrôle qualité")
+    baseline = float(by_year.loc[t0, "value"])
+    used = [y for y in funded if y in by_year.index]
+    skipped = tuple(y for y in funded if y not in by_year.index)
+    if not used:
+        return _TerritoryCost(t0=t0, baseline=baseline, skipped=skipped,
+                              reason=f"aucune valeur pour les années financées ({_years_text(funded)})",
+                              short="aucune valeur pour les années financées")
+    amounts = pd.to_numeric(money.loc[money["year"].isin(used), stage], errors="coerce")
+    euros = float(amounts.sum(min_count=1)) * share
+    if math.isnan(euros) or euros <= 0:
+        return _TerritoryCost(t0=t0, baseline=baseline, reason=f"aucun € {STAGE_LABELS[stage]} sur les années "
+                              "financées", short=f"aucun € {STAGE_LABELS[stage]}")
+    bys = float(sum(float(by_year.loc[y, "value"]) - baseline for y in used))
+    return _TerritoryCost(euros, bys, baseline, t0, tuple(used), skipped)
+
+
+def _years_text(years: Iterable[int]) -> str:
+    ys = sorted(set(int(y) for y in years))
+    if not ys:
+        return ""
+    if ys == list(range(ys[0], ys[-1] + 1)):
+        return fmt_years(ys)
+    return ", ".join(str(y) for y in ys)
+
+
+def cost_per_result(funding: pd.DataFrame, values: pd.DataFrame, indicators: pd.DataFrame, codes: Sequence[str],
+                    stage: str = "spent", end_year: int | None = None,
+                    shares: pd.DataFrame | None = None) -> pd.DataFrame:
+    """€ per beneficiary-year above the pre-funding baseline, one row per (action, beneficiary indicator), over the
+    territories `codes` (a région or France: ratio of the sums over the départements that have one).
+
+    For each territory: T0 = the year before the action's first funded year (a positive amount at any stage, any
+    funder); the funded years are the years with such an amount, up to `end_year`; euros = money at `stage` of the funded years that have a value;
+    beneficiary-years = Σ (value of the year − value at T0) over the same years. `values` may carry
+    `unranked_reason`: such a value is never used (no cost, reason said). `shares` (indicator, share in ]0, 1]):
+    the part of the action's money that pays for a breakdown line; a breakdown line without one gets no cost.
+
+    Columns: COST_COLUMNS (t0 and funded_years as text, e.g. « 2023 » or « 2019–2021 »)."""
     codes = list(codes)
     fund = _select(funding, codes)
     bens = beneficiary_indicators(indicators)
+    parts = breakdown_lines(indicators)
+    share_of = {} if shares is None else {str(i): as_float(s) for i, s in zip(shares["indicator"], shares["share"])}
+    labels = dict(zip(indicators["code"], indicators["label"]))
+    has_reason = "unranked_reason" in values.columns
     actions = fund.drop_duplicates("action")[["programme", "axis", "action"]]
     rows = []
-    first = first_funded_year(fund, "planned")
     for act in actions.itertuples():
         mine = fund[fund["action"] == act.action]
-        firsts = first[first["action"] == act.action]
-        f_year = int(firsts["first_year"].min()) if len(firsts) else None
         inds = bens[bens["action"] == act.action]
         if inds.empty:
-            rows.append(_cost_row(act, None, "", None, None, math.nan, math.nan, math.nan, 0,
-                                  "aucun indicateur de bénéficiaires (en personnes) rattaché à l'action"))
+            rows.append(_cost_row(act, None, "", caveat="aucun indicateur de bénéficiaires (en personnes) rattaché "
+                                                        "à l'action"))
             continue
         for ind in inds.itertuples():
-            v = values[(values["indicator"] == ind.code) & values["code"].isin(codes) & values["value"].notna()]
-            if end_year is not None:
-                v = v[v["period"] <= end_year]
-            periods = sorted(int(p) for p in v["period"].unique())
-            if f_year is None or not periods:
-                rows.append(_cost_row(act, ind.code, ind.label, None, None, math.nan, math.nan, math.nan, 0,
-                                      "aucune valeur de l'indicateur" if periods == [] else "aucun financement"))
+            raw = getattr(ind, "direction", None)
+            direction = "" if raw is None or pd.isna(raw) else str(raw).strip()
+            if direction != "hausse":
+                why = ("indicateur à faire baisser : un coût par bénéficiaire supplémentaire n'a pas de sens"
+                       if direction == "baisse" else
+                       "indicateur sans sens souhaité (ni hausse ni baisse attendue) : une hausse n'est pas un "
+                       "résultat, pas de coût")
+                rows.append(_cost_row(act, ind.code, ind.label, caveat=why))
                 continue
-            before = [p for p in periods if p < f_year]
-            t0 = before[-1] if before else periods[0]
-            end = periods[-1]
-            if end <= t0:
-                rows.append(_cost_row(act, ind.code, ind.label, t0, end, math.nan, math.nan, math.nan, 0,
-                                      "une seule année de valeurs : pas d'évolution mesurable"))
-                continue
-            wide = v[v["period"].isin([t0, end])].pivot_table(index="code", columns="period", values="value")
-            wide = wide.dropna()
-            both = list(wide.index)
-            b0, b1 = float(wide[t0].sum()), float(wide[end].sum())
-            spent = mine[mine["code"].isin(both) & (mine["year"] > t0) & (mine["year"] <= end)]
-            euros = float(pd.to_numeric(spent[stage], errors="coerce").sum(min_count=1)) if len(spent) else math.nan
-            notes = []
-            if not before:
-                notes.append(f"pas de valeur avant le premier financement ({f_year}) : T0 = {t0}, année déjà financée")
-            missing = sorted(set(codes) & set(mine["code"]) - set(both))
-            if missing and len(codes) > 1:
-                notes.append(f"{len(missing)} territoire(s) sans valeur à T0 ou en {end}, exclus")
-            elif missing:
-                notes.append(f"valeur manquante à T0 ({t0}) ou en {end}")
-            additional = b1 - b0 if both else math.nan
-            cost = math.nan
-            if not both:
-                pass
-            elif math.isnan(euros) or euros <= 0:
-                notes.append(f"aucun € {STAGE_LABELS[stage]} après T0")
-            elif additional <= 0:
-                notes.append("aucun bénéficiaire supplémentaire : coût non calculable")
-            else:
-                cost = euros / additional
-                if additional < SMALL_BENEFICIARIES:
-                    notes.append(f"moins de {fmt_number(SMALL_BENEFICIARIES, 0)} bénéficiaires supplémentaires : "
-                                 "coût très instable, à ne pas comparer")
-            rows.append(_cost_row(act, ind.code, ind.label, t0, end, b0 if both else math.nan,
-                                  b1 if both else math.nan, euros, len(both), " ; ".join(notes), cost))
-    return pd.DataFrame(rows)
+            share = 1.0
+            if ind.code in parts:
+                whole = parts[ind.code]
+                what = (f"l'action {whole}" if whole == act.action
+                        else f"« {labels.get(whole, whole)} » ({whole})")
+                share = share_of.get(ind.code, math.nan)
+                if math.isnan(share) or not 0 < share <= 1:
+                    rows.append(_cost_row(act, ind.code, ind.label, caveat=(
+                        f"ligne de détail, une partie seulement des bénéficiaires de {what} : la part des € de "
+                        "l'action qui la finance n'est pas connue, pas de coût (l'argent de toute l'action ne peut "
+                        "pas lui être imputé)")))
+                    continue
+            cols = ["code", "period", "value", *(["unranked_reason"] if has_reason else [])]
+            v = values.loc[values["indicator"] == ind.code, cols]
+            v = v[v["code"].isin(codes)]
+            per = {}
+            for code, money in mine.groupby("code"):
+                per[code] = _territory_cost(money, v[v["code"] == code].sort_values("period"), stage, end_year, share)
+            rows.append(_combine(act, ind.code, ind.label, per, share, len(codes) > 1))
+    return pd.DataFrame(rows, columns=COST_COLUMNS)
 
 
-def _cost_row(act, indicator, label, t0, end, b0, b1, euros, n, caveat, cost=math.nan) -> dict:
+def _combine(act, indicator: str, label: str, per: dict[str, _TerritoryCost], share: float, aggregate: bool) -> dict:
+    """One cost row from the territories' parts: ratio of the sums over the territories that have a part."""
+    ok = {c: t for c, t in per.items() if not t.reason}
+    notes = []
+    if not ok:
+        if not aggregate and len(per) == 1:
+            only = next(iter(per.values()))
+            return _cost_row(act, indicator, label, t0=only.t0, baseline=only.baseline, caveat=only.reason)
+        return _cost_row(act, indicator, label, caveat="aucun territoire n'a de coût calculable : " + _reasons(per))
+    if len(ok) < len(per):
+        notes.append(f"{len(per) - len(ok)} territoire(s) exclus : " + _reasons({c: t for c, t in per.items()
+                                                                              if t.reason}))
+    euros = sum(t.euros for t in ok.values())
+    bys = sum(t.beneficiary_years for t in ok.values())
+    baseline = sum(t.baseline for t in ok.values())
+    years = sorted({y for t in ok.values() for y in t.years})
+    counted = sum(len(t.years) for t in ok.values())
+    t0s = sorted({t.t0 for t in ok.values() if t.t0 is not None})
+    skipped = sorted({y for t in ok.values() for y in t.skipped})
+    if skipped:
+        notes.append(f"année(s) financée(s) sans valeur ({_years_text(skipped)}) : ni leurs € ni leurs bénéficiaires "
+                     "ne sont comptés")
+    if share < 1:
+        notes.append(f"ligne de détail : {fmt_pct(100 * share, 1)} des € de l'action lui sont imputés")
+    cost = math.nan
+    if bys <= 0:
+        notes.insert(0, "pas de hausse au-dessus du niveau d'avant financement : pas de coût")
+    else:
+        cost = euros / bys
+        if bys < SMALL_BENEFICIARIES:
+            notes.append(f"moins de {fmt_number(SMALL_BENEFICIARIES, 0)} bénéficiaires-années au-dessus de T0 : coût "
+                         "très instable, à ne pas comparer")
+        elif baseline > 0 and bys < SMALL_RELATIVE_GAIN * baseline * counted / len(ok):
+            notes.append(f"hausse inférieure à {fmt_number(100 * SMALL_RELATIVE_GAIN, 0)}{NBSP}% du niveau T0 : "
+                         "quelques unités de plus ou de moins dans les retours changent fortement le coût")
+    return _cost_row(act, indicator, label, t0=_years_text(t0s), baseline=baseline, funded_years=_years_text(years),
+                     years_counted=counted, beneficiary_years=bys, euros=euros, share=share, cost=cost,
+                     territories=len(ok), caveat=" ; ".join(notes))
+
+
+def _reasons(per: dict[str, _TerritoryCost]) -> str:
+    """The territories' reasons: the reason itself for one territory, else counted by kind, most frequent first."""
+    bad = [t for t in per.values() if t.reason]
+    if len(bad) == 1:
+        return bad[0].reason
+    kinds = pd.Series([t.short or t.reason for t in bad]).value_counts(sort=True)
+    return ", ".join(f"{k} ({n})" for k, n in kinds.items())
+
+
+def _cost_row(act, indicator, label, *, t0=None, baseline=math.nan, funded_years="", years_counted=0,
+              beneficiary_years=math.nan, euros=math.nan, share=math.nan, cost=math.nan, territories=0,
+              caveat="") -> dict:
+    t0_text = str(t0) if isinstance(t0, int) else (t0 or "")
     return {
         "programme": act.programme, "axis": act.axis, "action": act.action, "indicator": indicator, "label": label,
-        "t0": t0, "end": end, "beneficiaries_t0": b0, "beneficiaries_end": b1,
-        "additional": (b1 - b0) if not (math.isnan(as_float(b0)) or math.isnan(as_float(b1))) else math.nan,
-        "euros": euros, "cost": cost, "territories": n, "caveat": caveat,
+        "t0": t0_text, "baseline": baseline, "funded_years": funded_years, "years_counted": years_counted,
+        "beneficiary_years": beneficiary_years, "euros": euros, "share": share, "cost": cost,
+        "territories": territories, "caveat": caveat,
     }
 
 

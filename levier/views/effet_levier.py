@@ -71,21 +71,66 @@ def execution_export(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFram
     })
 
 
-def cost_display(costs: pd.DataFrame, labels: dict[str, str], axes: dict[str, str]) -> pd.DataFrame:
+COST_DISPLAY_COLUMNS = ["Action", "Indicateur", "€ par bénéficiaire-année", "Bénéficiaires-années au-dessus de T0",
+                        "T0 (année · bénéficiaires)", "Années financées", "€ des années financées", "Mise en garde"]
+# « Nombre de jeunes … » -> « Jeunes … »: every beneficiary indicator is a count, the first words should say of whom.
+_COUNT_PREFIXES = ("Nombre total de ", "Nombre de ", "Nombre d'", "Nombres de ")
+
+
+def short_indicator_label(label: object) -> str:
+    """An indicator's label without its « Nombre de » opening (the cost table counts persons on every line)."""
+    text = str(label) if isinstance(label, str) and label else MISSING_TEXT
+    for prefix in _COUNT_PREFIXES:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            rest = text[len(prefix):]
+            return rest[0].upper() + rest[1:]
+    return text
+
+
+def cost_display(costs: pd.DataFrame) -> pd.DataFrame:
+    """The cost table as the page shows it: the action's code, the indicator, the cost, then what it rests on
+    (beneficiary-years above T0, the T0 year and level, the funded years and their euros) and why there is no cost
+    when there is none. The action's label and every number unrounded are in the download."""
     rows = []
     for r in costs.itertuples():
+        t0 = r.t0 or ""
+        level = fmt_number(r.baseline, 0, missing="")
         rows.append({
-            "Action": action_label(r.action, labels, axes), "Indicateur": r.label or MISSING_TEXT,
-            "€ par bénéficiaire supplémentaire": fmt_euros(r.cost),
-            "Bénéficiaires supplémentaires": fmt_number(r.additional, 0),
-            "€ après T0": fmt_euros(r.euros),
-            "T0": str(int(r.t0)) if r.t0 is not None and not pd.isna(r.t0) else MISSING_TEXT,
-            "Bénéficiaires T0": fmt_number(r.beneficiaries_t0, 0),
-            "Dernière année": str(int(r.end)) if r.end is not None and not pd.isna(r.end) else MISSING_TEXT,
-            "Bénéficiaires dernière année": fmt_number(r.beneficiaries_end, 0),
+            "Action": r.action,
+            "Indicateur": short_indicator_label(r.label),
+            "€ par bénéficiaire-année": fmt_euros(r.cost),
+            "Bénéficiaires-années au-dessus de T0": fmt_number(r.beneficiary_years, 0),
+            "T0 (année · bénéficiaires)": f"{t0} · {level}" if t0 and level else (t0 or MISSING_TEXT),
+            "Années financées": r.funded_years or MISSING_TEXT,
+            "€ des années financées": fmt_euros(r.euros),
             "Mise en garde": r.caveat or "",
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COST_DISPLAY_COLUMNS)
+
+
+def cost_notes(costs: pd.DataFrame) -> list[str]:
+    """Each distinct caveat of the cost table once, in full, with the indicators it concerns (codes)."""
+    notes: dict[str, list[str]] = {}
+    for r in costs.itertuples():
+        if r.caveat:
+            notes.setdefault(r.caveat, []).append(r.indicator if isinstance(r.indicator, str) else r.action)
+    return [f"{caveat[0].upper()}{caveat[1:]} — {', '.join(codes)}." for caveat, codes in notes.items()]
+
+
+def cost_export(costs: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """The cost table for download: numbers kept as numbers, French column names."""
+    out = costs.copy()
+    out["action_label"] = out["action"].map(labels)
+    out = out[["programme", "axis", "action", "action_label", "indicator", "label", "cost", "beneficiary_years", "t0",
+               "baseline", "funded_years", "years_counted", "euros", "share", "territories", "caveat"]]
+    return out.rename(columns={
+        "programme": "Programme", "axis": "Axe", "action": "Code action", "action_label": "Action",
+        "indicator": "Code indicateur", "label": "Indicateur", "cost": "€ par bénéficiaire-année",
+        "beneficiary_years": "Bénéficiaires-années au-dessus de T0", "t0": "Année T0 (avant financement)",
+        "baseline": "Bénéficiaires à T0", "funded_years": "Années financées comptées",
+        "years_counted": "Années-territoires comptées", "euros": "€ des années financées",
+        "share": "Part des € de l'action imputée", "territories": "Territoires comptés", "caveat": "Mise en garde",
+    })
 
 
 def comparison_display(table: pd.DataFrame, selected: str | None) -> pd.DataFrame:
@@ -180,6 +225,7 @@ class LeverView:
     comparison: pd.DataFrame
     comparison_export: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    cost_notes: list[str] = field(default_factory=list)  # each caveat of the cost table in full, with its indicators
     empty: bool = False  # no euro of this programme for the territory over these years
 
 
@@ -257,8 +303,8 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
         headline=headline, execution=execution_display(table, labels, axes),
         execution_export=execution_export(table, labels), execution_figure=execution_figure, flows=flows,
         sankey_figure=sankey, leverage_figure=leverage_figure, per_poor_figure=per_poor_figure,
-        costs=cost_display(costs, labels, axes) if len(costs) else pd.DataFrame(),
-        costs_export=costs, substitutions=list(subs["message"]), new_actions=list(new["message"]),
+        costs=cost_display(costs) if len(costs) else pd.DataFrame(),
+        costs_export=cost_export(costs, labels), substitutions=list(subs["message"]), new_actions=list(new["message"]),
         unchecked_new=unchecked, comparison=comparison,
         comparison_export=lev.rename(columns={
             "code": "Code", "name": "Département", "state": "€ État", "own": "€ département", "total": "€ total",
@@ -266,6 +312,7 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
             "state_per_poor": "€ État par habitant pauvre", "total_per_poor": "€ total par habitant pauvre",
             "caveat": "Mise en garde"}),
         notes=notes,
+        cost_notes=cost_notes(costs),
         empty=table.empty,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.conftest import texts
+from tests.app.conftest import frame_with, texts
 from tests.app.pages import charts, choose, metrics, open_page
 from tests.figures import strings
 
@@ -39,6 +39,19 @@ def test_lever_page_programme_stage_and_substitution(app):
     assert not app.exception and metrics(app)["État"] != calpae["État"]
     assert "Montants prévus" in texts(app)
     assert consumed
+
+
+def test_lever_page_cost_per_beneficiary_year(app):
+    open_page(app, "pages/effet_levier.py")
+    choose(app, "84", "38")  # Isère, Pacte 2024–2026: T0 = 2023
+    assert "bénéficiaires-années au-dessus du niveau d'avant financement" in texts(app)
+    costs = frame_with(app, "€ par bénéficiaire-année", "T0 (année · bénéficiaires)", "Années financées")
+    assert costs["T0 (année · bénéficiaires)"].str.startswith("2023 · ").any()
+    assert set(costs["Années financées"]) >= {"2024–2026"}
+    app.selectbox(key="lev_programme").set_value("CALPAE").run()  # demo returns start in 2019: no T0, no cost
+    costs = frame_with(app, "€ par bénéficiaire-année", "Mise en garde")
+    assert costs["€ par bénéficiaire-année"].eq("–").all()
+    assert costs["Mise en garde"].str.contains("pas de valeur en 2018").any()
 
 
 def test_lever_page_refuses_an_epci(app):

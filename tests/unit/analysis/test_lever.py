@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -104,34 +105,130 @@ def test_leverage_table_per_poor_inhabitant_and_caveats():
     assert agg["state_per_poor"] == pytest.approx(2.8) and agg["missing_poor"] == 1
 
 
-def test_cost_per_additional_beneficiary_by_hand():
-    values = _v([("A", "IND1", 2023, 100), ("A", "IND1", 2025, 150), ("A", "IND3", 2023, 10), ("A", "IND3", 2025, 15)])
-    costs = lever.cost_per_result(FUNDING, values, INDICATORS, ["A"], stage="spent").set_index("indicator")
-    assert "IND2" not in costs.index  # a percentage is not a count of beneficiaries
-    ind1 = costs.loc["IND1"]
-    assert (ind1["t0"], ind1["end"], ind1["additional"]) == (2023, 2025, 50)
-    assert ind1["euros"] == 80 + 60 + 150 + 100 and ind1["cost"] == pytest.approx(390 / 50)
-    assert ind1["caveat"] == ""
-    ind3 = costs.loc["IND3"]
-    assert ind3["cost"] == pytest.approx(50 / 5) and "moins de 10 bénéficiaires supplémentaires" in ind3["caveat"]
-    planned = lever.cost_per_result(FUNDING, values, INDICATORS, ["A"], stage="planned").set_index("indicator")
-    assert planned.loc["IND1", "cost"] == pytest.approx((100 + 120 + 200 + 150) / 50)
+# Cost per result. Planted action X of territory A: 100 000 € spent a year in 2024, 2025 and 2026 (50 000 € from
+# each funder; 120 000 € planned), nothing before; T0 is therefore 2023.
+COST_FUNDING = _f([
+    *((code, "PACTE", "1", "X", y, who, 60_000, 55_000, 50_000) for code in ("A", "B") for y in (2024, 2025, 2026)
+      for who in ("etat", "departement")),
+    *(("C", "PACTE", "1", "X", y, who, 30_000, 25_000, 25_000) for y in (2024, 2025, 2026)
+      for who in ("etat", "departement")),
+    *(("A", "CALPAE", "1", "CALPAE-1.2", y, "etat", 100_000, 100_000, 100_000) for y in (2020, 2021, 2022)),
+])
+COST_INDICATORS = pd.DataFrame([
+    ("IND1", "Personnes accompagnées", "PACTE", "1", "X", "réalisation", "personnes", "hausse", None, None),
+    ("IND4", "Enfants suivis", "PACTE", "1", "X", "résultat", "personnes", None, None, None),
+    ("IND5", "Personnes en attente", "PACTE", "1", "X", "résultat", "personnes", "baisse", None, None),
+    ("CALPAE-1.2-ABRI", "Adultes et mineurs mis à l'abri", "CALPAE", "1", "CALPAE-1.2", "résultat", "personnes",
+     "hausse", None, None),
+    ("CALPAE-1.2-ABRI-MIN", "Mineurs mis à l'abri", "CALPAE", "1", "CALPAE-1.2", "résultat", "personnes", "hausse",
+     None, None),
+], columns=["code", "label", "programme", "axis", "action", "kind", "unit", "direction", "numerator", "denominator"])
 
 
-def test_cost_caveats_funded_baseline_no_gain_and_missing_territory():
-    funded_t0 = _v([("A", "IND1", 2024, 100), ("A", "IND1", 2025, 130)])
-    row = lever.cost_per_result(FUNDING, funded_t0, INDICATORS, ["A"]).set_index("indicator").loc["IND1"]
-    assert row["t0"] == 2024 and row["euros"] == 150 + 100 and row["cost"] == pytest.approx(250 / 30)
-    assert "pas de valeur avant le premier financement (2024)" in row["caveat"]
-    fall = _v([("A", "IND1", 2023, 100), ("A", "IND1", 2025, 90)])
-    row = lever.cost_per_result(FUNDING, fall, INDICATORS, ["A"]).set_index("indicator").loc["IND1"]
-    assert math.isnan(row["cost"]) and "aucun bénéficiaire supplémentaire" in row["caveat"]
-    both = _v([("A", "IND1", 2023, 100), ("A", "IND1", 2025, 150), ("B", "IND1", 2023, 200)])
-    row = lever.cost_per_result(FUNDING, both, INDICATORS, ["A", "B"]).set_index("indicator").loc["IND1"]
-    assert row["territories"] == 1 and row["cost"] == pytest.approx(390 / 50)  # B has no 2025 value: left out
-    assert "1 territoire(s) sans valeur" in row["caveat"]
-    row = lever.cost_per_result(FUNDING, both, INDICATORS, ["A"], end_year=2024).set_index("indicator").loc["IND1"]
-    assert "une seule année" in row["caveat"]
+def _series(code, indicator, pairs):
+    return _v([(code, indicator, y, v) for y, v in pairs])
+
+
+def _cost(values, codes=("A",), **kw):
+    return lever.cost_per_result(COST_FUNDING, values, COST_INDICATORS, list(codes), **kw).set_index("indicator")
+
+
+def test_cost_is_euros_of_the_funded_years_per_beneficiary_year_above_t0():
+    # Hand computation: T0 = 2023 (50); 2024–2026 give 60, 70, 80: 10 + 20 + 30 = 60 beneficiary-years;
+    # 3 × 100 000 € = 300 000 € spent: 5 000 € per beneficiary-year. The old figure divided the same money by the
+    # last year's rise (80 − 50 = 30): 10 000 € per "extra" beneficiary, twice as much.
+    values = _series("A", "IND1", [(2022, 10), (2023, 50), (2024, 60), (2025, 70), (2026, 80)])
+    row = _cost(values).loc["IND1"]
+    assert row["t0"] == "2023" and row["baseline"] == 50 and row["funded_years"] == "2024–2026"
+    assert row["beneficiary_years"] == 60 and row["euros"] == 300_000 and row["cost"] == pytest.approx(5_000)
+    assert row["caveat"] == ""
+    assert _cost(values, stage="planned").loc["IND1", "cost"] == pytest.approx(360_000 / 60)  # 6 000 €
+    # The period stops in 2025: 200 000 € for 10 + 20 = 30 beneficiary-years.
+    row = _cost(values, end_year=2025).loc["IND1"]
+    assert row["funded_years"] == "2024–2025" and row["cost"] == pytest.approx(200_000 / 30)
+    # A funded year without a value counts neither its euros nor its beneficiaries: 200 000 € / (10 + 30) = 5 000 €.
+    gap = _series("A", "IND1", [(2023, 50), (2024, 60), (2026, 80)])
+    row = _cost(gap).loc["IND1"]
+    assert row["cost"] == pytest.approx(200_000 / 40) and row["funded_years"] == "2024, 2026"
+    assert "sans valeur (2025)" in row["caveat"]
+
+
+def test_t0_is_the_year_before_the_first_funding_and_without_its_value_there_is_no_cost():
+    # 2022 has a value but T0 is 2023, the year before the first funding (2024): no baseline, no cost; a funded year
+    # (2024) is never taken as T0.
+    values = _series("A", "IND1", [(2022, 40), (2024, 60), (2025, 70), (2026, 80)])
+    row = _cost(values).loc["IND1"]
+    assert math.isnan(row["cost"]) and row["t0"] == "2023"
+    assert "pas de valeur en 2023, l'année précédant le premier financement (2024)" in row["caveat"]
+
+
+def test_no_cost_without_a_rise_above_t0_and_caveats_on_small_denominators():
+    # 50 at T0, then 40, 50, 60: −10 + 0 + 10 = 0 beneficiary-year.
+    flat = _series("A", "IND1", [(2023, 50), (2024, 40), (2025, 50), (2026, 60)])
+    row = _cost(flat).loc["IND1"]
+    assert math.isnan(row["cost"]) and row["beneficiary_years"] == 0
+    assert "pas de hausse au-dessus du niveau d'avant financement" in row["caveat"]
+    # 50 at T0, then 51, 52, 53: 6 beneficiary-years, 50 000 € each; below 10, said.
+    small = _series("A", "IND1", [(2023, 50), (2024, 51), (2025, 52), (2026, 53)])
+    row = _cost(small).loc["IND1"]
+    assert row["cost"] == pytest.approx(50_000) and "moins de 10 bénéficiaires-années" in row["caveat"]
+    # 1 000 at T0, then 1 010 each year: 30 beneficiary-years, below 5 % × 1 000 × 3 = 150: a rise within noise.
+    thin = _series("A", "IND1", [(2023, 1000), (2024, 1010), (2025, 1010), (2026, 1010)])
+    row = _cost(thin).loc["IND1"]
+    assert row["cost"] == pytest.approx(10_000) and "hausse inférieure à 5\u00a0% du niveau T0" in row["caveat"]
+
+
+def test_no_cost_for_an_indicator_without_a_desired_direction():
+    rising = [(2023, 50), (2024, 60), (2025, 70), (2026, 80)]
+    values = pd.concat([_series("A", "IND4", rising), _series("A", "IND5", rising)])
+    costs = _cost(values)
+    assert math.isnan(costs.loc["IND4", "cost"]) and "sans sens souhaité" in costs.loc["IND4", "caveat"]
+    assert math.isnan(costs.loc["IND5", "cost"]) and "à faire baisser" in costs.loc["IND5", "caveat"]
+
+
+def test_a_breakdown_line_is_charged_its_share_or_gets_no_cost():
+    # CALPAE-1.2: 100 000 € a year 2020–2022. All sheltered: 50 at T0 (2019), then 60, 70, 80: 5 000 €.
+    # Minors sheltered (a "dont" line): 20, then 25, 30, 35: 30 beneficiary-years.
+    values = pd.concat([_series("A", "CALPAE-1.2-ABRI", [(2019, 50), (2020, 60), (2021, 70), (2022, 80)]),
+                        _series("A", "CALPAE-1.2-ABRI-MIN", [(2019, 20), (2020, 25), (2021, 30), (2022, 35)])])
+    costs = _cost(values)
+    assert costs.loc["CALPAE-1.2-ABRI", "cost"] == pytest.approx(5_000)
+    minors = costs.loc["CALPAE-1.2-ABRI-MIN"]
+    assert math.isnan(minors["cost"]) and math.isnan(minors["euros"])  # was 300 000 / 15 = 20 000 €, all the money
+    assert "ligne de détail" in minors["caveat"] and "n'est pas connue" in minors["caveat"]
+    # Its share known (40 % of the money): 0,4 × 300 000 = 120 000 € / 30 = 4 000 €.
+    shares = pd.DataFrame({"indicator": ["CALPAE-1.2-ABRI-MIN"], "share": [0.4]})
+    minors = _cost(values, shares=shares).loc["CALPAE-1.2-ABRI-MIN"]
+    assert minors["euros"] == pytest.approx(120_000) and minors["cost"] == pytest.approx(4_000)
+    assert "40,0\u00a0% des € de l'action" in minors["caveat"]
+    assert lever.breakdown_lines(COST_INDICATORS) == {"CALPAE-1.2-ABRI-MIN": "CALPAE-1.2-ABRI"}
+
+
+def test_a_value_kept_out_by_quality_is_never_used_in_a_cost():
+    values = _series("A", "IND1", [(2023, 50), (2024, 60), (2025, 70), (2026, 80)])
+    values["unranked_reason"] = [None, None, "contrôle qualité : unité douteuse (voir Qualité)", None]
+    row = _cost(values).loc["IND1"]
+    assert math.isnan(row["cost"]) and math.isnan(row["euros"])
+    assert "valeur 2025 écartée (contrôle qualité : unité douteuse (voir Qualité))" in row["caveat"]
+    values["unranked_reason"] = [None, np.nan, "", None]  # empty reasons: rankable, the cost stands
+    assert _cost(values).loc["IND1", "cost"] == pytest.approx(5_000)
+
+
+def test_a_region_sums_money_and_beneficiary_years_of_the_territories_that_have_them():
+    # A: 300 000 € / 60. B: no value at T0, left out. C: 150 000 € spent, 100 at T0 then 130 each year: 90.
+    # (300 000 + 150 000) / (60 + 90) = 3 000 €.
+    values = pd.concat([_series("A", "IND1", [(2023, 50), (2024, 60), (2025, 70), (2026, 80)]),
+                        _series("B", "IND1", [(2024, 500), (2025, 900), (2026, 1000)]),
+                        _series("C", "IND1", [(2023, 100), (2024, 130), (2025, 130), (2026, 130)])])
+    row = _cost(values, codes=("A", "B", "C")).loc["IND1"]
+    assert row["territories"] == 2 and row["euros"] == 450_000 and row["beneficiary_years"] == 150
+    assert row["cost"] == pytest.approx(3_000)
+    assert "1 territoire(s) exclus : pas de valeur en 2023" in row["caveat"]
+    gated = values.assign(unranked_reason=np.where((values["code"] == "C") & (values["period"] == 2024),
+                                                   "valeur plancher", None))
+    row = _cost(gated, codes=("A", "B", "C")).loc["IND1"]
+    assert row["territories"] == 1 and row["cost"] == pytest.approx(5_000)
+    assert "2 territoire(s) exclus" in row["caveat"] and "valeur écartée par le contrôle qualité (1)" in row["caveat"]
 
 
 def test_substitution_flag_needs_own_down_and_state_up_in_consecutive_years():
@@ -272,3 +369,28 @@ def test_funding_table_by_region_sums_its_departements(demo_db):
     assert effet_levier.funding_table(demo_db, territory="ZZ").empty
     with pytest.raises(ValueError, match="suivis par département"):
         effet_levier.funding_table(demo_db, level="epci")
+
+
+def test_demo_isere_costs_per_beneficiary_year(demo_db):
+    # CALPAE: the demo returns start in 2019, the first funded year; T0 = 2018 has no value, so no cost (the old
+    # figure, 1 884 063 € / (106 − 94) = 157 005 € per "extra" young person, took the funded 2019 as T0).
+    calpae = effet_levier.lever_view(demo_db, "departement", "38", "CALPAE", "spent", 2019, 2022)
+    costs = calpae.costs_export.set_index("Code indicateur")
+    ref = costs.loc["CALPAE-1.1.1-REF"]
+    assert math.isnan(ref["€ par bénéficiaire-année"])
+    assert "pas de valeur en 2018, l'année précédant le premier financement (2019)" in ref["Mise en garde"]
+    assert "ligne de détail" in costs.loc["CALPAE-4.1.1-TH-TER", "Mise en garde"]  # was 2 670 500 € for one trainee
+    assert "sans sens souhaité" in costs.loc["CALPAE-1.2-PROT", "Mise en garde"]  # was 1 296 257 € per child
+    # PACTE: recomputed here from the stored funding and values, T0 = 2023.
+    pacte = effet_levier.lever_view(demo_db, "departement", "38", "PACTE", "spent", 2024, 2026)
+    data = effet_levier.load_lever_data(demo_db, "PACTE")
+    v = data.values[(data.values["code"] == "38") & (data.values["indicator"] == "PACTE-1-ACC")].set_index("period")
+    f = data.funding[(data.funding["code"] == "38") & (data.funding["action"] == "PACTE-1000J")]
+    assert f["year"].min() == 2024
+    bys = sum(v.loc[y, "value"] - v.loc[2023, "value"] for y in (2024, 2025, 2026))
+    row = pacte.costs_export.set_index("Code indicateur").loc["PACTE-1-ACC"]
+    assert row["Bénéficiaires-années au-dessus de T0"] == bys and row["Année T0 (avant financement)"] == "2023"
+    assert row["€ par bénéficiaire-année"] == pytest.approx(f["spent"].sum() / bys)
+    shown = pacte.costs.set_index("Indicateur").loc[effet_levier.short_indicator_label(row["Indicateur"])]
+    assert shown["T0 (année · bénéficiaires)"] == f"2023 · {int(v.loc[2023, 'value'])}"
+    assert shown["Action"] == "PACTE-1000J"
