@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from levier.store.db import Database, Query
 from levier.ingest.insee import prime_reading, read_insee_file, xlsx_sheet_names
 from levier.ingest.journal import now
@@ -23,6 +25,11 @@ def is_panorama_workbook(path: Path, data: bytes) -> bool:
 def current_epci(db: Database) -> set[str]:
     rows = db.read(Query.CURRENT_EPCI_CODES)
     return set(rows["code"])
+
+
+def departement_codes(db: Database) -> set[str]:
+    """Every département of the reference: one an INSEE file leaves out is « non publié par l'INSEE »."""
+    return set(db.read(Query.TERRITORIES_OF_LEVEL, {"level": "departement"})["code"])
 
 
 def import_public_file(
@@ -46,7 +53,8 @@ def import_public_file(
         prime_reading(path, data, workbook)
     epci_codes = current_epci(db) if epci_codes is None else epci_codes
     is_panorama = is_panorama_workbook(path, data)
-    result = read_panorama(path, current_epci=epci_codes) if is_panorama else read_insee_file(path, current_epci=epci_codes)
+    result = read_panorama(path, current_epci=epci_codes) if is_panorama else read_insee_file(
+        path, current_epci=epci_codes, departements=departement_codes(db))
     facts = result.facts
     report = ImportReport(
         file=file_name,
@@ -61,6 +69,10 @@ def import_public_file(
     if getattr(result, "unmatched", None):
         facts = facts[~facts["territory_code"].isin(set(result.unmatched))]
         report.rows_accepted = len(facts)
+    # Territories the file leaves out are stored as « non publié par l'INSEE », after the count of accepted rows.
+    not_published = getattr(result, "not_published", None)
+    if not_published is not None and len(not_published) and len(facts):
+        facts = pd.concat([facts, not_published], ignore_index=True)
     return write_facts(db, facts, report, data, started=started, imported_by=imported_by, demo=False, dry_run=dry_run)
 
 

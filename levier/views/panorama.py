@@ -42,6 +42,7 @@ STATUS_LABELS = {
     "nd": "non disponible",
     "nc": "non communiquée",
     "so": "sans objet",
+    "np": "non publiée par l'INSEE (secret statistique)",
     "absent": "non publiée",
 }
 METHOD_CHOICES = {"quantiles": "Quantiles (effectifs égaux)", "jenks": "Seuils naturels (Jenks)",
