@@ -21,6 +21,7 @@ from levier.core.fmt import fmt_int, fmt_signed, unit_decimals
 from levier.geo import display as geo
 from levier.ingest.service_lists import SERVICE_TYPES
 from levier.store.db import Database, Query
+from levier.views.perimeters import perimeter_values
 from levier.views.selection import Selection, TerritoryOptions
 
 PROGRAMME = "STAT"
@@ -252,6 +253,11 @@ def level_values(db: Database, indicator: str, period: int, level: str) -> pd.Da
     frame = db.read(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     frame["status"] = _status(frame["missing_reason"], frame["value"])
+    # An EPCI value on a perimeter changed since its geography year says so (« périmètre 2021 de l'EPCI, modifié
+    # depuis ») and carries it as unranked_reason.
+    flagged = perimeter_values(db, frame.assign(indicator=indicator, period=int(period)), level)
+    frame["unranked_reason"] = flagged["unranked_reason"].to_numpy()
+    frame["status"] = flagged["perimeter_note"].astype("string").fillna(frame["status"]).to_numpy()
     return frame
 
 

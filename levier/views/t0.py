@@ -18,6 +18,7 @@ from levier.core.text import normalise
 from levier.rights.scope import Scope
 from levier.store.db import Database, Query
 from levier.views.common import catalogue, load_peer_inputs, peer_group_of, source_text
+from levier.views.perimeters import perimeter_values
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
 LEVEL_NOUNS = {"departement": "départements", "epci": "EPCI de même nature"}
@@ -51,7 +52,7 @@ def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = No
         cat = r.df(Query.INDICATOR_CATALOGUE)
         codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
         values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": codes})
-    return T0Data(level, terr, cat, values)
+    return T0Data(level, terr, cat, perimeter_values(db, values, level))  # older EPCI perimeters: not ranked
 
 
 def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes: Sequence[str] = (),
