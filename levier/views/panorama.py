@@ -240,6 +240,11 @@ def _status(missing: pd.Series, value: pd.Series) -> pd.Series:
 
 def _ranked(frame: pd.DataFrame, direction: str | None, within: pd.Series) -> pd.DataFrame:
     out = frame.copy()
+    if "unranked_reason" in out.columns:  # shown, never ranked (e.g. an EPCI value on an older perimeter)
+        out["value"] = out["value"].where(out["unranked_reason"].isna())
+        out = _ranked(out.drop(columns="unranked_reason"), direction, within).assign(
+            value=frame["value"], unranked_reason=frame["unranked_reason"])
+        return out
     out["rank_fr"] = positions.rank_values(out["value"], direction)
     out["n_fr"] = int(out["value"].notna().sum())
     out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
@@ -308,6 +313,7 @@ def panorama_view(db: Database, indicator: str, period: int, area: MapArea) -> P
         allepci["gap_dep"] = allepci["value"] - allepci["dep_value"]
         allepci["france_value"] = france
         allepci["gap_france"] = allepci["value"] - france
+        allepci.loc[allepci["unranked_reason"].notna(), ["gap_dep", "gap_france"]] = math.nan  # shown, not compared
         epci = allepci[within].reset_index(drop=True)
 
     sample = pd.concat([f["value"] for f in (deps, epci) if f is not None]) if (deps is not None or epci is not None) else None
