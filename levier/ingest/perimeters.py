@@ -104,18 +104,21 @@ def read_changed_perimeters(since: int, reference_dir: Path | str | None = None)
     return changed_perimeters(members, read_links(directory, base, years[-1]), since)
 
 
-def flag_changed_perimeters(facts: pd.DataFrame, reference_dir: Path | str | None = None) -> tuple[pd.DataFrame, dict[int, int]]:
+def flag_changed_perimeters(facts: pd.DataFrame, reference_dir: Path | str | None = None,
+                            ) -> tuple[pd.DataFrame, dict[int, int | None]]:
     """EPCI facts with a value on a perimeter changed since their geography year get perimeter_note() as comment.
-    Returns the facts and, per geography year, the number of EPCI flagged (empty when nothing could be checked)."""
+    Returns the facts and, per geography year, the number of EPCI flagged, or None when the membership lists to
+    check it are not in the reference directory."""
     if facts.empty or "territory_level" not in facts.columns:
         return facts, {}
     out = facts.copy()
-    counts: dict[int, int] = {}
+    counts: dict[int, int | None] = {}
     is_epci = out["territory_level"] == "epci"
     for period in sorted({int(p) for p in out.loc[is_epci, "period"]}):
         year = geography_year(period)
         changed = read_changed_perimeters(year, reference_dir)
         if changed is None:
+            counts[year] = None
             continue
         hit = is_epci & (out["period"] == period) & out["territory_code"].isin(changed) & out["value"].notna()
         out.loc[hit, "comment"] = perimeter_note(year)

@@ -74,7 +74,11 @@ def import_public_file(
     # EPCI values on a perimeter changed since the file's geography are kept, noted, and not ranked (views).
     facts, flagged = (facts, {}) if is_panorama else flag_changed_perimeters(facts, reference_dir)
     for year, n in flagged.items():
-        if n:
+        if n is None:
+            report.warnings.append(Finding(file_name, f"périmètres des EPCI non vérifiés (listes de communes membres "
+                                           f"introuvables) : une valeur sur un périmètre modifié depuis {year} ne "
+                                           "serait pas signalée"))
+        elif n:
             report.warnings.append(Finding(file_name, f"{n} EPCI dont le périmètre a changé depuis {year} : valeurs "
                                            f"notées « {perimeter_note(year)} », non classées parmi les périmètres "
                                            "actuels"))

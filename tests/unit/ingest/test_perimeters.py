@@ -6,7 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from levier.ingest.perimeters import changed_perimeters, geography_year, perimeter_note, read_changed_perimeters
+from levier.ingest.insee import facts_frame
+from levier.ingest.perimeters import (
+    changed_perimeters, flag_changed_perimeters, geography_year, perimeter_note, read_changed_perimeters,
+)
 from levier.ingest.public_stats import load_public_statistics
 from levier.views.t0 import load_t0_data, t0_table_of
 from tests.conftest import REFERENCE_DIR
@@ -70,3 +73,13 @@ def test_a_changed_perimeter_epci_value_is_shown_with_its_year_and_not_ranked(db
     other = valued.loc[valued["unranked_reason"].isna(), "code"].iloc[0]
     ranked = t0_table_of(data, db.scope, other, 2023).set_index("Code").loc["STAT-Q2"]
     assert ranked["Territoires classés"] == len(valued) - n_flagged and not pd.isna(ranked["Rang"])
+
+
+def test_without_the_membership_lists_nothing_is_flagged_and_it_is_said(tmp_path):
+    facts = facts_frame([{"territory_level": "epci", "territory_code": "200023075", "indicator": "STAT-Q2",
+                          "period": 2019, "measure": "valeur", "value": 21000.0, "missing_reason": None,
+                          "comment": None, "submitted_on": None, "source_sheet": None, "source_row": 2}])
+    out, counts = flag_changed_perimeters(facts, tmp_path)
+    assert counts == {2021: None} and out["comment"].isna().all()
+    out, counts = flag_changed_perimeters(facts, REFERENCE_DIR)
+    assert counts == {2021: 1} and out["comment"].tolist() == ["périmètre 2021 de l'EPCI, modifié depuis"]
