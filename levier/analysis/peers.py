@@ -306,15 +306,15 @@ def _no_group(frame: pd.DataFrame, code: str, why: str, *, level: str, pool: str
 def is_overseas(territories: pd.DataFrame) -> pd.Series:
     """Whether each territory (code, and for an EPCI dep = its principal département, or zone) is overseas."""
     if "zone" in territories.columns and territories["zone"].notna().any():
-        return territories["zone"].astype("string").fillna("").eq("drom").to_numpy()
+        return territories["zone"].astype("string").fillna("").eq("drom").astype(bool)
     dep = territories["dep"] if "dep" in territories.columns else territories["code"]
-    return dep.astype("string").fillna("").isin(OVERSEAS_DEPS).to_numpy()
+    return dep.astype("string").fillna("").isin(OVERSEAS_DEPS).astype(bool)
 
 
 def peer_pool(territories: pd.DataFrame, code: str) -> tuple[pd.DataFrame, str]:
     """Where `code`'s peers are looked for within its comparison set: the overseas territories for an overseas one,
     the metropolitan ones otherwise (POOL_OVERSEAS / POOL_METRO); the whole set when `code` is not in it."""
-    overseas = pd.Series(is_overseas(territories), index=territories.index)
+    overseas = is_overseas(territories)
     own = overseas[territories["code"].astype(str) == str(code)]
     if own.empty:
         return territories, ""

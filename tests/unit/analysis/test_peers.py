@@ -9,7 +9,7 @@ import pytest
 
 from levier.ingest.public_stats import load_public_statistics
 from levier.ingest.returns import import_returns
-from levier.analysis.peers import NO_PEERS_FEW, NO_PEERS_OWN, OVERSEAS_DEPS, POPULATION, peer_group
+from levier.analysis.peers import NO_PEERS_FEW, NO_PEERS_OWN, OVERSEAS_DEPS, POPULATION, peer_group, peer_pool
 from levier.views.common import load_peer_group, load_territories
 from levier.views.t0 import dropped_reason, peer_note, peer_warning, t0_view
 from tests.conftest import REFERENCE_DIR
@@ -213,3 +213,15 @@ def test_guyane_on_the_real_filosofi_files_has_overseas_peers_or_no_peer_median(
     assert load_peer_group(db, "972").no_peers == NO_PEERS_FEW
     # A metropolitan département never gets an overseas peer.
     assert not set(load_peer_group(db, "93").codes) & set(OVERSEAS_DEPS)
+
+
+def test_the_pool_keeps_overseas_with_overseas_and_metropolitan_with_metropolitan():
+    # EPCI rows: the principal département decides when the zone is not given.
+    t = pd.DataFrame({"code": ["200000001", "249730045", "249740101"], "dep": ["38", "973", "974"]})
+    pool, where = peer_pool(t, "249730045")
+    assert pool["code"].tolist() == ["249730045", "249740101"] and where == "outre-mer"
+    pool, where = peer_pool(t, "200000001")
+    assert pool["code"].tolist() == ["200000001"] and where == "métropole"
+    # The zone of the reference wins when there is one.
+    t["zone"] = ["metro", "drom", "drom"]
+    assert peer_pool(t, "249740101")[0]["code"].tolist() == ["249730045", "249740101"]
