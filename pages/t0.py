@@ -23,7 +23,9 @@ t0_year = st.selectbox("Année T0", list(t0.T0_YEARS), index=0, key="t0_year",
                        help="Chaque indicateur est lu à sa dernière année disponible jusqu'à l'année T0.")
 view = cache.t0_view(db, sel.code, sel.level, t0_year)
 
-with st.expander(f"Groupe de pairs : {len(view.peers.codes)} territoires au profil le plus proche", expanded=False):
+peers_title = (f"Groupe de pairs : {len(view.peers.codes)} territoires au profil le plus proche" if view.peers.has_peers
+               else "Groupe de pairs : aucun (pas de médiane des pairs)")
+with st.expander(peers_title, expanded=False):
     if view.peer_warning:
         st.warning(view.peer_warning)
     ui.table(view.peers.members)

@@ -6,6 +6,11 @@ poverty profiles where they exist (EPCI), and population size (log). Each featur
 level (one year per feature for every territory), features known for fewer than half the territories are left out,
 remaining gaps are filled with the median of the comparison set (and said so), every feature is centred and scaled,
 and the distance is Euclidean.
+
+Overseas départements (971, 972, 973, 974, 976) and their EPCI are compared with overseas territories only, and
+metropolitan ones with metropolitan ones (peer_pool): cost of living, labour market and benefits differ too much for
+a Cher or an Aveyron to be Guyane's peer. When too few overseas territories have a published profile, there is no
+peer group and no peer median (PeerGroup.no_peers says why) rather than peers chosen on population alone.
 """
 
 from __future__ import annotations
@@ -50,6 +55,15 @@ DROP_SPARSE = "connue pour trop peu de territoires"
 DROP_CONSTANT = "même valeur partout"
 DROP_UNKNOWN_OWN = "inconnue pour le territoire étudié"
 
+# Where a territory's peers are looked for (PeerGroup.pool).
+OVERSEAS_DEPS = ("971", "972", "973", "974", "976")
+POOL_OVERSEAS = "outre-mer"
+POOL_METRO = "métropole"
+MIN_OVERSEAS_PEERS = 2  # fewer overseas territories with a known profile than this: no peer group, no peer median
+# Why there is no peer group (French, shown as is; PeerGroup.no_peers).
+NO_PEERS_FEW = "trop peu de territoires comparables au profil connu"
+NO_PEERS_OWN = "profil du territoire lui-même trop incomplet"
+
 
 @dataclass(frozen=True)
 class PeerGroup:
@@ -83,10 +97,18 @@ class PeerGroup:
     coverage: dict[str, float] = field(default_factory=dict)
     n_imputed: int = 0
     log_scaled: bool = False  # a feature (population) was compared on a log scale
+    pool: str = ""  # POOL_OVERSEAS | POOL_METRO | "" (everyone of the comparison set)
+    no_peers: str = ""  # NO_PEERS_* when no group could be formed (members is then empty): no peer median
+    min_peers: int = 1  # the fewest peers a group may have (MIN_OVERSEAS_PEERS overseas)
+    profiled: list[str] = field(default_factory=list)  # with no group: the others of the pool whose profile is known
 
     @property
     def reliable(self) -> bool:
         return not self.incomplete
+
+    @property
+    def has_peers(self) -> bool:
+        return not self.no_peers and len(self.members) > 0
 
     @property
     def k(self) -> int:
@@ -124,13 +146,28 @@ def peer_group(
     log_features: Sequence[str] = (POPULATION,),
     min_coverage: float = MIN_COVERAGE,
     level: str = "departement",
+    pool: str = "",
+    min_peers: int = 1,
 ) -> PeerGroup:
     """The k territories nearest to `code` in `features` (index: territory codes = the comparison set; columns:
-    numeric features). Pure: sklearn SimpleImputer(median) -> StandardScaler -> NearestNeighbors (Euclidean)."""
+    numeric features). Pure: sklearn SimpleImputer(median) -> StandardScaler -> NearestNeighbors (Euclidean).
+
+    With min_peers > 1 (the overseas pool), the group is formed only among the territories whose profile is known
+    (profile_known) and only when the territory's own profile is known and at least min_peers others have one;
+    otherwise the group is empty and `no_peers` says why (no peer median rather than peers chosen on population)."""
     if code not in features.index:
         raise ValueError(f"Le territoire {code} n'est pas dans l'ensemble comparé.")
     frame = features.apply(pd.to_numeric, errors="coerce").astype("float64")
     frame = frame[~frame.index.duplicated(keep="first")]
+    names = dict(names or {})
+    if min_peers > 1:
+        known = profile_known(frame)
+        others = [c for c in frame.index if c != code and known[c]]
+        why = NO_PEERS_OWN if not known[code] else NO_PEERS_FEW if len(others) < min_peers else ""
+        if why:
+            return _no_group(frame, code, why, level=level, pool=pool, min_peers=min_peers, names=names,
+                             labels=labels, units=units, years=years)
+        frame = frame.loc[[code] + others]
     if len(frame) < 2:
         raise ValueError("Il faut au moins deux territoires pour former un groupe de pairs.")
 
@@ -180,7 +217,6 @@ def peer_group(
     order = order[order["code"] != code]
     # Equal distances (duplicated profiles) are broken by code, so the same data always gives the same peers.
     order = order.assign(_d=order["distance"].round(12)).sort_values(["_d", "code"], kind="stable").head(k)
-    names = dict(names or {})
     members = pd.DataFrame(
         {
             "rank": np.arange(1, len(order) + 1, dtype="int64"),
@@ -227,7 +263,64 @@ def peer_group(
         coverage=coverages,
         n_imputed=int(missing_mask.to_numpy().sum()),
         log_scaled=any(f in log_features for f in used),
+        pool=pool,
+        min_peers=min_peers,
     )
+
+
+def profile_known(frame: pd.DataFrame) -> pd.Series:
+    """Whether each territory's poverty profile is known: at least MIN_FEATURES_RELIABLE features other than the
+    population (a profile of population alone says nothing about poverty)."""
+    profile = [c for c in frame.columns if c != POPULATION]
+    return frame[profile].notna().sum(axis=1) >= MIN_FEATURES_RELIABLE
+
+
+def _no_group(frame: pd.DataFrame, code: str, why: str, *, level: str, pool: str, min_peers: int,
+              names: Mapping[str, str], labels: Mapping[str, str] | None, units: Mapping[str, str] | None,
+              years: Mapping[str, int] | None) -> PeerGroup:
+    """The empty group of a territory that has no peers: the explanation shows every feature of every territory of
+    the pool (the territory first), so the reader sees which values are missing."""
+    cols = list(frame.columns)
+    explanation = pd.DataFrame(
+        {
+            "Variable": [_label(f, labels) for f in cols],
+            "Unité": [(units or {}).get(f, "habitants" if f == POPULATION else "") for f in cols],
+            "Année": pd.array([(years or {}).get(f) for f in cols], dtype="Int64"),
+        }
+    )
+    for c in [code] + [c for c in frame.index if c != code]:
+        explanation[f"{names.get(c, c)} ({c})"] = frame.loc[c, cols].to_numpy(dtype=float)
+    known = profile_known(frame)
+    return PeerGroup(
+        code=code, name=names.get(code, code), level=level,
+        members=pd.DataFrame({"rank": pd.Series(dtype="int64"), "code": pd.Series(dtype="str"),
+                              "name": pd.Series(dtype="str"), "distance": pd.Series(dtype="float64")}),
+        explanation=explanation, features=[], n_candidates=len(frame),
+        excluded=[c for c in frame.index if c != code and not known[c]], incomplete=True,
+        labels={f: _label(f, labels) for f in cols}, names=dict(names),
+        coverage={f: float(frame[f].notna().mean()) for f in cols}, pool=pool, no_peers=why, min_peers=min_peers,
+        profiled=[c for c in frame.index if c != code and known[c]],
+    )
+
+
+def is_overseas(territories: pd.DataFrame) -> pd.Series:
+    """Whether each territory (code, and for an EPCI dep = its principal département, or zone) is overseas."""
+    if "zone" in territories.columns and territories["zone"].notna().any():
+        return territories["zone"].astype("string").fillna("").eq("drom").astype(bool)
+    dep = territories["dep"] if "dep" in territories.columns else territories["code"]
+    return dep.astype("string").fillna("").isin(OVERSEAS_DEPS).astype(bool)
+
+
+def peer_pool(territories: pd.DataFrame, code: str) -> tuple[pd.DataFrame, str]:
+    """Where `code`'s peers are looked for within its comparison set: the overseas territories for an overseas one,
+    the metropolitan ones otherwise (POOL_OVERSEAS / POOL_METRO); the whole set when `code` is not in it."""
+    overseas = is_overseas(territories)
+    own = overseas[territories["code"].astype(str) == str(code)]
+    if own.empty:
+        return territories, ""
+    if bool(own.iloc[0]):
+        return territories[overseas], POOL_OVERSEAS
+    return territories[~overseas], POOL_METRO
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -48,7 +48,9 @@ GAP_RULE = (
     "porte sur les seuls territoires du groupe de pairs ayant une valeur."
 )
 
+NOT_PUBLISHED = "np"  # a territory of the level that INSEE's file leaves out: not published, not "not sent"
 MISSING_LABELS = {
+    NOT_PUBLISHED: "non publié par l'INSEE (secret statistique)",
     "s": "secret statistique",
     "nd": "non disponible",
     "nc": "non communiqué",

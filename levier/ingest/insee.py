@@ -8,6 +8,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,10 @@ LEVEL_DEP = "departement"
 LEVEL_EPCI = "epci"
 LEVELS = (LEVEL_DEP, LEVEL_EPCI)
 
+
+# Missing reason of a territory of the level that the INSEE file leaves out (levier.analysis.positions.NOT_PUBLISHED:
+# « non publié par l'INSEE (secret statistique) »), never « aucune valeur transmise » as if it had failed to send it.
+NOT_PUBLISHED = "np"
 
 FACT_COLUMNS = [
     "territory_level", "territory_code", "indicator", "period", "measure", "value", "missing_reason",
@@ -125,6 +130,8 @@ class InseeResult:
     ignored_columns: list[str] = field(default_factory=list)
     header_format: str | None = None  # 'codes' | 'libellés' | 'mixte'
     rows_read: int = 0
+    # One row per (territory of the level absent from the file, column read): value NaN, missing_reason NOT_PUBLISHED.
+    not_published: pd.DataFrame = field(default_factory=empty_facts)
 
     @property
     def ok(self) -> bool:
@@ -509,13 +516,15 @@ def read_insee_file(
     current_epci: set[str] | None = None,
     income_year: int | None = None,
     catalogue: pd.DataFrame | None = None,
+    departements: Collection[str] | None = None,
 ) -> InseeResult:
     """Read one published Filosofi file (CSV or xlsx) into facts for the variables of indicateurs_stat.csv.
 
     `level` forces 'departement' or 'epci' (otherwise detected from the codes); `current_epci` is the set of
     current SIRENs: EPCI codes outside it are reported (warnings and `unmatched`) and kept out of `facts`;
     `income_year` is used for columns without a year suffix when neither the other columns nor the file name
-    give one."""
+    give one. `departements`: every département code of the reference; with it (départements) or `current_epci`
+    (EPCI), each one the file leaves out gets a NOT_PUBLISHED row per column in `not_published`."""
     path = Path(path)
     name = path.name
     errors: list[Finding] = []
@@ -735,12 +744,27 @@ def read_insee_file(
         absent = sorted(current - set(row_codes))
         if absent:
             warnings.append(Finding(name, f"{len(absent)} EPCI actuel(s) absent(s) du fichier (non publiés par "
-                                    f"l'Insee ou créés depuis) : {listing(absent)}", sheet=sheet))
+                                    f"l'Insee, notés « non publié par l'INSEE (secret statistique) », ou créés "
+                                    f"depuis) : {listing(absent)}", sheet=sheet))
+
+    expected = {LEVEL_EPCI: current_epci, LEVEL_DEP: departements}.get(detected or "")
+    # An EPCI created since the publication (a known successor) is not secret: it did not exist yet.
+    successors = {s for news in KNOWN_SUCCESSORS.values() for s in news}
+    left_out = sorted({str(c) for c in expected or ()} - set(row_codes) - successors)
+    not_published = facts_frame([
+        {"territory_level": detected, "territory_code": code, "indicator": col.indicator, "period": col.year,
+         "measure": "valeur", "value": float("nan"), "missing_reason": NOT_PUBLISHED, "comment": None,
+         "submitted_on": None, "source_sheet": sheet, "source_row": header_row}
+        for code in left_out for col in columns
+    ])
+    if left_out and detected == LEVEL_DEP:
+        warnings.append(Finding(name, f"{len(left_out)} département(s) absent(s) du fichier, notés « non publié par "
+                                f"l'INSEE (secret statistique) » : {listing(left_out)}", sheet=sheet))
 
     by = {c.by for c in columns}
     header_format = "codes" if by == {"code"} else "libellés" if by == {"libellé"} else "mixte"
     return InseeResult(
         facts=facts, findings=[], warnings=warnings, income_year=year, level=detected, unmatched=unmatched,
         file=name, unmatched_facts=unmatched_facts, ignored_columns=ignored, header_format=header_format,
-        rows_read=len(data_rows),
+        rows_read=len(data_rows), not_published=not_published,
     )

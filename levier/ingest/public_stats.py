@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from levier.store.db import Database, Query
 from levier.ingest.insee import prime_reading, read_insee_file, xlsx_sheet_names
 from levier.ingest.journal import now
 from levier.ingest.panorama import DATA_SHEET, read_panorama
+from levier.ingest.perimeters import flag_changed_perimeters, perimeter_note
 from levier.ingest.readers import Workbook
 from levier.ingest.returns import write_facts
 from levier.ingest.report import Finding, ImportReport
@@ -25,6 +28,11 @@ def current_epci(db: Database) -> set[str]:
     return set(rows["code"])
 
 
+def departement_codes(db: Database) -> set[str]:
+    """Every département of the reference: one an INSEE file leaves out is « non publié par l'INSEE »."""
+    return set(db.read(Query.TERRITORIES_OF_LEVEL, {"level": "departement"})["code"])
+
+
 def import_public_file(
     db: Database,
     path: Path,
@@ -35,6 +43,7 @@ def import_public_file(
     data: bytes | None = None,
     file_name: str | None = None,
     workbook: Workbook | None = None,
+    reference_dir: Path | None = None,
 ) -> ImportReport:
     """One INSEE file (Filosofi CSV) or panorama workbook: validated whole, written all or nothing. `workbook`: the
     content of `path` already read by levier.ingest.readers.read_workbook (not read again)."""
@@ -46,7 +55,8 @@ def import_public_file(
         prime_reading(path, data, workbook)
     epci_codes = current_epci(db) if epci_codes is None else epci_codes
     is_panorama = is_panorama_workbook(path, data)
-    result = read_panorama(path, current_epci=epci_codes) if is_panorama else read_insee_file(path, current_epci=epci_codes)
+    result = read_panorama(path, current_epci=epci_codes) if is_panorama else read_insee_file(
+        path, current_epci=epci_codes, departements=departement_codes(db))
     facts = result.facts
     report = ImportReport(
         file=file_name,
@@ -61,6 +71,21 @@ def import_public_file(
     if getattr(result, "unmatched", None):
         facts = facts[~facts["territory_code"].isin(set(result.unmatched))]
         report.rows_accepted = len(facts)
+    # EPCI values on a perimeter changed since the file's geography are kept, noted, and not ranked (views).
+    facts, flagged = (facts, {}) if is_panorama else flag_changed_perimeters(facts, reference_dir)
+    for year, n in flagged.items():
+        if n is None:
+            report.warnings.append(Finding(file_name, f"périmètres des EPCI non vérifiés (listes de communes membres "
+                                           f"introuvables) : une valeur sur un périmètre modifié depuis {year} ne "
+                                           "serait pas signalée"))
+        elif n:
+            report.warnings.append(Finding(file_name, f"{n} EPCI dont le périmètre a changé depuis {year} : valeurs "
+                                           f"notées « {perimeter_note(year)} », non classées parmi les périmètres "
+                                           "actuels"))
+    # Territories the file leaves out are stored as « non publié par l'INSEE », after the count of accepted rows.
+    not_published = getattr(result, "not_published", None)
+    if not_published is not None and len(not_published) and len(facts):
+        facts = pd.concat([facts, not_published], ignore_index=True)
     return write_facts(db, facts, report, data, started=started, imported_by=imported_by, demo=False, dry_run=dry_run)
 
 
@@ -69,4 +94,5 @@ def load_public_statistics(db: Database, reference_dir: Path) -> list[ImportRepo
     if not folder.is_dir():
         return [ImportReport(file=str(folder), kind=KIND_STAT, errors=[Finding(str(folder), "dossier Filosofi introuvable.")])]
     codes = current_epci(db)
-    return [import_public_file(db, p, epci_codes=codes, imported_by="levier (données de référence)") for p in sorted(folder.glob("*.csv"))]
+    return [import_public_file(db, p, epci_codes=codes, imported_by="levier (données de référence)",
+                               reference_dir=Path(reference_dir)) for p in sorted(folder.glob("*.csv"))]

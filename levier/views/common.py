@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from levier.analysis.peers import DEFAULT_K, POPULATION, PROFILE_FEATURES, PeerGroup, features_frame, peer_group
+from levier.analysis.peers import (
+    DEFAULT_K, MIN_OVERSEAS_PEERS, POOL_OVERSEAS, POPULATION, PROFILE_FEATURES, PeerGroup, features_frame, peer_group,
+    peer_pool,
+)
 from levier.analysis.positions import LEVEL_DEPARTEMENT, comparison_set
 from levier.store.db import Database, Query
 
@@ -69,8 +72,10 @@ def load_peer_inputs(db: Database, level: str = LEVEL_DEPARTEMENT,
 
 
 def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K) -> PeerGroup:
-    """Peer group of one territory among its comparison set (all départements; EPCI of the same nature)."""
-    terr = comparison_set(inputs.territories, inputs.level, code)
+    """Peer group of one territory among its comparison set (all départements; EPCI of the same nature), looked for
+    among overseas territories for an overseas one and metropolitan ones otherwise (peers.peer_pool); an overseas
+    territory gets no group when fewer than MIN_OVERSEAS_PEERS others have a known profile."""
+    terr, pool = peer_pool(comparison_set(inputs.territories, inputs.level, code), code)
     long = inputs.features[inputs.features["code"].isin(set(terr["code"]))]
     frame, years = features_frame(long, terr, list(dict.fromkeys(list(inputs.feature_codes) + [POPULATION])))
     cat = inputs.catalogue
@@ -78,7 +83,7 @@ def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K) -> PeerGrou
     units = dict(zip(cat["code"], cat["unit"]))
     return peer_group(
         frame, code, k, names=dict(zip(terr["code"], terr["name"])), labels=labels, units=units, years=years,
-        level=inputs.level,
+        level=inputs.level, pool=pool, min_peers=MIN_OVERSEAS_PEERS if pool == POOL_OVERSEAS else 1,
     )
 
 

@@ -21,6 +21,7 @@ from levier.core.fmt import fmt_int, fmt_signed, unit_decimals
 from levier.geo import display as geo
 from levier.ingest.service_lists import SERVICE_TYPES
 from levier.store.db import Database, Query
+from levier.views.perimeters import perimeter_values
 from levier.views.selection import Selection, TerritoryOptions
 
 PROGRAMME = "STAT"
@@ -42,6 +43,7 @@ STATUS_LABELS = {
     "nd": "non disponible",
     "nc": "non communiquée",
     "so": "sans objet",
+    "np": "non publiée par l'INSEE (secret statistique)",
     "absent": "non publiée",
 }
 METHOD_CHOICES = {"quantiles": "Quantiles (effectifs égaux)", "jenks": "Seuils naturels (Jenks)",
@@ -238,6 +240,11 @@ def _status(missing: pd.Series, value: pd.Series) -> pd.Series:
 
 def _ranked(frame: pd.DataFrame, direction: str | None, within: pd.Series) -> pd.DataFrame:
     out = frame.copy()
+    if "unranked_reason" in out.columns:  # shown, never ranked (e.g. an EPCI value on an older perimeter)
+        out["value"] = out["value"].where(out["unranked_reason"].isna())
+        out = _ranked(out.drop(columns="unranked_reason"), direction, within).assign(
+            value=frame["value"], unranked_reason=frame["unranked_reason"])
+        return out
     out["rank_fr"] = positions.rank_values(out["value"], direction)
     out["n_fr"] = int(out["value"].notna().sum())
     out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
@@ -251,6 +258,11 @@ def level_values(db: Database, indicator: str, period: int, level: str) -> pd.Da
     frame = db.read(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     frame["status"] = _status(frame["missing_reason"], frame["value"])
+    # An EPCI value on a perimeter changed since its geography year says so (« périmètre 2021 de l'EPCI, modifié
+    # depuis ») and carries it as unranked_reason.
+    flagged = perimeter_values(db, frame.assign(indicator=indicator, period=int(period)), level)
+    frame["unranked_reason"] = flagged["unranked_reason"].to_numpy()
+    frame["status"] = flagged["perimeter_note"].astype("string").fillna(frame["status"]).to_numpy()
     return frame
 
 
@@ -301,6 +313,7 @@ def panorama_view(db: Database, indicator: str, period: int, area: MapArea) -> P
         allepci["gap_dep"] = allepci["value"] - allepci["dep_value"]
         allepci["france_value"] = france
         allepci["gap_france"] = allepci["value"] - france
+        allepci.loc[allepci["unranked_reason"].notna(), ["gap_dep", "gap_france"]] = math.nan  # shown, not compared
         epci = allepci[within].reset_index(drop=True)
 
     sample = pd.concat([f["value"] for f in (deps, epci) if f is not None]) if (deps is not None or epci is not None) else None

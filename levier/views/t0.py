@@ -9,13 +9,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from levier.analysis import positions
-from levier.analysis.peers import DEFAULT_K, DROP_SPARSE, PeerGroup
+from levier.analysis.peers import (
+    DEFAULT_K, DROP_SPARSE, MIN_FEATURES_RELIABLE, NO_PEERS_OWN, POOL_METRO, POOL_OVERSEAS, PeerGroup,
+)
 from levier.charts import indicators as charts
 from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value, value_decimals
 from levier.core.text import normalise
 from levier.rights.scope import Scope
 from levier.store.db import Database, Query
 from levier.views.common import catalogue, load_peer_inputs, peer_group_of, source_text
+from levier.views.perimeters import perimeter_values
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
 LEVEL_NOUNS = {"departement": "départements", "epci": "EPCI de même nature"}
@@ -49,7 +52,7 @@ def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = No
         cat = r.df(Query.INDICATOR_CATALOGUE)
         codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
         values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": codes})
-    return T0Data(level, terr, cat, values)
+    return T0Data(level, terr, cat, perimeter_values(db, values, level))  # older EPCI perimeters: not ranked
 
 
 def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes: Sequence[str] = (),
@@ -183,11 +186,20 @@ def dropped_reason(group: PeerGroup, feature: str) -> str:
 def peer_note(group: PeerGroup) -> str:
     """The method and the imputations, in French, printed under the peer table."""
     noun_one, noun_many = PEER_NOUNS.get(group.level, ("territoire", "territoires"))
+    if group.no_peers:
+        return peer_warning(group) + (
+            " Les pairs d'un territoire d'outre-mer sont cherchés parmi les seuls territoires d'outre-mer ; un profil "
+            f"est connu quand au moins {fmt_int(MIN_FEATURES_RELIABLE)} variables de pauvreté (hors population) ont "
+            "une valeur. Le tableau ci-dessous montre les valeurs connues de chacun.")
     used = [group.label(f) for f in group.features]
+    where = {POOL_OVERSEAS: " d'outre-mer", POOL_METRO: " de métropole"}.get(group.pool, "")
     note = (
         f"Groupe de pairs : les {fmt_int(group.k)} {noun_many} dont le profil est le plus proche parmi "
-        f"{fmt_int(group.n_candidates)} {noun_many} comparés, sur {fmt_int(len(used))} variables ({', '.join(used)}). "
-        "Chaque variable est prise à sa dernière année disponible, centrée et réduite sur l'ensemble comparé"
+        f"{fmt_int(group.n_candidates)} {noun_many}{where} comparés, sur {fmt_int(len(used))} variables "
+        f"({', '.join(used)}). "
+        + ("Un territoire d'outre-mer n'est comparé qu'aux territoires d'outre-mer, un territoire de métropole "
+           "qu'à ceux de métropole. " if where else "")
+        + "Chaque variable est prise à sa dernière année disponible, centrée et réduite sur l'ensemble comparé"
         + (" (population en logarithme)" if group.log_scaled else "")
         + " ; distance = écart quadratique moyen en écarts-types (0 = profil identique)."
     )
@@ -213,7 +225,19 @@ def peer_note(group: PeerGroup) -> str:
 
 
 def peer_warning(group: PeerGroup) -> str:
-    """Empty unless the selected territory's own profile is too incomplete to trust the group."""
+    """Empty unless the selected territory's own profile is too incomplete to trust the group, or it has no group."""
+    if group.no_peers:
+        lead = (f"Pas de groupe de pairs ni de médiane des pairs pour {group.display_name(group.code)} : un territoire "
+                "d'outre-mer n'est comparé qu'aux autres territoires d'outre-mer, et ")
+        if group.no_peers == NO_PEERS_OWN:
+            return lead + ("son propre profil de pauvreté n'est pas connu (valeurs non publiées par l'INSEE ou non "
+                           "chargées) ; des pairs choisis sur la seule population ne diraient rien de sa situation.")
+        n = len(group.profiled)
+        others = ", ".join(group.display_name(c) for c in group.profiled)
+        known = ("aucun d'entre eux n'a de profil de pauvreté connu" if n == 0 else
+                 f"un seul d'entre eux a un profil de pauvreté connu ({others})" if n == 1 else
+                 f"{fmt_int(n)} seulement d'entre eux ont un profil de pauvreté connu ({others})")
+        return lead + f"{known} ; il en faut au moins {fmt_int(group.min_peers)} pour une médiane des pairs."
     if group.reliable:
         return ""
     used = [group.label(f) for f in group.features]

@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from levier.ingest.public_stats import load_public_statistics
 from levier.ingest.returns import import_returns
-from levier.analysis.peers import POPULATION, peer_group
+from levier.analysis.peers import NO_PEERS_FEW, NO_PEERS_OWN, OVERSEAS_DEPS, POPULATION, peer_group, peer_pool
 from levier.views.common import load_peer_group, load_territories
-from levier.views.t0 import dropped_reason, peer_note, peer_warning
+from levier.views.t0 import dropped_reason, peer_note, peer_warning, t0_view
+from tests.conftest import REFERENCE_DIR
 
 NAMES = {"A1": "Alpha 1", "A2": "Alpha 2", "A3": "Alpha 3", "B1": "Bêta 1", "B2": "Bêta 2", "B3": "Bêta 3",
          "C1": "Gamma 1", "C2": "Gamma 2"}
@@ -130,10 +132,11 @@ def long_csv(rows: list[list[str]]) -> bytes:
 
 
 def test_peer_group_from_the_database_uses_latest_year_and_population(db):
-    # Savoie and Haute-Savoie look like Isère; every other département is much poorer. Two départements have no
-    # value at all (known on population only): they are left out of the candidates.
+    # Savoie and Haute-Savoie look like Isère; every other département is much poorer. Two metropolitan départements
+    # have no value at all (known on population only): they are left out of the candidates. Overseas départements are
+    # never candidates of a metropolitan one: 101 - 5 = 96 candidates, 94 once Creuse and Lozère are left out.
     close = {"38": ("11,3", "23580", "5,2"), "73": ("10,5", "24000", "5,0"), "74": ("9,4", "26000", "4,6")}
-    codes = [c for c in load_territories(db)["code"] if c not in ("971", "976")]
+    codes = [c for c in load_territories(db)["code"] if c not in ("23", "48")]
     rows = []
     for i, dep in enumerate(codes):
         tp, q2, ppsoc = close.get(dep, (f"{20 + i % 10}", f"{18000 + 100 * (i % 10)}", f"{9 + (i % 10) / 10:.1f}"))
@@ -143,7 +146,8 @@ def test_peer_group_from_the_database_uses_latest_year_and_population(db):
     assert report.ok, report.summary()
     g = load_peer_group(db, "38", k=2)
     assert set(g.codes) == {"73", "74"}
-    assert g.excluded == ["971", "976"] and g.n_candidates == 99
+    assert g.excluded == ["23", "48"] and g.n_candidates == 94 and g.pool == "métropole"
+    assert not set(g.codes) & {"971", "972", "973", "974", "976"}
     assert set(g.features) == {"STAT-TP60", "STAT-Q2", "STAT-PPSOC", POPULATION}
     assert g.dropped["STAT-PAN-JEUNES"] == "aucune valeur à ce niveau"
     e = g.explanation.set_index("Variable")
@@ -151,3 +155,73 @@ def test_peer_group_from_the_database_uses_latest_year_and_population(db):
     assert e.loc["Taux de pauvreté (60 %)", "Année"] == 2020
     assert e.loc["Population municipale", "Année"] == 2026
     assert e.loc["Population municipale", "Isère (38)"] > 1_000_000
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Overseas départements: peers among overseas départements only, or no peer group at all
+
+
+def overseas() -> pd.DataFrame:
+    """Five overseas départements, hand-made: 971, 972 and 974 known on three poverty features, 973 and 976 on their
+    population only (INSEE publishes no Filosofi value for them)."""
+    nan = np.nan
+    return pd.DataFrame(
+        {
+            "STAT-TP60": [34.0, 28.0, nan, 36.0, nan],
+            "STAT-Q2": [17000, 18500, nan, 16500, nan],
+            "STAT-PPSOC": [12.0, 10.0, nan, 13.0, nan],
+            POPULATION: [380_000, 350_000, 290_000, 880_000, 310_000],
+        },
+        index=pd.Index(["971", "972", "973", "974", "976"], name="code"),
+    )
+
+
+def test_an_overseas_territory_without_a_profile_gets_no_peers_and_says_so():
+    g = peer_group(overseas(), "973", k=5, names={"973": "Guyane"}, pool="outre-mer", min_peers=2)
+    # Guyane knows only its population: peers chosen on population alone (Cher, Mayenne…) would mean nothing.
+    assert g.codes == [] and not g.has_peers and g.no_peers == NO_PEERS_OWN
+    warning = peer_warning(g)
+    assert warning.startswith("Pas de groupe de pairs ni de médiane des pairs pour Guyane (973)")
+    assert "outre-mer" in warning and warning in peer_note(g)
+    # The explanation shows what is known of every overseas département, Guyane first.
+    assert list(g.explanation.columns[3:5]) == ["Guyane (973)", "971 (971)"]
+
+
+def test_an_overseas_territory_is_compared_with_the_overseas_ones_that_have_a_profile():
+    # Martinique: 971 and 974 have a profile (2 ≥ MIN_OVERSEAS_PEERS), 973 and 976 do not: k = 5 is capped at 2.
+    g = peer_group(overseas(), "972", k=5, pool="outre-mer", min_peers=2)
+    assert set(g.codes) == {"971", "974"} and g.n_candidates == 3 and g.has_peers
+    # Without 971's profile only La Réunion is left: one territory is not a median, so no group.
+    f = overseas()
+    f.loc["971", ["STAT-TP60", "STAT-Q2", "STAT-PPSOC"]] = np.nan
+    g = peer_group(f, "972", k=5, names={"972": "Martinique", "974": "La Réunion"}, pool="outre-mer", min_peers=2)
+    assert g.codes == [] and g.no_peers == NO_PEERS_FEW and g.profiled == ["974"]
+    assert "un seul d'entre eux a un profil de pauvreté connu (La Réunion (974))" in peer_warning(g)
+
+
+def test_guyane_on_the_real_filosofi_files_has_overseas_peers_or_no_peer_median(db):
+    # Real INSEE files: Filosofi publishes nothing for 971, 973 and 976, so Guyane has no profile and no peers; the T0
+    # table has no peer median anywhere, and no metropolitan département is ever Guyane's peer.
+    load_public_statistics(db, REFERENCE_DIR)
+    g = load_peer_group(db, "973")
+    assert set(g.codes) <= set(OVERSEAS_DEPS)
+    assert g.codes == [] and "Pas de groupe de pairs ni de médiane des pairs pour Guyane (973)" in peer_warning(g)
+    view = t0_view(db, "973", "departement", 2023)
+    assert view.table["Médiane des pairs"].isna().all()
+    assert view.peer_warning.startswith("Pas de groupe de pairs")
+    # Martinique and La Réunion are the only overseas profiles: one peer each is too few for a median.
+    assert load_peer_group(db, "972").no_peers == NO_PEERS_FEW
+    # A metropolitan département never gets an overseas peer.
+    assert not set(load_peer_group(db, "93").codes) & set(OVERSEAS_DEPS)
+
+
+def test_the_pool_keeps_overseas_with_overseas_and_metropolitan_with_metropolitan():
+    # EPCI rows: the principal département decides when the zone is not given.
+    t = pd.DataFrame({"code": ["200000001", "249730045", "249740101"], "dep": ["38", "973", "974"]})
+    pool, where = peer_pool(t, "249730045")
+    assert pool["code"].tolist() == ["249730045", "249740101"] and where == "outre-mer"
+    pool, where = peer_pool(t, "200000001")
+    assert pool["code"].tolist() == ["200000001"] and where == "métropole"
+    # The zone of the reference wins when there is one.
+    t["zone"] = ["metro", "drom", "drom"]
+    assert peer_pool(t, "249740101")[0]["code"].tolist() == ["249730045", "249740101"]

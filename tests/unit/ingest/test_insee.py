@@ -10,9 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from levier.analysis import positions
 from levier.core.config import SCHEMA_DIR, settings
+from levier.ingest.public_stats import load_public_statistics
+from levier.ingest.returns import import_returns
+from levier.views.t0 import load_t0_table
+from tests.conftest import REFERENCE_DIR
 from levier.ingest.insee import (
-    KNOWN_SUCCESSORS, current_epci_sirens, insee_catalogue_rows, parse_insee_column, read_insee_file,
+    KNOWN_SUCCESSORS, NOT_PUBLISHED, current_epci_sirens, insee_catalogue_rows, parse_insee_column, read_insee_file,
     split_year_suffix,
 )
 
@@ -421,3 +426,49 @@ def test_a_poverty_rate_given_as_a_fraction_is_refused_naming_the_column(tmp_pat
     [finding] = result.findings
     assert (finding.row, finding.column) == (1, "TP6020")
     assert finding.message.startswith("toutes les valeurs sont entre 0 et 1 : des fractions ?")
+
+
+# -- territories INSEE leaves out: « non publié par l'INSEE (secret statistique) », not « non transmis » ---------------
+
+
+def test_a_departement_left_out_of_the_file_is_not_published_not_missing(tmp_path):
+    # Hand-made: 2 départements of 4 are in the file, 2 columns; 973 and 976 are left out, so 2 × 2 = 4 rows
+    # « non publié », none for 01 and 2A, which are in the file.
+    path = tmp_path / "FILO2020_DISP_PAUVRES_DEP.csv"
+    path.write_bytes("CODGEO;TP6020;TP4020\r\n01;10,5;s\r\n2A;16,3;5,0\r\n".encode("utf-8"))
+    result = read_insee_file(path, departements={"01", "2A", "973", "976"})
+    assert result.findings == [] and len(result.facts) == 4
+    np_rows = result.not_published
+    assert sorted(zip(np_rows["territory_code"], np_rows["indicator"])) == [
+        ("973", "STAT-TP40"), ("973", "STAT-TP60"), ("976", "STAT-TP40"), ("976", "STAT-TP60")]
+    assert np_rows["value"].isna().all() and set(np_rows["missing_reason"]) == {NOT_PUBLISHED}
+    assert set(np_rows["period"]) == {2020}
+    assert any("973, 976" in w.message and "non publié par l'INSEE" in w.message for w in result.warnings)
+    # A secret cell in the file keeps its own marker.
+    assert result.facts.set_index(["territory_code", "indicator"]).loc[("01", "STAT-TP40"), "missing_reason"] == "s"
+    # Without the reference list, nothing is invented.
+    assert read_insee_file(path).not_published.empty
+
+
+def test_the_label_of_not_published_is_distinct_from_not_sent():
+    assert NOT_PUBLISHED == positions.NOT_PUBLISHED
+    assert positions.MISSING_LABELS[NOT_PUBLISHED] == "non publié par l'INSEE (secret statistique)"
+    assert positions.MISSING_LABELS["absent"] == "aucune valeur transmise"
+
+
+def test_guyane_reads_not_published_on_the_real_files_and_a_missing_return_stays_not_sent(db):
+    # Real Filosofi files: 971, 973 and 976 are absent from every département file. A département's own return that
+    # is missing (Isère returned CALPAE 1.1.1 for 2021, Guyane did not) still reads « aucune valeur transmise ».
+    reports = load_public_statistics(db, REFERENCE_DIR)
+    assert all(r.ok for r in reports)
+    rows = "territoire;indicateur;periode;valeur\r\n38;CALPAE-1.1.1-MAJ;2021;120\r\n".encode("utf-8")
+    assert import_returns(db, rows, "retour.csv").ok
+    table = load_t0_table(db, "973", 2023).set_index("Code")
+    assert table.at["STAT-TP60", "Motif d'absence"] == "non publié par l'INSEE (secret statistique)"
+    assert pd.isna(table.at["STAT-TP60", "Rang"])
+    assert table.at["CALPAE-1.1.1-MAJ", "Motif d'absence"] == "aucune valeur transmise"
+    # Martinique is published: its value is there and ranked.
+    assert not pd.isna(load_t0_table(db, "972", 2023).set_index("Code").at["STAT-TP60", "Valeur"])
+    # Every value of the département files for Guyane is « non publié », none « aucune valeur transmise ».
+    stat = table[table["Programme"] == "STAT"]
+    assert len(stat) > 0 and (stat["Motif d'absence"] == "non publié par l'INSEE (secret statistique)").all()

@@ -128,19 +128,41 @@ def test_direction_decides_what_rank_one_means(stat_db, options):
     assert view.indicator.rank_note == "1 = situation la plus favorable"
 
 
+def test_an_epci_value_on_an_older_perimeter_says_its_year_and_is_not_ranked(stat_db, options):
+    # CC 200023075 gave commune 25192 to 200065647 between the 2023 and 2026 lists: its Filosofi 2019 value is
+    # that of its 2021 perimeter. 24 EPCI are in that case; every other valued EPCI is ranked, they are not.
+    view = panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, panorama.map_area(Selection(), options))
+    e = view.epci.set_index("code")
+    assert e.at["200023075", "status"] == "périmètre 2021 de l'EPCI, modifié depuis"
+    assert not pd.isna(e.at["200023075", "value"]) and pd.isna(e.at["200023075", "rank"])
+    assert pd.isna(e.at["200023075", "gap_dep"]) and pd.isna(e.at["200023075", "gap_france"])
+    flagged = e["unranked_reason"].notna()
+    assert flagged.sum() == 24
+    assert e.loc[~flagged & e["value"].notna(), "rank"].notna().all()
+    assert int(e["n"].iloc[0]) == int((e["value"].notna() & ~flagged).sum())
+
+
 def test_missing_values_stay_missing_in_table_and_map(stat_db, options, epci_layer):
     view = panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, panorama.map_area(Selection(), options))
     missing = view.epci[view.epci["value"].isna()]
     assert 10 < len(missing) < 40  # 2019 EPCI whose SIREN is not a 2026 one, or absent from the file
-    assert set(missing["status"]) == {"non publiée"} and missing["rank"].isna().all()
+    # The 15 EPCI of Guadeloupe, Guyane and Mayotte left out by INSEE read « non publiée par l'INSEE (secret
+    # statistique) »; the 6 created since 2021 (new SIREN) « non publiée ».
+    assert missing["status"].value_counts().to_dict() == {
+        "non publiée par l'INSEE (secret statistique)": 15, "non publiée": 6}
+    assert missing["rank"].isna().all()
     table = panorama.epci_table(view)
-    tail = table.tail(len(missing))
-    assert tail["Valeur (%)"].isna().all() and (tail["Donnée"] == "non publiée").all()
-    assert tail["Rang"].isna().all()  # unranked rows come last
+    # Unranked rows come last: the 21 without value and the 24 shown on their older perimeter.
+    tail = table.tail(len(missing) + 24)
+    assert tail["Rang"].isna().all() and table.head(len(table) - len(tail))["Rang"].notna().all()
+    empty = tail[tail["Valeur (%)"].isna()]
+    assert len(empty) == len(missing) and empty["Donnée"].str.startswith("non publiée").all()
+    assert (tail.loc[tail["Valeur (%)"].notna(), "Donnée"] == "périmètre 2021 de l'EPCI, modifié depuis").all()
     fig = panorama.epci_figure(view, epci_layer)
     grey = [t for t in _choropleths(fig) if t.name == maps.MISSING_LABEL]
     assert set(grey[0].locations) == set(missing["code"])
-    assert {row[1] for row in grey[0].customdata} == {"non publiée"}  # hover says so, never 0
+    assert {row[1] for row in grey[0].customdata} == {  # hover says so, never 0
+        "non publiée", "non publiée par l'INSEE (secret statistique)"}
     # Overseas départements without Filosofi values are grey too.
     deps = view.departements.set_index("code")
     assert deps.loc[["971", "973", "976"], "value"].isna().all()
