@@ -541,6 +541,7 @@ T0_COLUMNS = [
     "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
     "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)",
     "Situation / médiane nationale", "Donnée de démonstration",
+    "Classé sur", "Valeur classée", "Unité classée", "Valeur plancher",
 ]
 
 
@@ -574,9 +575,13 @@ def t0_table(
     v = values[values["period"] <= t0_year].copy()
     v = v[v["code"].isin(set(terr["code"]))]
     v["value"] = pd.to_numeric(v["value"], errors="coerce").astype("float64")
-    for col, default in (("missing_reason", None), ("unranked_reason", None), ("is_demo", False), ("derived", False)):
+    for col, default in (("missing_reason", None), ("unranked_reason", None), ("is_demo", False), ("derived", False),
+                         ("rank_basis", ""), ("rank_unit", None), ("censored", False)):
         if col not in v.columns:
             v[col] = default
+    # `value` is what is ranked (a count's rate, levier.analysis.rates); `raw_value` what is shown.
+    v["raw_value"] = pd.to_numeric(v["raw_value"], errors="coerce").astype("float64") if "raw_value" in v.columns \
+        else v["value"]
     order = {c: i for i, c in enumerate(cat.index)}
     rows = []
     for indicator, iv in v.groupby("indicator", sort=False):
@@ -596,7 +601,8 @@ def t0_table(
         else:
             continue
         at = iv[iv["period"] == period]
-        frame = terr.merge(at[["code", "value", "missing_reason", "unranked_reason"]], on="code", how="left")
+        frame = terr.merge(at[["code", "value", "missing_reason", "unranked_reason", "raw_value"]], on="code",
+                           how="left")
         direction = cat.at[indicator, "direction"] if "direction" in cat.columns else None
         pos = positions(frame, direction, {code: list(peer_codes)}).row(code)
         if pos is None:
@@ -613,7 +619,7 @@ def t0_table(
                 "Indicateur": cat.at[indicator, "label"],
                 "Type": cat.at[indicator, "kind"] if "kind" in cat.columns else None,
                 "Origine": _origin(cat.at[indicator, "programme"], is_ratio),
-                "Valeur": pos["value"],
+                "Valeur": pos["raw_value"],
                 "Unité": cat.at[indicator, "unit"],
                 "Année": period,
                 "Source": cat.at[indicator, "source"] if "source" in cat.columns else None,
@@ -635,17 +641,23 @@ def t0_table(
                 "Écart à la médiane des pairs (%)": pos["gap_peer_pct"],
                 "Situation / médiane nationale": ASSESSMENT_LABELS[pos["assessment_nat"]],
                 "Donnée de démonstration": bool(own_at["is_demo"].any()) if len(own_at) else False,
+                "Classé sur": str(at["rank_basis"].iloc[0] or "") if len(at) else "",
+                "Valeur classée": pos["value"],
+                "Unité classée": (at["rank_unit"].iloc[0] if len(at) and isinstance(at["rank_unit"].iloc[0], str)
+                                  and at["rank_unit"].iloc[0] else cat.at[indicator, "unit"]),
+                "Valeur plancher": bool(own_at["censored"].fillna(False).astype(bool).any()) if len(own_at) else False,
             }
         )
     out = pd.DataFrame(rows, columns=["order"] + T0_COLUMNS)
     out = out.sort_values(["order", "Code"], kind="stable").drop(columns="order").reset_index(drop=True)
     for col in ("Rang", "Territoires classés", "Quartile", "Année"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    for col in ("Valeur", "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
+    for col in ("Valeur", "Valeur classée", "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
                 "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
                 "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     out["Donnée de démonstration"] = out["Donnée de démonstration"].astype(bool)
+    out["Valeur plancher"] = out["Valeur plancher"].astype(bool)
     return out
 
 def comparison_set(territories: pd.DataFrame, level: str, code: str | None) -> pd.DataFrame:
