@@ -40,7 +40,10 @@ RANK_RULE = (
     "petit). Quartile = ⌈4 × rang ÷ nombre de territoires classés⌉ : le quartile 1 est le quart le mieux placé. "
     "Les territoires sans valeur ne sont pas classés et sont listés à part ; une valeur montrée mais non classée "
     "(valeur plancher, valeur signalée par un contrôle de qualité, effectif sans dénominateur) n'entre ni dans les "
-    "rangs, ni dans les quartiles, ni dans les médianes, et son motif est indiqué."
+    "rangs, ni dans les quartiles, ni dans les médianes, et son motif est indiqué. Un effectif (personnes, places, "
+    "ménages…) n'est jamais classé brut : le rang, le quartile, les médianes et les écarts portent sur le taux "
+    "indiqué dans « Classé sur » (pour 1 000 habitants, population municipale INSEE ; ou pour 100 personnes de la "
+    "population concernée, transmise dans le même retour), l'effectif restant affiché."
 )
 GAP_RULE = (
     "Écart = valeur du territoire − médiane de référence (en points pour un pourcentage) ; écart relatif = écart ÷ "

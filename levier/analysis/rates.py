@@ -168,6 +168,14 @@ def ranking_frame(
             at_floor = rows["value"].notna() & np.isclose(rows["value"].fillna(math.inf), rule.floor)
             out.loc[idx, "censored"] = at_floor.to_numpy()
             reason[at_floor] = floor_reason(rule.floor, rule.unit)
+            # When half the values of a year or more sit at the floor, the median itself is only « ≤ floor » and a
+            # rank among the few values above it would read as a position among all: nobody is ranked that year.
+            valued = rows["value"].notna()
+            share = at_floor.groupby(rows["period"]).sum() / valued.groupby(rows["period"]).sum().clip(lower=1)
+            mostly = rows["period"].map(share).fillna(0) >= 0.5
+            reason[mostly & valued & ~at_floor] = (
+                f"plus de la moitié des valeurs publiées au plancher ({fmt_value(rule.floor, rule.unit)}) cette "
+                "année : médiane inconnue, non classé")
         if rule.unrankable:
             reason[rows["value"].notna()] = REASON_NO_DENOMINATOR
         elif rule.is_rate:
