@@ -278,15 +278,25 @@ def compare_changes(
     peer_codes: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The territory's change set against the median change of its région, of the whole comparison set and of its
-    peers, each median taken over the territories having a value at both periods.
+    peers, each median taken over the territories having a rankable value at both periods.
 
-    One row per scope ('territoire', 'région', 'national', 'pairs') with label, n, value_from, value_to (medians of
-    the values of those territories), change_abs, change_rel (medians of the changes), assessment, and
-    diff_abs / diff_rel = territory's change − the scope's median change (NaN on the territory's own row)."""
+    One row per scope ('territoire', 'région', 'national', 'pairs') with label, n, value_from, value_to, change_abs,
+    change_rel, assessment, and diff_abs / diff_rel = territory's change − the scope's median change (NaN on the
+    territory's own row). On the territory's row the values are its own and the change is theirs. On a scope's row
+    change_abs and change_rel are the medians of the territories' changes (absolute, relative) and value_from /
+    value_to are left empty: the median of the starting values and the median of the ending values are not the two
+    ends of the median change (« 267 → 262, +11 » would read as arithmetic it is not). A value with an
+    `unranked_reason` (a count with no denominator, a published floor…) at either period enters no median."""
     ch = changes(values, period_from, period_to, direction)
+    if "unranked_reason" in values.columns:
+        v = values[values["period"].isin([period_from, period_to])]
+        flagged = set(v.loc[v["unranked_reason"].notna() & v["unranked_reason"].astype(str).ne(""), "code"])
+        ch["rankable"] = ~ch["code"].isin(flagged)
+    else:
+        ch["rankable"] = True
     terr = territories.drop_duplicates("code").set_index("code")
     ch["reg"] = ch["code"].map(terr["reg"]) if "reg" in terr.columns else None
-    both = ch[ch["has_both"]]
+    both = ch[ch["has_both"] & ch["rankable"]]
     own = ch[ch["code"] == code]
     name = terr["name"].get(code, code) if "name" in terr.columns else code
     reg = terr["reg"].get(code) if "reg" in terr.columns else None
@@ -298,20 +308,21 @@ def compare_changes(
             "scope": scope,
             "label": label,
             "n": int(len(subset)),
-            "value_from": _median(subset["value_from"]),
-            "value_to": _median(subset["value_to"]),
+            "value_from": math.nan,
+            "value_to": math.nan,
             "change_abs": _median(subset["change_abs"]),
             "change_rel": _median(subset["change_rel"]),
         }
 
     rows = [
         row("territoire", str(name), own[own["has_both"]]),
-        row("région", f"Médiane {reg_name or 'de la région'}", both[both["reg"] == reg] if reg is not None else both.iloc[0:0]),
-        row("national", "Médiane nationale", both),
-        row("pairs", "Médiane des pairs", both[both["code"].isin(peers)]),
+        row("région", f"Médiane des évolutions : {reg_name or 'région'}",
+            both[both["reg"] == reg] if reg is not None else both.iloc[0:0]),
+        row("national", "Médiane des évolutions : France", both),
+        row("pairs", "Médiane des évolutions : pairs", both[both["code"].isin(peers)]),
     ]
-    if len(own) and not bool(own["has_both"].iloc[0]):
-        # The territory lacks one of the two values: show what it has, the change stays undefined.
+    if len(own):
+        # The territory's own values, even when one of the two is missing (the change then stays undefined).
         rows[0]["value_from"] = as_float(own["value_from"].iloc[0])
         rows[0]["value_to"] = as_float(own["value_to"].iloc[0])
     out = pd.DataFrame(rows)

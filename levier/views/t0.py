@@ -250,12 +250,16 @@ def distribution_figure(
 ) -> go.Figure:
     cat = catalogue(db)
     pos = load_positions(db, indicator, period, level=level, code=code, peer_codes=tuple(peer_codes))
+    # Drawn as ranked: a count as its rate, a value kept out of the ranking (a floor) left out of the distribution.
+    basis = str(pos.table["rank_basis"].iloc[0] or "") if len(pos.table) else ""
+    drawn = pos.table[["code", "name", "value", "missing_reason"]].copy()
+    drawn.loc[pos.table["unranked_reason"].notna(), "value"] = float("nan")
     return charts.distribution_chart(
-        pos.table[["code", "name", "value", "missing_reason"]],
+        drawn,
         code,
         peer_codes,
-        label=str(cat.at[indicator, "label"]),
-        unit=str(cat.at[indicator, "unit"]),
+        label=str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""),
+        unit=str(pos.table["rank_unit"].iloc[0]) if basis else str(cat.at[indicator, "unit"]),
         source=source_text(cat, indicator),
         year=period,
         direction=cat.at[indicator, "direction"],
