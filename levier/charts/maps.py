@@ -183,11 +183,13 @@ def classify(
         len(members := y[yb == c]) > 0 and fmt_value(members.min(), "", decimals) == fmt_value(members.max(), "", decimals)
         for c in range(len(bins))
     ]
+    # A class of one value is labelled with that value ('5,0 %', not '5,0 – 5,0 %', nor a quantile bound between
+    # values that no territory has).
     labels = [
         fmt_range(lo, hi, unit, decimals)
         if fmt_value(lo, "", decimals) != fmt_value(hi, "", decimals) and not one
-        else fmt_value(hi, unit, decimals)  # a class of one value: '5,0 %', not '5,0 – 5,0 %'
-        for lo, hi, one in zip(lower, bins, single, strict=True)
+        else fmt_value(float(y[yb == c].max()) if one else hi, unit, decimals)
+        for c, (lo, hi, one) in enumerate(zip(lower, bins, single, strict=True))
     ]
     counts = [int((yb == c).sum()) for c in range(len(bins))]
     return Classes(method, [float(b) for b in bins], lower, labels, palette(len(bins)), index, counts)
