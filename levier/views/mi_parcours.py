@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from levier.analysis import positions
+from levier.analysis.rates import rule_of
 from levier.analysis.positions import (
     AHEAD_THRESHOLD, ON_TRACK_THRESHOLD, STATUS_AHEAD, STATUS_LATE, STATUS_NO_DATA, STATUS_ON_TRACK, TargetAssessment,
 )
@@ -205,13 +206,19 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
     territories = positions.comparison_set(load_territories(db, level), level, code)
     values = values[values["code"].isin(territories["code"])]
     own, refs = positions.reference_series(values, territories, code, peer_codes)
+    label = str(cat.at[indicator, "label"])
+    if rule_of(indicator, cat).is_count:
+        # A median of counts across territories of all sizes is no reference for one territory's count: the chart
+        # keeps the territory's own series and its targets; the comparison table below compares rates.
+        refs = {}
+        label += " (effectif : pas de médiane tracée, comparaison en taux ci-dessous)"
     assessment = load_target_assessment(db, code, indicator, t0_year, level=level, current_period=current_period)
     has_target = assessment.target_period is not None and not pd.isna(assessment.target_value)
     name = territories.set_index("code").at[code, "name"] if code in set(territories["code"]) else code
     return charts.series_chart(
         own,
         name=str(name),
-        label=str(cat.at[indicator, "label"]),
+        label=label,
         unit=str(cat.at[indicator, "unit"]),
         source=source_text(cat, indicator),
         references=refs,
