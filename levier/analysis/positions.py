@@ -40,7 +40,10 @@ RANK_RULE = (
     "petit). Quartile = ⌈4 × rang ÷ nombre de territoires classés⌉ : le quartile 1 est le quart le mieux placé. "
     "Les territoires sans valeur ne sont pas classés et sont listés à part ; une valeur montrée mais non classée "
     "(valeur plancher, valeur signalée par un contrôle de qualité, effectif sans dénominateur) n'entre ni dans les "
-    "rangs, ni dans les quartiles, ni dans les médianes, et son motif est indiqué."
+    "rangs, ni dans les quartiles, ni dans les médianes, et son motif est indiqué. Un effectif (personnes, places, "
+    "ménages…) n'est jamais classé brut : le rang, le quartile, les médianes et les écarts portent sur le taux "
+    "indiqué dans « Classé sur » (pour 1 000 habitants, population municipale INSEE ; ou pour 100 personnes de la "
+    "population concernée, transmise dans le même retour), l'effectif restant affiché."
 )
 GAP_RULE = (
     "Écart = valeur du territoire − médiane de référence (en points pour un pourcentage) ; écart relatif = écart ÷ "
@@ -277,15 +280,25 @@ def compare_changes(
     peer_codes: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The territory's change set against the median change of its région, of the whole comparison set and of its
-    peers, each median taken over the territories having a value at both periods.
+    peers, each median taken over the territories having a rankable value at both periods.
 
-    One row per scope ('territoire', 'région', 'national', 'pairs') with label, n, value_from, value_to (medians of
-    the values of those territories), change_abs, change_rel (medians of the changes), assessment, and
-    diff_abs / diff_rel = territory's change − the scope's median change (NaN on the territory's own row)."""
+    One row per scope ('territoire', 'région', 'national', 'pairs') with label, n, value_from, value_to, change_abs,
+    change_rel, assessment, and diff_abs / diff_rel = territory's change − the scope's median change (NaN on the
+    territory's own row). On the territory's row the values are its own and the change is theirs. On a scope's row
+    change_abs and change_rel are the medians of the territories' changes (absolute, relative) and value_from /
+    value_to are left empty: the median of the starting values and the median of the ending values are not the two
+    ends of the median change (« 267 → 262, +11 » would read as arithmetic it is not). A value with an
+    `unranked_reason` (a count with no denominator, a published floor…) at either period enters no median."""
     ch = changes(values, period_from, period_to, direction)
+    if "unranked_reason" in values.columns:
+        v = values[values["period"].isin([period_from, period_to])]
+        flagged = set(v.loc[v["unranked_reason"].notna() & v["unranked_reason"].astype(str).ne(""), "code"])
+        ch["rankable"] = ~ch["code"].isin(flagged)
+    else:
+        ch["rankable"] = True
     terr = territories.drop_duplicates("code").set_index("code")
     ch["reg"] = ch["code"].map(terr["reg"]) if "reg" in terr.columns else None
-    both = ch[ch["has_both"]]
+    both = ch[ch["has_both"] & ch["rankable"]]
     own = ch[ch["code"] == code]
     name = terr["name"].get(code, code) if "name" in terr.columns else code
     reg = terr["reg"].get(code) if "reg" in terr.columns else None
@@ -297,20 +310,21 @@ def compare_changes(
             "scope": scope,
             "label": label,
             "n": int(len(subset)),
-            "value_from": _median(subset["value_from"]),
-            "value_to": _median(subset["value_to"]),
+            "value_from": math.nan,
+            "value_to": math.nan,
             "change_abs": _median(subset["change_abs"]),
             "change_rel": _median(subset["change_rel"]),
         }
 
     rows = [
         row("territoire", str(name), own[own["has_both"]]),
-        row("région", f"Médiane {reg_name or 'de la région'}", both[both["reg"] == reg] if reg is not None else both.iloc[0:0]),
-        row("national", "Médiane nationale", both),
-        row("pairs", "Médiane des pairs", both[both["code"].isin(peers)]),
+        row("région", f"Médiane des évolutions : {reg_name or 'région'}",
+            both[both["reg"] == reg] if reg is not None else both.iloc[0:0]),
+        row("national", "Médiane des évolutions : France", both),
+        row("pairs", "Médiane des évolutions : pairs", both[both["code"].isin(peers)]),
     ]
-    if len(own) and not bool(own["has_both"].iloc[0]):
-        # The territory lacks one of the two values: show what it has, the change stays undefined.
+    if len(own):
+        # The territory's own values, even when one of the two is missing (the change then stays undefined).
         rows[0]["value_from"] = as_float(own["value_from"].iloc[0])
         rows[0]["value_to"] = as_float(own["value_to"].iloc[0])
     out = pd.DataFrame(rows)
@@ -543,6 +557,7 @@ T0_COLUMNS = [
     "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
     "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)",
     "Situation / médiane nationale", "Donnée de démonstration",
+    "Classé sur", "Valeur classée", "Unité classée", "Valeur plancher",
 ]
 
 
@@ -576,9 +591,13 @@ def t0_table(
     v = values[values["period"] <= t0_year].copy()
     v = v[v["code"].isin(set(terr["code"]))]
     v["value"] = pd.to_numeric(v["value"], errors="coerce").astype("float64")
-    for col, default in (("missing_reason", None), ("unranked_reason", None), ("is_demo", False), ("derived", False)):
+    for col, default in (("missing_reason", None), ("unranked_reason", None), ("is_demo", False), ("derived", False),
+                         ("rank_basis", ""), ("rank_unit", None), ("censored", False)):
         if col not in v.columns:
             v[col] = default
+    # `value` is what is ranked (a count's rate, levier.analysis.rates); `raw_value` what is shown.
+    v["raw_value"] = pd.to_numeric(v["raw_value"], errors="coerce").astype("float64") if "raw_value" in v.columns \
+        else v["value"]
     order = {c: i for i, c in enumerate(cat.index)}
     rows = []
     for indicator, iv in v.groupby("indicator", sort=False):
@@ -598,7 +617,8 @@ def t0_table(
         else:
             continue
         at = iv[iv["period"] == period]
-        frame = terr.merge(at[["code", "value", "missing_reason", "unranked_reason"]], on="code", how="left")
+        frame = terr.merge(at[["code", "value", "missing_reason", "unranked_reason", "raw_value"]], on="code",
+                           how="left")
         direction = cat.at[indicator, "direction"] if "direction" in cat.columns else None
         pos = positions(frame, direction, {code: list(peer_codes)}).row(code)
         if pos is None:
@@ -615,7 +635,7 @@ def t0_table(
                 "Indicateur": cat.at[indicator, "label"],
                 "Type": cat.at[indicator, "kind"] if "kind" in cat.columns else None,
                 "Origine": _origin(cat.at[indicator, "programme"], is_ratio),
-                "Valeur": pos["value"],
+                "Valeur": pos["raw_value"],
                 "Unité": cat.at[indicator, "unit"],
                 "Année": period,
                 "Source": cat.at[indicator, "source"] if "source" in cat.columns else None,
@@ -637,17 +657,23 @@ def t0_table(
                 "Écart à la médiane des pairs (%)": pos["gap_peer_pct"],
                 "Situation / médiane nationale": ASSESSMENT_LABELS[pos["assessment_nat"]],
                 "Donnée de démonstration": bool(own_at["is_demo"].any()) if len(own_at) else False,
+                "Classé sur": str(at["rank_basis"].iloc[0] or "") if len(at) else "",
+                "Valeur classée": pos["value"],
+                "Unité classée": (at["rank_unit"].iloc[0] if len(at) and isinstance(at["rank_unit"].iloc[0], str)
+                                  and at["rank_unit"].iloc[0] else cat.at[indicator, "unit"]),
+                "Valeur plancher": bool(own_at["censored"].fillna(False).astype(bool).any()) if len(own_at) else False,
             }
         )
     out = pd.DataFrame(rows, columns=["order"] + T0_COLUMNS)
     out = out.sort_values(["order", "Code"], kind="stable").drop(columns="order").reset_index(drop=True)
     for col in ("Rang", "Territoires classés", "Quartile", "Année"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    for col in ("Valeur", "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
+    for col in ("Valeur", "Valeur classée", "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
                 "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
                 "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     out["Donnée de démonstration"] = out["Donnée de démonstration"].astype(bool)
+    out["Valeur plancher"] = out["Valeur plancher"].astype(bool)
     return out
 
 def comparison_set(territories: pd.DataFrame, level: str, code: str | None) -> pd.DataFrame:

@@ -38,6 +38,9 @@ from levier.geo.display import STATIC_URL, DisplayLayer, Inset
 
 MISSING_LABEL = "Secret statistique / non disponible"
 MISSING_COLOR = GREY_LIGHT
+# A value shown but kept out of the classes (a published floor « ≤ 5,0 % », a count without denominator): its own
+# legend entry, never a class of the colour scale (classes « 5,0 – 10,5 % » and « 5,0 % » would overlap).
+UNCLASSED_COLOR = "#d9d2c3"
 HIGHLIGHT_COLOR = ROUGE_MARIANNE  # the selected territory stands out from the blues
 FRAME_COLOR = GREY
 BORDER_COLOR = "#FFFFFF"
@@ -180,11 +183,13 @@ def classify(
         len(members := y[yb == c]) > 0 and fmt_value(members.min(), "", decimals) == fmt_value(members.max(), "", decimals)
         for c in range(len(bins))
     ]
+    # A class of one value is labelled with that value ('5,0 %', not '5,0 – 5,0 %', nor a quantile bound between
+    # values that no territory has).
     labels = [
         fmt_range(lo, hi, unit, decimals)
         if fmt_value(lo, "", decimals) != fmt_value(hi, "", decimals) and not one
-        else fmt_value(hi, unit, decimals)  # a class of one value: '5,0 %', not '5,0 – 5,0 %'
-        for lo, hi, one in zip(lower, bins, single, strict=True)
+        else fmt_value(float(y[yb == c].max()) if one else hi, unit, decimals)
+        for c, (lo, hi, one) in enumerate(zip(lower, bins, single, strict=True))
     ]
     counts = [int((yb == c).sum()) for c in range(len(bins))]
     return Classes(method, [float(b) for b in bins], lower, labels, palette(len(bins)), index, counts)
@@ -275,6 +280,7 @@ def choropleth(
     france_label: str = "France",
     hover_extra: Sequence[tuple[str, str]] = (),
     note: str = "",
+    unclassed_col: str | None = None,
 ) -> go.Figure:
     """A choropleth in discrete classes, one row of `frame` per territory to draw (NaN value = grey, not zero).
 
@@ -287,12 +293,20 @@ def choropleth(
     département and France values when their columns are given (labelled `dep_label`, `france_label`), then the
     (label, text column) pairs of `hover_extra`. A missing value reads as `status_col`'s text when given (« secret
     statistique », « aucune valeur publiée »), else MISSING_LABEL. `note` is added to the caption under the map.
+    A row whose `unclassed_col` holds a text (« valeur plancher publiée par l'INSEE : ≤ 5,0 % ») keeps its value in
+    the hover but enters no class and no rank: it is drawn in its own legend entry, labelled with that text.
     """
     if geojson is None and geojson_url is None:
         raise ValueError("Il faut un GeoJSON (dictionnaire) ou son URL.")
     data = frame.reset_index(drop=True)
     codes = data[id_col].astype(str).to_numpy()
-    values = pd.to_numeric(data[value_col], errors="coerce").astype(float).to_numpy()
+    shown = pd.to_numeric(data[value_col], errors="coerce").astype(float).to_numpy()
+    if unclassed_col and unclassed_col in data:
+        why = data[unclassed_col].astype(object)
+        unclassed = (why.map(lambda t: isinstance(t, str) and bool(t)).to_numpy(dtype=bool)) & np.isfinite(shown)
+    else:
+        why, unclassed = pd.Series([None] * len(data), dtype=object), np.zeros(len(data), dtype=bool)
+    values = np.where(unclassed, np.nan, shown)
     classes = classify(values, method, k, unit=unit, decimals=decimals)
     ranks = _ranks(values)
     n_ranked = int(np.isfinite(values).sum())
@@ -306,6 +320,8 @@ def choropleth(
         else [MISSING_LABEL] * len(data)
     )
     value_text = [fmt_value(v, unit, decimals) if np.isfinite(v) else str(status[i]) for i, v in enumerate(values)]
+    for i in np.flatnonzero(unclassed):
+        value_text[i] = f"{fmt_value(shown[i], unit, decimals)} ({why.iloc[i]})"
     rank_text = [f"{fmt_int(r)} sur {fmt_int(n_ranked)}" if r else "–" for r in ranks]
     custom = [names, value_text, rank_text]
     template = f"<b>%{{customdata[0]}}</b><br>{value_label} : %{{customdata[1]}}<br>Rang : %{{customdata[2]}}"
@@ -356,7 +372,9 @@ def choropleth(
             )
         )
 
-    add_class(classes.index == -1, MISSING_COLOR, MISSING_LABEL, 1000)
+    add_class((classes.index == -1) & ~unclassed, MISSING_COLOR, MISSING_LABEL, 1000)
+    for text in dict.fromkeys(why[unclassed].tolist()):
+        add_class(unclassed & (why == text).to_numpy(dtype=bool), UNCLASSED_COLOR, f"{text} (hors classes)", 999)
     for c in range(classes.k):
         # Highest class first in the legend, the grey class last.
         add_class(classes.index == c, classes.colors[c], classes.labels[c], 100 + classes.k - c)

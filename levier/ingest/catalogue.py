@@ -26,6 +26,15 @@ INDICATOR_COLUMNS = (
     "code", "label", "programme", "axis", "action", "kind", "unit", "direction", "numerator", "denominator",
     "periodicity", "source", "definition", "sensitive", "aliases", "territory",
 )
+# Ranking denominators and published floors (docs/formats.md « Dénominateurs de classement »): optional columns of
+# indicateurs*.csv, empty when absent. rate_base = 'population' (population municipale INSEE of the territory),
+# the code of another (typed) count of the same return, or 'aucun' (a count no denominator makes comparable: shown,
+# never ranked); rate_scale = per how many (1000 → « pour 1 000 habitants »); rate_noun = what the denominator counts
+# (« jeunes devenus majeurs dans l'année »); published_floor = the value INSEE prints wherever the true value is
+# lower (a censored value, shown « ≤ » and never ranked).
+RATE_COLUMNS = ("rate_base", "rate_scale", "rate_noun", "published_floor")
+RATE_POPULATION = "population"
+RATE_NONE = "aucun"
 
 # Plausibility rules (regles.csv, docs/formats.md « Règles de plausibilité »): one row per unit (the default of its
 # indicators) or per indicator (overrides the fields it fills). Resolved into these indicator columns.
@@ -42,7 +51,8 @@ _NULLABLE = {
     "programme": ("due_date", "description"),
     "axis": (),
     "action": ("axis", "territory"),
-    "indicator": ("axis", "action", "direction", "numerator", "denominator", "aliases", "territory", "growth_severity"),
+    "indicator": ("axis", "action", "direction", "numerator", "denominator", "aliases", "territory", "growth_severity",
+                  "rate_base", "rate_noun"),
 }
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._\-]*$")  # ASCII, uppercase, no spaces
@@ -60,8 +70,12 @@ class Catalogue:
     rules: pd.DataFrame | None = None  # regles.csv as written (None: no rules file), already resolved in indicators
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+def _read_csv(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for column in optional:
+        if column not in frame.columns:
+            frame[column] = ""
+    columns = columns + optional
     missing = [c for c in columns if c not in frame.columns]
     extra = [c for c in frame.columns if c not in columns]
     if missing or extra:
@@ -107,7 +121,7 @@ def read_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
         raise FileNotFoundError(f"Aucun fichier indicateurs*.csv dans {directory}.")
     parts = []
     for path in files:
-        part = _read_csv(path, INDICATOR_COLUMNS)
+        part = _read_csv(path, INDICATOR_COLUMNS, RATE_COLUMNS)
         part["sensitive"] = _to_bool(part, "sensitive", path.name)
         parts.append(part)
     indicators = pd.concat(parts, ignore_index=True)
@@ -338,6 +352,47 @@ def validate_catalogue(cat: Catalogue) -> list[str]:
             problems.append(f"Programme « {row.code} » : marge des cibles {row.target_margin} négative (nombre "
                             "d'années après la dernière année du programme où une cible peut tomber).")
     problems.extend(_rule_problems(cat))
+    problems.extend(_rate_problems(ind, unit_by_code, derived))
+    return problems
+
+
+def _number_or_problem(text: object, name: str, column: str, problems: list[str]) -> float:
+    try:
+        return _rule_number(str(text or ""))
+    except ValueError:
+        problems.append(f"{name} : « {text} » n'est pas un nombre (colonne {column}).")
+        return float("nan")
+
+
+def _rate_problems(ind: pd.DataFrame, unit_by_code: dict[str, str], derived: set[str]) -> list[str]:
+    """Every inconsistency of the ranking denominators and published floors, in French."""
+    problems: list[str] = []
+    if "rate_base" not in ind.columns:
+        return problems
+    for row in ind.to_dict("records"):
+        name = f"Indicateur « {row['code']} »"
+        base = str(row.get("rate_base") or "")
+        scale = _number_or_problem(row.get("rate_scale"), name, "rate_scale", problems)
+        _number_or_problem(row.get("published_floor"), name, "published_floor", problems)
+        if not base:
+            if row.get("rate_scale") or row.get("rate_noun"):
+                problems.append(f"{name} : une échelle ou un libellé de dénominateur sans dénominateur (rate_base).")
+            continue
+        if row["unit"] not in COUNT_UNITS:
+            problems.append(f"{name} : seul un effectif ({', '.join(COUNT_UNITS)}) reçoit un dénominateur de "
+                            f"classement (ici l'unité « {row['unit']} »).")
+        if base == RATE_NONE:
+            continue
+        if base != RATE_POPULATION:
+            if base == row["code"]:
+                problems.append(f"{name} : le dénominateur de classement ne peut pas être l'indicateur lui-même.")
+            elif base not in unit_by_code:
+                problems.append(f"{name} : dénominateur de classement « {base} » inconnu (attendu : "
+                                f"{RATE_POPULATION}, {RATE_NONE} ou le code d'un effectif du catalogue).")
+            elif base in derived or unit_by_code[base] not in COUNT_UNITS:
+                problems.append(f"{name} : le dénominateur de classement « {base} » doit être un effectif saisi.")
+        if not scale > 0:
+            problems.append(f"{name} : rate_scale doit être un nombre positif (pour 100, pour 1 000…).")
     return problems
 
 
@@ -350,6 +405,12 @@ def _for_db(frame: pd.DataFrame, table: str) -> pd.DataFrame:
             out = resolve_rules(out, None)
         for column in ("max_per_inhabitant", "max_value", "max_growth"):  # no bound: NULL, never NaN
             out[column] = out[column].astype(object).where(out[column].notna(), None)
+        for column in RATE_COLUMNS:  # a catalogue built in code may lack them: no denominator, no floor
+            if column not in out.columns:
+                out[column] = None
+        for column in ("rate_scale", "published_floor"):
+            numbers = [_rule_number(str(v)) if v is not None and str(v) != "" else float("nan") for v in out[column]]
+            out[column] = [None if n != n else n for n in numbers]
     return out
 
 

@@ -121,7 +121,12 @@ POSITIONS_COLUMNS = {
     "Écart à la médiane des pairs": "ecart_mediane_pairs", "Écart à la médiane des pairs (%)": "ecart_mediane_pairs_pct",
     "Situation / médiane nationale": "situation_mediane_nationale", "Motif d'absence": "motif_absence",
     "Motif de non-classement": "motif_non_classement", "Donnée de démonstration": "donnee_demo",
+    # Ranks, quartiles, medians and gaps are on the ranked figure: a count's rate (levier.analysis.rates).
+    "Classé sur": "classe_sur", "Valeur classée": "valeur_classee", "Unité classée": "unite_classee",
+    "Valeur plancher": "valeur_plancher",
 }
+RANK_UNIT_COLUMN = "unite_classee"
+BY_RANK_UNIT = "unite_classee"  # decimals read per row from the unit of the ranked figure
 
 
 def export_positions(db: Database, options: ExportOptions) -> ExportTable:
@@ -138,8 +143,10 @@ def export_positions(db: Database, options: ExportOptions) -> ExportTable:
         parts.append(part)
     columns = ["code", "libelle"] + list(POSITIONS_COLUMNS.values())
     frame = pd.concat(parts, ignore_index=True) if parts else _empty(columns)
-    by_unit = {c: BY_UNIT for c in ("valeur", "mediane_regionale", "ecart_mediane_regionale", "mediane_nationale",
-                                    "ecart_mediane_nationale", "mediane_pairs", "ecart_mediane_pairs")}
+    by_unit = {"valeur": BY_UNIT}
+    by_unit |= {c: BY_RANK_UNIT for c in ("valeur_classee", "mediane_regionale", "ecart_mediane_regionale",
+                                          "mediane_nationale", "ecart_mediane_nationale", "mediane_pairs",
+                                          "ecart_mediane_pairs")}
     pct = {c: 1 for c in ("ecart_mediane_regionale_pct", "ecart_mediane_nationale_pct", "ecart_mediane_pairs_pct")}
     return ExportTable(frame[columns], {**by_unit, **pct})
 
@@ -252,7 +259,12 @@ def _screen_decimals(table: ExportTable) -> dict[str, int | list[int]]:
         if not pd.api.types.is_float_dtype(frame[col]):
             continue
         spec = table.decimals.get(col, 1)
-        out[col] = [value_decimals(v, u) for v, u in zip(frame[col], units)] if spec == BY_UNIT else int(spec)
+        if spec == BY_RANK_UNIT and RANK_UNIT_COLUMN in frame.columns:
+            out[col] = [value_decimals(v, u) for v, u in zip(frame[col], frame[RANK_UNIT_COLUMN].fillna(units))]
+        elif spec in (BY_UNIT, BY_RANK_UNIT):
+            out[col] = [value_decimals(v, u) for v, u in zip(frame[col], units)]
+        else:
+            out[col] = int(spec)
     return out
 
 

@@ -263,18 +263,24 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
     sec = PackSection("t0", SECTIONS["t0"])
     terr = positions.comparison_set(common.load_territories(db, ctx.level), ctx.level, ctx.code)
     values = common.load_values(db, ctx.level, list(KEY_STATS))
-    table = positions.t0_table(values, terr, cat, ctx.code, ctx.t0_year, (), include_missing=True)
+    # Ranked as every page ranks: a count over its denominator, a published floor shown « ≤ » and never ranked.
+    ranked_values = common.ranking_values(db, values, cat, ctx.level, terr)
+    table = positions.t0_table(ranked_values, terr, cat, ctx.code, ctx.t0_year, (), include_missing=True)
     table = table[table["Code"].isin(KEY_STATS)]
     table = table.set_index("Code").loc[[c for c in KEY_STATS if c in set(table["Code"])]].reset_index()
     own = values[values["code"] == ctx.code].set_index(["indicator", "period"])
     noun = "départements" if ctx.level == "departement" else "EPCI de même nature"
     rows = []
+    unranked: list[str] = []  # what is ranked when it is not the value, and why a value is not ranked
     for row in table.to_dict("records"):
         reason = own["missing_reason"].get((row["Code"], int(row["Année"])), None) if pd.notna(row["Année"]) else None
         val = cell(row["Valeur"], row["Unité"], reason)
         secrets.append(val == SECRET_TEXT)
-        unit = row["Unité"]
-        rank = (f"{int(row['Rang'])} / {int(row['Territoires classés'])}" if pd.notna(row["Rang"]) else MISSING_TEXT)
+        if row.get("Valeur plancher") and val != SECRET_TEXT:
+            val = f"≤ {val}"
+        unit = row.get("Unité classée") or row["Unité"]  # medians are on the ranked figure (a count's rate)
+        rank = (f"{int(row['Rang'])} / {int(row['Territoires classés'])}" if pd.notna(row["Rang"]) else
+                ("non classé" if isinstance(row.get("Motif de non-classement"), str) else MISSING_TEXT))
         rows.append({
             "Indicateur": row["Indicateur"], "Valeur": val,
             "Année": fmt_years(row["Année"]) if pd.notna(row["Année"]) else MISSING_TEXT,
@@ -283,6 +289,10 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
             "Rang": rank,
             "Lecture / médiane nationale": row["Situation / médiane nationale"],
         })
+        if isinstance(row.get("Motif de non-classement"), str) and row["Motif de non-classement"]:
+            unranked.append(f"{row['Indicateur']} : {row['Motif de non-classement']}.")
+        elif row.get("Classé sur"):
+            unranked.append(f"{row['Indicateur']} : classé {row['Classé sur']}.")
         shown.add(row["Code"])
     frame = pd.DataFrame(rows)
     sec.intro.append(
@@ -291,7 +301,7 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
     if len(frame):
         sec.facts = [(r["Indicateur"], f"{r['Valeur']} ({r['Année']})") for r in rows[:4]]
         sec.tables.append(PackTable(f"Chiffres clés à T0 – {ctx.name}", frame, (3.3, 1.7, 0.7, 1.6, 1.6, 1.2, 1.3),
-                                    note=positions.RANK_RULE))
+                                    note=" ".join([positions.RANK_RULE, *unranked])))
     else:
         sec.notes.append("Aucune statistique publique n'est chargée pour ce territoire.")
 
@@ -324,7 +334,7 @@ def _departement_map(ctx: _Context, layer, choices: dict) -> PackFigure | None:
     label, unit, source = str(cat.at[ind, "label"]), str(cat.at[ind, "unit"]), str(cat.at[ind, "source"])
     codes = _neighbours(layer, ctx.dep)
     common = dict(value_col="value", unit=unit, source=source, year=period, status_col="status", k=5,
-                  legend_title=f"En {unit}" if unit else None, highlight=[ctx.dep])
+                  legend_title=f"En {unit}" if unit else None, highlight=[ctx.dep], unclassed_col="unranked_reason")
     if len(codes) > 1:
         fig = maps.zoom_map(frame, _sub_layer(layer, codes), codes, title=f"{label}, {period} : le département et ses voisins",
                             height=620, **common)
@@ -347,7 +357,8 @@ def _epci_map(ctx: _Context, layer, choices: dict) -> PackFigure | None:
     try:
         members = layer.true.loc[layer.true["dep"].astype(str) == ctx.dep, "code"].astype(str).tolist()
         fig = maps.departement_epci_map(
-            frame, _sub_layer(layer, members), ctx.dep, value_col="value", unit=unit, source=source, year=period, status_col="status",
+            frame, _sub_layer(layer, members), ctx.dep, value_col="value", unit=unit, source=source, year=period,
+            status_col="status", unclassed_col="unranked_reason",
             k=5, legend_title=f"En {unit}" if unit else None, highlight=[ctx.code] if ctx.level == "epci" else None,
             title=f"{label}, {period}, par EPCI du département", height=620,
         )

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from levier.analysis import rates
 from levier.analysis.peers import (
     DEFAULT_K, MIN_OVERSEAS_PEERS, POOL_OVERSEAS, POPULATION, PROFILE_FEATURES, PeerGroup, features_frame, peer_group,
     peer_pool,
 )
 from levier.analysis.positions import LEVEL_DEPARTEMENT, comparison_set
 from levier.store.db import Database, Query
+from levier.views.perimeters import perimeter_values
 
 
 def load_territories(db: Database, level: str = LEVEL_DEPARTEMENT) -> pd.DataFrame:
@@ -40,6 +42,23 @@ def territory_values(db: Database, level: str, code: str) -> pd.DataFrame:
 def available_periods(db: Database, level: str, code: str) -> list[int]:
     values = territory_values(db, level, code)
     return sorted(int(p) for p in values.loc[values["value"].notna(), "period"].unique())
+
+
+def ranking_values(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level: str = LEVEL_DEPARTEMENT,
+                   territories: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What every ranking, quartile, median, map class and comparison reads (levier.analysis.rates.ranking_frame):
+    `value` becomes the ranked figure (a count over its denominator, the value itself otherwise), `raw_value` keeps
+    what is shown, `unranked_reason` says why a value is shown but not ranked (no denominator, published floor),
+    `rank_basis` / `rank_unit` say what is ranked. `values`: code, indicator, period, value[, …] of one level."""
+    if values.empty or "indicator" not in values.columns:
+        return rates.ranking_frame(values.assign(indicator=values.get("indicator", pd.Series(dtype=object))), cat)
+    terr = load_territories(db, level) if territories is None or "population" not in territories.columns else territories
+    population = pd.Series(pd.to_numeric(terr["population"], errors="coerce").to_numpy(), index=terr["code"].astype(str))
+    year = int(terr["vintage"].max()) if "vintage" in terr.columns and terr["vintage"].notna().any() else None
+    values = perimeter_values(db, values, level)  # an EPCI value on an older perimeter: shown, not ranked
+    needed = rates.denominator_codes(cat, sorted(set(values["indicator"].astype(str))))
+    denominators = load_values(db, level, needed) if needed else None
+    return rates.ranking_frame(values, cat, population, denominators, year)
 
 
 def source_text(cat: pd.DataFrame, indicator: str) -> str:

@@ -13,7 +13,7 @@ from levier.charts import indicators as charts
 from levier.analysis.comparability import annotate
 from levier.views.indicateurs import load_comparability as comparability
 from levier.store.db import Database, Query
-from levier.views.common import catalogue, load_territories, load_values, source_text
+from levier.views.common import catalogue, load_territories, load_values, ranking_values, source_text
 from levier.views.t0 import load_positions
 
 DEFAULT_RANKING_INDICATOR = "CALPAE-3.1.1-OR1M-TX"
@@ -36,32 +36,47 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
     comp = comparability(db, indicator, pos.table["code"].tolist(), period)
     excluded = comp.variants["Code territoire"].tolist() if reference_only else []
     if excluded:
-        kept = pos.table[pos.table["code"].isin(comp.comparable)][["code", "name", "reg", "reg_name", "value", "missing_reason"]]
+        keep = ["code", "name", "reg", "reg_name", "value", "missing_reason", "unranked_reason", "raw_value",
+                "rank_basis", "rank_unit", "censored"]
+        kept = pos.table[pos.table["code"].isin(comp.comparable)][[c for c in keep if c in pos.table.columns]]
         pos = positions.positions(kept, cat.at[indicator, "direction"], {selected: list(peer_codes)} if selected else None)
-    values = pos.table[["code", "name", "value", "missing_reason"]]
+    unit = str(cat.at[indicator, "unit"])
+    # A count is ranked and charted as its rate (rank_basis says over what); the count stays in the table.
+    basis = str(pos.table["rank_basis"].iloc[0] or "") if "rank_basis" in pos.table.columns and len(pos.table) else ""
+    rank_unit = str(pos.table["rank_unit"].iloc[0]) if basis else unit
+    ranked = pos.ranked
+    chart_values = pos.table[["code", "name", "value", "missing_reason"]].copy()
+    chart_values.loc[pos.table["unranked_reason"].notna(), "value"] = float("nan")
     fig = charts.ranking_chart(
-        values, selected, peer_codes,
-        label=str(cat.at[indicator, "label"]), unit=str(cat.at[indicator, "unit"]),
+        chart_values, selected, peer_codes,
+        label=str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""), unit=rank_unit,
         direction=cat.at[indicator, "direction"], source=source_text(cat, indicator), year=period,
     )
-    unit = str(cat.at[indicator, "unit"])
-    ranked = pos.ranked
-    table = pd.DataFrame(
-        {
-            "Rang": ranked["rank"].astype("Int64"),
-            "Code": ranked["code"],
-            "Département": ranked["name"],
-            "Région": ranked.get("reg_name", ranked.get("reg")),
-            "Valeur": ranked["value"],
-            "Unité": unit,
-            "Quartile": ranked["quartile"].astype("Int64"),
-            "Écart à la médiane nationale": ranked["gap_nat"],
-        }
-    )
+    columns = {
+        "Rang": ranked["rank"].astype("Int64"),
+        "Code": ranked["code"],
+        "Département": ranked["name"],
+        "Région": ranked.get("reg_name", ranked.get("reg")),
+        "Valeur": ranked["raw_value"] if "raw_value" in ranked.columns else ranked["value"],
+        "Unité": unit,
+    }
+    if basis:
+        columns["Valeur classée"] = ranked["value"]
+        columns["Classé sur"] = basis
+    columns["Quartile"] = ranked["quartile"].astype("Int64")
+    columns["Écart à la médiane nationale"] = ranked["gap_nat"]
+    table = pd.DataFrame(columns)
     table = annotate(table, comp, "Code")
     missing = pos.missing.rename(columns={"code": "Code", "name": "Département", "missing_label": "Motif"})
     missing = missing[[c for c in ("Code", "Département", "Motif") if c in missing.columns]]
+    unranked = pos.table[pos.table["unranked_reason"].notna()]
+    if len(unranked):  # shown but not ranked: listed with their reason, never silently dropped
+        missing = pd.concat([missing, pd.DataFrame({"Code": unranked["code"], "Département": unranked["name"],
+                                                    "Motif": unranked["unranked_reason"]})], ignore_index=True)
     caveats = comparison_caveats(db, [indicator], ranked["code"].tolist(), period=period)
+    if basis:
+        caveats.insert(0, f"Effectif classé rapporté à son dénominateur : {basis}. Rang, quartile et écart portent "
+                          "sur ce taux ; l'effectif brut grandit avec la taille du département et n'est pas classé.")
     if excluded:
         caveats.insert(0, f"Classement restreint à la définition de référence : {len(excluded)} département(s) "
                           f"déclarant une variante écarté(s) ({', '.join(excluded)}).")
@@ -100,8 +115,12 @@ def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, 
                  peer_codes: Sequence[str] = ()) -> ScatterView:
     """Two indicators across départements, each at its latest year ≤ period (years stated when they differ)."""
     cat = catalogue(db)
-    values = load_values(db, "departement", [x_indicator, y_indicator])
-    values = values[values["value"].notna() & (values["period"] <= period)]
+    values = ranking_values(db, load_values(db, "departement", [x_indicator, y_indicator]), cat)
+    # Counts are crossed as rates (ranking_values); a value kept out of rankings (a floor) is kept out here too.
+    values = values[values["value"].notna() & values["unranked_reason"].isna() & (values["period"] <= period)]
+    axis_unit = {i: (str(u) if b else str(cat.at[i, "unit"]))
+                 for i, u, b in zip(values["indicator"], values["rank_unit"], values["rank_basis"])}
+    axis_basis = {i: str(b or "") for i, b in zip(values["indicator"], values["rank_basis"])}
     latest = values.sort_values("period").groupby(["code", "indicator"]).tail(1)
     wide = latest.pivot(index="code", columns="indicator", values="value")
     years = latest.pivot(index="code", columns="indicator", values="period")
@@ -111,8 +130,10 @@ def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, 
     used = sorted({int(y) for col in (x_indicator, y_indicator) if col in years for y in years[col].dropna()})
     fig = charts.scatter_chart(
         frame, selected, peer_codes,
-        x_label=str(cat.at[x_indicator, "label"]), y_label=str(cat.at[y_indicator, "label"]),
-        x_unit=str(cat.at[x_indicator, "unit"]), y_unit=str(cat.at[y_indicator, "unit"]),
+        x_label=str(cat.at[x_indicator, "label"]) + (f" ({axis_basis[x_indicator]})" if axis_basis.get(x_indicator) else ""),
+        y_label=str(cat.at[y_indicator, "label"]) + (f" ({axis_basis[y_indicator]})" if axis_basis.get(y_indicator) else ""),
+        x_unit=axis_unit.get(x_indicator, str(cat.at[x_indicator, "unit"])),
+        y_unit=axis_unit.get(y_indicator, str(cat.at[y_indicator, "unit"])),
         source=f"{source_text(cat, x_indicator)} ; {source_text(cat, y_indicator)}", year=", ".join(map(str, used)),
     )
     table = frame.rename(columns={"code": "Code", "name": "Département", "x": cat.at[x_indicator, "label"], "y": cat.at[y_indicator, "label"]})
@@ -122,13 +143,18 @@ def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, 
 
 def small_multiples_view(db: Database, indicator: str, codes: Sequence[str], selected: str | None) -> go.Figure:
     cat = catalogue(db)
-    values = load_values(db, "departement", [indicator])
-    terr = load_territories(db, "departement").set_index("code")
+    terr_frame = load_territories(db, "departement")
+    # Compared as rates for a count (what is ranked), values kept out of rankings dropped from the median line too.
+    values = ranking_values(db, load_values(db, "departement", [indicator]), cat, territories=terr_frame)
+    values = values[values["unranked_reason"].isna()]
+    basis = str(values["rank_basis"].iloc[0] or "") if len(values) else ""
+    unit = str(values["rank_unit"].iloc[0]) if basis else str(cat.at[indicator, "unit"])
+    terr = terr_frame.set_index("code")
     series = values[values["code"].isin(codes) & values["value"].notna()].assign(name=lambda f: f["code"].map(terr["name"]))
     reference = positions.national_median_series(values)
     return charts.small_multiples(
         series[["code", "name", "period", "value"]], list(codes), selected,
-        label=str(cat.at[indicator, "label"]), unit=str(cat.at[indicator, "unit"]),
+        label=str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""), unit=unit,
         source=source_text(cat, indicator), reference=reference[["period", "value"]],
     )
 

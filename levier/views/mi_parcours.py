@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from levier.analysis import positions
+from levier.analysis.rates import rule_of
 from levier.analysis.positions import (
     AHEAD_THRESHOLD, ON_TRACK_THRESHOLD, STATUS_AHEAD, STATUS_LATE, STATUS_NO_DATA, STATUS_ON_TRACK, TargetAssessment,
 )
@@ -16,7 +17,7 @@ from levier.charts import indicators as charts
 from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value
 from levier.store.db import Database, Query
 from levier.views.common import (
-    catalogue, load_territories, load_values, source_text, territory_values,
+    catalogue, load_territories, load_values, ranking_values, source_text, territory_values,
 )
 
 ASSESSMENT_TEXT = {"good": "favorable", "bad": "défavorable", "neutral": "stable / sans sens", "missing": MISSING_TEXT}
@@ -76,9 +77,16 @@ def load_change_comparison(
         values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": [indicator]})
     terr = positions.comparison_set(terr, level, code)
     values = values[values["code"].isin(set(terr["code"]))]
+    # A count is compared as its rate (ranking_values), so a large territory's change is not a bigger change.
+    values = ranking_values(db, values, cat.drop_duplicates("code").set_index("code", drop=False), level, terr)
     direction = cat.loc[cat["code"] == indicator, "direction"]
-    return positions.compare_changes(values, terr, code, period_from, period_to,
-                                     direction.iloc[0] if len(direction) else None, peer_codes)
+    out = positions.compare_changes(values, terr, code, period_from, period_to,
+                                    direction.iloc[0] if len(direction) else None, peer_codes)
+    basis = str(values["rank_basis"].iloc[0] or "") if len(values) else ""
+    unit = cat.loc[cat["code"] == indicator, "unit"]
+    out["unit"] = str(values["rank_unit"].iloc[0]) if basis else (str(unit.iloc[0]) if len(unit) else "")
+    out["basis"] = basis
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ the page's view
@@ -198,13 +206,19 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
     territories = positions.comparison_set(load_territories(db, level), level, code)
     values = values[values["code"].isin(territories["code"])]
     own, refs = positions.reference_series(values, territories, code, peer_codes)
+    label = str(cat.at[indicator, "label"])
+    if rule_of(indicator, cat).is_count:
+        # A median of counts across territories of all sizes is no reference for one territory's count: the chart
+        # keeps the territory's own series and its targets; the comparison table below compares rates.
+        refs = {}
+        label += " (effectif : pas de médiane tracée, comparaison en taux ci-dessous)"
     assessment = load_target_assessment(db, code, indicator, t0_year, level=level, current_period=current_period)
     has_target = assessment.target_period is not None and not pd.isna(assessment.target_value)
     name = territories.set_index("code").at[code, "name"] if code in set(territories["code"]) else code
     return charts.series_chart(
         own,
         name=str(name),
-        label=str(cat.at[indicator, "label"]),
+        label=label,
         unit=str(cat.at[indicator, "unit"]),
         source=source_text(cat, indicator),
         references=refs,
@@ -220,9 +234,16 @@ def change_comparison(db: Database, code: str, indicator: str, period_from: int,
 
 
 def change_comparison_display(comparison: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The territory's row (its own values and change) and the scopes' rows (the median of the territories'
+    changes, no start or end value: see positions.compare_changes). A count is compared as its rate, in the rate's
+    unit (column `unit` of load_change_comparison), said in the column « Comparé sur »."""
+    if "unit" in comparison.columns and len(comparison):
+        unit = str(comparison["unit"].iloc[0])
     labels = {"label": "Périmètre", "n": "Territoires", "value_from": "Valeur de départ", "value_to": "Valeur d'arrivée",
               "change_abs": "Évolution", "change_rel": "Évolution (%)", "assessment": "Lecture"}
     out = comparison[[c for c in labels if c in comparison.columns]].rename(columns=labels)
+    if "basis" in comparison.columns and len(comparison) and comparison["basis"].iloc[0]:
+        out["Comparé sur"] = str(comparison["basis"].iloc[0])
     for col in ("Valeur de départ", "Valeur d'arrivée"):
         if col in out:
             out[col] = [fmt_value(v, unit) for v in out[col]]

@@ -21,7 +21,7 @@ from levier.core.fmt import fmt_int, fmt_signed, unit_decimals
 from levier.geo import display as geo
 from levier.ingest.service_lists import SERVICE_TYPES
 from levier.store.db import Database, Query
-from levier.views.perimeters import perimeter_values
+from levier.views.common import catalogue, ranking_values
 from levier.views.selection import Selection, TerritoryOptions
 
 PROGRAMME = "STAT"
@@ -227,6 +227,13 @@ class PanoramaView:
     departements: pd.DataFrame | None  # every département (column in_scope), None without département values
     decimals: int
     vintage: int
+    rank_basis: str = ""  # what is ranked and classed when it is not the value itself (a count's rate)
+    rank_unit: str = ""  # the unit of the ranked figure
+
+    @property
+    def unit(self) -> str:
+        """The unit of what the maps colour and the ranks order: a count's rate, else the indicator's unit."""
+        return self.rank_unit or self.indicator.unit
 
     @property
     def france_label(self) -> str:
@@ -239,17 +246,16 @@ def _status(missing: pd.Series, value: pd.Series) -> pd.Series:
 
 
 def _ranked(frame: pd.DataFrame, direction: str | None, within: pd.Series) -> pd.DataFrame:
+    """National and in-view ranks of the ranked figure; a value with an unranked_reason (a published floor, a count
+    without denominator) keeps its value shown and gets no rank."""
     out = frame.copy()
-    if "unranked_reason" in out.columns:  # shown, never ranked (e.g. an EPCI value on an older perimeter)
-        out["value"] = out["value"].where(out["unranked_reason"].isna())
-        out = _ranked(out.drop(columns="unranked_reason"), direction, within).assign(
-            value=frame["value"], unranked_reason=frame["unranked_reason"])
-        return out
-    out["rank_fr"] = positions.rank_values(out["value"], direction)
-    out["n_fr"] = int(out["value"].notna().sum())
+    reason = out["unranked_reason"] if "unranked_reason" in out.columns else pd.Series(None, index=out.index)
+    rankable = out["value"].where(reason.isna())
+    out["rank_fr"] = positions.rank_values(rankable, direction)
+    out["n_fr"] = int(rankable.notna().sum())
     out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    out.loc[within, "rank"] = positions.rank_values(out.loc[within, "value"], direction)
-    out["n"] = int(out.loc[within, "value"].notna().sum())
+    out.loc[within, "rank"] = positions.rank_values(rankable[within], direction)
+    out["n"] = int(rankable[within].notna().sum())
     return out
 
 
@@ -258,11 +264,11 @@ def level_values(db: Database, indicator: str, period: int, level: str) -> pd.Da
     frame = db.read(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     frame["status"] = _status(frame["missing_reason"], frame["value"])
-    # An EPCI value on a perimeter changed since its geography year says so (« périmètre 2021 de l'EPCI, modifié
-    # depuis ») and carries it as unranked_reason.
-    flagged = perimeter_values(db, frame.assign(indicator=indicator, period=int(period)), level)
-    frame["unranked_reason"] = flagged["unranked_reason"].to_numpy()
-    frame["status"] = flagged["perimeter_note"].astype("string").fillna(frame["status"]).to_numpy()
+    # value = the ranked figure (a count's rate), raw_value = the published value, unranked_reason when not ranked;
+    # an EPCI value on a perimeter changed since its geography year says so in its status.
+    frame = ranking_values(db, frame.assign(indicator=indicator, period=int(period)), catalogue(db), level, frame)
+    if "perimeter_note" in frame.columns:
+        frame["status"] = frame["perimeter_note"].astype("string").fillna(frame["status"]).to_numpy()
     return frame
 
 
@@ -291,11 +297,18 @@ def panorama_view(db: Database, indicator: str, period: int, area: MapArea) -> P
     if period in ind.periods_dep:
         deps = level_values(db, indicator, period, LEVEL_DEP)
     france, basis, stored = france_reference(db, indicator, period, deps)
+    rated = deps is not None and bool(deps["rank_basis"].astype(str).ne("").any())
+    if deps is not None and (rated or deps["unranked_reason"].notna().any()):
+        # A national count is no reference for rates, nor a median for values INSEE publishes only as a floor.
+        ranked = deps.loc[deps["unranked_reason"].isna(), "value"].dropna()
+        if rated or not stored:
+            france, stored = (float(ranked.median()) if len(ranked) else math.nan), False
+            basis = f"médiane des {len(ranked)} départements classés"
     if deps is not None:
         deps["in_area"] = in_area(deps, area)
         deps = _ranked(deps, ind.direction, deps["in_area"])
         deps["france_value"] = france
-        deps["gap_france"] = deps["value"] - france
+        deps["gap_france"] = (deps["value"] - france).where(deps["unranked_reason"].isna())
 
     epci = None
     vintage = geo.VINTAGE
@@ -309,14 +322,19 @@ def panorama_view(db: Database, indicator: str, period: int, area: MapArea) -> P
             if deps is not None
             else level_values(db, indicator, period, LEVEL_DEP).set_index("code")["value"]
         )
+        if deps is not None:  # a département's value that is not ranked (a floor) is no reference either
+            dep_value = dep_value.where(deps.set_index("code")["unranked_reason"].isna())
         allepci["dep_value"] = allepci["dep"].map(dep_value).astype(float)
-        allepci["gap_dep"] = allepci["value"] - allepci["dep_value"]
+        ranked = allepci["unranked_reason"].isna()
+        allepci["gap_dep"] = (allepci["value"] - allepci["dep_value"]).where(ranked)
         allepci["france_value"] = france
-        allepci["gap_france"] = allepci["value"] - france
-        allepci.loc[allepci["unranked_reason"].notna(), ["gap_dep", "gap_france"]] = math.nan  # shown, not compared
+        allepci["gap_france"] = (allepci["value"] - france).where(ranked)
         epci = allepci[within].reset_index(drop=True)
 
     sample = pd.concat([f["value"] for f in (deps, epci) if f is not None]) if (deps is not None or epci is not None) else None
+    first = next((f for f in (deps, epci) if f is not None and len(f)), None)
+    rank_basis = str(first["rank_basis"].iloc[0] or "") if first is not None else ""
+    rank_unit = str(first["rank_unit"].iloc[0] or "") if first is not None and rank_basis else ""
     return PanoramaView(
         indicator=ind,
         period=period,
@@ -326,8 +344,10 @@ def panorama_view(db: Database, indicator: str, period: int, area: MapArea) -> P
         france_stored=stored,
         epci=epci,
         departements=deps,
-        decimals=decimals_for(ind.unit, sample),
+        decimals=decimals_for(rank_unit or ind.unit, sample),
         vintage=vintage,
+        rank_basis=rank_basis,
+        rank_unit=rank_unit,
     )
 
 
@@ -341,6 +361,16 @@ def _gap_header(text: str, ind: Indicator) -> str:
 
 def _value_header(ind: Indicator) -> str:
     return f"Valeur ({ind.unit})" if ind.unit in ("%", "€") else "Valeur"
+
+
+def _ranked_columns(view: PanoramaView, frame: pd.DataFrame) -> dict:
+    """The published value, then — for a count — the ranked rate; the reason a value is not ranked."""
+    ind, d = view.indicator, view.decimals
+    cols = {_value_header(ind): round_to(frame["raw_value"], unit_decimals(ind.unit) if view.rank_basis else d)}
+    if view.rank_basis:
+        cols[f"Classé sur : {view.rank_unit}"] = round_to(frame["value"].where(frame["unranked_reason"].isna()), d)
+    cols["Motif de non-classement"] = frame["unranked_reason"].astype(object).fillna("")
+    return cols
 
 
 def round_to(series: pd.Series, decimals: int) -> pd.Series:
@@ -360,7 +390,7 @@ def epci_table(view: PanoramaView) -> pd.DataFrame:
             "Nature": e["nature"].map(NATURE_LABELS).fillna(e["nature"]),
             "Département principal": e["dep_name"].fillna("") + " (" + e["dep"].fillna("") + ")",
             f"Population municipale {view.vintage}": e["population"].astype("Int64"),
-            _value_header(ind): round_to(e["value"], d),
+            **_ranked_columns(view, e),
             "Donnée": e["status"],
             "Rang": e["rank"],
             "Rang national": e["rank_fr"],
@@ -387,7 +417,7 @@ def departement_table(view: PanoramaView) -> pd.DataFrame:
             "Code": dd["code"],
             "Région": dd["reg_name"],
             f"Population municipale {view.vintage}": dd["population"].astype("Int64"),
-            _value_header(ind): round_to(dd["value"], d),
+            **_ranked_columns(view, dd),
             "Donnée": dd["status"],
             "Rang": dd["rank"],
             "Rang national": dd["rank_fr"],
@@ -430,7 +460,9 @@ def _title(view: PanoramaView, what: str) -> str:
 def _common(view: PanoramaView, method: str, k: int) -> dict:
     ind = view.indicator
     return dict(
-        unit=ind.unit,
+        unit=view.unit,
+        unclassed_col="unranked_reason",
+        note=f"classé et cartographié {view.rank_basis}" if view.rank_basis else "",
         source=ind.source,
         year=view.period,
         method=method,
@@ -441,7 +473,7 @@ def _common(view: PanoramaView, method: str, k: int) -> dict:
         status_col="status",
         france_value_col="france_value",
         france_label=view.france_label,
-        legend_title=ind.unit_text.capitalize(),
+        legend_title=view.rank_unit.capitalize() if view.rank_basis else ind.unit_text.capitalize(),
         vintage=view.vintage,
     )
 
@@ -458,7 +490,7 @@ def epci_figure(
     if view.epci is None or view.epci.empty:
         return None
     area = view.area
-    data = _map_frame(view.epci, view.decimals, view.indicator.unit, not area.is_france)
+    data = _map_frame(view.epci, view.decimals, view.unit, not area.is_france)
     extra = [("Écart au département", "gap_dep_text")]
     if not area.is_france:
         extra.append(("Rang national", "rank_fr_text"))
@@ -492,14 +524,14 @@ def departement_figure(view: PanoramaView, layer: geo.DisplayLayer, method: str 
     area = view.area
     deps = view.departements
     if area.level == "region":
-        data = _map_frame(deps[deps["in_area"]], view.decimals, view.indicator.unit, True)
+        data = _map_frame(deps[deps["in_area"]], view.decimals, view.unit, True)
         return maps.zoom_map(
             data, layer, data["code"].tolist(), value_col="value",
             geojson_url=geo.static_url(LEVEL_DEP, layer.vintage, "true"),
             title=_title(view, f"par département, {area.label}"),
             hover_extra=[("Rang national", "rank_fr_text")], **_common(view, method, k),
         )
-    data = _map_frame(deps, view.decimals, view.indicator.unit, False)
+    data = _map_frame(deps, view.decimals, view.unit, False)
     data["rank"] = data["rank_fr"]  # on the France map, the rank is the national one
     return maps.france_map(
         data, layer, value_col="value", geojson_url=geo.static_url(LEVEL_DEP, layer.vintage),

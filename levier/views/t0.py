@@ -17,8 +17,8 @@ from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_pct, fmt_signed, fmt_sign
 from levier.core.text import normalise
 from levier.rights.scope import Scope
 from levier.store.db import Database, Query
-from levier.views.common import catalogue, load_peer_inputs, peer_group_of, source_text
-from levier.views.perimeters import perimeter_values
+from levier.analysis.rates import shown_value
+from levier.views.common import catalogue, load_peer_inputs, peer_group_of, ranking_values, source_text
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
 LEVEL_NOUNS = {"departement": "départements", "epci": "EPCI de même nature"}
@@ -26,7 +26,8 @@ PEER_NOUNS = {"departement": ("département", "départements"), "epci": ("EPCI",
 
 # What a reader scans first comes first; every other column stays in the downloads.
 T0_DISPLAY = [
-    "Indicateur", "Valeur", "Année", "Rang", "Quartile", "Situation / médiane nationale", "Médiane nationale",
+    "Indicateur", "Valeur", "Année", "Classé sur", "Valeur classée", "Rang", "Quartile", "Situation / médiane nationale",
+    "Médiane nationale",
     "Écart à la médiane nationale", "Médiane régionale", "Écart à la médiane régionale", "Médiane des pairs",
     "Écart à la médiane des pairs", "Sens", "Origine", "Source", "Programme", "Code",
 ]
@@ -46,13 +47,15 @@ class T0Data:
 
 
 def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None) -> T0Data:
-    """Territories, catalogue and values of a level (all the catalogue's indicators, or `indicators`)."""
+    """Territories, catalogue and values of a level (all the catalogue's indicators, or `indicators`); the values
+    carry the ranked figure (views.common.ranking_values: a count's rate, censored values unranked)."""
     with db.reader() as r:
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
         codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
         values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": codes})
-    return T0Data(level, terr, cat, perimeter_values(db, values, level))  # older EPCI perimeters: not ranked
+    values = ranking_values(db, values, cat.drop_duplicates("code").set_index("code", drop=False), level, terr)
+    return T0Data(level, terr, cat, values)
 
 
 def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes: Sequence[str] = (),
@@ -81,6 +84,8 @@ def latest_values(data: T0Data, code: str, year: int | None = None) -> pd.DataFr
     v = data.values[data.values["code"] == code]
     if year is not None:
         v = v[v["period"] <= int(year)]
+    if "raw_value" in v.columns:  # the value as shown, not its ranked rate
+        v = v.assign(value=v["raw_value"])
     v = v.assign(_valued=v["value"].notna()).sort_values(["indicator", "_valued", "period"], kind="stable")
     latest = v.groupby("indicator", sort=False).tail(1)
     order = {c: i for i, c in enumerate(data.catalogue["code"])}
@@ -105,7 +110,11 @@ def load_positions(
     with db.reader() as r:
         frame = r.df(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
+        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
     frame = positions.comparison_set(frame, level, code)
+    # Ranked on the rate of a count, censored values kept out (table columns raw_value, rank_basis, rank_unit…).
+    frame = ranking_values(db, frame.assign(indicator=indicator, period=int(period)),
+                           cat.drop_duplicates("code").set_index("code", drop=False), level, terr)
     direction = cat.loc[cat["code"] == indicator, "direction"]
     groups = {code: list(peer_codes)} if code else None
     return positions.positions(frame, direction.iloc[0] if len(direction) else None, groups)
@@ -151,9 +160,18 @@ def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
     for col in ("Programme", "Axe", "Code", "Indicateur", "Type", "Origine"):
         out[col] = table[col].astype(object).fillna("")
     units = table["Unité"].fillna("")
+    floors = table["Valeur plancher"] if "Valeur plancher" in table.columns else pd.Series(False, index=table.index)
     out["Valeur"] = [
-        fmt_value(v, u, value_decimals(v, u)) if not pd.isna(v) else (m or MISSING_TEXT)
-        for v, u, m in zip(table["Valeur"], units, table["Motif d'absence"].fillna(""))
+        shown_value(v, u, bool(f), value_decimals(v, u)) if not pd.isna(v) else (m or MISSING_TEXT)
+        for v, u, m, f in zip(table["Valeur"], units, table["Motif d'absence"].fillna(""), floors)
+    ]
+    # Ranks, quartiles, medians and gaps are on the ranked figure: a count's rate, in its own unit.
+    rank_units = table["Unité classée"].fillna(units) if "Unité classée" in table.columns else units
+    basis = table["Classé sur"].fillna("") if "Classé sur" in table.columns else pd.Series("", index=table.index)
+    out["Classé sur"] = [b or ("la valeur" if not pd.isna(r) else "") for b, r in zip(basis, table["Rang"])]
+    out["Valeur classée"] = [
+        fmt_value(v, u, value_decimals(v, u)) if b and not pd.isna(v) else ""
+        for v, u, b in zip(table.get("Valeur classée", table["Valeur"]), rank_units, basis)
     ]
     out["Année"] = [str(int(y)) if not pd.isna(y) else MISSING_TEXT for y in table["Année"]]
     out["Source"] = table["Source"].fillna("")
@@ -165,8 +183,10 @@ def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
     out["Motif de non-classement"] = table["Motif de non-classement"].astype(object).fillna("")
     out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in table["Quartile"]]
     for ref in ("régionale", "nationale", "des pairs"):
-        out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u)) for m, u in zip(table[f"Médiane {ref}"], units)]
-        out[f"Écart à la médiane {ref}"] = [fmt_signed(g, u) for g, u in zip(table[f"Écart à la médiane {ref}"], units)]
+        out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u))
+                                 for m, u in zip(table[f"Médiane {ref}"], rank_units)]
+        out[f"Écart à la médiane {ref}"] = [fmt_signed(g, u)
+                                            for g, u in zip(table[f"Écart à la médiane {ref}"], rank_units)]
         out[f"Écart à la médiane {ref} (%)"] = [fmt_signed_pct(g) for g in table[f"Écart à la médiane {ref} (%)"]]
     out["Situation / médiane nationale"] = table["Situation / médiane nationale"]
     out["Donnée de démonstration"] = ["oui" if d else "" for d in table["Donnée de démonstration"]]
@@ -253,12 +273,16 @@ def distribution_figure(
 ) -> go.Figure:
     cat = catalogue(db)
     pos = load_positions(db, indicator, period, level=level, code=code, peer_codes=tuple(peer_codes))
+    # Drawn as ranked: a count as its rate, a value kept out of the ranking (a floor) left out of the distribution.
+    basis = str(pos.table["rank_basis"].iloc[0] or "") if len(pos.table) else ""
+    drawn = pos.table[["code", "name", "value", "missing_reason"]].copy()
+    drawn.loc[pos.table["unranked_reason"].notna(), "value"] = float("nan")
     return charts.distribution_chart(
-        pos.table[["code", "name", "value", "missing_reason"]],
+        drawn,
         code,
         peer_codes,
-        label=str(cat.at[indicator, "label"]),
-        unit=str(cat.at[indicator, "unit"]),
+        label=str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""),
+        unit=str(pos.table["rank_unit"].iloc[0]) if basis else str(cat.at[indicator, "unit"]),
         source=source_text(cat, indicator),
         year=period,
         direction=cat.at[indicator, "direction"],

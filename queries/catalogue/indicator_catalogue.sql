@@ -1,9 +1,10 @@
--- The indicator catalogue with what the comparison pages display (label, unit, direction, source, programme), in
--- display order: programmes by first year (public statistics first, the context of every diagnostic), then the
--- catalogue files' own order.
+-- The indicator catalogue with what the comparison pages display (label, unit, direction, source, programme) and
+-- rank (ranking denominator, scale and noun, published floor), in display order: programmes by first year (public
+-- statistics first, the context of every diagnostic), then the catalogue files' own order.
 -- One row per indicator. No parameters.
 SELECT i.code, i.label, i.programme, p.label AS programme_label, i.axis, i.action, i.kind, i.unit, i.direction,
-       i.numerator, i.denominator, i.source, i.definition, i.territory
+       i.numerator, i.denominator, i.source, i.definition, i.territory,
+       i.rate_base, i.rate_scale, i.rate_noun, i.published_floor
 FROM indicator AS i
 LEFT JOIN programme AS p ON p.code = i.programme
 ORDER BY p.first_year, i.programme, i.rowid;

@@ -127,7 +127,7 @@ def test_change_compared_with_medians_of_changes_of_territories_having_both_year
     assert cmp.loc["national", "n"] == 4  # '04' lacks 2023
     assert cmp.loc["national", "change_abs"] == pytest.approx(-2.5)  # median of 2, -5, 0, -5
     assert cmp.loc["national", "change_rel"] == pytest.approx(-5.0)  # median of 20, -25, 0, -10
-    assert cmp.loc["région", "change_abs"] == 0.0 and cmp.loc["région", "label"] == "Médiane Région Un"
+    assert cmp.loc["région", "change_abs"] == 0.0 and cmp.loc["région", "label"] == "Médiane des évolutions : Région Un"
     assert cmp.loc["pairs", "change_abs"] == -5.0 and cmp.loc["pairs", "change_rel"] == pytest.approx(-17.5)
     assert cmp.loc["national", "diff_abs"] == pytest.approx(4.5)
     assert cmp.loc["national", "diff_assessment"] == m.BAD  # rose more than the others, for a 'baisse' indicator
@@ -414,7 +414,12 @@ def test_target_tracking_from_the_database(loaded):
 
 def test_change_comparison_from_the_database(loaded):
     cmp = mi_parcours.load_change_comparison(loaded, "38", "PACTE-2-ORI", 2023, 2025).set_index("scope")
-    assert cmp.loc["territoire", "change_abs"] == 500 and cmp.loc["territoire", "assessment"] == m.GOOD
+    # A count is compared as its rate over its catalogue denominator (PACTE-2-NE, per 100): 3 000 / 5 000 = 60
+    # in 2023, 3 500 / 5 000 = 70 in 2025, a change of +10 per 100 new entrants (not +500 persons).
+    assert cmp.loc["territoire", "change_abs"] == pytest.approx(10.0)
+    assert cmp.loc["territoire", "value_from"] == pytest.approx(60.0)
+    assert cmp.loc["territoire", "assessment"] == m.GOOD
+    assert cmp.loc["territoire", "unit"] == "pour 100 nouveaux entrants au RSA"
     assert cmp.loc["national", "n"] == 1  # only 38 has both years
 
 

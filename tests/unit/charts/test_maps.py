@@ -349,3 +349,19 @@ def test_a_territory_absent_from_the_frame_is_drawn_as_missing(dep_layer):
     missing = [t for t in _choropleths(fig) if t.name == maps.MISSING_LABEL][0]
     assert set(missing.locations) == set(dep_layer.true["code"].iloc[-3:])
     assert math.isclose(sum(len(t.locations) for t in _choropleths(fig)), 101)
+
+
+def test_a_published_floor_gets_its_own_legend_entry_never_a_class_overlapping_the_others():
+    # A and D are published at the 5,0 % floor; B is 10,5 %, C 30 %. Classed with the others, the floor would give
+    # overlapping classes « 5,0 – 10,5 % » and « 5,0 % »; out of the classes, only B and C are classed (k=2).
+    frame, gj = _squares()
+    frame["taux"] = [5.0, 10.5, 30.0, 5.0]
+    reason = f"valeur plancher publiée par l'INSEE : ≤ 5,0{NBSP}%"
+    frame["motif"] = [reason, None, None, reason]
+    fig = maps.choropleth(frame, gj, value_col="taux", unit="%", anchor=(1.5, 45.5), k=2, unclassed_col="motif")
+    names = [t.name for t in _choropleths(fig)]
+    assert names == [f"{reason} (hors classes)", f"10,5{NBSP}%", f"30,0{NBSP}%"]
+    floor = _choropleths(fig)[0]
+    assert sorted(floor.locations) == ["A", "D"] and floor.colorscale[0][1] == maps.UNCLASSED_COLOR
+    assert floor.customdata[0][1] == f"5,0{NBSP}% ({reason})"  # the hover keeps the value and says why
+    assert floor.customdata[0][2] == "–"  # and gives it no rank

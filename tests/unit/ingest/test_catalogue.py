@@ -287,3 +287,44 @@ def test_store_refuses_a_broken_catalogue_and_keeps_the_previous_one(tmp_path, c
         with db.transaction() as w:
             store_catalogue(w, broken)
     assert _counts(db) == before
+
+
+def test_every_count_with_a_direction_has_a_ranking_denominator(cat):
+    # Issue 14: a count is never ranked raw. Every shipped count carrying a direction names its denominator
+    # (population, another typed count, or 'aucun'), and a count over another count uses the same denominator as
+    # the derived ratio of the grid when there is one (CALPAE-1.1.1-REF over CALPAE-1.1.1-MAJ, as REF-TX).
+    ind = cat.indicators.set_index("code", drop=False)
+    counts = ind[ind["unit"].isin(["personnes", "nombre"]) & ind["direction"].ne("")]
+    assert len(counts) >= 77 and counts["rate_base"].ne("").all()
+    for ratio in ind[ind["numerator"].ne("")].itertuples():
+        base = ind.at[ratio.numerator, "rate_base"]
+        assert base == ratio.denominator, (ratio.code, base)
+    assert ind.at["STAT-TP40", "published_floor"] == "5"
+
+
+@pytest.mark.parametrize("changes,expected", [
+    ({"rate_base": "CALPAE-1.1.1-REF-TX"}, "doit être un effectif saisi"),
+    ({"rate_base": "CALPAE-9-INCONNU"}, "dénominateur de classement « CALPAE-9-INCONNU » inconnu"),
+    ({"rate_base": "CALPAE-1.1.1-REF"}, "ne peut pas être l'indicateur lui-même"),
+    ({"rate_scale": ""}, "rate_scale doit être un nombre positif"),
+    ({"rate_scale": "mille"}, "« mille » n'est pas un nombre (colonne rate_scale)"),
+])
+def test_a_bad_ranking_denominator_is_refused(cat, changes, expected):
+    problems = validate_catalogue(_edit(cat, "CALPAE-1.1.1-REF", **changes))
+    assert any(expected in p for p in problems), problems
+
+
+def test_only_a_count_gets_a_ranking_denominator(cat):
+    problems = validate_catalogue(_edit(cat, "STAT-TP60", rate_base="population", rate_scale="1000"))
+    assert any("seul un effectif" in p and "STAT-TP60" in p for p in problems), problems
+
+
+def test_a_catalogue_file_without_the_rate_columns_still_loads(tmp_path, cat):
+    # The four columns are optional: an older indicateurs.csv loads, its counts then have no denominator (unranked).
+    for path in CATALOGUE_DIR.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    frame = pd.read_csv(tmp_path / "indicateurs.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.drop(columns=["rate_base", "rate_scale", "rate_noun", "published_floor"]).to_csv(
+        tmp_path / "indicateurs.csv", index=False)
+    loaded = read_catalogue(tmp_path).indicators.set_index("code")
+    assert loaded.at["CALPAE-1.1.1-REF", "rate_base"] == "" and loaded.at["STAT-TP40", "published_floor"] == "5"
