@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -396,7 +396,7 @@ class TargetAssessment:
     attainment: float  # percent, NaN when not computable
     status: str
     path: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
-    reason: str | None = None  # why the status is STATUS_EXCLUDED (French)
+    reason: str | None = None  # why the status is STATUS_EXCLUDED, or what a warning-level finding doubts (French)
 
 
 def assess_target(
@@ -474,10 +474,11 @@ def indicator_target(
     """One indicator's target assessment for one territory: T0 value exactly at t0_period, final target and
     milestones (split_targets), latest value after T0 (up to current_period if given).
 
-    own_values: indicator, period, value[, unranked_reason] of ONE territory; targets: indicator, target_year,
-    target_value. A T0 or latest value with an `unranked_reason` (rejected by a quality check) gives no attainment
-    rate: the status is STATUS_EXCLUDED and `reason` says which value and why (no earlier value is used instead: the
-    latest year stays the one the reader asked about)."""
+    own_values: indicator, period, value[, unranked_reason, quality_warning] of ONE territory; targets: indicator,
+    target_year, target_value. A T0 or latest value with an `unranked_reason` (rejected by a quality check) gives no
+    attainment rate: the status is STATUS_EXCLUDED and `reason` says which value and why (no earlier value is used
+    instead: the latest year stays the one the reader asked about). A `quality_warning` leaves the status as it is
+    and is given as the reason."""
     final, milestones = split_targets(targets[targets["indicator"] == indicator], t0_period)
     v = own_values[own_values["indicator"] == indicator]
     v = v[pd.to_numeric(v["value"], errors="coerce").notna()]
@@ -486,18 +487,23 @@ def indicator_target(
     if current_period is not None:
         later = later[later["period"] <= current_period]
     later = later.sort_values("period")
-    reasons = []
-    if "unranked_reason" in v.columns:
-        for label, row in (("valeur T0", t0.head(1)), ("dernière valeur", later.tail(1))):
-            if len(row) and isinstance(row["unranked_reason"].iloc[0], str) and row["unranked_reason"].iloc[0]:
-                reasons.append(f"{label} ({int(row['period'].iloc[0])}) écartée, {row['unranked_reason'].iloc[0]}")
-    return assess_target(
+    reasons, warnings = [], []
+    for label, row in (("valeur T0", t0.head(1)), ("dernière valeur", later.tail(1))):
+        for col, verb, out in (("unranked_reason", "écartée", reasons), ("quality_warning", "signalée", warnings)):
+            text = row[col].iloc[0] if len(row) and col in row.columns else None
+            if isinstance(text, str) and text:
+                out.append(f"{label} ({int(row['period'].iloc[0])}) {verb}, {text}")
+    res = assess_target(
         t0_period if len(t0) else None, float(t0["value"].iloc[0]) if len(t0) else math.nan,
         final[0] if final else None, final[1] if final else math.nan,
         int(later["period"].iloc[-1]) if len(later) else None,
         float(later["value"].iloc[-1]) if len(later) else math.nan,
         milestones, direction, " ; ".join(reasons) or None,
     )
+    if warnings and res.status != STATUS_EXCLUDED:
+        # A warning-level finding is marked, not excluded: the status stands, the reason says what is doubtful.
+        res = replace(res, reason=" ; ".join(warnings))
+    return res
 
 
 def target_tracking(
@@ -509,10 +515,11 @@ def target_tracking(
 ) -> pd.DataFrame:
     """One row per indicator of the territory having a target: T0 value (exactly at t0_period), final target and
     milestones, latest value after T0 (up to current_period if given), expected value, attainment rate, status and
-    status_reason (why a status is STATUS_EXCLUDED: see indicator_target).
+    status_reason (why a status is STATUS_EXCLUDED, or the warning on a value the status still uses: see
+    indicator_target).
 
-    own_values: indicator, period, value[, unranked_reason] of ONE territory; targets: indicator, target_year,
-    target_value."""
+    own_values: indicator, period, value[, unranked_reason, quality_warning] of ONE territory; targets: indicator,
+    target_year, target_value."""
     cat = indicators.drop_duplicates("code").set_index("code")
     rows = []
     for indicator in sorted(set(targets["indicator"])):

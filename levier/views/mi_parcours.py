@@ -47,23 +47,26 @@ STATUS_RULE = (
 
 def load_target_tracking(
     db: Database, code: str, t0_year: int, level: str = positions.LEVEL_DEPARTEMENT, current_period: int | None = None,
+    gate_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Target tracking of every indicator with a target for one territory (see positions.target_tracking); a T0
-    or current value rejected by a quality check gives no status (STATUS_EXCLUDED, with its reason)."""
+    or current value rejected by a quality check gives no status (STATUS_EXCLUDED, with its reason). gate_rows:
+    views.gating.load_gates() computed once by a caller tracking many territories."""
     with db.reader() as r:
         targets = r.df(Query.TARGETS, {"level": level, "code": code})
         own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
         cat = r.df(Query.INDICATOR_CATALOGUE)
-    own = _gated(db, own, code, level, set(targets["indicator"]))
+    own = _gated(db, own, code, level, set(targets["indicator"]), gate_rows)
     return positions.target_tracking(own, targets, cat, t0_year, current_period)
 
 
-def _gated(db: Database, own: pd.DataFrame, code: str, level: str, indicators: set[str]) -> pd.DataFrame:
+def _gated(db: Database, own: pd.DataFrame, code: str, level: str, indicators: set[str],
+           gate_rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """One territory's values of the indicators with a target, with the quality gates (unranked_reason)."""
     own = own[own["indicator"].isin(indicators)]
     if own.empty:
         return own
-    return gate_values(db, own.assign(code=code), level).drop(columns="code")
+    return gate_values(db, own.assign(code=code), level, gate_rows=gate_rows).drop(columns="code")
 
 
 def load_target_assessment(
@@ -122,10 +125,11 @@ def default_periods(periods: Sequence[int], programme: str) -> tuple[int, int]:
 
 
 def tracking_of(db: Database, code: str, level: str, t0_year: int, period_to: int, programme: str | None,
-                cat: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The targets table of the page: every indicator of the programme with a target, its status at period_to."""
+                cat: pd.DataFrame | None = None, gate_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The targets table of the page: every indicator of the programme with a target, its status at period_to (a
+    T0 or current value rejected by a quality check: « non évaluable » and the reason in status_reason)."""
     cat = catalogue(db) if cat is None else cat
-    tracking = load_target_tracking(db, code, t0_year, level=level, current_period=period_to)
+    tracking = load_target_tracking(db, code, t0_year, level=level, current_period=period_to, gate_rows=gate_rows)
     if programme and len(tracking):
         tracking = tracking[tracking["indicator"].map(cat["programme"]) == programme].reset_index(drop=True)
     return tracking

@@ -289,8 +289,8 @@ def headline(bundle: QualityBundle, perimeter: Perimeter) -> list[tuple[str, str
         ("Retours en retard", fmt_int(st_counts.get(quality.STATUS_LATE, 0)),
          "Premier envoi daté après l'échéance."),
         ("Valeurs mises en doute", fmt_int(len(flagged)),
-         "Valeurs saisies signalées par au moins un contrôle ; celles en erreur sont écartées des rangs, médianes, "
-         "trajectoires et coûts."),
+         ("Valeurs saisies signalées par au moins un contrôle ; celles en erreur sont écartées des rangs, médianes, "
+          "trajectoires et coûts.")),
         (score_label, score_text, "Sur 100 : complétude × valeurs sans anomalie × définition comparable."),
     ]
 

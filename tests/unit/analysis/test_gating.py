@@ -164,3 +164,13 @@ def test_a_rejected_t0_value_gives_no_attainment_either():
     assert res.status == positions.STATUS_EXCLUDED and math.isnan(res.attainment)
     assert res.reason.startswith("valeur T0 (2023) écartée, contrôle qualité : rupture de série")
     assert len(res.path) == 5  # the trajectory is still drawn
+
+
+def test_a_warning_on_the_current_value_leaves_the_status_and_says_so():
+    # T0 2019 = 500, target 2022 = 560: expected 540 in 2021; 500 frozen -> 0 % of the way, late, with the warning.
+    own = pd.DataFrame({"indicator": [ACC] * 3, "period": [2019, 2020, 2021], "value": [500.0] * 3, "code": "87"})
+    own = gating.apply_gates(own, gating.gates(CHECKS, CATALOGUE), "departement")
+    res = positions.indicator_target(own, pd.DataFrame({"indicator": [ACC], "target_year": [2022],
+                                                        "target_value": [560.0]}), ACC, 2019, 2021, "hausse")
+    assert res.status == positions.STATUS_LATE and res.attainment == 0.0
+    assert res.reason.startswith("dernière valeur (2021) signalée, contrôle qualité : valeur identique")
