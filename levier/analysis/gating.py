@@ -142,7 +142,9 @@ def apply_gates(values: pd.DataFrame, gate_rows: pd.DataFrame, level: str) -> pd
     g = gate_rows[gate_rows["territory_level"] == level]
     err = g[g["severity"] == ERROR]
     warn = g[g["severity"] != ERROR]
-    key = list(zip(out["code"].astype(str), out["indicator"].astype(str), out["period"].astype("int64")))
+    # A row without a period (a territory left-joined without a value) matches no gate.
+    periods = [int(p) if not pd.isna(p) else None for p in pd.to_numeric(out["period"], errors="coerce")]
+    key = list(zip(out["code"].astype(str), out["indicator"].astype(str), periods))
 
     def lookup(frame: pd.DataFrame) -> pd.Series:
         table = dict(zip(zip(frame["territory_code"].astype(str), frame["indicator"].astype(str),

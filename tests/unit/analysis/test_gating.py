@@ -123,6 +123,9 @@ def test_gates_merge_with_a_reason_already_there_and_follow_the_level():
     out = gating.apply_gates(v, gating.gates(CHECKS, CATALOGUE), "departement")
     assert out["unranked_reason"].iloc[0].startswith("valeur plancher publiée par l'INSEE ; contrôle qualité : ")
     assert out["unranked_reason"].iloc[1] is None  # 2020 is not in doubt
+    blank = gating.apply_gates(pd.DataFrame({"code": ["33"], "indicator": [OR1M], "period": [None], "value": [None]}),
+                               gating.gates(CHECKS, CATALOGUE), "departement")
+    assert blank["unranked_reason"].isna().all()  # a territory left-joined without a value matches nothing
     epci = gating.apply_gates(v.drop(columns="unranked_reason"), gating.gates(CHECKS, CATALOGUE), "epci")
     assert epci["unranked_reason"].isna().all()  # a département's finding does not gate an EPCI's value
 
