@@ -34,7 +34,7 @@ st.markdown("#### Cibles et trajectoires")
 if view.tracking.empty:
     st.info("Aucune cible n'est enregistrée pour ce programme et ce territoire.")
 else:
-    cols = st.columns(4)
+    cols = st.columns(len(STATUSES))
     for col, status in zip(cols, STATUSES):
         col.metric(status.capitalize(), view.status_counts.get(status, 0))
     st.caption(f"Règle : {mi_parcours.STATUS_RULE}")

@@ -54,7 +54,10 @@ with tab_completeness:
         ui.downloads(cells, f"completude_indicateurs_{programme}_{perimeter.stem}", key="q_cells")
 
 with tab_checks:
+    st.info(qualite.GATING_NOTE)
     ui.table(qualite.checks_summary(bundle, perimeter), key="q_summary")
+    with st.expander("Gravité des anomalies : erreurs et avertissements"):
+        st.markdown(quality.SEVERITY_RULE)
     for check in qualite.consistency_checks(bundle):
         rows = qualite.check_rows(check, perimeter)
         with st.expander(f"{check.title} : {len(rows)} ligne(s)", expanded=len(rows) > 0):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,9 @@ STATUS_AHEAD = "en avance"
 STATUS_ON_TRACK = "dans la trajectoire"
 STATUS_LATE = "en retard"
 STATUS_NO_DATA = "sans donnée"
-STATUSES = (STATUS_AHEAD, STATUS_ON_TRACK, STATUS_LATE, STATUS_NO_DATA)
+# A T0 or current value a quality check rejects (its `unranked_reason`): no attainment rate, no status, the reason.
+STATUS_EXCLUDED = "non évaluable"
+STATUSES = (STATUS_AHEAD, STATUS_ON_TRACK, STATUS_LATE, STATUS_NO_DATA, STATUS_EXCLUDED)
 
 def direction_of(direction: object) -> str | None:
     """'hausse' | 'baisse' | None, whatever the catalogue cell held (None, NaN, '', other text)."""
@@ -410,6 +412,7 @@ class TargetAssessment:
     attainment: float  # percent, NaN when not computable
     status: str
     path: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    reason: str | None = None  # why the status is STATUS_EXCLUDED, or what a warning-level finding doubts (French)
 
 
 def assess_target(
@@ -421,8 +424,12 @@ def assess_target(
     current_value: float,
     milestones: Iterable[tuple[int, float]] = (),
     direction: object = None,
+    excluded_reason: str | None = None,
 ) -> TargetAssessment:
-    """Trajectory, expected value at the current period, attainment rate and status (see STATUS_RULE)."""
+    """Trajectory, expected value at the current period, attainment rate and status (see STATUS_RULE).
+
+    excluded_reason: the T0 or the current value is kept out of trajectories (a quality check rejects it): the
+    path and the expected value are still given, but no attainment rate, and the status is STATUS_EXCLUDED."""
     ms = tuple(sorted((int(p), float(v)) for p, v in milestones))
     no_data = (
         t0_period is None or target_period is None or current_period is None
@@ -440,6 +447,11 @@ def assess_target(
             expected, math.nan, STATUS_NO_DATA, path,
         )
     expected = expected_value(path, int(current_period))
+    if isinstance(excluded_reason, str) and excluded_reason:
+        return TargetAssessment(
+            int(t0_period), as_float(t0_value), int(target_period), as_float(target_value), ms, int(current_period),
+            as_float(current_value), expected, math.nan, STATUS_EXCLUDED, path, excluded_reason,
+        )
     rate = attainment_rate(t0_value, expected, current_value)
     if math.isnan(rate):
         # Expected equals T0 (a 'maintain' target): compare with the expected value in the indicator's direction.
@@ -478,7 +490,11 @@ def indicator_target(
     """One indicator's target assessment for one territory: T0 value exactly at t0_period, final target and
     milestones (split_targets), latest value after T0 (up to current_period if given).
 
-    own_values: indicator, period, value of ONE territory; targets: indicator, target_year, target_value."""
+    own_values: indicator, period, value[, unranked_reason, quality_warning] of ONE territory; targets: indicator,
+    target_year, target_value. A T0 or latest value with an `unranked_reason` (rejected by a quality check) gives no
+    attainment rate: the status is STATUS_EXCLUDED and `reason` says which value and why (no earlier value is used
+    instead: the latest year stays the one the reader asked about). A `quality_warning` leaves the status as it is
+    and is given as the reason."""
     final, milestones = split_targets(targets[targets["indicator"] == indicator], t0_period)
     v = own_values[own_values["indicator"] == indicator]
     v = v[pd.to_numeric(v["value"], errors="coerce").notna()]
@@ -487,13 +503,23 @@ def indicator_target(
     if current_period is not None:
         later = later[later["period"] <= current_period]
     later = later.sort_values("period")
-    return assess_target(
+    reasons, warnings = [], []
+    for label, row in (("valeur T0", t0.head(1)), ("dernière valeur", later.tail(1))):
+        for col, verb, out in (("unranked_reason", "écartée", reasons), ("quality_warning", "signalée", warnings)):
+            text = row[col].iloc[0] if len(row) and col in row.columns else None
+            if isinstance(text, str) and text:
+                out.append(f"{label} ({int(row['period'].iloc[0])}) {verb}, {text}")
+    res = assess_target(
         t0_period if len(t0) else None, float(t0["value"].iloc[0]) if len(t0) else math.nan,
         final[0] if final else None, final[1] if final else math.nan,
         int(later["period"].iloc[-1]) if len(later) else None,
         float(later["value"].iloc[-1]) if len(later) else math.nan,
-        milestones, direction,
+        milestones, direction, " ; ".join(reasons) or None,
     )
+    if warnings and res.status != STATUS_EXCLUDED:
+        # A warning-level finding is marked, not excluded: the status stands, the reason says what is doubtful.
+        res = replace(res, reason=" ; ".join(warnings))
+    return res
 
 
 def target_tracking(
@@ -504,9 +530,12 @@ def target_tracking(
     current_period: int | None = None,
 ) -> pd.DataFrame:
     """One row per indicator of the territory having a target: T0 value (exactly at t0_period), final target and
-    milestones, latest value after T0 (up to current_period if given), expected value, attainment rate, status.
+    milestones, latest value after T0 (up to current_period if given), expected value, attainment rate, status and
+    status_reason (why a status is STATUS_EXCLUDED, or the warning on a value the status still uses: see
+    indicator_target).
 
-    own_values: indicator, period, value of ONE territory; targets: indicator, target_year, target_value."""
+    own_values: indicator, period, value[, unranked_reason, quality_warning] of ONE territory; targets: indicator,
+    target_year, target_value."""
     cat = indicators.drop_duplicates("code").set_index("code")
     rows = []
     for indicator in sorted(set(targets["indicator"])):
@@ -528,11 +557,12 @@ def target_tracking(
                 "expected": res.expected,
                 "attainment": res.attainment,
                 "status": res.status,
+                "status_reason": res.reason,
             }
         )
     out = pd.DataFrame(rows, columns=[
         "indicator", "label", "unit", "direction", "t0_period", "t0_value", "target_period", "target_value",
-        "milestones", "current_period", "current_value", "expected", "attainment", "status",
+        "milestones", "current_period", "current_value", "expected", "attainment", "status", "status_reason",
     ])
     for col in ("target_period", "current_period"):
         out[col] = out[col].astype("Int64")
@@ -543,7 +573,7 @@ TRACKING_LABELS = {
     "indicator": "Code", "label": "Indicateur", "unit": "Unité", "t0_period": "Année T0", "t0_value": "Valeur T0",
     "target_period": "Année cible", "target_value": "Cible", "milestones": "Cibles intermédiaires",
     "current_period": "Dernière année", "current_value": "Dernière valeur", "expected": "Valeur attendue",
-    "attainment": "Taux d'atteinte (%)", "status": "Statut",
+    "attainment": "Taux d'atteinte (%)", "status": "Statut", "status_reason": "Motif",
 }
 
 

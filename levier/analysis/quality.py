@@ -127,19 +127,71 @@ SCORE_RULE = (
 )
 
 
+# Severity of a finding. An error-level value is impossible or off by a factor (a sub-count above its total, a
+# percentage outside 0–100, a unit slip, a series break, more entrants than poor people): it is shown with its reason
+# but kept out of ranks, medians, trajectories and costs (levier.analysis.gating). A warning-level value is plausible
+# in magnitude but doubtful (a count repeated year after year, a figure atypical next to public statistics): it is
+# marked, not excluded.
+ERROR = "error"
+WARNING = "warning"
+SEVERITY_LABELS = {ERROR: "erreur", WARNING: "avertissement"}
+
+# Each check's level, and why (the same reasons, in French, in SEVERITY_RULE for the quality page).
+CHECK_SEVERITY = {
+    # Impossible by definition: one of the two numbers is wrong, and the ratio built from them exceeds 100 %.
+    "sous_effectifs": ERROR,
+    # Impossible by definition (the check only reads programmes whose percentages are bounded).
+    "pourcentages": ERROR,
+    # A jump of ×1.5 beyond the département's own trend, the other départements' that year and counting noise: until
+    # the change is explained (definition, perimeter, typing), the value is not comparable with the others'.
+    "ruptures": ERROR,
+    # The number is not in the catalogue's unit (a percentage typed for a count, a proportion for a percentage, a
+    # mean for a count): off by a factor of 10 to 100, any rank it gets is an artefact of the slip.
+    "unites": ERROR,
+    # Probably last year's figure copied over: right in magnitude, doubtful in its year; a stable count may also
+    # genuinely repeat. Marked, not excluded.
+    "valeurs_figees": WARNING,
+    # Per value: « impossible » (more entrants than poor people, a hard bound) is an error; « atypique » (an
+    # order-of-magnitude comparison with an estimated population, not a verification) is a warning.
+    "statistique_publique": WARNING,
+}
+SEVERITY_RULE = (
+    "Gravité des anomalies. Une **erreur** est une valeur impossible ou fausse d'un facteur : sous-effectif "
+    "supérieur à son total, pourcentage hors de 0–100, unité incohérente (pourcentage saisi à la place d'un effectif, "
+    "proportion à la place d'un pourcentage, effectif non entier), rupture de série, plus d'entrants au RSA que de "
+    "personnes pauvres. Elle reste affichée avec son motif, mais n'entre ni dans les rangs, ni dans les quartiles, "
+    "ni dans les médianes (nationale, régionale, des pairs), ni dans les trajectoires (pas de taux d'atteinte ni de "
+    "statut), ni dans les coûts par résultat ; un ratio calculé par Levier hérite de l'erreur de son numérateur ou "
+    "de son dénominateur. Un **avertissement** signale une valeur plausible mais douteuse : valeur identique "
+    "plusieurs années de suite (probable recopie, mais un effectif stable peut se répéter), écart atypique à la "
+    "statistique publique (un ordre de grandeur, pas une vérification). Elle est signalée là où elle est utilisée, "
+    "mais reste classée et comptée."
+)
+
+
 @dataclass(frozen=True)
 class CheckResult:
-    """One consistency check: French title and rule, the rows to show, the stored values it puts in doubt."""
+    """One consistency check: French title and rule, the rows to show, the stored values it puts in doubt, and the
+    level of its findings (CHECK_SEVERITY)."""
 
     code: str
     title: str
     rule: str
     rows: pd.DataFrame  # French column labels
-    keys: pd.DataFrame  # territory_level, territory_code, indicator, period of the typed-in values at fault
+    # territory_level, territory_code, indicator, period of the typed-in values at fault; a check whose findings
+    # differ in level (statistique_publique) adds a `severity` column
+    keys: pd.DataFrame
+    severity: str = ERROR
 
     @property
     def n_flagged(self) -> int:
         return len(self.keys)
+
+    def key_severities(self) -> pd.Series:
+        """The level of each flagged value (aligned with `keys`): its own when the check sets one, else the check's."""
+        own = self.keys["severity"] if "severity" in self.keys.columns else pd.Series(None, index=self.keys.index,
+                                                                                         dtype=object)
+        return own.where(own.notna(), self.severity).astype(object)
 
 
 KEY_COLUMNS = ["territory_level", "territory_code", "indicator", "period"]
@@ -339,7 +391,8 @@ def check_subcounts(d: QualityData) -> CheckResult:
         }
     )
     keys = s.rename(columns={"sub": "indicator"})[KEY_COLUMNS].drop_duplicates()
-    return CheckResult("sous_effectifs", "Sous-effectifs supérieurs à leur total", SUBCOUNT_RULE, rows, keys)
+    return CheckResult("sous_effectifs", "Sous-effectifs supérieurs à leur total", SUBCOUNT_RULE, rows, keys,
+                       CHECK_SEVERITY["sous_effectifs"])
 
 
 def check_percentages(d: QualityData) -> CheckResult:
@@ -356,7 +409,7 @@ def check_percentages(d: QualityData) -> CheckResult:
     )
     # A derived rate is wrong because of its numerator (or denominator): the typed-in numerator carries the doubt.
     keys = p.assign(indicator=p["numerator"].where(p["derived"], p["indicator"]))[KEY_COLUMNS].drop_duplicates()
-    return CheckResult("pourcentages", "Pourcentages hors de 0–100", PERCENT_RULE, rows, keys)
+    return CheckResult("pourcentages", "Pourcentages hors de 0–100", PERCENT_RULE, rows, keys, CHECK_SEVERITY["pourcentages"])
 
 
 def _series(d: QualityData, units: tuple[str, ...], kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -412,7 +465,8 @@ def check_breaks(d: QualityData) -> CheckResult:
             "Nature": f["nature"],
         }
     )
-    return CheckResult("ruptures", "Ruptures de série", BREAK_RULE, rows, in_doubt[KEY_COLUMNS].drop_duplicates())
+    return CheckResult("ruptures", "Ruptures de série", BREAK_RULE, rows, in_doubt[KEY_COLUMNS].drop_duplicates(),
+                       CHECK_SEVERITY["ruptures"])
 
 
 def check_frozen(d: QualityData) -> CheckResult:
@@ -441,7 +495,7 @@ def check_frozen(d: QualityData) -> CheckResult:
                       on=["territory_level", "territory_code", "indicator"])
     flagged = flagged[(flagged["period"] > flagged["first"]) & (flagged["period"] <= flagged["last"])]
     return CheckResult("valeurs_figees", "Valeurs identiques plusieurs années de suite", FROZEN_RULE, rows,
-                       flagged[KEY_COLUMNS].drop_duplicates())
+                       flagged[KEY_COLUMNS].drop_duplicates(), CHECK_SEVERITY["valeurs_figees"])
 
 
 def check_units(d: QualityData) -> CheckResult:
@@ -502,7 +556,7 @@ def check_units(d: QualityData) -> CheckResult:
     keys_list.append(bad[KEY_COLUMNS])
     rows = pd.concat(rows_list, ignore_index=True)
     keys = pd.concat(keys_list, ignore_index=True).drop_duplicates() if keys_list else _no_keys()
-    return CheckResult("unites", "Unités incohérentes avec le catalogue", UNIT_RULE, rows, keys)
+    return CheckResult("unites", "Unités incohérentes avec le catalogue", UNIT_RULE, rows, keys, CHECK_SEVERITY["unites"])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -581,8 +635,11 @@ def declared_vs_public(d: QualityData) -> CheckResult:
         }
     )
     flagged = t[t["verdict"].str.startswith(("impossible", "atypique"))]
-    return CheckResult("statistique_publique", "Déclaré et statistique publique", INDEPENDENT_RULE, rows,
-                       flagged[KEY_COLUMNS].drop_duplicates())
+    # A hard bound broken is an error; an atypical rate against an estimated population only a warning.
+    keys = flagged.assign(severity=np.where(flagged["verdict"].str.startswith("impossible"), ERROR, WARNING))
+    keys = keys[KEY_COLUMNS + ["severity"]].drop_duplicates(KEY_COLUMNS).reset_index(drop=True)
+    return CheckResult("statistique_publique", "Déclaré et statistique publique", INDEPENDENT_RULE, rows, keys,
+                       CHECK_SEVERITY["statistique_publique"])
 
 
 CHECKS: tuple[Callable[[QualityData], CheckResult], ...] = (

@@ -18,7 +18,7 @@ from levier.analysis.positions import LEVEL_DEPARTEMENT, MISSING_LABELS
 from levier.core.fmt import value_decimals
 from levier.report.tables import displayed, neutralise, to_xlsx_bytes
 from levier.store.db import Database
-from levier.views import common, effet_levier, mi_parcours, qualite, services, t0
+from levier.views import common, effet_levier, gating, mi_parcours, qualite, services, t0
 
 LEVELS = ("departement", "epci", "region")
 LEVEL_LABELS = {"departement": "département", "epci": "EPCI", "region": "région"}
@@ -155,7 +155,7 @@ TRAJECTOIRES_COLUMNS = {
     "indicator": "indicateur", "label": "libelle_indicateur", "unit": UNIT_COLUMN, "t0_period": "annee_t0",
     "t0_value": "valeur_t0", "target_period": "annee_cible", "target_value": "cible",
     "milestones": "cibles_intermediaires", "current_period": "derniere_annee", "current_value": "derniere_valeur",
-    "expected": "valeur_attendue", "attainment": "taux_atteinte_pct", "status": "statut",
+    "expected": "valeur_attendue", "attainment": "taux_atteinte_pct", "status": "statut", "status_reason": "motif_statut",
 }
 
 
@@ -166,6 +166,7 @@ def export_trajectoires(db: Database, options: ExportOptions) -> ExportTable:
     terr = territories(db, options)
     wanted = _indicators(db, options)
     cat = common.catalogue(db)
+    gates = gating.load_gates(db, level=options.niveau)  # the quality checks once, not once per territory
     parts = []
     for code, libelle in zip(terr["code"], terr["libelle"]):
         periods = common.available_periods(db, options.niveau, code)
@@ -173,7 +174,7 @@ def export_trajectoires(db: Database, options: ExportOptions) -> ExportTable:
             t0_year, period_to = mi_parcours.default_periods(periods, programme)
             if options.annee is not None:
                 period_to = int(options.annee)
-            tracking = mi_parcours.tracking_of(db, code, options.niveau, t0_year, period_to, programme, cat)
+            tracking = mi_parcours.tracking_of(db, code, options.niveau, t0_year, period_to, programme, cat, gates)
             if wanted is not None:
                 tracking = tracking[tracking["indicator"].isin(wanted)]
             if tracking.empty:

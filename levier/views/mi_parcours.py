@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 from levier.analysis import positions
 from levier.analysis.rates import rule_of
 from levier.analysis.positions import (
-    AHEAD_THRESHOLD, ON_TRACK_THRESHOLD, STATUS_AHEAD, STATUS_LATE, STATUS_NO_DATA, STATUS_ON_TRACK, TargetAssessment,
+    AHEAD_THRESHOLD, ON_TRACK_THRESHOLD, STATUS_AHEAD, STATUS_EXCLUDED, STATUS_LATE, STATUS_NO_DATA, STATUS_ON_TRACK,
+    TargetAssessment,
 )
 from levier.charts import indicators as charts
 from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value
@@ -19,6 +20,7 @@ from levier.store.db import Database, Query
 from levier.views.common import (
     catalogue, load_territories, load_values, ranking_values, source_text, territory_values,
 )
+from levier.views.gating import gate_values
 
 ASSESSMENT_TEXT = {"good": "favorable", "bad": "défavorable", "neutral": "stable / sans sens", "missing": MISSING_TEXT}
 PROGRAMME_PERIODS = {"PACTE": (2023, 2026), "CALPAE": (2019, 2022), "CDPPE": (2020, 2022), "STAT": (2014, 2020)}
@@ -34,7 +36,10 @@ STATUS_RULE = (
     f"moins de {fmt_number(ON_TRACK_THRESHOLD, 0)}{NBSP}% ; « {STATUS_NO_DATA} » : pas de valeur T0, pas de cible ou "
     "pas de valeur postérieure à T0. Quand la valeur attendue égale la valeur T0 (cible de maintien), le taux n'est "
     "pas calculable : le statut compare alors la valeur actuelle à la valeur attendue dans le sens de l'indicateur "
-    f"(égale : « {STATUS_ON_TRACK} », meilleure : « {STATUS_AHEAD} », moins bonne : « {STATUS_LATE} »)."
+    f"(égale : « {STATUS_ON_TRACK} », meilleure : « {STATUS_AHEAD} », moins bonne : « {STATUS_LATE} »). "
+    f"« {STATUS_EXCLUDED} » : la valeur T0 ou la dernière valeur est écartée par un contrôle de qualité (erreur : "
+    "unité douteuse, rupture de série, sous-effectif supérieur à son total…) ; ni taux d'atteinte ni statut n'en "
+    "sont tirés, et le motif renvoie à la page Qualité des données."
 )
 
 
@@ -43,13 +48,26 @@ STATUS_RULE = (
 
 def load_target_tracking(
     db: Database, code: str, t0_year: int, level: str = positions.LEVEL_DEPARTEMENT, current_period: int | None = None,
+    gate_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Target tracking of every indicator with a target for one territory (see positions.target_tracking)."""
+    """Target tracking of every indicator with a target for one territory (see positions.target_tracking); a T0
+    or current value rejected by a quality check gives no status (STATUS_EXCLUDED, with its reason). gate_rows:
+    views.gating.load_gates() computed once by a caller tracking many territories."""
     with db.reader() as r:
         targets = r.df(Query.TARGETS, {"level": level, "code": code})
         own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
         cat = r.df(Query.INDICATOR_CATALOGUE)
+    own = _gated(db, own, code, level, set(targets["indicator"]), gate_rows)
     return positions.target_tracking(own, targets, cat, t0_year, current_period)
+
+
+def _gated(db: Database, own: pd.DataFrame, code: str, level: str, indicators: set[str],
+           gate_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One territory's values of the indicators with a target, with the quality gates (unranked_reason)."""
+    own = own[own["indicator"].isin(indicators)]
+    if own.empty:
+        return own
+    return gate_values(db, own.assign(code=code), level, gate_rows=gate_rows).drop(columns="code")
 
 
 def load_target_assessment(
@@ -61,6 +79,7 @@ def load_target_assessment(
         targets = r.df(Query.TARGETS, {"level": level, "code": code})
         own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
         cat = r.df(Query.INDICATOR_CATALOGUE)
+    own = _gated(db, own, code, level, {indicator})
     direction = cat.loc[cat["code"] == indicator, "direction"]
     return positions.indicator_target(own, targets, indicator, t0_year, current_period,
                                       direction.iloc[0] if len(direction) else None)
@@ -114,10 +133,11 @@ def default_periods(periods: Sequence[int], programme: str) -> tuple[int, int]:
 
 
 def tracking_of(db: Database, code: str, level: str, t0_year: int, period_to: int, programme: str | None,
-                cat: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The targets table of the page: every indicator of the programme with a target, its status at period_to."""
+                cat: pd.DataFrame | None = None, gate_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The targets table of the page: every indicator of the programme with a target, its status at period_to (a
+    T0 or current value rejected by a quality check: « non évaluable » and the reason in status_reason)."""
     cat = catalogue(db) if cat is None else cat
-    tracking = load_target_tracking(db, code, t0_year, level=level, current_period=period_to)
+    tracking = load_target_tracking(db, code, t0_year, level=level, current_period=period_to, gate_rows=gate_rows)
     if programme and len(tracking):
         tracking = tracking[tracking["indicator"].map(cat["programme"]) == programme].reset_index(drop=True)
     return tracking
@@ -186,8 +206,10 @@ def tracking_display(tracking: pd.DataFrame) -> pd.DataFrame:
     for key in ("t0_period", "target_period", "current_period"):
         if key in tracking.columns:
             out[labels[key]] = [MISSING_TEXT if pd.isna(p) else str(int(p)) for p in tracking[key]]
-    first = [labels[k] for k in ("label", "status", "attainment", "t0_value", "current_value", "expected", "target_value",
-                                  "target_period", "current_period") if k in labels]
+    if "status_reason" in tracking.columns:
+        out[labels["status_reason"]] = [r if isinstance(r, str) and r else "" for r in tracking["status_reason"]]
+    first = [labels[k] for k in ("label", "status", "status_reason", "attainment", "t0_value", "current_value",
+                                  "expected", "target_value", "target_period", "current_period") if k in labels]
     out = out[first + [c for c in out.columns if c not in first]]
     if "milestones" in labels:
         # target_tracking() counts the milestones; a caller may pass the (year, value) pairs themselves.

@@ -54,6 +54,21 @@ VERDICT_COLORS = {
 
 DEMO_NOTE = " (données fictives de démonstration)"
 
+# What the findings change elsewhere in Levier (levier.analysis.gating): said on the page, under the checks.
+GATING_NOTE = (
+    "Les valeurs en **erreur** (sous-effectif supérieur à son total, pourcentage hors de 0–100, unité douteuse, "
+    "rupture de série, plus d'entrants que de personnes pauvres) restent affichées mais sont **écartées des rangs, "
+    "quartiles, médianes (nationale, régionale, des pairs), trajectoires et coûts par résultat** partout dans "
+    "Levier, avec le motif « contrôle qualité : … (voir la page Qualité des données) » ; un ratio calculé par Levier "
+    "hérite de l'erreur de son numérateur ou de son dénominateur. Les valeurs en **avertissement** (valeur identique "
+    "plusieurs années de suite, écart atypique à la statistique publique) sont seulement **signalées** : elles restent "
+    "classées et comptées. Corriger la valeur (nouvel import) la fait revenir dans les classements."
+)
+SEVERITY_TEXT = {
+    quality.ERROR: "erreur : écartée des classements",
+    quality.WARNING: "avertissement : signalée",
+}
+
 
 def is_demo(db: Database) -> bool:
     """Whether the stored returns include demo values: every caption then says they are fictitious."""
@@ -173,8 +188,9 @@ def load_quality_data(db: Database, *, level: str = DEPARTEMENT, today: date | N
             territories=r.df(Query.IMPORT_CONTEXT_TERRITORIES),
             declarations=r.df(Query.VARIANT_DECLARATIONS),
             cells=r.df(Query.QUALITY_COMPLETENESS_CELLS, {"programme": None, "level": level}),
-            subcounts=r.df(Query.QUALITY_SUBCOUNTS, {"sub_codes": list(subs), "total_codes": list(totals)}),
-            percentages=r.df(Query.QUALITY_PERCENTAGES),
+            subcounts=r.df(Query.QUALITY_SUBCOUNTS, {"sub_codes": list(subs), "total_codes": list(totals),
+                                                     "only_subs": None}),
+            percentages=r.df(Query.QUALITY_PERCENTAGES, {"codes": None}),
             public=r.df(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": codes}),
             level=level,
             today=today or date.today(),
@@ -272,7 +288,9 @@ def headline(bundle: QualityBundle, perimeter: Perimeter) -> list[tuple[str, str
          "Années où une partie seulement des indicateurs attendus a été transmise."),
         ("Retours en retard", fmt_int(st_counts.get(quality.STATUS_LATE, 0)),
          "Premier envoi daté après l'échéance."),
-        ("Valeurs mises en doute", fmt_int(len(flagged)), "Valeurs saisies signalées par au moins un contrôle."),
+        ("Valeurs mises en doute", fmt_int(len(flagged)),
+         ("Valeurs saisies signalées par au moins un contrôle ; celles en erreur sont écartées des rangs, médianes, "
+          "trajectoires et coûts.")),
         (score_label, score_text, "Sur 100 : complétude × valeurs sans anomalie × définition comparable."),
     ]
 
@@ -383,15 +401,23 @@ def public_check(bundle: QualityBundle) -> quality.CheckResult:
     return next(c for c in bundle.report.checks if c.code == PUBLIC_CHECK)
 
 
+def severity_text(check: quality.CheckResult) -> str:
+    """What a check's findings do to the figures (the public-statistics comparison has both levels)."""
+    if check.code == PUBLIC_CHECK:
+        return (f"{SEVERITY_TEXT[quality.ERROR]} si impossible ; {SEVERITY_TEXT[quality.WARNING]} si atypique")
+    return SEVERITY_TEXT.get(check.severity, check.severity)
+
+
 def checks_summary(bundle: QualityBundle, perimeter: Perimeter) -> pd.DataFrame:
-    """One row per check: its rule in short, rows and values put in doubt within the perimeter."""
+    """One row per check: rows and values put in doubt within the perimeter, and what they do to the figures."""
     rows = []
     for c in bundle.report.checks:
         keys = perimeter.keep(c.keys, "territory_code")
         shown = check_rows(c, perimeter)
         rows.append({"Contrôle": c.title,
                      "Lignes signalées": len(shown) if c.code != PUBLIC_CHECK else int(shown["Verdict"].str.startswith(("impossible", "atypique")).sum()),
-                     "Valeurs mises en doute": len(keys)})
+                     "Valeurs mises en doute": len(keys),
+                     "Gravité": severity_text(c)})
     return pd.DataFrame(rows)
 
 
