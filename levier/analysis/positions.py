@@ -587,7 +587,7 @@ T0_COLUMNS = [
     "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
     "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)",
     "Situation / médiane nationale", "Donnée de démonstration",
-    "Classé sur", "Valeur classée", "Unité classée", "Valeur plancher",
+    "Classé sur", "Valeur classée", "Unité classée", "Valeur plancher", "Signalement qualité",
 ]
 
 
@@ -621,8 +621,9 @@ def t0_table(
     v = values[values["period"] <= t0_year].copy()
     v = v[v["code"].isin(set(terr["code"]))]
     v["value"] = pd.to_numeric(v["value"], errors="coerce").astype("float64")
-    for col, default in (("missing_reason", None), ("unranked_reason", None), ("is_demo", False), ("derived", False),
-                         ("rank_basis", ""), ("rank_unit", None), ("censored", False)):
+    for col, default in (("missing_reason", None), ("unranked_reason", None), ("quality_warning", None),
+                         ("is_demo", False), ("derived", False), ("rank_basis", ""), ("rank_unit", None),
+                         ("censored", False)):
         if col not in v.columns:
             v[col] = default
     # `value` is what is ranked (a count's rate, levier.analysis.rates); `raw_value` what is shown.
@@ -672,6 +673,7 @@ def t0_table(
                 "Motif d'absence": MISSING_LABELS.get(pos["missing_reason"], pos["missing_reason"])
                 if pd.isna(pos["value"]) else None,
                 "Motif de non-classement": pos["unranked_reason"],
+                "Signalement qualité": next((w for w in own_at["quality_warning"] if isinstance(w, str) and w), None),
                 "Sens": direction_label(direction),
                 "Rang": pos["rank"],
                 "Territoires classés": pos["n_ranked"],

@@ -158,6 +158,12 @@ def ranking_frame(
         (str(c), str(i), int(p)): as_float(v)
         for c, i, p, v in zip(den["code"], den["indicator"], den["period"], den["value"])
     }
+    # A denominator kept out of rankings (a quality error) takes the rate built on it out too, saying why.
+    den_reason = ({} if "unranked_reason" not in den.columns else {
+        (str(c), str(i), int(p)): r
+        for c, i, p, r in zip(den["code"], den["indicator"], den["period"], den["unranked_reason"])
+        if isinstance(r, str) and r
+    })
     for indicator, idx in out.groupby("indicator", sort=False).groups.items():
         rule = rule_of(str(indicator), cat)
         rows = out.loc[idx]
@@ -192,6 +198,11 @@ def ranking_frame(
             has = rows["value"].notna()
             reason[has & base.isna()] = why_missing
             reason[has & base.notna() & (base <= 0)] = why_zero
+            if rule.base != BASE_POPULATION and den_reason:
+                doubt = pd.Series([den_reason.get((str(c), rule.base, int(p))) for c, p in zip(rows["code"], rows["period"])],
+                                  index=idx, dtype=object)
+                flagged = has & doubt.notna()
+                reason[flagged] = [f"dénominateur {rule.base} : {r}" for r in doubt[flagged]]
             ok = base.notna() & (base > 0)
             out.loc[idx, "value"] = (rows["value"] / base.where(ok) * rule.scale).to_numpy()
         out.loc[idx, "unranked_reason"] = _merge_reason(out.loc[idx, "unranked_reason"], reason).to_numpy()

@@ -120,7 +120,8 @@ POSITIONS_COLUMNS = {
     "Écart à la médiane nationale (%)": "ecart_mediane_nationale_pct", "Médiane des pairs": "mediane_pairs",
     "Écart à la médiane des pairs": "ecart_mediane_pairs", "Écart à la médiane des pairs (%)": "ecart_mediane_pairs_pct",
     "Situation / médiane nationale": "situation_mediane_nationale", "Motif d'absence": "motif_absence",
-    "Motif de non-classement": "motif_non_classement", "Donnée de démonstration": "donnee_demo",
+    "Motif de non-classement": "motif_non_classement", "Signalement qualité": "signalement_qualite",
+    "Donnée de démonstration": "donnee_demo",
     # Ranks, quartiles, medians and gaps are on the ranked figure: a count's rate (levier.analysis.rates).
     "Classé sur": "classe_sur", "Valeur classée": "valeur_classee", "Unité classée": "unite_classee",
     "Valeur plancher": "valeur_plancher",

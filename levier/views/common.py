@@ -14,6 +14,7 @@ from levier.analysis.peers import (
 )
 from levier.analysis.positions import LEVEL_DEPARTEMENT, comparison_set
 from levier.store.db import Database, Query
+from levier.views.gating import gate_values
 from levier.views.perimeters import perimeter_values
 
 
@@ -56,8 +57,9 @@ def ranking_values(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level:
     population = pd.Series(pd.to_numeric(terr["population"], errors="coerce").to_numpy(), index=terr["code"].astype(str))
     year = int(terr["vintage"].max()) if "vintage" in terr.columns and terr["vintage"].notna().any() else None
     values = perimeter_values(db, values, level)  # an EPCI value on an older perimeter: shown, not ranked
+    values = gate_values(db, values, level)  # a value a quality check rejects: shown, not ranked
     needed = rates.denominator_codes(cat, sorted(set(values["indicator"].astype(str))))
-    denominators = load_values(db, level, needed) if needed else None
+    denominators = gate_values(db, load_values(db, level, needed), level) if needed else None
     return rates.ranking_frame(values, cat, population, denominators, year)
 
 

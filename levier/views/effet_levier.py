@@ -22,6 +22,7 @@ from levier.core.fmt import (
     fmt_years,
 )
 from levier.store.db import Database, Query
+from levier.views.gating import gate_values
 
 
 def _zero(x: float) -> float:
@@ -197,6 +198,8 @@ def load_lever_data(db: Database, programme: str) -> LeverData:
         values = r.df(Query.LEVER_INDICATOR_VALUES, {"level": "departement", "codes": codes}) if codes else pd.DataFrame(
             columns=["code", "indicator", "period", "value"])
     funding["year"] = funding["year"].astype(int)
+    if len(values):  # a value a quality check rejects is no cost's denominator (raw counts: no rate conversion)
+        values = gate_values(db, values, "departement")
     return LeverData(programme, funding, realloc, flags, territories, actions, indicators, values, stats,
                      bool(funding["is_demo"].any()) if len(funding) else False)
 

@@ -27,7 +27,7 @@ PEER_NOUNS = {"departement": ("département", "départements"), "epci": ("EPCI",
 # What a reader scans first comes first; every other column stays in the downloads.
 T0_DISPLAY = [
     "Indicateur", "Valeur", "Année", "Classé sur", "Valeur classée", "Rang", "Quartile", "Situation / médiane nationale",
-    "Médiane nationale",
+    "Motif de non-classement", "Signalement qualité", "Médiane nationale",
     "Écart à la médiane nationale", "Médiane régionale", "Écart à la médiane régionale", "Médiane des pairs",
     "Écart à la médiane des pairs", "Sens", "Origine", "Source", "Programme", "Code",
 ]
@@ -181,6 +181,7 @@ def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
         for r, n, u in zip(table["Rang"], table["Territoires classés"], table["Motif de non-classement"])
     ]
     out["Motif de non-classement"] = table["Motif de non-classement"].astype(object).fillna("")
+    out["Signalement qualité"] = table["Signalement qualité"].astype(object).fillna("")
     out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in table["Quartile"]]
     for ref in ("régionale", "nationale", "des pairs"):
         out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u))
