@@ -148,3 +148,21 @@ def test_gironde_2021_on_the_demo_is_shown_but_not_ranked(demo_db_path, capsys):
     with capsys.disabled():
         print(f"\n[benchmark] gate_values, one indicator-year on the national demo: best {min(timings):.2f} s "
               f"(worst {max(timings):.2f} s); every indicator: {full:.2f} s")
+
+
+def test_the_t0_page_of_gironde_shows_the_unit_slip_unranked_with_its_reason_and_the_others_ranked(planted):
+    from levier.views import t0  # the T0 view: the gates reach it through views.common.ranking_values
+
+    view = next(t0.t0_views(planted, "departement", 2021, ["33"], indicators=[OR1M_TX, OR1M, NE]))
+    rate = view.table.set_index("Code").loc[OR1M_TX]
+    assert rate["Valeur"] == pytest.approx(100 * 75 / 7428)  # 1,0 % still shown …
+    assert pd.isna(rate["Rang"]) and pd.isna(rate["Quartile"])  # … never ranked 12/12 « défavorable »
+    assert "unité douteuse" in rate["Motif de non-classement"] and "Qualité" in rate["Motif de non-classement"]
+    assert rate["Situation / médiane nationale"] == "non classé"
+    assert rate["Territoires classés"] == 11
+    # the national median is the others' alone: 2021 rates (300 + 50 i) / 1 000, i = 0…10 → median 55 %
+    assert rate["Médiane nationale"] == pytest.approx(55.0)
+    shown = view.display.set_index("Code").loc[OR1M_TX]
+    assert shown["Rang"] == "non classé" and "unité douteuse" in shown["Motif de non-classement"]
+    other = next(t0.t0_views(planted, "departement", 2021, ["01"], indicators=[OR1M_TX])).table.iloc[0]
+    assert other["Rang"] == 11 and other["Territoires classés"] == 11  # 30 %: the lowest of eleven ranked
