@@ -331,7 +331,12 @@ def compare_changes(
         rows[0]["value_to"] = as_float(own["value_to"].iloc[0])
     out = pd.DataFrame(rows)
     out["assessment"] = [assess(d, direction) for d in out["change_abs"]]
+    if len(own) and not bool(own["rankable"].iloc[0]):
+        # The territory's own change rests on a value kept out of rankings: shown, neither judged nor compared.
+        out.loc[0, "assessment"] = UNRANKED
     own_abs, own_rel = out.loc[0, "change_abs"], out.loc[0, "change_rel"]
+    if len(own) and not bool(own["rankable"].iloc[0]):
+        own_abs = own_rel = math.nan
     out["diff_abs"] = [math.nan] + [own_abs - x for x in out["change_abs"].iloc[1:]]
     out["diff_rel"] = [math.nan] + [own_rel - x for x in out["change_rel"].iloc[1:]]
     out["diff_assessment"] = [NO_DATA] + [assess(d, direction) for d in out["diff_abs"].iloc[1:]]

@@ -22,7 +22,8 @@ from levier.views.common import (
 )
 from levier.views.gating import gate_values
 
-ASSESSMENT_TEXT = {"good": "favorable", "bad": "défavorable", "neutral": "stable / sans sens", "missing": MISSING_TEXT}
+ASSESSMENT_TEXT = {"good": "favorable", "bad": "défavorable", "neutral": "stable / sans sens", "missing": MISSING_TEXT,
+                  "unranked": "non évalué (valeur écartée des classements)"}
 PROGRAMME_PERIODS = {"PACTE": (2023, 2026), "CALPAE": (2019, 2022), "CDPPE": (2020, 2022), "STAT": (2014, 2020)}
 PROGRAMME_LABELS = {"PACTE": "Pacte des solidarités", "CALPAE": "CALPAE", "CDPPE": "Protection de l'enfance (CDPPE)",
                     "STAT": "Statistique publique"}

@@ -444,3 +444,20 @@ def test_an_unranked_value_is_shown_but_kept_out_of_ranks_medians_and_peer_media
     ain = pos.row("01")
     assert ain["rank"] == 1 and ain["peer_median"] == 30.0 and ain["n_peers"] == 1  # 38's 999 is not a peer value
     assert list(pos.ranked["code"]) == ["01", "02", "03", "69"]
+
+
+def test_a_change_resting_on_an_unranked_value_is_shown_but_neither_judged_nor_compared():
+    # 38 went 10 → 40 but its 2021 value is flagged; the others' changes are +1, +2, +3 (median +2).
+    values = pd.DataFrame({
+        "code": ["01", "01", "02", "02", "03", "03", "38", "38"],
+        "period": [2019, 2021] * 4,
+        "value": [10.0, 11.0, 10.0, 12.0, 10.0, 13.0, 10.0, 40.0],
+        "unranked_reason": [None] * 7 + ["contrôle qualité : unité douteuse"],
+    })
+    territories = pd.DataFrame({"code": ["01", "02", "03", "38"], "name": ["Ain", "Aisne", "Allier", "Isère"],
+                                "reg": ["84", "32", "84", "84"], "reg_name": ["ARA", "HDF", "ARA", "ARA"]})
+    out = m.compare_changes(values, territories, "38", 2019, 2021, "hausse").set_index("scope")
+    assert out.at["territoire", "change_abs"] == 30.0  # its own change stays visible …
+    assert out.at["territoire", "assessment"] == m.UNRANKED  # … but is not called « favorable »
+    assert out.at["national", "change_abs"] == 2.0 and out.at["national", "n"] == 3  # 38 enters no median
+    assert math.isnan(out.at["national", "diff_abs"])  # and is not compared with it
