@@ -164,48 +164,62 @@ def ranking_frame(
         for c, i, p, r in zip(den["code"], den["indicator"], den["period"], den["unranked_reason"])
         if isinstance(r, str) and r
     })
-    for indicator, idx in out.groupby("indicator", sort=False).groups.items():
+    # One pass per indicator on numpy arrays, written back once (a .loc per indicator on a national frame of
+    # 60,000 values cost most of a T0 view).
+    value = out["value"].to_numpy(dtype="float64", copy=True)
+    shown = value.copy()
+    codes = out["code"].astype(str).to_numpy()
+    periods = pd.to_numeric(out["period"], errors="coerce").to_numpy()
+    rank_unit = np.full(len(out), "", dtype=object)
+    rank_basis = np.full(len(out), "", dtype=object)
+    censored = np.zeros(len(out), dtype=bool)
+    new_reason = np.full(len(out), None, dtype=object)
+    for indicator, ix in out.groupby("indicator", sort=False).indices.items():
         rule = rule_of(str(indicator), cat)
-        rows = out.loc[idx]
-        out.loc[idx, "rank_unit"] = rule.rate_unit(population_year)
-        out.loc[idx, "rank_basis"] = rule.basis(population_year)
-        reason = pd.Series(None, index=idx, dtype=object)
+        vals, per, cod = shown[ix], periods[ix], codes[ix]
+        rank_unit[ix] = rule.rate_unit(population_year)
+        rank_basis[ix] = rule.basis(population_year)
+        reason = np.full(len(ix), None, dtype=object)
+        has = ~np.isnan(vals)
         if not math.isnan(rule.floor):
-            at_floor = rows["value"].notna() & np.isclose(rows["value"].fillna(math.inf), rule.floor)
-            out.loc[idx, "censored"] = at_floor.to_numpy()
+            at_floor = has & np.isclose(np.where(has, vals, math.inf), rule.floor)
+            censored[ix] = at_floor
             reason[at_floor] = floor_reason(rule.floor, rule.unit)
             # When half the values of a year or more sit at the floor, the median itself is only « ≤ floor » and a
             # rank among the few values above it would read as a position among all: nobody is ranked that year.
-            valued = rows["value"].notna()
-            share = at_floor.groupby(rows["period"]).sum() / valued.groupby(rows["period"]).sum().clip(lower=1)
-            mostly = rows["period"].map(share).fillna(0) >= 0.5
-            reason[mostly & valued & ~at_floor] = (
+            counts = pd.DataFrame({"period": per, "floor": at_floor, "valued": has}).groupby("period").sum()
+            share = counts["floor"] / counts["valued"].clip(lower=1)
+            mostly = pd.Series(per).map(share).fillna(0).to_numpy() >= 0.5
+            reason[mostly & has & ~at_floor] = (
                 f"plus de la moitié des valeurs publiées au plancher ({fmt_value(rule.floor, rule.unit)}) cette "
                 "année : médiane inconnue, non classé")
         if rule.unrankable:
-            reason[rows["value"].notna()] = REASON_NO_DENOMINATOR
+            reason[has] = REASON_NO_DENOMINATOR
         elif rule.is_rate:
             if rule.base == BASE_POPULATION:
-                base = rows["code"].astype(str).map(pop).astype("float64")
-                why_missing = REASON_POPULATION_MISSING
-                why_zero = REASON_POPULATION_MISSING
+                base = pd.Series(cod).map(pop).to_numpy(dtype="float64")
+                why_missing = why_zero = REASON_POPULATION_MISSING
             else:
-                base = pd.Series(
-                    [den_value.get((str(c), rule.base, int(p)), math.nan) for c, p in zip(rows["code"], rows["period"])],
-                    index=idx, dtype="float64")
+                base = np.array([den_value.get((c, rule.base, int(p)), math.nan) for c, p in zip(cod, per)],
+                                dtype="float64")
                 why_missing = f"dénominateur {rule.base} non transmis pour cette année : effectif non classé"
                 why_zero = f"dénominateur {rule.base} nul : effectif non classé"
-            has = rows["value"].notna()
-            reason[has & base.isna()] = why_missing
-            reason[has & base.notna() & (base <= 0)] = why_zero
+            known = ~np.isnan(base)
+            reason[has & ~known] = why_missing
+            reason[has & known & (np.where(known, base, 1) <= 0)] = why_zero
             if rule.base != BASE_POPULATION and den_reason:
-                doubt = pd.Series([den_reason.get((str(c), rule.base, int(p))) for c, p in zip(rows["code"], rows["period"])],
-                                  index=idx, dtype=object)
-                flagged = has & doubt.notna()
-                reason[flagged] = [f"dénominateur {rule.base} : {r}" for r in doubt[flagged]]
-            ok = base.notna() & (base > 0)
-            out.loc[idx, "value"] = (rows["value"] / base.where(ok) * rule.scale).to_numpy()
-        out.loc[idx, "unranked_reason"] = _merge_reason(out.loc[idx, "unranked_reason"], reason).to_numpy()
+                for i in np.flatnonzero(has):
+                    doubt = den_reason.get((cod[i], rule.base, int(per[i])))
+                    if doubt:
+                        reason[i] = f"dénominateur {rule.base} : {doubt}"
+            ok = known & (np.where(known, base, 0) > 0)
+            value[ix] = np.where(ok, vals / np.where(ok, base, 1) * rule.scale, math.nan)
+        new_reason[ix] = reason
+    out["value"] = value
+    out["rank_unit"] = rank_unit
+    out["rank_basis"] = rank_basis
+    out["censored"] = censored
+    out["unranked_reason"] = _merge_reason(out["unranked_reason"], pd.Series(new_reason, index=out.index)).to_numpy()
     # A rate that could not be computed still shows its count: keep value = NaN out of positions' missing list by
     # putting the raw value back (the reason keeps it out of every rank and median).
     lost = out["value"].isna() & out["raw_value"].notna()

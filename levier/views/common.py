@@ -14,7 +14,7 @@ from levier.analysis.peers import (
 )
 from levier.analysis.positions import LEVEL_DEPARTEMENT, comparison_set
 from levier.store.db import Database, Query
-from levier.views.gating import gate_values
+from levier.views.gating import gate_values, load_gates
 from levier.views.perimeters import perimeter_values
 
 
@@ -57,9 +57,12 @@ def ranking_values(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level:
     population = pd.Series(pd.to_numeric(terr["population"], errors="coerce").to_numpy(), index=terr["code"].astype(str))
     year = int(terr["vintage"].max()) if "vintage" in terr.columns and terr["vintage"].notna().any() else None
     values = perimeter_values(db, values, level)  # an EPCI value on an older perimeter: shown, not ranked
-    values = gate_values(db, values, level)  # a value a quality check rejects: shown, not ranked
     needed = rates.denominator_codes(cat, sorted(set(values["indicator"].astype(str))))
-    denominators = gate_values(db, load_values(db, level, needed), level) if needed else None
+    # A value a quality check rejects is shown, not ranked; so is a rate on a rejected denominator. The checks run
+    # once for the values and their denominators.
+    gates = load_gates(db, sorted(set(values["indicator"].astype(str)) | set(needed)), level)
+    values = gate_values(db, values, level, gate_rows=gates)
+    denominators = gate_values(db, load_values(db, level, needed), level, gate_rows=gates) if needed else None
     return rates.ranking_frame(values, cat, population, denominators, year)
 
 

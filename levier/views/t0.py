@@ -135,15 +135,18 @@ class T0View:
     peer_warning: str  # set when the group is only indicative
 
 
-def t0_view(db: Database, code: str, level: str, t0_year: int, k: int = DEFAULT_K) -> T0View:
-    return next(t0_views(db, level, t0_year, [code], k))
+def t0_view(db: Database, code: str, level: str, t0_year: int, k: int = DEFAULT_K,
+            data: T0Data | None = None) -> T0View:
+    """One territory's T0 view; `data`: load_t0_data(db, level) already loaded (the app keeps it per data version,
+    so a territory change does not load and rank-prepare the whole level again)."""
+    return next(t0_views(db, level, t0_year, [code], k, data=data))
 
 
 def t0_views(db: Database, level: str, t0_year: int, codes: Sequence[str] | None = None, k: int = DEFAULT_K,
-             indicators: Sequence[str] | None = None) -> Iterator[T0View]:
+             indicators: Sequence[str] | None = None, data: T0Data | None = None) -> Iterator[T0View]:
     """The T0 view of several territories (default: every territory of the level), data loaded once; with
     `indicators`, the tables hold those indicators only (positions are unchanged: each is ranked on its own)."""
-    data = load_t0_data(db, level, indicators)
+    data = data if data is not None else load_t0_data(db, level, indicators)
     peer_inputs = load_peer_inputs(db, level)
     for code in (codes if codes is not None else list(data.territories["code"])):
         peers = peer_group_of(peer_inputs, code, k)
