@@ -4,7 +4,6 @@ the real COG lists and Filosofi 2019 EPCI values flagged and kept out of the ran
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from levier.ingest.insee import facts_frame
 from levier.ingest.perimeters import (

@@ -47,7 +47,7 @@ def test_a_file_with_thousands_of_bad_rows_keeps_the_first_1000_and_counts_every
 
     # The summary the command line prints lists at most 1,000 and says how many more, per rule.
     summary = report.summary()
-    assert f"2\u00a0503 erreur(s)" in summary and "Par règle : doublon : 2\u00a0500 ; territoire : 3." in summary
+    assert "2\u00a0503 erreur(s)" in summary and "Par règle : doublon : 2\u00a0500 ; territoire : 3." in summary
     assert summary.count("doublon : 38") == FINDINGS_KEPT
 
     journal = db.read(Query.RECENT_IMPORTS, {"limit": 1}).iloc[0]

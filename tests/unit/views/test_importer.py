@@ -13,10 +13,18 @@ from levier.ingest.detect import import_file
 from levier.ingest.report import STATUS_DRY_RUN, STATUS_IMPORTED
 from levier.views import importer
 from levier.views.selection import Selection
-from tests.unit.ingest.test_mapping import producer_csv, profiles  # noqa: F401  (profiles is a fixture)
+from tests.unit.ingest.test_mapping import producer_csv
 from tests.unit.ingest.test_returns import NE, OR1M, OR1M_TX, count_facts, count_runs, current, long_csv
 
 NBSP = "\u00a0"
+
+
+@pytest.fixture
+def profiles(tmp_path, monkeypatch):
+    """A private mapping-profile folder (nothing written into data/profils)."""
+    folder = tmp_path / "profils"
+    monkeypatch.setenv("LEVIER_PROFILS_DIR", str(folder))
+    return folder
 
 
 def test_the_simulation_lists_each_change_old_to_new_and_writes_nothing(db):
