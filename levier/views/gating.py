@@ -33,7 +33,7 @@ def _quality_data(db: Database, level: str, wanted: Iterable[str] | None) -> tup
         only_subs = None if base is None else sorted(base)
         public = sorted(set(declared) | {quality.POOR_RATE, quality.PERSONS, quality.MINIMA}) if declared else []
         data = quality.QualityData(
-            values=r.df(Query.QUALITY_VALUES_FOR_INDICATORS, {"level": level, "codes": needed}),
+            values=r.df(Query.QUALITY_VALUES, {"level": level, "codes": needed}),
             indicators=cat,
             # The checks' tables name territories; gating only reads the keys of the values in doubt.
             territories=pd.DataFrame({"level": pd.Series(dtype=str), "code": pd.Series(dtype=str),

@@ -183,7 +183,7 @@ def load_quality_data(db: Database, *, level: str = DEPARTEMENT, today: date | N
     codes = sorted({p.declared for p in quality.PUBLIC_PAIRINGS} | {quality.POOR_RATE, quality.PERSONS, quality.MINIMA})
     with db.reader() as r:
         return quality.QualityData(
-            values=r.df(Query.QUALITY_VALUES),
+            values=r.df(Query.QUALITY_VALUES, {"level": None, "codes": None}),
             indicators=r.df(Query.QUALITY_INDICATORS),
             territories=r.df(Query.IMPORT_CONTEXT_TERRITORIES),
             declarations=r.df(Query.VARIANT_DECLARATIONS),
