@@ -3,7 +3,7 @@
 import streamlit as st
 
 from levier.analysis.positions import GAP_RULE, RANK_RULE
-from levier.app import auth, cache
+from levier.app import auth, cache, menu
 from levier.app import widgets as ui
 from levier.views import t0
 
@@ -39,6 +39,11 @@ search = c2.text_input("Rechercher un indicateur (libellé ou code)", key="t0_se
 shown = t0.filter_table(view.display, chosen, search)
 st.caption(f"{len(shown)} indicateur(s) ; source et année de chaque valeur dans le tableau.")
 ui.table(shown, height=420)
+note = t0.quality_note(t0.filter_table(view.table, chosen, search))
+if note:
+    st.info(note, icon=":material/fact_check:")
+    st.page_link(menu.page_file("qualite.py"), label="Voir les contrôles sur la page Qualité des données",
+                 icon=":material/arrow_forward:")
 with st.expander("Comment lire ce tableau"):
     st.markdown(f"{RANK_RULE}\n\n{GAP_RULE}")
 ui.downloads(t0.filter_table(view.table, chosen, search), f"t0_{sel.code}_{t0_year}", key="t0")

@@ -294,6 +294,23 @@ def distribution_figure(
     )
 
 
+def quality_note(table: pd.DataFrame) -> str | None:
+    """What the quality checks changed in a T0 table, in French (None when nothing): how many values a check rejects
+    (shown, not ranked) and how many it only flags."""
+    reasons = table["Motif de non-classement"].fillna("").astype(str)
+    rejected = int(reasons.str.contains("contrôle qualité").sum())
+    flagged = int(table["Signalement qualité"].fillna("").astype(str).ne("").sum())
+    if not rejected and not flagged:
+        return None
+    parts = []
+    if rejected:
+        parts.append(f"{fmt_int(rejected)} valeur(s) rejetée(s) par un contrôle de qualité : montrée(s), mais ni "
+                     "classée(s) ni comptée(s) dans les médianes (« non classé », motif dans le tableau)")
+    if flagged:
+        parts.append(f"{fmt_int(flagged)} valeur(s) signalée(s) : classée(s), avec leur signalement")
+    return " ; ".join(parts) + "."
+
+
 def filter_table(table: pd.DataFrame, programmes: Sequence[str], search: str) -> pd.DataFrame:
     """Rows of the chosen programmes whose label or code contains the search text (accents and case ignored)."""
     out = table[table["Programme"].isin(programmes)]
