@@ -39,14 +39,15 @@ search = c2.text_input("Rechercher un indicateur (libellé ou code)", key="t0_se
 shown = t0.filter_table(view.display, chosen, search)
 st.caption(f"{len(shown)} indicateur(s) ; source et année de chaque valeur dans le tableau.")
 ui.table(shown, height=420)
-note = t0.quality_note(t0.filter_table(view.table, chosen, search))
+shown_numbers = t0.filter_table(view.table, chosen, search)  # the same rows, as numbers: the note and the download
+note = t0.quality_note(shown_numbers)
 if note:
     st.info(note, icon=":material/fact_check:")
     st.page_link(menu.page_file("qualite.py"), label="Voir les contrôles sur la page Qualité des données",
                  icon=":material/arrow_forward:")
 with st.expander("Comment lire ce tableau"):
     st.markdown(f"{RANK_RULE}\n\n{GAP_RULE}")
-ui.downloads(t0.filter_table(view.table, chosen, search), f"t0_{sel.code}_{t0_year}", key="t0")
+ui.downloads(shown_numbers, f"t0_{sel.code}_{t0_year}", key="t0")
 
 st.subheader("Distribution entre territoires")
 with_values = t0.indicators_with_value(view.table)
