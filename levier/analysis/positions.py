@@ -77,6 +77,13 @@ STATUS_NO_DATA = "sans donnée"
 STATUS_EXCLUDED = "non évaluable"
 STATUSES = (STATUS_AHEAD, STATUS_ON_TRACK, STATUS_LATE, STATUS_NO_DATA, STATUS_EXCLUDED)
 
+def keep_first_reason(current: pd.Series, new: pd.Series) -> pd.Series:
+    """`unranked_reason` merged: an existing reason is kept (a quality error outranks a rate problem, a perimeter
+    note a later one); else the new one; blank text counts as no reason."""
+    cur = current.astype(object).where(current.notna() & current.astype(str).ne(""), None)
+    return cur.where(cur.notna(), new.astype(object))
+
+
 def direction_of(direction: object) -> str | None:
     """'hausse' | 'baisse' | None, whatever the catalogue cell held (None, NaN, '', other text)."""
     if isinstance(direction, str) and direction.strip().lower() in (UP, DOWN):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from levier.analysis.positions import keep_first_reason
 from levier.core.fmt import as_float, fmt_int, fmt_value
 
 COUNT_UNITS = ("personnes", "nombre")
@@ -122,12 +123,6 @@ def denominator_codes(cat: pd.DataFrame, indicators) -> list[str]:
     return out
 
 
-def _merge_reason(current: pd.Series, new: pd.Series) -> pd.Series:
-    """Keep an existing reason (a quality error outranks a rate problem); else the new one."""
-    cur = current.astype(object).where(current.notna() & current.astype(str).ne(""), None)
-    return cur.where(cur.notna(), new.astype(object))
-
-
 def ranking_frame(
     values: pd.DataFrame,
     cat: pd.DataFrame,
@@ -219,7 +214,7 @@ def ranking_frame(
     out["rank_unit"] = rank_unit
     out["rank_basis"] = rank_basis
     out["censored"] = censored
-    out["unranked_reason"] = _merge_reason(out["unranked_reason"], pd.Series(new_reason, index=out.index)).to_numpy()
+    out["unranked_reason"] = keep_first_reason(out["unranked_reason"], pd.Series(new_reason, index=out.index)).to_numpy()
     # A rate that could not be computed still shows its count: keep value = NaN out of positions' missing list by
     # putting the raw value back (the reason keeps it out of every rank and median).
     lost = out["value"].isna() & out["raw_value"].notna()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from levier.analysis.positions import LEVEL_EPCI
+from levier.analysis.positions import LEVEL_EPCI, keep_first_reason
 from levier.ingest.public_stats import KIND_STAT
 from levier.store.db import Database, Query
 
@@ -36,8 +36,6 @@ def perimeter_values(db: Database, values: pd.DataFrame, level: str = LEVEL_EPCI
     merged = out.drop(columns="perimeter_note").merge(notes, on=key, how="left")
     merged.index = out.index
     flagged = merged["perimeter_note"].notna() & merged["value"].notna()
-    free = merged["unranked_reason"].isna() | (merged["unranked_reason"].astype(object) == "")
-    merged["unranked_reason"] = merged["unranked_reason"].astype(object).where(~(flagged & free),
-                                                                                merged["perimeter_note"])
     merged["perimeter_note"] = merged["perimeter_note"].astype(object).where(flagged, None)
+    merged["unranked_reason"] = keep_first_reason(merged["unranked_reason"], merged["perimeter_note"])
     return merged
