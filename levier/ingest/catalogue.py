@@ -33,6 +33,13 @@ INDICATOR_COLUMNS = (
 # (« jeunes devenus majeurs dans l'année »); published_floor = the value INSEE prints wherever the true value is
 # lower (a censored value, shown « ≤ » and never ranked).
 RATE_COLUMNS = ("rate_base", "rate_scale", "rate_noun", "published_floor")
+# Public series (docs/formats.md « Séries publiques ») : optional columns of indicateurs*.csv. source_table = the
+# producer's workbook and table a public figure comes from; series_before = the code of the series this one continues
+# after a break (the break is at this series' first year: no change or trend is computed across it);
+# independent_source = on a declared contract indicator, the '|'-separated codes of the public indicators that measure
+# the same thing independently; independent_tolerance = the gap beyond which the two are flagged.
+SOURCE_COLUMNS = ("source_table", "series_before", "independent_source", "independent_tolerance")
+OPTIONAL_INDICATOR_COLUMNS = RATE_COLUMNS + SOURCE_COLUMNS
 RATE_POPULATION = "population"
 RATE_NONE = "aucun"
 
@@ -52,7 +59,7 @@ _NULLABLE = {
     "axis": (),
     "action": ("axis", "territory"),
     "indicator": ("axis", "action", "direction", "numerator", "denominator", "aliases", "territory", "growth_severity",
-                  "rate_base", "rate_noun"),
+                  "rate_base", "rate_noun", "source_table", "series_before", "independent_source"),
 }
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._\-]*$")  # ASCII, uppercase, no spaces
@@ -121,7 +128,7 @@ def read_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
         raise FileNotFoundError(f"Aucun fichier indicateurs*.csv dans {directory}.")
     parts = []
     for path in files:
-        part = _read_csv(path, INDICATOR_COLUMNS, RATE_COLUMNS)
+        part = _read_csv(path, INDICATOR_COLUMNS, OPTIONAL_INDICATOR_COLUMNS)
         part["sensitive"] = _to_bool(part, "sensitive", path.name)
         parts.append(part)
     indicators = pd.concat(parts, ignore_index=True)
@@ -353,6 +360,27 @@ def validate_catalogue(cat: Catalogue) -> list[str]:
                             "d'années après la dernière année du programme où une cible peut tomber).")
     problems.extend(_rule_problems(cat))
     problems.extend(_rate_problems(ind, unit_by_code, derived))
+    problems.extend(_source_problems(ind))
+    return problems
+
+
+def _source_problems(ind: pd.DataFrame) -> list[str]:
+    """Every series link (series_before) and independent source must name an indicator of the catalogue."""
+    problems: list[str] = []
+    codes = set(ind["code"])
+    for row in ind.to_dict("records"):
+        name = f"Indicateur « {row['code']} »"
+        before = str(row.get("series_before") or "")
+        if before and (before not in codes or before == row["code"]):
+            problems.append(f"{name} : série précédente « {before} » inconnue du catalogue (colonne series_before).")
+        sources = [c for c in str(row.get("independent_source") or "").split("|") if c]
+        for code in sources:
+            if code not in codes:
+                problems.append(f"{name} : source indépendante « {code} » inconnue du catalogue "
+                                "(colonne independent_source).")
+        tolerance = _number_or_problem(row.get("independent_tolerance"), name, "independent_tolerance", problems)
+        if tolerance == tolerance and not sources:
+            problems.append(f"{name} : une tolérance sans source indépendante (colonne independent_source).")
     return problems
 
 
@@ -405,10 +433,10 @@ def _for_db(frame: pd.DataFrame, table: str) -> pd.DataFrame:
             out = resolve_rules(out, None)
         for column in ("max_per_inhabitant", "max_value", "max_growth"):  # no bound: NULL, never NaN
             out[column] = out[column].astype(object).where(out[column].notna(), None)
-        for column in RATE_COLUMNS:  # a catalogue built in code may lack them: no denominator, no floor
+        for column in OPTIONAL_INDICATOR_COLUMNS:  # a catalogue built in code may lack them: no denominator…
             if column not in out.columns:
                 out[column] = None
-        for column in ("rate_scale", "published_floor"):
+        for column in ("rate_scale", "published_floor", "independent_tolerance"):
             numbers = [_rule_number(str(v)) if v is not None and str(v) != "" else float("nan") for v in out[column]]
             out[column] = [None if n != n else n for n in numbers]
     return out
