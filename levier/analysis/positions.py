@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from levier.core.fmt import as_float
+from levier.core.fmt import as_float, fmt_source
 
 UP = "hausse"
 DOWN = "baisse"
@@ -681,7 +681,9 @@ def t0_table(
                 "Valeur": pos["raw_value"],
                 "Unité": cat.at[indicator, "unit"],
                 "Année": period,
-                "Source": cat.at[indicator, "source"] if "source" in cat.columns else None,
+                "Source": fmt_source(cat.at[indicator, "source"] if "source" in cat.columns else None,
+                                     cat.at[indicator, "source_table"] if "source_table" in cat.columns else None)
+                or None,
                 "Motif d'absence": MISSING_LABELS.get(pos["missing_reason"], pos["missing_reason"])
                 if pd.isna(pos["value"]) else None,
                 "Motif de non-classement": pos["unranked_reason"],

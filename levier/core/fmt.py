@@ -288,3 +288,10 @@ def fmt_bool(x: object, missing: str = MISSING_TEXT) -> str:
         return "oui" if bool(x) else "non"
     except TypeError:  # pandas.NA refuses bool(): a missing value
         return missing
+
+
+def fmt_source(source: object, table: object = None) -> str:
+    """The source line of a figure: its producer, then the producer's table when the catalogue names one
+    ('DREES, enquête Aide sociale — séries longues 1996-2020, tableau Tab1-ase')."""
+    parts = [str(p).strip() for p in (source, table) if isinstance(p, str) and p.strip()]
+    return " — ".join(parts)

@@ -13,6 +13,7 @@ from levier.analysis.peers import (
     peer_pool,
 )
 from levier.analysis.positions import LEVEL_DEPARTEMENT, comparison_set
+from levier.core.fmt import fmt_source
 from levier.store.db import Database, Query
 from levier.views.gating import gate_values, load_gates
 from levier.views.perimeters import perimeter_values
@@ -68,7 +69,8 @@ def ranking_values(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level:
 
 def source_text(cat: pd.DataFrame, indicator: str) -> str:
     """The source line of an indicator; declarative (non-STAT) data of the demo is said to be fictitious."""
-    src = cat.at[indicator, "source"] if "source" in cat.columns else ""
+    src = fmt_source(cat.at[indicator, "source"] if "source" in cat.columns else None,
+                     cat.at[indicator, "source_table"] if "source_table" in cat.columns else None)
     if cat.at[indicator, "programme"] != "STAT":
         return f"{src} — données fictives de démonstration" if src else "Données fictives de démonstration"
     return str(src)

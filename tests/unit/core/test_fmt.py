@@ -160,3 +160,10 @@ def test_missing_is_never_zero_and_no_negative_zero():
     assert fmt_number(float("nan")) == "–"
     assert fmt_pct(None) == "–"
     assert fmt_number(-0.04) == "0,0"  # '-0,0' would read as a real negative value
+
+
+def test_source_line_names_the_producers_table():
+    from levier.core.fmt import fmt_source
+    assert fmt_source("DREES, enquête Aide sociale", "tableau Tab1-ase") == "DREES, enquête Aide sociale — tableau Tab1-ase"
+    assert fmt_source("INSEE, Filosofi", None) == "INSEE, Filosofi"
+    assert fmt_source("INSEE, Filosofi", float("nan")) == "INSEE, Filosofi"
