@@ -12,7 +12,7 @@ Method (see docs/services.md, in French, for users):
   counts whatever its département (the nearest one may be across the border); overseas, only services of the same
   territory count. A commune that hosts a service itself (the service's `commune` column) is at distance 0: the
   centroid of a very large commune is far from the bourg where its people live (Saint-Laurent-du-Maroni's centroid
-  is 44 km from its France services, Kourou's 31 km), and "the commune has one" is what a user reads there.
+  is 62 km south of the town and its agency, Kourou's 31 km), and "the commune has one" is what a user reads there.
 - Default threshold: 20 km as the crow flies, as a proxy for the grid's "accessible à moins de 30 minutes"
   (indicator 2.1.1): 30 minutes by car at about 55 km/h of average speed on secondary roads is about 27 km of road,
   and road distances in France are about 1.3 to 1.4 times the straight line, so 27 / 1.35 ≈ 20 km.

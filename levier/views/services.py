@@ -66,7 +66,7 @@ COVERAGE_METHOD = (
     "d'oiseau)** au lieu le plus proche du type choisi est calculée en projection métrique (Lambert-93 en "
     "métropole, projection locale outre-mer) ; une commune qui accueille elle-même un lieu de ce type compte à "
     "distance nulle, car le centroïde d'une très grande commune peut être loin du bourg où vivent ses habitants "
-    "(en Guyane, celui de Saint-Laurent-du-Maroni est à 44 km de la ville). Un lieu du département voisin compte ; "
+    "(en Guyane, celui de Saint-Laurent-du-Maroni est à 62 km de la ville). Un lieu du département voisin compte ; "
     "outre-mer, seuls les lieux du même territoire comptent. Part couverte = population des communes à moins de "
     "{distance} km ÷ population totale. Le seuil par défaut, 20 km à vol d'oiseau, approche le « moins de 30 "
     "minutes » de l'indicateur 2.1.1 de la grille CALPAE (30 minutes à environ 55 km/h ≈ 27 km de route ≈ 20 km "
