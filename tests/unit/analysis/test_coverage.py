@@ -175,6 +175,14 @@ def test_commune_points_file_is_read_with_codes_as_text():
     assert pts.loc["97302", ["lat", "lon"]].tolist() == pytest.approx([4.94639, -52.33191])  # Cayenne
 
 
+def test_a_points_file_without_coordinates_is_refused_by_name(tmp_path):
+    (tmp_path / "geo").mkdir()
+    (tmp_path / "geo" / "communes_2026_points.csv").write_text("code_commune,x,y\n01001,4.93,46.15\n")
+    with pytest.raises(ValueError, match="communes_2026_points.csv : colonne\\(s\\) lat, lon absente"):
+        places.read_commune_points_file(tmp_path)
+    assert places.read_commune_points_file(tmp_path / "nowhere") is None  # no file: every commune falls back
+
+
 @needs_reference
 def test_guyane_around_cayenne_agencies(commune_pts, agencies):
     """France Travail's 2019 list has five agencies in Guyane: three in Cayenne, Kourou, Saint-Laurent-du-Maroni.
