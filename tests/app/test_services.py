@@ -15,6 +15,7 @@ def test_services_page_coverage_follows_the_distance(app):
     # The method: straight line from each commune's centroid, population municipale INSEE 2026; the road caveat.
     assert "son **centroïde**" in page and "population municipale INSEE 2026" in page
     assert "en ligne droite" in page and "temps de trajet par la route" in page
+    assert "34\u00a0875 communes (chacune à son centroïde)" in page
     needs_map = charts(app)[0]
     names = [t.get("name", "") for t in needs_map["data"] if t["type"] == "scattergeo"]
     assert any(n.startswith("France services (") for n in names)
