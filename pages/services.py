@@ -84,4 +84,6 @@ st.markdown(f"**Par département** — {area.label}")
 table = services.coverage_departement_table(cv)
 ui.table(table, height=400 if len(table) > 10 else "auto")
 ui.downloads(table, f"couverture_dep_{service_type}_{area.code or 'france'}_{distance}km", key="cov_dep")
-st.caption(f"Calcul : {fmt_number(cv.seconds, 2)} s pour {fmt_int(cv.communes)} communes.")
+placed = (f"dont {fmt_int(cv.approx_communes)} au point de leur EPCI, absentes du fichier des points"
+          if cv.approx_communes else "chacune à son centroïde")
+st.caption(f"Calcul : {fmt_number(cv.seconds, 2)} s pour {fmt_int(cv.communes)} communes ({placed}).")

@@ -1,18 +1,18 @@
 """Service-offer coverage: share of the population living within X km of a service, per EPCI and per département.
 
 Method (see docs/services.md, in French, for users):
-- Each commune's population municipale (COG 2026) is placed at ONE point of the commune. The shared reference data
-  have no commune boundaries, so the point comes from an optional file of commune points
-  (`geo/communes_2026_points.csv` in the reference directory: code_commune, lon, lat, e.g. the representative point
-  or the town hall of each commune) when it exists, and otherwise from the representative point of the commune's
-  EPCI polygon (of its département polygon for the four island communes without an EPCI). That fallback is coarse:
-  all the communes of an EPCI then share one point, so an EPCI is either wholly covered or not at all, and the
-  results are flagged `point_source = 'epci'`. Better points plug in through `commune_points(points=...)`; the
-  points are read and placed by levier.ingest.communes (this module does no I/O).
+- Each commune's population municipale (INSEE, COG 2026) is placed at ONE point of the commune: its centroid from
+  the commune points file of the reference directory (`geo/communes_2026_points.csv`: code_commune, lat, lon;
+  La Poste / IGN centroids, see SOURCES.md §6). A commune absent from that file falls back to the representative
+  point of its EPCI polygon (of its département polygon for the four island communes without an EPCI) and is
+  flagged `point_source = 'epci'` / `'dep'`: all the communes of an EPCI then share one point. The points are
+  read and placed by levier.ingest.communes (this module does no I/O).
 - Distance = straight line ("à vol d'oiseau") from the commune point to the nearest service, computed in a metric
   CRS: Lambert-93 (EPSG:2154) for metropolitan France, the local CRS overseas (5490, 2972, 2975, 4471). A service
   counts whatever its département (the nearest one may be across the border); overseas, only services of the same
-  territory count.
+  territory count. A commune that hosts a service itself (the service's `commune` column) is at distance 0: the
+  centroid of a very large commune is far from the bourg where its people live (Saint-Laurent-du-Maroni's centroid
+  is 62 km south of the town and its agency, Kourou's 31 km), and "the commune has one" is what a user reads there.
 - Default threshold: 20 km as the crow flies, as a proxy for the grid's "accessible à moins de 30 minutes"
   (indicator 2.1.1): 30 minutes by car at about 55 km/h of average speed on secondary roads is about 27 km of road,
   and road distances in France are about 1.3 to 1.4 times the straight line, so 27 / 1.35 ≈ 20 km.
@@ -78,8 +78,9 @@ def _service_lonlat(services: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def nearest_service_km(points: gpd.GeoDataFrame, services: pd.DataFrame) -> np.ndarray:
-    """Straight-line distance (km) from each commune point to the nearest service of its zone (inf if none)."""
+def nearest_service_km(points: gpd.GeoDataFrame, services: pd.DataFrame, own_commune: bool = True) -> np.ndarray:
+    """Straight-line distance (km) from each commune point to the nearest service of its zone (inf if none);
+    0 for a commune that hosts a placed service when `own_commune` (see the module docstring)."""
     s_lon, s_lat = _service_lonlat(services)
     ok = np.isfinite(s_lon) & np.isfinite(s_lat)
     s_zone = services_zone(s_lon, s_lat)
@@ -98,7 +99,17 @@ def nearest_service_km(points: gpd.GeoDataFrame, services: pd.DataFrame) -> np.n
         block = np.full(len(pts), np.inf)
         block[p_idx] = dist / 1000.0
         out[np.flatnonzero(mine)] = block
+    if own_commune:
+        out[hosts_service(points, services[ok])] = 0.0
     return out
+
+
+def hosts_service(points: pd.DataFrame, services: pd.DataFrame) -> np.ndarray:
+    """Whether each commune (`code_commune`) is the commune of one of the services (their `commune` column)."""
+    if "commune" not in services or "code_commune" not in points:
+        return np.zeros(len(points), dtype=bool)
+    hosts = set(services["commune"].dropna().astype(str))
+    return points["code_commune"].astype(str).isin(hosts).to_numpy(dtype=bool)
 
 
 @dataclass
@@ -132,13 +143,15 @@ def aggregate(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def coverage(
-    points: gpd.GeoDataFrame, services: pd.DataFrame, distance_km: float = DEFAULT_DISTANCE_KM
+    points: gpd.GeoDataFrame, services: pd.DataFrame, distance_km: float = DEFAULT_DISTANCE_KM,
+    own_commune: bool = True,
 ) -> Coverage:
-    """Share of the population within `distance_km` of a service, per commune, EPCI, département and France."""
+    """Share of the population within `distance_km` of a service, per commune, EPCI, département and France.
+    `own_commune=False` measures from the commune point only, even in a commune that hosts a service."""
     if not distance_km or distance_km <= 0:
         raise ValueError("La distance doit être un nombre de kilomètres positif.")
     started = time.perf_counter()
-    dist = nearest_service_km(points, services)
+    dist = nearest_service_km(points, services, own_commune)
     communes = pd.DataFrame(points.drop(columns=points.geometry.name))
     communes["distance_km"] = dist
     communes["covered"] = dist <= float(distance_km)

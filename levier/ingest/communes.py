@@ -35,12 +35,17 @@ def read_communes(reference_dir: Path | str | None = None) -> pd.DataFrame:
 
 
 def read_commune_points_file(reference_dir: Path | str | None = None) -> pd.DataFrame | None:
-    """The optional better commune points (code_commune, lon, lat), or None when the file is not there."""
+    """The commune points (code_commune as text, lon, lat in WGS84 degrees), or None when the file is not there.
+    A commune absent from the file (or whose point is not a number) is placed by commune_points' fallback."""
     directory = Path(reference_dir) if reference_dir else settings().reference_dir
     path = directory / COMMUNE_POINTS_FILE
     if not path.is_file():
         return None
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in ("code_commune", "lat", "lon") if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{COMMUNE_POINTS_FILE} : colonne(s) {', '.join(missing)} absente(s) ; attendu "
+                         f"code_commune, lat, lon (degrés WGS84).")
     return pd.DataFrame(
         {
             "code_commune": raw["code_commune"].astype("string"),

@@ -210,7 +210,8 @@ def _from_view(make: Callable[[], pd.DataFrame], decimals: Mapping[str, int | st
 
 def export_couverture(db: Database, options: ExportOptions) -> ExportTable:
     """Service coverage per territory (share of the population within --km of a --service place), as the
-    Services page computes it: straight line from each commune's point."""
+    Services page computes it: straight line from each commune's centroid (its EPCI's point when the commune is
+    absent from the commune points file, counted in `communes_point_repli`)."""
     service = str(options.extra.get("service") or SERVICES[0])
     if service not in SERVICES:
         raise ExportError(f"Type de lieu « {service} » inconnu : choisissez parmi {', '.join(SERVICES)}.")

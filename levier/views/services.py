@@ -61,24 +61,32 @@ def service_lists_table(lists: pd.DataFrame) -> pd.DataFrame:
 
 
 COVERAGE_METHOD = (
-    "**Méthode.** Chaque commune (population municipale {vintage}) est placée en un point ; sa distance **à vol "
-    "d'oiseau** au lieu le plus proche du type choisi est calculée en projection métrique (Lambert-93 en métropole, "
-    "projection locale outre-mer). Un lieu du département voisin compte ; outre-mer, seuls les lieux du même "
-    "territoire comptent. Part couverte = population des communes à moins de {distance} km ÷ population totale. "
-    "Le seuil par défaut, 20 km à vol d'oiseau, approche le « moins de 30 minutes » de l'indicateur 2.1.1 de la "
-    "grille CALPAE (30 minutes à environ 55 km/h ≈ 27 km de route ≈ 20 km à vol d'oiseau). C'est un indicateur "
-    "**calculé** à partir de la liste des lieux, pas déclaré par le département."
+    "**Méthode.** Chaque commune compte pour sa population municipale INSEE {vintage}, placée en un point : "
+    "son **centroïde** (points des communes {vintage}, La Poste et IGN). Sa distance **en ligne droite (à vol "
+    "d'oiseau)** au lieu le plus proche du type choisi est calculée en projection métrique (Lambert-93 en "
+    "métropole, projection locale outre-mer) ; une commune qui accueille elle-même un lieu de ce type compte à "
+    "distance nulle, car le centroïde d'une très grande commune peut être loin du bourg où vivent ses habitants "
+    "(en Guyane, celui de Saint-Laurent-du-Maroni est à 62 km de la ville). Un lieu du département voisin compte ; "
+    "outre-mer, seuls les lieux du même territoire comptent. Part couverte = population des communes à moins de "
+    "{distance} km ÷ population totale. Le seuil par défaut, 20 km à vol d'oiseau, approche le « moins de 30 "
+    "minutes » de l'indicateur 2.1.1 de la grille CALPAE (30 minutes à environ 55 km/h ≈ 27 km de route ≈ 20 km "
+    "à vol d'oiseau). C'est un indicateur **calculé** à partir de la liste des lieux, pas déclaré par le "
+    "département."
 )
 COVERAGE_LIMITS = (
-    "**Limites.** {approx}Distance à vol d'oiseau, pas temps de trajet : la mer, le relief et l'absence de "
-    "transport ne comptent pas. Les lieux itinérants (bus France services) comptent à la position de leur base. "
-    "La liste des agences France Travail date de 2019."
+    "**Limites.** {approx}Distance à vol d'oiseau, pas temps de trajet : la mer, le relief, les fleuves, "
+    "l'absence de route et de transport en commun ne comptent pas. En montagne, sur les îles et en Guyane (où "
+    "plusieurs communes de l'intérieur ne sont reliées que par le fleuve ou l'avion), 20 km à vol d'oiseau peuvent "
+    "demander bien plus de 30 minutes : un temps de trajet par la route (distancier Metric de l'INSEE ou calcul "
+    "d'itinéraire) serait plus juste, et Levier ne le calcule pas. Toute la population d'une commune compte au "
+    "même point. Les lieux itinérants (bus France services) comptent à la position de leur base. La liste des "
+    "agences France Travail date de 2019."
 )
 APPROX_POINTS = (
-    "Les données de référence n'ont pas de point par commune : **chaque commune est placée au point représentatif "
-    "de son EPCI** ({n} communes sur {total}). Un EPCI est donc couvert en entier ou pas du tout, et les grands "
-    "EPCI sont mal représentés (en Guyane, le point de l'EPCI est loin du littoral peuplé). Un fichier de points "
-    "des communes (geo/communes_2026_points.csv) lèverait cette limite. "
+    "**{n} commune(s) sur {total}** absente(s) du fichier des points des communes "
+    "(geo/communes_2026_points.csv) sont placées au point représentatif de leur EPCI (de leur département à "
+    "défaut) : toutes les communes d'un même EPCI partagent alors ce point, et la part couverte de ces communes "
+    "est approximative (colonne « Communes placées au point de l'EPCI »). "
 )
 
 
@@ -296,7 +304,8 @@ def coverage_table(db: Database, service: str, km: float, level: str, territory:
     """Coverage of the population by one service type within `km`, one row per territory of `level`
     ('departement', 'epci' or 'region'; only `territory` when given): code, libelle, then the service, the
     distance, the population, the population within the distance, its share (%), the population-weighted mean
-    distance to the nearest place (km) and the places in the territory. Numbers stay numbers, at full precision
+    distance to the nearest place (km), the places in the territory, the communes, those covered and those
+    measured from a fallback point (absent from the commune points file). Numbers stay numbers, at full precision
     (`attrs['decimals']` says how the page rounds them)."""
     if level not in COVERAGE_LEVELS:
         raise ValueError(f"Niveau inconnu « {level} » : attendu {', '.join(COVERAGE_LEVELS)}.")
@@ -331,6 +340,10 @@ def coverage_table(db: Database, service: str, km: float, level: str, territory:
             "part_couverte": pd.to_numeric(out["share"], errors="coerce").astype(float),
             "distance_moyenne_km": out["code"].map(cov.mean_distance(frame, key)).astype(float),
             "lieux": out["code"].map(placed.groupby(key).size()).fillna(0).astype("Int64"),
+            "communes": out["communes"].astype("Int64"),
+            "communes_couvertes": out["communes_covered"].astype("Int64"),
+            # Communes absent from the commune points file, measured from their EPCI's (or département's) point.
+            "communes_point_repli": out["approx_points"].astype("Int64"),
         }
     ).reset_index(drop=True)
     table.attrs["decimals"] = dict(COVERAGE_TABLE_DECIMALS)

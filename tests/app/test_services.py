@@ -11,7 +11,11 @@ def test_services_page_coverage_follows_the_distance(app):
     page = texts(app)
     assert "Offre de services et couverture" in page and "2.1.1" in page
     # The limits are stated on the page; with one point per commune in the reference data, not the EPCI-point one.
-    assert "Distance à vol d'oiseau, pas temps de trajet" in page and "point représentatif de son EPCI" not in page
+    assert "Distance à vol d'oiseau, pas temps de trajet" in page and "point représentatif de leur EPCI" not in page
+    # The method: straight line from each commune's centroid, population municipale INSEE 2026; the road caveat.
+    assert "son **centroïde**" in page and "population municipale INSEE 2026" in page
+    assert "en ligne droite" in page and "temps de trajet par la route" in page
+    assert "34\u00a0875 communes (chacune à son centroïde)" in page
     needs_map = charts(app)[0]
     names = [t.get("name", "") for t in needs_map["data"] if t["type"] == "scattergeo"]
     assert any(n.startswith("France services (") for n in names)

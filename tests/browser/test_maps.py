@@ -97,7 +97,7 @@ def test_services_page_draws_places_and_coverage(server, page):
     body = page.inner_text("body")
     # One point per commune in the reference data: the straight-line limit is stated, no EPCI-point fallback.
     assert "Part de la population à moins de 20 km" in body and "vol d'oiseau" in body
-    assert "point représentatif de son EPCI" not in body
+    assert "point représentatif de leur EPCI" not in body
     shot = screenshot(page, "services")
     assert shot.stat().st_size > 50_000
     assert seen["outside"] == []

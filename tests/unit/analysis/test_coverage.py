@@ -111,6 +111,7 @@ def test_all_of_france_in_under_ten_seconds(ref):
 
     assert len(communes) == 34875  # France and the DROM (the 94 COM communes are out of scope)
     assert pts.geometry.notna().all()
+    assert (pts["point_source"] == "fichier").all()  # every commune has its own point in the shared file
     assert len(result.epci) == 1255 and len(result.departements) == 101
     for table in (result.epci, result.departements):
         assert table["share"].between(0, 100).all()
@@ -148,3 +149,83 @@ def test_better_commune_points_plug_in(ref):
     assert mixed.loc["38185", "point_source"] == "fichier"
     assert mixed.loc["38185", "geometry"].equals(shapely.Point(5.7245, 45.1885))
     assert mixed.loc["38421", "point_source"] == "epci"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The real commune points (geo/communes_2026_points.csv): Guyane, distances, fallback
+
+
+@pytest.fixture(scope="module")
+def commune_pts(ref):
+    return places.commune_points(places.read_communes(REF_DIR), ref.epci, ref.deps,
+                                 places.read_commune_points_file(REF_DIR))
+
+
+@pytest.fixture(scope="module")
+def agencies(ref):
+    return services.read_services(PE_FILE, services.POLE_EMPLOI_AGENCES, reference=ref)[0]
+
+
+@needs_reference
+def test_commune_points_file_is_read_with_codes_as_text():
+    pts = places.read_commune_points_file(REF_DIR).set_index("code_commune")
+    assert len(pts) == 34875
+    assert pts.loc["01001", "lat"] == pytest.approx(46.1517)  # the leading zero is kept
+    assert pts.loc["2A004", "lon"] == pytest.approx(8.70583)  # Ajaccio
+    assert pts.loc["97302", ["lat", "lon"]].tolist() == pytest.approx([4.94639, -52.33191])  # Cayenne
+
+
+def test_a_points_file_without_coordinates_is_refused_by_name(tmp_path):
+    (tmp_path / "geo").mkdir()
+    (tmp_path / "geo" / "communes_2026_points.csv").write_text("code_commune,x,y\n01001,4.93,46.15\n")
+    with pytest.raises(ValueError, match="communes_2026_points.csv : colonne\\(s\\) lat, lon absente"):
+        places.read_commune_points_file(tmp_path)
+    assert places.read_commune_points_file(tmp_path / "nowhere") is None  # no file: every commune falls back
+
+
+@needs_reference
+def test_guyane_around_cayenne_agencies(commune_pts, agencies):
+    """France Travail's 2019 list has five agencies in Guyane: three in Cayenne, Kourou, Saint-Laurent-du-Maroni.
+    Distances read from the file's points: Rémire-Montjoly 4.4 km from the Baduel agency, Matoury 12.3 km."""
+    at = {km: coverage.coverage(commune_pts, agencies, km) for km in (10, 20, 30)}
+    c10 = at[10].communes.set_index("code_commune")
+    assert c10.loc["97302", "covered"] and c10.loc["97302", "distance_km"] == 0  # Cayenne hosts three agencies
+    assert c10.loc["97309", "covered"] and c10.loc["97309", "distance_km"] == pytest.approx(4.37, abs=0.05)
+    assert not c10.loc["97307", "covered"]  # Matoury, 12.3 km: out at 10 km…
+    assert c10.loc["97307", "distance_km"] == pytest.approx(12.26, abs=0.05)
+    assert at[20].communes.set_index("code_commune").loc["97307", "covered"]  # …in at 20 km
+    assert not c10.loc["97353", "covered"]  # Maripasoula, 267 km inland, has none
+    # Saint-Laurent-du-Maroni hosts an agency; its centroid is 62 km south of the town, in the forest.
+    assert c10.loc["97311", "covered"]
+    centroid_only = coverage.coverage(commune_pts, agencies, 30, own_commune=False).communes.set_index("code_commune")
+    assert centroid_only.loc["97311", "distance_km"] == pytest.approx(61.6, abs=0.2)
+    assert not centroid_only.loc["97311", "covered"]
+    share = {km: r.departements.set_index("code").loc["973", "share"] for km, r in at.items()}
+    assert 50 < share[10] < share[20] < share[30] < 90
+
+
+@needs_reference
+def test_coverage_moves_continuously_with_the_distance(commune_pts, agencies):
+    shares = {km: coverage.coverage(commune_pts, agencies, km).departements.set_index("code")["share"]
+              for km in (10, 20, 30)}
+    assert (shares[10] <= shares[20]).all() and (shares[20] <= shares[30]).all()  # monotone everywhere
+    lozere = [shares[km]["48"] for km in (10, 20, 30)]
+    assert lozere[0] < lozere[1] < lozere[2]  # three agencies for a wide, sparse département
+    moved = (shares[10] < shares[20]).sum()
+    assert moved > 80  # per commune, not per EPCI: nearly every département moves between 10 and 20 km
+
+
+@needs_reference
+def test_a_commune_missing_from_the_points_file_falls_back_and_is_counted(ref, agencies):
+    communes = places.read_communes(REF_DIR)
+    file_points = places.read_commune_points_file(REF_DIR)
+    pts = places.commune_points(communes, ref.epci, ref.deps, file_points[file_points["code_commune"] != "38185"])
+    by_code = pts.set_index("code_commune")
+    assert by_code.loc["38185", "point_source"] == "epci"  # Grenoble, placed at its métropole's point
+    assert (pts["point_source"] == "fichier").sum() == 34874
+    epci_point = shapely.point_on_surface(ref.epci.set_index("code").loc["200040715", "geometry"])
+    assert by_code.loc["38185", "geometry"].equals(epci_point)
+    result = coverage.coverage(pts, agencies, 20)
+    assert result.departements.set_index("code").loc["38", "approx_points"] == 1
+    assert result.epci.set_index("code").loc["200040715", "approx_points"] == 1
+    assert result.departements["approx_points"].sum() == 1

@@ -57,6 +57,30 @@ def test_couverture_is_the_services_page_figure(demo_db, capsys):
     assert code == 2 and "Type de lieu « boulangerie » inconnu" in err
 
 
+def test_couverture_per_epci_and_departement_from_commune_points(demo_db, capsys):
+    code, out, err = run(capsys, "couverture", "--service", "agence_france_travail", "--km", "10", "--niveau", "epci",
+                         "--format", "csv-point")
+    assert code == 0, err
+    epci = read_csv(out, ",")
+    assert list(epci.columns[-3:]) == ["communes", "communes_couvertes", "communes_point_repli"]
+    assert len(epci) == 1255 and epci["code"].str.fullmatch(r"\d{9}").all()
+    assert sum(int(n) for n in epci["communes"]) == 34871  # the 4 island communes without an EPCI are in no row
+    assert set(epci["communes_point_repli"]) == {"0"}  # every commune has its own point in the shared file
+    # CA du Centre Littoral (Cayenne): within 10 km of Cayenne's three agencies, Cayenne (62,675 inhabitants) and
+    # Rémire-Montjoly (27,723) but not Matoury (12 km): 90,398 of 153,884 inhabitants, by hand from the files.
+    cacl = epci.set_index("code").loc["249730045"]
+    assert (cacl["population"], cacl["population_couverte"], cacl["communes_couvertes"]) == ("153884", "90398", "2")
+    assert float(cacl["part_couverte"]) == pytest.approx(100 * 90398 / 153884)
+    shares = {}
+    for km in ("10", "30"):
+        code, out, err = run(capsys, "couverture", "--service", "agence_france_travail", "--km", km, "--format",
+                             "csv-point")
+        assert code == 0, err
+        shares[km] = read_csv(out, ",").set_index("code")["part_couverte"].astype(float)
+    assert (shares["10"] <= shares["30"]).all() and shares["10"]["973"] < shares["30"]["973"]
+    assert shares["10"]["48"] < shares["30"]["48"]
+
+
 def test_qualite_lists_the_planted_unit_slip_of_gironde(demo_db, capsys):
     code, out, err = run(capsys, "qualite", "--territoire", "33")
     assert code == 0, err

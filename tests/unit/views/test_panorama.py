@@ -4,6 +4,7 @@ real INSEE files and real service lists — and the coverage table of `levier ex
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import datetime
 
@@ -298,7 +299,9 @@ def test_coverage_by_epci_and_departement_and_the_distance_matters(stat_db, opti
     # The reference data has one point per commune (geo/communes_2026_points.csv): no commune falls back to its
     # EPCI's point, and the limits no longer say so.
     assert far.communes == 34_875 and far.approx_communes == 0
-    assert "point représentatif de son EPCI" not in far.limits_text
+    assert "point représentatif de leur EPCI" not in far.limits_text
+    fallback = dataclasses.replace(far, approx_communes=3).limits_text  # three communes absent from the points file
+    assert "point représentatif de leur EPCI" in fallback and "3 commune(s) sur 34\u00a0875" in fallback
     assert "20 km" in far.method_text and "2.1.1" in far.method_text
     table = services.coverage_epci_table(far)
     share = "Part de la population à moins de 20 km (%)"
@@ -312,11 +315,16 @@ def test_coverage_by_epci_and_departement_and_the_distance_matters(stat_db, opti
     assert services.coverage_figure(far, dep_layer).layout.geo.projection.type == "conic conformal"
 
 
-def test_guyane_shows_the_limit_of_epci_points(stat_db, options, communes):
-    # The documented limit: the EPCI points of Guyane are far from the coast, where the agencies are.
+def test_guyane_is_measured_from_the_commune_points(stat_db, options, communes):
+    # With EPCI points Guyane had 0 % within 20 km of an agency (the EPCI points are inland). From the commune
+    # points: Cayenne hosts three agencies; within 20 km of them Rémire-Montjoly (4.4 km), Matoury (12.3 km) and
+    # Macouria (17.5 km), not Montsinéry-Tonnegrande (23.5 km) nor Roura (55.7 km). By hand from the files, the
+    # CA du Centre Littoral: 62,675 + 27,723 + 36,512 + 19,899 = 146,809 of 153,884 inhabitants.
     guyane = panorama.map_area(Selection(reg="03"), options)
     view = services.coverage_view(stat_db, "agence_france_travail", 20.0, guyane, communes)
-    assert view.in_view["share"] < 50
+    cacl = view.epci.set_index("code").loc["249730045"]
+    assert (cacl["population"], cacl["population_covered"]) == (153_884, 146_809)
+    assert 70 < view.in_view["share"] < 80  # the interior (Maripasoula, Grand-Santi…) is far from every agency
     assert np.isfinite(view.epci["distance_km"]).all()
 
 
