@@ -187,3 +187,7 @@ def test_import_keeps_monthly_periods_out_of_yearly_views(db, book):
     assert "STAT-RSA-DEC" in shown and not shown & set(MONTHLY_CODES)
     summary = db.read(Query.PROGRAMME_SUMMARY).set_index("programme")
     assert summary.at["STAT", "last_period"] == 2019
+    # The Indicateurs page still says what the monthly series holds: the years its months fall in.
+    page = db.read(Query.CATALOGUE_PAGE).set_index("code")
+    assert list(page.at["STAT-RSA-MOIS", "periods"]) == [2017, 2018, 2019, 2020]
+    assert page.at["STAT-RSA-MOIS", "n_departements"] == 101
