@@ -226,6 +226,12 @@ def _month_key(m: Month) -> int:
     return monthly_period(m.year, m.month)
 
 
+def _trailing_mark(cell: object) -> str:
+    """The footnote mark written after a value or a month label (« 2 023 700* » → '*'), '' when none."""
+    m = _MARK.search(str(cell).strip())
+    return m.group(0) if m else ""
+
+
 def read_table(table: Table, file_name: str) -> tuple[list[dict], list[Finding], list[Finding], dict]:
     """(fact records, errors, warnings, summary) of one table."""
     sheet, cells = table.sheet, table.sheet.cells
@@ -286,23 +292,25 @@ def read_table(table: Table, file_name: str) -> tuple[list[dict], list[Finding],
     types = sheet.types.iloc[table.month_rows, columns] if sheet.types is not None else None
     text = block.to_numpy(dtype=object).ravel(order="F")
     kinds = types.to_numpy(dtype=object).ravel(order="F") if types is not None else None
-    stripped = np.array([_MARK.sub("", str(t).strip()) for t in text], dtype=object)
-    marked = np.array([str(t).strip() != s for t, s in zip(text, stripped)])
+    cell_marks = [_trailing_mark(t) for t in text]
+    stripped = np.array([str(t).strip()[: len(str(t).strip()) - len(m)] for t, m in zip(text, cell_marks)],
+                        dtype=object)
+    marked = np.array([m != "" for m in cell_marks], dtype=bool)
     parsed = parse_column(pd.Series(stripped), None if kinds is None else pd.Series(kinds))
     n_rows = len(table.month_rows)
-    month_marks = np.array([m.mark != "" for m in table.months])
-    if (marked.any() or month_marks.any()) and table.provisional_mark is None:
-        first = int(np.flatnonzero(marked)[0]) if marked.any() else None
-        row = table.month_rows[first % n_rows] if first is not None else table.month_rows[int(np.flatnonzero(month_marks)[0])]
-        column = _column_name(table, columns[first // n_rows]) if first is not None else "A"
-        errors.append(Finding(file_name, "cellule marquée « * » sans note « * Données provisoires » sous le tableau : "
-                              "le sens de la marque n'est pas écrit, valeurs refusées plutôt que devinées", name,
-                              row + 1, column, rule="marque inconnue"))
-    wrong_marks = [t for t, s in zip(text, stripped) if str(t).strip() != s
-                   and table.provisional_mark is not None and not str(t).strip().endswith(table.provisional_mark)]
-    for t in wrong_marks[:1]:
-        errors.append(Finding(file_name, f"« {t} » : marque différente de celle des données provisoires "
-                              f"(« {table.provisional_mark} »)", name, rule="marque inconnue"))
+    month_marks = np.array([m.mark != "" for m in table.months], dtype=bool)
+    # Every mark must be the one a note below the table defines (« * Données provisoires »): never guessed.
+    expected = table.provisional_mark
+    unknown = [(row, "A", m.mark) for row, m in zip(table.month_rows, table.months) if m.mark and m.mark != expected]
+    unknown += [(table.month_rows[k % n_rows], _column_name(table, columns[k // n_rows]), cell_marks[k])
+                for k in np.flatnonzero(marked) if cell_marks[k] != expected]
+    if unknown:
+        row, column, mark = unknown[0]
+        meaning = (f"seule la marque « {expected} » y est définie (données provisoires)" if expected
+                   else "aucune note « * Données provisoires » sous le tableau")
+        errors.append(Finding(file_name, f"marque « {mark} » sans définition ({meaning}), {fmt_int(len(unknown))} "
+                              "cellule(s) : valeurs refusées plutôt que devinées", name, row + 1, column,
+                              rule="marque inconnue"))
 
     records: list[dict] = []
     for k in range(len(text)):

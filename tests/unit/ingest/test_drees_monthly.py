@@ -191,3 +191,15 @@ def test_import_keeps_monthly_periods_out_of_yearly_views(db, book):
     page = db.read(Query.CATALOGUE_PAGE).set_index("code")
     assert list(page.at["STAT-RSA-MOIS", "periods"]) == [2017, 2018, 2019, 2020]
     assert page.at["STAT-RSA-MOIS", "n_departements"] == 101
+
+
+def test_a_mark_other_than_the_provisional_one_is_refused_with_its_cell(book):
+    wb = book[0]
+    sheet = next(s for s in wb.sheets if s.name == "Tableau 1")
+    cells = sheet.cells.copy()
+    assert cells.iat[47, 1] == "2 023 700*"  # B48, RSA June 2020
+    cells.iat[47, 1] = "2 023 700**"  # « ** » is defined nowhere in Tableau 1
+    res = read_monthly_workbook(replace(wb, sheets=[replace(sheet, cells=cells)]))
+    assert not res.ok
+    f = res.findings[0]
+    assert (f.sheet, f.row, f.column) == ("Tableau 1", 48, "B (RSA)") and "« ** »" in f.message
