@@ -58,12 +58,12 @@ def stock_movement(stock: pd.DataFrame, year: int, entries: pd.DataFrame | None 
             own = entries[(entries["code"] == code) & (entries["period"] // 100 == year)]
             own = own.drop_duplicates("period")
             valued = own[own["value"].notna()]
-            months = int(len(valued))
+            months = len(valued)
             provisional |= bool(own["_prov"].any())
             if months == 12:
                 total = float(valued["value"].sum())
             else:
-                missing = sorted(set(monthly_period(year, m) for m in range(1, 13)) - set(valued["period"]))
+                missing = sorted({monthly_period(year, m) for m in range(1, 13)} - set(valued["period"]))
                 notes.append(f"entrées de {_month_text(missing[0])} non publiées"
                              + (f" (et {fmt_int(len(missing) - 1)} autres mois)" if len(missing) > 1 else ""))
         start, end = values[start_p], values[end_p]

@@ -325,7 +325,7 @@ def read_table(table: Table, file_name: str) -> tuple[list[dict], list[Finding],
         provisional = bool(marked[k] or month_marks[r])
         value = float(parsed.values[k])
         reason = parsed.reason.iat[k]
-        if value != value and reason is None:
+        if np.isnan(value) and reason is None:
             reason = "nd"  # a blank cell inside the table: not published for that month
         records.append({
             "territory_level": level, "territory_code": code, "indicator": series.monthly,
@@ -426,7 +426,8 @@ def rounding_bound(departements: int) -> float:
 
 def national_sums(facts: pd.DataFrame) -> pd.DataFrame:
     """Per monthly indicator and month: the national figure DREES publishes and the sum of its départements.
-    Columns: indicator, period, national, departements_sum, departements (how many were summed), gap (sum − national)."""
+    Columns: indicator, period, national, departements_sum, departements (how many were summed), gap (sum minus
+    national)."""
     monthly = facts[facts["indicator"].isin(MONTHLY_CODES)]
     deps = monthly[monthly["territory_level"] == "departement"]
     sums = deps.groupby(["indicator", "period"]).agg(departements_sum=("value", "sum"),

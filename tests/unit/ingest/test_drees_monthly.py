@@ -14,8 +14,14 @@ from levier.analysis.monthly import stock_movement
 from levier.core.config import settings
 from levier.core.periods import PROVISIONAL_COMMENT, is_monthly_period
 from levier.ingest.drees_monthly import (
-    MONTHLY_CODES, SERIES, find_table, import_monthly_workbook, is_monthly_workbook, national_sums,
-    read_monthly_workbook, rounding_bound,
+    MONTHLY_CODES,
+    SERIES,
+    find_table,
+    import_monthly_workbook,
+    is_monthly_workbook,
+    national_sums,
+    read_monthly_workbook,
+    rounding_bound,
 )
 from levier.ingest.public_stats import KIND_STAT
 from levier.ingest.readers import read_workbook
@@ -162,7 +168,7 @@ def test_reading_time(book):
 
 
 def test_import_keeps_monthly_periods_out_of_yearly_views(db, book):
-    from levier.views import comparer, common, t0  # views (rank 4) are only needed by this end-to-end test
+    from levier.views import common, comparer, t0  # views (rank 4) are only needed by this end-to-end test
 
     wb, data = book
     report = import_monthly_workbook(db, wb, data, kind=KIND_STAT)
