@@ -29,7 +29,6 @@ from levier.store.db import Query
 
 DREES = settings().reference_dir / "drees"
 MONTHLY = DREES / "Données mensuelles des prestations de solidarité.xlsx"
-MINIMA = DREES / "Minima sociaux - donnees departementales par dispositif.xlsx"
 
 pytestmark = pytest.mark.skipif(not MONTHLY.is_file(), reason="classeur mensuel de la DREES absent")
 
@@ -59,8 +58,10 @@ def fact(result, indicator: str, code: str, period: int) -> pd.Series:
 def test_recognised_by_content_not_by_name(book):
     renamed = replace(book[0], file_name="export.xlsx")
     assert is_monthly_workbook(renamed)
-    if MINIMA.is_file():  # another DREES workbook (years in columns) is not this one
-        assert not is_monthly_workbook(_read(MINIMA)[0])
+    others = [p for p in sorted(DREES.glob("*.xlsx")) if p != MONTHLY]
+    assert others, "les six autres classeurs de la DREES (années en colonnes) manquent"
+    for path in others:  # years in columns, départements in rows: not this workbook
+        assert not is_monthly_workbook(_read(path)[0]), path.name
 
 
 def test_reads_without_error_every_table(result):
