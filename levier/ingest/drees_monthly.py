@@ -249,6 +249,17 @@ def read_table(table: Table, file_name: str) -> tuple[list[dict], list[Finding],
         for j in table.value_columns:
             raw = cells.iat[table.code_row, j]
             territory = departement(raw)
+            label = cells.iat[table.name_row, j] if table.name_row is not None else ""
+            total = national_row(raw) if territory is None else None
+            total = national_row(label) if territory is None and total is None else total
+            if total is True:  # a « France entière » column among the départements
+                targets[j] = (series, LEVEL_FRANCE, FRANCE_CODE)
+                continue
+            if total is False:
+                warnings.append(Finding(file_name, f"colonne « {raw or label} » : total partiel (métropole, DROM…) "
+                                        "rattaché à aucun territoire, ignoré", name, table.code_row + 1,
+                                        _column_name(table, j), rule="total partiel"))
+                continue
             if territory is None:
                 errors.append(Finding(file_name, f"« {raw} » n'est pas un code de département", name,
                                       table.code_row + 1, _column_name(table, j), rule="territoire"))

@@ -210,3 +210,17 @@ def test_a_mark_other_than_the_provisional_one_is_refused_with_its_cell(book):
     assert not res.ok
     f = res.findings[0]
     assert (f.sheet, f.row, f.column) == ("Tableau 1", 48, "B (RSA)") and "« ** »" in f.message
+
+
+def test_total_columns_among_the_departements_are_france_or_left_out(book):
+    # Planted: Tableau 2's Ain column relabelled « France entière » and Aisne's « France métropolitaine ».
+    wb = book[0]
+    sheet = next(s for s in wb.sheets if s.name == "Tableau 2")
+    cells = sheet.cells.copy()
+    cells.iat[4, 1], cells.iat[5, 1] = "", "France entière"  # B5:B6
+    cells.iat[4, 3], cells.iat[5, 3] = "", "France métropolitaine"  # D5:D6
+    res = read_monthly_workbook(replace(wb, sheets=[replace(sheet, cells=cells)]))
+    assert res.ok, res.findings[:2]
+    assert fact(res, "STAT-RSA-MOIS", "FR", 201701)["value"] == 7660  # B8, now read as the national column
+    assert "02" not in set(res.facts["territory_code"])
+    assert [w.column for w in res.warnings if w.rule == "total partiel"] == ["D (France métropolitaine)"]
