@@ -399,6 +399,21 @@ def yearly_records(monthly: pd.DataFrame) -> pd.DataFrame:
     return result.drop(columns=["_year", "_month"])
 
 
+def _conflicts(monthly: pd.DataFrame, file_name: str) -> list[Finding]:
+    """The same territory, benefit and month given twice (a national column beside the national table) with two
+    different figures: refused, naming both places; given twice alike, it is kept once."""
+    key = ["territory_level", "territory_code", "indicator", "period"]
+    twice = monthly[monthly.duplicated(key, keep=False)]
+    found = []
+    for (_, code, indicator, period), g in twice.groupby(key, sort=True):
+        if g["value"].nunique(dropna=False) > 1 or g["missing_reason"].nunique(dropna=False) > 1:
+            places = " et ".join(f"« {s} » ligne {r}" for s, r in zip(g["source_sheet"], g["source_row"]))
+            found.append(Finding(file_name, f"{indicator} {code}, {period % 100:02d}/{period // 100} : deux valeurs "
+                                 f"différentes ({places})", g["source_sheet"].iat[-1], int(g["source_row"].iat[-1]),
+                                 rule="doublon"))
+    return found
+
+
 def read_monthly_workbook(workbook: Workbook) -> MonthlyResult:
     """Every monthly table of the workbook → facts (monthly YYYYMM facts, then the yearly values), errors, warnings."""
     file_name = workbook.file_name
@@ -422,6 +437,8 @@ def read_monthly_workbook(workbook: Workbook) -> MonthlyResult:
         errors.append(Finding(file_name, "aucun tableau mensuel (mois en lignes, départements en colonnes) trouvé",
                               rule="format"))
     monthly = facts_frame(records)
+    errors.extend(_conflicts(monthly, file_name))
+    monthly = monthly.drop_duplicates(["territory_level", "territory_code", "indicator", "period"])
     if errors:
         return MonthlyResult(facts_frame([]), errors, warnings, summaries, rows_read)
     facts = pd.concat([monthly, facts_frame(yearly_records(monthly).to_dict("records"))], ignore_index=True)

@@ -224,3 +224,15 @@ def test_total_columns_among_the_departements_are_france_or_left_out(book):
     assert fact(res, "STAT-RSA-MOIS", "FR", 201701)["value"] == 7660  # B8, now read as the national column
     assert "02" not in set(res.facts["territory_code"])
     assert [w.column for w in res.warnings if w.rule == "total partiel"] == ["D (France métropolitaine)"]
+
+
+def test_the_same_national_month_given_twice_differently_is_refused(book):
+    # Planted: Tableau 2's Ain column relabelled « France entière » beside Tableau 1's national RSA (1 895 900 ≠ 7 660).
+    wb = book[0]
+    t1 = next(s for s in wb.sheets if s.name == "Tableau 1")
+    t2 = next(s for s in wb.sheets if s.name == "Tableau 2")
+    cells = t2.cells.copy()
+    cells.iat[4, 1], cells.iat[5, 1] = "", "France entière"
+    res = read_monthly_workbook(replace(wb, sheets=[t1, replace(t2, cells=cells)]))
+    assert not res.ok and res.facts.empty
+    assert "« Tableau 1 » ligne 7 et « Tableau 2 » ligne 8" in res.findings[0].message
