@@ -15,7 +15,7 @@ from levier.core.fmt import fmt_int
 from levier.core.periods import PROVISIONAL_COMMENT, monthly_period
 from levier.core.text import normalise
 from levier.ingest.cells import parse_column
-from levier.ingest.insee import facts_frame
+from levier.ingest.insee import FACT_COLUMNS, facts_frame
 from levier.ingest.journal import now
 from levier.ingest.readers import Sheet, Workbook, column_letter
 from levier.ingest.report import Finding, ImportReport
@@ -226,14 +226,30 @@ def _month_key(m: Month) -> int:
     return monthly_period(m.year, m.month)
 
 
+def _no_facts() -> pd.DataFrame:
+    return facts_frame([])
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the dtypes of insee.facts_frame (codes as text objects, missing text as None, not NaN)."""
+    out = frame[FACT_COLUMNS].copy()
+    out["period"] = out["period"].astype("int64")
+    out["value"] = out["value"].astype("float64")
+    out["source_row"] = out["source_row"].astype("int64")
+    for col in FACT_COLUMNS:
+        if col not in ("period", "value", "source_row"):
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
 def _trailing_mark(cell: object) -> str:
     """The footnote mark written after a value or a month label (« 2 023 700* » → '*'), '' when none."""
     m = _MARK.search(str(cell).strip())
     return m.group(0) if m else ""
 
 
-def read_table(table: Table, file_name: str) -> tuple[list[dict], list[Finding], list[Finding], dict]:
-    """(fact records, errors, warnings, summary) of one table."""
+def read_table(table: Table, file_name: str) -> tuple[pd.DataFrame, list[Finding], list[Finding], dict]:
+    """(facts, errors, warnings, summary) of one table; the facts have the columns of insee.FACT_COLUMNS."""
     sheet, cells = table.sheet, table.sheet.cells
     name = sheet.name
     errors: list[Finding] = []
@@ -245,7 +261,7 @@ def read_table(table: Table, file_name: str) -> tuple[list[dict], list[Finding],
         if series is None:
             warnings.append(Finding(file_name, f"tableau « {table.title} » : prestation non reconnue, tableau ignoré",
                                     name, rule="tableau non reconnu"))
-            return [], errors, warnings, {}
+            return _no_facts(), errors, warnings, {}
         for j in table.value_columns:
             raw = cells.iat[table.code_row, j]
             territory = departement(raw)
@@ -270,7 +286,7 @@ def read_table(table: Table, file_name: str) -> tuple[list[dict], list[Finding],
             warnings.append(Finding(file_name, f"tableau « {table.title} » sans département ni champ « France » : "
                                     "ignoré (un total partiel, métropole ou DROM, n'est rattaché à aucun territoire)",
                                     name, rule="tableau non reconnu"))
-            return [], errors, warnings, {}
+            return _no_facts(), errors, warnings, {}
         for j in table.value_columns:
             label = _header_of(table, j)
             series = series_of(label)
@@ -295,7 +311,7 @@ def read_table(table: Table, file_name: str) -> tuple[list[dict], list[Finding],
             errors.append(Finding(file_name, f"mois {p // 100}-{p % 100:02d} en double", name,
                                   table.month_rows[i] + 1, "A", rule="doublon"))
     if not targets:
-        return [], errors, warnings, {}
+        return _no_facts(), errors, warnings, {}
 
     # Every value cell of the table at once: one parse for the sheet.
     columns = sorted(targets)
@@ -323,33 +339,41 @@ def read_table(table: Table, file_name: str) -> tuple[list[dict], list[Finding],
                               "cellule(s) : valeurs refusées plutôt que devinées", name, row + 1, column,
                               rule="marque inconnue"))
 
-    records: list[dict] = []
-    for k in range(len(text)):
-        c, r = divmod(k, n_rows)
-        j = columns[c]
-        series, level, code = targets[j]
-        row = table.month_rows[r]
-        if parsed.bad[k]:
-            errors.append(Finding(file_name, parsed.why[k] or f"« {text[k]} » n'est pas un nombre", name, row + 1,
-                                  _column_name(table, j), rule="valeur"))
-            continue
-        provisional = bool(marked[k] or month_marks[r])
-        value = float(parsed.values[k])
-        reason = parsed.reason.iat[k]
-        if np.isnan(value) and reason is None:
-            reason = "nd"  # a blank cell inside the table: not published for that month
-        records.append({
-            "territory_level": level, "territory_code": code, "indicator": series.monthly,
-            "period": periods[r], "measure": MEASURE, "value": value, "missing_reason": reason,
-            "comment": PROVISIONAL_COMMENT if provisional else None, "submitted_on": None,
-            "source_sheet": name, "source_row": row + 1,
-        })
+    col_idx = np.repeat(np.arange(len(columns)), n_rows)  # cells are column after column (ravel order F)
+    row_idx = np.tile(np.arange(n_rows), len(columns))
+    bad = np.asarray(parsed.bad, dtype=bool)
+    why = parsed.why.to_numpy(dtype=object)
+    for k in np.flatnonzero(bad):
+        errors.append(Finding(file_name, why[k] or f"« {text[k]} » n'est pas un nombre", name,
+                              table.month_rows[row_idx[k]] + 1, _column_name(table, columns[col_idx[k]]),
+                              rule="valeur"))
+    values = np.asarray(parsed.values, dtype="float64")
+    reasons = parsed.reason.to_numpy(dtype=object)
+    # A blank cell inside the table: not published for that month.
+    reasons = np.where(np.isnan(values) & pd.isna(reasons), "nd", reasons)
+    reasons = np.where(pd.isna(reasons), None, reasons)
+    provisional = marked | month_marks[row_idx]
+    what = [targets[j] for j in columns]
+    keep = ~bad
+    frame = pd.DataFrame({
+        "territory_level": np.array([t[1] for t in what], dtype=object)[col_idx],
+        "territory_code": np.array([t[2] for t in what], dtype=object)[col_idx],
+        "indicator": np.array([t[0].monthly for t in what], dtype=object)[col_idx],
+        "period": np.asarray(periods, dtype="int64")[row_idx],
+        "measure": MEASURE,
+        "value": values,
+        "missing_reason": reasons,
+        "comment": np.where(provisional, PROVISIONAL_COMMENT, None),
+        "submitted_on": None,
+        "source_sheet": name,
+        "source_row": (np.asarray(table.month_rows, dtype="int64") + 1)[row_idx],
+    })[keep].reset_index(drop=True)
     provisional_periods = sorted({p for p, m in zip(periods, table.months) if m.mark}
                                  | {periods[k % n_rows] for k in np.flatnonzero(marked)})
     summary = {"sheet": name, "title": table.title, "series": sorted({t[0].monthly for t in targets.values()}),
                "territories": len({(t[1], t[2]) for t in targets.values()}), "first": min(periods),
                "last": max(periods), "provisional": provisional_periods}
-    return records, errors, warnings, summary
+    return frame, errors, warnings, summary
 
 
 def _header_of(table: Table, j: int) -> str:
@@ -417,7 +441,7 @@ def _conflicts(monthly: pd.DataFrame, file_name: str) -> list[Finding]:
 def read_monthly_workbook(workbook: Workbook) -> MonthlyResult:
     """Every monthly table of the workbook → facts (monthly YYYYMM facts, then the yearly values), errors, warnings."""
     file_name = workbook.file_name
-    records: list[dict] = []
+    frames: list[pd.DataFrame] = []
     errors: list[Finding] = []
     warnings: list[Finding] = list(workbook.notes)
     summaries: list[dict] = []
@@ -427,8 +451,8 @@ def read_monthly_workbook(workbook: Workbook) -> MonthlyResult:
         if table is None:
             continue
         rows_read += len(table.month_rows)
-        recs, errs, warns, summary = read_table(table, file_name)
-        records.extend(recs)
+        frame, errs, warns, summary = read_table(table, file_name)
+        frames.append(frame)
         errors.extend(errs)
         warnings.extend(warns)
         if summary:
@@ -436,12 +460,13 @@ def read_monthly_workbook(workbook: Workbook) -> MonthlyResult:
     if not summaries and not errors:
         errors.append(Finding(file_name, "aucun tableau mensuel (mois en lignes, départements en colonnes) trouvé",
                               rule="format"))
-    monthly = facts_frame(records)
+    frames = [f for f in frames if len(f)]
+    monthly = pd.concat(frames, ignore_index=True) if frames else _no_facts()
     errors.extend(_conflicts(monthly, file_name))
     monthly = monthly.drop_duplicates(["territory_level", "territory_code", "indicator", "period"])
     if errors:
         return MonthlyResult(facts_frame([]), errors, warnings, summaries, rows_read)
-    facts = pd.concat([monthly, facts_frame(yearly_records(monthly).to_dict("records"))], ignore_index=True)
+    facts = _typed(pd.concat([monthly, yearly_records(monthly)], ignore_index=True))
     warnings.extend(national_gaps(facts, file_name))
     return MonthlyResult(facts, errors, warnings, summaries, rows_read)
 
