@@ -13,6 +13,7 @@ import pandas as pd
 
 from levier.analysis.comparability import non_reference_values
 from levier.core.fmt import fmt_number, fmt_pct
+from levier.core.periods import is_monthly_period
 
 DEPARTEMENT = "departement"
 LEVEL_LABELS = {"departement": "département", "epci": "métropole"}
@@ -413,7 +414,8 @@ def check_percentages(d: QualityData) -> CheckResult:
 
 
 def _series(d: QualityData, units: tuple[str, ...], kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
-    v = d.values[d.values["unit"].isin(units)]
+    # Year-on-year checks (breaks, frozen values): a monthly period (YYYYMM) is never read as a year.
+    v = d.values[d.values["unit"].isin(units) & ~is_monthly_period(d.values["period"])]
     if kinds is not None:
         v = v[v["kind"].isin(kinds)]
     v = v.sort_values(["territory_level", "territory_code", "indicator", "period"]).reset_index(drop=True)

@@ -13,6 +13,7 @@ import xlsxwriter
 
 from levier.core import fmt
 from levier.core.config import settings
+from levier.core.periods import month_of, year_of
 from levier.ingest import panorama
 from levier.ingest.detect import KIND_AUTO, KIND_LABELS, import_file
 from levier.ingest.journal import content_hash
@@ -142,16 +143,19 @@ def changes_display(changes: pd.DataFrame | None) -> pd.DataFrame:
         return shown[key]
 
     names = changes["territory_name"].fillna("")
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "Territoire": (changes["territory_code"] + " – " + names).str.rstrip(" –"),
         "Indicateur": changes["indicator"],
         "Libellé": changes["indicator_label"].fillna(""),
-        "Année": changes["period"].astype("int64"),
+        # A monthly value (period YYYYMM) shows its year and its month (column « Mois »), never 202010 as a year.
+        "Année": [year_of(int(p)) for p in changes["period"]],
+        "Mois": [fmt.MONTHS[m - 1] if (m := month_of(int(p))) else "" for p in changes["period"]],
         "Mesure": changes["measure"].map(MEASURE_LABELS).fillna(changes["measure"]),
         "Valeur actuelle": [cached(old, old_r, unit, not is_new) for is_new, unit, old, old_r, _, _ in rows],
         "Nouvelle valeur": [cached(new, new_r, unit) for _, unit, _, _, new, new_r in rows],
         "Changement": [_change_kind(is_new, old, new, old_r, new_r) for is_new, _, old, old_r, new, new_r in rows],
     })
+    return frame if frame["Mois"].ne("").any() else frame.drop(columns="Mois")  # « Mois » for monthly files only
 
 
 def check_file(db: Database, data: bytes, file_name: str, kind: str = KIND_AUTO) -> FileCheck:

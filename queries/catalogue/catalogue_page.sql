@@ -1,6 +1,7 @@
 -- The indicator catalogue as the "Indicateurs et définitions" page shows it: every field of the catalogue with its
 -- programme, axis and action labels, and what data exists (years, territories and values with a current number).
--- Ratios count through current_value, which derives them from their numerator and denominator.
+-- Ratios count through current_value, which derives them from their numerator and denominator; a monthly series
+-- (current_monthly_value, period YYYYMM) counts its months and lists the years they fall in.
 -- One row per indicator, in catalogue order (programmes by first year, then the catalogue files' order).
 -- No parameters.
 WITH coverage AS (
@@ -9,7 +10,11 @@ WITH coverage AS (
            count(DISTINCT territory_code) FILTER (WHERE territory_level = 'departement') AS n_departements,
            count(DISTINCT territory_code) FILTER (WHERE territory_level = 'epci') AS n_epci,
            count(*) AS n_values
-    FROM current_value
+    FROM (
+        SELECT territory_level, territory_code, indicator, period, value FROM current_value
+        UNION ALL
+        SELECT territory_level, territory_code, indicator, period // 100, value FROM current_monthly_value
+    )
     WHERE value IS NOT NULL
     GROUP BY indicator
 )

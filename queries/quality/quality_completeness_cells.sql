@@ -1,6 +1,6 @@
 -- Completeness of the annual returns: every (territory, expected indicator, year) of the programmes that expect a
 -- return (due_date set), with the current value if any and the first date it was submitted as that year's return.
--- Expected = typed-in indicators of the national grid (not derived ratios, not a contract's own indicators).
+-- Expected = typed-in yearly indicators of the national grid (not derived ratios, not a contract's own indicators).
 -- One row per (territory, indicator, year). Parameters: $programme (code, or NULL for every programme),
 -- $level ('departement' or 'epci').
 WITH terr AS (
@@ -13,6 +13,7 @@ WITH terr AS (
     FROM indicator i
     JOIN programme p ON p.code = i.programme
     WHERE i.numerator IS NULL AND i.denominator IS NULL AND i.territory IS NULL AND p.due_date IS NOT NULL
+      AND i.periodicity <> 'mensuelle'
       AND (CAST($programme AS TEXT) IS NULL OR i.programme = $programme)
 ), years AS (
     SELECT e.indicator, e.programme, e.due_date, y.period

@@ -452,3 +452,19 @@ def test_the_demo_database_planted_defects_are_found(demo_db):
     hit = rows[(rows["Code territoire"] == frozen["territory"]) & (rows["Indicateur"] == frozen["indicator"])]
     assert len(hit) == 1 and hit["Première année"].iloc[0] == frozen["periods"][0]
     assert _check(report, "sous_effectifs").rows.empty and _check(report, "pourcentages").rows.empty
+
+
+def test_monthly_periods_are_never_read_as_consecutive_years():
+    # Planted: the same count 500 three periods running, once as years (2019–2021: frozen, flagged) and once as
+    # months (202001–202003 of a monthly series: three months are not three years, nothing flagged).
+    empty = pd.DataFrame()
+    rows = [("departement", "01", "X", p, 500.0) for p in (2019, 2020, 2021)] + \
+           [("departement", "02", "X", p, 500.0) for p in (202001, 202002, 202003)]
+    values = pd.DataFrame(rows, columns=["territory_level", "territory_code", "indicator", "period", "value"])
+    values = values.assign(unit="personnes", kind="contexte", programme="CALPAE", import_id=1)
+    d = q.QualityData(values, pd.DataFrame({"code": ["X"], "label": ["x"]}),
+                      pd.DataFrame({"level": ["departement"] * 2, "code": ["01", "02"], "name": ["Ain", "Aisne"]}),
+                      empty, empty, empty, empty, empty)
+    frozen = q.check_frozen(d)
+    assert set(frozen.keys["territory_code"]) == {"01"}
+    assert set(q.check_breaks(d).keys["territory_code"]) <= {"01"}

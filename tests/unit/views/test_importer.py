@@ -197,3 +197,17 @@ def test_the_check_carries_its_proposal_so_the_importer_page_does_not_read_the_f
     proposal = importer.mapping_proposal(report, data, "filosofi_2020_observatoire.csv")
     assert proposal is report.proposal
     assert any(c.indicator == "STAT-TP60" for c in proposal.mapped)
+
+
+def test_a_monthly_value_shows_its_year_and_month_never_yyyymm_as_a_year():
+    # Planted: one monthly fact (October 2020) and one yearly fact (2019) of the DREES monthly workbook.
+    raw = pd.DataFrame({
+        "territory_code": ["01", "01"], "territory_name": ["Ain", "Ain"],
+        "indicator": ["STAT-RSA-MOIS", "STAT-RSA-DEC"], "indicator_label": ["mensuel", "décembre"],
+        "unit": ["nombre", "nombre"], "period": [202010, 2019], "measure": ["valeur", "valeur"],
+        "old_value": [None, None], "old_missing_reason": [None, None], "new_value": [8800.0, 7690.0],
+        "new_missing_reason": [None, None], "is_new": [True, True]})
+    shown = importer.changes_display(raw)
+    assert shown["Année"].tolist() == [2020, 2019] and shown["Mois"].tolist() == ["octobre", ""]
+    yearly = importer.changes_display(raw.iloc[1:])
+    assert list(yearly.columns) == importer.CHANGE_COLUMNS  # no « Mois » column for a yearly file
