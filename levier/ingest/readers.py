@@ -312,6 +312,9 @@ def _read_ragged(text: str, sep: str, file_name: str) -> pd.DataFrame:
 
 MAX_SHEET_CELLS = 5_000_000  # rows x columns of the used range of one sheet (the table built in memory)
 MAX_FILLED_CELLS = 2_000_000  # cells holding something, in one sheet
+# A sheet wider than this (DREES repeats a note 16,000 columns to the right) is kept as one block of text objects:
+# one text column per spreadsheet column would take seconds to build for cells nobody reads.
+WIDE_SHEET_COLUMNS = 1_000
 
 _NS_PREFIX = re.compile(rb"<(\w+):worksheet\b")
 _CELL = re.compile(  # one cell: reference, attributes, formula, cached value, inline string (pretty-printed too)
@@ -616,7 +619,8 @@ def _read_sheet(part: bytes, name: str, book: _Book, file_name: str, notes: list
         (int(r1) - 1, _column_index(c1), int(r2 or r1) - 1, _column_index(c2 or c1))
         for c1, r1, c2, r2 in _MERGE.findall(part)
     )
-    return Sheet(name, pd.DataFrame(values), pd.DataFrame(kinds), merged)
+    dtype = object if values.shape[1] > WIDE_SHEET_COLUMNS else None
+    return Sheet(name, pd.DataFrame(values, dtype=dtype), pd.DataFrame(kinds, dtype=dtype), merged)
 
 
 def _blank_hidden(part: bytes, name: str, values: np.ndarray, kinds: np.ndarray, file_name: str,
