@@ -315,25 +315,32 @@ def read_sheet(sheet: Sheet, table: Table, file: str, units: dict[str, str]) -> 
                 partial += 1
             else:
                 unknown.append((i + 1, _text(raw) or " ".join(x for x in labels if x)))
-        for col in columns:
-            rows = [i for i, _ in block]
-            typed = pd.Series([types[i, col.index] for i in rows], dtype=object) if types is not None else None
-            parsed = parse_column(pd.Series([cells[i, col.index] for i in rows], dtype=object), typed,
-                                  unit=units.get(col.indicator) or None)
-            for k in np.flatnonzero(parsed.bad):
-                errors.append(Finding(file, f"valeur illisible : {parsed.why.iat[k]}", name, rows[k] + 1, col.header))
-            for note in parsed.notes:
-                errors.append(Finding(file, f"{note}.", name, h + 1, col.header))
-            values = parsed.values * table.scale
+        if not block:
+            continue
+        # One parse for the whole block (rows × value columns, column after column), one unit per cell.
+        rows = np.array([i for i, _ in block])
+        idx = np.array([c.index for c in columns])
+        text = pd.Series(cells[np.ix_(rows, idx)].T.ravel(), dtype=object)
+        typed = pd.Series(types[np.ix_(rows, idx)].T.ravel(), dtype=object) if types is not None else None
+        unit = pd.Series(np.repeat([units.get(c.indicator) for c in columns], len(rows)), dtype=object)
+        parsed = parse_column(text, typed, unit=unit)
+        n = len(rows)
+        for k in np.flatnonzero(parsed.bad):
+            errors.append(Finding(file, f"valeur illisible : {parsed.why.iat[k]}", name, int(rows[k % n]) + 1,
+                                  columns[k // n].header))
+        values = parsed.values * table.scale
+        reasons = parsed.reason.to_numpy(dtype=object)
+        for c, col in enumerate(columns):
             for k, (i, where) in enumerate(block):
-                reason = parsed.reason.iat[k]
-                if parsed.bad[k] or (np.isnan(values[k]) and reason is None):
+                at = c * n + k
+                reason = reasons[at]
+                if parsed.bad[at] or (np.isnan(values[at]) and reason is None):
                     continue  # refused (an error above) or blank: nothing published
-                if where.level == LEVEL_COLLECTIVITE and col.year < LYON_FIRST_YEAR and np.isnan(values[k]):
+                if where.level == LEVEL_COLLECTIVITE and col.year < LYON_FIRST_YEAR and np.isnan(values[at]):
                     continue  # « - » for the Rhône or the Métropole before they existed
                 records.append({
                     "territory_level": where.level, "territory_code": where.code, "indicator": col.indicator,
-                    "period": col.year, "measure": "valeur", "value": float(values[k]), "missing_reason": reason,
+                    "period": col.year, "measure": "valeur", "value": float(values[at]), "missing_reason": reason,
                     "comment": None, "submitted_on": None, "source_sheet": name, "source_row": i + 1,
                 })
     if unknown:
@@ -357,14 +364,12 @@ def _deduplicate(facts: pd.DataFrame, file: str, warnings: list[Finding]) -> pd.
     key = ["territory_level", "territory_code", "indicator", "period"]
     dup = facts.duplicated(key, keep="first")
     if dup.any():
-        first = facts[~dup].set_index(key)
-        for row in facts[dup].itertuples(index=False):
-            kept = first.loc[(row.territory_level, row.territory_code, row.indicator, row.period)]
-            same = (np.isclose(kept["value"], row.value) or (np.isnan(kept["value"]) and np.isnan(row.value)))
-            if not same:
-                warnings.append(Finding(file, f"{row.territory_code} {row.indicator} {row.period} publié deux fois "
-                                        f"avec des valeurs différentes ({kept['value']:g} ligne {kept['source_row']}, "
-                                        f"{row.value:g}) : la première est gardée", row.source_sheet, row.source_row))
+        pairs = facts[dup].merge(facts[~dup], on=key, suffixes=("", "_kept"))
+        differ = ~(np.isclose(pairs["value"], pairs["value_kept"]) | (pairs["value"].isna() & pairs["value_kept"].isna()))
+        for row in pairs[differ].itertuples(index=False):
+            warnings.append(Finding(file, f"{row.territory_code} {row.indicator} {row.period} publié deux fois avec "
+                                    f"des valeurs différentes ({row.value_kept:g} ligne {row.source_row_kept}, "
+                                    f"{row.value:g}) : la première est gardée", row.source_sheet, row.source_row))
     return facts[~dup].reset_index(drop=True)
 
 
@@ -442,7 +447,7 @@ def read_drees(workbook: Workbook, profile: Profile, *, units: dict[str, str],
         facts = facts[~outside].reset_index(drop=True)
     facts = lyon_sums(facts, units)
     facts = facts.sort_values(["indicator", "period", "territory_level", "territory_code"]).reset_index(drop=True)
-    return DreesResult(facts_frame(facts.to_dict("records")), errors, warnings, rows_read)
+    return DreesResult(facts, errors, warnings, rows_read)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -493,10 +498,11 @@ def load_drees_statistics(db: Database, reference_dir: Path) -> list[ImportRepor
     if not folder.is_dir():
         return []
     profiles = load_profiles()
+    wanted = {t.sheet for p in profiles for t in p.tables}  # only the sheets a profile maps are parsed
     reports = []
     for path in sorted(folder.glob("*.xlsx")):
         data = path.read_bytes()
-        book = read_workbook(data, path.name, max(settings().max_file_bytes, len(data)))
+        book = read_workbook(data, path.name, max(settings().max_file_bytes, len(data)), only=wanted)
         profile = match_profile(book, profiles)
         if profile is None:
             continue
