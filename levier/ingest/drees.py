@@ -159,6 +159,7 @@ class DreesResult:
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     rows_read: int = 0
+    partial_totals: int = 0  # France métropolitaine / DROM lines left out (no territory of the reference)
 
 
 @dataclass(frozen=True)
@@ -347,11 +348,8 @@ def read_sheet(sheet: Sheet, table: Table, file: str, units: dict[str, str]) -> 
         shown = ", ".join(f"ligne {r} « {t} »" for r, t in unknown[:8]) + (" …" if len(unknown) > 8 else "")
         warnings.append(Finding(file, f"{len(unknown)} ligne(s) de valeurs sans code de département ou de région "
                                 f"reconnu, ignorée(s) : {shown}", name, unknown[0][0]))
-    if partial:
-        warnings.append(Finding(file, f"{partial} ligne(s) de totaux partiels (France métropolitaine, DROM) non "
-                                "stockées : aucun territoire du référentiel ne leur correspond", name))
     facts = facts_frame(records)
-    return DreesResult(facts, errors, warnings, rows_read)
+    return DreesResult(facts, errors, warnings, rows_read, partial)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -419,13 +417,18 @@ def read_drees(workbook: Workbook, profile: Profile, *, units: dict[str, str],
             "rechargez le catalogue (levier demo) avant l'import")])
     sheets = _sheets_by_name(workbook)
     frames = []
-    rows_read = 0
+    rows_read = partial = 0
     for table in profile.tables:
         res = read_sheet(sheets[table.sheet], table, file, units)
         errors += res.errors
         warnings += res.warnings
         rows_read += res.rows_read
+        partial += res.partial_totals
         frames.append(res.facts)
+    if partial:
+        warnings.append(Finding(file, f"{partial} ligne(s) de totaux partiels (France métropolitaine, DROM) non "
+                                "stockées, dans les feuilles lues : aucun territoire du référentiel ne leur correspond "
+                                "(la France entière est gardée, au niveau France)"))
     mapped = {t.sheet for t in profile.tables}
     skipped = [name for name in sheets if name not in mapped]
     if skipped:

@@ -693,7 +693,7 @@ def read_workbook(data: bytes, file_name: str, max_bytes: int, only: Collection[
     given), as cells with types; raises UnreadableFile."""
     kind = check_upload(data, file_name, max_bytes)
     if kind == "xlsx":
-        sheets, notes = read_xlsx_workbook(data, file_name, only)
+        sheets, notes = read_xlsx_workbook(data, file_name) if only is None else read_xlsx_workbook(data, file_name, only)
         return Workbook(file_name, kind, sheets, notes)
     sheet, notes = read_csv_sheet(data, file_name)
     return Workbook(file_name, kind, [sheet], notes)
