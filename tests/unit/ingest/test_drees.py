@@ -232,3 +232,17 @@ def test_cli_dry_run_on_a_quoted_pattern_checks_the_six_workbooks(db, capsys, tm
     out = capsys.readouterr().out
     assert out.count("vérifié (simulation)") == 2, out
     assert "feuille sans tableau" not in out and "mise en page inconnue" not in out.lower()
+
+
+def test_importer_page_preview_lists_the_values_with_the_national_line(db):
+    """What the Importer page shows before « Confirmer »: every value, France and régions included, nothing written."""
+    from levier.views.importer import check_file
+
+    data = (FOLDER / MINIMA).read_bytes()
+    check = check_file(db, data, MINIMA)
+    assert check.report.status == "vérifié (simulation)", check.report.summary()
+    table = check.changes
+    france = table[(table["Territoire"] == "FR") & (table["Indicateur"] == "STAT-RSA-ALLOCATAIRES")
+                   & (table["Année"] == 2019)]
+    assert france["Nouvelle valeur"].tolist() == ["1\xa0916\xa0100\xa0personnes"]
+    assert count_facts(db) == 0
