@@ -419,6 +419,9 @@ def read_drees(workbook: Workbook, profile: Profile, *, units: dict[str, str],
     frames = []
     rows_read = partial = 0
     for table in profile.tables:
+        if table.sheet not in sheets:
+            errors.append(Finding(file, f"feuille « {table.sheet} » du profil {profile.name} absente du classeur"))
+            continue
         res = read_sheet(sheets[table.sheet], table, file, units)
         errors += res.errors
         warnings += res.warnings

@@ -246,3 +246,29 @@ def test_importer_page_preview_lists_the_values_with_the_national_line(db):
                    & (table["Année"] == 2019)]
     assert france["Nouvelle valeur"].tolist() == ["1\xa0916\xa0100\xa0personnes"]
     assert count_facts(db) == 0
+
+
+def test_a_thousand_euro_table_that_does_not_say_so_is_refused_not_guessed():
+    """The ASE-tab1 sheet with its « en milliers d'euros » line blanked: the profile's ×1 000 is not applied blindly."""
+    import dataclasses
+
+    from levier.ingest.drees import Profile, Table
+
+    data = (FOLDER / SPENDING).read_bytes()
+    book = read_workbook(data, SPENDING, len(data) + 1, only={"ASE-tab1"})
+    sheet = book.sheets[0]
+    cells = sheet.cells.copy()
+    cells = cells.mask(cells.apply(lambda c: c.astype(str).str.contains("milliers d'euros", regex=False)), "")
+    book.sheets[0] = dataclasses.replace(sheet, cells=cells)
+    table = Table("ASE-tab1", "Dépenses nettes totales", "STAT-DEP-ASE-NETTES", scale=1000,
+                  published_unit="en milliers d'euros")
+    result = read_drees(book, Profile("essai", SPENDING, (table,)), units={"STAT-DEP-ASE-NETTES": "€"})
+    assert result.facts.empty and "en milliers d'euros" in result.errors[0].message
+
+
+def test_an_indicator_read_from_two_tables_is_refused(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.toml").write_text(
+            f'nom = "{name}"\n[[tableau]]\nfeuille = "F{name}"\ntitre = "T"\nindicateur = "STAT-X"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="STAT-X lu dans deux tableaux"):
+        load_profiles(tmp_path)
