@@ -17,7 +17,7 @@ from levier.core.config import DATA_DIR, settings
 from levier.core.text import normalise
 from levier.store.db import Database, Query
 from levier.ingest.cells import MISSING_MARKERS, parse_column
-from levier.ingest.insee import facts_frame
+from levier.ingest.insee import FACT_COLUMNS, facts_frame
 from levier.ingest.journal import now
 from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import Finding, ImportReport
@@ -39,6 +39,7 @@ LYON_FIRST_YEAR = 2015
 # Headers of the territory columns, normalised (levier.core.text.normalise).
 _DEP_HEADERS = ("code departement", "n dep", "n° dep", "numero de departement", "departement territoire")
 _REGION_HEADERS = ("code region",)
+_HEADER_HINT = re.compile(r"(?i)d[ée]p|r[ée]gion|territoire")
 _YEAR = re.compile(r"^((?:19|20)\d{2})(?:\s*\(\s*\d+\s*\))?\s*\**$")
 _NOTE_DIGITS = re.compile(r"(?<=[a-z\s])\d+$")
 _TITLE_ROWS = 12
@@ -170,6 +171,15 @@ class _Column:
     year: int
 
 
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The fact columns with the dtypes of insee.facts_frame (codes text, period and row integers, values float)."""
+    out = frame[FACT_COLUMNS].astype({"period": "int64", "value": "float64", "source_row": "int64"})
+    for col in ("territory_level", "territory_code", "indicator", "measure", "missing_reason", "comment",
+                "submitted_on", "source_sheet"):
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
 def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
@@ -187,6 +197,8 @@ def _year_of(cell: str) -> int | None:
 
 def _header_kind(row: np.ndarray) -> tuple[str, int] | None:
     """('departement' | 'region', code column) when the row is a table header, else None."""
+    if not any(isinstance(v, str) and _HEADER_HINT.search(v) for v in row[:6]):
+        return None  # most rows: codes and numbers, no header word (checked before normalising)
     keys = [normalise(v) for v in row[:6]]
     for j, key in enumerate(keys):
         if key.replace("°", "") in _DEP_HEADERS or key in _DEP_HEADERS:
@@ -287,7 +299,7 @@ def read_sheet(sheet: Sheet, table: Table, file: str, units: dict[str, str]) -> 
         return DreesResult(facts_frame([]), [Finding(
             file, "en-tête du tableau introuvable (« Code département », « N° Dep », « Numéro de département » ou "
             "« Département/territoire »)", name)])
-    records: list[dict] = []
+    frames: list[pd.DataFrame] = []
     unknown: list[tuple[int, str]] = []
     partial = 0
     rows_read = 0
@@ -331,24 +343,24 @@ def read_sheet(sheet: Sheet, table: Table, file: str, units: dict[str, str]) -> 
                                   columns[k // n].header))
         values = parsed.values * table.scale
         reasons = parsed.reason.to_numpy(dtype=object)
-        for c, col in enumerate(columns):
-            for k, (i, where) in enumerate(block):
-                at = c * n + k
-                reason = reasons[at]
-                if parsed.bad[at] or (np.isnan(values[at]) and reason is None):
-                    continue  # refused (an error above) or blank: nothing published
-                if where.level == LEVEL_COLLECTIVITE and col.year < LYON_FIRST_YEAR and np.isnan(values[at]):
-                    continue  # « - » for the Rhône or the Métropole before they existed
-                records.append({
-                    "territory_level": where.level, "territory_code": where.code, "indicator": col.indicator,
-                    "period": col.year, "measure": "valeur", "value": float(values[at]), "missing_reason": reason,
-                    "comment": None, "submitted_on": None, "source_sheet": name, "source_row": i + 1,
-                })
+        # Column after column, as parsed: territory arrays tiled, column arrays repeated.
+        levels = np.tile(np.array([w.level for _, w in block], dtype=object), len(columns))
+        years = np.repeat(np.array([c.year for c in columns]), n)
+        keep = ~parsed.bad & (~np.isnan(values) | pd.notna(reasons))
+        # « - » for the Rhône or the Métropole before they existed is no figure.
+        keep &= ~((levels == LEVEL_COLLECTIVITE) & (years < LYON_FIRST_YEAR) & np.isnan(values))
+        frames.append(pd.DataFrame({
+            "territory_level": levels[keep],
+            "territory_code": np.tile(np.array([w.code for _, w in block], dtype=object), len(columns))[keep],
+            "indicator": np.repeat(np.array([c.indicator for c in columns], dtype=object), n)[keep],
+            "period": years[keep], "measure": "valeur", "value": values[keep], "missing_reason": reasons[keep],
+            "comment": None, "submitted_on": None, "source_sheet": name, "source_row": np.tile(rows + 1, len(columns))[keep],
+        }))
     if unknown:
         shown = ", ".join(f"ligne {r} « {t} »" for r, t in unknown[:8]) + (" …" if len(unknown) > 8 else "")
         warnings.append(Finding(file, f"{len(unknown)} ligne(s) de valeurs sans code de département ou de région "
                                 f"reconnu, ignorée(s) : {shown}", name, unknown[0][0]))
-    facts = facts_frame(records)
+    facts = pd.concat(frames, ignore_index=True) if frames else facts_frame([])  # typed once, by read_drees
     return DreesResult(facts, errors, warnings, rows_read, partial)
 
 
@@ -439,7 +451,7 @@ def read_drees(workbook: Workbook, profile: Profile, *, units: dict[str, str],
                                 + ", ".join(f"« {s} »" for s in skipped[:12]) + (" …" if len(skipped) > 12 else "")))
     if errors:
         return DreesResult(facts_frame([]), errors, warnings, rows_read)
-    facts = pd.concat(frames, ignore_index=True) if frames else facts_frame([])
+    facts = _typed(pd.concat(frames, ignore_index=True)) if frames else facts_frame([])
     facts = _deduplicate(facts, file, warnings)
     outside = pd.Series(False, index=facts.index)
     if departements is not None:
