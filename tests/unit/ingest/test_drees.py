@@ -97,6 +97,10 @@ def test_cells_a_rapporteur_would_quote(facts):
     assert cell(series, "STAT-ASE-ACCUEILLIS", "94", 2020, "region")["value"] == 531
     assert cell(series, "STAT-ASE-ACCUEILLIS", "2A", 2020)["missing_reason"] == "nd"  # « - » once Corse merged
     assert not (series["territory_code"] == "20").any()
+    # A région row is a région even when its name says « France » (Île-de-France is not the national line).
+    assert cell(series, "STAT-ASE-ACCUEILLIS", "11", 2020, "region")["value"] == 29_065
+    assert cell(series, "STAT-ASE-ACCUEILLIS", "FR", 2020, "france")["value"] == 199_530
+    assert cell(series, "STAT-ASE-ACCUEILLIS", "04", 2020, "region")["value"] == 2_732  # La Réunion, written 104
     # OARSA « 03-Allier » with « NR  » (non répondant, stored « nc ») and « ND  » (non disponible), spaces and all.
     assert cell(oarsa, "STAT-OARSA-ORIENTES", "03", 2015)["missing_reason"] == "nc"
     assert cell(oarsa, "STAT-OARSA-ORIENTES", "03", 2017)["missing_reason"] == "nd"
