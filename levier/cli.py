@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import sys
 from pathlib import Path
@@ -95,6 +96,16 @@ def cmd_reference_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _expand(names: list[str]) -> list[str]:
+    """File names as given, a quoted pattern (« ../shared/data/drees/*.xlsx ») expanded here as a shell would, in
+    name order; a pattern that matches nothing is kept, so that its error names it."""
+    out: list[str] = []
+    for name in names:
+        matches = sorted(glob.glob(name)) if glob.has_magic(name) and not Path(name).exists() else []
+        out.extend(matches or [name])
+    return out
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     try:
         year = int(args.annee) if args.annee is not None else None
@@ -110,7 +121,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     mapping = MappingRequest(accept=args.accepter_correspondance, year=year, profile=args.profil)
     db = _db()
     failed = False
-    for name in args.files:
+    for name in _expand(args.files):
         path = Path(name)
         try:
             data = path.read_bytes()

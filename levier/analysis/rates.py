@@ -25,6 +25,9 @@ from levier.analysis.positions import keep_first_reason
 from levier.core.fmt import as_float, fmt_int, fmt_value
 
 COUNT_UNITS = ("personnes", "nombre")
+# An amount may also be ranked over a denominator (DREES spending: € per inhabitant, per RSA allocataire); unlike a
+# count, an amount without one is still ranked as itself.
+AMOUNT_UNIT = "€"
 BASE_POPULATION = "population"
 BASE_NONE = "aucun"
 
@@ -74,8 +77,9 @@ class RateRule:
 
     @property
     def is_rate(self) -> bool:
-        """A count ranked as a rate over its denominator."""
-        return self.is_count and self.base not in ("", BASE_NONE) and self.scale > 0
+        """A count (or an amount) ranked as a rate over its denominator."""
+        return ((self.is_count or self.unit == AMOUNT_UNIT) and self.base not in ("", BASE_NONE)
+                and self.scale > 0)
 
     @property
     def unrankable(self) -> bool:
@@ -87,6 +91,8 @@ class RateRule:
         indicator's own unit."""
         if not self.is_rate:
             return self.unit
+        if self.unit == AMOUNT_UNIT and self.scale == 1:  # « € par habitant », « € par allocataire du RSA »
+            return f"€ par {'habitant' if self.base == BASE_POPULATION else (self.noun or self.base)}"
         noun = "habitants" if self.base == BASE_POPULATION else (self.noun or f"unités de {self.base}")
         return f"pour {fmt_int(self.scale)} {noun}"
 

@@ -12,6 +12,7 @@ from levier.core.config import settings
 from levier.store.db import Database, Query, Writer, migrations, replace_database
 from levier.geo.display import build_static, ensure_static
 from levier.ingest.catalogue import read_catalogue, store_catalogue, validate_catalogue
+from levier.ingest.drees import load_drees_statistics
 from levier.ingest.insee import read_insee_file
 from levier.ingest.journal import content_hash, default_user, journal_params, now
 from levier.ingest.public_stats import load_public_statistics
@@ -112,6 +113,13 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
     load_reference_journaled(db, reference_dir)
     progress("Statistiques publiques INSEE (Filosofi)…")
     load_public_statistics(db, reference_dir)
+    progress("Statistiques publiques DREES (aide sociale, minima sociaux, OARSA, personnel)…")
+    t_drees = time.perf_counter()
+    drees = load_drees_statistics(db, reference_dir)
+    failed_drees = [r for r in drees if r.errors]
+    if failed_drees:
+        raise RuntimeError("Import des classeurs DREES en échec :\n" + "\n".join(r.summary() for r in failed_drees[:3]))
+    progress(f"  {len(drees)} classeurs DREES importés ({time.perf_counter() - t_drees:.1f} s).")
     progress("Lieux de service (France services, agences France Travail)…")
     load_service_lists(db, reference_dir)
     progress("Fonds de carte (static/geo)…")

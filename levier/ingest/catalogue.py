@@ -406,9 +406,9 @@ def _rate_problems(ind: pd.DataFrame, unit_by_code: dict[str, str], derived: set
             if row.get("rate_scale") or row.get("rate_noun"):
                 problems.append(f"{name} : une échelle ou un libellé de dénominateur sans dénominateur (rate_base).")
             continue
-        if row["unit"] not in COUNT_UNITS:
-            problems.append(f"{name} : seul un effectif ({', '.join(COUNT_UNITS)}) reçoit un dénominateur de "
-                            f"classement (ici l'unité « {row['unit']} »).")
+        if row["unit"] not in COUNT_UNITS + ("€",):  # an amount too: DREES spending per inhabitant
+            problems.append(f"{name} : seul un effectif ({', '.join(COUNT_UNITS)}) ou un montant (€) reçoit un "
+                            f"dénominateur de classement (ici l'unité « {row['unit']} »).")
         if base == RATE_NONE:
             continue
         if base != RATE_POPULATION:

@@ -1,5 +1,5 @@
-"""One entry for every uploaded or named file: detect its kind (returns, INSEE Filosofi, panorama, definition
-variants) and import it."""
+"""One entry for every uploaded or named file: detect its kind (returns, INSEE Filosofi, panorama, DREES workbook,
+definition variants) and import it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from levier.core.config import settings
 from levier.core.text import normalise
 from levier.store.db import Database
 from levier.ingest.funding import import_funding, is_funding_file
+from levier.ingest.drees import import_drees, match_profile
 from levier.ingest.insee import prime_reading
 from levier.ingest.journal import finish_import, now
 from levier.ingest.mapping import MappingRequest, import_mapped
@@ -30,6 +31,7 @@ KIND_PANORAMA = "panorama"
 KIND_SERVICES = "services"
 KIND_VARIANTS = "variantes"
 KIND_FUNDING = "financements"
+KIND_DREES = "drees"
 KIND_LABELS = {
     KIND_AUTO: "Détection automatique",
     KIND_RETURNS: "Retours d'indicateurs (format long ou grille)",
@@ -38,13 +40,15 @@ KIND_LABELS = {
     KIND_SERVICES: "Liste de lieux de services (France services, France Travail…)",
     KIND_VARIANTS: "Variantes de définition des indicateurs (territoire, indicateur, variante)",
     KIND_FUNDING: "Financements par action, reventilations, contrats (docs/financements.md)",
+    KIND_DREES: "Statistique publique DREES (classeur publié tel quel, docs/drees.md)",
 }
 # A file name usable as is for the private temporary copy: no folder, no control or reserved character, not hidden.
 _SAFE_NAME = re.compile(r"[^.\x00-\x1f/\\:*?\"<>|][^\x00-\x1f/\\:*?\"<>|]{0,149}")
 
 
 def detect_kind(data: bytes, file_name: str, *, workbook: Workbook | None = None) -> str:
-    """By shape, never by name: a `donnees` sheet is a panorama, a CODGEO header an INSEE file, a header of a list
+    """By shape, never by name: a workbook whose sheets and titles match a DREES profile is a DREES workbook, a
+    `donnees` sheet is a panorama, a CODGEO header an INSEE file, a header of a list
     of places (id_fs/lib_fs, REFERENCE_PE/TYPE_SITE, or type + nom + coordinates or commune) a service list,
     else returns. `workbook`: the file as read once by read_workbook (read here when not given)."""
     if workbook is None:
@@ -52,6 +56,8 @@ def detect_kind(data: bytes, file_name: str, *, workbook: Workbook | None = None
             workbook = read_workbook(data, file_name, settings().max_file_bytes)
         except UnreadableFile:  # unreadable files are reported by the returns importer, with its wording
             return KIND_RETURNS
+    if match_profile(workbook) is not None:  # the sheets and titles of a published DREES workbook
+        return KIND_DREES
     if is_funding_file(data, file_name, workbook=workbook):  # a `financeur` column, a re-allocation or a contract table
         return KIND_FUNDING
     if detect_mapping(data, workbook=workbook) is not None:
@@ -120,6 +126,8 @@ def import_file(
             return import_returns_workbook(db, data, file_name, dry_run=dry_run, imported_by=imported_by,
                                            workbook=book)
         return import_returns(db, data, file_name, dry_run=dry_run, imported_by=imported_by, workbook=book)
+    if kind == KIND_DREES:
+        return import_drees(db, data, file_name, workbook=book, dry_run=dry_run, imported_by=imported_by)
     if kind == KIND_FUNDING:
         return import_funding(db, data, file_name, dry_run=dry_run, imported_by=imported_by, workbook=book)
     if kind == KIND_VARIANTS:

@@ -15,6 +15,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -312,6 +313,9 @@ def _read_ragged(text: str, sep: str, file_name: str) -> pd.DataFrame:
 
 MAX_SHEET_CELLS = 5_000_000  # rows x columns of the used range of one sheet (the table built in memory)
 MAX_FILLED_CELLS = 2_000_000  # cells holding something, in one sheet
+# A sheet wider than this (DREES repeats a note 16,000 columns to the right) is kept as one block of text objects:
+# one text column per spreadsheet column would take seconds to build for cells nobody reads.
+WIDE_SHEET_COLUMNS = 1_000
 
 _NS_PREFIX = re.compile(rb"<(\w+):worksheet\b")
 _CELL = re.compile(  # one cell: reference, attributes, formula, cached value, inline string (pretty-printed too)
@@ -616,7 +620,8 @@ def _read_sheet(part: bytes, name: str, book: _Book, file_name: str, notes: list
         (int(r1) - 1, _column_index(c1), int(r2 or r1) - 1, _column_index(c2 or c1))
         for c1, r1, c2, r2 in _MERGE.findall(part)
     )
-    return Sheet(name, pd.DataFrame(values), pd.DataFrame(kinds), merged)
+    dtype = object if values.shape[1] > WIDE_SHEET_COLUMNS else None
+    return Sheet(name, pd.DataFrame(values, dtype=dtype), pd.DataFrame(kinds, dtype=dtype), merged)
 
 
 def _blank_hidden(part: bytes, name: str, values: np.ndarray, kinds: np.ndarray, file_name: str,
@@ -652,8 +657,10 @@ def _blank_hidden(part: bytes, name: str, values: np.ndarray, kinds: np.ndarray,
                              None, column_letter(held_cols[0])))
 
 
-def read_xlsx_workbook(data: bytes, file_name: str) -> tuple[list[Sheet], list[Finding]]:
-    """Visible sheets as cells with their types; the bytes must have passed check_upload (read_workbook does it)."""
+def read_xlsx_workbook(data: bytes, file_name: str, only: Collection[str] | None = None
+                       ) -> tuple[list[Sheet], list[Finding]]:
+    """Visible sheets as cells with their types; the bytes must have passed check_upload (read_workbook does it).
+    `only`: the names (stripped) of the sheets wanted, the others are not parsed (a reader that knows its sheets)."""
     notes: list[Finding] = []
     sheets: list[Sheet] = []
     try:
@@ -665,6 +672,8 @@ def read_xlsx_workbook(data: bytes, file_name: str) -> tuple[list[Sheet], list[F
                     notes.append(Finding(file_name, f"feuille masquée « {name} » ignorée.", name))
                     continue
                 if path not in names or "/worksheets/" not in path:  # a chart or dialog sheet, a dangling relation
+                    continue
+                if only is not None and name.strip() not in only:
                     continue
                 sheets.append(_read_sheet(zf.read(path), name, book, file_name, notes))
     except UnreadableFile:
@@ -679,11 +688,12 @@ def read_xlsx_sheets(data: bytes, file_name: str) -> list[Sheet]:
     return read_xlsx_workbook(data, file_name)[0]
 
 
-def read_workbook(data: bytes, file_name: str, max_bytes: int) -> Workbook:
-    """The one reader: container checks, then every visible sheet once, as cells with types; raises UnreadableFile."""
+def read_workbook(data: bytes, file_name: str, max_bytes: int, only: Collection[str] | None = None) -> Workbook:
+    """The one reader: container checks, then every visible sheet once (of a workbook, those named in `only` when
+    given), as cells with types; raises UnreadableFile."""
     kind = check_upload(data, file_name, max_bytes)
     if kind == "xlsx":
-        sheets, notes = read_xlsx_workbook(data, file_name)
+        sheets, notes = read_xlsx_workbook(data, file_name) if only is None else read_xlsx_workbook(data, file_name, only)
         return Workbook(file_name, kind, sheets, notes)
     sheet, notes = read_csv_sheet(data, file_name)
     return Workbook(file_name, kind, [sheet], notes)
