@@ -113,7 +113,7 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
     load_reference_journaled(db, reference_dir)
     progress("Statistiques publiques INSEE (Filosofi)…")
     load_public_statistics(db, reference_dir)
-    progress("Statistiques publiques DREES (aide sociale, minima sociaux, OARSA, personnel)…")
+    progress("Statistiques publiques DREES (aide sociale, minima sociaux, OARSA, prestations mensuelles, personnel)…")
     t_drees = time.perf_counter()
     drees = load_drees_statistics(db, reference_dir)
     failed_drees = [r for r in drees if r.errors]

@@ -13,6 +13,7 @@ from levier.core.text import normalise
 from levier.store.db import Database
 from levier.ingest.funding import import_funding, is_funding_file
 from levier.ingest.drees import import_drees, match_profile
+from levier.ingest.drees_monthly import is_monthly_workbook
 from levier.ingest.insee import prime_reading
 from levier.ingest.journal import finish_import, now
 from levier.ingest.mapping import MappingRequest, import_mapped
@@ -56,7 +57,8 @@ def detect_kind(data: bytes, file_name: str, *, workbook: Workbook | None = None
             workbook = read_workbook(data, file_name, settings().max_file_bytes)
         except UnreadableFile:  # unreadable files are reported by the returns importer, with its wording
             return KIND_RETURNS
-    if match_profile(workbook) is not None:  # the sheets and titles of a published DREES workbook
+    # The sheets and titles of a published DREES workbook, or the monthly one's months in rows.
+    if match_profile(workbook) is not None or is_monthly_workbook(workbook):
         return KIND_DREES
     if is_funding_file(data, file_name, workbook=workbook):  # a `financeur` column, a re-allocation or a contract table
         return KIND_FUNDING

@@ -17,6 +17,7 @@ from levier.core.config import DATA_DIR, settings
 from levier.core.text import normalise
 from levier.store.db import Database, Query
 from levier.ingest.cells import MISSING_MARKERS, parse_column
+from levier.ingest.drees_monthly import import_monthly_workbook, is_monthly_workbook
 from levier.ingest.insee import FACT_COLUMNS, facts_frame
 from levier.ingest.journal import now
 from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
@@ -494,6 +495,9 @@ def import_drees(db: Database, data: bytes, file_name: str, *, profile: Profile 
         return write_facts(db, facts_frame([]), report, data, started=started, imported_by=imported_by, demo=False,
                            dry_run=dry_run)
     profile = profile or match_profile(book)
+    if profile is None and is_monthly_workbook(book):  # months in rows: its own reader, the same writer
+        return import_monthly_workbook(db, book, data, kind=KIND_DREES, dry_run=dry_run, imported_by=imported_by,
+                                       started=started)
     if profile is None:
         report.errors.append(Finding(file_name, "classeur DREES non reconnu : aucun profil de data/profils/drees "
                                      "ne correspond à ses feuilles et à leurs titres"))
@@ -511,7 +515,7 @@ def import_drees(db: Database, data: bytes, file_name: str, *, profile: Profile 
 
 
 def load_drees_statistics(db: Database, reference_dir: Path) -> list[ImportReport]:
-    """Every workbook of <reference>/drees that a profile recognises (the others are left to their own readers)."""
+    """Every workbook of <reference>/drees that a profile recognises, and the monthly workbook."""
     folder = Path(reference_dir) / "drees"
     if not folder.is_dir():
         return []
@@ -522,7 +526,10 @@ def load_drees_statistics(db: Database, reference_dir: Path) -> list[ImportRepor
         data = path.read_bytes()
         book = read_workbook(data, path.name, max(settings().max_file_bytes, len(data)), only=wanted)
         profile = match_profile(book, profiles)
-        if profile is None:
+        if profile is None:  # no mapped sheet: the monthly workbook (read whole), or not a DREES workbook
+            book = read_workbook(data, path.name, max(settings().max_file_bytes, len(data)))
+            if is_monthly_workbook(book):
+                reports.append(import_drees(db, data, path.name, workbook=book, imported_by=IMPORTED_BY))
             continue
         reports.append(import_drees(db, data, path.name, profile=profile, workbook=book, imported_by=IMPORTED_BY))
     return reports

@@ -510,8 +510,8 @@ def national_gaps(facts: pd.DataFrame, file_name: str) -> list[Finding]:
 def import_monthly_workbook(db: Database, workbook: Workbook, data: bytes, *, kind: str, dry_run: bool = False,
                             imported_by: str | None = None, started: datetime | None = None) -> ImportReport:
     """Read the workbook (already read by readers.read_workbook) and write its facts all or nothing. `kind`: the
-    import kind of public statistics (levier.ingest.public_stats.KIND_STAT; passed in so that the dispatch there can
-    import this module)."""
+    caller's import kind (levier.ingest.drees.KIND_DREES, the one door of DREES workbooks, which imports this
+    module)."""
     started = started or now()
     result = read_monthly_workbook(workbook)
     report = ImportReport(file=workbook.file_name, kind=kind, file_format=FILE_FORMAT, rows_read=result.rows_read,

@@ -236,3 +236,13 @@ def test_the_same_national_month_given_twice_differently_is_refused(book):
     res = read_monthly_workbook(replace(wb, sheets=[t1, replace(t2, cells=cells)]))
     assert not res.ok and res.facts.empty
     assert "« Tableau 1 » ligne 7 et « Tableau 2 » ligne 8" in res.findings[0].message
+
+
+def test_the_import_door_recognises_and_takes_the_monthly_workbook(db, book):
+    """`levier import` and the Importer page go through import_file: the monthly workbook is a DREES workbook there."""
+    from levier.ingest.detect import KIND_DREES, detect_kind, import_file  # the dispatch sits above this module
+
+    wb, data = book
+    assert detect_kind(data, "nom quelconque.xlsx", workbook=wb) == KIND_DREES
+    report = import_file(db, data, "nom quelconque.xlsx", dry_run=True)
+    assert report.ok and report.rows_accepted == 34_279, report.errors[:3]
