@@ -29,6 +29,10 @@ PERCENT = "%"
 YEAR_DAYS = 365
 # The delay that counts as « orienté en 1 mois et moins » (the national definition: 30 days).
 MONTH_DAYS = 30
+# Below this public count a relative gap is counting noise or a classification quirk of the producer (the Bas-Rhin
+# reports 2 accueils provisoires jeunes majeurs for 2020, the Ariège and the Lot 0): shown, never badged. The same
+# floor as the series-break check (levier.analysis.quality.BREAK_MIN_COUNT).
+MIN_PUBLIC_COUNT = 20
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,10 @@ METHODS: dict[tuple[str, str], Method] = {
         "Jeunes devenus majeurs dans l'année bénéficiant d'un contrat jeune majeur (déclaré, un flux d'une "
         "génération) contre accueils provisoires jeunes majeurs au 31 décembre (DREES, enquête Aide sociale, "
         "tableau Tab3-ase ; un stock de tous les 18–21 ans). Les jeunes de l'année encore accueillis au 31 décembre "
-        "font partie du stock : le nombre déclaré ne devrait pas dépasser le stock. Écart relatif "
-        "(déclaré / public − 1) ; signalé s'il dépasse la tolérance vers le haut."),
+        "font partie du stock : le nombre déclaré ne devrait pas dépasser le stock (un contrat terminé avant le 31 "
+        "décembre ou un accompagnement à domicile expliquent un dépassement modéré). Écart relatif "
+        "(déclaré / public − 1) ; signalé s'il dépasse la tolérance vers le haut ; pas d'écart relatif sous 20 "
+        "accueils publiés."),
     ("CALPAE-3.1.1-NE", "STAT-RSA-DEC"): Method(
         RISE_FLOOR, PERCENT, True,
         "Nouveaux entrants au RSA de l'année (déclarés) contre la hausse du nombre d'allocataires du RSA entre "
@@ -206,8 +212,11 @@ def _compare_one(method: Method, declared: float, public_year: int | None, serie
         out["gap"] = declared - value
         out["flagged"] = bool(out["gap"] > tolerance)
     elif method.kind == COUNT_ABOVE:
-        if math.isnan(value) or value <= 0:
+        if math.isnan(value):
             return {**out, "status": NO_PUBLIC}
+        if value < MIN_PUBLIC_COUNT:
+            return {**out, "reference_text": fmt_int(value),
+                    "status": f"effectif public inférieur à {MIN_PUBLIC_COUNT} : pas d'écart relatif"}
         out["reference"], out["reference_text"] = value, fmt_int(value)
         out["gap"] = 100 * (declared / value - 1)
         out["flagged"] = bool(out["gap"] > tolerance)

@@ -674,6 +674,7 @@ def declared_vs_independent(d: QualityData) -> CheckResult:
             "Écart": [independent.gap_text(g, u) for g, u in zip(t["gap"], t["gap_unit"])],
             "Tolérance": [independent.tolerance_text(x, u) for x, u in zip(t["tolerance"], t["gap_unit"])],
             "Verdict": t["status"],
+            "Valeur saisie en cause": t["flag_indicator"],  # for a ratio Levier derives, its typed-in numerator
         }
     )
     flagged = t[t["flagged"].astype(bool)]

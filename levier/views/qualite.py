@@ -599,6 +599,7 @@ def _check_issues(bundle: QualityBundle, check: quality.CheckResult, perimeter: 
         return _issue_frame(r, r["Verdict"].tolist(), detail, check.title)
     if check.code == INDEPENDENT_CHECK:
         r = r[r["Verdict"] == independent.BADGE].rename(columns={"Année déclarée": "Année"})
+        r = r.assign(Indicateur=r["Valeur saisie en cause"])  # what the département must check: the typed-in value
         detail = [f"déclaré {fmt_number(v, 1)} ({y}) contre {s} {ref} ({py}) : écart {g}, tolérance {t}"
                   for v, y, s, ref, py, g, t in zip(r["Valeur déclarée"], r["Année"], r["Source indépendante"],
                                                    r["Référence comparée"], r["Année publique"], r["Écart"],

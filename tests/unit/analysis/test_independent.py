@@ -20,7 +20,7 @@ CATALOGUE = pd.DataFrame(
         ("CALPAE-3.1.1-OR1M", "Nouveaux entrants orientés en 1 mois", "personnes", None, None, "", ""),
         ("CALPAE-3.1.1-OR1M-TX", "Part orientés en 1 mois", "%", "CALPAE-3.1.1-OR1M", "CALPAE-3.1.1-NE",
          "STAT-OARSA-ORIENTES|STAT-OARSA-DELAI-ORIENTATION", "10"),
-        ("CALPAE-1.1.1-CJM", "Jeunes majeurs en CJM", "personnes", None, None, "STAT-ASE-APJM", "50"),
+        ("CALPAE-1.1.1-CJM", "Jeunes majeurs en CJM", "personnes", None, None, "STAT-ASE-APJM", "100"),
         ("STAT-OARSA-ORIENTES", "Part des personnes orientées", "%", None, None, "", ""),
         ("STAT-OARSA-DELAI-ORIENTATION", "Délai moyen d'orientation", "jours", None, None, "", ""),
         ("STAT-ASE-APJM", "Accueils provisoires jeunes majeurs", "personnes", None, None, "", ""),
@@ -86,17 +86,23 @@ def test_mean_delay_caps_the_share_oriented_in_a_month():
 
 
 def test_count_against_stock_relative_gap_and_nearest_year():
-    # APJM is published for 2020 only. 75: CJM 2019 = 2 400 against 1 522 (2020, the nearest year, after):
-    # 2 400 / 1 522 − 1 = +57,7 % > 50 % → badge. 59: 700 against 1 433 → −51,2 %: below the stock, no badge.
-    values = facts([("75", "CALPAE-1.1.1-CJM", 2019, 2400), ("59", "CALPAE-1.1.1-CJM", 2020, 700)])
-    public = facts([("75", "STAT-ASE-APJM", 2020, 1522), ("59", "STAT-ASE-APJM", 2020, 1433)])
+    # APJM is published for 2020 only. 75: CJM 2019 = 3 200 against 1 522 (2020, the nearest year, after):
+    # 3 200 / 1 522 − 1 = +110,2 % > 100 % → badge. 59: 2 000 against 1 433 → +39,6 %: within, no badge.
+    # 09: 30 declared against 0 published, 05: against 16 — below 20 a relative gap means nothing: shown, no badge.
+    values = facts([("75", "CALPAE-1.1.1-CJM", 2019, 3200), ("59", "CALPAE-1.1.1-CJM", 2020, 2000),
+                    ("09", "CALPAE-1.1.1-CJM", 2020, 30), ("05", "CALPAE-1.1.1-CJM", 2020, 30)])
+    public = facts([("75", "STAT-ASE-APJM", 2020, 1522), ("59", "STAT-ASE-APJM", 2020, 1433),
+                    ("09", "STAT-ASE-APJM", 2020, 0), ("05", "STAT-ASE-APJM", 2020, 16)])
     out = ind.compare(values, public, CATALOGUE)
     r = one(out, "75", "CALPAE-1.1.1-CJM", 2019, "STAT-ASE-APJM")
     assert r["public_year"] == 2020 and r["declared_year"] == 2019  # both years kept, never merged into one
-    assert r["gap"] == pytest.approx(100 * (2400 / 1522 - 1)) and r["flagged"]
-    assert ind.gap_text(r["gap"], r["gap_unit"]) == "+57,7\u00a0%"
+    assert r["gap"] == pytest.approx(100 * (3200 / 1522 - 1)) and r["flagged"]
+    assert ind.gap_text(r["gap"], r["gap_unit"]) == "+110,2\u00a0%"
     r59 = one(out, "59", "CALPAE-1.1.1-CJM", 2020, "STAT-ASE-APJM")
-    assert r59["public_year"] == 2020 and r59["gap"] == pytest.approx(100 * (700 / 1433 - 1)) and not r59["flagged"]
+    assert r59["gap"] == pytest.approx(100 * (2000 / 1433 - 1)) and not r59["flagged"]
+    for small in ("09", "05"):
+        r = one(out, small, "CALPAE-1.1.1-CJM", 2020, "STAT-ASE-APJM")
+        assert math.isnan(r["gap"]) and not r["flagged"] and r["status"].startswith("effectif public inférieur à 20")
 
 
 def test_new_entrants_at_least_the_rise_of_the_december_stock_same_year_only():
