@@ -242,6 +242,7 @@ def compare(values: pd.DataFrame, public: pd.DataFrame, indicators: pd.DataFrame
     for declared_code, public_code, tolerance in zip(lk["declared"], lk["public"], lk["tolerance"]):
         method = METHODS.get((declared_code, public_code))
         decl = _declared_values(vals, indicators, declared_code)
+        decl = decl[decl["value"].notna()]  # a masked or missing declared value has nothing to compare
         if decl.empty:
             continue
         p = pub[pub["indicator"] == public_code]

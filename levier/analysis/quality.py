@@ -168,7 +168,8 @@ SEVERITY_RULE = (
     "statut), ni dans les coûts par résultat ; un ratio calculé par Levier hérite de l'erreur de son numérateur ou "
     "de son dénominateur. Un **avertissement** signale une valeur plausible mais douteuse : valeur identique "
     "plusieurs années de suite (probable recopie, mais un effectif stable peut se répéter), écart atypique à la "
-    "statistique publique (un ordre de grandeur, pas une vérification). Elle est signalée là où elle est utilisée, "
+    "statistique publique (un ordre de grandeur, pas une vérification), écart à une source indépendante au-delà de "
+    "la tolérance (la série publique a ses propres limites). Elle est signalée là où elle est utilisée, "
     "mais reste classée et comptée."
 )
 

@@ -63,7 +63,8 @@ GATING_NOTE = (
     "quartiles, médianes (nationale, régionale, des pairs), trajectoires et coûts par résultat** partout dans "
     "Levier, avec le motif « contrôle qualité : … (voir la page Qualité des données) » ; un ratio calculé par Levier "
     "hérite de l'erreur de son numérateur ou de son dénominateur. Les valeurs en **avertissement** (valeur identique "
-    "plusieurs années de suite, écart atypique à la statistique publique) sont seulement **signalées** : elles restent "
+    "plusieurs années de suite, écart atypique à la statistique publique, écart à une source indépendante au-delà de "
+    "la tolérance) sont seulement **signalées** : elles restent "
     "classées et comptées. Corriger la valeur (nouvel import) la fait revenir dans les classements."
 )
 SEVERITY_TEXT = {

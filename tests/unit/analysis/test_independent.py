@@ -121,14 +121,14 @@ def test_new_entrants_at_least_the_rise_of_the_december_stock_same_year_only():
     assert not r13["flagged"] and r13["status"].startswith(ind.NO_CONSTRAINT)
 
 
-def test_level_other_than_departement_and_unknown_method_are_never_badged():
+def test_level_other_than_departement_masked_value_and_unknown_method_are_never_badged():
     cat = CATALOGUE.copy()
     cat.loc[cat["code"] == "CALPAE-1.1.1-CJM", "independent_source"] = "STAT-RSA-DEC"  # no method for this pair
-    values = pd.concat([facts([("75", "CALPAE-1.1.1-CJM", 2020, 99999)]),
+    values = pd.concat([facts([("75", "CALPAE-1.1.1-CJM", 2020, 99999), ("75", "CALPAE-1.1.1-CJM", 2021, None)]),
                         facts([("69M", "CALPAE-1.1.1-CJM", 2020, 99999)], level="collectivite")])
     public = facts([("75", "STAT-RSA-DEC", 2020, 1)])
     out = ind.compare(values, public, cat)
-    assert list(out["territory_code"]) == ["75"]
+    assert list(out["territory_code"]) == ["75"] and list(out["declared_year"]) == [2020]  # 2021 masked: no row
     assert out["status"].iloc[0] == ind.NO_METHOD and not out["flagged"].iloc[0]
 
 

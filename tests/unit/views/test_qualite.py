@@ -262,7 +262,7 @@ def test_benchmark_quality_page_on_the_national_demo(demo_db, capsys):
         print(f"\n[benchmark] national demo ({n_values} stored values): every check + score "
               f"{loaded - t0:.2f} s; corrections list and heat-maps {done - loaded:.2f} s; "
               f"catalogue + one indicator's comparability matrix {t2 - t1:.2f} s")
-    assert len(bundle.report.checks) == 6
+    assert len(bundle.report.checks) == 7
 
 
 # --------------------------------------------------------------------------------------------------------------
