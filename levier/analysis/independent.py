@@ -171,9 +171,10 @@ def nearest_year(years: list[int], year: int) -> int | None:
     return max(before) if before else min(years)
 
 
-def _unit(indicators: pd.DataFrame, code: str) -> str:
-    u = indicators.loc[indicators["code"] == code, "unit"] if "unit" in indicators.columns else pd.Series([], dtype=str)
-    return str(u.iloc[0]) if len(u) and isinstance(u.iloc[0], str) else ""
+def _units(indicators: pd.DataFrame) -> dict[str, str]:
+    if "unit" not in indicators.columns:
+        return {}
+    return {c: u for c, u in zip(indicators["code"], indicators["unit"]) if isinstance(u, str)}
 
 
 def _compare_one(method: Method, declared: float, public_year: int | None, series: dict[int, float],
@@ -239,6 +240,7 @@ def compare(values: pd.DataFrame, public: pd.DataFrame, indicators: pd.DataFrame
     vals = values[values["territory_level"] == DEPARTEMENT] if "territory_level" in values.columns else values
     pub = public[public["territory_level"] == DEPARTEMENT] if "territory_level" in public.columns else public
     rows = []
+    units = _units(indicators)
     for declared_code, public_code, tolerance in zip(lk["declared"], lk["public"], lk["tolerance"]):
         method = METHODS.get((declared_code, public_code))
         decl = _declared_values(vals, indicators, declared_code)
@@ -246,13 +248,14 @@ def compare(values: pd.DataFrame, public: pd.DataFrame, indicators: pd.DataFrame
         if decl.empty:
             continue
         p = pub[pub["indicator"] == public_code]
-        series = {t: dict(zip(part["period"].astype(int), part["value"].astype(float)))
-                  for t, part in p.groupby("territory_code")}
+        series: dict[str, dict[int, float]] = {}
+        for t, y, v in zip(p["territory_code"], p["period"], p["value"]):
+            series.setdefault(t, {})[int(y)] = float(v) if v is not None else float("nan")
         for terr, period, value, flag in zip(decl["territory_code"], decl["period"], decl["value"],
                                              decl["flag_indicator"]):
             base = {"territory_code": terr, "declared": declared_code, "declared_year": int(period),
-                    "declared_value": float(value), "declared_unit": _unit(indicators, declared_code),
-                    "flag_indicator": flag, "public": public_code, "public_unit": _unit(indicators, public_code),
+                    "declared_value": float(value), "declared_unit": units.get(declared_code, ""),
+                    "flag_indicator": flag, "public": public_code, "public_unit": units.get(public_code, ""),
                     "gap_unit": method.gap_unit if method else "", "tolerance": tolerance,
                     "what": method.what if method else ""}
             if method is None:
