@@ -233,7 +233,8 @@ def compare(values: pd.DataFrame, public: pd.DataFrame, indicators: pd.DataFrame
     values: typed-in declared facts (territory_level, territory_code, indicator, period, value); public: public facts
     (same columns; yearly periods); indicators: the catalogue (code, unit, numerator, denominator,
     independent_source, independent_tolerance). Returns COLUMNS, one row per (territory, declared, declared year,
-    public source) where the public side has a value to compare with, sorted; `flagged` is True when the gap exceeds the tolerance in the method's direction."""
+    public source) where the public side has a value to compare with, sorted; `flagged` is True when the gap exceeds
+    the tolerance in the method's direction."""
     lk = links(indicators)
     if lk.empty:
         return empty_comparison()
