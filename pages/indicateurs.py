@@ -87,3 +87,13 @@ with st.expander("Toutes les déclarations de variantes en vigueur"):
     declared = cache.declarations(db)
     ui.table(declared, key="cat_declarations")
     ui.downloads(declared, "variantes_declarees", key="cat_declared")
+
+st.header("Sources indépendantes")
+st.markdown(indicateurs.INDEPENDENT_INTRO)
+links = indicateurs.independent_sources(db)
+if links.empty:
+    st.info("Aucun indicateur du catalogue n'est encore relié à une source publique indépendante.")
+else:
+    ui.table(links, key="cat_independent")
+with st.expander("Années rapprochées et tolérance"):
+    st.markdown(indicateurs.INDEPENDENT_METHOD)

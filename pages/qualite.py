@@ -7,6 +7,7 @@ from levier.analysis import quality
 from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.charts.maps import map_config
+from levier.views import independent as independent_view
 from levier.views import qualite
 
 # The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
@@ -81,6 +82,17 @@ with tab_public:
     ui.downloads(qualite.public_rows(bundle, perimeter), f"declare_insee_{perimeter.stem}", key="q_public")
     with st.expander("Méthode"):
         st.markdown(quality.INDEPENDENT_RULE)
+    st.subheader(independent_view.SECTION_TITLE)
+    only_gaps = st.checkbox(f"Seulement les lignes « {independent_view.BADGE} »", key="q_independent_flagged")
+    independent_shown = qualite.independent_rows(bundle, perimeter, only_gaps)
+    if independent_shown.empty:
+        st.info("Aucune valeur déclarée n'a, dans ce périmètre, de source publique indépendante reliée par le "
+                "catalogue (ou la source n'est pas importée).")
+    else:
+        ui.table(independent_shown, key="q_independent")
+        ui.downloads(independent_shown, f"declare_source_independante_{perimeter.stem}", key="q_independent")
+    with st.expander("Méthode : déclaré et source indépendante"):
+        st.markdown(quality.INDEPENDENT_SOURCE_RULE)
 
 with tab_score:
     layer = cache.display_layer(qualite.DEPARTEMENT)

@@ -5,7 +5,7 @@ import streamlit as st
 from levier.analysis.positions import GAP_RULE, RANK_RULE
 from levier.app import auth, cache, menu
 from levier.app import widgets as ui
-from levier.views import t0
+from levier.views import independent, t0
 
 # The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
 # server, a page Streamlit started without app.py is sent back through it before anything is shown).
@@ -48,6 +48,13 @@ if note:
 with st.expander("Comment lire ce tableau"):
     st.markdown(f"{RANK_RULE}\n\n{GAP_RULE}")
 ui.downloads(shown_numbers, f"t0_{sel.code}_{t0_year}", key="t0")
+
+if sel.level == "departement":  # declared figures held against the independent public series (DREES)
+    checked = independent.load_independent(db, sel.code)
+    st.subheader(independent.SECTION_TITLE)
+    (st.warning if checked.n_flagged else st.caption)(independent.t0_summary(checked))
+    if not checked.table.empty:
+        ui.table(checked.table.drop(columns=["Département"]), key="t0_independent")
 
 st.subheader("Distribution entre territoires")
 with_values = t0.indicators_with_value(view.table)

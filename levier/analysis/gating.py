@@ -20,6 +20,7 @@ CHECK_REASONS = {
     "unites": "unité douteuse",
     "valeurs_figees": "valeur identique aux années précédentes",
     "statistique_publique": "écart à la statistique publique",
+    "source_independante": "écart à la source indépendante au-delà de la tolérance",
 }
 PUBLIC_IMPOSSIBLE = "plus d'entrants que de personnes pauvres"
 GATE_COLUMNS = KEY_COLUMNS + ["severity", "checks", "reason", "source_indicator"]

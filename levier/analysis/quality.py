@@ -11,6 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from levier.analysis import independent
 from levier.analysis.comparability import non_reference_values
 from levier.core.fmt import fmt_number, fmt_pct
 from levier.core.periods import is_monthly_period
@@ -155,6 +156,9 @@ CHECK_SEVERITY = {
     # Per value: « impossible » (more entrants than poor people, a hard bound) is an error; « atypique » (an
     # order-of-magnitude comparison with an estimated population, not a verification) is a warning.
     "statistique_publique": WARNING,
+    # A declared figure beyond the tolerance of the independent public series the catalogue links it to: the public
+    # figure has its own limits (field, date, a survey itself declarative), so a warning, never an error.
+    "source_independante": WARNING,
 }
 SEVERITY_RULE = (
     "Gravité des anomalies. Une **erreur** est une valeur impossible ou fausse d'un facteur : sous-effectif "
@@ -165,7 +169,8 @@ SEVERITY_RULE = (
     "statut), ni dans les coûts par résultat ; un ratio calculé par Levier hérite de l'erreur de son numérateur ou "
     "de son dénominateur. Un **avertissement** signale une valeur plausible mais douteuse : valeur identique "
     "plusieurs années de suite (probable recopie, mais un effectif stable peut se répéter), écart atypique à la "
-    "statistique publique (un ordre de grandeur, pas une vérification). Elle est signalée là où elle est utilisée, "
+    "statistique publique (un ordre de grandeur, pas une vérification), écart à une source indépendante au-delà de "
+    "la tolérance (la série publique a ses propres limites). Elle est signalée là où elle est utilisée, "
     "mais reste classée et comptée."
 )
 
@@ -644,8 +649,48 @@ def declared_vs_public(d: QualityData) -> CheckResult:
                        CHECK_SEVERITY["statistique_publique"])
 
 
+INDEPENDENT_CHECK = "source_independante"
+INDEPENDENT_SOURCE_RULE = (
+    "Déclaré et source indépendante. Là où le catalogue relie un indicateur déclaré à une série publique qui mesure "
+    "la même chose (colonne independent_source), la valeur déclarée par le département est mise à côté de la valeur "
+    "publique du même département. " + independent.YEAR_RULE + " " + independent.TOLERANCE_RULE
+)
+
+
+def declared_vs_independent(d: QualityData) -> CheckResult:
+    """Declared contract figures next to the independent public series the catalogue links them to
+    (levier.analysis.independent): every comparison is listed; those beyond the tolerance are warnings."""
+    public = d.public[["territory_level", "territory_code", "indicator", "period", "value"]]
+    t = independent.compare(d.values, public, d.indicators)
+    t = t.assign(territory_level=DEPARTEMENT, indicator=t["declared"])
+    labels = dict(zip(d.indicators["code"], d.indicators["label"]))
+    rows = pd.DataFrame(
+        {
+            **_head(d, t),
+            "Valeur déclarée": t["declared_value"].astype(float).round(1),
+            "Année déclarée": t["declared_year"].astype("Int64"),
+            "Source indépendante": t["public"],
+            "Libellé de la source": t["public"].map(labels).fillna(""),
+            "Valeur publique": t["public_value"].astype(float).round(1),
+            "Année publique": t["public_year"].astype("Int64"),
+            "Référence comparée": t["reference_text"],
+            "Écart": [independent.gap_text(g, u) for g, u in zip(t["gap"], t["gap_unit"])],
+            "Tolérance": [independent.tolerance_text(x, u) for x, u in zip(t["tolerance"], t["gap_unit"])],
+            "Verdict": t["status"],
+            "Valeur saisie en cause": t["flag_indicator"],  # for a ratio Levier derives, its typed-in numerator
+        }
+    )
+    flagged = t[t["flagged"].astype(bool)]
+    keys = pd.DataFrame({"territory_level": DEPARTEMENT, "territory_code": flagged["territory_code"],
+                         "indicator": flagged["flag_indicator"], "period": flagged["declared_year"].astype("int64")})
+    keys = keys.drop_duplicates(KEY_COLUMNS).reset_index(drop=True) if len(keys) else _no_keys()
+    return CheckResult(INDEPENDENT_CHECK, "Déclaré et source indépendante", INDEPENDENT_SOURCE_RULE, rows, keys,
+                       CHECK_SEVERITY[INDEPENDENT_CHECK])
+
+
 CHECKS: tuple[Callable[[QualityData], CheckResult], ...] = (
     check_subcounts, check_percentages, check_breaks, check_frozen, check_units, declared_vs_public,
+    declared_vs_independent,
 )
 
 

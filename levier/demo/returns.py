@@ -64,6 +64,13 @@ LATE_TERRITORY = "13"
 LATE_DELAY_DAYS = 148  # about five months after the 31 March due date
 UNIT_DEFECT = ("33", "CALPAE-3.1.1-OR1M", "CALPAE-3.1.1-NE", 2021)
 FROZEN = ("87", "CALPAE-2.1.2-ACC", CALPAE_GRID_YEARS)
+# Declared vs independent source (levier.analysis.independent): the Puy-de-Dôme declares 95 % of its new RSA entrants
+# oriented within a month every year, while the real OARSA survey finds 56 % of its beneficiaries oriented at all at
+# the end of 2018 — a gap of about +39 points, beyond the catalogue's 10-point tolerance, so the badge shows on the
+# demo once the DREES series are imported. Every other département stays within the tolerance: the OR1M share rule
+# keeps the demo below 40 %, under the lowest OARSA share a CALPAE year is compared with (Mayotte, 32 % in 2015)
+# plus 10 points, and under the ceiling every published OARSA delay implies (about 60 % for 160 days).
+INDEPENDENT_GAP = ("63", "CALPAE-3.1.1-OR1M", "CALPAE-3.1.1-NE", 0.95)
 
 
 def _d(kind, programme, territory, indicator, period, description, **extra) -> dict:
@@ -82,6 +89,9 @@ PLANTED_DEFECTS: list[dict] = [
     _d("unite_erronee", "CALPAE", UNIT_DEFECT[0], UNIT_DEFECT[1], UNIT_DEFECT[3],
        "Numérateur saisi en pourcentage au lieu d'un effectif : la part des nouveaux entrants orientés en moins "
        "d'un mois s'effondre en 2021 (rupture de série).", denominator=UNIT_DEFECT[2]),
+    _d("ecart_source_independante", "CALPAE", INDEPENDENT_GAP[0], INDEPENDENT_GAP[1], CALPAE_LONG_YEAR,
+       "95 % des nouveaux entrants déclarés orientés en un mois chaque année, contre 56 % des bénéficiaires orientés "
+       "fin 2018 selon l'enquête OARSA de la DREES : écart au-delà de la tolérance.", periods=[*CALPAE_GRID_YEARS, CALPAE_LONG_YEAR]),
     _d("valeur_figee", "CALPAE", FROZEN[0], FROZEN[1], FROZEN[2][-1],
        "Valeur identique en 2019, 2020 et 2021 (probable recopie de l'année précédente).", periods=list(FROZEN[2])),
     *[
@@ -184,7 +194,9 @@ _RULES: dict[str, _Rule] = {
     "CALPAE-2.2-ACC": _Rule("poor", 4e-3, sigma=0.35, drift=0.08),
     # CALPAE 3: RSA orientation and guaranteed activity.
     "CALPAE-3.1.1-NE": _Rule("poor", 0.037, sigma=0.15, drift=0.0),
-    "CALPAE-3.1.1-OR1M": _Rule(share=(0.4, 0.75), share_drift=0.03),
+    # At most 0,35 × 1,04³ ≈ 39 % by 2022: with mean delays to a first orientation of about 111 days (OARSA), a
+    # minority is oriented within a month; and within 10 points of every OARSA share (INDEPENDENT_GAP).
+    "CALPAE-3.1.1-OR1M": _Rule(share=(0.2, 0.35), share_drift=0.03),
     "CALPAE-3.1.2-RDV": _Rule("poor", 0.03, sigma=0.2, drift=0.01),
     "CALPAE-3.1.2-RDV2S": _Rule(share=(0.3, 0.65), share_drift=0.03),
     "CALPAE-3.1.3-CER": _Rule("poor", 0.025, sigma=0.2, drift=0.01),
@@ -624,6 +636,7 @@ def generate_demo_files(
         frozen = {(FROZEN[0], FROZEN[1]): FROZEN[2]}
         for t in deps:
             calpae_values[t.code] = _simulate(seed, "calpae", calpae, t, years, frozen=frozen)
+        _plant_independent_gap(calpae_values)
         files += _write_calpae_grids(out_dir, deps, calpae, calpae_values, overrides, due_dates, seed)
         files.append(_write_calpae_2022(out_dir, deps, calpae, calpae_values, overrides, due_dates, seed))
     cdppe = _model(inds, "CDPPE")
@@ -638,6 +651,14 @@ def generate_demo_files(
         if corr is not None:
             files.append(corr)
     return files
+
+
+def _plant_independent_gap(values: dict[str, dict[str, np.ndarray]]) -> None:
+    """The planted gap to the independent source: the named département's sub-count set to a fixed share of its
+    total every year (no break, never above the total)."""
+    terr, num, den, share = INDEPENDENT_GAP
+    if terr in values and num in values[terr] and den in values[terr]:
+        values[terr][num] = np.floor(values[terr][den] * share)
 
 
 # --- CALPAE 2019–2021: one grid workbook per département ------------------------------------------------------

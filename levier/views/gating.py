@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from levier.analysis import gating, quality
+from levier.analysis import gating, independent, quality
 from levier.analysis.positions import LEVEL_DEPARTEMENT
 from levier.store.db import Database, Query
 
@@ -32,6 +32,7 @@ def _quality_data(db: Database, level: str, wanted: Iterable[str] | None) -> tup
                                                                         | cat["denominator"].isin(base), "code"]))
         only_subs = None if base is None else sorted(base)
         public = sorted(set(declared) | {quality.POOR_RATE, quality.PERSONS, quality.MINIMA}) if declared else []
+        public = sorted(set(public) | set(independent.links(cat)["public"]))  # declared vs independent source
         data = quality.QualityData(
             values=r.df(Query.QUALITY_VALUES, {"level": level, "codes": needed}),
             indicators=cat,

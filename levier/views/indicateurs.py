@@ -18,8 +18,10 @@ from levier.analysis.positions import direction_label
 from levier.charts.style import BLEU_FRANCE, finish, source_caption
 from levier.core.fmt import MISSING_TEXT
 from levier.core.text import normalise
+from levier.analysis import independent
 from levier.ingest import variants
 from levier.store.db import Database, Query
+from levier.views.independent import links_table
 from levier.views.qualite import (
     DEMO_NOTE,
     DEPARTEMENT,
@@ -373,3 +375,21 @@ def declarations(db: Database) -> pd.DataFrame:
     return declarations_table(db.read(Query.VARIANT_DECLARATIONS))
 
 
+# --- Sources indépendantes ---------------------------------------------------------------------------------------
+
+INDEPENDENT_INTRO = (
+    "Un indicateur déclaré par les départements peut être relié, dans le catalogue (colonnes independent_source et "
+    "independent_tolerance), à une série publique qui mesure la même chose ou la borne : la DREES (enquête OARSA, "
+    "enquête Aide sociale, données mensuelles des prestations de solidarité). La page *Qualité des données* et la "
+    "page *T0* mettent alors la valeur déclarée d'un département à côté de la valeur publique du même département, "
+    "chacune avec son année, l'écart et un badge « " + independent.BADGE + " ». Une série publique n'est pas une "
+    "vérité : c'est un second regard, avec son propre champ et sa propre date."
+)
+INDEPENDENT_METHOD = independent.YEAR_RULE + "\n\n" + independent.TOLERANCE_RULE
+
+
+def independent_sources(db: Database) -> pd.DataFrame:
+    """Each link of the catalogue between a declared indicator and an independent public series: what is compared,
+    which years, the tolerance (one row per link)."""
+    with db.reader() as r:
+        return links_table(r.df(Query.QUALITY_INDICATORS))

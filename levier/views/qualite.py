@@ -15,17 +15,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from levier.analysis import quality
+from levier.analysis import independent, quality
 from levier.charts.maps import france_departements_map
 from levier.charts.style import GREY_DARK, GREY_MEDIUM, ROUGE_MARIANNE, finish, source_caption
 from levier.core.fmt import MISSING_TEXT, MONTHS, fmt_int, fmt_number, fmt_pct
 from levier.geo import display as geo
 from levier.store.db import Database, Query
+from levier.views import independent as independent_view
 
 DEPARTEMENT = "departement"
 EPCI = "epci"
 METROPOLE_NATURES = ("METRO", "MET69")
 PUBLIC_CHECK = "statistique_publique"
+INDEPENDENT_CHECK = quality.INDEPENDENT_CHECK  # shown in its own section of the public tab, not among the checks
 
 # DSFR colours: système (succès, erreur, avertissement) and illustrative (tournesol, terre battue) tints.
 STATUS_COLORS = {
@@ -61,7 +63,8 @@ GATING_NOTE = (
     "quartiles, médianes (nationale, régionale, des pairs), trajectoires et coûts par résultat** partout dans "
     "Levier, avec le motif « contrôle qualité : … (voir la page Qualité des données) » ; un ratio calculé par Levier "
     "hérite de l'erreur de son numérateur ou de son dénominateur. Les valeurs en **avertissement** (valeur identique "
-    "plusieurs années de suite, écart atypique à la statistique publique) sont seulement **signalées** : elles restent "
+    "plusieurs années de suite, écart atypique à la statistique publique, écart à une source indépendante au-delà de "
+    "la tolérance) sont seulement **signalées** : elles restent "
     "classées et comptées. Corriger la valeur (nouvel import) la fait revenir dans les classements."
 )
 SEVERITY_TEXT = {
@@ -180,11 +183,13 @@ class QualityBundle:
 def load_quality_data(db: Database, *, level: str = DEPARTEMENT, today: date | None = None) -> quality.QualityData:
     """Everything the quality checks read, fetched through one connection."""
     subs, totals = zip(*quality.SUBCOUNT_PAIRS)
-    codes = sorted({p.declared for p in quality.PUBLIC_PAIRINGS} | {quality.POOR_RATE, quality.PERSONS, quality.MINIMA})
+    codes = {p.declared for p in quality.PUBLIC_PAIRINGS} | {quality.POOR_RATE, quality.PERSONS, quality.MINIMA}
     with db.reader() as r:
+        indicators = r.df(Query.QUALITY_INDICATORS)
+        codes = sorted(codes | independent.needed_codes(indicators))  # the declared vs independent source check
         return quality.QualityData(
             values=r.df(Query.QUALITY_VALUES, {"level": None, "codes": None}),
-            indicators=r.df(Query.QUALITY_INDICATORS),
+            indicators=indicators,
             territories=r.df(Query.IMPORT_CONTEXT_TERRITORIES),
             declarations=r.df(Query.VARIANT_DECLARATIONS),
             cells=r.df(Query.QUALITY_COMPLETENESS_CELLS, {"programme": None, "level": level}),
@@ -393,8 +398,8 @@ def _empty_figure(message: str) -> go.Figure:
 
 
 def consistency_checks(bundle: QualityBundle) -> list[quality.CheckResult]:
-    """The consistency checks proper (the public-statistics comparison has its own tab)."""
-    return [c for c in bundle.report.checks if c.code != PUBLIC_CHECK]
+    """The consistency checks proper (the public-statistics comparisons have their own tab)."""
+    return [c for c in bundle.report.checks if c.code not in (PUBLIC_CHECK, INDEPENDENT_CHECK)]
 
 
 def public_check(bundle: QualityBundle) -> quality.CheckResult:
@@ -415,7 +420,10 @@ def checks_summary(bundle: QualityBundle, perimeter: Perimeter) -> pd.DataFrame:
         keys = perimeter.keep(c.keys, "territory_code")
         shown = check_rows(c, perimeter)
         rows.append({"Contrôle": c.title,
-                     "Lignes signalées": len(shown) if c.code != PUBLIC_CHECK else int(shown["Verdict"].str.startswith(("impossible", "atypique")).sum()),
+                     "Lignes signalées": (int(shown["Verdict"].str.startswith(("impossible", "atypique")).sum())
+                                          if c.code == PUBLIC_CHECK else
+                                          int((shown["Verdict"] == independent.BADGE).sum())
+                                          if c.code == INDEPENDENT_CHECK else len(shown)),
                      "Valeurs mises en doute": len(keys),
                      "Gravité": severity_text(c)})
     return pd.DataFrame(rows)
@@ -437,6 +445,19 @@ def public_rows(bundle: QualityBundle, perimeter: Perimeter, indicator: str | No
     if only_flagged:
         rows = rows[rows["Verdict"].str.startswith(("impossible", "atypique"))]
     return rows.reset_index(drop=True)
+
+
+def independent_rows(bundle: QualityBundle, perimeter: Perimeter, only_flagged: bool = False) -> pd.DataFrame:
+    """Declared figures next to the independent public series the catalogue links them to, for the perimeter's
+    départements: both values with their years, the gap, the tolerance and the badge."""
+    d = bundle.data
+    t = independent.compare(d.values, d.public, d.indicators)
+    if not perimeter.national:
+        t = t[t["territory_code"].isin(perimeter.codes)].reset_index(drop=True)
+    if only_flagged:
+        t = t[t["flagged"].astype(bool)].reset_index(drop=True)
+    deps = bundle.territories[bundle.territories["level"] == DEPARTEMENT]
+    return independent_view.display_frame(t, d.indicators, dict(zip(deps["code"], deps["name"])), bundle.demo)
 
 
 def public_options(bundle: QualityBundle) -> dict[str, list[int]]:
@@ -577,6 +598,14 @@ def _check_issues(bundle: QualityBundle, check: quality.CheckResult, perimeter: 
                   for v, e, g in zip(r["Valeur déclarée"], r["Valeur attendue au taux médian"],
                                      r["Écart à la valeur attendue (%)"])]
         return _issue_frame(r, r["Verdict"].tolist(), detail, check.title)
+    if check.code == INDEPENDENT_CHECK:
+        r = r[r["Verdict"] == independent.BADGE].rename(columns={"Année déclarée": "Année"})
+        r = r.assign(Indicateur=r["Valeur saisie en cause"])  # what the département must check: the typed-in value
+        detail = [f"déclaré {fmt_number(v, 1)} ({y}) contre {s} {ref} ({py}) : écart {g}, tolérance {t}"
+                  for v, y, s, ref, py, g, t in zip(r["Valeur déclarée"], r["Année"], r["Source indépendante"],
+                                                   r["Référence comparée"], r["Année publique"], r["Écart"],
+                                                   r["Tolérance"])]
+        return _issue_frame(r, independent.BADGE, detail, check.title)
     return pd.DataFrame(columns=CORRECTION_COLUMNS)
 
 

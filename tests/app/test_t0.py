@@ -40,12 +40,12 @@ def test_t0_search_filters_the_table(app):
 
 
 def test_a_value_a_quality_check_rejects_is_shown_unranked_with_a_way_to_the_quality_page(app):
-    # Demo Gironde 2021: 75 « orientés en 1 mois » typed for 7 428 new entrants (the quality page's unit slip).
+    # Demo Gironde 2021: 35 « orientés en 1 mois » typed for 7 428 new entrants (the quality page's unit slip).
     open_page(app, "pages/t0.py", "33")
     app.selectbox(key="t0_year").set_value(2021).run()
     app.text_input(key="t0_search").input("orientés en 1 mois").run()
     rate = _row(t0_table(app), "CALPAE-3.1.1-OR1M-TX")
-    assert rate["Valeur"] == "1,0\u00a0%" and rate["Rang"] == "non classé"
+    assert rate["Valeur"] == "0,5\u00a0%" and rate["Rang"] == "non classé"
     assert rate["Situation / médiane nationale"] == "non classé"
     assert "contrôle qualité" in rate["Motif de non-classement"]
     assert any("rejetée(s) par un contrôle de qualité" in i.value for i in app.info)

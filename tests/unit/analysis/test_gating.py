@@ -38,10 +38,11 @@ CHECKS = [
 
 def test_every_check_has_a_severity_and_the_impossible_ones_are_errors():
     assert set(quality.CHECK_SEVERITY) == {"sous_effectifs", "pourcentages", "ruptures", "valeurs_figees", "unites",
-                                           "statistique_publique"}
+                                           "statistique_publique", "source_independante"}
     for code in ("sous_effectifs", "pourcentages", "ruptures", "unites"):
         assert quality.CHECK_SEVERITY[code] == ERROR
     assert quality.CHECK_SEVERITY["valeurs_figees"] == WARNING
+    assert quality.CHECK_SEVERITY["source_independante"] == WARNING  # the public figure has its own limits
     for word in ("erreur", "avertissement", "rangs", "médianes", "trajectoires", "coûts"):
         assert word in quality.SEVERITY_RULE
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import time
 from pathlib import Path
 
@@ -418,6 +419,12 @@ def test_planted_defects_are_in_the_files(real_values, real_run, catalogue):
             by = current.set_index(["territory", "indicator", "period"])["value"]
             vals = {by[(terr, ind, y)] for y in d["periods"]}
             assert len(vals) == 1 and vals.pop() >= 100
+        elif d["kind"] == "ecart_source_independante":
+            # 95 % of the new entrants every year (floor), however the rest of the demo is drawn.
+            by = current.set_index(["territory", "indicator", "period"])["value"]
+            _, _, den, share = demo.INDEPENDENT_GAP
+            for y in d["periods"]:
+                assert by[(terr, ind, y)] == math.floor(share * by[(terr, den, y)])
         else:
             hits = real_values[(real_values["territory"] == terr) & (real_values["indicator"] == ind)
                                & (real_values["period"] == year)]

@@ -223,8 +223,10 @@ def test_references_and_allowed_values_are_checked(cat):
 def _copy_catalogue(tmp_path: Path) -> Path:
     target = tmp_path / "catalogue"
     target.mkdir()
-    for name in ("programmes.csv", "axes.csv", "actions.csv", "indicateurs.csv"):
+    for name in ("programmes.csv", "axes.csv", "actions.csv"):
         shutil.copy(CATALOGUE_DIR / name, target / name)
+    for path in CATALOGUE_DIR.glob("indicateurs*.csv"):  # every file: a link may name an indicator of another one
+        shutil.copy(path, target / path.name)
     return target
 
 

@@ -130,10 +130,21 @@ def _planted_keys() -> set[tuple[str, str, int]]:
     return keys
 
 
+def _independent_keys(bundle) -> set[tuple[str, str, int]]:
+    """The planted gap to the independent source (demo.INDEPENDENT_GAP), one value a year: found only once the
+    DREES OARSA share of that département is in the database (the DREES import); none before."""
+    terr, ind, _, _ = demo.INDEPENDENT_GAP
+    public = bundle.data.public
+    if not ((public["indicator"] == "STAT-OARSA-ORIENTES") & (public["territory_code"] == terr)).any():
+        return set()
+    d = next(d for d in demo.PLANTED_DEFECTS if d["kind"] == "ecart_source_independante")
+    return {(terr, ind, y) for y in d["periods"]}
+
+
 def test_corrections_list_every_planted_defect_and_nothing_else(bundle):
     fixes = qualite.corrections(bundle, qualite.perimeter_of(bundle))
     found = set(zip(fixes["Code territoire"], fixes["Indicateur"], fixes["Année"].astype(int)))
-    planted = _planted_keys()
+    planted = _planted_keys() | _independent_keys(bundle)
     assert found == planted, (found - planted, planted - found)  # no false alarm, nothing missed
     problems = fixes.groupby("Problème").size()
     assert problems["retour manquant"] == len(demo.MISSING_RETURN_2022)
@@ -150,12 +161,13 @@ def test_corrections_list_every_planted_defect_and_nothing_else(bundle):
 def test_the_headline_and_checks_summary_count_only_the_planted_defects(bundle):
     national = dict((label, value) for label, value, _ in qualite.headline(bundle, qualite.perimeter_of(bundle)))
     assert national["Retours manquants"] == "5" and national["Retours en retard"] == "1"
-    assert national["Retours partiels"] == "4" and national["Valeurs mises en doute"] == "3"
+    independent = len(_independent_keys(bundle))
+    assert national["Retours partiels"] == "4" and national["Valeurs mises en doute"] == str(3 + independent)
     summary = qualite.checks_summary(bundle, qualite.perimeter_of(bundle)).set_index("Contrôle")["Valeurs mises en doute"]
     assert summary.to_dict() == {
         "Sous-effectifs supérieurs à leur total": 0, "Pourcentages hors de 0–100": 0, "Ruptures de série": 1,
         "Valeurs identiques plusieurs années de suite": 2, "Unités incohérentes avec le catalogue": 1,
-        "Déclaré et statistique publique": 0,
+        "Déclaré et statistique publique": 0, "Déclaré et source indépendante": independent,
     }
     assert len(qualite.public_rows(bundle, qualite.perimeter_of(bundle), only_flagged=True)) == 0
 
@@ -250,7 +262,7 @@ def test_benchmark_quality_page_on_the_national_demo(demo_db, capsys):
         print(f"\n[benchmark] national demo ({n_values} stored values): every check + score "
               f"{loaded - t0:.2f} s; corrections list and heat-maps {done - loaded:.2f} s; "
               f"catalogue + one indicator's comparability matrix {t2 - t1:.2f} s")
-    assert len(bundle.report.checks) == 6
+    assert len(bundle.report.checks) == 7
 
 
 # --------------------------------------------------------------------------------------------------------------

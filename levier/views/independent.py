@@ -1,0 +1,120 @@
+"""Declared contract figures next to the independent public series the catalogue links them to
+(levier.analysis.independent), formatted for the Qualité page (every département) and the T0 page (one département):
+the two values with their own years, the gap, the tolerance and the badge when the gap exceeds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from levier.analysis import independent
+from levier.core.fmt import fmt_value
+from levier.store.db import Database, Query
+
+DEPARTEMENT = "departement"
+DECLARED_DEMO = "déclaré (données fictives)"
+DECLARED_REAL = "déclaré"
+PUBLIC_REAL = "DREES (réel)"
+BADGE = independent.BADGE
+SECTION_TITLE = "Déclaré et source indépendante"
+
+
+def _years_text(year: object) -> str:
+    return "" if year is None or pd.isna(year) else f" ({int(year)})"
+
+
+def display_frame(t: pd.DataFrame, indicators: pd.DataFrame, names: dict[str, str], demo: bool) -> pd.DataFrame:
+    """One row per comparison, French columns: Département, Indicateur déclaré, the declared value (year), Source
+    indépendante, the public value (year) and what it bounds, Écart, Tolérance, Badge. The declared side says
+    « données fictives » on demo returns; the public side says DREES (réel)."""
+    declared_label = DECLARED_DEMO if demo else DECLARED_REAL
+    labels = dict(zip(indicators["code"], indicators["label"]))
+    out = pd.DataFrame(
+        {
+            "Département": [f"{names.get(c, c)} ({c})" for c in t["territory_code"]],
+            "Indicateur déclaré": [f"{labels.get(c, c)} ({c})" for c in t["declared"]],
+            f"{declared_label.capitalize()} : valeur (année)": [
+                fmt_value(v, u) + _years_text(y)
+                for v, u, y in zip(t["declared_value"], t["declared_unit"], t["declared_year"])],
+            "Source indépendante": [f"{labels.get(c, c)} ({c})" for c in t["public"]],
+            f"{PUBLIC_REAL} : valeur (année)": [
+                fmt_value(v, u, 0 if u != "%" else 1) + _years_text(y)
+                for v, u, y in zip(t["public_value"], t["public_unit"], t["public_year"])],
+            "Comparée à": t["reference_text"].to_numpy(),
+            "Écart": [independent.gap_text(g, u) for g, u in zip(t["gap"], t["gap_unit"])],
+            "Tolérance": [independent.tolerance_text(x, u) for x, u in zip(t["tolerance"], t["gap_unit"])],
+            "Badge": [BADGE if f else s for f, s in zip(t["flagged"], t["status"])],
+        }
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class IndependentView:
+    comparisons: pd.DataFrame  # levier.analysis.independent.COLUMNS
+    table: pd.DataFrame  # display_frame
+    n_flagged: int
+    links: pd.DataFrame  # documentation of each link (links_table)
+
+
+def links_table(indicators: pd.DataFrame) -> pd.DataFrame:
+    """The catalogue's links, documented: declared indicator, independent source, what is compared, tolerance."""
+    lk = independent.links(indicators)
+    labels = dict(zip(indicators["code"], indicators["label"]))
+    rows = []
+    for declared, public, tol in zip(lk["declared"], lk["public"], lk["tolerance"]):
+        method = independent.METHODS.get((declared, public))
+        rows.append({
+            "Indicateur déclaré": f"{labels.get(declared, declared)} ({declared})",
+            "Source indépendante": f"{labels.get(public, public)} ({public})",
+            "Ce qui est comparé": method.what if method else independent.NO_METHOD,
+            "Années": ("même année seulement" if method.same_year_only else "même année, sinon la plus proche")
+            if method else "",
+            "Tolérance": independent.tolerance_text(tol, method.gap_unit if method else ""),
+        })
+    return pd.DataFrame(rows, columns=["Indicateur déclaré", "Source indépendante", "Ce qui est comparé", "Années",
+                                       "Tolérance"])
+
+
+def _is_demo(db: Database) -> bool:
+    status = db.read(Query.DEMO_STATUS)
+    return bool(len(status)) and int(status["demo_values"].iloc[0]) > 0
+
+
+def load_independent(db: Database, territory: str | None = None) -> IndependentView:
+    """The comparisons of one département (None: every département), read through one connection."""
+    with db.reader() as r:
+        indicators = r.df(Query.QUALITY_INDICATORS)
+        codes = sorted(independent.needed_codes(indicators))
+        if codes:
+            values = r.df(Query.QUALITY_VALUES, {"level": DEPARTEMENT, "codes": codes})
+            public = r.df(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": codes})
+        else:
+            values = public = pd.DataFrame(columns=["territory_level", "territory_code", "indicator", "period",
+                                                    "value"])
+        terr = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
+    if territory is not None:
+        values = values[values["territory_code"] == territory]
+        public = public[public["territory_code"] == territory]
+    t = independent.compare(values, public, indicators)
+    deps = terr[terr["level"] == DEPARTEMENT]
+    names = dict(zip(deps["code"], deps["name"]))
+    table = display_frame(t, indicators, names, _is_demo(db))
+    return IndependentView(t, table, int(t["flagged"].astype(bool).sum()) if len(t) else 0, links_table(indicators))
+
+
+def flagged_only(view: IndependentView) -> pd.DataFrame:
+    return view.table[view.table["Badge"] == BADGE].reset_index(drop=True)
+
+
+def t0_summary(view: IndependentView) -> str:
+    """One French sentence above the T0 block."""
+    if view.comparisons.empty:
+        return ("Aucune valeur déclarée de ce département n'a de source publique indépendante reliée par le "
+                "catalogue, ou la source n'est pas importée.")
+    n = view.n_flagged
+    head = (f"{n} comparaison(s) avec un **{BADGE}**." if n else
+            "Aucun écart ne dépasse la tolérance.")
+    return (f"{head} Chaque côté est lu à sa propre année (affichée) ; un écart au-delà de la tolérance est un "
+            "avertissement, la série publique ayant ses propres limites.")
