@@ -264,3 +264,54 @@ def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str |
     fig = finish(fig, _title(title, subtitle), source_caption(source, year, extra), height=420)
     fig.update_layout(margin={"t": 130 if subtitle else 90}, legend={"y": 1.02})
     return _narrow(fig)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The départements' own money (DREES)
+
+
+def _gapped(frame: pd.DataFrame, column: str, break_year: int | None) -> tuple[list, list]:
+    """x, y of one line, cut (a None point) between the last year before `break_year` and `break_year`."""
+    f = frame.dropna(subset=[column]).sort_values("year")
+    xs, ys = [], []
+    for year, value in zip(f["year"], f[column]):
+        if break_year is not None and xs and xs[-1] is not None and xs[-1] < break_year <= int(year):
+            xs.append(None)
+            ys.append(None)
+        xs.append(int(year))
+        ys.append(float(value))
+    return xs, ys
+
+
+def own_spending_chart(series: pd.DataFrame, medians: pd.DataFrame, *, name: str, title: str, subtitle: str,
+                       source: str, year: object = None, break_year: int | None = None,
+                       contract_start: int | None = None, contract_label: str = "") -> go.Figure:
+    """The territory's own spending per inhabitant over the published years (series: year, per_inhabitant) against
+    the départements' median (medians: year, median); the lines are cut at `break_year` (the population used as
+    denominator changes there) and the contract's first year is marked when it falls in the range."""
+    fig = go.Figure()
+    mx, my = _gapped(medians, "median", break_year)
+    fig.add_trace(go.Scatter(
+        x=mx, y=my, mode="lines+markers", name="Médiane des départements", connectgaps=False,
+        line={"color": GREY, "width": 2}, marker={"size": 5, "color": GREY},
+        hovertemplate="Médiane des départements<br>%{x} : %{y:,.1f} €<extra></extra>"))
+    sx, sy = _gapped(series, "per_inhabitant", break_year)
+    fig.add_trace(go.Scatter(
+        x=sx, y=sy, mode="lines+markers", name=name, connectgaps=False,
+        line={"color": SELECTED_COLOR, "width": 3}, marker={"size": 7, "color": SELECTED_COLOR},
+        hovertemplate=f"<b>{name}</b><br>%{{x}} : %{{y:,.1f}} €<extra></extra>"))
+    years = [x for x in sx + mx if x is not None]
+    if break_year is not None and years and min(years) < break_year <= max(years):
+        fig.add_vline(x=break_year - 0.5, line={"color": GREY_MEDIUM, "dash": "dot", "width": 1},
+                      annotation={"text": "autre population de référence", "font": {"size": 10, "color": GREY_MEDIUM}},
+                      annotation_position="top left")
+    if contract_start is not None and years and min(years) <= contract_start <= max(years):
+        fig.add_vline(x=contract_start, line={"color": CONTRACT_COLOR, "dash": "dash", "width": 1},
+                      annotation={"text": contract_label or f"début du contrat ({contract_start})",
+                                  "font": {"size": 10, "color": CONTRACT_COLOR}}, annotation_position="bottom left")
+    fig.update_xaxes(title="Année", tickmode="linear", dtick=2 if len(set(years)) > 12 else 1, tickformat="d")
+    fig.update_yaxes(title="€ par habitant", separatethousands=True, exponentformat="none", ticksuffix=f"{NBSP}€",
+                     rangemode="tozero")
+    fig = finish(fig, _title(title, subtitle), source_caption(source, year), height=300)
+    fig.update_layout(margin={"t": 100 if subtitle else 70}, legend={"y": 1.02})
+    return fig
