@@ -73,6 +73,12 @@ SUBSTITUTION_RULE = (
     f"plus de {fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% ; ou une action déclarée « mesure nouvelle » comptait "
     "déjà des bénéficiaires l'année précédant son premier financement."
 )
+OWN_SUBSTITUTION_RULE = (
+    "Sur les dépenses réelles (DREES) : les dépenses propres du département sur le champ du contrat baissent de plus de "
+    f"{fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% d'une année publiée à la suivante alors que les € de l'État "
+    f"du contrat sur le même champ augmentent de plus de {fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% (0{NBSP}€ "
+    "avant la première année du contrat) ; seules les années que les deux séries partagent peuvent être testées."
+)
 
 
 
