@@ -180,6 +180,9 @@ def epci_notice(nature: object) -> str:
         text += (" Une métropole n'a pas de dépenses propres publiées par la DREES (séries par département) : les "
                  "dépenses d'insertion ou d'aide sociale à l'enfance du département ne sont pas les siennes et ne sont "
                  "pas montrées à sa place.")
+    if nature == "MET69":
+        text += (" La DREES publie parfois la Métropole de Lyon à part (69M) : Levier la garde comme collectivité, "
+                 "hors des médianes des départements ; le département 69 est le Rhône avec la Métropole.")
     return text
 
 

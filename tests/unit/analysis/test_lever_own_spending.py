@@ -79,7 +79,7 @@ def test_real_spending_falling_while_contract_money_arrives_is_flagged_with_year
 
 def test_no_flag_when_real_spending_holds_or_falls_within_tolerance_or_before_the_contract():
     state = _state([(2019, 300_000)])
-    kwargs = dict(field_label="Dépenses", programme="CALPAE", stage="spent", state_is_demo=True)
+    kwargs = {"field_label": "Dépenses", "programme": "CALPAE", "stage": "spent", "state_is_demo": True}
     # 1 000 000 → 960 000: −4 %, within the 5 % tolerance.
     assert lever.own_substitution(_own([(2018, 1_000_000), (2019, 960_000)]), state, 2019, **kwargs).empty
     # A 30 % fall in 2017 → 2018, before the contract: not a substitution test year.
