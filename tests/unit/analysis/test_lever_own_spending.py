@@ -112,3 +112,54 @@ def test_state_money_of_the_field_is_the_axis_money_only():
 def test_a_metropole_is_told_it_has_no_drees_own_spending():
     assert "pas de dépenses propres publiées par la DREES" in effet_levier.epci_notice("METRO")
     assert "pas de dépenses propres" not in effet_levier.epci_notice("CA")
+
+
+def _view_inputs():
+    """Three départements, 2012–2019. Insertion spending of 01: 1 000 000 € a year, 800 000 € in 2019; population 2026 =
+    100 000; Filosofi persons (2014 and after) = 80 000. 2013: 1 000 000 / 100 000 = 10,0 € per inhabitant;
+    2014: 1 000 000 / 80 000 = 12,5 €."""
+    terr = pd.DataFrame({"code": ["01", "02", "03"], "name": ["Ain", "Aisne", "Allier"],
+                         "population": [100_000, 200_000, 300_000], "vintage": [2026] * 3})
+    persons = pd.DataFrame([(c, y, p * 0.8) for c, p in zip(terr["code"], terr["population"]) for y in range(2014, 2020)],
+                           columns=["code", "period", "value"])
+    rows = []
+    for code, scale in (("01", 1.0), ("02", 4.0), ("03", 9.0)):
+        for year in range(2012, 2020):
+            value = 800_000.0 if code == "01" and year == 2019 else 1_000_000.0 * scale
+            rows.append((code, INS, year, value, "Dépenses d'insertion", "DREES, enquête Aide sociale",
+                         "Les dépenses d'aide sociale départementale – séries longues, tableau RSA-RMI tab3"))
+    spending = pd.DataFrame(rows, columns=["code", "indicator", "period", "value", "label", "source", "source_table"])
+    funding = pd.DataFrame([("01", "CALPAE", "3", "CALPAE-3.1", y, "etat", 1e5, 1e5, 1e5) for y in range(2019, 2023)],
+                           columns=["code", "programme", "axis", "action", "year", "funder", "planned", "committed",
+                                    "spent"])
+    return spending, terr, persons, funding
+
+
+def test_the_view_shows_real_spending_per_inhabitant_its_source_and_the_flag():
+    spending, terr, persons, funding = _view_inputs()
+    view = effet_levier.own_spending_view(spending, terr, persons, funding, code="01", name="Ain", programme="CALPAE",
+                                          stage="spent", contract_years=(2019, 2020, 2021, 2022), is_demo=True)
+    assert not view.message
+    table = view.table.set_index("Année")
+    assert table.at["2013", "€ par habitant"] == "10,0" and table.at["2014", "€ par habitant"] == "12,5"
+    # 2014 medians: 01 12,5 ; 02 4 000 000 / 160 000 = 25 ; 03 9 000 000 / 240 000 = 37,5 -> median 25,0.
+    assert table.at["2014", "Médiane des départements (€ par habitant)"] == "25,0"
+    assert table.at["2013", "Population utilisée"] == "INSEE, population municipale en vigueur en 2026"
+    assert "Filosofi" in table.at["2014", "Population utilisée"]
+    assert "DREES, enquête Aide sociale — Les dépenses d'aide sociale départementale – séries longues, tableau " \
+           "RSA-RMI tab3, 2012–2019" in view.real_and_fictive
+    assert "Réel" in view.real_and_fictive and "données fictives de démonstration" in view.real_and_fictive
+    assert len(view.substitutions) == 1 and "2018 →" in view.substitutions[0]
+    assert "Seule l'année 2019 est commune" in view.scope
+
+
+def test_the_view_says_why_there_is_no_series():
+    spending, terr, persons, funding = _view_inputs()
+    empty = spending.iloc[0:0]
+    view = effet_levier.own_spending_view(empty, terr, persons, funding, code="01", name="Ain", programme="CALPAE",
+                                          stage="spent", contract_years=(2019,), is_demo=True)
+    assert "ne sont pas encore importées" in view.message and view.figure is None
+    other = spending[spending["code"] != "01"]
+    view = effet_levier.own_spending_view(other, terr, persons, funding, code="01", name="Ain", programme="CALPAE",
+                                          stage="spent", contract_years=(2019,), is_demo=True)
+    assert "ne publie pas de série" in view.message and "Ain" in view.message
