@@ -57,8 +57,6 @@ if view.substitutions or view.new_actions or own_alerts:
     st.warning("**Alertes de substitution**\n\n"
                + "\n".join(f"- {m}" for m in own_alerts + view.substitutions + view.new_actions))
     st.caption(lever.SUBSTITUTION_RULE + " " + lever.OWN_SUBSTITUTION_RULE)
-    if own_alerts:
-        st.caption(view.own.scope)
 if view.unchecked_new:
     st.caption(f"{view.unchecked_new} action(s) déclarée(s) « mesure nouvelle » sans valeur l'année précédant leur "
                "premier financement : la déclaration ne peut pas être vérifiée.")
@@ -86,9 +84,11 @@ if view.own is not None:
         ui.table(view.own.table, height=min(36 * (len(view.own.table) + 1) + 3, 420), key="lev_own_table")
         st.caption(view.own.population_note)
         st.caption("Test de substitution sur les dépenses réelles : " + view.own.scope)
-        if not view.own.substitutions:
-            st.caption("Aucune baisse des dépenses propres réelles au moment où l'argent de l'État du contrat augmente, "
-                       "sur les années communes.")
+        if view.own.substitutions:
+            st.caption("Alerte de substitution sur ces dépenses réelles : voir en haut de la page.")
+        elif view.own.tested_years:
+            st.caption("Pas d'alerte : les dépenses propres réelles ne baissent pas au moment où l'argent de l'État du "
+                       f"contrat augmente ({', '.join(str(y) for y in view.own.tested_years)}).")
         ui.downloads(view.own.export, f"depenses_propres_{programme}_{sel.code}", key="lev_own")
 
 st.markdown("#### Effet levier et € par habitant pauvre, comparés aux autres départements")

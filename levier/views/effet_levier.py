@@ -170,6 +170,7 @@ class OwnSpendingView:
     population_note: str = ""
     scope: str = ""  # what the substitution test can and cannot say (years shared)
     substitutions: list[str] = field(default_factory=list)
+    tested_years: tuple[int, ...] = ()  # contract years whose own spending and the year before's are both published
 
 
 def epci_notice(nature: object) -> str:
@@ -287,6 +288,7 @@ def own_spending_view(spending: pd.DataFrame, territories: pd.DataFrame, persons
         real_and_fictive=real_and_fictive, population_note=population_note,
         scope=lever.own_substitution_scope(own_years, contract_years, programme),
         substitutions=list(hits["message"]),
+        tested_years=tuple(y for y in contract_years if y in own_years and y - 1 in own_years),
     )
 
 

@@ -62,7 +62,8 @@ def test_a_departement_shows_its_real_own_spending_and_the_planted_substitution(
 
     choose(app, "84", "38")  # Isère: real spending grows, no warning on real spending
     assert not app.exception
-    assert "l'argent propre, réel (DREES)" in texts(app)
+    page = texts(app)
+    assert "l'argent propre, réel (DREES)" in page and "Pas d'alerte : les dépenses propres réelles ne baissent" in page
     assert _own_warnings(app) == []
 
 
@@ -72,6 +73,7 @@ def test_cdppe_says_no_year_is_shared_and_a_metropole_has_no_drees_spending(app,
     app.selectbox(key="lev_programme").set_value("CDPPE").run()
     page = texts(app)
     assert "Dépenses nettes d'aide sociale à l'enfance du département" in page and "Aucune année commune" in page
+    assert "Pas d'alerte" not in page  # nothing could be tested: no « no alert » either
     assert _own_warnings(app) == []
     choose(app, "84", "38")
     app.sidebar.selectbox(key="sel_epci").set_value("200040715").run()  # Grenoble-Alpes-Métropole

@@ -163,3 +163,15 @@ def test_the_view_says_why_there_is_no_series():
     view = effet_levier.own_spending_view(other, terr, persons, funding, code="01", name="Ain", programme="CALPAE",
                                           stage="spent", contract_years=(2019,), is_demo=True)
     assert "ne publie pas de série" in view.message and "Ain" in view.message
+
+
+def test_tested_years_are_the_contract_years_with_spending_that_year_and_the_year_before():
+    spending, terr, persons, funding = _view_inputs()
+    calpae = effet_levier.own_spending_view(spending, terr, persons, funding, code="02", name="Aisne",
+                                            programme="CALPAE", stage="spent", contract_years=(2019, 2020, 2021, 2022),
+                                            is_demo=True)
+    assert calpae.tested_years == (2019,) and calpae.substitutions == []
+    cdppe = effet_levier.own_spending_view(spending.assign(indicator="STAT-DEP-ASE-NETTES"), terr, persons, funding,
+                                           code="02", name="Aisne", programme="CDPPE", stage="spent",
+                                           contract_years=(2020, 2021, 2022), is_demo=True)
+    assert cdppe.tested_years == () and "Aucune année commune" in cdppe.scope
