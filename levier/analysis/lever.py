@@ -580,6 +580,7 @@ class OwnField:
     axes: tuple[str, ...] | None
     indicator: str
     label: str  # French, as a table title: « Dépenses d'insertion du RSA »
+    definition: str = ""  # French: what DREES counts (gross or net, what is left out), as its table says
     context: tuple[str, ...] = ()  # shown beside it, never used in the substitution test
 
 
@@ -587,12 +588,22 @@ class OwnField:
 # schema migration); this small constant is that mapping, documented in docs/financements.md. The RSA allocation is
 # shown beside insertion spending as context only: the département does not choose it (a legal entitlement), so it
 # says nothing of substitution. CALPAE axis 3 and Pacte axis 2 are the insertion axes; CDPPE is all child protection.
+_INSERTION_DEFINITION = ("dépenses brutes (avant recouvrements) d'insertion liées au RSA, hors contrats aidés (CUI), "
+                         "publiées depuis 2009, création du RSA")
 OWN_FIELDS = (
-    OwnField("CALPAE", ("3",), "STAT-DEP-RSA-INSERTION", "Dépenses d'insertion du RSA",
+    OwnField("CALPAE", ("3",), "STAT-DEP-RSA-INSERTION", "Dépenses d'insertion du RSA", _INSERTION_DEFINITION,
              context=("STAT-DEP-RSA-ALLOCATION",)),
-    OwnField("PACTE", ("2",), "STAT-DEP-RSA-INSERTION", "Dépenses d'insertion du RSA",
+    OwnField("PACTE", ("2",), "STAT-DEP-RSA-INSERTION", "Dépenses d'insertion du RSA", _INSERTION_DEFINITION,
              context=("STAT-DEP-RSA-ALLOCATION",)),
-    OwnField("CDPPE", None, "STAT-DEP-ASE-NETTES", "Dépenses nettes d'aide sociale à l'enfance"),
+    OwnField("CDPPE", None, "STAT-DEP-ASE-NETTES", "Dépenses nettes d'aide sociale à l'enfance",
+             "dépenses nettes (après récupérations et recouvrements), hors dépenses de personnel sauf les assistants "
+             "familiaux"),
+)
+# What « own money » cannot mean with these series, said under them on the page.
+OWN_SPENDING_CAVEAT = (
+    "C'est la dépense du département sur ce champ, quel que soit son financement : elle peut comprendre des € de "
+    "l'État (compensations du RSA, et les actions cofinancées par le contrat lui-même). Une dépense stable au moment "
+    "où l'argent du contrat arrive peut donc déjà cacher une baisse de l'effort propre."
 )
 OWN_LABELS = {
     "STAT-DEP-RSA-INSERTION": "Dépenses d'insertion du RSA",

@@ -188,7 +188,7 @@ def epci_notice(nature: object) -> str:
 
 
 def _source_text(meta: pd.DataFrame, indicator: str, years: list[int]) -> str:
-    """« DREES, enquête Aide sociale — <source table>, 1999–2019 » from the catalogue (a default when absent)."""
+    """« DREES, enquête Aide sociale — <source table>, 2009–2019 » from the catalogue (a default when absent)."""
     row = meta[meta["indicator"] == indicator]
     producer = row["source"].dropna().iloc[0] if len(row) and row["source"].notna().any() else "DREES"
     table = (row["source_table"].dropna().iloc[0] if len(row) and row["source_table"].notna().any()
@@ -274,9 +274,9 @@ def own_spending_view(spending: pd.DataFrame, territories: pd.DataFrame, persons
     money = ("les € du contrat (État et département) sont des données fictives de démonstration"
              if is_demo else "les € du contrat sont ceux déclarés par les départements (fichiers importés)")
     real_and_fictive = (
-        f"Réel : {fld.label[0].lower()}{fld.label[1:]} du département, {source} (en € courants, comptes administratifs, "
+        f"Réel : {fld.label[0].lower()}{fld.label[1:]} du département, {source} ({fld.definition} ; € courants ; "
         f"{fld.indicator}). Fictif ou déclaratif : {money}. Le test de substitution rapproche les deux : dépenses "
-        f"propres réelles du champ et € de l'État du contrat {programme} sur ce champ{axes}.")
+        f"propres réelles du champ et € de l'État du contrat {programme} sur ce champ{axes}. {lever.OWN_SPENDING_CAVEAT}")
     population_note = (
         f"€ par habitant = dépenses de l'année ÷ population de la même année : personnes des ménages fiscaux (INSEE, "
         f"Filosofi, STAT-NBPERS) pour {fmt_years(filo_years) or 'aucune année'} ; pour les années sans Filosofi "

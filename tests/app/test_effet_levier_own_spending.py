@@ -18,14 +18,17 @@ INS = "STAT-DEP-RSA-INSERTION"
 
 @pytest.fixture
 def planted(demo_db):
-    """DREES spending planted for every département, 1999–2019, growing 2 % a year (fixed codes, € of the year).
-    Nord (59): insertion spending 2019 = 80 % of 2018 (a 20 % fall the year CALPAE State money arrives: flagged);
-    Isère (38): the same growth as everyone (no flag)."""
+    """DREES spending planted for every département, growing 2 % a year (fixed codes, € of the year), over the
+    years DREES publishes: RSA insertion and allocation 2009–2019, ASE 1999–2019. Nord (59): insertion spending
+    2019 = 80 % of 2018 (a 20 % fall the year CALPAE State money arrives: flagged); Isère (38): the same growth as
+    everyone (no flag)."""
     deps = demo_db.read(Query.TERRITORIES_OF_LEVEL, {"level": "departement"})["code"]
     rows = []
     for i, code in enumerate(deps):
         for year in range(1999, 2020):
             for indicator, base in ((INS, 1e7), ("STAT-DEP-RSA-ALLOCATION", 1e8), ("STAT-DEP-ASE-NETTES", 2e8)):
+                if indicator != "STAT-DEP-ASE-NETTES" and year < 2009:
+                    continue
                 value = base * (1 + 0.01 * i) * (1 + 0.02 * (year - 1999))
                 if code == "59" and indicator == INS and year == 2019:
                     value = 0.8 * base * (1 + 0.01 * i) * (1 + 0.02 * (2018 - 1999))
@@ -50,11 +53,12 @@ def test_a_departement_shows_its_real_own_spending_and_the_planted_substitution(
     page = texts(app)
     assert "Dépenses d'insertion du RSA du département : l'argent propre, réel (DREES)" in page
     assert "Réel : dépenses d'insertion du RSA du département, DREES" in page
-    assert "1999–2019" in page and "données fictives de démonstration" in page
+    assert "2009–2019" in page and "données fictives de démonstration" in page
+    assert "dépenses brutes (avant recouvrements) d'insertion" in page
     assert "Seule l'année 2019 est commune" in page
     table = frame_with(app, "Année", "€ par habitant", "Médiane des départements (€ par habitant)")
-    assert table["Année"].tolist()[0] == "1999" and table["Année"].tolist()[-1] == "2019"
-    assert len(table) == 21
+    assert table["Année"].tolist()[0] == "2009" and table["Année"].tolist()[-1] == "2019"
+    assert len(table) == 11
     spec = next(c for c in charts(app) if any("Dépenses d'insertion du RSA par habitant" in s for s in strings(c)))
     assert any("Source : DREES" in s for s in strings(spec))
     warnings = _own_warnings(app)
