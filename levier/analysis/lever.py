@@ -500,7 +500,7 @@ def substitution_flags(funding: pd.DataFrame, stage: str = "spent", tolerance: f
     )
     hit = sums[cond].rename(columns={STATE: "state_after", OWN: "own_after"})
     hit["message"] = [
-        f"{r.action} ({r.code}), {int(r.year) - 1} → {int(r.year)} : € propres du département "
+        f"{r.action} ({r.code}), {int(r.year) - 1} → {int(r.year)} : € propres du département déclarés "
         f"{_pct_change(r.own_before, r.own_after)} ({fmt_number(r.own_before, 0)} → {fmt_number(r.own_after, 0)} €) "
         f"quand ceux de l'État {_pct_change(r.state_before, r.state_after)} ({fmt_number(r.state_before, 0)} → "
         f"{fmt_number(r.state_after, 0)} €), en montants {STAGE_LABELS[stage]}s : l'argent de l'État remplace-t-il "
