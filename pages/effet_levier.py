@@ -83,7 +83,7 @@ if view.own is not None:
         ui.chart(view.own.figure, f"depenses_propres_{programme}_{sel.code}")
         ui.table(view.own.table, height=min(36 * (len(view.own.table) + 1) + 3, 420), key="lev_own_table")
         st.caption(view.own.population_note)
-        st.caption("Test de substitution sur les dépenses réelles : " + view.own.scope)
+        st.caption("**Test de substitution sur les dépenses réelles.** " + view.own.scope)
         if view.own.substitutions:
             st.caption("Alerte de substitution sur ces dépenses réelles : voir en haut de la page.")
         elif view.own.tested_years:

@@ -218,6 +218,7 @@ def own_spending_view(spending: pd.DataFrame, territories: pd.DataFrame, persons
     wanted = spending[spending["indicator"].isin(codes)]
     vintage = int(territories["vintage"].max()) if "vintage" in territories.columns and len(territories) else None
     fixed_label = f"INSEE, population municipale en vigueur en {vintage}" if vintage else "INSEE, population municipale"
+    fixed_short = f"population municipale {vintage}" if vintage else "population municipale"
     pop = lever.population_by_year(persons, territories, own_years, fixed_label)
     per = lever.per_inhabitant(wanted, pop)
     medians = lever.national_medians(per, territories["code"])
@@ -234,10 +235,14 @@ def own_spending_view(spending: pd.DataFrame, territories: pd.DataFrame, persons
     filo_years = sorted(own.loc[own["population_source"] != fixed_label, "year"])
     break_year = filo_years[0] if fixed_years and filo_years and fixed_years[-1] < filo_years[0] else None
     start = contract_years[0] if contract_years else None
+    population_source = " et ".join(
+        part for part in (f"Filosofi {fmt_years(filo_years)}" if filo_years else "",
+                          f"{fixed_short} pour {fmt_years(fixed_years)}" if fixed_years else "")
+        if part)
     figure = lever_charts.own_spending_chart(
         own[["year", "per_inhabitant"]], med, name=f"{name} ({code})",
         title=f"{fld.label} par habitant", subtitle=f"{name} ({code}) et médiane des départements — réel",
-        source=source, break_year=break_year, contract_start=start,
+        source=f"{source} ; population : INSEE, {population_source}", break_year=break_year, contract_start=start,
         contract_label=f"contrat {programme} ({start})" if start else "")
 
     table = own.merge(med, on="year", how="left")
@@ -262,7 +267,7 @@ def own_spending_view(spending: pd.DataFrame, territories: pd.DataFrame, persons
             v = c.get(r.year, math.nan)
             row[f"{labels.get(ctx, ctx)} (€ par habitant, contexte)"] = fmt_number(v, 1)
             exp[f"{labels.get(ctx, ctx)} (€ par habitant)"] = v
-        row["Population utilisée"] = r.population_source
+        row["Population utilisée"] = fixed_short if r.population_source == fixed_label else f"Filosofi {int(r.year)}"
         rows.append(row)
         export_rows.append(exp)
 

@@ -144,8 +144,11 @@ def test_the_view_shows_real_spending_per_inhabitant_its_source_and_the_flag():
     assert table.at["2013", "€ par habitant"] == "10,0" and table.at["2014", "€ par habitant"] == "12,5"
     # 2014 medians: 01 12,5 ; 02 4 000 000 / 160 000 = 25 ; 03 9 000 000 / 240 000 = 37,5 -> median 25,0.
     assert table.at["2014", "Médiane des départements (€ par habitant)"] == "25,0"
-    assert table.at["2013", "Population utilisée"] == "INSEE, population municipale en vigueur en 2026"
-    assert "Filosofi" in table.at["2014", "Population utilisée"]
+    assert table.at["2013", "Population utilisée"] == "population municipale 2026"
+    assert table.at["2014", "Population utilisée"] == "Filosofi 2014"
+    assert view.export.set_index("Année").at[2013, "Population (source)"] == FIXED
+    caption = next(a.text for a in view.figure.layout.annotations if a.name == "source").replace("<br>", " ")
+    assert "population : INSEE, Filosofi 2014–2019 et population municipale 2026 pour 2012–2013" in caption
     assert "DREES, enquête Aide sociale — Les dépenses d'aide sociale départementale – séries longues, tableau " \
            "RSA-RMI tab3, 2012–2019" in view.real_and_fictive
     assert "Réel" in view.real_and_fictive and "données fictives de démonstration" in view.real_and_fictive
