@@ -50,7 +50,9 @@ if view.empty:
 cols = st.columns(len(view.headline))
 for col, (label, value) in zip(cols, view.headline.items()):
     col.metric(label, value)
-st.caption(f"Montants {lever.STAGE_LABELS[stage]}s, {year_from}–{year_to}. {lever.LEVERAGE_RULE}")
+money_note = ("Montants du contrat : données fictives de démonstration (les dépenses propres réelles, DREES, sont "
+              "plus bas). " if view.is_demo else "Montants du contrat déclarés par les départements. ")
+st.caption(f"{money_note}Montants {lever.STAGE_LABELS[stage]}s, {year_from}–{year_to}. {lever.LEVERAGE_RULE}")
 
 own_alerts = view.own.substitutions if view.own else []
 if view.substitutions or view.new_actions or own_alerts:

@@ -380,6 +380,7 @@ class LeverView:
     cost_notes: list[str] = field(default_factory=list)  # each caveat of the cost table in full, with its indicators
     empty: bool = False  # no euro of this programme for the territory over these years
     own: OwnSpendingView | None = None  # the département's real own spending on the field (DREES)
+    is_demo: bool = False  # the contract money shown is the demo's fictive money
 
 
 def funding_source(is_demo: bool) -> str:
@@ -469,6 +470,7 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
         cost_notes=cost_notes(costs),
         empty=table.empty,
         own=own,
+        is_demo=data.is_demo,
     )
 
 

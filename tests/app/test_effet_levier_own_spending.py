@@ -54,6 +54,7 @@ def test_a_departement_shows_its_real_own_spending_and_the_planted_substitution(
     assert "Dépenses d'insertion du RSA du département : l'argent propre, réel (DREES)" in page
     assert "Réel : dépenses d'insertion du RSA du département, DREES" in page
     assert "2009–2019" in page and "données fictives de démonstration" in page
+    assert "Montants du contrat : données fictives de démonstration" in page  # under the headline tiles
     assert "dépenses brutes (avant recouvrements) d'insertion" in page
     assert "Seule l'année 2019 est commune" in page
     table = frame_with(app, "Année", "€ par habitant", "Médiane des départements (€ par habitant)")
