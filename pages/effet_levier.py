@@ -1,10 +1,12 @@
-"""Lever-effect page: State and own euros by action, execution, re-allocations, leverage, cost per result, substitution."""
+"""Lever-effect page: State and own euros by action, execution, re-allocations, real own spending (DREES), leverage,
+cost per result, substitution."""
 
 import streamlit as st
 
 from levier.analysis import lever
 from levier.app import auth, cache
 from levier.app import widgets as ui
+from levier.views.effet_levier import epci_notice
 
 # The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
 # server, a page Streamlit started without app.py is sent back through it before anything is shown).
@@ -16,8 +18,8 @@ ui.rights_note(db.scope)
 st.caption("L'argent de l'État a-t-il apporté des actions nouvelles ou renforcées, plus d'argent propre du département "
            "et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait déjà ?")
 if sel.level == "epci":
-    st.info("Les financements sont suivis par département : choisissez un département, une région ou la France "
-            "entière dans le panneau de gauche.")
+    epci = cache.territory_options().epci
+    st.info(epci_notice(epci.at[sel.code, "nature"] if sel.code in epci.index else None))
     st.stop()
 
 programmes = cache.lever_programmes(db)
@@ -48,11 +50,15 @@ if view.empty:
 cols = st.columns(len(view.headline))
 for col, (label, value) in zip(cols, view.headline.items()):
     col.metric(label, value)
-st.caption(f"Montants {lever.STAGE_LABELS[stage]}s, {year_from}–{year_to}. {lever.LEVERAGE_RULE}")
+money_note = ("Montants du contrat : données fictives de démonstration (les dépenses propres réelles, DREES, sont "
+              "plus bas). " if view.is_demo else "Montants du contrat déclarés par les départements. ")
+st.caption(f"{money_note}Montants {lever.STAGE_LABELS[stage]}s, {year_from}–{year_to}. {lever.LEVERAGE_RULE}")
 
-if view.substitutions or view.new_actions:
-    st.warning("**Alertes de substitution**\n\n" + "\n".join(f"- {m}" for m in view.substitutions + view.new_actions))
-    st.caption(lever.SUBSTITUTION_RULE)
+own_alerts = view.own.substitutions if view.own else []
+if view.substitutions or view.new_actions or own_alerts:
+    st.warning("**Alertes de substitution**\n\n"
+               + "\n".join(f"- {m}" for m in own_alerts + view.substitutions + view.new_actions))
+    st.caption(lever.SUBSTITUTION_RULE + " " + lever.OWN_SUBSTITUTION_RULE)
 if view.unchecked_new:
     st.caption(f"{view.unchecked_new} action(s) déclarée(s) « mesure nouvelle » sans valeur l'année précédant leur "
                "premier financement : la déclaration ne peut pas être vérifiée.")
@@ -69,6 +75,23 @@ if view.sankey_figure is None:
     st.info("Aucun crédit reventilé sur la période pour ce territoire.")
 else:
     ui.chart(view.sankey_figure, f"reventilations_{programme}_{sel.code}")
+
+if view.own is not None:
+    st.markdown(f"#### {view.own.heading}")
+    if view.own.message:
+        st.info(view.own.message)
+    else:
+        st.info(view.own.real_and_fictive)
+        ui.chart(view.own.figure, f"depenses_propres_{programme}_{sel.code}")
+        ui.table(view.own.table, height=min(36 * (len(view.own.table) + 1) + 3, 420), key="lev_own_table")
+        st.caption(view.own.population_note)
+        st.caption("**Test de substitution sur les dépenses réelles.** " + view.own.scope)
+        if view.own.substitutions:
+            st.caption("Alerte de substitution sur ces dépenses réelles : voir en haut de la page.")
+        elif view.own.tested_years:
+            st.caption("Pas d'alerte : les dépenses propres réelles ne baissent pas au moment où l'argent de l'État du "
+                       f"contrat augmente ({', '.join(str(y) for y in view.own.tested_years)}).")
+        ui.downloads(view.own.export, f"depenses_propres_{programme}_{sel.code}", key="lev_own")
 
 st.markdown("#### Effet levier et € par habitant pauvre, comparés aux autres départements")
 ui.chart(view.leverage_figure, f"levier_{programme}_{sel.code}")

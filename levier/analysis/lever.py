@@ -73,6 +73,12 @@ SUBSTITUTION_RULE = (
     f"plus de {fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% ; ou une action déclarée « mesure nouvelle » comptait "
     "déjà des bénéficiaires l'année précédant son premier financement."
 )
+OWN_SUBSTITUTION_RULE = (
+    "Sur les dépenses réelles (DREES) : les dépenses propres du département sur le champ du contrat baissent de plus de "
+    f"{fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% d'une année publiée à la suivante alors que les € de l'État "
+    f"du contrat sur le même champ augmentent de plus de {fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% (0{NBSP}€ "
+    "avant la première année du contrat) ; seules les années que les deux séries partagent peuvent être testées."
+)
 
 
 
@@ -494,7 +500,7 @@ def substitution_flags(funding: pd.DataFrame, stage: str = "spent", tolerance: f
     )
     hit = sums[cond].rename(columns={STATE: "state_after", OWN: "own_after"})
     hit["message"] = [
-        f"{r.action} ({r.code}), {int(r.year) - 1} → {int(r.year)} : € propres du département "
+        f"{r.action} ({r.code}), {int(r.year) - 1} → {int(r.year)} : € propres du département déclarés "
         f"{_pct_change(r.own_before, r.own_after)} ({fmt_number(r.own_before, 0)} → {fmt_number(r.own_after, 0)} €) "
         f"quand ceux de l'État {_pct_change(r.state_before, r.state_after)} ({fmt_number(r.state_before, 0)} → "
         f"{fmt_number(r.state_after, 0)} €), en montants {STAGE_LABELS[stage]}s : l'argent de l'État remplace-t-il "
@@ -559,3 +565,181 @@ def reallocation_flows(reallocations: pd.DataFrame, codes: Iterable[str] | None 
     return (r.groupby(["from_action", "to_action"], as_index=False)
             .agg(amount=("amount", "sum"), moves=("amount", "size"))
             .sort_values("amount", ascending=False).reset_index(drop=True))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The départements' own money on each contract's field, for real (DREES), and the substitution test it allows
+
+
+@dataclass(frozen=True)
+class OwnField:
+    """Which real own-spending series (DREES, € of the year) measures a contract's field, and on which of its axes
+    the State money of that field is declared (None: every axis of the programme)."""
+
+    programme: str
+    axes: tuple[str, ...] | None
+    indicator: str
+    label: str  # French, as a table title: « Dépenses d'insertion du RSA »
+    definition: str = ""  # French: what DREES counts (gross or net, what is left out), as its table says
+    context: tuple[str, ...] = ()  # shown beside it, never used in the substitution test
+
+
+# No catalogue column says which public series measures an axis' own money (adding one to axes.csv would need a
+# schema migration); this small constant is that mapping, documented in docs/financements.md. The RSA allocation is
+# shown beside insertion spending as context only: the département does not choose it (a legal entitlement), so it
+# says nothing of substitution. CALPAE axis 3 and Pacte axis 2 are the insertion axes; CDPPE is all child protection.
+_INSERTION_DEFINITION = ("dépenses brutes (avant recouvrements) d'insertion liées au RSA, hors contrats aidés (CUI), "
+                         "publiées depuis 2009, création du RSA")
+OWN_FIELDS = (
+    OwnField("CALPAE", ("3",), "STAT-DEP-RSA-INSERTION", "Dépenses d'insertion du RSA", _INSERTION_DEFINITION,
+             context=("STAT-DEP-RSA-ALLOCATION",)),
+    OwnField("PACTE", ("2",), "STAT-DEP-RSA-INSERTION", "Dépenses d'insertion du RSA", _INSERTION_DEFINITION,
+             context=("STAT-DEP-RSA-ALLOCATION",)),
+    OwnField("CDPPE", None, "STAT-DEP-ASE-NETTES", "Dépenses nettes d'aide sociale à l'enfance",
+             "dépenses nettes (après récupérations et recouvrements), hors dépenses de personnel sauf les assistants "
+             "familiaux"),
+)
+# What « own money » cannot mean with these series, said under them on the page.
+OWN_SPENDING_CAVEAT = (
+    "C'est la dépense du département sur ce champ, quel que soit son financement : elle peut comprendre des € de "
+    "l'État (compensations du RSA, et les actions cofinancées par le contrat lui-même). Une dépense stable au moment "
+    "où l'argent du contrat arrive peut donc déjà cacher une baisse de l'effort propre."
+)
+OWN_LABELS = {
+    "STAT-DEP-RSA-INSERTION": "Dépenses d'insertion du RSA",
+    "STAT-DEP-RSA-ALLOCATION": "Dépenses d'allocation du RSA",
+    "STAT-DEP-ASE-NETTES": "Dépenses nettes d'aide sociale à l'enfance",
+}
+
+
+def own_field(programme: str) -> OwnField | None:
+    """The own-spending field of a programme, None when no public series measures it."""
+    return next((f for f in OWN_FIELDS if f.programme == programme), None)
+
+
+def field_state_money(funding: pd.DataFrame, field: OwnField, code: str, stage: str) -> pd.DataFrame:
+    """year, state: the State € of one territory on the field's axes at one stage, per funded year."""
+    sel = _select(funding, [code])
+    if field.axes is not None:
+        sel = sel[sel["axis"].astype(str).isin(field.axes)]
+    sel = sel[sel["group"] == STATE]
+    if sel.empty:
+        return pd.DataFrame(columns=["year", "state"])
+    out = sel.groupby("year", as_index=False)[stage].sum(min_count=1).rename(columns={stage: "state"})
+    return out.sort_values("year").reset_index(drop=True)
+
+
+def population_by_year(persons: pd.DataFrame, fixed: pd.DataFrame, years: Iterable[int], fixed_label: str,
+                       persons_label: str = "INSEE, Filosofi (personnes des ménages fiscaux)") -> pd.DataFrame:
+    """code, year, population, population_source: for every (code of `fixed`, year), the persons of that very
+    year (persons: code, period, value, e.g. STAT-NBPERS) when published, else the one fixed population (fixed:
+    code, population). The source says which, with its year."""
+    ys = sorted({int(y) for y in years})
+    base = fixed[["code", "population"]].copy()
+    base["population"] = pd.to_numeric(base["population"], errors="coerce").astype("float64")
+    grid = base.merge(pd.DataFrame({"year": ys}), how="cross")
+    grid["population_source"] = fixed_label
+    if len(persons):
+        p = persons[["code", "period", "value"]].dropna(subset=["value"]).rename(
+            columns={"period": "year", "value": "persons"})
+        p["year"] = p["year"].astype(int)
+        grid = grid.merge(p, on=["code", "year"], how="left")
+        has = grid["persons"].notna() & (grid["persons"] > 0)
+        grid.loc[has, "population"] = grid.loc[has, "persons"]
+        grid.loc[has, "population_source"] = [f"{persons_label} {y}" for y in grid.loc[has, "year"]]
+        grid = grid.drop(columns="persons")
+    return grid[["code", "year", "population", "population_source"]]
+
+
+def per_inhabitant(spending: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """code, indicator, year, euros, population, population_source, per_inhabitant (€ ÷ population of the same
+    year; NaN when either is missing or the population is not positive).
+    spending: code, indicator, period, value (€); population: population_by_year()."""
+    s = spending[["code", "indicator", "period", "value"]].rename(columns={"period": "year", "value": "euros"})
+    s = s.assign(year=s["year"].astype(int))
+    out = s.merge(population, on=["code", "year"], how="left")
+    out["per_inhabitant"] = [ratio(e, p) for e, p in zip(out["euros"], out["population"])]
+    return out[["code", "indicator", "year", "euros", "population", "population_source", "per_inhabitant"]]
+
+
+def national_medians(per_inh: pd.DataFrame, departements: Iterable[str]) -> pd.DataFrame:
+    """indicator, year, median, n: the median € per inhabitant of each year over the départements given (a
+    collectivité such as 69D or 69M is never among them: département 69 is the Rhône with the Métropole de Lyon)."""
+    deps = set(departements)
+    sub = per_inh[per_inh["code"].isin(deps) & per_inh["per_inhabitant"].notna()]
+    if sub.empty:
+        return pd.DataFrame(columns=["indicator", "year", "median", "n"])
+    return (sub.groupby(["indicator", "year"], as_index=False)
+            .agg(median=("per_inhabitant", "median"), n=("per_inhabitant", "size")))
+
+
+OWN_SUBSTITUTION_COLUMNS = ["year", "own_before", "own_after", "state_before", "state_after", "message"]
+
+
+def own_substitution(own: pd.DataFrame, state: pd.DataFrame, first_contract_year: int, *, field_label: str,
+                     programme: str, stage: str, state_is_demo: bool,
+                     tolerance: float = SUBSTITUTION_TOLERANCE) -> pd.DataFrame:
+    """The substitution test on real own spending: from one year to the next (both published), the département's
+    own € on the field (own: year, euros) fall by more than `tolerance` while the State € of the contract on the
+    same field (state: year, state) rise by more than it. Before the contract's first year the State € are 0 (no
+    contract yet). Only years the two series share can be tested; a hit is a coincidence of two series, never an
+    effect. Columns: OWN_SUBSTITUTION_COLUMNS."""
+    o = own.dropna(subset=["euros"]).drop_duplicates("year", keep="last").set_index("year")["euros"]
+    o.index = o.index.astype(int)
+    s = state.dropna(subset=["state"]).drop_duplicates("year", keep="last").set_index("year")["state"]
+    s.index = s.index.astype(int)
+
+    def state_of(year: int) -> float:
+        if year < first_contract_year:
+            return 0.0
+        return float(s.get(year, math.nan))
+
+    rows = []
+    for year in sorted(o.index):
+        if year - 1 not in o.index or year < first_contract_year:
+            continue
+        own_before, own_after = float(o[year - 1]), float(o[year])
+        state_before, state_after = state_of(year - 1), state_of(year)
+        if math.isnan(state_before) or math.isnan(state_after) or math.isnan(own_before) or own_before <= 0:
+            continue
+        if state_after > state_before * (1 + tolerance) and state_after > 0 and own_after < own_before * (1 - tolerance):
+            before_text = (f"{fmt_number(state_before, 0)}{NBSP}€ en {year - 1} (pas encore de contrat)"
+                           if year - 1 < first_contract_year else f"{fmt_number(state_before, 0)}{NBSP}€ en {year - 1}")
+            fictive = " — données fictives de démonstration" if state_is_demo else ""
+            rows.append({
+                "year": year, "own_before": own_before, "own_after": own_after, "state_before": state_before,
+                "state_after": state_after,
+                "message": (
+                    f"{field_label} du département (réel, DREES) : {fmt_number(own_before, 0)}{NBSP}€ en {year - 1} → "
+                    f"{fmt_number(own_after, 0)}{NBSP}€ en {year}, elles {_pct_change(own_before, own_after)}, "
+                    f"alors que les € de l'État du contrat {programme} sur ce champ passent de {before_text} à "
+                    f"{fmt_number(state_after, 0)}{NBSP}€ en {year} ({STAGE_LABELS[stage]}s{fictive}). L'argent de "
+                    "l'État remplace-t-il une dépense propre ? C'est une coïncidence de deux séries, pas un effet "
+                    "mesuré."),
+            })
+    return pd.DataFrame(rows, columns=OWN_SUBSTITUTION_COLUMNS)
+
+
+def own_substitution_scope(own_years: Iterable[int], contract_years: Iterable[int], programme: str) -> str:
+    """What the design can and cannot say: the years the real own spending and the contract share (French)."""
+    own = sorted({int(y) for y in own_years})
+    contract = sorted({int(y) for y in contract_years})
+    if not own or not contract:
+        return ("Pas de dépenses propres publiées ou pas d'année de contrat : le test de substitution sur les "
+                "dépenses réelles ne peut pas être fait.")
+    head = (f"Les dépenses publiées par la DREES s'arrêtent en {own[-1]} ; le contrat {programme} court de "
+            f"{contract[0]} à {contract[-1]}." if len(contract) > 1 else
+            f"Les dépenses publiées par la DREES s'arrêtent en {own[-1]} ; le contrat {programme} porte sur {contract[0]}.")
+    shared = [y for y in contract if y in own]
+    if not shared:
+        return (f"{head} Aucune année commune : le test de substitution sur les dépenses réelles ne peut pas être fait. "
+                "La série montre seulement le niveau et la tendance d'avant contrat.")
+    after = [y for y in contract if y > own[-1]]
+    years_text = ", ".join(str(y) for y in shared)
+    rest = f" Rien ne peut être dit des années {_years_text(after)}." if after else ""
+    several = len(shared) > 1
+    which = f"Seules les années {years_text} sont communes" if several else f"Seule l'année {years_text} est commune"
+    return (f"{head} {which} (comparée{'s chacune' if several else ''} à l'année précédente).{rest} Même sur "
+            f"{'ces années' if len(shared) > 1 else 'cette année'}, une baisse des dépenses propres au moment où l'argent "
+            "de l'État arrive est un signal à instruire, pas un effet : d'autres causes (nombre d'allocataires ou "
+            "d'enfants accueillis, choix budgétaires, changements comptables) peuvent l'expliquer.")

@@ -264,3 +264,63 @@ def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str |
     fig = finish(fig, _title(title, subtitle), source_caption(source, year, extra), height=420)
     fig.update_layout(margin={"t": 130 if subtitle else 90}, legend={"y": 1.02})
     return _narrow(fig)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The départements' own money (DREES)
+
+
+def _gapped(frame: pd.DataFrame, column: str, break_year: int | None) -> tuple[list, list]:
+    """x, y of one line, cut (a None point) across a year without value and between the last year before
+    `break_year` and `break_year`."""
+    f = frame.dropna(subset=[column]).sort_values("year")
+    xs, ys, last = [], [], None
+    for year, value in zip(f["year"], f[column]):
+        crosses = break_year is not None and last is not None and last < break_year <= int(year)
+        if last is not None and (crosses or int(year) - last > 1):
+            xs.append(None)
+            ys.append(None)
+        last = int(year)
+        xs.append(int(year))
+        ys.append(float(value))
+    return xs, ys
+
+
+def own_spending_chart(series: pd.DataFrame, medians: pd.DataFrame, *, name: str, title: str, subtitle: str,
+                       source: str, year: object = None, break_year: int | None = None,
+                       contract_start: int | None = None, contract_label: str = "") -> go.Figure:
+    """The territory's own spending per inhabitant over the published years (series: year, per_inhabitant) against
+    the départements' median (medians: year, median); the lines are cut at `break_year` (the population used as
+    denominator changes there) and the contract's first year is marked when it falls in the range."""
+    fig = go.Figure()
+    mx, my = _gapped(medians, "median", break_year)
+    fig.add_trace(go.Scatter(
+        x=mx, y=my, mode="lines+markers", name="Médiane des départements", connectgaps=False,
+        line={"color": GREY, "width": 2}, marker={"size": 5, "color": GREY},
+        hovertemplate="Médiane des départements<br>%{x} : %{y:,.1f} €<extra></extra>"))
+    sx, sy = _gapped(series, "per_inhabitant", break_year)
+    fig.add_trace(go.Scatter(
+        x=sx, y=sy, mode="lines+markers", name=name, connectgaps=False,
+        line={"color": SELECTED_COLOR, "width": 3}, marker={"size": 7, "color": SELECTED_COLOR},
+        hovertemplate=f"<b>{name}</b><br>%{{x}} : %{{y:,.1f}} €<extra></extra>"))
+    years = [x for x in sx + mx if x is not None]
+    # Vertical marks as plain shapes and annotations (add_vline costs ~30 ms each on this page's budget).
+    marks = []
+    if break_year is not None and years and min(years) < break_year <= max(years):
+        marks.append((break_year - 0.5, GREY_MEDIUM, "dot", "autre population de référence", 1.0, "right"))
+    if contract_start is not None and years and min(years) <= contract_start <= max(years):
+        marks.append((contract_start, CONTRACT_COLOR, "dash", contract_label or f"début du contrat ({contract_start})",
+                      0.0, "right"))
+    fig.update_layout(
+        shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+                 "line": {"color": c, "dash": d, "width": 1}} for x, c, d, _, _, _ in marks],
+        annotations=[{"x": x, "y": y, "xref": "x", "yref": "paper", "text": t, "showarrow": False, "xanchor": a,
+                      "yanchor": "bottom" if y == 0 else "top", "font": {"size": 10, "color": c}}
+                     for x, c, _, t, y, a in marks],
+    )
+    fig.update_xaxes(title="Année", tickmode="linear", dtick=2 if len(set(years)) > 12 else 1, tickformat="d")
+    fig.update_yaxes(title="€ par habitant", separatethousands=True, exponentformat="none", ticksuffix=f"{NBSP}€",
+                     rangemode="tozero")
+    fig = finish(fig, _title(title, subtitle), source_caption(source, year), height=300)
+    fig.update_layout(margin={"t": 100 if subtitle else 70}, legend={"y": 1.02})
+    return fig

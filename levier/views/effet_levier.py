@@ -19,6 +19,7 @@ from levier.core.fmt import (
     fmt_number,
     fmt_pct,
     fmt_ratio,
+    fmt_signed,
     fmt_years,
 )
 from levier.store.db import Database, Query
@@ -149,6 +150,154 @@ def comparison_display(table: pd.DataFrame, selected: str | None) -> pd.DataFram
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The départements' own money on the contract's field, for real (DREES)
+
+
+DREES_SPENDING_TABLE = "DREES, Les dépenses d'aide sociale départementale – séries longues"
+OWN_DISPLAY_YEAR = "Année"
+
+
+@dataclass
+class OwnSpendingView:
+    """The real own-spending section of a département (or why there is none)."""
+
+    heading: str
+    message: str = ""  # an info instead of the section (no field, not a département, series not imported)
+    figure: object | None = None
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    export: pd.DataFrame = field(default_factory=pd.DataFrame)
+    real_and_fictive: str = ""  # what is real (DREES, source table, years) and what is fictive
+    population_note: str = ""
+    scope: str = ""  # what the substitution test can and cannot say (years shared)
+    substitutions: list[str] = field(default_factory=list)
+    tested_years: tuple[int, ...] = ()  # contract years whose own spending and the year before's are both published
+
+
+def epci_notice(nature: object) -> str:
+    """The Effet levier page's answer to an EPCI; a métropole is told it has no DREES own spending."""
+    text = ("Les financements sont suivis par département : choisissez un département, une région ou la France "
+            "entière dans le panneau de gauche.")
+    if isinstance(nature, str) and nature.startswith("MET"):
+        text += (" Une métropole n'a pas de dépenses propres publiées par la DREES (séries par département) : les "
+                 "dépenses d'insertion ou d'aide sociale à l'enfance du département ne sont pas les siennes et ne sont "
+                 "pas montrées à sa place.")
+    if nature == "MET69":
+        text += (" La DREES publie parfois la Métropole de Lyon à part (69M) : Levier la garde comme collectivité, "
+                 "hors des médianes des départements ; le département 69 est le Rhône avec la Métropole.")
+    return text
+
+
+def _source_text(meta: pd.DataFrame, indicator: str, years: list[int]) -> str:
+    """« DREES, enquête Aide sociale — <source table>, 2009–2019 » from the catalogue (a default when absent)."""
+    row = meta[meta["indicator"] == indicator]
+    producer = row["source"].dropna().iloc[0] if len(row) and row["source"].notna().any() else "DREES"
+    table = (row["source_table"].dropna().iloc[0] if len(row) and row["source_table"].notna().any()
+             else DREES_SPENDING_TABLE)
+    text = table if table.startswith(producer) else f"{producer} — {table}"
+    return f"{text}, {fmt_years(years)}" if years else text
+
+
+def own_spending_view(spending: pd.DataFrame, territories: pd.DataFrame, persons: pd.DataFrame,
+                      funding: pd.DataFrame, *, code: str, name: str, programme: str, stage: str,
+                      contract_years: tuple[int, ...], is_demo: bool) -> OwnSpendingView:
+    """The département's real own spending on the programme's field (DREES, € of the year) per inhabitant against
+    the départements' median, every published year, and the substitution test it allows.
+    spending: lever_own_spending rows (code, indicator, period, value, label, source, source_table)."""
+    fld = lever.own_field(programme)
+    if fld is None:
+        return OwnSpendingView(heading="Dépenses propres du département (réel)",
+                               message=f"Aucune série publique de dépenses propres n'est rattachée au programme {programme}.")
+    heading = f"{fld.label} du département : l'argent propre, réel (DREES)"
+    mine = spending[spending["indicator"] == fld.indicator]
+    if mine.empty:
+        return OwnSpendingView(heading=heading, message=(
+            f"Les dépenses départementales de la DREES ({fld.indicator}) ne sont pas encore importées : importez les "
+            "classeurs DREES (page Importer ou `levier import \"../shared/data/drees/*.xlsx\"`)."))
+    own_years = sorted({int(p) for p in mine["period"]})
+    codes = [fld.indicator, *fld.context]
+    wanted = spending[spending["indicator"].isin(codes)]
+    vintage = int(territories["vintage"].max()) if "vintage" in territories.columns and len(territories) else None
+    fixed_label = f"INSEE, population municipale en vigueur en {vintage}" if vintage else "INSEE, population municipale"
+    fixed_short = f"population municipale {vintage}" if vintage else "population municipale"
+    pop = lever.population_by_year(persons, territories, own_years, fixed_label)
+    per = lever.per_inhabitant(wanted, pop)
+    medians = lever.national_medians(per, territories["code"])
+    labels = dict(lever.OWN_LABELS)
+    meta = spending.drop_duplicates("indicator")
+    labels.update({i: lbl for i, lbl in zip(meta["indicator"], meta["label"]) if isinstance(lbl, str) and lbl})
+
+    own = per[(per["code"] == code) & (per["indicator"] == fld.indicator)].sort_values("year")
+    source = _source_text(meta, fld.indicator, own_years)
+    if own.empty:
+        return OwnSpendingView(heading=heading, message=f"La DREES ne publie pas de série « {fld.label} » pour {name}.")
+    med = medians[medians["indicator"] == fld.indicator][["year", "median"]]
+    fixed_years = sorted(own.loc[own["population_source"] == fixed_label, "year"])
+    filo_years = sorted(own.loc[own["population_source"] != fixed_label, "year"])
+    break_year = filo_years[0] if fixed_years and filo_years and fixed_years[-1] < filo_years[0] else None
+    start = contract_years[0] if contract_years else None
+    population_source = " et ".join(
+        part for part in (f"Filosofi {fmt_years(filo_years)}" if filo_years else "",
+                          f"{fixed_short} pour {fmt_years(fixed_years)}" if fixed_years else "")
+        if part)
+    figure = lever_charts.own_spending_chart(
+        own[["year", "per_inhabitant"]], med, name=f"{name} ({code})",
+        title=f"{fld.label} par habitant", subtitle=f"{name} ({code}) et médiane des départements — réel",
+        source=f"{source} ; population : INSEE, {population_source}", break_year=break_year, contract_start=start,
+        contract_label=f"contrat {programme} ({start})" if start else "")
+
+    table = own.merge(med, on="year", how="left")
+    context = {}
+    for ctx in fld.context:
+        c = per[(per["code"] == code) & (per["indicator"] == ctx)].set_index("year")["per_inhabitant"]
+        context[ctx] = c
+    rows, export_rows = [], []
+    for r in table.itertuples():
+        gap = r.per_inhabitant - r.median if pd.notna(r.median) else math.nan
+        row = {
+            OWN_DISPLAY_YEAR: str(int(r.year)),
+            "Dépenses (€)": fmt_euros(r.euros),
+            "€ par habitant": fmt_number(r.per_inhabitant, 1),
+            "Médiane des départements (€ par habitant)": fmt_number(r.median, 1),
+            "Écart à la médiane (€ par habitant)": fmt_signed(gap, "", 1) if not math.isnan(gap) else MISSING_TEXT,
+        }
+        exp = {"Code": code, "Indicateur": fld.indicator, "Année": int(r.year), "Dépenses (€)": r.euros,
+               "Population": r.population, "Population (source)": r.population_source,
+               "€ par habitant": r.per_inhabitant, "Médiane des départements (€ par habitant)": r.median}
+        for ctx, c in context.items():
+            v = c.get(r.year, math.nan)
+            row[f"{labels.get(ctx, ctx)} (€ par habitant, contexte)"] = fmt_number(v, 1)
+            exp[f"{labels.get(ctx, ctx)} (€ par habitant)"] = v
+        row["Population utilisée"] = fixed_short if r.population_source == fixed_label else f"Filosofi {int(r.year)}"
+        rows.append(row)
+        export_rows.append(exp)
+
+    state = lever.field_state_money(funding, fld, code, stage)
+    first = contract_years[0] if contract_years else own_years[-1] + 1
+    hits = lever.own_substitution(own[["year", "euros"]], state, first, field_label=fld.label, programme=programme,
+                                  stage=stage, state_is_demo=is_demo)
+    axes = (f" (axe {', '.join(fld.axes)})" if fld.axes else "")
+    money = ("les € du contrat (État et département) sont des données fictives de démonstration"
+             if is_demo else "les € du contrat sont ceux déclarés par les départements (fichiers importés)")
+    real_and_fictive = (
+        f"Réel : {fld.label[0].lower()}{fld.label[1:]} du département, {source} ({fld.definition} ; € courants ; "
+        f"{fld.indicator}). Fictif ou déclaratif : {money}. Le test de substitution rapproche les deux : dépenses "
+        f"propres réelles du champ et € de l'État du contrat {programme} sur ce champ{axes}. {lever.OWN_SPENDING_CAVEAT}")
+    population_note = (
+        f"€ par habitant = dépenses de l'année ÷ population de la même année : personnes des ménages fiscaux (INSEE, "
+        f"Filosofi, STAT-NBPERS) pour {fmt_years(filo_years) or 'aucune année'} ; pour les années sans Filosofi "
+        f"({fmt_years(fixed_years) or 'aucune'}), {fixed_label.replace('INSEE, ', '')} (INSEE), la seule disponible : "
+        "la courbe est coupée au changement de population, ne lisez pas d'évolution à travers la coupure. Médiane sur "
+        "les départements (jamais la Métropole de Lyon seule : le département 69 est le Rhône avec la Métropole).")
+    return OwnSpendingView(
+        heading=heading, figure=figure, table=pd.DataFrame(rows), export=pd.DataFrame(export_rows),
+        real_and_fictive=real_and_fictive, population_note=population_note,
+        scope=lever.own_substitution_scope(own_years, contract_years, programme),
+        substitutions=list(hits["message"]),
+        tested_years=tuple(y for y in contract_years if y in own_years and y - 1 in own_years),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Loaders and the page view
 
 
@@ -230,6 +379,8 @@ class LeverView:
     notes: list[str] = field(default_factory=list)
     cost_notes: list[str] = field(default_factory=list)  # each caveat of the cost table in full, with its indicators
     empty: bool = False  # no euro of this programme for the territory over these years
+    own: OwnSpendingView | None = None  # the département's real own spending on the field (DREES)
+    is_demo: bool = False  # the contract money shown is the demo's fictive money
 
 
 def funding_source(is_demo: bool) -> str:
@@ -296,6 +447,7 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     if len(costs):
         costs = costs.sort_values("action", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
     subs = lever.substitution_flags(data.funding[data.funding["year"].isin(years)], stage, codes=codes)
+    own = load_own_spending(db, data, level, code, title, stage)
     new, unchecked = lever.new_action_flags(data.flags, data.funding, data.values, data.indicators, codes)
     notes = []
     if agg["missing_poor"] and level != "departement":
@@ -317,7 +469,28 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
         notes=notes,
         cost_notes=cost_notes(costs),
         empty=table.empty,
+        own=own,
+        is_demo=data.is_demo,
     )
+
+
+def load_own_spending(db: Database, data: LeverData, level: str, code: str, title: str, stage: str) -> OwnSpendingView:
+    """The real own-spending section of the page: a département's series, or why there is none."""
+    fld = lever.own_field(data.programme)
+    if level != "departement":
+        return OwnSpendingView(
+            heading="Dépenses propres des départements : l'argent propre, réel (DREES)",
+            message="Choisissez un département : ses dépenses propres réelles sur le champ du contrat (DREES) sont "
+                    "montrées par habitant, face à la médiane des départements.")
+    codes = [fld.indicator, *fld.context] if fld is not None else []
+    spending = (db.read(Query.LEVER_OWN_SPENDING, {"codes": codes}) if codes
+                else pd.DataFrame(columns=["code", "indicator", "period", "value", "label", "source", "source_table"]))
+    persons = data.stats[data.stats["indicator"] == "STAT-NBPERS"]
+    contract_years = tuple(sorted({int(y) for y in data.funding["year"]}))
+    name = title.rsplit(" (", 1)[0]
+    return own_spending_view(spending, data.territories, persons, data.funding, code=code, name=name,
+                             programme=data.programme, stage=stage, contract_years=contract_years,
+                             is_demo=data.is_demo)
 
 
 # ---------------------------------------------------------------------------------------------------------------
