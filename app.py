@@ -26,8 +26,9 @@ with auth.gate():
 
     if summary.is_demo:
         st.warning(
-            "**Données fictives de démonstration.** Les retours d'indicateurs affichés sont générés par Levier "
-            "(aucun retour réel n'est public) ; seules la géographie et les statistiques INSEE sont réelles.",
+            "**Données fictives de démonstration.** Les retours d'indicateurs et les financements affichés sont "
+            "générés par Levier (aucun retour réel n'est public) ; la géographie et les statistiques publiques "
+            "(INSEE Filosofi, séries DREES) sont réelles.",
             icon=":material/warning:",
         )
 

@@ -39,7 +39,8 @@ from levier.views.selection import load_options
 
 SECRET = "s"
 SECRET_TEXT = "s (secret)"
-DEMO_MENTION = "Données fictives de démonstration : seules la géographie et les statistiques INSEE sont réelles."
+DEMO_MENTION = ("Données fictives de démonstration (retours et financements) : la géographie et les statistiques "
+                "publiques (INSEE Filosofi, séries DREES) sont réelles.")
 DEMO_SHORT = "Données fictives de démonstration"
 
 SECTIONS = {
