@@ -38,6 +38,15 @@ def _segments(frame: pd.DataFrame) -> list[str]:
     return [str(s) for s in first.index]
 
 
+def _ints(values: pd.Series) -> list[int]:
+    """Plain numbers in the figure (its JSON then reads the same whatever the serialiser)."""
+    return [int(v) for v in values]
+
+
+def _floats(values: pd.Series) -> list[float]:
+    return [float(v) for v in values]
+
+
 def _bool(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(False, index=frame.index)
@@ -83,7 +92,7 @@ def series_chart(
             color, dash = MEDIAN_STYLES[scope]
             counts = m["n"] if "n" in m.columns else pd.Series([None] * len(m), index=m.index)
             fig.add_trace(go.Scatter(
-                x=m["period"], y=m["value"], mode="lines+markers", name=scope_label, legendgroup=scope,
+                x=_ints(m["period"]), y=_floats(m["value"]), mode="lines+markers", name=scope_label, legendgroup=scope,
                 showlegend=scope not in shown_legend, line={"color": color, "dash": dash, "width": 2},
                 marker={"size": 5, "color": color},
                 hovertext=[f"{scope_label}<br>{int(p)} : {_hover_value(v, unit)}"
@@ -109,7 +118,7 @@ def series_chart(
                 text += f"<br>non compté dans les médianes : {why}"
             hover.append(text)
         fig.add_trace(go.Scatter(
-            x=d["period"], y=d["value"], mode="lines+markers", name=name, legendgroup="territory",
+            x=_ints(d["period"]), y=_floats(d["value"]), mode="lines+markers", name=name, legendgroup="territory",
             showlegend="territory" not in shown_legend, line={"color": BLEU_FRANCE, "width": 3},
             marker={
                 "size": [11 if a else 9 for a in alert],
