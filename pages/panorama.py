@@ -80,4 +80,4 @@ else:
     ui.downloads(table, f"panorama_dep_{area.code or 'france'}_{code}_{year}", key="pan_dep")
 
 # Series over every published year for the territory in view, the medians beside them (views.series).
-series_section.render(db, series.series_target(sel, options), (), key="pan")
+series_section.render(db, series.series_target(sel, options), (), key="pan", public_only=True)

@@ -14,11 +14,15 @@ from levier.views import series
 COLUMNS = 2  # two small charts per row: readable on a projected 1280×720 screen
 
 
-def render(db: Database, target: series.SeriesTarget, programmes: Sequence[str], key: str) -> None:
+def render(db: Database, target: series.SeriesTarget, programmes: Sequence[str], key: str,
+           public_only: bool = False) -> None:
     """The section: a multiselect of the series with two years or more (default: public statistics first, then the
-    chosen programmes'), then one chart per series with its medians, breaks and provisional points marked."""
+    chosen programmes'; with public_only, public statistics only), then one chart per series with its medians,
+    breaks and provisional points marked."""
     st.subheader("Séries dans le temps")
     choices = cache.series_choices(db, target.code)
+    if public_only:
+        choices = choices[choices["programme"] == series.STAT]
     if choices.empty:
         st.info("Aucun indicateur n'a au moins deux années de valeurs pour ce territoire.")
         return
