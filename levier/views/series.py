@@ -378,8 +378,17 @@ def change_view(data: SeriesData, head: str, year_from: int, year_to: int, selec
                        "source indépendante.")
     if selected and selected in set(ranked["code"]):
         own = ranked.set_index("code").loc[selected]
-        caveats.insert(0, f"{own['name']} : {fmt_signed(own['change_abs'], '%' if raw_unit == '%' and not basis else unit_ch)}"
-                          f", rang {int(own['rank'])} / {len(ranked)}.")
+        # The territory against the median change of its région and of France (positions.compare_changes: the
+        # medians over départements with a rankable value at both years).
+        cc = positions.compare_changes(v, data.territories, selected, int(year_from), int(year_to), direction,
+                                       peer_codes).set_index("scope")
+        reg_name = data.territories.set_index("code")["reg_name"].get(selected) or "région"
+        names = {"région": str(reg_name), "national": "France"}
+        medians = ", ".join(
+            f"{names[scope]} {fmt_signed(cc.at[scope, 'change_abs'], unit_ch)}"
+            for scope in ("région", "national") if scope in cc.index and int(cc.at[scope, "n"]) > 0)
+        caveats.insert(0, f"{own['name']} : {fmt_signed(own['change_abs'], unit_ch)}, rang {int(own['rank'])} / "
+                          f"{len(ranked)}" + (f" ; médiane des évolutions : {medians}" if medians else "") + ".")
     if selected and selected in set(lacking["code"]):
         row = missing.set_index("Code").loc[selected]
         caveats.insert(0, f"{row['Département']} : évolution non classée ({row['Motif']}).")

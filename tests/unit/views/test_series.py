@@ -113,7 +113,10 @@ def test_a_change_is_refused_across_the_break_and_ranked_within_a_series(planted
     # Changes in rate points: 59 −1, 69 +1, 73 +2, 01 +3, 38 +4; a fall is favourable (direction « baisse »).
     assert list(view.table["Code"]) == ["59", "69", "73", "01", "38"]
     assert list(view.table["Évolution (pour 1\u00a0000 habitants)"]) == pytest.approx([-1, 1, 2, 3, 4])
-    assert view.caveats[0] == "Isère : +4,0\u00a0pour 1\u00a0000 habitants, rang 5 / 5."
+    # Médiane des évolutions: ARA (38 +4, 69 +1, 01 +3, 73 +2) → +2,5; France (and 59 −1) → +2.
+    assert view.caveats[0] == ("Isère : +4,0\u00a0pour 1\u00a0000 habitants, rang 5 / 5 ; médiane des évolutions : "
+                               "Auvergne-Rhône-Alpes +2,5\u00a0pour 1\u00a0000 habitants, France +2,0\u00a0pour "
+                               "1\u00a0000 habitants.")
     assert any("Valeurs provisoires" in c and "2019" in c for c in view.caveats)
 
 
