@@ -27,10 +27,11 @@ def render(db: Database, target: series.SeriesTarget, programmes: Sequence[str],
         st.info("Aucun indicateur n'a au moins deux années de valeurs pour ce territoire.")
         return
     labels = {h: f"{lab} ({h})" for h, lab in zip(choices["head"], choices["label"])}
-    default = series.default_choices(choices, programmes)
+    default = series.default_choices(choices, programmes, series.DEFAULT_STAT if public_only else series.DEFAULT_MAX)
     heads = st.multiselect(
         "Indicateurs suivis dans le temps", list(choices["head"]), default=default, format_func=labels.get,
-        key=f"{key}_series", placeholder="Choisissez des indicateurs",
+        # One choice per territory: another territory has other series to offer.
+        key=f"{key}_series_{target.code or target.reg or 'FR'}", placeholder="Choisissez des indicateurs",
         help="Les indicateurs publiés ou transmis au moins deux années. Un effectif est tracé rapporté à son "
              "dénominateur, comme dans les classements ; une rupture de série coupe la courbe.",
     )

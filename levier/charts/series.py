@@ -14,7 +14,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from levier.charts.style import (
-    BLEU_FRANCE, GREY, GREY_DARK, GREY_MEDIUM, ROUGE_MARIANNE, axis_format, finish, source_caption,
+    BLEU_FRANCE,
+    GREY,
+    GREY_DARK,
+    GREY_MEDIUM,
+    ROUGE_MARIANNE,
+    axis_format,
+    finish,
+    source_caption,
 )
 from levier.core.fmt import fmt_value, value_decimals
 

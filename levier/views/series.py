@@ -126,7 +126,7 @@ def choices_from_periods(cat: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFra
     """Families with at least MIN_YEARS yearly periods with a value: head, label, programme, unit, periods (list), in
     catalogue order. periods: indicator, period (one row per indicator and year with a value)."""
     p = periods[~periods["period"].map(lambda x: is_monthly_period(int(x))).astype(bool)]
-    years = p.groupby("indicator")["period"].agg(lambda s: set(int(x) for x in s))
+    years = p.groupby("indicator")["period"].agg(lambda s: {int(x) for x in s})
     yearly = set(yearly_codes(cat))
     rows = []
     for head, chain in families(cat).items():
@@ -152,9 +152,9 @@ def series_choices(db: Database, code: str | None) -> pd.DataFrame:
     return choices_from_periods(cat, periods.dropna(subset=["period"])[["indicator", "period"]])
 
 
-def default_choices(choices: pd.DataFrame, programmes: Sequence[str] = ()) -> list[str]:
+def default_choices(choices: pd.DataFrame, programmes: Sequence[str] = (), limit: int = DEFAULT_MAX) -> list[str]:
     """Shown first: up to DEFAULT_STAT public statistics (PREFERRED first), then the chosen programmes' indicators,
-    at most DEFAULT_MAX in all."""
+    at most `limit` in all."""
     heads = list(choices["head"])
     stat = [h for h, p in zip(heads, choices["programme"]) if p == STAT]
     # Counts last: a rate or a share says more about a territory at a glance than its number of households.
@@ -163,7 +163,7 @@ def default_choices(choices: pd.DataFrame, programmes: Sequence[str] = ()) -> li
     stat = [h for h in PREFERRED if h in stat] + rest
     others = [h for h, p in zip(heads, choices["programme"]) if p != STAT and p in set(programmes)]
     picked = stat[:DEFAULT_STAT]
-    return (picked + others + stat[DEFAULT_STAT:])[:DEFAULT_MAX]
+    return (picked + others + stat[DEFAULT_STAT:])[:limit]
 
 
 # ------------------------------------------------------------------------------------------------ one chart
@@ -294,7 +294,7 @@ def segment_for(data: SeriesData, head: str, year_from: int, year_to: int) -> tu
     """The series of a family holding both years (the latest one when two do, as in 2016), or (None, refusal)."""
     chain = data.families().get(head, [head])
     v = data.values[data.values["indicator"].isin(chain) & data.values["raw_value"].notna()]
-    years = v.groupby("indicator")["period"].agg(lambda p: set(int(x) for x in p))
+    years = v.groupby("indicator")["period"].agg(lambda p: {int(x) for x in p})
     if year_from == year_to:
         return None, "Choisissez deux années différentes."
     for y in (year_from, year_to):

@@ -21,7 +21,7 @@ def _caption(spec: dict) -> str:
 def test_t0_shows_real_filosofi_series_and_the_user_picks_one(app):
     open_page(app, "pages/t0.py", "38")
     assert "Séries dans le temps" in texts(app)
-    picker = app.multiselect(key="t0_series")
+    picker = app.multiselect(key="t0_series_38")
     assert "STAT-PPMINI" in picker.value and len(picker.value) <= 6
     picker.set_value(["STAT-GI"]).run()
     assert not app.exception
@@ -39,7 +39,7 @@ def test_t0_shows_real_filosofi_series_and_the_user_picks_one(app):
 def test_t0_draws_the_dree_rsa_series_cut_at_the_2016_break(app, demo_db):
     plant(demo_db)
     open_page(app, "pages/t0.py", "38")
-    app.multiselect(key="t0_series").set_value([NEW]).run()
+    app.multiselect(key="t0_series_38").set_value([NEW]).run()
     assert not app.exception
     spec = _series_chart(app, "Allocataires du RSA (pour 1\u00a0000 habitants)")
     own = [t for t in spec["data"] if t["name"] == "Isère (38)"]
@@ -52,14 +52,15 @@ def test_t0_draws_the_dree_rsa_series_cut_at_the_2016_break(app, demo_db):
 
 def test_panorama_shows_the_series_of_the_departement_then_the_medians_of_a_region(app):
     open_page(app, "pages/panorama.py", "38")
-    app.multiselect(key="pan_series").set_value(["STAT-PPMINI"]).run()
+    assert len(app.multiselect(key="pan_series_38").value) == 4  # public statistics only, four by default
+    app.multiselect(key="pan_series_38").set_value(["STAT-PPMINI"]).run()
     assert not app.exception
     spec = _series_chart(app, "Part des minima sociaux")
     own = next(t for t in spec["data"] if t["name"] == "Isère (38)")
     assert own["y"][own["x"].index(2015)] == 1.3 and own["y"][own["x"].index(2020)] == 2.1  # PPMINI15, PPMINI20
     # Another région, no département: its départements' median beside the national one, no territory line.
     choose(app, "32")
-    app.multiselect(key="pan_series").set_value(["STAT-PPMINI"]).run()
+    app.multiselect(key="pan_series_32").set_value(["STAT-PPMINI"]).run()
     assert not app.exception
     spec = _series_chart(app, "Part des minima sociaux")
     assert {t["name"] for t in spec["data"]} == {"Médiane nationale", "Médiane Hauts-de-France"}
