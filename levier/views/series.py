@@ -251,8 +251,9 @@ def series_figure(data: SeriesData, head: str, code: str | None, name: str, reg:
     title = label + (f" ({basis})" if basis else "")
     return charts.series_chart(
         own[["period", "value", "segment", "provisional", "alert", "shown", "excluded"]], med, name=name, label=label,
-        unit=unit, source=source_of(data.catalogue, chain), breaks=[b for b in break_notes(data, chain)],
-        note=(note + " Médianes sur les départements, hors valeurs écartées des classements.").strip(), title=title,
+        unit=unit, source=source_of(data.catalogue, chain), breaks=break_notes(data, chain),
+        note=(note + ("" if rule.unrankable else " Médianes sur les départements, hors valeurs écartées des "
+                                                 "classements.")).strip(), title=title,
     )
 
 
