@@ -61,4 +61,4 @@ if indicator:
              f"distribution_{indicator}_{sel.code}")
 
 # Series over every published year, the national and regional medians beside them (views.series).
-series_section.render(db, series.series_target(sel, options), chosen, key="t0")
+series_section.render(db, series.series_target(sel, options), chosen, key="t0", from_t0=sel.level == "departement")

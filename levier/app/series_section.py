@@ -15,10 +15,10 @@ COLUMNS = 2  # two small charts per row: readable on a projected 1280×720 scree
 
 
 def render(db: Database, target: series.SeriesTarget, programmes: Sequence[str], key: str,
-           public_only: bool = False) -> None:
+           public_only: bool = False, from_t0: bool = False) -> None:
     """The section: a multiselect of the series with two years or more (default: public statistics first, then the
     chosen programmes'; with public_only, public statistics only), then one chart per series with its medians,
-    breaks and provisional points marked."""
+    breaks and provisional points marked. from_t0: the T0 page of a département, whose ranked values are reused."""
     st.subheader("Séries dans le temps")
     choices = cache.series_choices(db, target.code)
     if public_only:
@@ -39,7 +39,7 @@ def render(db: Database, target: series.SeriesTarget, programmes: Sequence[str],
         st.caption(target.note)
     if not heads:
         return
-    panels = cache.series_panels(db, tuple(heads), target)
+    panels = cache.series_panels(db, tuple(heads), target, from_t0)
     for start in range(0, len(panels), COLUMNS):
         cols = st.columns(COLUMNS)
         for col, (head, fig) in zip(cols, panels[start:start + COLUMNS]):

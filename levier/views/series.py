@@ -114,6 +114,24 @@ def load_series_data(db: Database, heads: Sequence[str]) -> SeriesData:
     return SeriesData(terr, cat, values, medians_of(values, terr))
 
 
+def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str]) -> SeriesData:
+    """The same as load_series_data from values of level `departement` already ranked (the T0 page's T0Data.values,
+    every indicator): only the catalogue and the provisional marks are read, the ranking is not done again."""
+    with db.reader() as r:
+        cat = r.df(Query.SERIES_CATALOGUE).drop_duplicates("code").set_index("code", drop=False)
+        fam = families(cat)
+        yearly = set(yearly_codes(cat))
+        wanted = [c for h in heads for c in fam.get(h, []) if c in yearly]
+        marks = r.df(Query.PROVISIONAL_VALUES, {"level": LEVEL, "codes": wanted, "provisional": PROVISIONAL_COMMENT})
+    values = ranked[ranked["indicator"].isin(wanted) & ranked["code"].isin(set(territories["code"].astype(str)))]
+    values = values[~values["period"].map(lambda p: is_monthly_period(int(p))).astype(bool)]
+    keys = set(zip(marks["code"].astype(str), marks["indicator"].astype(str), marks["period"].astype(int)))
+    flag = [(str(c), str(i), int(p)) in keys
+            for c, i, p in zip(values["code"], values["indicator"], values["period"])]
+    values = values.assign(provisional=flag).reset_index(drop=True)
+    return SeriesData(territories, cat, values, medians_of(values, territories))
+
+
 # ------------------------------------------------------------------------------------------------ choices
 
 # Shown first when present: the poverty rate and the independent public series of the contracts' themes.

@@ -12,6 +12,7 @@ import pytest
 from levier.core.periods import PROVISIONAL_COMMENT
 from levier.store.db import Database, Query
 from levier.views import series
+from levier.views.t0 import load_t0_data
 from tests.queries import ProbeQuery
 
 OLD, NEW, MONTHLY = "STAT-RSA-SOCLE-ALLOCATAIRES", "STAT-RSA-ALLOCATAIRES", "STAT-RSA-MOIS"
@@ -151,3 +152,38 @@ def test_a_value_a_quality_check_rejects_is_drawn_red_and_left_out_of_the_median
     assert own.marker.symbol[i] == "x" and own.marker.color[i] == "#E1000F"
     assert "non compté dans les médianes : contrôle qualité" in own.hovertext[i]
     assert sum(c == "#E1000F" for c in own.marker.color) == 1  # the only red point of the chart
+
+
+def test_a_count_without_denominator_is_drawn_as_published_without_medians(db):
+    code = "STAT-TEST-EFFECTIF"  # planted: a count the catalogue gives no denominator (rate_base « aucun »)
+    ind = {**_indicator(code, "Effectif planté"), "rate_base": "aucun", "rate_scale": None, "rate_noun": None}
+    facts = pd.DataFrame([{"territory_level": "departement", "territory_code": dep, "indicator": code,
+                           "period": year, "measure": "valeur", "value": float(v), "missing_reason": None,
+                           "comment": None}
+                          for dep, vals in (("38", (1200, 1300)), ("01", (300, 310))) for year, v in zip((2018, 2019), vals)])
+    with db.transaction() as w:
+        w.execute(ProbeQuery.DELETE_INDICATORS_BY_CODE, {"codes": [code]})
+        w.insert(Query.INSERT_CATALOGUE_INDICATOR, pd.DataFrame([ind]))
+        w.insert(Query.INSERT_CHANGED_FACTS, facts, {"import_id": 9002, "recorded_at": pd.Timestamp("2026-12-05"),
+                                                     "is_demo": False})
+    data = series.load_series_data(db, [code])
+    fig = series.series_figure(data, code, "38", "Isère (38)", "84", "Auvergne-Rhône-Alpes")
+    assert [t.name for t in fig.data] == ["Isère (38)"]  # no median of counts
+    assert list(fig.data[0].y) == [1200.0, 1300.0] and fig.layout.title.text == "Effectif planté"
+    caption = next(a.text for a in fig.layout.annotations if a.name == "source").replace("<br>", " ")
+    assert "Effectif sans dénominateur : montré tel que publié, sans médiane" in caption
+    assert "Médianes sur les départements" not in caption
+    refused = series.change_view(data, code, 2018, 2019, "38")
+    assert refused.figure is None and refused.refusal.startswith("Effectif sans dénominateur")
+
+
+def test_the_t0_pages_ranked_values_give_the_same_series(planted):
+    base = load_t0_data(planted, "departement")
+    reused = series.series_data_from(planted, base.values, base.territories, [NEW])
+    loaded = series.load_series_data(planted, [NEW])
+    cols = ["indicator", "period", "scope", "reg", "value", "n"]
+    key = ["indicator", "period", "scope", "reg"]
+    pd.testing.assert_frame_equal(reused.medians[cols].sort_values(key).reset_index(drop=True),
+                                  loaded.medians[cols].sort_values(key).reset_index(drop=True), check_dtype=False)
+    flags = reused.values[reused.values["provisional"]]
+    assert set(flags["period"]) == {2019} and len(flags) == 5
