@@ -22,7 +22,8 @@ def test_t0_shows_real_filosofi_series_and_the_user_picks_one(app):
     open_page(app, "pages/t0.py", "38")
     assert "Séries dans le temps" in texts(app)
     picker = app.multiselect(key="t0_series_38")
-    assert "STAT-PPMINI" in picker.value and len(picker.value) <= 6
+    # Public statistics first (with the DREES series once imported, the preferred ones lead), at most six.
+    assert picker.value[0].startswith("STAT-") and len(picker.value) <= 6
     picker.set_value(["STAT-GI"]).run()
     assert not app.exception
     gini = _series_chart(app, "Indice de Gini du niveau de vie")
@@ -43,7 +44,8 @@ def test_t0_draws_the_dree_rsa_series_cut_at_the_2016_break(app, demo_db):
     assert not app.exception
     spec = _series_chart(app, "Allocataires du RSA (pour 1\u00a0000 habitants)")
     own = [t for t in spec["data"] if t["name"] == "Isère (38)"]
-    assert [t["x"] for t in own] == [[2014, 2015, 2016], [2016, 2017, 2018, 2019]]
+    # Two segments meeting at 2016, never joined (the demo's real DREES years before 2014 may precede the plant).
+    assert len(own) == 2 and own[0]["x"][-1] == 2016 and own[1]["x"] == [2016, 2017, 2018, 2019]
     assert own[1]["marker"]["symbol"][-1] == "circle-open"
     assert any(s["x0"] == 2016 and s["line"]["dash"] == "dash" for s in spec["layout"]["shapes"])
     caption = _caption(spec)
@@ -86,4 +88,5 @@ def test_comparer_ranks_a_change_and_refuses_it_across_the_break(app, demo_db):
     app.selectbox(key=f"cmp_change_from_{NEW}").set_value(2016).run()
     assert not app.exception and not app.error
     ranked = frame_with(app, "Rang", "Évolution (pour 1\u00a0000 habitants)")
-    assert list(ranked["Code"]) == ["59", "69", "73", "01", "38"]
+    # The planted changes −1, +1, +2, +3, +4 rank in this order (a fall is favourable), whatever else is there.
+    assert [c for c in ranked["Code"] if c in {"59", "69", "73", "01", "38"}] == ["59", "69", "73", "01", "38"]
