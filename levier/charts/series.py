@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from levier.charts.style import (
     BLEU_FRANCE,
+    CAPTION_LINE_PX,
     GREY,
     GREY_DARK,
     GREY_MEDIUM,
@@ -22,6 +23,7 @@ from levier.charts.style import (
     axis_format,
     finish,
     source_caption,
+    wrap_caption,
 )
 from levier.core.fmt import fmt_value, value_decimals
 
@@ -31,6 +33,7 @@ REGIONAL = "regional"
 # How each median is drawn: the national one dark grey dashed, the regional one mid grey dotted.
 MEDIAN_STYLES = {NATIONAL: (GREY_DARK, "dash"), REGIONAL: (GREY, "dot")}
 CHART_HEIGHT = 250  # plot area in px: two charts side by side stay readable on a 1280×720 projector
+CAPTION_CHARS = 85  # caption characters per line under a half-width chart
 
 
 def _hover_value(value: object, unit: str) -> str:
@@ -158,6 +161,11 @@ def series_chart(
     fig = go.Figure(data=traces, layout={"shapes": shapes, "annotations": labels})
     caption = source_caption(source, years or None, " ".join(extra))
     fig = finish(fig, title or label, caption, height=CHART_HEIGHT, bottom_px=30)
+    # Half-width charts: the caption wrapped at CAPTION_CHARS instead of the full-width default, margin to match.
+    lines = wrap_caption(caption, CAPTION_CHARS)
+    fig.update_annotations(selector={"name": "source"}, text="<br>".join(lines))
+    margin_b = 30 + 20 + CAPTION_LINE_PX * len(lines)
+    fig.update_layout(height=CHART_HEIGHT + margin_b, margin_b=margin_b)
     fig.update_layout(
         title_font_size=15, legend_font_size=12,
         xaxis={"title": None, "tickformat": "d", "dtick": max(1, (max(years) - min(years)) // 6) if years else 1},
