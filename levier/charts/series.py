@@ -8,6 +8,7 @@ quality check rejects: shown, marked, kept out of the medians). Numbers in Frenc
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import pandas as pd
@@ -23,7 +24,6 @@ from levier.charts.style import (
     axis_format,
     finish,
     source_caption,
-    wrap_caption,
 )
 from levier.core.fmt import fmt_value, value_decimals
 
@@ -162,7 +162,8 @@ def series_chart(
     caption = source_caption(source, years or None, " ".join(extra))
     fig = finish(fig, title or label, caption, height=CHART_HEIGHT, bottom_px=30)
     # Half-width charts: the caption wrapped at CAPTION_CHARS instead of the full-width default, margin to match.
-    lines = wrap_caption(caption, CAPTION_CHARS)
+    # Codes such as STAT-RSA-ALLOCATAIRES stay whole (never cut at a hyphen).
+    lines = textwrap.wrap(caption, width=CAPTION_CHARS, break_long_words=False, break_on_hyphens=False) or [""]
     fig.update_annotations(selector={"name": "source"}, text="<br>".join(lines))
     margin_b = 30 + 20 + CAPTION_LINE_PX * len(lines)
     fig.update_layout(height=CHART_HEIGHT + margin_b, margin_b=margin_b)

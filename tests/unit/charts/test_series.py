@@ -55,6 +55,7 @@ def test_a_break_splits_the_territory_line_in_two_segments_never_joined():
     assert len(lines) == 1 and lines[0].x0 == 2016 and lines[0].x1 == 2016
     caption = next(a.text for a in fig.layout.annotations if a.name == "source")
     assert "Rupture de série en 2016" in caption.replace("<br>", " ")
+    assert max(len(line) for line in caption.split("<br>")) <= charts.CAPTION_CHARS  # wrapped for a half-width chart
     assert any(a.text == "rupture 2016" for a in fig.layout.annotations)
 
 
