@@ -4,7 +4,7 @@ import streamlit as st
 
 from levier.app import auth, cache
 from levier.app import widgets as ui
-from levier.views import comparer
+from levier.views import comparer, series
 
 # The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
 # server, a page Streamlit started without app.py is sent back through it before anything is shown).
@@ -19,7 +19,8 @@ periods_of = dict(zip(choices["code"], choices["periods"]))
 peer_codes = cache.peer_codes(db, sel.dep, "departement") if sel.dep else ()
 selected = sel.dep or None
 
-tab_rank, tab_scatter, tab_multiples = st.tabs(["Classement", "Deux indicateurs", "Évolutions comparées"])
+tab_rank, tab_change, tab_scatter, tab_multiples = st.tabs(
+    ["Classement", "Évolution entre deux années", "Deux indicateurs", "Évolutions comparées"])
 with tab_rank:
     c1, c2 = st.columns([3, 1])
     default = comparer.default_indicator(choices, comparer.DEFAULT_RANKING_INDICATOR)
@@ -38,6 +39,33 @@ with tab_rank:
     if len(ranking.missing):
         st.markdown(f"**Sans valeur transmise ({len(ranking.missing)})**")
         ui.table(ranking.missing)
+
+with tab_change:
+    # Ranked on a change between two years, never across a series break (views.series.change_view).
+    series_choices = cache.series_choices(db, None)
+    series_labels = dict(zip(series_choices["head"], series_choices["label"] + " (" + series_choices["head"] + ")"))
+    series_years = dict(zip(series_choices["head"], series_choices["periods"]))
+    c1, c2, c3 = st.columns([3, 1, 1])
+    heads = list(series_choices["head"])
+    head = c1.selectbox("Indicateur", heads, index=series.default_change_head(heads), format_func=series_labels.get,
+                        key="cmp_change_indicator")
+    if head:
+        change_years = list(series_years[head])
+        year_from = c2.selectbox("Année de départ", change_years, index=0, key=f"cmp_change_from_{head}")
+        year_to = c3.selectbox("Année d'arrivée", change_years, index=len(change_years) - 1, key=f"cmp_change_to_{head}")
+        change = cache.change_ranking(db, head, int(year_from), int(year_to), selected, peer_codes)
+        if change.refusal:
+            st.error(change.refusal)
+        else:
+            for note in change.caveats:
+                st.warning(note)
+            st.caption(change.method)
+            ui.chart(change.figure, f"evolution_{change.indicator}_{year_from}_{year_to}")
+            ui.table(change.table, height=360)
+            ui.downloads(change.table, f"evolution_{change.indicator}_{year_from}_{year_to}", key="cmp_change")
+            if len(change.missing):
+                st.markdown(f"**Non classés ({len(change.missing)})**")
+                ui.table(change.missing)
 
 with tab_scatter:
     c1, c2, c3 = st.columns([2, 2, 1])

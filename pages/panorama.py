@@ -3,10 +3,10 @@
 import streamlit as st
 
 from levier.analysis import positions
-from levier.app import auth, cache
+from levier.app import auth, cache, series_section
 from levier.app import widgets as ui
 from levier.charts import maps
-from levier.views import panorama
+from levier.views import panorama, series
 
 # The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
 # server, a page Streamlit started without app.py is sent back through it before anything is shown).
@@ -78,3 +78,6 @@ else:
     table = panorama.departement_table(view)
     ui.table(table, height=400 if len(table) > 10 else "auto")
     ui.downloads(table, f"panorama_dep_{area.code or 'france'}_{code}_{year}", key="pan_dep")
+
+# Series over every published year for the territory in view, the medians beside them (views.series).
+series_section.render(db, series.series_target(sel, options), (), key="pan", public_only=True)

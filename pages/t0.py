@@ -3,9 +3,9 @@
 import streamlit as st
 
 from levier.analysis.positions import GAP_RULE, RANK_RULE
-from levier.app import auth, cache, menu
+from levier.app import auth, cache, menu, series_section
 from levier.app import widgets as ui
-from levier.views import independent, t0
+from levier.views import independent, series, t0
 
 # The user's database first: rows filtered and small counts masked by the data layer (and, on a fresh
 # server, a page Streamlit started without app.py is sent back through it before anything is shown).
@@ -66,3 +66,6 @@ if indicator:
     period = int(with_values.set_index("Code").at[indicator, "Année"])
     ui.chart(cache.distribution_figure(db, indicator, period, sel.level, sel.code, tuple(view.peers.codes)),
              f"distribution_{indicator}_{sel.code}")
+
+# Series over every published year, the national and regional medians beside them (views.series).
+series_section.render(db, series.series_target(sel, options), chosen, key="t0", from_t0=sel.level == "departement")

@@ -20,6 +20,7 @@ from levier.views import (
     mi_parcours,
     panorama,
     qualite,
+    series,
     services,
     t0,
 )
@@ -129,6 +130,63 @@ def dose_response_page(db: Database, indicator: str, selected: str | None) -> Do
 
 
 # --- end of lever pages ---
+
+
+# --- series over time (T0, Panorama, Comparer) ---
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _series_choices(db_path: str, version: str, scope_key: str, _scope: Scope, code: str | None) -> pd.DataFrame:
+    return series.series_choices(Database(db_path, scope=_scope), code)
+
+
+def series_choices(db: Database, code: str | None) -> pd.DataFrame:
+    """The series a département has two years or more of (code None: any département) (views.series)."""
+    return _series_choices(*_key(db), code)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _series_data(db_path: str, version: str, scope_key: str, _scope: Scope, heads: tuple[str, ...],
+                 from_t0: bool = False) -> series.SeriesData:
+    # Every département's values and the per-year medians of an indicator set: the same for every territory. On the
+    # T0 page of a département the level's values are already ranked (T0Data): they are reused, not ranked again.
+    db = Database(db_path, scope=_scope)
+    if from_t0:
+        base = _t0_data(db_path, version, scope_key, _scope, "departement")
+        return series.series_data_from(db, base.values, base.territories, heads)
+    return series.load_series_data(db, heads)
+
+
+# Figures kept as objects (cache_resource), not pickled: unpickling six plotly figures on every rerun cost as much
+# as drawing them (0,9 s). Streamlit only reads a figure it is given, never changes it.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _series_panels(db_path: str, version: str, scope_key: str, _scope: Scope, heads: tuple[str, ...],
+                   target: series.SeriesTarget, from_t0: bool) -> list[tuple[str, go.Figure]]:
+    data = _series_data(db_path, version, scope_key, _scope, tuple(sorted(heads)), from_t0)
+    return series.series_figures(data, heads, target.code, target.name, target.reg, target.reg_name)
+
+
+def series_panels(db: Database, heads: tuple[str, ...], target: series.SeriesTarget,
+                  from_t0: bool = False) -> list[tuple[str, go.Figure]]:
+    """One chart per chosen series for a département, a région or France (views.series.series_figures); from_t0:
+    reuse the départements' ranked values the T0 page has loaded."""
+    return _series_panels(*_key(db), tuple(heads), target, from_t0)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _change_ranking(db_path: str, version: str, scope_key: str, _scope: Scope, head: str, year_from: int, year_to: int,
+                    selected: str | None, peer_codes: tuple[str, ...]) -> series.ChangeView:
+    data = _series_data(db_path, version, scope_key, _scope, (head,))
+    return series.change_view(data, head, year_from, year_to, selected, peer_codes)
+
+
+def change_ranking(db: Database, head: str, year_from: int, year_to: int, selected: str | None,
+                   peer_codes: tuple[str, ...]) -> series.ChangeView:
+    """Départements ranked on a change between two years, refused across a series break (views.series.change_view)."""
+    return _change_ranking(*_key(db), head, int(year_from), int(year_to), selected, tuple(peer_codes))
+
+
+# --- end of series ---
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=4, show_spinner=False)

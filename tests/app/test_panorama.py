@@ -14,6 +14,11 @@ def _geojson(spec: dict) -> set:
     return {t["geojson"] if isinstance(t["geojson"], str) else "inline" for t in spec["data"] if t["type"] == "choropleth"}
 
 
+def maps(app) -> list[dict]:
+    """The map figures of the page (the « Séries dans le temps » charts below them left out)."""
+    return [s for s in charts(app) if any(t["type"] == "choropleth" for t in s["data"])]
+
+
 def _classes(spec: dict) -> list[str]:
     return [t["name"] for t in spec["data"] if t["type"] == "choropleth" and t["name"] != "sélection"]
 
@@ -22,7 +27,7 @@ def test_panorama_france_then_a_departement(app):
     open_page(app, "pages/panorama.py")
     page = texts(app)
     assert "Panorama des besoins" in page and "France entière" in page
-    epci_map, dep_map = charts(app)
+    epci_map, dep_map = maps(app)
     assert len(locations(epci_map)) == 1255 and len(locations(dep_map)) == 101
     assert _geojson(epci_map) == {"app/static/geo/epci_2026.geojson"}  # by URL, never inlined
     assert "Secret statistique / non disponible" in _classes(epci_map)  # missing values: grey, labelled
@@ -35,7 +40,7 @@ def test_panorama_france_then_a_departement(app):
     app.sidebar.selectbox(key="sel_dep").set_value("38").run()
     assert not app.exception
     assert "Par EPCI — Isère (38)" in texts(app)
-    epci_map, dep_map = charts(app)
+    epci_map, dep_map = maps(app)
     table = _epci_table(app)
     assert 10 < len(table) < 30 and set(table["Département principal"]) == {"Isère (38)"}
     assert locations(epci_map) == set(table["SIREN"])
@@ -72,7 +77,7 @@ def test_panorama_indicator_year_and_classes_change_the_map(app):
     app.selectbox(key="pan_indicator").set_value("STAT-TP60").run()
     assert not app.exception
     assert any("n'est pas publié par EPCI" in i.value for i in app.info)
-    (dep_map,) = charts(app)
+    (dep_map,) = maps(app)
     assert "Taux de pauvreté au seuil de 60 %, 2020" in dep_map["layout"]["title"]["text"]
     deps = frame_with(app, "Département", "Code", "Écart à la France (points)")
     assert deps.set_index("Code").loc["38", "Valeur (%)"] == 11.3

@@ -1,0 +1,175 @@
+"""One small line chart per indicator: a territory's series over every published year beside the national and
+regional medians, a series break drawn as two unjoined segments, provisional points hollow (pure: frames in, figure out).
+
+Colours (DSFR): the territory in bleu France, the medians in greys, rouge Marianne only for an alert (a value a
+quality check rejects: shown, marked, kept out of the medians). Numbers in French (levier.core.fmt; plotly's
+`separators` via levier.charts.style.finish), the source and the years under every chart.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from levier.charts.style import (
+    BLEU_FRANCE,
+    CAPTION_LINE_PX,
+    GREY,
+    GREY_DARK,
+    GREY_MEDIUM,
+    ROUGE_MARIANNE,
+    axis_format,
+    finish,
+    source_caption,
+)
+from levier.core.fmt import fmt_value, value_decimals
+
+PROVISIONAL_TEXT = "provisoire"
+NATIONAL = "national"
+REGIONAL = "regional"
+# How each median is drawn: the national one dark grey dashed, the regional one mid grey dotted.
+MEDIAN_STYLES = {NATIONAL: (GREY_DARK, "dash"), REGIONAL: (GREY, "dot")}
+CHART_HEIGHT = 250  # plot area in px: two charts side by side stay readable on a 1280×720 projector
+CAPTION_CHARS = 85  # caption characters per line under a half-width chart
+
+
+def _hover_value(value: object, unit: str) -> str:
+    return fmt_value(value, unit, value_decimals(value, unit))
+
+
+def _segments(frame: pd.DataFrame) -> list[str]:
+    """Segment codes in time order (the earliest series first)."""
+    if frame.empty:
+        return []
+    first = frame.groupby("segment")["period"].min().sort_values(kind="stable")
+    return [str(s) for s in first.index]
+
+
+def _ints(values: pd.Series) -> list[int]:
+    """Plain numbers in the figure (its JSON then reads the same whatever the serialiser)."""
+    return [int(v) for v in values]
+
+
+def _floats(values: pd.Series) -> list[float]:
+    return [float(v) for v in values]
+
+
+def _bool(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame[column].fillna(False).astype(bool)
+
+
+def series_chart(
+    own: pd.DataFrame,
+    medians: pd.DataFrame,
+    *,
+    name: str,
+    label: str,
+    unit: str,
+    source: str,
+    breaks: Sequence[tuple[int, str]] = (),
+    note: str = "",
+    title: str | None = None,
+) -> go.Figure:
+    """The chart of one indicator (or of a series and the series it continues after a break).
+
+    own: period, value (the drawn figure), segment (indicator code of the series the point belongs to), optional
+    provisional (bool), alert (bool: rejected by a quality check), shown (the value as published, for the hover),
+    excluded (French reason the point is kept out of the medians, '' or None when it is not).
+    medians: period, value, segment, scope ('national' | 'regional'), scope_label (« Médiane nationale »…), n.
+    breaks: (year, French note) — a dashed vertical line at the year; the segments on either side are separate traces,
+    never joined. Traces: per segment, the territory then each median (legend once per kind)."""
+    own = own.copy()
+    own["value"] = pd.to_numeric(own["value"], errors="coerce").astype("float64")
+    own = own[own["value"].notna()].sort_values("period")
+    med = medians.copy()
+    med["value"] = pd.to_numeric(med["value"], errors="coerce").astype("float64")
+    med = med[med["value"].notna()].sort_values("period")
+    traces: list[go.Scatter] = []
+    shown_legend: set[str] = set()
+    years: list[int] = []
+    segments = list(dict.fromkeys(_segments(own) + _segments(med)))
+    for seg in segments:
+        for scope in (REGIONAL, NATIONAL):
+            m = med[(med["segment"].astype(str) == seg) & (med["scope"] == scope)]
+            if m.empty:
+                continue
+            scope_label = str(m["scope_label"].iloc[0])
+            color, dash = MEDIAN_STYLES[scope]
+            counts = m["n"] if "n" in m.columns else pd.Series([None] * len(m), index=m.index)
+            traces.append(go.Scatter(
+                x=_ints(m["period"]), y=_floats(m["value"]), mode="lines+markers", name=scope_label, legendgroup=scope,
+                showlegend=scope not in shown_legend, line={"color": color, "dash": dash, "width": 2},
+                marker={"size": 5, "color": color},
+                hovertext=[f"{scope_label}<br>{int(p)} : {_hover_value(v, unit)}"
+                           + (f"<br>sur {int(n)} départements" if pd.notna(n) else "")
+                           for p, v, n in zip(m["period"], m["value"], counts)],
+                hovertemplate="%{hovertext}<extra></extra>",
+            ))
+            shown_legend.add(scope)
+            years += [int(p) for p in m["period"]]
+        d = own[own["segment"].astype(str) == seg]
+        if d.empty:
+            continue
+        provisional = _bool(d, "provisional")
+        alert = _bool(d, "alert")
+        shown = d["shown"] if "shown" in d.columns else pd.Series([_hover_value(v, unit) for v in d["value"]], index=d.index)
+        excluded = d["excluded"].fillna("") if "excluded" in d.columns else pd.Series("", index=d.index)
+        hover = []
+        for p, s, prov, why in zip(d["period"], shown, provisional, excluded):
+            text = f"<b>{name}</b><br>{int(p)} : {s}"
+            if prov:
+                text += f" ({PROVISIONAL_TEXT})"
+            if why:
+                text += f"<br>non compté dans les médianes : {why}"
+            hover.append(text)
+        traces.append(go.Scatter(
+            x=_ints(d["period"]), y=_floats(d["value"]), mode="lines+markers", name=name, legendgroup="territory",
+            showlegend="territory" not in shown_legend, line={"color": BLEU_FRANCE, "width": 3},
+            marker={
+                "size": [11 if a else 9 for a in alert],
+                "symbol": ["x" if a else ("circle-open" if pr else "circle") for a, pr in zip(alert, provisional)],
+                "color": [ROUGE_MARIANNE if a else BLEU_FRANCE for a in alert],
+                "line": {"width": 2, "color": [ROUGE_MARIANNE if a else BLEU_FRANCE for a in alert]},
+            },
+            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        ))
+        shown_legend.add("territory")
+        years += [int(p) for p in d["period"]]
+    extra = []
+    shapes, labels = [], []
+    for year, text in breaks:
+        # Drawn as layout shapes in one go (add_vline per break costs more than the whole chart).
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": int(year), "x1": int(year), "y0": 0, "y1": 1,
+                       "line": {"color": GREY_MEDIUM, "dash": "dash", "width": 1.5}})
+        labels.append({"x": int(year), "y": 0.98, "xref": "x", "yref": "paper", "yanchor": "top", "xanchor": "left",
+                       "xshift": 3, "text": f"rupture {int(year)}", "showarrow": False,
+                       "font": {"size": 11, "color": GREY_MEDIUM}, "name": "rupture"})
+        extra.append(text)
+    if len(own) and _bool(own, "provisional").any():
+        extra.append("Marqueur creux : valeur provisoire.")
+    if len(own) and _bool(own, "alert").any():
+        extra.append("Croix rouge : valeur rejetée par un contrôle de qualité, montrée mais hors médianes.")
+    if note:
+        extra.append(note)
+    if own.empty:
+        extra.append("Aucune valeur pour ce territoire.")
+    fig = go.Figure(data=traces, layout={"shapes": shapes, "annotations": labels})
+    caption = source_caption(source, years or None, " ".join(extra))
+    fig = finish(fig, title or label, caption, height=CHART_HEIGHT, bottom_px=30)
+    # Half-width charts: the caption wrapped at CAPTION_CHARS instead of the full-width default, margin to match.
+    # Codes such as STAT-RSA-ALLOCATAIRES stay whole (never cut at a hyphen).
+    lines = textwrap.wrap(caption, width=CAPTION_CHARS, break_long_words=False, break_on_hyphens=False) or [""]
+    fig.update_annotations(selector={"name": "source"}, text="<br>".join(lines))
+    margin_b = 30 + 20 + CAPTION_LINE_PX * len(lines)
+    fig.update_layout(height=CHART_HEIGHT + margin_b, margin_b=margin_b)
+    fig.update_layout(
+        title_font_size=15, legend_font_size=12,
+        xaxis={"title": None, "tickformat": "d", "dtick": max(1, (max(years) - min(years)) // 6) if years else 1},
+        yaxis={"title": None, **axis_format(unit)},
+    )
+    return fig
