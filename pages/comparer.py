@@ -19,6 +19,20 @@ periods_of = dict(zip(choices["code"], choices["periods"]))
 peer_codes = cache.peer_codes(db, sel.dep, "departement") if sel.dep else ()
 selected = sel.dep or None
 
+def show_ranking(view, stem: str, key: str, missing_title: str, method: str | None = None) -> None:
+    """A ranking as every tab shows it: its caveats, the chart, the table, its downloads, the territories left out."""
+    for note in view.caveats:
+        st.warning(note)
+    if method:
+        st.caption(method)
+    ui.chart(view.figure, stem)
+    ui.table(view.table, height=360)
+    ui.downloads(view.table, stem, key=key)
+    if len(view.missing):
+        st.markdown(f"**{missing_title} ({len(view.missing)})**")
+        ui.table(view.missing)
+
+
 tab_rank, tab_change, tab_scatter, tab_multiples = st.tabs(
     ["Classement", "Évolution entre deux années", "Deux indicateurs", "Évolutions comparées"])
 with tab_rank:
@@ -31,14 +45,7 @@ with tab_rank:
                                help="Écarte les départements qui déclarent une variante de définition pour cet "
                                     "indicateur (ou, pour un ratio, pour son numérateur ou son dénominateur).")
     ranking = cache.ranking_view(db, indicator, int(period), selected, peer_codes, reference_only)
-    for note in ranking.caveats:
-        st.warning(note)
-    ui.chart(ranking.figure, f"classement_{indicator}_{period}")
-    ui.table(ranking.table, height=360)
-    ui.downloads(ranking.table, f"classement_{indicator}_{period}", key="cmp_rank")
-    if len(ranking.missing):
-        st.markdown(f"**Sans valeur transmise ({len(ranking.missing)})**")
-        ui.table(ranking.missing)
+    show_ranking(ranking, f"classement_{indicator}_{period}", "cmp_rank", "Sans valeur transmise")
 
 with tab_change:
     # Ranked on a change between two years, never across a series break (views.series.change_view).
@@ -57,15 +64,8 @@ with tab_change:
         if change.refusal:
             st.error(change.refusal)
         else:
-            for note in change.caveats:
-                st.warning(note)
-            st.caption(change.method)
-            ui.chart(change.figure, f"evolution_{change.indicator}_{year_from}_{year_to}")
-            ui.table(change.table, height=360)
-            ui.downloads(change.table, f"evolution_{change.indicator}_{year_from}_{year_to}", key="cmp_change")
-            if len(change.missing):
-                st.markdown(f"**Non classés ({len(change.missing)})**")
-                ui.table(change.missing)
+            show_ranking(change, f"evolution_{change.indicator}_{year_from}_{year_to}", "cmp_change", "Non classés",
+                         method=change.method)
 
 with tab_scatter:
     c1, c2, c3 = st.columns([2, 2, 1])

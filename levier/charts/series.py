@@ -33,7 +33,9 @@ REGIONAL = "regional"
 # How each median is drawn: the national one dark grey dashed, the regional one mid grey dotted.
 MEDIAN_STYLES = {NATIONAL: (GREY_DARK, "dash"), REGIONAL: (GREY, "dot")}
 CHART_HEIGHT = 250  # plot area in px: two charts side by side stay readable on a 1280×720 projector
-CAPTION_CHARS = 85  # caption characters per line under a half-width chart
+CAPTION_CHARS = 62  # caption characters per line under a half-width chart (≈ 380 px at 1280×720)
+TITLE_CHARS = 46  # title characters per line, for the same width
+LEGEND_PX = 48  # room for the legend above the plot: two rows when the three entries do not fit on one
 
 
 def _hover_value(value: object, unit: str) -> str:
@@ -167,7 +169,13 @@ def series_chart(
     fig.update_annotations(selector={"name": "source"}, text="<br>".join(lines))
     margin_b = 30 + 20 + CAPTION_LINE_PX * len(lines)
     fig.update_layout(height=CHART_HEIGHT + margin_b, margin_b=margin_b)
+    # The title wrapped to the half width, then the legend (up to two rows) between it and the plot: neither is cut
+    # nor drawn over the other on a 1280×720 projector.
+    title_lines = textwrap.wrap(title or label, width=TITLE_CHARS, break_long_words=False) or [""]
+    top = 16 + 20 * len(title_lines) + LEGEND_PX
     fig.update_layout(
+        title={"text": "<br>".join(title_lines), "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}},
+        margin_t=top, height=CHART_HEIGHT + margin_b + top - 60,
         title_font_size=15, legend_font_size=12,
         xaxis={"title": None, "tickformat": "d", "dtick": max(1, (max(years) - min(years)) // 6) if years else 1},
         yaxis={"title": None, **axis_format(unit)},

@@ -32,7 +32,7 @@ def rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
-CAPTION_WIDTH = 140  # characters per caption line before wrapping
+CAPTION_WIDTH = 118  # characters per caption line before wrapping: fits the plot width at 1280×720
 CAPTION_LINE_PX = 16  # height of one caption line under a chart
 
 
@@ -78,7 +78,8 @@ def axis_format(unit: str) -> dict:
 
 def label_with_unit(label: str, unit: str) -> str:
     """An axis title with its unit: 'Taux de pauvreté (%)'; counts and ratios carry none."""
-    if unit and unit not in {"nombre", "ratio"}:
+    # A rate's label already says its unit (« … (pour 1 000 habitants, …) »): never twice.
+    if unit and unit not in {"nombre", "ratio"} and f"({unit}" not in label:
         return f"{label} ({unit})"
     return label
 

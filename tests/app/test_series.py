@@ -9,7 +9,8 @@ from tests.unit.views.test_series import NEW, OLD, plant
 
 
 def _series_chart(app, title: str) -> dict:
-    found = [s for s in charts(app) if s["layout"]["title"]["text"] == title]
+    # Titles are wrapped to the half width of a 1280×720 screen.
+    found = [s for s in charts(app) if s["layout"]["title"]["text"].replace("<br>", " ") == title]
     assert found, [s["layout"]["title"]["text"] for s in charts(app)]
     return found[0]
 
@@ -35,6 +36,20 @@ def test_t0_shows_real_filosofi_series_and_the_user_picks_one(app):
     assert gini["layout"]["separators"] == ",\u00a0"
     # Only the chosen series is drawn (the distribution chart of the page stays).
     assert not any(s["layout"]["title"]["text"] == "Part des minima sociaux" for s in charts(app))
+
+
+def test_t0_shows_the_real_drees_rsa_series_of_the_demo_with_its_source(app):
+    """The default database holds the DREES workbooks as published: Nord's RSA allocataires at 31/12/2019 are
+    109 335 (Minima sociaux, tableau 11, SOURCES.md), drawn per 1 000 inhabitants with the count in the hover."""
+    open_page(app, "pages/t0.py", "59")
+    app.multiselect(key="t0_series_59").set_value(["STAT-RSA-ALLOCATAIRES"]).run()
+    assert not app.exception
+    spec = _series_chart(app, "Allocataires du RSA au 31 décembre (pour 1\u00a0000 habitants)")
+    own = [t for t in spec["data"] if t["name"] == "Nord (59)"]
+    assert own and own[-1]["x"][-1] == 2019
+    assert "109\u00a0335" in own[-1]["hovertext"][-1]
+    caption = _caption(spec)
+    assert caption.startswith("Source : DREES") and "tableau 11" in caption.lower()
 
 
 def test_t0_draws_the_dree_rsa_series_cut_at_the_2016_break(app, demo_db):
