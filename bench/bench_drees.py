@@ -1,4 +1,4 @@
-"""Benchmark: importing the six DREES workbooks of ../shared/data/drees (time and peak memory), by the two paths.
+"""Benchmark: importing the seven DREES workbooks of ../shared/data/drees (time and peak memory), by the two paths.
 
 Run: python bench/bench_drees.py [--repeat 3]. Prints a table and writes bench/results/drees.json.
 - « levier import » : each workbook through levier.ingest.detect.import_file, as the command line and the Importer
@@ -49,9 +49,7 @@ before = hwm()
 t0 = time.perf_counter()
 if mode == "import":
     reports = []
-    for path in sorted(folder.glob("*.xlsx")):
-        if path.name.startswith("Données mensuelles"):
-            continue  # read by the monthly reader (slice monthly), not by these profiles
+    for path in sorted(folder.glob("*.xlsx")):  # the monthly workbook too: the same door hands it to its reader
         reports.append(import_file(db, path.read_bytes(), path.name))
 else:
     reports = load_drees_statistics(db, settings().reference_dir)

@@ -33,7 +33,7 @@ REGIONAL = "regional"
 # How each median is drawn: the national one dark grey dashed, the regional one mid grey dotted.
 MEDIAN_STYLES = {NATIONAL: (GREY_DARK, "dash"), REGIONAL: (GREY, "dot")}
 CHART_HEIGHT = 250  # plot area in px: two charts side by side stay readable on a 1280×720 projector
-CAPTION_CHARS = 62  # caption characters per line under a half-width chart (≈ 380 px at 1280×720)
+CAPTION_CHARS = 56  # caption characters per line under a half-width chart (≈ 330 px of text at 1280×720)
 TITLE_CHARS = 46  # title characters per line, for the same width
 LEGEND_PX = 48  # room for the legend above the plot: two rows when the three entries do not fit on one
 

@@ -47,7 +47,8 @@ def display_frame(t: pd.DataFrame, indicators: pd.DataFrame, names: dict[str, st
             "Badge": [BADGE if f else s for f, s in zip(t["flagged"], t["status"])],
         }
     )
-    return out
+    # The verdict right after the territory: on a 1280×720 projector the wide label columns push the last ones out.
+    return out[["Département", "Badge"] + [c for c in out.columns if c not in ("Département", "Badge")]]
 
 
 @dataclass(frozen=True)
