@@ -136,7 +136,7 @@ def test_real_filosofi_median_income_of_isere_from_2015_to_2020(demo_db):
 
 
 def test_a_value_a_quality_check_rejects_is_drawn_red_and_left_out_of_the_medians(demo_db):
-    # Demo Gironde 2021: 75 « orientés en 1 mois » typed for 7 428 new entrants (1,0 %), rejected by the checks.
+    # Demo Gironde 2021: 35 « orientés en 1 mois » typed for 7 428 new entrants (0,5 %), rejected by the checks.
     code = "CALPAE-3.1.1-OR1M-TX"
     data = series.load_series_data(demo_db, [code])
     v = data.values[(data.values["indicator"] == code) & (data.values["period"] == 2021)]
@@ -148,7 +148,7 @@ def test_a_value_a_quality_check_rejects_is_drawn_red_and_left_out_of_the_median
     fig = series.series_figure(data, code, "33", "Gironde (33)", "75", "Nouvelle-Aquitaine")
     own = next(t for t in fig.data if t.name == "Gironde (33)")
     i = list(own.x).index(2021)
-    assert own.y[i] == pytest.approx(100 * 75 / 7428)
+    assert own.y[i] == pytest.approx(100 * 35 / 7428)
     assert own.marker.symbol[i] == "x" and own.marker.color[i] == "#E1000F"
     assert "non compté dans les médianes : contrôle qualité" in own.hovertext[i]
     assert sum(c == "#E1000F" for c in own.marker.color) == 1  # the only red point of the chart
