@@ -265,19 +265,10 @@ def _columns(cells: np.ndarray, h: int, table: Table, file: str, errors: list[Fi
 
 
 def is_national(labels: Iterable[str]) -> bool | None:
-    """True for DREES's national line (« TOTAL estimé France entière (hors Mayotte) », « France », « TOTAL estimé
-    France métropolitaine et DROM »), False for a partial total (métropole, DROM, « … et DROM (hors Mayotte) » when
-    the table also covers Mayotte), None when no label is a total."""
+    """The first label of a row that is a total decides (territory_codes.national_row): True for DREES's national
+    line, False for a partial total, None when no label is a total."""
     for label in labels:
-        text = normalise(label)
-        if not text:
-            continue
         said = national_row(label)
-        # « France métropolitaine et DROM » (personnel tables: Mayotte included) is the whole of France.
-        if said is False and "metropol" in text and ("drom" in text or "dom" in text.split()) and "hors" not in text:
-            said = True
-        if said is None and text.split()[0] in ("dom", "drom"):  # minima sociaux: a « DOM » subtotal line
-            said = False
         if said is not None:
             return said
     return None

@@ -50,9 +50,16 @@ def national_row(label: object) -> bool | None:
     """True for a « France entière » total, False for a partial national total (métropole, DROM) that no territory
     of the COG holds, None for anything else."""
     text = _fold(_text(label))
+    words = text.split()
+    overseas = "drom" in text or "dom" in words
+    if words and words[0] in ("dom", "drom"):  # a « DOM » subtotal line (minima sociaux)
+        return False
     if "france" not in text and "total" not in text and "ensemble" not in text:
         return None
-    if "metropol" in text or "drom" in text or "dom" in text.split() or "hors" in text and "mayotte" not in text:
+    # « France métropolitaine et DROM » (staff tables, Mayotte included) is the whole of France.
+    if "metropol" in text and overseas and "hors" not in text:
+        return True
+    if "metropol" in text or overseas or "hors" in text and "mayotte" not in text:
         return False
     return "france" in text or text in {"total", "ensemble"}
 

@@ -28,7 +28,8 @@ def test_drom_regions_written_with_old_codes():
 @pytest.mark.parametrize("label, expected", [
     ("TOTAL estimé France entière", True), ("TOTAL estimé France entière (hors Mayotte)", True),
     ("TOTAL estimé France métropolitaine", False), ("TOTAL estimé DROM (hors Mayotte)", False),
-    ("France entière", True), ("Ain", None),
+    ("France entière", True), ("Ain", None), ("France métropolitaine et DROM", True),
+    ("TOTAL estimé France métropolitaine et DROM (hors Mayotte)", False), ("DOM", False),
 ])
 def test_national_rows(label, expected):
     assert national_row(label) is expected
