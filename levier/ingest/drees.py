@@ -18,7 +18,7 @@ from levier.core.text import normalise
 from levier.store.db import Database, Query
 from levier.ingest.cells import MISSING_MARKERS, parse_column
 from levier.ingest.drees_monthly import import_monthly_workbook, is_monthly_workbook
-from levier.ingest.insee import FACT_COLUMNS, facts_frame
+from levier.ingest.insee import facts_frame, typed_facts
 from levier.ingest.journal import now
 from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import Finding, ImportReport
@@ -170,15 +170,6 @@ class _Column:
     header: str
     indicator: str
     year: int
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The fact columns with the dtypes of insee.facts_frame (codes text, period and row integers, values float)."""
-    out = frame[FACT_COLUMNS].astype({"period": "int64", "value": "float64", "source_row": "int64"})
-    for col in ("territory_level", "territory_code", "indicator", "measure", "missing_reason", "comment",
-                "submitted_on", "source_sheet"):
-        out[col] = out[col].astype(object).where(out[col].notna(), None)
-    return out
 
 
 def _text(value: object) -> str:
@@ -443,7 +434,7 @@ def read_drees(workbook: Workbook, profile: Profile, *, units: dict[str, str],
                                 + ", ".join(f"« {s} »" for s in skipped[:12]) + (" …" if len(skipped) > 12 else "")))
     if errors:
         return DreesResult(facts_frame([]), errors, warnings, rows_read)
-    facts = _typed(pd.concat(frames, ignore_index=True)) if frames else facts_frame([])
+    facts = typed_facts(pd.concat(frames, ignore_index=True)) if frames else facts_frame([])
     facts = _deduplicate(facts, file, warnings)
     outside = pd.Series(False, index=facts.index)
     if departements is not None:

@@ -15,7 +15,7 @@ from levier.core.fmt import fmt_int
 from levier.core.periods import PROVISIONAL_COMMENT, monthly_period
 from levier.core.text import normalise
 from levier.ingest.cells import parse_column
-from levier.ingest.insee import FACT_COLUMNS, facts_frame
+from levier.ingest.insee import facts_frame, typed_facts
 from levier.ingest.journal import now
 from levier.ingest.readers import Sheet, Workbook, column_letter
 from levier.ingest.report import Finding, ImportReport
@@ -228,18 +228,6 @@ def _month_key(m: Month) -> int:
 
 def _no_facts() -> pd.DataFrame:
     return facts_frame([])
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with the dtypes of insee.facts_frame (codes as text objects, missing text as None, not NaN)."""
-    out = frame[FACT_COLUMNS].copy()
-    out["period"] = out["period"].astype("int64")
-    out["value"] = out["value"].astype("float64")
-    out["source_row"] = out["source_row"].astype("int64")
-    for col in FACT_COLUMNS:
-        if col not in ("period", "value", "source_row"):
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
-    return out
 
 
 def _trailing_mark(cell: object) -> str:
@@ -466,7 +454,7 @@ def read_monthly_workbook(workbook: Workbook) -> MonthlyResult:
     monthly = monthly.drop_duplicates(["territory_level", "territory_code", "indicator", "period"])
     if errors:
         return MonthlyResult(facts_frame([]), errors, warnings, summaries, rows_read)
-    facts = _typed(pd.concat([monthly, yearly_records(monthly)], ignore_index=True))
+    facts = typed_facts(pd.concat([monthly, yearly_records(monthly)], ignore_index=True))
     warnings.extend(national_gaps(facts, file_name))
     return MonthlyResult(facts, errors, warnings, summaries, rows_read)
 

@@ -140,13 +140,17 @@ class InseeResult:
 
 def facts_frame(records: list[dict]) -> pd.DataFrame:
     """Records -> the fact columns with stable dtypes (codes text, period and row integers, values float)."""
-    frame = pd.DataFrame.from_records(records, columns=FACT_COLUMNS)
-    frame["period"] = frame["period"].astype("int64")
-    frame["value"] = frame["value"].astype("float64")
-    frame["source_row"] = frame["source_row"].astype("int64")
-    for col in ("missing_reason", "comment", "submitted_on", "source_sheet"):
-        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-    return frame
+    return typed_facts(pd.DataFrame.from_records(records, columns=FACT_COLUMNS))
+
+
+def typed_facts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The fact columns of `frame` with stable dtypes: period and row integers, values float, every text column as
+    objects with None (never NaN) for a missing text."""
+    out = frame[FACT_COLUMNS].astype({"period": "int64", "value": "float64", "source_row": "int64"})
+    for col in FACT_COLUMNS:
+        if col not in ("period", "value", "source_row"):
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------------
