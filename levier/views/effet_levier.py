@@ -20,6 +20,7 @@ from levier.core.fmt import (
     fmt_pct,
     fmt_ratio,
     fmt_signed,
+    fmt_source,
     fmt_years,
 )
 from levier.store.db import Database, Query
@@ -153,7 +154,7 @@ def comparison_display(table: pd.DataFrame, selected: str | None) -> pd.DataFram
 # The départements' own money on the contract's field, for real (DREES)
 
 
-DREES_SPENDING_TABLE = "DREES, Les dépenses d'aide sociale départementale – séries longues"
+DREES_SPENDING_TABLE = "Les dépenses d'aide sociale départementale – séries longues"
 OWN_DISPLAY_YEAR = "Année"
 
 
@@ -193,7 +194,7 @@ def _source_text(meta: pd.DataFrame, indicator: str, years: list[int]) -> str:
     producer = row["source"].dropna().iloc[0] if len(row) and row["source"].notna().any() else "DREES"
     table = (row["source_table"].dropna().iloc[0] if len(row) and row["source_table"].notna().any()
              else DREES_SPENDING_TABLE)
-    text = table if table.startswith(producer) else f"{producer} — {table}"
+    text = fmt_source(producer, table)
     return f"{text}, {fmt_years(years)}" if years else text
 
 

@@ -22,7 +22,7 @@ from levier.analysis import positions, rates
 from levier.analysis.rates import shown_value
 from levier.charts import indicators as ranking_charts
 from levier.charts import series as charts
-from levier.core.fmt import fmt_int, fmt_signed, fmt_value, value_decimals
+from levier.core.fmt import fmt_int, fmt_signed, fmt_source, fmt_value, value_decimals
 from levier.core.periods import MONTHLY, PROVISIONAL_COMMENT, is_monthly_period
 from levier.store.db import Database, Query
 from levier.views.common import ranking_values
@@ -195,7 +195,7 @@ def source_of(cat: pd.DataFrame, codes: Sequence[str]) -> str:
     tables = list(dict.fromkeys(str(cat.at[c, "source_table"]).strip() for c in codes
                                 if "source_table" in cat.columns and isinstance(cat.at[c, "source_table"], str)
                                 and cat.at[c, "source_table"].strip()))
-    text = producer + (" — " + " ; ".join(tables) if tables else "")
+    text = fmt_source(producer, " ; ".join(tables))
     if cat.at[head, "programme"] != STAT:
         text = (text + " — " if text else "") + "données fictives de démonstration"
     return text
