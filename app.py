@@ -10,6 +10,7 @@ from levier.app import auth, cache, menu
 from levier.app import widgets as ui
 from levier.demo.build import ensure_database
 from levier.store.db import DatabaseUnavailable
+from levier.views import derived
 
 st.set_page_config(page_title="Levier", page_icon="🇫🇷", layout="wide", initial_sidebar_state="expanded")
 
@@ -17,7 +18,8 @@ st.set_page_config(page_title="Levier", page_icon="🇫🇷", layout="wide", ini
 with auth.gate():
     try:
         ensure_database(cache.system_database(),
-                        on_build=lambda: st.info("Première ouverture : construction de la base de démonstration…"))
+                        on_build=lambda: st.info("Première ouverture : construction de la base de démonstration…"),
+                        publish=derived.refresh)
         db = auth.database()
         summary = cache.home_summary(db)
     except DatabaseUnavailable as exc:  # busy (another import) or damaged (a foreign .wal): said in French

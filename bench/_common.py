@@ -12,10 +12,11 @@ def demo_db(path: str | None) -> Path:
     if path:
         return Path(path)
     from levier.demo.build import build_demo
+    from levier.views import derived
 
     target = Path(tempfile.mkdtemp(prefix="levier-bench-")) / "demo.duckdb"
     t0 = time.perf_counter()
-    build_demo(target, progress=lambda _m: None)
+    build_demo(target, progress=lambda _m: None, publish=derived.refresh)
     print(f"Base de démonstration construite en {time.perf_counter() - t0:.1f} s : {target}")
     return target
 

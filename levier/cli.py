@@ -38,6 +38,7 @@ from levier.rights.access import (
 )
 from levier.store.db import Database, DatabaseBusy, DatabaseUnavailable
 from levier.store.geography import load_geography
+from levier.views import derived
 from levier.views.accueil import LEVEL_LABELS, load_home_summary
 
 ENV_USER = "LEVIER_USER"
@@ -90,6 +91,7 @@ def cmd_reference_load(args: argparse.Namespace) -> int:
     except ReferenceError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
+    derived.refresh(db)
     print(f"Géographie de référence chargée depuis {directory} :")
     for (level, vintage), n in sorted(counts.items()):
         print(f"  {LEVEL_LABELS.get(level, level)}, millésime {vintage} : {fmt_int(n)}")
@@ -120,7 +122,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     mapping = MappingRequest(accept=args.accepter_correspondance, year=year, profile=args.profil)
     db = _db()
-    failed = False
+    failed = wrote = False
     for name in _expand(args.files):
         path = Path(name)
         try:
@@ -132,13 +134,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         report = import_file(db, data, path.name, kind=args.type, dry_run=args.dry_run,
                              imported_by=getattr(args, "recorded_user", None), mapping=mapping)
         failed |= bool(report.errors)
+        wrote |= not args.dry_run and not report.errors
         print(report.summary())
         print()
+    if wrote:
+        derived.refresh(db)  # the pages' derived tables, for the data as it now is
     return 1 if failed else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    build_demo(_db().path, Path(args.reference) if args.reference else None)
+    build_demo(_db().path, Path(args.reference) if args.reference else None, publish=derived.refresh)
     return 0
 
 
@@ -239,7 +244,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     # Imported here: Streamlit's server takes a second to import and only this command needs it.
     from levier.app.serve import run_server
 
-    ensure_database(_db(), on_build=lambda: print("Construction de la base de démonstration (première ouverture)…"))
+    ensure_database(_db(), on_build=lambda: print("Construction de la base de démonstration (première ouverture)…"),
+                    publish=derived.refresh)
     extra = ["--server.address", args.address] if args.address else []
     return run_server(args.port, extra)
 

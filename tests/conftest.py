@@ -38,9 +38,10 @@ def db(base_db_path, tmp_path, monkeypatch) -> Database:
 def demo_db_path(tmp_path_factory) -> Path:
     """The full demo database, built once through the real `build_demo` (reference, INSEE, fictitious returns)."""
     from levier.demo.build import build_demo
+    from levier.views import derived
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo(path, REFERENCE_DIR, progress=lambda _m: None)
+    build_demo(path, REFERENCE_DIR, progress=lambda _m: None, publish=derived.refresh)
     return path
 
 

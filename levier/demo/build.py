@@ -26,6 +26,7 @@ from levier.demo.funding import build_demo_funding
 from levier.demo.returns import generate_demo_files, write_demo_variants
 
 Progress = Callable[[str], None]
+Publish = Callable[[Database], object]  # the publication step (levier.views.derived.refresh)
 
 
 def load_catalogue(db: Database) -> dict[str, int]:
@@ -99,8 +100,11 @@ def _demo_inputs(db: Database, reference_dir: Path):
     return deps, metros, indicators, programmes, rates
 
 
-def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progress = print) -> list[ImportReport]:
-    """Builds the demo database in a temporary file and moves it into place, so readers never see half of it."""
+def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progress = print,
+               publish: Publish | None = None) -> list[ImportReport]:
+    """Builds the demo database in a temporary file and moves it into place, so readers never see half of it.
+    `publish` (levier.views.derived.refresh, passed by the faces) computes the derived tables in the temporary
+    file, before the move: the database arrives with them."""
     reference_dir = reference_dir or settings().reference_dir
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,25 +147,32 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
     failed = [r for r in reports if r.errors]
     if failed:
         raise RuntimeError("Import de démonstration en échec :\n" + "\n".join(r.summary() for r in failed[:3]))
+    if publish is not None:
+        progress("Tables dérivées (positions, statuts, contrôles…)…")
+        publish(db)
     replace_database(tmp, db_path)  # with the WAL question settled: a killed import's .wal does not survive
     shutil.rmtree(tmp.parent, ignore_errors=True)
     progress(f"Base de démonstration prête : {db_path} ({time.perf_counter() - t0:.1f} s).")
     return reports
 
 
-def ensure_database(db: Database, on_build: Callable[[], None] | None = None) -> bool:
+def ensure_database(db: Database, on_build: Callable[[], None] | None = None,
+                    publish: Publish | None = None) -> bool:
     """Builds the demo database on first start; returns True when it had to. The static map files (generated,
-    git-ignored) are rebuilt whenever one is missing, even for an existing database."""
+    git-ignored) are rebuilt whenever one is missing, even for an existing database. `publish`: see build_demo;
+    an existing database upgraded by a migration is published again."""
     ensure_static()
     if db.exists():
         # A schema change can bring catalogue columns (the plausibility rules of 006): the shipped catalogue is
         # stored again, or an upgraded database would import with its new rules empty.
         if _needs_migration(db) and db.migrate():
             load_catalogue(db)
+            if publish is not None:
+                publish(db)
         return False
     if on_build:
         on_build()
-    build_demo(db.path, progress=lambda _msg: None)
+    build_demo(db.path, progress=lambda _msg: None, publish=publish)
     return True
 
 

@@ -387,6 +387,13 @@ class Writer(Reader):
         return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else len(frame)
 
 
+def _bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Every write transaction moves the data version on (migration 011), inside the transaction: derived tables
+    computed before it stop being read, and those written in it (levier.store.derived) are marked for it."""
+    if con.execute(sql_text(Query.DATA_STATE_EXISTS)).fetchone()[0]:
+        con.execute(sql_text(Query.BUMP_DATA_VERSION))
+
+
 # Rights resolved to session variables, per database state and user rights: the small-count rule reads every
 # sensitive value once per data version, not once per query (nor once per connection the door reopens).
 _access_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -481,6 +488,7 @@ class Database:
                 _apply_access(con, _FULL_ACCESS)
                 con.execute("BEGIN TRANSACTION")
                 try:
+                    _bump_data_version(con)
                     yield Writer(con)
                 except BaseException:
                     con.execute("ROLLBACK")

@@ -16,6 +16,7 @@ from levier.core.config import settings
 from levier.core.periods import month_of, year_of
 from levier.ingest import panorama
 from levier.ingest.detect import KIND_AUTO, KIND_LABELS, import_file
+from levier.views import derived
 from levier.ingest.journal import content_hash
 from levier.ingest import mapping, readers
 from levier.ingest.mapping import MappingError, Proposal
@@ -224,8 +225,12 @@ def default_profile_name(file_name: str) -> str:
 
 
 def confirm_import(db: Database, data: bytes, file_name: str, kind: str, imported_by: str) -> ImportReport:
-    """The import itself, after « Confirmer » (the file is validated again: the base may have moved on)."""
-    return import_file(db, data, file_name, kind=kind, imported_by=imported_by)
+    """The import itself, after « Confirmer » (the file is validated again: the base may have moved on), then the
+    publication step (the pages' derived tables, for the data as it now is)."""
+    report = import_file(db, data, file_name, kind=kind, imported_by=imported_by)
+    if not report.errors:
+        derived.refresh(db)
+    return report
 
 
 def findings_table(findings: list[Finding], total: int | None = None) -> tuple[pd.DataFrame, str | None]:

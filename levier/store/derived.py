@@ -1,0 +1,41 @@
+"""Derived tables: computed once per data version by the publication step (levier.views.derived), read by lookup.
+
+A derived table `t` is created by a migration with an access view `visible_t` (macro levier_sees_derived of 011)
+and comes with two statements in queries/derived/: `clear_t.sql` and `insert_t.sql` (reading `incoming`), named in
+TABLES."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from levier.store.db import Reader, Writer
+from levier.store.queries import Query
+
+# Every derived table: its name (the key of the frame its builder returns) -> (clear, insert) statements.
+TABLES: dict[str, tuple[Query, Query]] = {}
+
+
+def is_current(reader: Reader) -> bool:
+    """True when the derived tables were computed for the data as it is now (no write since)."""
+    rows = reader.rows(Query.DATA_STATE_EXISTS)
+    if not rows or not rows[0][0]:
+        return False
+    version, derived_for = reader.rows(Query.DATA_STATE)[0]
+    return derived_for is not None and int(derived_for) == int(version)
+
+
+def replace_derived(w: Writer, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
+    """Replaces every derived table with its frame and marks them current, inside the caller's transaction (all or
+    nothing); a table without a frame is emptied, so nothing stale is left marked current. Returns rows per table."""
+    unknown = sorted(set(frames) - set(TABLES))
+    if unknown:
+        raise ValueError(f"Tables dérivées inconnues : {', '.join(unknown)}")
+    written = {}
+    for name, (clear, insert) in TABLES.items():
+        w.execute(clear)
+        frame = frames.get(name)
+        written[name] = w.insert(insert, frame) if frame is not None else 0
+    w.execute(Query.MARK_DERIVED)
+    return written

@@ -1,0 +1,41 @@
+"""The publication step: every derived table computed from the data as stored, written in one transaction.
+
+Called after every write that changes what pages show (an import, the demo build, the reference load) by the faces
+that write (levier.cli, the Importer page) and by the tests' database builders. Each builder reads the whole
+database (full rights: the derived tables carry what levier_sees_derived needs to filter per user) and returns its
+tables as frames, named after their queries/derived/insert_*.sql."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from levier.store.db import Database
+from levier.store.derived import is_current, replace_derived
+
+Builder = Callable[[Database], Mapping[str, pd.DataFrame]]
+
+# One builder per family of derived tables (order does not matter: each reads the stored data only).
+BUILDERS: tuple[Builder, ...] = ()
+
+
+def refresh(db: Database) -> dict[str, int]:
+    """Computes every derived table for the data as stored now and writes them all in one transaction (all or
+    nothing). Returns the rows written per table."""
+    reader_db = Database(db.path, db.lock_wait)  # everything stored, whoever the writer is
+    frames: dict[str, pd.DataFrame] = {}
+    for build in BUILDERS:
+        frames.update(build(reader_db))
+    with db.transaction() as w:
+        return replace_derived(w, frames)
+
+
+def available(db: Database) -> bool:
+    """Whether this user's views may be served from the derived tables: they are current, and the user reads
+    everything stored unmasked (anyone else is served by the live computation over the rows they may read)."""
+    scope = db.scope
+    if not scope.all_territories or scope.masks_anything or not db.exists():
+        return False
+    with db.reader() as r:
+        return is_current(r)
