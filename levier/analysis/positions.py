@@ -252,6 +252,79 @@ def positions(
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Positions of every territory, indicator and period at once (the derived table, and the T0 table's live path)
+
+POSITION_COLUMNS = ["cset", "rank", "n_ranked", "quartile", "reg_median", "n_reg", "nat_median"]
+ALL_TERRITORIES = "*"  # the comparison set of a département: every département
+
+
+def comparison_sets(territories: pd.DataFrame, level: str) -> pd.Series:
+    """code -> the comparison set it is ranked in (comparison_set's rule, for every territory at once):
+    ALL_TERRITORIES for départements, the EPCI's comparison nature for EPCI (MET69 with the METRO)."""
+    terr = territories.drop_duplicates("code")
+    if level != LEVEL_EPCI or "nature" not in terr.columns:
+        return pd.Series(ALL_TERRITORIES, index=terr["code"].to_numpy(), dtype=object)
+    return pd.Series(terr["nature"].map(comparison_nature).to_numpy(), index=terr["code"].to_numpy(), dtype=object)
+
+
+def rankable_mask(values: pd.DataFrame) -> pd.Series:
+    """A value enters ranks, quartiles and medians when it exists and no reason keeps it out (positions' rule)."""
+    value = pd.to_numeric(values["value"], errors="coerce")
+    reason = values["unranked_reason"] if "unranked_reason" in values.columns else pd.Series(None, index=values.index)
+    return value.notna() & reason.isna()
+
+
+def position_frame(values: pd.DataFrame, territories: pd.DataFrame, directions: Mapping[str, object],
+                   level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank, quartile and the regional and national medians of every value of a level, each ranked within its
+    comparison set, indicator and period — what `positions` computes for one indicator and period, for all of them.
+
+    `values`: code, indicator, period, value[, unranked_reason] (ranking_values' output); rows of territories outside
+    `territories` are dropped. `directions`: indicator -> catalogue direction. Returns (rows, stats): `rows` are the
+    values with POSITION_COLUMNS added (rank, quartile NA for an unranked or missing value); `stats` one row per
+    (cset, indicator, period, reg) with reg_median and n_reg, plus one per (cset, indicator, period) with reg NA
+    holding n_ranked, n_values (values, ranked or not), nat_median and the first row's rank_basis / rank_unit — what
+    a territory with no value there is told."""
+    terr = territories.drop_duplicates("code")
+    sets = comparison_sets(terr, level)
+    regs = pd.Series(terr["reg"].to_numpy() if "reg" in terr.columns else None, index=terr["code"].to_numpy())
+    rows = values[values["code"].isin(sets.index)].copy()
+    rows["value"] = pd.to_numeric(rows["value"], errors="coerce").astype("float64")
+    rows["cset"] = rows["code"].map(sets)
+    rows["_reg"] = rows["code"].map(regs)
+    has = rankable_mask(rows)
+    descending = rows["indicator"].map(lambda c: direction_of(directions.get(c)) != DOWN)
+    key = rows["value"].where(has)
+    key = key.where(~descending, -key)  # rank 1 = the best: lowest for 'baisse', highest otherwise
+    group = ["cset", "indicator", "period"]
+    grouped = key.groupby([rows[c] for c in group], dropna=False)
+    rows["rank"] = grouped.rank(method="min", na_option="keep").astype("Int64")
+    rows["n_ranked"] = has.groupby([rows[c] for c in group], dropna=False).transform("sum").astype("int64")
+    n = rows["n_ranked"].where(rows["n_ranked"] > 0)
+    rows["quartile"] = np.ceil(4 * rows["rank"].astype("Float64") / n).clip(1, 4).astype("Int64")
+    ranked = rows[has]
+    nat = ranked.groupby(group, dropna=False)["value"].median().rename("nat_median")
+    reg = ranked[ranked["_reg"].notna()].groupby(group + ["_reg"], dropna=False)["value"].agg(["median", "count"])
+    reg.columns = ["reg_median", "n_reg"]
+    rows = rows.join(nat, on=group).join(reg, on=group + ["_reg"])
+    rows["n_reg"] = rows["n_reg"].fillna(0).astype("int64")
+    rows["reg_median"] = rows["reg_median"].astype("float64")
+    rows["nat_median"] = rows["nat_median"].astype("float64")
+    # Per set, indicator and period: what the first row of the period says is ranked (t0_table's « Classé sur »).
+    for col in ("rank_basis", "rank_unit"):
+        if col not in rows.columns:
+            rows[col] = None
+    first = rows.drop_duplicates(group, keep="first").set_index(group)[["n_ranked", "rank_basis", "rank_unit"]]
+    national = first.join(rows.assign(_valued=rows["value"].notna()).groupby(group, dropna=False)["_valued"].sum()
+                          .rename("n_values").astype("int64")).join(nat).reset_index()
+    national["nat_median"] = national["nat_median"].astype("float64")
+    national["reg"] = None
+    regional = reg.reset_index().rename(columns={"_reg": "reg"})
+    stats = pd.concat([national, regional], ignore_index=True)
+    return rows.drop(columns="_reg"), stats
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Changes between two periods
 
 
@@ -628,48 +701,112 @@ def t0_table(
     values: code, indicator, period, value[, missing_reason, is_demo, derived] for every territory of the comparison
     set; territories: code, name, reg[, reg_name]; indicators: the catalogue (code, label, programme, axis, kind,
     unit, direction, source, territory)."""
-    cat = indicators.drop_duplicates("code").set_index("code")
-    terr = territories.drop_duplicates("code")[[c for c in ("code", "name", "reg", "reg_name") if c in territories.columns]]
-    v = values[values["period"] <= t0_year].copy()
-    v = v[v["code"].isin(set(terr["code"]))]
-    v["value"] = pd.to_numeric(v["value"], errors="coerce").astype("float64")
-    for col, default in (("missing_reason", None), ("unranked_reason", None), ("quality_warning", None),
-                         ("is_demo", False), ("derived", False), ("rank_basis", ""), ("rank_unit", None),
-                         ("censored", False)):
+    terr = territories.drop_duplicates("code")
+    v = values[(values["period"] <= t0_year) & values["code"].isin(set(terr["code"]))].copy()
+    for col, default in T0_VALUE_DEFAULTS:
         if col not in v.columns:
             v[col] = default
-    # `value` is what is ranked (a count's rate, levier.analysis.rates); `raw_value` what is shown.
+    v["value"] = pd.to_numeric(v["value"], errors="coerce").astype("float64")
     v["raw_value"] = pd.to_numeric(v["raw_value"], errors="coerce").astype("float64") if "raw_value" in v.columns \
         else v["value"]
+    cat = indicators.drop_duplicates("code").set_index("code")
+    directions = dict(zip(cat.index, cat["direction"])) if "direction" in cat.columns else {}
+    # `territories` is already the comparison set: one set, whatever the level.
+    rows, stats = position_frame(v, terr, directions, LEVEL_DEPARTEMENT)
+    return t0_table_positioned(rows, stats, terr, indicators, code, t0_year, peer_codes, include_missing)
+
+
+# Columns a T0 value may lack, and what it means then.
+T0_VALUE_DEFAULTS = (("missing_reason", None), ("unranked_reason", None), ("quality_warning", None),
+                     ("is_demo", False), ("derived", False), ("rank_basis", ""), ("rank_unit", None),
+                     ("censored", False))
+
+
+def t0_table_positioned(
+    rows: pd.DataFrame,
+    stats: pd.DataFrame,
+    territories: pd.DataFrame,
+    indicators: pd.DataFrame,
+    code: str,
+    t0_year: int,
+    peer_codes: Sequence[str] = (),
+    include_missing: bool = True,
+) -> pd.DataFrame:
+    """t0_table read from position_frame's output instead of ranked again: `rows` hold at least the territory's and
+    its peers' positioned values (any periods), `stats` the national and regional rows of its comparison set,
+    `territories` the comparison set."""
+    cat = indicators.drop_duplicates("code").set_index("code")
+    terr = territories.drop_duplicates("code")
+    members = set(terr["code"])
+    if code not in members:  # not in its own comparison set: nothing to position it against
+        return pd.DataFrame(columns=T0_COLUMNS)
+    reg_of = dict(zip(terr["code"], terr["reg"])) if "reg" in terr.columns else {}
+    own_reg = reg_of.get(code)
+    r = rows[(rows["period"] <= t0_year) & rows["code"].isin(members)]
+    for col, default in T0_VALUE_DEFAULTS:
+        if col not in r.columns:
+            r = r.assign(**{col: default})
+    # Plain Python lookups: one pass over each frame, then a dictionary read per indicator.
+    own_by_indicator: dict[str, list[dict]] = {}
+    for rec in r[r["code"] == code].to_dict("records"):
+        own_by_indicator.setdefault(rec["indicator"], []).append(rec)
+    peers = [p for p in peer_codes if p != code]
+    peer_rows = r[r["code"].isin(set(peers)) & rankable_mask(r)]
+    peer_values: dict[tuple[str, int], list[float]] = {}
+    for ind, per, val in zip(peer_rows["indicator"], peer_rows["period"], peer_rows["value"]):
+        peer_values.setdefault((ind, int(per)), []).append(float(val))
+    st = stats[stats["period"] <= t0_year]
+    regional = {}
+    if own_reg is not None:
+        reg_rows = st[st["reg"].notna() & (st["reg"] == own_reg)]
+        regional = {(ind, int(per)): (float(med), int(n)) for ind, per, med, n
+                    in zip(reg_rows["indicator"], reg_rows["period"], reg_rows["reg_median"], reg_rows["n_reg"])}
+    national: dict[str, dict[int, dict]] = {}
+    for rec in st[st["reg"].isna()].to_dict("records"):
+        national.setdefault(rec["indicator"], {})[int(rec["period"])] = rec
     order = {c: i for i, c in enumerate(cat.index)}
-    rows = []
-    for indicator, iv in v.groupby("indicator", sort=False):
+    out_rows = []
+    for indicator, nat_i in national.items():
         if indicator not in cat.index:
             continue
         owner = cat.at[indicator, "territory"] if "territory" in cat.columns else None
         if isinstance(owner, str) and owner and owner != code:
             continue  # another contract's own indicator
-        own = iv[iv["code"] == code]
-        own_valued = own[own["value"].notna()]
-        if len(own_valued):
-            period = int(own_valued["period"].max())
-        elif include_missing and iv["value"].notna().any():
-            period = int(iv.loc[iv["value"].notna(), "period"].max())
-        elif len(own):
-            period = int(own["period"].max())
+        own = own_by_indicator.get(indicator, [])
+        own_valued = [o["period"] for o in own if pd.notna(o["value"])]
+        valued_anywhere = [p for p, rec in nat_i.items() if rec["n_values"] > 0]
+        if own_valued:
+            period = int(max(own_valued))
+        elif include_missing and valued_anywhere:
+            period = int(max(valued_anywhere))
+        elif own:
+            period = int(max(o["period"] for o in own))
         else:
             continue
-        at = iv[iv["period"] == period]
-        frame = terr.merge(at[["code", "value", "missing_reason", "unranked_reason", "raw_value"]], on="code",
-                           how="left")
+        at = nat_i[period]
+        own_at = [o for o in own if int(o["period"]) == period]
+        first = own_at[0] if own_at else None
+        value = float(first["value"]) if first is not None and pd.notna(first["value"]) else math.nan
+        raw_value = float(first["raw_value"]) if first is not None and pd.notna(first["raw_value"]) else math.nan
+        missing_reason = None
+        if math.isnan(value):
+            reason = first["missing_reason"] if first is not None else None
+            missing_reason = reason if isinstance(reason, str) and reason else "absent"
+        unranked = first["unranked_reason"] if first is not None and not math.isnan(value) else None
+        unranked = unranked if isinstance(unranked, str) or (unranked is not None and pd.notna(unranked)) else None
+        rankable = value if unranked is None else math.nan
         direction = cat.at[indicator, "direction"] if "direction" in cat.columns else None
-        pos = positions(frame, direction, {code: list(peer_codes)}).row(code)
-        if pos is None:
-            continue
-        own_at = own[own["period"] == period]
+        reg_median, n_reg = regional.get((indicator, period), (math.nan, 0))
+        nat_median = float(at["nat_median"])
+        vals = [x for x in peer_values.get((indicator, period), []) if not math.isnan(x)]
+        peer_median = _median(vals) if peers else math.nan
+        gaps = {key: gap(rankable, ref) for key, ref in (("reg", reg_median), ("nat", nat_median), ("peer", peer_median))}
+        rank = first["rank"] if first is not None and pd.notna(first["rank"]) else pd.NA
+        quartile = first["quartile"] if first is not None and pd.notna(first["quartile"]) else pd.NA
         numerator = cat.at[indicator, "numerator"] if "numerator" in cat.columns else None
         is_ratio = isinstance(numerator, str) and bool(numerator)
-        rows.append(
+        rank_unit = at["rank_unit"]
+        out_rows.append(
             {
                 "order": order.get(indicator, len(order)),
                 "Programme": cat.at[indicator, "programme"],
@@ -678,39 +815,39 @@ def t0_table(
                 "Indicateur": cat.at[indicator, "label"],
                 "Type": cat.at[indicator, "kind"] if "kind" in cat.columns else None,
                 "Origine": _origin(cat.at[indicator, "programme"], is_ratio),
-                "Valeur": pos["raw_value"],
+                "Valeur": raw_value,
                 "Unité": cat.at[indicator, "unit"],
                 "Année": period,
                 "Source": fmt_source(cat.at[indicator, "source"] if "source" in cat.columns else None,
                                      cat.at[indicator, "source_table"] if "source_table" in cat.columns else None)
                 or None,
-                "Motif d'absence": MISSING_LABELS.get(pos["missing_reason"], pos["missing_reason"])
-                if pd.isna(pos["value"]) else None,
-                "Motif de non-classement": pos["unranked_reason"],
-                "Signalement qualité": next((w for w in own_at["quality_warning"] if isinstance(w, str) and w), None),
+                "Motif d'absence": MISSING_LABELS.get(missing_reason, missing_reason) if math.isnan(value) else None,
+                "Motif de non-classement": unranked,
+                "Signalement qualité": next((o["quality_warning"] for o in own_at
+                                             if isinstance(o["quality_warning"], str) and o["quality_warning"]), None),
                 "Sens": direction_label(direction),
-                "Rang": pos["rank"],
-                "Territoires classés": pos["n_ranked"],
-                "Quartile": pos["quartile"],
-                "Médiane régionale": pos["reg_median"],
-                "Écart à la médiane régionale": pos["gap_reg"],
-                "Écart à la médiane régionale (%)": pos["gap_reg_pct"],
-                "Médiane nationale": pos["nat_median"],
-                "Écart à la médiane nationale": pos["gap_nat"],
-                "Écart à la médiane nationale (%)": pos["gap_nat_pct"],
-                "Médiane des pairs": pos["peer_median"],
-                "Écart à la médiane des pairs": pos["gap_peer"],
-                "Écart à la médiane des pairs (%)": pos["gap_peer_pct"],
-                "Situation / médiane nationale": ASSESSMENT_LABELS[pos["assessment_nat"]],
-                "Donnée de démonstration": bool(own_at["is_demo"].any()) if len(own_at) else False,
-                "Classé sur": str(at["rank_basis"].iloc[0] or "") if len(at) else "",
-                "Valeur classée": pos["value"],
-                "Unité classée": (at["rank_unit"].iloc[0] if len(at) and isinstance(at["rank_unit"].iloc[0], str)
-                                  and at["rank_unit"].iloc[0] else cat.at[indicator, "unit"]),
-                "Valeur plancher": bool(own_at["censored"].fillna(False).astype(bool).any()) if len(own_at) else False,
+                "Rang": rank,
+                "Territoires classés": int(at["n_ranked"]),
+                "Quartile": quartile,
+                "Médiane régionale": reg_median,
+                "Écart à la médiane régionale": gaps["reg"][0],
+                "Écart à la médiane régionale (%)": gaps["reg"][1],
+                "Médiane nationale": nat_median,
+                "Écart à la médiane nationale": gaps["nat"][0],
+                "Écart à la médiane nationale (%)": gaps["nat"][1],
+                "Médiane des pairs": peer_median,
+                "Écart à la médiane des pairs": gaps["peer"][0],
+                "Écart à la médiane des pairs (%)": gaps["peer"][1],
+                "Situation / médiane nationale": ASSESSMENT_LABELS[UNRANKED if unranked is not None
+                                                                   else assess(gaps["nat"][0], direction)],
+                "Donnée de démonstration": any(bool(o["is_demo"]) for o in own_at if pd.notna(o["is_demo"])),
+                "Classé sur": str(at["rank_basis"] or "") if pd.notna(at["rank_basis"]) else "",
+                "Valeur classée": value,
+                "Unité classée": rank_unit if isinstance(rank_unit, str) and rank_unit else cat.at[indicator, "unit"],
+                "Valeur plancher": any(bool(o["censored"]) for o in own_at if pd.notna(o["censored"])),
             }
         )
-    out = pd.DataFrame(rows, columns=["order"] + T0_COLUMNS)
+    out = pd.DataFrame(out_rows, columns=["order"] + T0_COLUMNS)
     out = out.sort_values(["order", "Code"], kind="stable").drop(columns="order").reset_index(drop=True)
     for col in ("Rang", "Territoires classés", "Quartile", "Année"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
@@ -721,6 +858,7 @@ def t0_table(
     out["Donnée de démonstration"] = out["Donnée de démonstration"].astype(bool)
     out["Valeur plancher"] = out["Valeur plancher"].astype(bool)
     return out
+
 
 def comparison_set(territories: pd.DataFrame, level: str, code: str | None) -> pd.DataFrame:
     """Who a territory is compared with: every département; for an EPCI, the EPCI of the same nature."""

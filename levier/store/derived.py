@@ -10,11 +10,14 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from levier.store.db import Reader, Writer
+from levier.store.db import Database, Reader, Writer
 from levier.store.queries import Query
 
 # Every derived table: its name (the key of the frame its builder returns) -> (clear, insert) statements.
-TABLES: dict[str, tuple[Query, Query]] = {}
+TABLES: dict[str, tuple[Query, Query]] = {
+    "t0_values": (Query.CLEAR_T0_VALUES, Query.INSERT_T0_VALUES),
+    "t0_stats": (Query.CLEAR_T0_STATS, Query.INSERT_T0_STATS),
+}
 
 
 def is_current(reader: Reader) -> bool:
@@ -39,3 +42,13 @@ def replace_derived(w: Writer, frames: Mapping[str, pd.DataFrame]) -> dict[str, 
         written[name] = w.insert(insert, frame) if frame is not None else 0
     w.execute(Query.MARK_DERIVED)
     return written
+
+
+def available(db: Database) -> bool:
+    """Whether this user's views may be served from the derived tables: they are current, and the user reads
+    everything stored unmasked (anyone else is served by the live computation over the rows they may read)."""
+    scope = db.scope
+    if not scope.all_territories or scope.masks_anything or not db.exists():
+        return False
+    with db.reader() as r:
+        return is_current(r)

@@ -12,12 +12,13 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from levier.store.db import Database
-from levier.store.derived import is_current, replace_derived
+from levier.store.derived import replace_derived
+from levier.views import t0
 
 Builder = Callable[[Database], Mapping[str, pd.DataFrame]]
 
 # One builder per family of derived tables (order does not matter: each reads the stored data only).
-BUILDERS: tuple[Builder, ...] = ()
+BUILDERS: tuple[Builder, ...] = (t0.derive_t0,)
 
 
 def refresh(db: Database) -> dict[str, int]:
@@ -29,13 +30,3 @@ def refresh(db: Database) -> dict[str, int]:
         frames.update(build(reader_db))
     with db.transaction() as w:
         return replace_derived(w, frames)
-
-
-def available(db: Database) -> bool:
-    """Whether this user's views may be served from the derived tables: they are current, and the user reads
-    everything stored unmasked (anyone else is served by the live computation over the rows they may read)."""
-    scope = db.scope
-    if not scope.all_territories or scope.masks_anything or not db.exists():
-        return False
-    with db.reader() as r:
-        return is_current(r)

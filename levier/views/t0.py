@@ -16,6 +16,7 @@ from levier.charts import indicators as charts
 from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value, value_decimals
 from levier.core.text import normalise
 from levier.rights.scope import Scope
+from levier.store import derived
 from levier.store.db import Database, Query
 from levier.analysis.rates import shown_value
 from levier.views.common import catalogue, load_peer_inputs, peer_group_of, ranking_values, source_text
@@ -43,25 +44,75 @@ class T0Data:
     level: str
     territories: pd.DataFrame  # every territory of the level
     catalogue: pd.DataFrame  # the indicator catalogue (raw rows)
-    values: pd.DataFrame  # every current value of the level: code, indicator, period, value, missing_reason…
+    values: pd.DataFrame  # every current value of the level, ranked: code, indicator, period, value, missing_reason…
+    stats: pd.DataFrame  # positions.position_frame's statistics per comparison set, indicator, period (and région)
+
+
+def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.DataFrame,
+                      codes: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The live computation: the values carry the ranked figure (views.common.ranking_values: a count's rate,
+    censored and flagged values unranked), then every value's position (positions.position_frame)."""
+    with db.reader() as r:
+        values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": list(codes)})
+    indexed = cat.drop_duplicates("code").set_index("code", drop=False)
+    values = ranking_values(db, values, indexed, level, terr)
+    values = values.sort_values(["indicator", "code", "period"], kind="stable").reset_index(drop=True)
+    directions = dict(zip(indexed["code"], indexed["direction"]))
+    return positions.position_frame(values, terr, directions, level)
 
 
 def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None) -> T0Data:
-    """Territories, catalogue and values of a level (all the catalogue's indicators, or `indicators`); the values
-    carry the ranked figure (views.common.ranking_values: a count's rate, censored values unranked)."""
+    """Territories, catalogue and positioned values of a level (all the catalogue's indicators, or `indicators`):
+    read from the derived tables when they serve this user (levier.store.derived.available), computed otherwise."""
     with db.reader() as r:
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
-        codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
-        values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": codes})
-    values = ranking_values(db, values, cat.drop_duplicates("code").set_index("code", drop=False), level, terr)
-    return T0Data(level, terr, cat, values)
+    codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
+    if derived.available(db):
+        with db.reader() as r:
+            values = r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})
+            stats = r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes})
+        values = _typed(values)
+    else:
+        values, stats = positioned_values(db, level, terr, cat, codes)
+    return T0Data(level, terr, cat, values, stats)
+
+
+def _typed(values: pd.DataFrame) -> pd.DataFrame:
+    """The derived table's columns typed as the live computation leaves them."""
+    for col in ("rank", "quartile"):
+        values[col] = values[col].astype("Int64")
+    for col in ("n_ranked", "n_reg"):
+        values[col] = values[col].astype("int64")
+    values["period"] = values["period"].astype("int32")
+    return values
+
+
+# The levels whose positions are derived at publication (the T0, series, comparer and panorama views read them).
+DERIVED_LEVELS = (positions.LEVEL_DEPARTEMENT, positions.LEVEL_EPCI)
+
+
+def derive_t0(db: Database) -> dict[str, pd.DataFrame]:
+    """The publication step's positions: every level's positioned values and statistics, computed live over the
+    whole database; a row is public when its indicator is a public statistic (programme STAT)."""
+    with db.reader() as r:
+        cat = r.df(Query.INDICATOR_CATALOGUE)
+    public = set(cat.loc[cat["programme"] == "STAT", "code"])
+    values, stats = [], []
+    for level in DERIVED_LEVELS:
+        with db.reader() as r:
+            terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+        v, st = positioned_values(db, level, terr, cat, sorted(set(cat["code"])))
+        values.append(v.assign(level=level, is_public=v["indicator"].isin(public)))
+        stats.append(st.assign(level=level, is_public=st["indicator"].isin(public)))
+    return {"t0_values": pd.concat(values, ignore_index=True), "t0_stats": pd.concat(stats, ignore_index=True)}
 
 
 def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes: Sequence[str] = (),
                 include_missing: bool = True) -> pd.DataFrame:
-    """The T0 table of one territory (positions.t0_table), compared within its comparison set: the territory's own
-    indicators and, with include_missing, every indicator of the catalogue not tied to another contract."""
+    """The T0 table of one territory (positions.t0_table_positioned), compared within its comparison set: the
+    territory's own indicators and, with include_missing, every indicator of the catalogue not tied to another
+    contract."""
     terr = positions.comparison_set(data.territories, data.level, code)
     # A territory outside the user's contract rights has no "missing" returns, only returns they may not read:
     # its table lists the public statistics it has, nothing else.
@@ -73,8 +124,14 @@ def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes:
     wanted = set(data.values.loc[data.values["code"] == code, "indicator"])
     if include_missing:
         wanted |= set(cat.loc[cat["territory"].isna(), "code"])
-    values = data.values[data.values["indicator"].isin(wanted)]
-    return positions.t0_table(values, terr, cat, code, t0_year, peer_codes, include_missing)
+    cset = positions.comparison_sets(row, data.level)
+    own_set = cset.iloc[0] if len(cset) else None
+    # The territory's and its peers' rows: every other figure it is told is in the statistics.
+    values = data.values[data.values["code"].isin({code, *peer_codes}) & data.values["indicator"].isin(wanted)]
+    stats = data.stats[data.stats["indicator"].isin(wanted)]
+    if own_set is not None and "cset" in stats.columns:
+        stats = stats[stats["cset"] == own_set]
+    return positions.t0_table_positioned(values, stats, terr, cat, code, t0_year, peer_codes, include_missing)
 
 
 def latest_values(data: T0Data, code: str, year: int | None = None) -> pd.DataFrame:
