@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from levier.analysis import rates
@@ -12,8 +13,9 @@ from levier.analysis.peers import (
     DEFAULT_K, MIN_OVERSEAS_PEERS, POOL_OVERSEAS, POPULATION, PROFILE_FEATURES, PeerGroup, features_frame, peer_group,
     peer_pool,
 )
-from levier.analysis.positions import LEVEL_DEPARTEMENT, comparison_set
+from levier.analysis.positions import LEVEL_DEPARTEMENT, LEVEL_EPCI, comparison_set
 from levier.core.fmt import fmt_source
+from levier.store import derived
 from levier.store.db import Database, Query
 from levier.views.gating import gate_values, load_gates
 from levier.views.perimeters import perimeter_values
@@ -54,6 +56,9 @@ def ranking_values(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level:
     `rank_basis` / `rank_unit` say what is ranked. `values`: code, indicator, period, value[, …] of one level."""
     if values.empty or "indicator" not in values.columns:
         return rates.ranking_frame(values.assign(indicator=values.get("indicator", pd.Series(dtype=object))), cat)
+    stored = stored_ranking_values(db, values, level)
+    if stored is not None:
+        return stored
     terr = load_territories(db, level) if territories is None or "population" not in territories.columns else territories
     population = pd.Series(pd.to_numeric(terr["population"], errors="coerce").to_numpy(), index=terr["code"].astype(str))
     year = int(terr["vintage"].max()) if "vintage" in terr.columns and terr["vintage"].notna().any() else None
@@ -65,6 +70,52 @@ def ranking_values(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level:
     values = gate_values(db, values, level, gate_rows=gates)
     denominators = gate_values(db, load_values(db, level, needed), level, gate_rows=gates) if needed else None
     return rates.ranking_frame(values, cat, population, denominators, year)
+
+
+# What ranking_values adds to or changes in a values frame, as the derived positioned values hold it.
+RANKED_COLUMNS = ["value", "missing_reason", "unranked_reason", "perimeter_note", "quality_warning", "raw_value",
+                  "rank_basis", "rank_unit", "censored"]
+_KEY = ["code", "indicator", "period"]
+
+
+def stored_ranking_values(db: Database, values: pd.DataFrame, level: str) -> pd.DataFrame | None:
+    """ranking_values' result read from the derived positioned values (computed by the same function at
+    publication), or None when they do not serve this user or do not hold exactly these values: a row they lack,
+    or a value other than the one stored (a frame built by hand), is ranked live."""
+    if level not in (LEVEL_DEPARTEMENT, LEVEL_EPCI) or not set(_KEY) <= set(values.columns) \
+            or not derived.available(db):
+        return None
+    with db.reader() as r:
+        stored = r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": sorted(set(values["indicator"].astype(str)))})
+    given = values.assign(period=values["period"].astype("int64"), _row=range(len(values)))
+    stored = stored.assign(period=stored["period"].astype("int64"))[_KEY + RANKED_COLUMNS]
+    merged = given.drop(columns=[c for c in RANKED_COLUMNS if c not in ("value", "missing_reason")], errors="ignore")\
+        .merge(stored, on=_KEY, how="left", suffixes=("_given", ""), indicator="_stored")
+    if len(merged) != len(values):
+        return None
+    mine = pd.to_numeric(merged["value_given"], errors="coerce")
+    found = merged["_stored"] == "both"
+    if not ((mine.isna() & merged["raw_value"].isna()) | (mine == merged["raw_value"]))[found].all():
+        return None
+    if (~found).any():
+        # A territory with no stored value (listed by the query with its reason): nothing to rank, and what is
+        # ranked for the indicator (rank_basis, rank_unit) is the same for all its rows.
+        if mine[~found].notna().any():
+            return None
+        basis = stored.drop_duplicates("indicator").set_index("indicator")[["rank_basis", "rank_unit"]]
+        lacking = merged.loc[~found, "indicator"]
+        if not lacking.isin(basis.index).all():
+            return None
+        merged.loc[~found, "missing_reason"] = merged.loc[~found, "missing_reason_given"]
+        merged.loc[~found, "rank_basis"] = lacking.map(basis["rank_basis"])
+        merged.loc[~found, "rank_unit"] = lacking.map(basis["rank_unit"])
+        merged.loc[~found, "censored"] = False
+    merged["censored"] = merged["censored"].astype(bool)
+    merged = merged.sort_values("_row").drop(columns=["_row", "value_given", "missing_reason_given", "_stored"],
+                                              errors="ignore").reset_index(drop=True)
+    merged["period"] = values["period"].to_numpy()
+    extra = [c for c in values.columns if c not in RANKED_COLUMNS and c in merged.columns]
+    return merged[extra + [c for c in RANKED_COLUMNS if c in merged.columns]]
 
 
 def source_text(cat: pd.DataFrame, indicator: str) -> str:
