@@ -205,16 +205,24 @@ def territory_options() -> TerritoryOptions:
 # and the rights (scope.key()); the Scope rides along unhashed to rebuild the Database inside.
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+# A level's positioned values and peer profiles: the same for every territory of it, kept as objects
+# (cache_resource, never changed by their readers): unpickling 120,000 rows on every territory change cost more
+# than reading them from the derived tables.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _t0_data(db_path: str, version: str, scope_key: str, _scope: Scope, level: str) -> t0.T0Data:
-    # A level's values prepared for ranking (rates, floors, quality gates): the same for every territory of it.
     return t0.load_t0_data(Database(db_path, scope=_scope), level)
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _peer_inputs(db_path: str, version: str, scope_key: str, _scope: Scope, level: str) -> common.PeerInputs:
+    return common.load_peer_inputs(Database(db_path, scope=_scope), level)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _t0_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, t0_year: int) -> t0.T0View:
     return t0.t0_view(Database(db_path, scope=_scope), code, level, t0_year,
-                      data=_t0_data(db_path, version, scope_key, _scope, level))
+                      data=_t0_data(db_path, version, scope_key, _scope, level),
+                      peer_inputs=_peer_inputs(db_path, version, scope_key, _scope, level))
 
 
 def t0_view(db: Database, code: str, level: str, t0_year: int) -> t0.T0View:
@@ -233,7 +241,7 @@ def distribution_figure(db: Database, indicator: str, period: int, level: str, c
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _peer_group(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str) -> PeerGroup:
-    return common.load_peer_group(Database(db_path, scope=_scope), code, level)
+    return common.peer_group_of(_peer_inputs(db_path, version, scope_key, _scope, level), code)
 
 
 def peer_codes(db: Database, code: str, level: str) -> tuple[str, ...]:

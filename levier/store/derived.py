@@ -44,6 +44,16 @@ def replace_derived(w: Writer, frames: Mapping[str, pd.DataFrame]) -> dict[str, 
     return written
 
 
+def current(db: Database) -> bool:
+    """Whether the derived tables hold the data as it is now. Row lookups may then read them for any user: the
+    access views hand each user only the rows computed from what everyone reads (or everything, for a user who
+    reads everything unmasked)."""
+    if not db.exists():
+        return False
+    with db.reader() as r:
+        return is_current(r)
+
+
 def available(db: Database) -> bool:
     """Whether this user's views may be served from the derived tables: they are current, and the user reads
     everything stored unmasked (anyone else is served by the live computation over the rows they may read)."""

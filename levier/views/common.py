@@ -78,12 +78,22 @@ RANKED_COLUMNS = ["value", "missing_reason", "unranked_reason", "perimeter_note"
 _KEY = ["code", "indicator", "period"]
 
 
+def as_computed_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Notes read back from a derived table typed as ranking_values leaves them (Python objects, None when absent),
+    so that code testing them reads the same thing either way."""
+    for col in ("perimeter_note", "quality_warning"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame
+
+
 def stored_ranking_values(db: Database, values: pd.DataFrame, level: str) -> pd.DataFrame | None:
     """ranking_values' result read from the derived positioned values (computed by the same function at
-    publication), or None when they do not serve this user or do not hold exactly these values: a row they lack,
-    or a value other than the one stored (a frame built by hand), is ranked live."""
+    publication), or None when they do not hold exactly these values for this user: a row the user's access view
+    does not hand over (contract data, for a user who does not read everything unmasked), a row they lack or a value
+    other than the one stored (a frame built by hand) sends the whole frame to the live computation."""
     if level not in (LEVEL_DEPARTEMENT, LEVEL_EPCI) or not set(_KEY) <= set(values.columns) \
-            or not derived.available(db):
+            or not derived.current(db):
         return None
     with db.reader() as r:
         stored = r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": sorted(set(values["indicator"].astype(str)))})
@@ -111,6 +121,7 @@ def stored_ranking_values(db: Database, values: pd.DataFrame, level: str) -> pd.
         merged.loc[~found, "rank_unit"] = lacking.map(basis["rank_unit"])
         merged.loc[~found, "censored"] = False
     merged["censored"] = merged["censored"].astype(bool)
+    merged = as_computed_text(merged)
     merged = merged.sort_values("_row").drop(columns=["_row", "value_given", "missing_reason_given", "_stored"],
                                               errors="ignore").reset_index(drop=True)
     merged["period"] = values["period"].to_numpy()

@@ -19,7 +19,9 @@ from levier.rights.scope import Scope
 from levier.store import derived
 from levier.store.db import Database, Query
 from levier.analysis.rates import shown_value
-from levier.views.common import catalogue, load_peer_inputs, peer_group_of, ranking_values, source_text
+from levier.views.common import (
+    PeerInputs, as_computed_text, catalogue, load_peer_inputs, peer_group_of, ranking_values, source_text,
+)
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
 LEVEL_NOUNS = {"departement": "départements", "epci": "EPCI de même nature"}
@@ -85,7 +87,7 @@ def _typed(values: pd.DataFrame) -> pd.DataFrame:
     for col in ("n_ranked", "n_reg"):
         values[col] = values[col].astype("int64")
     values["period"] = values["period"].astype("int32")
-    return values
+    return as_computed_text(values)
 
 
 # The levels whose positions are derived at publication (the T0, series, comparer and panorama views read them).
@@ -193,18 +195,19 @@ class T0View:
 
 
 def t0_view(db: Database, code: str, level: str, t0_year: int, k: int = DEFAULT_K,
-            data: T0Data | None = None) -> T0View:
-    """One territory's T0 view; `data`: load_t0_data(db, level) already loaded (the app keeps it per data version,
-    so a territory change does not load and rank-prepare the whole level again)."""
-    return next(t0_views(db, level, t0_year, [code], k, data=data))
+            data: T0Data | None = None, peer_inputs: PeerInputs | None = None) -> T0View:
+    """One territory's T0 view; `data`: load_t0_data(db, level) and `peer_inputs`: load_peer_inputs(db, level)
+    already loaded (the app keeps them per data version, so a territory change does not load the level again)."""
+    return next(t0_views(db, level, t0_year, [code], k, data=data, peer_inputs=peer_inputs))
 
 
 def t0_views(db: Database, level: str, t0_year: int, codes: Sequence[str] | None = None, k: int = DEFAULT_K,
-             indicators: Sequence[str] | None = None, data: T0Data | None = None) -> Iterator[T0View]:
+             indicators: Sequence[str] | None = None, data: T0Data | None = None,
+             peer_inputs: PeerInputs | None = None) -> Iterator[T0View]:
     """The T0 view of several territories (default: every territory of the level), data loaded once; with
     `indicators`, the tables hold those indicators only (positions are unchanged: each is ranked on its own)."""
     data = data if data is not None else load_t0_data(db, level, indicators)
-    peer_inputs = load_peer_inputs(db, level)
+    peer_inputs = peer_inputs if peer_inputs is not None else load_peer_inputs(db, level)
     for code in (codes if codes is not None else list(data.territories["code"])):
         peers = peer_group_of(peer_inputs, code, k)
         table = t0_table_of(data, db.scope, code, t0_year, tuple(peers.codes))
