@@ -14,7 +14,11 @@ from levier.store.db import Reader, Writer
 from levier.store.queries import Query
 
 # Every derived table: its name (the key of the frame its builder returns) -> (clear, insert) statements.
-TABLES: dict[str, tuple[Query, Query]] = {}
+TABLES: dict[str, tuple[Query, Query]] = {
+    "coverage": (Query.CLEAR_COVERAGE, Query.INSERT_COVERAGE),
+    "coverage_place": (Query.CLEAR_COVERAGE_PLACE, Query.INSERT_COVERAGE_PLACE),
+    "coverage_list": (Query.CLEAR_COVERAGE_LIST, Query.INSERT_COVERAGE_LIST),
+}
 
 
 def is_current(reader: Reader) -> bool:

@@ -13,11 +13,14 @@ import pandas as pd
 
 from levier.store.db import Database
 from levier.store.derived import is_current, replace_derived
+from levier.views import services
 
 Builder = Callable[[Database], Mapping[str, pd.DataFrame]]
 
 # One builder per family of derived tables (order does not matter: each reads the stored data only).
-BUILDERS: tuple[Builder, ...] = ()
+BUILDERS: tuple[Builder, ...] = (
+    services.build_derived,
+)
 
 
 def refresh(db: Database) -> dict[str, int]:
