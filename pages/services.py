@@ -3,7 +3,7 @@ X km of a service (CALPAE indicator 2.1.1, computed) by EPCI and by département
 
 import streamlit as st
 
-from levier.analysis.coverage import DEFAULT_DISTANCE_KM
+from levier.analysis.coverage import DEFAULT_DISTANCE_KM, STANDARD_DISTANCES_KM
 from levier.app import auth, cache
 from levier.app import widgets as ui
 from levier.charts import maps
@@ -55,7 +55,8 @@ st.caption("Indicateur 2.1.1 de la grille CALPAE (premier accueil social accessi
 c1, c2, c3 = st.columns([2, 2, 1])
 service_type = c1.selectbox("Type de lieu", types, index=services.default_service_type(types),
                             format_func=panorama.service_type_label, key="cov_type")
-distance = c2.slider("Distance à vol d'oiseau (km)", 1, 60, int(DEFAULT_DISTANCE_KM), key="cov_distance",
+distance = c2.slider("Distance à vol d'oiseau (km)", min(STANDARD_DISTANCES_KM), max(STANDARD_DISTANCES_KM),
+                     int(DEFAULT_DISTANCE_KM), key="cov_distance",
                      help="20 km à vol d'oiseau approchent 30 minutes de route (voir la méthode ci-dessous).")
 by = c3.radio("Carte par", [panorama.LEVEL_EPCI, panorama.LEVEL_DEP], format_func={"epci": "EPCI", "departement":
               "département"}.get, key="cov_level")
@@ -64,9 +65,8 @@ m1, m2, m3 = st.columns(3)
 m1.metric(f"Population à moins de {distance} km — {area.label}", fmt_pct(cv.in_view["share"]),
           help=f"{fmt_int(cv.in_view['population_covered'])} habitants sur {fmt_int(cv.in_view['population'])}")
 m2.metric(f"France entière, à moins de {distance} km", fmt_pct(cv.france["share"]))
-m3.metric("Lieux placés sur la carte", fmt_int(cv.points),
-          help=f"{cv.label} ; {fmt_int(cv.unplaced)} lieu(x) sans position (voir le journal des imports)."
-          if cv.unplaced else cv.label)
+m3.metric(f"Lieux « {cv.label} » — {area.label}", fmt_int(cv.in_view["places"]),
+          help=services.places_help(cv))
 layer = layer_epci if by == panorama.LEVEL_EPCI else cache.display_layer(panorama.LEVEL_DEP)
 # On the France map the shares say it all: thousands of points would only cover them (and weigh on the page).
 cov_points = None if area.is_france else cache.service_points(db, (service_type,))
@@ -86,4 +86,5 @@ ui.table(table, height=400 if len(table) > 10 else "auto")
 ui.downloads(table, f"couverture_dep_{service_type}_{area.code or 'france'}_{distance}km", key="cov_dep")
 placed = (f"dont {fmt_int(cv.approx_communes)} au point de leur EPCI, absentes du fichier des points"
           if cv.approx_communes else "chacune à son centroïde")
-st.caption(f"Calcul : {fmt_number(cv.seconds, 2)} s pour {fmt_int(cv.communes)} communes ({placed}).")
+when = " à la publication des données" if cv.precomputed else ""
+st.caption(f"Calcul{when} : {fmt_number(cv.seconds, 2)} s pour {fmt_int(cv.communes)} communes ({placed}).")

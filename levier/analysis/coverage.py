@@ -21,6 +21,7 @@ Method (see docs/services.md, in French, for users):
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -31,6 +32,9 @@ import shapely
 from levier.geo.display import DROM_CRS, METRO_CRS
 
 DEFAULT_DISTANCE_KM = 20.0
+# The distances the Services page offers (its slider: every whole kilometre from 1 to 60), derived once per data
+# version for every territory (levier.views.services.build_derived).
+STANDARD_DISTANCES_KM: tuple[int, ...] = tuple(range(1, 61))
 ZONE_CRS: dict[str, int] = {"metro": METRO_CRS, **DROM_CRS}
 # Where a service point is looked for, per zone (lon_min, lat_min, lon_max, lat_max): generous boxes around each
 # territory, so that a point is never counted for the wrong ocean.
@@ -137,9 +141,22 @@ def aggregate(frame: pd.DataFrame, key: str) -> pd.DataFrame:
         communes_covered=("covered", "sum"),
         approx_points=("approx", "sum"),
     )
+    # Plain integer counts, whatever the dtypes of the communes' columns (a nullable or Arrow-backed count would
+    # make the same figures compare unequal to those of coverage_by_distance).
+    out = out.astype({c: "int64" for c in ("population", "population_covered", "communes", "communes_covered",
+                                          "approx_points")})
     out["share"] = np.where(out["population"] > 0, 100.0 * out["population_covered"] / out["population"], np.nan)
     out = out.reset_index().rename(columns={key: "code"})
     return out[["code", "population", "population_covered", "share", "communes", "communes_covered", "approx_points"]]
+
+
+def commune_distances(points: gpd.GeoDataFrame, services: pd.DataFrame, own_commune: bool = True) -> pd.DataFrame:
+    """The communes (points without their geometry) with `distance_km`, the straight-line distance to the nearest
+    service of their zone (inf if none): what every threshold is read from."""
+    dist = nearest_service_km(points, services, own_commune)
+    communes = pd.DataFrame(points.drop(columns=points.geometry.name))
+    communes["distance_km"] = dist
+    return communes
 
 
 def coverage(
@@ -151,10 +168,8 @@ def coverage(
     if not distance_km or distance_km <= 0:
         raise ValueError("La distance doit être un nombre de kilomètres positif.")
     started = time.perf_counter()
-    dist = nearest_service_km(points, services, own_commune)
-    communes = pd.DataFrame(points.drop(columns=points.geometry.name))
-    communes["distance_km"] = dist
-    communes["covered"] = dist <= float(distance_km)
+    communes = commune_distances(points, services, own_commune)
+    communes["covered"] = communes["distance_km"].to_numpy() <= float(distance_km)
     epci = aggregate(communes, "epci")
     deps = aggregate(communes, "dep")
     total = int(communes["population"].sum())
@@ -165,6 +180,44 @@ def coverage(
         "share": 100.0 * covered / total if total else float("nan"),
     }
     return Coverage(float(distance_km), communes, epci, deps, france, time.perf_counter() - started)
+
+
+def coverage_by_distance(communes: pd.DataFrame, key: str, distances: Sequence[float]) -> pd.DataFrame:
+    """`aggregate` at every distance at once, from Coverage.communes-like rows with `distance_km` (no `covered`
+    needed): one row per value of `key` × distance (km, ascending), same columns plus `distance_km`, same figures
+    as `aggregate` of the communes covered within each distance (a commune is covered when its distance ≤ the
+    threshold; integer sums, the share computed by the same division)."""
+    ks = np.asarray(sorted(float(d) for d in distances), dtype=float)
+    data = communes[communes[key].notna()]
+    codes, inverse = np.unique(data[key].astype(str).to_numpy(dtype=object), return_inverse=True)  # sorted
+    # The first threshold that covers each commune (len(ks) when none does: too far, or no service in its zone).
+    first = np.searchsorted(ks, data["distance_km"].to_numpy(dtype=float), side="left")
+    population = data["population"].to_numpy(dtype=np.int64)
+    pop_at = np.zeros((len(codes), len(ks) + 1), dtype=np.int64)
+    n_at = np.zeros((len(codes), len(ks) + 1), dtype=np.int64)
+    np.add.at(pop_at, (inverse, first), population)
+    np.add.at(n_at, (inverse, first), 1)
+    covered = np.cumsum(pop_at, axis=1)[:, : len(ks)]
+    communes_covered = np.cumsum(n_at, axis=1)[:, : len(ks)]
+    total = pop_at.sum(axis=1)
+    approx = np.bincount(inverse, weights=data["point_source"].ne("fichier").fillna(False).to_numpy(dtype=bool),
+                         minlength=len(codes)).astype(np.int64)
+    n = len(ks)
+    out = pd.DataFrame(
+        {
+            "code": np.repeat(codes, n),
+            "distance_km": np.tile(ks, len(codes)),
+            "population": np.repeat(total, n),
+            "population_covered": covered.ravel(),
+            "communes": np.repeat(n_at.sum(axis=1), n),
+            "communes_covered": communes_covered.ravel(),
+            "approx_points": np.repeat(approx, n),
+        }
+    )
+    out["code"] = out["code"].astype(data[key].dtype)  # as aggregate's codes
+    out["share"] = np.where(out["population"] > 0, 100.0 * out["population_covered"] / out["population"], np.nan)
+    return out[["code", "distance_km", "population", "population_covered", "share", "communes", "communes_covered",
+                "approx_points"]]
 
 
 def mean_distance(communes: pd.DataFrame, key: str) -> pd.Series:

@@ -403,9 +403,10 @@ def service_points(db: Database, service_types: tuple[str, ...]) -> pd.DataFrame
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
 def _coverage_view(db_path: str, version: str, scope_key: str, _scope: Scope, service_type: str, distance_km: float,
                    area: panorama.MapArea) -> services.CoverageView:
-    # The shared referential's commune points: built only when this view is not cached already.
+    # The shared referential's commune points (seconds to build the first time): built only when the derived tables
+    # cannot serve this view (not current, or a distance that is not a standard one).
     return services.coverage_view(Database(db_path, scope=_scope), service_type, distance_km, area,
-                                  service_referential().points)
+                                  lambda: service_referential().points)
 
 
 def coverage_view(db: Database, service_type: str, distance_km: float, area: panorama.MapArea) -> services.CoverageView:

@@ -17,6 +17,9 @@ from levier.store.queries import Query
 TABLES: dict[str, tuple[Query, Query]] = {
     "t0_values": (Query.CLEAR_T0_VALUES, Query.INSERT_T0_VALUES),
     "t0_stats": (Query.CLEAR_T0_STATS, Query.INSERT_T0_STATS),
+    "coverage": (Query.CLEAR_COVERAGE, Query.INSERT_COVERAGE),
+    "coverage_place": (Query.CLEAR_COVERAGE_PLACE, Query.INSERT_COVERAGE_PLACE),
+    "coverage_list": (Query.CLEAR_COVERAGE_LIST, Query.INSERT_COVERAGE_LIST),
 }
 
 

@@ -9,6 +9,8 @@ built here when not given); figures and French tables are pure functions of what
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -22,6 +24,7 @@ from levier.core.fmt import NBSP, fmt_int, fmt_number, fmt_value
 from levier.geo import display as geo
 from levier.ingest.service_lists import build_referential
 from levier.store.db import Database, Query
+from levier.store.derived import is_current
 from levier.views.panorama import (
     LEVEL_DEP,
     LEVEL_EPCI,
@@ -100,12 +103,13 @@ class CoverageView:
     epci: pd.DataFrame  # the EPCI in view
     departements: pd.DataFrame  # every département, column in_scope
     france: dict
-    in_view: dict  # population, population_covered, share of the territory in view
+    in_view: dict  # population, population_covered, share, places of the territory in view
     approx_communes: int
     communes: int
     seconds: float
-    points: int = 0
+    points: int = 0  # places of the type with a position, in France
     unplaced: int = 0
+    precomputed: bool = False  # read from the derived tables (computed when the data was published)
 
     @property
     def method_text(self) -> str:
@@ -126,51 +130,240 @@ def commune_points() -> gpd.GeoDataFrame:
     return build_referential().points
 
 
-def coverage_view(db: Database, service_type: str, distance_km: float, area: MapArea,
-                  communes: gpd.GeoDataFrame | None = None) -> CoverageView:
-    """Coverage of the population by one service type within `distance_km`, by EPCI and by département.
-    `communes`: the commune points (levier.ingest.service_lists.Referential.points), built when not given."""
+# The commune points, or a function returning them (called only when the live computation needs them: the app's
+# shared referential takes seconds to build the first time, and a view served from the derived tables never needs it).
+CommunePoints = gpd.GeoDataFrame | Callable[[], gpd.GeoDataFrame] | None
+
+# Level of a coverage figure -> the column of the communes (and of the service places) that places them in it.
+LEVEL_FRANCE = "france"
+FRANCE_CODE = "FR"
+LEVEL_KEYS = {LEVEL_FRANCE: "france", LEVEL_REGION: "reg", LEVEL_DEP: "dep", LEVEL_EPCI: "epci"}
+AGG_COLUMNS = ["code", "population", "population_covered", "share", "communes", "communes_covered", "approx_points"]
+
+
+def points_of(communes: CommunePoints) -> gpd.GeoDataFrame:
+    if communes is None:
+        return commune_points()
+    if isinstance(communes, gpd.GeoDataFrame):
+        return communes
+    return communes()
+
+
+@dataclass(frozen=True)
+class CoverageParts:
+    """What every coverage table is assembled from, computed live or read from the derived tables: per level,
+    the figures of `levier.analysis.coverage.aggregate`, the mean distance and the places per territory code."""
+
+    agg: dict[str, pd.DataFrame]  # level -> AGG_COLUMNS, territories with communes
+    mean_km: dict[str, pd.Series]  # level -> code -> population-weighted mean distance (NaN: not finite)
+    places: dict[str, pd.Series]  # level -> code -> places of the type in the territory
+    france: dict  # population, population_covered, share over every commune
+    source: str
+    placed: int
+    unplaced: int
+    communes: int
+    approx_communes: int
+    seconds: float
+    precomputed: bool
+
+
+def _with_levels(frame: pd.DataFrame, reg_of: dict[str, str]) -> pd.DataFrame:
+    """The communes (or places) with their région (by their département) and the one key of France."""
+    return frame.assign(reg=frame["dep"].map(reg_of), france=FRANCE_CODE)
+
+
+def _france(population: int, covered: int) -> dict:
+    return {"population": population, "population_covered": covered,
+            "share": 100.0 * covered / population if population else float("nan")}
+
+
+def live_parts(db: Database, service_type: str, distance_km: float, communes: CommunePoints,
+               levels: tuple[str, ...]) -> CoverageParts:
+    """The coverage computed now from the service points and the commune points (levier.analysis.coverage)."""
     points = db.read(Query.SERVICE_POINTS, {"service_type": service_type})
     placed = points[points["lon"].notna() & points["lat"].notna()]
-    result = cov.coverage(commune_points() if communes is None else communes, placed, float(distance_km))
+    result = cov.coverage(points_of(communes), placed, float(distance_km))
+    frame, places = result.communes, placed
+    if LEVEL_REGION in levels:
+        deps = db.read(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_DEP})
+        reg_of = dict(zip(deps["code"], deps["reg"]))
+        frame, places = _with_levels(frame, reg_of), _with_levels(placed, reg_of)
+    aggs = {LEVEL_EPCI: result.epci, LEVEL_DEP: result.departements}
+    return CoverageParts(
+        agg={lv: aggs[lv] if lv in aggs else cov.aggregate(frame, LEVEL_KEYS[lv]) for lv in levels},
+        mean_km={lv: cov.mean_distance(frame, LEVEL_KEYS[lv]) for lv in levels},
+        places={lv: places.groupby(LEVEL_KEYS[lv]).size() for lv in levels},
+        france=result.france,
+        source=str(points["source"].iloc[0]) if len(points) else "",
+        placed=len(placed),
+        unplaced=len(points) - len(placed),
+        communes=len(result.communes),
+        approx_communes=int(result.communes["point_source"].ne("fichier").sum()),
+        seconds=result.seconds,
+        precomputed=False,
+    )
+
+
+def derived_parts(db: Database, service_type: str, distance_km: float) -> CoverageParts | None:
+    """The coverage read from the derived tables (a handful of rows per level), or None when they cannot serve it:
+    not current for the data as stored (an import since), a distance that is not a standard one, a list not derived.
+    Every input of the coverage is public (service lists, INSEE communes): the rows are the same for every user."""
+    if float(distance_km) not in cov.STANDARD_DISTANCES_KM or not db.exists():
+        return None
+    params = {"service_type": service_type, "distance_km": float(distance_km)}
+    with db.reader() as r:
+        if not r.rows(Query.DERIVED_COVERAGE_TABLE_EXISTS)[0][0] or not is_current(r):
+            return None
+        lst = r.df(Query.COVERAGE_LIST_DERIVED, params)
+        if lst.empty or not bool(lst.at[0, "has_distance"]):
+            return None
+        rows = r.df(Query.COVERAGE_LOOKUP, params)
+    agg, mean_km, places = {}, {}, {}
+    for level, sub in rows.groupby("level", sort=False):
+        sub = sub.set_index("code")
+        with_communes = sub[sub["population"].notna()]
+        a = with_communes.reset_index()[AGG_COLUMNS]
+        for col in ("population", "population_covered", "communes", "communes_covered", "approx_points"):
+            a[col] = a[col].astype("int64")
+        # Codes as the live aggregate's (pandas "string", merged into object columns): the same frames either way.
+        agg[level] = a.astype({"share": "float64", "code": "string"})
+        mean_km[level] = sub["mean_distance_km"].astype("float64")
+        places[level] = sub["places"].astype("int64")
+    fr = agg[LEVEL_FRANCE].iloc[0] if LEVEL_FRANCE in agg and len(agg[LEVEL_FRANCE]) else None
+    l0 = lst.iloc[0]
+    return CoverageParts(
+        agg=agg,
+        mean_km=mean_km,
+        places=places,
+        france=_france(int(fr["population"]), int(fr["population_covered"])) if fr is not None else _france(0, 0),
+        source=str(l0["source"]),
+        placed=int(l0["placed"]),
+        unplaced=int(l0["unplaced"]),
+        communes=int(l0["communes"]),
+        approx_communes=int(l0["approx_communes"]),
+        seconds=float(l0["seconds"]),
+        precomputed=True,
+    )
+
+
+def coverage_parts(db: Database, service_type: str, distance_km: float, communes: CommunePoints,
+                   levels: tuple[str, ...], live: bool = False) -> CoverageParts:
+    """From the derived tables when they can serve it (unless `live`), else computed now: the same figures."""
+    parts = None if live else derived_parts(db, service_type, distance_km)
+    return parts if parts is not None else live_parts(db, service_type, distance_km, communes, levels)
+
+
+def _territory_table(parts: CoverageParts, ref: pd.DataFrame, level: str, columns: list[str]) -> pd.DataFrame:
+    """The territories of `ref` (their `columns`) with the coverage figures, mean distance and places of `level`."""
+    out = ref[columns].merge(parts.agg.get(level, pd.DataFrame(columns=AGG_COLUMNS)), on="code", how="left")
+    out["distance_km"] = out["code"].map(parts.mean_km.get(level, pd.Series(dtype="float64")))
+    out["services"] = out["code"].map(parts.places.get(level, pd.Series(dtype="int64"))).fillna(0).astype(int)
+    return out
+
+
+def coverage_view(db: Database, service_type: str, distance_km: float, area: MapArea,
+                  communes: CommunePoints = None, live: bool = False) -> CoverageView:
+    """Coverage of the population by one service type within `distance_km`, by EPCI and by département: read from
+    the derived tables when they are current and the distance is a standard one (unless `live`), else computed now
+    from `communes` (the commune points, levier.ingest.service_lists.Referential.points, or a function returning
+    them; built when not given)."""
+    parts = coverage_parts(db, service_type, distance_km, communes, (LEVEL_EPCI, LEVEL_DEP), live)
     with db.reader() as r:
         epci_ref = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_EPCI})
         dep_ref = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_DEP})
     dep_names = dict(zip(dep_ref["code"], dep_ref["name"], strict=True))
     for ref in (epci_ref, dep_ref):
         ref["dep_name"] = ref["dep"].map(dep_names)
-
-    def table(agg: pd.DataFrame, ref: pd.DataFrame, key: str) -> pd.DataFrame:
-        counts = placed.groupby(key).size()
-        out = ref[["code", "name", "dep", "dep_name", "reg", "reg_name", "nature"]].merge(agg, on="code", how="left")
-        out["distance_km"] = out["code"].map(cov.mean_distance(result.communes, key))
-        out["services"] = out["code"].map(counts).fillna(0).astype(int)
-        return out
-
-    epci = table(result.epci, epci_ref, "epci")
-    deps = table(result.departements, dep_ref, "dep")
+    columns = ["code", "name", "dep", "dep_name", "reg", "reg_name", "nature"]
+    epci = _territory_table(parts, epci_ref, LEVEL_EPCI, columns)
+    deps = _territory_table(parts, dep_ref, LEVEL_DEP, columns)
     deps["in_area"] = in_area(deps, area)
-    within = result.communes["dep"].astype(str).isin(area.deps) if not area.is_france else slice(None)
-    sub = result.communes[within]
-    pop = int(sub["population"].sum())
-    covered = int(sub.loc[sub["covered"], "population"].sum())
-    label = service_type_label(service_type)
+    if area.is_france:
+        in_view = dict(parts.france, places=parts.placed)
+    else:
+        # The communes of the area's départements (integer sums: the same figures as summing the communes).
+        mine = parts.agg[LEVEL_DEP][parts.agg[LEVEL_DEP]["code"].astype(str).isin(area.deps)]
+        pop, covered = int(mine["population"].sum()), int(mine["population_covered"].sum())
+        places = parts.places[LEVEL_DEP]
+        in_view = {"population": pop, "population_covered": covered,
+                   "share": 100.0 * covered / pop if pop else math.nan,
+                   "places": int(places[places.index.astype(str).isin(area.deps)].sum())}
     return CoverageView(
         service_type=service_type,
-        label=label,
-        source=str(points["source"].iloc[0]) if len(points) else "",
+        label=service_type_label(service_type),
+        source=parts.source,
         distance_km=float(distance_km),
         area=area,
         epci=epci[in_area(epci, area)].reset_index(drop=True),
         departements=deps,
-        france=result.france,
-        in_view={"population": pop, "population_covered": covered, "share": 100.0 * covered / pop if pop else math.nan},
-        approx_communes=int(result.communes["point_source"].ne("fichier").sum()),
-        communes=len(result.communes),
-        seconds=result.seconds,
-        points=len(placed),
-        unplaced=len(points) - len(placed),
+        france=parts.france,
+        in_view=in_view,
+        approx_communes=parts.approx_communes,
+        communes=parts.communes,
+        seconds=parts.seconds,
+        points=parts.placed,
+        unplaced=parts.unplaced,
+        precomputed=parts.precomputed,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The derived tables (issue 16): coverage of every territory at every standard distance, once per data version
+
+
+def build_derived(db: Database, communes: CommunePoints = None) -> dict[str, pd.DataFrame]:
+    """The publication step's coverage tables (levier.views.derived.BUILDERS): for every service list in force,
+    every level (France, région, département, EPCI) and territory, at every standard distance, the figures the live
+    computation gives (levier.analysis.coverage.coverage_by_distance is aggregate at every distance at once)."""
+    lists = db.read(Query.SERVICE_LISTS)
+    points_all = points_of(communes) if len(lists) else None
+    deps = db.read(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_DEP})
+    reg_of = dict(zip(deps["code"], deps["reg"]))
+    coverage_rows, place_rows, list_rows = [], [], []
+    for service_type in lists["service_type"]:
+        points = db.read(Query.SERVICE_POINTS, {"service_type": service_type})
+        placed = points[points["lon"].notna() & points["lat"].notna()]
+        started = time.perf_counter()
+        frame = _with_levels(cov.commune_distances(points_all, placed), reg_of)
+        places = _with_levels(placed, reg_of)
+        for level, key in LEVEL_KEYS.items():
+            rows = cov.coverage_by_distance(frame, key, cov.STANDARD_DISTANCES_KM)
+            coverage_rows.append(rows.assign(service_type=service_type, level=level))
+            counts = places.groupby(key).size()
+            counts.index = counts.index.astype(str)
+            mean = cov.mean_distance(frame, key)
+            mean.index = mean.index.astype(str)
+            codes = sorted(set(rows["code"]) | set(counts.index))
+            place_rows.append(pd.DataFrame({
+                "service_type": service_type, "level": level, "code": codes,
+                "places": counts.reindex(codes).fillna(0).astype("int64").to_numpy(),
+                "mean_distance_km": mean.reindex(codes).astype("float64").to_numpy(),
+            }))
+        list_rows.append({
+            "service_type": service_type,
+            "source": str(points["source"].iloc[0]) if len(points) else "",
+            "placed": len(placed),
+            "unplaced": len(points) - len(placed),
+            "communes": len(frame),
+            "approx_communes": int(frame["point_source"].ne("fichier").sum()),
+            "seconds": time.perf_counter() - started,
+        })
+    coverage = pd.concat(coverage_rows, ignore_index=True) if coverage_rows else pd.DataFrame()
+    place = pd.concat(place_rows, ignore_index=True) if place_rows else pd.DataFrame()
+    listed = pd.DataFrame(list_rows)
+    # Public inputs only (service lists, INSEE communes and their points): readable by every user.
+    return {name: frame.assign(is_public=True) if len(frame) else frame
+            for name, frame in (("coverage", coverage), ("coverage_place", place), ("coverage_list", listed))}
+
+
+def places_help(view: CoverageView) -> str:
+    """The help of the page's count of places: in the territory in view, and how many in France."""
+    unplaced = (f" ; {fmt_int(view.unplaced)} lieu(x) sans position (voir le journal des imports)"
+                if view.unplaced else "")
+    if view.area.is_france:
+        return f"{view.label}, placés sur la carte{unplaced}."
+    return (f"{view.label} situés {view.area.noun} ({fmt_int(view.points)} en France{unplaced}). Un lieu d'un "
+            "département voisin compte aussi dans la couverture.")
 
 
 def _coverage_headers(view: CoverageView) -> dict[str, str]:
@@ -287,6 +480,9 @@ def coverage_figure(
         fig = maps.france_map(data, layer, geojson_url=geo.static_url(level, layer.vintage), **kwargs)
         members = None
     if points is not None and len(points):
+        if members is None and not area.is_france and "dep" in points:
+            # The France map of one département (by département): its own places, as many as the page counts.
+            points = points[points["dep"].astype(str).isin(area.deps)]
         shown_area = area if members is not None else MapArea("france", "", "France entière")
         maps.add_points(fig, points_on_map(points, layer, shown_area, members), size=6, dense=members is None)
     return fig
@@ -300,46 +496,38 @@ COVERAGE_TABLE_DECIMALS = {"part_couverte": 1, "distance_moyenne_km": 1, "distan
 
 
 def coverage_table(db: Database, service: str, km: float, level: str, territory: str | None = None,
-                   communes: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+                   communes: CommunePoints = None, live: bool = False) -> pd.DataFrame:
     """Coverage of the population by one service type within `km`, one row per territory of `level`
     ('departement', 'epci' or 'region'; only `territory` when given): code, libelle, then the service, the
     distance, the population, the population within the distance, its share (%), the population-weighted mean
     distance to the nearest place (km), the places in the territory, the communes, those covered and those
     measured from a fallback point (absent from the commune points file). Numbers stay numbers, at full precision
-    (`attrs['decimals']` says how the page rounds them)."""
+    (`attrs['decimals']` says how the page rounds them). Read from the derived tables when they can serve it
+    (a standard distance, unless `live`), else computed now: the same figures."""
     if level not in COVERAGE_LEVELS:
         raise ValueError(f"Niveau inconnu « {level} » : attendu {', '.join(COVERAGE_LEVELS)}.")
-    points = db.read(Query.SERVICE_POINTS, {"service_type": service})
-    if points.empty:
-        raise ValueError(f"Aucune liste de lieux « {service_type_label(service)} » importée.")
-    placed = points[points["lon"].notna() & points["lat"].notna()]
-    result = cov.coverage(commune_points() if communes is None else communes, placed, float(km))
-    with db.reader() as r:
-        ref = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
-        deps = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_DEP}) if level == LEVEL_REGION else None
-    frame = result.communes
-    key = {LEVEL_DEP: "dep", LEVEL_EPCI: "epci", LEVEL_REGION: "reg"}[level]
-    if deps is not None:
-        reg_of = dict(zip(deps["code"], deps["reg"]))
-        frame = frame.assign(reg=frame["dep"].map(reg_of))
-        placed = placed.assign(reg=placed["dep"].map(reg_of))
+    parts = None if live else derived_parts(db, service, km)
+    if parts is None:
+        if db.read(Query.SERVICE_POINTS, {"service_type": service}).empty:
+            raise ValueError(f"Aucune liste de lieux « {service_type_label(service)} » importée.")
+        parts = live_parts(db, service, km, communes, (level,))
+    ref = db.read(Query.TERRITORIES_OF_LEVEL, {"level": level})
     if territory is not None:
         if territory not in set(ref["code"]):
             raise ValueError(f"Territoire inconnu au niveau {level} : « {territory} ».")
         ref = ref[ref["code"] == territory]
-    out = ref[["code", "name"]].rename(columns={"name": "libelle"}).merge(cov.aggregate(frame, key), on="code",
-                                                                           how="left")
+    out = _territory_table(parts, ref, level, ["code", "name"])
     table = pd.DataFrame(
         {
             "code": out["code"].astype(str),
-            "libelle": out["libelle"].astype(str),
+            "libelle": out["name"].astype(str),
             "type_de_lieu": service_type_label(service),
             "distance_km": float(km),
             "population": out["population"].astype("Int64"),
             "population_couverte": out["population_covered"].astype("Int64"),
             "part_couverte": pd.to_numeric(out["share"], errors="coerce").astype(float),
-            "distance_moyenne_km": out["code"].map(cov.mean_distance(frame, key)).astype(float),
-            "lieux": out["code"].map(placed.groupby(key).size()).fillna(0).astype("Int64"),
+            "distance_moyenne_km": out["distance_km"].astype(float),
+            "lieux": out["services"].astype("Int64"),
             "communes": out["communes"].astype("Int64"),
             "communes_couvertes": out["communes_covered"].astype("Int64"),
             # Communes absent from the commune points file, measured from their EPCI's (or département's) point.

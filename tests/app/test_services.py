@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.app.conftest import frame_with, texts
-from tests.app.pages import charts, locations, open_page
+from tests.app.pages import charts, locations, metrics, open_page
 
 
 def test_services_page_coverage_follows_the_distance(app):
@@ -21,6 +21,12 @@ def test_services_page_coverage_follows_the_distance(app):
     assert any(n.startswith("France services (") for n in names)
     assert any(n.startswith("Agence France Travail") for n in names)
     share_20 = app.metric[0].value
+    # The places counted are Isère's (the national count, 2 845, was shown before), as in the table by département;
+    # the figures come from the derived tables, computed when the data was published.
+    places = metrics(app)["Lieux « France services » — Isère (38)"]
+    by_dep = frame_with(app, "Département", "Lieux « France services »").set_index("Code")
+    assert int(places.replace("\u00a0", "")) == by_dep.at["38", "Lieux « France services »"] < 2845
+    assert "Calcul à la publication des données" in page
     table_20 = frame_with(app, "EPCI", "Part de la population à moins de 20 km (%)")
     assert app.selectbox(key="cov_type").value == "france_services"
 

@@ -229,3 +229,40 @@ def test_a_commune_missing_from_the_points_file_falls_back_and_is_counted(ref, a
     assert result.departements.set_index("code").loc["38", "approx_points"] == 1
     assert result.epci.set_index("code").loc["200040715", "approx_points"] == 1
     assert result.departements["approx_points"].sum() == 1
+
+
+def test_every_distance_at_once_gives_the_figures_of_each_distance():
+    # B is exactly 15 km away (covered at 15, not at 14), C 25 km, D has no service in its zone (never covered).
+    communes = pd.DataFrame(
+        {
+            "code_commune": ["A", "B", "C", "D"],
+            "dep": ["38", "38", "38", "973"],
+            "epci": ["E1", "E1", "E2", None],
+            "population": [100, 50, 30, 7],
+            "point_source": ["fichier", "fichier", "epci", "fichier"],
+            "distance_km": [0.0, 15.0, 25.0, np.inf],
+        }
+    )
+    distances = [60, 1, 14, 15, 20, 25, 30]  # any order: the rows come by ascending distance
+    for key in ("dep", "epci"):
+        at_once = coverage.coverage_by_distance(communes, key, distances)
+        for km in distances:
+            one = coverage.aggregate(communes.assign(covered=communes["distance_km"] <= km), key)
+            got = at_once[at_once["distance_km"] == km].drop(columns="distance_km").reset_index(drop=True)
+            pd.testing.assert_frame_equal(got, one, check_exact=True)
+    isere = coverage.coverage_by_distance(communes, "dep", distances).query("code == '38'").set_index("distance_km")
+    assert isere.loc[14, "population_covered"] == 100 and isere.loc[15, "population_covered"] == 150
+    assert isere.loc[25, "share"] == 100.0 and (isere["approx_points"] == 1).all()
+    guyane = coverage.coverage_by_distance(communes, "dep", distances).query("code == '973'")
+    assert (guyane["population_covered"] == 0).all() and (guyane["share"] == 0).all()  # no place: never covered
+    assert coverage.STANDARD_DISTANCES_KM == tuple(range(1, 61))  # the Services page's slider, whole km
+
+
+@needs_reference
+def test_every_standard_distance_at_once_matches_the_real_lists(commune_pts, agencies):
+    communes = coverage.commune_distances(commune_pts, agencies)
+    at_once = coverage.coverage_by_distance(communes, "epci", coverage.STANDARD_DISTANCES_KM)
+    for km in (1, 7, 20, 43, 60):
+        live = coverage.coverage(commune_pts, agencies, km).epci
+        got = at_once[at_once["distance_km"] == km].drop(columns="distance_km").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, live, check_exact=True)
