@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # Versions older than the current and the previous one are deleted once they stopped being current this long ago:
-# a process still reading one (a query that started before the switch) has long finished by then. An unpublished
-# version (a writer killed before publishing) is deleted once it is this old.
+# a process still reading one (a query that started before the switch) has long finished by then (and on Linux a
+# deleted file stays readable by whoever has it open). A version a killed writer never published is removed by the
+# next writer.
 PRUNE_AFTER_SECONDS = 600.0
 KEEP_VERSIONS = 2
 
@@ -77,15 +78,18 @@ def is_versioned(path: Path) -> bool:
 
 
 def reserve_next(path: Path) -> Path:
-    """A new, empty version file numbered after every version present (the writer lock is held)."""
-    number = max(versions(path), default=0) + 1
-    while True:
-        candidate = version_file(path, number)
-        try:
-            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-            return candidate
-        except FileExistsError:
-            number += 1
+    """A new, empty version file numbered after the current one. Called with the writer lock held: a version file
+    numbered above the current one was left by a writer that died before publishing, and is removed."""
+    found = versions(path)
+    live = number_of(path, current(path))
+    if live is None:  # a plain file (or nothing yet): the first version comes after any file already there
+        live = max(found, default=0)
+    for number, file in found.items():
+        if number > live:
+            remove(file)
+    candidate = version_file(path, live + 1)
+    os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    return candidate
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -116,31 +120,25 @@ def remove(file: Path) -> None:
 
 
 def prune(path: Path, now: float | None = None, grace: float | None = None) -> list[Path]:
-    """Deletes the versions nobody should still read: not the current one, not the `KEEP_VERSIONS - 1` before it,
-    and only once they stopped being current `grace` seconds ago (the next version's age); unpublished versions
-    (a killed writer's) once they are `grace` old. Returns the files deleted."""
+    """Deletes the versions nobody should still read: not the current one nor the `KEEP_VERSIONS - 1` before it,
+    and only once they stopped being current `grace` seconds ago (the age of the version after them). Called with
+    the writer lock held. Returns the files deleted."""
     now = time.time() if now is None else now
     grace = PRUNE_AFTER_SECONDS if grace is None else grace
     live = number_of(path, current(path))
-    found = versions(path)
     if live is None:
         return []
-    ordered = sorted(found)
+    found = versions(path)
+    older = sorted(n for n in found if n < live)
     deleted = []
-    for number in ordered:
-        file = found[number]
-        if number == live:
+    for i, number in enumerate(older):
+        if live - number < KEEP_VERSIONS:
             continue
-        if number > live:  # never published: a writer killed (or still writing, hence the age)
-            age_from = _mtime(file)
-        else:
-            if live - number < KEEP_VERSIONS:
-                continue
-            newer = [n for n in ordered if n > number]
-            age_from = _mtime(found[newer[0]]) if newer else now
-        if age_from is not None and now - age_from >= grace:
-            remove(file)
-            deleted.append(file)
+        successor = older[i + 1] if i + 1 < len(older) else live
+        replaced_at = _mtime(found[successor])
+        if replaced_at is not None and now - replaced_at >= grace:
+            remove(found[number])
+            deleted.append(found[number])
     return deleted
 
 
