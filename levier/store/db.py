@@ -193,6 +193,9 @@ class _Version:
         return cur
 
     def give_back(self, key: str, cur: duckdb.DuckDBPyConnection) -> None:
+        if not self.owned:  # a batch's rights are worked out afresh for each read (its data moves on)
+            cur.close()
+            return
         with self._pool_guard:
             idle = self._idle.setdefault(key, [])
             if len(idle) < _CURSORS_KEPT:
@@ -570,8 +573,9 @@ class Database:
             return _FULL_ACCESS, _FULL_KEY
         key = scope.key()
         cache_key = (str(self.path), version.token, key)
+        cacheable = version.owned  # a batch's working version changes with each of its transactions
         with _access_guard:
-            if cache_key in _access_cache:
+            if cacheable and cache_key in _access_cache:
                 return _access_cache[cache_key], key
         with door.borrow(version, _FULL_KEY, _FULL_ACCESS) as cur:
             internal = Reader(cur, _FULL_ACCESS, ready=True)
@@ -586,6 +590,8 @@ class Database:
                     detail_deps=scope.detail_departements, threshold=scope.small_count_max,
                 )
         access = {"levier_all": scope.all_territories, "levier_codes": codes, "levier_masked": masked}
+        if not cacheable:
+            return access, key
         with _access_guard:
             if len(_access_cache) >= _ACCESS_CACHE_MAX:
                 _access_cache.pop(next(iter(_access_cache)))
