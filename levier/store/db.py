@@ -37,9 +37,9 @@ _HARDEN = (
     "SET lock_configuration = true",
 )
 
-# DuckDB locks the file for as long as a connection to it is open (shared for read-only, exclusive for
-# read-write), so a process with no reader lets its connection go after this long: an import started by another
-# process (the command line) gets in, and the next read opens the data version it published.
+# A process with no reader lets its connection go after this long: its memory is given back, and a database file
+# from before versions (a plain file, written in place by another program holding DuckDB's exclusive lock) is
+# free for that program. Published versions are never written, so a connection to one blocks no writer.
 IDLE_CLOSE_SECONDS = 2.0
 # Idle cursors kept per set of rights, and sets of rights kept per connection.
 _CURSORS_KEPT = 8
