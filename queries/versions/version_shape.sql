@@ -1,3 +1,3 @@
 -- The shape of a database version, compared before and after it is written out and reopened, before publication.
--- One row: tables, columns (counts over the whole database). No parameters.
-SELECT (SELECT count(*) FROM duckdb_tables()) AS tables, (SELECT count(*) FROM duckdb_columns()) AS columns;
+-- One row: tables, columns (over every table of the database; views left out, binding them all is slow). No parameters.
+SELECT count(*) AS tables, coalesce(sum(column_count), 0) AS columns FROM duckdb_tables();
