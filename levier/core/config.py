@@ -34,7 +34,7 @@ def settings() -> Settings:
     max_mb = float(os.environ.get(ENV_MAX_FILE_MB, "20"))
     wait = float(os.environ.get(ENV_LOCK_WAIT, "30"))
     return Settings(
-        db_path=db.expanduser().resolve(),
+        db_path=db.expanduser().parent.resolve() / db.name,  # not resolved: a pointer to versions
         reference_dir=ref.expanduser().resolve(),
         max_file_bytes=int(max_mb * 1024 * 1024),
         lock_wait_seconds=wait,

@@ -111,45 +111,46 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
     tmp = Path(tempfile.mkdtemp(prefix="levier-build-", dir=db_path.parent)) / db_path.name
     db = Database(tmp)
     t0 = time.perf_counter()
-    progress("Schéma et catalogue des indicateurs…")
-    init_database(db)
-    progress(f"Géographie de référence depuis {reference_dir}…")
-    load_reference_journaled(db, reference_dir)
-    progress("Statistiques publiques INSEE (Filosofi)…")
-    load_public_statistics(db, reference_dir)
-    progress("Statistiques publiques DREES (aide sociale, minima sociaux, OARSA, prestations mensuelles, personnel)…")
-    t_drees = time.perf_counter()
-    drees = load_drees_statistics(db, reference_dir)
-    failed_drees = [r for r in drees if r.errors]
-    if failed_drees:
-        raise RuntimeError("Import des classeurs DREES en échec :\n" + "\n".join(r.summary() for r in failed_drees[:3]))
-    progress(f"  {len(drees)} classeurs DREES importés ({time.perf_counter() - t_drees:.1f} s).")
-    progress("Lieux de service (France services, agences France Travail)…")
-    load_service_lists(db, reference_dir)
-    progress("Fonds de carte (static/geo)…")
-    build_static(reference_dir)
-    progress("Génération des fichiers de retours fictifs…")
-    deps, metros, indicators, programmes, rates = _demo_inputs(db, reference_dir)
-    out_dir = db_path.parent / "demo"  # beside the database: tests build theirs in a temporary folder
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    waves = cdppe_wave_table(deps["code"], reference_dir=reference_dir)  # one source: returns, funding, contracts
-    files = generate_demo_files(out_dir, deps, metros, indicators, programmes, rates,
-                                cdppe_wave_years=dict(zip(waves["code"], waves["signed_year"])))
-    progress(f"Import de {len(files)} fichiers de retours fictifs par l'importeur réel…")
-    reports = import_paths(db, [f.path for f in files], demo=True, imported_by="levier demo")
-    variants = write_demo_variants(out_dir, deps["code"])
-    if variants is not None:  # after the returns: declarations name indicators the returns already carry
-        reports.append(import_variants(db, variants.path.read_bytes(), variants.path.name, demo=True,
-                                       imported_by="levier demo"))
-    progress("Financements fictifs par action et vagues CDPPE…")
-    reports += build_demo_funding(db, out_dir, deps, rates, waves, reference_dir)
-    failed = [r for r in reports if r.errors]
-    if failed:
-        raise RuntimeError("Import de démonstration en échec :\n" + "\n".join(r.summary() for r in failed[:3]))
-    if publish is not None:
-        progress("Tables dérivées (positions, statuts, contrôles…)…")
-        publish(db)
+    with db.batch(fresh=True):  # every write of the build in one new version: no copy per transaction
+        progress("Schéma et catalogue des indicateurs…")
+        init_database(db)
+        progress(f"Géographie de référence depuis {reference_dir}…")
+        load_reference_journaled(db, reference_dir)
+        progress("Statistiques publiques INSEE (Filosofi)…")
+        load_public_statistics(db, reference_dir)
+        progress("Statistiques publiques DREES (aide sociale, minima sociaux, OARSA, prestations mensuelles, personnel)…")
+        t_drees = time.perf_counter()
+        drees = load_drees_statistics(db, reference_dir)
+        failed_drees = [r for r in drees if r.errors]
+        if failed_drees:
+            raise RuntimeError("Import des classeurs DREES en échec :\n" + "\n".join(r.summary() for r in failed_drees[:3]))
+        progress(f"  {len(drees)} classeurs DREES importés ({time.perf_counter() - t_drees:.1f} s).")
+        progress("Lieux de service (France services, agences France Travail)…")
+        load_service_lists(db, reference_dir)
+        progress("Fonds de carte (static/geo)…")
+        build_static(reference_dir)
+        progress("Génération des fichiers de retours fictifs…")
+        deps, metros, indicators, programmes, rates = _demo_inputs(db, reference_dir)
+        out_dir = db_path.parent / "demo"  # beside the database: tests build theirs in a temporary folder
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        waves = cdppe_wave_table(deps["code"], reference_dir=reference_dir)  # one source: returns, funding, contracts
+        files = generate_demo_files(out_dir, deps, metros, indicators, programmes, rates,
+                                    cdppe_wave_years=dict(zip(waves["code"], waves["signed_year"])))
+        progress(f"Import de {len(files)} fichiers de retours fictifs par l'importeur réel…")
+        reports = import_paths(db, [f.path for f in files], demo=True, imported_by="levier demo")
+        variants = write_demo_variants(out_dir, deps["code"])
+        if variants is not None:  # after the returns: declarations name indicators the returns already carry
+            reports.append(import_variants(db, variants.path.read_bytes(), variants.path.name, demo=True,
+                                           imported_by="levier demo"))
+        progress("Financements fictifs par action et vagues CDPPE…")
+        reports += build_demo_funding(db, out_dir, deps, rates, waves, reference_dir)
+        failed = [r for r in reports if r.errors]
+        if failed:
+            raise RuntimeError("Import de démonstration en échec :\n" + "\n".join(r.summary() for r in failed[:3]))
+        if publish is not None:
+            progress("Tables dérivées (positions, statuts, contrôles…)…")
+            publish(db)
     replace_database(tmp, db_path)  # with the WAL question settled: a killed import's .wal does not survive
     shutil.rmtree(tmp.parent, ignore_errors=True)
     progress(f"Base de démonstration prête : {db_path} ({time.perf_counter() - t0:.1f} s).")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import atexit
-import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +17,7 @@ import pandas as pd
 from levier.core.config import settings
 from levier.rights.disclosure import masked_keys
 from levier.rights.scope import Scope
+from levier.store import versions
 from levier.store.queries import Query, migrations, sql_text
 
 __all__ = [
@@ -36,9 +37,9 @@ _HARDEN = (
     "SET lock_configuration = true",
 )
 
-# DuckDB locks the file for as long as a connection to it is open (shared for read-only, exclusive for
-# read-write), so a process with no reader lets its connection go after this long: an import started by another
-# process (the command line) gets in, and the next read opens the data version it published.
+# A process with no reader lets its connection go after this long: its memory is given back, and a database file
+# from before versions (a plain file, written in place by another program holding DuckDB's exclusive lock) is
+# free for that program. Published versions are never written, so a connection to one blocks no writer.
 IDLE_CLOSE_SECONDS = 2.0
 # Idle cursors kept per set of rights, and sets of rights kept per connection.
 _CURSORS_KEPT = 8
@@ -129,16 +130,23 @@ def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyCo
             delay = min(delay * 2, 0.5)
 
 
-def version_token(path: Path) -> str:
-    """Changes whenever a connection of any process commits (or the file is replaced): cache keys are built on it."""
-    parts = []
-    for p in (path, wal_path(path)):
+def _token_of(file: Path | None) -> str:
+    if file is None:
+        return "-"
+    parts = [file.name]
+    for p in (file, wal_path(file)):
         try:
             st = p.stat()
             parts.append(f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}")
         except FileNotFoundError:
             parts.append("-")
     return "|".join(parts)
+
+
+def version_token(path: Path) -> str:
+    """Changes whenever a version is published (the pointer names another file), a connection of any process
+    commits into a plain file, or the file is replaced: cache keys are built on it."""
+    return _token_of(versions.current(path))
 
 
 # Session variables read by the views of 005_access.sql. Every cursor is a new DuckDB client context whose
@@ -157,64 +165,21 @@ def _apply_access(cur: duckdb.DuckDBPyConnection, access: dict[str, Any]) -> Non
         cur.execute(statement, {"v": access[name]})
 
 
-class _Door:
-    """The read-only connection of one database file in this process, shared by every thread.
+class _Version:
+    """One open connection to one version file, the readers inside it and its idle cursors, kept by rights so that
+    the rights are set once per cursor, not once per query. A cursor is safe in the one thread using it."""
 
-    DuckDB allows one configuration per file and process: the writer (read-write) waits until no reader is inside,
-    closes the read-only connection, writes, and the next reader opens the data version it published. Readers get
-    cursors made from the shared connection (a cursor is safe in the one thread using it), kept by rights so that
-    the rights are set once per cursor, not once per query."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.cond = threading.Condition()
-        self.con: duckdb.DuckDBPyConnection | None = None
-        self.token: str | None = None
+    def __init__(self, con: duckdb.DuckDBPyConnection, file: Path, token: str, owned: bool = True) -> None:
+        self.con = con
+        self.file = file
+        self.token = token
+        self.owned = owned  # False: a batch's read-write connection, closed by the batch itself
         self.readers = 0
-        self.writing = False
-        self.writers_waiting = 0
-        self.last_used = 0.0
+        self.retired = False
         self._idle: dict[str, list[duckdb.DuckDBPyConnection]] = {}
         self._pool_guard = threading.Lock()
 
-    # -- readers ------------------------------------------------------------------------------------------------
-    def enter(self, lock_wait: float) -> duckdb.DuckDBPyConnection:
-        """Counts a reader in; opens the connection when there is none or the data version moved on."""
-        with self.cond:
-            while self.writing or self.writers_waiting:
-                self.cond.wait()
-            if self.con is not None and version_token(self.path) != self.token:
-                # Published by someone else (a replaced file): readers still on the old version finish first.
-                while self.readers or self.writing:
-                    self.cond.wait()
-                self._close()
-            if self.con is None:
-                # Under the lock: threads arriving meanwhile wait for this connection rather than race to open.
-                self.con = _connect(self.path, read_only=True, lock_wait=lock_wait)
-                self.token = version_token(self.path)
-                _start_reaper()
-            self.readers += 1
-            return self.con
-
-    def leave(self) -> None:
-        with self.cond:
-            self.readers -= 1
-            self.last_used = time.monotonic()
-            if not self.readers:
-                self.cond.notify_all()
-
-    @contextmanager
-    def borrow(self, key: str, access: dict[str, Any]) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor carrying `access`, for the calling thread alone until the block ends."""
-        cur = self._cursor(key, access)
-        try:
-            yield cur
-        except BaseException:
-            cur.close()  # a cursor left in an unknown state is not handed to the next reader
-            raise
-        self._give_back(key, cur)
-
-    def _cursor(self, key: str, access: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    def cursor(self, key: str, access: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         with self._pool_guard:
             idle = self._idle.get(key)
             if idle:
@@ -227,7 +192,10 @@ class _Door:
             raise
         return cur
 
-    def _give_back(self, key: str, cur: duckdb.DuckDBPyConnection) -> None:
+    def give_back(self, key: str, cur: duckdb.DuckDBPyConnection) -> None:
+        if not self.owned:  # a batch's rights are worked out afresh for each read (its data moves on)
+            cur.close()
+            return
         with self._pool_guard:
             idle = self._idle.setdefault(key, [])
             if len(idle) < _CURSORS_KEPT:
@@ -239,43 +207,115 @@ class _Door:
         if cur is not None:
             cur.close()
 
-    # -- the writer ---------------------------------------------------------------------------------------------
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """No reader inside, none let in, the read-only connection closed: this process may open the file to write."""
-        with self.cond:
-            self.writers_waiting += 1
-            try:
-                while self.writing or self.readers:
-                    self.cond.wait()
-            finally:
-                self.writers_waiting -= 1
-                self.cond.notify_all()  # readers held back for this writer look again (it may have given up)
-            self.writing = True
-            self._close()
-        try:
-            yield
-        finally:
-            with self.cond:
-                self.writing = False
-                self.cond.notify_all()
-
-    # -- closing ------------------------------------------------------------------------------------------------
-    def close_if_idle(self, now: float) -> None:
-        with self.cond:
-            if self.con is not None and not self.readers and now - self.last_used >= IDLE_CLOSE_SECONDS:
-                self._close()
-
-    def _close(self) -> None:
-        """Called with the condition held and no reader inside (no cursor is in use)."""
+    def close(self) -> None:
+        """Called with no reader inside (no cursor is in use)."""
         with self._pool_guard:
             idle, self._idle = self._idle, {}
         for cursors in idle.values():
             for cur in cursors:
                 cur.close()
-        if self.con is not None:
+        if self.owned:
             self.con.close()
-        self.con, self.token = None, None
+
+
+class _Door:
+    """This process's way into one configured database: the read-only connection of its current version, shared
+    by every thread, and the writers.
+
+    Readers resolve the pointer (levier.store.versions) when they come in: once another version is published, the
+    next reader opens it, and the connection of the old one is closed when its last reader leaves (a query that
+    started before the switch ends on the version it started on). A writer never waits for readers: it writes a
+    new version file. While a batch is open (Database.batch), this process's readers read its working version."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.cond = threading.Condition()
+        self.live: _Version | None = None
+        self.batch: _Version | None = None
+        self.write_lock = threading.RLock()  # one writer of this process at a time; a batch's own thread re-enters
+        self.last_used = 0.0
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection | None:
+        live = self.batch or self.live
+        return live.con if live is not None else None
+
+    # -- readers ------------------------------------------------------------------------------------------------
+    def enter(self, lock_wait: float) -> _Version:
+        """Counts a reader in; opens the connection when there is none or another version was published."""
+        with self.cond:
+            if self.batch is not None:
+                self.batch.readers += 1
+                return self.batch
+            file = versions.current(self.path)
+            token = _token_of(file)
+            live = self.live
+            if live is not None and token != live.token:
+                self.live = None
+                if file is not None and live.file == file:
+                    # The same file changed under us (written in place, or replaced): DuckDB keeps one instance
+                    # per file and process, so the readers of the old one finish before it is reopened.
+                    while live.readers:
+                        self.cond.wait()
+                    live.close()
+                else:
+                    self._retire(live)
+            if self.live is None:
+                if file is None:
+                    raise DatabaseMissing(f"La base {self.path} n'existe pas encore.")
+                # Under the lock: threads arriving meanwhile wait for this connection rather than race to open.
+                self.live = _Version(_connect(file, read_only=True, lock_wait=lock_wait), file, token)
+                _start_reaper()
+            self.live.readers += 1
+            return self.live
+
+    def leave(self, version: _Version) -> None:
+        with self.cond:
+            version.readers -= 1
+            self.last_used = time.monotonic()
+            if not version.readers:
+                if version.retired:
+                    version.close()
+                self.cond.notify_all()
+
+    def _retire(self, version: _Version) -> None:
+        """The version stops being read by newcomers; closed now if nobody reads it, else by its last reader."""
+        version.retired = True
+        if not version.readers:
+            version.close()
+
+    @contextmanager
+    def borrow(self, version: _Version, key: str, access: dict[str, Any]) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor carrying `access`, for the calling thread alone until the block ends."""
+        cur = version.cursor(key, access)
+        try:
+            yield cur
+        except BaseException:
+            cur.close()  # a cursor left in an unknown state is not handed to the next reader
+            raise
+        version.give_back(key, cur)
+
+    # -- batches ------------------------------------------------------------------------------------------------
+    def open_batch(self, con: duckdb.DuckDBPyConnection, file: Path) -> None:
+        with self.cond:
+            self.batch = _Version(con, file, "batch", owned=False)
+
+    def close_batch(self) -> None:
+        """Readers of the working version leave first (their cursors come from the batch's connection)."""
+        with self.cond:
+            batch, self.batch = self.batch, None
+            if batch is not None:
+                while batch.readers:
+                    self.cond.wait()
+                batch.close()
+
+    # -- closing ------------------------------------------------------------------------------------------------
+    def close_if_idle(self, now: float) -> None:
+        with self.cond:
+            live = self.live
+            if live is not None and not live.readers and now - self.last_used >= IDLE_CLOSE_SECONDS:
+                self.live = None
+                live.close()
 
 
 _doors: dict[Path, _Door] = {}
@@ -318,18 +358,98 @@ def _start_reaper() -> None:
             _reaper.start()
 
 
-def replace_database(new: Path, target: Path) -> None:
-    """Moves a finished database file over `target`, with its WAL if it has one.
+@contextmanager
+def _writer_lock(path: Path, lock_wait: float) -> Iterator[None]:
+    """This process's writers one at a time, then the other processes' (flock beside the pointer)."""
+    door = _door(path)
+    with door.write_lock:
+        if door.batch is not None:  # the batch's own thread: it already holds the file lock
+            yield
+            return
+        try:
+            with versions.writer_lock(path, lock_wait):
+                yield
+        except TimeoutError as exc:
+            raise DatabaseBusy(
+                "La base de données est occupée par un autre programme (import en cours ?). "
+                f"Nouvel essai abandonné après {lock_wait:.0f} s ; réessayez dans un instant."
+            ) from exc
 
-    The WAL of the file being replaced goes first: one left by a killed writer belongs to the old file, and DuckDB
-    refuses to open the new file beside it. This process's readers of `target` leave and its connection closes
-    before the move (the next read opens the new file)."""
-    new, target = Path(new).resolve(), Path(target).resolve()
-    with _door(target).exclusive():
-        wal_path(target).unlink(missing_ok=True)
-        os.replace(new, target)
-        if wal_path(new).exists():
-            os.replace(wal_path(new), wal_path(target))
+
+def _shape(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What a version is checked on before publication: its tables and columns, and its data version."""
+    shape = tuple(con.execute(sql_text(Query.VERSION_SHAPE)).fetchone())
+    if con.execute(sql_text(Query.DATA_STATE_EXISTS)).fetchone()[0]:
+        shape += (tuple(con.execute(sql_text(Query.DATA_STATE)).fetchall()),)
+    return shape
+
+
+def _seal(path: Path, file: Path, con: duckdb.DuckDBPyConnection, lock_wait: float) -> None:
+    """Writes the version out (no WAL left), reopens it read-only, checks it is what was written, publishes it and
+    prunes the versions nobody reads any more. The caller removes the file if this raises."""
+    expected = _shape(con)
+    con.execute("CHECKPOINT")
+    con.close()
+    if wal_path(file).exists():
+        raise DatabaseDamaged(f"La nouvelle version {file.name} garde un journal de transactions : non publiée.")
+    check = _connect(file, read_only=True, lock_wait=lock_wait)
+    try:
+        found = _shape(check)
+    finally:
+        check.close()
+    if found != expected or (len(found) > 2 and len(found[2]) != 1):
+        raise DatabaseDamaged(
+            f"La nouvelle version {file.name} ne se relit pas comme elle a été écrite : non publiée, la version "
+            "en service reste celle d'avant."
+        )
+    versions.publish(path, file)
+    versions.prune(path)
+
+
+@contextmanager
+def _new_version(path: Path, lock_wait: float, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a new version file (a copy of the current one, or empty), published when the
+    block ends without an exception; otherwise (or if the process is killed) the published version is untouched."""
+    file = versions.reserve_next(path)
+    try:
+        versions.copy_version(None if fresh else versions.current(path), file)
+        con = _connect(file, read_only=False, lock_wait=lock_wait)
+        try:
+            yield con
+        except BaseException:
+            con.close()
+            raise
+        _seal(path, file, con, lock_wait)
+    except BaseException:
+        versions.remove(file)
+        raise
+
+
+def replace_database(new: Path, target: Path) -> None:
+    """Publishes a finished database file (or the current version of a pointer) as the next version of `target`.
+
+    A WAL beside `new` is folded into it first, and a WAL beside a plain `target` (a killed writer's, from before
+    versioning) is dropped: DuckDB would refuse to open the new file beside it."""
+    new, target = Path(new), versions.absolute(target)
+    source = versions.current(new)
+    if source is None:
+        raise DatabaseMissing(f"La base {new} n'existe pas.")
+    if wal_path(source).exists():
+        _connect(source, read_only=False, lock_wait=30).close()  # a clean close checkpoints the WAL into the file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(target, settings().lock_wait_seconds):
+        file = versions.reserve_next(target)
+        try:
+            shutil.move(source, file)
+            if new.is_symlink():
+                new.unlink()
+            if not versions.is_versioned(target):
+                wal_path(target).unlink(missing_ok=True)
+            versions.publish(target, file)
+        except BaseException:
+            versions.remove(file)
+            raise
+        versions.prune(target)
 
 
 class Reader:
@@ -387,6 +507,20 @@ class Writer(Reader):
         return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else len(frame)
 
 
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[Writer]:
+    # A writer compares incoming rows with everything stored, whoever the rows belong to.
+    _apply_access(con, _FULL_ACCESS)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _bump_data_version(con)
+        yield Writer(con)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def _bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     """Every write transaction moves the data version on (migration 011), inside the transaction: derived tables
     computed before it stop being read, and those written in it (levier.store.derived) are marked for it."""
@@ -408,7 +542,8 @@ class Database:
         self, path: Path | str | None = None, lock_wait_seconds: float | None = None, scope: Scope | None = None
     ) -> None:
         cfg = settings()
-        self.path = Path(path).resolve() if path else cfg.db_path
+        # The configured path is a pointer to versions (levier.store.versions): made absolute, never resolved.
+        self.path = versions.absolute(path) if path else versions.absolute(cfg.db_path)
         self.lock_wait = cfg.lock_wait_seconds if lock_wait_seconds is None else lock_wait_seconds
         self.scope = scope or Scope.local_admin()
 
@@ -416,28 +551,33 @@ class Database:
         return Database(self.path, self.lock_wait, scope)
 
     def exists(self) -> bool:
-        return self.path.exists()
+        return versions.current(self.path) is not None
 
     def version_token(self) -> str:
         """Changes whenever another connection or process commits: cache keys are built on it."""
         return version_token(self.path)
 
     def open_connection(self) -> duckdb.DuckDBPyConnection | None:
-        """The read-only connection this process holds on the file right now (None: closed), for tests and benches."""
+        """The connection this process reads through right now (None: closed), for tests and benches."""
         return _door(self.path).con
 
-    def _access(self, door: _Door) -> tuple[dict[str, Any], str]:
+    def current_file(self) -> Path | None:
+        """The version file the pointer designates now (the path itself for a plain file)."""
+        return versions.current(self.path)
+
+    def _access(self, door: _Door, version: _Version) -> tuple[dict[str, Any], str]:
         """The session variables for this user (005_access.sql) and the key of the cursors carrying them, computed
         once per data version and rights."""
         scope = self.scope
         if scope.all_territories and not scope.masks_anything:
             return _FULL_ACCESS, _FULL_KEY
         key = scope.key()
-        cache_key = (str(self.path), door.token or "", key)
+        cache_key = (str(self.path), version.token, key)
+        cacheable = version.owned  # a batch's working version changes with each of its transactions
         with _access_guard:
-            if cache_key in _access_cache:
+            if cacheable and cache_key in _access_cache:
                 return _access_cache[cache_key], key
-        with door.borrow(_FULL_KEY, _FULL_ACCESS) as cur:
+        with door.borrow(version, _FULL_KEY, _FULL_ACCESS) as cur:
             internal = Reader(cur, _FULL_ACCESS, ready=True)
             codes: list[str] = []
             if not scope.all_territories and scope.departements:
@@ -450,6 +590,8 @@ class Database:
                     detail_deps=scope.detail_departements, threshold=scope.small_count_max,
                 )
         access = {"levier_all": scope.all_territories, "levier_codes": codes, "levier_masked": masked}
+        if not cacheable:
+            return access, key
         with _access_guard:
             if len(_access_cache) >= _ACCESS_CACHE_MAX:
                 _access_cache.pop(next(iter(_access_cache)))
@@ -460,56 +602,78 @@ class Database:
     def reader(self) -> Iterator[Reader]:
         """Reads of one data version: the writer waits until the block is left."""
         door = _door(self.path)
-        door.enter(self.lock_wait)
+        version = door.enter(self.lock_wait)
         try:
-            access, key = self._access(door)
-            with door.borrow(key, access) as cur:
+            access, key = self._access(door, version)
+            with door.borrow(version, key, access) as cur:
                 yield Reader(cur, access, ready=True)
         finally:
-            door.leave()
+            door.leave(version)
 
     def read(self, query: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         with self.reader() as r:
             return r.df(query, params)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Writer]:
-        """All or nothing: an exception (or a killed process) leaves the file as it was. Administrators only."""
+    def _check_can_write(self) -> None:
         if not self.scope.can_import:
             raise AccessDenied(
                 "Droits insuffisants : seuls les administrateurs de Levier peuvent modifier la base "
                 f"(utilisateur : {self.scope.user})."
             )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        """All or nothing: written into a new version of the database, verified, then published in one rename; an
+        exception (or a killed process) leaves the published version as it was. Inside a batch, the batch's
+        version is written instead (published with it). Administrators only."""
+        self._check_can_write()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with _door(self.path).exclusive():
-            con = _connect(self.path, read_only=False, lock_wait=self.lock_wait)
-            try:
-                # A writer compares incoming rows with everything stored, whoever the rows belong to.
+        door = _door(self.path)
+        with _writer_lock(self.path, self.lock_wait):
+            if door.batch is not None:
+                with _transaction(door.batch.con) as w:
+                    yield w
+                return
+            with _new_version(self.path, self.lock_wait) as con, _transaction(con) as w:
+                yield w
+
+    @contextmanager
+    def batch(self, fresh: bool = False) -> Iterator[None]:
+        """Many transactions, one new version: every transaction of this process on this database until the block
+        ends writes into one working version (a copy of the current one, or an empty database if `fresh`), which is
+        published at the end, all at once (an exception publishes nothing: the transactions committed inside are
+        dropped with it). This process's readers read the working version meanwhile; other processes read the
+        published one. Used by the demo build: a copy per transaction would be too slow."""
+        self._check_can_write()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        door = _door(self.path)
+        with _writer_lock(self.path, self.lock_wait):
+            if door.batch is not None:  # nested: the outer batch publishes
+                yield
+                return
+            with _new_version(self.path, self.lock_wait, fresh=fresh) as con:
                 _apply_access(con, _FULL_ACCESS)
-                con.execute("BEGIN TRANSACTION")
+                door.open_batch(con, self.path)
                 try:
-                    _bump_data_version(con)
-                    yield Writer(con)
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-                con.execute("COMMIT")
-            finally:
-                con.close()
+                    yield
+                finally:
+                    door.close_batch()
 
     def migrate(self) -> list[str]:
-        """Apply the numbered files of queries/schema/ not yet recorded, each in its own transaction."""
+        """Apply the numbered files of queries/schema/ not yet recorded, each in its own transaction, all published
+        as one new version."""
         applied: list[str] = []
-        with self.transaction() as w:
-            w.execute(Query.SCHEMA_MIGRATION_TABLE)
-            done = {row[0] for row in w.execute(Query.APPLIED_MIGRATIONS)}
-        for version, name, path in migrations():
-            if version in done:
-                continue
+        with self.batch():
             with self.transaction() as w:
-                w._con.execute(path.read_text(encoding="utf-8"))
-                w.execute(Query.RECORD_MIGRATION, {"version": version, "name": name})
-            applied.append(name)
+                w.execute(Query.SCHEMA_MIGRATION_TABLE)
+                done = {row[0] for row in w.execute(Query.APPLIED_MIGRATIONS)}
+            for version, name, path in migrations():
+                if version in done:
+                    continue
+                with self.transaction() as w:
+                    w._con.execute(path.read_text(encoding="utf-8"))
+                    w.execute(Query.RECORD_MIGRATION, {"version": version, "name": name})
+                applied.append(name)
         return applied
 
     def schema_version(self) -> int:

@@ -178,7 +178,8 @@ def test_a_foreign_wal_is_explained_in_french_and_the_journal_command_says_what_
     new = tmp_path / "build" / "levier.duckdb"
     new.parent.mkdir()
     _fresh_database(new)
-    os.replace(new, db.path)  # what `levier demo` did before: the old .wal stayed beside the new file
+    # What `levier demo` did before versions: the file moved over a plain database, the old .wal stayed beside it.
+    os.replace(Database(new).current_file(), db.path)
     with pytest.raises(door.DatabaseDamaged, match="ne lui correspond pas"):
         Database(db.path).read(Query.DEMO_STATUS)
     assert main(["imports"]) == 3
