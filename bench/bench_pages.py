@@ -5,7 +5,8 @@ Builds the demo database first when --db is not given (bench/_common.demo_db, de
 
 For every page (pages/*.py) and every territory (three départements by default, EPCI optional):
 - cold: Streamlit's caches emptied (st.cache_data and st.cache_resource), a new session opened on the home page
-  with the territory in the URL, then the page's run timed (its first view of that territory);
+  with the territory in the URL (that run fills what app.py itself reads: the territory list, the home summary),
+  then the page's run timed: its first view of that territory, nothing of the page's own data cached;
 - widget: in the same session, one real widget of the page changed (WIDGETS below) `--widget-runs` times, each run
   timed (a new value each time when the widget has enough of them);
 - warm: the page rerun unchanged (median of `--warm-runs`).

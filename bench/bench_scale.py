@@ -17,7 +17,8 @@ Copies are added indicator by indicator until the facts reach s × the demo's.
 Then the publication step `levier.views.derived.refresh` is timed on that database (median of --refresh-runs), and
 bench_pages.py runs on it in a child process of its own (cold first view of each --deps, --widget-runs widget
 changes per page). Reports facts, build times and page times per scale, and per page the ratio of the largest scale
-to ×1 (target of issue 16: ≤ 1.5). Writes bench/results/scale.json (and scale_pages_x<s>.json per scale).
+to ×1 (target of issue 16: ≤ 1.5). Writes bench/results/scale[_LABEL].json (and scale_pages[_LABEL]_x<s>.json per
+scale).
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def time_refresh(path: Path, runs: int) -> dict:
 
 
 def time_pages(path: Path, factor: int, args) -> dict:
-    out = RESULTS / f"scale_pages_x{factor}.json"
+    out = RESULTS / f"scale_pages{args.suffix}_x{factor}.json"
     cmd = [sys.executable, str(BENCH / "bench_pages.py"), "--db", str(path), "--deps", args.deps,
            "--widget-runs", str(args.widget_runs), "--warm-runs", "0", "--out", str(out)]
     if args.pages:
@@ -272,7 +273,9 @@ def main() -> None:
     parser.add_argument("--no-pages", action="store_true", help="only the databases and the derived tables")
     parser.add_argument("--workdir", help="where the scaled databases go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the scaled databases")
+    parser.add_argument("--label", default="", help="results in scale_LABEL.json")
     args = parser.parse_args()
+    args.suffix = f"_{args.label}" if args.label else ""
 
     demo = demo_db(args.db)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="levier-bench-scale-"))
@@ -326,7 +329,7 @@ def main() -> None:
     print(f"Durée totale {wall:.0f} s")
     out = {"demo": str(demo), "scales": per_scale, "ratios_largest_over_smallest": ratios,
            "target_ratio": RATIO_TARGET, "wall_s": round(wall, 1)}
-    path = RESULTS / "scale.json"
+    path = RESULTS / f"scale{args.suffix}.json"
     path.write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     print(f"Écrit : {path}")
 
