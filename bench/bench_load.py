@@ -177,7 +177,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--pages-per-session", type=int, default=3)
     parser.add_argument("--changes-per-page", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=60, help="seconds before an action counts as an error")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds before an action counts as a timeout")
     parser.add_argument("--max-seconds", type=float, default=120, help="no new page started after this")
     parser.add_argument("--with-import", action="store_true", help="a CLI import runs during the sessions")
     parser.add_argument("--import-rows", type=int, default=46_617)
@@ -212,7 +212,8 @@ def main() -> None:
             import_result = {"returncode": importer.returncode, "seconds_until_seen_done":
                              round(time.perf_counter() - import_started, 1), "output_tail": out.strip()[-400:]}
             if importer.returncode != 0:
-                record["errors"].append(f"import en ligne de commande : code {importer.returncode}")
+                record["errors"].append(f"import en ligne de commande : code {importer.returncode} "
+                                        f"({out.strip().splitlines()[-1][:200] if out.strip() else 'sans message'})")
     wall = time.perf_counter() - started
     shutil.rmtree(scratch, ignore_errors=True)
 
