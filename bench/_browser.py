@@ -1,0 +1,168 @@
+"""Browser benchmarks' shared parts: the app server started on a loopback port, Debian's Chromium through Playwright,
+click-to-idle timing from Streamlit's script state, and the server's resident memory (process and children)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+VIEWPORT = {"width": 1280, "height": 720}
+QUIET_MS = 300
+# Streamlit marks its root element with the script's state (data-test-script-state: running / notRunning). A run
+# starts after the click; the page is idle once the state has been notRunning for QUIET_MS after a run was seen.
+WATCH_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__levierStates = [[app.getAttribute('data-test-script-state'), performance.now()]];
+    if (window.__levierObserver) window.__levierObserver.disconnect();
+    window.__levierObserver = new MutationObserver(() => window.__levierStates.push(
+        [app.getAttribute('data-test-script-state'), performance.now()]));
+    window.__levierObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+IDLE_JS = """([quiet, start]) => {
+    const states = window.__levierStates || [];
+    const ran = states.some(([s, t]) => s === 'running' && t >= start);
+    const [last, at] = states[states.length - 1] || [null, 0];
+    if (!ran || last !== 'notRunning') return false;
+    return performance.now() - at >= quiet ? at : false;
+}"""
+# What a user would see as a failure: Streamlit's exception box, or an error shown by the page.
+ERROR_SELECTOR = '[data-testid="stException"]'
+
+# The pages with the sidebar's territory selector, by address (the presentation mode has no sidebar).
+PAGES = ["accueil", "t0", "mi-parcours", "comparer", "panorama", "services", "qualite", "effet-levier",
+         "evaluation", "pack"]
+# Every département of région 84 (Auvergne-Rhône-Alpes): the sidebar lists them once Isère's région is chosen.
+REGION_84 = {"01": "Ain", "03": "Allier", "07": "Ardèche", "15": "Cantal", "26": "Drôme", "38": "Isère",
+             "42": "Loire", "43": "Haute-Loire", "63": "Puy-de-Dôme", "69": "Rhône", "73": "Savoie",
+             "74": "Haute-Savoie"}
+
+
+def chromium() -> str:
+    exe = os.environ.get("LEVIER_CHROMIUM") or shutil.which("chromium")
+    if not exe:
+        sys.exit("chromium absent (apt-get install chromium, or LEVIER_CHROMIUM=/chemin/chromium)")
+    return exe
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def page_url(base: str, name: str, dep: str = "38") -> str:
+    # The home page is the default page: its address is "/" (Streamlit answers /accueil with « Page not found »).
+    return f"{base}/{'' if name == 'accueil' else name}?dep={dep}"
+
+
+@contextmanager
+def app_server(db_path: Path, port: int, log_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`python -m levier app` on loopback over the database; yields (process, base URL) once healthy."""
+    env = dict(os.environ, LEVIER_DB=str(db_path), PYTHONPATH=str(ROOT))
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "levier", "app", "--port", str(port), "--address", "127.0.0.1"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"le serveur s'est arrêté (code {proc.returncode}), voir {log_path}")
+                try:
+                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+            yield proc, url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    except OSError:
+        return []
+    found = [int(p) for p in out]
+    for child in list(found):
+        found += _children(child)
+    return found
+
+
+def _status_kb(pid: int) -> tuple[int, int]:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0, 0
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return int(fields.get("VmRSS", "0 kB").split()[0]), int(fields.get("VmHWM", "0 kB").split()[0])
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    """Resident memory of the server: its process and every child (VmRSS summed), the largest process's RSS, and
+    the peaks (VmHWM) summed."""
+    pids = [pid, *_children(pid)]
+    pairs = [_status_kb(p) for p in pids]
+    return {"rss_kb": sum(r for r, _ in pairs), "largest_rss_kb": max((r for r, _ in pairs), default=0),
+            "peak_kb": sum(h for _, h in pairs), "processes": len(pids)}
+
+
+def wait_idle(page, start: float, timeout_ms: int = 120_000) -> float:
+    """Waits for the first run after `start` (performance.now()) to end; returns when it ended."""
+    handle = page.wait_for_function(IDLE_JS, arg=[QUIET_MS, start], timeout=timeout_ms, polling=50)
+    return float(handle.json_value())
+
+
+def open_page(page, base: str, name: str, dep: str = "38", timeout_ms: int = 120_000) -> None:
+    """Loads a page on a département and waits for its first run to end (the title shown)."""
+    page.goto(page_url(base, name, dep), timeout=timeout_ms)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state]', timeout=timeout_ms)
+    page.evaluate(WATCH_JS)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    page.wait_for_selector("h1", timeout=timeout_ms)
+
+
+def pick(page, label: str, option_text: str) -> float:
+    """Chooses an option of a sidebar selectbox; returns the click's performance.now()."""
+    box = page.locator('[data-testid="stSidebar"]').get_by_label(label, exact=False).first
+    box.click()
+    page.keyboard.type(option_text)
+    page.evaluate(WATCH_JS)
+    start = float(page.evaluate("() => performance.now()"))
+    page.keyboard.press("Enter")
+    return start
+
+
+def change_departement(page, dep: str, timeout_ms: int = 120_000) -> float:
+    """Picks a département of région 84 in the sidebar; returns the seconds from the click to the idle page."""
+    start = pick(page, "Département", f"{dep} – {REGION_84[dep]}")
+    page.wait_for_function(f"() => location.search.includes('dep={dep}')", timeout=timeout_ms)
+    idle = wait_idle(page, start, timeout_ms)
+    return (idle - start) / 1000
+
+
+def errors_on(page) -> list[str]:
+    """The exception boxes shown on the page (their first line)."""
+    return [text.strip().splitlines()[0][:200] if text.strip() else "exception"
+            for text in page.locator(ERROR_SELECTOR).all_inner_texts()]
