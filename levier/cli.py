@@ -6,6 +6,7 @@ import argparse
 import glob
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from levier.analysis import evaluation
@@ -123,22 +124,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     mapping = MappingRequest(accept=args.accepter_correspondance, year=year, profile=args.profil)
     db = _db()
     failed = wrote = False
-    for name in _expand(args.files):
-        path = Path(name)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            print(f"Fichier « {path} » illisible : {exc.strerror}", file=sys.stderr)
-            failed = True
-            continue
-        report = import_file(db, data, path.name, kind=args.type, dry_run=args.dry_run,
-                             imported_by=getattr(args, "recorded_user", None), mapping=mapping)
-        failed |= bool(report.errors)
-        wrote |= not args.dry_run and not report.errors
-        print(report.summary())
-        print()
-    if wrote:
-        derived.refresh(db)  # the pages' derived tables, for the data as it now is
+    # The files and the pages' derived tables published as one new version (readers never see one without the
+    # other); a dry run writes nothing.
+    with nullcontext() if args.dry_run else db.batch():
+        for name in _expand(args.files):
+            path = Path(name)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                print(f"Fichier « {path} » illisible : {exc.strerror}", file=sys.stderr)
+                failed = True
+                continue
+            report = import_file(db, data, path.name, kind=args.type, dry_run=args.dry_run,
+                                 imported_by=getattr(args, "recorded_user", None), mapping=mapping)
+            failed |= bool(report.errors)
+            wrote |= not args.dry_run and not report.errors
+            print(report.summary())
+            print()
+        if wrote:
+            derived.refresh(db)  # the pages' derived tables, for the data as it now is
     return 1 if failed else 0
 
 
