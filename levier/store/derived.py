@@ -14,7 +14,11 @@ from levier.store.db import Reader, Writer
 from levier.store.queries import Query
 
 # Every derived table: its name (the key of the frame its builder returns) -> (clear, insert) statements.
-TABLES: dict[str, tuple[Query, Query]] = {}
+TABLES: dict[str, tuple[Query, Query]] = {
+    "quality_gates": (Query.CLEAR_QUALITY_GATES, Query.INSERT_QUALITY_GATES),
+    "quality_cells": (Query.CLEAR_QUALITY_CELLS, Query.INSERT_QUALITY_CELLS),
+    "quality_findings": (Query.CLEAR_QUALITY_FINDINGS, Query.INSERT_QUALITY_FINDINGS),
+}
 
 
 def is_current(reader: Reader) -> bool:
