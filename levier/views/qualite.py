@@ -7,6 +7,7 @@ pure and works on what a loader returned."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -178,6 +179,9 @@ class QualityBundle:
     today: date
     regions: dict[str, str] = field(default_factory=dict)  # code -> name
     demo: bool = False  # the returns include demo values (captions say so)
+    # independent.compare of the declared values with their independent sources, when the derived tables gave it
+    # (None: computed from `data` when shown)
+    independent: pd.DataFrame | None = None
 
 
 def load_quality_data(db: Database, *, level: str = DEPARTEMENT, today: date | None = None) -> quality.QualityData:
@@ -203,10 +207,23 @@ def load_quality_data(db: Database, *, level: str = DEPARTEMENT, today: date | N
 
 
 def quality_bundle(db: Database, today: date | None = None) -> QualityBundle:
-    """Everything the quality page shows, computed once per data version (the checks take about a second)."""
+    """Everything the quality page shows: read from the derived tables when they are current and the user reads
+    everything (levier.views.derived.available), otherwise computed from what the user may read (the checks take
+    about a second). Either way the same figures."""
     today = today or date.today()
-    data = load_quality_data(db, today=today)
-    report = quality.quality_report(data)
+    if _serve_derived(db):
+        return derived_bundle(db, today)
+    return live_bundle(db, today)
+
+
+def _serve_derived(db: Database) -> bool:
+    # Imported here, not at the top: levier.views.derived imports this module for its builder (an import cycle).
+    from levier.views.derived import available
+    return available(db)
+
+
+def _page_context(db: Database, data: quality.QualityData, demo: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """The territories (départements and métropoles), programmes with an annual return and régions of the page."""
     with db.reader() as r:
         terr = r.df(Query.TERRITORY_OPTIONS)
         prog = r.df(Query.PROGRAMME_YEARS)
@@ -214,7 +231,133 @@ def quality_bundle(db: Database, today: date | None = None) -> QualityBundle:
     terr = terr[(terr["level"] == DEPARTEMENT) | ((terr["level"] == EPCI) & terr["nature"].isin(METROPOLE_NATURES))]
     terr = terr[["level", "code", "name", "dep", "reg"]].reset_index(drop=True)
     prog = prog[prog["due_date"].notna() & prog["code"].isin(set(data.cells["programme"]))].reset_index(drop=True)
-    return QualityBundle(data, report, terr, prog, today, regions, is_demo(db))
+    return terr, prog, regions
+
+
+def live_bundle(db: Database, today: date) -> QualityBundle:
+    """quality_bundle() computed from the stored values the user may read."""
+    data = load_quality_data(db, today=today)
+    report = quality.quality_report(data)
+    demo = is_demo(db)
+    terr, prog, regions = _page_context(db, data, demo)
+    return QualityBundle(data, report, terr, prog, today, regions, demo)
+
+
+# --- The derived tables: the report stored once per data version -------------------------------------------------
+
+# The parts of QualityData the page does not read once the checks are stored: kept as empty frames (same columns).
+_EMPTY_DATA = ("values", "subcounts", "percentages", "public")
+_LEVEL_CODES = {label: code for code, label in quality.LEVEL_LABELS.items()}  # 'métropole' -> 'epci'
+
+
+def _json_value(value: object) -> object:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"valeur non sérialisable : {value!r}")
+
+
+def frame_rows(part: str, frame: pd.DataFrame, meta: dict | None = None) -> pd.DataFrame:
+    """A frame as rows of derived_quality_findings: a schema row (row_no -1: columns, types, `meta`) then one row per
+    row, its values a JSON list (floats written exactly), keyed by territory, indicator and year where it has them."""
+    columns = [str(c) for c in frame.columns]
+    schema = json.dumps({"columns": columns, "dtypes": [str(t) for t in frame.dtypes], "meta": meta or {}})
+    values = zip(*(frame[c].astype(object).tolist() for c in frame.columns)) if len(frame.columns) else iter(())
+    payloads = [json.dumps(list(row), default=_json_value, ensure_ascii=False) for row in values]
+
+    def key(*names: str) -> list[object]:
+        for name in names:
+            if name in frame.columns:
+                return [None if pd.isna(v) else v for v in frame[name].astype(object)]
+        return [None] * len(frame)
+
+    level = [_LEVEL_CODES.get(v, v) if v is not None else None for v in key("territory_level", "Niveau")]
+    period = key("period", "Année", "Année déclarée", "Dernière année")
+    return pd.DataFrame({
+        "part": part,
+        "row_no": [-1] + list(range(len(frame))),
+        "territory_level": [None] + level,
+        "territory_code": [None] + [None if v is None else str(v) for v in key("territory_code", "Code territoire",
+                                                                              "code")],
+        "indicator": [None] + [None if v is None else str(v) for v in key("indicator", "Indicateur")],
+        "period": pd.array([None] + [None if v is None else int(v) for v in period], dtype="Int64"),
+        "severity": [None] + [None if v is None else str(v) for v in key("severity")],
+        "payload": [schema] + payloads,
+        "is_public": False,  # every part is computed from the territories' returns
+    })
+
+
+def frames_of(rows: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """frame_rows() read back: part -> (the frame, same columns, order and types; its meta)."""
+    out = {}
+    for part, g in rows.groupby("part", sort=False):
+        payloads = g["payload"].tolist()
+        schema = json.loads(payloads[0])
+        records = json.loads("[" + ",".join(payloads[1:]) + "]")
+        frame = pd.DataFrame(records, columns=schema["columns"]) if records else pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in schema["columns"]})
+        for c, t in zip(schema["columns"], schema["dtypes"]):
+            frame[c] = frame[c].astype(t)  # object too: the constructor would read a column of texts as str
+        out[str(part)] = (frame, schema["meta"])
+    return out
+
+
+def _check_part(i: int, code: str, what: str) -> str:
+    return f"check.{i:02d}.{code}.{what}"
+
+
+def build_derived(db: Database, today: date | None = None) -> dict[str, pd.DataFrame]:
+    """The publication step's quality tables (levier.views.derived.BUILDERS): the completeness cells, and every
+    part of the report that does not depend on the day (each check's rows and values in doubt, the score's counts,
+    the declared vs independent comparison), computed over everything stored."""
+    data = load_quality_data(db, today=today)
+    checks = quality.consistency_checks(data)
+    parts = []
+    for i, check in enumerate(checks):
+        meta = {"code": check.code, "title": check.title, "rule": check.rule, "severity": check.severity}
+        parts.append(frame_rows(_check_part(i, check.code, "rows"), check.rows, meta))
+        parts.append(frame_rows(_check_part(i, check.code, "keys"), check.keys))
+    parts.append(frame_rows("score_counts", quality.score_counts(data, checks).reset_index()))
+    parts.append(frame_rows("independent", independent.compare(data.values, data.public, data.indicators)))
+    parts.append(frame_rows("demo", pd.DataFrame({"demo": [is_demo(db)]})))
+    for name in _EMPTY_DATA:
+        parts.append(frame_rows(f"data.{name}", getattr(data, name).iloc[0:0]))
+    return {
+        "quality_cells": data.cells.assign(is_public=False),
+        "quality_findings": pd.concat(parts, ignore_index=True),
+    }
+
+
+def derived_bundle(db: Database, today: date) -> QualityBundle:
+    """quality_bundle() read from the derived tables: the checks are not run again; completeness and the score,
+    which depend on the day, are computed from the stored cells and counts."""
+    with db.reader() as r:
+        indicators = r.df(Query.QUALITY_INDICATORS)
+        territories = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
+        declarations = r.df(Query.VARIANT_DECLARATIONS)
+        cells = r.df(Query.DERIVED_QUALITY_CELLS)
+        parts = frames_of(r.df(Query.DERIVED_QUALITY_FINDINGS))
+    empty = {name: parts[f"data.{name}"][0] for name in _EMPTY_DATA}
+    data = quality.QualityData(indicators=indicators, territories=territories, declarations=declarations,
+                               cells=cells, level=DEPARTEMENT, today=today, **empty)
+    checks = []
+    for name in sorted(p for p in parts if p.startswith("check.") and p.endswith(".rows")):
+        rows, meta = parts[name]
+        keys, _ = parts[name[: -len("rows")] + "keys"]
+        checks.append(quality.CheckResult(meta["code"], meta["title"], meta["rule"], rows, keys, meta["severity"]))
+    counts = parts["score_counts"][0].set_index("code")
+    report = quality.QualityReport(
+        completeness=quality.completeness(data),
+        checks=checks,
+        score=quality.quality_score(data, checks, counts=counts),
+        flagged=quality.flagged_values(checks),
+    )
+    demo = bool(parts["demo"][0]["demo"].iloc[0])
+    terr, prog, regions = _page_context(db, data, demo)
+    return QualityBundle(data, report, terr, prog, today, regions, demo, parts["independent"][0])
 
 
 @dataclass(frozen=True)
@@ -451,7 +594,7 @@ def independent_rows(bundle: QualityBundle, perimeter: Perimeter, only_flagged: 
     """Declared figures next to the independent public series the catalogue links them to, for the perimeter's
     départements: both values with their years, the gap, the tolerance and the badge."""
     d = bundle.data
-    t = independent.compare(d.values, d.public, d.indicators)
+    t = bundle.independent if bundle.independent is not None else independent.compare(d.values, d.public, d.indicators)
     if not perimeter.national:
         t = t[t["territory_code"].isin(perimeter.codes)].reset_index(drop=True)
     if only_flagged:
