@@ -230,7 +230,7 @@ def _page_context(db: Database, data: quality.QualityData, demo: bool) -> tuple[
     regions = dict(zip(terr.loc[terr["level"] == "region", "code"], terr.loc[terr["level"] == "region", "name"]))
     terr = terr[(terr["level"] == DEPARTEMENT) | ((terr["level"] == EPCI) & terr["nature"].isin(METROPOLE_NATURES))]
     terr = terr[["level", "code", "name", "dep", "reg"]].reset_index(drop=True)
-    prog = prog[prog["due_date"].notna() & prog["code"].isin(set(data.cells["programme"]))].reset_index(drop=True)
+    prog = prog[prog["due_date"].notna() & prog["code"].isin(data.cells["programme"].unique())].reset_index(drop=True)
     return terr, prog, regions
 
 
@@ -297,10 +297,10 @@ def frames_of(rows: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, dict]]:
         payloads = g["payload"].tolist()
         schema = json.loads(payloads[0])
         records = json.loads("[" + ",".join(payloads[1:]) + "]")
-        frame = pd.DataFrame(records, columns=schema["columns"]) if records else pd.DataFrame(
-            {c: pd.Series(dtype=object) for c in schema["columns"]})
-        for c, t in zip(schema["columns"], schema["dtypes"]):
-            frame[c] = frame[c].astype(t)  # object too: the constructor would read a column of texts as str
+        columns = list(zip(*records)) if records else [()] * len(schema["columns"])
+        # Each column built with its stored type (the constructor would read a column of texts as str).
+        frame = pd.DataFrame({c: pd.Series(list(v), dtype=t)
+                              for c, v, t in zip(schema["columns"], columns, schema["dtypes"])})
         out[str(part)] = (frame, schema["meta"])
     return out
 
