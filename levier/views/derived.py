@@ -13,12 +13,12 @@ import pandas as pd
 
 from levier.store.db import Database
 from levier.store.derived import is_current, replace_derived
-from levier.views import gating, qualite
+from levier.views import gating, indicateurs, qualite
 
 Builder = Callable[[Database], Mapping[str, pd.DataFrame]]
 
 # One builder per family of derived tables (order does not matter: each reads the stored data only).
-BUILDERS: tuple[Builder, ...] = (gating.build_derived, qualite.build_derived)
+BUILDERS: tuple[Builder, ...] = (gating.build_derived, qualite.build_derived, indicateurs.build_derived)
 
 
 def refresh(db: Database) -> dict[str, int]:

@@ -75,7 +75,12 @@ SEVERITY_TEXT = {
 
 
 def is_demo(db: Database) -> bool:
-    """Whether the stored returns include demo values: every caption then says they are fictitious."""
+    """Whether the stored returns include demo values: every caption then says they are fictitious (as the
+    publication step found it when the derived tables serve this user)."""
+    if serve_derived(db):
+        stored = db.read(Query.DERIVED_DEMO_STATUS)
+        if len(stored):
+            return bool(json.loads(stored["payload"].iloc[0])[0])
     status = db.read(Query.DEMO_STATUS)
     return bool(len(status)) and int(status["demo_values"].iloc[0]) > 0
 
@@ -211,12 +216,13 @@ def quality_bundle(db: Database, today: date | None = None) -> QualityBundle:
     everything (levier.views.derived.available), otherwise computed from what the user may read (the checks take
     about a second). Either way the same figures."""
     today = today or date.today()
-    if _serve_derived(db):
+    if serve_derived(db):
         return derived_bundle(db, today)
     return live_bundle(db, today)
 
 
-def _serve_derived(db: Database) -> bool:
+def serve_derived(db: Database) -> bool:
+    """levier.views.derived.available: the derived tables are current and this user reads everything."""
     # Imported here, not at the top: levier.views.derived imports this module for its builder (an import cycle).
     from levier.views.derived import available
     return available(db)

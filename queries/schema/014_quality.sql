@@ -53,3 +53,27 @@ CREATE TABLE derived_quality_findings (
 );
 CREATE VIEW visible_derived_quality_findings AS
 SELECT * FROM derived_quality_findings WHERE levier_sees_derived(is_public);
+
+-- What data exists per indicator (the Indicateurs page): its years, territories and values with a current number
+-- (queries/catalogue/catalogue_page.sql), and per year and level the territories with a number or a cell declared
+-- missing (queries/indicators/indicator_coverage_by_year.sql). Public when the indicator is a public statistic.
+CREATE TABLE derived_indicator_catalogue (
+    indicator TEXT NOT NULL,
+    periods BIGINT[],
+    n_departements BIGINT NOT NULL,
+    n_epci BIGINT NOT NULL,
+    n_values BIGINT NOT NULL,
+    is_public BOOLEAN NOT NULL
+);
+CREATE VIEW visible_derived_indicator_catalogue AS
+SELECT * FROM derived_indicator_catalogue WHERE levier_sees_derived(is_public);
+CREATE TABLE derived_indicator_coverage (
+    indicator TEXT NOT NULL,
+    period BIGINT NOT NULL,
+    territory_level TEXT NOT NULL,
+    n_with_value BIGINT NOT NULL,
+    n_declared_missing BIGINT NOT NULL,
+    is_public BOOLEAN NOT NULL
+);
+CREATE VIEW visible_derived_indicator_coverage AS
+SELECT * FROM derived_indicator_coverage WHERE levier_sees_derived(is_public);
