@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -453,8 +453,10 @@ def headline(bundle: QualityBundle, perimeter: Perimeter) -> list[tuple[str, str
 
 
 def completeness_long(bundle: QualityBundle, programme: str, perimeter: Perimeter) -> pd.DataFrame:
-    """Départements × years of one programme: status, counts, due date, first submission, days late."""
-    return perimeter.keep(quality.completeness(bundle.data, programme))
+    """Départements × years of one programme: status, counts, due date, first submission, days late (the rows of
+    the report's completeness, computed once for every programme)."""
+    comp = bundle.report.completeness
+    return perimeter.keep(comp[comp["Programme"] == programme])
 
 
 def completeness_table(bundle: QualityBundle, programme: str, perimeter: Perimeter) -> pd.DataFrame:
@@ -500,7 +502,7 @@ def _indicator_key(status: str) -> str:
 
 def indicator_completeness(bundle: QualityBundle, programme: str, perimeter: Perimeter, period: int | None = None) -> pd.DataFrame:
     """Départements × expected indicators (one year, or every year for a single département)."""
-    frame = quality.completeness_by_indicator(bundle.data, programme, period)
+    frame = quality.completeness_by_indicator(_in_perimeter(bundle.data, perimeter), programme, period)
     return perimeter.keep(frame)
 
 
@@ -758,6 +760,13 @@ def _check_issues(bundle: QualityBundle, check: quality.CheckResult, perimeter: 
     return pd.DataFrame(columns=CORRECTION_COLUMNS)
 
 
+def _in_perimeter(data: quality.QualityData, perimeter: Perimeter) -> quality.QualityData:
+    """The data with only the perimeter's completeness cells (the per-indicator statuses of a few territories)."""
+    if perimeter.national:
+        return data
+    return replace(data, cells=data.cells[data.cells["territory_code"].isin(perimeter.codes)].reset_index(drop=True))
+
+
 def corrections(bundle: QualityBundle, perimeter: Perimeter) -> pd.DataFrame:
     """What to ask each territory of the perimeter to send or correct: missing and late returns, indicators left
     blank in a partial return, and every value a check puts in doubt, one line each, with the reason in French."""
@@ -773,7 +782,7 @@ def corrections(bundle: QualityBundle, perimeter: Perimeter) -> pd.DataFrame:
         for p, d, j in zip(late["Premier envoi"], late["Échéance"], late["Jours de retard"])], "Complétude"))
     partial = comp[comp["Statut"] == quality.STATUS_PARTIAL]
     for programme, part in partial.groupby("Programme"):
-        cells = perimeter.keep(quality.completeness_by_indicator(bundle.data, programme))
+        cells = perimeter.keep(quality.completeness_by_indicator(_in_perimeter(bundle.data, perimeter), programme))
         keys = set(zip(part["Code territoire"], part["Année"]))
         in_partial = np.array([k in keys for k in zip(cells["Code territoire"], cells["Année"])], dtype=bool)
         gaps = cells[(cells["Statut"] == quality.STATUS_MISSING).to_numpy() & in_partial].assign(Programme=programme)
