@@ -11,6 +11,7 @@ import pandas as pd
 from levier.analysis import gating, independent, quality
 from levier.analysis.positions import LEVEL_DEPARTEMENT
 from levier.store.db import Database, Query
+from levier.store.derived import is_current
 
 
 def _quality_data(db: Database, level: str | None, wanted: Iterable[str] | None) -> tuple[quality.QualityData, set[str] | None]:
@@ -64,10 +65,13 @@ def load_gates(db: Database, indicators: Iterable[str] | None = None, level: str
 
 
 def serve_derived(db: Database) -> bool:
-    """levier.views.derived.available: the derived tables are current and this user reads everything."""
-    # Imported here, not at the top: levier.views.derived imports this module for its builder (an import cycle).
-    from levier.views.derived import available
-    return available(db)
+    """The test of levier.views.derived.available (the derived tables are current and this user reads everything
+    unmasked), made here: that module imports this one's builder, and modules import no cycle."""
+    scope = db.scope
+    if not scope.all_territories or scope.masks_anything or not db.exists():
+        return False
+    with db.reader() as r:
+        return is_current(r)
 
 
 def derived_gates(db: Database, wanted: list[str] | None, level: str) -> pd.DataFrame:

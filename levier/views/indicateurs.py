@@ -21,13 +21,13 @@ from levier.core.text import normalise
 from levier.analysis import independent
 from levier.ingest import variants
 from levier.store.db import Database, Query
+from levier.views.gating import serve_derived
 from levier.views.independent import links_table
 from levier.views.qualite import (
     DEMO_NOTE,
     DEPARTEMENT,
     EPCI,
     is_demo,
-    serve_derived,
     status_heatmap,
     years_text,
 )

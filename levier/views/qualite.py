@@ -23,6 +23,7 @@ from levier.core.fmt import MISSING_TEXT, MONTHS, fmt_int, fmt_number, fmt_pct
 from levier.geo import display as geo
 from levier.store.db import Database, Query
 from levier.views import independent as independent_view
+from levier.views.gating import serve_derived
 
 DEPARTEMENT = "departement"
 EPCI = "epci"
@@ -219,13 +220,6 @@ def quality_bundle(db: Database, today: date | None = None) -> QualityBundle:
     if serve_derived(db):
         return derived_bundle(db, today)
     return live_bundle(db, today)
-
-
-def serve_derived(db: Database) -> bool:
-    """levier.views.derived.available: the derived tables are current and this user reads everything."""
-    # Imported here, not at the top: levier.views.derived imports this module for its builder (an import cycle).
-    from levier.views.derived import available
-    return available(db)
 
 
 def _page_context(db: Database, data: quality.QualityData, demo: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:

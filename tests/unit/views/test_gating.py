@@ -204,11 +204,15 @@ def test_a_scoped_user_reads_no_derived_quality_row_of_another_territory(demo_db
     from tests.queries import ProbeQuery
 
     everything = demo_db.read(ProbeQuery.VISIBLE_DERIVED_QUALITY_ROWS)
-    assert {"quality_gates", "quality_cells", "quality_findings"} <= set(everything["derived_table"])
+    assert {"quality_gates", "quality_cells", "quality_findings", "indicator_catalogue",
+            "indicator_coverage"} <= set(everything["derived_table"])
     assert (everything["territory_code"] != "33").any()
     gironde = demo_db.with_scope(Scope.territorial("agent@gironde.fr", Role.DEPARTEMENTAL, {"33"}))
     seen = gironde.read(ProbeQuery.VISIBLE_DERIVED_QUALITY_ROWS)
     assert seen["is_public"].all()  # only rows computed from public statistics alone: none of another territory
-    assert not derived.available(gironde)
+    assert seen["territory_code"].isna().all() and set(seen["derived_table"]) == {"indicator_catalogue",
+                                                                                   "indicator_coverage"}
+    assert not derived.available(gironde) and not gating.serve_derived(gironde)
+    assert derived.available(demo_db) and gating.serve_derived(demo_db)
     gates = gating.load_gates(gironde, [OR1M_TX], "departement")  # served live, from what the user reads
     assert set(gates["territory_code"]) <= {"33"}

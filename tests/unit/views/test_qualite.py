@@ -416,3 +416,21 @@ def test_the_derived_bundle_judges_lateness_on_the_day_it_is_shown(demo_db):
                                       qualite.live_bundle(demo_db, day).report.completeness)
     statuses = qualite.derived_bundle(demo_db, before).report.completeness["Statut"]
     assert (statuses == quality.STATUS_NOT_DUE).any()
+
+
+def test_the_catalogue_and_an_indicator_sheet_from_the_derived_tables_are_the_live_ones(demo_db, monkeypatch):
+    from levier.views import derived
+
+    assert derived.available(demo_db)
+    stored = indicateurs.catalogue(demo_db)
+    sheets = {code: indicateurs.indicator_detail(demo_db, code) for code in (OR1M_TX, ACC, "STAT-TP60")}
+    assert qualite.is_demo(demo_db)
+    monkeypatch.setattr(indicateurs, "serve_derived", lambda _db: False)
+    monkeypatch.setattr(qualite, "serve_derived", lambda _db: False)
+    pd.testing.assert_frame_equal(stored, indicateurs.catalogue(demo_db))
+    assert qualite.is_demo(demo_db)
+    for code, sheet in sheets.items():
+        live = indicateurs.indicator_detail(demo_db, code)
+        pd.testing.assert_frame_equal(sheet.coverage, live.coverage)
+        pd.testing.assert_frame_equal(sheet.facts, live.facts)
+        assert sheet.coverage_figure.to_json() == live.coverage_figure.to_json()
