@@ -178,6 +178,8 @@ YEAR_COLUMNS = ("Année", "Première année", "Dernière année", "Millésime du
 
 @dataclass(frozen=True)
 class QualityBundle:
+    # What the checks read; served from the derived tables, its values, subcounts and percentages are empty (the
+    # checks' results are stored in `report`) and `public` whole.
     data: quality.QualityData
     report: quality.QualityReport
     territories: pd.DataFrame  # level, code, name, dep, reg: départements and métropoles
@@ -245,8 +247,9 @@ def live_bundle(db: Database, today: date) -> QualityBundle:
 
 # --- The derived tables: the report stored once per data version -------------------------------------------------
 
-# The parts of QualityData the page does not read once the checks are stored: kept as empty frames (same columns).
-_EMPTY_DATA = ("values", "subcounts", "percentages", "public")
+# The parts of QualityData the page does not read once the checks are stored: kept as empty frames (same columns);
+# `public` (the public statistics and declared counts compared with them) is kept whole.
+_EMPTY_DATA = ("values", "subcounts", "percentages")
 _LEVEL_CODES = {label: code for code, label in quality.LEVEL_LABELS.items()}  # 'métropole' -> 'epci'
 
 
@@ -325,6 +328,7 @@ def build_derived(db: Database, today: date | None = None) -> dict[str, pd.DataF
     parts.append(frame_rows("demo", pd.DataFrame({"demo": [is_demo(db)]})))
     for name in _EMPTY_DATA:
         parts.append(frame_rows(f"data.{name}", getattr(data, name).iloc[0:0]))
+    parts.append(frame_rows("data.public", data.public))
     return {
         "quality_cells": data.cells.assign(is_public=False),
         "quality_findings": pd.concat(parts, ignore_index=True),
@@ -342,7 +346,7 @@ def derived_bundle(db: Database, today: date) -> QualityBundle:
         parts = frames_of(r.df(Query.DERIVED_QUALITY_FINDINGS))
     empty = {name: parts[f"data.{name}"][0] for name in _EMPTY_DATA}
     data = quality.QualityData(indicators=indicators, territories=territories, declarations=declarations,
-                               cells=cells, level=DEPARTEMENT, today=today, **empty)
+                               cells=cells, public=parts["data.public"][0], level=DEPARTEMENT, today=today, **empty)
     checks = []
     for name in sorted(p for p in parts if p.startswith("check.") and p.endswith(".rows")):
         rows, meta = parts[name]

@@ -386,6 +386,7 @@ def test_the_quality_bundle_from_the_derived_tables_is_the_live_one(demo_db):
     stored, live = qualite.derived_bundle(demo_db, TODAY), qualite.live_bundle(demo_db, TODAY)
     eq = pd.testing.assert_frame_equal
     eq(stored.data.cells, live.data.cells)
+    eq(stored.data.public, live.data.public)
     assert [c.code for c in stored.report.checks] == [c.code for c in live.report.checks]
     for a, b in zip(stored.report.checks, live.report.checks):
         assert (a.title, a.rule, a.severity) == (b.title, b.rule, b.severity)
