@@ -224,7 +224,7 @@ def quality_bundle(db: Database, today: date | None = None) -> QualityBundle:
     return live_bundle(db, today)
 
 
-def _page_context(db: Database, data: quality.QualityData, demo: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+def _page_context(db: Database, data: quality.QualityData) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """The territories (départements and métropoles), programmes with an annual return and régions of the page."""
     with db.reader() as r:
         terr = r.df(Query.TERRITORY_OPTIONS)
@@ -241,7 +241,7 @@ def live_bundle(db: Database, today: date) -> QualityBundle:
     data = load_quality_data(db, today=today)
     report = quality.quality_report(data)
     demo = is_demo(db)
-    terr, prog, regions = _page_context(db, data, demo)
+    terr, prog, regions = _page_context(db, data)
     return QualityBundle(data, report, terr, prog, today, regions, demo)
 
 
@@ -360,7 +360,7 @@ def derived_bundle(db: Database, today: date) -> QualityBundle:
         flagged=quality.flagged_values(checks),
     )
     demo = bool(parts["demo"][0]["demo"].iloc[0])
-    terr, prog, regions = _page_context(db, data, demo)
+    terr, prog, regions = _page_context(db, data)
     return QualityBundle(data, report, terr, prog, today, regions, demo, parts["independent"][0])
 
 
