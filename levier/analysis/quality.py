@@ -712,10 +712,26 @@ def flagged_values(results: list[CheckResult]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def quality_score(d: QualityData, results: list[CheckResult] | None = None, *, today: date | None = None) -> pd.DataFrame:
-    """One row per département: the score (0–100), its three factors and the counts behind them."""
+def score_counts(d: QualityData, results: list[CheckResult]) -> pd.DataFrame:
+    """What the score counts per territory of d.level whatever the day: its typed-in values of programmes with
+    returns (n), those a check puts in doubt (bad) and those under a definition variant (variant); indexed by code."""
+    returns = set(d.cells["programme"]) if not d.cells.empty else set()
+    vals = d.values[(d.values["territory_level"] == d.level) & d.values["programme"].isin(returns)]
+    vals = vals[KEY_COLUMNS].reset_index(drop=True)
+    flagged = flagged_values(results)
+    hit = vals.merge(flagged[KEY_COLUMNS], on=KEY_COLUMNS, how="left", indicator=True)["_merge"].eq("both")
+    variant = non_reference_values(vals, d.declarations[d.declarations["territory_level"] == d.level])
+    per = pd.DataFrame({"code": vals["territory_code"], "n": 1, "bad": hit.to_numpy(), "variant": variant.to_numpy()})
+    return per.groupby("code")[["n", "bad", "variant"]].sum()
+
+
+def quality_score(d: QualityData, results: list[CheckResult] | None = None, *, today: date | None = None,
+                  counts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per département: the score (0–100), its three factors and the counts behind them. counts:
+    score_counts() already computed (the derived tables keep them; the values and checks are then not read)."""
     d = _on(d, today)
-    results = consistency_checks(d) if results is None else results
+    if counts is None:
+        counts = score_counts(d, consistency_checks(d) if results is None else results)
     g = completeness_summary(d)
     terr = d.territories[d.territories["level"] == d.level].sort_values("code")
     out = pd.DataFrame({"code": terr["code"].to_numpy(), "name": terr["name"].to_numpy()})
@@ -728,15 +744,7 @@ def quality_score(d: QualityData, results: list[CheckResult] | None = None, *, t
     else:
         comp = pd.DataFrame(columns=["n_expected", "n_values"])
     out = out.join(comp, on="code")
-    returns = set(d.cells["programme"]) if not d.cells.empty else set()
-    vals = d.values[(d.values["territory_level"] == d.level) & d.values["programme"].isin(returns)]
-    vals = vals[KEY_COLUMNS].reset_index(drop=True)
-    flagged = flagged_values(results)
-    hit = vals.merge(flagged[KEY_COLUMNS], on=KEY_COLUMNS, how="left", indicator=True)["_merge"].eq("both")
-    variant = non_reference_values(vals, d.declarations[d.declarations["territory_level"] == d.level])
-    per = pd.DataFrame({"code": vals["territory_code"], "n": 1, "bad": hit.to_numpy(), "variant": variant.to_numpy()})
-    per = per.groupby("code")[["n", "bad", "variant"]].sum()
-    out = out.join(per, on="code")
+    out = out.join(counts, on="code")
     for c in ("n_expected", "n_values", "n", "bad", "variant"):
         out[c] = out[c].fillna(0).astype("int64")
     completeness_share = (out["n_values"] / out["n_expected"]).where(out["n_expected"] > 0)

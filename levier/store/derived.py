@@ -20,6 +20,11 @@ TABLES: dict[str, tuple[Query, Query]] = {
     "coverage": (Query.CLEAR_COVERAGE, Query.INSERT_COVERAGE),
     "coverage_place": (Query.CLEAR_COVERAGE_PLACE, Query.INSERT_COVERAGE_PLACE),
     "coverage_list": (Query.CLEAR_COVERAGE_LIST, Query.INSERT_COVERAGE_LIST),
+    "quality_gates": (Query.CLEAR_QUALITY_GATES, Query.INSERT_QUALITY_GATES),
+    "quality_cells": (Query.CLEAR_QUALITY_CELLS, Query.INSERT_QUALITY_CELLS),
+    "quality_findings": (Query.CLEAR_QUALITY_FINDINGS, Query.INSERT_QUALITY_FINDINGS),
+    "indicator_catalogue": (Query.CLEAR_INDICATOR_CATALOGUE, Query.INSERT_INDICATOR_CATALOGUE),
+    "indicator_coverage": (Query.CLEAR_INDICATOR_COVERAGE, Query.INSERT_INDICATOR_COVERAGE),
 }
 
 

@@ -11,9 +11,10 @@ import pandas as pd
 from levier.analysis import gating, independent, quality
 from levier.analysis.positions import LEVEL_DEPARTEMENT
 from levier.store.db import Database, Query
+from levier.store import derived
 
 
-def _quality_data(db: Database, level: str, wanted: Iterable[str] | None) -> tuple[quality.QualityData, set[str] | None]:
+def _quality_data(db: Database, level: str | None, wanted: Iterable[str] | None) -> tuple[quality.QualityData, set[str] | None]:
     """What the checks read, restricted to what gating `wanted` needs (None: every indicator)."""
     subs, totals = zip(*quality.SUBCOUNT_PAIRS)
     public_codes = {p.declared for p in quality.PUBLIC_PAIRINGS}
@@ -52,15 +53,33 @@ def _quality_data(db: Database, level: str, wanted: Iterable[str] | None) -> tup
 
 def load_gates(db: Database, indicators: Iterable[str] | None = None, level: str = LEVEL_DEPARTEMENT) -> pd.DataFrame:
     """The values in doubt among `indicators` (None: all) of one level, typed-in or derived (analysis.gating.gates):
-    territory_level, territory_code, indicator, period, severity, checks, reason, source_indicator. Only the
-    indicators the gating needs are checked (about a tenth of the full quality run for one indicator)."""
+    territory_level, territory_code, indicator, period, severity, checks, reason, source_indicator. Read from the
+    derived table when it is current and the user reads everything (levier.views.derived.available); otherwise only
+    the indicators the gating needs are checked (about a tenth of the full quality run for one indicator)."""
     wanted = None if indicators is None else list(dict.fromkeys(str(c) for c in indicators))
     if wanted is not None and not wanted:
         return gating.gates([], pd.DataFrame())
+    if derived.available(db):
+        return derived_gates(db, wanted, level)
+    return live_gates(db, wanted, level)
+
+
+def derived_gates(db: Database, wanted: list[str] | None, level: str) -> pd.DataFrame:
+    """load_gates() read from the derived table (the same frame: columns, order, types)."""
+    rows = db.read(Query.DERIVED_QUALITY_GATES, {"level": level, "codes": wanted})
+    if rows.empty:
+        return gating.gates([], pd.DataFrame())
+    return rows[gating.GATE_COLUMNS].astype({"period": "int64"}).reset_index(drop=True)
+
+
+def live_gates(db: Database, wanted: list[str] | None, level: str | None) -> pd.DataFrame:
+    """load_gates() computed from the stored values the user may read (the checks of the indicators needed); level
+    None: every level at once (every check compares territories of one level only)."""
     data, _ = _quality_data(db, level, wanted)
     checks = [c for c in quality.CHECKS if c is not quality.declared_vs_public or len(data.public)]
     rows = gating.gates([check(data) for check in checks], data.indicators)
-    rows = rows[rows["territory_level"] == level]
+    if level is not None:
+        rows = rows[rows["territory_level"] == level]
     if wanted is not None:
         rows = rows[rows["indicator"].isin(wanted)]
     return rows.reset_index(drop=True)
@@ -85,3 +104,15 @@ def gate_values(db: Database, values: pd.DataFrame, level: str = LEVEL_DEPARTEME
         gate_rows = load_gates(db, sorted(set(frame["indicator"].astype(str))), level)
     out = gating.apply_gates(frame, gate_rows, level)
     return out.drop(columns=added)
+
+
+def build_derived(db: Database) -> dict[str, pd.DataFrame]:
+    """The publication step's ranking gates (levier.views.derived.BUILDERS): every level's values in doubt, computed
+    live over everything stored. A gate is public only when its value and the value its doubt comes from are public
+    statistics (in practice never: the checks read the territories' returns)."""
+    with db.reader() as r:
+        programme = dict(zip(*(r.df(Query.QUALITY_INDICATORS)[c] for c in ("code", "programme"))))
+    frame = live_gates(db, None, None)
+    public = [programme.get(i) == "STAT" and all(programme.get(s.strip()) == "STAT" for s in str(src or i).split(","))
+              for i, src in zip(frame["indicator"], frame["source_indicator"])]
+    return {"quality_gates": frame.assign(is_public=pd.Series(public, index=frame.index, dtype=bool))}

@@ -20,6 +20,7 @@ from levier.core.fmt import MISSING_TEXT
 from levier.core.text import normalise
 from levier.analysis import independent
 from levier.ingest import variants
+from levier.store import derived
 from levier.store.db import Database, Query
 from levier.views.independent import links_table
 from levier.views.qualite import (
@@ -57,8 +58,9 @@ def _variant_territories(declarations: pd.DataFrame) -> dict[str, set[str]]:
 def catalogue(db: Database) -> pd.DataFrame:
     """Every indicator of the catalogue, French column labels, with the years and territories that have data and
     how many départements declared a definition variant (for a ratio: of its numerator or denominator)."""
+    page = Query.CATALOGUE_PAGE_DERIVED if derived.available(db) else Query.CATALOGUE_PAGE
     with db.reader() as r:
-        raw = r.df(Query.CATALOGUE_PAGE)
+        raw = r.df(page)
         decl = r.df(Query.VARIANT_DECLARATIONS)
     labels = dict(zip(raw["code"], raw["label"]))
     known = variants.known_variants()
@@ -184,7 +186,8 @@ class IndicatorDetail:
 
 
 def _coverage(db: Database, code: str, label: str, source: str) -> tuple[pd.DataFrame, go.Figure]:
-    raw = db.read(Query.INDICATOR_COVERAGE_BY_YEAR, {"code": code})
+    query = Query.DERIVED_INDICATOR_COVERAGE if derived.available(db) else Query.INDICATOR_COVERAGE_BY_YEAR
+    raw = db.read(query, {"code": code})
     wide = raw.pivot_table(index="period", columns="territory_level", values=["n_with_value", "n_declared_missing"],
                            aggfunc="sum", fill_value=0)
     periods = sorted(raw["period"].unique())
@@ -393,3 +396,11 @@ def independent_sources(db: Database) -> pd.DataFrame:
     which years, the tolerance (one row per link)."""
     with db.reader() as r:
         return links_table(r.df(Query.QUALITY_INDICATORS))
+
+
+def build_derived(db: Database) -> dict[str, pd.DataFrame]:
+    """The publication step's catalogue tables (levier.views.derived.BUILDERS): what data exists per indicator, and
+    per indicator, year and level, counted over everything stored (public when the indicator is a public statistic)."""
+    with db.reader() as r:
+        return {"indicator_catalogue": r.df(Query.CATALOGUE_COVERAGE),
+                "indicator_coverage": r.df(Query.INDICATOR_COVERAGE_ALL)}

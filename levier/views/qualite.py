@@ -7,8 +7,9 @@ pure and works on what a loader returned."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -20,6 +21,7 @@ from levier.charts.maps import france_departements_map
 from levier.charts.style import GREY_DARK, GREY_MEDIUM, ROUGE_MARIANNE, finish, source_caption
 from levier.core.fmt import MISSING_TEXT, MONTHS, fmt_int, fmt_number, fmt_pct
 from levier.geo import display as geo
+from levier.store import derived
 from levier.store.db import Database, Query
 from levier.views import independent as independent_view
 
@@ -74,7 +76,12 @@ SEVERITY_TEXT = {
 
 
 def is_demo(db: Database) -> bool:
-    """Whether the stored returns include demo values: every caption then says they are fictitious."""
+    """Whether the stored returns include demo values: every caption then says they are fictitious (as the
+    publication step found it when the derived tables serve this user)."""
+    if derived.available(db):
+        stored = db.read(Query.DERIVED_DEMO_STATUS)
+        if len(stored):
+            return bool(json.loads(stored["payload"].iloc[0])[0])
     status = db.read(Query.DEMO_STATUS)
     return bool(len(status)) and int(status["demo_values"].iloc[0]) > 0
 
@@ -171,6 +178,8 @@ YEAR_COLUMNS = ("Année", "Première année", "Dernière année", "Millésime du
 
 @dataclass(frozen=True)
 class QualityBundle:
+    # What the checks read; served from the derived tables, its values, subcounts and percentages are empty (the
+    # checks' results are stored in `report`) and `public` whole.
     data: quality.QualityData
     report: quality.QualityReport
     territories: pd.DataFrame  # level, code, name, dep, reg: départements and métropoles
@@ -178,6 +187,9 @@ class QualityBundle:
     today: date
     regions: dict[str, str] = field(default_factory=dict)  # code -> name
     demo: bool = False  # the returns include demo values (captions say so)
+    # independent.compare of the declared values with their independent sources, when the derived tables gave it
+    # (None: computed from `data` when shown)
+    independent: pd.DataFrame | None = None
 
 
 def load_quality_data(db: Database, *, level: str = DEPARTEMENT, today: date | None = None) -> quality.QualityData:
@@ -203,18 +215,153 @@ def load_quality_data(db: Database, *, level: str = DEPARTEMENT, today: date | N
 
 
 def quality_bundle(db: Database, today: date | None = None) -> QualityBundle:
-    """Everything the quality page shows, computed once per data version (the checks take about a second)."""
+    """Everything the quality page shows: read from the derived tables when they are current and the user reads
+    everything (levier.views.derived.available), otherwise computed from what the user may read (the checks take
+    about a second). Either way the same figures."""
     today = today or date.today()
-    data = load_quality_data(db, today=today)
-    report = quality.quality_report(data)
+    if derived.available(db):
+        return derived_bundle(db, today)
+    return live_bundle(db, today)
+
+
+def _page_context(db: Database, data: quality.QualityData) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """The territories (départements and métropoles), programmes with an annual return and régions of the page."""
     with db.reader() as r:
         terr = r.df(Query.TERRITORY_OPTIONS)
         prog = r.df(Query.PROGRAMME_YEARS)
     regions = dict(zip(terr.loc[terr["level"] == "region", "code"], terr.loc[terr["level"] == "region", "name"]))
     terr = terr[(terr["level"] == DEPARTEMENT) | ((terr["level"] == EPCI) & terr["nature"].isin(METROPOLE_NATURES))]
     terr = terr[["level", "code", "name", "dep", "reg"]].reset_index(drop=True)
-    prog = prog[prog["due_date"].notna() & prog["code"].isin(set(data.cells["programme"]))].reset_index(drop=True)
-    return QualityBundle(data, report, terr, prog, today, regions, is_demo(db))
+    prog = prog[prog["due_date"].notna() & prog["code"].isin(data.cells["programme"].unique())].reset_index(drop=True)
+    return terr, prog, regions
+
+
+def live_bundle(db: Database, today: date) -> QualityBundle:
+    """quality_bundle() computed from the stored values the user may read."""
+    data = load_quality_data(db, today=today)
+    report = quality.quality_report(data)
+    demo = is_demo(db)
+    terr, prog, regions = _page_context(db, data)
+    return QualityBundle(data, report, terr, prog, today, regions, demo)
+
+
+# --- The derived tables: the report stored once per data version -------------------------------------------------
+
+# The parts of QualityData the page does not read once the checks are stored: kept as empty frames (same columns);
+# `public` (the public statistics and declared counts compared with them) is kept whole.
+_EMPTY_DATA = ("values", "subcounts", "percentages")
+_LEVEL_CODES = {label: code for code, label in quality.LEVEL_LABELS.items()}  # 'métropole' -> 'epci'
+
+
+def _json_value(value: object) -> object:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"valeur non sérialisable : {value!r}")
+
+
+def frame_rows(part: str, frame: pd.DataFrame, meta: dict | None = None) -> pd.DataFrame:
+    """A frame as rows of derived_quality_findings: a schema row (row_no -1: columns, types, `meta`) then one row per
+    row, its values a JSON list (floats written exactly), keyed by territory, indicator and year where it has them."""
+    columns = [str(c) for c in frame.columns]
+    schema = json.dumps({"columns": columns, "dtypes": [str(t) for t in frame.dtypes], "meta": meta or {}})
+    values = zip(*(frame[c].astype(object).tolist() for c in frame.columns)) if len(frame.columns) else iter(())
+    payloads = [json.dumps(list(row), default=_json_value, ensure_ascii=False) for row in values]
+
+    def key(*names: str) -> list[object]:
+        for name in names:
+            if name in frame.columns:
+                return [None if pd.isna(v) else v for v in frame[name].astype(object)]
+        return [None] * len(frame)
+
+    level = [_LEVEL_CODES.get(v, v) if v is not None else None for v in key("territory_level", "Niveau")]
+    period = key("period", "Année", "Année déclarée", "Dernière année")
+    return pd.DataFrame({
+        "part": part,
+        "row_no": [-1] + list(range(len(frame))),
+        "territory_level": [None] + level,
+        "territory_code": [None] + [None if v is None else str(v) for v in key("territory_code", "Code territoire",
+                                                                              "code")],
+        "indicator": [None] + [None if v is None else str(v) for v in key("indicator", "Indicateur")],
+        "period": pd.array([None] + [None if v is None else int(v) for v in period], dtype="Int64"),
+        "severity": [None] + [None if v is None else str(v) for v in key("severity")],
+        "payload": [schema] + payloads,
+        "is_public": False,  # every part is computed from the territories' returns
+    })
+
+
+def frames_of(rows: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """frame_rows() read back: part -> (the frame, same columns, order and types; its meta)."""
+    out = {}
+    for part, g in rows.groupby("part", sort=False):
+        payloads = g["payload"].tolist()
+        schema = json.loads(payloads[0])
+        records = json.loads("[" + ",".join(payloads[1:]) + "]")
+        columns = list(zip(*records)) if records else [()] * len(schema["columns"])
+        # Each column built with its stored type (the constructor would read a column of texts as str).
+        frame = pd.DataFrame({c: pd.Series(list(v), dtype=t)
+                              for c, v, t in zip(schema["columns"], columns, schema["dtypes"])})
+        out[str(part)] = (frame, schema["meta"])
+    return out
+
+
+def _check_part(i: int, code: str, what: str) -> str:
+    return f"check.{i:02d}.{code}.{what}"
+
+
+def build_derived(db: Database, today: date | None = None) -> dict[str, pd.DataFrame]:
+    """The publication step's quality tables (levier.views.derived.BUILDERS): the completeness cells, and every
+    part of the report that does not depend on the day (each check's rows and values in doubt, the score's counts,
+    the declared vs independent comparison), computed over everything stored."""
+    data = load_quality_data(db, today=today)
+    checks = quality.consistency_checks(data)
+    parts = []
+    for i, check in enumerate(checks):
+        meta = {"code": check.code, "title": check.title, "rule": check.rule, "severity": check.severity}
+        parts.append(frame_rows(_check_part(i, check.code, "rows"), check.rows, meta))
+        parts.append(frame_rows(_check_part(i, check.code, "keys"), check.keys))
+    parts.append(frame_rows("score_counts", quality.score_counts(data, checks).reset_index()))
+    parts.append(frame_rows("independent", independent.compare(data.values, data.public, data.indicators)))
+    parts.append(frame_rows("demo", pd.DataFrame({"demo": [is_demo(db)]})))
+    for name in _EMPTY_DATA:
+        parts.append(frame_rows(f"data.{name}", getattr(data, name).iloc[0:0]))
+    parts.append(frame_rows("data.public", data.public))
+    return {
+        "quality_cells": data.cells.assign(is_public=False),
+        "quality_findings": pd.concat(parts, ignore_index=True),
+    }
+
+
+def derived_bundle(db: Database, today: date) -> QualityBundle:
+    """quality_bundle() read from the derived tables: the checks are not run again; completeness and the score,
+    which depend on the day, are computed from the stored cells and counts."""
+    with db.reader() as r:
+        indicators = r.df(Query.QUALITY_INDICATORS)
+        territories = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
+        declarations = r.df(Query.VARIANT_DECLARATIONS)
+        cells = r.df(Query.DERIVED_QUALITY_CELLS)
+        parts = frames_of(r.df(Query.DERIVED_QUALITY_FINDINGS))
+    empty = {name: parts[f"data.{name}"][0] for name in _EMPTY_DATA}
+    data = quality.QualityData(indicators=indicators, territories=territories, declarations=declarations,
+                               cells=cells, public=parts["data.public"][0], level=DEPARTEMENT, today=today, **empty)
+    checks = []
+    for name in sorted(p for p in parts if p.startswith("check.") and p.endswith(".rows")):
+        rows, meta = parts[name]
+        keys, _ = parts[name[: -len("rows")] + "keys"]
+        checks.append(quality.CheckResult(meta["code"], meta["title"], meta["rule"], rows, keys, meta["severity"]))
+    counts = parts["score_counts"][0].set_index("code")
+    report = quality.QualityReport(
+        completeness=quality.completeness(data),
+        checks=checks,
+        score=quality.quality_score(data, checks, counts=counts),
+        flagged=quality.flagged_values(checks),
+    )
+    demo = bool(parts["demo"][0]["demo"].iloc[0])
+    terr, prog, regions = _page_context(db, data)
+    return QualityBundle(data, report, terr, prog, today, regions, demo, parts["independent"][0])
 
 
 @dataclass(frozen=True)
@@ -304,8 +451,10 @@ def headline(bundle: QualityBundle, perimeter: Perimeter) -> list[tuple[str, str
 
 
 def completeness_long(bundle: QualityBundle, programme: str, perimeter: Perimeter) -> pd.DataFrame:
-    """Départements × years of one programme: status, counts, due date, first submission, days late."""
-    return perimeter.keep(quality.completeness(bundle.data, programme))
+    """Départements × years of one programme: status, counts, due date, first submission, days late (the rows of
+    the report's completeness, computed once for every programme)."""
+    comp = bundle.report.completeness
+    return perimeter.keep(comp[comp["Programme"] == programme])
 
 
 def completeness_table(bundle: QualityBundle, programme: str, perimeter: Perimeter) -> pd.DataFrame:
@@ -351,7 +500,7 @@ def _indicator_key(status: str) -> str:
 
 def indicator_completeness(bundle: QualityBundle, programme: str, perimeter: Perimeter, period: int | None = None) -> pd.DataFrame:
     """Départements × expected indicators (one year, or every year for a single département)."""
-    frame = quality.completeness_by_indicator(bundle.data, programme, period)
+    frame = quality.completeness_by_indicator(_in_perimeter(bundle.data, perimeter), programme, period)
     return perimeter.keep(frame)
 
 
@@ -451,7 +600,7 @@ def independent_rows(bundle: QualityBundle, perimeter: Perimeter, only_flagged: 
     """Declared figures next to the independent public series the catalogue links them to, for the perimeter's
     départements: both values with their years, the gap, the tolerance and the badge."""
     d = bundle.data
-    t = independent.compare(d.values, d.public, d.indicators)
+    t = bundle.independent if bundle.independent is not None else independent.compare(d.values, d.public, d.indicators)
     if not perimeter.national:
         t = t[t["territory_code"].isin(perimeter.codes)].reset_index(drop=True)
     if only_flagged:
@@ -609,6 +758,13 @@ def _check_issues(bundle: QualityBundle, check: quality.CheckResult, perimeter: 
     return pd.DataFrame(columns=CORRECTION_COLUMNS)
 
 
+def _in_perimeter(data: quality.QualityData, perimeter: Perimeter) -> quality.QualityData:
+    """The data with only the perimeter's completeness cells (the per-indicator statuses of a few territories)."""
+    if perimeter.national:
+        return data
+    return replace(data, cells=data.cells[data.cells["territory_code"].isin(perimeter.codes)].reset_index(drop=True))
+
+
 def corrections(bundle: QualityBundle, perimeter: Perimeter) -> pd.DataFrame:
     """What to ask each territory of the perimeter to send or correct: missing and late returns, indicators left
     blank in a partial return, and every value a check puts in doubt, one line each, with the reason in French."""
@@ -624,7 +780,7 @@ def corrections(bundle: QualityBundle, perimeter: Perimeter) -> pd.DataFrame:
         for p, d, j in zip(late["Premier envoi"], late["Échéance"], late["Jours de retard"])], "Complétude"))
     partial = comp[comp["Statut"] == quality.STATUS_PARTIAL]
     for programme, part in partial.groupby("Programme"):
-        cells = perimeter.keep(quality.completeness_by_indicator(bundle.data, programme))
+        cells = perimeter.keep(quality.completeness_by_indicator(_in_perimeter(bundle.data, perimeter), programme))
         keys = set(zip(part["Code territoire"], part["Année"]))
         in_partial = np.array([k in keys for k in zip(cells["Code territoire"], cells["Année"])], dtype=bool)
         gaps = cells[(cells["Statut"] == quality.STATUS_MISSING).to_numpy() & in_partial].assign(Programme=programme)

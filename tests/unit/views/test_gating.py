@@ -166,3 +166,53 @@ def test_the_t0_page_of_gironde_shows_the_unit_slip_unranked_with_its_reason_and
     assert shown["Rang"] == "non classé" and "unité douteuse" in shown["Motif de non-classement"]
     other = next(t0.t0_views(planted, "departement", 2021, ["01"], indicators=[OR1M_TX])).table.iloc[0]
     assert other["Rang"] == 11 and other["Territoires classés"] == 11  # 30 %: the lowest of eleven ranked
+
+
+# --- Derived gates (issue 16): the publication step's table, read by lookup, gives the live frame ------------------
+
+
+@pytest.mark.parametrize("wanted", [None, [OR1M_TX, NE], [ACC], [OR1M], ["PACTE-2-NE"]])
+def test_derived_gates_are_the_gates_computed_live(demo_db, wanted):
+    from levier.views import derived
+
+    assert derived.available(demo_db)  # the demo is published: its derived tables are current
+    for level in ("departement", "epci"):
+        stored = gating.derived_gates(demo_db, wanted, level)
+        live = gating.live_gates(demo_db, wanted, level)
+        pd.testing.assert_frame_equal(stored, live, check_dtype=not live.empty)
+        assert gating.load_gates(demo_db, wanted, level) is not None
+    if wanted is None:
+        assert len(stored) == 0 and len(gating.derived_gates(demo_db, None, "departement")) > 0
+
+
+def test_rankings_gated_from_the_derived_table_are_those_gated_live(demo_db, monkeypatch):
+    from levier.views import common
+
+    cat = common.catalogue(demo_db)
+    values = common.load_values(demo_db, "departement", [OR1M_TX, ACC, NE])
+    stored = common.ranking_values(demo_db, values, cat)
+    gironde = stored[(stored["code"] == "33") & (stored["indicator"] == OR1M_TX) & (stored["period"] == 2021)]
+    assert gironde["unranked_reason"].str.contains("unité douteuse").all() and len(gironde) == 1
+    monkeypatch.setattr(gating, "serve_derived", lambda _db: False)
+    live = common.ranking_values(demo_db, values, cat)
+    pd.testing.assert_frame_equal(stored, live)
+
+
+def test_a_scoped_user_reads_no_derived_quality_row_of_another_territory(demo_db):
+    from levier.rights.scope import Role, Scope
+    from levier.views import derived
+    from tests.queries import ProbeQuery
+
+    everything = demo_db.read(ProbeQuery.VISIBLE_DERIVED_QUALITY_ROWS)
+    assert {"quality_gates", "quality_cells", "quality_findings", "indicator_catalogue",
+            "indicator_coverage"} <= set(everything["derived_table"])
+    assert (everything["territory_code"] != "33").any()
+    gironde = demo_db.with_scope(Scope.territorial("agent@gironde.fr", Role.DEPARTEMENTAL, {"33"}))
+    seen = gironde.read(ProbeQuery.VISIBLE_DERIVED_QUALITY_ROWS)
+    assert seen["is_public"].all()  # only rows computed from public statistics alone: none of another territory
+    assert seen["territory_code"].isna().all() and set(seen["derived_table"]) == {"indicator_catalogue",
+                                                                                   "indicator_coverage"}
+    assert not derived.available(gironde) and not gating.serve_derived(gironde)
+    assert derived.available(demo_db) and gating.serve_derived(demo_db)
+    gates = gating.load_gates(gironde, [OR1M_TX], "departement")  # served live, from what the user reads
+    assert set(gates["territory_code"]) <= {"33"}

@@ -372,3 +372,67 @@ def test_findings_table_by_region_and_for_the_metropoles(demo_db_path):
     assert list(metropoles.columns[:2]) == ["code", "libelle"] and set(metropoles["niveau"]) <= {"epci"}
     with pytest.raises(ValueError, match="Territoire inconnu"):
         qualite.findings_table(db, territory="200046977", today=TODAY)  # a métropole is not a département
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Derived tables (issue 16): the bundle read from them is the bundle computed live
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_the_quality_bundle_from_the_derived_tables_is_the_live_one(demo_db):
+    from levier.views import derived
+
+    assert derived.available(demo_db)
+    stored, live = qualite.derived_bundle(demo_db, TODAY), qualite.live_bundle(demo_db, TODAY)
+    eq = pd.testing.assert_frame_equal
+    eq(stored.data.cells, live.data.cells)
+    keys = ["territory_level", "territory_code", "indicator", "period"]  # the query's order is not part of it
+    eq(*(b.data.public.sort_values(keys).reset_index(drop=True) for b in (stored, live)))
+    assert [c.code for c in stored.report.checks] == [c.code for c in live.report.checks]
+    for a, b in zip(stored.report.checks, live.report.checks):
+        assert (a.title, a.rule, a.severity) == (b.title, b.rule, b.severity)
+        eq(a.rows.reset_index(drop=True), b.rows.reset_index(drop=True))
+        eq(a.keys.reset_index(drop=True), b.keys.reset_index(drop=True))
+    eq(stored.report.completeness, live.report.completeness)
+    eq(stored.report.score, live.report.score)
+    eq(stored.report.flagged, live.report.flagged)
+    assert (stored.demo, stored.regions) == (live.demo, live.regions)
+    eq(stored.territories, live.territories)
+    eq(stored.programmes, live.programmes)
+    for perimeter in (qualite.Perimeter("France entière"), qualite.perimeter_of(live, dep="33"),
+                      qualite.perimeter_of(live, reg="93")):
+        assert qualite.headline(stored, perimeter) == qualite.headline(live, perimeter)
+        eq(qualite.corrections(stored, perimeter), qualite.corrections(live, perimeter))
+        eq(qualite.checks_summary(stored, perimeter), qualite.checks_summary(live, perimeter))
+        eq(qualite.independent_rows(stored, perimeter), qualite.independent_rows(live, perimeter))
+        eq(qualite.public_rows(stored, perimeter), qualite.public_rows(live, perimeter))
+        for programme in live.programmes["code"]:
+            eq(qualite.completeness_table(stored, programme, perimeter), qualite.completeness_table(live, programme, perimeter))
+
+
+def test_the_derived_bundle_judges_lateness_on_the_day_it_is_shown(demo_db):
+    # Statuses depend on the day, not on the publication: a return due after one day and before the other.
+    before, after = date(2023, 1, 1), TODAY
+    for day in (before, after):
+        pd.testing.assert_frame_equal(qualite.derived_bundle(demo_db, day).report.completeness,
+                                      qualite.live_bundle(demo_db, day).report.completeness)
+    statuses = qualite.derived_bundle(demo_db, before).report.completeness["Statut"]
+    assert (statuses == quality.STATUS_NOT_DUE).any()
+
+
+def test_the_catalogue_and_an_indicator_sheet_from_the_derived_tables_are_the_live_ones(demo_db, monkeypatch):
+    from levier.views import derived
+
+    assert derived.available(demo_db)
+    stored = indicateurs.catalogue(demo_db)
+    sheets = {code: indicateurs.indicator_detail(demo_db, code) for code in (OR1M_TX, ACC, "STAT-TP60")}
+    assert qualite.is_demo(demo_db)
+    monkeypatch.setattr(indicateurs, "serve_derived", lambda _db: False)
+    monkeypatch.setattr(qualite, "serve_derived", lambda _db: False)
+    pd.testing.assert_frame_equal(stored, indicateurs.catalogue(demo_db))
+    assert qualite.is_demo(demo_db)
+    for code, sheet in sheets.items():
+        live = indicateurs.indicator_detail(demo_db, code)
+        pd.testing.assert_frame_equal(sheet.coverage, live.coverage)
+        pd.testing.assert_frame_equal(sheet.facts, live.facts)
+        assert sheet.coverage_figure.to_json() == live.coverage_figure.to_json()
