@@ -20,7 +20,7 @@ from levier.core.fmt import MISSING_TEXT
 from levier.core.text import normalise
 from levier.analysis import independent
 from levier.ingest import variants
-from levier.store import derived
+from levier.store import derived as derived_tables
 from levier.store.db import Database, Query
 from levier.views.independent import links_table
 from levier.views.qualite import (
@@ -58,7 +58,7 @@ def _variant_territories(declarations: pd.DataFrame) -> dict[str, set[str]]:
 def catalogue(db: Database) -> pd.DataFrame:
     """Every indicator of the catalogue, French column labels, with the years and territories that have data and
     how many départements declared a definition variant (for a ratio: of its numerator or denominator)."""
-    page = Query.CATALOGUE_PAGE_DERIVED if derived.available(db) else Query.CATALOGUE_PAGE
+    page = Query.CATALOGUE_PAGE_DERIVED if derived_tables.available(db) else Query.CATALOGUE_PAGE
     with db.reader() as r:
         raw = r.df(page)
         decl = r.df(Query.VARIANT_DECLARATIONS)
@@ -186,7 +186,7 @@ class IndicatorDetail:
 
 
 def _coverage(db: Database, code: str, label: str, source: str) -> tuple[pd.DataFrame, go.Figure]:
-    query = Query.DERIVED_INDICATOR_COVERAGE if derived.available(db) else Query.INDICATOR_COVERAGE_BY_YEAR
+    query = Query.DERIVED_INDICATOR_COVERAGE if derived_tables.available(db) else Query.INDICATOR_COVERAGE_BY_YEAR
     raw = db.read(query, {"code": code})
     wide = raw.pivot_table(index="period", columns="territory_level", values=["n_with_value", "n_declared_missing"],
                            aggfunc="sum", fill_value=0)
