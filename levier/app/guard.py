@@ -2,8 +2,8 @@
 
 Two jobs, on plain HTTP requests (the WebSocket passes untouched):
 - every response to a browser without Levier's browser cookie sets one (random, HttpOnly, SameSite=Lax): the
-  WebSocket that follows carries it, so a page's session knows its browser (levier.app.downloads.owner_of);
-- a `/media/…` request is served only when levier.app.downloads grants that file to the request's cookies (the same
+  WebSocket that follows carries it, so a page's session knows its browser (levier.app.grants.owner_of);
+- a `/media/…` request is served only when levier.app.grants grants that file to the request's cookies (the same
   browser and sign-in, within the grant's time, identity not ended): anything else gets 403, so that a download URL
   copied elsewhere, or kept past « Se déconnecter », gives nothing. Levier shows no other media files."""
 
@@ -13,7 +13,7 @@ import secrets
 from starlette.requests import cookie_parser
 from streamlit import config, runtime
 
-from levier.app import downloads
+from levier.app import grants
 
 _FORBIDDEN = "Accès refusé : ce fichier est réservé à la session qui l'a demandé, et pour quelques minutes seulement."
 
@@ -51,7 +51,7 @@ def media_allowed(file_id: str, cookies: dict[str, str]) -> bool:
     stored = manager.read_file(file_id)
     if stored is None:
         return False
-    return downloads.allowed(downloads.file_digest(stored.content, stored.mimetype, stored.filename or ""), cookies)
+    return grants.allowed(grants.file_digest(stored.content, stored.mimetype, stored.filename or ""), cookies)
 
 
 async def _send_text(send, status: int, text: str) -> None:
@@ -67,7 +67,7 @@ class SessionGuard:
 
     def __init__(self, app) -> None:
         self.app = app
-        downloads.mark_guarded()
+        grants.mark_guarded()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -82,10 +82,10 @@ class SessionGuard:
                 return
             await self.app(scope, receive, send)
             return
-        if cookies.get(downloads.BROWSER_COOKIE):
+        if cookies.get(grants.BROWSER_COOKIE):
             await self.app(scope, receive, send)
             return
-        cookie = (f"{downloads.BROWSER_COOKIE}={secrets.token_urlsafe(32)}; Path={base or '/'}; HttpOnly; "
+        cookie = (f"{grants.BROWSER_COOKIE}={secrets.token_urlsafe(32)}; Path={base or '/'}; HttpOnly; "
                   "SameSite=Lax").encode("latin-1")
 
         async def send_with_cookie(message) -> None:
