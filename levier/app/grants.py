@@ -66,7 +66,8 @@ def owner_of(cookies: Mapping[str, str]) -> str | None:
         return None
     parts = [browser]
     for name in sorted(cookies):
-        if name == IDENTITY_COOKIE or (name.startswith(IDENTITY_COOKIE + "_") and name[len(IDENTITY_COOKIE) + 1:].isdigit()):
+        chunk = name.removeprefix(IDENTITY_COOKIE + "_")
+        if name == IDENTITY_COOKIE or (chunk != name and chunk.isdigit()):
             parts.append(f"{name}={cookies[name]}")
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 

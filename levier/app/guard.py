@@ -1,4 +1,4 @@
-"""The session guard in front of Streamlit's server (st.App middleware, installed by `levier app`, see levier_server.py).
+"""The session guard in front of Streamlit's server: st.App middleware, installed by `levier app` (levier_server.py).
 
 Two jobs, on plain HTTP requests (the WebSocket passes untouched):
 - every response to a browser without Levier's browser cookie sets one (random, HttpOnly, SameSite=Lax): the
@@ -10,12 +10,14 @@ Two jobs, on plain HTTP requests (the WebSocket passes untouched):
 from __future__ import annotations
 
 import secrets
+
 from starlette.requests import cookie_parser
 from streamlit import config, runtime
 
 from levier.app import grants
 
-_FORBIDDEN = "Accès refusé : ce fichier est réservé à la session qui l'a demandé, et pour quelques minutes seulement."
+_FORBIDDEN = ("Accès refusé : ce fichier est réservé à la session qui l'a demandé, et pour quelques minutes "
+              "seulement.")
 
 
 def _base_path() -> str:
@@ -57,8 +59,8 @@ def media_allowed(file_id: str, cookies: dict[str, str]) -> bool:
 async def _send_text(send, status: int, text: str) -> None:
     body = text.encode("utf-8")
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store")]})
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
     await send({"type": "http.response.body", "body": body})
 
 

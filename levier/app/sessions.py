@@ -1,7 +1,7 @@
 """Sessions that end: a sign-in lasts at most LEVIER_SESSION_HOURS, and « Se déconnecter » is recorded on the server.
 
-Streamlit's identity cookie is signed and stateless: a copy taken before « Se déconnecter » would open a session again,
-for 30 days. Levier therefore judges every identity by its issue time (`iat`, the ID token's claim that st.user
+Streamlit's identity cookie is signed and stateless: a copy taken before « Se déconnecter » would open a session
+again, for 30 days. Levier therefore judges every identity by its issue time (`iat`, the ID token's claim that st.user
 exposes): it is over when it is older than the session lifetime, or not newer than the user's last sign-out. The
 sign-out times are small files, one per user, in LEVIER_SESSIONS_DIR (default: `sessions/` beside the database), so
 that every replica sharing that directory refuses the same cookies. No Streamlit here: pure rules and the files."""

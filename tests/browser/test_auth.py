@@ -11,6 +11,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -224,7 +225,7 @@ def _download_url(page, label: str = "Télécharger (CSV)") -> tuple[str, bytes]
     button.wait_for(timeout=60_000)
     with page.expect_download(timeout=60_000) as info:
         button.click()
-    return info.value.url, open(info.value.path(), "rb").read()
+    return info.value.url, Path(info.value.path()).read_bytes()
 
 
 def _fetch_status(context, url: str) -> int:
