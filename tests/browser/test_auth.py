@@ -234,7 +234,8 @@ def _fetch_status(context, url: str) -> int:
 
 def test_a_download_url_serves_its_session_only(auth_server, browser, page):
     sign_in(page, auth_server, "departemental")
-    open_page(page, auth_server, "t0?reg=84&dep=38")
+    page.goto(f"{auth_server}/t0?reg=84&dep=38")
+    wait_for_app(page, timeout_ms=300_000)  # maybe the server's first T0: slow on a busy machine, and not the point
     url, data = _download_url(page)
     assert "/media/" in url
     assert len(contract_values(pd.read_csv(io.BytesIO(data), sep=";", dtype=str, keep_default_na=False,
