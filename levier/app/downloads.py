@@ -19,8 +19,9 @@ from levier.app import auth, grants
 
 
 def _session_owner() -> tuple[str | None, Mapping[str, Any] | None]:
-    claims = auth.identity()
-    return grants.owner_of(st.context.cookies), claims
+    # The cookies the session's WebSocket carried, text only (AppTest has no request: no owner, no grant).
+    cookies = {k: v for k, v in dict(st.context.cookies).items() if isinstance(k, str) and isinstance(v, str)}
+    return grants.owner_of(cookies), auth.identity()
 
 
 def button(container, label: str, data: bytes | Callable[[], bytes], file_name: str, mime: str, *, key: str,

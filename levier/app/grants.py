@@ -62,7 +62,7 @@ def owner_of(cookies: Mapping[str, str]) -> str | None:
     """The owner a request or a session stands for: a digest of its browser cookie and its identity cookie (with
     its chunks). None without a browser cookie: such a session cannot be granted anything."""
     browser = cookies.get(BROWSER_COOKIE)
-    if not browser:
+    if not isinstance(browser, str) or not browser:
         return None
     parts = [browser]
     for name in sorted(cookies):
