@@ -58,6 +58,7 @@ def test_a_grant_ends_with_the_sign_in_it_was_made_for(monkeypatch):
 
 def test_the_owner_needs_a_browser_cookie_and_follows_identity_chunks():
     assert grants.owner_of({}) is None
+    assert grants.owner_of({grants.BROWSER_COOKIE: ""}) is None
     assert grants.owner_of({grants.IDENTITY_COOKIE: "x"}) is None
     base = {grants.BROWSER_COOKIE: "n"}
     assert grants.owner_of(base) != grants.owner_of({**base, grants.IDENTITY_COOKIE: "x"})
@@ -79,4 +80,4 @@ def test_only_the_downloads_module_calls_st_download_button():
     sources = [*(PROJECT_ROOT / "levier").rglob("*.py"), *(PROJECT_ROOT / "pages").glob("*.py"), PROJECT_ROOT / "app.py"]
     callers = sorted(str(p.relative_to(PROJECT_ROOT)) for p in sources
                      if re.search(r"\.download_button\(", p.read_text(encoding="utf-8")))
-    assert callers == ["levier/app/grants.py"]
+    assert callers == ["levier/app/downloads.py"]
