@@ -3,6 +3,7 @@
 import streamlit as st
 
 from levier.app import auth, cache
+from levier.app import downloads as files
 from levier.app import widgets as ui
 from levier.views import importer
 
@@ -61,16 +62,16 @@ else:
     )
     # Built when clicked (deferred downloads), not on every run of the page.
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Modèle long (XLSX)", template.long_xlsx, f"{template.stem('long')}.xlsx",
-                       importer.XLSX_MIME, key="tpl_long_xlsx", icon=":material/download:", on_click="ignore",
-                       help="Une ligne par indicateur et par année, avec les colonnes cible et année de cible.")
-    c2.download_button("Modèle long (CSV)", template.long_csv, f"{template.stem('long')}.csv", "text/csv",
-                       key="tpl_long_csv", icon=":material/download:", on_click="ignore",
-                       help="Le même, en texte séparé par des points-virgules. Ouvert dans Excel, un code comme "
-                            "« 01 » peut perdre son zéro : préférez le modèle XLSX.")
-    c3.download_button("Modèle grille (XLSX)", template.grille_xlsx, f"{template.stem('grille')}.xlsx",
-                       importer.XLSX_MIME, key="tpl_grille_xlsx", icon=":material/download:", on_click="ignore",
-                       help="Une ligne par indicateur, une colonne par année (grille nationale, annexe 9).")
+    files.button(c1, "Modèle long (XLSX)", template.long_xlsx, f"{template.stem('long')}.xlsx", importer.XLSX_MIME,
+                 key="tpl_long_xlsx", icon=":material/download:",
+                 help="Une ligne par indicateur et par année, avec les colonnes cible et année de cible.")
+    files.button(c2, "Modèle long (CSV)", template.long_csv, f"{template.stem('long')}.csv", "text/csv",
+                 key="tpl_long_csv", icon=":material/download:",
+                 help="Le même, en texte séparé par des points-virgules. Ouvert dans Excel, un code comme "
+                      "« 01 » peut perdre son zéro : préférez le modèle XLSX.")
+    files.button(c3, "Modèle grille (XLSX)", template.grille_xlsx, f"{template.stem('grille')}.xlsx",
+                 importer.XLSX_MIME, key="tpl_grille_xlsx", icon=":material/download:",
+                 help="Une ligne par indicateur, une colonne par année (grille nationale, annexe 9).")
 with st.expander("Autres formats et modèle de panorama"):
     st.markdown(
         "- Retours d'indicateurs : formats décrits dans `docs/formats.md` (colonnes `territoire`, `indicateur`, "
@@ -78,8 +79,8 @@ with st.expander("Autres formats et modèle de panorama"):
         "- Panorama INSEE × DIPLP : une feuille `donnees` (une ligne par EPCI, une colonne par indicateur) et une "
         "feuille `definitions`."
     )
-    st.download_button("Modèle de classeur panorama (XLSX)", importer.panorama_template, "panorama_modele.xlsx",
-                       importer.XLSX_MIME, key="tpl_panorama", icon=":material/download:", on_click="ignore")
+    files.button(st, "Modèle de classeur panorama (XLSX)", importer.panorama_template, "panorama_modele.xlsx",
+                 importer.XLSX_MIME, key="tpl_panorama", icon=":material/download:")
 
 # --- 2. The file --------------------------------------------------------------------------------------------------
 st.subheader("2. Déposer le fichier")

@@ -4,6 +4,7 @@ to print and a PowerPoint to project, read with the signed-in user's rights."""
 import streamlit as st
 
 from levier.app import auth, cache, menu
+from levier.app import downloads as files
 from levier.app import widgets as ui
 from levier.report import build, pack
 from levier.report.images import PackRenderError
@@ -37,14 +38,14 @@ if st.session_state.get("pack_built", (None,))[0] != wanted:
 
 
 def _make(fmt: str) -> None:
-    key, model, images, files = st.session_state["pack_built"]
+    key, model, images, made = st.session_state["pack_built"]
     if model is None:
         model = pack.build_pack(db, sel.code, sel.level, programme=programme, sections=sections,
                                 rights_text=pack.rights_sentence(db),
                                 layer_for=cache.display_layer,
                                 quality_bundle=cache.quality_bundle(db) if "qualite" in sections else None)
     data, images = build.export(model, fmt, images)
-    st.session_state["pack_built"] = (key, model, images, {**files, fmt: data})
+    st.session_state["pack_built"] = (key, model, images, {**made, fmt: data})
 
 
 b1, b2 = st.columns(2)
@@ -55,11 +56,11 @@ for col, fmt, label in ((b1, "pdf", "PDF (à imprimer)"), (b2, "pptx", "PowerPoi
                 _make(fmt)
             except PackRenderError as exc:
                 st.error(str(exc))
-    model, files = st.session_state["pack_built"][1], st.session_state["pack_built"][3]
-    if fmt in files:
+    model, files_made = st.session_state["pack_built"][1], st.session_state["pack_built"][3]
+    if fmt in files_made:
         mime = build.FORMATS[fmt][0]
-        col.download_button(f"Télécharger le {label}", files[fmt], build.file_name(model, fmt), mime,
-                            key=f"pack_download_{fmt}", icon=":material/download:", width="stretch")
+        files.button(col, f"Télécharger le {label}", files_made[fmt], build.file_name(model, fmt), mime,
+                     key=f"pack_download_{fmt}", icon=":material/download:", width="stretch")
 
 model = st.session_state["pack_built"][1]
 if model is not None:

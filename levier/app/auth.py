@@ -2,7 +2,9 @@
 
 The only module calling st.login, st.user and st.logout. The access file is read through levier.app.cache (re-read
 when it changes); this module keeps no cache of its own. Local mode (no [auth]): one user on this machine, every
-right, said so in the sidebar (and `levier app` then listens on 127.0.0.1 only, see levier.app.serve)."""
+right, said so in the sidebar (and `levier app` then listens on 127.0.0.1 only, see levier.app.serve). A signed-in
+identity also ends (levier.app.sessions): after « Se déconnecter », recorded on the server, and after the session
+lifetime; the identity cookie is then refused, even a copy of it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from levier.app import cache, menu
+from levier.app import cache, menu, sessions
 from levier.rights import access
 from levier.rights.scope import Role, Scope
 from levier.store.db import Database
@@ -32,14 +34,32 @@ def oidc_configured() -> bool:
         return False
 
 
-def identity() -> dict[str, Any] | None:
-    """The signed-in user's claims (email, sub, name…), or None when nobody is signed in (or in local mode)."""
+def _claims() -> dict[str, Any] | None:
+    # What the identity cookie says, whether or not its session has ended.
     if not oidc_configured():
         return None
     user = st.user
     if not user.get("is_logged_in"):
         return None
     return {k: v for k, v in user.to_dict().items() if k != "tokens"}
+
+
+def identity() -> dict[str, Any] | None:
+    """The signed-in user's claims (email, sub, name, iat…), or None when nobody is signed in (or in local mode),
+    and None too once that sign-in has ended: signed out since, or older than the session lifetime."""
+    claims = _claims()
+    if claims is None or sessions.check(claims) is not None:
+        return None
+    return claims
+
+
+def sign_out() -> None:
+    """« Se déconnecter »: the sign-out time is recorded for the user (every identity cookie issued until now is
+    refused from then on, by every replica), then Streamlit deletes the cookie and ends the provider's session."""
+    claims = _claims()
+    if claims is not None:
+        sessions.record_sign_out(claims)
+    st.logout()
 
 
 def file_token(path: Path) -> tuple[int, int] | None:
@@ -88,7 +108,8 @@ def gate() -> Iterator[None]:
     are resolved for the pages app.py runs."""
     if oidc_configured() and identity() is None:
         menu.leave_legacy_mode()  # no menu beside the sign-in screen, not even Streamlit's legacy one
-        _sign_in_screen()
+        claims = _claims()
+        _sign_in_screen(sessions.check(claims) if claims is not None else None)
         st.stop()
     if not oidc_configured() and not st.get_option("server.address") and not _from_this_machine():
         # Local mode grants every right: as `levier app` listens on loopback unless an address is chosen, a server
@@ -133,12 +154,14 @@ def _check_access_file() -> None:
             icon=":material/lock:",
         )
         st.code(str(exc), language=None)
-        st.button("Se déconnecter", on_click=st.logout)
+        st.button("Se déconnecter", on_click=sign_out)
         st.stop()
 
 
-def _sign_in_screen() -> None:
+def _sign_in_screen(ended: sessions.Ended | None = None) -> None:
     st.title("Levier")
+    if ended is not None:
+        st.warning(sessions.message(ended), icon=":material/logout:")
     st.markdown(
         "Tableau de bord des diagnostics territoriaux de pauvreté et des contrats État–départements, réservé aux "
         "agents de l'État et des collectivités habilités."
@@ -184,4 +207,14 @@ def sidebar_identity() -> None:
             f"Pour obtenir des droits, transmettez à l'administrateur votre adresse et votre identifiant de "
             f"connexion : `{ident.get('sub', '')}`."
         )
-    st.button("Se déconnecter", on_click=st.logout, key="levier_logout")
+    st.button("Se déconnecter", on_click=sign_out, key="levier_logout")
+    _watch_session()
+
+
+@st.fragment(run_every=60)
+def _watch_session() -> None:
+    # An open page ends with its session too: once a minute, a session signed out elsewhere (another tab, another
+    # replica) or past its lifetime reruns the app, whose gate then shows the sign-in screen and why.
+    claims = _claims()
+    if claims is not None and sessions.check(claims) is not None:
+        st.rerun(scope="app")

@@ -1,4 +1,7 @@
-"""`levier app`: serves app.py through the public `streamlit run` command, listening on loopback without sign-in."""
+"""`levier app`: serves app.py through the public `streamlit run` command, listening on loopback without sign-in.
+
+It runs `streamlit run levier_server.py`: the same app.py, behind Levier's session guard (levier.app.guard), which
+binds every download URL to the session that asked for it."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from pathlib import Path
 from levier.core.config import PROJECT_ROOT
 
 LOOPBACK = "127.0.0.1"
+# The st.App launcher: app.py behind the session guard.
+SERVER_SCRIPT = PROJECT_ROOT / "levier_server.py"
 
 
 def _flag_values(extra: list[str], flag: str) -> list[str]:
@@ -67,8 +72,9 @@ def server_args(port: int, extra: list[str] | None = None) -> list[str]:
 
 
 def command(port: int, extra: list[str] | None = None) -> list[str]:
-    """The public command that serves the app: `python -m streamlit run app.py` with Levier's flags."""
-    return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), *server_args(port, extra)]
+    """The public command that serves the app: `python -m streamlit run levier_server.py` (app.py behind the
+    session guard) with Levier's flags."""
+    return [sys.executable, "-m", "streamlit", "run", str(SERVER_SCRIPT), *server_args(port, extra)]
 
 
 def run_server(port: int, extra: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from levier.app import cache
+from levier.app import downloads as files
 from levier.charts.style import png_config
 from levier.core.fmt import fmt_number
 from levier.report.tables import to_csv_bytes, to_xlsx_bytes
@@ -187,12 +188,15 @@ def table(frame: pd.DataFrame, *, key: str | None = None, height: int | str = "a
 
 
 def downloads(frame: pd.DataFrame, stem: str, key: str | None = None) -> None:
-    """CSV (semicolon, UTF-8 BOM for Excel) and XLSX downloads of a displayed table, formulas neutralised."""
+    """CSV (semicolon, UTF-8 BOM for Excel) and XLSX downloads of a displayed table, formulas neutralised: each file is
+    made when its button is clicked, for this session only (levier.app.downloads)."""
     c1, c2 = st.columns(2)
-    c1.download_button("Télécharger (CSV)", to_csv_bytes(frame), f"{stem}.csv", "text/csv", key=f"{key or stem}_csv")
-    c2.download_button(
+    files.button(c1, "Télécharger (CSV)", lambda: to_csv_bytes(frame), f"{stem}.csv", "text/csv",
+                 key=f"{key or stem}_csv")
+    files.button(
+        c2,
         "Télécharger (XLSX)",
-        to_xlsx_bytes(frame),
+        lambda: to_xlsx_bytes(frame),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key or stem}_xlsx",

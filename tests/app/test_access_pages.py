@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from levier.app import auth
+from levier.app import auth, sessions
 from levier.core.config import PROJECT_ROOT
 from tests.app.conftest import texts
 from tests.unit.rights.test_access import FOUR_USERS
@@ -18,6 +20,7 @@ IDENTITIES = {
     "administrateur": {"email": "admin@exemple.gouv.fr", "sub": "admin-sub-1"},
     "inconnu": {"email": "inconnu@exemple.gouv.fr", "sub": "sub-inconnu-42"},
 }
+REAL_IDENTITY = auth.identity  # before any test fakes it
 
 
 @pytest.fixture
@@ -143,3 +146,30 @@ def test_local_mode_says_so_and_keeps_every_right(app):
     assert not app.exception
     assert "Mode local, sans connexion" in sidebar_text(app)
     assert "Se déconnecter" not in [b.label for b in app.sidebar.button]
+
+
+@pytest.mark.parametrize("case", ["fresh", "expired", "signed_out"])
+def test_an_ended_session_shows_the_sign_in_screen_and_why(signed_in, monkeypatch, tmp_path, case):
+    """The identity cookie's claims are still there, but the sign-in is over: past LEVIER_SESSION_HOURS, or issued
+    before the user's « Se déconnecter » (recorded in LEVIER_SESSIONS_DIR): the app stays closed and says why."""
+    at, nav = signed_in("departemental")
+    monkeypatch.setenv("LEVIER_SESSIONS_DIR", str(tmp_path / "sessions"))
+    monkeypatch.setenv("LEVIER_SESSION_HOURS", "12")
+    claims = dict(IDENTITIES["departemental"], iat=int(time.time()) - (13 * 3600 if case == "expired" else 60))
+    if case == "signed_out":
+        sessions.record_sign_out(claims)
+    # What the cookie says is faked; whether it still opens a session is auth.identity's own judgement.
+    monkeypatch.setattr(auth, "_claims", lambda: dict(claims))
+    monkeypatch.setattr(auth, "identity", REAL_IDENTITY)
+    at.run()
+    assert not at.exception, at.exception
+    page = texts(at)
+    if case == "fresh":
+        assert "Rôle départemental" in sidebar_text(at) and nav
+        return
+    assert [b.label for b in at.button] == ["Se connecter avec ProConnect"]
+    assert nav == {} and not at.dataframe
+    expected = "Session expirée" if case == "expired" else "Session terminée"
+    assert expected in page, page
+    if case == "expired":
+        assert "une connexion dure au plus 12 heures" in page

@@ -8,6 +8,10 @@ import os
 import re
 import secrets
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -45,10 +49,9 @@ def oidc_provider():
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = previous
 
 
-@pytest.fixture(scope="session")
-def auth_server(demo_db_path, oidc_provider, tmp_path_factory):
+@contextmanager
+def auth_app(demo_db_path, oidc_provider, work, **env_extra: str) -> Iterator[str]:
     """`levier app` with [auth] secrets (Streamlit reads .streamlit/secrets.toml from its working directory)."""
-    work = tmp_path_factory.mktemp("auth_app")
     db = work / "levier.duckdb"
     shutil.copy(demo_db_path, db)
     access_file = work / "acces.toml"
@@ -65,8 +68,15 @@ def auth_server(demo_db_path, oidc_provider, tmp_path_factory):
         f'server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"\n',
         encoding="utf-8",
     )
-    env = dict(os.environ, LEVIER_DB=str(db), LEVIER_ACCESS_FILE=str(access_file), AUTHLIB_INSECURE_TRANSPORT="1")
+    env = dict(os.environ, LEVIER_DB=str(db), LEVIER_ACCESS_FILE=str(access_file), AUTHLIB_INSECURE_TRANSPORT="1",
+               **env_extra)
     with running_app(port, env, work, work / "streamlit.log") as app_url:
+        yield app_url
+
+
+@pytest.fixture(scope="session")
+def auth_server(demo_db_path, oidc_provider, tmp_path_factory):
+    with auth_app(demo_db_path, oidc_provider, tmp_path_factory.mktemp("auth_app")) as app_url:
         yield app_url
 
 
@@ -208,3 +218,113 @@ def test_sign_out_returns_to_the_sign_in_screen(auth_server, page):
     page.wait_for_url(re.compile(rf"^{re.escape(auth_server)}"), timeout=30_000)
     wait_for_app(page)
     assert "Se connecter avec ProConnect" in page.inner_text("body")
+
+
+def _download_url(page, label: str = "Télécharger (CSV)") -> tuple[str, bytes]:
+    button = page.get_by_role("button", name=label).first
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    return info.value.url, Path(info.value.path()).read_bytes()
+
+
+def _fetch_status(context, url: str) -> int:
+    return context.request.get(url, max_redirects=0).status
+
+
+def test_a_download_url_serves_its_session_only(auth_server, browser, page):
+    sign_in(page, auth_server, "departemental")
+    page.goto(f"{auth_server}/t0?reg=84&dep=38")
+    wait_for_app(page, timeout_ms=300_000)  # maybe the server's first T0: slow on a busy machine, and not the point
+    url, data = _download_url(page)
+    assert "/media/" in url
+    assert len(contract_values(pd.read_csv(io.BytesIO(data), sep=";", dtype=str, keep_default_na=False,
+                                           encoding="utf-8-sig"))) > 20
+    again = page.context.request.get(url)  # the same browser, the same sign-in: served
+    assert again.status == 200 and again.body() == data
+
+    stranger = browser.new_context()  # no cookie at all
+    try:
+        refused = stranger.request.get(url)
+        assert refused.status == 403 and b"38;" not in refused.body()
+        # The identity cookie alone (say, copied without the browser's) is not the session either.
+        identity = [c for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]
+        assert identity
+        stranger.add_cookies(identity)
+        assert _fetch_status(stranger, url) == 403
+    finally:
+        stranger.close()
+
+    # Another signed-in user of another browser gets nothing either.
+    other = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    try:
+        other_page = other.new_page()
+        sign_in(other_page, auth_server, "national")
+        assert _fetch_status(other, url) == 403
+    finally:
+        other.close()
+
+    # The XLSX follows the same rule.
+    xlsx, _ = _download_url(page, "Télécharger (XLSX)")
+    assert page.context.request.get(xlsx).status == 200
+    stranger = browser.new_context()
+    try:
+        assert _fetch_status(stranger, xlsx) == 403
+    finally:
+        stranger.close()
+
+
+def test_a_cookie_copied_before_sign_out_no_longer_opens_a_session(auth_server, browser, page):
+    sign_in(page, auth_server, "regional")
+    open_page(page, auth_server, "t0?reg=84&dep=69")
+    url, _ = _download_url(page)
+    copied = page.context.cookies()
+    assert any(c["name"] == "_streamlit_user" for c in copied)
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    end = page.get_by_role("button", name="End session")
+    end.wait_for(timeout=30_000)
+    end.click()
+    page.wait_for_url(re.compile(rf"^{re.escape(auth_server)}"), timeout=30_000)
+    wait_for_app(page)
+    assert "Se connecter avec ProConnect" in page.inner_text("body")
+
+    thief = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    try:
+        thief.add_cookies(copied)
+        assert _fetch_status(thief, url) == 403  # the download is gone with the session
+        stolen = thief.new_page()
+        body = open_page(stolen, auth_server, "t0?reg=84&dep=69")
+        assert "Se connecter avec ProConnect" in body and "Session terminée" in body
+        assert "regionale@exemple.gouv.fr" not in body and "Isère" not in body
+        assert stolen.locator('[data-testid="stDataFrame"]').count() == 0
+        screenshot(stolen, "auth_cookie_copie_apres_deconnexion")
+    finally:
+        thief.close()
+
+
+SHORT_SESSION_HOURS = 0.04  # 144 seconds: time to sign in on a busy machine, not to wait long
+
+
+@pytest.fixture(scope="module")
+def short_session_server(demo_db_path, oidc_provider, tmp_path_factory):
+    with auth_app(demo_db_path, oidc_provider, tmp_path_factory.mktemp("short_session"),
+                  LEVIER_SESSION_HOURS=str(SHORT_SESSION_HOURS)) as app_url:
+        yield app_url
+
+
+def test_a_session_ends_after_its_lifetime_even_on_an_open_page(short_session_server, page):
+    sign_in(page, short_session_server, "national")
+    signed_in = time.monotonic()  # the identity was issued before this
+    assert "Connecté·e" in page.inner_text("body")
+    time.sleep(max(0.0, SHORT_SESSION_HOURS * 3600 + 1 - (time.monotonic() - signed_in)))
+    # Untouched, the open page ends by itself (its session is checked once a minute)…
+    page.get_by_text("Session expirée").wait_for(timeout=150_000)
+    wait_for_app(page)
+    body = page.inner_text("body")
+    assert "une connexion dure au plus 2 minutes" in body and "Se connecter avec ProConnect" in body
+    assert "Connecté·e" not in body and page.locator('[data-testid="stDataFrame"]').count() == 0
+    screenshot(page, "auth_session_expiree")
+    # …and the cookie, still in the browser, opens no session.
+    body = open_page(page, short_session_server, "t0?reg=84&dep=38")
+    assert "Session expirée" in body and "Se connecter avec ProConnect" in body
