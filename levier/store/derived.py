@@ -14,7 +14,10 @@ from levier.store.db import Reader, Writer
 from levier.store.queries import Query
 
 # Every derived table: its name (the key of the frame its builder returns) -> (clear, insert) statements.
-TABLES: dict[str, tuple[Query, Query]] = {}
+TABLES: dict[str, tuple[Query, Query]] = {
+    "midterm_value": (Query.CLEAR_MIDTERM_VALUE, Query.INSERT_MIDTERM_VALUE),
+    "target_status": (Query.CLEAR_TARGET_STATUS, Query.INSERT_TARGET_STATUS),
+}
 
 
 def is_current(reader: Reader) -> bool:

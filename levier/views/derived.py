@@ -13,11 +13,12 @@ import pandas as pd
 
 from levier.store.db import Database
 from levier.store.derived import is_current, replace_derived
+from levier.views import mi_parcours
 
 Builder = Callable[[Database], Mapping[str, pd.DataFrame]]
 
 # One builder per family of derived tables (order does not matter: each reads the stored data only).
-BUILDERS: tuple[Builder, ...] = ()
+BUILDERS: tuple[Builder, ...] = (mi_parcours.derived_tables,)
 
 
 def refresh(db: Database) -> dict[str, int]:
