@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,7 +17,7 @@ from levier.analysis.positions import (
 )
 from levier.charts import indicators as charts
 from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value
-from levier.store.db import Database, Query
+from levier.store.db import Database, Query, Reader
 from levier.store.derived import is_current
 from levier.views import common
 from levier.views.common import (
@@ -57,8 +58,10 @@ def load_target_tracking(
     or current value rejected by a quality check gives no status (STATUS_EXCLUDED, with its reason). gate_rows:
     views.gating.load_gates() computed once by a caller tracking many territories. Served from the derived
     statuses when serves_derived(db) (same figures)."""
-    if current_period is not None and serves_derived(db):
-        return _tracking_lookup(db, code, level, t0_year, current_period)
+    if current_period is not None:
+        rows = derived_read(db, lambda r: _status_rows(r, code, level, t0_year, current_period))
+        if rows is not None:
+            return _tracking_frame(rows, t0_year, current_period)
     with db.reader() as r:
         targets = r.df(Query.TARGETS, {"level": level, "code": code})
         own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
@@ -97,10 +100,9 @@ def load_change_comparison(
 ) -> pd.DataFrame:
     """compare_changes() for one territory and indicator, within its comparison set (its values ranked once per
     data version in derived_midterm_value when serves_derived(db))."""
-    if serves_derived(db):
-        derived = _change_comparison_lookup(db, code, indicator, period_from, period_to, level, peer_codes)
-        if derived is not None:
-            return derived
+    derived = _change_comparison_lookup(db, code, indicator, period_from, period_to, level, peer_codes)
+    if derived is not None:
+        return derived
     with db.reader() as r:
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
@@ -156,8 +158,9 @@ def tracking_of(db: Database, code: str, level: str, t0_year: int, period_to: in
 
 def midterm_view(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
                  programme: str | None = None) -> MidtermView:
-    if serves_derived(db):
-        return _midterm_lookup(db, code, level, period_from, period_to, t0_year, programme)
+    derived = _midterm_lookup(db, code, level, period_from, period_to, t0_year, programme)
+    if derived is not None:
+        return derived
     cat = catalogue(db)
     own = territory_values(db, level, code).rename(columns={"indicator": "code_ind"})
     if programme:
@@ -236,13 +239,17 @@ def tracking_display(tracking: pd.DataFrame) -> pd.DataFrame:
 
 def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: int, current_period: int,
                   peer_codes: Sequence[str] = ()) -> go.Figure:
-    cat = catalogue(db)
-    if serves_derived(db):
-        values = db.read(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator})
-        values = values[["code", "indicator", "period", "value", "missing_reason", "is_demo", "derived"]]
+    derived = derived_read(db, lambda r: (
+        r.df(Query.INDICATOR_CATALOGUE), r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
+        r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), _status_rows(r, code, level, t0_year, current_period)))
+    if derived is not None:
+        cat = derived[0].drop_duplicates("code").set_index("code", drop=False)
+        values, territories = derived[1][_VALUE_COLUMNS], derived[2]
     else:
+        cat = catalogue(db)
         values = load_values(db, level, [indicator])
-    territories = positions.comparison_set(load_territories(db, level), level, code)
+        territories = load_territories(db, level)
+    territories = positions.comparison_set(territories, level, code)
     values = values[values["code"].isin(territories["code"])]
     own, refs = positions.reference_series(values, territories, code, peer_codes)
     label = str(cat.at[indicator, "label"])
@@ -251,7 +258,7 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
         # keeps the territory's own series and its targets; the comparison table below compares rates.
         refs = {}
         label += " (effectif : pas de médiane tracée, comparaison en taux ci-dessous)"
-    assessment = (_assessment_lookup(db, code, indicator, t0_year, level, current_period) if serves_derived(db)
+    assessment = (_assessment_of(derived[3], indicator, t0_year) if derived is not None
                   else load_target_assessment(db, code, indicator, t0_year, level=level, current_period=current_period))
     has_target = assessment.target_period is not None and not pd.isna(assessment.target_value)
     name = territories.set_index("code").at[code, "name"] if code in set(territories["code"]) else code
@@ -305,17 +312,24 @@ def change_comparison_display(comparison: pd.DataFrame, unit: str) -> pd.DataFra
 
 DERIVED_LEVELS = (positions.LEVEL_DEPARTEMENT, positions.LEVEL_EPCI)
 OUTSIDE_SETS = "-"  # cmp_group of a territory no comparison set holds (its values are never ranked)
+T = TypeVar("T")
 _VALUE_COLUMNS = ["code", "indicator", "period", "value", "missing_reason", "is_demo", "derived"]
 
 
 def serves_derived(db: Database) -> bool:
     """levier.views.derived.available, which this module cannot import (views.derived imports it for its builder):
     the derived tables are current and the user reads everything stored unmasked."""
+    return derived_read(db, lambda _r: True) is not None
+
+
+def derived_read(db: Database, reads: Callable[[Reader], T]) -> T | None:
+    """reads(reader) through one cursor when the derived tables serve this user (serves_derived), else None: the
+    check and the lookups share the cursor."""
     scope = db.scope
     if not scope.all_territories or scope.masks_anything or not db.exists():
-        return False
+        return None
     with db.reader() as r:
-        return is_current(r)
+        return reads(r) if is_current(r) else None
 
 
 def _ranked_by_set(db: Database, values: pd.DataFrame, terr: pd.DataFrame, cat: pd.DataFrame,
@@ -388,16 +402,21 @@ def _text_or_none(series: pd.Series) -> pd.Series:
     return series.astype(object).where(series.notna(), None)
 
 
-def _tracking_lookup(db: Database, code: str, level: str, t0_year: int, current_period: int) -> pd.DataFrame:
-    """load_target_tracking read from derived_target_status (target_status.sql maps the years onto the window)."""
-    rows = db.read(Query.TARGET_STATUS, {"level": level, "code": code, "t0": int(t0_year),
-                                         "current": int(current_period)})
+def _status_rows(r: Reader, code: str, level: str, t0_year: int, current_period: int) -> pd.DataFrame:
+    """The territory's rows of derived_target_status for the years asked (target_status.sql maps them onto its
+    window)."""
+    return r.df(Query.TARGET_STATUS, {"level": level, "code": code, "t0": int(t0_year), "current": int(current_period)})
+
+
+def _tracking_frame(rows: pd.DataFrame, t0_year: int, current_period: int) -> pd.DataFrame:
+    """load_target_tracking's frame from the territory's derived status rows."""
     if rows.empty:
         none = pd.DataFrame({"indicator": pd.Series(dtype=object), "period": pd.Series(dtype="int64"),
                              "value": pd.Series(dtype="float64")})
         targets = pd.DataFrame({"indicator": pd.Series(dtype=object), "target_year": pd.Series(dtype="int64"),
                                 "target_value": pd.Series(dtype="float64")})
-        return positions.target_tracking(none, targets, catalogue(db), t0_year, current_period)
+        return positions.target_tracking(none, targets, pd.DataFrame({"code": pd.Series(dtype=object)}), t0_year,
+                                         current_period)
     # Built as positions.target_tracking builds it (records of Python values, the same column inference).
     records = [
         {
@@ -418,12 +437,9 @@ def _tracking_lookup(db: Database, code: str, level: str, t0_year: int, current_
     return out.reset_index(drop=True)
 
 
-def _assessment_lookup(db: Database, code: str, indicator: str, t0_year: int, level: str,
-                       current_period: int) -> TargetAssessment:
-    """load_target_assessment read from derived_target_status; the path is drawn again from its T0 value, target
-    and milestones (positions.trajectory)."""
-    rows = db.read(Query.TARGET_STATUS, {"level": level, "code": code, "t0": int(t0_year),
-                                         "current": int(current_period)})
+def _assessment_of(rows: pd.DataFrame, indicator: str, t0_year: int) -> TargetAssessment:
+    """load_target_assessment from the territory's derived status rows; the path is drawn again from its T0 value,
+    target and milestones (positions.trajectory)."""
     rows = rows[rows["indicator"] == indicator]
     if rows.empty:
         return positions.assess_target(int(t0_year), float("nan"), None, float("nan"), None, float("nan"))
@@ -445,29 +461,36 @@ def _assessment_lookup(db: Database, code: str, indicator: str, t0_year: int, le
 
 
 def _midterm_lookup(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
-                    programme: str | None) -> MidtermView:
-    """midterm_view read from the derived tables: the territory's values, its target statuses."""
-    cat = catalogue(db)
-    own = db.read(Query.MIDTERM_TERRITORY_VALUES, {"level": level, "code": code}).rename(
-        columns={"indicator": "code_ind"})
+                    programme: str | None) -> MidtermView | None:
+    """midterm_view read from the derived tables (the territory's values, its target statuses); None when they do
+    not serve this user."""
+    derived = derived_read(db, lambda r: (
+        r.df(Query.INDICATOR_CATALOGUE), r.df(Query.MIDTERM_TERRITORY_VALUES, {"level": level, "code": code}),
+        _status_rows(r, code, level, t0_year, period_to)))
+    if derived is None:
+        return None
+    cat = derived[0].drop_duplicates("code").set_index("code", drop=False)
+    own = derived[1].rename(columns={"indicator": "code_ind"})
     if programme:
         own = own[own["code_ind"].map(cat["programme"]) == programme]
     changes = trajectories.changes_table(own, cat, period_from, period_to, ASSESSMENT_TEXT)
-    tracking = tracking_of(db, code, level, t0_year, period_to, programme, cat)
+    tracking = _tracking_frame(derived[2], t0_year, period_to)
+    if programme and len(tracking):  # as tracking_of filters it
+        tracking = tracking[tracking["indicator"].map(cat["programme"]) == programme].reset_index(drop=True)
     counts = tracking["status"].value_counts().to_dict() if "status" in tracking.columns else {}
     return MidtermView(changes, tracking, {str(k): int(v) for k, v in counts.items()})
 
 
 def _change_comparison_lookup(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,
                               peer_codes: Sequence[str]) -> pd.DataFrame | None:
-    """load_change_comparison from the values ranked once per data version; None when the territory has no derived
-    value of the indicator (the live computation then answers)."""
-    rows = db.read(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator})
-    if not (rows["code"] == code).any():
+    """load_change_comparison from the values ranked once per data version; None when the derived tables do not
+    serve this user or the territory has no derived value of the indicator (the live computation then answers)."""
+    derived = derived_read(db, lambda r: (
+        r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
+        r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)))
+    if derived is None or not (derived[0]["code"] == code).any():
         return None
-    with db.reader() as r:
-        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
+    rows, terr, cat = derived
     terr = positions.comparison_set(terr, level, code)
     values = rows[rows["code"].isin(set(terr["code"]))]
     values = values.assign(value=values["rank_value"], unranked_reason=_text_or_none(values["rank_reason"]))
@@ -483,7 +506,7 @@ def _change_comparison_lookup(db: Database, code: str, indicator: str, period_fr
 
 def available_periods(db: Database, level: str, code: str) -> list[int]:
     """The years the territory has a value for (the page's year selectors), from the derived values when served."""
-    if not serves_derived(db):
+    values = derived_read(db, lambda r: r.df(Query.MIDTERM_TERRITORY_VALUES, {"level": level, "code": code}))
+    if values is None:
         return common.available_periods(db, level, code)
-    values = db.read(Query.MIDTERM_TERRITORY_VALUES, {"level": level, "code": code})
     return sorted(int(p) for p in values.loc[values["value"].notna(), "period"].unique())
