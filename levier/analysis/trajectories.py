@@ -122,9 +122,13 @@ def target_grid(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.Data
                                             "milestone_years", "milestone_values", "path"])
     grid = grid.merge(plan, on=["code", "indicator", "t0_key"], how="left")
 
+    # Catalogue fields as plain dicts: a Series lookup per grid row cost most of a level's build.
+    directions = cat["direction"].to_dict() if "direction" in cat.columns else {}
+    labels = cat["label"].to_dict() if "label" in cat.columns else {}
+    units = cat["unit"].to_dict() if "unit" in cat.columns else {}
     rows = []
     for r in grid.itertuples(index=False):
-        direction = cat["direction"].get(r.indicator) if "direction" in cat.columns else None
+        direction = directions.get(r.indicator)
         has_current = not pd.isna(r.current_period)
         reasons = [f"{label} ({int(p)}) écartée, {text}" for label, p, text in (
             ("valeur T0", r.t0_key, _text(r.t0_reason)), ("dernière valeur", r.current_period, _text(r.cur_reason)))
@@ -154,8 +158,8 @@ def target_grid(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.Data
     computed = pd.DataFrame(rows, columns=["expected", "attainment", "status", "status_reason", "raw_direction"],
                             index=grid.index)
     grid = pd.concat([grid, computed], axis=1)
-    grid["label"] = [cat["label"].get(i, i) if "label" in cat.columns else i for i in grid["indicator"]]
-    grid["unit"] = [cat["unit"].get(i, "") if "unit" in cat.columns else "" for i in grid["indicator"]]
+    grid["label"] = [labels.get(i, i) for i in grid["indicator"]]
+    grid["unit"] = [units.get(i, "") for i in grid["indicator"]]
     grid["direction"] = [direction_of(d) for d in grid["raw_direction"]]
     grid["milestones"] = [len(m) if isinstance(m, list) else 0 for m in grid["milestone_years"]]
     for col in ("milestone_years", "milestone_values"):

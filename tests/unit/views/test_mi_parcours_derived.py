@@ -35,10 +35,12 @@ def _page(db: Database, code: str, level: str, programme: str):
     periods = mi_parcours.available_periods(db, level, code)
     period_from, period_to = mi_parcours.default_periods(periods, programme)
     view = mi_parcours.midterm_view(db, code, level, period_from, period_to, period_from, programme)
+    if view.changes.empty:  # the page then shows no chart (the Lyon métropole has no CDPPE value)
+        return periods, view, None, None
     indicator = view.changes["Code"].iloc[0]
     figure = mi_parcours.series_figure(db, indicator, level, code, period_from, period_to, PEERS)
     comparison = mi_parcours.change_comparison(db, code, indicator, period_from, period_to, level, PEERS)
-    return periods, view, figure, comparison
+    return periods, view, figure.to_json(), comparison
 
 
 @pytest.mark.parametrize("code,level", TERRITORIES)
@@ -50,8 +52,9 @@ def test_the_page_shows_the_same_figures_from_derived_tables_as_live(derived_and
     assert_frame_equal(view.changes, live_view.changes)
     assert_frame_equal(view.tracking, live_view.tracking)
     assert view.status_counts == live_view.status_counts
-    assert figure.to_json() == live_figure.to_json()
-    assert_frame_equal(comparison, live_comparison)
+    assert figure == live_figure
+    if comparison is not None:
+        assert_frame_equal(comparison, live_comparison)
     if programme == "PACTE":
         assert sum(view.status_counts.values()) > 0  # a comparison of real statuses, not of two empty tables
 
