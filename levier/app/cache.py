@@ -251,7 +251,7 @@ def peer_codes(db: Database, code: str, level: str) -> tuple[str, ...]:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _available_periods(db_path: str, version: str, scope_key: str, _scope: Scope, level: str, code: str) -> list[int]:
-    return common.available_periods(Database(db_path, scope=_scope), level, code)
+    return mi_parcours.available_periods(Database(db_path, scope=_scope), level, code)
 
 
 def available_periods(db: Database, level: str, code: str) -> list[int]:

@@ -25,6 +25,8 @@ TABLES: dict[str, tuple[Query, Query]] = {
     "quality_findings": (Query.CLEAR_QUALITY_FINDINGS, Query.INSERT_QUALITY_FINDINGS),
     "indicator_catalogue": (Query.CLEAR_INDICATOR_CATALOGUE, Query.INSERT_INDICATOR_CATALOGUE),
     "indicator_coverage": (Query.CLEAR_INDICATOR_COVERAGE, Query.INSERT_INDICATOR_COVERAGE),
+    "midterm_value": (Query.CLEAR_MIDTERM_VALUE, Query.INSERT_MIDTERM_VALUE),
+    "target_status": (Query.CLEAR_TARGET_STATUS, Query.INSERT_TARGET_STATUS),
 }
 
 
@@ -62,11 +64,16 @@ def current(db: Database) -> bool:
         return is_current(r)
 
 
+def reads_everything(db: Database) -> bool:
+    """The user reads every territory's contract data with no small count masked: positions, medians and statuses
+    computed from everything stored are theirs to read."""
+    return db.scope.all_territories and not db.scope.masks_anything and db.exists()
+
+
 def available(db: Database) -> bool:
     """Whether this user's views may be served from the derived tables: they are current, and the user reads
     everything stored unmasked (anyone else is served by the live computation over the rows they may read)."""
-    scope = db.scope
-    if not scope.all_territories or scope.masks_anything or not db.exists():
+    if not reads_everything(db):
         return False
     with db.reader() as r:
         return is_current(r)

@@ -13,13 +13,14 @@ import pandas as pd
 
 from levier.store.db import Database
 from levier.store.derived import replace_derived
-from levier.views import gating, indicateurs, qualite, services, t0
+from levier.views import gating, indicateurs, mi_parcours, qualite, services, t0
 
 Builder = Callable[[Database], Mapping[str, pd.DataFrame]]
 
 # One builder per family of derived tables (order does not matter: each reads the stored data only).
 BUILDERS: tuple[Builder, ...] = (
     t0.derive_t0, services.build_derived, gating.build_derived, qualite.build_derived, indicateurs.build_derived,
+    mi_parcours.derived_tables,
 )
 
 

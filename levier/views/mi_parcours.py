@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from levier.analysis import positions
-from levier.analysis.rates import rule_of
+from levier.analysis import positions, trajectories
+from levier.analysis.rates import BASE_POPULATION, rule_of
 from levier.analysis.positions import (
     AHEAD_THRESHOLD, ON_TRACK_THRESHOLD, STATUS_AHEAD, STATUS_EXCLUDED, STATUS_LATE, STATUS_NO_DATA, STATUS_ON_TRACK,
     TargetAssessment,
 )
 from levier.charts import indicators as charts
 from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value
-from levier.store.db import Database, Query
+from levier.store.db import Database, Query, Reader
+from levier.store import derived as derived_tables
+from levier.views import common
 from levier.views.common import (
     catalogue, load_territories, load_values, ranking_values, source_text, territory_values,
 )
-from levier.views.gating import gate_values
+from levier.views.gating import gate_values, load_gates
 
 ASSESSMENT_TEXT = {"good": "favorable", "bad": "défavorable", "neutral": "stable / sans sens", "missing": MISSING_TEXT,
                   "unranked": "non évalué (valeur écartée des classements)"}
@@ -53,7 +56,12 @@ def load_target_tracking(
 ) -> pd.DataFrame:
     """Target tracking of every indicator with a target for one territory (see positions.target_tracking); a T0
     or current value rejected by a quality check gives no status (STATUS_EXCLUDED, with its reason). gate_rows:
-    views.gating.load_gates() computed once by a caller tracking many territories."""
+    views.gating.load_gates() computed once by a caller tracking many territories. Served from the derived
+    statuses when derived_tables.available(db) (same figures)."""
+    if current_period is not None:
+        rows = derived_read(db, lambda r: _status_rows(r, code, level, t0_year, current_period))
+        if rows is not None:
+            return _tracking_frame(rows, t0_year, current_period)
     with db.reader() as r:
         targets = r.df(Query.TARGETS, {"level": level, "code": code})
         own = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
@@ -90,7 +98,11 @@ def load_change_comparison(
     db: Database, code: str, indicator: str, period_from: int, period_to: int,
     level: str = positions.LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """compare_changes() for one territory and indicator, within its comparison set."""
+    """compare_changes() for one territory and indicator, within its comparison set (its values ranked once per
+    data version in derived_midterm_value when derived_tables.available(db))."""
+    derived = _change_comparison_lookup(db, code, indicator, period_from, period_to, level, peer_codes)
+    if derived is not None:
+        return derived
     with db.reader() as r:
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
@@ -146,6 +158,9 @@ def tracking_of(db: Database, code: str, level: str, t0_year: int, period_to: in
 
 def midterm_view(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
                  programme: str | None = None) -> MidtermView:
+    derived = _midterm_lookup(db, code, level, period_from, period_to, t0_year, programme)
+    if derived is not None:
+        return derived
     cat = catalogue(db)
     own = territory_values(db, level, code).rename(columns={"indicator": "code_ind"})
     if programme:
@@ -224,9 +239,17 @@ def tracking_display(tracking: pd.DataFrame) -> pd.DataFrame:
 
 def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: int, current_period: int,
                   peer_codes: Sequence[str] = ()) -> go.Figure:
-    cat = catalogue(db)
-    values = load_values(db, level, [indicator])
-    territories = positions.comparison_set(load_territories(db, level), level, code)
+    derived = derived_read(db, lambda r: (
+        r.df(Query.INDICATOR_CATALOGUE), r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
+        r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), _status_rows(r, code, level, t0_year, current_period)))
+    if derived is not None:
+        cat = derived[0].drop_duplicates("code").set_index("code", drop=False)
+        values, territories = derived[1][_VALUE_COLUMNS], derived[2]
+    else:
+        cat = catalogue(db)
+        values = load_values(db, level, [indicator])
+        territories = load_territories(db, level)
+    territories = positions.comparison_set(territories, level, code)
     values = values[values["code"].isin(territories["code"])]
     own, refs = positions.reference_series(values, territories, code, peer_codes)
     label = str(cat.at[indicator, "label"])
@@ -235,7 +258,8 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
         # keeps the territory's own series and its targets; the comparison table below compares rates.
         refs = {}
         label += " (effectif : pas de médiane tracée, comparaison en taux ci-dessous)"
-    assessment = load_target_assessment(db, code, indicator, t0_year, level=level, current_period=current_period)
+    assessment = (_assessment_of(derived[3], indicator, t0_year) if derived is not None
+                  else load_target_assessment(db, code, indicator, t0_year, level=level, current_period=current_period))
     has_target = assessment.target_period is not None and not pd.isna(assessment.target_value)
     name = territories.set_index("code").at[code, "name"] if code in set(territories["code"]) else code
     return charts.series_chart(
@@ -279,3 +303,203 @@ def change_comparison_display(comparison: pd.DataFrame, unit: str) -> pd.DataFra
     return out
 
 
+
+
+# ------------------------------------------------------------------------------------------------ derived tables
+# Issue 16: what the page computes nationally (quality gates, ranked figures, target statuses) is derived once per
+# data version by the publication step (derived_tables, in levier.views.derived.BUILDERS) and read by lookup here;
+# a user who may not read everything unmasked, or a database whose derived tables are stale, is served live.
+
+DERIVED_LEVELS = (positions.LEVEL_DEPARTEMENT, positions.LEVEL_EPCI)
+OUTSIDE_SETS = "-"  # cmp_group of a territory no comparison set holds (its values are never ranked)
+T = TypeVar("T")
+_VALUE_COLUMNS = ["code", "indicator", "period", "value", "missing_reason", "is_demo", "derived"]
+
+
+def derived_read(db: Database, reads: Callable[[Reader], T]) -> T | None:
+    """reads(reader) when the derived tables serve this user (levier.store.derived.available), else None: the
+    check and the lookups share one cursor, so they read one data version."""
+    if not derived_tables.reads_everything(db):
+        return None
+    with db.reader() as r:
+        return reads(r) if derived_tables.is_current(r) else None
+
+
+def _ranked_by_set(db: Database, values: pd.DataFrame, terr: pd.DataFrame, cat: pd.DataFrame,
+                   level: str) -> pd.DataFrame:
+    """Every value ranked within its comparison set (positions.comparison_set: all départements; the EPCI of one
+    nature), as load_change_comparison ranks it: code, indicator, period, rank_value, rank_reason, rank_basis,
+    rank_unit, cmp_group."""
+    sets: dict[tuple[str, ...], tuple[str, pd.DataFrame]] = {}
+    natures = terr.drop_duplicates("nature")["code"] if level == positions.LEVEL_EPCI and "nature" in terr.columns \
+        else terr["code"].head(1)
+    for representative in natures:
+        members = positions.comparison_set(terr, level, representative)
+        key = tuple(sorted(members["code"]))
+        if key and key not in sets:
+            nature = terr.loc[terr["code"] == representative, "nature"] if "nature" in terr.columns else None
+            group = positions.comparison_nature(nature.iloc[0]) if level == positions.LEVEL_EPCI and nature is not None \
+                else ""
+            sets[key] = (group or "", members)
+    parts = []
+    for group, members in sets.values():
+        part = values[values["code"].isin(set(members["code"]))]
+        if part.empty:
+            continue
+        ranked = ranking_values(db, part, cat, level, members)
+        parts.append(pd.DataFrame({
+            "code": ranked["code"], "indicator": ranked["indicator"], "period": ranked["period"],
+            "rank_value": ranked["value"], "rank_reason": ranked["unranked_reason"],
+            "rank_basis": ranked["rank_basis"], "rank_unit": ranked["rank_unit"], "cmp_group": group,
+        }))
+    if not parts:
+        return pd.DataFrame(columns=["code", "indicator", "period", "rank_value", "rank_reason", "rank_basis",
+                                     "rank_unit", "cmp_group"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def derived_tables(db: Database) -> dict[str, pd.DataFrame]:
+    """The publication step's builder of this page (whole database, full rights): `midterm_value` (every value of
+    the département and EPCI levels with its quality gate and its ranked figure) and `target_status` (the target
+    tracking of every territory for every (T0, comparison year) pair of its window, analysis.trajectories)."""
+    cat = catalogue(db)
+    public_base = {c for c in cat.index if rule_of(c, cat).base in ("", BASE_POPULATION, "aucun")}
+    value_frames, status_frames = [], []
+    for level in DERIVED_LEVELS:
+        with db.reader() as r:
+            values = r.df(Query.MIDTERM_LEVEL_VALUES, {"level": level})
+            targets = r.df(Query.MIDTERM_LEVEL_TARGETS, {"level": level})
+            terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+        values = values.drop_duplicates(["code", "indicator", "period"])
+        gated = gate_values(db, values, level, gate_rows=load_gates(db, None, level))
+        frame = gated.rename(columns={"unranked_reason": "gate_reason"}).merge(
+            _ranked_by_set(db, values, terr, cat, level), on=["code", "indicator", "period"], how="left")
+        frame["cmp_group"] = frame["cmp_group"].fillna(OUTSIDE_SETS)
+        frame["level"] = level
+        # Readable by everyone only when nothing in it comes from contract data: a public statistic, ranked over the
+        # population or as itself, with no quality finding (a finding may compare it with declared figures).
+        frame["is_public"] = (frame["indicator"].map(cat["programme"]).eq("STAT")
+                              & frame["indicator"].isin(public_base)
+                              & frame["gate_reason"].isna() & frame["quality_warning"].isna())
+        value_frames.append(frame)
+        grid = trajectories.target_grid(gated, targets, cat)
+        grid["level"] = level
+        grid["programme"] = grid["indicator"].map(cat["programme"])
+        grid["is_public"] = False  # targets are contract data
+        status_frames.append(grid)
+    return {"midterm_value": pd.concat(value_frames, ignore_index=True),
+            "target_status": pd.concat(status_frames, ignore_index=True)}
+
+
+def _text_or_none(series: pd.Series) -> pd.Series:
+    return series.astype(object).where(series.notna(), None)
+
+
+def _status_rows(r: Reader, code: str, level: str, t0_year: int, current_period: int) -> pd.DataFrame:
+    """The territory's rows of derived_target_status for the years asked (target_status.sql maps them onto its
+    window)."""
+    return r.df(Query.TARGET_STATUS, {"level": level, "code": code, "t0": int(t0_year), "current": int(current_period)})
+
+
+def _tracking_frame(rows: pd.DataFrame, t0_year: int, current_period: int) -> pd.DataFrame:
+    """load_target_tracking's frame from the territory's derived status rows."""
+    if rows.empty:
+        none = pd.DataFrame({"indicator": pd.Series(dtype=object), "period": pd.Series(dtype="int64"),
+                             "value": pd.Series(dtype="float64")})
+        targets = pd.DataFrame({"indicator": pd.Series(dtype=object), "target_year": pd.Series(dtype="int64"),
+                                "target_value": pd.Series(dtype="float64")})
+        return positions.target_tracking(none, targets, pd.DataFrame({"code": pd.Series(dtype=object)}), t0_year,
+                                         current_period)
+    # Built as positions.target_tracking builds it (records of Python values, the same column inference).
+    records = [
+        {
+            "indicator": str(r.indicator), "label": r.label, "unit": r.unit,
+            "direction": r.direction if isinstance(r.direction, str) else None,
+            "t0_period": int(t0_year), "t0_value": float(r.t0_value),
+            "target_period": None if pd.isna(r.target_period) else int(r.target_period),
+            "target_value": float(r.target_value), "milestones": int(r.milestones),
+            "current_period": None if pd.isna(r.current_period) else int(r.current_period),
+            "current_value": float(r.current_value), "expected": float(r.expected), "attainment": float(r.attainment),
+            "status": str(r.status), "status_reason": r.status_reason if isinstance(r.status_reason, str) else None,
+        }
+        for r in rows.itertuples(index=False)
+    ]
+    out = pd.DataFrame(records, columns=list(records[0]))
+    for col in ("target_period", "current_period"):
+        out[col] = out[col].astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def _assessment_of(rows: pd.DataFrame, indicator: str, t0_year: int) -> TargetAssessment:
+    """load_target_assessment from the territory's derived status rows; the path is drawn again from its T0 value,
+    target and milestones (positions.trajectory)."""
+    rows = rows[rows["indicator"] == indicator]
+    if rows.empty:
+        return positions.assess_target(int(t0_year), float("nan"), None, float("nan"), None, float("nan"))
+    r = rows.iloc[0]
+    target_period = None if pd.isna(r["target_period"]) else int(r["target_period"])
+    years = list(r["milestone_years"]) if r["milestone_years"] is not None else []
+    values = list(r["milestone_values"]) if r["milestone_values"] is not None else []
+    ms = tuple(sorted((int(p), float(v)) for p, v in zip(years, values)))
+    t0_value, target_value = float(r["t0_value"]), float(r["target_value"])
+    path = pd.DataFrame(columns=["period", "expected", "kind"])
+    if target_period is not None and target_period > int(t0_year) and not pd.isna(t0_value) \
+            and not pd.isna(target_value):
+        path = positions.trajectory(int(t0_year), t0_value, target_period, target_value, ms)
+    current = None if pd.isna(r["current_period"]) else int(r["current_period"])
+    reason = r["status_reason"] if isinstance(r["status_reason"], str) else None
+    return TargetAssessment(int(t0_year), t0_value, target_period, target_value, ms, current,
+                            float(r["current_value"]), float(r["expected"]), float(r["attainment"]), str(r["status"]),
+                            path, reason)
+
+
+def _midterm_lookup(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
+                    programme: str | None) -> MidtermView | None:
+    """midterm_view read from the derived tables (the territory's values, its target statuses); None when they do
+    not serve this user."""
+    derived = derived_read(db, lambda r: (
+        r.df(Query.INDICATOR_CATALOGUE), r.df(Query.MIDTERM_TERRITORY_VALUES, {"level": level, "code": code}),
+        _status_rows(r, code, level, t0_year, period_to)))
+    if derived is None:
+        return None
+    cat = derived[0].drop_duplicates("code").set_index("code", drop=False)
+    own = derived[1].rename(columns={"indicator": "code_ind"})
+    if programme:
+        own = own[own["code_ind"].map(cat["programme"]) == programme]
+    changes = trajectories.changes_table(own, cat, period_from, period_to, ASSESSMENT_TEXT)
+    tracking = _tracking_frame(derived[2], t0_year, period_to)
+    if programme and len(tracking):  # as tracking_of filters it
+        tracking = tracking[tracking["indicator"].map(cat["programme"]) == programme].reset_index(drop=True)
+    counts = tracking["status"].value_counts().to_dict() if "status" in tracking.columns else {}
+    return MidtermView(changes, tracking, {str(k): int(v) for k, v in counts.items()})
+
+
+def _change_comparison_lookup(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,
+                              peer_codes: Sequence[str]) -> pd.DataFrame | None:
+    """load_change_comparison from the values ranked once per data version; None when the derived tables do not
+    serve this user or the territory has no derived value of the indicator (the live computation then answers)."""
+    derived = derived_read(db, lambda r: (
+        r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
+        r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)))
+    if derived is None or not (derived[0]["code"] == code).any():
+        return None
+    rows, terr, cat = derived
+    terr = positions.comparison_set(terr, level, code)
+    values = rows[rows["code"].isin(set(terr["code"]))]
+    values = values.assign(value=values["rank_value"], unranked_reason=_text_or_none(values["rank_reason"]))
+    direction = cat.loc[cat["code"] == indicator, "direction"]
+    out = positions.compare_changes(values, terr, code, period_from, period_to,
+                                    direction.iloc[0] if len(direction) else None, peer_codes)
+    basis = str(values["rank_basis"].iloc[0] or "") if len(values) else ""
+    unit = cat.loc[cat["code"] == indicator, "unit"]
+    out["unit"] = str(values["rank_unit"].iloc[0]) if basis else (str(unit.iloc[0]) if len(unit) else "")
+    out["basis"] = basis
+    return out
+
+
+def available_periods(db: Database, level: str, code: str) -> list[int]:
+    """The years the territory has a value for (the page's year selectors), from the derived values when served."""
+    values = derived_read(db, lambda r: r.df(Query.MIDTERM_TERRITORY_VALUES, {"level": level, "code": code}))
+    if values is None:
+        return common.available_periods(db, level, code)
+    return sorted(int(p) for p in values.loc[values["value"].notna(), "period"].unique())
