@@ -1,11 +1,15 @@
 """The pack written in the format a user asked for: its charts drawn once as print images, then the PDF or the PPTX
 (the only module that knows every format; the model, the writers and the image renderer know nothing of each other
-beyond what they import)."""
+beyond what they import). A pack made from scratch (`make`) opens Chromium first and draws every chart as soon as
+its section is built, so the browser's start and the drawing overlap the reading of the data and the page layout."""
 
 from __future__ import annotations
 
-from levier.report.images import render_pngs
-from levier.report.pack import Pack
+import concurrent.futures
+from collections.abc import Callable, Iterator, Mapping
+
+from levier.report.images import Renderer, render_pngs
+from levier.report.pack import Pack, PackFigure
 from levier.report.pdf import pack_pdf
 from levier.report.pptx import pack_pptx
 from levier.report.slides import for_print
@@ -29,6 +33,49 @@ def export(model: Pack, fmt: str, images: dict[str, bytes] | None = None) -> tup
         raise ValueError(f"Format inconnu : {fmt}")
     images = images if images is not None and set(images) >= {f.key for f in model.figures} else render_images(model)
     return WRITERS[fmt](model, images), images
+
+
+class _Drawing(Mapping[str, bytes]):
+    """Chart images still being drawn: reading one waits for it (a writer lays out the pages before it while the
+    browser finishes the later ones)."""
+
+    def __init__(self, futures: dict[str, concurrent.futures.Future[bytes]]) -> None:
+        self._futures = futures
+
+    def __getitem__(self, key: str) -> bytes:
+        return self._futures[key].result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+
+def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) -> tuple[Pack, bytes, dict[str, bytes]]:
+    """A pack made from scratch in `fmt`: its model, the file's bytes and the chart images (for the other format).
+
+    `build_model(on_figure)` builds the model (levier.report.pack.build_pack with `on_figure=on_figure`): each figure
+    it hands over is drawn at once while the next sections are read. The images are exactly export()'s."""
+    if fmt not in FORMATS:
+        raise ValueError(f"Format inconnu : {fmt}")
+    renderer = Renderer()  # Chromium opens now, while the data are read
+    futures: dict[str, concurrent.futures.Future[bytes]] = {}
+    try:
+        def on_figure(fig: PackFigure) -> None:
+            if fig.key not in futures:
+                futures[fig.key] = renderer.submit(for_print(fig.figure))
+
+        model = build_model(on_figure)
+        for fig in model.figures:  # a builder that handed nothing over still gets every chart drawn
+            on_figure(fig)
+        data = WRITERS[fmt](model, _Drawing(futures))
+        images = {key: f.result() for key, f in futures.items()}
+    finally:
+        renderer.close()  # in the background: the file is ready, the browser's exit is no one's wait
+        for f in futures.values():
+            f.cancel()
+    return model, data, images
 
 
 def file_name(model: Pack, fmt: str) -> str:

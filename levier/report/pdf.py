@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from fpdf import FPDF
@@ -254,7 +254,7 @@ def _cover(pdf: _PackPDF, pack: Pack) -> None:
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _section(pdf: _PackPDF, sec: PackSection, images: dict[str, bytes]) -> None:
+def _section(pdf: _PackPDF, sec: PackSection, images: Mapping[str, bytes]) -> None:
     pdf.add_page()
     pdf.heading(sec.title)
     for para in sec.intro:
@@ -277,7 +277,7 @@ def _section(pdf: _PackPDF, sec: PackSection, images: dict[str, bytes]) -> None:
             pdf.text_block(note, size=8.5, color=GREY, after=1.5)
 
 
-def pack_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
+def pack_pdf(pack: Pack, images: Mapping[str, bytes]) -> bytes:
     """The pack as PDF bytes; `images` are its charts as print PNGs keyed by figure key (build.render_images, shared
     with the PPTX so Chromium draws them once)."""
     pdf = _PackPDF(pack)
