@@ -64,7 +64,7 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
     try:
         def on_figure(fig: PackFigure) -> None:
             if fig.key not in futures:
-                futures[fig.key] = renderer.submit(for_print(fig.figure))
+                futures[fig.key] = renderer.submit(fig.figure, for_print)
 
         model = build_model(on_figure)
         for fig in model.figures:  # a builder that handed nothing over still gets every chart drawn

@@ -10,7 +10,7 @@ import concurrent.futures
 import os
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -87,16 +87,20 @@ class Renderer:
         atexit.register(_close_all)
         return browser
 
-    async def _draw(self, fig: go.Figure) -> bytes:
+    async def _draw(self, fig: go.Figure, prepare: Callable[[go.Figure], go.Figure] | None) -> bytes:
+        if prepare is not None:  # off the caller's thread: it goes on reading data meanwhile
+            fig = await asyncio.to_thread(prepare, fig)
         browser = await asyncio.wrap_future(self._browser)
         w, h = _size(fig, self.width)
         return bytes(await browser.calc_fig(fig, opts={"format": "png", "width": w, "height": h, "scale": self.scale}))
 
-    def submit(self, fig: go.Figure) -> concurrent.futures.Future[bytes]:
-        """Start drawing `fig` (its PNG bytes arrive in the returned future; a failure raises PackRenderError there)."""
+    def submit(self, fig: go.Figure, prepare: Callable[[go.Figure], go.Figure] | None = None
+               ) -> concurrent.futures.Future[bytes]:
+        """Start drawing `fig`, or `prepare(fig)` computed in the background (its PNG bytes arrive in the returned
+        future; a failure raises PackRenderError there)."""
         if self._closed:
             raise RuntimeError("renderer closed")
-        inner = asyncio.run_coroutine_threadsafe(self._draw(fig), self._loop)
+        inner = asyncio.run_coroutine_threadsafe(self._draw(fig, prepare), self._loop)
         outer: concurrent.futures.Future[bytes] = concurrent.futures.Future()
 
         def done(f: concurrent.futures.Future) -> None:
