@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from levier.report.images import Renderer, render_pngs
 from levier.report.pack import Pack, PackFigure
+from levier.report import pdf
 from levier.report.pdf import pack_pdf
 from levier.report.pptx import pack_pptx
 from levier.report.slides import for_print
@@ -60,20 +61,30 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
     if fmt not in FORMATS:
         raise ValueError(f"Format inconnu : {fmt}")
     renderer = Renderer()  # Chromium opens now, while the data are read
-    futures: dict[str, concurrent.futures.Future[bytes]] = {}
+    drawn: dict[str, concurrent.futures.Future[bytes]] = {}
+    ready: dict[str, concurrent.futures.Future[bytes]] = {}  # drawn, and for a PDF decoded for its page
+    cache = pdf.image_cache() if fmt == "pdf" else None
+    # One worker decodes the PNGs in the order they were asked for (zlib and Pillow work outside the GIL).
+    reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="levier-pdf-images")
     try:
         def on_figure(fig: PackFigure) -> None:
-            if fig.key not in futures:
-                futures[fig.key] = renderer.submit(fig.figure, for_print)
+            if fig.key in drawn:
+                return
+            drawn[fig.key] = png = renderer.submit(fig.figure, for_print)
+            ready[fig.key] = reader.submit(lambda: pdf.preload(cache, png.result())) if cache is not None else png
 
         model = build_model(on_figure)
         for fig in model.figures:  # a builder that handed nothing over still gets every chart drawn
             on_figure(fig)
-        data = WRITERS[fmt](model, _Drawing(futures))
-        images = {key: f.result() for key, f in futures.items()}
+        if cache is not None:
+            data = pdf.pack_pdf(model, _Drawing(ready), cache)
+        else:
+            data = WRITERS[fmt](model, _Drawing(ready))
+        images = {key: f.result() for key, f in drawn.items()}
     finally:
         renderer.close()  # in the background: the file is ready, the browser's exit is no one's wait
-        for f in futures.values():
+        reader.shutdown(wait=False, cancel_futures=True)
+        for f in drawn.values():
             f.cancel()
     return model, data, images
 
