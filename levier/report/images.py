@@ -70,13 +70,19 @@ class Renderer:
         path = chromium_path()
         self.width, self.scale = width, scale
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="levier-chromium", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="levier-chromium", daemon=True)
         self._thread.start()
         self._closed = False
         # path= keeps choreographer on the system browser; mathjax=False keeps the page off the MathJax CDN.
         browser = kaleido.Kaleido(n=max(1, tabs), timeout=RENDER_TIMEOUT, mathjax=False, path=path)
         self._browser = asyncio.run_coroutine_threadsafe(self._open(browser), self._loop)
         _OPEN.add(self)
+
+    def _run(self) -> None:
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
 
     @staticmethod
     async def _open(browser):
@@ -126,6 +132,7 @@ class Renderer:
             except Exception:  # a browser that never opened or already died has nothing left to close
                 pass
             finally:
+                await self._loop.shutdown_default_executor()  # the threads that prepared figures end too
                 self._loop.call_soon(self._loop.stop)
 
         done = asyncio.run_coroutine_threadsafe(shut(), self._loop)
