@@ -8,9 +8,9 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable, Iterator, Mapping
 
+from levier.report import pdf
 from levier.report.images import Renderer, render_pngs
 from levier.report.pack import Pack, PackFigure
-from levier.report import pdf
 from levier.report.pdf import pack_pdf
 from levier.report.pptx import pack_pptx
 from levier.report.slides import for_print

@@ -12,6 +12,7 @@ import shutil
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Self
 
 import plotly.graph_objects as go
 
@@ -129,7 +130,7 @@ class Renderer:
             try:
                 browser = await asyncio.wrap_future(self._browser)
                 await browser.close()
-            except Exception:  # a browser that never opened or already died has nothing left to close
+            except Exception:  # noqa: BLE001, S110 - a browser that never opened or already died has nothing to close
                 pass
             finally:
                 await self._loop.shutdown_default_executor()  # the threads that prepared figures end too
@@ -143,7 +144,7 @@ class Renderer:
     def join(self, timeout: float = CLOSE_TIMEOUT) -> None:
         self._thread.join(timeout)
 
-    def __enter__(self) -> Renderer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

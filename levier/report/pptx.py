@@ -3,9 +3,8 @@ per slide with its source under it, and tables split so every row stays readable
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import io
+from collections.abc import Mapping
 
 import pandas as pd
 from pptx import Presentation

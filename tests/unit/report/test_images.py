@@ -9,7 +9,14 @@ import subprocess
 import plotly.graph_objects as go
 import pytest
 
-from levier.report.images import PRINT_SCALE, PRINT_WIDTH, PackRenderError, Renderer, png_size, render_pngs
+from levier.report.images import (
+    PRINT_SCALE,
+    PRINT_WIDTH,
+    PackRenderError,
+    Renderer,
+    png_size,
+    render_pngs,
+)
 
 
 def _chromium_descendants() -> int:
