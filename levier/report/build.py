@@ -1,11 +1,16 @@
 """The pack written in the format a user asked for: its charts drawn once as print images, then the PDF or the PPTX
 (the only module that knows every format; the model, the writers and the image renderer know nothing of each other
-beyond what they import)."""
+beyond what they import). A pack made from scratch (`make`) opens Chromium first and draws every chart as soon as
+its section is built, so the browser's start and the drawing overlap the reading of the data and the page layout."""
 
 from __future__ import annotations
 
-from levier.report.images import render_pngs
-from levier.report.pack import Pack
+import concurrent.futures
+from collections.abc import Callable, Iterator, Mapping
+
+from levier.report import pdf
+from levier.report.images import Renderer, render_pngs
+from levier.report.pack import Pack, PackFigure
 from levier.report.pdf import pack_pdf
 from levier.report.pptx import pack_pptx
 from levier.report.slides import for_print
@@ -29,6 +34,59 @@ def export(model: Pack, fmt: str, images: dict[str, bytes] | None = None) -> tup
         raise ValueError(f"Format inconnu : {fmt}")
     images = images if images is not None and set(images) >= {f.key for f in model.figures} else render_images(model)
     return WRITERS[fmt](model, images), images
+
+
+class _Drawing(Mapping[str, bytes]):
+    """Chart images still being drawn: reading one waits for it (a writer lays out the pages before it while the
+    browser finishes the later ones)."""
+
+    def __init__(self, futures: dict[str, concurrent.futures.Future[bytes]]) -> None:
+        self._futures = futures
+
+    def __getitem__(self, key: str) -> bytes:
+        return self._futures[key].result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+
+def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) -> tuple[Pack, bytes, dict[str, bytes]]:
+    """A pack made from scratch in `fmt`: its model, the file's bytes and the chart images (for the other format).
+
+    `build_model(on_figure)` builds the model (levier.report.pack.build_pack with `on_figure=on_figure`): each figure
+    it hands over is drawn at once while the next sections are read. The images are exactly export()'s."""
+    if fmt not in FORMATS:
+        raise ValueError(f"Format inconnu : {fmt}")
+    renderer = Renderer()  # Chromium opens now, while the data are read
+    drawn: dict[str, concurrent.futures.Future[bytes]] = {}
+    ready: dict[str, concurrent.futures.Future[bytes]] = {}  # drawn, and for a PDF decoded for its page
+    cache = pdf.image_cache() if fmt == "pdf" else None
+    # One worker decodes the PNGs in the order they were asked for (zlib and Pillow work outside the GIL).
+    reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="levier-pdf-images")
+    try:
+        def on_figure(fig: PackFigure) -> None:
+            if fig.key in drawn:
+                return
+            drawn[fig.key] = png = renderer.submit(fig.figure, for_print)
+            ready[fig.key] = reader.submit(lambda: pdf.preload(cache, png.result())) if cache is not None else png
+
+        model = build_model(on_figure)
+        for fig in model.figures:  # a builder that handed nothing over still gets every chart drawn
+            on_figure(fig)
+        if cache is not None:
+            data = pdf.pack_pdf(model, _Drawing(ready), cache)
+        else:
+            data = WRITERS[fmt](model, _Drawing(ready))
+        images = {key: f.result() for key, f in drawn.items()}
+    finally:
+        renderer.close()  # in the background: the file is ready, the browser's exit is no one's wait
+        reader.shutdown(wait=False, cancel_futures=True)
+        for f in drawn.values():
+            f.cancel()
+    return model, data, images
 
 
 def file_name(model: Pack, fmt: str) -> str:

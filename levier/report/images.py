@@ -1,18 +1,26 @@
 """Plotly figures to PNG through kaleido 1.x and the system Chromium: one browser session for all figures of a pack,
-never a Chrome download, no CDN (plotly.js from the installed plotly package, MathJax off). Knows nothing of packs."""
+opened in the background while the caller still builds them, drawing in several tabs at once; never a Chrome download,
+no CDN (plotly.js from the installed plotly package, MathJax off). Knows nothing of packs."""
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import concurrent.futures
 import os
 import shutil
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Self
 
 import plotly.graph_objects as go
 
 PRINT_WIDTH = 1100  # px: fonts of 12–16 px read at 8–11 pt on a landscape A4 page
 PRINT_SCALE = 1.6  # device pixels per px: sharp enough in print, lighter files and faster PDFs
 RENDER_TIMEOUT = 90  # seconds per figure
+TABS = 2  # figures drawn at once: Chromium's work for one figure is mostly single-threaded, the machine has 2 cores
+CLOSE_TIMEOUT = 10  # seconds a closing browser is waited for when the process exits
 ENV_CHROMIUM = "LEVIER_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by .ci/run
 
@@ -39,32 +47,129 @@ def _size(fig: go.Figure, width: int) -> tuple[int, int]:
     return width, int(height) if height else 500
 
 
+def _failure(exc: BaseException) -> PackRenderError:
+    """The browser's own errors are not for a comité's eyes: say what failed, in French."""
+    if isinstance(exc, PackRenderError):
+        return exc
+    return PackRenderError(f"Les graphiques n'ont pas pu être dessinés par Chromium ({type(exc).__name__} : {exc}).")
+
+
+_OPEN: set[Renderer] = set()  # renderers whose browser is still up, closed when the process exits
+
+
+class Renderer:
+    """One headless Chromium session for a batch of figures, started at once in a background thread: the caller keeps
+    building figures while the browser opens (~1.5 s idle, the largest fixed cost of a pack), hands each one in as soon
+    as it exists (`submit`), and collects the PNGs later (`Future.result`). Use it as a context manager, or `close()`.
+
+    The PNG of a figure is exactly what `render_pngs` draws for it (same browser, page, width, height and scale)."""
+
+    def __init__(self, width: int = PRINT_WIDTH, scale: float = PRINT_SCALE, tabs: int = TABS) -> None:
+        # Imported here: kaleido and its browser driver take ~0.5 s to import, paid only by whoever draws a pack.
+        import kaleido
+
+        path = chromium_path()
+        self.width, self.scale = width, scale
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="levier-chromium", daemon=True)
+        self._thread.start()
+        self._closed = False
+        # path= keeps choreographer on the system browser; mathjax=False keeps the page off the MathJax CDN.
+        browser = kaleido.Kaleido(n=max(1, tabs), timeout=RENDER_TIMEOUT, mathjax=False, path=path)
+        self._browser = asyncio.run_coroutine_threadsafe(self._open(browser), self._loop)
+        _OPEN.add(self)
+
+    def _run(self) -> None:
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
+
+    @staticmethod
+    async def _open(browser):
+        await browser.open()
+        # Exit handlers run last-registered first: ours must close the browser before the finalizer that deletes its
+        # profile folder (registered with the process's exit when the browser opened) runs.
+        atexit.unregister(_close_all)
+        atexit.register(_close_all)
+        return browser
+
+    async def _draw(self, fig: go.Figure, prepare: Callable[[go.Figure], go.Figure] | None) -> bytes:
+        if prepare is not None:  # off the caller's thread: it goes on reading data meanwhile
+            fig = await asyncio.to_thread(prepare, fig)
+        browser = await asyncio.wrap_future(self._browser)
+        w, h = _size(fig, self.width)
+        return bytes(await browser.calc_fig(fig, opts={"format": "png", "width": w, "height": h, "scale": self.scale}))
+
+    def submit(self, fig: go.Figure, prepare: Callable[[go.Figure], go.Figure] | None = None
+               ) -> concurrent.futures.Future[bytes]:
+        """Start drawing `fig`, or `prepare(fig)` computed in the background (its PNG bytes arrive in the returned
+        future; a failure raises PackRenderError there)."""
+        if self._closed:
+            raise RuntimeError("renderer closed")
+        inner = asyncio.run_coroutine_threadsafe(self._draw(fig, prepare), self._loop)
+        outer: concurrent.futures.Future[bytes] = concurrent.futures.Future()
+
+        def done(f: concurrent.futures.Future) -> None:
+            exc = f.exception()
+            if exc is not None:
+                outer.set_exception(_failure(exc))
+            else:
+                outer.set_result(f.result())
+
+        inner.add_done_callback(done)
+        return outer
+
+    def close(self, wait: bool = False) -> None:
+        """Close the browser (in the background unless `wait`); the process's exit waits for it either way."""
+        if self._closed:
+            return
+        self._closed = True
+
+        async def shut() -> None:
+            try:
+                browser = await asyncio.wrap_future(self._browser)
+                await browser.close()
+            except Exception:  # noqa: BLE001, S110 - a browser that never opened or already died has nothing to close
+                pass
+            finally:
+                await self._loop.shutdown_default_executor()  # the threads that prepared figures end too
+                self._loop.call_soon(self._loop.stop)
+
+        done = asyncio.run_coroutine_threadsafe(shut(), self._loop)
+        done.add_done_callback(lambda _f: _OPEN.discard(self))
+        if wait:
+            self.join()
+
+    def join(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        self._thread.join(timeout)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _close_all() -> None:
+    """No Chromium outlives the process that opened it (a close already started in the background is waited for)."""
+    for renderer in list(_OPEN):
+        renderer.close()
+        renderer.join()
+
+
 def render_pngs(figures: Sequence[go.Figure], width: int = PRINT_WIDTH, scale: float = PRINT_SCALE) -> list[bytes]:
-    """PNG bytes of every figure, in order, drawn in ONE headless Chromium session (opening it costs ~3 s)."""
+    """PNG bytes of every figure, in order, drawn in ONE headless Chromium session (opening it costs ~1.5 s idle)."""
     if not figures:
         return []
-    # Imported here: kaleido and its browser driver take ~0.5 s to import, paid only by whoever draws a pack.
-    import kaleido
-    from kaleido._sync_server import oneshot_async_run  # kaleido's one-browser batch runner (same reason)
-
-    path = chromium_path()
-    jobs = [(fig, _size(fig, width)) for fig in figures]
-
-    async def run() -> list[bytes]:
-        out = []
-        # path= keeps choreographer on the system browser; mathjax=False keeps the page off the MathJax CDN.
-        async with kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT, mathjax=False, path=path) as k:
-            for fig, (w, h) in jobs:
-                out.append(await k.calc_fig(fig, opts={"format": "png", "width": w, "height": h, "scale": scale}))
-        return out
-
-    try:
-        images = oneshot_async_run(run, (), {})
-    except PackRenderError:
-        raise
-    except Exception as exc:  # the browser's own errors are not for a comité's eyes; say what failed
-        raise PackRenderError(f"Les graphiques n'ont pas pu être dessinés par Chromium ({type(exc).__name__} : {exc}).") from exc
-    return [bytes(b) for b in images]
+    with Renderer(width, scale) as renderer:
+        futures = [renderer.submit(fig) for fig in figures]
+        try:
+            return [f.result() for f in futures]
+        except PackRenderError:
+            raise
+        except Exception as exc:
+            raise _failure(exc) from exc
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -556,11 +556,13 @@ def build_pack(
     today: date | None = None,
     layer_for: Callable[[str], object] | None = None,
     quality_bundle=None,
+    on_figure: Callable[[PackFigure], None] | None = None,
 ) -> Pack:
     """The pack of one département or EPCI, every figure read through `db` (the user's, rights applied).
 
     `layer_for(level)` gives the display geometry and `quality_bundle` the national quality checks (the page passes
-    its shared caches, both computed through the same user's database); by default they are read here."""
+    its shared caches, both computed through the same user's database); by default they are read here.
+    `on_figure` is handed each figure as soon as its section is built (levier.report.build draws it meanwhile)."""
     if level not in ("departement", "epci"):
         raise ValueError("Le pack se prépare pour un département ou un EPCI.")
     options = load_options(db)
@@ -593,6 +595,9 @@ def build_pack(
             built.append(_funding_section(ctx))
         elif key == "qualite":
             built.append(_quality_section(ctx, quality_bundle))
+        if on_figure is not None and built:
+            for fig in built[-1].figures:
+                on_figure(fig)
     secret = any(secrets)
     rule = secret_rule(db.scope.small_count_max)
     if "definitions" in wanted:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
+from fpdf.image_datastructures import ImageCache
+from fpdf.image_parsing import preload_image
 
 from levier.charts.style import BLEU_FRANCE, GREY_MEDIUM, ROUGE_MARIANNE, rgb
 from levier.report.images import PackRenderError, png_size
@@ -254,7 +256,7 @@ def _cover(pdf: _PackPDF, pack: Pack) -> None:
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _section(pdf: _PackPDF, sec: PackSection, images: dict[str, bytes]) -> None:
+def _section(pdf: _PackPDF, sec: PackSection, images: Mapping[str, bytes]) -> None:
     pdf.add_page()
     pdf.heading(sec.title)
     for para in sec.intro:
@@ -277,10 +279,25 @@ def _section(pdf: _PackPDF, sec: PackSection, images: dict[str, bytes]) -> None:
             pdf.text_block(note, size=8.5, color=GREY, after=1.5)
 
 
-def pack_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
+def image_cache() -> ImageCache:
+    """Where charts decoded ahead of the layout wait for their page (see `preload`)."""
+    return ImageCache()
+
+
+def preload(cache: ImageCache, png: bytes) -> bytes:
+    """Decode and compress one chart for the PDF before its page is laid out (fpdf finds it again by its content, so
+    the page embeds exactly what it would have decoded itself); `png` is returned."""
+    _name, _img, info = preload_image(cache, png)
+    info["usages"] = 0  # counted when a page places it, as if it had not been read ahead
+    return png
+
+
+def pack_pdf(pack: Pack, images: Mapping[str, bytes], cache: ImageCache | None = None) -> bytes:
     """The pack as PDF bytes; `images` are its charts as print PNGs keyed by figure key (build.render_images, shared
-    with the PPTX so Chromium draws them once)."""
+    with the PPTX so Chromium draws them once); `cache`, charts already decoded by `preload`."""
     pdf = _PackPDF(pack)
+    if cache is not None:
+        pdf.image_cache = cache
     register_fonts(pdf)
     _cover(pdf, pack)
     for sec in pack.sections:

@@ -4,6 +4,7 @@ per slide with its source under it, and tables split so every row stays readable
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 import pandas as pd
 from pptx import Presentation
@@ -217,7 +218,7 @@ def _notes(prs: Presentation, pack: Pack, sec: PackSection) -> None:
         first = False
 
 
-def pack_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
+def pack_pptx(pack: Pack, images: Mapping[str, bytes]) -> bytes:
     """The pack as PPTX bytes; `images` are its charts as print PNGs keyed by figure key (build.render_images, shared
     with the PDF)."""
     prs = Presentation()

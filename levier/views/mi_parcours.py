@@ -18,7 +18,7 @@ from levier.analysis.positions import (
 from levier.charts import indicators as charts
 from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value
 from levier.store.db import Database, Query, Reader
-from levier.store import derived as derived_tables
+from levier.store import derived as derived_store
 from levier.views import common
 from levier.views.common import (
     catalogue, load_territories, load_values, ranking_values, source_text, territory_values,
@@ -57,7 +57,7 @@ def load_target_tracking(
     """Target tracking of every indicator with a target for one territory (see positions.target_tracking); a T0
     or current value rejected by a quality check gives no status (STATUS_EXCLUDED, with its reason). gate_rows:
     views.gating.load_gates() computed once by a caller tracking many territories. Served from the derived
-    statuses when derived_tables.available(db) (same figures)."""
+    statuses when derived_store.available(db) (same figures)."""
     if current_period is not None:
         rows = derived_read(db, lambda r: _status_rows(r, code, level, t0_year, current_period))
         if rows is not None:
@@ -99,7 +99,7 @@ def load_change_comparison(
     level: str = positions.LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (),
 ) -> pd.DataFrame:
     """compare_changes() for one territory and indicator, within its comparison set (its values ranked once per
-    data version in derived_midterm_value when derived_tables.available(db))."""
+    data version in derived_midterm_value when derived_store.available(db))."""
     derived = _change_comparison_lookup(db, code, indicator, period_from, period_to, level, peer_codes)
     if derived is not None:
         return derived
@@ -319,10 +319,10 @@ _VALUE_COLUMNS = ["code", "indicator", "period", "value", "missing_reason", "is_
 def derived_read(db: Database, reads: Callable[[Reader], T]) -> T | None:
     """reads(reader) when the derived tables serve this user (levier.store.derived.available), else None: the
     check and the lookups share one cursor, so they read one data version."""
-    if not derived_tables.reads_everything(db):
+    if not derived_store.reads_everything(db):
         return None
     with db.reader() as r:
-        return reads(r) if derived_tables.is_current(r) else None
+        return reads(r) if derived_store.is_current(r) else None
 
 
 def _ranked_by_set(db: Database, values: pd.DataFrame, terr: pd.DataFrame, cat: pd.DataFrame,

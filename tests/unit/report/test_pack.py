@@ -197,3 +197,42 @@ def test_the_model_knows_no_writer_and_the_renderer_no_pack():
 def pack_stub():
     cover = pack.Cover("Pack du comité de suivi", "Isère (38)", "", "23 novembre 2026", "", False)
     return pack.Pack("38", "departement", "Isère (38)", "PACTE", cover, [], False, False, "")
+
+
+
+def test_made_from_scratch_the_pack_is_the_same_pack(demo_db_path, isere, isere_images):
+    """build.make (the page's path: Chromium opens while the data are read, each chart drawn as soon as its section
+    is built, pages laid out while the last ones are drawn) gives the same charts to the byte and the same PDF text."""
+    db = Database(demo_db_path)
+    model, data, images = build.make(lambda on_figure: pack.build_pack(
+        db, "38", "departement", rights_text="Rôle national : tous les territoires.", today=TODAY,
+        on_figure=on_figure), "pdf")
+    assert [f.key for f in model.figures] == [f.key for f in isere.figures]
+    assert images == isere_images  # same browser page, sizes and scale: the same PNG bytes
+    reference, _ = build.export(isere, "pdf", isere_images)
+
+    def text(pdf: bytes) -> str:
+        return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+    assert data[:5] == b"%PDF-" and text(data) == text(reference)
+    pptx, same = build.export(model, "pptx", images)
+    assert same is images and pptx[:2] == b"PK"
+
+
+def test_each_figure_is_handed_over_before_the_next_section_is_read(demo_db_path, monkeypatch):
+    """The T0 charts go to the renderer before the actions section reads its data (they are drawn meanwhile)."""
+    db = Database(demo_db_path)
+    handed: list[str] = []
+    at_actions: list[int] = []
+    tracking = pack.mi_parcours.load_target_tracking
+
+    def spy(*args, **kwargs):
+        at_actions.append(len(handed))
+        return tracking(*args, **kwargs)
+
+    monkeypatch.setattr(pack.mi_parcours, "load_target_tracking", spy)
+    model = pack.build_pack(db, "38", "departement", sections=("t0", "actions"), today=TODAY,
+                            on_figure=lambda f: handed.append(f.key))
+    assert handed == [f.key for f in model.figures]
+    t0_charts = len(model.section("t0").figures)
+    assert t0_charts >= 2 and at_actions == [t0_charts]

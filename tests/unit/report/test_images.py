@@ -1,0 +1,65 @@
+"""The chart renderer: one Chromium opened in the background, figures drawn as they are handed in, PNGs of the print
+size, a failure said in French, and no browser left running once it is closed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import plotly.graph_objects as go
+import pytest
+
+from levier.report.images import (
+    PRINT_SCALE,
+    PRINT_WIDTH,
+    PackRenderError,
+    Renderer,
+    png_size,
+    render_pngs,
+)
+
+
+def _chromium_descendants() -> int:
+    """Chromium processes started by this test process (through choreographer's wrapper) still running."""
+    out = subprocess.run(["ps", "-o", "pid=,ppid=,comm=", "-e"], capture_output=True, text=True, check=True).stdout
+    rows = [line.split(None, 2) for line in out.splitlines() if len(line.split(None, 2)) == 3]
+    children: dict[int, list[tuple[int, str]]] = {}
+    for pid, ppid, comm in rows:
+        children.setdefault(int(ppid), []).append((int(pid), comm))
+    found, todo = 0, [os.getpid()]
+    while todo:
+        for pid, comm in children.get(todo.pop(), []):
+            found += "chrom" in comm
+            todo.append(pid)
+    return found
+
+
+def _bar(title: str, height: int) -> go.Figure:
+    return go.Figure(go.Bar(x=["Ain", "Isère"], y=[12.5, 11.2]), layout={"title": title, "height": height})
+
+
+def test_figures_handed_in_are_drawn_in_order_at_print_size():
+    figs = [_bar("Taux de pauvreté", 400), _bar("Part des jeunes", 300)]
+    with Renderer() as renderer:
+        futures = [renderer.submit(figs[0]), renderer.submit(figs[1], lambda f: f.update_layout(height=350))]
+        pngs = [f.result(timeout=120) for f in futures]
+    assert [png_size(p) for p in pngs] == [(int(PRINT_WIDTH * PRINT_SCALE), int(400 * PRINT_SCALE)),
+                                           (int(PRINT_WIDTH * PRINT_SCALE), int(350 * PRINT_SCALE))]
+    assert render_pngs([figs[0]]) == pngs[:1]  # the one-shot helper draws the very same image
+
+
+def test_a_failure_is_said_in_french_and_no_browser_is_left_running():
+    renderer = Renderer()
+
+    def broken(_fig):
+        raise ValueError("figure illisible")
+
+    future = renderer.submit(_bar("x", 300), broken)
+    with pytest.raises(PackRenderError, match="n'ont pas pu être dessinés"):
+        future.result(timeout=120)
+    assert png_size(renderer.submit(_bar("y", 300)).result(timeout=120))[0] == int(PRINT_WIDTH * PRINT_SCALE)
+    assert _chromium_descendants() > 0
+    renderer.close(wait=True)
+    assert _chromium_descendants() == 0
+    with pytest.raises(RuntimeError):
+        renderer.submit(_bar("z", 300))
