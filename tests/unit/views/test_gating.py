@@ -13,6 +13,7 @@ import pytest
 from levier.analysis import positions
 from levier.analysis.quality import ERROR, WARNING
 from levier.ingest.returns import import_returns
+from levier.store import derived as derived_store
 from levier.store.db import Database, Query
 from levier.views import gating, mi_parcours, qualite
 
@@ -173,9 +174,7 @@ def test_the_t0_page_of_gironde_shows_the_unit_slip_unranked_with_its_reason_and
 
 @pytest.mark.parametrize("wanted", [None, [OR1M_TX, NE], [ACC], [OR1M], ["PACTE-2-NE"]])
 def test_derived_gates_are_the_gates_computed_live(demo_db, wanted):
-    from levier.views import derived
-
-    assert derived.available(demo_db)  # the demo is published: its derived tables are current
+    assert derived_store.available(demo_db)  # the demo is published: its derived tables are current
     for level in ("departement", "epci"):
         stored = gating.derived_gates(demo_db, wanted, level)
         live = gating.live_gates(demo_db, wanted, level)
@@ -193,14 +192,13 @@ def test_rankings_gated_from_the_derived_table_are_those_gated_live(demo_db, mon
     stored = common.ranking_values(demo_db, values, cat)
     gironde = stored[(stored["code"] == "33") & (stored["indicator"] == OR1M_TX) & (stored["period"] == 2021)]
     assert gironde["unranked_reason"].str.contains("unité douteuse").all() and len(gironde) == 1
-    monkeypatch.setattr(gating, "serve_derived", lambda _db: False)
+    monkeypatch.setattr(derived_store, "available", lambda _db: False)
     live = common.ranking_values(demo_db, values, cat)
     pd.testing.assert_frame_equal(stored, live)
 
 
 def test_a_scoped_user_reads_no_derived_quality_row_of_another_territory(demo_db):
     from levier.rights.scope import Role, Scope
-    from levier.views import derived
     from tests.queries import ProbeQuery
 
     everything = demo_db.read(ProbeQuery.VISIBLE_DERIVED_QUALITY_ROWS)
@@ -212,7 +210,7 @@ def test_a_scoped_user_reads_no_derived_quality_row_of_another_territory(demo_db
     assert seen["is_public"].all()  # only rows computed from public statistics alone: none of another territory
     assert seen["territory_code"].isna().all() and set(seen["derived_table"]) == {"indicator_catalogue",
                                                                                    "indicator_coverage"}
-    assert not derived.available(gironde) and not gating.serve_derived(gironde)
-    assert derived.available(demo_db) and gating.serve_derived(demo_db)
+    assert not derived_store.available(gironde)
+    assert derived_store.available(demo_db)
     gates = gating.load_gates(gironde, [OR1M_TX], "departement")  # served live, from what the user reads
     assert set(gates["territory_code"]) <= {"33"}

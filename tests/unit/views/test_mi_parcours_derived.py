@@ -9,6 +9,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from levier.rights.scope import Role, Scope
+from levier.store import derived as derived_store
 from levier.store.db import Database
 from levier.views import mi_parcours
 from levier.views.gating import load_gates
@@ -28,7 +29,7 @@ def derived_and_live(demo_db_path, tmp_path_factory) -> tuple[Database, Database
     with live.transaction():
         pass  # a write after the publication: the derived tables are no longer those of the data
     derived = Database(folder / "derived.duckdb")
-    assert mi_parcours.serves_derived(derived) and not mi_parcours.serves_derived(live)
+    assert derived_store.available(derived) and not derived_store.available(live)
     return derived, live
 
 
@@ -80,7 +81,7 @@ def test_a_scoped_user_reads_no_contract_row_through_the_derived_tables(derived_
         assert not seen.empty  # public statistics stay readable
         assert (seen["programme"] == "STAT").all(), "a contract row read through a derived table"
         assert (seen["derived_table"] != "target_status").all()
-        assert not mi_parcours.serves_derived(derived.with_scope(scope))
+        assert not derived_store.available(derived.with_scope(scope))
     # The scoped user's own page is computed live from the rows they may read: their own targets, nobody else's.
     isere = derived.with_scope(Scope.territorial("isere@x.fr", Role.DEPARTEMENTAL, {"38"}))
     assert len(mi_parcours.load_target_tracking(isere, "38", 2023, current_period=2026)) > 0

@@ -24,6 +24,7 @@ from levier.views import comparer as views
 from levier.core.config import PROJECT_ROOT
 from levier.demo import returns as demo
 from levier.ingest.detect import KIND_RETURNS, KIND_VARIANTS, detect_kind, import_file
+from levier.store import derived as derived_store
 from levier.store.db import Database, Query
 from levier.views import indicateurs, panorama, qualite
 from levier.views.indicateurs import declarations as declarations_table
@@ -380,9 +381,7 @@ def test_findings_table_by_region_and_for_the_metropoles(demo_db_path):
 
 
 def test_the_quality_bundle_from_the_derived_tables_is_the_live_one(demo_db):
-    from levier.views import derived
-
-    assert derived.available(demo_db)
+    assert derived_store.available(demo_db)
     stored, live = qualite.derived_bundle(demo_db, TODAY), qualite.live_bundle(demo_db, TODAY)
     eq = pd.testing.assert_frame_equal
     eq(stored.data.cells, live.data.cells)
@@ -421,14 +420,11 @@ def test_the_derived_bundle_judges_lateness_on_the_day_it_is_shown(demo_db):
 
 
 def test_the_catalogue_and_an_indicator_sheet_from_the_derived_tables_are_the_live_ones(demo_db, monkeypatch):
-    from levier.views import derived
-
-    assert derived.available(demo_db)
+    assert derived_store.available(demo_db)
     stored = indicateurs.catalogue(demo_db)
     sheets = {code: indicateurs.indicator_detail(demo_db, code) for code in (OR1M_TX, ACC, "STAT-TP60")}
     assert qualite.is_demo(demo_db)
-    monkeypatch.setattr(indicateurs, "serve_derived", lambda _db: False)
-    monkeypatch.setattr(qualite, "serve_derived", lambda _db: False)
+    monkeypatch.setattr(derived_store, "available", lambda _db: False)
     pd.testing.assert_frame_equal(stored, indicateurs.catalogue(demo_db))
     assert qualite.is_demo(demo_db)
     for code, sheet in sheets.items():
