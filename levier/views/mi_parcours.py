@@ -111,14 +111,7 @@ def load_change_comparison(
     values = values[values["code"].isin(set(terr["code"]))]
     # A count is compared as its rate (ranking_values), so a large territory's change is not a bigger change.
     values = ranking_values(db, values, cat.drop_duplicates("code").set_index("code", drop=False), level, terr)
-    direction = cat.loc[cat["code"] == indicator, "direction"]
-    out = positions.compare_changes(values, terr, code, period_from, period_to,
-                                    direction.iloc[0] if len(direction) else None, peer_codes)
-    basis = str(values["rank_basis"].iloc[0] or "") if len(values) else ""
-    unit = cat.loc[cat["code"] == indicator, "unit"]
-    out["unit"] = str(values["rank_unit"].iloc[0]) if basis else (str(unit.iloc[0]) if len(unit) else "")
-    out["basis"] = basis
-    return out
+    return _change_table(values, terr, cat, code, indicator, period_from, period_to, peer_codes)
 
 
 # ------------------------------------------------------------------------------------------------ the page's view
@@ -487,6 +480,12 @@ def _change_comparison_lookup(db: Database, code: str, indicator: str, period_fr
     terr = positions.comparison_set(terr, level, code)
     values = rows[rows["code"].isin(set(terr["code"]))]
     values = values.assign(value=values["rank_value"], unranked_reason=_text_or_none(values["rank_reason"]))
+    return _change_table(values, terr, cat, code, indicator, period_from, period_to, peer_codes)
+
+
+def _change_table(values: pd.DataFrame, terr: pd.DataFrame, cat: pd.DataFrame, code: str, indicator: str,
+                  period_from: int, period_to: int, peer_codes: Sequence[str]) -> pd.DataFrame:
+    """positions.compare_changes on ranked values, with the unit and basis of what is compared."""
     direction = cat.loc[cat["code"] == indicator, "direction"]
     out = positions.compare_changes(values, terr, code, period_from, period_to,
                                     direction.iloc[0] if len(direction) else None, peer_codes)
