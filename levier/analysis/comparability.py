@@ -121,10 +121,13 @@ def comparability(
     codes = list(dict.fromkeys(codes))
     decl = effective_declarations(declarations[declarations["territory_code"].isin(codes)], period)
     by_territory = {code: part for code, part in decl.groupby("territory_code", sort=False)}
-    nothing = decl.iloc[0:0]
     rows = []
     for code in codes:
-        mine = by_territory.get(code, nothing)
+        mine = by_territory.get(code)
+        if mine is None:  # nothing declared (most territories): no frame to filter
+            rows.append({"Code territoire": code, "Territoire": names.get(code, ""), "Statut": STATUS_UNDECLARED,
+                         "Variante(s)": "", "Libellé": "", "Description": "", "Depuis": "", "Fichier": ""})
+            continue
         var = mine[~mine["is_reference"].astype(bool)]
         if not var.empty:
             status = STATUS_VARIANT
