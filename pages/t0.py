@@ -50,7 +50,7 @@ with st.expander("Comment lire ce tableau"):
 ui.downloads(shown_numbers, f"t0_{sel.code}_{t0_year}", key="t0")
 
 if sel.level == "departement":  # declared figures held against the independent public series (DREES)
-    checked = independent.load_independent(db, sel.code)
+    checked = cache.independent_view(db, sel.code)
     st.subheader(independent.SECTION_TITLE)
     (st.warning if checked.n_flagged else st.caption)(independent.t0_summary(checked))
     if not checked.table.empty:

@@ -16,6 +16,7 @@ from levier.store.geography import load_geography
 from levier.views import (
     common,
     comparer,
+    independent,
     indicateurs,
     mi_parcours,
     panorama,
@@ -227,6 +228,16 @@ def _t0_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: st
 
 def t0_view(db: Database, code: str, level: str, t0_year: int) -> t0.T0View:
     return _t0_view(*_key(db), code, level, t0_year)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _independent_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str) -> independent.IndependentView:
+    return independent.load_independent(Database(db_path, scope=_scope), code)
+
+
+def independent_view(db: Database, code: str) -> independent.IndependentView:
+    """A département's declared figures held against the independent public series (views.independent)."""
+    return _independent_view(*_key(db), code)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
