@@ -8,7 +8,6 @@ import os
 import re
 import secrets
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -301,30 +300,3 @@ def test_a_cookie_copied_before_sign_out_no_longer_opens_a_session(auth_server, 
         screenshot(stolen, "auth_cookie_copie_apres_deconnexion")
     finally:
         thief.close()
-
-
-SHORT_SESSION_HOURS = 0.04  # 144 seconds: time to sign in on a busy machine, not to wait long
-
-
-@pytest.fixture(scope="module")
-def short_session_server(demo_db_path, oidc_provider, tmp_path_factory):
-    with auth_app(demo_db_path, oidc_provider, tmp_path_factory.mktemp("short_session"),
-                  LEVIER_SESSION_HOURS=str(SHORT_SESSION_HOURS)) as app_url:
-        yield app_url
-
-
-def test_a_session_ends_after_its_lifetime_even_on_an_open_page(short_session_server, page):
-    sign_in(page, short_session_server, "national")
-    signed_in = time.monotonic()  # the identity was issued before this
-    assert "Connecté·e" in page.inner_text("body")
-    time.sleep(max(0.0, SHORT_SESSION_HOURS * 3600 + 1 - (time.monotonic() - signed_in)))
-    # Untouched, the open page ends by itself (its session is checked once a minute)…
-    page.get_by_text("Session expirée").wait_for(timeout=150_000)
-    wait_for_app(page)
-    body = page.inner_text("body")
-    assert "une connexion dure au plus 2 minutes" in body and "Se connecter avec ProConnect" in body
-    assert "Connecté·e" not in body and page.locator('[data-testid="stDataFrame"]').count() == 0
-    screenshot(page, "auth_session_expiree")
-    # …and the cookie, still in the browser, opens no session.
-    body = open_page(page, short_session_server, "t0?reg=84&dep=38")
-    assert "Session expirée" in body and "Se connecter avec ProConnect" in body

