@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 import plotly.graph_objects as go
 import pytest
@@ -49,6 +50,8 @@ def test_figures_handed_in_are_drawn_in_order_at_print_size():
 
 
 def test_a_failure_is_said_in_french_and_no_browser_is_left_running():
+    # Other tests of the same run may keep a browser of their own (the browser tests' session): counted apart.
+    before = _chromium_descendants()
     renderer = Renderer()
 
     def broken(_fig):
@@ -58,8 +61,10 @@ def test_a_failure_is_said_in_french_and_no_browser_is_left_running():
     with pytest.raises(PackRenderError, match="n'ont pas pu être dessinés"):
         future.result(timeout=120)
     assert png_size(renderer.submit(_bar("y", 300)).result(timeout=120))[0] == int(PRINT_WIDTH * PRINT_SCALE)
-    assert _chromium_descendants() > 0
     renderer.close(wait=True)
-    assert _chromium_descendants() == 0
+    deadline = time.monotonic() + 15  # processes take a moment to be reaped once the browser is told to quit
+    while _chromium_descendants() > before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _chromium_descendants() <= before
     with pytest.raises(RuntimeError):
         renderer.submit(_bar("z", 300))
