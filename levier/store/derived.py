@@ -54,16 +54,6 @@ def replace_derived(w: Writer, frames: Mapping[str, pd.DataFrame]) -> dict[str, 
     return written
 
 
-def current(db: Database) -> bool:
-    """Whether the derived tables hold the data as it is now. Row lookups may then read them for any user: the
-    access views hand each user only the rows computed from what everyone reads (or everything, for a user who
-    reads everything unmasked)."""
-    if not db.exists():
-        return False
-    with db.reader() as r:
-        return is_current(r)
-
-
 def reads_everything(db: Database) -> bool:
     """The user reads every territory's contract data with no small count masked: positions, medians and statuses
     computed from everything stored are theirs to read."""

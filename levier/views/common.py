@@ -91,10 +91,11 @@ def stored_ranking_values(db: Database, values: pd.DataFrame, level: str) -> pd.
     publication), or None when they do not hold exactly these values for this user: a row the user's access view
     does not hand over (contract data, for a user who does not read everything unmasked), a row they lack or a value
     other than the one stored (a frame built by hand) sends the whole frame to the live computation."""
-    if level not in (LEVEL_DEPARTEMENT, LEVEL_EPCI) or not set(_KEY) <= set(values.columns) \
-            or not derived.current(db):
+    if level not in (LEVEL_DEPARTEMENT, LEVEL_EPCI) or not set(_KEY) <= set(values.columns) or not db.exists():
         return None
-    with db.reader() as r:
+    with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
+        if not derived.is_current(r):
+            return None
         stored = r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": sorted(set(values["indicator"].astype(str)))})
     given = values.assign(period=values["period"].astype("int64"), _row=range(len(values)))
     stored = stored.assign(period=stored["period"].astype("int64"))[_KEY + RANKED_COLUMNS]

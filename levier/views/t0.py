@@ -66,17 +66,15 @@ def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.Data
 def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None) -> T0Data:
     """Territories, catalogue and positioned values of a level (all the catalogue's indicators, or `indicators`):
     read from the derived tables when they serve this user (levier.store.derived.available), computed otherwise."""
-    with db.reader() as r:
+    stored = None
+    with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
-    codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
-    if derived.available(db):
-        with db.reader() as r:
-            values = r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})
-            stats = r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes})
-        values = _typed(values)
-    else:
-        values, stats = positioned_values(db, level, terr, cat, codes)
+        codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
+        if derived.reads_everything(db) and derived.is_current(r):
+            stored = (_typed(r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})),
+                      r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes}))
+    values, stats = stored if stored is not None else positioned_values(db, level, terr, cat, codes)
     return T0Data(level, terr, cat, values, stats)
 
 
