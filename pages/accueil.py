@@ -22,19 +22,17 @@ if sel.level in glance.GLANCE_LEVELS:
     ui.rights_note(db.scope)
 
     st.subheader("Chiffres clés")
-    st.caption("Dernière année publiée de chaque indicateur ; courbe et évolution sur les dernières années ; position "
-               "parmi les territoires classés (un effectif est classé sur son taux, jamais brut ; une valeur signalée "
-               "n'est pas classée).")
+    st.caption(glance.figures_caption(sel.level))
     per_row = 4
     for start in range(0, len(view.figures), per_row):
         cols = st.columns(per_row)
         for col, fig in zip(cols, view.figures[start:start + per_row]):
             with col.container(border=True):
-                st.metric(f"{fig.label} ({fig.year})", fig.value_text, glance.delta_text(fig),
-                          delta_color=glance.delta_color(fig), chart_data=glance.trend_frame(fig) or None,
-                          chart_type="line", help=f"Évolution : {fig.trend_text}. Source : {fig.source}.")
-                st.caption(f"{fig.raw_text + ' · ' if fig.raw_text else ''}**{fig.position_text}** · "
-                           f"{fig.trend_text} · {fig.source}")
+                st.metric(fig.short_label, fig.tile_text, glance.delta_text(fig), delta_color=glance.delta_color(fig),
+                          delta_arrow=glance.delta_arrow(fig), chart_data=glance.sparkline(fig), chart_type="line",
+                          help=f"{fig.label}. Évolution : {fig.trend_text}. Source : {fig.source}.")
+                st.caption(f"**{fig.year}** · {fig.position_short}{' · ' + fig.raw_text if fig.raw_text else ''}"
+                           f" · {fig.producer}", help=fig.position_text)
     if not view.figures:
         st.info("Aucune statistique publique ni aucun retour n'est chargé pour ce territoire.")
 
@@ -50,6 +48,8 @@ if sel.level in glance.GLANCE_LEVELS:
     st.subheader("Alertes")
     if view.alerts:
         st.warning("\n".join(f"- {a}" for a in view.alerts), icon=":material/notification_important:")
+        if len(view.late):
+            ui.table(glance.late_table(view), key="glance_late")
     else:
         st.success("Aucune alerte : retours à l'heure, aucune valeur rejetée, aucune action en retard.")
 
@@ -58,8 +58,20 @@ if sel.level in glance.GLANCE_LEVELS:
     cols = st.columns(2)
     for i, (script, label, icon) in enumerate(glance.LINKS):
         cols[i % 2].page_link(menu.page_file(script), label=label, icon=icon, query_params=params)
-    for note in view.notes:
-        st.caption(note)
+    with st.expander("Comment lire les rangs, quartiles et statuts"):
+        for note in view.notes:
+            st.caption(note)
+    st.stop()
+
+if sel.level == "region":  # compact: the région's départements side by side (the région page has the rest)
+    st.title(f"{options.label(sel)} en un coup d'œil")
+    ui.rights_note(db.scope)
+    st.caption("Chaque département de la région : chiffres clés (dernière année ; rang parmi les départements classés, "
+               "1 = le plus favorable ; le RSA, sans sens favorable, n'est pas classé ici) et nombre d'indicateurs "
+               f"d'action par statut de leur cible, {glance.PROGRAMME_LABEL} (retours : données fictives de "
+               "démonstration). Choisissez un département dans le panneau de gauche pour son aperçu complet.")
+    departements = cache.region_glance(db, sel.reg)
+    ui.table(departements, key="glance_region", height=35 * (len(departements) + 1) + 3)
     st.stop()
 
 summary = cache.home_summary(db)
@@ -69,10 +81,8 @@ st.markdown(
     "Diagnostics territoriaux de pauvreté et contrats État–départements : CALPAE 2019–2022, "
     "contrats de prévention et de protection de l'enfance 2020–2022, Pacte des solidarités 2024–2027."
 )
-st.info("Choisissez un département ou un EPCI dans le panneau de gauche pour voir son aperçu : chiffres clés et "
-        "tendances, position nationale, statut des cibles du contrat, alertes." if sel.level == "france" else
-        "Choisissez un département de la région (ou un EPCI) pour voir son aperçu : chiffres clés, statut des cibles "
-        "du contrat, alertes.", icon=":material/travel_explore:")
+st.info("Choisissez une région, un département ou un EPCI dans le panneau de gauche pour voir son aperçu : chiffres "
+        "clés et tendances, position nationale, statut des cibles du contrat, alertes.", icon=":material/travel_explore:")
 
 if summary.is_empty:
     st.info("Aucune valeur d'indicateur n'est encore chargée. Importez des retours depuis la page **Importer**.")

@@ -89,6 +89,18 @@ def glance_view(db: Database, code: str, level: str, name: str, reg: str, dep: s
     return _glance_view(*_key(db), code, level, name, reg, dep)
 
 
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _region_glance(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str) -> pd.DataFrame:
+    deps = territory_options().departements
+    deps = deps[deps["reg"] == reg]
+    return glance.region_table(Database(db_path, scope=_scope), deps,
+                               _t0_data(db_path, version, scope_key, _scope, "departement"))
+
+
+def region_glance(db: Database, reg: str) -> pd.DataFrame:
+    return _region_glance(*_key(db), reg)
+
+
 # --- lever pages ---
 # Effet levier and Évaluation: one wrapper per view function, keyed like _home_summary plus the page's choices.
 

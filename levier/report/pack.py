@@ -281,6 +281,8 @@ def _glance_section(ctx: _Context, shown: set[str], bundle=None) -> PackSection:
                  "contrôle de qualité est montrée, non classée."))
     alerts = view.alerts or ["Aucune alerte : retours à l'heure, aucune valeur rejetée, aucune action en retard."]
     sec.tables.append(PackTable("Alertes avant le comité", pd.DataFrame({"Point d'attention": alerts}), (1.0,)))
+    if len(view.late):
+        sec.tables.append(PackTable("Indicateurs d'action les plus en retard", glance.late_table(view), (6.0, 1.6, 0.8)))
     sec.notes.extend(view.notes[:1] if view.demo else [])
     return sec
 

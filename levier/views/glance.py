@@ -10,7 +10,7 @@ import pandas as pd
 
 from levier.analysis import positions
 from levier.analysis.quality import ERROR, KEY_COLUMNS
-from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_number, fmt_pct, fmt_signed, fmt_value, value_decimals
+from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_pct, fmt_signed, fmt_value, value_decimals
 from levier.store.db import Database, Query
 from levier.views import common, mi_parcours, qualite, t0
 
@@ -22,10 +22,30 @@ KEY_FIGURES = (
     "PACTE-2-ORI-TX", "PACTE-2-SORT-TX", "PACTE-3-COUV",
     "STAT-TP60-AGE1", "STAT-PPMINI", "STAT-Q2", "STAT-D1", "STAT-RD", "STAT-PPSOC",
 )
+# A tile's label, short enough for a quarter of a 1280-pixel screen (the full label is in the table and the help).
+SHORT_LABELS = {
+    "STAT-TP60": "Taux de pauvreté",
+    "STAT-TP60-TYM5": "Pauvreté des familles monoparentales",
+    "STAT-RSA-ALLOCATAIRES": "Allocataires du RSA",
+    "STAT-ASE-ACCUEILLIS": "Enfants accueillis à l'ASE",
+    "STAT-OARSA-ORIENTES": "Bénéficiaires du RSA orientés",
+    "PACTE-2-ORI-TX": "Entrants au RSA orientés en 1 mois",
+    "PACTE-2-SORT-TX": "Sorties du RSA vers l'emploi",
+    "PACTE-3-COUV": "Accueil social à moins de 30 min",
+    "STAT-TP60-AGE1": "Pauvreté des moins de 30 ans",
+    "STAT-PPMINI": "Part des minima sociaux",
+    "STAT-Q2": "Niveau de vie médian",
+    "STAT-D1": "Niveau de vie du 1er décile",
+    "STAT-RD": "Rapport interdécile D9/D1",
+    "STAT-PPSOC": "Part des prestations sociales",
+}
+SHORT_UNITS = {"pour 1 000 habitants": "‰", "pour 10 000 habitants": "pour 10 000",
+               "pour 100 000 habitants": "pour 100 000"}
 MAX_FIGURES = 8
 MAX_CONTRACT_FIGURES = 3  # contract indicators among the figures (the rest are public statistics)
 TREND_YEARS = 4  # the last years of a figure's series shown beside it
 PROGRAMME = "PACTE"  # the contract whose statuses the glance counts (the one running now)
+PROGRAMME_LABEL = "Pacte des solidarités"
 MAX_LATE = 5  # late indicators named in the alerts
 GLANCE_LEVELS = (positions.LEVEL_DEPARTEMENT, positions.LEVEL_EPCI)
 COUNTED_STATUSES = (positions.STATUS_AHEAD, positions.STATUS_ON_TRACK, positions.STATUS_LATE,
@@ -50,10 +70,12 @@ class KeyFigure:
 
     code: str
     label: str
+    short_label: str
     year: int
     value: float  # the figure shown: the value itself, or the rate a count is ranked on
     unit: str  # the unit of `value` (a count's rate unit: « pour 1 000 habitants »)
     value_text: str
+    tile_text: str  # the value with a short unit (« 17,7 ‰ hab. »)
     raw_text: str  # the count itself when `value` is its rate, else ""
     trend: tuple[tuple[int, float], ...]  # (year, value) of the last years, the same figure as `value`
     trend_text: str  # « 2019 : 14,1 % → 2022 : 14,5 % (+0,4 pt) »
@@ -61,11 +83,13 @@ class KeyFigure:
     n_ranked: int | None
     quartile: int | None
     position_text: str  # « 12e sur 101 départements · quartile 1 » or « non classé : … »
+    position_short: str  # a tile's: « Rang 12 sur 98 · quartile 1 », « non classé »
     national_median: float
     source: str  # producer and table; contract data says it is fictitious in the demo
     demo: bool
     direction: str | None
     public: bool  # a public statistic (else a contract indicator, returned by the territory)
+    producer: str  # the short source of a tile: « INSEE, Filosofi », « DREES, … », « Retours … (fictifs) »
     unranked_reason: str = ""
 
     @property
@@ -117,6 +141,14 @@ def _position_text(rank: object, n: object, quartile: object, direction: object,
                                                                         else "")
 
 
+def short_position(rank: int | None, n: int | None, quartile: int | None, direction: object) -> str:
+    if rank is None or n is None:
+        return MISSING_TEXT
+    if positions.direction_of(direction) is None:
+        return f"{'1re' if rank == 1 else f'{rank}e'} plus forte valeur sur {fmt_int(n)}"
+    return f"Rang {rank} sur {fmt_int(n)}" + (f" · quartile {quartile}" if quartile is not None else "")
+
+
 def _trend_text(trend: Sequence[tuple[int, float]], unit: str) -> str:
     points = [(y, v) for y, v in trend if not pd.isna(v)]
     if not points:
@@ -126,6 +158,19 @@ def _trend_text(trend: Sequence[tuple[int, float]], unit: str) -> str:
     (y0, v0), (y1, v1) = points[0], points[-1]
     return (f"{y0} : {fmt_value(v0, unit, value_decimals(v0, unit))} → {y1} : "
             f"{fmt_value(v1, unit, value_decimals(v1, unit))} ({fmt_signed(v1 - v0, unit)})")
+
+
+def short_unit(unit: str) -> str:
+    """« pour 1 000 habitants » → « ‰ hab. » (a tile's value must fit); any other unit unchanged."""
+    return SHORT_UNITS.get(" ".join(str(unit).replace("\u00a0", " ").split()), unit)
+
+
+def _producer(cat: pd.DataFrame, indicator: str, is_contract: bool) -> str:
+    """Who produced a figure, short enough for a tile (the full source is in the table and the help)."""
+    if is_contract:
+        return f"Retours du contrat – {DEMO_TEXT}"  # as common.source_text says of declarative data
+    src = cat.at[indicator, "source"]
+    return str(src) if isinstance(src, str) and src else MISSING_TEXT
 
 
 def key_figures(data: t0.T0Data, code: str, candidates: Sequence[str] = KEY_FIGURES,
@@ -169,16 +214,20 @@ def key_figures(data: t0.T0Data, code: str, candidates: Sequence[str] = KEY_FIGU
         if bool(last.get("censored")) and not as_rate:
             value_text = f"≤ {value_text}"
         out.append(KeyFigure(
-            code=ind, label=str(cat.at[ind, "label"]), year=int(last["period"]), value=value, unit=unit,
-            value_text=value_text,
-            raw_text=f"soit {fmt_value(raw, raw_unit, value_decimals(raw, raw_unit))}" if as_rate else "",
+            code=ind, label=str(cat.at[ind, "label"]), short_label=SHORT_LABELS.get(ind, str(cat.at[ind, "label"])),
+            year=int(last["period"]), value=value, unit=unit, value_text=value_text,
+            tile_text=fmt_value(value, short_unit(unit), value_decimals(value, unit)) if short_unit(unit) != unit
+            else value_text,
+            raw_text=f"{unit}, soit {fmt_value(raw, raw_unit, value_decimals(raw, raw_unit))}" if as_rate else "",
             trend=trend, trend_text=_trend_text(trend, unit), rank=rank, n_ranked=n_ranked, quartile=quartile,
             position_text=f"non classé : {reason}" if reason else _position_text(rank, n_ranked, quartile, direction,
                                                                                   noun),
+            position_short="non classé" if reason else short_position(rank, n_ranked, quartile, direction),
             national_median=float(last["nat_median"]) if rank is not None and "nat_median" in last.index
             and not pd.isna(last["nat_median"]) else float("nan"),
             source=common.source_text(cat, ind), demo=bool(is_contract or bool(last.get("is_demo"))),
-            direction=direction, public=not is_contract, unranked_reason=reason,
+            direction=direction, public=not is_contract, producer=_producer(cat, ind, is_contract),
+            unranked_reason=reason,
         ))
         contract += int(is_contract)
     # Public statistics first, then the contract's indicators, each in the order of `candidates`.
@@ -231,15 +280,23 @@ def alerts_of(quality: Sequence[tuple[str, str, str]], quality_errors: int, late
         out.append(f"{fmt_int(quality_errors)} valeur(s) rejetée(s) par un contrôle de qualité : montrée(s), ni "
                    "classée(s) ni évaluée(s).")
     if len(late):
-        names = " ; ".join(f"{r.label} ({fmt_pct(r.attainment, 0)} de la trajectoire)" if not pd.isna(r.attainment)
-                          else str(r.label) for r in late.head(MAX_LATE).itertuples())
-        more = f" … et {len(late) - MAX_LATE} autre(s)" if len(late) > MAX_LATE else ""
-        out.append(f"{fmt_int(counts.get(positions.STATUS_LATE, 0))} indicateur(s) d'action en retard sur leur "
-                   f"trajectoire : {names}{more}.")
+        out.append(f"{fmt_int(counts.get(positions.STATUS_LATE, len(late)))} indicateur(s) d'action en retard sur leur "
+                   f"trajectoire (moins de {fmt_pct(positions.ON_TRACK_THRESHOLD, 0)} du chemin attendu) : "
+                   + (f"les {min(len(late), MAX_LATE)} plus en retard ci-dessous." if len(late) > 1 else "ci-dessous."))
     doubted = values.get("Valeurs mises en doute", "0")
     if doubted not in ("0", MISSING_TEXT):
         out.append(f"Valeurs mises en doute par un contrôle : {doubted}.")
     return out
+
+
+def late_table(glance: Glance, limit: int = MAX_LATE) -> pd.DataFrame:
+    """The indicators furthest behind their trajectory, in French (the page's and the pack's list)."""
+    late = glance.late.head(limit)
+    return pd.DataFrame({
+        "Indicateur en retard": [str(x) for x in late["label"]],
+        "Part du chemin attendu": [fmt_pct(a, 0) for a in late["attainment"]],
+        "Année": [MISSING_TEXT if pd.isna(y) else str(int(y)) for y in late["current_period"]],
+    })
 
 
 def _quality_errors(bundle: qualite.QualityBundle, perimeter: qualite.Perimeter) -> int:
@@ -274,13 +331,21 @@ def glance_view(db: Database, code: str, level: str, name: str, *, reg: str = ""
     quality = qualite.headline(bundle, perimeter)
     errors = _quality_errors(bundle, perimeter)
     demo = qualite.is_demo(db)
-    notes = [positions.RANK_RULE]
+    notes = [positions.RANK_RULE, mi_parcours.STATUS_RULE]
     if demo:
         notes.insert(0, "Retours, cibles et financements : données fictives de démonstration ; statistiques publiques "
                         "(INSEE, DREES) réelles.")
     return Glance(code, level, name, figures, programme, t0_year, current, counts,
                   late[["indicator", "label", "attainment", "current_period"]].reset_index(drop=True), quality,
                   errors, alerts_of(quality, errors, late, counts), demo, notes)
+
+
+def figures_caption(level: str) -> str:
+    """What the key figures are, said once above them."""
+    noun = "départements" if level == positions.LEVEL_DEPARTEMENT else "EPCI de même nature"
+    return (f"Dernière année publiée de chaque indicateur ; courbe et évolution sur ses dernières années ; rang parmi "
+            f"les {noun} classés (rang 1 et quartile 1 = les plus favorables). Un effectif est classé sur son taux, "
+            "jamais brut ; une valeur signalée par un contrôle n'est pas classée.")
 
 
 def status_text(glance: Glance) -> str:
@@ -295,9 +360,10 @@ def perimeter_note(glance: Glance) -> str:
             f"de T0 ({glance.t0_year}) à la cible" + (f" ({DEMO_TEXT})." if glance.demo else "."))
 
 
-def trend_frame(figure: KeyFigure) -> list[float]:
-    """The sparkline's values (None-free: a missing year is left out)."""
-    return [v for _, v in figure.trend if not pd.isna(v)]
+def sparkline(figure: KeyFigure) -> list[float] | None:
+    """The sparkline's values (a missing year left out); None with fewer than two years (no line to draw)."""
+    values = [v for _, v in figure.trend if not pd.isna(v)]
+    return values if len(values) >= 2 else None
 
 
 def delta_text(figure: KeyFigure) -> str | None:
@@ -305,16 +371,47 @@ def delta_text(figure: KeyFigure) -> str | None:
     if pd.isna(figure.delta):
         return None
     first = next(y for y, v in figure.trend if not pd.isna(v))
-    return f"{fmt_signed(figure.delta, figure.unit)} depuis {first}"
+    return f"{fmt_signed(figure.delta, short_unit(figure.unit))} depuis {first}"
+
+
+def delta_arrow(figure: KeyFigure) -> str:
+    """The arrow of the change (the formatter's minus sign is U+2212, which Streamlit does not read as negative)."""
+    if pd.isna(figure.delta) or figure.delta == 0:
+        return "off"
+    return "up" if figure.delta > 0 else "down"
 
 
 def delta_color(figure: KeyFigure) -> str:
-    """Green when the change goes the way the indicator should, red otherwise, grey without a direction."""
+    """Green when the change goes the way the indicator should, red the other way, grey without a direction."""
     d = positions.direction_of(figure.direction)
-    if d is None:
-        return "off"
-    return "inverse" if d == positions.DOWN else "normal"
+    if d is None or pd.isna(figure.delta) or figure.delta == 0:
+        return "gray"
+    return "green" if (figure.delta > 0) == (d == positions.UP) else "red"
 
 
-def number(x: float, decimals: int = 1) -> str:
-    return fmt_number(x, decimals)
+# ------------------------------------------------------------------------------------------------ a région, compact
+
+REGION_FIGURES = ("STAT-TP60", "STAT-RSA-ALLOCATAIRES", "PACTE-2-ORI-TX")  # the columns of the région's table
+
+
+def region_table(db: Database, departements: pd.DataFrame, data: t0.T0Data | None = None,
+                 programme: str = PROGRAMME) -> pd.DataFrame:
+    """A région's départements side by side (the compact glance; the région page is the full one): a few key
+    figures with their national rank, and the contract's status counts. departements: code, name."""
+    data = data if data is not None else t0.load_t0_data(db, positions.LEVEL_DEPARTEMENT, REGION_FIGURES)
+    rows = []
+    for code, name in zip(departements["code"].astype(str), departements["name"]):
+        row = {"Département": f"{name} ({code})"}
+        figures = {f.code: f for f in key_figures(data, code, REGION_FIGURES, limit=len(REGION_FIGURES))}
+        for ind in REGION_FIGURES:
+            f = figures.get(ind)
+            label = SHORT_LABELS.get(ind, ind)
+            rank = f" · rang {f.rank}/{f.n_ranked}" if f is not None and f.rank is not None and f.direction else ""
+            row[label] = f"{f.tile_text} ({f.year}){rank}" if f is not None else MISSING_TEXT
+        t0_year, current = current_year(db, positions.LEVEL_DEPARTEMENT, code, programme)
+        counts = status_counts(mi_parcours.tracking_of(db, code, positions.LEVEL_DEPARTEMENT, t0_year, current,
+                                                       programme))
+        for status in COUNTED_STATUSES:
+            row[status.capitalize()] = counts[status]
+        rows.append(row)
+    return pd.DataFrame(rows)
