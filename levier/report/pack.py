@@ -271,16 +271,17 @@ def _glance_section(ctx: _Context, shown: set[str], bundle=None) -> PackSection:
         sec.intro.append(f"Statut des cibles – {glance.perimeter_note(view)}")
     else:
         sec.intro.append(f"Aucune cible n'est enregistrée pour {ctx.name} ({glance.perimeter_note(view)})")
+    alerts = view.alerts or ["Aucune alerte : retours à l'heure, aucune valeur rejetée, aucune action en retard."]
+    sec.tables.append(PackTable("Alertes avant le comité", pd.DataFrame({"Point d'attention": alerts}), (1.0,)))
     if view.figures:
         shown.update(f.code for f in view.figures)
         sec.tables.append(PackTable(
-            "Chiffres clés : dernière valeur, évolution et position nationale", glance.figures_table(view.figures),
-            (2.6, 1.6, 0.6, 2.6, 2.3, 1.2, 1.9),
+            "Chiffres clés : dernière valeur, évolution et position nationale",
+            glance.figures_table(view.figures, ctx.level), (2.9, 1.9, 2.6, 1.9, 1.1, 1.7),
             note="Chaque indicateur est lu à sa dernière année publiée ; l'évolution porte sur ses dernières années. "
-                 "Un effectif est classé sur son taux (pour 1 000 habitants), jamais brut ; une valeur signalée par un "
-                 "contrôle de qualité est montrée, non classée."))
-    alerts = view.alerts or ["Aucune alerte : retours à l'heure, aucune valeur rejetée, aucune action en retard."]
-    sec.tables.append(PackTable("Alertes avant le comité", pd.DataFrame({"Point d'attention": alerts}), (1.0,)))
+                 "Rang 1 et quartile 1 = les plus favorables ; sans sens favorable, rang par valeur décroissante. Un "
+                 "effectif est classé sur son taux (‰ = pour 1 000 habitants), jamais brut ; une valeur signalée par "
+                 "un contrôle de qualité est montrée, non classée."))
     if len(view.late):
         sec.tables.append(PackTable("Indicateurs d'action les plus en retard", glance.late_table(view), (6.0, 1.6, 0.8)))
     sec.notes.extend(view.notes[:1] if view.demo else [])

@@ -75,7 +75,8 @@ class KeyFigure:
     value: float  # the figure shown: the value itself, or the rate a count is ranked on
     unit: str  # the unit of `value` (a count's rate unit: « pour 1 000 habitants »)
     value_text: str
-    tile_text: str  # the value with a short unit (« 17,7 ‰ hab. »)
+    tile_text: str  # the value with a short unit (« 17,7 ‰ »)
+    count_text: str  # the count itself when `value` is its rate (« 23 037 personnes »), else ""
     raw_text: str  # the count itself when `value` is its rate, else ""
     trend: tuple[tuple[int, float], ...]  # (year, value) of the last years, the same figure as `value`
     trend_text: str  # « 2019 : 14,1 % → 2022 : 14,5 % (+0,4 pt) »
@@ -218,8 +219,9 @@ def key_figures(data: t0.T0Data, code: str, candidates: Sequence[str] = KEY_FIGU
             year=int(last["period"]), value=value, unit=unit, value_text=value_text,
             tile_text=fmt_value(value, short_unit(unit), value_decimals(value, unit)) if short_unit(unit) != unit
             else value_text,
+            count_text=fmt_value(raw, raw_unit, value_decimals(raw, raw_unit)) if as_rate else "",
             raw_text=f"{unit}, soit {fmt_value(raw, raw_unit, value_decimals(raw, raw_unit))}" if as_rate else "",
-            trend=trend, trend_text=_trend_text(trend, unit), rank=rank, n_ranked=n_ranked, quartile=quartile,
+            trend=trend, trend_text=_trend_text(trend, short_unit(unit)), rank=rank, n_ranked=n_ranked, quartile=quartile,
             position_text=f"non classé : {reason}" if reason else _position_text(rank, n_ranked, quartile, direction,
                                                                                   noun),
             position_short="non classé" if reason else short_position(rank, n_ranked, quartile, direction),
@@ -234,17 +236,17 @@ def key_figures(data: t0.T0Data, code: str, candidates: Sequence[str] = KEY_FIGU
     return sorted(out, key=lambda f: not f.public)
 
 
-def figures_table(figures: Sequence[KeyFigure]) -> pd.DataFrame:
-    """The key figures as French text, one row each (the pack's first page, the page's download)."""
+def figures_table(figures: Sequence[KeyFigure], level: str = positions.LEVEL_DEPARTEMENT) -> pd.DataFrame:
+    """The key figures as French text, one row each, compact enough for one printed page (the pack's first page)."""
+    noun = "départements" if level == positions.LEVEL_DEPARTEMENT else "EPCI de même nature"
     return pd.DataFrame({
-        "Indicateur": [f.label for f in figures],
-        "Valeur": [f.value_text + (f" ({f.raw_text})" if f.raw_text else "") for f in figures],
-        "Année": [str(f.year) for f in figures],
-        "Évolution": [f.trend_text for f in figures],
-        "Position nationale": [f.position_text for f in figures],
-        "Médiane nationale": [fmt_value(f.national_median, f.unit, value_decimals(f.national_median, f.unit))
-                              for f in figures],
-        "Source": [f.source for f in figures],
+        "Indicateur": [f.label + (f" ({f.unit})" if f.count_text else "") for f in figures],
+        "Valeur": [f"{f.tile_text} en {f.year}" + (f" ({f.count_text})" if f.count_text else "") for f in figures],
+        "Évolution": [_trend_text(f.trend, short_unit(f.unit)) for f in figures],
+        f"Position parmi les {noun}": [f.position_short for f in figures],
+        "Médiane nationale": [fmt_value(f.national_median, short_unit(f.unit),
+                                        value_decimals(f.national_median, f.unit)) for f in figures],
+        "Source": [f.producer for f in figures],
     })
 
 
