@@ -30,9 +30,8 @@ if sel.level in glance.GLANCE_LEVELS:
             with col.container(border=True):
                 st.metric(fig.short_label, fig.tile_text, glance.delta_text(fig), delta_color=glance.delta_color(fig),
                           delta_arrow=glance.delta_arrow(fig), chart_data=glance.sparkline(fig), chart_type="line",
-                          help=f"{fig.label}. Évolution : {fig.trend_text}. Source : {fig.source}.")
-                st.caption(f"**{fig.year}** · {fig.position_short}{' · ' + fig.raw_text if fig.raw_text else ''}"
-                           f" · {fig.producer}", help=fig.position_text)
+                          help=glance.tile_help(fig))
+                st.caption(glance.tile_caption(fig))
     if not view.figures:
         st.info("Aucune statistique publique ni aucun retour n'est chargé pour ce territoire.")
 

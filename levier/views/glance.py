@@ -25,23 +25,26 @@ KEY_FIGURES = (
 # A tile's label, short enough for a quarter of a 1280-pixel screen (the full label is in the table and the help).
 SHORT_LABELS = {
     "STAT-TP60": "Taux de pauvreté",
-    "STAT-TP60-TYM5": "Pauvreté des familles monoparentales",
+    "STAT-TP60-TYM5": "Pauvreté monoparentale",
     "STAT-RSA-ALLOCATAIRES": "Allocataires du RSA",
-    "STAT-ASE-ACCUEILLIS": "Enfants accueillis à l'ASE",
-    "STAT-OARSA-ORIENTES": "Bénéficiaires du RSA orientés",
-    "PACTE-2-ORI-TX": "Entrants au RSA orientés en 1 mois",
-    "PACTE-2-SORT-TX": "Sorties du RSA vers l'emploi",
-    "PACTE-3-COUV": "Accueil social à moins de 30 min",
-    "STAT-TP60-AGE1": "Pauvreté des moins de 30 ans",
-    "STAT-PPMINI": "Part des minima sociaux",
+    "STAT-ASE-ACCUEILLIS": "Enfants à l'ASE",
+    "STAT-OARSA-ORIENTES": "RSA : part d'orientés",
+    "PACTE-2-ORI-TX": "Orientés sous 1 mois",
+    "PACTE-2-SORT-TX": "Sorties vers l'emploi",
+    "PACTE-3-COUV": "Accueil social < 30 min",
+    "STAT-TP60-AGE1": "Pauvreté des < 30 ans",
+    "STAT-PPMINI": "Minima sociaux (part)",
     "STAT-Q2": "Niveau de vie médian",
-    "STAT-D1": "Niveau de vie du 1er décile",
-    "STAT-RD": "Rapport interdécile D9/D1",
-    "STAT-PPSOC": "Part des prestations sociales",
+    "STAT-D1": "Niveau de vie D1",
+    "STAT-RD": "Rapport D9/D1",
+    "STAT-PPSOC": "Part des prestations",
 }
 SHORT_UNITS = {"pour 1 000 habitants": "‰", "pour 10 000 habitants": "pour 10 000",
                "pour 100 000 habitants": "pour 100 000"}
 MAX_FIGURES = 8
+# Fewer territories ranked than this is no national position (a user whose rights cover a few départements ranks
+# their contract indicators among those few: « 1er sur 1 » would mislead).
+MIN_RANKED = 10
 MAX_CONTRACT_FIGURES = 3  # contract indicators among the figures (the rest are public statistics)
 TREND_YEARS = 4  # the last years of a figure's series shown beside it
 PROGRAMME = "PACTE"  # the contract whose statuses the glance counts (the one running now)
@@ -210,21 +213,25 @@ def key_figures(data: t0.T0Data, code: str, candidates: Sequence[str] = KEY_FIGU
         direction = cat.at[ind, "direction"] if isinstance(cat.at[ind, "direction"], str) else None
         rank = None if reason or pd.isna(last.get("rank")) else int(last["rank"])
         n_ranked = None if rank is None or pd.isna(last.get("n_ranked")) else int(last["n_ranked"])
+        if n_ranked is not None and n_ranked < MIN_RANKED:
+            reason = (f"pas de position nationale : {fmt_int(n_ranked)} territoire(s) seulement classé(s) (droits de "
+                      "lecture ou retours)")
+            rank = n_ranked = None
         quartile = None if rank is None or pd.isna(last.get("quartile")) else int(last["quartile"])
-        value_text = fmt_value(value, unit, value_decimals(value, unit))
-        if bool(last.get("censored")) and not as_rate:
-            value_text = f"≤ {value_text}"
+        floor = "≤ " if bool(last.get("censored")) and not as_rate else ""  # a published floor, never ranked
+        value_text = floor + fmt_value(value, unit, value_decimals(value, unit))
+        tile_text = floor + fmt_value(value, short_unit(unit), value_decimals(value, unit))
         out.append(KeyFigure(
             code=ind, label=str(cat.at[ind, "label"]), short_label=SHORT_LABELS.get(ind, str(cat.at[ind, "label"])),
             year=int(last["period"]), value=value, unit=unit, value_text=value_text,
-            tile_text=fmt_value(value, short_unit(unit), value_decimals(value, unit)) if short_unit(unit) != unit
-            else value_text,
+            tile_text=tile_text,
             count_text=fmt_value(raw, raw_unit, value_decimals(raw, raw_unit)) if as_rate else "",
             raw_text=f"{unit}, soit {fmt_value(raw, raw_unit, value_decimals(raw, raw_unit))}" if as_rate else "",
             trend=trend, trend_text=_trend_text(trend, short_unit(unit)), rank=rank, n_ranked=n_ranked, quartile=quartile,
-            position_text=f"non classé : {reason}" if reason else _position_text(rank, n_ranked, quartile, direction,
-                                                                                  noun),
-            position_short="non classé" if reason else short_position(rank, n_ranked, quartile, direction),
+            position_text=(reason if reason.startswith("pas de") else f"non classé : {reason}") if reason
+            else _position_text(rank, n_ranked, quartile, direction, noun),
+            position_short=("pas de position nationale" if reason.startswith("pas de") else "non classé") if reason
+            else short_position(rank, n_ranked, quartile, direction),
             national_median=float(last["nat_median"]) if rank is not None and "nat_median" in last.index
             and not pd.isna(last["nat_median"]) else float("nan"),
             source=common.source_text(cat, ind), demo=bool(is_contract or bool(last.get("is_demo"))),
@@ -360,6 +367,19 @@ def perimeter_note(glance: Glance) -> str:
     label = mi_parcours.PROGRAMME_LABELS.get(glance.programme, glance.programme)
     return (f"{label} : indicateurs d'action ayant une cible, statut à {glance.current_year} sur la trajectoire "
             f"de T0 ({glance.t0_year}) à la cible" + (f" ({DEMO_TEXT})." if glance.demo else "."))
+
+
+def tile_caption(figure: KeyFigure) -> str:
+    """Under a tile: the year, the position, the count behind a rate, the producer (markdown)."""
+    alone = "" if sparkline(figure) else " (seule année publiée)"
+    count = f" · {figure.raw_text}" if figure.raw_text else ""
+    return f"**{figure.year}**{alone} · {figure.position_short}{count} · {figure.producer}"
+
+
+def tile_help(figure: KeyFigure) -> str:
+    """A tile's help: the full label, the series, the position in words, the full source."""
+    return (f"{figure.label}. Évolution : {figure.trend_text}. Position : {figure.position_text}. "
+            f"Source : {figure.source}.")
 
 
 def sparkline(figure: KeyFigure) -> list[float] | None:

@@ -34,7 +34,7 @@ def test_a_departement_at_a_glance(app):
     assert app.title[0].value == "Isère (38) en un coup d'œil"
     page = texts(app)
     tiles = {m.label: m for m in app.metric}
-    assert {"Taux de pauvreté", "Allocataires du RSA", "Enfants accueillis à l'ASE"} <= set(tiles)
+    assert {"Taux de pauvreté", "Allocataires du RSA", "Enfants à l'ASE"} <= set(tiles)
     assert 6 <= len([m for m in app.metric if m.label not in {s.capitalize() for s in STATUSES}]) <= 8
     assert tiles["Taux de pauvreté"].value == "11,3\u00a0%"
     # A trend (sparkline and signed change) where the series has years; RSA allocataires as a rate, with the count.

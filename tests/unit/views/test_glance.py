@@ -98,3 +98,13 @@ def test_an_epci_is_compared_with_epci_of_its_nature(demo):
     view = glance.glance_view(demo, "200040715", "epci", "Grenoble-Alpes-Métropole (200040715)", reg="84", dep="38")
     assert view.figures and all("EPCI de même nature" in f.position_text or f.rank is None for f in view.figures)
     assert sum(view.status_counts.values()) > 0
+
+
+def test_no_national_position_among_a_handful(data):
+    """A user whose rights cover one département ranks the contract's indicators among that one: no « 1er sur 1 »."""
+    values = data.values[(data.values["code"] == "38") & (data.values["indicator"] == "PACTE-2-ORI-TX")].copy()
+    values[["rank", "n_ranked", "quartile"]] = [1, 1, 4]
+    alone = t0.T0Data(data.level, data.territories, data.catalogue, values, data.stats)
+    fig = glance.key_figures(alone, "38", ("PACTE-2-ORI-TX",))[0]
+    assert fig.rank is None and fig.quartile is None and fig.position_short == "pas de position nationale"
+    assert "1 territoire(s) seulement classé(s)" in fig.position_text and "Rang" not in fig.position_text
