@@ -65,10 +65,10 @@ if sel.level in glance.GLANCE_LEVELS:
 if sel.level == "region":  # compact: the région's départements side by side (the région page has the rest)
     st.title(f"{options.label(sel)} en un coup d'œil")
     ui.rights_note(db.scope)
-    st.caption("Chaque département de la région : chiffres clés (dernière année ; rang parmi les départements classés, "
-               "1 = le plus favorable ; le RSA, sans sens favorable, n'est pas classé ici) et nombre d'indicateurs "
-               f"d'action par statut de leur cible, {glance.PROGRAMME_LABEL} (retours : données fictives de "
-               "démonstration). Choisissez un département dans le panneau de gauche pour son aperçu complet.")
+    st.caption(f"Chaque département de la région : nombre d'indicateurs d'action du {glance.PROGRAMME_LABEL} par statut "
+               "de leur cible (retours : données fictives de démonstration), puis chiffres clés à leur dernière année "
+               "et rang parmi les départements classés (1 = le plus favorable ; le RSA, sans sens favorable, n'est pas "
+               "classé ici). Choisissez un département dans le panneau de gauche pour son aperçu complet.")
     departements = cache.region_glance(db, sel.reg)
     ui.table(departements, key="glance_region", height=35 * (len(departements) + 1) + 3)
     st.stop()

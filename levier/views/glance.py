@@ -423,17 +423,16 @@ def region_table(db: Database, departements: pd.DataFrame, data: t0.T0Data | Non
     data = data if data is not None else t0.load_t0_data(db, positions.LEVEL_DEPARTEMENT, REGION_FIGURES)
     rows = []
     for code, name in zip(departements["code"].astype(str), departements["name"]):
-        row = {"Département": f"{name} ({code})"}
-        figures = {f.code: f for f in key_figures(data, code, REGION_FIGURES, limit=len(REGION_FIGURES))}
-        for ind in REGION_FIGURES:
-            f = figures.get(ind)
-            label = SHORT_LABELS.get(ind, ind)
-            rank = f" · rang {f.rank}/{f.n_ranked}" if f is not None and f.rank is not None and f.direction else ""
-            row[label] = f"{f.tile_text} ({f.year}){rank}" if f is not None else MISSING_TEXT
+        row: dict[str, object] = {"Département": f"{name} ({code})"}
         t0_year, current = current_year(db, positions.LEVEL_DEPARTEMENT, code, programme)
         counts = status_counts(mi_parcours.tracking_of(db, code, positions.LEVEL_DEPARTEMENT, t0_year, current,
                                                        programme))
-        for status in COUNTED_STATUSES:
+        for status in COUNTED_STATUSES:  # the statuses first: what a commissaire looks for before a comité
             row[status.capitalize()] = counts[status]
+        figures = {f.code: f for f in key_figures(data, code, REGION_FIGURES, limit=len(REGION_FIGURES))}
+        for ind in REGION_FIGURES:
+            f = figures.get(ind)
+            rank = f" · rang {f.rank}/{f.n_ranked}" if f is not None and f.rank is not None and f.direction else ""
+            row[SHORT_LABELS.get(ind, ind)] = f"{f.tile_text} ({f.year}){rank}" if f is not None else MISSING_TEXT
         rows.append(row)
     return pd.DataFrame(rows)

@@ -57,9 +57,17 @@ def test_a_departement_at_a_glance(app):
     assert any(label.startswith("Mi-parcours") for label in links) and any("Pack" in label for label in links)
 
 
-def test_without_a_selection_the_national_picture(app):
+def test_without_a_selection_the_national_picture_and_a_region_compact(app):
     app.run()
     assert not app.exception
     assert app.title[0].value == "Levier"
     assert "Choisissez une région, un département ou un EPCI" in texts(app)
     assert not [m for m in app.metric if m.label == "Taux de pauvreté"]
+    # A région: its départements side by side, statuses and key figures (the région page is the full view).
+    app.sidebar.selectbox(key="sel_reg").set_value("84").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Auvergne-Rhône-Alpes (84) en un coup d'œil"
+    table = frame_with(app, "Département", "En retard", "Taux de pauvreté").set_index("Département")
+    assert len(table) == 12 and {"Isère (38)", "Rhône (69)"} <= set(table.index)
+    assert table.loc["Isère (38)", "Taux de pauvreté"] == "11,3\u00a0% (2020) · rang 12/98"
+    assert table["En retard"].sum() > 0
