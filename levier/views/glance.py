@@ -10,8 +10,15 @@ import pandas as pd
 
 from levier.analysis import positions
 from levier.analysis.quality import ERROR, KEY_COLUMNS
-from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_pct, fmt_signed, fmt_value, value_decimals
-from levier.store.db import Database, Query
+from levier.core.fmt import (
+    MISSING_TEXT,
+    fmt_int,
+    fmt_pct,
+    fmt_signed,
+    fmt_value,
+    value_decimals,
+)
+from levier.store.db import Database
 from levier.views import common, mi_parcours, qualite, t0
 
 # What a commissaire reads first about a territory, in this order: poverty, the households most exposed, the
@@ -48,7 +55,7 @@ MIN_RANKED = 10
 MAX_CONTRACT_FIGURES = 3  # contract indicators among the figures (the rest are public statistics)
 TREND_YEARS = 4  # the last years of a figure's series shown beside it
 PROGRAMME = "PACTE"  # the contract whose statuses the glance counts (the one running now)
-PROGRAMME_LABEL = "Pacte des solidarités"
+PROGRAMME_LABEL = mi_parcours.PROGRAMME_LABELS[PROGRAMME]
 MAX_LATE = 5  # late indicators named in the alerts
 GLANCE_LEVELS = (positions.LEVEL_DEPARTEMENT, positions.LEVEL_EPCI)
 COUNTED_STATUSES = (positions.STATUS_AHEAD, positions.STATUS_ON_TRACK, positions.STATUS_LATE,
@@ -80,7 +87,7 @@ class KeyFigure:
     value_text: str
     tile_text: str  # the value with a short unit (« 17,7 ‰ »)
     count_text: str  # the count itself when `value` is its rate (« 23 037 personnes »), else ""
-    raw_text: str  # the count itself when `value` is its rate, else ""
+    raw_text: str  # « pour 1 000 habitants, soit 23 037 personnes » when `value` is a count's rate, else ""
     trend: tuple[tuple[int, float], ...]  # (year, value) of the last years, the same figure as `value`
     trend_text: str  # « 2019 : 14,1 % → 2022 : 14,5 % (+0,4 pt) »
     rank: int | None
@@ -355,11 +362,6 @@ def figures_caption(level: str) -> str:
     return (f"Dernière année publiée de chaque indicateur ; courbe et évolution sur ses dernières années ; rang parmi "
             f"les {noun} classés (rang 1 et quartile 1 = les plus favorables). Un effectif est classé sur son taux, "
             "jamais brut ; une valeur signalée par un contrôle n'est pas classée.")
-
-
-def status_text(glance: Glance) -> str:
-    """« 3 en avance · 5 dans la trajectoire · 2 en retard · 1 sans donnée » (the pack's and the page's line)."""
-    return " · ".join(f"{fmt_int(n)} {s}" for s, n in glance.status_counts.items())
 
 
 def perimeter_note(glance: Glance) -> str:
