@@ -16,6 +16,7 @@ from levier.store.geography import load_geography
 from levier.views import (
     common,
     comparer,
+    glance,
     independent,
     indicateurs,
     mi_parcours,
@@ -72,6 +73,32 @@ def _home_summary(db_path: str, version: str, scope_key: str, _scope: Scope) -> 
 
 def home_summary(db: Database) -> HomeSummary:
     return _home_summary(*_key(db))
+
+
+# --- a territory at a glance (Accueil with a selection) ---
+# Lookups in the level's positioned values and the quality bundle, both kept per data version (below).
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _glance_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, name: str,
+                 reg: str, dep: str) -> glance.Glance:
+    return glance.glance_view(Database(db_path, scope=_scope), code, level, name, reg=reg, dep=dep,
+                              data=_t0_data(db_path, version, scope_key, _scope, level),
+                              bundle=_quality_bundle(db_path, version, scope_key, _scope))
+
+
+def glance_view(db: Database, code: str, level: str, name: str, reg: str, dep: str) -> glance.Glance:
+    return _glance_view(*_key(db), code, level, name, reg, dep)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _region_glance(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str) -> pd.DataFrame:
+    deps = territory_options().departements
+    deps = deps[deps["reg"] == reg]
+    return glance.region_table(Database(db_path, scope=_scope), deps,
+                               _t0_data(db_path, version, scope_key, _scope, "departement"))
+
+
+def region_glance(db: Database, reg: str) -> pd.DataFrame:
+    return _region_glance(*_key(db), reg)
 
 
 # --- lever pages ---

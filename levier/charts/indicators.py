@@ -41,6 +41,20 @@ def fmt_hover(value: object, unit: str) -> str:
     return fmt_value(value, unit, value_decimals(value, unit))
 
 
+HOVER_YEARS = 4  # the last years of a territory's series its hover label shows
+
+
+def series_hover(history: pd.DataFrame | None, unit: str, years: int = HOVER_YEARS) -> dict[str, str]:
+    """Each territory's last years as one hover line, « 2019 : 14,1 % · 2020 : 14,3 % · 2021 : 14,5 % », so a value
+    is never read alone. history: code, period, value (the figure the chart draws, a count's rate)."""
+    if history is None or history.empty:
+        return {}
+    h = history[pd.to_numeric(history["value"], errors="coerce").notna()].sort_values("period")
+    return {str(code): " · ".join(f"{int(p)} : {fmt_hover(v, unit)}" for p, v in zip(g["period"], g["value"]))
+            for code, g in ((c, g.tail(years)) for c, g in h.groupby(h["code"].astype(str), sort=False))
+            if len(g) > 1}
+
+
 def _clean(values: pd.DataFrame) -> pd.DataFrame:
     frame = values.copy()
     frame["code"] = frame["code"].astype("str")
@@ -274,10 +288,12 @@ def ranking_chart(
     year: object = None,
     title: str | None = None,
     noun: str = "départements",
+    history: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Horizontal bars of every territory with a value, best first (metrics.rank_values: rank 1 at the top),
     the selected one in red, its peers in blue, the median as a dashed line; territories without a value are
-    listed in the caption. values: code, name, value[, missing_reason].
+    listed in the caption. values: code, name, value[, missing_reason]; history (code, period, value): the
+    territories' series, whose last years each hover label shows.
 
     Traces: other territories, peers (when a peer has a value), selected (when it has a value)."""
     frame = _clean(values)
@@ -290,8 +306,10 @@ def ranking_chart(
         f'<b><span style="color:{SELECTED_COLOR}">{int(r)}. {nm}</span></b>' if c == selected else f"{int(r)}. {nm}"
         for r, nm, c in zip(have["rank"], have["name"], have["code"])
     ]
+    trends = series_hover(history, unit)
     have["hover"] = [
         f"<b>{_display_name(nm, c)}</b><br>{fmt_hover(v, unit)}<br>{rt}"
+        + (f"<br>Série : {trends[c]}" if c in trends else "")
         for nm, c, v, rt in zip(have["name"], have["code"], have["value"], _rank_text(have["rank"], n, direction))
     ]
     peer_set = {p for p in peers if p != selected}

@@ -34,7 +34,7 @@ from levier.core.fmt import (
 from levier.geo.display import DisplayLayer
 from levier.rights.disclosure import rule_text
 from levier.store.db import Database, Query
-from levier.views import common, effet_levier, mi_parcours, panorama, qualite, t0
+from levier.views import common, effet_levier, glance, mi_parcours, panorama, qualite, t0
 from levier.views.selection import load_options
 
 SECRET = "s"
@@ -44,6 +44,7 @@ DEMO_MENTION = ("Données fictives de démonstration (retours et financements) :
 DEMO_SHORT = "Données fictives de démonstration"
 
 SECTIONS = {
+    "apercu": "En bref : le territoire en un coup d'œil",
     "t0": "Diagnostic de départ (T0)",
     "actions": "Actions du contrat : indicateurs, cibles et statut",
     "financement": "Financements et effet levier",
@@ -257,6 +258,34 @@ class _Context:
     catalogue: pd.DataFrame
     layer_for: Callable[[str], object]
     dep_name: str = ""
+
+
+def _glance_section(ctx: _Context, shown: set[str], bundle=None) -> PackSection:
+    """The pack's first page: the glance of Accueil (levier.views.glance), key figures with their trend and national
+    position, the contract's status counts and the alerts."""
+    sec = PackSection("apercu", f"{ctx.name} en un coup d'œil")
+    view = glance.glance_view(ctx.db, ctx.code, ctx.level, ctx.name, reg=ctx.reg, dep=ctx.dep, bundle=bundle,
+                              programme=ctx.programme)
+    if view.has_targets:
+        sec.facts = [(s.capitalize(), fmt_int(n)) for s, n in view.status_counts.items()]
+        sec.intro.append(f"Statut des cibles – {glance.perimeter_note(view)}")
+    else:
+        sec.intro.append(f"Aucune cible n'est enregistrée pour {ctx.name} ({glance.perimeter_note(view)})")
+    alerts = view.alerts or ["Aucune alerte : retours à l'heure, aucune valeur rejetée, aucune action en retard."]
+    sec.tables.append(PackTable("Alertes avant le comité", pd.DataFrame({"Point d'attention": alerts}), (1.0,)))
+    if view.figures:
+        shown.update(f.code for f in view.figures)
+        sec.tables.append(PackTable(
+            "Chiffres clés : dernière valeur, évolution et position nationale",
+            glance.figures_table(view.figures, ctx.level), (2.9, 1.9, 2.6, 1.9, 1.1, 1.7),
+            note="Chaque indicateur est lu à sa dernière année publiée ; l'évolution porte sur ses dernières années. "
+                 "Rang 1 et quartile 1 = les plus favorables ; sans sens favorable, rang par valeur décroissante. Un "
+                 "effectif est classé sur son taux (‰ = pour 1 000 habitants), jamais brut ; une valeur signalée par "
+                 "un contrôle de qualité est montrée, non classée."))
+    if len(view.late):
+        sec.tables.append(PackTable("Indicateurs d'action les plus en retard", glance.late_table(view), (6.0, 1.6, 0.8)))
+    sec.notes.extend(view.notes[:1] if view.demo else [])
+    return sec
 
 
 def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSection:
@@ -586,8 +615,12 @@ def build_pack(
     secrets: list[bool] = []
     built: list[PackSection] = []
     wanted = [s for s in SECTIONS if s in set(sections)]
+    if quality_bundle is None and {"apercu", "qualite"} <= set(wanted):  # read once for both sections
+        quality_bundle = qualite.quality_bundle(db)
     for key in wanted:
-        if key == "t0":
+        if key == "apercu":
+            built.append(_glance_section(ctx, shown, quality_bundle))
+        elif key == "t0":
             built.append(_t0_section(ctx, shown, secrets))
         elif key == "actions":
             built.append(_actions_section(ctx, shown, secrets))

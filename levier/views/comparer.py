@@ -51,6 +51,7 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
         chart_values, selected, peer_codes,
         label=str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""), unit=rank_unit,
         direction=cat.at[indicator, "direction"], source=source_text(cat, indicator), year=period,
+        history=ranked_history(db, indicator, period, cat),
     )
     columns = {
         "Rang": ranked["rank"].astype("Int64"),
@@ -81,6 +82,14 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
         caveats.insert(0, f"Classement restreint à la définition de référence : {len(excluded)} département(s) "
                           f"déclarant une variante écarté(s) ({', '.join(excluded)}).")
     return RankingView(fig, table, missing, caveats)
+
+
+def ranked_history(db: Database, indicator: str, period: int, cat: pd.DataFrame) -> pd.DataFrame:
+    """Every département's series of the indicator up to `period`, as the chart draws it (a count's rate, a value
+    kept out of rankings left out): the hover labels show its last years (charts.series_hover)."""
+    values = ranking_values(db, load_values(db, "departement", [indicator]), cat)
+    values = values[values["unranked_reason"].isna() & (values["period"] <= int(period))]
+    return values[["code", "period", "value"]].reset_index(drop=True)
 
 
 def comparison_caveats(db: Database, indicators: Sequence[str], codes: Sequence[str], periods: Sequence[int] = (),

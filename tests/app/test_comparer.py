@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.app.conftest import frame_with
-from tests.app.pages import open_page
+from tests.app.pages import charts, open_page
 
 
 def test_comparison_ranking_lists_every_departement_and_changes_with_the_indicator(app):
@@ -17,6 +17,11 @@ def test_comparison_ranking_lists_every_departement_and_changes_with_the_indicat
     assert ranking.iloc[0]["Rang"] == 1 and len(ranking) == 98  # INSEE: no Filosofi figure for 971, 973, 976
     missing = frame_with(app, "Motif")
     assert set(missing["Code"]) == {"971", "973", "976"}
+    # A value is never read alone: each bar's hover label carries the département's last years.
+    app.selectbox(key="cmp_indicator").set_value("STAT-Q2").run()
+    bars = [t for t in charts(app)[0]["data"] if t.get("type") == "bar"]
+    isere = next(t for t in bars if t["name"] == "Isère")["hovertext"][0]
+    assert "Série : 2017 : 22\u00a0260\u00a0€ · 2018 : 22\u00a0950\u00a0€ · 2019 : 23\u00a0030\u00a0€ · 2020" in isere
 
 
 def test_ranking_can_be_restricted_to_the_reference_definition(app):

@@ -18,7 +18,8 @@ def test_pack_page_asks_for_a_territory_then_prepares_pdf_and_pptx(app):
 
     choose(app, "84", "38")
     assert "Isère (38)" in [s.value for s in app.subheader]
-    assert app.multiselect(key="pack_sections").value == ["t0", "actions", "financement", "qualite", "definitions"]
+    assert app.multiselect(key="pack_sections").value == ["apercu", "t0", "actions", "financement", "qualite",
+                                                          "definitions"]
     assert not _downloads(app)
 
     app.button(key="pack_make_pdf").click().run()

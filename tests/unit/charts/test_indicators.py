@@ -79,6 +79,18 @@ def test_ranking_orders_best_first_and_lists_missing_in_the_caption():
     assert list(up.layout.yaxis.categoryarray)[0] == "1. Alpes-de-Haute-Provence"
 
 
+def test_ranking_hover_shows_each_territorys_last_years():
+    history = pd.DataFrame({"code": ["01"] * 5 + ["03"], "period": [2016, 2017, 2018, 2019, 2020, 2020],
+                            "value": [12.0, 11.5, None, 11.0, 11.3, 9.0]})
+    fig = c.ranking_chart(VALUES, "01", (), label="Taux de pauvreté", unit="%", direction="baisse",
+                          source="INSEE, Filosofi", year=2020, history=history)
+    ain = trace(fig, "Ain").hovertext[0]
+    # The last four years with a value, in order; a year without one is left out.
+    assert f"Série : 2016 : 12,0{NBSP}% · 2017 : 11,5{NBSP}% · 2019 : 11,0{NBSP}% · 2020 : 11,3{NBSP}%" in ain
+    others = " ".join(trace(fig, "Autres départements").hovertext)
+    assert "Série" not in others  # one year only (Allier) or none: no series line
+
+
 def test_series_draws_the_dashed_trajectory_to_the_target_and_milestones():
     series = pd.DataFrame({"period": [2021, 2022, 2023, 2024, 2025], "value": [3000, 3100, 3200, 3400, 3500]})
     path = trajectory(2023, 3200, 2027, 4500, milestones=[(2025, 3600)])

@@ -44,7 +44,7 @@ def test_french_date_and_cells():
 
 
 def test_pack_content_on_the_demo_database(isere):
-    assert [s.key for s in isere.sections] == ["t0", "actions", "financement", "qualite", "definitions"]
+    assert [s.key for s in isere.sections] == ["apercu", "t0", "actions", "financement", "qualite", "definitions"]
     cover = isere.cover
     assert cover.territory == "Isère (38)" and cover.date_text == "23 novembre 2026"
     assert cover.rights_text == "Rôle national : tous les territoires." and cover.demo and isere.demo
@@ -122,6 +122,26 @@ def test_pdf_pages_exist_and_are_drawn(isere, isere_images, tmp_path):
     assert "Données fictives de démonstration" in text and "Source : " not in text[:200]
     for sec in isere.sections:
         assert sec.title in text
+
+
+def test_the_first_page_is_the_territory_at_a_glance(demo_db_path, isere):
+    """The page after the cover holds Accueil's glance: status counts, alerts, key figures with their trend and
+    national rank (a count as its rate), each with its producer."""
+    glance = isere.section("apercu")
+    assert isere.sections[0] is glance and glance.title == "Isère (38) en un coup d'œil"
+    assert [label for label, _ in glance.facts] == ["En avance", "Dans la trajectoire", "En retard", "Sans donnée"]
+    db = Database(demo_db_path)
+    alone = pack.build_pack(db, "38", "departement", sections=("apercu",), today=TODAY)
+    data, _ = build.export(alone, "pdf", {})  # no chart on this page: no browser
+    page = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+    page = " ".join(page.split())  # cells wrap inside the table
+    assert "Isère (38) en un coup d'œil" in page and "Alertes avant le comité" in page
+    assert "En retard" in page and "Dans la trajectoire" in page
+    assert "Taux de pauvreté au seuil de 60 %" in page and "Rang 12 sur 98" in page and "INSEE, Filosofi" in page
+    assert "Allocataires du RSA au 31 décembre" in page and "‰" in page and "plus forte valeur sur 101" in page
+    assert "2016 : 19,1 ‰ → 2019 : 17,7 ‰" in page and "23 037 personnes" in page  # its trend, as a rate
+    assert "en retard sur leur trajectoire" in page
 
 
 def test_pptx_slides_titles_and_pictures(isere, isere_images):
