@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from levier.core.config import settings
 from levier.store.db import Database
@@ -13,16 +14,35 @@ from levier.store.db import Database
 REFERENCE_DIR = settings().reference_dir
 
 
+def _built_once(tmp_path_factory, worker_id: str, name: str, build) -> Path:
+    """A session database built once per run: under pytest-xdist the workers share one build (the first to take the
+    lock builds it in the run's common temporary directory, the others wait and reuse it), so that two workers on two
+    cores never both pay the demo build."""
+    if worker_id == "master":  # not distributed
+        path = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
+        build(path)
+        return path
+    shared = tmp_path_factory.getbasetemp().parent / f"shared-{name}"
+    shared.mkdir(exist_ok=True)
+    path = shared / f"{name}.duckdb"
+    with FileLock(str(shared / "build.lock")):
+        if not (shared / "built").exists():
+            build(path)
+            (shared / "built").touch()
+    return path
+
+
 @pytest.fixture(scope="session")
-def base_db_path(tmp_path_factory) -> Path:
+def base_db_path(tmp_path_factory, worker_id) -> Path:
     from levier.demo.build import init_database
     from levier.ingest.reference import load_reference
 
-    path = tmp_path_factory.mktemp("base") / "base.duckdb"
-    db = Database(path)
-    init_database(db)
-    load_reference(db, REFERENCE_DIR)
-    return path
+    def build(path: Path) -> None:
+        db = Database(path)
+        init_database(db)
+        load_reference(db, REFERENCE_DIR)
+
+    return _built_once(tmp_path_factory, worker_id, "base", build)
 
 
 @pytest.fixture
@@ -35,14 +55,13 @@ def db(base_db_path, tmp_path, monkeypatch) -> Database:
 
 
 @pytest.fixture(scope="session")
-def demo_db_path(tmp_path_factory) -> Path:
+def demo_db_path(tmp_path_factory, worker_id) -> Path:
     """The full demo database, built once through the real `build_demo` (reference, INSEE, fictitious returns)."""
     from levier.demo.build import build_demo
     from levier.views import derived
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo(path, REFERENCE_DIR, progress=lambda _m: None, publish=derived.refresh)
-    return path
+    return _built_once(tmp_path_factory, worker_id, "demo",
+                       lambda path: build_demo(path, REFERENCE_DIR, progress=lambda _m: None, publish=derived.refresh))
 
 
 @pytest.fixture
