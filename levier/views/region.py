@@ -49,7 +49,8 @@ RETURNS_RULE = (
     "Un retour = un territoire, une année échue d'un programme. « Reçus » : au moins un indicateur transmis (statuts "
     f"« {quality.STATUS_SENT} », « {quality.STATUS_PARTIAL} » et « {quality.STATUS_LATE} » de la page Qualité des "
     f"données) ; « Dont en retard » : premier envoi après l'échéance ; « Manquants » : rien après l'échéance. Les "
-    "années non échues ne comptent pas."
+    "années non échues ne comptent pas. « – » : aucun retour de ce programme n'est attendu du territoire dans la "
+    "base (les retours des métropoles ne sont pas encore suivis)."
 )
 STATUS_NOTE = (
     "Nombre d'indicateurs à cible du programme par statut, aux années par défaut de la page Comparaison mi-parcours "
@@ -73,6 +74,7 @@ class RegionView:
     returns_demo: bool
     key_choices: dict[str, str]  # indicator code -> label (with its unit), the key figures offered
     notes: list[str] = field(default_factory=list)
+    headline: list[tuple[str, str, str]] = field(default_factory=list)  # (label, value, help) of the metric tiles
 
 
 # ------------------------------------------------------------------------------------------------ territories
@@ -274,6 +276,7 @@ def region_view(db: Database, reg: str, programme: str, bundle: QualityBundle, r
     money, totals = money_table(terr, funding, years)
     is_demo = bool(funding["is_demo"].any()) if len(funding) else (choice.is_demo if choice is not None else False)
     notes = []
+    headline = region_headline(terr, status_counts, returns_counts(terr, bundle, programme), totals)
     if not terr["visible"].all():
         notes.append("Les territoires marqués « hors de vos droits » ne montrent que les statistiques publiques : "
                      "vos droits ne couvrent pas leurs retours, cibles et financements.")
@@ -281,8 +284,42 @@ def region_view(db: Database, reg: str, programme: str, bundle: QualityBundle, r
         reg=reg, name=region_name or reg, programme=programme, territories=terr, statuses=statuses,
         status_counts=status_counts, returns=returns, money=money, money_totals=totals,
         money_years=(years[0], years[-1]) if years else None, money_source=funding_source(is_demo),
-        returns_demo=bundle.demo, key_choices=key_choices(catalogue(db)), notes=notes,
+        returns_demo=bundle.demo, key_choices=key_choices(catalogue(db)), notes=notes, headline=headline,
     )
+
+
+def returns_counts(terr: pd.DataFrame, bundle: QualityBundle, programme: str) -> dict[str, dict[str, int]]:
+    """return_counts of every territory the user reads that has returns of the programme."""
+    completeness = bundle.report.completeness
+    followed = set(completeness.loc[completeness["Programme"] == programme, "Code territoire"])
+    return {r.code: return_counts(completeness, r.code, programme) for r in terr.itertuples(index=False)
+            if r.visible and r.code in followed}
+
+
+def region_headline(terr: pd.DataFrame, statuses: Mapping[str, Mapping[str, int]],
+                    returns: Mapping[str, Mapping[str, int]], money: Mapping[str, Mapping[str, float]]
+                    ) -> list[tuple[str, str, str]]:
+    """The tiles above the tables: sums over the territories the user reads (counts of targets and returns are
+    added, never ranked; the consumption rate is recomputed on the summed euros)."""
+    n_deps = int((terr["level"] == LEVEL_DEP).sum())
+    n_metros = int((terr["level"] == LEVEL_EPCI).sum())
+    late = sum(c.get(STATUS_LATE, 0) for c in statuses.values())
+    targets = sum(sum(c.values()) for c in statuses.values())
+    late_returns = sum(c["late"] for c in returns.values())
+    missing_returns = sum(c["missing"] for c in returns.values())
+    spent = sum(_sum(m[f"{lever.STATE}_spent"], m[f"{lever.OWN}_spent"]) for m in money.values()) if money else float("nan")
+    planned = sum(_sum(m[f"{lever.STATE}_planned"], m[f"{lever.OWN}_planned"]) for m in money.values()) if money \
+        else float("nan")
+    return [
+        ("Départements + métropoles", f"{fmt_int(n_deps)} + {fmt_int(n_metros)}",
+         "Départements de la région et métropoles (EPCI titulaires d'un contrat) dont le département principal y est."),
+        ("Cibles en retard", f"{fmt_int(late)} sur {fmt_int(targets)}" if targets else MISSING_TEXT,
+         "Indicateurs à cible « en retard », additionnés sur les territoires (données fictives de démonstration)."),
+        ("Retours en retard", fmt_int(late_returns) if returns else MISSING_TEXT,
+         f"Retours (territoire × année échue) envoyés après l'échéance ; {fmt_int(missing_returns)} manquant(s)."),
+        ("Consommé / prévu", fmt_pct(100.0 * lever.ratio(spent, planned)),
+         "€ consommés ÷ € prévus (État et territoires), sommés sur les territoires et les années du programme."),
+    ]
 
 
 @dataclass(frozen=True)
@@ -334,3 +371,8 @@ def status_share_text(counts: Mapping[str, int]) -> str:
 # The pages a territory button opens (scripts of pages/ and their menu titles).
 PAGE_TITLES = {"t0.py": "Situation de départ (T0)", "mi_parcours.py": "Comparaison mi-parcours",
                "effet_levier.py": "Effet levier", "qualite.py": "Qualité des données"}
+
+
+def table_height(rows: int) -> int:
+    """Pixels for a table showing all its rows without an inner scroll bar (Streamlit's rows are 35 px)."""
+    return 35 * (rows + 1) + 3
