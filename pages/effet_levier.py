@@ -18,7 +18,7 @@ ui.rights_note(db.scope)
 st.caption("L'argent de l'État a-t-il apporté des actions nouvelles ou renforcées, plus d'argent propre du département "
            "et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait déjà ?")
 if sel.level == "region":  # a commissaire's région: its territories first, then the sums of its départements
-    region_panel.render(db, sel, "effet_levier.py")
+    region_panel.render(db, sel, "effet_levier.py", compact=True)
 if sel.level == "epci":
     epci = cache.territory_options().epci
     st.info(epci_notice(epci.at[sel.code, "nature"] if sel.code in epci.index else None))

@@ -19,7 +19,7 @@ year_columns = {c: st.column_config.NumberColumn(format="%d") for c in qualite.Y
 st.title("Qualité des données")
 ui.rights_note(db.scope)
 if sel.level == "region":  # a commissaire's région: its territories first, then their anomalies
-    region_panel.render(db, sel, "qualite.py")
+    region_panel.render(db, sel, "qualite.py", compact=True)
 bundle = cache.quality_bundle(db)
 perimeter = qualite.perimeter_of(bundle, sel.reg, sel.dep, sel.epci)
 if perimeter.national:

@@ -36,25 +36,25 @@ for col, (label, value, help_text) in zip(st.columns(len(view.headline)), view.h
 
 st.markdown(f"#### Cibles et trajectoires — {mi_parcours.PROGRAMME_LABELS[programme]}")
 rows_height = region.table_height(len(view.territories))  # every territory visible, no inner scroll
-ui.table(view.statuses, height=rows_height)
+ui.table(view.statuses, height=rows_height, column_config=region_panel.region_columns())
 st.caption(region.STATUS_NOTE + " Données fictives de démonstration.")
 
 st.markdown("#### Situation de départ (T0) face à la médiane nationale")
 choices = view.key_choices
 indicator = st.selectbox("Chiffre clé", list(choices), format_func=choices.get, key="reg_indicator")
 key = cache.region_key_view(db, sel.reg, indicator)
-ui.table(key.table, height=rows_height)
+ui.table(key.table, height=rows_height, column_config=region_panel.region_columns())
 st.caption(key.caption)
 if key.figure is not None:
     ui.chart(key.figure, f"region_{sel.reg}_{indicator}")
 
 st.markdown("#### Retours reçus et en retard")
-ui.table(view.returns, height=rows_height)
+ui.table(view.returns, height=rows_height, column_config=region_panel.region_columns())
 st.caption(region.RETURNS_RULE + (" Retours : données fictives de démonstration." if view.returns_demo else ""))
 
 years = f" {view.money_years[0]}–{view.money_years[1]}" if view.money_years else ""
 st.markdown(f"#### Financements{years} : prévu, engagé, consommé")
-ui.table(view.money, height=rows_height)
+ui.table(view.money, height=rows_height, column_config=region_panel.region_columns())
 st.caption(f"État : € de l'État ; total : € de l'État et du territoire. Source : {view.money_source}.")
 
 st.markdown("#### Ouvrir un territoire")

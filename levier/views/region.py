@@ -84,8 +84,10 @@ def region_territories(db: Database, reg: str) -> pd.DataFrame:
     """The région's départements then its métropoles (EPCI holding a contract), with whether the user reads their
     contract data (`visible`): a territory outside the rights shows public statistics only."""
     terr = db.read(Query.REGION_TERRITORIES, {"reg": reg})
-    terr["kind"] = terr["level"].map(KIND_LABELS)
-    terr["label"] = [f"{n} ({c})" for n, c in zip(terr["name"], terr["code"])]
+    # A département reads « Isère (38) »; a métropole by its name, its SIREN in the type column (tables fit 1280 px).
+    terr["kind"] = [KIND_LABELS[lv] + (f" {c}" if lv == LEVEL_EPCI else "") for lv, c in zip(terr["level"], terr["code"])]
+    terr["label"] = [f"{n} ({c})" if lv == LEVEL_DEP else str(n)
+                     for lv, n, c in zip(terr["level"], terr["name"], terr["code"])]
     terr["visible"] = [db.scope.sees(str(d)) for d in terr["dep"]]
     return terr.reset_index(drop=True)
 
@@ -358,7 +360,8 @@ def key_view(db: Database, reg: str, indicator: str, data: Mapping[str, t0.T0Dat
 
 def territory_links(terr: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """(label, région, département, EPCI) of each territory, for the buttons that open its pages."""
-    return [(r.label, str(r.reg), str(r.dep), str(r.code) if r.level == LEVEL_EPCI else "")
+    return [(r.label, str(r.reg), str(r.dep),
+             str(r.code) if r.level == LEVEL_EPCI else "")
             for r in terr.itertuples(index=False)]
 
 

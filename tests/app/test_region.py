@@ -8,8 +8,9 @@ from tests.app.conftest import frame_with, texts
 from tests.app.pages import charts
 
 ISERE = Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"})
-LYON = "Métropole de Lyon (200046977)"
-GRENOBLE = "Grenoble-Alpes-Métropole (200040715)"
+LYON = "Métropole de Lyon"
+GRENOBLE = "Grenoble-Alpes-Métropole"
+BUTTONS = {"Isère (38)", "Rhône (69)", GRENOBLE, LYON}
 
 
 def _open(at, page: str, reg: str = "84"):
@@ -29,7 +30,7 @@ def test_region_84_shows_its_departements_and_metropoles_then_opens_one(app):
     statuses = frame_with(at, "Territoire", "En avance", "En retard", "Sans donnée")
     assert {"Isère (38)", "Rhône (69)", GRENOBLE, LYON} <= set(statuses["Territoire"])
     assert "Bouches-du-Rhône (13)" not in set(statuses["Territoire"])  # another région's
-    assert _row(statuses, LYON)["Type"] == "Métropole"
+    assert _row(statuses, LYON)["Type"] == "Métropole 200046977"  # its SIREN
     assert int(_row(statuses, "Isère (38)")["En retard"]) > 0  # the demo's Pacte targets
     key = frame_with(at, "Territoire", "Médiane nationale", "Rang")
     assert _row(key, "Isère (38)")["Valeur"] == "11,3\u00a0%"  # INSEE Filosofi 2020, as on the T0 page
@@ -55,7 +56,7 @@ def test_the_territory_pages_show_a_regions_territories_instead_of_a_refusal(app
         assert "(région → département → EPCI)" not in page_text, page  # ui.need_territory's refusal
         assert "Auvergne-Rhône-Alpes : ses départements et métropoles" in page_text, page
         labels = {b.label for b in at.button}
-        assert {"Isère (38)", "Rhône (69)", GRENOBLE, LYON} <= labels, page
+        assert BUTTONS <= labels, page
     # On Qualité, a métropole's button selects it (the page shows that métropole).
     next(b for b in at.button if b.label == LYON).click().run()
     assert not at.exception, at.exception

@@ -33,8 +33,13 @@ def t0_data(admin):
     return {level: t0.load_t0_data(admin, level) for level in region.LEVELS}
 
 
+NAMES = {LYON: "Métropole de Lyon", GRENOBLE: "Grenoble-Alpes-Métropole"}
+
+
 def _row(frame, code: str):
-    return frame[frame["Territoire"].str.endswith(f"({code})")].iloc[0]
+    label = NAMES.get(code)
+    hit = frame["Territoire"] == label if label else frame["Territoire"].str.endswith(f"({code})")
+    return frame[hit].iloc[0]
 
 
 def test_the_region_holds_its_departements_then_its_metropoles(view):
