@@ -35,7 +35,7 @@ DEMO_NOTE = "données fictives de démonstration"
 
 # Key T0 figures: rates (a count is never ranked as a performance), public statistics first, then one contract rate.
 KEY_INDICATORS = ("STAT-TP60", "STAT-TP60-TYM5", "STAT-Q2", "STAT-PPMINI", "PACTE-2-ORI-TX", "PACTE-2-CONTRAT-TX")
-NOT_AT_EPCI = "non publié à l'échelle des EPCI"
+NOT_AT_EPCI = "non publié (EPCI)"  # INSEE publishes this statistic for départements, not for EPCI
 T0_YEAR = t0.T0_YEARS[0]  # the T0 page's default year, so that both pages show the same figures
 T0_COLUMNS = ["Valeur", "Année", "Classé sur", "Rang", "Médiane nationale", "Écart à la médiane nationale",
               "Situation / médiane nationale", "Motif de non-classement"]
@@ -246,7 +246,11 @@ def key_figures(scope: Scope, terr: pd.DataFrame, data: Mapping[str, t0.T0Data],
 
 
 def key_figures_display(figures: pd.DataFrame) -> pd.DataFrame:
-    return figures.drop(columns=["code", "ranked_value"])
+    """The table shown: a column that says nothing for this indicator (no rate basis, nothing left unranked) is
+    left out, so that the figures fit the screen."""
+    out = figures.drop(columns=["code", "ranked_value"])
+    quiet = [c for c in ("Classé sur", "Motif de non-classement") if out[c].isin(["", MISSING_TEXT]).all()]
+    return out.drop(columns=quiet)
 
 
 def region_map(figures: pd.DataFrame, terr: pd.DataFrame, layer: DisplayLayer, indicator_label: str, unit: str,
@@ -355,6 +359,8 @@ def key_view(db: Database, reg: str, indicator: str, data: Mapping[str, t0.T0Dat
                "(T0). Rang et médiane nationale : parmi tous les départements pour un département, parmi les "
                "métropoles pour une métropole" + (f" ; classé sur : {basis}" if basis else "") + ". Source : "
                + source + ".")
+    if figures["Valeur"].eq(NOT_AT_EPCI).any():
+        caption += " « non publié (EPCI) » : l'INSEE ne publie pas cette statistique à l'échelle des intercommunalités."
     return KeyView(indicator, label, key_figures_display(figures), figure, caption)
 
 
