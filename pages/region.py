@@ -26,7 +26,8 @@ ui.rights_note(db.scope)
 c1, c2 = st.columns([1, 2])
 programme = c1.selectbox("Programme", list(region.PROGRAMMES), format_func=mi_parcours.PROGRAMME_LABELS.get,
                          key="reg_programme")
-view = cache.region_view(db, sel.reg, programme, name)
+with st.spinner("Calcul en cours…"):
+    view = cache.region_view(db, sel.reg, programme, name)
 c2.caption("Vue régionale : les départements de la région et ses métropoles côte à côte : chaque chiffre est celui de la page du "
            "territoire (boutons en bas de page pour l'ouvrir).")
 for note in view.notes:
@@ -42,7 +43,8 @@ st.caption(region.STATUS_NOTE + " Données fictives de démonstration.")
 st.markdown("#### Situation de départ (T0) face à la médiane nationale")
 choices = view.key_choices
 indicator = st.selectbox("Chiffre clé", list(choices), format_func=choices.get, key="reg_indicator")
-key = cache.region_key_view(db, sel.reg, indicator)
+with st.spinner("Calcul en cours…"):
+    key = cache.region_key_view(db, sel.reg, indicator)
 ui.table(key.table, height=rows_height, column_config=region_panel.region_columns())
 st.caption(key.caption)
 if key.figure is not None:
