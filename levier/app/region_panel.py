@@ -48,7 +48,7 @@ def render(db: Database, sel: Selection, page: str, *, detail: str | None = None
         st.markdown(f"**{title}** : ouvrez cette page sur l'un d'eux ci-dessous (ou dans le panneau de gauche) ; "
                     "la suite de la page porte sur l'ensemble de la région.")
         c1, c2 = st.columns([1, 2])
-        c1.page_link(menu.page_file("region.py"), **link)
+        c1.page_link(menu.page_file("region.py"), **{**link, "label": "Ouvrir la vue régionale"})
         with c2.expander("Choisir un département ou une métropole"):
             territory_buttons(db, sel.reg, key=f"rp_{page.removesuffix('.py')}")
         return
