@@ -16,7 +16,9 @@ ui.rights_note(db.scope)
 choices = cache.comparer_indicators(db, "departement", ())
 labels = dict(zip(choices["code"], choices["label"] + " (" + choices["code"] + ")"))
 periods_of = dict(zip(choices["code"], choices["periods"]))
-peer_codes = cache.peer_codes(db, sel.dep, "departement") if sel.dep else ()
+# A région selected without a département: its départements highlighted where a département's peers would be.
+region_codes, region_label = comparer.region_highlight(cache.territory_options(), "" if sel.dep else sel.reg)
+peer_codes = cache.peer_codes(db, sel.dep, "departement") if sel.dep else region_codes
 selected = sel.dep or None
 
 def show_ranking(view, stem: str, key: str, missing_title: str, method: str | None = None) -> None:
@@ -25,7 +27,7 @@ def show_ranking(view, stem: str, key: str, missing_title: str, method: str | No
         st.warning(note)
     if method:
         st.caption(method)
-    ui.chart(view.figure, stem)
+    ui.chart(comparer.name_highlight(view.figure, region_label), stem)
     ui.table(view.table, height=360)
     ui.downloads(view.table, stem, key=key)
     if len(view.missing):
@@ -78,7 +80,7 @@ with tab_scatter:
     scatter = cache.scatter_view(db, x, y, int(year), selected, peer_codes)
     for note in scatter.caveats:
         st.warning(note)
-    ui.chart(scatter.figure, f"nuage_{x}_{y}")
+    ui.chart(comparer.name_highlight(scatter.figure, region_label), f"nuage_{x}_{y}")
     ui.downloads(scatter.table, f"nuage_{x}_{y}", key="cmp_scatter")
 
 with tab_multiples:

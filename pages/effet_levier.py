@@ -4,7 +4,7 @@ cost per result, substitution."""
 import streamlit as st
 
 from levier.analysis import lever
-from levier.app import auth, cache
+from levier.app import auth, cache, region_panel
 from levier.app import widgets as ui
 from levier.views.effet_levier import epci_notice
 
@@ -17,6 +17,8 @@ st.title("Effet levier")
 ui.rights_note(db.scope)
 st.caption("L'argent de l'État a-t-il apporté des actions nouvelles ou renforcées, plus d'argent propre du département "
            "et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait déjà ?")
+if sel.level == "region":  # a commissaire's région: its territories first, then the sums of its départements
+    region_panel.render(db, sel, "effet_levier.py", compact=True)
 if sel.level == "epci":
     epci = cache.territory_options().epci
     st.info(epci_notice(epci.at[sel.code, "nature"] if sel.code in epci.index else None))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from levier.analysis.positions import STATUSES
-from levier.app import auth, cache
+from levier.app import auth, cache, region_panel
 from levier.app import widgets as ui
 from levier.views import mi_parcours
 
@@ -15,6 +15,9 @@ sel = ui.current_selection()
 options = cache.territory_options()
 st.title("Comparaison mi-parcours")
 ui.rights_note(db.scope)
+if sel.level == "region":  # a commissaire's région: its territories, not a refusal
+    region_panel.render(db, sel, "mi_parcours.py", detail="statuses")
+    st.stop()
 if not ui.need_territory(sel):
     st.stop()
 

@@ -4,7 +4,7 @@ a score per département with its map, and the list of corrections to send, scop
 import streamlit as st
 
 from levier.analysis import quality
-from levier.app import auth, cache
+from levier.app import auth, cache, region_panel
 from levier.app import widgets as ui
 from levier.charts.maps import map_config
 from levier.views import independent as independent_view
@@ -18,6 +18,8 @@ sel = ui.current_selection()
 year_columns = {c: st.column_config.NumberColumn(format="%d") for c in qualite.YEAR_COLUMNS}
 st.title("Qualité des données")
 ui.rights_note(db.scope)
+if sel.level == "region":  # a commissaire's région: its territories first, then their anomalies
+    region_panel.render(db, sel, "qualite.py", compact=True)
 bundle = cache.quality_bundle(db)
 perimeter = qualite.perimeter_of(bundle, sel.reg, sel.dep, sel.epci)
 if perimeter.national:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from levier.analysis.positions import GAP_RULE, RANK_RULE
-from levier.app import auth, cache, menu, series_section
+from levier.app import auth, cache, menu, region_panel, series_section
 from levier.app import widgets as ui
 from levier.views import independent, series, t0
 
@@ -15,6 +15,9 @@ sel = ui.current_selection()
 options = cache.territory_options()
 st.title("Situation de départ (T0)")
 ui.rights_note(db.scope)
+if sel.level == "region":  # a commissaire's région: its territories, not a refusal
+    region_panel.render(db, sel, "t0.py", detail="t0")
+    st.stop()
 if not ui.need_territory(sel):
     st.stop()
 

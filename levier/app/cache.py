@@ -22,6 +22,7 @@ from levier.views import (
     mi_parcours,
     panorama,
     qualite,
+    region,
     series,
     services,
     t0,
@@ -485,6 +486,42 @@ def _declarations(db_path: str, version: str, scope_key: str, _scope: Scope) -> 
 
 def declarations(db: Database) -> pd.DataFrame:
     return _declarations(*_key(db))
+
+
+# --- région view ---
+# The région page and the région block of T0, Mi-parcours, Effet levier and Qualité: the view reuses the cached
+# quality bundle and each level's positioned values (the T0 page's own objects).
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _region_view(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str, programme: str,
+                 name: str) -> region.RegionView:
+    db = Database(db_path, scope=_scope)
+    return region.region_view(db, reg, programme, _quality_bundle(db_path, version, scope_key, _scope), name)
+
+
+def region_view(db: Database, reg: str, programme: str, name: str = "") -> region.RegionView:
+    return _region_view(*_key(db), reg, programme, name)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _region_key_view(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str,
+                     indicator: str) -> region.KeyView:
+    data = {level: _t0_data(db_path, version, scope_key, _scope, level) for level in region.LEVELS}
+    return region.key_view(Database(db_path, scope=_scope), reg, indicator, data, display_layer("departement"))
+
+
+def region_key_view(db: Database, reg: str, indicator: str) -> region.KeyView:
+    return _region_key_view(*_key(db), reg, indicator)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _region_territories(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str) -> pd.DataFrame:
+    return region.region_territories(Database(db_path, scope=_scope), reg)
+
+
+def region_territories(db: Database, reg: str) -> pd.DataFrame:
+    return _region_territories(*_key(db), reg)
 
 
 def clear() -> None:

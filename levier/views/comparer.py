@@ -14,6 +14,7 @@ from levier.analysis.comparability import annotate
 from levier.views.indicateurs import load_comparability as comparability
 from levier.store.db import Database, Query
 from levier.views.common import catalogue, load_territories, load_values, ranking_values, source_text
+from levier.views.selection import TerritoryOptions, departements_of
 from levier.views.t0 import load_positions
 
 DEFAULT_RANKING_INDICATOR = "CALPAE-3.1.1-OR1M-TX"
@@ -176,3 +177,22 @@ def indicator_choices(db: Database, level: str = "departement", programmes: Sequ
 def default_indicator(choices: pd.DataFrame, code: str) -> int:
     codes = list(choices["code"])
     return codes.index(code) if code in codes else 0
+
+
+# ------------------------------------------------------------------------------------------------ a région selected
+
+
+def region_highlight(options: TerritoryOptions, reg: str) -> tuple[tuple[str, ...], str]:
+    """A région selected without a département: its départements, drawn where a département's peers are, and the
+    legend's name for them (« Départements de Bretagne »)."""
+    if not reg:
+        return (), ""
+    return tuple(departements_of(options, reg).index), f"Départements de {options.name('region', reg)}"
+
+
+def name_highlight(fig: go.Figure, label: str) -> go.Figure:
+    """The highlighted trace (ranking_chart's and scatter_chart's « Pairs ») renamed `label` when it is the région's
+    départements rather than a peer group."""
+    if label:
+        fig.for_each_trace(lambda t: t.update(name=label), selector={"name": "Pairs"})
+    return fig

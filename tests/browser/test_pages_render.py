@@ -10,6 +10,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "accueil": "Levier",
+    "region?reg=84": "Auvergne-Rhône-Alpes (84)",  # the région view's title is the région
     "t0?reg=84&dep=38": "Situation de départ (T0)",
     "mi-parcours?reg=84&dep=38": "Comparaison mi-parcours",
     "comparer?reg=84&dep=38": "Comparer les départements",
