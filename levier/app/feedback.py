@@ -1,5 +1,6 @@
 """« Calcul en cours… » shown whenever a run of the page takes more than 0.3 s, in place of Streamlit's own running
-indicator (English « Running… » / « Stop » in the header), which is hidden."""
+indicator (English « Running… » / « Stop » in the header), which is hidden; Streamlit's English « Page not found »
+box (an address that is no page) put into French."""
 
 from __future__ import annotations
 
@@ -21,6 +22,28 @@ _CSS = """<style>
   padding: 0.45rem 1rem; border-radius: 0.25rem; font-weight: 600; font-size: 1rem;
   box-shadow: 0 2px 6px rgba(0, 0, 18, 0.35); }
 </style>"""
+# The « Page not found » box is drawn by Streamlit's front end, in English, before any page runs; CSS cannot tell it
+# from other boxes. A fixed script (no user input in it) writes it in French whenever the front end draws it.
+_DIALOGS_JS = """<script>
+if (!window.levierDialogsFr) {
+  window.levierDialogsFr = true;
+  const fix = () => document.querySelectorAll('[role="dialog"]').forEach((box) => {
+    const title = Array.from(box.querySelectorAll('div, h1, h2, h3, span')).find(
+      (e) => e.childElementCount === 0 && e.textContent.trim() === 'Page not found');
+    if (!title) return;
+    title.textContent = 'Page introuvable';
+    box.querySelectorAll('p, div').forEach((e) => {
+      if (e.childElementCount === 0 && /Running the app's main page/.test(e.textContent)) {
+        e.textContent = "Cette adresse ne correspond à aucune page de Levier : voici la page d'accueil. "
+          + "Les pages sont listées dans le menu à gauche.";
+      }
+    });
+    box.querySelectorAll('button[aria-label="Close"]').forEach((b) => b.setAttribute('aria-label', 'Fermer'));
+  });
+  new MutationObserver(fix).observe(document.body, {subtree: true, childList: true});
+  fix();
+}
+</script>"""
 _NOTICE = '<div class="levier-busy" role="status" aria-live="polite">⏳ ' + MESSAGE + "</div>"
 
 
@@ -28,6 +51,7 @@ _NOTICE = '<div class="levier-busy" role="status" aria-live="polite">⏳ ' + MES
 def busy() -> Iterator[None]:
     """Around a page run: the French notice appears after DELAY_SECONDS and goes when the run ends (or stops)."""
     st.html(_CSS)
+    st.html(_DIALOGS_JS, unsafe_allow_javascript=True, width="content")
     placeholder = st.empty()
     lock = threading.Lock()
     running = [True]
