@@ -70,7 +70,7 @@ class LinkReading:
     ignored: tuple[str, ...] = ()
 
 
-_NAMES = {"reg": ("La région", "regions"), "dep": ("Le département", "departements"), "epci": ("L'EPCI", "epci")}
+_NAMES = {"reg": "La région", "dep": "Le département", "epci": "L'EPCI"}
 
 
 def quoted(raw: object, limit: int = 24) -> str:
@@ -87,7 +87,7 @@ def read_territory(params: Mapping[str, str], options: TerritoryOptions) -> Link
     ignored: list[str] = []
 
     def unknown(level: str) -> None:
-        article, frame = _NAMES[level]
+        article = _NAMES[level]
         hint = ""
         padded = asked[level].zfill(2)
         if level == "dep" and padded != asked[level] and padded in options.departements.index:
