@@ -36,7 +36,7 @@ with auth.gate(), feedback.busy():
         )
 
     # What a shared link asked for that does not exist is said here, above the page (levier.app.urlstate).
-    urlstate.open_session(st.container())
+    urlstate.open_session(st.empty())
 
     # The menu (levier.app.menu) lists the importer only to users allowed to import.
     navigation = menu.navigation(can_import=db.scope.can_import)

@@ -20,7 +20,10 @@ _CSS = """<style>
 [data-testid="stStatusWidget"] { display: none !important; }
 .levier-busy { position: fixed; top: 0.6rem; right: 5rem; z-index: 999990; background: #000091; color: #fff;
   padding: 0.45rem 1rem; border-radius: 0.25rem; font-weight: 600; font-size: 1rem;
-  box-shadow: 0 2px 6px rgba(0, 0, 18, 0.35); }
+  box-shadow: 0 2px 6px rgba(0, 0, 18, 0.35); display: flex; align-items: center; gap: 0.6rem; }
+.levier-busy::before { content: ""; width: 0.9rem; height: 0.9rem; border-radius: 50%;
+  border: 2px solid rgba(255, 255, 255, 0.35); border-top-color: #fff; animation: levier-spin 0.8s linear infinite; }
+@keyframes levier-spin { to { transform: rotate(360deg); } }
 </style>"""
 # The « Page not found » box is drawn by Streamlit's front end, in English, before any page runs; CSS cannot tell it
 # from other boxes. A fixed script (no user input in it) writes it in French whenever the front end draws it.
@@ -44,7 +47,7 @@ if (!window.levierDialogsFr) {
   fix();
 }
 </script>"""
-_NOTICE = '<div class="levier-busy" role="status" aria-live="polite">⏳ ' + MESSAGE + "</div>"
+_NOTICE = '<div class="levier-busy" role="status" aria-live="polite">' + MESSAGE + "</div>"
 
 
 @contextmanager

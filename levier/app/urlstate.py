@@ -25,10 +25,11 @@ _local = threading.local()  # this run's notice area (each session's script runs
 
 def open_session(notice_area) -> None:
     """app.py, every run, before any widget: remember the link the session was opened with (first run only), and the
-    container at the top of the page where ignored values are said."""
+    place at the top of the page where ignored values are said (a placeholder: one box for all of them)."""
     if _ORIGIN not in st.session_state:
         st.session_state[_ORIGIN] = {k: st.query_params.get(k) for k in st.query_params}
     _local.area = notice_area
+    _local.said = []
 
 
 def from_link(param: str) -> bool:
@@ -38,14 +39,20 @@ def from_link(param: str) -> bool:
 
 
 def notify(message: str, key: tuple[str, str] | None = None) -> None:
-    """Say, once per session (per `key`), at the top of the page, what the link asked for that was ignored."""
+    """Say, once per session (per `key`), at the top of the page, what the link asked for that was ignored: every
+    such sentence of the run in one box, so that the page's title stays on the screen."""
     reported = st.session_state.setdefault(_REPORTED, set())
     if key is not None:
         if key in reported:
             return
         reported.add(key)
     area = getattr(_local, "area", None)
-    (area if area is not None else st).warning(message, icon=":material/link_off:")
+    said = getattr(_local, "said", [])
+    said.append(message)
+    _local.said = said
+    text = ("**Lien partagé** : " + said[0]) if len(said) == 1 else (
+        "**Lien partagé** : ce qui suit a été ignoré.\n" + "\n".join(f"- {m}" for m in said))
+    (area if area is not None else st).warning(text, icon=":material/link_off:")
 
 
 def write(param: str, value: Any) -> None:

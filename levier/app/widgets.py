@@ -33,7 +33,7 @@ def _init_from_url(options) -> None:
     sel = reading.selection
     st.session_state.update({"sel_reg": sel.reg, "sel_dep": sel.dep, "sel_epci": sel.epci, "sel_init": True})
     if reading.ignored:  # a wrong code in a shared link: said, with what is shown instead
-        urlstate.notify("Lien partagé : " + " ".join(reading.ignored) + f" Affiché à la place : **{options.label(sel)}**.")
+        urlstate.notify(" ".join(reading.ignored) + f" Affiché à la place : **{options.label(sel)}**.")
 
 
 def pick_territory(code: str) -> None:

@@ -90,6 +90,6 @@ def shown_text(value: Any, format_func=None) -> str:
 
 
 def ignored_message(label: str, raw: str, shown: str) -> str:
-    """« Lien partagé : « 2031 » n'est pas une valeur possible de « Année » ici ; ignoré. Affiché : 2021. »"""
-    return (f"Lien partagé : {quoted(raw)} n'est pas une valeur possible de « {label} » ici ; ignoré. "
+    """« « 2031 » n'est pas une valeur possible de « Année » ici ; ignoré. Affiché à la place : 2021. »"""
+    return (f"{quoted(raw)} n'est pas une valeur possible de « {label} » ici ; ignoré. "
             f"Affiché à la place : {shown}.")

@@ -39,7 +39,7 @@ def test_ranges_numbers_and_switches():
 
 def test_the_message_says_what_was_ignored_and_what_is_shown():
     text = links.ignored_message("Année", "2031", "2021")
-    assert text == ("Lien partagé : « 2031 » n'est pas une valeur possible de « Année » ici ; ignoré. "
+    assert text == ("« 2031 » n'est pas une valeur possible de « Année » ici ; ignoré. "
                     "Affiché à la place : 2021.")
     forged = links.ignored_message("Indicateur", "[clic](http://x.fr)**" + "x" * 40, "Taux de pauvreté")
     assert "](" not in forged and "**" not in forged and "…" in forged  # no link, no bold, cut short
