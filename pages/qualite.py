@@ -101,7 +101,8 @@ with tab_public:
 with tab_score:
     layer = cache.display_layer(qualite.DEPARTEMENT)
     url = qualite.static_geojson_url(layer, bool(st.get_option("server.enableStaticServing")))
-    st.plotly_chart(qualite.score_map(bundle, layer, perimeter, url), width="stretch", config=map_config("score_qualite"))
+    ui.territory_map(qualite.score_map(bundle, layer, perimeter, url), config=map_config("score_qualite"),
+                     key="q_score_map")
     scores = qualite.score_table(bundle, perimeter)
     ui.table(scores, key="q_scores")
     ui.downloads(scores, f"score_qualite_{perimeter.stem}", key="q_scores")

@@ -21,6 +21,7 @@ from levier.views import links
 _ORIGIN = "url_origin"  # the query string the session was opened with
 _REPORTED = "url_reported"  # (parameter, value) already said ignored in this session
 _local = threading.local()  # this run's notice area (each session's script runs in its own thread)
+PLACEHOLDER = "Choisissez…"  # instead of Streamlit's English « Choose an option » / « Choose options »
 
 
 def open_session(notice_area) -> None:
@@ -93,6 +94,7 @@ def _bound(draw: Callable[..., Any], label: str, key: str, param: str, parse, de
 def selectbox(container, label: str, options: Sequence[Any], *, key: str, param: str, **kwargs) -> Any:
     """st.selectbox bound to the URL parameter `param`."""
     options = list(options)
+    kwargs.setdefault("placeholder", PLACEHOLDER)
     return _bound(lambda lab, **kw: container.selectbox(lab, options, **kw), label, key, param,
                   lambda raw: links.choice(raw, options), ("index",), **kwargs)
 
@@ -115,6 +117,7 @@ def multiselect(container, label: str, options: Sequence[Any], *, key: str, para
     """st.multiselect bound to the URL parameter `param` (values joined by commas); unknown values are said ignored,
     the known ones kept."""
     options = list(options)
+    kwargs.setdefault("placeholder", PLACEHOLDER)
     unknown: list[str] = []
 
     def parse(raw: str) -> tuple[bool, Any]:
