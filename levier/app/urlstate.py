@@ -1,11 +1,12 @@
 """Widgets whose value lives in the URL query string, so that a shared link reopens exactly the same view; a value of
 the link that does not exist here is ignored with a French message saying what is shown instead.
 
-How it works: a widget without state in this session (a fresh session, or the first time the page draws it) takes its
-value from its URL parameter when the value is valid; after drawing, the widget's value is written back to the URL.
-The widget's key stays the page's own (tests and other pages read it); the parameter is a short French word
-(`indicateur`, `annee`, `programme`, `onglet`, `classes`, `distance`…). A value is said to be ignored only when it came
-from the link the session was opened with: a year left in the URL by another indicator is not the user's mistake.
+How it works: the first time a widget is drawn in a session, it takes its value from its URL parameter when the link
+the session was opened with holds a valid one; after every drawing, the widget's value is written back to the URL.
+Only the opening link is read, once per parameter: a widget drawn anew later (another programme's periods, another
+indicator's years) takes the page's own default, as before, and a value left in the URL by the user's own choices
+is never reported as a mistake. The widget's key stays the page's own (tests and other pages read it); the parameter
+is a short French word (`indicateur`, `annee`, `programme`, `onglet`, `classes`, `distance`…).
 Parsing and checking are pure (levier.views.links, levier.views.selection)."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from levier.views import links
 
 _ORIGIN = "url_origin"  # the query string the session was opened with
 _REPORTED = "url_reported"  # (parameter, value) already said ignored in this session
+_READ = "url_read"  # parameters of the opening link already read by their widget
 _local = threading.local()  # this run's notice area (each session's script runs in its own thread)
 PLACEHOLDER = "Choisissez…"  # instead of Streamlit's English « Choose an option » / « Choose options »
 
@@ -34,9 +36,14 @@ def open_session(notice_area) -> None:
 
 
 def from_link(param: str) -> bool:
-    """Whether the URL's current value of `param` is the one of the link the session was opened with."""
+    """Whether the URL's current value of `param` is the one of the link the session was opened with, not yet read."""
     origin = st.session_state.get(_ORIGIN, {})
-    return param in origin and origin[param] == st.query_params.get(param)
+    read = st.session_state.get(_READ, set())
+    return param in origin and param not in read and origin[param] == st.query_params.get(param)
+
+
+def _mark_read(param: str) -> None:
+    st.session_state.setdefault(_READ, set()).add(param)
 
 
 def notify(message: str, key: tuple[str, str] | None = None) -> None:
@@ -65,14 +72,15 @@ def write(param: str, value: Any) -> None:
 
 def _restore(key: str, param: str, parse: Callable[[str], tuple[bool, Any]]) -> tuple[bool, str | None]:
     """Before a widget is drawn: its value from the URL when it has none yet. (restored, raw value to say ignored)."""
-    if key in st.session_state or param not in st.query_params:
+    if key in st.session_state or not from_link(param):
         return False, None
+    _mark_read(param)
     raw = st.query_params.get(param)
     ok, value = parse(raw)
     if ok:
         st.session_state[key] = value
         return True, None
-    return False, raw if from_link(param) else None
+    return False, raw
 
 
 def _bound(draw: Callable[..., Any], label: str, key: str, param: str, parse, defaults: tuple[str, ...],
@@ -129,7 +137,7 @@ def multiselect(container, label: str, options: Sequence[Any], *, key: str, para
     if restored:
         kwargs.pop("default", None)
     value = container.multiselect(label, options, key=key, **kwargs)
-    if (bad is not None or unknown) and from_link(param):
+    if bad is not None or unknown:
         raw = bad if bad is not None else links.SEPARATOR.join(unknown)
         notify(links.ignored_message(label, raw, links.shown_text(value, kwargs.get("format_func"))), (param, raw))
     write(param, value)
@@ -172,10 +180,11 @@ def tabs(labels: Sequence[str], *, key: str, param: str = "onglet") -> Sequence:
     labels = list(labels)
     by_slug = {links.slug(lab): lab for lab in labels}
     default = None
-    if key not in st.session_state and param in st.query_params:
+    if key not in st.session_state and from_link(param):
+        _mark_read(param)
         raw = st.query_params.get(param)
         default = by_slug.get(raw)
-        if default is None and from_link(param):
+        if default is None:
             notify(links.ignored_message("Onglet", raw, labels[0]), (param, raw))
     containers = st.tabs(labels, default=default, key=key, on_change="rerun")
     chosen = st.session_state.get(key) or default or labels[0]
