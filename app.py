@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from levier.app import auth, cache, menu
+from levier.app import auth, cache, feedback, menu, urlstate
 from levier.app import widgets as ui
 from levier.demo.build import ensure_database
 from levier.store.db import DatabaseUnavailable
@@ -15,7 +15,8 @@ from levier.views import derived
 st.set_page_config(page_title="Levier", page_icon="🇫🇷", layout="wide", initial_sidebar_state="expanded")
 
 # Nobody goes further without signing in (when sign-in is configured); rights are resolved only inside the gate.
-with auth.gate():
+# A run longer than 0.3 s shows « Calcul en cours… » (levier.app.feedback).
+with auth.gate(), feedback.busy():
     try:
         ensure_database(cache.system_database(),
                         on_build=lambda: st.info("Première ouverture : construction de la base de démonstration…"),
@@ -33,6 +34,9 @@ with auth.gate():
             "(INSEE Filosofi, séries DREES) sont réelles.",
             icon=":material/warning:",
         )
+
+    # What a shared link asked for that does not exist is said here, above the page (levier.app.urlstate).
+    urlstate.open_session(st.empty())
 
     # The menu (levier.app.menu) lists the importer only to users allowed to import.
     navigation = menu.navigation(can_import=db.scope.can_import)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from levier.app import auth, cache
+from levier.app import auth, cache, urlstate
 from levier.app import widgets as ui
 from levier.views import comparer, series
 
@@ -35,15 +35,17 @@ def show_ranking(view, stem: str, key: str, missing_title: str, method: str | No
         ui.table(view.missing)
 
 
-tab_rank, tab_change, tab_scatter, tab_multiples = st.tabs(
-    ["Classement", "Évolution entre deux années", "Deux indicateurs", "Évolutions comparées"])
+tab_rank, tab_change, tab_scatter, tab_multiples = urlstate.tabs(
+    ["Classement", "Évolution entre deux années", "Deux indicateurs", "Évolutions comparées"], key="cmp_tab")
 with tab_rank:
     c1, c2 = st.columns([3, 1])
     default = comparer.default_indicator(choices, comparer.DEFAULT_RANKING_INDICATOR)
-    indicator = c1.selectbox("Indicateur", choices["code"], index=default, format_func=labels.get, key="cmp_indicator")
+    indicator = urlstate.selectbox(c1, "Indicateur", choices["code"], index=default, format_func=labels.get,
+                                  key="cmp_indicator", param="indicateur")
     years = list(periods_of[indicator])
-    period = c2.selectbox("Année", years, index=len(years) - 1, key=f"cmp_period_{indicator}")
-    reference_only = st.toggle("Restreindre à la définition de référence", key="cmp_reference_only",
+    period = urlstate.selectbox(c2, "Année", years, index=len(years) - 1, key=f"cmp_period_{indicator}", param="annee")
+    reference_only = urlstate.toggle(st, "Restreindre à la définition de référence", key="cmp_reference_only",
+                                     param="reference",
                                help="Écarte les départements qui déclarent une variante de définition pour cet "
                                     "indicateur (ou, pour un ratio, pour son numérateur ou son dénominateur).")
     ranking = cache.ranking_view(db, indicator, int(period), selected, peer_codes, reference_only)
@@ -56,12 +58,14 @@ with tab_change:
     series_years = dict(zip(series_choices["head"], series_choices["periods"]))
     c1, c2, c3 = st.columns([3, 1, 1])
     heads = list(series_choices["head"])
-    head = c1.selectbox("Indicateur", heads, index=series.default_change_head(heads), format_func=series_labels.get,
-                        key="cmp_change_indicator")
+    head = urlstate.selectbox(c1, "Indicateur", heads, index=series.default_change_head(heads),
+                             format_func=series_labels.get, key="cmp_change_indicator", param="indicateur_evolution")
     if head:
         change_years = list(series_years[head])
-        year_from = c2.selectbox("Année de départ", change_years, index=0, key=f"cmp_change_from_{head}")
-        year_to = c3.selectbox("Année d'arrivée", change_years, index=len(change_years) - 1, key=f"cmp_change_to_{head}")
+        year_from = urlstate.selectbox(c2, "Année de départ", change_years, index=0, key=f"cmp_change_from_{head}",
+                                       param="depuis")
+        year_to = urlstate.selectbox(c3, "Année d'arrivée", change_years, index=len(change_years) - 1,
+                                     key=f"cmp_change_to_{head}", param="jusqua")
         change = cache.change_ranking(db, head, int(year_from), int(year_to), selected, peer_codes)
         if change.refusal:
             st.error(change.refusal)
@@ -71,12 +75,14 @@ with tab_change:
 
 with tab_scatter:
     c1, c2, c3 = st.columns([2, 2, 1])
-    x = c1.selectbox("Indicateur en abscisse", choices["code"], index=comparer.default_indicator(choices, "STAT-TP60"),
-                     format_func=labels.get, key="cmp_x")
-    y = c2.selectbox("Indicateur en ordonnée", choices["code"],
-                     index=comparer.default_indicator(choices, comparer.DEFAULT_RANKING_INDICATOR),
-                     format_func=labels.get, key="cmp_y")
-    year = c3.selectbox("Jusqu'à l'année", list(range(2026, 2013, -1)), index=4, key="cmp_year")
+    x = urlstate.selectbox(c1, "Indicateur en abscisse", choices["code"],
+                          index=comparer.default_indicator(choices, "STAT-TP60"), format_func=labels.get, key="cmp_x",
+                          param="abscisse")
+    y = urlstate.selectbox(c2, "Indicateur en ordonnée", choices["code"],
+                          index=comparer.default_indicator(choices, comparer.DEFAULT_RANKING_INDICATOR),
+                          format_func=labels.get, key="cmp_y", param="ordonnee")
+    year = urlstate.selectbox(c3, "Jusqu'à l'année", list(range(2026, 2013, -1)), index=4, key="cmp_year",
+                             param="annee_nuage")
     scatter = cache.scatter_view(db, x, y, int(year), selected, peer_codes)
     for note in scatter.caveats:
         st.warning(note)
@@ -87,9 +93,11 @@ with tab_multiples:
     options = cache.territory_options()
     deps = options.departements
     default_codes = [c for c in ([sel.dep] if sel.dep else []) + list(peer_codes)][:6] or ["38", "69", "59", "13"]
-    codes = st.multiselect("Départements", list(deps.index), default=default_codes, max_selections=9,
-                           format_func=lambda c: f"{c} – {deps.at[c, 'name']}", key="cmp_deps")
-    indicator_sm = st.selectbox("Indicateur", choices["code"], index=comparer.default_indicator(choices, "CALPAE-3.1.1-NE"),
-                                format_func=labels.get, key="cmp_sm_indicator")
+    codes = urlstate.multiselect(st, "Départements", list(deps.index), default=default_codes, max_selections=9,
+                                 format_func=lambda c: f"{c} – {deps.at[c, 'name']}", key="cmp_deps",
+                                 param="departements")
+    indicator_sm = urlstate.selectbox(st, "Indicateur", choices["code"],
+                                     index=comparer.default_indicator(choices, "CALPAE-3.1.1-NE"),
+                                     format_func=labels.get, key="cmp_sm_indicator", param="indicateur_series")
     if codes:
         ui.chart(cache.small_multiples_view(db, indicator_sm, tuple(codes), selected), f"evolutions_{indicator_sm}")

@@ -4,7 +4,7 @@ cost per result, substitution."""
 import streamlit as st
 
 from levier.analysis import lever
-from levier.app import auth, cache, region_panel
+from levier.app import auth, cache, region_panel, urlstate
 from levier.app import widgets as ui
 from levier.views.effet_levier import epci_notice
 
@@ -31,17 +31,17 @@ if not programmes:
     st.stop()
 by_code = {p.code: p for p in programmes}
 c1, c2, c3 = st.columns([3, 2, 3])
-programme = c1.selectbox("Programme", list(by_code), format_func=lambda c: f"{c} – {by_code[c].label}",
-                         key="lev_programme")
+programme = urlstate.selectbox(c1, "Programme", list(by_code), format_func=lambda c: f"{c} – {by_code[c].label}",
+                              key="lev_programme", param="programme")
 years = by_code[programme].years
 if len(years) > 1:
-    year_from, year_to = c2.select_slider("Années", options=list(years), value=(years[0], years[-1]),
-                                          key=f"lev_years_{programme}")
+    year_from, year_to = urlstate.select_slider(c2, "Années", list(years), value=(years[0], years[-1]),
+                                                key=f"lev_years_{programme}", param="annees")
 else:
     year_from = year_to = years[0]
     c2.markdown(f"Année : **{years[0]}**")
-stage = c3.radio("Montants comparés", list(lever.STAGES), index=2, horizontal=True, key="lev_stage",
-                 format_func=lambda s: lever.STAGE_LABELS[s].capitalize())
+stage = urlstate.radio(c3, "Montants comparés", list(lever.STAGES), index=2, horizontal=True, key="lev_stage",
+                       param="montants", format_func=lambda s: lever.STAGE_LABELS[s].capitalize())
 view = cache.lever_page(db, sel.level, sel.code, programme, stage, year_from, year_to)
 
 st.subheader(view.title)

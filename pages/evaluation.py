@@ -3,7 +3,7 @@
 import streamlit as st
 
 from levier.analysis import evaluation
-from levier.app import auth, cache
+from levier.app import auth, cache, urlstate
 from levier.app import widgets as ui
 from levier.views import evaluation as ev_view
 
@@ -20,13 +20,14 @@ st.caption("Les départements sous contrat ont-ils progressé plus que les autre
 choices = cache.evaluation_indicator_choices(db)
 did_choices, dose_choices = choices.event_study, choices.dose
 
-did_tab, dose_tab = st.tabs(["Vagues CDPPE : contrat signé ou pas encore", "CALPAE : dose-réponse"])
+did_tab, dose_tab = urlstate.tabs(["Vagues CDPPE : contrat signé ou pas encore", "CALPAE : dose-réponse"], key="ev_tab")
 
 with did_tab:
-    indicator = st.selectbox("Indicateur de résultat du contrat CDPPE", did_choices.codes, index=did_choices.default,
-                             format_func=did_choices.labels.get, key="ev_indicator")
-    controls = st.radio("Témoins", list(ev_view.CONTROL_CHOICES), format_func=ev_view.CONTROL_CHOICES.get,
-                        horizontal=True, key="ev_controls",
+    indicator = urlstate.selectbox(st, "Indicateur de résultat du contrat CDPPE", did_choices.codes,
+                                  index=did_choices.default, format_func=did_choices.labels.get, key="ev_indicator",
+                                  param="indicateur")
+    controls = urlstate.radio(st, "Témoins", list(ev_view.CONTROL_CHOICES), format_func=ev_view.CONTROL_CHOICES.get,
+                              horizontal=True, key="ev_controls", param="temoins",
                         help="Départements auxquels chaque vague est comparée : ceux qui n'ont pas encore signé "
                              "l'année comparée (et ceux qui ne signeront jamais), ou seulement ceux qui n'ont jamais "
                              "signé.")
@@ -67,8 +68,9 @@ with did_tab:
             ui.table(view.cohorts)
 
 with dose_tab:
-    dose_indicator = st.selectbox("Indicateur de résultat CALPAE", dose_choices.codes, index=dose_choices.default,
-                                  format_func=dose_choices.labels.get, key="ev_dose_indicator")
+    dose_indicator = urlstate.selectbox(st, "Indicateur de résultat CALPAE", dose_choices.codes,
+                                       index=dose_choices.default, format_func=dose_choices.labels.get,
+                                       key="ev_dose_indicator", param="indicateur_dose")
     dose = cache.dose_response_page(db, dose_indicator, selected)
     main, side = st.columns([3, 2])
     with main:

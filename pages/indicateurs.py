@@ -4,7 +4,7 @@ exists, and which départements apply the reference definition or a declared var
 import streamlit as st
 
 from levier.analysis import comparability
-from levier.app import auth, cache
+from levier.app import auth, cache, urlstate
 from levier.app import widgets as ui
 from levier.views import indicateurs
 
@@ -41,8 +41,9 @@ if shown.empty:
     st.info("Aucun indicateur ne correspond à la recherche et aux filtres.")
     st.stop()
 labels = indicateurs.indicator_labels(shown)
-code = st.selectbox("Indicateur", list(labels), index=indicateurs.default_index(list(labels), "CALPAE-3.1.1-OR1M-TX"),
-                    format_func=labels.get, key="cat_indicator")
+code = urlstate.selectbox(st, "Indicateur", list(labels),
+                          index=indicateurs.default_index(list(labels), "CALPAE-3.1.1-OR1M-TX"),
+                          format_func=labels.get, key="cat_indicator", param="indicateur")
 detail = cache.indicator_detail(db, code)
 
 st.subheader(f"{detail.label} ({detail.code})")

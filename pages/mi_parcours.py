@@ -3,7 +3,7 @@
 import streamlit as st
 
 from levier.analysis.positions import STATUSES
-from levier.app import auth, cache, region_panel
+from levier.app import auth, cache, region_panel, urlstate
 from levier.app import widgets as ui
 from levier.views import mi_parcours
 
@@ -24,13 +24,14 @@ if not ui.need_territory(sel):
 st.subheader(options.label(sel))
 periods = cache.available_periods(db, sel.level, sel.code) or [2023]
 c1, c2, c3 = st.columns(3)
-programme = c1.selectbox("Programme", list(mi_parcours.PROGRAMME_PERIODS), key="mp_programme",
-                         format_func=mi_parcours.PROGRAMME_LABELS.get)
+programme = urlstate.selectbox(c1, "Programme", list(mi_parcours.PROGRAMME_PERIODS), key="mp_programme",
+                              param="programme", format_func=mi_parcours.PROGRAMME_LABELS.get)
 default_from, default_to = mi_parcours.PROGRAMME_PERIODS[programme]
-period_from = c2.selectbox("Période de départ (T0)", periods, index=mi_parcours.closest(periods, default_from),
-                           key=f"mp_from_{programme}")
-period_to = c3.selectbox("Période de comparaison", periods, index=mi_parcours.closest(periods, default_to),
-                         key=f"mp_to_{programme}")
+period_from = urlstate.selectbox(c2, "Période de départ (T0)", periods,
+                                 index=mi_parcours.closest(periods, default_from), key=f"mp_from_{programme}",
+                                 param="depuis")
+period_to = urlstate.selectbox(c3, "Période de comparaison", periods, index=mi_parcours.closest(periods, default_to),
+                               key=f"mp_to_{programme}", param="jusqua")
 view = cache.midterm_view(db, sel.code, sel.level, period_from, period_to, period_from, programme)
 
 st.markdown("#### Cibles et trajectoires")
@@ -55,7 +56,8 @@ else:
     st.markdown("#### Un indicateur dans le temps, face à la tendance")
     codes = view.changes["Code"].tolist()
     labels = dict(zip(view.changes["Code"], view.changes["Indicateur"]))
-    indicator = st.selectbox("Indicateur", codes, format_func=labels.get, key="mp_indicator")
+    indicator = urlstate.selectbox(st, "Indicateur", codes, format_func=labels.get, key="mp_indicator",
+                                  param="indicateur")
     peer_codes = cache.peer_codes(db, sel.code, sel.level) if sel.level == "departement" else ()
     ui.chart(cache.series_figure(db, indicator, sel.level, sel.code, period_from, period_to, peer_codes),
              f"serie_{indicator}_{sel.code}")

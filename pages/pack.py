@@ -3,7 +3,7 @@ to print and a PowerPoint to project, read with the signed-in user's rights."""
 
 import streamlit as st
 
-from levier.app import auth, cache, menu
+from levier.app import auth, cache, menu, urlstate
 from levier.app import downloads as files
 from levier.app import widgets as ui
 from levier.report import build, pack
@@ -24,8 +24,8 @@ if not ui.need_territory(sel):
 
 st.subheader(options.label(sel))
 c1, c2 = st.columns([2, 3])
-programme = c1.selectbox("Contrat suivi", list(pack.PROGRAMME_LABELS), format_func=pack.PROGRAMME_LABELS.get,
-                         key="pack_programme")
+programme = urlstate.selectbox(c1, "Contrat suivi", list(pack.PROGRAMME_LABELS), format_func=pack.PROGRAMME_LABELS.get,
+                              key="pack_programme", param="programme")
 sections = c2.multiselect("Sections du pack", list(pack.SECTIONS), default=list(pack.SECTIONS),
                           format_func=pack.SECTIONS.get, key="pack_sections")
 if not sections:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from levier.analysis import positions
-from levier.app import auth, cache, series_section
+from levier.app import auth, cache, series_section, urlstate
 from levier.app import widgets as ui
 from levier.charts import maps
 from levier.views import panorama, series
@@ -27,23 +27,24 @@ if not choices:
     st.stop()
 codes = list(choices)
 c1, c2 = st.columns([3, 1])
-code = c1.selectbox(
-    "Indicateur", codes, index=panorama.default_indicator(list(choices.values())),
-    format_func=lambda c: choices[c].choice_label(), key="pan_indicator",
+code = urlstate.selectbox(
+    c1, "Indicateur", codes, index=panorama.default_indicator(list(choices.values())),
+    format_func=lambda c: choices[c].choice_label(), key="pan_indicator", param="indicateur",
 )
 ind = choices[code]
 years = sorted(ind.periods, reverse=True)
-year = c2.selectbox("Année", years, index=years.index(panorama.default_period(ind)), key=f"pan_year_{code}",
+year = urlstate.selectbox(c2, "Année", years, index=years.index(panorama.default_period(ind)), key=f"pan_year_{code}",
+                          param="annee",
                     help="Année des revenus (Filosofi). Les années publiées diffèrent entre EPCI et départements.")
 c3, c4, c5 = st.columns([2, 1, 2])
-method = c3.radio("Classes", list(panorama.METHOD_CHOICES), format_func=panorama.METHOD_CHOICES.get, horizontal=True,
-                  key="pan_method", help="Quantiles : autant de territoires dans chaque classe. Seuils naturels : "
+method = urlstate.radio(c3, "Classes", list(panorama.METHOD_CHOICES), format_func=panorama.METHOD_CHOICES.get,
+                        horizontal=True, key="pan_method", param="classes", help="Quantiles : autant de territoires dans chaque classe. Seuils naturels : "
                   "les ruptures de la distribution (Jenks). Intervalles égaux : classes de même amplitude.")
-k = c4.slider("Nombre de classes", 3, 7, 5, key="pan_k")
+k = urlstate.slider(c4, "Nombre de classes", 3, 7, 5, key="pan_k", param="nb_classes")
 lists = cache.service_lists(db)
-overlay = c5.multiselect(
-    "Superposer des lieux de service", list(lists["service_type"]), default=[],
-    format_func=panorama.service_type_label, key="pan_overlay", placeholder="Aucun",
+overlay = urlstate.multiselect(
+    c5, "Superposer des lieux de service", list(lists["service_type"]), default=[],
+    format_func=panorama.service_type_label, key="pan_overlay", param="lieux", placeholder="Aucun",
     help="Les lieux des listes importées, sur la carte par EPCI (page « Offre de services et couverture »).",
 )
 
@@ -60,7 +61,7 @@ if fig is None:
     st.info(f"« {ind.label} » n'est pas publié par EPCI pour {year} (années publiées par EPCI : {published}). "
             "Filosofi ne publie le taux de pauvreté qu'au niveau départemental.")
 else:
-    st.plotly_chart(fig, width="stretch", config=maps.map_config(f"panorama_epci_{code}_{year}"), key="pan_epci_map")
+    ui.territory_map(fig, config=maps.map_config(f"panorama_epci_{code}_{year}"), key="pan_epci_map")
     st.caption(f"France = {view.france_basis}. {panorama.EPCI_DEP_RULE} {panorama.VINTAGE_RULE.format(vintage=view.vintage)}")
     table = panorama.epci_table(view)
     ui.table(table, height=400)
@@ -72,7 +73,7 @@ if fig is None:
     published = ", ".join(map(str, ind.periods_dep)) or "aucune"
     st.info(f"« {ind.label} » n'est pas publié par département pour {year} (années publiées : {published}).")
 else:
-    st.plotly_chart(fig, width="stretch", config=maps.map_config(f"panorama_dep_{code}_{year}"), key="pan_dep_map")
+    ui.territory_map(fig, config=maps.map_config(f"panorama_dep_{code}_{year}"), key="pan_dep_map")
     st.caption(f"France = {view.france_basis}. Les départements sans valeur (secret statistique ou non publiés) "
                "sont en gris, jamais comptés à zéro.")
     table = panorama.departement_table(view)

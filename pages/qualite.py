@@ -4,7 +4,7 @@ a score per département with its map, and the list of corrections to send, scop
 import streamlit as st
 
 from levier.analysis import quality
-from levier.app import auth, cache, region_panel
+from levier.app import auth, cache, region_panel, urlstate
 from levier.app import widgets as ui
 from levier.charts.maps import map_config
 from levier.views import independent as independent_view
@@ -30,14 +30,15 @@ else:
 for col, (label, value, help_text) in zip(st.columns(5), qualite.headline(bundle, perimeter)):
     col.metric(label, value, help=help_text)
 
-tab_completeness, tab_checks, tab_public, tab_score, tab_fix = st.tabs(
+tab_completeness, tab_checks, tab_public, tab_score, tab_fix = urlstate.tabs(
     ["Complétude des retours", "Contrôles de cohérence", "Déclaré et statistique publique", "Score par département",
-     "À corriger (liste à envoyer)"]
+     "À corriger (liste à envoyer)"], key="q_tab"
 )
 
 with tab_completeness:
-    programme = st.selectbox("Programme", list(bundle.programmes["code"]),
-                             format_func=lambda c: qualite.programme_label(bundle, c), key="q_programme")
+    programme = urlstate.selectbox(st, "Programme", list(bundle.programmes["code"]),
+                                   format_func=lambda c: qualite.programme_label(bundle, c), key="q_programme",
+                                   param="programme")
     long = qualite.completeness_long(bundle, programme, perimeter)
     ui.chart(qualite.completeness_figure(long, programme, bundle.demo), f"completude_{programme}_{perimeter.stem}")
     ui.table(qualite.completeness_table(bundle, programme, perimeter), key="q_matrix", column_config=year_columns)
@@ -50,7 +51,8 @@ with tab_completeness:
         years = qualite.programme_years(bundle, programme)
         period = None
         if len(perimeter.departements) != 1:
-            period = st.selectbox("Année", years, index=len(years) - 1, key=f"q_year_{programme}")
+            period = urlstate.selectbox(st, "Année", years, index=len(years) - 1, key=f"q_year_{programme}",
+                                        param="annee")
         cells = qualite.indicator_completeness(bundle, programme, perimeter, period)
         ui.chart(qualite.indicator_completeness_figure(cells, programme, bundle.demo), f"completude_indicateurs_{programme}_{perimeter.stem}")
         ui.table(cells, key="q_cells", column_config=year_columns)
@@ -74,8 +76,10 @@ with tab_checks:
 with tab_public:
     choices = qualite.public_options(bundle)
     c1, c2, c3 = st.columns([2, 1, 2])
-    indicator = c1.selectbox("Indicateur déclaré", list(choices), key="q_public_indicator")
-    year = c2.selectbox("Année", choices[indicator], key=f"q_public_year_{indicator}")
+    indicator = urlstate.selectbox(c1, "Indicateur déclaré", list(choices), key="q_public_indicator",
+                                   param="indicateur")
+    year = urlstate.selectbox(c2, "Année", choices[indicator], key=f"q_public_year_{indicator}",
+                              param="annee_declaree")
     only_flagged = c3.checkbox("Seulement les valeurs signalées, toutes années", key="q_public_flagged")
     ui.chart(qualite.public_figure(bundle, indicator, year, perimeter), f"declare_insee_{indicator}_{year}")
     shown = qualite.public_rows(bundle, perimeter, indicator, None if only_flagged else year, only_flagged)
@@ -99,7 +103,8 @@ with tab_public:
 with tab_score:
     layer = cache.display_layer(qualite.DEPARTEMENT)
     url = qualite.static_geojson_url(layer, bool(st.get_option("server.enableStaticServing")))
-    st.plotly_chart(qualite.score_map(bundle, layer, perimeter, url), width="stretch", config=map_config("score_qualite"))
+    ui.territory_map(qualite.score_map(bundle, layer, perimeter, url), config=map_config("score_qualite"),
+                     key="q_score_map")
     scores = qualite.score_table(bundle, perimeter)
     ui.table(scores, key="q_scores")
     ui.downloads(scores, f"score_qualite_{perimeter.stem}", key="q_scores")

@@ -4,7 +4,7 @@ X km of a service (CALPAE indicator 2.1.1, computed) by EPCI and by département
 import streamlit as st
 
 from levier.analysis.coverage import DEFAULT_DISTANCE_KM, STANDARD_DISTANCES_KM
-from levier.app import auth, cache
+from levier.app import auth, cache, urlstate
 from levier.app import widgets as ui
 from levier.charts import maps
 from levier.core.fmt import fmt_int, fmt_number, fmt_pct
@@ -34,32 +34,33 @@ layer_epci = cache.display_layer(panorama.LEVEL_EPCI)
 st.subheader(f"Besoins et lieux de service — {area.label}")
 choices = {c.code: c for c in cache.panorama_indicators(db) if c.periods_epci}
 c1, c2, c3 = st.columns([3, 1, 3])
-code = c1.selectbox("Indicateur de besoin (par EPCI)", list(choices),
-                    index=panorama.default_indicator(list(choices.values())) if choices else 0,
-                    format_func=lambda c: choices[c].label, key="svc_indicator")
-shown = c3.multiselect("Lieux affichés", types, default=types, format_func=panorama.service_type_label, key="svc_types",
-                       placeholder="Aucun")
+code = urlstate.selectbox(c1, "Indicateur de besoin (par EPCI)", list(choices),
+                          index=panorama.default_indicator(list(choices.values())) if choices else 0,
+                          format_func=lambda c: choices[c].label, key="svc_indicator", param="indicateur")
+shown = urlstate.multiselect(c3, "Lieux affichés", types, default=types, format_func=panorama.service_type_label,
+                             key="svc_types", param="lieux", placeholder="Aucun")
 if code:
     ind = choices[code]
-    year = c2.selectbox("Année", sorted(ind.periods_epci, reverse=True), key=f"svc_year_{code}")
+    year = urlstate.selectbox(c2, "Année", sorted(ind.periods_epci, reverse=True), key=f"svc_year_{code}",
+                              param="annee")
     view = cache.panorama_view(db, code, year, area)
     points = cache.service_points(db, tuple(shown)) if shown else None
     fig = panorama.epci_figure(view, layer_epci, "quantiles", 5, points)
     if fig is not None:
-        st.plotly_chart(fig, width="stretch", config=maps.map_config(f"besoins_lieux_{code}_{year}"), key="svc_needs_map")
+        ui.territory_map(fig, config=maps.map_config(f"besoins_lieux_{code}_{year}"), key="svc_needs_map")
 
 # ------------------------------------------------------------------------------------------ coverage
 st.subheader("Couverture : part de la population à moins de X km d'un lieu")
 st.caption("Indicateur 2.1.1 de la grille CALPAE (premier accueil social accessible à moins de 30 minutes), "
            "**calculé** à partir des listes de lieux au lieu d'être déclaré.")
 c1, c2, c3 = st.columns([2, 2, 1])
-service_type = c1.selectbox("Type de lieu", types, index=services.default_service_type(types),
-                            format_func=panorama.service_type_label, key="cov_type")
-distance = c2.slider("Distance à vol d'oiseau (km)", min(STANDARD_DISTANCES_KM), max(STANDARD_DISTANCES_KM),
-                     int(DEFAULT_DISTANCE_KM), key="cov_distance",
+service_type = urlstate.selectbox(c1, "Type de lieu", types, index=services.default_service_type(types),
+                                  format_func=panorama.service_type_label, key="cov_type", param="type_lieu")
+distance = urlstate.slider(c2, "Distance à vol d'oiseau (km)", min(STANDARD_DISTANCES_KM), max(STANDARD_DISTANCES_KM),
+                           int(DEFAULT_DISTANCE_KM), key="cov_distance", param="distance",
                      help="20 km à vol d'oiseau approchent 30 minutes de route (voir la méthode ci-dessous).")
-by = c3.radio("Carte par", [panorama.LEVEL_EPCI, panorama.LEVEL_DEP], format_func={"epci": "EPCI", "departement":
-              "département"}.get, key="cov_level")
+by = urlstate.radio(c3, "Carte par", [panorama.LEVEL_EPCI, panorama.LEVEL_DEP], format_func={"epci": "EPCI",
+                    "departement": "département"}.get, key="cov_level", param="carte")
 cv = cache.coverage_view(db, service_type, float(distance), area)
 m1, m2, m3 = st.columns(3)
 m1.metric(f"Population à moins de {distance} km — {area.label}", fmt_pct(cv.in_view["share"]),
@@ -71,8 +72,7 @@ layer = layer_epci if by == panorama.LEVEL_EPCI else cache.display_layer(panoram
 # On the France map the shares say it all: thousands of points would only cover them (and weigh on the page).
 cov_points = None if area.is_france else cache.service_points(db, (service_type,))
 fig = services.coverage_figure(cv, layer, "jenks", 5, cov_points)
-st.plotly_chart(fig, width="stretch", config=maps.map_config(f"couverture_{service_type}_{distance}km"),
-                key="cov_map")
+ui.territory_map(fig, config=maps.map_config(f"couverture_{service_type}_{distance}km"), key="cov_map")
 st.markdown(cv.method_text)
 st.warning(cv.limits_text, icon=":material/warning:")
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from levier.analysis.positions import GAP_RULE, RANK_RULE
-from levier.app import auth, cache, menu, region_panel, series_section
+from levier.app import auth, cache, menu, region_panel, series_section, urlstate
 from levier.app import widgets as ui
 from levier.views import independent, series, t0
 
@@ -22,7 +22,7 @@ if not ui.need_territory(sel):
     st.stop()
 
 st.subheader(options.label(sel))
-t0_year = st.selectbox("Année T0", list(t0.T0_YEARS), index=0, key="t0_year",
+t0_year = urlstate.selectbox(st, "Année T0", list(t0.T0_YEARS), index=0, key="t0_year", param="annee",
                        help="Chaque indicateur est lu à sa dernière année disponible jusqu'à l'année T0.")
 view = cache.t0_view(db, sel.code, sel.level, t0_year)
 
@@ -37,7 +37,8 @@ with st.expander(peers_title, expanded=False):
 
 programmes = sorted(view.display["Programme"].unique())
 c1, c2 = st.columns([2, 3])
-chosen = c1.multiselect("Programmes", programmes, default=programmes, key=f"t0_programmes_{sel.code}")
+chosen = urlstate.multiselect(c1, "Programmes", programmes, default=programmes, key=f"t0_programmes_{sel.code}",
+                              param="programmes")
 search = c2.text_input("Rechercher un indicateur (libellé ou code)", key="t0_search")
 shown = t0.filter_table(view.display, chosen, search)
 st.caption(f"{len(shown)} indicateur(s) ; source et année de chaque valeur dans le tableau.")
@@ -61,9 +62,9 @@ if sel.level == "departement":  # declared figures held against the independent 
 
 st.subheader("Distribution entre territoires")
 with_values = t0.indicators_with_value(view.table)
-indicator = st.selectbox(
-    "Indicateur", with_values["Code"], format_func=dict(zip(with_values["Code"], with_values["Indicateur"])).get,
-    key="t0_indicator",
+indicator = urlstate.selectbox(
+    st, "Indicateur", with_values["Code"], format_func=dict(zip(with_values["Code"], with_values["Indicateur"])).get,
+    key="t0_indicator", param="indicateur",
 )
 if indicator:
     period = int(with_values.set_index("Code").at[indicator, "Année"])

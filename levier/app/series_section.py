@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from levier.app import cache
+from levier.app import cache, urlstate
 from levier.app import widgets as ui
 from levier.store.db import Database
 from levier.views import series
@@ -28,10 +28,10 @@ def render(db: Database, target: series.SeriesTarget, programmes: Sequence[str],
         return
     labels = {h: f"{lab} ({h})" for h, lab in zip(choices["head"], choices["label"])}
     default = series.default_choices(choices, programmes, series.DEFAULT_STAT if public_only else series.DEFAULT_MAX)
-    heads = st.multiselect(
-        "Indicateurs suivis dans le temps", list(choices["head"]), default=default, format_func=labels.get,
+    heads = urlstate.multiselect(
+        st, "Indicateurs suivis dans le temps", list(choices["head"]), default=default, format_func=labels.get,
         # One choice per territory: another territory has other series to offer.
-        key=f"{key}_series_{target.code or target.reg or 'FR'}", placeholder="Choisissez des indicateurs",
+        key=f"{key}_series_{target.code or target.reg or 'FR'}", param="series", placeholder="Choisissez des indicateurs",
         help="Les indicateurs publiés ou transmis au moins deux années. Un effectif est tracé rapporté à son "
              "dénominateur, comme dans les classements ; une rupture de série coupe la courbe.",
     )

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from levier.app import cache
+from levier.app import cache, urlstate
 from levier.app import downloads as files
 from levier.charts.style import png_config
 from levier.core.fmt import fmt_number
@@ -19,7 +19,7 @@ from levier.views.selection import (
     Selection,
     departements_of,
     epci_of,
-    from_query_params,
+    read_territory,
     to_query_params,
 )
 
@@ -29,8 +29,31 @@ _KEYS = ("sel_reg", "sel_dep", "sel_epci")
 def _init_from_url(options) -> None:
     if "sel_init" in st.session_state:
         return
-    sel = from_query_params(dict(st.query_params), options)
+    reading = read_territory({k: st.query_params.get(k) for k in ("reg", "dep", "epci")}, options)
+    sel = reading.selection
     st.session_state.update({"sel_reg": sel.reg, "sel_dep": sel.dep, "sel_epci": sel.epci, "sel_init": True})
+    if reading.ignored:  # a wrong code in a shared link: said, with what is shown instead
+        urlstate.notify(" ".join(reading.ignored) + f" Affiché à la place : **{options.label(sel)}**.")
+
+
+def pick_territory(code: str) -> None:
+    """A territory clicked on a map becomes the sidebar's selection (called before the rerun, as a widget callback)."""
+    options = cache.territory_options()
+    if code in options.epci.index:
+        dep = str(options.epci.at[code, "dep"])
+        reg, epci = str(options.departements.at[dep, "reg"]), code
+    elif code in options.departements.index:
+        dep, reg, epci = code, str(options.departements.at[code, "reg"]), ALL
+    elif code in options.regions.index:
+        reg, dep, epci = code, ALL, ALL
+    else:
+        return
+    st.session_state.update({"sel_reg": reg, "sel_dep": dep, "sel_epci": epci})
+
+
+def territory_map(fig, *, key: str, config: dict) -> None:
+    """A map whose territories select themselves when clicked (the sidebar and the URL follow)."""
+    urlstate.territory_map(fig, key=key, config=config, on_pick=pick_territory)
 
 
 def _on_reg_change() -> None:

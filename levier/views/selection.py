@@ -62,26 +62,62 @@ def load_options(db: Database) -> TerritoryOptions:
     )
 
 
-def from_query_params(params: Mapping[str, str], options: TerritoryOptions) -> Selection:
-    """Unknown or inconsistent codes in a shared link are dropped, never trusted."""
-    reg = params.get("reg", ALL) or ALL
-    dep = params.get("dep", ALL) or ALL
-    epci = params.get("epci", ALL) or ALL
-    if dep and dep not in options.departements.index:
-        dep = ALL
-    if epci and epci not in options.epci.index:
+@dataclass(frozen=True)
+class LinkReading:
+    """A shared link's territory, and what it asked for that was ignored (one French sentence each)."""
+
+    selection: Selection
+    ignored: tuple[str, ...] = ()
+
+
+_NAMES = {"reg": "La région", "dep": "Le département", "epci": "L'EPCI"}
+
+
+def quoted(raw: object, limit: int = 24) -> str:
+    """A value typed into a link, quoted for a French message: cut short, markdown and HTML characters escaped."""
+    text = "".join(ch for ch in str(raw)[:limit] if ch.isprintable())
+    text = "".join(f"\\{ch}" if ch in "\\`*_[]()<>#~|!$&:{}" else ch for ch in text)
+    return f"« {text}{'…' if len(str(raw)) > limit else ''} »"
+
+
+def read_territory(params: Mapping[str, str], options: TerritoryOptions) -> LinkReading:
+    """The territory of a shared link. Unknown or inconsistent codes are dropped, never trusted, and each one dropped
+    is said: what the link asked for and why it was ignored (the caller says what is shown instead)."""
+    asked = {k: str(params.get(k, ALL) or ALL) for k in ("reg", "dep", "epci")}
+    ignored: list[str] = []
+
+    def unknown(level: str) -> None:
+        article = _NAMES[level]
+        hint = ""
+        padded = asked[level].zfill(2)
+        if level == "dep" and padded != asked[level] and padded in options.departements.index:
+            hint = f" (les codes s'écrivent sur deux chiffres : {padded} pour {options.departements.at[padded, 'name']})"
+        ignored.append(f"{article} {quoted(asked[level])} du lien n'existe pas{hint} : ignoré.")
+        asked[level] = ALL
+
+    for level, frame in (("reg", options.regions), ("dep", options.departements), ("epci", options.epci)):
+        if asked[level] and asked[level] not in frame.index:
+            unknown(level)
+    reg, dep, epci = asked["reg"], asked["dep"], asked["epci"]
+    if epci and dep and str(options.epci.at[epci, "dep"]) != dep:
+        ignored.append(f"L'EPCI {options.epci.at[epci, 'name']} ({epci}) n'est pas dans le département "
+                       f"{options.departements.at[dep, 'name']} ({dep}) du lien : ignoré.")
         epci = ALL
     if epci and not dep:
         dep = str(options.epci.at[epci, "dep"])
+    if dep and reg and str(options.departements.at[dep, "reg"]) != reg:
+        ignored.append(f"Le département {options.departements.at[dep, 'name']} ({dep}) n'est pas dans la région "
+                       f"{options.regions.at[reg, 'name']} ({reg}) du lien : ignoré"
+                       + (", avec son EPCI." if epci else "."))
+        dep = epci = ALL
     if dep and not reg:
         reg = str(options.departements.at[dep, "reg"])
-    if reg and reg not in options.regions.index:
-        reg = dep = epci = ALL
-    if dep and str(options.departements.at[dep, "reg"]) != reg:
-        dep = epci = ALL
-    if epci and str(options.epci.at[epci, "dep"]) != dep:
-        epci = ALL
-    return Selection(reg=reg, dep=dep, epci=epci)
+    return LinkReading(Selection(reg=reg, dep=dep, epci=epci), tuple(ignored))
+
+
+def from_query_params(params: Mapping[str, str], options: TerritoryOptions) -> Selection:
+    """Unknown or inconsistent codes in a shared link are dropped, never trusted."""
+    return read_territory(params, options).selection
 
 
 def to_query_params(sel: Selection) -> dict[str, str]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from levier.views.selection import Selection, from_query_params, load_options, to_query_params
+from levier.views.selection import (
+    Selection,
+    from_query_params,
+    load_options,
+    read_territory,
+    to_query_params,
+)
 
 
 def test_round_trip_and_inference(db):
@@ -21,3 +27,19 @@ def test_inconsistent_or_forged_links_fall_back_safely(db):
     assert from_query_params({"reg": "11", "dep": "38"}, options) == Selection(reg="11")
     assert from_query_params({"dep": "38", "epci": "200054781"}, options) == Selection(reg="84", dep="38")
     assert from_query_params({"dep": "'; DROP TABLE fact; --"}, options) == Selection()
+
+
+def test_each_ignored_code_is_said_with_the_reason(db):
+    options = load_options(db)
+    lost_zero = read_territory({"dep": "1"}, options)
+    assert lost_zero.selection == Selection()
+    assert lost_zero.ignored == (("Le département « 1 » du lien n'existe pas (les codes s'écrivent sur deux "
+                                  "chiffres : 01 pour Ain) : ignoré."),)
+    wrong_region = read_territory({"reg": "11", "dep": "38"}, options)
+    assert wrong_region.selection == Selection(reg="11")
+    assert wrong_region.ignored == (("Le département Isère (38) n'est pas dans la région Île-de-France (11) du "
+                                     "lien : ignoré."),)
+    assert read_territory({"epci": "123"}, options).ignored == ("L'EPCI « 123 » du lien n'existe pas : ignoré.",)
+    unknown_region = read_territory({"reg": "99", "dep": "38"}, options)  # the département alone still holds
+    assert unknown_region.selection == Selection(reg="84", dep="38") and "La région « 99 »" in unknown_region.ignored[0]
+    assert read_territory({"reg": "84", "dep": "38", "epci": "200040715"}, options).ignored == ()

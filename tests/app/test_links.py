@@ -1,0 +1,52 @@
+"""AppTest of shared links: a link reopens exactly its view, a wrong value in it is said in French, and every choice
+made on the page is written back into the link."""
+
+from __future__ import annotations
+
+from tests.app.conftest import texts
+from tests.app.pages import charts
+
+
+def _opened(app, page: str, **params: str):
+    """A new session opened directly on `page` with this query string, as a shared link opens it."""
+    app.query_params.update(params)
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_a_link_opens_its_whole_view(app):
+    _opened(app, "pages/t0.py", dep="38", annee="2022", programmes="CALPAE", indicateur="STAT-TP60")
+    assert app.sidebar.selectbox(key="sel_dep").value == "38" and app.sidebar.selectbox(key="sel_reg").value == "84"
+    assert app.selectbox(key="t0_year").value == 2022
+    assert app.multiselect(key="t0_programmes_38").value == ["CALPAE"]
+    assert app.selectbox(key="t0_indicator").value == "STAT-TP60"
+    assert "Isère (38)" in texts(app) and "Lien partagé" not in texts(app)
+    table = next(d.value for d in app.dataframe if "Programme" in d.value.columns)
+    assert set(table["Programme"]) == {"CALPAE"}  # the programme of the link filters the table
+    assert any("STAT-TP60" in str(c.get("layout", {}).get("title")) or "pauvreté" in str(c) for c in charts(app))
+
+
+def test_wrong_values_of_a_link_are_said_in_french(app):
+    _opened(app, "pages/panorama.py", reg="11", dep="38", indicateur="STAT-TP60", annee="1850")
+    said = [w.value for w in app.warning if w.value.startswith("**Lien partagé**")]
+    assert len(said) == 1  # one box for everything ignored, the page's title still on the screen
+    assert ("- Le département Isère (38) n'est pas dans la région Île-de-France (11) du lien : ignoré. "
+            "Affiché à la place : **Île-de-France (11)**.\n") in said[0]
+    assert "- « 1850 » n'est pas une valeur possible de « Année » ici ; ignoré. Affiché à la place : 20" in said[0]
+    assert app.selectbox(key="pan_indicator").value == "STAT-TP60"  # the valid part of the link is kept
+    assert app.sidebar.selectbox(key="sel_dep").value == "" and app.query_params.get("dep") is None
+    assert "Par EPCI — Île-de-France" in texts(app)
+
+
+def test_every_choice_is_written_into_the_link(app):
+    _opened(app, "pages/panorama.py")
+    app.radio(key="pan_method").set_value("jenks").run()
+    app.sidebar.selectbox(key="sel_reg").set_value("84").run()
+    app.sidebar.selectbox(key="sel_dep").set_value("38").run()
+    assert not app.exception, app.exception
+    link = dict(app.query_params)
+    assert link["classes"] == "jenks" and link["reg"] == "84" and link["dep"] == "38"
+    assert link["indicateur"] == app.selectbox(key="pan_indicator").value
+    assert link["annee"] == str(app.selectbox(key=f"pan_year_{link['indicateur']}").value)
+    assert not [w for w in app.warning if w.value.startswith("**Lien partagé**")]  # choices made here are no mistake
