@@ -60,7 +60,9 @@ if view.pairs == 0:
     st.info("Aucune cible dans ce périmètre.")
 else:
     ui.chart(france.action_figure(data, view, axis), f"statuts_par_action_{programme}")
-    ui.table(view.by_action_table)
+    st.caption("Une paire = un département × un indicateur ayant une cible ; nombre de paires par statut et part "
+               "des paires de l'action.")
+    ui.table(view.by_action_table, column_config={"Action": st.column_config.TextColumn(width="medium")})
     ui.downloads(view.by_action_table, f"statuts_par_action_{programme}", key="fr_actions")
 st.caption("Les métropoles signataires d'un contrat sont suivies territoire par territoire sur la page "
            "Comparaison mi-parcours ; cette vue nationale porte sur les départements.")

@@ -105,6 +105,6 @@ def action_distribution_figure(dist: pd.DataFrame, *, title: str, caption: str, 
         fig.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=15, xanchor="left", yanchor="bottom",
                            text=label, showarrow=False, font={"size": 12, "color": GREY_DARK, "family": FONT})
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_xaxes(range=[0, 100], ticksuffix="\u00a0%", title=None)
+    fig.update_xaxes(range=[0, 100], tickvals=[0, 25, 50, 75, 100], ticksuffix="\u00a0%", title=None)
     fig.update_yaxes(autorange="reversed", showgrid=False, showticklabels=False)
     return finish(fig, title, caption, height=max(200, 58 * len(labels)), bottom_px=30)

@@ -217,7 +217,7 @@ def _distribution(data: FranceData, tracking: pd.DataFrame) -> tuple[pd.DataFram
     totals = counts.sum(axis=1)
     long = counts.reset_index(names="action_label").melt("action_label", var_name="status", value_name="n")
     long["share"] = [100.0 * n / totals[a] if totals[a] else 0.0 for a, n in zip(long["action_label"], long["n"])]
-    table = pd.DataFrame({"Action": counts.index, "Paires département × indicateur": [fmt_int(t) for t in totals]})
+    table = pd.DataFrame({"Action": counts.index, "Paires": [fmt_int(t) for t in totals]})
     for status in STATUSES:
         table[status.capitalize()] = [f"{fmt_int(n)} ({fmt_pct(100.0 * n / t, 0)})" if t else MISSING_TEXT
                                       for n, t in zip(counts[status], totals)]
