@@ -50,7 +50,7 @@ with st.expander("Règle complète du statut (la même que la page Comparaison m
     st.markdown(france.status_rule())
 layer = cache.display_layer(france.LEVEL)
 url = qualite.static_geojson_url(layer, bool(st.get_option("server.enableStaticServing")))
-st.plotly_chart(france.status_map(data, view, layer, url), width="stretch",
+st.plotly_chart(france.status_map(data, view, layer, url, ui.current_selection().dep), width="stretch",
                 config=map_config(f"statuts_{indicator}"))
 ui.table(view.table, height=420)
 ui.downloads(view.table, f"statuts_{indicator}_{data.t0_year}_{data.period_to}", key="fr_table")
@@ -62,7 +62,7 @@ else:
     ui.chart(france.action_figure(data, view, axis), f"statuts_par_action_{programme}")
     st.caption("Une paire = un département × un indicateur ayant une cible ; nombre de paires par statut et part "
                "des paires de l'action.")
-    ui.table(view.by_action_table, column_config={"Action": st.column_config.TextColumn(width="medium")})
+    ui.table(view.by_action_table, column_config={"Action": st.column_config.TextColumn(width="large")})
     ui.downloads(view.by_action_table, f"statuts_par_action_{programme}", key="fr_actions")
 st.caption("Les métropoles signataires d'un contrat sont suivies territoire par territoire sur la page "
            "Comparaison mi-parcours ; cette vue nationale porte sur les départements.")

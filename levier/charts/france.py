@@ -35,10 +35,12 @@ def _subset(geojson: dict, codes: Sequence[str]) -> dict:
 
 
 def status_map(frame: pd.DataFrame, layer: DisplayLayer, *, title: str, caption: Sequence[str],
-               geojson_url: str | None = None, hover: Sequence[tuple[str, str]] = (), height: int = 620) -> go.Figure:
+               geojson_url: str | None = None, hover: Sequence[tuple[str, str]] = (), height: int = 620,
+               highlight: Sequence[str] = ()) -> go.Figure:
     """Every département of `layer` coloured by its `status` (a key of STATUS_COLORS, or any other text, drawn
     white: a département out of the filter or of the user's rights). frame: code, name, status, and the text
-    columns named in `hover` ((label, column) pairs). `caption`: the lines under the map (source, rule)."""
+    columns named in `hover` ((label, column) pairs). `caption`: the lines under the map (source, rule). `highlight`:
+    the territories outlined in dark grey (the sidebar's selection; rouge Marianne already means « en retard »)."""
     # The layer's frame (insets, bounds, offline first trace) from the shared map builder, with no value at all; its
     # single grey class is then replaced by one trace per status.
     base = maps.france_departements_map(
@@ -77,6 +79,14 @@ def status_map(frame: pd.DataFrame, layer: DisplayLayer, *, title: str, caption:
             customdata=customdata[mask], hovertemplate=template,
             name=f"{status} ({fmt_int(int(mask.sum()))})", showlegend=True, legendrank=100 + rank,
         ))
+    wanted = [c for c in map(str, highlight) if c in set(codes)]
+    if wanted:
+        fig.add_trace(go.Choropleth(
+            geojson=geojson_url if geojson_url else _subset(geojson, wanted),  # type: ignore[arg-type]
+            locations=wanted, z=np.zeros(len(wanted)), featureidkey="id",
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            marker={"line": {"color": GREY_DARK, "width": 3}}, hoverinfo="skip", showlegend=False, name="sélection",
+        ))
     if fig.layout.annotations:
         fig.layout.annotations[0].text = "<br>".join(caption)
     fig.update_layout(margin={"l": 0, "r": 0, "t": 48, "b": 16 + 16 * len(caption)})
@@ -105,6 +115,7 @@ def action_distribution_figure(dist: pd.DataFrame, *, title: str, caption: str, 
         fig.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=15, xanchor="left", yanchor="bottom",
                            text=label, showarrow=False, font={"size": 12, "color": GREY_DARK, "family": FONT})
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_xaxes(range=[0, 100], tickvals=[0, 25, 50, 75, 100], ticksuffix="\u00a0%", title=None)
+    ticks = [0, 25, 50, 75, 100]
+    fig.update_xaxes(range=[0, 100], tickvals=ticks, ticktext=[fmt_pct(t, 0) for t in ticks], title=None)
     fig.update_yaxes(autorange="reversed", showgrid=False, showticklabels=False)
     return finish(fig, title, caption, height=max(200, 58 * len(labels)), bottom_px=30)

@@ -288,15 +288,18 @@ def status_rule() -> str:
     return mi_parcours.STATUS_RULE
 
 
-def status_map(data: FranceData, view: FranceView, layer: DisplayLayer, geojson_url: str | None = None) -> go.Figure:
-    """The map of every département's status for the indicator (département codes, no rank)."""
+def status_map(data: FranceData, view: FranceView, layer: DisplayLayer, geojson_url: str | None = None,
+               selected: str | None = None) -> go.Figure:
+    """The map of every département's status for the indicator (no rank), the selected département outlined."""
     title = f"Statut de chaque département, T0 {data.t0_year} → {data.period_to}"
     caption = [f"Source : {view.source}.",
                f"Géographie au 1er janvier {layer.vintage} — statut selon la règle de la page Mi-parcours ; les taux "
                "d'atteinte ne sont pas classés (les cibles diffèrent)."]
+    if selected and selected in set(view.map_frame["code"]):
+        caption.append("Contour foncé : le département choisi dans le panneau de gauche.")
     return charts.status_map(view.map_frame, layer, title=title, caption=caption, geojson_url=geojson_url,
                              hover=(("Taux d'atteinte", "attainment"), ("T0 → dernière valeur", "change"),
-                                    ("Cible", "target")))
+                                    ("Cible", "target")), highlight=[selected] if selected else ())
 
 
 def action_figure(data: FranceData, view: FranceView, axis: str = ALL) -> go.Figure:
