@@ -16,6 +16,7 @@ from levier.store.geography import load_geography
 from levier.views import (
     common,
     comparer,
+    france,
     glance,
     independent,
     indicateurs,
@@ -541,3 +542,18 @@ def access_rights(path: str, token: tuple[int, int]) -> tuple[access.AccessConfi
     geography = load_geography(system_database())
     access.check_codes(config, geography)
     return config, geography
+
+
+# --- France à mi-parcours ---
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _france_data(db_path: str, version: str, scope_key: str, _scope: Scope, programme: str, t0_year: int,
+                 period_to: int) -> france.FranceData:
+    return france.france_data(Database(db_path, scope=_scope), programme, t0_year, period_to)
+
+
+def france_data(db: Database, programme: str, t0_year: int, period_to: int) -> france.FranceData:
+    """Every département's target statuses of a programme (a lookup, or seconds of live computation for a user the
+    derived tables do not serve): the page's filters are then applied without reading the database again."""
+    return _france_data(*_key(db), programme, int(t0_year), int(period_to))

@@ -49,6 +49,7 @@ def pages(can_import: bool) -> dict[str, list[st.Page]]:
             _page("region.py", "Vue régionale", ":material/travel_explore:", "region"),
             _page("t0.py", "Situation de départ (T0)", ":material/flag:", "t0"),
             _page("mi_parcours.py", "Comparaison mi-parcours", ":material/timeline:", "mi-parcours"),
+            _page("france.py", "France à mi-parcours", ":material/public:", "france-mi-parcours"),
             _page("comparer.py", "Comparer les départements", ":material/leaderboard:", "comparer"),
         ],
         "Territoires": [

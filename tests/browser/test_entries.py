@@ -23,12 +23,14 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 MENU = [
-    "Accueil", "Situation de départ (T0)", "Comparaison mi-parcours", "Comparer les départements",
+    "Accueil", "Vue régionale", "Situation de départ (T0)", "Comparaison mi-parcours", "France à mi-parcours",
+    "Comparer les départements",
     "Panorama des besoins", "Offre de services et couverture", "Indicateurs et définitions", "Qualité des données",
     "Effet levier", "Évaluation", "Pack du comité de suivi", "Mode présentation", "Importer",
 ]
 # Streamlit's legacy menu names each page after its file, in lower case: none of these may be offered.
-LEGACY = {"app", "accueil", "t0", "mi parcours", "comparer", "effet levier", "evaluation", "pack", "presentation"}
+LEGACY = {"app", "accueil", "t0", "mi parcours", "comparer", "effet levier", "evaluation", "pack", "presentation",
+          "region", "france"}
 ENTRIES = {"streamlit-run": streamlit_run_command, "levier-app": levier_app_command}
 
 

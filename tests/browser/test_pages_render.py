@@ -13,6 +13,7 @@ PAGES = {
     "region?reg=84": "Auvergne-Rhône-Alpes (84)",  # the région view's title is the région
     "t0?reg=84&dep=38": "Situation de départ (T0)",
     "mi-parcours?reg=84&dep=38": "Comparaison mi-parcours",
+    "france-mi-parcours": "France à mi-parcours",
     "comparer?reg=84&dep=38": "Comparer les départements",
     "importer": "Importer des données",
     "panorama?reg=84&dep=38": "Panorama des besoins",
