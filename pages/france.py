@@ -3,7 +3,7 @@ distribution of statuses per action, by programme, axis and wave of contracts.""
 
 import streamlit as st
 
-from levier.app import auth, cache
+from levier.app import auth, cache, urlstate
 from levier.app import widgets as ui
 from levier.charts.maps import map_config
 from levier.views import france, mi_parcours, qualite
@@ -18,11 +18,13 @@ st.caption("Pour chaque département, où en sont les cibles de son contrat à m
            f"sur la carte et dans le tableau, puis répartition des statuts par action. {france.DEMO_NOTE}")
 
 c1, c2, c3 = st.columns([2, 1, 1])
-programme = c1.selectbox("Programme", france.PROGRAMMES, key="fr_programme",
-                         format_func=mi_parcours.PROGRAMME_LABELS.get)
+programme = urlstate.selectbox(c1, "Programme", france.PROGRAMMES, key="fr_programme", param="programme",
+                                format_func=mi_parcours.PROGRAMME_LABELS.get)
 years, default_t0, default_to = france.period_choices(programme)
-t0_year = c2.selectbox("Année T0", years, index=years.index(default_t0), key=f"fr_t0_{programme}")
-period_to = c3.selectbox("Année de comparaison", years, index=years.index(default_to), key=f"fr_to_{programme}")
+t0_year = urlstate.selectbox(c2, "Année T0", years, index=years.index(default_t0), key=f"fr_t0_{programme}",
+                             param="depuis")
+period_to = urlstate.selectbox(c3, "Année de comparaison", years, index=years.index(default_to),
+                               key=f"fr_to_{programme}", param="jusqua")
 with st.spinner("Calcul en cours…"):
     data = cache.france_data(db, programme, t0_year, period_to)
 if data.indicators.empty:
@@ -32,12 +34,14 @@ if data.indicators.empty:
 
 c1, c2, c3 = st.columns([2, 1, 1])
 axes = [france.ALL, *data.axes]
-axis = c2.selectbox("Axe", axes, key=f"fr_axis_{programme}", format_func=lambda a: france.axis_label(data, a))
+axis = urlstate.selectbox(c2, "Axe", axes, key=f"fr_axis_{programme}", param="axe",
+                          format_func=lambda a: france.axis_label(data, a))
 waves = france.wave_choices(data)
-wave = c3.selectbox("Vague de contractualisation", [None, *waves], key=f"fr_wave_{programme}",
-                    format_func=lambda w: "Toutes les vagues" if w is None else waves[w], disabled=not waves)
+wave = urlstate.selectbox(c3, "Vague de contractualisation", [None, *waves], key=f"fr_wave_{programme}", param="vague",
+                          format_func=lambda w: "Toutes les vagues" if w is None else waves[w], disabled=not waves)
 choices = france.indicator_choices(data, axis)
-indicator = c1.selectbox("Indicateur", list(choices), key=f"fr_indicator_{programme}_{axis}", format_func=choices.get)
+indicator = urlstate.selectbox(c1, "Indicateur", list(choices), key=f"fr_indicator_{programme}_{axis}",
+                               param="indicateur", format_func=choices.get)
 if not waves:
     st.caption(france.wave_note(data))
 view = france.france_view(data, indicator, axis, wave)

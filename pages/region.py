@@ -3,7 +3,7 @@ returns, money) and its map, with buttons to each territory's pages."""
 
 import streamlit as st
 
-from levier.app import auth, cache, region_panel
+from levier.app import auth, cache, region_panel, urlstate
 from levier.app import widgets as ui
 from levier.views import mi_parcours, region
 
@@ -24,8 +24,8 @@ name = options.name("region", sel.reg)
 st.title(f"{name} ({sel.reg})")
 ui.rights_note(db.scope)
 c1, c2 = st.columns([1, 2])
-programme = c1.selectbox("Programme", list(region.PROGRAMMES), format_func=mi_parcours.PROGRAMME_LABELS.get,
-                         key="reg_programme")
+programme = urlstate.selectbox(c1, "Programme", list(region.PROGRAMMES), format_func=mi_parcours.PROGRAMME_LABELS.get,
+                                key="reg_programme", param="programme")
 with st.spinner("Calcul en cours…"):
     view = cache.region_view(db, sel.reg, programme, name)
 c2.caption("Vue régionale : les départements de la région et ses métropoles côte à côte : chaque chiffre est celui de la page du "
@@ -42,7 +42,8 @@ st.caption(region.STATUS_NOTE + " Données fictives de démonstration.")
 
 st.markdown("#### Situation de départ (T0) face à la médiane nationale")
 choices = view.key_choices
-indicator = st.selectbox("Chiffre clé", list(choices), format_func=choices.get, key="reg_indicator")
+indicator = urlstate.selectbox(st, "Chiffre clé", list(choices), format_func=choices.get, key="reg_indicator",
+                               param="indicateur")
 with st.spinner("Calcul en cours…"):
     key = cache.region_key_view(db, sel.reg, indicator)
 ui.table(key.table, height=rows_height, column_config=region_panel.region_columns())

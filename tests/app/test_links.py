@@ -3,6 +3,8 @@ made on the page is written back into the link."""
 
 from __future__ import annotations
 
+from levier.app import auth
+from levier.rights.scope import Scope
 from tests.app.conftest import texts
 from tests.app.pages import charts
 
@@ -50,3 +52,25 @@ def test_every_choice_is_written_into_the_link(app):
     assert link["indicateur"] == app.selectbox(key="pan_indicator").value
     assert link["annee"] == str(app.selectbox(key=f"pan_year_{link['indicateur']}").value)
     assert not [w for w in app.warning if w.value.startswith("**Lien partagé**")]  # choices made here are no mistake
+
+
+def test_links_reopen_the_france_and_region_views(app, monkeypatch):
+    monkeypatch.setattr(auth, "current_scope", lambda: Scope.national("rapporteur@assemblee-nationale.fr"))
+    # AppTest opens a first page by the name of its file, and this page's address is not its file's name: the link
+    # opens the home page, then the session moves to France à mi-parcours, as a user following the link's menu entry.
+    app.query_params.update(programme="CDPPE", vague="1")
+    app.run()
+    app.switch_page("pages/france.py").run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="fr_programme").value == "CDPPE" and app.selectbox(key="fr_wave_CDPPE").value == 1
+    waves = next(d.value for d in app.dataframe if "Vague" in d.value.columns)["Vague"]
+    assert set(waves) == {"Vague 1 (2020)"}  # the link's wave filters the table
+
+    app.selectbox(key="fr_programme").set_value("PACTE").run()
+    assert dict(app.query_params)["programme"] == "PACTE"
+
+
+def test_a_region_link_reopens_its_programme(app):
+    _opened(app, "pages/region.py", reg="84", programme="CDPPE")
+    assert app.selectbox(key="reg_programme").value == "CDPPE"
+    assert "Auvergne-Rhône-Alpes (84)" in texts(app)
