@@ -406,7 +406,9 @@ def choropleth(
     drawn.append(f"classes : {METHODS[method]}" if classes.k > 1 else "classe unique")
     if note:
         drawn.append(note)
-    caption = [first, " — ".join(drawn)] if first else [" — ".join(drawn)]
+    how = " — ".join(drawn)
+    how = how[:1].upper() + how[1:] + "."  # two sentences, on a slide's single line as under the map
+    caption = [first + ".", how] if first else [how]
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17, "family": FONT}} if title else None,
         height=height,
