@@ -290,9 +290,12 @@ def title_above_legend(fig: go.Figure, title: str, chars: int = SERIES_TITLE_CHA
         used += w
     top = 14 + TITLE_LINE_PX * len(lines) + 24 * rows + 6
     old_top = fig.layout.margin.t or 0
+    height = (fig.layout.height or 0) + top - old_top
+    # 12 px below the top edge, as a position (Streamlit's chart theme drops the title's pad).
     fig.update_layout(
-        title={"text": "<br>".join(lines), "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}},
-        margin={"t": top}, height=(fig.layout.height or 0) + top - old_top,
+        title={"text": "<br>".join(lines), "yref": "container", "y": 1 - 12 / height if height else 1,
+               "yanchor": "top"},
+        margin={"t": top}, height=height,
     )
     return fig
 

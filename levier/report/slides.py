@@ -17,8 +17,10 @@ CHART_SECTIONS = ("t0", "actions", "financement")  # the sections that hold char
 PROJECTION_SCALE = 1.45
 PROJECTION_HEIGHT = 560  # px: the chart, its title and its source fit one projected screen
 SLIDE_CHROME_PX = 205  # px of a slide's screen that are not the chart: header line, slide title, source (PAGE_CSS)
-SLIDE_PLOT_MIN_PX = 340  # px of plot area left to bars on a 1280×720 screen, once legend and axis are drawn
-SLIDE_LABEL_CHARS = 60  # characters per line of a bar's label on a slide
+SLIDE_PLOT_MIN_PX = 250  # px of plot area left to bars on a 1280×720 screen, once legend and axis are drawn
+SLIDE_LABEL_CHARS = 56  # characters of a bar's label on a slide
+SLIDE_LINE_FACTOR = 1.45  # a label's line height over its font size, gap to the next included
+SLIDE_TICK_MAX = 15  # px: larger labels would take half the width of two panels
 SLIDE_TICK_MIN = 11  # px: the smallest label still read from the back of a room
 PRINT_SCALE = 1.2
 PRINT_MAX_HEIGHT = 680  # px: taller figures would be shrunk on an A4 page until their text is unreadable
@@ -131,9 +133,9 @@ def scaled(fig: go.Figure, factor: float, *, drop_caption: bool = False, drop_ti
 
 
 def _fit_categories(fig: go.Figure, plot_px: int = SLIDE_PLOT_MIN_PX, wrap: int = SLIDE_LABEL_CHARS) -> None:
-    """Horizontal bars read on a slide: each category label on at most two lines (wrapped wider than on a half page)
-    and a tick font small enough that n labels fit the plot's height on the smallest screen, so they never overlap
-    (the funding slide's eleven actions ran into each other)."""
+    """Horizontal bars read on a slide: each category label on one line (shortened with « … » past `wrap`
+    characters: the full name is in the pack's table) in a tick font small enough that n labels fit the plot's height
+    on the smallest screen, so they never overlap (the funding slide's eleven actions ran into each other)."""
     axes: dict[str, list[str]] = {}
     for trace in fig.data:
         if trace.type != "bar" or trace.orientation != "h" or trace.y is None:
@@ -142,18 +144,18 @@ def _fit_categories(fig: go.Figure, plot_px: int = SLIDE_PLOT_MIN_PX, wrap: int 
         axes.setdefault(axis_name, []).extend(str(v) for v in trace.y)
     for axis_name, all_names in axes.items():
         names = list(dict.fromkeys(all_names))
-        flat = {n: re.sub(r"\s*<br\s*/?>\s*", " ", n) for n in names}
-        wrapped = {n: "<br>".join(textwrap.wrap(f, width=wrap, break_long_words=False)[:2]) for n, f in flat.items()}
-        lines = max(w.count("<br>") + 1 for w in wrapped.values())
-        size = max(SLIDE_TICK_MIN, min(int(fig.layout.font.size or BASE_FONT),
-                                       int(plot_px / (len(names) * lines * 1.15))))
+        # Lines wrapped for a half page joined back ("petits-<br>déjeuners" is one word again).
+        flat = {n: re.sub(r"\s*<br\s*/?>\s*", " ", re.sub(r"-<br\s*/?>", "-", n)) for n in names}
+        short = {n: f if len(f) <= wrap else textwrap.shorten(f, width=wrap, placeholder="…") for n, f in flat.items()}
+        size = max(SLIDE_TICK_MIN, min(int(fig.layout.font.size or BASE_FONT), SLIDE_TICK_MAX,
+                                       int(plot_px / (len(names) * SLIDE_LINE_FACTOR))))
         axis = fig.layout[axis_name]
         axis.tickfont.size = size
         if axis.type != "category" and not axis.categoryarray:
             axis.tickmode, axis.tickvals = "array", names  # one label per category, none skipped
         else:
             axis.tickmode, axis.tickvals = "array", list(axis.categoryarray or names)
-        axis.ticktext = [wrapped.get(n, n) for n in axis.tickvals]
+        axis.ticktext = [short.get(n, n) for n in axis.tickvals]
 
 
 def for_projection(fig: go.Figure) -> go.Figure:

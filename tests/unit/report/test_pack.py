@@ -158,11 +158,11 @@ def test_presentation_slides_follow_the_pack(isere):
     chart = next(s for s in deck if s.figure.kind == "chart")
     assert slides.slide_figure(chart).layout.font.size > chart.figure.figure.layout.font.size
     assert slides.clamp(-1, 5) == 0 and slides.clamp(9, 5) == 4 and slides.clamp(3, 0) == 0
-    # The funding slide: one label per action, on at most two lines, small enough not to overlap on 1280×720.
+    # The funding slide: one label per action, on one line, small enough not to overlap on 1280×720.
     funding = slides.slide_figure(next(s for s in deck if s.key == "financement_execution"))
     axis = funding.layout.yaxis
-    assert len(axis.ticktext) == len(set(funding.data[0].y)) and all(t.count("<br>") <= 1 for t in axis.ticktext)
-    assert len(axis.ticktext) * 2 * 1.15 * axis.tickfont.size <= slides.SLIDE_PLOT_MIN_PX + 1
+    assert len(axis.ticktext) == len(set(funding.data[0].y)) and not any("<br>" in t for t in axis.ticktext)
+    assert len(axis.ticktext) * slides.SLIDE_LINE_FACTOR * axis.tickfont.size <= slides.SLIDE_PLOT_MIN_PX + 1
     assert "Taux de consommation" in next(s for s in deck if s.key == "financement_execution").caption
 
 
