@@ -129,7 +129,7 @@ def test_the_page_counts_the_places_of_its_territory(demo, areas):
     places = panorama.service_points(demo, ("france_services",))
     fig = services.coverage_figure(view, panorama.display_layer("epci"), "jenks", 5, places)
     legend = next(t.name for t in fig.data if t.type == "scattergeo" and t.showlegend)
-    assert legend.startswith(f"France services : {isere} du département") and "sur la carte" in legend
+    assert legend.startswith(f"France services<br>{isere} du département, ") and legend.endswith(" sur la carte")
 
 
 def test_rows_written_per_territory_and_distance(demo):
