@@ -28,7 +28,7 @@ def show_ranking(view, stem: str, key: str, missing_title: str, method: str | No
     if method:
         st.caption(method)
     ui.chart(comparer.name_highlight(view.figure, region_label), stem)
-    ui.table(view.table, height=360)
+    ui.table(getattr(view, "display", view.table), height=360)  # numbers in French with their unit when the view says them
     ui.downloads(view.table, stem, key=key)
     if len(view.missing):
         st.markdown(f"**{missing_title} ({len(view.missing)})**")

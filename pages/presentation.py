@@ -16,10 +16,11 @@ db = auth.database()
 st.markdown(slides.PAGE_CSS, unsafe_allow_html=True)
 sel = ui.current_selection()
 options = cache.territory_options()
-st.page_link(menu.page_file("pack.py"), label="Quitter la présentation", icon=":material/close:")
 if sel.level not in ("departement", "epci"):
+    st.page_link(menu.page_file("pack.py"), label="Quitter la présentation", icon=":material/close:")
     st.title("Mode présentation")
-    st.info("Choisissez d'abord un département ou un EPCI sur la page « Pack du comité de suivi », puis revenez ici.")
+    st.markdown("Choisissez d'abord un département ou un EPCI sur la page « Pack du comité de suivi », puis revenez "
+                "ici.")
     st.stop()
 
 programme = st.session_state.get("pack_programme", "PACTE")
@@ -32,10 +33,15 @@ if st.session_state.get("pres_deck", (None,))[0] != wanted:
     st.session_state["pres_deck"] = (wanted, slides.slides(model))
     st.session_state["pres_index"] = 0
 deck = st.session_state["pres_deck"][1]
+# One header line (title, slide controls, chart list, quit): the slide keeps the rest of the screen.
+head, prev, count, nxt, charts, leave = st.columns([5.2, 1.25, 0.75, 1.25, 1.5, 1.2], vertical_alignment="center",
+                                                   gap="small")
+head.markdown(f"# Comité de suivi – {options.label(sel)}")
+leave.page_link(menu.page_file("pack.py"), label="Quitter", icon=":material/close:")
 if not deck:
-    st.info("Aucun graphique pour ce territoire.")
+    st.markdown("**Aucun graphique pour ce territoire.**")
     st.stop()
-with st.expander(f"Graphiques projetés ({len(deck)} disponibles)"):
+with charts.popover(f"Graphiques ({len(deck)})", width="stretch"):
     titles = {s.key: f"{s.section} – {s.title}" for s in deck}
     keep = st.multiselect("Graphiques à projeter, dans l'ordre du pack", list(titles), default=list(titles),
                           format_func=titles.get, key=f"pres_keep_{sel.code}")
@@ -48,12 +54,11 @@ def _move(step: int) -> None:
 
 index = slides.clamp(st.session_state.get("pres_index", 0), len(deck))
 slide = deck[index]
-head, prev, count, nxt = st.columns([6, 1.2, 0.8, 1.2], vertical_alignment="center")
-head.title(f"Comité de suivi – {options.label(sel)}")
 prev.button("◀ Précédent", key="pres_prev", on_click=_move, args=(-1,), disabled=index == 0, width="stretch")
 count.markdown(f"**{index + 1} / {len(deck)}**")
 nxt.button("Suivant ▶", key="pres_next", on_click=_move, args=(1,), disabled=index == len(deck) - 1, width="stretch")
-config = maps.map_config(slide.key) if slide.figure.kind == "map" else style.png_config(slide.key)
-st.plotly_chart(slides.slide_figure(slide), width="stretch", key="pres_chart", config=config)
 st.markdown(f"## {slide.title}")
-st.caption(f"{slide.section}. {slide.caption}")
+config = maps.map_config(slide.key) if slide.figure.kind == "map" else style.png_config(slide.key)
+with st.container(key="pres_slide"):  # as tall as the screen leaves it (slides.PAGE_CSS)
+    st.plotly_chart(slides.slide_figure(slide), width="stretch", height="stretch", key="pres_chart", config=config)
+st.caption(f"{slide.section}. {slide.caption}")  # the demo mention in it when the slide's data are fictitious

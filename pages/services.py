@@ -47,6 +47,7 @@ if code:
     points = cache.service_points(db, tuple(shown)) if shown else None
     fig = panorama.epci_figure(view, layer_epci, "quantiles", 5, points)
     if fig is not None:
+        services.own_places_legend(fig, points, area)  # the territory's own places, as the metric below counts
         ui.territory_map(fig, config=maps.map_config(f"besoins_lieux_{code}_{year}"), key="svc_needs_map")
 
 # ------------------------------------------------------------------------------------------ coverage

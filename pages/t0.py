@@ -42,7 +42,10 @@ chosen = urlstate.multiselect(c1, "Programmes", programmes, default=programmes, 
 search = c2.text_input("Rechercher un indicateur (libellé ou code)", key="t0_search")
 shown = t0.filter_table(view.display, chosen, search)
 st.caption(f"{len(shown)} indicateur(s) ; source et année de chaque valeur dans le tableau.")
-ui.table(shown, height=420)
+# Indicator and value stay in view while the medians and gaps scroll beside them (views.t0.T0_KEY_COLUMNS).
+ui.table(shown, height=420, column_config={
+    col: st.column_config.TextColumn(pinned=True, width=230 if col == "Indicateur" else 125)
+    for col in t0.T0_KEY_COLUMNS})
 shown_numbers = t0.filter_table(view.table, chosen, search)  # the same rows, as numbers: the note and the download
 note = t0.quality_note(shown_numbers)
 if note:

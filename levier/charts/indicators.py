@@ -10,6 +10,7 @@ fonts, axis formats and the caption come from levier.charts.style.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -265,11 +266,52 @@ def series_chart(
         )
     )
     fig.update_xaxes(title="Année", tickmode="linear", dtick=1, tickformat="d")
-    fig.update_yaxes(title=label_with_unit(label, unit), **axis_format(unit))
+    # The label is the chart's title: the axis says the unit only, so it is never cut (a 120-character label ran
+    # off the plot's height) and leaves its tick values room.
+    fig.update_yaxes(title=unit_axis_title(unit), automargin=True, **axis_format(unit))
     caption = source_caption(source, year if year is not None else (years or None))
     if s.empty:
         caption += " Aucune valeur connue pour ce territoire."
-    return finish(fig, title or label, caption, height=380)
+    fig = finish(fig, title or label, caption, height=380)
+    return title_above_legend(fig, title or label)
+
+
+SERIES_TITLE_CHARS = 88  # title characters per line: the chart's column at 1280×720 with the menu open (≈ 820 px)
+LEGEND_ROW_PX = 760  # px of legend entries on one row at that width
+TITLE_LINE_PX = 21
+
+
+def unit_axis_title(unit: str) -> str:
+    """A value axis titled by its unit alone: 'En %', 'En €', 'Nombre', 'En jours'."""
+    unit = (unit or "").strip()
+    if not unit or unit == "ratio":
+        return ""
+    if unit == "nombre":
+        return "Nombre"
+    return f"En {unit}"
+
+
+def title_above_legend(fig: go.Figure, title: str, chars: int = SERIES_TITLE_CHARS) -> go.Figure:
+    """The title wrapped and pinned to the top, the horizontal legend below it and above the plot, the top margin
+    grown to hold both: a long title or a legend of two rows no longer runs over the other."""
+    lines = textwrap.wrap(title, width=chars, break_long_words=False) or [""]
+    entries = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    widths = [40 + 7 * len(str(n)) for n in entries]
+    rows, used = (1 if widths else 0), 0
+    for w in widths:
+        if used and used + w > LEGEND_ROW_PX:
+            rows, used = rows + 1, 0
+        used += w
+    top = 14 + TITLE_LINE_PX * len(lines) + 24 * rows + 6
+    old_top = fig.layout.margin.t or 0
+    height = (fig.layout.height or 0) + top - old_top
+    # 12 px below the top edge, as a position (Streamlit's chart theme drops the title's pad).
+    fig.update_layout(
+        title={"text": "<br>".join(lines), "yref": "container", "y": 1 - 12 / height if height else 1,
+               "yanchor": "top"},
+        margin={"t": top}, height=height,
+    )
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------------------------

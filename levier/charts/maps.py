@@ -177,20 +177,17 @@ def classify(
     yb = np.minimum(yb, len(bins) - 1)
     index[valid] = yb
     lower = [float(y.min())] + [float(b) for b in bins[:-1]]
-    # A class whose members all share one value is labelled with it ('100,0 %'), not with the bounds around it
-    # ('0,0 – 100,0 %' would claim values the class does not hold).
-    single = [
-        len(members := y[yb == c]) > 0 and fmt_value(members.min(), "", decimals) == fmt_value(members.max(), "", decimals)
-        for c in range(len(bins))
-    ]
-    # A class of one value is labelled with that value ('5,0 %', not '5,0 – 5,0 %', nor a quantile bound between
-    # values that no territory has).
-    labels = [
-        fmt_range(lo, hi, unit, decimals)
-        if fmt_value(lo, "", decimals) != fmt_value(hi, "", decimals) and not one
-        else fmt_value(float(y[yb == c].max()) if one else hi, unit, decimals)
-        for c, (lo, hi, one) in enumerate(zip(lower, bins, single, strict=True))
-    ]
+    # The legend prints the values the territories of a class really have (its lowest and highest member), never a
+    # class bound: a quantile or Jenks bound is often a value no territory has, and a class of one territory was
+    # drawn under the next territory's value (Isère 11,3 % under « 13,4 % »). A class whose members share one value
+    # is labelled with it ('11,3 %', not '11,3 – 11,3 %'); an empty class (equal intervals) keeps its bounds.
+    labels = []
+    for c, (lo, hi) in enumerate(zip(lower, bins, strict=True)):
+        members = y[yb == c]
+        if len(members):
+            lo, hi = float(members.min()), float(members.max())
+        same = fmt_value(lo, "", decimals) == fmt_value(hi, "", decimals)
+        labels.append(fmt_value(hi, unit, decimals) if same else fmt_range(lo, hi, unit, decimals))
     counts = [int((yb == c).sum()) for c in range(len(bins))]
     return Classes(method, [float(b) for b in bins], lower, labels, palette(len(bins)), index, counts)
 
@@ -409,7 +406,9 @@ def choropleth(
     drawn.append(f"classes : {METHODS[method]}" if classes.k > 1 else "classe unique")
     if note:
         drawn.append(note)
-    caption = [first, " — ".join(drawn)] if first else [" — ".join(drawn)]
+    how = " — ".join(drawn)
+    how = how[:1].upper() + how[1:] + "."  # two sentences, on a slide's single line as under the map
+    caption = [first + ".", how] if first else [how]
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17, "family": FONT}} if title else None,
         height=height,

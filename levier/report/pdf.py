@@ -150,6 +150,7 @@ class _PackPDF(FPDF):
             self.add_page()
         self.subheading(table.title)
         widths = table.widths if len(table.widths) == len(frame.columns) else tuple(1.0 for _ in frame.columns)
+        widths = self.word_widths(frame, widths)
         self.set_font(FONT, "", 8.8)
         self.set_text_color(*TEXT)
         self.set_draw_color(210, 210, 210)
@@ -174,6 +175,35 @@ class _PackPDF(FPDF):
         self.ln(2)
         if table.note:
             self.text_block(table.note, size=8, color=GREY, after=3)
+
+    def word_widths(self, frame, widths: Sequence[float], size: float = 8.8, padding: float = 1.4) -> list[float]:
+        """Column widths (mm, summing to the page's width) in which every word of a column, heading included, fits
+        on one line: fpdf2 cuts a word wider than its cell between two letters (« (consomm / é) », « personne / s »).
+        The columns that need more take it from the others, in proportion to what those have to spare."""
+        total = self.content_width
+        share = [total * w / sum(widths) for w in widths]
+        need = []
+        for i, col in enumerate(frame.columns):
+            self.set_font(FONT, "B", size)
+            widest = max((self.get_string_width(w) for w in str(col).split()), default=0.0)
+            self.set_font(FONT, "", size)
+            for value in frame.iloc[:, i].astype(str):
+                widest = max([widest] + [self.get_string_width(w) for w in value.split()])
+            need.append(widest + 2 * padding + 1.0)
+        if sum(need) >= total:  # no room for every word: widths by need (fpdf2 then cuts the longest)
+            return [total * n / sum(need) for n in need]
+        for _ in range(len(share)):
+            short = [i for i, (w, n) in enumerate(zip(share, need)) if w < n]
+            if not short:
+                break
+            missing = sum(need[i] - share[i] for i in short)
+            for i in short:
+                share[i] = need[i]
+            spare = {i: share[i] - need[i] for i in range(len(share)) if i not in short and share[i] > need[i]}
+            room = sum(spare.values())
+            for i, extra in spare.items():
+                share[i] -= missing * extra / room
+        return share
 
     def figure(self, fig: PackFigure, png: bytes) -> None:
         px_w, px_h = png_size(png)

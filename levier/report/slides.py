@@ -16,6 +16,12 @@ BASE_FONT = 12  # plotly's default size when a figure sets none
 CHART_SECTIONS = ("t0", "actions", "financement")  # the sections that hold charts
 PROJECTION_SCALE = 1.45
 PROJECTION_HEIGHT = 560  # px: the chart, its title and its source fit one projected screen
+SLIDE_CHROME_PX = 205  # px of a slide's screen that are not the chart: header line, slide title, source (PAGE_CSS)
+SLIDE_PLOT_MIN_PX = 250  # px of plot area left to bars on a 1280×720 screen, once legend and axis are drawn
+SLIDE_LABEL_CHARS = 56  # characters of a bar's label on a slide
+SLIDE_LINE_FACTOR = 1.45  # a label's line height over its font size, gap to the next included
+SLIDE_TICK_MAX = 15  # px: larger labels would take half the width of two panels
+SLIDE_TICK_MIN = 11  # px: the smallest label still read from the back of a room
 PRINT_SCALE = 1.2
 PRINT_MAX_HEIGHT = 680  # px: taller figures would be shrunk on an A4 page until their text is unreadable
 PRINT_CAPTION_CHARS = 88  # a caption starts where the plot starts (after the axis labels): wrap it short
@@ -47,8 +53,16 @@ def caption_text(fig: go.Figure) -> str:
         if _is_caption(ann.to_plotly_json()):
             lines = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part)).strip()
                      for part in re.split(r"<br\s*/?>", str(ann.text))]
-            # The caption's lines become sentences: "… quantiles. Données fictives …", not "… quantiles Données …".
-            return " ".join(line if line.endswith((".", "!", "?", ":")) else line + "." for line in lines if line)
+            # Lines that start a sentence get a full stop before them ("… quantiles. Données fictives …", not
+            # "… quantiles Données …"); a line wrapped inside a sentence is joined back as it was ("Taux de
+            # consommation", not "Taux de. consommation").
+            lines = [line for line in lines if line]
+            out = ""
+            for i, line in enumerate(lines):
+                if out:
+                    out += ". " if line[:1].isupper() and not out.endswith((".", "!", "?", ":")) else " "
+                out += line
+            return out if not out or out.endswith((".", "!", "?")) else out + "."
     return ""
 
 
@@ -118,10 +132,40 @@ def scaled(fig: go.Figure, factor: float, *, drop_caption: bool = False, drop_ti
     return go.Figure(spec)
 
 
+def _fit_categories(fig: go.Figure, plot_px: int = SLIDE_PLOT_MIN_PX, wrap: int = SLIDE_LABEL_CHARS) -> None:
+    """Horizontal bars read on a slide: each category label on one line (shortened with « … » past `wrap`
+    characters: the full name is in the pack's table) in a tick font small enough that n labels fit the plot's height
+    on the smallest screen, so they never overlap (the funding slide's eleven actions ran into each other)."""
+    axes: dict[str, list[str]] = {}
+    for trace in fig.data:
+        if trace.type != "bar" or trace.orientation != "h" or trace.y is None:
+            continue
+        axis_name = "yaxis" + (trace.yaxis[1:] if trace.yaxis and trace.yaxis != "y" else "")
+        axes.setdefault(axis_name, []).extend(str(v) for v in trace.y)
+    for axis_name, all_names in axes.items():
+        names = list(dict.fromkeys(all_names))
+        # Lines wrapped for a half page joined back ("petits-<br>déjeuners" is one word again).
+        flat = {n: re.sub(r"\s*<br\s*/?>\s*", " ", re.sub(r"-<br\s*/?>", "-", n)) for n in names}
+        short = {n: f if len(f) <= wrap else textwrap.shorten(f, width=wrap, placeholder="…") for n, f in flat.items()}
+        size = max(SLIDE_TICK_MIN, min(int(fig.layout.font.size or BASE_FONT), SLIDE_TICK_MAX,
+                                       int(plot_px / (len(names) * SLIDE_LINE_FACTOR))))
+        axis = fig.layout[axis_name]
+        axis.tickfont.size = size
+        if axis.type != "category" and not axis.categoryarray:
+            axis.tickmode, axis.tickvals = "array", names  # one label per category, none skipped
+        else:
+            axis.tickmode, axis.tickvals = "array", list(axis.categoryarray or names)
+        axis.ticktext = [short.get(n, n) for n in axis.tickvals]
+
+
 def for_projection(fig: go.Figure) -> go.Figure:
-    """Large fonts for a room reading a projected screen; the caption moves under the chart as text."""
-    return scaled(fig, PROJECTION_SCALE, drop_caption=True, drop_title=True, min_height=PROJECTION_HEIGHT,
-                  max_height=PROJECTION_HEIGHT)
+    """Large fonts for a room reading a projected screen; the caption moves under the chart as text. No fixed
+    height: the slide's chart takes the height the screen leaves it (PAGE_CSS), at 1280×720 as at 1920×1080."""
+    out = scaled(fig, PROJECTION_SCALE, drop_caption=True, drop_title=True)
+    _fit_categories(out)
+    out.layout.height = None
+    out.update_layout(autosize=True)
+    return out
 
 
 def for_print(fig: go.Figure) -> go.Figure:
@@ -165,16 +209,26 @@ def clamp(index: int, n: int) -> int:
     return 0 if n <= 0 else max(0, min(int(index), n - 1))
 
 
-PAGE_CSS = """
+PAGE_CSS = f"""
 <style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
-button[data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"] { display: none !important; }
-header[data-testid="stHeader"] { display: none !important; }
-div[data-testid="stMainBlockContainer"], .block-container { max-width: 100% !important; padding: 1rem 2.5rem 1rem 2.5rem !important; }
-div[data-testid="stAppViewContainer"] p, div[data-testid="stAppViewContainer"] li { font-size: 1.35rem; }
-div[data-testid="stAppViewContainer"] h1 { font-size: 2.3rem; color: #000091; }
-div[data-testid="stAppViewContainer"] h2 { font-size: 2.0rem; color: #000091; }
-div[data-testid="stCaptionContainer"] p { font-size: 1.15rem !important; color: #3A3A3A !important; }
-div[data-testid="stButton"] button p, div[data-testid="stPageLink"] p { font-size: 1.2rem !important; }
+button[data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"] {{ display: none !important; }}
+header[data-testid="stHeader"] {{ display: none !important; }}
+/* app.py's demo banner, the page's first element: each slide of fictitious data says so in its source line. */
+div[data-testid="stMainBlockContainer"] > div[data-testid="stVerticalBlock"] >
+  div[data-testid="stElementContainer"]:first-child:has(div[data-testid="stAlert"]) {{ display: none !important; }}
+div[data-testid="stMainBlockContainer"] div[data-testid="stElementContainer"] {{ flex-shrink: 0; }}
+div[data-testid="stMainBlockContainer"], .block-container {{ max-width: 100% !important; padding: 0.6rem 2rem 0.4rem 2rem !important; }}
+div[data-testid="stMainBlockContainer"] div[data-testid="stVerticalBlock"] {{ gap: 0.35rem; }}
+div[data-testid="stAppViewContainer"] p, div[data-testid="stAppViewContainer"] li {{ font-size: 1.2rem; }}
+div[data-testid="stAppViewContainer"] h1 {{ font-size: 1.6rem; color: #000091; padding: 0; line-height: 1.25; }}
+div[data-testid="stAppViewContainer"] h2 {{ font-size: 1.55rem; color: #000091; padding: 0.1rem 0 0 0; line-height: 1.25; }}
+div[data-testid="stCaptionContainer"] p {{ font-size: 1.0rem !important; color: #3A3A3A !important; line-height: 1.3; }}
+div[data-testid="stButton"] button p, div[data-testid="stPageLink"] p, div[data-testid="stPopover"] button p {{ font-size: 1.05rem !important; }}
+div[data-testid="stMarkdownContainer"]:has(h1, h2) {{ margin-bottom: 0 !important; }}
+div[data-testid="stLayoutWrapper"]:has(> .st-key-pres_slide), .st-key-pres_slide {{
+  height: calc(100vh - {SLIDE_CHROME_PX}px) !important; min-height: 320px; }}
+.st-key-pres_slide div[data-testid="stElementContainer"], .st-key-pres_slide div[data-testid="stFullScreenFrame"],
+.st-key-pres_slide div[data-testid="stPlotlyChart"] {{ height: 100% !important; }}
 </style>
 """

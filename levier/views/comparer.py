@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from levier.analysis import positions
 from levier.charts import indicators as charts
 from levier.analysis.comparability import annotate
+from levier.core.fmt import fmt_signed, fmt_value, value_decimals
 from levier.views.indicateurs import load_comparability as comparability
 from levier.store.db import Database, Query
 from levier.views.common import catalogue, load_territories, load_values, ranking_values, source_text
@@ -23,9 +24,29 @@ DEFAULT_RANKING_INDICATOR = "CALPAE-3.1.1-OR1M-TX"
 @dataclass(frozen=True)
 class RankingView:
     figure: go.Figure
-    table: pd.DataFrame
+    table: pd.DataFrame  # numbers, for the downloads
     missing: pd.DataFrame
     caveats: list[str]
+    unit: str = ""  # of « Valeur »
+    rank_unit: str = ""  # of « Valeur classée » and the gap to the median (a count is ranked as a rate)
+
+    @property
+    def display(self) -> pd.DataFrame:
+        """The table as the page shows it: every number in French with its unit (« 82,7 % », « +3,1 pts »), the
+        unit column folded into the values."""
+        return display_table(self.table, self.unit, self.rank_unit or self.unit)
+
+
+def display_table(table: pd.DataFrame, unit: str, rank_unit: str) -> pd.DataFrame:
+    """A ranking table's numbers through levier.core.fmt, each with its unit; ranks and quartiles stay integers."""
+    out = table.drop(columns=["Unité"], errors="ignore").copy()
+    out["Valeur"] = [fmt_value(v, unit, value_decimals(v, unit)) for v in table["Valeur"]]
+    if "Valeur classée" in out.columns:
+        out["Valeur classée"] = [fmt_value(v, rank_unit, value_decimals(v, rank_unit)) for v in table["Valeur classée"]]
+    gap = "Écart à la médiane nationale"
+    if gap in out.columns:
+        out[gap] = [fmt_signed(g, rank_unit) for g in table[gap]]
+    return out
 
 
 def ranking_view(db: Database, indicator: str, period: int, selected: str | None,
@@ -82,7 +103,7 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
     if excluded:
         caveats.insert(0, f"Classement restreint à la définition de référence : {len(excluded)} département(s) "
                           f"déclarant une variante écarté(s) ({', '.join(excluded)}).")
-    return RankingView(fig, table, missing, caveats)
+    return RankingView(fig, table, missing, caveats, unit, rank_unit)
 
 
 def ranked_history(db: Database, indicator: str, period: int, cat: pd.DataFrame) -> pd.DataFrame:

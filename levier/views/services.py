@@ -485,6 +485,26 @@ def coverage_figure(
             points = points[points["dep"].astype(str).isin(area.deps)]
         shown_area = area if members is not None else MapArea("france", "", "France entière")
         maps.add_points(fig, points_on_map(points, layer, shown_area, members), size=6, dense=members is None)
+        own_places_legend(fig, points, area)
+    return fig
+
+
+def own_places_legend(fig: go.Figure, points: pd.DataFrame | None, area: MapArea) -> go.Figure:
+    """On a zoomed map the points of the neighbours are drawn too: each type's legend entry then says how many
+    places the territory itself has (the page's count), then how many the map shows (« France services », « 28 du
+    département, 87 sur la carte »), never the map's or France's count alone as if it were the territory's."""
+    if points is None or points.empty or area.is_france or "dep" not in points or "label" not in points:
+        return fig
+    own = points[points["dep"].astype(str).isin(area.deps)].groupby("label").size()
+    for trace in fig.data:
+        if trace.type != "scattergeo" or not trace.name or not trace.showlegend:
+            continue
+        for label in points["label"].dropna().unique():
+            if str(trace.name).startswith(f"{label} ("):
+                drawn = len(trace.lon) if trace.lon is not None else 0
+                mine = int(own.get(label, 0))
+                trace.name = f"{label}<br>{fmt_int(mine)} {area.noun}" + (
+                    f", {fmt_int(drawn)} sur la carte" if drawn != mine else "")
     return fig
 
 

@@ -27,13 +27,17 @@ T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is th
 LEVEL_NOUNS = {"departement": "départements", "epci": "EPCI de même nature"}
 PEER_NOUNS = {"departement": ("département", "départements"), "epci": ("EPCI", "EPCI")}
 
-# What a reader scans first comes first; every other column stays in the downloads.
+# What a reader scans first comes first: the value, then the national median and the gap to it (on the ranked
+# figure, « Valeur classée », when a count is ranked as a rate), so they show on a 1280×720 screen; the long
+# « Classé sur » text comes after the medians. Every other column stays in the downloads.
 T0_DISPLAY = [
-    "Indicateur", "Valeur", "Année", "Classé sur", "Valeur classée", "Rang", "Quartile", "Situation / médiane nationale",
-    "Motif de non-classement", "Signalement qualité", "Médiane nationale",
-    "Écart à la médiane nationale", "Médiane régionale", "Écart à la médiane régionale", "Médiane des pairs",
-    "Écart à la médiane des pairs", "Sens", "Origine", "Source", "Programme", "Code",
+    "Indicateur", "Valeur", "Année", "Valeur classée", "Médiane nationale", "Écart à la médiane nationale", "Rang",
+    "Quartile", "Situation / médiane nationale", "Médiane régionale", "Écart à la médiane régionale",
+    "Médiane des pairs", "Écart à la médiane des pairs", "Classé sur", "Motif de non-classement",
+    "Signalement qualité", "Sens", "Origine", "Source", "Programme", "Code",
 ]
+# The columns kept in view when the table scrolls sideways (pinned on the page).
+T0_KEY_COLUMNS = ("Indicateur", "Valeur")
 
 
 # ------------------------------------------------------------------------------------------------ loading

@@ -18,14 +18,15 @@ def test_services_page_coverage_follows_the_distance(app):
     assert "34\u00a0875 communes (chacune à son centroïde)" in page
     needs_map = charts(app)[0]
     names = [t.get("name", "") for t in needs_map["data"] if t["type"] == "scattergeo"]
-    assert any(n.startswith("France services (") for n in names)
-    assert any(n.startswith("Agence France Travail") for n in names)
+    assert any(n.startswith("Agence France Travail") and "<br>" in n for n in names)
     share_20 = app.metric[0].value
     # The places counted are Isère's (the national count, 2 845, was shown before), as in the table by département;
     # the figures come from the derived tables, computed when the data was published.
     places = metrics(app)["Lieux « France services » — Isère (38)"]
     by_dep = frame_with(app, "Département", "Lieux « France services »").set_index("Code")
     assert int(places.replace("\u00a0", "")) == by_dep.at["38", "Lieux « France services »"] < 2845
+    # The maps' legends count the same places, the neighbours' drawn around them said apart.
+    assert any(n.startswith(f"France services<br>{places} du département, ") for n in names)
     assert "Calcul à la publication des données" in page
     table_20 = frame_with(app, "EPCI", "Part de la population à moins de 20 km (%)")
     assert app.selectbox(key="cov_type").value == "france_services"

@@ -110,6 +110,22 @@ def test_series_draws_the_dashed_trajectory_to_the_target_and_milestones():
     assert fig.layout.xaxis.dtick == 1
 
 
+def test_series_title_stays_whole_above_its_legend_and_the_axis_says_the_unit():
+    series = pd.DataFrame({"period": [2023, 2024, 2025], "value": [408, 425, 431]})
+    national = pd.DataFrame({"period": [2023, 2025], "value": [380.0, 400]})
+    label = ("Nombre d'enfants de familles en situation de pauvreté accueillis en mode d'accueil du jeune enfant "
+             "(effectif : pas de médiane tracée, comparaison en taux ci-dessous)")
+    fig = c.series_chart(series, name="Isère", label=label, unit="personnes", source="CAF",
+                         references={"Médiane nationale": national, "Médiane Auvergne-Rhône-Alpes": national},
+                         trajectory=trajectory(2023, 408, 2027, 434, milestones=[(2025, 420)]))
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) >= 2 and " ".join(lines) == label  # wrapped, not cut at the chart's edge
+    # The title's lines and two legend rows (six entries) fit in the top margin, the legend under the title.
+    assert fig.layout.margin.t >= 14 + 21 * len(lines) + 2 * 24
+    assert fig.layout.title.yref == "container" and fig.layout.legend.yanchor == "bottom"
+    assert fig.layout.yaxis.title.text == "En personnes"  # the label is the title: the axis keeps the unit, whole
+
+
 def test_scatter_highlights_selected_and_peers_and_lists_incomplete_points():
     frame = pd.DataFrame({"code": ["01", "02", "03", "04"], "name": ["Ain", "Aisne", "Allier", "Ardèche"],
                           "x": [11.3, 14.2, 9.0, None], "y": [23580.0, 20100, 21000, 20500]})

@@ -36,8 +36,9 @@ def test_quantile_classes_follow_mapclassify_with_french_labels():
     classes = maps.classify(values, "quantiles", 5, unit="%")
     expected = mc.Quantiles(np.arange(1, 11, dtype=float), k=5).bins
     assert classes.bins == pytest.approx(list(expected))
-    assert classes.labels[0] == f"1,0 – 2,8{NBSP}%"
-    assert classes.labels[-1] == f"8,2 – 10,0{NBSP}%"
+    # Labelled with the values its territories have, not with the quantile bounds (2,8 and 8,2: nobody's value).
+    assert classes.labels[0] == f"1,0 – 2,0{NBSP}%"
+    assert classes.labels[-1] == f"9,0 – 10,0{NBSP}%"
     assert classes.index.tolist() == [0, 0, -1, 1, 1, 2, 2, 3, 3, 4, 4]
     assert classes.counts == [2, 2, 2, 2, 2]
     assert classes.colors[-1] == "#000091"  # palette ends on bleu France
@@ -70,6 +71,25 @@ def test_equal_intervals_and_degenerate_inputs():
     assert empty.k == 0 and empty.index.tolist() == [-1, -1]
     with pytest.raises(ValueError, match="Méthode"):
         maps.classify([1, 2], "kmeans")
+
+
+def test_a_one_territory_class_is_labelled_with_its_territorys_value_on_the_map():
+    # Isère and its neighbours, poverty rate 2020 (INSEE Filosofi): Isère alone in its quantile class, whose upper
+    # bound (13,4 %) no territory has; the legend printed « 13,4 % » over Isère's 11,3 %.
+    rates = {"38": 11.3, "01": 10.5, "73": 10.3, "26": 14.4, "69": 14.1, "42": 15.0, "07": 14.3, "05": 13.9}
+    frame = pd.DataFrame({"code": list(rates), "name": list(rates), "value": list(rates.values())})
+    geojson = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": c, "properties": {},
+         "geometry": {"type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]]}}
+        for i, c in enumerate(rates)]}
+    fig = maps.choropleth(frame, geojson, value_col="value", unit="%", method="quantiles", k=5)
+    legend = {t.name: set(t.locations) for t in _choropleths(fig)}
+    assert legend[f"11,3{NBSP}%"] == {"38"}
+    assert legend[f"14,3{NBSP}%"] == {"07"}
+    assert legend[f"13,9 – 14,1{NBSP}%"] == {"05", "69"}  # not « 13,4 – 14,1 % »: 13,4 % is nobody's value
+    shown = {f"{v:.1f}".replace(".", ",") for v in rates.values()}
+    for name in legend:
+        assert set(re.findall(r"\d+,\d", name)) <= shown, name
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -122,6 +122,10 @@ def test_pdf_pages_exist_and_are_drawn(isere, isere_images, tmp_path):
     assert "Données fictives de démonstration" in text and "Source : " not in text[:200]
     for sec in isere.sections:
         assert sec.title in text
+    # No word cut between two letters by a narrow table column (« (consomm / é) », « personne / s »).
+    lines = [line.strip() for line in text.splitlines()]
+    assert "Effet levier (consommé)" in " ".join(lines) and "é)" not in lines and "s" not in lines
+    assert not any(line.endswith("(consomm") or line == "personne" for line in lines)
 
 
 def test_the_first_page_is_the_territory_at_a_glance(demo_db_path, isere):
@@ -169,11 +173,17 @@ def test_presentation_slides_follow_the_pack(isere):
     first = deck[0]
     assert first.caption.startswith("Source : ") and "fictive" in first.caption
     big = slides.slide_figure(first)
-    assert big.layout.height == slides.PROJECTION_HEIGHT
+    assert big.layout.height is None and big.layout.autosize  # as tall as the screen leaves it (PAGE_CSS)
     assert not any(slides._is_caption(a.to_plotly_json()) for a in big.layout.annotations)  # said under it
     chart = next(s for s in deck if s.figure.kind == "chart")
     assert slides.slide_figure(chart).layout.font.size > chart.figure.figure.layout.font.size
     assert slides.clamp(-1, 5) == 0 and slides.clamp(9, 5) == 4 and slides.clamp(3, 0) == 0
+    # The funding slide: one label per action, on one line, small enough not to overlap on 1280×720.
+    funding = slides.slide_figure(next(s for s in deck if s.key == "financement_execution"))
+    axis = funding.layout.yaxis
+    assert len(axis.ticktext) == len(set(funding.data[0].y)) and not any("<br>" in t for t in axis.ticktext)
+    assert len(axis.ticktext) * slides.SLIDE_LINE_FACTOR * axis.tickfont.size <= slides.SLIDE_PLOT_MIN_PX + 1
+    assert "Taux de consommation" in next(s for s in deck if s.key == "financement_execution").caption
 
 
 def test_clear_errors_without_chromium_or_fonts(monkeypatch, tmp_path):

@@ -125,6 +125,11 @@ def test_the_page_counts_the_places_of_its_territory(demo, areas):
     aura = services.coverage_view(demo, "france_services", 20, areas["Auvergne-Rhône-Alpes"])
     in_aura = aura.departements[aura.departements["in_area"]]
     assert aura.in_view["places"] == in_aura["services"].sum() > isere
+    # The map's legend counts Isère's own places as the page does, before the neighbours' drawn around it.
+    places = panorama.service_points(demo, ("france_services",))
+    fig = services.coverage_figure(view, panorama.display_layer("epci"), "jenks", 5, places)
+    legend = next(t.name for t in fig.data if t.type == "scattergeo" and t.showlegend)
+    assert legend.startswith(f"France services<br>{isere} du département, ") and legend.endswith(" sur la carte")
 
 
 def test_rows_written_per_territory_and_distance(demo):
