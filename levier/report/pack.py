@@ -487,9 +487,10 @@ def _funding_section(ctx: _Context) -> PackSection:
         sec.intro.append(f"Aucun financement {ctx.programme} déclaré pour {ctx.name} de {span}.")
         return sec
     own = view.holder.label
-    per_poor = " et montants par habitant pauvre" if view.per_poor_figure is not None else ""
+    computed = ("Effet levier et montants par habitant pauvre calculés" if view.per_poor_figure is not None else
+                "Effet levier calculé")
     sec.intro.append(f"Montants État et {view.holder.noun} par action, {span} : prévus, engagés et consommés. "
-                     f"Effet levier{per_poor} calculés sur les montants consommés.")
+                     f"{computed} sur les montants consommés.")
     sec.facts = list(view.headline.items())
     compact = view.execution[["Action", "État prévu", "État engagé", "État consommé", f"{own} prévu",
                               f"{own} engagé", f"{own} consommé", "Effet levier (consommé)"]]
