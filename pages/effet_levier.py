@@ -16,7 +16,7 @@ sel = ui.current_selection()
 st.title("Effet levier")
 ui.rights_note(db.scope)
 st.caption("L'argent de l'État a-t-il apporté des actions nouvelles ou renforcées, plus d'argent propre du département "
-           "et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait déjà ?")
+           "(ou de la métropole qui porte son contrat) et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait déjà ?")
 programmes = cache.lever_programmes(db, sel.level, sel.code)
 if sel.level == "epci" and not programmes:  # an EPCI holding no contract: said plainly, no département figures
     options = cache.territory_options()
@@ -64,7 +64,7 @@ if view.unchecked_new:
 for note in view.notes:
     st.caption(note)
 
-st.markdown("#### État et département par action : prévu, engagé, consommé")
+st.markdown(f"#### État et {view.holder.noun} par action : prévu, engagé, consommé")
 ui.chart(view.execution_figure, f"execution_{programme}_{sel.code}")
 ui.table(view.execution, height=36 * (len(view.execution) + 1) + 3)
 ui.downloads(view.execution_export, f"financements_{programme}_{sel.code}_{year_from}-{year_to}", key="lev_exec")
@@ -99,7 +99,7 @@ if view.per_poor_figure is not None:
     st.caption(lever.POOR_RULE)
 
 st.markdown("#### Coût par résultat : € par bénéficiaire-année")
-st.caption(lever.COST_RULE)
+st.caption(view.cost_rule)
 st.caption(f"Années financées comptées depuis le premier financement de chaque action jusqu'à {year_to} (fin de la "
            "période choisie). Un texte coupé se lit en entier en survolant sa cellule, dans les mises en garde en toutes "
            "lettres sous le tableau et dans le téléchargement ; définition détaillée : docs/cout_par_resultat.md.")

@@ -449,6 +449,10 @@ class LeverView:
         return "Toutes les métropoles sous contrat : levier, € propres par € État"
 
     @property
+    def cost_rule(self) -> str:
+        return lever.COST_RULE.replace("(État + département,", f"(État + {self.holder.noun},")
+
+    @property
     def comparison_stem(self) -> str:
         """The comparison download's file name, without the programme and years."""
         return "levier_departements" if self.holder == lever.DEPARTEMENT else "levier_metropoles"
