@@ -86,14 +86,18 @@ def _span(points: pd.DataFrame) -> float:
     return max(float(np.ptp(points["lon"].astype(float))), float(np.ptp(points["lat"].astype(float)))) or 1.0
 
 
-def _widen(fig: go.Figure, share: float = 0.12) -> None:
-    """More room left and right of the area, so that a name written beside a point near its edge is not cut."""
-    lon = fig.layout.geo.lonaxis.range
-    if lon is None:
+def _widen(fig: go.Figure, share: float = 0.12, aspect: float = 1.3) -> None:
+    """More room around the area, so that a name written beside a point near its edge is not cut: at least `share`
+    of the width on each side, and a frame at least `aspect` times wider than tall (a tall métropole drawn on a wide
+    slide or page keeps the names of its eastern and western communes)."""
+    lon, lat = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
+    if lon is None or lat is None:
         return
-    x0, x1 = (float(v) for v in lon)
-    pad = (x1 - x0) * share
-    fig.update_geos(lonaxis={"range": [x0 - pad, x1 + pad]})
+    (x0, x1), (y0, y1) = (tuple(float(v) for v in lon), tuple(float(v) for v in lat))
+    width_needed = aspect * (y1 - y0) / max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
+    pad = max((x1 - x0) * share, (width_needed - (x1 - x0)) / 2)
+    fig.update_geos(lonaxis={"range": [x0 - pad, x1 + pad]},
+                    lataxis={"range": [y0 - (y1 - y0) * 0.04, y1 + (y1 - y0) * 0.04]})
 
 
 def label_positions(lon: pd.Series, lat: pd.Series, span: float | None = None) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from levier.analysis import lever
 from levier.store.db import Database, Query
-from levier.views import effet_levier
+from levier.views import effet_levier, mi_parcours
 
 GRENOBLE = "200040715"  # Grenoble-Alpes-Métropole (METRO, Isère)
 LYON = "200046977"  # Métropole de Lyon (MET69)
@@ -87,3 +87,13 @@ def test_holder_texts_name_the_right_collectivity():
                       "funder": ["etat", "departement"] * 2, "planned": [100.0, 100.0, 150.0, 50.0],
                       "committed": 0.0, "spent": 0.0})
     assert "€ propres de la métropole" in lever.substitution_flags(f, "planned", holder=lever.METROPOLE)["message"][0]
+
+
+def test_mi_parcours_of_a_metropole_tracks_its_own_targets(db):
+    mine = mi_parcours.load_target_tracking(db, GRENOBLE, 2023, level="epci", current_period=2026)
+    targets = db.read(Query.TARGETS, {"level": "epci", "code": GRENOBLE})
+    assert len(mine) == targets["indicator"].nunique() == 24
+    isere = mi_parcours.load_target_tracking(db, "38", 2023, level="departement", current_period=2026)
+    both = mine[["indicator", "t0_value", "target_value"]].merge(
+        isere[["indicator", "t0_value", "target_value"]], on="indicator", suffixes=("", "_38"))
+    assert len(both) and (both["t0_value"] != both["t0_value_38"]).all()  # its own T0 and targets, not the Isère's
