@@ -16,15 +16,17 @@ sel = ui.current_selection()
 st.title("Effet levier")
 ui.rights_note(db.scope)
 st.caption("L'argent de l'État a-t-il apporté des actions nouvelles ou renforcées, plus d'argent propre du département "
-           "et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait déjà ?")
+           "(ou de la métropole qui porte son contrat) et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait "
+           "déjà ?")
 if sel.level == "region":  # a commissaire's région: its territories first, then the sums of its départements
     region_panel.render(db, sel, "effet_levier.py", compact=True)
-if sel.level == "epci":
-    epci = cache.territory_options().epci
-    st.info(epci_notice(epci.at[sel.code, "nature"] if sel.code in epci.index else None))
+programmes = cache.lever_programmes(db, sel.level, sel.code)
+if sel.level == "epci" and not programmes:  # an EPCI holding no contract: said plainly, no département figures
+    options = cache.territory_options()
+    epci = options.epci
+    nature = epci.at[sel.code, "nature"] if sel.code in epci.index else None
+    st.info(epci_notice(nature, options.name("epci", sel.code), f"{options.name('departement', sel.dep)} ({sel.dep})"))
     st.stop()
-
-programmes = cache.lever_programmes(db)
 if not programmes:
     st.info("Aucun financement n'est encore importé : déposez un fichier de financements sur la page Importer "
             "(formats décrits dans docs/financements.md).")
@@ -52,22 +54,20 @@ if view.empty:
 cols = st.columns(len(view.headline))
 for col, (label, value) in zip(cols, view.headline.items()):
     col.metric(label, value)
-money_note = ("Montants du contrat : données fictives de démonstration (les dépenses propres réelles, DREES, sont "
-              "plus bas). " if view.is_demo else "Montants du contrat déclarés par les départements. ")
-st.caption(f"{money_note}Montants {lever.STAGE_LABELS[stage]}s, {year_from}–{year_to}. {lever.LEVERAGE_RULE}")
+st.caption(f"{view.money_note}Montants {lever.STAGE_LABELS[stage]}s, {year_from}–{year_to}. {view.leverage_rule}")
 
 own_alerts = view.own.substitutions if view.own else []
 if view.substitutions or view.new_actions or own_alerts:
     st.warning("**Alertes de substitution**\n\n"
                + "\n".join(f"- {m}" for m in own_alerts + view.substitutions + view.new_actions))
-    st.caption(lever.SUBSTITUTION_RULE + " " + lever.OWN_SUBSTITUTION_RULE)
+    st.caption(view.substitution_rule + ("" if sel.level == "epci" else " " + lever.OWN_SUBSTITUTION_RULE))
 if view.unchecked_new:
     st.caption(f"{view.unchecked_new} action(s) déclarée(s) « mesure nouvelle » sans valeur l'année précédant leur "
                "premier financement : la déclaration ne peut pas être vérifiée.")
 for note in view.notes:
     st.caption(note)
 
-st.markdown("#### État et département par action : prévu, engagé, consommé")
+st.markdown(f"#### État et {view.holder.noun} par action : prévu, engagé, consommé")
 ui.chart(view.execution_figure, f"execution_{programme}_{sel.code}")
 ui.table(view.execution, height=36 * (len(view.execution) + 1) + 3)
 ui.downloads(view.execution_export, f"financements_{programme}_{sel.code}_{year_from}-{year_to}", key="lev_exec")
@@ -95,13 +95,14 @@ if view.own is not None:
                        f"contrat augmente ({', '.join(str(y) for y in view.own.tested_years)}).")
         ui.downloads(view.own.export, f"depenses_propres_{programme}_{sel.code}", key="lev_own")
 
-st.markdown("#### Effet levier et € par habitant pauvre, comparés aux autres départements")
+st.markdown(f"#### {view.peers_heading}")
 ui.chart(view.leverage_figure, f"levier_{programme}_{sel.code}")
-ui.chart(view.per_poor_figure, f"par_habitant_pauvre_{programme}_{sel.code}")
-st.caption(lever.POOR_RULE)
+if view.per_poor_figure is not None:
+    ui.chart(view.per_poor_figure, f"par_habitant_pauvre_{programme}_{sel.code}")
+    st.caption(lever.POOR_RULE)
 
 st.markdown("#### Coût par résultat : € par bénéficiaire-année")
-st.caption(lever.COST_RULE)
+st.caption(view.cost_rule)
 st.caption(f"Années financées comptées depuis le premier financement de chaque action jusqu'à {year_to} (fin de la "
            "période choisie). Un texte coupé se lit en entier en survolant sa cellule, dans les mises en garde en toutes "
            "lettres sous le tableau et dans le téléchargement ; définition détaillée : docs/cout_par_resultat.md.")
@@ -129,6 +130,6 @@ else:
             st.markdown("\n".join(f"- {note}" for note in view.cost_notes))
     ui.downloads(view.costs_export, f"cout_par_resultat_{programme}_{sel.code}", key="lev_costs")
 
-with st.expander("Tous les départements : levier, € propres par € État, € par habitant pauvre"):
+with st.expander(view.comparison_heading):
     ui.table(view.comparison, height=420)
-    ui.downloads(view.comparison_export, f"levier_departements_{programme}_{year_from}-{year_to}", key="lev_comp")
+    ui.downloads(view.comparison_export, f"{view.comparison_stem}_{programme}_{year_from}-{year_to}", key="lev_comp")

@@ -17,6 +17,12 @@ st.title("Évaluation")
 ui.rights_note(db.scope)
 st.caption("Les départements sous contrat ont-ils progressé plus que les autres ? Deux lectures prudentes, chacune "
            "avec ses limites affichées à côté du résultat.")
+if sel.level == "epci":  # a métropole's own contract is read on Effet levier and Mi-parcours, not here
+    options = cache.territory_options()
+    st.info(f"{options.name('epci', sel.code)} n'y figure pas : ces deux lectures ne comparent que des départements "
+            f"(vagues CDPPE, montants CALPAE). Son département, {options.name('departement', sel.dep)} ({sel.dep}), est "
+            "mis en évidence. Le contrat propre d'une métropole (Pacte des solidarités) se lit sur les pages Effet "
+            "levier et Comparaison mi-parcours.")
 choices = cache.evaluation_indicator_choices(db)
 did_choices, dose_choices = choices.event_study, choices.dose
 

@@ -45,11 +45,34 @@ BENEFICIARY_KINDS = ("réalisation", "résultat")
 # trains social workers through the CNFPT catalogue (4.1.1) and through specific funding (4.1.2), one money line.
 ACTION_PARTS = {"CALPAE-4.1.1-TOT": "CALPAE-4", "CALPAE-4.1.2-TOT": "CALPAE-4"}
 
-LEVERAGE_RULE = (
-    "Effet levier = (€ État + € département) ÷ € État ; € propres par € État = € département ÷ € État. Le contrat "
-    f"prévoit 50{NBSP}% de l'État par action : un levier de 2 (1 € du département pour 1 € de l'État). Au-dessus, le "
-    "département met plus que sa moitié ; en dessous, moins."
-)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the contract and brings the own euros, as the French texts name it: a département, or a métropole
+    (an EPCI signing its own contract). The figures are computed the same way for both."""
+
+    noun: str  # « département »
+    of: str  # « du département »
+    the: str  # « le département »
+    plural: str  # « départements »
+    label: str  # « Département »: a column or an axis title
+
+
+DEPARTEMENT = Holder("département", "du département", "le département", "départements", "Département")
+METROPOLE = Holder("métropole", "de la métropole", "la métropole", "métropoles", "Métropole")
+
+
+def leverage_rule(holder: Holder = DEPARTEMENT) -> str:
+    """How the leverage is read, with the holder's own euros named."""
+    return (
+        f"Effet levier = (€ État + € {holder.noun}) ÷ € État ; € propres par € État = € {holder.noun} ÷ € État. Le "
+        f"contrat prévoit 50{NBSP}% de l'État par action : un levier de 2 (1 € {holder.of} pour 1 € de l'État). "
+        f"Au-dessus, {holder.the} met plus que sa moitié ; en dessous, moins."
+    )
+
+
+LEVERAGE_RULE = leverage_rule()
 COST_RULE = (
     "Coût par bénéficiaire-année = € (État + département, à l'étape choisie) des années financées ÷ "
     "bénéficiaires-années au-dessus du niveau d'avant financement. T0 = l'année qui précède le premier financement "
@@ -67,12 +90,19 @@ POOR_RULE = (
     "(STAT-TP60) ; l'INSEE ne publie pas de taux pour la Guadeloupe, la Guyane et Mayotte : pas de € par habitant "
     "pauvre pour elles."
 )
-SUBSTITUTION_RULE = (
-    f"Alerte de substitution : d'une année à la suivante, les € propres du département sur une action baissent de plus "
-    f"de {fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% alors que les € de l'État sur la même action augmentent de "
-    f"plus de {fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% ; ou une action déclarée « mesure nouvelle » comptait "
-    "déjà des bénéficiaires l'année précédant son premier financement."
-)
+
+
+def substitution_rule(holder: Holder = DEPARTEMENT) -> str:
+    """The substitution warning's rule, with the holder's own euros named."""
+    return (
+        f"Alerte de substitution : d'une année à la suivante, les € propres {holder.of} sur une action baissent de "
+        f"plus de {fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% alors que les € de l'État sur la même action "
+        f"augmentent de plus de {fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% ; ou une action déclarée « mesure "
+        "nouvelle » comptait déjà des bénéficiaires l'année précédant son premier financement."
+    )
+
+
+SUBSTITUTION_RULE = substitution_rule()
 OWN_SUBSTITUTION_RULE = (
     "Sur les dépenses réelles (DREES) : les dépenses propres du département sur le champ du contrat baissent de plus de "
     f"{fmt_number(100 * SUBSTITUTION_TOLERANCE, 0)}{NBSP}% d'une année publiée à la suivante alors que les € de l'État "
@@ -479,8 +509,9 @@ def _cost_row(act, indicator, label, *, t0=None, baseline=math.nan, funded_years
 
 
 def substitution_flags(funding: pd.DataFrame, stage: str = "spent", tolerance: float = SUBSTITUTION_TOLERANCE,
-                       codes: Iterable[str] | None = None) -> pd.DataFrame:
-    """Own euros falling while State euros rise on the same action, year on year (consecutive years).
+                       codes: Iterable[str] | None = None, holder: Holder = DEPARTEMENT) -> pd.DataFrame:
+    """Own euros falling while State euros rise on the same action, year on year (consecutive years); the message
+    names the holder's own euros (a département's, a métropole's).
 
     Columns: code, programme, action, year, state_before, state_after, own_before, own_after, message."""
     sel = _select(funding, codes)
@@ -500,7 +531,7 @@ def substitution_flags(funding: pd.DataFrame, stage: str = "spent", tolerance: f
     )
     hit = sums[cond].rename(columns={STATE: "state_after", OWN: "own_after"})
     hit["message"] = [
-        f"{r.action} ({r.code}), {int(r.year) - 1} → {int(r.year)} : € propres du département déclarés "
+        f"{r.action} ({r.code}), {int(r.year) - 1} → {int(r.year)} : € propres {holder.of} déclarés "
         f"{_pct_change(r.own_before, r.own_after)} ({fmt_number(r.own_before, 0)} → {fmt_number(r.own_after, 0)} €) "
         f"quand ceux de l'État {_pct_change(r.state_before, r.state_after)} ({fmt_number(r.state_before, 0)} → "
         f"{fmt_number(r.state_after, 0)} €), en montants {STAGE_LABELS[stage]}s : l'argent de l'État remplace-t-il "

@@ -108,13 +108,17 @@ def region_glance(db: Database, reg: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
-def _lever_programmes(db_path: str, version: str, scope_key: str, _scope: Scope) -> list[ProgrammeChoice]:
-    return funding_programmes(Database(db_path, scope=_scope))
+def _lever_programmes(db_path: str, version: str, scope_key: str, _scope: Scope, level: str,
+                      code: str | None) -> list[ProgrammeChoice]:
+    return funding_programmes(Database(db_path, scope=_scope), level, code)
 
 
-def lever_programmes(db: Database) -> list[ProgrammeChoice]:
-    """The programmes the Effet levier page offers (views.effet_levier.funding_programmes)."""
-    return _lever_programmes(*_key(db))
+def lever_programmes(db: Database, level: str = "departement", code: str | None = None) -> list[ProgrammeChoice]:
+    """The programmes the Effet levier page offers (views.effet_levier.funding_programmes): those of the
+    départements, or those of an EPCI's own contract."""
+    if level != "epci":
+        level, code = "departement", None  # one list for a département, a région and France
+    return _lever_programmes(*_key(db), level, code)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

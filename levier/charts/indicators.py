@@ -177,7 +177,8 @@ def distribution_chart(
         median_text = f"Trait pointillé : médiane ({fmt_hover(median, unit)}). "
     fig.update_yaxes(visible=False, range=[-0.6, 0.6])
     fig.update_xaxes(title=label_with_unit(label, unit), **axis_format(unit))
-    extra = f"{_count(n, noun)} représenté{'' if n == 1 else 's'}. {median_text}" + missing_sentence(frame, noun)
+    gender = "e" if noun.startswith(("métropole", "collectivité")) else ""  # « 22 métropoles représentées »
+    extra = f"{_count(n, noun)} représenté{gender}{'' if n == 1 else 's'}. {median_text}" + missing_sentence(frame, noun)
     return finish(fig, title or label, source_caption(source, year, extra), height=300)
 
 

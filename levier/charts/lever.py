@@ -69,9 +69,11 @@ def _euros(x: float) -> str:
 
 
 def execution_chart(table: pd.DataFrame, labels: dict[str, str], axes: dict[str, str], *, title: str, source: str,
-                    year: object = None) -> go.Figure:
+                    year: object = None, own_label: str = "Département") -> go.Figure:
     """State and département euros per action, prévu → engagé → consommé as grouped horizontal bars, one panel per
-    funder. table: action_totals() (action, etat_planned … departement_spent)."""
+    funder. table: action_totals() (action, etat_planned … departement_spent). `own_label` names the holder of the
+    own euros (« Métropole » for a métropole's contract)."""
+    own = own_label
     t = table.iloc[::-1].reset_index(drop=True)  # first action at the top
     names = [_wrap_label((f"Axe {axes[a]} · " if axes.get(a) else "") + labels.get(a, a)) for a in t["action"]]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)
@@ -80,19 +82,19 @@ def execution_chart(table: pd.DataFrame, labels: dict[str, str], axes: dict[str,
         for rank, stage in ((3, "spent"), (2, "committed"), (1, "planned")):
             values = pd.to_numeric(t[f"{group}_{stage}"], errors="coerce")
             fig.add_trace(go.Bar(
-                y=names, x=values, orientation="h", name=f"{STAGE_NAMES[stage]} ({'État' if group == 'etat' else 'département'})",
+                y=names, x=values, orientation="h", name=f"{STAGE_NAMES[stage]} ({'État' if group == 'etat' else own.lower()})",
                 marker={"color": colors[stage]}, legendrank=rank + (0 if group == "etat" else 3),
-                hovertext=[f"<b>{n}</b><br>{'État' if group == 'etat' else 'Département'} – {STAGE_NAMES[stage].lower()} : "
+                hovertext=[f"<b>{n}</b><br>{'État' if group == 'etat' else own} – {STAGE_NAMES[stage].lower()} : "
                            f"{_euros(v)}" for n, v in zip(names, values)],
                 hovertemplate="%{hovertext}<extra></extra>",
             ), row=1, col=col)
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_xaxes(ticksuffix=f"{NBSP}€", tickformat="~s", exponentformat="none")
     fig.update_xaxes(title={"text": "<b>État</b> (€)", "font": {"color": BLEU_FRANCE}}, row=1, col=1)
-    fig.update_xaxes(title={"text": "<b>Département</b> (€)", "font": {"color": OWN_COLORS["spent"]}}, row=1, col=2)
+    fig.update_xaxes(title={"text": f"<b>{own}</b> (€)", "font": {"color": OWN_COLORS["spent"]}}, row=1, col=2)
     fig.update_yaxes(automargin=True)
     spent_rate = _rate(table, "spent")
-    extra = (f"Taux de consommation de l'ensemble (État + département) : {fmt_number(spent_rate, 1)}{NBSP}% du prévu."
+    extra = (f"Taux de consommation de l'ensemble (État + {own.lower()}) : {fmt_number(spent_rate, 1)}{NBSP}% du prévu."
              if not math.isnan(spent_rate) else "")
     # One scale for both panels: a longer bar is more money, whichever the funder.
     top = pd.to_numeric(t[[f"{g}_{s}" for g in ("etat", "departement") for s in STAGE_NAMES]].stack(),
@@ -144,13 +146,13 @@ def reallocation_sankey(flows: pd.DataFrame, labels: dict[str, str], *, title: s
 
 
 def leverage_distribution(values: pd.DataFrame, selected: str | None, peers: Sequence[str] = (), *,
-                          stage_label: str, source: str, year: object = None) -> go.Figure:
-    """Every département's leverage (total € ÷ State €) as a strip over a box, the selected one in red, the
-    contract's 2 as a green line."""
+                          stage_label: str, source: str, year: object = None, noun: str = "départements") -> go.Figure:
+    """Every département's (or, noun « métropoles », every contracting métropole's) leverage (total € ÷ State €) as
+    a strip over a box, the selected one in red, the contract's 2 as a green line."""
     fig = distribution_chart(values, selected, peers, label=f"Effet levier (€ total ÷ € État, {stage_label})",
                              unit="ratio", source=source, year=year, direction="hausse",
-                             title=f"Effet levier comparé aux autres départements ({stage_label})",
-                             noun="départements")
+                             title=f"Effet levier comparé aux autres {noun} ({stage_label})",
+                             noun=noun)
     fig.add_vline(x=2.0, line={"color": CONTRACT_COLOR, "width": 2},
                   annotation={"text": "Contrat : 50 % État (levier 2)", "font": {"color": CONTRACT_COLOR, "size": 11},
                               "bgcolor": "rgba(255,255,255,0.85)"}, annotation_position="bottom right")

@@ -144,7 +144,7 @@ def build_demo(db_path: Path, reference_dir: Path | None = None, progress: Progr
             reports.append(import_variants(db, variants.path.read_bytes(), variants.path.name, demo=True,
                                            imported_by="levier demo"))
         progress("Financements fictifs par action et vagues CDPPE…")
-        reports += build_demo_funding(db, out_dir, deps, rates, waves, reference_dir)
+        reports += build_demo_funding(db, out_dir, deps, rates, waves, reference_dir, metropoles=metros)
         failed = [r for r in reports if r.errors]
         if failed:
             raise RuntimeError("Import de démonstration en échec :\n" + "\n".join(r.summary() for r in failed[:3]))

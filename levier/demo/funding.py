@@ -3,7 +3,8 @@ CDPPE waves of levier.demo.common shared with the demo returns and the contract 
 
 State amounts add up, over the départements, to the national envelopes of shared/data/programmes/
 enveloppes_nationales.csv for every year the file gives; the other years follow a stated assumption
-(ENVELOPE_ASSUMPTIONS), never a hidden one. The files are imported by the real funding importer.
+(ENVELOPE_ASSUMPTIONS), never a hidden one. The métropoles' own Pacte contracts are funded beside them
+(METROPOLE_ASSUMPTION). The files are imported by the real funding importer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from levier.store.db import Database, Query
 from levier.ingest.funding import FundingContext, import_funding
 from levier.ingest.report import ImportReport
 from levier.demo.common import CDPPE_WAVE_YEARS, DEMO_SEED, FICTION_NOTE, seeded_rng, sheet_name, slug, workbook
-from levier.demo.returns import FALLBACK_POVERTY_RATE, IMPUTED_POVERTY_RATES, SCALING_RATE_CAP, DemoFile
+from levier.demo.returns import (
+    FALLBACK_POVERTY_RATE,
+    IMPUTED_POVERTY_RATES,
+    METROPOLE_RATE_FACTOR,
+    SCALING_RATE_CAP,
+    DemoFile,
+)
 
 ENVELOPE_FILE = Path("programmes") / "enveloppes_nationales.csv"
 
@@ -49,7 +56,8 @@ ENVELOPE_ASSUMPTIONS = {
 }
 
 # Planted cases the lever page must show (not import errors; warnings at most).
-SUBSTITUTION_CASES = (("59", "CALPAE", "CALPAE-3.1", 2021), ("62", "PACTE", "PACTE-RSA", 2025))
+SUBSTITUTION_CASES = (("59", "CALPAE", "CALPAE-3.1", 2021), ("62", "PACTE", "PACTE-RSA", 2025),
+                      ("200040715", "PACTE", "PACTE-AV", 2025))  # Grenoble-Alpes-Métropole: a métropole's case
 SUBSTITUTION_OWN_FACTOR = 0.7  # own euros that year = 70 % of the year before, while State euros rise
 HIGH_COFINANCING = ("35", "CALPAE", "CALPAE-2.1", 2.5)  # own € = 2.5 × State €: far from 50/50 (import warning)
 OVER_COMMITTED = ("13", "CALPAE", "CALPAE-3.1", 2021, 1.06)  # State committed 6 % above planned (import warning)
@@ -57,6 +65,13 @@ NEW_ACTION_CASES = (("38", "PACTE", "PACTE-MOBECO"), ("76", "PACTE", "PACTE-ALIM
 CALPAE_NEW_SHARE = 0.35  # CALPAE actions declared new: no year before 2019 in the returns, so none can be checked
 FICHE_TERRITORIES = ("2A", "38", "59")  # send their Pacte funding as per-action workbooks
 REALLOCATING = {"CALPAE": 24, "CDPPE": 8, "PACTE": 12}  # départements with re-allocations, per programme
+# Métropoles hold their own contrat local des solidarités (Pacte 2024–2026, the same actions as the départements):
+# no source gives their part of the national envelope, so the demo funds them beside the départements (whose State
+# euros still add up to the envelope) at a stated share of the national State euros per poor inhabitant.
+METROPOLE_PACTE_SHARE = 0.25
+METROPOLE_ASSUMPTION = ("Métropoles (Pacte 2024–2026) : les sources ne donnent pas leur part de l'enveloppe "
+                        "nationale ; hypothèse de démonstration = 25 % des € de l'État par habitant pauvre de "
+                        "l'enveloppe nationale, en sus des montants des départements.")
 _FIXED_CREATED = datetime(2026, 3, 1, 9, 0, 0)  # workbook metadata, so two runs give the same bytes
 
 
@@ -168,6 +183,12 @@ def funding_amounts(programme: str, deps: list[_Dep], actions: pd.DataFrame, env
     state["funder"] = state["funder"].str.replace("#2", "", regex=False)
     state = state.groupby(["code", "action", "year", "funder"], as_index=False)["planned"].sum()
     _plant_pacte_substitution(state, programme)
+    return _own_and_execution(programme, state, seed)
+
+
+def _own_and_execution(programme: str, state: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The State lines (code, action, year, funder, planned) completed with the territory's own euros and every
+    line's committed and spent euros (the planted cases applied where their territory is)."""
     # Own euros follow the State's action by action, at a ratio of the département's own (about 1 for 50/50).
     totals = state.groupby(["code", "action", "year"], as_index=False)["planned"].sum()
     own_rows = []
@@ -204,6 +225,44 @@ def funding_amounts(programme: str, deps: list[_Dep], actions: pd.DataFrame, env
         mask = (lines["code"] == code) & (lines["action"] == action) & (lines["year"] == year) & (lines["funder"] == "etat")
         lines.loc[mask, "committed"] = np.floor(lines.loc[mask, "planned"] * factor)
     return lines.sort_values(["code", "action", "year", "funder"]).reset_index(drop=True)
+
+
+def _metros(metropoles: pd.DataFrame | None, rates: Mapping[str, float]) -> list[_Dep]:
+    """The métropoles as funded territories: poor = population × their département's rate × METROPOLE_RATE_FACTOR,
+    as the demo returns scale them."""
+    if metropoles is None or metropoles.empty:
+        return []
+    rates = {str(k): float(v) for k, v in rates.items() if v is not None and not pd.isna(v)}
+    out = []
+    for r in metropoles.to_dict("records"):
+        dep = str(r["dep"])
+        rate = rates.get(dep, IMPUTED_POVERTY_RATES.get(dep, FALLBACK_POVERTY_RATE)) * METROPOLE_RATE_FACTOR
+        pop = float(r["population"]) if not pd.isna(r["population"]) else 0.0
+        out.append(_Dep(str(r["code"]), str(r["name"]), pop * min(rate, SCALING_RATE_CAP) / 100.0))
+    return sorted(out, key=lambda d: d.code)
+
+
+def metropole_amounts(metros: list[_Dep], deps: list[_Dep], actions: pd.DataFrame, envelopes: dict,
+                      seed: int = DEMO_SEED) -> pd.DataFrame:
+    """Every Pacte funding line of the métropoles (METROPOLE_ASSUMPTION): State euros = METROPOLE_PACTE_SHARE of the
+    national envelope per poor inhabitant of the départements × the métropole's poor, spread over the Pacte actions;
+    own euros and execution as a département's. Columns as funding_amounts()."""
+    acts = actions[(actions["programme"] == "PACTE") & actions["territory"].isna()]
+    codes = list(acts["code"])
+    poor_total = sum(d.poor for d in deps)
+    if not metros or not codes or poor_total <= 0:
+        return pd.DataFrame(columns=["code", "action", "year", "funder", "planned", "committed", "spent"])
+    rows = []
+    for m in metros:
+        shares = seeded_rng(seed, "metro-shares", m.code).dirichlet(np.full(len(codes), 4.0))
+        for year in PACTE_YEARS:
+            envelope = envelopes.get(("PACTE", year), envelopes[("PACTE", 2024)])
+            drift = seeded_rng(seed, "metro-drift", m.code, str(year)).lognormal(0.0, 0.05, size=len(codes))
+            amounts = _split(round(envelope / poor_total * METROPOLE_PACTE_SHARE * m.poor), shares * drift)
+            rows += [(m.code, a, year, "etat", float(amt)) for a, amt in zip(codes, amounts)]
+    state = pd.DataFrame(rows, columns=["code", "action", "year", "funder", "planned"])
+    _plant_pacte_substitution(state, "PACTE")
+    return _own_and_execution("PACTE", state, seed)
 
 
 def _own_ratio(programme: str, code: str, action: str, seed: int) -> float:
@@ -432,6 +491,25 @@ def _write_fiches(out_dir: Path, code: str, name: str, lines: pd.DataFrame, acti
                     "action avec ses financements.", programme="PACTE", file_format="fiches actions", rows=n + len(moves))
 
 
+def _write_metropoles(out_dir: Path, lines: pd.DataFrame, actions: pd.DataFrame, natures: dict,
+                      moves: pd.DataFrame) -> list[DemoFile]:
+    """The métropoles' Pacte funding (long format, own money declared as « Métropole ») and their re-allocations."""
+    path = out_dir / f"financements_pacte_metropoles_{PACTE_YEARS[0]}-{PACTE_YEARS[-1]}.csv"
+    rows = _long_rows(lines, "PACTE", actions, natures)
+    for row in rows:
+        row[5] = "Métropole" if row[5] == _FUNDER_TEXT["departement"] else row[5]
+    _csv(path, _LONG_HEADER, rows)
+    files = [DemoFile(path, "Financements des contrats locaux des solidarités des métropoles (Pacte 2024–2026), par "
+                      f"action, État et métropole. {METROPOLE_ASSUMPTION}", programme="PACTE", file_format="long",
+                      rows=len(rows))]
+    if len(moves):
+        realloc = out_dir / "reventilations_pacte_metropoles.csv"
+        _csv(realloc, _REALLOC_HEADER, _realloc_rows(moves))
+        files.append(DemoFile(realloc, "Crédits reventilés entre actions par les métropoles (Pacte).",
+                              programme="PACTE", file_format="reventilations", rows=len(moves)))
+    return files
+
+
 def _write_reallocations(out_dir: Path, moves: pd.DataFrame) -> DemoFile:
     path = out_dir / "reventilations_calpae_cdppe.csv"
     rows = _realloc_rows(moves)
@@ -442,8 +520,10 @@ def _write_reallocations(out_dir: Path, moves: pd.DataFrame) -> DemoFile:
 
 def generate_funding_files(out_dir: Path, departements: pd.DataFrame, actions: pd.DataFrame,
                            poverty_rates: Mapping[str, float], waves: pd.DataFrame,
-                           reference_dir: Path | None = None, seed: int = DEMO_SEED) -> list[DemoFile]:
-    """Writes the demo funding files into out_dir, in the order they must be imported (contracts first)."""
+                           reference_dir: Path | None = None, seed: int = DEMO_SEED,
+                           metropoles: pd.DataFrame | None = None) -> list[DemoFile]:
+    """Writes the demo funding files into out_dir, in the order they must be imported (contracts first); with
+    `metropoles` (code, name, population, dep), their Pacte contracts' funding too."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     actions = actions.copy()
@@ -474,14 +554,22 @@ def generate_funding_files(out_dir: Path, departements: pd.DataFrame, actions: p
                                                moves[moves["code"] == code]))
     files.append(_write_reallocations(out_dir, pd.concat([moves_by_prog["CALPAE"], moves_by_prog["CDPPE"]],
                                                           ignore_index=True)))
+    metros = _metros(metropoles, poverty_rates)
+    if metros:
+        lines = metropole_amounts(metros, deps, actions, envelopes, seed)
+        acts = list(actions.loc[(actions["programme"] == "PACTE") & actions["territory"].isna(), "code"])
+        natures = action_natures("PACTE", [m.code for m in metros], acts, wave_years, seed)
+        files += _write_metropoles(out_dir, lines, actions, natures, reallocations("PACTE", lines, seed))
     return files
 
 
 def build_demo_funding(db: Database, out_dir: Path, departements: pd.DataFrame, poverty_rates: Mapping[str, float],
-                       waves: pd.DataFrame, reference_dir: Path | None = None) -> list[ImportReport]:
+                       waves: pd.DataFrame, reference_dir: Path | None = None,
+                       metropoles: pd.DataFrame | None = None) -> list[ImportReport]:
     """Generates the demo funding files and imports them through the real funding importer (contracts first)."""
     actions = db.read(Query.FUNDING_ACTIONS)
-    files = generate_funding_files(out_dir, departements, actions, poverty_rates, waves, reference_dir)
+    files = generate_funding_files(out_dir, departements, actions, poverty_rates, waves, reference_dir,
+                                   metropoles=metropoles)
     ctx = FundingContext.load(db)
     return [import_funding(db, f.path.read_bytes(), f.path.name, demo=True, imported_by="levier demo", ctx=ctx)
             for f in files]

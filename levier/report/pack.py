@@ -31,10 +31,10 @@ from levier.core.fmt import (
     unit_suffix,
     value_decimals,
 )
-from levier.geo.display import DisplayLayer
+from levier.geo.display import VINTAGE, DisplayLayer
 from levier.rights.disclosure import rule_text
 from levier.store.db import Database, Query
-from levier.views import common, effet_levier, glance, mi_parcours, panorama, qualite, t0
+from levier.views import common, effet_levier, glance, metropole, mi_parcours, panorama, qualite, t0
 from levier.views.selection import load_options
 
 SECRET = "s"
@@ -336,11 +336,15 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
         sec.notes.append("Aucune statistique publique n'est chargée pour ce territoire.")
 
     choices = {c.code: c for c in panorama.indicator_choices(db)}
-    dep_layer = ctx.layer_for(panorama.LEVEL_DEP)
-    dep_fig = _departement_map(ctx, dep_layer, choices)
+    # An EPCI's pack opens on its own perimeter (its communes), a département's on it and its neighbours.
+    if ctx.level == "epci":
+        dep_fig = _perimeter_map(ctx)
+    else:
+        dep_fig = _departement_map(ctx, ctx.layer_for(panorama.LEVEL_DEP), choices)
     if dep_fig is not None:
         sec.figures.append(dep_fig)
-        shown.add(MAP_DEP_INDICATOR)
+        if dep_fig.key == "t0_carte_departements":
+            shown.add(MAP_DEP_INDICATOR)
     if ctx.level == "departement" and MAP_DEP_INDICATOR in set(table["Code"]):
         period = int(table.set_index("Code").at[MAP_DEP_INDICATOR, "Année"])
         fig = t0.distribution_figure(db, MAP_DEP_INDICATOR, period, "departement", ctx.code)
@@ -373,6 +377,16 @@ def _departement_map(ctx: _Context, layer, choices: dict) -> PackFigure | None:
         fig = maps.france_map(frame, layer, title=f"{label}, {period}, par département", height=620, **common)
         title = f"{label} par département"
     return PackFigure("t0_carte_departements", title, source, str(period), fig, ctx.demo, kind="map")
+
+
+def _perimeter_map(ctx: _Context) -> PackFigure | None:
+    """The EPCI's own perimeter: its member communes over its area (views.metropole)."""
+    name = ctx.name.rsplit(" (", 1)[0]
+    fig = metropole.perimeter_figure(ctx.code, name, ctx.layer_for(panorama.LEVEL_EPCI))
+    if fig is None:
+        return None
+    return PackFigure("t0_carte_perimetre", f"{name} : son périmètre et ses communes", metropole.PERIMETER_SOURCE,
+                      str(VINTAGE), fig, False, kind="map")
 
 
 def _epci_map(ctx: _Context, layer, choices: dict) -> PackFigure | None:
@@ -486,39 +500,43 @@ def _reason(values: pd.DataFrame, period: int) -> object:
 def _funding_section(ctx: _Context) -> PackSection:
     db = ctx.db
     sec = PackSection("financement", SECTIONS["financement"])
-    if ctx.level != "departement":
-        sec.intro.append(f"Les financements sont suivis par département : voir le pack du département {ctx.dep_name}.")
+    programmes = {p.code: p for p in effet_levier.funding_programmes(db, ctx.level, ctx.code)}
+    if ctx.level == "epci" and not programmes:  # an EPCI holding no contract: never its département's figures
+        nature = common.load_territories(db, "epci").set_index("code")["nature"].get(ctx.code)
+        sec.intro.append(effet_levier.epci_notice(nature, ctx.name, ctx.dep_name))
         return sec
-    programmes = {p.code: p for p in effet_levier.funding_programmes(db)}
     if ctx.programme not in programmes:
         sec.intro.append(f"Aucun financement {ctx.programme} n'est visible pour ce territoire (fichier non importé, ou "
                          "hors de vos droits).")
         return sec
     years = programmes[ctx.programme].years
-    view = effet_levier.lever_view(db, "departement", ctx.code, ctx.programme, "spent", years[0], years[-1])
+    view = effet_levier.lever_view(db, ctx.level, ctx.code, ctx.programme, "spent", years[0], years[-1])
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     if view.empty:
         sec.intro.append(f"Aucun financement {ctx.programme} déclaré pour {ctx.name} de {span}.")
         return sec
-    sec.intro.append(f"Montants État et département par action, {span} : prévus, engagés et consommés. "
-                     "Effet levier et montants par habitant pauvre calculés sur les montants consommés.")
+    own = view.holder.label
+    computed = ("Effet levier et montants par habitant pauvre calculés" if view.per_poor_figure is not None else
+                "Effet levier calculé")
+    sec.intro.append(f"Montants État et {view.holder.noun} par action, {span} : prévus, engagés et consommés. "
+                     f"{computed} sur les montants consommés.")
     sec.facts = list(view.headline.items())
-    compact = view.execution[["Action", "État prévu", "État engagé", "État consommé", "Département prévu",
-                              "Département engagé", "Département consommé", "Effet levier (consommé)"]]
-    sec.tables.append(PackTable(f"État et département par action – {ctx.programme} {span}", compact,
-                                (3.6, 1.2, 1.2, 1.2, 1.3, 1.3, 1.3, 1.0), note=lever.LEVERAGE_RULE))
+    compact = view.execution[["Action", "État prévu", "État engagé", "État consommé", f"{own} prévu",
+                              f"{own} engagé", f"{own} consommé", "Effet levier (consommé)"]]
+    sec.tables.append(PackTable(f"État et {view.holder.noun} par action – {ctx.programme} {span}", compact,
+                                (3.6, 1.2, 1.2, 1.2, 1.3, 1.3, 1.3, 1.0), note=view.leverage_rule))
     source = effet_levier.funding_source(any(p.is_demo for p in programmes.values()))
     sec.figures.append(PackFigure("financement_execution", f"Prévu, engagé, consommé par action – {ctx.programme}",
                                   source, span, view.execution_figure, ctx.demo))
     if view.sankey_figure is not None:
         sec.figures.append(PackFigure("financement_reventilations", "Crédits reventilés entre actions", source, span,
                                       view.sankey_figure, ctx.demo))
-    sec.figures.append(PackFigure("financement_levier", "Effet levier comparé aux autres départements", source, span,
-                                  view.leverage_figure, ctx.demo))
+    sec.figures.append(PackFigure("financement_levier", f"Effet levier comparé aux autres {view.holder.plural}",
+                                  source, span, view.leverage_figure, ctx.demo))
     alerts = view.substitutions + view.new_actions
     if alerts:
         sec.notes.append("Alertes de substitution : " + " ".join(alerts))
-        sec.notes.append(lever.SUBSTITUTION_RULE)
+        sec.notes.append(view.substitution_rule)
     else:
         sec.notes.append("Aucune alerte de substitution sur la période.")
     sec.notes.extend(view.notes)

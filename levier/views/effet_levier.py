@@ -41,15 +41,17 @@ def action_label(action: str, labels: dict[str, str], axes: dict[str, str]) -> s
     return f"{head}{labels.get(action, action)}"
 
 
-def execution_display(table: pd.DataFrame, labels: dict[str, str], axes: dict[str, str]) -> pd.DataFrame:
+def execution_display(table: pd.DataFrame, labels: dict[str, str], axes: dict[str, str],
+                      own: str = "Département") -> pd.DataFrame:
+    """The execution table as the page shows it; `own` names the holder's own euros (« Métropole »)."""
     rows = []
     for r in table.itertuples():
         rows.append({
             "Action": action_label(r.action, labels, axes), "Code": r.action,
             "État prévu": fmt_euros(r.etat_planned), "État engagé": fmt_euros(r.etat_committed),
             "État consommé": fmt_euros(r.etat_spent),
-            "Département prévu": fmt_euros(r.departement_planned), "Département engagé": fmt_euros(r.departement_committed),
-            "Département consommé": fmt_euros(r.departement_spent),
+            f"{own} prévu": fmt_euros(r.departement_planned), f"{own} engagé": fmt_euros(r.departement_committed),
+            f"{own} consommé": fmt_euros(r.departement_spent),
             "Taux d'engagement (total)": fmt_pct(r.total_committed_rate),
             "Taux de consommation (total)": fmt_pct(r.total_spent_rate),
             "Effet levier (consommé)": fmt_ratio(r.leverage),
@@ -57,18 +59,19 @@ def execution_display(table: pd.DataFrame, labels: dict[str, str], axes: dict[st
     return pd.DataFrame(rows)
 
 
-def execution_export(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+def execution_export(table: pd.DataFrame, labels: dict[str, str], own: str = "Département") -> pd.DataFrame:
     out = table.copy()
+    low = own.lower()
     out.insert(3, "label", out["action"].map(labels))
     return out.rename(columns={
         "programme": "Programme", "axis": "Axe", "action": "Code action", "label": "Action",
         "etat_planned": "État prévu (€)", "etat_committed": "État engagé (€)", "etat_spent": "État consommé (€)",
-        "departement_planned": "Département prévu (€)", "departement_committed": "Département engagé (€)",
-        "departement_spent": "Département consommé (€)", "total_planned": "Total prévu (€)",
+        "departement_planned": f"{own} prévu (€)", "departement_committed": f"{own} engagé (€)",
+        "departement_spent": f"{own} consommé (€)", "total_planned": "Total prévu (€)",
         "total_committed": "Total engagé (€)", "total_spent": "Total consommé (€)",
         "etat_committed_rate": "Taux d'engagement État (%)", "etat_spent_rate": "Taux de consommation État (%)",
-        "departement_committed_rate": "Taux d'engagement département (%)",
-        "departement_spent_rate": "Taux de consommation département (%)",
+        "departement_committed_rate": f"Taux d'engagement {low} (%)",
+        "departement_spent_rate": f"Taux de consommation {low} (%)",
         "total_committed_rate": "Taux d'engagement total (%)", "total_spent_rate": "Taux de consommation total (%)",
         "leverage": "Effet levier (consommé)",
     })
@@ -136,18 +139,29 @@ def cost_export(costs: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     })
 
 
-def comparison_display(table: pd.DataFrame, selected: str | None) -> pd.DataFrame:
+def comparison_display(table: pd.DataFrame, selected: str | None, holder: lever.Holder = lever.DEPARTEMENT) -> pd.DataFrame:
+    """Every holder's leverage, highest first; a métropole's table has no € per poor inhabitant (no poverty rate
+    is published per EPCI)."""
     t = table.sort_values("leverage", ascending=False, na_position="last")
-    return pd.DataFrame({
-        "Département": [f"{n} ({c})" + (" ◀" if c == selected else "") for n, c in zip(t["name"], t["code"])],
+    out = pd.DataFrame({
+        holder.label: [f"{n} ({c})" + (" ◀" if c == selected else "") for n, c in zip(t["name"], t["code"])],
         "€ État": [fmt_euros(x) for x in t["state"]],
-        "€ département": [fmt_euros(x) for x in t["own"]],
+        f"€ {holder.noun}": [fmt_euros(x) for x in t["own"]],
         "Effet levier": [fmt_ratio(x) for x in t["leverage"]],
         "€ propres par € État": [fmt_ratio(x) for x in t["own_per_state"]],
         "€ État par habitant pauvre": [fmt_number(x, 1) for x in t["state_per_poor"]],
         "€ total par habitant pauvre": [fmt_number(x, 1) for x in t["total_per_poor"]],
         "Mise en garde": t["caveat"].fillna(""),
     })
+    if holder != lever.DEPARTEMENT:
+        out = out.drop(columns=["€ État par habitant pauvre", "€ total par habitant pauvre"])
+        out["Mise en garde"] = [_without_poor(c) for c in out["Mise en garde"]]
+    return out
+
+
+def _without_poor(caveat: str) -> str:
+    """A caveat without its per-poor-inhabitant part (said once for every métropole, METROPOLE_POOR_NOTE)."""
+    return " ; ".join(p for p in str(caveat).split(" ; ") if "habitant pauvre" not in p)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -174,18 +188,36 @@ class OwnSpendingView:
     tested_years: tuple[int, ...] = ()  # contract years whose own spending and the year before's are both published
 
 
-def epci_notice(nature: object) -> str:
-    """The Effet levier page's answer to an EPCI; a métropole is told it has no DREES own spending."""
-    text = ("Les financements sont suivis par département : choisissez un département, une région ou la France "
-            "entière dans le panneau de gauche.")
-    if isinstance(nature, str) and nature.startswith("MET"):
-        text += (" Une métropole n'a pas de dépenses propres publiées par la DREES (séries par département) : les "
-                 "dépenses d'insertion ou d'aide sociale à l'enfance du département ne sont pas les siennes et ne sont "
-                 "pas montrées à sa place.")
+def is_metropole(nature: object) -> bool:
+    return isinstance(nature, str) and nature.startswith("MET")
+
+
+def metropole_own_spending_text(nature: object) -> str:
+    """Why a métropole has no real own-spending section (DREES publishes départements)."""
+    text = ("Une métropole n'a pas de dépenses propres publiées par la DREES (séries par département) : les "
+            "dépenses d'insertion ou d'aide sociale à l'enfance du département ne sont pas les siennes et ne sont "
+            "pas montrées à sa place. Le test de substitution ne porte donc que sur les € propres déclarés par action "
+            "(plus haut).")
     if nature == "MET69":
         text += (" La DREES publie parfois la Métropole de Lyon à part (69M) : Levier la garde comme collectivité, "
                  "hors des médianes des départements ; le département 69 est le Rhône avec la Métropole.")
     return text
+
+
+def epci_notice(nature: object, name: str = "", dep_label: str = "") -> str:
+    """The Effet levier page's answer to an EPCI holding no contract (no funding declared in its name): said
+    plainly, and never with its département's figures in its place."""
+    who = name or ("Cette métropole" if is_metropole(nature) else "Cette intercommunalité")
+    dep = f" ({dep_label})" if dep_label else ""
+    if is_metropole(nature):
+        text = (f"{who} ne porte pas de contrat dans Levier : aucun financement n'est importé à son nom (déposez le "
+                "fichier de financements de son contrat local des solidarités sur la page Importer). Les montants de "
+                f"son département{dep} ne sont pas les siens et ne sont pas montrés à sa place.")
+        return text + " " + metropole_own_spending_text(nature)
+    return (f"{who} ne porte pas de contrat avec l'État : seuls les départements et les métropoles signent les "
+            "contrats (CALPAE, CDPPE, Pacte des solidarités), aucun financement n'est donc déclaré à son nom. Son "
+            f"territoire relève du contrat de son département{dep} : choisissez le département dans le panneau de "
+            "gauche pour en voir les financements et l'effet levier.")
 
 
 def _source_text(meta: pd.DataFrame, indicator: str, years: list[int]) -> str:
@@ -310,9 +342,14 @@ class ProgrammeChoice:
     is_demo: bool
 
 
-def funding_programmes(db: Database) -> list[ProgrammeChoice]:
-    """The programmes with funding at the département level, with their years: the page's programme choice."""
-    frame = db.read(Query.FUNDING_PROGRAMMES, {"level": "departement"})
+def funding_programmes(db: Database, level: str = "departement", code: str | None = None) -> list[ProgrammeChoice]:
+    """The page's programme choice, with their years: the programmes with funding at the département level (a
+    département, a région, France); for an EPCI (`level` 'epci' and its `code`), the programmes funding that EPCI's
+    own contract — none when it holds no contract."""
+    if level == "epci":
+        frame = db.read(Query.FUNDING_TERRITORY_PROGRAMMES, {"level": "epci", "code": str(code)})
+    else:
+        frame = db.read(Query.FUNDING_PROGRAMMES, {"level": "departement"})
     return [ProgrammeChoice(r.programme, r.label or r.programme, tuple(range(int(r.first_year), int(r.last_year) + 1)),
                             bool(r.is_demo)) for r in frame.itertuples()]
 
@@ -331,27 +368,33 @@ class LeverData:
     values: pd.DataFrame
     stats: pd.DataFrame
     is_demo: bool
+    level: str = "departement"  # 'epci': the métropoles' own contracts
 
 
-def load_lever_data(db: Database, programme: str) -> LeverData:
-    """One programme's funding, re-allocations, action flags and beneficiary values for every département."""
+def load_lever_data(db: Database, programme: str, level: str = "departement") -> LeverData:
+    """One programme's funding, re-allocations, action flags and beneficiary values for every département, or
+    (`level` 'epci') for every EPCI holding a contract of it (the métropoles): its territories are those holders
+    only, and no poor population (INSEE publishes no poverty rate per EPCI)."""
     with db.reader() as r:
-        funding = r.df(Query.FUNDING_CURRENT, {"programme": programme, "level": "departement"})
-        realloc = r.df(Query.FUNDING_REALLOCATIONS, {"programme": programme, "level": "departement"})
-        flags = r.df(Query.FUNDING_ACTION_FLAGS, {"programme": programme, "level": "departement"})
-        territories = r.df(Query.TERRITORIES_OF_LEVEL, {"level": "departement"})
+        funding = r.df(Query.FUNDING_CURRENT, {"programme": programme, "level": level})
+        realloc = r.df(Query.FUNDING_REALLOCATIONS, {"programme": programme, "level": level})
+        flags = r.df(Query.FUNDING_ACTION_FLAGS, {"programme": programme, "level": level})
+        territories = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         actions = r.df(Query.FUNDING_ACTIONS)
         indicators = r.df(Query.LEVER_ACTION_INDICATORS)
-        stats = r.df(Query.LEVER_POOR_POPULATION)
+        stats = (r.df(Query.LEVER_POOR_POPULATION) if level == "departement"
+                 else pd.DataFrame(columns=["code", "indicator", "period", "value"]))
         indicators = indicators[indicators["programme"] == programme]
         codes = lever.beneficiary_indicators(indicators)["code"].tolist()
-        values = r.df(Query.LEVER_INDICATOR_VALUES, {"level": "departement", "codes": codes}) if codes else pd.DataFrame(
+        values = r.df(Query.LEVER_INDICATOR_VALUES, {"level": level, "codes": codes}) if codes else pd.DataFrame(
             columns=["code", "indicator", "period", "value"])
     funding["year"] = funding["year"].astype(int)
+    if level != "departement":
+        territories = territories[territories["code"].isin(set(funding["code"]))].reset_index(drop=True)
     if len(values):  # a value a quality check rejects is no cost's denominator (raw counts: no rate conversion)
-        values = gate_values(db, values, "departement")
+        values = gate_values(db, values, level)
     return LeverData(programme, funding, realloc, flags, territories, actions, indicators, values, stats,
-                     bool(funding["is_demo"].any()) if len(funding) else False)
+                     bool(funding["is_demo"].any()) if len(funding) else False, level)
 
 
 @dataclass
@@ -369,7 +412,7 @@ class LeverView:
     flows: pd.DataFrame
     sankey_figure: object | None
     leverage_figure: object
-    per_poor_figure: object
+    per_poor_figure: object | None  # None for a métropole (no poverty rate per EPCI)
     costs: pd.DataFrame
     costs_export: pd.DataFrame
     substitutions: list[str]
@@ -382,6 +425,45 @@ class LeverView:
     empty: bool = False  # no euro of this programme for the territory over these years
     own: OwnSpendingView | None = None  # the département's real own spending on the field (DREES)
     is_demo: bool = False  # the contract money shown is the demo's fictive money
+    holder: lever.Holder = lever.DEPARTEMENT  # who brings the own euros (a métropole for an EPCI's contract)
+
+    @property
+    def leverage_rule(self) -> str:
+        return lever.leverage_rule(self.holder)
+
+    @property
+    def substitution_rule(self) -> str:
+        return lever.substitution_rule(self.holder)
+
+    @property
+    def peers_heading(self) -> str:
+        """The comparison section's heading: départements compare with départements, métropoles with métropoles."""
+        if self.holder == lever.DEPARTEMENT:
+            return "Effet levier et € par habitant pauvre, comparés aux autres départements"
+        return "Effet levier comparé aux autres métropoles"
+
+    @property
+    def comparison_heading(self) -> str:
+        if self.holder == lever.DEPARTEMENT:
+            return "Tous les départements : levier, € propres par € État, € par habitant pauvre"
+        return "Toutes les métropoles sous contrat : levier, € propres par € État"
+
+    @property
+    def cost_rule(self) -> str:
+        return lever.COST_RULE.replace("(État + département,", f"(État + {self.holder.noun},")
+
+    @property
+    def comparison_stem(self) -> str:
+        """The comparison download's file name, without the programme and years."""
+        return "levier_departements" if self.holder == lever.DEPARTEMENT else "levier_metropoles"
+
+    @property
+    def money_note(self) -> str:
+        """Where the contract money comes from, said under the key figures."""
+        if self.is_demo:
+            real = " (les dépenses propres réelles, DREES, sont plus bas)" if self.holder == lever.DEPARTEMENT else ""
+            return f"Montants du contrat : données fictives de démonstration{real}. "
+        return f"Montants du contrat déclarés par les {self.holder.plural}. "
 
 
 def funding_source(is_demo: bool) -> str:
@@ -391,13 +473,19 @@ def funding_source(is_demo: bool) -> str:
 
 
 def lever_view(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:
-    """The Effet levier page for a département, a région (its départements summed) or France."""
-    data = load_lever_data(db, programme)
+    """The Effet levier page for a département, a région (its départements summed), France, or an EPCI holding its
+    own contract (a métropole: its money, its leverage among the métropoles, its cost per result, with the limits of
+    what its data support said beside them)."""
+    epci = level == "epci"
+    data = load_lever_data(db, programme, "epci" if epci else "departement")
+    holder = lever.METROPOLE if epci else lever.DEPARTEMENT
     years = list(range(int(year_from), int(year_to) + 1))
     terr = data.territories
-    if level == "departement":
+    if level in ("departement", "epci"):
         codes, selected = [code], code
         name = terr.loc[terr["code"] == code, "name"]
+        if epci and name.empty:  # no contract of this programme: named from the EPCI list
+            name = db.read(Query.TERRITORIES_OF_LEVEL, {"level": "epci"}).set_index("code")["name"].reindex([code]).dropna()
         title = f"{name.iloc[0] if len(name) else code} ({code})"
     elif level == "region":
         codes, selected = terr.loc[terr["reg"] == code, "code"].tolist(), None
@@ -419,18 +507,19 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     agg = lever.aggregate_leverage(lev, codes)
     headline = {
         "État": fmt_compact_euros(agg["state"]),
-        "Département": fmt_compact_euros(agg["own"]),
+        holder.label: fmt_compact_euros(agg["own"]),
         "Effet levier": fmt_ratio(agg["leverage"]),
         "€ propres par € État": fmt_ratio(agg["own_per_state"]),
         "Consommé / prévu": fmt_pct(100.0 * lever.ratio(heads["etat_spent"] + _zero(heads["departement_spent"]),
                                                         heads["etat_planned"] + _zero(heads["departement_planned"]))),
-        "€ par habitant pauvre": (fmt_number(agg["total_per_poor"], 1) + f"{NBSP}€"
-                                  if not math.isnan(agg["total_per_poor"]) else MISSING_TEXT),
     }
+    if not epci:  # no poverty rate is published per EPCI: no € per poor inhabitant for a métropole (said in notes)
+        headline["€ par habitant pauvre"] = (fmt_number(agg["total_per_poor"], 1) + f"{NBSP}€"
+                                             if not math.isnan(agg["total_per_poor"]) else MISSING_TEXT)
     year_text = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     execution_figure = lever_charts.execution_chart(
         table, labels, axes, title=f"Prévu, engagé, consommé par action – {programme} {year_text}",
-        source=source, year=years)
+        source=source, year=years, own_label=holder.label)
     flows = lever.reallocation_flows(data.reallocations, codes, years)
     sankey = lever_charts.reallocation_sankey(flows, labels, title=f"Crédits reventilés entre actions – {year_text}",
                                                source=source, year=years) if len(flows) else None
@@ -438,32 +527,36 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     lev_for_chart = lev.rename(columns={"leverage": "value"})
     leverage_figure = lever_charts.leverage_distribution(
         lev_for_chart[["code", "name", "value"]], selected, peers, stage_label=lever.STAGE_LABELS[stage], source=source,
-        year=years)
-    poor_years = sorted({int(y) for y in poor["persons_year"].dropna()} | {int(y) for y in poor["rate_year"].dropna()})
-    per_poor_figure = lever_charts.per_poor_distribution(
-        lev.rename(columns={"total_per_poor": "value"})[["code", "name", "value"]], selected, peers,
-        stage_label=lever.STAGE_LABELS[stage],
-        source=f"{source} ; INSEE, Filosofi {fmt_years(poor_years)} (population pauvre)", year=years)
+        year=years, noun=holder.plural)
+    per_poor_figure = None
+    if not epci:
+        poor_years = sorted({int(y) for y in poor["persons_year"].dropna()} | {int(y) for y in poor["rate_year"].dropna()})
+        per_poor_figure = lever_charts.per_poor_distribution(
+            lev.rename(columns={"total_per_poor": "value"})[["code", "name", "value"]], selected, peers,
+            stage_label=lever.STAGE_LABELS[stage],
+            source=f"{source} ; INSEE, Filosofi {fmt_years(poor_years)} (population pauvre)", year=years)
     costs = lever.cost_per_result(data.funding, data.values, data.indicators, codes, stage=stage, end_year=years[-1])
     if len(costs):
         costs = costs.sort_values("action", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
-    subs = lever.substitution_flags(data.funding[data.funding["year"].isin(years)], stage, codes=codes)
+    subs = lever.substitution_flags(data.funding[data.funding["year"].isin(years)], stage, codes=codes, holder=holder)
     own = load_own_spending(db, data, level, code, title, stage)
     new, unchecked = lever.new_action_flags(data.flags, data.funding, data.values, data.indicators, codes)
     notes = []
-    if agg["missing_poor"] and level != "departement":
+    if agg["missing_poor"] and level not in ("departement", "epci"):
         notes.append(f"{agg['missing_poor']} département(s) sans taux de pauvreté publié : exclus du € par habitant pauvre.")
-    comparison = comparison_display(lev, selected)
+    if epci:
+        notes.append(metropole_notes(len(terr), data.is_demo))
+    comparison = comparison_display(lev, selected, holder)
     return LeverView(
         title=title, programme=programme, years=(years[0], years[-1]), stage=stage, codes=codes, selected=selected,
-        headline=headline, execution=execution_display(table, labels, axes),
-        execution_export=execution_export(table, labels), execution_figure=execution_figure, flows=flows,
+        headline=headline, execution=execution_display(table, labels, axes, holder.label),
+        execution_export=execution_export(table, labels, holder.label), execution_figure=execution_figure, flows=flows,
         sankey_figure=sankey, leverage_figure=leverage_figure, per_poor_figure=per_poor_figure,
         costs=cost_display(costs) if len(costs) else pd.DataFrame(),
         costs_export=cost_export(costs, labels), substitutions=list(subs["message"]), new_actions=list(new["message"]),
         unchecked_new=unchecked, comparison=comparison,
         comparison_export=lev.rename(columns={
-            "code": "Code", "name": "Département", "state": "€ État", "own": "€ département", "total": "€ total",
+            "code": "Code", "name": holder.label, "state": "€ État", "own": f"€ {holder.noun}", "total": "€ total",
             "leverage": "Effet levier", "own_per_state": "€ propres par € État", "poor": "Population pauvre",
             "state_per_poor": "€ État par habitant pauvre", "total_per_poor": "€ total par habitant pauvre",
             "caveat": "Mise en garde"}),
@@ -472,12 +565,33 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
         empty=table.empty,
         own=own,
         is_demo=data.is_demo,
+        holder=holder,
     )
+
+
+METROPOLE_POOR_NOTE = ("Pas de € par habitant pauvre pour une métropole : l'INSEE ne publie pas de taux de pauvreté "
+                       "par intercommunalité (Filosofi), sa population pauvre n'est pas connue.")
+# The demo's métropole money rests on an assumption (levier.demo.funding.METROPOLE_ASSUMPTION, which a view may not
+# import): said wherever it is shown.
+METROPOLE_DEMO_NOTE = ("Montants des métropoles : les sources ne donnent pas leur part de l'enveloppe nationale du Pacte "
+                       "; hypothèse de démonstration (données fictives) = 25 % des € de l'État par habitant pauvre de "
+                       "l'enveloppe nationale, en sus des départements.")
+
+
+def metropole_notes(holders: int, is_demo: bool) -> str:
+    """What a métropole's figures are compared with, and what they cannot say."""
+    text = (f"Effet levier comparé aux {holders} métropole(s) qui portent un contrat de ce programme, jamais aux "
+            f"départements (compétences et montants d'un autre ordre). {METROPOLE_POOR_NOTE}")
+    return f"{text} {METROPOLE_DEMO_NOTE}" if is_demo else text
 
 
 def load_own_spending(db: Database, data: LeverData, level: str, code: str, title: str, stage: str) -> OwnSpendingView:
     """The real own-spending section of the page: a département's series, or why there is none."""
     fld = lever.own_field(data.programme)
+    if level == "epci":
+        nature = data.territories.set_index("code")["nature"].get(code) if len(data.territories) else None
+        return OwnSpendingView(heading="Dépenses propres de la métropole : pas de série réelle publiée",
+                               message=metropole_own_spending_text(nature))
     if level != "departement":
         return OwnSpendingView(
             heading="Dépenses propres des départements : l'argent propre, réel (DREES)",

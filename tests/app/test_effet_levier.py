@@ -54,12 +54,26 @@ def test_lever_page_cost_per_beneficiary_year(app):
     assert costs["Mise en garde"].str.contains("pas de valeur en 2018").any()
 
 
-def test_lever_page_refuses_an_epci(app):
+def test_lever_page_of_a_metropole_and_of_an_epci_without_contract(app):
     open_page(app, "pages/effet_levier.py")
     choose(app, "84", "38")
+    isere = metrics(app)
     app.sidebar.selectbox(key="sel_epci").set_value("200040715").run()  # Grenoble-Alpes-Métropole
     assert not app.exception
-    assert any("suivis par département" in i.value for i in app.info)
+    assert "Grenoble-Alpes-Métropole (200040715)" in [s.value for s in app.subheader]
+    grenoble = metrics(app)  # its own money and lever figures, not the Isère's
+    assert set(grenoble) == {"État", "Métropole", "Effet levier", "€ propres par € État", "Consommé / prévu"}
+    assert grenoble["État"] != isere["État"] and grenoble["Effet levier"] != "–"
+    execution = frame_with(app, "État prévu", "Métropole engagé", "Métropole consommé")
+    assert len(execution) == 11
+    page = texts(app)
+    assert "Effet levier comparé aux autres métropoles" in page and "données fictives" in page
+    assert "taux de pauvreté par intercommunalité" in page and "PACTE-AV (200040715)" in page
+    assert any("Source : Financements déclarés" in s for s in strings(charts(app)[0]))
+    app.sidebar.selectbox(key="sel_epci").set_value("243800604").run()  # CA Porte de l'Isère: no contract
+    assert not app.exception
+    assert any("ne porte pas de contrat" in i.value and "Isère (38)" in i.value for i in app.info)
+    assert not app.metric and not app.get("plotly_chart")  # never the département's figures in its place
 
 
 def test_lever_page_before_the_contract_says_there_is_no_funding(app):

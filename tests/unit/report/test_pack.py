@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from levier.charts import perimeter
 from levier.core.fmt import fmt_date
+from levier.ingest.communes import read_communes
 from levier.report import build, pack
 from levier.report import slides
 from levier.store.db import Database
@@ -184,6 +186,33 @@ def test_presentation_slides_follow_the_pack(isere):
     assert len(axis.ticktext) == len(set(funding.data[0].y)) and not any("<br>" in t for t in axis.ticktext)
     assert len(axis.ticktext) * slides.SLIDE_LINE_FACTOR * axis.tickfont.size <= slides.SLIDE_PLOT_MIN_PX + 1
     assert "Taux de consommation" in next(s for s in deck if s.key == "financement_execution").caption
+
+
+def test_a_departement_pack_opens_on_it_and_its_neighbours(isere):
+    first = slides.slides(isere)[0]
+    assert first.key == "t0_carte_departements"
+    areas = {loc for t in first.figure.figure.data if t.type == "choropleth" for loc in t.locations}
+    assert {"38", "73", "26", "69", "01", "05"} <= areas and "75" not in areas
+
+
+def test_a_metropole_pack_and_slides_open_on_its_perimeter(demo_db_path):
+    db = Database(demo_db_path)
+    grenoble = pack.build_pack(db, "200040715", "epci", sections=("t0", "financement"), today=TODAY)
+    first = slides.slides(grenoble)[0]
+    assert first.key == "t0_carte_perimetre" and first.figure.kind == "map"
+    fig = first.figure.figure
+    assert {loc for t in fig.data if t.type == "choropleth" for loc in t.locations} == {"200040715"}
+    communes = read_communes()
+    members = set(communes.loc[communes["epci"] == "200040715", "code_commune"])
+    assert len(members) == 49 and set(perimeter.commune_codes(fig)) == members  # its communes, no other
+    assert "t0_carte_departements" not in [f.key for f in grenoble.figures]  # not its département's neighbours
+    funding = grenoble.section("financement")
+    assert dict(funding.facts)["Métropole"].endswith("€") and dict(funding.facts)["Effet levier"] != "–"
+    assert "Métropole consommé" in funding.tables[0].frame.columns
+    assert "financement_levier" in [f.key for f in funding.figures]
+    capi = pack.build_pack(db, "243800604", "epci", sections=("financement",), today=TODAY)
+    intro = capi.section("financement").intro
+    assert "ne porte pas de contrat" in intro[0] and not capi.section("financement").facts
 
 
 def test_clear_errors_without_chromium_or_fonts(monkeypatch, tmp_path):

@@ -1,0 +1,99 @@
+"""Effet levier for a métropole holding its own contract, on the demo database: its money and leverage (never its
+département's), compared with the métropoles only, the limits said; an EPCI holding no contract is told so."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from levier.analysis import lever
+from levier.store.db import Database, Query
+from levier.views import effet_levier, mi_parcours
+
+GRENOBLE = "200040715"  # Grenoble-Alpes-Métropole (METRO, Isère)
+LYON = "200046977"  # Métropole de Lyon (MET69)
+CAPI = "243800604"  # CA Porte de l'Isère: an EPCI that signs no contract
+
+
+@pytest.fixture(scope="module")
+def db(demo_db_path) -> Database:
+    return Database(demo_db_path)
+
+
+@pytest.fixture(scope="module")
+def grenoble(db):
+    return effet_levier.lever_view(db, "epci", GRENOBLE, "PACTE", "spent", 2024, 2026)
+
+
+def test_the_demo_funds_the_metropoles_own_pacte_contracts(db):
+    funded = db.read(Query.FUNDING_CURRENT, {"programme": "PACTE", "level": "epci"})
+    metros = db.read(Query.DEMO_METROPOLES)
+    assert set(funded["code"]) == set(metros["code"]) and {GRENOBLE, LYON} <= set(funded["code"])
+    assert set(funded["funder"]) == {"etat", "departement"} and funded["is_demo"].all()
+    assert sorted(funded["year"].unique()) == [2024, 2025, 2026]
+    assert db.read(Query.FUNDING_CURRENT, {"programme": "CALPAE", "level": "epci"}).empty
+    assert [p.code for p in effet_levier.funding_programmes(db, "epci", GRENOBLE)] == ["PACTE"]
+    assert effet_levier.funding_programmes(db, "epci", CAPI) == []  # holds no contract
+
+
+def test_a_metropole_gets_its_own_money_and_lever_figures(db, grenoble):
+    assert grenoble.title == "Grenoble-Alpes-Métropole (200040715)" and grenoble.codes == [GRENOBLE]
+    head = grenoble.headline
+    assert set(head) == {"État", "Métropole", "Effet levier", "€ propres par € État", "Consommé / prévu"}
+    assert head["État"].endswith("€") and head["Effet levier"] != "–"
+    # Its money, recomputed from its stored funding, not its département's.
+    f = db.read(Query.FUNDING_CURRENT, {"programme": "PACTE", "level": "epci"})
+    mine = f[f["code"] == GRENOBLE]
+    state, own = mine.loc[mine["funder"] == "etat", "spent"].sum(), mine.loc[mine["funder"] == "departement", "spent"].sum()
+    assert head["Effet levier"] == f"{(state + own) / state:.2f}".replace(".", ",")
+    isere = effet_levier.lever_view(db, "departement", "38", "PACTE", "spent", 2024, 2026)
+    assert isere.headline["État"] != head["État"]
+    # Per action: State and its own €, planned, committed, spent.
+    assert {"État prévu", "État engagé", "État consommé", "Métropole prévu", "Métropole engagé",
+            "Métropole consommé"} <= set(grenoble.execution.columns)
+    assert len(grenoble.execution) == 11 and not grenoble.empty
+    assert "Métropole prévu (€)" in grenoble.execution_export.columns
+
+
+def test_a_metropole_is_compared_with_the_metropoles_and_its_limits_are_said(db, grenoble):
+    comp = grenoble.comparison
+    assert list(comp.columns[:3]) == ["Métropole", "€ État", "€ métropole"]
+    assert len(comp) == 22 and comp["Métropole"].str.contains(r"\(\d{9}\)").all()  # no département among them
+    assert "€ total par habitant pauvre" not in comp.columns and grenoble.per_poor_figure is None
+    assert grenoble.peers_heading == "Effet levier comparé aux autres métropoles"
+    notes = " ".join(grenoble.notes)
+    assert "taux de pauvreté" in notes and "hypothèse de démonstration" in notes
+    assert "1 € de la métropole" in grenoble.leverage_rule
+    assert "DREES" in grenoble.own.message and grenoble.own.figure is None  # no real own spending published
+    # The same tests as a département's: the planted substitution, a cost per result on its own returns (T0 2023).
+    assert any(m.startswith(f"PACTE-AV ({GRENOBLE})") and "€ propres de la métropole" in m
+               for m in grenoble.substitutions)
+    costs = grenoble.costs_export
+    assert (costs["Année T0 (avant financement)"] == "2023").any() and costs["€ par bénéficiaire-année"].notna().any()
+
+
+def test_an_epci_without_a_contract_is_told_so(db):
+    text = effet_levier.epci_notice("CA", "CA Porte de l'Isère (CAPI)", "Isère (38)")
+    assert text.startswith("CA Porte de l'Isère (CAPI) ne porte pas de contrat") and "Isère (38)" in text
+    assert effet_levier.lever_view(db, "epci", CAPI, "PACTE", "spent", 2024, 2026).empty  # never other figures
+    metro = effet_levier.epci_notice("METRO", "Une métropole")
+    assert "aucun financement n'est importé à son nom" in metro and "pas montrés à sa place" in metro
+
+
+def test_holder_texts_name_the_right_collectivity():
+    assert lever.LEVERAGE_RULE == lever.leverage_rule(lever.DEPARTEMENT)
+    assert "1 € du département" in lever.LEVERAGE_RULE and "la métropole met" in lever.leverage_rule(lever.METROPOLE)
+    f = pd.DataFrame({"code": ["M"] * 4, "programme": "P", "axis": "1", "action": "A", "year": [1, 1, 2, 2],
+                      "funder": ["etat", "departement"] * 2, "planned": [100.0, 100.0, 150.0, 50.0],
+                      "committed": 0.0, "spent": 0.0})
+    assert "€ propres de la métropole" in lever.substitution_flags(f, "planned", holder=lever.METROPOLE)["message"][0]
+
+
+def test_mi_parcours_of_a_metropole_tracks_its_own_targets(db):
+    mine = mi_parcours.load_target_tracking(db, GRENOBLE, 2023, level="epci", current_period=2026)
+    targets = db.read(Query.TARGETS, {"level": "epci", "code": GRENOBLE})
+    assert len(mine) == targets["indicator"].nunique() == 24
+    isere = mi_parcours.load_target_tracking(db, "38", 2023, level="departement", current_period=2026)
+    both = mine[["indicator", "t0_value", "target_value"]].merge(
+        isere[["indicator", "t0_value", "target_value"]], on="indicator", suffixes=("", "_38"))
+    assert len(both) and (both["t0_value"] != both["t0_value_38"]).all()  # its own T0 and targets, not the Isère's
