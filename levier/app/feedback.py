@@ -4,23 +4,27 @@ box (an address that is no page) put into French."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import add_script_run_ctx
 
-DELAY_SECONDS = 0.3  # below this a run feels immediate; a message would only flicker
+DELAY_SECONDS = 0.3  # below this a run feels immediate; a message would only flicker (the CSS's delay below)
 MESSAGE = "Calcul en cours…"
 
 # Streamlit's status widget (running man, « Running… », « Stop ») speaks English and cannot be translated: hidden.
-# The French notice is fixed to the top right of the window, so it shows wherever the reader has scrolled.
+# The French notice is fixed to the top right of the window, so it shows wherever the reader has scrolled. It is
+# drawn on every run and shown by CSS only while the front end says a run is going on (the app's root element's
+# data-test-script-state), 0.3 s after it started: a run that ends with st.stop(), st.rerun() or an error takes it
+# away as surely as one that ends normally (a notice removed by the script itself stayed up after st.stop()).
 _CSS = """<style>
 [data-testid="stStatusWidget"] { display: none !important; }
-.levier-busy { position: fixed; top: 0.6rem; right: 5rem; z-index: 999990; background: #000091; color: #fff;
-  padding: 0.45rem 1rem; border-radius: 0.25rem; font-weight: 600; font-size: 1rem;
-  box-shadow: 0 2px 6px rgba(0, 0, 18, 0.35); display: flex; align-items: center; gap: 0.6rem; }
+.levier-busy { display: none; position: fixed; top: 0.6rem; right: 5rem; z-index: 999990; background: #000091;
+  color: #fff; padding: 0.45rem 1rem; border-radius: 0.25rem; font-weight: 600; font-size: 1rem;
+  box-shadow: 0 2px 6px rgba(0, 0, 18, 0.35); align-items: center; gap: 0.6rem; }
+[data-testid="stApp"][data-test-script-state="running"] .levier-busy { display: flex;
+  animation: levier-after-delay 0.3s step-end both; }
+@keyframes levier-after-delay { from { visibility: hidden; } to { visibility: visible; } }
 .levier-busy::before { content: ""; width: 0.9rem; height: 0.9rem; border-radius: 50%;
   border: 2px solid rgba(255, 255, 255, 0.35); border-top-color: #fff; animation: levier-spin 0.8s linear infinite; }
 @keyframes levier-spin { to { transform: rotate(360deg); } }
@@ -52,25 +56,7 @@ _NOTICE = '<div class="levier-busy" role="status" aria-live="polite">' + MESSAGE
 
 @contextmanager
 def busy() -> Iterator[None]:
-    """Around a page run: the French notice appears after DELAY_SECONDS and goes when the run ends (or stops)."""
-    st.html(_CSS)
+    """Around a page run: the French notice, which the front end shows from DELAY_SECONDS into a run until it ends."""
+    st.html(_CSS + _NOTICE)
     st.html(_DIALOGS_JS, unsafe_allow_javascript=True, width="content")
-    placeholder = st.empty()
-    lock = threading.Lock()
-    running = [True]
-
-    def show() -> None:
-        with lock:
-            if running[0]:
-                placeholder.html(_NOTICE)
-
-    timer = threading.Timer(DELAY_SECONDS, show)
-    add_script_run_ctx(timer)
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-        with lock:
-            running[0] = False
-            placeholder.empty()
+    yield

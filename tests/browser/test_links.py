@@ -13,10 +13,10 @@ pytestmark = pytest.mark.browser
 
 ENGLISH_DEFAULTS = ("Running", "Page not found", "Drag and drop", "Upload", "Stop")
 SIZE = {"width": 1280, "height": 720}
-# Records every « Calcul en cours… » notice the page draws, however briefly.
-WATCH_BUSY = """new MutationObserver(() => document.querySelectorAll('.levier-busy').forEach((e) => {
-  window.levierBusy = (window.levierBusy || []).concat([e.innerText]); })).observe(document, {subtree: true,
-  childList: true});"""
+# Records every « Calcul en cours… » notice the reader could see, however briefly (polled every 50 ms).
+WATCH_BUSY = """setInterval(() => document.querySelectorAll('.levier-busy').forEach((e) => {
+  if (e.checkVisibility({visibilityProperty: true})) window.levierBusy = (window.levierBusy || []).concat([e.innerText]);
+}), 50);"""
 
 
 def _open(browser, url: str):
@@ -67,11 +67,13 @@ def test_wrong_code_said_in_french_and_no_english_default(server, browser):
     assert "Affiché à la place : France entière" in body
     busy_seen = []
     page.add_init_script(WATCH_BUSY)
-    for path in ("inconnu", "pack?reg=84&dep=38", "importer", "panorama?reg=84&dep=38&classes=jenks"):
+    for path in ("inconnu", "accueil?reg=84&dep=38", "pack?reg=84&dep=38", "importer",
+                 "panorama?reg=84&dep=38&classes=jenks"):
         page.goto(f"{server}/{path}")
         wait_for_app(page)
         # A run longer than 0.3 s says so in French (a page's first run is, the maps' on any machine).
         busy_seen += page.evaluate("window.levierBusy || []")
+        assert not page.locator(".levier-busy").is_visible(), path  # gone once the run ends, st.stop() or not
         text = page.inner_text("body")
         assert not [w for w in ENGLISH_DEFAULTS if w in text], (path, [w for w in ENGLISH_DEFAULTS if w in text])
         if path == "inconnu":  # Streamlit's own box for an address that is no page, in French
