@@ -89,7 +89,8 @@ def execution_chart(table: pd.DataFrame, labels: dict[str, str], axes: dict[str,
                 hovertemplate="%{hovertext}<extra></extra>",
             ), row=1, col=col)
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
-    fig.update_xaxes(ticksuffix=f"{NBSP}€", tickformat="~s", exponentformat="none")
+    # Whole euros with French grouping (« 500 000 € »): d3's SI format would print the English « 500k ».
+    fig.update_xaxes(ticksuffix=f"{NBSP}€", tickformat=",~f", exponentformat="none")
     fig.update_xaxes(title={"text": "<b>État</b> (€)", "font": {"color": BLEU_FRANCE}}, row=1, col=1)
     fig.update_xaxes(title={"text": f"<b>{own}</b> (€)", "font": {"color": OWN_COLORS["spent"]}}, row=1, col=2)
     fig.update_yaxes(automargin=True)

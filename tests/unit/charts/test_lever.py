@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from levier.charts.lever import own_spending_chart
+from levier.charts.lever import execution_chart, own_spending_chart
+from levier.core.fmt import SEPARATORS
 
 
 def test_own_spending_lines_are_cut_at_the_population_change_and_at_a_missing_year():
@@ -20,3 +21,12 @@ def test_own_spending_lines_are_cut_at_the_population_change_and_at_a_missing_ye
     texts = [a.text for a in fig.layout.annotations]
     assert "autre population de référence" in texts and "contrat CALPAE (2016)" in texts
     assert any(t.startswith("Source : DREES, 2012–2016") for t in texts)
+
+
+def test_execution_chart_axes_read_whole_euros_in_french():
+    stages = ("planned", "committed", "spent")
+    table = pd.DataFrame([{"action": "A1", **{f"{g}_{s}": 480_000.0 for g in ("etat", "departement") for s in stages}}])
+    fig = execution_chart(table, {"A1": "Premier accueil"}, {}, title="Financements", source="Levier")
+    assert fig.layout.separators == SEPARATORS  # decimal comma, non-breaking space between thousands
+    for axis in (fig.layout.xaxis, fig.layout.xaxis2):
+        assert axis.tickformat == ",~f" and axis.ticksuffix == "\u00a0€"  # « 500 000 € », never d3's « 500k »
