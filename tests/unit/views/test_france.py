@@ -3,14 +3,12 @@ the derived table or live), a départemental user reads only its own rows, the w
 
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import pytest
 
 from levier.analysis.positions import STATUS_NO_DATA
 from levier.rights.scope import Role, Scope
-from levier.store import derived as derived_store
 from levier.store.db import Database
 from levier.views import france, mi_parcours
 
@@ -18,22 +16,8 @@ ISERE = Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"})
 
 
 @pytest.fixture(scope="module")
-def dbs(demo_db_path, tmp_path_factory) -> tuple[Database, Database]:
-    """The demo database as published (derived tables current), and a copy written to since (served live)."""
-    folder = tmp_path_factory.mktemp("france")
-    shutil.copy(demo_db_path, folder / "derived.duckdb")
-    shutil.copy(demo_db_path, folder / "live.duckdb")
-    live = Database(folder / "live.duckdb")
-    with live.transaction():
-        pass  # a write after the publication: the derived tables are no longer those of the data
-    derived = Database(folder / "derived.duckdb")
-    assert derived_store.available(derived) and not derived_store.available(live)
-    return derived, live
-
-
-@pytest.fixture(scope="module")
-def pacte(dbs) -> france.FranceData:
-    return france.france_data(dbs[0], "PACTE", 2023, 2026)
+def pacte(derived_and_live) -> france.FranceData:
+    return france.france_data(derived_and_live[0], "PACTE", 2023, 2026)
 
 
 def _same(ours, theirs) -> None:
@@ -44,15 +28,15 @@ def _same(ours, theirs) -> None:
 
 
 @pytest.mark.parametrize("code", ["38", "2A"])
-def test_each_departement_has_the_statuses_the_mi_parcours_page_gives_it(dbs, pacte, code):
-    live_page = mi_parcours.tracking_of(dbs[1], code, "departement", 2023, 2026, "PACTE")
+def test_each_departement_has_the_statuses_the_mi_parcours_page_gives_it(derived_and_live, pacte, code):
+    live_page = mi_parcours.tracking_of(derived_and_live[1], code, "departement", 2023, 2026, "PACTE")
     assert len(live_page) > 0
     _same(pacte.tracking[pacte.tracking["code"] == code], live_page)
 
 
-def test_the_live_computation_gives_the_derived_statuses_of_every_departement(dbs):
-    derived = france.france_data(dbs[0], "CDPPE", 2020, 2022)
-    live = france.france_data(dbs[1], "CDPPE", 2020, 2022)
+def test_the_live_computation_gives_the_derived_statuses_of_every_departement(derived_and_live):
+    derived = france.france_data(derived_and_live[0], "CDPPE", 2020, 2022)
+    live = france.france_data(derived_and_live[1], "CDPPE", 2020, 2022)
     assert derived.derived and not live.derived
     assert derived.tracking["code"].nunique() > 95
     keys = ["code", "indicator"]
@@ -81,9 +65,9 @@ def test_the_axis_filter_keeps_the_axis_indicators_and_pairs(pacte):
     assert view.pairs == int(pacte.tracking["indicator"].isin(set(choices)).sum())
 
 
-def test_waves_come_from_the_contracts_and_are_said_missing_where_there_are_none(dbs, pacte):
+def test_waves_come_from_the_contracts_and_are_said_missing_where_there_are_none(derived_and_live, pacte):
     assert france.wave_choices(pacte) == {} and "Aucune vague" in france.wave_note(pacte)
-    cdppe = france.france_data(dbs[0], "CDPPE", 2020, 2022)
+    cdppe = france.france_data(derived_and_live[0], "CDPPE", 2020, 2022)
     waves = france.wave_choices(cdppe)
     assert waves == {1: "Vague 1 (2020)", 2: "Vague 2 (2021)", 3: "Vague 3 (2022)"}
     indicator = next(iter(france.indicator_choices(cdppe)))
@@ -92,8 +76,8 @@ def test_waves_come_from_the_contracts_and_are_said_missing_where_there_are_none
     assert (first.map_frame["status"] == france.OUTSIDE_WAVE).sum() == len(cdppe.territories) - len(first.table)
 
 
-def test_a_departemental_user_reads_its_own_departement_only(dbs):
-    db = Database(dbs[0].path, scope=ISERE)
+def test_a_departemental_user_reads_its_own_departement_only(derived_and_live):
+    db = Database(derived_and_live[0].path, scope=ISERE)
     data = france.france_data(db, "PACTE", 2023, 2026)
     assert not data.derived and set(data.tracking["code"]) == {"38"}
     _same(data.tracking, mi_parcours.tracking_of(db, "38", "departement", 2023, 2026, "PACTE"))

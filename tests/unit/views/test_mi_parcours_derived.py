@@ -3,7 +3,6 @@ computation, for any T0 and comparison year, and a scoped user reads no contract
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from pandas.testing import assert_frame_equal
@@ -17,20 +16,6 @@ from tests.queries import ProbeQuery
 
 TERRITORIES = [("38", "departement"), ("2A", "departement"), ("974", "departement"), ("200046977", "epci")]
 PEERS = ("01", "26", "73")
-
-
-@pytest.fixture(scope="module")
-def derived_and_live(demo_db_path, tmp_path_factory) -> tuple[Database, Database]:
-    """The demo database as published (derived tables current), and a copy written to since (stale: served live)."""
-    folder = tmp_path_factory.mktemp("midterm")
-    shutil.copy(demo_db_path, folder / "derived.duckdb")
-    shutil.copy(demo_db_path, folder / "live.duckdb")
-    live = Database(folder / "live.duckdb")
-    with live.transaction():
-        pass  # a write after the publication: the derived tables are no longer those of the data
-    derived = Database(folder / "derived.duckdb")
-    assert derived_store.available(derived) and not derived_store.available(live)
-    return derived, live
 
 
 def _page(db: Database, code: str, level: str, programme: str):
