@@ -28,7 +28,8 @@ with auth.gate(), feedback.busy():
         st.stop()
 
     if summary.is_demo:
-        st.warning(
+        # Keyed (class st-key-demo_banner) so that Mode présentation can leave it off the projected screen.
+        st.container(key="demo_banner").warning(
             "**Données fictives de démonstration.** Les retours d'indicateurs et les financements affichés sont "
             "générés par Levier (aucun retour réel n'est public) ; la géographie et les statistiques publiques "
             "(INSEE Filosofi, séries DREES) sont réelles.",

@@ -16,9 +16,11 @@ MESSAGE = "Calcul en cours…"
 # The French notice is fixed to the top right of the window, so it shows wherever the reader has scrolled. It is
 # drawn on every run and shown by CSS only while the front end says a run is going on (the app's root element's
 # data-test-script-state), 0.3 s after it started: a run that ends with st.stop(), st.rerun() or an error takes it
-# away as surely as one that ends normally (a notice removed by the script itself stayed up after st.stop()).
+# away as surely as one that ends normally (a notice removed by the script itself stayed up after st.stop()). Its
+# element's container is absolutely positioned, so that it takes no place (nor gap) at the top of the page.
 _CSS = """<style>
 [data-testid="stStatusWidget"] { display: none !important; }
+[data-testid="stElementContainer"]:has(.levier-busy) { position: absolute; }
 .levier-busy { display: none; position: fixed; top: 0.6rem; right: 5rem; z-index: 999990; background: #000091;
   color: #fff; padding: 0.45rem 1rem; border-radius: 0.25rem; font-weight: 600; font-size: 1rem;
   box-shadow: 0 2px 6px rgba(0, 0, 18, 0.35); align-items: center; gap: 0.6rem; }
@@ -57,6 +59,7 @@ _NOTICE = '<div class="levier-busy" role="status" aria-live="polite">' + MESSAGE
 @contextmanager
 def busy() -> Iterator[None]:
     """Around a page run: the French notice, which the front end shows from DELAY_SECONDS into a run until it ends."""
-    st.html(_CSS + _NOTICE)
+    st.html(_CSS)  # styles alone: Streamlit keeps them out of the page's flow
+    st.html(_NOTICE)  # its container taken out of the flow by the CSS above: the page starts where it did
     st.html(_DIALOGS_JS, unsafe_allow_javascript=True, width="content")
     yield

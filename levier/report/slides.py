@@ -214,9 +214,8 @@ PAGE_CSS = f"""
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"] {{ display: none !important; }}
 header[data-testid="stHeader"] {{ display: none !important; }}
-/* app.py's demo banner, the page's first element: each slide of fictitious data says so in its source line. */
-div[data-testid="stMainBlockContainer"] > div[data-testid="stVerticalBlock"] >
-  div[data-testid="stElementContainer"]:first-child:has(div[data-testid="stAlert"]) {{ display: none !important; }}
+/* app.py's demo banner (its keyed container): each slide of fictitious data says so in its source line. */
+.st-key-demo_banner {{ display: none !important; }}
 div[data-testid="stMainBlockContainer"] div[data-testid="stElementContainer"] {{ flex-shrink: 0; }}
 div[data-testid="stMainBlockContainer"], .block-container {{ max-width: 100% !important; padding: 0.6rem 2rem 0.4rem 2rem !important; }}
 div[data-testid="stMainBlockContainer"] div[data-testid="stVerticalBlock"] {{ gap: 0.35rem; }}
