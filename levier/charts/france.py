@@ -57,11 +57,7 @@ def status_map(frame: pd.DataFrame, layer: DisplayLayer, *, title: str, caption:
     codes = data.index.to_numpy(dtype=object)
     custom = [data["name"].astype(str).tolist(), data["status"].astype(str).tolist()]
     template = "<b>%{customdata[0]}</b><br>Statut : %{customdata[1]}"
-    for label, col in hover:
-        if col in data:
-            custom.append(data[col].astype(object).where(data[col].notna(), "–").astype(str).tolist())
-            template += f"<br>{label} : %{{customdata[{len(custom) - 1}]}}"
-    template += "<extra></extra>"
+    template = maps.add_text_hover(custom, template, data, hover) + "<extra></extra>"
     customdata = np.array(custom, dtype=object).T
     geojson = None if geojson_url else layer.geojson("display")
     others = [s for s in dict.fromkeys(data["status"]) if s not in STATUS_COLORS]

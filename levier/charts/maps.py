@@ -201,6 +201,17 @@ def _subset_geojson(geojson: dict, codes: Sequence[str]) -> dict:
     return {"type": "FeatureCollection", "features": [f for f in geojson["features"] if str(f.get("id")) in wanted]}
 
 
+def add_text_hover(custom: list[list[str]], template: str, data: pd.DataFrame,
+                   pairs: Sequence[tuple[str, str]]) -> str:
+    """Hover lines « label : text » for the text columns `pairs` ((label, column)) that `data` has: each column's texts
+    (« – » where missing) appended to `custom` (the customdata columns); returns the template with their lines."""
+    for label, col in pairs:
+        if col in data:
+            custom.append(data[col].astype(object).where(data[col].notna(), "–").astype(str).tolist())
+            template += f"<br>{label} : %{{customdata[{len(custom) - 1}]}}"
+    return template
+
+
 def _ranks(values: np.ndarray) -> np.ndarray:
     """1 = highest value; ties share the best rank; NaN has no rank (0)."""
     s = pd.Series(values)
@@ -328,10 +339,7 @@ def choropleth(
             vals = pd.to_numeric(data[col], errors="coerce").astype(float)
             custom.append([fmt_value(v, unit, decimals) for v in vals])
             template += f"<br>{label} : %{{customdata[{len(custom) - 1}]}}"
-    for label, col in hover_extra:
-        if col in data:
-            custom.append(data[col].astype(object).where(data[col].notna(), "–").astype(str).tolist())
-            template += f"<br>{label} : %{{customdata[{len(custom) - 1}]}}"
+    template = add_text_hover(custom, template, data, hover_extra)
     template += "<extra></extra>"
     customdata = np.array(custom, dtype=object).T
 
