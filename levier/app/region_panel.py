@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from levier.app import cache, menu
+from levier.app import widgets as ui
 from levier.store.db import Database
 from levier.views import mi_parcours, region
 from levier.views.selection import Selection
@@ -19,18 +20,13 @@ def region_columns() -> dict:
     return {"Territoire": st.column_config.TextColumn(width="medium", pinned=True)}
 
 
-def _select(reg: str, dep: str, epci: str) -> None:
-    # A button's callback runs before the script, so the sidebar's selectors are drawn with the new territory.
-    st.session_state.update({"sel_reg": reg, "sel_dep": dep, "sel_epci": epci})
-
-
 def territory_buttons(db: Database, reg: str, key: str, page: str | None = None) -> None:
     """One button per territory of the région (départements, then métropoles): a click selects it and, with `page`
     (a script of pages/), opens that page on it; without, the current page shows it."""
     terr = cache.region_territories(db, reg)
     cols = st.columns(3)
     for i, (label, r, dep, epci) in enumerate(region.territory_links(terr)):
-        clicked = cols[i % 3].button(label, key=f"{key}_{epci or dep}", on_click=_select, args=(r, dep, epci),
+        clicked = cols[i % 3].button(label, key=f"{key}_{epci or dep}", on_click=ui.select, args=(r, dep, epci),
                                      width="stretch", icon=":material/location_city:" if epci else None)
         if clicked and page:
             st.switch_page(menu.page_file(page))

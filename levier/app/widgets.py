@@ -48,6 +48,12 @@ def pick_territory(code: str) -> None:
         reg, dep, epci = code, ALL, ALL
     else:
         return
+    select(reg, dep, epci)
+
+
+def select(reg: str, dep: str, epci: str) -> None:
+    """Make (reg, dep, epci) the sidebar's selection; called from a widget's callback, which runs before the script,
+    so that the sidebar's selectors are drawn with the new territory."""
     st.session_state.update({"sel_reg": reg, "sel_dep": dep, "sel_epci": epci})
 
 
