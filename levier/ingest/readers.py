@@ -15,7 +15,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -531,13 +531,40 @@ def _find_cells(part: bytes, file_name: str, name: str) -> list[tuple]:
     return found
 
 
+# Cells are parsed a slice of the sheet at a time (cut after a </row>): the regex's tuples of bytes cost about 300
+# bytes a cell, so a whole national sheet at once would hold some 70 MB at the reader's peak for a 1 MB file.
+_SLICE_BYTES = 1 << 20
+
+
+def _slices(part: bytes) -> Iterator[bytes]:
+    """The sheet part cut into slices of about _SLICE_BYTES, each ending after a </row> (no cell is cut in two)."""
+    start = 0
+    while start < len(part):
+        end = part.find(b"</row>", start + _SLICE_BYTES)
+        end = len(part) if end < 0 else end + len(b"</row>")
+        yield part[start:end]
+        start = end
+
+
 def _place(part: bytes, book: _Book, file_name: str, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The parsed cells as two aligned grids (text, type code), column by column of the findall tuples: a Python
-    step per distinct value only where it cannot be avoided. The used range is checked before the grids exist."""
+    """The parsed cells as two aligned grids (text, type code). The used range is checked before the grids exist."""
+    found = [_slice_cells(piece, book, file_name, name) for piece in _slices(part)] or [_no_cells()]
+    rows, cols, text, code = (np.concatenate([f[i] for f in found]) for i in range(4))
+    return _grids(rows, cols, text, code, file_name, name)
+
+
+def _no_cells() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=np.int8)
+
+
+def _slice_cells(part: bytes, book: _Book, file_name: str, name: str
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, text, type code) of every cell of a slice, column by column of the findall tuples: a Python
+    step per distinct value only where it cannot be avoided."""
     # (cells, 7) at once: far quicker than transposing with zip(*found), and the list of tuples is freed here.
     grid = np.array(_find_cells(part, file_name, name), dtype=object)
     if not len(grid):
-        return np.full((0, 0), "", dtype=object), np.full((0, 0), "", dtype=object)
+        return _no_cells()
     col_b, row_b, attrs_b, fa_b, ft_b, v_b, is_b = grid.T
     n = len(grid)
     rows = row_b.astype("S7").astype(np.int64) - 1
@@ -572,7 +599,7 @@ def _place(part: bytes, book: _Book, file_name: str, name: str) -> tuple[np.ndar
     fill(rest & (xml_t == 4), 7, v_b, _xml_text)
     number = rest & (xml_t == 5) & has_v
     if number.any():
-        # One decode for every number of the sheet (a <v> holds digits, '.', '-', 'E' only).
+        # One decode for every number of the slice (a <v> holds digits, '.', '-', 'E' only).
         joined = b"\x00".join(v_b[number].tolist()).decode()
         shown = np.array(joined.split("\x00"), dtype=object)
         if "E" in joined or "e" in joined:  # Excel writes -4.8967634297438715E-2: shown as Python does, -0.0489…
@@ -591,8 +618,13 @@ def _place(part: bytes, book: _Book, file_name: str, name: str) -> tuple[np.ndar
                 kind[where] = 3 if k == 1 else 4
         text[number] = shown
         code[number] = kind
-    keep = (code != 0) & ~((code == 1) & (text == ""))
-    rows, cols, text, code = rows[keep], cols[keep], text[keep], code[keep]
+    keep = (code != 0) & ~((code == 1) & (text == ""))  # a blank shared string is no cell
+    return rows[keep], cols[keep], text[keep], code[keep]
+
+
+def _grids(rows: np.ndarray, cols: np.ndarray, text: np.ndarray, code: np.ndarray, file_name: str, name: str
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """The cells placed on the sheet's grid (values, kind codes), once the used range is known to be bounded."""
     shape = (int(rows.max(initial=-1)) + 1, int(cols.max(initial=-1)) + 1)
     if shape[0] * shape[1] > MAX_SHEET_CELLS:
         far = int(np.argmax((rows + 1) * (cols + 1)))

@@ -731,12 +731,16 @@ def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database 
     errors += found
     # Sub-counts are checked even when other rows are wrong, so the report lists every error at once.
     present = set(facts["indicator"].dropna().unique())
+    years = sorted({int(p) for p in facts["period"].dropna().unique()})
     dens = sorted({d for _, n, d in ctx.ratios if n in present})
-    stored = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": dens}) if (db is not None and dens) else pd.DataFrame()
+    stored = (db.read(Query.STORED_VALUES_TO_CHECK, {"codes": dens, "periods": years})
+              if (db is not None and dens and years) else pd.DataFrame())
     errors += _ratio_findings(facts, ctx, stored, file_name)
-    # Plausibility (whole counts, bounds per inhabitant, growth): every rule comes from the catalogue.
+    # Plausibility (whole counts, bounds per inhabitant, growth): every rule comes from the catalogue. Growth
+    # compares a value with the year before it.
     grows = plausibility.growth_codes(ctx.indicators, present)
-    previous = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": grows}) if (db is not None and grows) else None
+    previous = (db.read(Query.STORED_VALUES_TO_CHECK, {"codes": grows, "periods": [y - 1 for y in years]})
+                if (db is not None and grows and years) else None)
     found = plausibility.check(facts, ctx.indicators, ctx.populations, previous, file_name,
                                plausibility.value_columns(facts, raw))
     errors += found.errors

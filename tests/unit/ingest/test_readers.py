@@ -52,6 +52,33 @@ def test_every_cell_is_read_with_its_type_and_as_typed():
     assert sheet.types.iloc[0].tolist() == ["s", "s", "n", "p", "p", "d", "d", "b", "f", "n", "s", "n"]
 
 
+def test_a_sheet_read_slice_by_slice_is_the_same_sheet(monkeypatch):
+    """The reader parses a large sheet a slice of rows at a time (bounded memory): cut after every row or two,
+    every cell keeps its value, type and place, and the used range is the same."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("retours")
+    pct, day = wb.add_format({"num_format": "0.0%"}), wb.add_format({"num_format": "dd/mm/yyyy"})
+    for r in range(60):
+        ws.write_string(r, 0, f"ligne {r % 7}")  # shared strings repeated across slices
+        ws.write_number(r, 2, r * 1.5)
+        if r % 3 == 0:
+            ws.write_number(r, 3, r / 100, pct)
+        if r % 5 == 0:
+            ws.write_datetime(r, 4, datetime(2022, 1, 1 + r % 28), day)
+        if r % 11 == 0:
+            ws.write_formula(r, 5, f"=C{r + 1}*2", None, r * 3.0)
+    ws.write_number(70, 7, 1)  # the farthest cell, alone in the last slice
+    wb.close()
+    whole = read_workbook(buf.getvalue(), "tranches.xlsx", LIMIT).sheets[0]
+    monkeypatch.setattr(readers, "_SLICE_BYTES", 64)
+    sliced = read_workbook(buf.getvalue(), "tranches.xlsx", LIMIT).sheets[0]
+    assert sliced.cells.shape == whole.cells.shape == (71, 8)
+    assert sliced.cells.equals(whole.cells) and sliced.types.equals(whole.types)
+    assert sliced.cells.iat[3, 3] == "3" and sliced.types.iat[3, 3] == "p"
+    assert sliced.cells.iat[70, 7] == "1" and sliced.cells.iat[59, 0] == "ligne 3"
+
+
 def test_a_formula_with_its_cached_value_keeps_the_value_and_one_without_is_typed_f():
     wb = openpyxl.Workbook()
     ws = wb.active
