@@ -20,6 +20,7 @@ from levier.demo.build import (
 )
 from levier.ingest.detect import KIND_LABELS, import_file
 from levier.ingest.mapping import MappingRequest
+from levier.ingest.panel import PanelError, read_panel
 from levier.ingest.reference import ReferenceError
 from levier.report.export import (
     FORMATS,
@@ -226,12 +227,8 @@ def cmd_evaluation(args: argparse.Namespace) -> int:
         print(f"Erreur : fichier « {path} » illisible : {exc.strerror}.", file=sys.stderr)
         return 2
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    try:
-        panel, cohort = evaluation.parse_panel(text, str(path))
-    except evaluation.PanelError as exc:
+        panel, cohort = read_panel(data, str(path))
+    except PanelError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
     study = evaluation.event_study(panel, cohort, controls=args.temoins)
@@ -305,10 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
                              f"(défaut : {ENV_USER})")
     export.set_defaults(func=cmd_export)
 
-    ev = sub.add_parser("evaluation", help="étude d'événement (Callaway–Sant'Anna) sur un panel CSV quelconque")
+    ev = sub.add_parser("evaluation", help="étude d'événement (Callaway–Sant'Anna) sur un panel quelconque (CSV ou .xlsx)")
     ev.add_argument("--panel", metavar="FICHIER", required=True,
-                    help="CSV à colonnes territoire,annee,valeur,annee_traitement (annee_traitement vide : jamais "
-                         "traité ; séparateur « , » ou « ; »)")
+                    help="CSV ou .xlsx à colonnes territoire,annee,valeur,annee_traitement (annee_traitement vide : "
+                         "jamais traité ; séparateur « , » ou « ; » ; nombres lus comme dans tout import)")
     ev.add_argument("--temoins", choices=list(evaluation.CONTROL_GROUPS), default=evaluation.CONTROLS_NOT_YET,
                     help="témoins : pas_encore (défaut : territoires pas encore traités l'année comparée, et jamais "
                          "traités) ou jamais (territoires jamais traités seulement)")

@@ -15,7 +15,6 @@ errors come from the estimator's influence functions, clustered by territory. Th
 
 from __future__ import annotations
 
-import csv
 import math
 import warnings
 from collections.abc import Mapping
@@ -380,86 +379,9 @@ def event_study(panel: pd.DataFrame, cohort: Mapping[str, float], *, controls: s
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Any panel, as a CSV file (the `levier evaluation --panel` command)
+# The event-time table of `levier evaluation --panel` (its panel file is read by levier.ingest.panel)
 
-PANEL_COLUMNS = ("territoire", "annee", "valeur", "annee_traitement")
 TABLE_COLUMNS = ("temps_relatif", "estimation", "erreur_type", "ic_bas", "ic_haut", "n_territoires")
-
-
-class PanelError(ValueError):
-    """A panel file that cannot be read; the message (French) names the file, the line and the column."""
-
-
-def _year(text: str, where: str) -> int:
-    try:
-        year = int(text)
-    except ValueError:
-        raise PanelError(f"{where} : « {text} » n'est pas une année (quatre chiffres, ex. 2021).") from None
-    if not 1900 <= year <= 2100:
-        raise PanelError(f"{where} : année « {text} » hors de 1900–2100.")
-    return year
-
-
-def parse_panel(text: str, name: str) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Reads a panel CSV (columns territoire, annee, valeur, annee_traitement; `,` or `;` separated — with `;` the
-    decimal separator may be a comma; annee_traitement empty for a territory never treated; territory codes kept as
-    text). Returns (panel: unit, year, y; cohort: unit → signing year or NaN). Raises PanelError naming the file,
-    line and column of the first problem."""
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise PanelError(f"Fichier « {name} » : vide ou sans ligne d'en-tête.")
-    sep = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    rows = list(csv.reader(lines, delimiter=sep))
-    header = [h.strip().lstrip("\ufeff").lower() for h in rows[0]]
-    missing = [c for c in PANEL_COLUMNS if c not in header]
-    if missing:
-        raise PanelError(f"Fichier « {name} », ligne 1 (en-tête) : colonne(s) {', '.join(f'« {c} »' for c in missing)} "
-                         f"absente(s) ; colonnes attendues : {', '.join(PANEL_COLUMNS)} (séparateur « , » ou « ; »).")
-    pos = {c: header.index(c) for c in PANEL_COLUMNS}
-    records, cohort, first_line, seen = [], {}, {}, {}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise PanelError(f"Fichier « {name} », ligne {number} : {len(row)} champ(s) au lieu de {len(header)} "
-                             f"(séparateur « {sep} »).")
-        cell = {c: row[pos[c]].strip() for c in PANEL_COLUMNS}
-
-        def where(column: str) -> str:
-            return f"Fichier « {name} », ligne {number}, colonne « {column} »"
-
-        unit = cell["territoire"]
-        if not unit:
-            raise PanelError(f"{where('territoire')} : code de territoire vide.")
-        year = _year(cell["annee"], where("annee"))
-        raw = cell["valeur"].replace("\u00a0", "").replace(" ", "")
-        if sep == ";":
-            raw = raw.replace(",", ".")
-        if raw == "":
-            value = math.nan
-        else:
-            try:
-                value = float(raw)
-            except ValueError:
-                raise PanelError(f"{where('valeur')} : « {cell['valeur']} » n'est pas un nombre "
-                                 f"(décimale : « . »{' ou « , »' if sep == ';' else ''}).") from None
-            if not math.isfinite(value):
-                raise PanelError(f"{where('valeur')} : « {cell['valeur']} » n'est pas un nombre fini.")
-        g = math.nan if cell["annee_traitement"] == "" else float(_year(cell["annee_traitement"],
-                                                                         where("annee_traitement")))
-        if unit in cohort and not (cohort[unit] == g or (math.isnan(cohort[unit]) and math.isnan(g))):
-            raise PanelError(f"{where('annee_traitement')} : le territoire « {unit} » a une autre année de traitement "
-                             f"à la ligne {first_line[unit]} ; elle doit être la même sur toutes ses lignes.")
-        cohort.setdefault(unit, g)
-        first_line.setdefault(unit, number)
-        if (unit, year) in seen:
-            raise PanelError(f"{where('annee')} : le territoire « {unit} » a déjà une ligne pour {year} (ligne "
-                             f"{seen[(unit, year)]}).")
-        seen[(unit, year)] = number
-        records.append((unit, year, value))
-    if not records:
-        raise PanelError(f"Fichier « {name} » : aucune ligne de données après l'en-tête.")
-    return pd.DataFrame(records, columns=["unit", "year", "y"]), cohort
 
 
 def event_table(study: EventStudy) -> pd.DataFrame:

@@ -245,35 +245,7 @@ def test_counts_of_treated_and_not_yet_treated_per_year():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The panel file of `levier evaluation --panel`
-
-
-def test_parse_panel_semicolon_decimal_comma_text_codes():
-    text = ("territoire;annee;valeur;annee_traitement\n01;2019;1,5;2021\n01;2020;2,5;2021\n2A;2019;3;\n"
-            "2A;2020;;\n")
-    panel, cohort = ev.parse_panel(text, "p.csv")
-    assert panel["unit"].tolist() == ["01", "01", "2A", "2A"]
-    assert panel["y"].tolist()[:3] == [1.5, 2.5, 3.0] and math.isnan(panel["y"].iloc[3])
-    assert cohort["01"] == 2021.0 and math.isnan(cohort["2A"])
-    comma, _ = ev.parse_panel("territoire,annee,valeur,annee_traitement\n01,2019,1.5,\n", "p.csv")
-    assert comma["y"].tolist() == [1.5] and comma["unit"].tolist() == ["01"]
-
-
-@pytest.mark.parametrize("text, message", [
-    ("territoire,annee,valeur\n01,2019,1\n", "ligne 1 (en-tête) : colonne(s) « annee_traitement » absente(s)"),
-    ("territoire,annee,valeur,annee_traitement\n01,2019,abc,\n", "ligne 2, colonne « valeur » : « abc » n'est pas"),
-    ("territoire,annee,valeur,annee_traitement\n01,2019,1,\n01,20x0,1,\n", "ligne 3, colonne « annee »"),
-    ("territoire,annee,valeur,annee_traitement\n01,2019,1,2020\n01,2020,1,2021\n",
-     "ligne 3, colonne « annee_traitement » : le territoire « 01 » a une autre année de traitement à la ligne 2"),
-    ("territoire,annee,valeur,annee_traitement\n01,2019,1,\n01,2019,2,\n", "déjà une ligne pour 2019 (ligne 2)"),
-    ("territoire,annee,valeur,annee_traitement\n01,2019,1\n", "ligne 2 : 3 champ(s) au lieu de 4"),
-    ("territoire,annee,valeur,annee_traitement\n,2019,1,\n",
-     "ligne 2, colonne « territoire » : code de territoire vide"),
-])
-def test_parse_panel_names_file_line_and_column(text, message):
-    with pytest.raises(ev.PanelError) as err:
-        ev.parse_panel(text, "panel.csv")
-    assert "Fichier « panel.csv »" in str(err.value) and message in str(err.value)
+# The event-time table of `levier evaluation --panel` (its file: tests/unit/ingest/test_panel.py)
 
 
 def test_event_table_csv_has_the_reference_row_with_zeros():
