@@ -105,16 +105,22 @@ def test_year_headers_with_a_note_or_typed_as_a_date_are_read_as_years_with_a_wa
     assert _by_year(db, NE, "38") == {2019: 5102.0, 2020: 5300.0, 2021: 5412.0, 2022: 5600.0}
 
 
+def test_a_value_column_formatted_to_the_last_row_is_no_dense_range(db):
+    report = _import(db, "colonne_entiere.xlsx")
+    assert report.ok and not report.warnings, report.summary()
+    assert stored(db)[["territory_code", "indicator", "period", "value"]].values.tolist() == [["38", NE, 2021, 5412.0]]
+
+
 def test_a_territory_cell_settles_a_sheet_name_with_two_codes(db):
     report = _import(db, "onglet_deux_codes_territoire.xlsx")
     assert report.ok, report.summary()
     assert stored(db)[["territory_code", "indicator", "period", "value"]].values.tolist() == [["38", NE, 2021, 5412.0]]
 
 
-@pytest.mark.parametrize("name", ["retours_fr.csv", "retours_fr_virgule.csv"])
+@pytest.mark.parametrize("name", ["retours_fr.csv", "retours_fr_virgule.csv", "retours_fr_valeurs_brutes.csv"])
 def test_a_french_csv_saved_by_libreoffice_stores_what_the_sheet_showed(db, name):
     # « 5 412 » with a no-break space (0xA0 in Windows-1252, U+00A0 in UTF-8), « 12,3 % », « 15/03/2022 »; the
-    # comma-separated file quotes « "12,3 %" ».
+    # comma-separated file quotes « "12,3 %" »; saved without « tel qu'affiché », « "5412" » and « "12,3%" ».
     report = _import(db, name)
     assert report.ok and report.file_format == "long" and not report.warnings, report.summary()
     got = stored(db)[["territory_code", "indicator", "period", "value"]]
