@@ -37,12 +37,13 @@ def _by_year(db: Database, indicator: str, code: str) -> dict[int, float]:
     return stored_at(db, indicator, code).set_index("period")["value"].to_dict()
 
 
-def _refused(db: Database, name: str) -> list[str]:
-    """A refused file: its errors as the user reads them, after checking that nothing at all was stored."""
+def _refused(db: Database, name: str) -> str:
+    """A refused file: its one error as the user reads it, after checking that nothing at all was stored."""
     report = _import(db, name)
     assert report.status == "rejeté" and report.rows_accepted == 0, report.summary()
     assert count_facts(db) == 0
-    return _said(report.errors)
+    [error] = _said(report.errors)
+    return error
 
 
 def test_the_corpus_is_what_make_py_builds_and_libreoffice_saved(monkeypatch):
@@ -65,7 +66,8 @@ def test_a_percentage_cell_for_a_rate_stores_the_percent_and_a_text_code_keeps_i
     assert report.ok and report.file_format == "long" and not report.warnings, report.summary()
     assert stored_at(db, COUV, "38", 2021)["value"].tolist() == [pytest.approx(12.3)]  # 12,3 % shown, 0.123 saved
     assert stored_at(db, COUV, "01", 2021)["value"].tolist() == [pytest.approx(9.5)]
-    assert stored_at(db, NE, "38", 2021)[["value", "source_sheet", "source_row"]].values.tolist() == [[5412.0, "retours", 3]]
+    got = stored_at(db, NE, "38", 2021)[["value", "source_sheet", "source_row"]]
+    assert got.values.tolist() == [[5412.0, "retours", 3]]
     assert len(stored(db)) == 3
 
 
@@ -95,12 +97,12 @@ def test_year_headers_with_a_note_or_typed_as_a_date_are_read_as_years_with_a_wa
     report = _import(db, "annees_date.xlsx")
     assert report.ok, report.summary()
     assert _said(report.warnings) == [
-        f"fichier « annees_date.xlsx », feuille « {ISERE} », ligne 1, colonne « D » : en-tête « 2020 p » "
-        "(cellule D1) lu comme l'année 2020.",
-        f"fichier « annees_date.xlsx », feuille « {ISERE} », ligne 1, colonne « E » : en-tête « 2021 (provisoire) » "
-        "(cellule E1) lu comme l'année 2021.",
-        f"fichier « annees_date.xlsx », feuille « {ISERE} », ligne 1, colonne « F » : en-tête « 2022-01-01 » "
-        "(cellule F1, au format date) lu comme l'année 2022.",
+        (f"fichier « annees_date.xlsx », feuille « {ISERE} », ligne 1, colonne « D » : en-tête « 2020 p » "
+         "(cellule D1) lu comme l'année 2020."),
+        (f"fichier « annees_date.xlsx », feuille « {ISERE} », ligne 1, colonne « E » : "
+         "en-tête « 2021 (provisoire) » (cellule E1) lu comme l'année 2021."),
+        (f"fichier « annees_date.xlsx », feuille « {ISERE} », ligne 1, colonne « F » : en-tête « 2022-01-01 » "
+         "(cellule F1, au format date) lu comme l'année 2022."),
     ]
     assert _by_year(db, NE, "38") == {2019: 5102.0, 2020: 5300.0, 2021: 5412.0, 2022: 5600.0}
 
@@ -126,8 +128,8 @@ def test_a_french_csv_saved_by_libreoffice_stores_what_the_sheet_showed(db, name
     got = stored(db)[["territory_code", "indicator", "period", "value"]]
     assert got.values.tolist() == [["01", NE, 2021, 12345.0], ["2A", NE, 2021, 310.0],
                                    ["38", COUV, 2021, pytest.approx(12.3)], ["38", NE, 2021, 5412.0]]
-    with db.reader() as r:
-        dates = r._con.execute("SELECT DISTINCT CAST(submitted_on AS VARCHAR) FROM current_fact").fetchall()  # inspection
+    with db.reader() as r:  # inspection
+        dates = r._con.execute("SELECT DISTINCT CAST(submitted_on AS VARCHAR) FROM current_fact").fetchall()
     assert dates == [("2022-03-15",)]
 
 
@@ -135,44 +137,45 @@ def test_a_french_csv_saved_by_libreoffice_stores_what_the_sheet_showed(db, name
 
 
 def test_a_percentage_cell_for_a_count_of_persons_is_refused(db):
-    assert _refused(db, "pourcentage_personnes.xlsx") == [
+    assert _refused(db, "pourcentage_personnes.xlsx") == (
         "fichier « pourcentage_personnes.xlsx », feuille « retours », ligne 3, colonne « valeur » : « 12,3 % » : "
-        "pourcentage pour un indicateur en personnes."]
+        "pourcentage pour un indicateur en personnes.")
 
 
 def test_a_value_merged_across_two_year_columns_is_refused_but_not_a_merged_section_title(db):
-    assert _refused(db, "fusion_annees.xlsx") == [  # the title merged over A2:E2 is not reported
-        f"fichier « fusion_annees.xlsx », feuille « {ISERE} », ligne 3, colonne « D » : valeur fusionnée sur D3:E3 : "
-        "une cellule fusionnée ne dit pas à quelle année (ou à quel indicateur) va la valeur ; défusionnez et "
-        "écrivez la valeur dans chaque cellule concernée."]
+    assert _refused(db, "fusion_annees.xlsx") == (  # the title merged over A2:E2 is not reported
+        f"fichier « fusion_annees.xlsx », feuille « {ISERE} », ligne 3, colonne « D » : valeur fusionnée sur "
+        "D3:E3 : une cellule fusionnée ne dit pas à quelle année (ou à quel indicateur) va la valeur ; défusionnez et "
+        "écrivez la valeur dans chaque cellule concernée.")
 
 
 def test_a_formula_error_saved_by_libreoffice_is_refused(db):
-    assert _refused(db, "formule_erreur.xlsx") == [
+    assert _refused(db, "formule_erreur.xlsx") == (
         "fichier « formule_erreur.xlsx », feuille « retours », ligne 3, colonne « valeur » : « #DIV/0! » : erreur de "
-        "calcul du tableur (#DIV/0!) ; corrigez la formule ou laissez la cellule vide."]
+        "calcul du tableur (#DIV/0!) ; corrigez la formule ou laissez la cellule vide.")
 
 
 def test_a_rate_formula_left_in_the_general_format_is_a_fraction_named_at_its_cell(db):
     # =ROUND(D3*1.1;3) is shown 0,123 by Calc (no percentage format inferred): the error names that cell (2021),
     # not the row's first cell, which is a real percentage (10,1 %).
-    assert _refused(db, "formule_sans_format.xlsx") == [
-        f"fichier « formule_sans_format.xlsx », feuille « {ISERE} », ligne 3, colonne « 2021 » : indicateur {COUV} : "
-        "toutes les valeurs sont entre 0 et 1 : des fractions ? Levier attend des pourcentages (12,3 pour 12,3 %) ; "
-        "si ce sont bien des pourcentages inférieurs à 1 %, écrivez-les avec le signe % (0,5 %)."]
+    assert _refused(db, "formule_sans_format.xlsx") == (
+        f"fichier « formule_sans_format.xlsx », feuille « {ISERE} », ligne 3, colonne « 2021 » : "
+        f"indicateur {COUV} : toutes les valeurs sont entre 0 et 1 : des fractions ? Levier attend des "
+        "pourcentages (12,3 pour 12,3 %) ; si ce sont bien des pourcentages inférieurs à 1 %, écrivez-les avec le "
+        "signe % (0,5 %).")
 
 
 def test_a_lone_thousands_dot_left_as_text_by_french_calc_is_refused(db):
-    assert _refused(db, "milliers_point.xlsx") == [
+    assert _refused(db, "milliers_point.xlsx") == (
         "fichier « milliers_point.xlsx », feuille « retours », ligne 3, colonne « valeur » : « 5.412 » : séparateur "
-        "de milliers ou décimale ? Écrivez 5412 ou 5,412."]
+        "de milliers ou décimale ? Écrivez 5412 ou 5,412.")
 
 
 def test_a_sheet_name_with_two_territory_codes_is_refused(db):
-    assert _refused(db, "onglet_deux_codes.xlsx") == [
+    assert _refused(db, "onglet_deux_codes.xlsx") == (
         "fichier « onglet_deux_codes.xlsx », feuille « Onglet 05 - Isère (38) », ligne 1 : le nom de la feuille "
         "contient plusieurs codes de territoire (05, 38) : indiquez le code dans une cellule « Territoire » "
-        "au-dessus du tableau, ou renommez la feuille avec un seul code."]
+        "au-dessus du tableau, ou renommez la feuille avec un seul code.")
 
 
 def test_a_character_in_the_last_cell_of_the_sheet_is_refused_before_any_grid_is_built(db, capsys):
