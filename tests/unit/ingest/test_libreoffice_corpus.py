@@ -55,7 +55,8 @@ def test_the_corpus_is_what_make_py_builds_and_libreoffice_saved(monkeypatch):
     for path in CORPUS.glob("*.xlsx"):
         with zipfile.ZipFile(path) as zf:
             assert b"<Application>LibreOffice" in zf.read("docProps/app.xml"), path.name
-    assert (CORPUS / "retours_fr.csv").read_bytes().splitlines()[1] == b"38;CALPAE-3.1.1-NE;2021;5\xa0412;15/03/2022"
+    assert (CORPUS / "retours_fr.csv").read_bytes().splitlines()[1:3] == [
+        b'38;CALPAE-3.1.1-NE;2021;5\xa0412;15/03/2022;"hausse ; voir la note, p. 2', b'de mars"']
 
 
 # --- accepted: the values stored are the values typed ----------------------------------------------------------
@@ -122,15 +123,19 @@ def test_a_territory_cell_settles_a_sheet_name_with_two_codes(db):
 @pytest.mark.parametrize("name", ["retours_fr.csv", "retours_fr_virgule.csv", "retours_fr_valeurs_brutes.csv"])
 def test_a_french_csv_saved_by_libreoffice_stores_what_the_sheet_showed(db, name):
     # « 5 412 » with a no-break space (0xA0 in Windows-1252, U+00A0 in UTF-8), « 12,3 % », « 15/03/2022 »; the
-    # comma-separated file quotes « "12,3 %" »; saved without « tel qu'affiché », « "5412" » and « "12,3%" ».
+    # comma-separated file quotes « "12,3 %" »; saved without « tel qu'affiché », « "5412" » and « "12,3%" ». The
+    # comment holds « ; », « , » and a line break: Calc quotes it over two lines.
     report = _import(db, name)
     assert report.ok and report.file_format == "long" and not report.warnings, report.summary()
     got = stored(db)[["territory_code", "indicator", "period", "value"]]
     assert got.values.tolist() == [["01", NE, 2021, 12345.0], ["2A", NE, 2021, 310.0],
                                    ["38", COUV, 2021, pytest.approx(12.3)], ["38", NE, 2021, 5412.0]]
     with db.reader() as r:  # inspection
-        dates = r._con.execute("SELECT DISTINCT CAST(submitted_on AS VARCHAR) FROM current_fact").fetchall()
-    assert dates == [("2022-03-15",)]
+        rows = r._con.execute("SELECT territory_code, indicator, CAST(submitted_on AS VARCHAR), comment, source_row "
+                              "FROM current_fact ORDER BY source_row").fetchall()
+    assert rows == [("38", NE, "2022-03-15", "hausse ; voir la note, p. 2\nde mars", 2),
+                    ("38", COUV, "2022-03-15", None, 3), ("2A", NE, "2022-03-15", None, 4),
+                    ("01", NE, "2022-03-15", None, 5)]
 
 
 # --- refused: the cell named, nothing written --------------------------------------------------------------------
