@@ -403,7 +403,8 @@ class _ByIndicator:
 def _fraction_findings(raw: pd.DataFrame, parsed: ParsedColumn, rate: np.ndarray, file_name: str, column: str,
                        prefix: str) -> list[Finding]:
     """One error per sheet and percent indicator whose values all look like fractions (0,123 for 12,3 %): a single
-    value suffices; the error is placed on its first row."""
+    value suffices; the error is placed on its first value not marked as a percentage (in a grid, beside cells of
+    the same row that are)."""
     rows = np.flatnonzero(rate & ~np.isnan(parsed.values))
     if not len(rows):
         return []
@@ -413,7 +414,7 @@ def _fraction_findings(raw: pd.DataFrame, parsed: ParsedColumn, rate: np.ndarray
         at = group.to_numpy()
         note = fraction_note(parsed.values[at], parsed.percent[at])
         if note:
-            first = raw.iloc[at[0]]
+            first = raw.iloc[at[~parsed.percent[at]][0]]
             found.append(Finding(file_name, f"{prefix}indicateur {code} : {note}.", first["sheet"], int(first["row"]),
                                  str(first[column]) if column in raw.columns else column))
     return found
