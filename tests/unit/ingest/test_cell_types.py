@@ -91,3 +91,101 @@ def test_variants_percentage_and_date_cells_are_refused_naming_the_cell(db):
     assert str(report.errors[0]).startswith("fichier « variantes.xlsx », feuille « variantes », ligne 2, colonne "
                                             "« territoire » : ")
     assert table(db, "SELECT count(*) AS n FROM definition_variant")["n"].iloc[0] == 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Service lists: coordinates
+
+
+SERVICE_HEADER = ["type", "nom", "latitude", "longitude", "code_commune"]
+
+
+def test_service_coordinates_typed_as_numbers_are_stored_exactly(db):
+    # Typed numbers, as openpyxl writes them: 45.188 is never « 45 188 » nor ambiguous (the reader's text of a
+    # typed number is Python's, not the person's notation).
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(SERVICE_HEADER)
+    ws.append(["CCAS", "Grenoble", 45.188, 5.724, "38185"])
+    ws.append(["CCAS", "Lyon", 45.767, 4.834, "69123"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_file(db, buf.getvalue(), "lieux.xlsx")
+    assert report.status == STATUS_IMPORTED, report.summary()
+    points = table(db, "SELECT name, lat, lon, commune FROM service_point ORDER BY source_row")
+    assert points["lat"].tolist() == [45.188, 45.767] and points["lon"].tolist() == [5.724, 4.834]
+    assert points["commune"].tolist() == ["38185", "69123"]
+
+
+def test_service_coordinates_in_percentage_or_date_cells_are_refused_naming_the_cell(db):
+    data = xlsx({"lieux": [
+        SERVICE_HEADER,
+        ["CCAS", "Grenoble", 45.188, 5.724, "38185"],  # row 2: fine
+        ["CCAS", "Pourcentage", 0.45188, 5.724, "38185"],  # row 3: shown « 45,188 % »: 45.188 was not typed
+        ["CCAS", "Date", 45.188, dt.date(2024, 3, 15), "38185"],  # row 4: a date, not a longitude
+    ]}, formats={("lieux", 2, 2): {"num_format": "0.000%"}})
+    report = import_file(db, data, "lieux.xlsx")
+    assert report.status == STATUS_REJECTED
+    errors = located(report)
+    assert set(errors) == {("lieux", 3, "latitude"), ("lieux", 4, "longitude")}, errors
+    assert errors[("lieux", 3, "latitude")] == ("coordonnée illisible : « 45,188 % » : pourcentage pour un "
+                                                "indicateur en degrés (un nombre décimal est attendu, ex. 48,8566).")
+    assert errors[("lieux", 4, "longitude")] == ("coordonnée illisible : « 2024-03-15 » : date, pas un nombre (un "
+                                                 "nombre décimal est attendu, ex. 48,8566).")
+    assert table(db, "SELECT count(*) AS n FROM service_point")["n"].iloc[0] == 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Panorama workbook (sheet « donnees »): rates per EPCI, and any catalogue indicator it names
+
+
+PANORAMA_HEADER = ["siren_epci", "nom_epci", "annee", "STAT-PAN-MOBILITE", "STAT-PAN-FORMATION", "STAT-NBPERS",
+                   "STAT-Q2"]
+GRENOBLE, LYON = "200040715", "200046977"
+
+
+def facts(db: Database) -> pd.DataFrame:
+    return table(db, "SELECT territory_code, indicator, period, value, source_row FROM current_fact "
+                     "ORDER BY source_row, indicator")
+
+
+def test_panorama_percentage_cells_are_the_percent_for_a_rate(db):
+    # 0,153 shown « 15,3 % » is the rate 15,3; 0,005 shown « 0,5 % » is 0,5 (a percent, not a fraction to refuse);
+    # typed numbers are read exactly: 12 500 persons, 21 250 € and the year 2020.
+    data = xlsx({"donnees": [
+        PANORAMA_HEADER,
+        [GRENOBLE, "Grenoble-Alpes-Métropole", 2020, 0.153, 22.5, 12500, 21250],
+        [LYON, "Métropole de Lyon", 2020, 0.005, 31, 1400000, 23000.5],
+    ]}, formats={("donnees", 1, 3): {"num_format": "0.0%"}, ("donnees", 2, 3): {"num_format": "0.0%"}})
+    report = import_file(db, data, "panorama.xlsx")
+    assert report.status == STATUS_IMPORTED, report.summary()
+    got = facts(db).set_index(["territory_code", "indicator"])["value"]
+    assert got[(GRENOBLE, "STAT-PAN-MOBILITE")] == pytest.approx(15.3, abs=1e-12)
+    assert got[(LYON, "STAT-PAN-MOBILITE")] == pytest.approx(0.5, abs=1e-12)
+    assert got[(GRENOBLE, "STAT-PAN-FORMATION")] == 22.5 and got[(LYON, "STAT-PAN-FORMATION")] == 31
+    assert got[(GRENOBLE, "STAT-NBPERS")] == 12500 and got[(LYON, "STAT-Q2")] == 23000.5
+    assert set(facts(db)["period"]) == {2020}
+
+
+def test_panorama_percentage_count_or_amount_and_date_cells_are_refused_naming_the_cell(db):
+    data = xlsx({"donnees": [
+        PANORAMA_HEADER,
+        [GRENOBLE, "Grenoble", 2020, 15.3, 22.5, 0.125, 21250],  # row 2: « 12,5 % » persons
+        [LYON, "Lyon", 2020, 12.1, dt.date(2024, 3, 15), 1400000, 0.5],  # row 3: a date; « 50 % » euros
+        ["200039865", "Metz Métropole", 20.2, 10.0, 20.0, 220000, 21000],  # row 4: the year « 2020 % »
+        ["200041630", "Saint-Étienne Métropole", dt.date(2020, 1, 1), 10.0, 20.0, 400000, 20000],  # row 5: date
+    ]}, formats={("donnees", 1, 5): PERCENT, ("donnees", 2, 6): PERCENT, ("donnees", 3, 2): PERCENT})
+    report = import_file(db, data, "panorama.xlsx")
+    assert report.status == STATUS_REJECTED
+    errors = located(report)
+    assert errors == {
+        ("donnees", 2, "STAT-NBPERS"): "valeur illisible : « 12,5 % » : pourcentage pour un indicateur en personnes "
+                                       "(attendu un nombre ou un marqueur s, nd, nc, so)",
+        ("donnees", 3, "STAT-PAN-FORMATION"): "valeur illisible : « 2024-03-15 » : date, pas un nombre (attendu un "
+                                              "nombre ou un marqueur s, nd, nc, so)",
+        ("donnees", 3, "STAT-Q2"): "valeur illisible : « 50 % » : pourcentage pour un indicateur en euros (attendu "
+                                   "un nombre ou un marqueur s, nd, nc, so)",
+        ("donnees", 4, "annee"): "année « 2020 % » : cellule au format pourcentage (attendu AAAA, ex. 2020)",
+        ("donnees", 5, "annee"): "année « 2020-01-01 » : date, pas un nombre (attendu AAAA, ex. 2020)",
+    }
+    assert facts(db).empty
