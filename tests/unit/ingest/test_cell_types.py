@@ -189,3 +189,61 @@ def test_panorama_percentage_count_or_amount_and_date_cells_are_refused_naming_t
         ("donnees", 5, "annee"): "année « 2020-01-01 » : date, pas un nombre (attendu AAAA, ex. 2020)",
     }
     assert facts(db).empty
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# DREES workbook published as is (the OARSA profile, data/profils/drees/oarsa.toml): rates in %, delays in days
+
+
+def oarsa(values: dict[tuple[str, str], list], formats: dict[tuple[str, int, int], dict] | None = None,
+          years: dict[str, list] | None = None) -> bytes:
+    """A workbook shaped like the DREES's OARSA one: every sheet of its profile with its title, « Département/
+    territoire » then the years 2017 and 2018 (or `years` of a sheet); `values` gives (sheet, territory) its two cells
+    (rows 6, 7, 8 for 38-Isère, 69-Rhône, 2A-Corse-du-Sud), any other cell is « ND »."""
+    from levier.ingest.drees import load_profiles  # the profile's sheets and titles, as the reader matches them
+
+    profile = next(p for p in load_profiles() if p.name == "drees_oarsa")
+    sheets = {}
+    for t in profile.tables:
+        unit = "En jours" if "DELAI" in t.indicator else "En %"
+        rows: list[list] = [[], [None, f"{t.sheet} - {t.title}"], [None, "Champ : France entière."], [None, unit],
+                            [None, "Département/territoire", *(years or {}).get(t.sheet, [2017, 2018])]]
+        for code in ("38-Isère", "69-Rhône", "2A-Corse-du-Sud"):
+            rows.append([None, code, *values.get((t.sheet, code), ["ND", "ND"])])
+        sheets[t.sheet] = rows
+    return xlsx(sheets, formats)
+
+
+def test_drees_percentage_cell_is_the_percent_for_a_rate_and_typed_numbers_are_exact(db):
+    data = oarsa({("Tableau B1", "38-Isère"): [83, 0.86], ("Tableau B13", "38-Isère"): [97, 105.5]},
+                 formats={("Tableau B1", 5, 3): {"num_format": "0%"}})
+    report = import_file(db, data, "oarsa.xlsx")
+    assert report.status == STATUS_IMPORTED, report.summary()
+    got = facts(db).set_index(["territory_code", "indicator", "period"])["value"]
+    assert got[("38", "STAT-OARSA-ORIENTES", 2018)] == 86  # « 86 % »: the percent
+    assert got[("38", "STAT-OARSA-ORIENTES", 2017)] == 83
+    assert got[("38", "STAT-OARSA-DELAI-ORIENTATION", 2017)] == 97
+    assert got[("38", "STAT-OARSA-DELAI-ORIENTATION", 2018)] == 105.5
+
+
+def test_drees_percentage_or_date_cell_in_a_delay_is_refused_naming_the_cell(db):
+    data = oarsa({("Tableau B13", "38-Isère"): [0.97, 105], ("Tableau B13", "69-Rhône"): [80, dt.date(2024, 3, 15)]},
+                 formats={("Tableau B13", 5, 2): PERCENT})
+    report = import_file(db, data, "oarsa.xlsx")
+    assert report.status == STATUS_REJECTED
+    assert located(report) == {
+        ("Tableau B13", 6, "2017"): "valeur illisible : « 97 % » : pourcentage pour un indicateur en jours",
+        ("Tableau B13", 7, "2018"): "valeur illisible : « 2024-03-15 » : date, pas un nombre",
+    }
+    assert facts(db).empty
+
+
+def test_drees_date_typed_year_header_is_read_as_its_year_with_a_warning(db):
+    data = oarsa({("Tableau B1", "38-Isère"): [83, 86]}, years={"Tableau B1": [2017, dt.date(2018, 1, 1)]})
+    report = import_file(db, data, "oarsa.xlsx")
+    assert report.status == STATUS_IMPORTED, report.summary()
+    got = facts(db).set_index(["territory_code", "indicator", "period"])["value"]
+    assert got[("38", "STAT-OARSA-ORIENTES", 2018)] == 86 and got[("38", "STAT-OARSA-ORIENTES", 2017)] == 83
+    said = [w for w in report.warnings if w.sheet == "Tableau B1" and "au format date" in w.message]
+    assert [(w.row, w.column, w.message) for w in said] == [
+        (5, "2018-01-01", "en-tête « 2018-01-01 » (cellule D5, au format date) lu comme l'année 2018")]
