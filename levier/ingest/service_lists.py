@@ -462,6 +462,10 @@ def read_services(
             rep.error(row, mapping.type_col, "type de lieu vide.")
         if not names[i]:
             rep.warn(row, mapping.name_col, "nom du lieu vide.")
+        if re.fullmatch(r"\d{4}", postcodes[i] or ""):  # 1600 for 01600: a spreadsheet read it as a number
+            rep.warn(row, mapping.postcode_col, f"code postal « {postcodes[i]} » sur 4 chiffres (zéro initial perdu "
+                     f"par un tableur ?) : non enregistré ; écrivez-le sur 5 chiffres, par exemple 0{postcodes[i]}.")
+            postcodes[i] = ""
     lat, lon, usable = _check_coordinates(rep, mapping, rows, kcol(mapping.lat_col), kcol(mapping.lon_col),
                                           ktypes(mapping.lat_col), ktypes(mapping.lon_col))
     commune = _resolve_communes(rep, mapping, ref, rows, codes, usable)

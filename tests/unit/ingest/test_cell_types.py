@@ -15,6 +15,7 @@ import pytest
 import xlsxwriter
 
 from levier.ingest.detect import import_file
+from levier.ingest.drees import load_profiles
 from levier.ingest.report import STATUS_IMPORTED, STATUS_REJECTED
 from levier.store.db import Database
 
@@ -200,8 +201,6 @@ def oarsa(values: dict[tuple[str, str], list], formats: dict[tuple[str, int, int
     """A workbook shaped like the DREES's OARSA one: every sheet of its profile with its title, « Département/
     territoire » then the years 2017 and 2018 (or `years` of a sheet); `values` gives (sheet, territory) its two cells
     (rows 6, 7, 8 for 38-Isère, 69-Rhône, 2A-Corse-du-Sud), any other cell is « ND »."""
-    from levier.ingest.drees import load_profiles  # the profile's sheets and titles, as the reader matches them
-
     profile = next(p for p in load_profiles() if p.name == "drees_oarsa")
     sheets = {}
     for t in profile.tables:
@@ -247,3 +246,16 @@ def test_drees_date_typed_year_header_is_read_as_its_year_with_a_warning(db):
     said = [w for w in report.warnings if w.sheet == "Tableau B1" and "au format date" in w.message]
     assert [(w.row, w.column, w.message) for w in said] == [
         (5, "2018-01-01", "en-tête « 2018-01-01 » (cellule D5, au format date) lu comme l'année 2018")]
+
+
+def test_a_postcode_typed_as_a_number_is_not_stored_without_its_zero(db):
+    # 01600 typed in a number cell becomes 1600: not stored as a postcode, said; the place is kept, placed by its
+    # coordinates.
+    data = xlsx({"lieux": [SERVICE_HEADER + ["code_postal"], ["CCAS", "Trévoux", 45.941, 4.775, "01427", 1600]]})
+    report = import_file(db, data, "lieux.xlsx")
+    assert report.status == STATUS_IMPORTED, report.summary()
+    assert [(w.row, w.column, w.message) for w in report.warnings] == [
+        (2, "code_postal", "code postal « 1600 » sur 4 chiffres (zéro initial perdu par un tableur ?) : non "
+                           "enregistré ; écrivez-le sur 5 chiffres, par exemple 01600.")]
+    points = table(db, "SELECT commune, postcode, dep, lat FROM service_point")
+    assert points.to_dict("records") == [{"commune": "01427", "postcode": None, "dep": "01", "lat": 45.941}]
