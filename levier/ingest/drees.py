@@ -233,6 +233,7 @@ def _columns(cells: np.ndarray, h: int, table: Table, file: str, errors: list[Fi
             below_used = below_used or in_below
             found.append(_Column(j, _text(below[j]) if in_below else _text(header[j]), code, int(table.year)))
         return found, h + 1 if below_used else h
+
     def kind(i: int, j: int) -> object:
         return kinds[i, j] if kinds is not None else ""
 
