@@ -20,7 +20,7 @@ from levier.ingest.cells import MISSING_MARKERS, parse_column
 from levier.ingest.drees_monthly import import_monthly_workbook, is_monthly_workbook
 from levier.ingest.insee import facts_frame, typed_facts
 from levier.ingest.journal import now
-from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, column_letter, read_workbook
 from levier.ingest.report import Finding, ImportReport
 from levier.ingest.returns import write_facts
 from levier.ingest.territory_codes import (FRANCE_CODE, LEVEL_COLLECTIVITE, LEVEL_DEPARTEMENT, LEVEL_FRANCE,
@@ -42,6 +42,7 @@ _DEP_HEADERS = ("code departement", "n dep", "n° dep", "numero de departement",
 _REGION_HEADERS = ("code region",)
 _HEADER_HINT = re.compile(r"(?i)d[ée]p|r[ée]gion|territoire")
 _YEAR = re.compile(r"^((?:19|20)\d{2})(?:\s*\(\s*\d+\s*\))?\s*\**$")
+_DATE_YEAR = re.compile(r"^((?:19|20)\d{2})-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$")  # a date-typed year header
 _NOTE_DIGITS = re.compile(r"(?<=[a-z\s])\d+$")
 _TITLE_ROWS = 12
 
@@ -182,8 +183,10 @@ def _is_value(cell: object) -> bool:
     return bool(text) and (any(ch.isdigit() for ch in text) or " ".join(text.lower().split()) in MISSING_MARKERS)
 
 
-def _year_of(cell: str) -> int | None:
-    m = _YEAR.match(_text(cell).replace("\u00a0", " "))
+def _year_of(cell: str, kind: object = "") -> int | None:
+    """The year of a header cell: « 2018 », « 2016 (2) », « 2018* », or a date-typed cell (2018-01-01: its year,
+    which the caller says with a warning, as for the grids of levier.ingest.returns)."""
+    m = _YEAR.match(_text(cell).replace("\u00a0", " ")) or (_DATE_YEAR.match(_text(cell)) if kind == "d" else None)
     return int(m.group(1)) if m else None
 
 
@@ -206,9 +209,11 @@ def _measure_key(text: str) -> str:
     return _NOTE_DIGITS.sub("", normalise(text)).strip()
 
 
-def _columns(cells: np.ndarray, h: int, table: Table, file: str, errors: list[Finding]) -> tuple[list[_Column], int]:
+def _columns(cells: np.ndarray, h: int, table: Table, file: str, errors: list[Finding],
+             kinds: np.ndarray | None = None, warnings: list[Finding] | None = None) -> tuple[list[_Column], int]:
     """The value columns of the block whose header is row h, and the last header row (the year row may sit one row
-    below a row of group headers)."""
+    below a row of group headers). `kinds`: the reader's cell types (a date-typed year header is read as its year,
+    with a warning in `warnings`)."""
     sheet = table.sheet
     header = cells[h]
     if table.columns:
@@ -228,8 +233,15 @@ def _columns(cells: np.ndarray, h: int, table: Table, file: str, errors: list[Fi
             below_used = below_used or in_below
             found.append(_Column(j, _text(below[j]) if in_below else _text(header[j]), code, int(table.year)))
         return found, h + 1 if below_used else h
+
+    def kind(i: int, j: int) -> object:
+        return kinds[i, j] if kinds is not None else ""
+
+    def has_years(i: int) -> bool:
+        return any(_year_of(v, kind(i, j)) for j, v in enumerate(cells[i]))
+
     year_row = h
-    if not any(_year_of(v) for v in header) and h + 1 < len(cells) and any(_year_of(v) for v in cells[h + 1]):
+    if not has_years(h) and h + 1 < len(cells) and has_years(h + 1):
         year_row = h + 1  # a row of group headers above the years
     years = cells[year_row]
     breaks = [j for j in range(len(years)) if table.rupture and normalise(years[j]) == normalise(table.rupture)]
@@ -239,11 +251,17 @@ def _columns(cells: np.ndarray, h: int, table: Table, file: str, errors: list[Fi
         return [], year_row
     out: list[_Column] = []
     for j in range(len(years)):
-        year = _year_of(years[j])
+        year = _year_of(years[j], kind(year_row, j))
         if year is None:
             continue
+        header_text = _text(years[j])
+        if _YEAR.match(header_text.replace("\u00a0", " ")) is None:  # a date-typed header: its year, said
+            header_text = header_text.split(" ")[0]
+            if warnings is not None:
+                warnings.append(Finding(file, f"en-tête « {header_text} » (cellule {column_letter(j)}{year_row + 1}, "
+                                        f"au format date) lu comme l'année {year}", sheet, year_row + 1, header_text))
         code = table.indicator or table.series[0 if j < breaks[0] else 1]
-        out.append(_Column(j, _text(years[j]), code, table.year or year))
+        out.append(_Column(j, header_text, code, table.year or year))
     seen: dict[tuple[str, int], str] = {}
     for c in out:
         other = seen.setdefault((c.indicator, c.year), c.header)
@@ -288,7 +306,7 @@ def read_sheet(sheet: Sheet, table: Table, file: str, units: dict[str, str]) -> 
     rows_read = 0
     for b, (h, (level, code_col)) in enumerate(headers):
         end = headers[b + 1][0] if b + 1 < len(headers) else len(cells)
-        columns, last_header = _columns(cells, h, table, file, errors)
+        columns, last_header = _columns(cells, h, table, file, errors, types, warnings)
         if not columns:
             continue
         first_value = min(c.index for c in columns)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
+from levier.core.config import CATALOGUE_DIR
 from levier.core.fmt import fmt_int
 from levier.core.periods import PROVISIONAL_COMMENT, monthly_period
 from levier.core.text import normalise
@@ -54,6 +56,15 @@ SERIES = (
 _BY_KEY = {s.key: s for s in SERIES}
 MONTHLY_CODES = tuple(s.monthly for s in SERIES)
 YEARLY_CODES = tuple(s.yearly for s in SERIES)
+MONTHLY_CATALOGUE = CATALOGUE_DIR / "indicateurs_drees_mensuel.csv"
+
+
+@cache
+def monthly_units() -> dict[str, str]:
+    """The catalogue unit of each monthly indicator (counts: « nombre », « personnes »), so that the one cell parser
+    refuses a percentage-formatted cell among them rather than store its percent as a count."""
+    frame = pd.read_csv(MONTHLY_CATALOGUE, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return dict(zip(frame["code"], frame["unit"], strict=True))
 
 
 def series_of(text: object) -> MonthlySeries | None:
@@ -311,8 +322,11 @@ def read_table(table: Table, file_name: str) -> tuple[pd.DataFrame, list[Finding
     stripped = np.array([str(t).strip()[: len(str(t).strip()) - len(m)] for t, m in zip(text, cell_marks)],
                         dtype=object)
     marked = np.array([m != "" for m in cell_marks], dtype=bool)
-    parsed = parse_column(pd.Series(stripped), None if kinds is None else pd.Series(kinds))
     n_rows = len(table.month_rows)
+    # Each column's catalogue unit: a percentage-formatted cell is refused in a count, a date-typed one anywhere.
+    units = monthly_units()
+    unit = pd.Series(np.repeat([units.get(targets[j][0].monthly) for j in columns], n_rows), dtype=object)
+    parsed = parse_column(pd.Series(stripped), None if kinds is None else pd.Series(kinds), unit=unit)
     month_marks = np.array([m.mark != "" for m in table.months], dtype=bool)
     # Every mark must be the one a note below the table defines (« * Données provisoires »): never guessed.
     expected = table.provisional_mark

@@ -415,15 +415,21 @@ def xlsx_sheet_names(path: Path) -> list[str]:
 
 def read_xlsx_rows(path: Path, sheet: str | int = 0) -> Rows:
     """Every cell as text (or None), numbered as the spreadsheet shows rows (leading blank rows kept)."""
+    return rows_from_sheet(read_xlsx_sheet(path, sheet))
+
+
+def read_xlsx_sheet(path: Path, sheet: str | int = 0) -> Sheet:
+    """One visible sheet as the reader gives it, with its cell types (a percentage-formatted number, a date…), from
+    the same single reading of the file as read_xlsx_rows."""
     sheets = _workbook(Path(path)).sheets
     if isinstance(sheet, int):
         if sheet >= len(sheets):
             raise ValueError("le classeur ne contient aucune feuille visible")
-        return rows_from_sheet(sheets[sheet])
+        return sheets[sheet]
     found = next((s for s in sheets if s.name == sheet), None)
     if found is None:
         raise ValueError(f"feuille « {sheet} » introuvable")
-    return rows_from_sheet(found)
+    return found
 
 
 def _is_blank(cells: list[object]) -> bool:

@@ -17,7 +17,7 @@ from levier.core.config import DATA_DIR, PROJECT_ROOT, settings
 from levier.ingest.cells import parse_column
 from levier.ingest.insee import (
     LEVEL_EPCI, InseeResult, facts_frame, listing, classify_code, describe_unmatched, empty_facts,
-    insee_catalogue_rows, label_key, read_xlsx_rows, unreadable_reason, xlsx_sheet_names,
+    insee_catalogue_rows, label_key, read_xlsx_sheet, rows_from_sheet, unreadable_reason, xlsx_sheet_names,
 )
 from levier.ingest.report import Finding
 from levier.core.text import normalise
@@ -211,9 +211,16 @@ def read_panorama(path: Path, current_epci: set[str] | None = None,
         return refused([Finding(name, f"feuille « {DATA_SHEET} » introuvable (feuilles présentes : "
                                 f"{', '.join(sheets)})")])
     try:
-        rows = read_xlsx_rows(path, sheet)
+        read = read_xlsx_sheet(path, sheet)
     except Exception as exc:  # noqa: BLE001
         return refused([Finding(name, f"feuille illisible : {unreadable_reason(exc)}", sheet=sheet)])
+    rows = rows_from_sheet(read)
+    # The reader's type of each cell (line as the spreadsheet numbers it, 0-based column): a percentage-formatted
+    # number, a date… The one cell parser reads a percentage cell as the percent for a rate and refuses it elsewhere.
+    kinds = read.types.to_numpy(dtype=object) if read.types is not None else None
+
+    def kind(line: int, j: int) -> str:
+        return str(kinds[line - 1, j] or "") if kinds is not None and j < kinds.shape[1] else ""
     rows = [(n, cells) for n, cells in rows if any(_text(c) for c in cells)]
     header_at = next((i for i, (_, cells) in enumerate(rows[:_HEADER_SCAN_ROWS])
                       if any(normalise(c) in _SIREN_KEYS for c in cells)), None)
@@ -274,7 +281,8 @@ def read_panorama(path: Path, current_epci: set[str] | None = None,
     names: dict[str, str] = {}
     years: Counter[int] = Counter()
     year_cells = parse_column(pd.Series([cells[year_col] if year_col < len(cells) else None
-                                         for _, cells in data_rows], dtype=object))
+                                         for _, cells in data_rows], dtype=object),
+                              pd.Series([kind(line, year_col) for line, _ in data_rows], dtype=object))
     kept: list[tuple[int, str, int, list[object]]] = []  # (line, SIREN, year, cells) of the rows accepted so far
     for k, (line, cells) in enumerate(data_rows):
         def cell(j: int) -> object:
@@ -290,7 +298,17 @@ def read_panorama(path: Path, current_epci: set[str] | None = None,
                                   sheet=sheet, row=line, column=siren_header))
             continue
         number = year_cells.values[k]
-        if np.isnan(number) or number != int(number) or not _YEAR_RANGE[0] <= number <= _YEAR_RANGE[1]:
+        if kind(line, year_col) == "p":  # Excel shows « 2020 % »: the cell holds 20,2, the year was not typed
+            errors.append(Finding(name, f"année « {_text(cell(year_col)).replace('.', ',')} % » : cellule au "
+                                  "format pourcentage (attendu AAAA, ex. 2020)", sheet=sheet, row=line,
+                                  column=_text(header[year_col])))
+            continue
+        if year_cells.bad[k] and kind(line, year_col) in ("d", "b", "f", "e"):  # a date, a formula without value…
+            errors.append(Finding(name, f"année {year_cells.why.iat[k]} (attendu AAAA, ex. 2020)", sheet=sheet,
+                                  row=line, column=_text(header[year_col])))
+            continue
+        if (np.isnan(number) or year_cells.percent[k] or number != int(number)
+                or not _YEAR_RANGE[0] <= number <= _YEAR_RANGE[1]):
             errors.append(Finding(name, f"année « {_text(cell(year_col))} » invalide (attendu AAAA, ex. 2020)",
                                   sheet=sheet, row=line, column=_text(header[year_col])))
             continue
@@ -309,6 +327,7 @@ def read_panorama(path: Path, current_epci: set[str] | None = None,
     # Values, column by column with the one cell parser: a rate column given as fractions is refused.
     for j, text, code in columns:
         parsed = parse_column(pd.Series([cells[j] if j < len(cells) else None for *_, cells in kept], dtype=object),
+                              pd.Series([kind(line, j) for line, *_ in kept], dtype=object),
                               unit=units.get(code) or None)
         for i in np.flatnonzero(parsed.bad):
             errors.append(Finding(name, f"valeur illisible : {parsed.why.iat[i]} (attendu un nombre ou un marqueur "

@@ -316,11 +316,15 @@ class _Report:
 
 
 def _check_coordinates(
-    rep: _Report, mapping: ServiceMapping, rows: np.ndarray, lat_raw: pd.Series, lon_raw: pd.Series
+    rep: _Report, mapping: ServiceMapping, rows: np.ndarray, lat_raw: pd.Series, lon_raw: pd.Series,
+    lat_types: pd.Series | None = None, lon_types: pd.Series | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parsed latitude and longitude, and which rows have a usable pair (readable, both present, on the globe)."""
+    """Parsed latitude and longitude, and which rows have a usable pair (readable, both present, on the globe).
+    `lat_types` / `lon_types`: the reader's cell types (None for a CSV): a percentage-formatted coordinate (45,19 %
+    for 0.4519) or a date is refused, a typed number is read exactly."""
     # Degrees: a lone separator is always the decimal one ('45.188'); a marker (nd, s…) is a missing coordinate.
-    lat_p, lon_p = parse_column(lat_raw, unit=DEGREES_UNIT), parse_column(lon_raw, unit=DEGREES_UNIT)
+    lat_p = parse_column(lat_raw, lat_types, unit=DEGREES_UNIT)
+    lon_p = parse_column(lon_raw, lon_types, unit=DEGREES_UNIT)
     lat, lon = lat_p.values, lon_p.values
     lat_bad, lon_bad = lat_p.bad, lon_p.bad
     usable = np.zeros(len(rows), dtype=bool)
@@ -442,6 +446,12 @@ def read_services(
     def kcol(key: str | None) -> pd.Series:
         return col(key)[keep].reset_index(drop=True)
 
+    def ktypes(key: str | None) -> pd.Series | None:
+        """The reader's cell types of a kept column (None for a CSV or an absent column)."""
+        if sheet.types is None or not key or key not in cols:
+            return None
+        return sheet.types.iloc[1:, cols[key]][keep].reset_index(drop=True)
+
     types = kcol(mapping.type_col) if mapping.type_col else pd.Series([mapping.service_type] * n, dtype="string")
     names, codes, postcodes, cities = (kcol(c) for c in (mapping.name_col, mapping.commune_col,
                                                         mapping.postcode_col, mapping.city_col))
@@ -452,7 +462,12 @@ def read_services(
             rep.error(row, mapping.type_col, "type de lieu vide.")
         if not names[i]:
             rep.warn(row, mapping.name_col, "nom du lieu vide.")
-    lat, lon, usable = _check_coordinates(rep, mapping, rows, kcol(mapping.lat_col), kcol(mapping.lon_col))
+        if re.fullmatch(r"\d{4}", postcodes[i] or ""):  # 1600 for 01600: a spreadsheet read it as a number
+            rep.warn(row, mapping.postcode_col, f"code postal « {postcodes[i]} » sur 4 chiffres (zéro initial perdu "
+                     f"par un tableur ?) : non enregistré ; écrivez-le sur 5 chiffres, par exemple 0{postcodes[i]}.")
+            postcodes[i] = ""
+    lat, lon, usable = _check_coordinates(rep, mapping, rows, kcol(mapping.lat_col), kcol(mapping.lon_col),
+                                          ktypes(mapping.lat_col), ktypes(mapping.lon_col))
     commune = _resolve_communes(rep, mapping, ref, rows, codes, usable)
 
     com_dep = dict(zip(ref.communes["code_commune"], ref.communes["dep"].astype(str), strict=True))

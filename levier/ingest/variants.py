@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
 from levier.core.text import normalise
+from levier.ingest.cells import parse_column
 from levier.ingest.journal import finish_import, now
 from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import STATUS_IMPORTED, Finding, ImportReport
@@ -42,6 +44,11 @@ REQUIRED_VARIANT_COLUMNS = ("territoire", "indicateur", "variante")
 _HEADER_LOOKUP = {normalise(alias): canon for canon, aliases in VARIANT_COLUMNS.items() for alias in aliases}
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 FIRST_YEAR = 2000
+# Reader cell types (levier.ingest.readers.Sheet.types) that cannot hold a code or a year: a date, a boolean, a
+# formula without a cached value, an Excel error; and a percentage-formatted number (Excel shows « 38 % »: the cell
+# holds 0,38, not the code 38). A description may be any text: only formulas and errors are refused there.
+_NOT_A_CODE = ("d", "b", "f", "e", "p")
+_NOT_A_TEXT = ("f", "e")
 
 
 
@@ -234,6 +241,24 @@ def _header(cells: pd.DataFrame) -> tuple[int, dict[str, int]] | None:
     return h, mapping
 
 
+def _type_refusals(text: pd.Series, types: pd.Series | None, refused: tuple[str, ...]) -> pd.Series:
+    """Per cell, why its reader type cannot hold what the column expects ('' when it can, and always for a CSV):
+    the one cell parser words dates, booleans, formulas without a cached value and Excel errors; a percentage cell
+    is quoted as Excel shows it (« 38 % »)."""
+    out = pd.Series("", index=text.index, dtype=object)
+    if types is None:
+        return out
+    kinds = types.fillna("").astype(str)
+    odd = (kinds.isin(refused) & text.astype(str).str.strip().ne("")).to_numpy()
+    if not odd.any():
+        return out
+    parsed = parse_column(text[odd], kinds[odd])
+    percent = (kinds[odd] == "p").to_numpy()
+    shown = text[odd].astype(str).str.strip().str.replace(".", ",", regex=False)
+    out[odd] = np.where(percent, "« " + shown + " % » : cellule au format pourcentage", parsed.why.to_numpy(dtype=object))
+    return out
+
+
 def parse_variants_sheet(sheet: Sheet, file_name: str, ctx: ImportContext, known: pd.DataFrame | None = None) -> ParsedVariants:
     """Validates every row of a variants table; each error names the file, sheet, row and column."""
     known = known_variants() if known is None else known
@@ -257,6 +282,11 @@ def parse_variants_sheet(sheet: Sheet, file_name: str, ctx: ImportContext, known
     for canon in VARIANT_COLUMNS:
         col_name.setdefault(canon, canon)
     body = sheet.cells.iloc[h + 1 :]
+    # What the reader says of each cell: a date, a percentage cell, a formula without a value… is refused, named.
+    kinds = sheet.types.iloc[h + 1 :] if sheet.types is not None else None
+    typed = {canon: _type_refusals(body.iloc[:, j], None if kinds is None else kinds.iloc[:, j],
+                                   _NOT_A_TEXT if canon == "description" else _NOT_A_CODE)
+             for canon, j in mapping.items()}
     resolver = _Resolver(ctx, known)
     last_year = max((b for _, b in ctx.years.values()), default=2100)
     out: list[dict] = []
@@ -274,6 +304,13 @@ def parse_variants_sheet(sheet: Sheet, file_name: str, ctx: ImportContext, known
         rows_read += 1
         row = int(idx) + 1
         ok = True
+        said = {canon: refusals.at[idx] for canon, refusals in typed.items() if refusals.at[idx]}
+        for canon, why in said.items():
+            what = {"territoire": " ; écrivez le code tel quel, en texte (38, 2A, 971)",
+                    "depuis": " ; écrivez l'année seule, sur quatre chiffres (2021)"}.get(canon, "")
+            err(row, canon, f"{why}{what}.")
+        if said:
+            continue
 
         terr = get["territoire"].upper()
         level = ctx.territories.get(terr)

@@ -245,3 +245,24 @@ def test_the_import_door_recognises_and_takes_the_monthly_workbook(db, book):
     assert detect_kind(data, "nom quelconque.xlsx", workbook=wb) == KIND_DREES
     report = import_file(db, data, "nom quelconque.xlsx", dry_run=True)
     assert report.ok and report.rows_accepted == 34_279, report.errors[:3]
+
+
+def test_a_percentage_or_date_cell_among_the_counts_is_refused_with_its_cell(db, book):
+    """Planted as the reader gives them: Tableau 2's B8 (RSA, Ain, January 2017: 7 660) in a percentage format (the
+    cell holds 76,6, shown « 7 660 % ») and B9 as a date: refused, named, nothing stored; the monthly counts are
+    parsed with their catalogue unit (levier.ingest.drees_monthly.monthly_units)."""
+    wb, data = book
+    sheet = next(s for s in wb.sheets if s.name == "Tableau 2")
+    cells, types = sheet.cells.copy(), sheet.types.copy()
+    assert (cells.iat[7, 1], types.iat[7, 1], cells.iat[8, 1]) == ("7660", "n", "7630")
+    types.iat[7, 1] = "p"
+    cells.iat[8, 1], types.iat[8, 1] = "2024-03-15", "d"
+    planted = replace(wb, sheets=[replace(sheet, cells=cells, types=types)])
+    report = import_monthly_workbook(db, planted, data, kind=KIND_STAT)
+    assert not report.ok
+    assert [(f.sheet, f.row, f.column, f.message) for f in report.errors] == [
+        ("Tableau 2", 8, "B (1, Ain)", "« 7660 % » : pourcentage pour un indicateur en nombre"),
+        ("Tableau 2", 9, "B (1, Ain)", "« 2024-03-15 » : date, pas un nombre"),
+    ]
+    with db.reader() as r:  # inspection: nothing of the workbook was stored
+        assert r._con.execute("SELECT count(*) FROM fact").fetchone()[0] == 0
