@@ -407,8 +407,18 @@ def _format_kinds(styles: bytes) -> tuple[set[int], set[int]]:
 
 def _excel_date(serial: str, epoch: datetime) -> str | None:
     try:
-        moment = epoch + timedelta(days=float(serial))
-    except (ValueError, OverflowError):
+        days = float(serial)
+    except ValueError:
+        return None
+    if epoch == _EXCEL_EPOCH and days < 61:
+        # Excel's 1900 system counts a 29 February 1900 that never was (serial 60, after Lotus 1-2-3): the epoch
+        # above is right from 1 March 1900 on; before, a serial is one day later than it says.
+        if days >= 60:
+            return "1900-02-29"
+        days += 1
+    try:
+        moment = epoch + timedelta(days=days)
+    except OverflowError:
         return None
     moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
     return moment.strftime("%Y-%m-%d %H:%M:%S") if (moment.hour or moment.minute or moment.second) else moment.strftime("%Y-%m-%d")

@@ -79,6 +79,20 @@ def test_a_sheet_read_slice_by_slice_is_the_same_sheet(monkeypatch):
     assert sliced.cells.iat[70, 7] == "1" and sliced.cells.iat[59, 0] == "ligne 3"
 
 
+def test_dates_before_march_1900_read_as_excel_shows_them():
+    """Excel's 1900 date system counts a 29 February 1900 that never was: a date before it is read as Excel shows
+    it, not one day early; the first of March 1900 and after are unchanged."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("retours")
+    day = wb.add_format({"num_format": "dd/mm/yyyy"})
+    for j, serial in enumerate([1, 15, 59, 61, 44651]):  # Excel's serials of the dates below, as Excel saves them
+        ws.write_number(0, j, serial, day)
+    wb.close()
+    cells = read_workbook(buf.getvalue(), "dates.xlsx", LIMIT).sheets[0].cells.iloc[0].tolist()
+    assert cells == ["1900-01-01", "1900-01-15", "1900-02-28", "1900-03-01", "2022-03-31"]
+
+
 def test_a_formula_with_its_cached_value_keeps_the_value_and_one_without_is_typed_f():
     wb = openpyxl.Workbook()
     ws = wb.active
