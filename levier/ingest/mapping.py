@@ -20,6 +20,7 @@ from levier.core.config import DATA_DIR, settings
 from levier.core.text import normalise
 from levier.ingest.catalogue import read_catalogue
 from levier.ingest.insee import (
+    KIND_STAT,
     LEVEL_DEP,
     LEVEL_EPCI,
     classify_code,
@@ -31,7 +32,6 @@ from levier.ingest.insee import (
     variant_key,
 )
 from levier.ingest.journal import finish_import, now
-from levier.ingest.public_stats import KIND_STAT
 from levier.ingest.cells import parse_column
 from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import Finding, ImportReport
@@ -527,6 +527,38 @@ def find_profile(signature: tuple[str, ...] | frozenset[str], profiles: list[Pro
     """The profile made for exactly these headers (in any order)."""
     wanted = frozenset(signature)
     return next((p for p in profiles if p.signature == wanted), None)
+
+
+def shipped_and_saved_profiles() -> list[Profile]:
+    """The profiles shipped with Levier (data/profils), then the ones users saved (LEVIER_PROFILS_DIR) when that is
+    another folder: an official INSEE layout is recognised by its shipped profile wherever saved ones are kept."""
+    shipped = load_profiles(PROFILES_DIR)
+    saved = profiles_dir()
+    return shipped if saved.resolve() == PROFILES_DIR.resolve() else shipped + load_profiles(saved)
+
+
+def layout_columns(headers: list[object], catalogue: pd.DataFrame, profiles: list[Profile]
+                   ) -> tuple[Profile | None, list[ColumnMatch]]:
+    """(profile, one ColumnMatch per named header, `index` its position in `headers`) for a header row. The profile
+    made for exactly these headers decides every column (confidence « profil »; a column it leaves out has no
+    indicator); without one, each header is matched by match_header against `catalogue`, with its confidence."""
+    texts = ["" if h is None else str(h).strip() for h in headers]
+    profile = find_profile(tuple(header_key(t) for t in texts if t), profiles)
+    idx = _indexes(catalogue) if profile is None else None
+    labels = dict(zip(catalogue["code"], catalogue["label"]))
+    matches = []
+    for j, text in enumerate(texts):
+        if not text:
+            continue
+        key = header_key(text)
+        if profile is not None:
+            indicator = profile.columns.get(key)
+            confidence = PROFILE if indicator else NONE
+        else:
+            indicator, confidence = match_header(text, idx)
+        matches.append(ColumnMatch(j, text, key, indicator, labels.get(indicator or "", ""), confidence,
+                                   _header_year(text)))
+    return profile, matches
 
 
 def apply_profile(proposal: Proposal, profile: Profile, catalogue: pd.DataFrame, cells: pd.DataFrame,

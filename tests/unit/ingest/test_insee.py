@@ -16,9 +16,9 @@ from levier.ingest.public_stats import load_public_statistics
 from levier.ingest.returns import import_returns
 from levier.views.t0 import load_t0_table
 from tests.conftest import REFERENCE_DIR
+from levier.ingest.filosofi import read_insee_file
 from levier.ingest.insee import (
-    KNOWN_SUCCESSORS, NOT_PUBLISHED, current_epci_sirens, insee_catalogue_rows, parse_insee_column, read_insee_file,
-    split_year_suffix,
+    KNOWN_SUCCESSORS, NOT_PUBLISHED, current_epci_sirens, insee_catalogue_rows, parse_insee_column, split_year_suffix,
 )
 
 FILOSOFI = settings().reference_dir / "filosofi"

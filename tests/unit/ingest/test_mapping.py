@@ -13,7 +13,7 @@ import pytest
 from levier.cli import main
 from levier.core.config import settings
 from levier.ingest.detect import import_file
-from levier.ingest.insee import read_insee_file
+from levier.ingest.filosofi import read_insee_file
 from levier.ingest.mapping import (
     EXACT,
     NONE,
