@@ -39,7 +39,7 @@ from levier.ingest.insee import (
     workbook_of,
 )
 from levier.ingest.mapping import EXACT, STRONG, Profile, layout_columns, shipped_and_saved_profiles
-from levier.ingest.readers import Sheet
+from levier.ingest.readers import Sheet, Workbook
 from levier.ingest.report import Finding
 
 # Headers that name the territory column (the CODGEO of INSEE's files and its labels): how an INSEE file is found,
@@ -53,6 +53,16 @@ _HEADER_SCAN_ROWS = 15
 # code of the catalogue, its label up to accents, case and unit notes, or INSEE's own label variants. A weaker match
 # is listed among the ignored columns, never imported without the user's word.
 _SURE = (EXACT, STRONG)
+
+
+def is_insee_table(workbook: Workbook) -> bool:
+    """An INSEE table: a visible sheet with a « CODGEO » header cell in its first rows (INSEE's workbooks put a title
+    and a row of labels above it)."""
+    for sheet in workbook.sheets:
+        head = sheet.cells.iloc[:_HEADER_SCAN_ROWS].to_numpy().ravel()
+        if any(str(v).strip().upper() == "CODGEO" for v in head if v):
+            return True
+    return False
 
 
 def _is_blank(cells: list[object]) -> bool:

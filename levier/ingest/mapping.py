@@ -387,10 +387,14 @@ def convert(value: float, factor: float) -> float:
 # Applying a mapping
 
 
-def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[str] | None = None
+def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[str] | None = None,
+                 types: pd.DataFrame | None = None, units: dict[str, str] | None = None
                  ) -> tuple[pd.DataFrame, list[Finding], list[Finding], int]:
     """(facts, errors, warnings, rows read) for a confirmed mapping: one fact per territory row and mapped column,
-    the value exactly as published (markers s, nd, so, nc kept as missing reasons)."""
+    the value exactly as published (markers s, nd, so, nc kept as missing reasons). `types`: the reader's cell types
+    (readers.Sheet.types; None for a CSV): an Excel percentage cell is a percent, kept as such in a rate column and
+    refused elsewhere. `units`: indicator -> catalogue unit (the catalogue's by default): a rate column whose values
+    are all fractions is refused, unless the mapping converts it (× 100)."""
     name, sheet = proposal.file_name, proposal.sheet
     header_line = proposal.header_row + 1
     errors: list[Finding] = []
@@ -437,8 +441,17 @@ def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[s
     records: list[dict] = []
     first_row: dict[str, int] = {}
     territory_header = proposal.territory_header
-    # Each mapped column through the one cell parser, whole (its notation is decided from all its values).
-    parsed = {col.index: parse_column(cells[col.index].astype(str)) for col in mapped}
+    # Each mapped column through the one cell parser, whole (its notation is decided from all its values), with its
+    # cell types and its indicator's unit.
+    if units is None:
+        frame = catalogue_frame()
+        units = dict(zip(frame["code"], frame["unit"]))
+    parsed = {col.index: parse_column(cells[col.index].astype(str), None if types is None else types[col.index],
+                                      unit=units.get(col.indicator) or None) for col in mapped}
+    for col in mapped:
+        if proposal.conversions.get(col.key) in (None, 1):  # a converted column is expected in fractions
+            errors.extend(Finding(name, f"{note}.", sheet=sheet, row=header_line, column=col.header)
+                          for note in parsed[col.index].notes)
     for i in rows:
         line = i + 1
         level, code, message = classify_code(cells.iat[i, proposal.territory_column])
@@ -469,7 +482,7 @@ def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[s
             reason = parsed[col.index].reason.iat[i]
             reason = reason if isinstance(reason, str) else None
             factor = proposal.conversions.get(col.key)
-            if factor is not None and factor != 1 and reason is None:
+            if factor is not None and factor != 1 and reason is None and not parsed[col.index].percent[i]:
                 value = convert(value, factor)
             records.append({
                 "territory_level": level, "territory_code": code, "indicator": col.indicator,
@@ -748,7 +761,8 @@ def import_recognised(db: Database, data: bytes, file_name: str, rec: Recognised
     started = now()
     proposal = rec.proposal
     current = set(db.read(Query.CURRENT_EPCI_CODES)["code"]) if proposal.level == LEVEL_EPCI else None
-    facts, errors, warnings, rows = mapped_facts(proposal, rec.sheet.cells, current_epci=current)
+    facts, errors, warnings, rows = mapped_facts(proposal, rec.sheet.cells, current_epci=current,
+                                                 types=rec.sheet.types)
     public = bool(len(facts)) and facts["indicator"].str.startswith("STAT-").all()
     report = ImportReport(
         file=file_name, kind=KIND_STAT if public or not len(facts) else KIND_RETURNS,

@@ -330,15 +330,27 @@ def test_shares_written_as_fractions_are_converted_exactly_and_said(db, profiles
 
 
 def test_forced_insee_reader_keeps_every_column_of_the_producer_file(tmp_path):
-    """`--type insee` used to keep 3 columns of this file and drop the poverty rates: INSEE's label variants and
-    unit notes are now understood by the INSEE reader too."""
+    """`--type insee` used to keep 3 columns of this file and drop the poverty rates: the INSEE reader recognises
+    the layout by its shipped profile, as detection does, and reads every column the profile maps."""
     path = tmp_path / "filosofi_2020_dep.csv"
     path.write_bytes(producer_csv(note=False))  # the INSEE reader takes every row under the header as data
     result = read_insee_file(path)
     assert result.findings == [] and result.income_year == 2020
+    assert result.profile == "filosofi_libelles_longs_dep"
     got = set(result.facts["indicator"])
-    expected = {code for _, _, code, conf in PRODUCER if code and conf in (EXACT, STRONG)}
-    assert got == expected
+    expected = {code for _, _, code, _ in PRODUCER if code}
+    assert got == expected and "STAT-TP60Q2" in got  # a weak match for the engine, settled by the profile
+    assert result.ignored_columns == ["3e décile du niveau de vie (€)"]
+
+
+def test_forced_insee_reader_without_the_profile_reads_what_the_engine_is_sure_of(tmp_path):
+    """Without a profile of its exact headers, an INSEE table's columns are those the mapping engine matches
+    exactly or strongly (INSEE codes, labels, INSEE's label variants); a weak match is ignored, named."""
+    path = tmp_path / "filosofi_2020_dep.csv"
+    path.write_bytes(producer_csv(note=False))
+    result = read_insee_file(path, profiles=[])
+    assert result.findings == [] and result.profile is None
+    assert set(result.facts["indicator"]) == {code for _, _, code, conf in PRODUCER if code and conf in (EXACT, STRONG)}
     assert set(result.ignored_columns) == {"Niveau de vie médian des ménages pauvres (en euros)",
                                            "3e décile du niveau de vie (€)"}
 
