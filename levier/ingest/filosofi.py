@@ -110,9 +110,10 @@ def _result_with_errors(name: str, errors: list[Finding], warnings: list[Finding
                        rows_read=rows_read)
 
 
-def _sheet_and_rows(path: Path) -> tuple[Sheet, Rows]:
-    """The sheet holding the table (a workbook's first visible sheet with a CODGEO header, else its first) and its
-    rows; raises ValueError (French) when there is none."""
+def _sheet_and_rows(path: Path) -> tuple[Sheet, Rows, list[Finding]]:
+    """The sheet holding the table (a workbook's first visible sheet with a CODGEO header, else its first), its rows
+    and the reader's warnings (hidden sheets, rows and columns left out); raises ValueError (French) when there is
+    no sheet."""
     book = workbook_of(path)
     if path.suffix.lower() not in {".xlsx", ".xlsm"} and book.format != "csv":
         raise ValueError("le fichier n'est pas un CSV lisible (fichier binaire)")
@@ -121,8 +122,8 @@ def _sheet_and_rows(path: Path) -> tuple[Sheet, Rows]:
     for sheet in book.sheets:
         rows = rows_from_sheet(sheet)
         if _find_header(rows) is not None:
-            return sheet, rows
-    return book.sheets[0], rows_from_sheet(book.sheets[0])
+            return sheet, rows, list(book.notes)
+    return book.sheets[0], rows_from_sheet(book.sheets[0]), list(book.notes)
 
 
 def read_insee_file(
@@ -156,10 +157,11 @@ def read_insee_file(
     try:
         if not path.is_file():
             return _result_with_errors(name, [Finding(name, "fichier introuvable ou illisible")])
-        table, rows = _sheet_and_rows(path)
+        table, rows, notes = _sheet_and_rows(path)
     except Exception as exc:  # noqa: BLE001 — any reader failure is the user's file, reported in French
         return _result_with_errors(name, [Finding(name, f"fichier illisible : {unreadable_reason(exc)}")])
     sheet = table.name
+    warnings = list(notes)
 
     rows = [(n, cells) for n, cells in rows if not _is_blank(cells)]
     if not rows:
@@ -347,6 +349,12 @@ def read_insee_file(
                                     f"depuis) : {listing(absent)}", sheet=sheet))
 
     expected = {LEVEL_EPCI: current_epci, LEVEL_DEP: departements}.get(detected or "")
+    # A territory on a hidden row was not left out by INSEE: with hidden rows (the reader's warning names them),
+    # none is noted « non publié ».
+    if expected and any(n.sheet == sheet and n.row is not None and n.column is None for n in notes):
+        warnings.append(Finding(name, "lignes masquées dans la feuille : les territoires absents du fichier ne sont "
+                                "pas notés « non publié par l'INSEE »", sheet=sheet))
+        expected = None
     # An EPCI created since the publication (a known successor) is not secret: it did not exist yet.
     successors = {s for news in KNOWN_SUCCESSORS.values() for s in news}
     left_out = sorted({str(c) for c in expected or ()} - set(row_codes) - successors)

@@ -716,6 +716,7 @@ class Recognised:
     sheet: Sheet
     proposal: Proposal
     profile: Profile | None
+    notes: list[Finding] = field(default_factory=list)  # the reader's warnings: hidden sheets, rows, columns
 
 
 def recognise(data: bytes, file_name: str, file_format: str, *, workbook: Workbook | None = None,
@@ -724,9 +725,10 @@ def recognise(data: bytes, file_name: str, file_format: str, *, workbook: Workbo
     """A table with a territory column and numbers that no importer knows: the proposal for it, with the saved
     profile of the same headers applied when there is one. None when the file is not such a table."""
     try:  # the file as import_file already read it (read once), else read here
-        sheets = (workbook or read_workbook(data, file_name, settings().max_file_bytes)).sheets
+        book = workbook or read_workbook(data, file_name, settings().max_file_bytes)
     except UnreadableFile:  # reported by the returns importer, with its wording
         return None
+    sheets = book.sheets
     found = [s for s in sheets if (t := find_table(s.cells)) is not None and not _looks_like_returns(s.cells, t[0])]
     if not found:
         return None
@@ -739,7 +741,7 @@ def recognise(data: bytes, file_name: str, file_format: str, *, workbook: Workbo
     profile = find_profile(proposal.signature, load_profiles(directory))
     if profile is not None:
         proposal = apply_profile(proposal, profile, catalogue, sheet.cells, year)
-    return Recognised(sheet, proposal, profile)
+    return Recognised(sheet, proposal, profile, list(book.notes))
 
 
 def _confirm_message(proposal: Proposal) -> str:
@@ -763,6 +765,7 @@ def import_recognised(db: Database, data: bytes, file_name: str, rec: Recognised
     current = set(db.read(Query.CURRENT_EPCI_CODES)["code"]) if proposal.level == LEVEL_EPCI else None
     facts, errors, warnings, rows = mapped_facts(proposal, rec.sheet.cells, current_epci=current,
                                                  types=rec.sheet.types)
+    warnings = [*rec.notes, *warnings]
     public = bool(len(facts)) and facts["indicator"].str.startswith("STAT-").all()
     report = ImportReport(
         file=file_name, kind=KIND_STAT if public or not len(facts) else KIND_RETURNS,
@@ -784,9 +787,10 @@ def import_proposal(db: Database, data: bytes, file_name: str, proposal: Proposa
                     directory: Path | None = None) -> ImportReport:
     """The Importer page's « Confirmer »: the proposal as the user edited it (proposal_from_table), applied to the
     uploaded bytes and saved as profile `save_as`."""
-    sheets = read_workbook(data, file_name, settings().max_file_bytes).sheets
-    sheet = next((s for s in sheets if s.name == proposal.sheet), sheets[0])
-    return import_recognised(db, data, file_name, Recognised(sheet, proposal, None), save_as=save_as,
+    book = read_workbook(data, file_name, settings().max_file_bytes)
+    sheet = next((s for s in book.sheets if s.name == proposal.sheet), book.sheets[0])
+    rec = Recognised(sheet, proposal, None, list(book.notes))
+    return import_recognised(db, data, file_name, rec, save_as=save_as,
                              dry_run=dry_run, imported_by=imported_by, directory=directory)
 
 

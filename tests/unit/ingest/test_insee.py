@@ -374,7 +374,8 @@ def test_xlsx_with_title_label_and_code_rows(tmp_path):
     assert facts.loc["01", "source_row"] == 6 and facts.loc["01", "source_sheet"] == "ENSEMBLE"
 
 
-def insee_workbook(rows: list[list[str]], percent: set[str] = frozenset(), sheet: str = "ENSEMBLE") -> bytes:
+def insee_workbook(rows: list[list[str]], percent: set[str] = frozenset(), sheet: str = "ENSEMBLE",
+                   hidden_rows: tuple[int, ...] = ()) -> bytes:
     """An INSEE workbook as INSEE publishes them: a title, a row of labels, the row of codes (CODGEO…), then one row
     per territory (`rows`: the codes row first, cells as in the CSV). Numbers are Excel numbers; the cells of the
     columns in `percent` are Excel percentage cells (18,4 % typed: 0.184 stored, shown 18,4 %); markers stay text."""
@@ -400,6 +401,8 @@ def insee_workbook(rows: list[list[str]], percent: set[str] = frozenset(), sheet
                 ws.write_number(i, j, float(Decimal(cell.replace(",", ".")).scaleb(-2)), pct)
             else:
                 ws.write_number(i, j, number)
+    for row in hidden_rows:  # 1-based, as the spreadsheet shows them
+        ws.set_row(row - 1, None, None, {"hidden": True})
     wb.close()
     return buf.getvalue()
 
@@ -442,6 +445,20 @@ def test_insee_workbook_cells_mean_their_type(db):
     assert (finding.sheet, finding.row, finding.column) == ("ENSEMBLE", 5, "TP6020")
     assert finding.message.startswith("toutes les valeurs sont entre 0 et 1 : des fractions ?")
     assert db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": ["STAT-Q2", "STAT-TP60"]}).empty
+
+
+def test_a_hidden_row_of_an_insee_workbook_is_not_imported_and_said(db):
+    data = insee_workbook([["CODGEO", "TP6020"], ["01", "10,5"], ["59", "18,4"], ["2A", "16,3"]], hidden_rows=(7,))
+    report = import_file(db, data, "FILO2020_DISP_PAUVRES_DEP.xlsx")
+    assert report.status == "importé" and report.file_format == "insee"
+    hidden = [w for w in report.warnings if "masquée(s) ignorée(s)" in w.message]
+    assert [(w.file, w.sheet, w.message) for w in hidden] == [
+        ("FILO2020_DISP_PAUVRES_DEP.xlsx", "ENSEMBLE", "1 ligne(s) masquée(s) ignorée(s) : 7.")]
+    assert any("ne sont pas notés « non publié par l'INSEE »" in w.message for w in report.warnings)
+    stored = db.read(ProbeQuery.STORED_FACTS_BY_FILE, {"prefix": "STAT-TP60"})
+    # Nord, on the hidden row, is neither imported nor noted « non publié » (INSEE did publish it).
+    assert sorted(zip(stored["territory_code"], stored["value"], stored["missing_reason"].fillna(""))) == [
+        ("01", 10.5, ""), ("2A", 16.3, "")]
 
 
 # -- EPCI of an older geography ----------------------------------------------------------------------------------------
