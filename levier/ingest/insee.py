@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
-from levier.ingest.readers import Sheet, UnreadableFile, Workbook, decode_text, read_workbook
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
 from levier.ingest.readers import sniff_delimiter as readers_delimiter
 from levier.ingest.report import Finding
 from levier.core.text import normalise
@@ -318,12 +318,6 @@ def classify_code(raw: object) -> tuple[str | None, str, str | None]:
 
 
 Rows = list[tuple[int, list[object]]]
-
-
-def decode_bytes(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, as INSEE and spreadsheets write them (the one rule of
-    levier.ingest.readers)."""
-    return decode_text(data)
 
 
 def sniff_delimiter(first_line: str) -> str:
