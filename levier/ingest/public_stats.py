@@ -60,7 +60,7 @@ def import_public_file(
     report = ImportReport(
         file=file_name,
         kind=KIND_STAT,
-        file_format="panorama" if is_panorama else "insee",
+        file_format="panorama" if is_panorama else "insee" + (f", profil {result.profile}" if result.profile else ""),
         rows_read=int(facts["source_row"].nunique()) if len(facts) else 0,
         rows_accepted=len(facts),
         errors=list(result.findings),

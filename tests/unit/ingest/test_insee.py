@@ -417,7 +417,8 @@ def test_an_insee_workbook_with_percentage_cells_stores_exactly_the_csv_values(d
     assert "TP6020" in rates and "TYM5TP6020" in rates
     data = insee_workbook([header, *cells.values()], percent=rates)
     report = import_file(db, data, "FILO2020_DISP_PAUVRES_DEP.xlsx")
-    assert report.errors == [] and report.status == "importé" and report.file_format == "insee"
+    assert report.errors == [] and report.status == "importé"
+    assert report.file_format == "insee, profil insee_filosofi_pauvres_2020"  # said on the Importer page
     expected = read_insee_file(source).facts.dropna(subset=["value"])
     got = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": sorted(set(expected["indicator"]))})
     key = ["territory_code", "indicator", "period"]
@@ -450,7 +451,7 @@ def test_insee_workbook_cells_mean_their_type(db):
 def test_a_hidden_row_of_an_insee_workbook_is_not_imported_and_said(db):
     data = insee_workbook([["CODGEO", "TP6020"], ["01", "10,5"], ["59", "18,4"], ["2A", "16,3"]], hidden_rows=(7,))
     report = import_file(db, data, "FILO2020_DISP_PAUVRES_DEP.xlsx")
-    assert report.status == "importé" and report.file_format == "insee"
+    assert report.status == "importé" and report.file_format == "insee"  # no profile has exactly these headers
     hidden = [w for w in report.warnings if "masquée(s) ignorée(s)" in w.message]
     assert [(w.file, w.sheet, w.message) for w in hidden] == [
         ("FILO2020_DISP_PAUVRES_DEP.xlsx", "ENSEMBLE", "1 ligne(s) masquée(s) ignorée(s) : 7.")]
