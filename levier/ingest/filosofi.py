@@ -39,7 +39,7 @@ from levier.ingest.insee import (
     workbook_of,
 )
 from levier.ingest.mapping import EXACT, STRONG, Profile, layout_columns, shipped_and_saved_profiles
-from levier.ingest.readers import Sheet, Workbook
+from levier.ingest.readers import Sheet, Workbook, column_letter
 from levier.ingest.report import Finding
 
 # Headers that name the territory column (the CODGEO of INSEE's files and its labels): how an INSEE file is found,
@@ -108,6 +108,13 @@ def _result_with_errors(name: str, errors: list[Finding], warnings: list[Finding
     return InseeResult(facts=empty_facts(), findings=errors, warnings=warnings or [], income_year=income_year,
                        level=level, unmatched=[], file=name, ignored_columns=ignored_columns or [],
                        rows_read=rows_read)
+
+
+def _merged_values(sheet: Sheet, header: int, read: set[int]) -> list[tuple[int, int, int, int]]:
+    """Merged ranges below the header (0-based row `header`) that start on a value of a column read and cover more
+    than one cell: across columns or rows, the value would go to one indicator or territory only."""
+    return [(r1, c1, r2, c2) for r1, c1, r2, c2 in sheet.merged
+            if r1 > header and c1 in read and (r2 > r1 or c2 > c1) and cell_text(sheet.cells.iat[r1, c1])]
 
 
 def _sheet_and_rows(path: Path) -> tuple[Sheet, Rows, list[Finding]]:
@@ -258,6 +265,11 @@ def read_insee_file(
     if unnamed_with_values:
         warnings.append(Finding(name, f"{len(unnamed_with_values)} colonne(s) sans en-tête mais avec des valeurs, "
                                 "ignorée(s)", sheet=sheet, row=header_row))
+    for r1, c1, r2, c2 in _merged_values(table, header_row - 1, {c.index for c in columns}):
+        errors.append(Finding(name, f"valeur fusionnée sur {column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1} : "
+                              "une cellule fusionnée ne dit pas à quel territoire ni à quel indicateur va la valeur ; "
+                              "défusionnez et écrivez la valeur dans chaque cellule concernée", sheet=sheet,
+                              row=r1 + 1, column=cell_text(header[c1])))
     if errors:
         return _result_with_errors(name, errors, warnings, income_year=year, ignored_columns=ignored,
                                    rows_read=len(data_rows))

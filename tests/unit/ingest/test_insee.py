@@ -375,7 +375,7 @@ def test_xlsx_with_title_label_and_code_rows(tmp_path):
 
 
 def insee_workbook(rows: list[list[str]], percent: set[str] = frozenset(), sheet: str = "ENSEMBLE",
-                   hidden_rows: tuple[int, ...] = ()) -> bytes:
+                   hidden_rows: tuple[int, ...] = (), merged: str | None = None) -> bytes:
     """An INSEE workbook as INSEE publishes them: a title, a row of labels, the row of codes (CODGEO…), then one row
     per territory (`rows`: the codes row first, cells as in the CSV). Numbers are Excel numbers; the cells of the
     columns in `percent` are Excel percentage cells (18,4 % typed: 0.184 stored, shown 18,4 %); markers stay text."""
@@ -401,6 +401,10 @@ def insee_workbook(rows: list[list[str]], percent: set[str] = frozenset(), sheet
                 ws.write_number(i, j, float(Decimal(cell.replace(",", ".")).scaleb(-2)), pct)
             else:
                 ws.write_number(i, j, number)
+    if merged:  # a range such as 'B7:C7', holding the value its first cell had
+        first = merged.split(":")[0]
+        row, col = int(first[1:]) - 1, ord(first[0]) - ord("A")
+        ws.merge_range(merged, float(rows[row - 4][col].replace(",", ".")))
     for row in hidden_rows:  # 1-based, as the spreadsheet shows them
         ws.set_row(row - 1, None, None, {"hidden": True})
     wb.close()
@@ -446,6 +450,17 @@ def test_insee_workbook_cells_mean_their_type(db):
     assert (finding.sheet, finding.row, finding.column) == ("ENSEMBLE", 5, "TP6020")
     assert finding.message.startswith("toutes les valeurs sont entre 0 et 1 : des fractions ?")
     assert db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": ["STAT-Q2", "STAT-TP60"]}).empty
+
+
+def test_a_value_merged_across_two_indicators_is_refused_naming_the_range(db):
+    data = insee_workbook([["CODGEO", "TP6020", "TP5020"], ["01", "10,5", "5,1"], ["59", "18,4", "18,4"]],
+                          merged="B7:C7")
+    report = import_file(db, data, "FILO2020_DISP_PAUVRES_DEP.xlsx")
+    assert report.status == "rejeté"
+    assert [(f.sheet, f.row, f.column, f.message) for f in report.errors] == [(
+        "ENSEMBLE", 7, "TP6020", "valeur fusionnée sur B7:C7 : une cellule fusionnée ne dit pas à quel territoire ni "
+        "à quel indicateur va la valeur ; défusionnez et écrivez la valeur dans chaque cellule concernée")]
+    assert db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": ["STAT-TP60", "STAT-TP50"]}).empty
 
 
 def test_a_hidden_row_of_an_insee_workbook_is_not_imported_and_said(db):
