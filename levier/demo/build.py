@@ -13,7 +13,7 @@ from levier.store.db import Database, Query, Writer, migrations, replace_databas
 from levier.geo.display import build_static, ensure_static
 from levier.ingest.catalogue import read_catalogue, store_catalogue, validate_catalogue
 from levier.ingest.drees import load_drees_statistics
-from levier.ingest.insee import read_insee_file
+from levier.ingest.filosofi import read_insee_file
 from levier.ingest.journal import content_hash, default_user, journal_params, now
 from levier.ingest.public_stats import load_public_statistics
 from levier.ingest.reference import REQUIRED_FILES, load_reference

@@ -14,6 +14,7 @@ from levier.store.db import Database
 from levier.ingest.funding import import_funding, is_funding_file
 from levier.ingest.drees import import_drees, match_profile
 from levier.ingest.drees_monthly import is_monthly_workbook
+from levier.ingest.filosofi import is_insee_table
 from levier.ingest.insee import prime_reading
 from levier.ingest.journal import finish_import, now
 from levier.ingest.mapping import MappingRequest, import_mapped
@@ -68,10 +69,7 @@ def detect_kind(data: bytes, file_name: str, *, workbook: Workbook | None = None
         names = [(s.name or "").strip().lower() for s in workbook.sheets]
         if "donnees" in names:
             return KIND_PANORAMA
-        return KIND_VARIANTS if _variants_only(data, file_name, workbook) else KIND_RETURNS
-    cells = workbook.sheets[0].cells
-    filled = cells.ne("").any(axis=1).to_numpy()
-    if filled.any() and any("codgeo" in str(v).lower() for v in cells.iloc[int(filled.argmax())]):
+    if is_insee_table(workbook):  # CSV or xlsx as INSEE publishes them: read through the shipped INSEE profiles
         return KIND_INSEE
     return KIND_VARIANTS if _variants_only(data, file_name, workbook) else KIND_RETURNS
 

@@ -1,28 +1,27 @@
-"""Reader for INSEE's published Filosofi files (départements, EPCI): INSEE codes or long French labels, year suffixes,
-secret markers, EPCI published in an older geography; one row per value, shaped like the fact table."""
+"""What Levier knows of INSEE's published statistics, shared by the Filosofi reader (levier.ingest.filosofi), the
+panorama reader and the mapping engine: INSEE variable names (year suffixes, breakdowns) and labels, territory codes,
+EPCI published in an older geography, the fact frame every public-statistics reader yields, and the one reading of a
+file named by its path."""
 
 from __future__ import annotations
 
 import csv
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
-from collections.abc import Collection
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from levier.core.config import CATALOGUE_DIR, settings
-from levier.ingest.cells import parse_column
-from levier.ingest.readers import Sheet, UnreadableFile, Workbook, decode_text, read_workbook
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
 from levier.ingest.readers import sniff_delimiter as readers_delimiter
 from levier.ingest.report import Finding
 from levier.core.text import normalise
 
 STAT_CATALOGUE = CATALOGUE_DIR / "indicateurs_stat.csv"
 FILOSOFI_SOURCE = "INSEE, Filosofi"
+KIND_STAT = "statistique publique"
 
 LEVEL_DEP = "departement"
 LEVEL_EPCI = "epci"
@@ -53,17 +52,11 @@ _PREFIXED = re.compile(rf"({_BREAKDOWN})(.+)")
 _INFIXED = re.compile(rf"(.+?)({_BREAKDOWN})")
 _YEAR_SUFFIX = re.compile(r"(.+?)(\d{2})")
 
-_CODE_KEYS = {"codgeo", "code geographique", "code", "code insee", "siren", "siren epci", "code epci",
-              "code departement", "code du departement"}
-_NAME_KEYS = {"libgeo", "libelle geographique", "libelle", "nom", "nom epci", "nom du territoire"}
-
 _DEP_RE = re.compile(r"0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-6]")
 _EPCI_RE = re.compile(r"\d{9}")
-_FILE_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _LABEL_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 _MAX_LISTED = 40
-_HEADER_SCAN_ROWS = 15
 
 # EPCI that Filosofi 2018/2019 publish under a SIREN absent from the 2026 list, with their current successors
 # (DGCL lists; checked against households in the files and populations in 2026). A median or a decile cannot be
@@ -132,6 +125,7 @@ class InseeResult:
     rows_read: int = 0
     # One row per (territory of the level absent from the file, column read): value NaN, missing_reason NOT_PUBLISHED.
     not_published: pd.DataFrame = field(default_factory=empty_facts)
+    profile: str | None = None  # the profile (data/profils) that recognised the layout, when one did
 
     @property
     def ok(self) -> bool:
@@ -234,28 +228,6 @@ def variant_key(text: object) -> str:
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 
-def _label_index(catalogue: pd.DataFrame) -> dict[str, str]:
-    index: dict[str, str] = {}
-    for row in catalogue.itertuples():
-        for text in [row.label, *[a for a in row.aliases.split("|") if a.strip()]]:
-            key, _ = label_key(text)
-            if key and index.setdefault(key, row.code) != row.code:
-                raise ValueError(f"libellé ambigu dans le catalogue : « {text} » ({index[key]} et {row.code})")
-    return index
-
-
-def variant_index(catalogue: pd.DataFrame) -> dict[str, str]:
-    """variant_key of every label and alias -> indicator code; a key two indicators share is left out."""
-    index: dict[str, str] = {}
-    shared: set[str] = set()
-    for row in catalogue.itertuples():
-        for text in [row.label, *[a for a in str(row.aliases).split("|") if a.strip()]]:
-            key = variant_key(text)
-            if key and index.setdefault(key, row.code) != row.code:
-                shared.add(key)
-    return {k: v for k, v in index.items() if k not in shared}
-
-
 # --------------------------------------------------------------------------------------------------------------------
 # INSEE column codes
 
@@ -316,7 +288,8 @@ def parse_insee_column(name: str) -> InseeVariable | None:
 # Cells
 
 
-def _cell_text(raw: object) -> str:
+def cell_text(raw: object) -> str:
+    """A cell as stripped text, '' for a blank (None or NaN)."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return ""
     return str(raw).strip()
@@ -324,7 +297,7 @@ def _cell_text(raw: object) -> str:
 
 def classify_code(raw: object) -> tuple[str | None, str, str | None]:
     """(level or None, code as text, French error message or None). Codes stay text: '01', '2A', '974'."""
-    code = _cell_text(raw).upper()
+    code = cell_text(raw).upper()
     if code.endswith(".0") and code[:-2].isdigit():
         code = code[:-2]
     if _EPCI_RE.fullmatch(code):
@@ -347,12 +320,6 @@ def classify_code(raw: object) -> tuple[str | None, str, str | None]:
 Rows = list[tuple[int, list[object]]]
 
 
-def decode_bytes(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, as INSEE and spreadsheets write them (the one rule of
-    levier.ingest.readers)."""
-    return decode_text(data)
-
-
 def sniff_delimiter(first_line: str) -> str:
     """The one delimiter rule of levier.ingest.readers: ';' when present outside quotes (INSEE never quotes labels
     holding commas, 'Part des pensions, retraites…'), else tab, else ','."""
@@ -362,7 +329,7 @@ def sniff_delimiter(first_line: str) -> str:
 _LAST_READ: dict[tuple, Workbook] = {}
 
 
-def _workbook(path: Path) -> Workbook:
+def workbook_of(path: Path) -> Workbook:
     """The file through the one reader (container checks, hidden sheets left out), read once per path and content:
     the sheet names and then a sheet are asked for in turn. A file named on the command line or shipped as
     reference data is not held to the upload size limit."""
@@ -390,7 +357,7 @@ def rows_from_sheet(sheet: Sheet) -> Rows:
 
 
 def read_csv_rows(path: Path) -> Rows:
-    book = _workbook(Path(path))
+    book = workbook_of(Path(path))
     if book.format != "csv":
         raise ValueError("le fichier n'est pas un CSV lisible (fichier binaire)")
     return rows_from_sheet(book.sheets[0])
@@ -410,7 +377,7 @@ def unreadable_reason(exc: Exception) -> str:
 
 def xlsx_sheet_names(path: Path) -> list[str]:
     """The visible sheets of a workbook (hidden ones are never imported)."""
-    return [s.name or "" for s in _workbook(Path(path)).sheets]
+    return [s.name or "" for s in workbook_of(Path(path)).sheets]
 
 
 def read_xlsx_rows(path: Path, sheet: str | int = 0) -> Rows:
@@ -421,7 +388,7 @@ def read_xlsx_rows(path: Path, sheet: str | int = 0) -> Rows:
 def read_xlsx_sheet(path: Path, sheet: str | int = 0) -> Sheet:
     """One visible sheet as the reader gives it, with its cell types (a percentage-formatted number, a date…), from
     the same single reading of the file as read_xlsx_rows."""
-    sheets = _workbook(Path(path)).sheets
+    sheets = workbook_of(Path(path)).sheets
     if isinstance(sheet, int):
         if sheet >= len(sheets):
             raise ValueError("le classeur ne contient aucune feuille visible")
@@ -430,51 +397,6 @@ def read_xlsx_sheet(path: Path, sheet: str | int = 0) -> Sheet:
     if found is None:
         raise ValueError(f"feuille « {sheet} » introuvable")
     return found
-
-
-def _is_blank(cells: list[object]) -> bool:
-    return all(not _cell_text(c) for c in cells)
-
-
-def _is_code_header(cell: object) -> bool:
-    return normalise(cell) in _CODE_KEYS
-
-
-def _find_header(rows: Rows) -> int | None:
-    """Index in `rows` of the header: the first row with a CODGEO-like cell; when INSEE puts a label row above a
-    code row, the code row (it says more: the year)."""
-    for i, (_, cells) in enumerate(rows[:_HEADER_SCAN_ROWS]):
-        if any(_is_code_header(c) for c in cells):
-            if i + 1 < len(rows) and any(_cell_text(c).upper() == "CODGEO" for c in rows[i + 1][1]):
-                return i + 1
-            return i
-    return None
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# The reader
-
-
-@dataclass
-class _Column:
-    index: int
-    header: str
-    indicator: str
-    year: int | None
-    by: str  # 'code' | 'libellé'
-
-
-def _file_level_hint(path: Path) -> str | None:
-    tokens = re.split(r"[_\-. ]+", path.stem.upper())
-    if "EPCI" in tokens:
-        return LEVEL_EPCI
-    if "DEP" in tokens:
-        return LEVEL_DEP
-    if "REG" in tokens:
-        return "region"
-    if "COM" in tokens or "IRIS" in tokens:
-        return "commune"
-    return None
 
 
 def listing(items: list[str]) -> str:
@@ -509,272 +431,3 @@ def describe_unmatched(code: str, current: set[str] | None = None) -> str:
         what += f" (successeur(s) {', '.join(missing)} absent(s) de la liste fournie)"
     return (f"{what} ; une médiane, un décile ou une part ne se recalculent pas sur le nouveau périmètre à partir "
             "de ce seul fichier")
-
-
-def _result_with_errors(name: str, errors: list[Finding], warnings: list[Finding] | None = None, *,
-                        income_year: int | None = None, level: str | None = None,
-                        ignored_columns: list[str] | None = None, rows_read: int = 0) -> InseeResult:
-    return InseeResult(facts=empty_facts(), findings=errors, warnings=warnings or [], income_year=income_year,
-                       level=level, unmatched=[], file=name, ignored_columns=ignored_columns or [],
-                       rows_read=rows_read)
-
-
-def read_insee_file(
-    path: Path,
-    *,
-    level: str | None = None,
-    current_epci: set[str] | None = None,
-    income_year: int | None = None,
-    catalogue: pd.DataFrame | None = None,
-    departements: Collection[str] | None = None,
-) -> InseeResult:
-    """Read one published Filosofi file (CSV or xlsx) into facts for the variables of indicateurs_stat.csv.
-
-    `level` forces 'departement' or 'epci' (otherwise detected from the codes); `current_epci` is the set of
-    current SIRENs: EPCI codes outside it are reported (warnings and `unmatched`) and kept out of `facts`;
-    `income_year` is used for columns without a year suffix when neither the other columns nor the file name
-    give one. `departements`: every département code of the reference; with it (départements) or `current_epci`
-    (EPCI), each one the file leaves out gets a NOT_PUBLISHED row per column in `not_published`."""
-    path = Path(path)
-    name = path.name
-    errors: list[Finding] = []
-    warnings: list[Finding] = []
-    if level is not None:
-        level = normalise(level)
-        if level not in LEVELS:
-            raise ValueError(f"niveau inconnu : {level!r} (attendu : {', '.join(LEVELS)})")
-
-    sheet: str | None = None
-    try:
-        if not path.is_file():
-            return _result_with_errors(name, [Finding(name, "fichier introuvable ou illisible")])
-        if path.suffix.lower() in {".xlsx", ".xlsm"}:
-            rows: Rows = []
-            for candidate in xlsx_sheet_names(path):
-                rows = read_xlsx_rows(path, candidate)
-                if _find_header(rows) is not None:
-                    sheet = candidate
-                    break
-            else:
-                sheet = xlsx_sheet_names(path)[0]
-                rows = read_xlsx_rows(path, sheet)
-        else:
-            rows = read_csv_rows(path)
-    except Exception as exc:  # noqa: BLE001 — any reader failure is the user's file, reported in French
-        return _result_with_errors(name, [Finding(name, f"fichier illisible : {unreadable_reason(exc)}")])
-
-    rows = [(n, cells) for n, cells in rows if not _is_blank(cells)]
-    if not rows:
-        return _result_with_errors(name, [Finding(name, "fichier vide", sheet=sheet)])
-
-    header_at = _find_header(rows)
-    if header_at is None:
-        return _result_with_errors(name, [Finding(
-            name, "colonne des codes introuvable : l'en-tête doit contenir « CODGEO » (ou « Code géographique »)",
-            sheet=sheet, row=rows[0][0])])
-    header_row, header = rows[header_at]
-    data_rows = rows[header_at + 1:]
-
-    hint = _file_level_hint(path)
-    if level is None and hint in {"region", "commune"}:
-        return _result_with_errors(name, [Finding(
-            name, f"fichier de niveau {'régional' if hint == 'region' else 'communal'} : seuls les fichiers par "
-            "département et par EPCI sont pris en charge", sheet=sheet)])
-
-    # Columns
-    catalogue = insee_catalogue_rows() if catalogue is None else catalogue
-    filosofi = catalogue[catalogue["source"] == FILOSOFI_SOURCE]
-    known_codes = set(filosofi["code"])
-    labels = _label_index(filosofi)
-    variants = variant_index(filosofi)
-
-    code_col: int | None = None
-    name_col: int | None = None
-    columns: list[_Column] = []
-    ignored: list[str] = []
-    unnamed_with_values: list[int] = []
-    suffix_years: Counter[int] = Counter()
-    for j, raw in enumerate(header):
-        text = _cell_text(raw)
-        if not text:
-            if any(j < len(cells) and _cell_text(cells[j]) for _, cells in data_rows):
-                unnamed_with_values.append(j)
-            continue
-        key = normalise(text)
-        if code_col is None and key in _CODE_KEYS:
-            code_col = j
-            continue
-        if name_col is None and key in _NAME_KEYS:
-            name_col = j
-            continue
-        variable = parse_insee_column(text)
-        if variable is not None:
-            if variable.year is not None:
-                suffix_years[variable.year] += 1
-            if variable.code in known_codes:
-                columns.append(_Column(j, text, variable.code, variable.year, "code"))
-            else:
-                ignored.append(text)
-            continue
-        lkey, lyear = label_key(text)
-        indicator = labels.get(lkey) or variants.get(variant_key(text))
-        if indicator:
-            columns.append(_Column(j, text, indicator, lyear, "libellé"))
-        else:
-            ignored.append(text)
-
-    # Income year: the suffixes, else the caller, else the file name.
-    name_years = {int(y) for y in _FILE_YEAR_RE.findall(path.stem)}
-    year: int | None = None
-    if suffix_years:
-        year = suffix_years.most_common(1)[0][0]
-        if len(suffix_years) > 1:
-            warnings.append(Finding(name, "plusieurs années de revenus dans les en-têtes ("
-                                    + ", ".join(str(y) for y in sorted(suffix_years))
-                                    + f") : chaque colonne garde la sienne ; {year} pour les colonnes sans année",
-                                    sheet=sheet, row=header_row))
-        if income_year is not None and income_year != year:
-            warnings.append(Finding(name, f"année indiquée {income_year} différente de celle des en-têtes "
-                                    f"({year}) : les en-têtes l'emportent", sheet=sheet, row=header_row))
-    elif income_year is not None:
-        year = income_year
-    elif len(name_years) == 1:
-        year = next(iter(name_years))
-    if year is not None and name_years and year not in name_years:
-        warnings.append(Finding(name, f"le nom du fichier indique {', '.join(str(y) for y in sorted(name_years))} "
-                                f"mais les revenus sont ceux de {year}", sheet=sheet))
-
-    for col in columns:
-        if col.year is None:
-            col.year = year
-        if col.year is None:
-            errors.append(Finding(name, "année des revenus introuvable (ni suffixe d'année dans les en-têtes, ni "
-                                  "année dans le nom du fichier) : la préciser à l'import", sheet=sheet,
-                                  row=header_row, column=col.header))
-    seen: dict[tuple[str, int | None], str] = {}
-    for col in columns:
-        other = seen.setdefault((col.indicator, col.year), col.header)
-        if other != col.header:
-            errors.append(Finding(name, f"colonne en double : « {other} » et « {col.header} » donnent toutes deux "
-                                  f"{col.indicator} pour {col.year}", sheet=sheet, row=header_row,
-                                  column=col.header))
-    if code_col is None:  # pragma: no cover — _find_header guarantees one
-        errors.append(Finding(name, "colonne CODGEO introuvable", sheet=sheet, row=header_row))
-    if not columns and not errors:
-        errors.append(Finding(name, "aucune colonne reconnue parmi les indicateurs du catalogue statistique "
-                              "(indicateurs_stat.csv)", sheet=sheet, row=header_row))
-    if ignored:
-        warnings.append(Finding(name, f"{len(ignored)} colonne(s) hors du catalogue statistique, ignorée(s) : "
-                                + listing(ignored), sheet=sheet, row=header_row))
-    if unnamed_with_values:
-        warnings.append(Finding(name, f"{len(unnamed_with_values)} colonne(s) sans en-tête mais avec des valeurs, "
-                                "ignorée(s)", sheet=sheet, row=header_row))
-    if errors:
-        return _result_with_errors(name, errors, warnings, income_year=year, ignored_columns=ignored,
-                                   rows_read=len(data_rows))
-
-    # Rows
-    detected = level
-    expected_hint = hint if hint in LEVELS else None
-    records: list[dict] = []
-    kept: list[tuple[int, str, str, list[object]]] = []  # (line, level, code, cells) of the rows whose code is good
-    row_codes: dict[str, int] = {}
-    row_names: dict[str, str] = {}
-    for line, cells in data_rows:
-        raw_code = cells[code_col] if code_col < len(cells) else None
-        if not _cell_text(raw_code):
-            errors.append(Finding(name, "code du territoire manquant", sheet=sheet, row=line,
-                                  column=_cell_text(header[code_col])))
-            continue
-        row_level, code, message = classify_code(raw_code)
-        if message:
-            errors.append(Finding(name, message, sheet=sheet, row=line, column=_cell_text(header[code_col])))
-            continue
-        if detected is None:
-            detected = row_level
-        if row_level != detected:
-            errors.append(Finding(name, f"code « {code} » : niveau {row_level} dans un fichier de niveau {detected}",
-                                  sheet=sheet, row=line, column=_cell_text(header[code_col])))
-            continue
-        if code in row_codes:
-            errors.append(Finding(name, f"territoire « {code} » en double (déjà ligne {row_codes[code]})",
-                                  sheet=sheet, row=line, column=_cell_text(header[code_col])))
-            continue
-        row_codes[code] = line
-        if name_col is not None and name_col < len(cells):
-            row_names[code] = _cell_text(cells[name_col])
-        kept.append((line, row_level, code, cells))
-
-    # Values, column by column with the one cell parser (a column decides its own thousands separator; a rate
-    # column whose values are all fractions is refused, naming the column).
-    units = dict(zip(catalogue["code"], catalogue["unit"]))
-    for col in columns:
-        parsed = parse_column(pd.Series([cells[col.index] if col.index < len(cells) else None
-                                         for _, _, _, cells in kept], dtype=object),
-                              unit=units.get(col.indicator) or None)
-        for i in np.flatnonzero(parsed.bad):
-            errors.append(Finding(name, f"valeur illisible : {parsed.why.iat[i]} (attendu un nombre ou un marqueur "
-                                  "s, nd, nc, so)", sheet=sheet, row=kept[i][0], column=col.header))
-        for note in parsed.notes:
-            errors.append(Finding(name, f"{note}.", sheet=sheet, row=header_row, column=col.header))
-        given = ~parsed.bad & (~np.isnan(parsed.values) | parsed.reason.notna().to_numpy())
-        for i in np.flatnonzero(given):
-            line, row_level, code, _ = kept[i]
-            records.append({
-                "territory_level": row_level, "territory_code": code, "indicator": col.indicator,
-                "period": col.year, "measure": "valeur", "value": float(parsed.values[i]),
-                "missing_reason": parsed.reason.iat[i], "comment": None, "submitted_on": None,
-                "source_sheet": sheet, "source_row": line,
-            })
-    records.sort(key=lambda r: r["source_row"])
-
-    if detected is not None and expected_hint is not None and detected != expected_hint and level is None:
-        warnings.append(Finding(name, f"le nom du fichier évoque le niveau {expected_hint} mais les codes sont de "
-                                f"niveau {detected}", sheet=sheet))
-    if errors:
-        return _result_with_errors(name, errors, warnings, income_year=year, level=detected,
-                                   ignored_columns=ignored, rows_read=len(data_rows))
-
-    if not row_codes:
-        warnings.append(Finding(name, "aucune ligne de données sous l'en-tête", sheet=sheet, row=header_row))
-    facts = facts_frame(records)
-    unmatched: list[str] = []
-    unmatched_facts = empty_facts()
-    if detected == LEVEL_EPCI and current_epci is not None:
-        current = {str(c) for c in current_epci}
-        unmatched = [c for c in row_codes if c not in current]
-        for code in unmatched:
-            label = f" « {row_names[code]} »" if row_names.get(code) else ""
-            warnings.append(Finding(name, f"EPCI {code}{label} {describe_unmatched(code, current)} : ses valeurs ne "
-                                    "sont pas importées", sheet=sheet, row=row_codes[code],
-                                    column=_cell_text(header[code_col])))
-        is_unmatched = facts["territory_code"].isin(unmatched)
-        unmatched_facts = facts[is_unmatched].reset_index(drop=True)
-        facts = facts[~is_unmatched].reset_index(drop=True)
-        absent = sorted(current - set(row_codes))
-        if absent:
-            warnings.append(Finding(name, f"{len(absent)} EPCI actuel(s) absent(s) du fichier (non publiés par "
-                                    f"l'Insee, notés « non publié par l'INSEE (secret statistique) », ou créés "
-                                    f"depuis) : {listing(absent)}", sheet=sheet))
-
-    expected = {LEVEL_EPCI: current_epci, LEVEL_DEP: departements}.get(detected or "")
-    # An EPCI created since the publication (a known successor) is not secret: it did not exist yet.
-    successors = {s for news in KNOWN_SUCCESSORS.values() for s in news}
-    left_out = sorted({str(c) for c in expected or ()} - set(row_codes) - successors)
-    not_published = facts_frame([
-        {"territory_level": detected, "territory_code": code, "indicator": col.indicator, "period": col.year,
-         "measure": "valeur", "value": float("nan"), "missing_reason": NOT_PUBLISHED, "comment": None,
-         "submitted_on": None, "source_sheet": sheet, "source_row": header_row}
-        for code in left_out for col in columns
-    ])
-    if left_out and detected == LEVEL_DEP:
-        warnings.append(Finding(name, f"{len(left_out)} département(s) absent(s) du fichier, notés « non publié par "
-                                f"l'INSEE (secret statistique) » : {listing(left_out)}", sheet=sheet))
-
-    by = {c.by for c in columns}
-    header_format = "codes" if by == {"code"} else "libellés" if by == {"libellé"} else "mixte"
-    return InseeResult(
-        facts=facts, findings=[], warnings=warnings, income_year=year, level=detected, unmatched=unmatched,
-        file=name, unmatched_facts=unmatched_facts, ignored_columns=ignored, header_format=header_format,
-        rows_read=len(data_rows), not_published=not_published,
-    )

@@ -20,6 +20,7 @@ from levier.core.config import DATA_DIR, settings
 from levier.core.text import normalise
 from levier.ingest.catalogue import read_catalogue
 from levier.ingest.insee import (
+    KIND_STAT,
     LEVEL_DEP,
     LEVEL_EPCI,
     classify_code,
@@ -31,7 +32,6 @@ from levier.ingest.insee import (
     variant_key,
 )
 from levier.ingest.journal import finish_import, now
-from levier.ingest.public_stats import KIND_STAT
 from levier.ingest.cells import parse_column
 from levier.ingest.readers import Sheet, UnreadableFile, Workbook, read_workbook
 from levier.ingest.report import Finding, ImportReport
@@ -387,10 +387,14 @@ def convert(value: float, factor: float) -> float:
 # Applying a mapping
 
 
-def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[str] | None = None
+def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[str] | None = None,
+                 types: pd.DataFrame | None = None, units: dict[str, str] | None = None
                  ) -> tuple[pd.DataFrame, list[Finding], list[Finding], int]:
     """(facts, errors, warnings, rows read) for a confirmed mapping: one fact per territory row and mapped column,
-    the value exactly as published (markers s, nd, so, nc kept as missing reasons)."""
+    the value exactly as published (markers s, nd, so, nc kept as missing reasons). `types`: the reader's cell types
+    (readers.Sheet.types; None for a CSV): an Excel percentage cell is a percent, kept as such in a rate column and
+    refused elsewhere. `units`: indicator -> catalogue unit (the catalogue's by default): a rate column whose values
+    are all fractions is refused, unless the mapping converts it (× 100)."""
     name, sheet = proposal.file_name, proposal.sheet
     header_line = proposal.header_row + 1
     errors: list[Finding] = []
@@ -437,8 +441,17 @@ def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[s
     records: list[dict] = []
     first_row: dict[str, int] = {}
     territory_header = proposal.territory_header
-    # Each mapped column through the one cell parser, whole (its notation is decided from all its values).
-    parsed = {col.index: parse_column(cells[col.index].astype(str)) for col in mapped}
+    # Each mapped column through the one cell parser, whole (its notation is decided from all its values), with its
+    # cell types and its indicator's unit.
+    if units is None:
+        frame = catalogue_frame()
+        units = dict(zip(frame["code"], frame["unit"]))
+    parsed = {col.index: parse_column(cells[col.index].astype(str), None if types is None else types[col.index],
+                                      unit=units.get(col.indicator) or None) for col in mapped}
+    for col in mapped:
+        if proposal.conversions.get(col.key) in (None, 1):  # a converted column is expected in fractions
+            errors.extend(Finding(name, f"{note}.", sheet=sheet, row=header_line, column=col.header)
+                          for note in parsed[col.index].notes)
     for i in rows:
         line = i + 1
         level, code, message = classify_code(cells.iat[i, proposal.territory_column])
@@ -469,7 +482,7 @@ def mapped_facts(proposal: Proposal, cells: pd.DataFrame, *, current_epci: set[s
             reason = parsed[col.index].reason.iat[i]
             reason = reason if isinstance(reason, str) else None
             factor = proposal.conversions.get(col.key)
-            if factor is not None and factor != 1 and reason is None:
+            if factor is not None and factor != 1 and reason is None and not parsed[col.index].percent[i]:
                 value = convert(value, factor)
             records.append({
                 "territory_level": level, "territory_code": code, "indicator": col.indicator,
@@ -527,6 +540,38 @@ def find_profile(signature: tuple[str, ...] | frozenset[str], profiles: list[Pro
     """The profile made for exactly these headers (in any order)."""
     wanted = frozenset(signature)
     return next((p for p in profiles if p.signature == wanted), None)
+
+
+def shipped_and_saved_profiles() -> list[Profile]:
+    """The profiles shipped with Levier (data/profils), then the ones users saved (LEVIER_PROFILS_DIR) when that is
+    another folder: an official INSEE layout is recognised by its shipped profile wherever saved ones are kept."""
+    shipped = load_profiles(PROFILES_DIR)
+    saved = profiles_dir()
+    return shipped if saved.resolve() == PROFILES_DIR.resolve() else shipped + load_profiles(saved)
+
+
+def layout_columns(headers: list[object], catalogue: pd.DataFrame, profiles: list[Profile]
+                   ) -> tuple[Profile | None, list[ColumnMatch]]:
+    """(profile, one ColumnMatch per named header, `index` its position in `headers`) for a header row. The profile
+    made for exactly these headers decides every column (confidence « profil »; a column it leaves out has no
+    indicator); without one, each header is matched by match_header against `catalogue`, with its confidence."""
+    texts = ["" if h is None else str(h).strip() for h in headers]
+    profile = find_profile(tuple(header_key(t) for t in texts if t), profiles)
+    idx = _indexes(catalogue) if profile is None else None
+    labels = dict(zip(catalogue["code"], catalogue["label"]))
+    matches = []
+    for j, text in enumerate(texts):
+        if not text:
+            continue
+        key = header_key(text)
+        if profile is not None:
+            indicator = profile.columns.get(key)
+            confidence = PROFILE if indicator else NONE
+        else:
+            indicator, confidence = match_header(text, idx)
+        matches.append(ColumnMatch(j, text, key, indicator, labels.get(indicator or "", ""), confidence,
+                                   _header_year(text)))
+    return profile, matches
 
 
 def apply_profile(proposal: Proposal, profile: Profile, catalogue: pd.DataFrame, cells: pd.DataFrame,
@@ -671,6 +716,7 @@ class Recognised:
     sheet: Sheet
     proposal: Proposal
     profile: Profile | None
+    notes: list[Finding] = field(default_factory=list)  # the reader's warnings: hidden sheets, rows, columns
 
 
 def recognise(data: bytes, file_name: str, file_format: str, *, workbook: Workbook | None = None,
@@ -679,9 +725,10 @@ def recognise(data: bytes, file_name: str, file_format: str, *, workbook: Workbo
     """A table with a territory column and numbers that no importer knows: the proposal for it, with the saved
     profile of the same headers applied when there is one. None when the file is not such a table."""
     try:  # the file as import_file already read it (read once), else read here
-        sheets = (workbook or read_workbook(data, file_name, settings().max_file_bytes)).sheets
+        book = workbook or read_workbook(data, file_name, settings().max_file_bytes)
     except UnreadableFile:  # reported by the returns importer, with its wording
         return None
+    sheets = book.sheets
     found = [s for s in sheets if (t := find_table(s.cells)) is not None and not _looks_like_returns(s.cells, t[0])]
     if not found:
         return None
@@ -694,7 +741,7 @@ def recognise(data: bytes, file_name: str, file_format: str, *, workbook: Workbo
     profile = find_profile(proposal.signature, load_profiles(directory))
     if profile is not None:
         proposal = apply_profile(proposal, profile, catalogue, sheet.cells, year)
-    return Recognised(sheet, proposal, profile)
+    return Recognised(sheet, proposal, profile, list(book.notes))
 
 
 def _confirm_message(proposal: Proposal) -> str:
@@ -716,7 +763,9 @@ def import_recognised(db: Database, data: bytes, file_name: str, rec: Recognised
     started = now()
     proposal = rec.proposal
     current = set(db.read(Query.CURRENT_EPCI_CODES)["code"]) if proposal.level == LEVEL_EPCI else None
-    facts, errors, warnings, rows = mapped_facts(proposal, rec.sheet.cells, current_epci=current)
+    facts, errors, warnings, rows = mapped_facts(proposal, rec.sheet.cells, current_epci=current,
+                                                 types=rec.sheet.types)
+    warnings = [*rec.notes, *warnings]
     public = bool(len(facts)) and facts["indicator"].str.startswith("STAT-").all()
     report = ImportReport(
         file=file_name, kind=KIND_STAT if public or not len(facts) else KIND_RETURNS,
@@ -738,9 +787,10 @@ def import_proposal(db: Database, data: bytes, file_name: str, proposal: Proposa
                     directory: Path | None = None) -> ImportReport:
     """The Importer page's « Confirmer »: the proposal as the user edited it (proposal_from_table), applied to the
     uploaded bytes and saved as profile `save_as`."""
-    sheets = read_workbook(data, file_name, settings().max_file_bytes).sheets
-    sheet = next((s for s in sheets if s.name == proposal.sheet), sheets[0])
-    return import_recognised(db, data, file_name, Recognised(sheet, proposal, None), save_as=save_as,
+    book = read_workbook(data, file_name, settings().max_file_bytes)
+    sheet = next((s for s in book.sheets if s.name == proposal.sheet), book.sheets[0])
+    rec = Recognised(sheet, proposal, None, list(book.notes))
+    return import_recognised(db, data, file_name, rec, save_as=save_as,
                              dry_run=dry_run, imported_by=imported_by, directory=directory)
 
 

@@ -7,15 +7,14 @@ from pathlib import Path
 import pandas as pd
 
 from levier.store.db import Database, Query
-from levier.ingest.insee import prime_reading, read_insee_file, xlsx_sheet_names
+from levier.ingest.filosofi import read_insee_file
+from levier.ingest.insee import KIND_STAT, prime_reading, xlsx_sheet_names
 from levier.ingest.journal import now
 from levier.ingest.panorama import DATA_SHEET, read_panorama
 from levier.ingest.perimeters import flag_changed_perimeters, perimeter_note
 from levier.ingest.readers import Workbook
 from levier.ingest.returns import write_facts
 from levier.ingest.report import Finding, ImportReport
-
-KIND_STAT = "statistique publique"
 
 
 def is_panorama_workbook(path: Path, data: bytes) -> bool:
@@ -61,7 +60,7 @@ def import_public_file(
     report = ImportReport(
         file=file_name,
         kind=KIND_STAT,
-        file_format="panorama" if is_panorama else "insee",
+        file_format="panorama" if is_panorama else "insee" + (f", profil {result.profile}" if result.profile else ""),
         rows_read=int(facts["source_row"].nunique()) if len(facts) else 0,
         rows_accepted=len(facts),
         errors=list(result.findings),

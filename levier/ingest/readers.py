@@ -433,9 +433,12 @@ def _plain_number(number: str) -> str:
 
 
 def _percent(number: str) -> str:
+    """The percent a percentage cell shows: the shortest text of its stored number, shifted two places in decimal.
+    openpyxl and xlsxwriter write « 7,1 % » as 0.07099999999999999 (16 digits of the double 0.071): 7.1, never
+    7.099999999999999."""
     try:
-        shifted = Decimal(number).scaleb(2).normalize()
-    except InvalidOperation:
+        shifted = Decimal(repr(float(number))).scaleb(2).normalize()
+    except (InvalidOperation, ValueError):
         return number
     return format(shifted, "f")
 

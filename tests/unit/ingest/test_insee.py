@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
+import json
 import math
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from levier.analysis import positions
-from levier.core.config import SCHEMA_DIR, settings
+from levier.core.config import PROJECT_ROOT, SCHEMA_DIR, settings
+from levier.ingest.detect import import_file
 from levier.ingest.public_stats import load_public_statistics
 from levier.ingest.returns import import_returns
+from levier.store.db import Query
 from levier.views.t0 import load_t0_table
 from tests.conftest import REFERENCE_DIR
+from tests.queries import ProbeQuery
+from levier.ingest.filosofi import read_insee_file
 from levier.ingest.insee import (
-    KNOWN_SUCCESSORS, NOT_PUBLISHED, current_epci_sirens, insee_catalogue_rows, parse_insee_column, read_insee_file,
-    split_year_suffix,
+    KNOWN_SUCCESSORS, NOT_PUBLISHED, current_epci_sirens, insee_catalogue_rows, parse_insee_column, split_year_suffix,
 )
 
 FILOSOFI = settings().reference_dir / "filosofi"
@@ -103,6 +110,10 @@ def test_catalogue_has_the_indicator_table_columns_and_the_issue_variables():
 # -- the real files ----------------------------------------------------------------------------------------------------
 
 
+PROFILES = {"FILO2014_DISP_DEP.csv": "insee_filosofi_disp_2014", "FILO2020_DISP_DEP.csv": "insee_filosofi_disp_2020",
+            "FILO2020_DISP_PAUVRES_DEP.csv": "insee_filosofi_pauvres_2020"}
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_every_published_file_reads_without_error(path: Path, epci_2026):
     result = read_insee_file(path, current_epci=epci_2026)
@@ -115,6 +126,44 @@ def test_every_published_file_reads_without_error(path: Path, epci_2026):
     assert set(result.facts["period"]) == {result.income_year}
     assert result.facts["indicator"].str.startswith("STAT-").all()
     assert result.header_format == "codes"
+    # The layout is recognised by its shipped profile (data/profils), not by rules of the reader.
+    assert result.profile == PROFILES.get(path.name, "insee_filosofi_disp_2015_2019")
+
+
+# What the ten real files stored before they were read through the shipped profiles (main at 6ac914e, INSEE reader
+# with its own column rules): file -> indicator -> [facts stored, digest of them]. Every stored fact counts: value,
+# missing reason (secret « s », « non publié » np), comment (perimeter notes), period, sheet and row.
+STORED_BEFORE = PROJECT_ROOT / "tests" / "fixtures" / "filosofi_stored_facts.json"
+
+
+def stored_digest(frame: pd.DataFrame) -> dict[str, dict[str, list]]:
+    """file -> indicator -> [number of stored facts, sha256 (16 hex) of their sorted lines]; a float by its repr, so
+    that 18.4 and 18.400000000000002 differ."""
+    def text(v: object) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        return repr(v) if isinstance(v, float) else str(v)
+
+    out: dict[str, dict[str, list]] = {}
+    for (file, indicator), rows in frame.groupby(["file_name", "indicator"], sort=True):
+        lines = sorted("|".join(text(v) for v in r)
+                       for r in rows.drop(columns=["file_name", "indicator"]).itertuples(index=False, name=None))
+        out.setdefault(file, {})[indicator] = [len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]]
+    return out
+
+
+def test_the_real_files_store_exactly_what_they_stored_before_the_profiles(db):
+    """Published INSEE values come out exactly as before the switch to the shipped profiles: the ten real files
+    loaded as `levier reference load` does, every stored fact read back from the database."""
+    reports = load_public_statistics(db, REFERENCE_DIR)
+    assert [r.status for r in reports] == ["importé"] * len(FILES)
+    now = stored_digest(db.read(ProbeQuery.STORED_FACTS_BY_FILE, {"prefix": "STAT-"}))
+    before = json.loads(STORED_BEFORE.read_text(encoding="utf-8"))
+    changed = sorted(f"{file} {ind}" for file in before.keys() | now.keys()
+                     for ind in before.get(file, {}).keys() | now.get(file, {}).keys()
+                     if before.get(file, {}).get(ind) != now.get(file, {}).get(ind))
+    assert changed == []
+    assert sum(n for per_file in now.values() for n, _ in per_file.values()) == 75147
 
 
 def test_published_poverty_rates_come_out_exactly():
@@ -323,6 +372,109 @@ def test_xlsx_with_title_label_and_code_rows(tmp_path):
     assert value(result, "2A", "STAT-TP60") == published(source, "2A", "TP6020")
     facts = result.facts.set_index("territory_code")
     assert facts.loc["01", "source_row"] == 6 and facts.loc["01", "source_sheet"] == "ENSEMBLE"
+
+
+def insee_workbook(rows: list[list[str]], percent: set[str] = frozenset(), sheet: str = "ENSEMBLE",
+                   hidden_rows: tuple[int, ...] = (), merged: str | None = None) -> bytes:
+    """An INSEE workbook as INSEE publishes them: a title, a row of labels, the row of codes (CODGEO…), then one row
+    per territory (`rows`: the codes row first, cells as in the CSV). Numbers are Excel numbers; the cells of the
+    columns in `percent` are Excel percentage cells (18,4 % typed: 0.184 stored, shown 18,4 %); markers stay text."""
+    import xlsxwriter  # the writer of the test's workbook only
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet(sheet)
+    pct = wb.add_format({"num_format": "0.0%"})
+    ws.write(0, 0, "Revenus, pauvreté et niveau de vie en 2020 (Filosofi)")
+    header = rows[0]
+    ws.write_row(3, 0, ["Code géographique" if h == "CODGEO" else f"Libellé de {h}" for h in header])
+    ws.write_row(4, 0, header)
+    for i, row in enumerate(rows[1:], start=5):
+        for j, cell in enumerate(row):
+            try:
+                number = float(cell.replace(",", "."))
+            except ValueError:
+                number = None
+            if j == 0 or number is None:
+                ws.write_string(i, j, cell)
+            elif header[j] in percent:  # what Excel stores for « 7,1 % » typed: 0.071, not 7.1 / 100
+                ws.write_number(i, j, float(Decimal(cell.replace(",", ".")).scaleb(-2)), pct)
+            else:
+                ws.write_number(i, j, number)
+    if merged:  # a range such as 'B7:C7', holding the value its first cell had
+        first = merged.split(":")[0]
+        row, col = int(first[1:]) - 1, ord(first[0]) - ord("A")
+        ws.merge_range(merged, float(rows[row - 4][col].replace(",", ".")))
+    for row in hidden_rows:  # 1-based, as the spreadsheet shows them
+        ws.set_row(row - 1, None, None, {"hidden": True})
+    wb.close()
+    return buf.getvalue()
+
+
+def test_an_insee_workbook_with_percentage_cells_stores_exactly_the_csv_values(db):
+    """The real poverty file as an INSEE workbook (title, labels, codes; rates in Excel percentage cells): detected
+    by its CODGEO header, read through its shipped profile, a percentage cell is the percent it shows, and every
+    stored value is the CSV's."""
+    source = FILOSOFI / "FILO2020_DISP_PAUVRES_DEP.csv"
+    header, cells, _ = raw_table(source)
+    rates = {h for h in header if re.fullmatch(r"(?:AGE\d|TME\d|TOL\d|TLD\d|TYM\d|OPR\d)?TP[456]0\d\d", h)}
+    assert "TP6020" in rates and "TYM5TP6020" in rates
+    data = insee_workbook([header, *cells.values()], percent=rates)
+    report = import_file(db, data, "FILO2020_DISP_PAUVRES_DEP.xlsx")
+    assert report.errors == [] and report.status == "importé"
+    assert report.file_format == "insee, profil insee_filosofi_pauvres_2020"  # said on the Importer page
+    expected = read_insee_file(source).facts.dropna(subset=["value"])
+    got = db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": sorted(set(expected["indicator"]))})
+    key = ["territory_code", "indicator", "period"]
+    got = got.set_index(key)["value"].sort_index()
+    assert got.index.equals(expected.set_index(key).sort_index().index)
+    assert (got == expected.set_index(key)["value"].sort_index()).all()  # exactly: 18.4, not 18.400000000000002
+    assert got[("59", "STAT-TP60", 2020)] == 18.4 and got[("01", "STAT-TP60IP", 2020)] == 0.199
+
+
+def test_insee_workbook_cells_mean_their_type(db):
+    """A percentage cell where euros are expected is refused naming its cell; rates written as fractions in plain
+    number cells are refused naming the column; nothing is stored."""
+    euros = insee_workbook([["CODGEO", "Q220", "TP6020"], ["01", "24030", "10,5"], ["59", "20540", "18,4"]],
+                           percent={"Q220", "TP6020"})
+    report = import_file(db, euros, "FILO2020_DISP_DEP.xlsx")
+    assert report.status == "rejeté"
+    assert [str(f) for f in report.errors] == [str(f) for f in report.errors[:2]] and len(report.errors) == 2
+    first = report.errors[0]
+    assert (first.sheet, first.row, first.column) == ("ENSEMBLE", 6, "Q220")
+    assert first.message == ("valeur illisible : « 24030 % » : pourcentage pour un indicateur en euros (attendu un "
+                             "nombre ou un marqueur s, nd, nc, so)")
+    fractions = insee_workbook([["CODGEO", "TP6020"], ["01", "0,105"], ["59", "0,184"]])
+    report = import_file(db, fractions, "FILO2020_DISP_PAUVRES_DEP.xlsx")
+    [finding] = report.errors
+    assert (finding.sheet, finding.row, finding.column) == ("ENSEMBLE", 5, "TP6020")
+    assert finding.message.startswith("toutes les valeurs sont entre 0 et 1 : des fractions ?")
+    assert db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": ["STAT-Q2", "STAT-TP60"]}).empty
+
+
+def test_a_value_merged_across_two_indicators_is_refused_naming_the_range(db):
+    data = insee_workbook([["CODGEO", "TP6020", "TP5020"], ["01", "10,5", "5,1"], ["59", "18,4", "18,4"]],
+                          merged="B7:C7")
+    report = import_file(db, data, "FILO2020_DISP_PAUVRES_DEP.xlsx")
+    assert report.status == "rejeté"
+    assert [(f.sheet, f.row, f.column, f.message) for f in report.errors] == [(
+        "ENSEMBLE", 7, "TP6020", "valeur fusionnée sur B7:C7 : une cellule fusionnée ne dit pas à quel territoire ni "
+        "à quel indicateur va la valeur ; défusionnez et écrivez la valeur dans chaque cellule concernée")]
+    assert db.read(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": ["STAT-TP60", "STAT-TP50"]}).empty
+
+
+def test_a_hidden_row_of_an_insee_workbook_is_not_imported_and_said(db):
+    data = insee_workbook([["CODGEO", "TP6020"], ["01", "10,5"], ["59", "18,4"], ["2A", "16,3"]], hidden_rows=(7,))
+    report = import_file(db, data, "FILO2020_DISP_PAUVRES_DEP.xlsx")
+    assert report.status == "importé" and report.file_format == "insee"  # no profile has exactly these headers
+    hidden = [w for w in report.warnings if "masquée(s) ignorée(s)" in w.message]
+    assert [(w.file, w.sheet, w.message) for w in hidden] == [
+        ("FILO2020_DISP_PAUVRES_DEP.xlsx", "ENSEMBLE", "1 ligne(s) masquée(s) ignorée(s) : 7.")]
+    assert any("ne sont pas notés « non publié par l'INSEE »" in w.message for w in report.warnings)
+    stored = db.read(ProbeQuery.STORED_FACTS_BY_FILE, {"prefix": "STAT-TP60"})
+    # Nord, on the hidden row, is neither imported nor noted « non publié » (INSEE did publish it).
+    assert sorted(zip(stored["territory_code"], stored["value"], stored["missing_reason"].fillna(""))) == [
+        ("01", 10.5, ""), ("2A", 16.3, "")]
 
 
 # -- EPCI of an older geography ----------------------------------------------------------------------------------------

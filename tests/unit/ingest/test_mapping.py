@@ -13,7 +13,7 @@ import pytest
 from levier.cli import main
 from levier.core.config import settings
 from levier.ingest.detect import import_file
-from levier.ingest.insee import read_insee_file
+from levier.ingest.filosofi import read_insee_file
 from levier.ingest.mapping import (
     EXACT,
     NONE,
@@ -329,16 +329,65 @@ def test_shares_written_as_fractions_are_converted_exactly_and_said(db, profiles
     assert read_profile(profiles / "pauvrete_fraction.toml").conversions == {"taux de pauvrete ensemble": 100.0}
 
 
+def producer_workbook(rows: list[tuple[str, float, float]], percent_in_count: str | None = None) -> bytes:
+    """The producer's table as an xlsx: the poverty rate in Excel percentage cells (18,4 % typed), the households as
+    numbers, except in the row of `percent_in_count`, where the count too is a percentage cell."""
+    import xlsxwriter  # the writer of the test's workbook only
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Feuil1")
+    pct = wb.add_format({"num_format": "0.0%"})
+    ws.write_row(0, 0, ["Code géographique", "Taux de pauvreté-Ensemble (% pop totale)", "Nombre de ménages fiscaux"])
+    for i, (code, rate, households) in enumerate(rows, start=1):
+        ws.write_string(i, 0, code)
+        ws.write_number(i, 1, rate / 100, pct)
+        ws.write_number(i, 2, households, pct if code == percent_in_count else None)
+    wb.close()
+    return buf.getvalue()
+
+
+def test_mapped_workbook_cells_mean_their_type(db, profiles):
+    """Under a confirmed mapping, an Excel percentage cell is the percent it shows for a rate (never converted as a
+    fraction) and is refused, naming its cell, for a count."""
+    poor, disp = _insee(POOR), _insee(DISP)
+    rows = [(c, float(poor[c]["TP6020"].replace(",", ".")), float(disp[c]["NBMEN20"])) for c in ("01", "59", "974")]
+    report = import_file(db, producer_workbook(rows, percent_in_count="59"), "pauvrete_2020.xlsx",
+                         mapping=MappingRequest(accept=True))
+    assert report.status == "rejeté" and len(report.errors) == 1
+    bad = report.errors[0]
+    assert (bad.sheet, bad.row, bad.column) == ("Feuil1", 3, "Nombre de ménages fiscaux")
+    assert bad.message == (f"« {int(rows[1][2]) * 100} % » : pourcentage pour un indicateur en nombre (attendu un "
+                           "nombre ou un marqueur s, nd, so, nc)")  # the cell shows 107354800 %
+    report = import_file(db, producer_workbook(rows), "pauvrete_2020.xlsx", mapping=MappingRequest(accept=True))
+    assert report.status == "importé", report.summary()
+    values = stored(db, ["STAT-TP60", "STAT-NBMEN"]).set_index(["territory_code", "indicator"])["value"]
+    assert values[("59", "STAT-TP60")] == float(poor["59"]["TP6020"].replace(",", "."))  # 18.4 exactly, not × 100
+    assert values[("974", "STAT-NBMEN")] == float(disp["974"]["NBMEN20"])
+
+
 def test_forced_insee_reader_keeps_every_column_of_the_producer_file(tmp_path):
-    """`--type insee` used to keep 3 columns of this file and drop the poverty rates: INSEE's label variants and
-    unit notes are now understood by the INSEE reader too."""
+    """`--type insee` used to keep 3 columns of this file and drop the poverty rates: the INSEE reader recognises
+    the layout by its shipped profile, as detection does, and reads every column the profile maps."""
     path = tmp_path / "filosofi_2020_dep.csv"
     path.write_bytes(producer_csv(note=False))  # the INSEE reader takes every row under the header as data
     result = read_insee_file(path)
     assert result.findings == [] and result.income_year == 2020
+    assert result.profile == "filosofi_libelles_longs_dep"
     got = set(result.facts["indicator"])
-    expected = {code for _, _, code, conf in PRODUCER if code and conf in (EXACT, STRONG)}
-    assert got == expected
+    expected = {code for _, _, code, _ in PRODUCER if code}
+    assert got == expected and "STAT-TP60Q2" in got  # a weak match for the engine, settled by the profile
+    assert result.ignored_columns == ["3e décile du niveau de vie (€)"]
+
+
+def test_forced_insee_reader_without_the_profile_reads_what_the_engine_is_sure_of(tmp_path):
+    """Without a profile of its exact headers, an INSEE table's columns are those the mapping engine matches
+    exactly or strongly (INSEE codes, labels, INSEE's label variants); a weak match is ignored, named."""
+    path = tmp_path / "filosofi_2020_dep.csv"
+    path.write_bytes(producer_csv(note=False))
+    result = read_insee_file(path, profiles=[])
+    assert result.findings == [] and result.profile is None
+    assert set(result.facts["indicator"]) == {code for _, _, code, conf in PRODUCER if code and conf in (EXACT, STRONG)}
     assert set(result.ignored_columns) == {"Niveau de vie médian des ménages pauvres (en euros)",
                                            "3e décile du niveau de vie (€)"}
 
