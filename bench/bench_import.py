@@ -6,9 +6,10 @@ writes bench/results/import*.json. Every measure runs in a child process of its 
 context) is given beside it.
 
 Targets (issue 12): validation + write (full import − bare read) ≤ the bare xlsx read with the fastest reader,
-peak memory < 300 MB; the 700,000-row bad file rejected in < 10 s and < 500 MB. The files are generated
-deterministically from the database's catalogue and territories: every (territory, typed-in indicator, programme
-year) until the row count.
+peak memory < 300 MB; the 700,000-row bad file rejected in < 10 s and < 500 MB. The xlsx import is also timed
+stage by stage (STAGES: read, validation, plausibility, the insert, the publication of the new database version).
+The files are generated deterministically from the database's catalogue and territories: every (territory,
+typed-in indicator, programme year) until the row count.
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ def child(mode: str, file: Path, db_path: Path, repeat: int, work: Path) -> dict
             else:
                 assert report.ok, report.summary()[:2000]
 
+    if mode == "stages":
+        return _stages(data, file.name, db_path, repeat, work)
     before = _rss_mb()
     times = []
     for _ in range(repeat):
@@ -146,6 +149,63 @@ def child(mode: str, file: Path, db_path: Path, repeat: int, work: Path) -> dict
         times.append(time.perf_counter() - t)
     return {"seconds": round(statistics.median(times), 3), "peak_mb": round(_rss_mb(), 1),
             "before_mb": round(before, 1)}
+
+
+# Where an import's time goes: (module, attribute, stage name) timed by wrapping, in call order. `write` is the
+# insert of the facts inside the transaction; `publish` is what a new database version costs once written (issue
+# 16): the copy of the current version, and the seal (CHECKPOINT, reopening read-only to verify, the pointer's rename).
+STAGES = (
+    ("levier.ingest.returns", "read_workbook", "read (Levier's reader)"),
+    ("levier.ingest.returns", "_to_raw", "layout"),
+    ("levier.ingest.returns", "_split_copies", "duplicate rows"),
+    ("levier.ingest.returns", "validate", "validation"),
+    ("levier.ingest.returns", "_ratio_findings", "sub-counts"),
+    ("levier.ingest.plausibility", "check", "plausibility"),
+    ("levier.store.db.Database", "read", "stored values read"),
+    ("levier.store.db.Writer", "insert", "write (insert)"),
+    ("levier.store.versions", "copy_version", "publish: copy"),
+    ("levier.store.db", "_seal", "publish: seal"),
+    ("levier.ingest.returns", "finish_import", "journal + write + publish"),
+)
+
+
+def _stages(data: bytes, name: str, db_path: Path, repeat: int, work: Path) -> dict:
+    """The real import `repeat` times on fresh copies, each stage of STAGES timed (median per stage, summed over
+    its calls within one import)."""
+    import functools
+    import importlib
+
+    spent: dict[str, list[float]] = {label: [] for *_, label in STAGES}
+    current: dict[str, float] = {}
+
+    def timed(fn, label):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                current[label] = current.get(label, 0.0) + time.perf_counter() - t
+        return wrapper
+
+    for module, attr, label in STAGES:
+        owner_name, _, cls = module.rpartition(".") if module.endswith(("Database", "Writer")) else (module, "", "")
+        owner = getattr(importlib.import_module(owner_name), cls) if cls else importlib.import_module(module)
+        setattr(owner, attr, timed(getattr(owner, attr), label))
+    ctx = ImportContext.load(Database(db_path))
+    totals = []
+    for i in range(repeat + 1):  # the first run warms the process (imports, catalogue); not counted
+        target = Database(work / f"copy_stages_{i}.duckdb")
+        shutil.copy(db_path, target.path)
+        current.clear()
+        t = time.perf_counter()
+        assert import_returns(target, data, name, ctx=ctx).ok
+        if i:
+            totals.append(time.perf_counter() - t)
+            for label in spent:
+                spent[label].append(current.get(label, 0.0))
+    return {"import_s": round(statistics.median(totals), 3),
+            "stages_s": {label: round(statistics.median(v), 3) for label, v in spent.items()}}
 
 
 def measure(mode: str, file: Path, db_path: Path, repeat: int, work: Path) -> dict:
@@ -192,6 +252,7 @@ def main() -> None:
                 "size_mb": round(f.stat().st_size / 1e6, 2), "bare_read": bare, "dry_run": dry, "import": real,
                 "validation_and_write_s": round(real["seconds"] - bare["seconds"], 3),
             }
+        results["stages_xlsx"] = measure("stages", files["xlsx"], db_path, args.repeat, work)
         if not args.bad_rows:
             results["bad"] = {"rows": 0, "size_mb": 0, "seconds": float("nan"), "peak_mb": float("nan"),
                               "before_mb": float("nan")}
@@ -208,6 +269,11 @@ def main() -> None:
               f"dry run {d['seconds']:.2f} s ({d['peak_mb']:.0f}/{d['before_mb']:.0f})  "
               f"import {i['seconds']:.2f} s ({i['peak_mb']:.0f}/{i['before_mb']:.0f})  "
               f"validation + write {r['validation_and_write_s']:.2f} s")
+    st = results["stages_xlsx"]
+    print(f"Where the xlsx import's {st['import_s']:.2f} s go (median of {args.repeat}; stages nest: "
+          "« journal + write + publish » holds the write and the publication):")
+    for label, sec in st["stages_s"].items():
+        print(f"  {label:28} {sec:6.3f} s")
     bad = results["bad"]
     print(f"Bad file: {bad['rows']} duplicate rows, {bad['size_mb']} MB: rejected in {bad['seconds']:.1f} s, "
           f"peak {bad['peak_mb']:.0f} MB (before the call {bad['before_mb']:.0f} MB)")
