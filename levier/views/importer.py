@@ -233,13 +233,23 @@ def confirm_import(db: Database, data: bytes, file_name: str, kind: str, importe
     return report
 
 
+def _shown_findings(findings: list[Finding]) -> pd.DataFrame:
+    """The findings as the page shows them: a place a finding does not have (a whole-file warning has no sheet, row
+    or column) left blank, never printed « None », and a row number as the spreadsheet shows it (12, not 12.0)."""
+    table = findings_frame(findings)
+    for col in table.columns:
+        table[col] = [("" if v is None or v != v else f"{int(v)}" if isinstance(v, float) else str(v))
+                      for v in table[col].astype(object)]
+    return table
+
+
 def findings_table(findings: list[Finding], total: int | None = None) -> tuple[pd.DataFrame, str | None]:
     """The findings the page's table shows (the first FINDINGS_SHOWN), and a note when some are left out.
 
     `total`: how many there are in all (a rejected file keeps only the first of each rule built, the rest
     counted: ImportReport.error_count)."""
     total = len(findings) if total is None else total
-    shown = findings_frame(findings[:FINDINGS_SHOWN])
+    shown = _shown_findings(findings[:FINDINGS_SHOWN])
     if total <= len(shown):
         return shown, None
     return shown, (f"Les {fmt.fmt_int(len(shown))} premières sur {fmt.fmt_int(total)} : la liste "

@@ -28,7 +28,7 @@ def test_import_page_rejects_a_bad_file_then_accepts_a_good_one(app):
     assert not app.exception
     assert any("Fichier refusé : 2 erreur(s)" in e.value for e in app.error)
     errors = frame_with(app, "Ligne", "Motif")
-    assert errors["Ligne"].tolist() == [2, 3]
+    assert errors["Ligne"].tolist() == ["2", "3"]
     assert "zéro initial" in errors["Motif"].iloc[0]
     assert errors["Colonne"].tolist() == ["territoire", "valeur"]
     assert "Télécharger (CSV)" in _downloads(app)  # the full list of errors

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from levier.ingest.detect import import_file
-from levier.ingest.report import STATUS_DRY_RUN, STATUS_IMPORTED
+from levier.ingest.report import STATUS_DRY_RUN, STATUS_IMPORTED, Finding
 from levier.views import importer
 from levier.views.selection import Selection
 from tests.unit.ingest.test_mapping import producer_csv
@@ -211,3 +211,14 @@ def test_a_monthly_value_shows_its_year_and_month_never_yyyymm_as_a_year():
     assert shown["Année"].tolist() == [2020, 2019] and shown["Mois"].tolist() == ["octobre", ""]
     yearly = importer.changes_display(raw.iloc[1:])
     assert list(yearly.columns) == importer.CHANGE_COLUMNS  # no « Mois » column for a yearly file
+
+
+def test_a_finding_without_a_place_shows_blanks_never_none():
+    """A whole-file warning (« 708 colonne(s) hors du catalogue… ») has no sheet, row or column: the page's table
+    leaves them blank (Streamlit would print « None »); a row number reads as the spreadsheet shows it."""
+    table, note = importer.findings_table([Finding("f.csv", "colonnes ignorées"), Finding("f.xlsx", "x", "S", 12, "C")])
+    assert table.to_dict("records") == [
+        {"Fichier": "f.csv", "Feuille": "", "Ligne": "", "Colonne": "", "Motif": "colonnes ignorées"},
+        {"Fichier": "f.xlsx", "Feuille": "S", "Ligne": "12", "Colonne": "C", "Motif": "x"},
+    ]
+    assert note is None
