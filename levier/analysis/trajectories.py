@@ -78,12 +78,17 @@ def target_grid(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.Data
     vals = vals[["code", "indicator", "period", "value", "unranked_reason", "quality_warning"]]
 
     # The grid: every pair t0_key ≤ to_key of each territory's window, for each of its indicators with a target.
-    parts = []
-    for code, lo, hi in windows(values, targets).itertuples(index=False):
+    # Built as arrays, one frame at the end: a frame per territory cost more than the grid (1,350 of them).
+    win = windows(values, targets)
+    codes, t0_keys, to_keys = [], [], []
+    for code, lo, hi in zip(win["code"].to_numpy(dtype=object), win["lo"].to_numpy(), win["hi"].to_numpy()):
         keys = np.arange(lo, hi + 1)
         a, b = np.triu_indices(len(keys))
-        parts.append(pd.DataFrame({"code": code, "t0_key": keys[a], "to_key": keys[b]}))
-    grid = pd.concat(parts, ignore_index=True).merge(listing, on="code")
+        codes.append(np.full(len(a), code, dtype=object))
+        t0_keys.append(keys[a])
+        to_keys.append(keys[b])
+    grid = pd.DataFrame({"code": pd.Series(np.concatenate(codes), dtype=listing["code"].dtype),
+                         "t0_key": np.concatenate(t0_keys), "to_key": np.concatenate(to_keys)}).merge(listing, on="code")
 
     # The T0 value: exactly at the T0 year.
     t0 = vals.rename(columns={"period": "t0_key", "value": "t0_value", "unranked_reason": "t0_reason",
@@ -99,12 +104,23 @@ def target_grid(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.Data
         grid[col] = grid[col].where(later, None if col in ("cur_reason", "cur_warning") else np.nan)
 
     # Targets after T0: the latest is the final one, the others milestones; the path from the T0 value through them.
+    # Each (territory, indicator)'s dated targets in year order, as slices of two arrays (a pandas group per pair
+    # cost more than the plans themselves).
     dated = targets[pd.to_numeric(targets["target_value"], errors="coerce").notna()]
-    by_unit = {k: (g["target_year"].astype("int64").to_numpy(), g["target_value"].astype("float64").to_numpy())
-               for k, g in dated.sort_values("target_year").groupby(["code", "indicator"])}
+    dated = dated.sort_values(["code", "indicator", "target_year"], kind="stable")
+    pairs = list(zip(dated["code"].to_numpy(dtype=object), dated["indicator"].to_numpy(dtype=object)))
+    all_years = dated["target_year"].astype("int64").to_numpy()
+    all_values = dated["target_value"].astype("float64").to_numpy()
+    by_unit = {}
+    start = 0
+    for i in range(1, len(pairs) + 1):
+        if i == len(pairs) or pairs[i] != pairs[start]:
+            by_unit[pairs[start]] = (all_years[start:i], all_values[start:i])
+            start = i
     plans = grid[["code", "indicator", "t0_key", "t0_value"]].drop_duplicates(["code", "indicator", "t0_key"])
     plan_rows = []
-    for code, indicator, key, t0_value in plans.itertuples(index=False):
+    # Rows read as plain Python objects: pandas' text columns (Arrow) yield one value at a time ten times slower.
+    for code, indicator, key, t0_value in plans.astype(object).itertuples(index=False):
         years, tvals = by_unit.get((code, indicator), (np.empty(0, dtype="int64"), np.empty(0)))
         after = years > key
         if not after.any():
@@ -127,7 +143,7 @@ def target_grid(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.Data
     labels = cat["label"].to_dict() if "label" in cat.columns else {}
     units = cat["unit"].to_dict() if "unit" in cat.columns else {}
     rows = []
-    for r in grid.itertuples(index=False):
+    for r in grid.astype(object).itertuples(index=False):
         direction = directions.get(r.indicator)
         has_current = not pd.isna(r.current_period)
         reasons = [f"{label} ({int(p)}) écartée, {text}" for label, p, text in (
@@ -158,12 +174,13 @@ def target_grid(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.Data
     computed = pd.DataFrame(rows, columns=["expected", "attainment", "status", "status_reason", "raw_direction"],
                             index=grid.index)
     grid = pd.concat([grid, computed], axis=1)
-    grid["label"] = [labels.get(i, i) for i in grid["indicator"]]
-    grid["unit"] = [units.get(i, "") for i in grid["indicator"]]
-    grid["direction"] = [direction_of(d) for d in grid["raw_direction"]]
-    grid["milestones"] = [len(m) if isinstance(m, list) else 0 for m in grid["milestone_years"]]
+    indicator = grid["indicator"].to_numpy(dtype=object)
+    grid["label"] = [labels.get(i, i) for i in indicator]
+    grid["unit"] = [units.get(i, "") for i in indicator]
+    grid["direction"] = [direction_of(d) for d in grid["raw_direction"].to_numpy(dtype=object)]
+    grid["milestones"] = [len(m) if isinstance(m, list) else 0 for m in grid["milestone_years"].to_numpy(dtype=object)]
     for col in ("milestone_years", "milestone_values"):
-        grid[col] = [m if isinstance(m, list) else [] for m in grid[col]]
+        grid[col] = [m if isinstance(m, list) else [] for m in grid[col].to_numpy(dtype=object)]
     for col in ("target_period", "current_period"):
         grid[col] = pd.to_numeric(grid[col], errors="coerce").astype("Int64")
     grid = grid.sort_values(["code", "t0_key", "to_key", "indicator"], kind="stable").reset_index(drop=True)
