@@ -20,7 +20,7 @@ from levier.ingest.cells import MISSING_MARKERS, parse_column
 from levier.ingest.drees_monthly import import_monthly_workbook, is_monthly_workbook
 from levier.ingest.insee import facts_frame, typed_facts
 from levier.ingest.journal import now
-from levier.ingest.readers import Sheet, UnreadableFile, Workbook, column_letter, read_workbook
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, column_letter, date_cell_year, read_workbook
 from levier.ingest.report import Finding, ImportReport
 from levier.ingest.returns import write_facts
 from levier.ingest.territory_codes import (FRANCE_CODE, LEVEL_COLLECTIVITE, LEVEL_DEPARTEMENT, LEVEL_FRANCE,
@@ -42,7 +42,6 @@ _DEP_HEADERS = ("code departement", "n dep", "n° dep", "numero de departement",
 _REGION_HEADERS = ("code region",)
 _HEADER_HINT = re.compile(r"(?i)d[ée]p|r[ée]gion|territoire")
 _YEAR = re.compile(r"^((?:19|20)\d{2})(?:\s*\(\s*\d+\s*\))?\s*\**$")
-_DATE_YEAR = re.compile(r"^((?:19|20)\d{2})-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$")  # a date-typed year header
 _NOTE_DIGITS = re.compile(r"(?<=[a-z\s])\d+$")
 _TITLE_ROWS = 12
 
@@ -186,8 +185,8 @@ def _is_value(cell: object) -> bool:
 def _year_of(cell: str, kind: object = "") -> int | None:
     """The year of a header cell: « 2018 », « 2016 (2) », « 2018* », or a date-typed cell (2018-01-01: its year,
     which the caller says with a warning, as for the grids of levier.ingest.returns)."""
-    m = _YEAR.match(_text(cell).replace("\u00a0", " ")) or (_DATE_YEAR.match(_text(cell)) if kind == "d" else None)
-    return int(m.group(1)) if m else None
+    m = _YEAR.match(_text(cell).replace("\u00a0", " "))
+    return int(m.group(1)) if m else date_cell_year(_text(cell), kind)
 
 
 def _header_kind(row: np.ndarray) -> tuple[str, int] | None:

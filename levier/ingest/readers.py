@@ -405,6 +405,16 @@ def _format_kinds(styles: bytes) -> tuple[set[int], set[int]]:
     return percent, dates
 
 
+_DATE_TEXT = re.compile(r"^((?:19|20)\d{2})-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$")
+
+
+def date_cell_year(text: object, kind: object) -> int | None:
+    """The year of a date-typed cell (kind 'd', its text as _excel_date writes it: 2022-01-01[ 00:00:00]) in
+    1900–2099, None for any other cell: a year header typed as a date reads as its year (the importers say so)."""
+    m = _DATE_TEXT.match(str(text).strip()) if kind == "d" else None
+    return int(m.group(1)) if m else None
+
+
 def _excel_date(serial: str, epoch: datetime) -> str | None:
     try:
         days = float(serial)

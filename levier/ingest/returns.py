@@ -14,7 +14,7 @@ import pandas as pd
 from levier.core.config import settings
 from levier.store.db import Database, Query, Writer
 from levier.ingest.cells import ParsedColumn, fraction_note, parse_column
-from levier.ingest.readers import Sheet, UnreadableFile, Workbook, column_letter, read_workbook
+from levier.ingest.readers import Sheet, UnreadableFile, Workbook, column_letter, date_cell_year, read_workbook
 from levier.ingest.journal import finish_import, now
 from levier.ingest import plausibility
 from levier.ingest.report import Finding, Findings, ImportReport, row_findings
@@ -60,7 +60,6 @@ _YEAR = re.compile(r"^(19|20)\d{2}(\.0+)?$")
 _YEAR_NOTE = re.compile(r"^((?:19|20)\d{2})(?:\s*\*+|\s*\([^()]{1,40}\)|\s*[-–:]?\s*[^\W\d_][\w.’' ]{0,29})$")
 # Words that make a year header another column (a target, a change), never the values of that year.
 _NOT_A_NOTE = re.compile(r"\b(cible|objectif|target|ecart|evolution|variation|total|moyenne|vs)\b")
-_DATE_HEADER = re.compile(r"^((?:19|20)\d{2})-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
 _SHEET_CODE = re.compile(r"(?<![0-9A-Za-z])(2A|2B|97[1-6]|\d{9}|\d{2})(?![0-9A-Za-z])")
 
 
@@ -190,8 +189,8 @@ def _header_year(text: str, kind: str = "") -> tuple[int | None, bool]:
     text = str(text).strip()
     if _YEAR.match(text):
         return int(text[:4]), False
-    if kind == "d" and (m := _DATE_HEADER.match(text)):
-        return int(m.group(1)), True
+    if (dated := date_cell_year(text, kind)) is not None:
+        return dated, True
     if (m := _YEAR_NOTE.match(text)) is not None and not _NOT_A_NOTE.search(normalise(text)):
         return int(m.group(1)), True
     return None, False
