@@ -755,9 +755,7 @@ def parse_returns(data: bytes, file_name: str, ctx: ImportContext, db: Database 
 
 def facts_writer(facts: pd.DataFrame, demo: bool) -> Callable[[Writer, int], int]:
     """Appends the facts that are new or differ from the current value (history keeps the replaced ones)."""
-    return lambda w, import_id: w.insert(
-        Query.INSERT_CHANGED_FACTS, facts, {"import_id": import_id, "recorded_at": now(), "is_demo": demo}
-    )
+    return lambda w, import_id: w.insert_facts(facts, import_id, now(), demo)
 
 
 def write_facts(db: Database, facts: pd.DataFrame, report: ImportReport, data: bytes, *, started: datetime,

@@ -506,6 +506,15 @@ class Writer(Reader):
             self._con.unregister("incoming")
         return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else len(frame)
 
+    def insert_facts(self, facts: pd.DataFrame, import_id: int, recorded_at: Any, is_demo: bool) -> int:
+        """The one way facts are written: the new or changed ones appended under `import_id`, then the rows they
+        replace marked as no longer current (fact.is_current, which current_fact reads). Returns rows appended."""
+        written = self.insert(Query.INSERT_CHANGED_FACTS, facts,
+                              {"import_id": import_id, "recorded_at": recorded_at, "is_demo": is_demo})
+        if written:
+            self.execute(Query.RETIRE_REPLACED_FACTS, {"import_id": import_id})
+        return written
+
 
 @contextmanager
 def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[Writer]:

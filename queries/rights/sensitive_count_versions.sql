@@ -5,9 +5,7 @@
 SELECT f.import_id, f.territory_level, f.territory_code, f.indicator, f.period, f.measure, f.value,
        coalesce(t.dep, CASE WHEN f.territory_level = 'departement' THEN f.territory_code END) AS dep,
        t.reg,
-       f.import_id = max(f.import_id) OVER (
-           PARTITION BY f.territory_level, f.territory_code, f.indicator, f.period, f.measure
-       ) AS is_current
+       f.is_current
 FROM fact f
 JOIN indicator i ON i.code = f.indicator
 LEFT JOIN (

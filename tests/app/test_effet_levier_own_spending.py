@@ -36,8 +36,7 @@ def planted(demo_db):
                              "period": year, "measure": "valeur", "value": value, "missing_reason": None,
                              "comment": None, "submitted_on": None, "source_sheet": None, "source_row": None})
     with demo_db.transaction() as w:
-        w.insert(Query.INSERT_CHANGED_FACTS, pd.DataFrame(rows),
-                 {"import_id": 9999, "recorded_at": datetime(2026, 12, 1), "is_demo": False})
+        w.insert_facts(pd.DataFrame(rows), 9999, datetime(2026, 12, 1), False)
     return demo_db
 
 

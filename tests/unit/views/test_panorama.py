@@ -179,7 +179,7 @@ def test_stored_national_value_is_preferred_and_said(stat_db, options, tmp_path)
           "source_sheet": None, "source_row": None}]
     )
     with db.transaction() as w:
-        w.insert(Query.INSERT_CHANGED_FACTS, fact, {"import_id": 9999, "recorded_at": datetime(2026, 1, 1), "is_demo": False})
+        w.insert_facts(fact, 9999, datetime(2026, 1, 1), False)
     view = panorama.panorama_view(db, "STAT-PPMINI", 2019, _isere(options))
     assert view.france_value == pytest.approx(3.1) and view.france_stored
     assert view.france_label == "France (valeur INSEE)"

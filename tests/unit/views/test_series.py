@@ -53,8 +53,7 @@ def plant(db: Database) -> dict[str, float]:
     with db.transaction() as w:
         w.execute(ProbeQuery.DELETE_INDICATORS_BY_CODE, {"codes": [OLD, NEW, MONTHLY]})
         w.insert(Query.INSERT_CATALOGUE_INDICATOR, cat)
-        w.insert(Query.INSERT_CHANGED_FACTS, pd.DataFrame(facts),
-                 {"import_id": 9001, "recorded_at": pd.Timestamp("2026-12-05"), "is_demo": False})
+        w.insert_facts(pd.DataFrame(facts), 9001, pd.Timestamp("2026-12-05"), False)
     return pop.to_dict()
 
 
@@ -164,8 +163,7 @@ def test_a_count_without_denominator_is_drawn_as_published_without_medians(db):
     with db.transaction() as w:
         w.execute(ProbeQuery.DELETE_INDICATORS_BY_CODE, {"codes": [code]})
         w.insert(Query.INSERT_CATALOGUE_INDICATOR, pd.DataFrame([ind]))
-        w.insert(Query.INSERT_CHANGED_FACTS, facts, {"import_id": 9002, "recorded_at": pd.Timestamp("2026-12-05"),
-                                                     "is_demo": False})
+        w.insert_facts(facts, 9002, pd.Timestamp("2026-12-05"), False)
     data = series.load_series_data(db, [code])
     fig = series.series_figure(data, code, "38", "Isère (38)", "84", "Auvergne-Rhône-Alpes")
     assert [t.name for t in fig.data] == ["Isère (38)"]  # no median of counts
