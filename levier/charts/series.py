@@ -22,7 +22,7 @@ from levier.charts.style import (
     GREY_MEDIUM,
     ROUGE_MARIANNE,
     axis_format,
-    finish,
+    finished_layout,
     source_caption,
 )
 from levier.core.fmt import fmt_value, value_decimals
@@ -160,24 +160,26 @@ def series_chart(
         extra.append(note)
     if own.empty:
         extra.append("Aucune valeur pour ce territoire.")
-    fig = go.Figure(data=traces, layout={"shapes": shapes, "annotations": labels})
     caption = source_caption(source, years or None, " ".join(extra))
-    fig = finish(fig, title or label, caption, height=CHART_HEIGHT, bottom_px=30)
     # Half-width charts: the caption wrapped at CAPTION_CHARS instead of the full-width default, margin to match.
     # Codes such as STAT-RSA-ALLOCATAIRES stay whole (never cut at a hyphen).
     lines = textwrap.wrap(caption, width=CAPTION_CHARS, break_long_words=False, break_on_hyphens=False) or [""]
-    fig.update_annotations(selector={"name": "source"}, text="<br>".join(lines))
     margin_b = 30 + 20 + CAPTION_LINE_PX * len(lines)
-    fig.update_layout(height=CHART_HEIGHT + margin_b, margin_b=margin_b)
     # The title wrapped to the half width, then the legend (up to two rows) between it and the plot: neither is cut
     # nor drawn over the other on a 1280×720 projector.
     title_lines = textwrap.wrap(title or label, width=TITLE_CHARS, break_long_words=False) or [""]
     top = 16 + 20 * len(title_lines) + LEGEND_PX
-    fig.update_layout(
-        title={"text": "<br>".join(title_lines), "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}},
-        margin_t=top, height=CHART_HEIGHT + margin_b + top - 60,
-        title_font_size=15, legend_font_size=12,
-        xaxis={"title": None, "tickformat": "d", "dtick": max(1, (max(years) - min(years)) // 6) if years else 1},
-        yaxis={"title": None, **axis_format(unit)},
-    )
+    # The whole layout in one dict, the figure made once (plotly's update calls cost more than the chart).
+    layout = finished_layout("<br>".join(title_lines), lines, CHART_HEIGHT, bottom_px=30)
+    layout["title"].update({"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}})
+    layout["title"]["font"]["size"] = 15
+    layout["legend"]["font"] = {"size": 12}
+    layout["margin"].update({"t": top, "b": margin_b})
+    layout["height"] = CHART_HEIGHT + margin_b + top - 60
+    layout["annotations"] = labels + layout["annotations"]
+    layout["shapes"] = shapes
+    layout["xaxis"].update({"title": None, "tickformat": "d",
+                            "dtick": max(1, (max(years) - min(years)) // 6) if years else 1})
+    layout["yaxis"].update({"title": None, **axis_format(unit)})
+    fig = go.Figure(data=traces, layout=layout)
     return fig

@@ -84,6 +84,34 @@ def label_with_unit(label: str, unit: str) -> str:
     return label
 
 
+def finished_layout(title: str, caption_lines: list[str], height: int, bottom_px: int = 60,
+                    legend: bool = True) -> dict:
+    """What `finish` sets, as one layout dict (the source caption as the last annotation, the grid on `xaxis` and
+    `yaxis`): a builder that makes its figure in one go passes it to go.Figure, where finish's update calls cost
+    plotly ten times more than the figure itself."""
+    margin_b = bottom_px + 20 + CAPTION_LINE_PX * len(caption_lines)
+    axis = {"showgrid": True, "gridcolor": GRID_COLOR, "zeroline": False, "linecolor": GREY_LIGHT}
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16, "color": GREY_DARK}},
+        "font": {"family": FONT, "color": GREY_DARK, "size": 12},
+        "separators": SEPARATORS,
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "height": height + margin_b,
+        "margin": {"l": 10, "r": 20, "t": 60, "b": margin_b},
+        "showlegend": legend,
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+        "hoverlabel": {"font": {"family": FONT}},
+        "annotations": [{
+            "text": "<br>".join(caption_lines), "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
+            "yanchor": "top", "yshift": -bottom_px, "showarrow": False, "align": "left",
+            "font": {"size": 11, "color": GREY_MEDIUM}, "name": "source",
+        }],
+        "xaxis": dict(axis),
+        "yaxis": dict(axis),
+    }
+
+
 def finish(fig: go.Figure, title: str, caption: str, height: int, bottom_px: int = 60, legend: bool = True) -> go.Figure:
     """Title, fonts, separators, and the source caption as an annotation under the plot (so PNG exports keep it)."""
     lines = wrap_caption(caption)
