@@ -435,8 +435,9 @@ def departement_table(view: PanoramaView) -> pd.DataFrame:
 
 
 def display_layer(level: str, vintage: int = geo.VINTAGE) -> geo.DisplayLayer:
-    """The display layer of a level (about 0.5 s): pages share one per process through levier.app.cache."""
-    return geo.prepare_display(geo.read_layer(level), level, vintage)
+    """The display layer of a level, as prepared once with the static map files (levier.geo.display.read_prepared),
+    or prepared now when they are missing (about 0.5 s); pages share one per process through levier.app.cache."""
+    return geo.read_prepared(level, vintage) or geo.prepare_display(geo.read_layer(level), level, vintage)
 
 
 def _rank_text(rank: pd.Series, n: int) -> pd.Series:

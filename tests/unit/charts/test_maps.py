@@ -298,6 +298,21 @@ def test_static_files_and_urls(dep_layer, tmp_path):
     assert geo.static_url(geo.LEVEL_EPCI, 2026, "true") == "app/static/geo/epci_2026_true.geojson"
 
 
+@needs_reference
+def test_a_prepared_layer_is_read_back_exactly_as_it_was_prepared(epci_layer, tmp_path):
+    assert geo.read_prepared(geo.LEVEL_EPCI, 2026, tmp_path) is None  # nothing written yet: prepare instead
+    geo.write_static(epci_layer, tmp_path)
+    read = geo.read_prepared(geo.LEVEL_EPCI, 2026, tmp_path)
+    for kind in ("display", "true"):
+        pd.testing.assert_frame_equal(pd.DataFrame(getattr(read, kind).drop(columns="geometry")),
+                                      pd.DataFrame(getattr(epci_layer, kind).drop(columns="geometry")))
+        assert getattr(read, kind).crs == getattr(epci_layer, kind).crs
+        assert shapely.equals_exact(getattr(read, kind).geometry.to_numpy(),
+                                    getattr(epci_layer, kind).geometry.to_numpy(), tolerance=0).all()
+    assert read.placements == epci_layer.placements and read.insets == epci_layer.insets
+    assert read.geojson("display") == epci_layer.geojson("display")  # what the maps draw, to the last digit
+
+
 def _epci_values(layer: geo.DisplayLayer) -> pd.DataFrame:
     frame = layer.true[["code", "name", "dep"]].copy()
     frame["valeur"] = np.random.default_rng(3).uniform(5, 35, len(frame))
