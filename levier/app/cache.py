@@ -419,7 +419,8 @@ def panorama_indicators(db: Database) -> list[panorama.Indicator]:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _panorama_view(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int, area: panorama.MapArea) -> panorama.PanoramaView:
-    return panorama.panorama_view(Database(db_path, scope=_scope), indicator, period, area)
+    return panorama.panorama_view(Database(db_path, scope=_scope), indicator, period, area,
+                                  choices=_panorama_indicators(db_path, version, scope_key, _scope))
 
 
 def panorama_view(db: Database, indicator: str, period: int, area: panorama.MapArea) -> panorama.PanoramaView:

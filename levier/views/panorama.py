@@ -8,6 +8,7 @@ shared objects (levier.app.cache.display_layer); figures and French tables are b
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -284,10 +285,12 @@ def france_reference(db: Database, indicator: str, period: int, dep_values: pd.D
     return float(dep_values["value"].median()), f"médiane des {n} départements ayant une valeur", False
 
 
-def panorama_view(db: Database, indicator: str, period: int, area: MapArea) -> PanoramaView:
+def panorama_view(db: Database, indicator: str, period: int, area: MapArea,
+                  choices: Sequence[Indicator] | None = None) -> PanoramaView:
     """Values, ranks (in view and national) and gaps (to the principal département and to France) of one
-    indicator and year. Ranks follow positions.RANK_RULE; a territory without value gets no rank and no gap."""
-    choices = {c.code: c for c in indicator_choices(db)}
+    indicator and year. Ranks follow positions.RANK_RULE; a territory without value gets no rank and no gap.
+    `choices`: indicator_choices(db) when the caller already holds it (the app keeps it per data version)."""
+    choices = {c.code: c for c in (choices if choices is not None else indicator_choices(db))}
     if indicator not in choices:
         raise KeyError(f"Indicateur sans valeur par département ni par EPCI : {indicator}")
     ind = choices[indicator]
