@@ -765,8 +765,9 @@ def t0_table_positioned(
     for rec in st[st["reg"].isna()].to_dict("records"):
         national.setdefault(rec["indicator"], {})[int(rec["period"])] = rec
     order = {c: i for i, c in enumerate(cat.index)}
-    # The catalogue as plain dictionaries: a pandas `.at` per field and indicator cost half the table's time.
-    meta_of = cat.to_dict("index")
+    # The catalogue as plain dictionaries (the table's indicators only: a région's key figure makes a table per
+    # territory for one indicator): a pandas `.at` per field and indicator cost half the table's time.
+    meta_of = cat[cat.index.isin(list(national))].to_dict("index")
     out_rows = []
     for indicator, nat_i in national.items():
         meta = meta_of.get(indicator)

@@ -112,12 +112,20 @@ class DisplayLayer:
     # Lambert-93 metres (Paris) or to the DROM's own metric CRS; place_points applies the same to point layers.
     placements: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     _geojson: dict[str, dict] = field(default_factory=dict, repr=False)
+    # Where write_static put this layer's files (set by read_prepared): its GeoJSON is read back from there.
+    static_dir: Path | None = None
 
     def geojson(self, kind: str = "display") -> dict:
-        """The layer as a GeoJSON dict (feature id = code), built once and kept."""
+        """The layer as a GeoJSON dict (feature id = code), built once and kept: read from the static file
+        write_static made of it when there is one (a tenth of the time of building it again)."""
         if kind not in self._geojson:
-            frame = self.display if kind == "display" else self.true
-            self._geojson[kind] = to_geojson_dict(frame)
+            path = (self.static_dir / "geo" / static_name(self.level, self.vintage, kind)
+                    if self.static_dir is not None else None)
+            if path is not None and path.is_file():
+                self._geojson[kind] = json.loads(path.read_text(encoding="utf-8"))
+            else:
+                frame = self.display if kind == "display" else self.true
+                self._geojson[kind] = to_geojson_dict(frame)
         return self._geojson[kind]
 
     @property
@@ -471,7 +479,7 @@ def read_prepared(level: str, vintage: int = VINTAGE, static_dir: Path | str | N
     return DisplayLayer(
         level=level, vintage=int(vintage), display=gpd.read_parquet(paths["display_frame"]),
         true=gpd.read_parquet(paths["true_frame"]), insets=read_insets(level, vintage, static_dir),
-        placements={key: tuple(value) for key, value in placements.items()},
+        placements={key: tuple(value) for key, value in placements.items()}, static_dir=geo_dir.parent,
     )
 
 
