@@ -254,9 +254,10 @@ def _peer_inputs(db_path: str, version: str, scope_key: str, _scope: Scope, leve
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _t0_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, t0_year: int) -> t0.T0View:
+    # The peer group is the page's for every T0 year: a year change reuses it (_peer_group).
     return t0.t0_view(Database(db_path, scope=_scope), code, level, t0_year,
                       data=_t0_data(db_path, version, scope_key, _scope, level),
-                      peer_inputs=_peer_inputs(db_path, version, scope_key, _scope, level))
+                      peers=_peer_group(db_path, version, scope_key, _scope, code, level))
 
 
 def t0_view(db: Database, code: str, level: str, t0_year: int) -> t0.T0View:

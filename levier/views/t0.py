@@ -197,10 +197,21 @@ class T0View:
 
 
 def t0_view(db: Database, code: str, level: str, t0_year: int, k: int = DEFAULT_K,
-            data: T0Data | None = None, peer_inputs: PeerInputs | None = None) -> T0View:
+            data: T0Data | None = None, peer_inputs: PeerInputs | None = None,
+            peers: PeerGroup | None = None) -> T0View:
     """One territory's T0 view; `data`: load_t0_data(db, level) and `peer_inputs`: load_peer_inputs(db, level)
-    already loaded (the app keeps them per data version, so a territory change does not load the level again)."""
-    return next(t0_views(db, level, t0_year, [code], k, data=data, peer_inputs=peer_inputs))
+    already loaded (the app keeps them per data version, so a territory change does not load the level again);
+    `peers`: its peer group already chosen (it does not depend on the T0 year: a year change reuses it)."""
+    if peers is None:
+        return next(t0_views(db, level, t0_year, [code], k, data=data, peer_inputs=peer_inputs))
+    return _view_of(db, data if data is not None else load_t0_data(db, level), code, t0_year, peers)
+
+
+def _view_of(db: Database, data: T0Data, code: str, t0_year: int, peers: PeerGroup) -> T0View:
+    table = t0_table_of(data, db.scope, code, t0_year, tuple(peers.codes))
+    display = format_t0_table(table)
+    return T0View(code, data.level, t0_year, table, display[[c for c in T0_DISPLAY if c in display.columns]], peers,
+                  peer_note(peers), peer_warning(peers))
 
 
 def t0_views(db: Database, level: str, t0_year: int, codes: Sequence[str] | None = None, k: int = DEFAULT_K,
@@ -211,11 +222,7 @@ def t0_views(db: Database, level: str, t0_year: int, codes: Sequence[str] | None
     data = data if data is not None else load_t0_data(db, level, indicators)
     peer_inputs = peer_inputs if peer_inputs is not None else load_peer_inputs(db, level)
     for code in (codes if codes is not None else list(data.territories["code"])):
-        peers = peer_group_of(peer_inputs, code, k)
-        table = t0_table_of(data, db.scope, code, t0_year, tuple(peers.codes))
-        display = format_t0_table(table)
-        yield T0View(code, level, t0_year, table, display[[c for c in T0_DISPLAY if c in display.columns]], peers,
-                     peer_note(peers), peer_warning(peers))
+        yield _view_of(db, data, code, t0_year, peer_group_of(peer_inputs, code, k))
 
 
 def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
