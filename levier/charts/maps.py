@@ -343,10 +343,11 @@ def choropleth(
     template += "<extra></extra>"
     customdata = np.array(custom, dtype=object).T
 
-    fig = go.Figure()
+    # Traces and layout gathered first, the figure made once: plotly's add_trace and update_layout calls cost
+    # more than the map itself.
+    traces: list = []
     if insets:
-        for trace in _inset_traces(insets):
-            fig.add_trace(trace)
+        traces.extend(_inset_traces(insets))
     else:
         if anchor is None and geojson is not None and geojson.get("features"):
             first = shapely.from_geojson(json.dumps(geojson["features"][0]["geometry"]))
@@ -354,13 +355,13 @@ def choropleth(
             anchor = (rep.x, rep.y)
         if anchor is None:
             raise ValueError("Il faut des encarts ou un point d'ancrage (voir la docstring du module).")
-        fig.add_trace(_anchor_trace(*anchor))
+        traces.append(_anchor_trace(*anchor))
 
     def add_class(mask: np.ndarray, color: str, label: str, legend_rank: int) -> None:
         if not mask.any():
             return
         locs = codes[mask].tolist()
-        fig.add_trace(
+        traces.append(
             go.Choropleth(
                 geojson=geojson_url if geojson_url else _subset_geojson(geojson, locs),  # type: ignore[arg-type]
                 locations=locs,
@@ -387,7 +388,7 @@ def choropleth(
     if highlight:
         wanted = [c for c in map(str, highlight) if c in set(codes)]
         if wanted:
-            fig.add_trace(
+            traces.append(
                 go.Choropleth(
                     geojson=geojson_url if geojson_url else _subset_geojson(geojson, wanted),  # type: ignore[arg-type]
                     locations=wanted,
@@ -417,7 +418,7 @@ def choropleth(
     how = " — ".join(drawn)
     how = how[:1].upper() + how[1:] + "."  # two sentences, on a slide's single line as under the map
     caption = [first + ".", how] if first else [how]
-    fig.update_layout(
+    layout = dict(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17, "family": FONT}} if title else None,
         height=height,
         margin={"l": 0, "r": 0, "t": 48 if title else 8, "b": 52},
@@ -452,6 +453,7 @@ def choropleth(
         hoverlabel={"bgcolor": "white", "font": {"family": FONT, "size": 13}},
         dragmode=False,
     )
+    fig = go.Figure(data=traces, layout={k: v for k, v in layout.items() if v is not None})
     return fig
 
 
