@@ -42,8 +42,7 @@ def _make(fmt: str) -> None:
     if model is None:  # from scratch: Chromium opens and draws each chart while the next sections are read
         model, data, images = build.make(lambda on_figure: pack.build_pack(
             db, sel.code, sel.level, programme=programme, sections=sections, rights_text=pack.rights_sentence(db),
-            layer_for=cache.display_layer, quality_bundle=cache.quality_bundle(db) if {"qualite", "apercu"} & set(sections) else None,
-            on_figure=on_figure), fmt)
+            sources=cache.pack_sources(), on_figure=on_figure), fmt)
     else:
         data, images = build.export(model, fmt, images)
     st.session_state["pack_built"] = (key, model, images, {**made, fmt: data})

@@ -1,11 +1,13 @@
 """Figures resized for a projected screen or a printed page, and the slides of the presentation mode (pure builders:
-a pack in, figures and captions out)."""
+a pack in, figures and captions out; a deck built in the background, each slide shown as soon as it exists)."""
 
 from __future__ import annotations
 
 import copy
 import re
 import textwrap
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -13,7 +15,6 @@ import plotly.graph_objects as go
 from levier.report.pack import DEMO_MENTION, Pack, PackFigure
 
 BASE_FONT = 12  # plotly's default size when a figure sets none
-CHART_SECTIONS = ("t0", "actions", "financement")  # the sections that hold charts
 PROJECTION_SCALE = 1.45
 PROJECTION_HEIGHT = 560  # px: the chart, its title and its source fit one projected screen
 SLIDE_CHROME_PX = 205  # px of a slide's screen that are not the chart: header line, slide title, source (PAGE_CSS)
@@ -182,16 +183,85 @@ class Slide:
     figure: PackFigure
 
 
+def slide(section: str, f: PackFigure) -> Slide:
+    """The slide of one chart of the pack, under its section's title."""
+    text = caption_text(f.figure) or f.caption
+    if f.demo and "fictive" not in text:
+        text += f" {DEMO_MENTION}"
+    return Slide(f.key, f.title, text, section, f)
+
+
 def slides(pack: Pack) -> list[Slide]:
     """One slide per chart of the pack, in the pack's order."""
-    out = []
-    for sec in pack.sections:
-        for f in sec.figures:
-            text = caption_text(f.figure) or f.caption
-            if f.demo and "fictive" not in text:
-                text += f" {DEMO_MENTION}"
-            out.append(Slide(f.key, f.title, text, sec.title, f))
-    return out
+    return [slide(sec.title, f) for sec in pack.sections for f in sec.figures]
+
+
+class _Cancelled(Exception):
+    """Raised inside a deck's build when nobody wants its slides any more (another territory was chosen)."""
+
+
+class Deck:
+    """The slides of a pack, built in a background thread and each available as soon as its chart exists: the
+    presentation shows slide 1 while the next ones are read and drawn, and waits only for a slide not built yet.
+
+    `build(on_slide)` builds the pack (levier.report.pack.build_pack with `on_slide=on_slide`) and hands over each
+    chart, in the pack's order, as `on_slide(section title, figure)`. A build that failed raises its error to whoever
+    waits for a slide it did not make."""
+
+    def __init__(self, build: Callable[[Callable[[str, PackFigure], None]], object]) -> None:
+        self._slides: list[Slide] = []
+        self._done = False
+        self._cancelled = False
+        self._error: BaseException | None = None
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, args=(build,), name="levier-deck", daemon=True)
+        self._thread.start()
+
+    def _run(self, build: Callable[[Callable[[str, PackFigure], None]], object]) -> None:
+        try:
+            build(self._add)
+        except _Cancelled:
+            pass
+        except Exception as exc:  # noqa: BLE001 - kept for the page, which shows it when it needs the slide
+            self._error = exc
+        finally:
+            with self._cond:
+                self._done = True
+                self._cond.notify_all()
+
+    def _add(self, section: str, fig: PackFigure) -> None:
+        if self._cancelled:
+            raise _Cancelled
+        made = slide(section, fig)
+        with self._cond:
+            self._slides.append(made)
+            self._cond.notify_all()
+
+    def wait(self, n: int, timeout: float | None = None) -> list[Slide]:
+        """The first `n` slides, waiting until they are built (fewer when the pack has fewer charts)."""
+        with self._cond:
+            self._cond.wait_for(lambda: len(self._slides) >= n or self._done, timeout)
+            if len(self._slides) < n and self._error is not None:
+                raise self._error
+            return list(self._slides[:n])
+
+    def all(self, timeout: float | None = None) -> list[Slide]:
+        """Every slide, once the deck is complete."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._done, timeout)
+            if self._error is not None:
+                raise self._error
+            return list(self._slides)
+
+    @property
+    def done(self) -> bool:
+        """Every slide is built (or the build stopped)."""
+        with self._cond:
+            return self._done
+
+    def cancel(self) -> None:
+        """Stop building (at the next chart): nobody will show these slides."""
+        self._cancelled = True
 
 
 def chosen(deck: list[Slide], keys: list[str] | tuple[str, ...]) -> list[Slide]:
