@@ -3,12 +3,11 @@ a pack in, figures and captions out; a deck built in the background, each slide 
 
 from __future__ import annotations
 
-import copy
 import re
 import textwrap
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
@@ -69,10 +68,11 @@ def caption_text(fig: go.Figure) -> str:
 
 def scaled(fig: go.Figure, factor: float, *, drop_caption: bool = False, drop_title: bool = False,
            min_height: int | None = None, max_height: int | None = None, width: int | None = None,
-           caption_chars: int | None = None) -> go.Figure:
+           caption_chars: int | None = None, autosize: bool = False) -> go.Figure:
     """A copy of `fig` with every font `factor` times larger, margins and height grown to match; optionally without
-    its title or source caption (when the page or slide prints them as text instead)."""
-    spec = copy.deepcopy(fig.to_plotly_json())
+    its title or source caption (when the page or slide prints them as text instead); `autosize`: no fixed height, as
+    tall as its container."""
+    spec = fig.to_plotly_json()  # a deep copy already (plotly's to_dict): nothing below touches `fig`
     layout = spec.setdefault("layout", {})
     _scale_fonts(spec, factor)
     font = layout.setdefault("font", {})
@@ -100,7 +100,10 @@ def scaled(fig: go.Figure, factor: float, *, drop_caption: bool = False, drop_ti
         if len(kept) != len(anns):
             caption_b = max(0, int(margin.get("b", 0)) - int(60 * factor))
             margin["b"] = int(60 * factor) if margin.get("b") else margin.get("b")
-        layout["annotations"] = kept
+        if kept:
+            layout["annotations"] = kept
+        else:  # as a validated figure drops an empty list
+            layout.pop("annotations", None)
     else:
         for a in anns:
             if not _is_caption(a):
@@ -126,11 +129,16 @@ def scaled(fig: go.Figure, factor: float, *, drop_caption: bool = False, drop_ti
         height = max(int(height or 0), min_height)
     if max_height and height:
         height = min(int(height), max_height)
-    if height:
+    if autosize:
+        layout.pop("height", None)
+        layout["autosize"] = True
+    elif height:
         layout["height"] = height
     if width:
         layout["width"] = width
-    return go.Figure(spec)
+    # The spec comes from a valid figure: validating each property again took half the time of a slide or a printed
+    # chart, and changes nothing (None values are left out above, as validation would).
+    return go.Figure(spec, _validate=False)
 
 
 def _fit_categories(fig: go.Figure, plot_px: int = SLIDE_PLOT_MIN_PX, wrap: int = SLIDE_LABEL_CHARS) -> None:
@@ -162,10 +170,8 @@ def _fit_categories(fig: go.Figure, plot_px: int = SLIDE_PLOT_MIN_PX, wrap: int 
 def for_projection(fig: go.Figure) -> go.Figure:
     """Large fonts for a room reading a projected screen; the caption moves under the chart as text. No fixed
     height: the slide's chart takes the height the screen leaves it (PAGE_CSS), at 1280×720 as at 1920×1080."""
-    out = scaled(fig, PROJECTION_SCALE, drop_caption=True, drop_title=True)
+    out = scaled(fig, PROJECTION_SCALE, drop_caption=True, drop_title=True, autosize=True)
     _fit_categories(out)
-    out.layout.height = None
-    out.update_layout(autosize=True)
     return out
 
 
@@ -181,14 +187,16 @@ class Slide:
     caption: str  # source, year, and the demo mention when the data are fictitious
     section: str
     figure: PackFigure
+    projected: go.Figure | None = field(default=None, compare=False, repr=False)  # for_projection, made once
 
 
-def slide(section: str, f: PackFigure) -> Slide:
-    """The slide of one chart of the pack, under its section's title."""
+def slide(section: str, f: PackFigure, project: bool = False) -> Slide:
+    """The slide of one chart of the pack, under its section's title (with its projected figure made at once when
+    `project`: a deck makes it in the background, the page's reruns then only send it)."""
     text = caption_text(f.figure) or f.caption
     if f.demo and "fictive" not in text:
         text += f" {DEMO_MENTION}"
-    return Slide(f.key, f.title, text, section, f)
+    return Slide(f.key, f.title, text, section, f, for_projection(f.figure) if project else None)
 
 
 def slides(pack: Pack) -> list[Slide]:
@@ -232,7 +240,7 @@ class Deck:
     def _add(self, section: str, fig: PackFigure) -> None:
         if self._cancelled:
             raise _Cancelled
-        made = slide(section, fig)
+        made = slide(section, fig, project=True)
         with self._cond:
             self._slides.append(made)
             self._cond.notify_all()
@@ -271,7 +279,8 @@ def chosen(deck: list[Slide], keys: list[str] | tuple[str, ...]) -> list[Slide]:
 
 
 def slide_figure(slide: Slide) -> go.Figure:
-    return for_projection(slide.figure.figure)
+    """The slide's chart for a projected screen (never mutated by its readers: Streamlit sends a copy)."""
+    return slide.projected if slide.projected is not None else for_projection(slide.figure.figure)
 
 
 def clamp(index: int, n: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import math
 import shutil
 import subprocess
@@ -369,6 +370,9 @@ def test_the_deck_shows_slide_one_before_the_other_sections_are_read(demo_db_pat
     assert [(s.key, s.section, s.title, s.caption) for s in every] == [
         (s.key, s.section, s.title, s.caption) for s in slides.slides(reference)]
     assert deck.wait(99) == every  # past the end: every slide, no wait
+    # Each slide's projected chart made once, in the background: the one the page would draw from the pack.
+    assert all(json.loads(slides.slide_figure(s).to_json()) == json.loads(slides.for_projection(r.figure.figure).to_json())
+               for s, r in zip(every, slides.slides(reference)))
 
 
 def test_a_deck_says_why_it_failed_and_stops_when_cancelled():
