@@ -397,3 +397,40 @@ def test_a_deck_says_why_it_failed_and_stops_when_cancelled():
     assert len(deck.wait(2, timeout=30)) == 2
     deck.cancel()
     assert len(deck.all(timeout=30)) >= 2 and deck.done
+
+
+def test_a_pack_prepared_in_the_background_is_the_same_pack(demo_db_path, isere, isere_images):
+    """The pack page's path: the model read from the moment the page is shown, the click drawing what is built and
+    waiting for the rest; the charts handed over in the pack's order, the same images, and the page's failures kept."""
+    db = Database(demo_db_path)
+    release = threading.Event()
+    real = pack.PackSources().quality_bundle
+
+    def held_back(database):  # the model is not finished when the file is asked for
+        assert release.wait(120)
+        return real(database)
+
+    prepared = build.Prepared(lambda on_figure: pack.build_pack(
+        db, "38", "departement", rights_text="Rôle national : tous les territoires.", today=TODAY,
+        sources=pack.PackSources(quality_bundle=held_back), on_figure=on_figure))
+    handed: list[str] = []
+
+    def on_figure(fig):
+        handed.append(fig.key)
+        if len(handed) == len(isere.figures):
+            release.set()  # every chart handed over before the model is complete
+
+    model = prepared.build(on_figure)
+    assert prepared.done and handed == [f.key for f in isere.figures] == [f.key for f in model.figures]
+    again, data, images = build.make(prepared.build, "pptx")
+    assert again is model and images == isere_images and data[:2] == b"PK"
+
+    def broken(on_figure):
+        raise RuntimeError("lecture impossible")
+
+    with pytest.raises(RuntimeError, match="lecture impossible"):
+        build.Prepared(broken).build(lambda fig: None)
+    cancelled = build.Prepared(lambda on_figure: [on_figure(f) or time.sleep(0.05) for f in isere.figures * 50])
+    cancelled.cancel()
+    with pytest.raises(RuntimeError, match="cancelled"):
+        cancelled.build(lambda fig: None)
