@@ -7,8 +7,11 @@ out what is not ready yet."""
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 
 from levier.report import pdf
@@ -92,6 +95,23 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
     return model, data, images
 
 
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # builds still running, stopped before the process exits
+STOP_TIMEOUT = 15  # seconds the process's exit waits for builds to stop at their next chart
+
+
+def _stop_all() -> None:
+    """A build's thread must not be running native code (DuckDB, GEOS) while the interpreter shuts down."""
+    live = list(_LIVE)
+    for job in live:
+        job.cancel()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for job in live:
+        job._thread.join(max(0.0, deadline - time.monotonic()))
+
+
+atexit.register(_stop_all)
+
+
 class _Cancelled(Exception):
     """Raised inside a prepared pack's build when nobody wants it any more (another territory or section chosen)."""
 
@@ -110,7 +130,9 @@ class Prepared:
         self._done = False
         self._cancelled = False
         self._cond = threading.Condition()
-        threading.Thread(target=self._run, args=(build_model,), name="levier-pack-model", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, args=(build_model,), name="levier-pack-model", daemon=True)
+        self._thread.start()
+        _LIVE.add(self)
 
     def _run(self, build_model: Callable[[Callable[[PackFigure], None]], Pack]) -> None:
         model = None

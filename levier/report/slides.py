@@ -3,9 +3,12 @@ a pack in, figures and captions out; a deck built in the background, each slide 
 
 from __future__ import annotations
 
+import atexit
 import re
 import textwrap
 import threading
+import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -204,6 +207,23 @@ def slides(pack: Pack) -> list[Slide]:
     return [slide(sec.title, f) for sec in pack.sections for f in sec.figures]
 
 
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # builds still running, stopped before the process exits
+STOP_TIMEOUT = 15  # seconds the process's exit waits for builds to stop at their next chart
+
+
+def _stop_all() -> None:
+    """A build's thread must not be running native code (DuckDB, GEOS) while the interpreter shuts down."""
+    live = list(_LIVE)
+    for job in live:
+        job.cancel()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for job in live:
+        job._thread.join(max(0.0, deadline - time.monotonic()))
+
+
+atexit.register(_stop_all)
+
+
 class _Cancelled(Exception):
     """Raised inside a deck's build when nobody wants its slides any more (another territory was chosen)."""
 
@@ -224,6 +244,7 @@ class Deck:
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, args=(build,), name="levier-deck", daemon=True)
         self._thread.start()
+        _LIVE.add(self)
 
     def _run(self, build: Callable[[Callable[[str, PackFigure], None]], object]) -> None:
         try:
