@@ -12,6 +12,10 @@ Steps of one run (seconds, wall clock): « contenu » reads the data and builds 
 A checkout that has levier.report.build.make overlaps them (Chromium opens and draws while the data are read, the pages
 are laid out while the last charts are drawn): « graphiques » and « pdf » are then the waits left after « contenu ».
 Target (issue 16): the PDF pack in at most 4 s.
+
+With --page SECONDS, the pack is also made as a user makes it (« clic → PDF (page) »): the Pack page of the
+territory opened in AppTest (a new process, Streamlit's caches empty), SECONDS of reading the page, then the click on
+« Préparer le PDF » timed until the download button is there.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ RESULTS = HERE / "results"
 TARGET_SECONDS = 4.0
 DEFAULT_TERRITORIES = ("38:departement", "200040715:epci")
 KEYS = ("contenu", "graphiques", "pdf", "total PDF", "pptx", "figures", "Mo PDF")
+PAGE_KEY = "clic → PDF (page)"
 
 
 def child(db_path: str, code: str, level: str, sequential: bool) -> dict[str, float]:
@@ -78,12 +83,41 @@ def child(db_path: str, code: str, level: str, sequential: bool) -> dict[str, fl
     return t
 
 
-def run_cold(checkout: Path, db: Path, territory: str, sequential: bool = False) -> dict[str, float]:
+def page_child(db_path: str, code: str, level: str, reading: float) -> dict[str, float]:
+    """The Pack page in AppTest: the territory in the URL, `reading` seconds on the page, then « Préparer le PDF »."""
+    os.environ["LEVIER_DB"] = db_path
+    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+    from _common import router_app_test  # here: only the page mode starts Streamlit
+
+    from levier.store.db import Database
+    from levier.views.selection import load_options
+
+    at = router_app_test(default_timeout=600)
+    if level == "epci":
+        at.query_params["dep"] = str(load_options(Database(Path(db_path))).epci.at[code, "dep"])
+        at.query_params["epci"] = code
+    else:
+        at.query_params["dep"] = code
+    at.run()
+    at.switch_page("pages/pack.py").run()
+    time.sleep(reading)
+    start = time.perf_counter()
+    at.button(key="pack_make_pdf").click().run()
+    took = time.perf_counter() - start
+    if at.exception or at.error or not at.get("download_button"):
+        raise RuntimeError(f"pas de PDF : {[e.value for e in at.exception or at.error]}")
+    return {PAGE_KEY: took}
+
+
+def run_cold(checkout: Path, db: Path, territory: str, sequential: bool = False,
+             page: float | None = None) -> dict[str, float]:
     code, level = territory.split(":")
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(db), code, level]
     if sequential:
         cmd.append("--sequential")
+    if page is not None:
+        cmd += ["--page", str(page)]
     out = subprocess.run(cmd, env=env, cwd=str(checkout), capture_output=True, text=True, timeout=600, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{checkout} {territory}: {out.stderr[-2000:]}")
@@ -98,10 +132,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", help="another checkout to measure in the same run (e.g. /work/main)")
     parser.add_argument("--child", nargs=3, metavar=("DB", "CODE", "LEVEL"), help=argparse.SUPPRESS)
     parser.add_argument("--sequential", action="store_true", help="draw after the content, lay out after drawing")
+    parser.add_argument("--page", type=float, metavar="SECONDS",
+                        help="also time the click on the Pack page, SECONDS after it is shown")
     args = parser.parse_args(argv)
 
     if args.child:
-        print(json.dumps(child(*args.child, sequential=args.sequential)))
+        if args.page is not None:
+            print(json.dumps(page_child(*args.child, args.page)))
+        else:
+            print(json.dumps(child(*args.child, sequential=args.sequential)))
         return
 
     db = demo_db(args.db)
@@ -112,15 +151,19 @@ def main(argv: list[str] | None = None) -> None:
     for _ in range(args.repeat):  # interleaved: before and after see the same load
         for territory in args.territories:
             for name, path in checkouts.items():
-                runs[(name, territory)].append(run_cold(path, db, territory))
-    results = {f"{name} {territory}": {k: statistics.median(r[k] for r in rs) for k in KEYS}
+                run = run_cold(path, db, territory)
+                if args.page is not None:
+                    run.update(run_cold(path, db, territory, page=args.page))
+                runs[(name, territory)].append(run)
+    keys = KEYS + ((PAGE_KEY,) if args.page is not None else ())
+    results = {f"{name} {territory}": {k: statistics.median(r[k] for r in rs) for k in keys}
                for (name, territory), rs in runs.items()}
     raw = {f"{name} {territory}": rs for (name, territory), rs in runs.items()}
 
     cols = list(results)
     width = max(22, *(len(c) + 2 for c in cols))
     print(f"{'(médiane, s, à froid)':<14}" + "".join(f"{c:>{width}}" for c in cols))
-    for k in KEYS:
+    for k in keys:
         print(f"{k:<14}" + "".join(f"{results[c][k]:>{width}.2f}" for c in cols))
     worst = max(r["total PDF"] for c, r in results.items() if c.startswith("après"))
     print(f"Cible : le pack PDF en {TARGET_SECONDS:.0f} s au plus — le plus lent : {worst:.1f} s "

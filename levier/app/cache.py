@@ -563,3 +563,20 @@ def france_data(db: Database, programme: str, t0_year: int, period_to: int) -> f
     """Every département's target statuses of a programme (a lookup, or seconds of live computation for a user the
     derived tables do not serve): the page's filters are then applied without reading the database again."""
     return _france_data(*_key(db), programme, int(t0_year), int(period_to))
+
+
+# --- committee pack ---
+# The pack and the presentation read their heavier views through the pages' own wrappers above (same signatures and
+# results as the views): a pack reuses what Panorama, T0, Mi-parcours, Effet levier and Qualité computed for the same
+# rights and data version, and those pages then reuse what a pack computed.
+
+from levier.report.pack import PackSources  # noqa: E402 - this part of the file was added after the others
+
+
+def pack_sources() -> PackSources:
+    """The cached readers the pack and the presentation hand to levier.report.pack.build_pack."""
+    return PackSources(
+        display_layer=display_layer, quality_bundle=quality_bundle, indicator_choices=panorama_indicators,
+        funding_programmes=lever_programmes, lever_view=lever_page, series_figure=series_figure,
+        distribution_figure=distribution_figure,
+    )

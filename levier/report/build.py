@@ -1,11 +1,17 @@
 """The pack written in the format a user asked for: its charts drawn once as print images, then the PDF or the PPTX
 (the only module that knows every format; the model, the writers and the image renderer know nothing of each other
 beyond what they import). A pack made from scratch (`make`) opens Chromium first and draws every chart as soon as
-its section is built, so the browser's start and the drawing overlap the reading of the data and the page layout."""
+its section is built, so the browser's start and the drawing overlap the reading of the data and the page layout;
+a pack can be `Prepared` in the background from the moment its page is shown, so that the click only draws and lays
+out what is not ready yet."""
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
+import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 
 from levier.report import pdf
@@ -87,6 +93,93 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
         for f in drawn.values():
             f.cancel()
     return model, data, images
+
+
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # builds still running, stopped before the process exits
+STOP_TIMEOUT = 15  # seconds the process's exit waits for builds to stop at their next chart
+
+
+def _stop_all() -> None:
+    """A build's thread must not be running native code (DuckDB, GEOS) while the interpreter shuts down."""
+    live = list(_LIVE)
+    for job in live:
+        job.cancel()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for job in live:
+        job._thread.join(max(0.0, deadline - time.monotonic()))
+
+
+atexit.register(_stop_all)
+
+
+class _Cancelled(Exception):
+    """Raised inside a prepared pack's build when nobody wants it any more (another territory or section chosen)."""
+
+
+class Prepared:
+    """A pack model built in a background thread, started before anyone asks for a file: `build(on_figure)` (the
+    argument `make` expects) waits for it, handing over at once the figures already built and the next ones as they
+    come, in the caller's thread. The model is exactly what `build_model` returns; a failure is raised to the caller.
+
+    `build_model(on_figure)` is levier.report.pack.build_pack with `on_figure=on_figure`."""
+
+    def __init__(self, build_model: Callable[[Callable[[PackFigure], None]], Pack]) -> None:
+        self._figures: list[PackFigure] = []
+        self._model: Pack | None = None
+        self._error: BaseException | None = None
+        self._done = False
+        self._cancelled = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, args=(build_model,), name="levier-pack-model", daemon=True)
+        self._thread.start()
+        _LIVE.add(self)
+
+    def _run(self, build_model: Callable[[Callable[[PackFigure], None]], Pack]) -> None:
+        model = None
+        try:
+            model = build_model(self._add)
+        except _Cancelled:
+            pass
+        except Exception as exc:  # noqa: BLE001 - raised again to whoever asks for the pack
+            self._error = exc
+        finally:
+            with self._cond:
+                self._model, self._done = model, True
+                self._cond.notify_all()
+
+    def _add(self, fig: PackFigure) -> None:
+        if self._cancelled:
+            raise _Cancelled
+        with self._cond:
+            self._figures.append(fig)
+            self._cond.notify_all()
+
+    def build(self, on_figure: Callable[[PackFigure], None]) -> Pack:
+        """The model, once built; every figure handed to `on_figure` as soon as it exists (already, or later)."""
+        handed = 0
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: len(self._figures) > handed or self._done)
+                new, finished = self._figures[handed:], self._done
+                handed += len(new)
+            for fig in new:
+                on_figure(fig)
+            if finished:
+                break
+        if self._error is not None:
+            raise self._error
+        if self._model is None:
+            raise RuntimeError("pack preparation cancelled")
+        return self._model
+
+    @property
+    def done(self) -> bool:
+        with self._cond:
+            return self._done
+
+    def cancel(self) -> None:
+        """Stop building (at the next figure): nobody will ask for this pack."""
+        self._cancelled = True
 
 
 def file_name(model: Pack, fmt: str) -> str:

@@ -62,6 +62,7 @@ KEY_STATS = ("STAT-TP60", "STAT-TP60-TYM5", "STAT-TP60-AGE1", "STAT-TP60-TOL2", 
              "STAT-PPSOC", "STAT-PPMINI", "STAT-NBPERS")
 MAP_DEP_INDICATOR = "STAT-TP60"
 MAP_EPCI_INDICATORS = ("STAT-PPMINI", "STAT-PPSOC", "STAT-Q2")
+CHART_SECTIONS = ("t0", "actions", "financement")  # the sections that hold charts, in the pack's order
 MAX_SERIES = 3  # lagging indicators drawn over time in the actions section
 MAX_CORRECTIONS = 15
 
@@ -244,6 +245,21 @@ def _neighbours(layer, code: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class PackSources:
+    """Where the pack reads its heavier views: by default the views themselves. The app hands in its cached wrappers
+    (levier.app.cache.pack_sources, same signatures, same results) so that a pack reuses what the pages computed for
+    the same user and data version, and the pages reuse what a pack computed."""
+
+    display_layer: Callable[[str], DisplayLayer] = panorama.display_layer
+    quality_bundle: Callable[[Database], qualite.QualityBundle] = qualite.quality_bundle
+    indicator_choices: Callable[[Database], list] = panorama.indicator_choices
+    funding_programmes: Callable[[Database, str, str], list] = effet_levier.funding_programmes
+    lever_view: Callable[..., effet_levier.LeverView] = effet_levier.lever_view
+    series_figure: Callable[..., go.Figure] = mi_parcours.series_figure
+    distribution_figure: Callable[..., go.Figure] = t0.distribution_figure
+
+
+@dataclass(frozen=True)
 class _Context:
     db: Database
     code: str
@@ -258,6 +274,15 @@ class _Context:
     catalogue: pd.DataFrame
     layer_for: Callable[[str], object]
     dep_name: str = ""
+    sources: PackSources = PackSources()
+    emit: Callable[[PackSection, PackFigure], None] | None = None  # told of each figure as soon as it exists
+
+
+def _add(ctx: _Context, sec: PackSection, fig: PackFigure) -> None:
+    """A figure joins its section and is handed over at once (drawn, or shown as a slide, while the pack goes on)."""
+    sec.figures.append(fig)
+    if ctx.emit is not None:
+        ctx.emit(sec, fig)
 
 
 def _glance_section(ctx: _Context, shown: set[str], bundle=None) -> PackSection:
@@ -291,6 +316,17 @@ def _glance_section(ctx: _Context, shown: set[str], bundle=None) -> PackSection:
 def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSection:
     db, cat = ctx.db, ctx.catalogue
     sec = PackSection("t0", SECTIONS["t0"])
+    # The opening map first (it needs none of the table below): the presentation's first slide, the first chart drawn.
+    choices = {c.code: c for c in ctx.sources.indicator_choices(db)}
+    # An EPCI's pack opens on its own perimeter (its communes), a département's on it and its neighbours.
+    if ctx.level == "epci":
+        dep_fig = _perimeter_map(ctx)
+    else:
+        dep_fig = _departement_map(ctx, ctx.layer_for(panorama.LEVEL_DEP), choices)
+    if dep_fig is not None:
+        _add(ctx, sec, dep_fig)
+        if dep_fig.key == "t0_carte_departements":
+            shown.add(MAP_DEP_INDICATOR)
     terr = positions.comparison_set(common.load_territories(db, ctx.level), ctx.level, ctx.code)
     values = common.load_values(db, ctx.level, list(KEY_STATS))
     # Ranked as every page ranks: a count over its denominator, a published floor shown « ≤ » and never ranked.
@@ -335,25 +371,15 @@ def _t0_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> PackSect
     else:
         sec.notes.append("Aucune statistique publique n'est chargée pour ce territoire.")
 
-    choices = {c.code: c for c in panorama.indicator_choices(db)}
-    # An EPCI's pack opens on its own perimeter (its communes), a département's on it and its neighbours.
-    if ctx.level == "epci":
-        dep_fig = _perimeter_map(ctx)
-    else:
-        dep_fig = _departement_map(ctx, ctx.layer_for(panorama.LEVEL_DEP), choices)
-    if dep_fig is not None:
-        sec.figures.append(dep_fig)
-        if dep_fig.key == "t0_carte_departements":
-            shown.add(MAP_DEP_INDICATOR)
     if ctx.level == "departement" and MAP_DEP_INDICATOR in set(table["Code"]):
         period = int(table.set_index("Code").at[MAP_DEP_INDICATOR, "Année"])
-        fig = t0.distribution_figure(db, MAP_DEP_INDICATOR, period, "departement", ctx.code)
-        sec.figures.append(PackFigure("t0_distribution", f"{cat.at[MAP_DEP_INDICATOR, 'label']} : {ctx.name} parmi "
+        fig = ctx.sources.distribution_figure(db, MAP_DEP_INDICATOR, period, "departement", ctx.code, ())
+        _add(ctx, sec, PackFigure("t0_distribution", f"{cat.at[MAP_DEP_INDICATOR, 'label']} : {ctx.name} parmi "
                                       "les départements", str(cat.at[MAP_DEP_INDICATOR, "source"]), str(period), fig,
                                       ctx.demo))
     epci_fig = _epci_map(ctx, ctx.layer_for(panorama.LEVEL_EPCI), choices)
     if epci_fig is not None:
-        sec.figures.append(epci_fig)
+        _add(ctx, sec, epci_fig)
     return sec
 
 
@@ -477,7 +503,7 @@ def _actions_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> Pac
                                     (2.0, 3.1, 1.45, 1.55, 1.55, 0.8, 1.4)))
     labels = {r.indicator: r.label for r in tracking.itertuples()}
     source = common.source_text(cat, tracking["indicator"].iloc[0])
-    sec.figures.append(PackFigure(
+    _add(ctx, sec, PackFigure(
         "actions_statut", f"Où en sont les cibles ? {ctx.name}, {ctx.programme}", source,
         f"{ctx.t0_year}–{ctx.current}",
         status_chart(tracking, labels, title=f"Taux d'atteinte de la trajectoire par indicateur – {ctx.programme}",
@@ -485,8 +511,8 @@ def _actions_section(ctx: _Context, shown: set[str], secrets: list[bool]) -> Pac
         ctx.demo))
     late = tracking[tracking["status"] == positions.STATUS_LATE].sort_values("attainment").head(MAX_SERIES)
     for r in late.itertuples():
-        fig = mi_parcours.series_figure(db, r.indicator, ctx.level, ctx.code, ctx.t0_year, ctx.current)
-        sec.figures.append(PackFigure(f"actions_serie_{r.indicator}", f"En retard : {r.label}",
+        fig = ctx.sources.series_figure(db, r.indicator, ctx.level, ctx.code, ctx.t0_year, ctx.current, ())
+        _add(ctx, sec, PackFigure(f"actions_serie_{r.indicator}", f"En retard : {r.label}",
                                       common.source_text(cat, r.indicator), f"{ctx.t0_year}–{ctx.current}", fig, ctx.demo))
     sec.notes.append(mi_parcours.STATUS_RULE)
     return sec
@@ -500,7 +526,7 @@ def _reason(values: pd.DataFrame, period: int) -> object:
 def _funding_section(ctx: _Context) -> PackSection:
     db = ctx.db
     sec = PackSection("financement", SECTIONS["financement"])
-    programmes = {p.code: p for p in effet_levier.funding_programmes(db, ctx.level, ctx.code)}
+    programmes = {p.code: p for p in ctx.sources.funding_programmes(db, ctx.level, ctx.code)}
     if ctx.level == "epci" and not programmes:  # an EPCI holding no contract: never its département's figures
         nature = common.load_territories(db, "epci").set_index("code")["nature"].get(ctx.code)
         sec.intro.append(effet_levier.epci_notice(nature, ctx.name, ctx.dep_name))
@@ -510,7 +536,7 @@ def _funding_section(ctx: _Context) -> PackSection:
                          "hors de vos droits).")
         return sec
     years = programmes[ctx.programme].years
-    view = effet_levier.lever_view(db, ctx.level, ctx.code, ctx.programme, "spent", years[0], years[-1])
+    view = ctx.sources.lever_view(db, ctx.level, ctx.code, ctx.programme, "spent", years[0], years[-1])
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     if view.empty:
         sec.intro.append(f"Aucun financement {ctx.programme} déclaré pour {ctx.name} de {span}.")
@@ -526,12 +552,12 @@ def _funding_section(ctx: _Context) -> PackSection:
     sec.tables.append(PackTable(f"État et {view.holder.noun} par action – {ctx.programme} {span}", compact,
                                 (3.6, 1.2, 1.2, 1.2, 1.3, 1.3, 1.3, 1.0), note=view.leverage_rule))
     source = effet_levier.funding_source(any(p.is_demo for p in programmes.values()))
-    sec.figures.append(PackFigure("financement_execution", f"Prévu, engagé, consommé par action – {ctx.programme}",
+    _add(ctx, sec, PackFigure("financement_execution", f"Prévu, engagé, consommé par action – {ctx.programme}",
                                   source, span, view.execution_figure, ctx.demo))
     if view.sankey_figure is not None:
-        sec.figures.append(PackFigure("financement_reventilations", "Crédits reventilés entre actions", source, span,
+        _add(ctx, sec, PackFigure("financement_reventilations", "Crédits reventilés entre actions", source, span,
                                       view.sankey_figure, ctx.demo))
-    sec.figures.append(PackFigure("financement_levier", f"Effet levier comparé aux autres {view.holder.plural}",
+    _add(ctx, sec, PackFigure("financement_levier", f"Effet levier comparé aux autres {view.holder.plural}",
                                   source, span, view.leverage_figure, ctx.demo))
     alerts = view.substitutions + view.new_actions
     if alerts:
@@ -545,7 +571,7 @@ def _funding_section(ctx: _Context) -> PackSection:
 
 def _quality_section(ctx: _Context, bundle=None) -> PackSection:
     sec = PackSection("qualite", SECTIONS["qualite"])
-    bundle = bundle if bundle is not None else qualite.quality_bundle(ctx.db)
+    bundle = bundle if bundle is not None else ctx.sources.quality_bundle(ctx.db)
     scope = qualite.perimeter_of(bundle, ctx.reg, ctx.dep, ctx.code if ctx.level == "epci" else "")
     sec.facts = [(label, value) for label, value, _help in qualite.headline(bundle, scope)]
     fixes = qualite.corrections(bundle, scope)
@@ -604,12 +630,16 @@ def build_pack(
     layer_for: Callable[[str], object] | None = None,
     quality_bundle=None,
     on_figure: Callable[[PackFigure], None] | None = None,
+    on_slide: Callable[[str, PackFigure], None] | None = None,
+    sources: PackSources | None = None,
 ) -> Pack:
     """The pack of one département or EPCI, every figure read through `db` (the user's, rights applied).
 
-    `layer_for(level)` gives the display geometry and `quality_bundle` the national quality checks (the page passes
-    its shared caches, both computed through the same user's database); by default they are read here.
-    `on_figure` is handed each figure as soon as its section is built (levier.report.build draws it meanwhile)."""
+    `sources` says where the heavier views are read (the app passes its cached wrappers; by default the views
+    themselves); `layer_for(level)` (the display geometry) and `quality_bundle` (the national quality checks), when
+    given, take precedence over them. `on_figure(figure)` and `on_slide(section title, figure)` are handed each
+    figure as soon as it exists (levier.report.build draws it, the presentation shows it, while the pack goes on):
+    the sections with charts are built first, then the others, and the pack keeps the order of SECTIONS."""
     if level not in ("departement", "epci"):
         raise ValueError("Le pack se prépare pour un département ou un EPCI.")
     options = load_options(db)
@@ -626,29 +656,38 @@ def build_pack(
     current = max(later) if later else end
     demo = qualite.is_demo(db)
     catalogue = common.load_indicators(db).drop_duplicates("code").set_index("code", drop=False)
+    sources = sources or PackSources()
+
+    def emit(sec: PackSection, fig: PackFigure) -> None:
+        if on_figure is not None:
+            on_figure(fig)
+        if on_slide is not None:
+            on_slide(sec.title, fig)
+
     ctx = _Context(db, code, level, dep, reg, f"{name} ({code})", programme, t0_year, current, demo, catalogue,
-                   layer_for or panorama.display_layer, dep_name)
+                   layer_for or sources.display_layer, dep_name, sources, emit)
 
     shown: set[str] = set()
     secrets: list[bool] = []
-    built: list[PackSection] = []
     wanted = [s for s in SECTIONS if s in set(sections)]
-    if quality_bundle is None and {"apercu", "qualite"} <= set(wanted):  # read once for both sections
-        quality_bundle = qualite.quality_bundle(db)
-    for key in wanted:
+    # Charts first: each one is drawn (or projected) while the sections of tables are read. No section reads
+    # another's result, and `shown` and `secrets` do not depend on the order, so the pack is the same.
+    order = [k for k in wanted if k in CHART_SECTIONS] + [k for k in wanted if k not in CHART_SECTIONS]
+    made: dict[str, PackSection] = {}
+    for key in order:
         if key == "apercu":
-            built.append(_glance_section(ctx, shown, quality_bundle))
+            if quality_bundle is None:  # read once for both sections (the glance is then lookups only)
+                quality_bundle = sources.quality_bundle(db)
+            made[key] = _glance_section(ctx, shown, quality_bundle)
         elif key == "t0":
-            built.append(_t0_section(ctx, shown, secrets))
+            made[key] = _t0_section(ctx, shown, secrets)
         elif key == "actions":
-            built.append(_actions_section(ctx, shown, secrets))
+            made[key] = _actions_section(ctx, shown, secrets)
         elif key == "financement":
-            built.append(_funding_section(ctx))
+            made[key] = _funding_section(ctx)
         elif key == "qualite":
-            built.append(_quality_section(ctx, quality_bundle))
-        if on_figure is not None and built:
-            for fig in built[-1].figures:
-                on_figure(fig)
+            made[key] = _quality_section(ctx, quality_bundle)
+    built = [made[k] for k in wanted if k in made]
     secret = any(secrets)
     rule = secret_rule(db.scope.small_count_max)
     if "definitions" in wanted:

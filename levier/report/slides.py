@@ -1,19 +1,22 @@
 """Figures resized for a projected screen or a printed page, and the slides of the presentation mode (pure builders:
-a pack in, figures and captions out)."""
+a pack in, figures and captions out; a deck built in the background, each slide shown as soon as it exists)."""
 
 from __future__ import annotations
 
-import copy
+import atexit
 import re
 import textwrap
-from dataclasses import dataclass
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
 from levier.report.pack import DEMO_MENTION, Pack, PackFigure
 
 BASE_FONT = 12  # plotly's default size when a figure sets none
-CHART_SECTIONS = ("t0", "actions", "financement")  # the sections that hold charts
 PROJECTION_SCALE = 1.45
 PROJECTION_HEIGHT = 560  # px: the chart, its title and its source fit one projected screen
 SLIDE_CHROME_PX = 205  # px of a slide's screen that are not the chart: header line, slide title, source (PAGE_CSS)
@@ -68,10 +71,11 @@ def caption_text(fig: go.Figure) -> str:
 
 def scaled(fig: go.Figure, factor: float, *, drop_caption: bool = False, drop_title: bool = False,
            min_height: int | None = None, max_height: int | None = None, width: int | None = None,
-           caption_chars: int | None = None) -> go.Figure:
+           caption_chars: int | None = None, autosize: bool = False) -> go.Figure:
     """A copy of `fig` with every font `factor` times larger, margins and height grown to match; optionally without
-    its title or source caption (when the page or slide prints them as text instead)."""
-    spec = copy.deepcopy(fig.to_plotly_json())
+    its title or source caption (when the page or slide prints them as text instead); `autosize`: no fixed height, as
+    tall as its container."""
+    spec = fig.to_plotly_json()  # a deep copy already (plotly's to_dict): nothing below touches `fig`
     layout = spec.setdefault("layout", {})
     _scale_fonts(spec, factor)
     font = layout.setdefault("font", {})
@@ -99,7 +103,10 @@ def scaled(fig: go.Figure, factor: float, *, drop_caption: bool = False, drop_ti
         if len(kept) != len(anns):
             caption_b = max(0, int(margin.get("b", 0)) - int(60 * factor))
             margin["b"] = int(60 * factor) if margin.get("b") else margin.get("b")
-        layout["annotations"] = kept
+        if kept:
+            layout["annotations"] = kept
+        else:  # as a validated figure drops an empty list
+            layout.pop("annotations", None)
     else:
         for a in anns:
             if not _is_caption(a):
@@ -125,11 +132,16 @@ def scaled(fig: go.Figure, factor: float, *, drop_caption: bool = False, drop_ti
         height = max(int(height or 0), min_height)
     if max_height and height:
         height = min(int(height), max_height)
-    if height:
+    if autosize:
+        layout.pop("height", None)
+        layout["autosize"] = True
+    elif height:
         layout["height"] = height
     if width:
         layout["width"] = width
-    return go.Figure(spec)
+    # The spec comes from a valid figure: validating each property again took half the time of a slide or a printed
+    # chart, and changes nothing (None values are left out above, as validation would).
+    return go.Figure(spec, _validate=False)
 
 
 def _fit_categories(fig: go.Figure, plot_px: int = SLIDE_PLOT_MIN_PX, wrap: int = SLIDE_LABEL_CHARS) -> None:
@@ -161,10 +173,8 @@ def _fit_categories(fig: go.Figure, plot_px: int = SLIDE_PLOT_MIN_PX, wrap: int 
 def for_projection(fig: go.Figure) -> go.Figure:
     """Large fonts for a room reading a projected screen; the caption moves under the chart as text. No fixed
     height: the slide's chart takes the height the screen leaves it (PAGE_CSS), at 1280×720 as at 1920×1080."""
-    out = scaled(fig, PROJECTION_SCALE, drop_caption=True, drop_title=True)
+    out = scaled(fig, PROJECTION_SCALE, drop_caption=True, drop_title=True, autosize=True)
     _fit_categories(out)
-    out.layout.height = None
-    out.update_layout(autosize=True)
     return out
 
 
@@ -180,18 +190,107 @@ class Slide:
     caption: str  # source, year, and the demo mention when the data are fictitious
     section: str
     figure: PackFigure
+    projected: go.Figure | None = field(default=None, compare=False, repr=False)  # for_projection, made once
+
+
+def slide(section: str, f: PackFigure, project: bool = False) -> Slide:
+    """The slide of one chart of the pack, under its section's title (with its projected figure made at once when
+    `project`: a deck makes it in the background, the page's reruns then only send it)."""
+    text = caption_text(f.figure) or f.caption
+    if f.demo and "fictive" not in text:
+        text += f" {DEMO_MENTION}"
+    return Slide(f.key, f.title, text, section, f, for_projection(f.figure) if project else None)
 
 
 def slides(pack: Pack) -> list[Slide]:
     """One slide per chart of the pack, in the pack's order."""
-    out = []
-    for sec in pack.sections:
-        for f in sec.figures:
-            text = caption_text(f.figure) or f.caption
-            if f.demo and "fictive" not in text:
-                text += f" {DEMO_MENTION}"
-            out.append(Slide(f.key, f.title, text, sec.title, f))
-    return out
+    return [slide(sec.title, f) for sec in pack.sections for f in sec.figures]
+
+
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # builds still running, stopped before the process exits
+STOP_TIMEOUT = 15  # seconds the process's exit waits for builds to stop at their next chart
+
+
+def _stop_all() -> None:
+    """A build's thread must not be running native code (DuckDB, GEOS) while the interpreter shuts down."""
+    live = list(_LIVE)
+    for job in live:
+        job.cancel()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for job in live:
+        job._thread.join(max(0.0, deadline - time.monotonic()))
+
+
+atexit.register(_stop_all)
+
+
+class _Cancelled(Exception):
+    """Raised inside a deck's build when nobody wants its slides any more (another territory was chosen)."""
+
+
+class Deck:
+    """The slides of a pack, built in a background thread and each available as soon as its chart exists: the
+    presentation shows slide 1 while the next ones are read and drawn, and waits only for a slide not built yet.
+
+    `build(on_slide)` builds the pack (levier.report.pack.build_pack with `on_slide=on_slide`) and hands over each
+    chart, in the pack's order, as `on_slide(section title, figure)`. A build that failed raises its error to whoever
+    waits for a slide it did not make."""
+
+    def __init__(self, build: Callable[[Callable[[str, PackFigure], None]], object]) -> None:
+        self._slides: list[Slide] = []
+        self._done = False
+        self._cancelled = False
+        self._error: BaseException | None = None
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, args=(build,), name="levier-deck", daemon=True)
+        self._thread.start()
+        _LIVE.add(self)
+
+    def _run(self, build: Callable[[Callable[[str, PackFigure], None]], object]) -> None:
+        try:
+            build(self._add)
+        except _Cancelled:
+            pass
+        except Exception as exc:  # noqa: BLE001 - kept for the page, which shows it when it needs the slide
+            self._error = exc
+        finally:
+            with self._cond:
+                self._done = True
+                self._cond.notify_all()
+
+    def _add(self, section: str, fig: PackFigure) -> None:
+        if self._cancelled:
+            raise _Cancelled
+        made = slide(section, fig, project=True)
+        with self._cond:
+            self._slides.append(made)
+            self._cond.notify_all()
+
+    def wait(self, n: int, timeout: float | None = None) -> list[Slide]:
+        """The first `n` slides, waiting until they are built (fewer when the pack has fewer charts)."""
+        with self._cond:
+            self._cond.wait_for(lambda: len(self._slides) >= n or self._done, timeout)
+            if len(self._slides) < n and self._error is not None:
+                raise self._error
+            return list(self._slides[:n])
+
+    def all(self, timeout: float | None = None) -> list[Slide]:
+        """Every slide, once the deck is complete."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._done, timeout)
+            if self._error is not None:
+                raise self._error
+            return list(self._slides)
+
+    @property
+    def done(self) -> bool:
+        """Every slide is built (or the build stopped)."""
+        with self._cond:
+            return self._done
+
+    def cancel(self) -> None:
+        """Stop building (at the next chart): nobody will show these slides."""
+        self._cancelled = True
 
 
 def chosen(deck: list[Slide], keys: list[str] | tuple[str, ...]) -> list[Slide]:
@@ -201,7 +300,8 @@ def chosen(deck: list[Slide], keys: list[str] | tuple[str, ...]) -> list[Slide]:
 
 
 def slide_figure(slide: Slide) -> go.Figure:
-    return for_projection(slide.figure.figure)
+    """The slide's chart for a projected screen (never mutated by its readers: Streamlit sends a copy)."""
+    return slide.projected if slide.projected is not None else for_projection(slide.figure.figure)
 
 
 def clamp(index: int, n: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.app.conftest import texts
 from tests.app.pages import choose, open_page
 
@@ -29,10 +31,24 @@ def test_presentation_next_and_previous_change_the_chart(app):
     assert [m.value for m in app.markdown if m.value.startswith("## ")] == first_title
 
 
+def whole_deck(app, key: str, timeout: float = 180.0):
+    """The chart list, shown once every slide is built in the background: reruns as the page's own poll does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return app.multiselect(key=key)
+        except KeyError:
+            assert time.monotonic() < deadline, "le pack des diapositives n'a pas été terminé"
+            assert "/ …" in texts(app)  # meanwhile the count says more are coming
+            time.sleep(0.3)
+            app.run()
+            assert not app.exception, app.exception
+
+
 def test_presentation_projects_only_the_charts_kept(app):
     open_page(app, "pages/presentation.py")
     choose(app, "84", "38")
-    keep = app.multiselect(key="pres_keep_38")
+    keep = whole_deck(app, "pres_keep_38")
     total = len(keep.value)
     assert f"1 / {total}" in texts(app)
     two = keep.value[:2]

@@ -3,10 +3,14 @@ values written « s (secret) »), then the PDF (pages drawn by pdftoppm, not bla
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import math
 import shutil
 import subprocess
+import threading
+import time
 from datetime import date
 
 import numpy as np
@@ -295,3 +299,138 @@ def test_each_figure_is_handed_over_before_the_next_section_is_read(demo_db_path
     assert handed == [f.key for f in model.figures]
     t0_charts = len(model.section("t0").figures)
     assert t0_charts >= 2 and at_actions == [t0_charts]
+
+
+def test_sources_are_where_the_pack_reads_its_heavier_views(demo_db_path, isere):
+    """Handed other readers (the app's cached wrappers, same signatures), the pack reads through them and is the same
+    pack: the same tables, texts and charts as read from the views."""
+    db = Database(demo_db_path)
+    called: list[str] = []
+
+    def spy(name):
+        real = getattr(pack.PackSources(), name)
+
+        def read(*args):
+            called.append(name)
+            return real(*args)
+        return read
+
+    names = [f.name for f in dataclasses.fields(pack.PackSources)]
+    sources = pack.PackSources(**{name: spy(name) for name in names})
+    model = pack.build_pack(db, "38", "departement", rights_text="Rôle national : tous les territoires.", today=TODAY,
+                            sources=sources)
+    assert set(called) == set(names)
+    assert called.count("quality_bundle") == 1  # one bundle for the glance and the quality section
+    assert [s.key for s in model.sections] == [s.key for s in isere.sections]
+    for mine, ref in zip(model.sections, isere.sections):
+        assert (mine.intro, mine.facts, mine.notes) == (ref.intro, ref.facts, ref.notes)
+        assert [t.frame.to_csv() for t in mine.tables] == [t.frame.to_csv() for t in ref.tables]
+        assert [f.figure.to_json() for f in mine.figures] == [f.figure.to_json() for f in ref.figures]
+
+
+def test_slides_come_in_the_pack_order_before_the_tables_are_read(demo_db_path, isere):
+    """on_slide gives each chart with its section as the slides of the finished pack; the sections of tables (the
+    glance, quality) are read after the last chart, yet the pack keeps its order."""
+    db = Database(demo_db_path)
+    events: list[str] = []
+    real = pack.PackSources().quality_bundle
+
+    def bundle(database):
+        events.append("quality")
+        return real(database)
+
+    model = pack.build_pack(db, "38", "departement", today=TODAY, sources=pack.PackSources(quality_bundle=bundle),
+                            on_slide=lambda section, fig: events.append(f"{section}|{fig.key}"))
+    deck = slides.slides(model)
+    assert events == [f"{s.section}|{s.key}" for s in deck] + ["quality"]
+    assert [s.key for s in model.sections] == [s.key for s in isere.sections]
+
+
+def test_the_deck_shows_slide_one_before_the_other_sections_are_read(demo_db_path):
+    """The presentation's deck: slide 1 is there while the funding section has not been read yet (held back here),
+    the rest follows in the background, in the pack's order."""
+    db = Database(demo_db_path)
+    release, reached = threading.Event(), threading.Event()
+    real = pack.PackSources().lever_view
+
+    def held_back(*args):
+        reached.set()
+        assert release.wait(120)
+        return real(*args)
+
+    deck = slides.Deck(lambda on_slide: pack.build_pack(
+        db, "38", "departement", sections=pack.CHART_SECTIONS, today=TODAY,
+        sources=pack.PackSources(lever_view=held_back), on_slide=on_slide))
+    first = deck.wait(1, timeout=120)
+    assert [s.key for s in first] == ["t0_carte_departements"]
+    assert reached.wait(120) and not deck.done  # the funding section is not read yet, slide 1 is shown
+    release.set()
+    every = deck.all(timeout=120)
+    reference = pack.build_pack(db, "38", "departement", sections=pack.CHART_SECTIONS, today=TODAY)
+    assert [(s.key, s.section, s.title, s.caption) for s in every] == [
+        (s.key, s.section, s.title, s.caption) for s in slides.slides(reference)]
+    assert deck.wait(99) == every  # past the end: every slide, no wait
+    # Each slide's projected chart made once, in the background: the one the page would draw from the pack.
+    assert all(json.loads(slides.slide_figure(s).to_json()) == json.loads(slides.for_projection(r.figure.figure).to_json())
+               for s, r in zip(every, slides.slides(reference)))
+
+
+def test_a_deck_says_why_it_failed_and_stops_when_cancelled():
+    def broken(on_slide):
+        raise RuntimeError("lecture impossible")
+
+    failed = slides.Deck(broken)
+    with pytest.raises(RuntimeError, match="lecture impossible"):
+        failed.wait(1, timeout=30)
+    assert failed.done
+
+    figure = pack.PackFigure("a", "A", "Source : test", "2020", slides.go.Figure())
+    built: list[str] = []
+
+    def endless(on_slide):
+        while True:
+            on_slide("Section", figure)
+            built.append("a")
+            time.sleep(0.01)
+
+    deck = slides.Deck(endless)
+    assert len(deck.wait(2, timeout=30)) == 2
+    deck.cancel()
+    assert len(deck.all(timeout=30)) >= 2 and deck.done
+
+
+def test_a_pack_prepared_in_the_background_is_the_same_pack(demo_db_path, isere, isere_images):
+    """The pack page's path: the model read from the moment the page is shown, the click drawing what is built and
+    waiting for the rest; the charts handed over in the pack's order, the same images, and the page's failures kept."""
+    db = Database(demo_db_path)
+    release = threading.Event()
+    real = pack.PackSources().quality_bundle
+
+    def held_back(database):  # the model is not finished when the file is asked for
+        assert release.wait(120)
+        return real(database)
+
+    prepared = build.Prepared(lambda on_figure: pack.build_pack(
+        db, "38", "departement", rights_text="Rôle national : tous les territoires.", today=TODAY,
+        sources=pack.PackSources(quality_bundle=held_back), on_figure=on_figure))
+    handed: list[str] = []
+
+    def on_figure(fig):
+        handed.append(fig.key)
+        if len(handed) == len(isere.figures):
+            release.set()  # every chart handed over before the model is complete
+
+    model = prepared.build(on_figure)
+    assert prepared.done and handed == [f.key for f in isere.figures] == [f.key for f in model.figures]
+    again, data, images = build.make(prepared.build, "pptx")
+    assert again is model and images == isere_images and data[:2] == b"PK"
+
+    def broken(on_figure):
+        raise RuntimeError("lecture impossible")
+
+    with pytest.raises(RuntimeError, match="lecture impossible"):
+        build.Prepared(broken).build(lambda fig: None)
+    cancelled = build.Prepared(lambda on_figure: [on_figure(f) or time.sleep(0.05) for f in isere.figures * 50])
+    cancelled.cancel()
+    with pytest.raises(RuntimeError, match="cancelled"):
+        cancelled.build(lambda fig: None)
