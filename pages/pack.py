@@ -34,26 +34,25 @@ if not sections:
 
 wanted = (sel.level, sel.code, programme, tuple(sections), db.version_token(), pack.rights_sentence(db))
 if st.session_state.get("pack_built", (None,))[0] != wanted:
-    if st.session_state.get("pack_built", (None,))[0] is not None:
-        st.session_state["pack_built"][4].cancel()  # that territory's or those sections' pack is no one's any more
-    # The pack is read from now on, in the background (through the pages' caches): the click then mostly draws.
-    prepared = build.Prepared(lambda on_figure: pack.build_pack(
-        db, sel.code, sel.level, programme=programme, sections=sections, rights_text=pack.rights_sentence(db),
-        sources=cache.pack_sources(), on_figure=on_figure))
-    st.session_state["pack_built"] = (wanted, None, None, {}, prepared)  # key, model, images, files, preparation
+    st.session_state["pack_built"] = (wanted, None, None, {})  # key, model, images, files
 
 
 def _make(fmt: str) -> None:
-    key, model, images, made, prepared = st.session_state["pack_built"]
-    if model is None:  # Chromium opens and draws each chart built so far, then the next ones as they come
+    key, model, images, made = st.session_state["pack_built"]
+    if model is None:
+        # Read on the click only (a visit that prepares nothing costs nothing: twenty users share two cores), in the
+        # background through the pages' caches, while Chromium draws each chart as soon as it is built.
+        prepared = build.Prepared(lambda on_figure: pack.build_pack(
+            db, sel.code, sel.level, programme=programme, sections=sections, rights_text=pack.rights_sentence(db),
+            sources=cache.pack_sources(), on_figure=on_figure))
         try:
             model, data, images = build.make(prepared.build, fmt)
-        except Exception:
-            st.session_state["pack_built"] = (None, None, None, {}, prepared)  # prepared again at the next click
+        except BaseException:
+            prepared.cancel()  # Chromium failed: the reading stops at its next chart
             raise
     else:
         data, images = build.export(model, fmt, images)
-    st.session_state["pack_built"] = (key, model, images, {**made, fmt: data}, prepared)
+    st.session_state["pack_built"] = (key, model, images, {**made, fmt: data})
 
 
 b1, b2 = st.columns(2)
