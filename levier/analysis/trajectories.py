@@ -20,9 +20,10 @@ import pandas as pd
 
 from levier.analysis.positions import (
     AHEAD_THRESHOLD, DOWN, ON_TRACK_THRESHOLD, STATUS_AHEAD, STATUS_EXCLUDED, STATUS_LATE, STATUS_NO_DATA,
-    STATUS_ON_TRACK, assess, direction_label, direction_of, relative_change, status_of_rate,
+    STATUS_ON_TRACK, STATUSES, assess, direction_label, direction_of, relative_change, status_of_rate,
 )
 
+_STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 GRID_COLUMNS = [
     "code", "indicator", "t0_key", "to_key", "label", "unit", "direction", "t0_value", "target_period",
     "target_value", "milestones", "milestone_years", "milestone_values", "current_period", "current_value",
@@ -103,28 +104,26 @@ def target_grid(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.Data
 
     # Statuses: only rows with a trajectory (a T0 value, a target after it) and a current value are assessed.
     live = has_target & ~np.isnan(t0_value) & has_current
-    t0_text = dense.reason[i0]
-    cur_text = np.where(has_current, dense.reason[cur], None)
-    excluded = live & (_filled(t0_text) | _filled(cur_text))
+    excluded = live & (dense.has_reason[i0] | (has_current & dense.has_reason[cur]))
     expected = np.full(len(u), np.nan)
     expected[live] = plans.expected(u[live], k0[live], t0_key[live], t0_value[live], current_period[live])
     rated = live & ~excluded
     attainment = np.full(len(u), np.nan)
     attainment[rated] = _attainment(t0_value[rated], expected[rated], current_value[rated])
-    status = np.full(len(u), STATUS_NO_DATA, dtype=object)
-    status[excluded] = STATUS_EXCLUDED
-    down = units.down[u]
-    status[rated] = _rated_status(attainment[rated], current_value[rated] - expected[rated], down[rated])
+    # Statuses as small codes into STATUSES (a column of texts per row cost gigabytes at ×10).
+    status = np.full(len(u), _STATUS_CODE[STATUS_NO_DATA], dtype="int8")
+    status[excluded] = _STATUS_CODE[STATUS_EXCLUDED]
+    status[rated] = _rated_status(attainment[rated], current_value[rated] - expected[rated], units.down[u[rated]])
 
-    t0_warn = dense.warning[i0]
-    cur_warn = np.where(has_current, dense.warning[cur], None)
-    warned = ~excluded & (_filled(t0_warn) | _filled(cur_warn))
+    warned = ~excluded & (dense.has_warning[i0] | (has_current & dense.has_warning[cur]))
     status_reason = np.full(len(u), None, dtype=object)
-    for flagged, texts, verb in ((excluded, (t0_text, cur_text), "écartée"), (warned, (t0_warn, cur_warn), "signalée")):
+    for flagged, texts, verb in ((excluded, dense.reason, "écartée"), (warned, dense.warning, "signalée")):
         if flagged.any():
-            status_reason[flagged] = _reasons(i0[flagged], np.where(has_current, cur, -1)[flagged],
-                                              t0_key[flagged], current_period[flagged], texts[0][flagged],
-                                              texts[1][flagged], verb, units.size)
+            later = has_current[flagged]
+            t0_slot, cur_slot = i0[flagged], np.where(later, cur[flagged], -1)
+            status_reason[flagged] = _reasons(t0_slot, cur_slot, t0_key[flagged], current_period[flagged],
+                                              texts[t0_slot], np.where(later, texts[np.maximum(cur_slot, 0)], None),
+                                              verb, units.size)
 
     columns = {
         "code": listing["code"].take(u).reset_index(drop=True),
@@ -144,7 +143,8 @@ def target_grid(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.Data
         "current_value": pd.Series(current_value, dtype="float64"),
         "expected": pd.Series(expected, dtype="float64"),
         "attainment": pd.Series(attainment, dtype="float64"),
-        "status": pd.Series(status),
+        "status": pd.Series(pd.Categorical.from_codes(status, categories=pd.Index(STATUSES, dtype=object))).astype(
+            pd.Series([STATUS_NO_DATA]).dtype),  # the text type pandas infers for a column of texts
         "status_reason": pd.Series(status_reason),
     }
     return pd.DataFrame(columns, columns=GRID_COLUMNS, copy=False)
@@ -226,6 +226,8 @@ class _Dense:
         self.reason[slot] = _texts(vals["unranked_reason"])
         self.warning = np.full(units.size, None, dtype=object)
         self.warning[slot] = _texts(vals["quality_warning"])
+        self.has_reason = np.array([t is not None for t in self.reason], dtype=bool)
+        self.has_warning = np.array([t is not None for t in self.warning], dtype=bool)
         valued = np.full(units.size, -1, dtype="int64")
         valued[slot] = slot
         self.last = np.maximum.accumulate(valued) if units.size else valued
@@ -331,23 +333,20 @@ def _attainment(t0_value: np.ndarray, expected: np.ndarray, current: np.ndarray)
 
 
 def _rated_status(rate: np.ndarray, delta: np.ndarray, down: np.ndarray) -> np.ndarray:
-    """positions.status_of_rate of every rate; a 'maintain' target (no rate) compares the current value with the
-    expected one in the indicator's direction (none: upwards), as the one-territory tracking does."""
+    """positions.status_of_rate of every rate, as codes into STATUSES; a 'maintain' target (no rate) compares the
+    current value with the expected one in the indicator's direction (none: upwards), as the one-territory tracking
+    does."""
+    ahead, on_track, late = (_STATUS_CODE[s] for s in (STATUS_AHEAD, STATUS_ON_TRACK, STATUS_LATE))
     good = np.where(down, delta < 0, delta > 0)
     bad = np.where(down, delta > 0, delta < 0)
-    kept = np.where(good, STATUS_AHEAD, np.where(bad, STATUS_LATE, STATUS_ON_TRACK))
-    rated = np.where(rate >= AHEAD_THRESHOLD, STATUS_AHEAD, np.where(rate >= ON_TRACK_THRESHOLD, STATUS_ON_TRACK,
-                                                                      STATUS_LATE))
-    out = np.where(np.isnan(rate), kept, rated).astype(object)
+    kept = np.where(good, ahead, np.where(bad, late, on_track))
+    rated = np.where(rate >= AHEAD_THRESHOLD, ahead, np.where(rate >= ON_TRACK_THRESHOLD, on_track, late))
+    out = np.where(np.isnan(rate), kept, rated).astype("int8")
     # status_of_rate rounds to 9 decimals first: next to a threshold, its own answer.
     near = (np.abs(rate - AHEAD_THRESHOLD) < 1e-6) | (np.abs(rate - ON_TRACK_THRESHOLD) < 1e-6)
     for i in np.flatnonzero(near).tolist():
-        out[i] = status_of_rate(float(rate[i]))
+        out[i] = _STATUS_CODE[status_of_rate(float(rate[i]))]
     return out
-
-
-def _filled(texts: np.ndarray) -> np.ndarray:
-    return np.array([t is not None for t in texts], dtype=bool) if len(texts) else np.zeros(0, dtype=bool)
 
 
 def _reasons(t0_slot: np.ndarray, cur_slot: np.ndarray, t0_key: np.ndarray, current_period: np.ndarray,
