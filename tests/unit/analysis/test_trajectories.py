@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
@@ -76,3 +77,59 @@ def test_the_milestones_kept_are_those_after_t0_before_the_final_target():
     # 2024: 15,5 against an expected 16 (the milestone): (15,5 − 10) ÷ (16 − 10) = 91,7 % → on track.
     assert row["expected"] == 16.0 and round(row["attainment"], 1) == 91.7
     assert row["status"] == positions.STATUS_ON_TRACK
+
+
+def _one(grid: pd.DataFrame, code: str, indicator: str, t0_key: int, to_key: int) -> pd.Series:
+    rows = grid[(grid["code"] == code) & (grid["indicator"] == indicator) & (grid["t0_key"] == t0_key)
+                & (grid["to_key"] == to_key)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_a_rate_next_to_a_threshold_is_rounded_as_the_one_territory_tracking_rounds_it():
+    # (10,11 − 10) ÷ (10,1 − 10) = 109,99999999999982 in floating point: 110 % once rounded, so ahead;
+    # (0,39 − 0,3) ÷ (0,4 − 0,3) = 89,99999999999999: 90 %, so on track.
+    values = pd.DataFrame({"code": ["A", "A", "B", "B"], "indicator": ["UP"] * 4, "period": [2020, 2021] * 2,
+                           "value": [10.0, 10.11, 0.3, 0.39]})
+    targets = pd.DataFrame({"code": ["A", "B"], "indicator": ["UP", "UP"], "target_year": [2021, 2021],
+                            "target_value": [10.1, 0.4]})
+    grid = trajectories.target_grid(values, targets, CAT)
+    ahead, on_track = _one(grid, "A", "UP", 2020, 2021), _one(grid, "B", "UP", 2020, 2021)
+    assert ahead["attainment"] < 110 and ahead["status"] == positions.STATUS_AHEAD
+    assert on_track["attainment"] < 90 and on_track["status"] == positions.STATUS_ON_TRACK
+    for code in ("A", "B"):
+        live = positions.target_tracking(values[values["code"] == code].drop(columns="code"),
+                                         targets[targets["code"] == code].drop(columns="code"), CAT, 2020, 2021)
+        assert live["status"].tolist() == [_one(grid, code, "UP", 2020, 2021)["status"]]
+
+
+def test_two_targets_the_same_year_give_the_path_np_interp_draws():
+    values = pd.DataFrame({"code": ["A"] * 4, "indicator": ["UP"] * 4, "period": [2020, 2021, 2022, 2023],
+                           "value": [10.0, 14.0, 26.0, 36.0]})
+    targets = pd.DataFrame({"code": ["A"] * 3, "indicator": ["UP"] * 3, "target_year": [2022, 2022, 2024],
+                            "target_value": [20.0, 30.0, 40.0]})
+    grid = trajectories.target_grid(values, targets, CAT)
+    xs, fs = [2020, 2022, 2022, 2024], [10.0, 20.0, 30.0, 40.0]
+    for year in (2021, 2022, 2023):
+        row = _one(grid, "A", "UP", 2020, year)
+        assert row["expected"] == float(np.interp(year, xs, fs))
+        assert (row["milestone_years"], row["milestone_values"]) == ([2022, 2022], [20.0, 30.0])
+
+
+def test_targets_without_any_value_give_rows_without_data():
+    values = pd.DataFrame({"code": pd.Series(dtype=object), "indicator": pd.Series(dtype=object),
+                           "period": pd.Series(dtype="int64"), "value": pd.Series(dtype="float64")})
+    grid = trajectories.target_grid(values, TARGETS, CAT)
+    assert len(grid) and set(grid["status"]) == {positions.STATUS_NO_DATA}
+    assert grid["current_period"].isna().all() and grid["t0_value"].isna().all()
+    row = _one(grid, "A", "UP", 2023, 2025)  # no value: the window is the target years' (2023–2027)
+    assert (row["target_period"], row["target_value"], row["milestones"]) == (2026, 20.0, 1)
+
+
+def test_the_grid_is_sorted_and_typed_as_the_derived_table_expects():
+    grid = trajectories.target_grid(VALUES, TARGETS, CAT)
+    assert list(grid.columns) == trajectories.GRID_COLUMNS
+    assert grid.equals(grid.sort_values(["code", "t0_key", "to_key", "indicator"]).reset_index(drop=True))
+    assert str(grid["target_period"].dtype) == "Int64" and str(grid["current_period"].dtype) == "Int64"
+    assert grid["status"].map(type).eq(str).all() and set(grid["status"]) <= set(positions.STATUSES)
+    assert not grid.duplicated(["code", "indicator", "t0_key", "to_key"]).any()
