@@ -70,3 +70,9 @@ def test_only_the_writer_runs_the_fact_insert():
     users = [p for p in (PROJECT_ROOT / "levier").rglob("*.py")
              if "INSERT_CHANGED_FACTS" in p.read_text(encoding="utf-8")]
     assert [p.relative_to(PROJECT_ROOT).as_posix() for p in users] == ["levier/store/db.py"]
+
+
+def test_the_demo_database_has_one_current_version_of_every_fact(demo_db):
+    rows = _currency(demo_db)
+    assert (~rows["is_current"]).any()  # the demo's corrections replaced some values
+    assert (rows["is_current"] == rows["latest"]).all()
