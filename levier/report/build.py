@@ -2,20 +2,17 @@
 (the only module that knows every format; the model, the writers and the image renderer know nothing of each other
 beyond what they import). A pack made from scratch (`make`) opens Chromium first and draws every chart as soon as
 its section is built, so the browser's start and the drawing overlap the reading of the data and the page layout;
-a pack can be `Prepared` in the background from the moment its page is shown, so that the click only draws and lays
-out what is not ready yet."""
+the model is read in a background thread (`Prepared`, started by the click) while Chromium draws what is built."""
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures
 import threading
-import time
-import weakref
 from collections.abc import Callable, Iterator, Mapping
 
 from levier.report import pdf
 from levier.report.images import Renderer, render_pngs
+from levier.report.background import Cancelled, register
 from levier.report.pack import Pack, PackFigure
 from levier.report.pdf import pack_pdf
 from levier.report.pptx import pack_pptx
@@ -95,27 +92,6 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
     return model, data, images
 
 
-_LIVE: weakref.WeakSet = weakref.WeakSet()  # builds still running, stopped before the process exits
-STOP_TIMEOUT = 15  # seconds the process's exit waits for builds to stop at their next chart
-
-
-def _stop_all() -> None:
-    """A build's thread must not be running native code (DuckDB, GEOS) while the interpreter shuts down."""
-    live = list(_LIVE)
-    for job in live:
-        job.cancel()
-    deadline = time.monotonic() + STOP_TIMEOUT
-    for job in live:
-        job._thread.join(max(0.0, deadline - time.monotonic()))
-
-
-atexit.register(_stop_all)
-
-
-class _Cancelled(Exception):
-    """Raised inside a prepared pack's build when nobody wants it any more (another territory or section chosen)."""
-
-
 class Prepared:
     """A pack model built in a background thread, started before anyone asks for a file: `build(on_figure)` (the
     argument `make` expects) waits for it, handing over at once the figures already built and the next ones as they
@@ -132,13 +108,13 @@ class Prepared:
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, args=(build_model,), name="levier-pack-model", daemon=True)
         self._thread.start()
-        _LIVE.add(self)
+        register(self)
 
     def _run(self, build_model: Callable[[Callable[[PackFigure], None]], Pack]) -> None:
         model = None
         try:
             model = build_model(self._add)
-        except _Cancelled:
+        except Cancelled:
             pass
         except Exception as exc:  # noqa: BLE001 - raised again to whoever asks for the pack
             self._error = exc
@@ -149,7 +125,7 @@ class Prepared:
 
     def _add(self, fig: PackFigure) -> None:
         if self._cancelled:
-            raise _Cancelled
+            raise Cancelled
         with self._cond:
             self._figures.append(fig)
             self._cond.notify_all()

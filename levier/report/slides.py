@@ -3,17 +3,15 @@ a pack in, figures and captions out; a deck built in the background, each slide 
 
 from __future__ import annotations
 
-import atexit
 import re
 import textwrap
 import threading
-import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
+from levier.report.background import Cancelled, register
 from levier.report.pack import DEMO_MENTION, Pack, PackFigure
 
 BASE_FONT = 12  # plotly's default size when a figure sets none
@@ -207,27 +205,6 @@ def slides(pack: Pack) -> list[Slide]:
     return [slide(sec.title, f) for sec in pack.sections for f in sec.figures]
 
 
-_LIVE: weakref.WeakSet = weakref.WeakSet()  # builds still running, stopped before the process exits
-STOP_TIMEOUT = 15  # seconds the process's exit waits for builds to stop at their next chart
-
-
-def _stop_all() -> None:
-    """A build's thread must not be running native code (DuckDB, GEOS) while the interpreter shuts down."""
-    live = list(_LIVE)
-    for job in live:
-        job.cancel()
-    deadline = time.monotonic() + STOP_TIMEOUT
-    for job in live:
-        job._thread.join(max(0.0, deadline - time.monotonic()))
-
-
-atexit.register(_stop_all)
-
-
-class _Cancelled(Exception):
-    """Raised inside a deck's build when nobody wants its slides any more (another territory was chosen)."""
-
-
 class Deck:
     """The slides of a pack, built in a background thread and each available as soon as its chart exists: the
     presentation shows slide 1 while the next ones are read and drawn, and waits only for a slide not built yet.
@@ -244,12 +221,12 @@ class Deck:
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, args=(build,), name="levier-deck", daemon=True)
         self._thread.start()
-        _LIVE.add(self)
+        register(self)
 
     def _run(self, build: Callable[[Callable[[str, PackFigure], None]], object]) -> None:
         try:
             build(self._add)
-        except _Cancelled:
+        except Cancelled:
             pass
         except Exception as exc:  # noqa: BLE001 - kept for the page, which shows it when it needs the slide
             self._error = exc
@@ -260,7 +237,7 @@ class Deck:
 
     def _add(self, section: str, fig: PackFigure) -> None:
         if self._cancelled:
-            raise _Cancelled
+            raise Cancelled
         made = slide(section, fig, project=True)
         with self._cond:
             self._slides.append(made)
