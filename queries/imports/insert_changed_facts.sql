@@ -4,7 +4,7 @@
 -- Parameters: $import_id, $recorded_at, $is_demo.
 -- The current value is taken from `fact` itself (the writer compares with everything stored, whoever may read
 -- it), for the incoming indicators only and on the compared columns only: the current_fact view would build the
--- masking key of every row. The rows it replaces are then marked by retire_replaced_facts.sql (insert_facts).
+-- masking key of every row. The rows it replaces are then marked by retire_replaced_facts.sql (Writer.insert_facts).
 INSERT INTO fact BY NAME
 SELECT i.*, $import_id AS import_id, $recorded_at AS recorded_at, $is_demo AS is_demo
 FROM incoming i

@@ -1,6 +1,6 @@
 -- Marks the facts an import has just replaced as no longer current (fact.is_current, 016_current_flag.sql): every
 -- earlier row of a key (territory_level, territory_code, indicator, period, measure) the import wrote a row for.
--- Run right after insert_changed_facts.sql in the same transaction (levier.ingest.returns.insert_facts).
+-- Run right after insert_changed_facts.sql in the same transaction (levier.store.db.Writer.insert_facts).
 -- One row per fact retired. Parameters: $import_id.
 UPDATE fact SET is_current = false
 FROM (
