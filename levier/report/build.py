@@ -7,12 +7,11 @@ the model is read in a background thread (`Prepared`, started by the click) whil
 from __future__ import annotations
 
 import concurrent.futures
-import threading
 from collections.abc import Callable, Iterator, Mapping
 
 from levier.report import pdf
 from levier.report.images import Renderer, render_pngs
-from levier.report.background import Cancelled, register
+from levier.report.background import Build
 from levier.report.pack import Pack, PackFigure
 from levier.report.pdf import pack_pdf
 from levier.report.pptx import pack_pptx
@@ -92,51 +91,28 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
     return model, data, images
 
 
-class Prepared:
+class Prepared(Build[PackFigure]):
     """A pack model built in a background thread, started before anyone asks for a file: `build(on_figure)` (the
     argument `make` expects) waits for it, handing over at once the figures already built and the next ones as they
     come, in the caller's thread. The model is exactly what `build_model` returns; a failure is raised to the caller.
 
     `build_model(on_figure)` is levier.report.pack.build_pack with `on_figure=on_figure`."""
 
+    thread_name = "levier-pack-model"
+
     def __init__(self, build_model: Callable[[Callable[[PackFigure], None]], Pack]) -> None:
-        self._figures: list[PackFigure] = []
-        self._model: Pack | None = None
-        self._error: BaseException | None = None
-        self._done = False
-        self._cancelled = False
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._run, args=(build_model,), name="levier-pack-model", daemon=True)
-        self._thread.start()
-        register(self)
+        super().__init__(build_model)
 
-    def _run(self, build_model: Callable[[Callable[[PackFigure], None]], Pack]) -> None:
-        model = None
-        try:
-            model = build_model(self._add)
-        except Cancelled:
-            pass
-        except Exception as exc:  # noqa: BLE001 - raised again to whoever asks for the pack
-            self._error = exc
-        finally:
-            with self._cond:
-                self._model, self._done = model, True
-                self._cond.notify_all()
-
-    def _add(self, fig: PackFigure) -> None:
-        if self._cancelled:
-            raise Cancelled
-        with self._cond:
-            self._figures.append(fig)
-            self._cond.notify_all()
+    def _item(self, fig: PackFigure) -> PackFigure:
+        return fig
 
     def build(self, on_figure: Callable[[PackFigure], None]) -> Pack:
         """The model, once built; every figure handed to `on_figure` as soon as it exists (already, or later)."""
         handed = 0
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: len(self._figures) > handed or self._done)
-                new, finished = self._figures[handed:], self._done
+                self._cond.wait_for(lambda: len(self._items) > handed or self._done)
+                new, finished = self._items[handed:], self._done
                 handed += len(new)
             for fig in new:
                 on_figure(fig)
@@ -144,18 +120,9 @@ class Prepared:
                 break
         if self._error is not None:
             raise self._error
-        if self._model is None:
+        if self._result is None:
             raise RuntimeError("pack preparation cancelled")
-        return self._model
-
-    @property
-    def done(self) -> bool:
-        with self._cond:
-            return self._done
-
-    def cancel(self) -> None:
-        """Stop building (at the next figure): nobody will ask for this pack."""
-        self._cancelled = True
+        return self._result
 
 
 def file_name(model: Pack, fmt: str) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 import textwrap
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from levier.report.background import Cancelled, register
+from levier.report.background import Build
 from levier.report.pack import DEMO_MENTION, Pack, PackFigure
 
 BASE_FONT = 12  # plotly's default size when a figure sets none
@@ -205,7 +204,7 @@ def slides(pack: Pack) -> list[Slide]:
     return [slide(sec.title, f) for sec in pack.sections for f in sec.figures]
 
 
-class Deck:
+class Deck(Build[Slide]):
     """The slides of a pack, built in a background thread and each available as soon as its chart exists: the
     presentation shows slide 1 while the next ones are read and drawn, and waits only for a slide not built yet.
 
@@ -213,43 +212,21 @@ class Deck:
     chart, in the pack's order, as `on_slide(section title, figure)`. A build that failed raises its error to whoever
     waits for a slide it did not make."""
 
+    thread_name = "levier-deck"
+
     def __init__(self, build: Callable[[Callable[[str, PackFigure], None]], object]) -> None:
-        self._slides: list[Slide] = []
-        self._done = False
-        self._cancelled = False
-        self._error: BaseException | None = None
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._run, args=(build,), name="levier-deck", daemon=True)
-        self._thread.start()
-        register(self)
+        super().__init__(build)
 
-    def _run(self, build: Callable[[Callable[[str, PackFigure], None]], object]) -> None:
-        try:
-            build(self._add)
-        except Cancelled:
-            pass
-        except Exception as exc:  # noqa: BLE001 - kept for the page, which shows it when it needs the slide
-            self._error = exc
-        finally:
-            with self._cond:
-                self._done = True
-                self._cond.notify_all()
-
-    def _add(self, section: str, fig: PackFigure) -> None:
-        if self._cancelled:
-            raise Cancelled
-        made = slide(section, fig, project=True)
-        with self._cond:
-            self._slides.append(made)
-            self._cond.notify_all()
+    def _item(self, section: str, fig: PackFigure) -> Slide:
+        return slide(section, fig, project=True)
 
     def wait(self, n: int, timeout: float | None = None) -> list[Slide]:
         """The first `n` slides, waiting until they are built (fewer when the pack has fewer charts)."""
         with self._cond:
-            self._cond.wait_for(lambda: len(self._slides) >= n or self._done, timeout)
-            if len(self._slides) < n and self._error is not None:
+            self._cond.wait_for(lambda: len(self._items) >= n or self._done, timeout)
+            if len(self._items) < n and self._error is not None:
                 raise self._error
-            return list(self._slides[:n])
+            return list(self._items[:n])
 
     def all(self, timeout: float | None = None) -> list[Slide]:
         """Every slide, once the deck is complete."""
@@ -257,17 +234,7 @@ class Deck:
             self._cond.wait_for(lambda: self._done, timeout)
             if self._error is not None:
                 raise self._error
-            return list(self._slides)
-
-    @property
-    def done(self) -> bool:
-        """Every slide is built (or the build stopped)."""
-        with self._cond:
-            return self._done
-
-    def cancel(self) -> None:
-        """Stop building (at the next chart): nobody will show these slides."""
-        self._cancelled = True
+            return list(self._items)
 
 
 def chosen(deck: list[Slide], keys: list[str] | tuple[str, ...]) -> list[Slide]:
