@@ -16,6 +16,7 @@ from levier.analysis.positions import (
 )
 from levier.charts import maps
 from levier.core.fmt import MISSING_TEXT, NBSP, fmt_compact_euros, fmt_int, fmt_pct
+from levier.geo import display as geo
 from levier.geo.display import DisplayLayer
 from levier.rights.scope import Scope
 from levier.store.db import Database, Query
@@ -99,23 +100,26 @@ def _head(terr: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------ target statuses
 
 
-def territory_status_counts(db: Database, level: str, code: str, programme: str) -> tuple[dict[str, int], str]:
+def territory_status_counts(db: Database, level: str, code: str, programme: str, cat: pd.DataFrame | None = None
+                            ) -> tuple[dict[str, int], str]:
     """The Mi-parcours page's status counts for one territory at its default years (mi_parcours.default_periods of
-    its available periods), and the period text « 2023 → 2026 »."""
+    its available periods), and the period text « 2023 → 2026 ». cat: the catalogue (common.catalogue), read once by
+    a caller counting many territories."""
     periods = mi_parcours.available_periods(db, level, code) or [T0_YEAR]
     period_from, period_to = mi_parcours.default_periods(periods, programme)
-    tracking = mi_parcours.tracking_of(db, code, level, period_from, period_to, programme)
+    tracking = mi_parcours.tracking_of(db, code, level, period_from, period_to, programme, cat=cat)
     counts = tracking["status"].value_counts().to_dict() if "status" in tracking.columns else {}
     return {str(k): int(v) for k, v in counts.items()}, f"{period_from} → {period_to}"
 
 
 def status_table(db: Database, terr: pd.DataFrame, programme: str) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
     rows, counts = [], {}
+    cat = catalogue(db)
     for r in terr.itertuples(index=False):
         if not r.visible:
             rows.append({"Période": OUT_OF_RIGHTS, **{label: OUT_OF_RIGHTS for label in STATUS_COLUMNS.values()}})
             continue
-        mine, period = territory_status_counts(db, r.level, r.code, programme)
+        mine, period = territory_status_counts(db, r.level, r.code, programme, cat)
         counts[r.code] = mine
         total = sum(mine.values())
         rows.append({"Période": period if total else MISSING_TEXT,
@@ -179,15 +183,18 @@ def money_table(terr: pd.DataFrame, funding: pd.DataFrame, years: Sequence[int] 
     columns = [*(f"État {s}" for s in MONEY_STAGES.values()), *(f"Total {s}" for s in MONEY_STAGES.values()),
                "Consommé / prévu"]
     rows, totals = [], {}
+    # The actions' sums of every territory in one pass (lever.action_totals kept apart per territory).
+    every = lever.territory_action_totals(funding, years) if len(funding) else pd.DataFrame()
+    per_code = {str(c): g for c, g in every.groupby("code", sort=False)} if len(every) else {}
+    funded = set(funding["code"]) if len(funding) else set()
     for r in terr.itertuples(index=False):
         if not r.visible:
             rows.append({c: OUT_OF_RIGHTS for c in columns})
             continue
-        mine = funding[funding["code"] == r.code]
-        if mine.empty:
+        if r.code not in funded:
             rows.append({c: MISSING_TEXT for c in columns})
             continue
-        heads = lever.totals(lever.action_totals(mine, [r.code], years))
+        heads = lever.totals(per_code.get(r.code, every.iloc[:0]))
         totals[r.code] = heads
         row = {}
         for stage, word in MONEY_STAGES.items():
@@ -221,11 +228,14 @@ def key_figures(scope: Scope, terr: pd.DataFrame, data: Mapping[str, t0.T0Data],
     """One indicator for every territory as the T0 page shows it (t0.t0_table_of then t0.format_t0_table: the
     ranked figure, a count as its rate, medians of its comparison set: all départements, or the métropoles), with
     `ranked_value` (number, for the map) and `code`."""
-    # Each indicator is positioned on its own: the territories' tables are computed on this indicator's rows only.
+    # Each indicator is positioned on its own: the territories' tables are computed on this indicator's rows (and
+    # catalogue entry) only, then formatted together (format_t0_table works row by row).
     data = {level: replace(d, values=d.values[d.values["indicator"] == indicator],
-                           stats=d.stats[d.stats["indicator"] == indicator]) for level, d in data.items()}
+                           stats=d.stats[d.stats["indicator"] == indicator],
+                           catalogue=d.catalogue[d.catalogue["code"] == indicator]) for level, d in data.items()}
     public = indicator.startswith("STAT-")
-    rows = []
+    rows: list[dict] = []
+    found: list[tuple[int, pd.DataFrame]] = []
     for r in terr.itertuples(index=False):
         table = t0.t0_table_of(data[r.level], scope, r.code, t0_year, (), include_missing=True)
         table = table[table["Code"] == indicator].reset_index(drop=True)
@@ -235,11 +245,15 @@ def key_figures(scope: Scope, terr: pd.DataFrame, data: Mapping[str, t0.T0Data],
             rows.append({"code": r.code, "ranked_value": float("nan"),
                          **{c: MISSING_TEXT for c in T0_COLUMNS}, "Valeur": reason})
             continue
-        shown = t0.format_t0_table(table).iloc[0]
         ranked = table["Valeur classée"].iloc[0] if "Valeur classée" in table.columns else table["Valeur"].iloc[0]
         unranked = isinstance(table["Motif de non-classement"].iloc[0], str) and table["Motif de non-classement"].iloc[0]
         rows.append({"code": r.code, "ranked_value": float("nan") if unranked or pd.isna(table["Rang"].iloc[0])
-                     else float(ranked), **{c: shown.get(c, "") for c in T0_COLUMNS}})
+                     else float(ranked)})
+        found.append((len(rows) - 1, table.iloc[:1]))
+    if found:
+        shown = t0.format_t0_table(pd.concat([t for _, t in found], ignore_index=True)).to_dict("records")
+        for (at, _), text in zip(found, shown):
+            rows[at].update({c: text.get(c, "") for c in T0_COLUMNS})
     out = pd.DataFrame(rows, columns=["code", "ranked_value", *T0_COLUMNS])
     out["Classé sur"] = out["Classé sur"].replace({"la valeur": "", "": ""})
     return pd.concat([_head(terr), out], axis=1)
@@ -256,7 +270,8 @@ def key_figures_display(figures: pd.DataFrame) -> pd.DataFrame:
 def region_map(figures: pd.DataFrame, terr: pd.DataFrame, layer: DisplayLayer, indicator_label: str, unit: str,
                source: str, year: int) -> go.Figure:
     """The région's départements zoomed (levier.charts.maps.zoom_map), coloured by the key figure as ranked (a
-    value kept out of the ranking stays grey); the métropoles are in the tables, not on this map."""
+    value kept out of the ranking stays grey); the métropoles are in the tables, not on this map. The shapes are the
+    layer's static file, fetched once by the browser, as on the Panorama page: not a copy inlined in every figure."""
     deps = terr[terr["level"] == LEVEL_DEP]
     frame = figures[figures["code"].isin(set(deps["code"]))][["code", "ranked_value", "Rang"]]
     frame = frame.merge(deps[["code", "name"]], on="code")
@@ -265,6 +280,7 @@ def region_map(figures: pd.DataFrame, terr: pd.DataFrame, layer: DisplayLayer, i
         frame, layer, deps["code"].tolist(), value_col="ranked_value", unit=unit, k=min(4, max(1, len(frame) - 1)),
         title=f"{indicator_label} — départements de la région", source=source, year=year,
         hover_extra=[("Rang national", "rank_text")], height=520,
+        geojson_url=geo.static_url(LEVEL_DEP, layer.vintage, "true"),
     )
 
 
