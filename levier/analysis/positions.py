@@ -722,6 +722,17 @@ T0_VALUE_DEFAULTS = (("missing_reason", None), ("unranked_reason", None), ("qual
                      ("censored", False))
 
 
+def _columns(frame: pd.DataFrame, *names: str) -> list[list]:
+    """Columns as Python lists: reading an Arrow string column element by element costs ten times its tolist()."""
+    return [frame[n].tolist() for n in names]
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """frame.to_dict("records") built from whole-column lists (same values, a fraction of the time)."""
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*_columns(frame, *names))]
+
+
 def t0_table_positioned(
     rows: pd.DataFrame,
     stats: pd.DataFrame,
@@ -748,21 +759,21 @@ def t0_table_positioned(
             r = r.assign(**{col: default})
     # Plain Python lookups: one pass over each frame, then a dictionary read per indicator.
     own_by_indicator: dict[str, list[dict]] = {}
-    for rec in r[r["code"] == code].to_dict("records"):
+    for rec in _records(r[r["code"] == code]):
         own_by_indicator.setdefault(rec["indicator"], []).append(rec)
     peers = [p for p in peer_codes if p != code]
     peer_rows = r[r["code"].isin(set(peers)) & rankable_mask(r)]
     peer_values: dict[tuple[str, int], list[float]] = {}
-    for ind, per, val in zip(peer_rows["indicator"], peer_rows["period"], peer_rows["value"]):
+    for ind, per, val in zip(*_columns(peer_rows, "indicator", "period", "value")):
         peer_values.setdefault((ind, int(per)), []).append(float(val))
     st = stats[stats["period"] <= t0_year]
     regional = {}
     if own_reg is not None:
         reg_rows = st[st["reg"].notna() & (st["reg"] == own_reg)]
         regional = {(ind, int(per)): (float(med), int(n)) for ind, per, med, n
-                    in zip(reg_rows["indicator"], reg_rows["period"], reg_rows["reg_median"], reg_rows["n_reg"])}
+                    in zip(*_columns(reg_rows, "indicator", "period", "reg_median", "n_reg"))}
     national: dict[str, dict[int, dict]] = {}
-    for rec in st[st["reg"].isna()].to_dict("records"):
+    for rec in _records(st[st["reg"].isna()]):
         national.setdefault(rec["indicator"], {})[int(rec["period"])] = rec
     order = {c: i for i, c in enumerate(cat.index)}
     # The catalogue as plain dictionaries (the table's indicators only: a région's key figure makes a table per
