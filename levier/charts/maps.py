@@ -32,6 +32,7 @@ from levier.charts.style import (
     GREY_LIGHT,
     GREY_MEDIUM,
     ROUGE_MARIANNE,
+    unchecked_figure,
 )
 from levier.core.fmt import SEPARATORS, fmt_int, fmt_range, fmt_value
 from levier.geo.display import STATIC_URL, DisplayLayer, Inset
@@ -218,13 +219,14 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return s.rank(ascending=False, method="min").fillna(0).astype(int).to_numpy()
 
 
-def _inset_traces(insets: Sequence[Inset]) -> list[go.Scattergeo]:
+def _inset_traces(insets: Sequence[Inset]) -> list[dict]:
     lon: list[float | None] = []
     lat: list[float | None] = []
     for inset in insets:
         lon.extend([*inset.lon, None])
         lat.extend([*inset.lat, None])
-    frames = go.Scattergeo(
+    frames = dict(
+        type="scattergeo",
         lon=lon,
         lat=lat,
         mode="lines",
@@ -233,7 +235,8 @@ def _inset_traces(insets: Sequence[Inset]) -> list[go.Scattergeo]:
         showlegend=False,
         name="encarts",
     )
-    labels = go.Scattergeo(
+    labels = dict(
+        type="scattergeo",
         lon=[i.label_lon for i in insets],
         lat=[i.label_lat for i in insets],
         text=[i.label for i in insets],
@@ -247,10 +250,10 @@ def _inset_traces(insets: Sequence[Inset]) -> list[go.Scattergeo]:
     return [frames, labels]
 
 
-def _anchor_trace(lon: float, lat: float) -> go.Scattergeo:
+def _anchor_trace(lon: float, lat: float) -> dict:
     # An invisible first trace drawn from lon/lat: see the module docstring (no topojson fetch).
-    return go.Scattergeo(
-        lon=[lon], lat=[lat], mode="markers", marker={"size": 1, "opacity": 0}, hoverinfo="skip", showlegend=False
+    return dict(
+        type="scattergeo", lon=[lon], lat=[lat], mode="markers", marker={"size": 1, "opacity": 0}, hoverinfo="skip", showlegend=False
     )
 
 
@@ -362,7 +365,8 @@ def choropleth(
             return
         locs = codes[mask].tolist()
         traces.append(
-            go.Choropleth(
+            dict(
+                type="choropleth",
                 geojson=geojson_url if geojson_url else _subset_geojson(geojson, locs),  # type: ignore[arg-type]
                 locations=locs,
                 z=np.zeros(len(locs)),
@@ -389,7 +393,8 @@ def choropleth(
         wanted = [c for c in map(str, highlight) if c in set(codes)]
         if wanted:
             traces.append(
-                go.Choropleth(
+                dict(
+                    type="choropleth",
                     geojson=geojson_url if geojson_url else _subset_geojson(geojson, wanted),  # type: ignore[arg-type]
                     locations=wanted,
                     z=np.zeros(len(wanted)),
@@ -453,8 +458,7 @@ def choropleth(
         hoverlabel={"bgcolor": "white", "font": {"family": FONT, "size": 13}},
         dragmode=False,
     )
-    fig = go.Figure(data=traces, layout={k: v for k, v in layout.items() if v is not None})
-    return fig
+    return unchecked_figure(traces, {k: v for k, v in layout.items() if v is not None})
 
 
 def _geo_layout(projection: dict, fitbounds: str, bounds: Sequence[float] | None) -> dict:

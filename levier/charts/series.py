@@ -24,6 +24,7 @@ from levier.charts.style import (
     axis_format,
     finished_layout,
     source_caption,
+    unchecked_figure,
 )
 from levier.core.fmt import fmt_value, value_decimals
 
@@ -91,7 +92,7 @@ def series_chart(
     med = medians.copy()
     med["value"] = pd.to_numeric(med["value"], errors="coerce").astype("float64")
     med = med[med["value"].notna()].sort_values("period")
-    traces: list[go.Scatter] = []
+    traces: list[dict] = []
     shown_legend: set[str] = set()
     years: list[int] = []
     segments = list(dict.fromkeys(_segments(own) + _segments(med)))
@@ -103,7 +104,7 @@ def series_chart(
             scope_label = str(m["scope_label"].iloc[0])
             color, dash = MEDIAN_STYLES[scope]
             counts = m["n"] if "n" in m.columns else pd.Series([None] * len(m), index=m.index)
-            traces.append(go.Scatter(
+            traces.append(dict(type="scatter", 
                 x=_ints(m["period"]), y=_floats(m["value"]), mode="lines+markers", name=scope_label, legendgroup=scope,
                 showlegend=scope not in shown_legend, line={"color": color, "dash": dash, "width": 2},
                 marker={"size": 5, "color": color},
@@ -129,7 +130,7 @@ def series_chart(
             if why:
                 text += f"<br>non compté dans les médianes : {why}"
             hover.append(text)
-        traces.append(go.Scatter(
+        traces.append(dict(type="scatter", 
             x=_ints(d["period"]), y=_floats(d["value"]), mode="lines+markers", name=name, legendgroup="territory",
             showlegend="territory" not in shown_legend, line={"color": BLEU_FRANCE, "width": 3},
             marker={
@@ -177,9 +178,9 @@ def series_chart(
     layout["margin"].update({"t": top, "b": margin_b})
     layout["height"] = CHART_HEIGHT + margin_b + top - 60
     layout["annotations"] = labels + layout["annotations"]
-    layout["shapes"] = shapes
-    layout["xaxis"].update({"title": None, "tickformat": "d",
+    if shapes:
+        layout["shapes"] = shapes
+    layout["xaxis"].update({"tickformat": "d",
                             "dtick": max(1, (max(years) - min(years)) // 6) if years else 1})
-    layout["yaxis"].update({"title": None, **axis_format(unit)})
-    fig = go.Figure(data=traces, layout=layout)
-    return fig
+    layout["yaxis"].update(axis_format(unit))
+    return unchecked_figure(traces, layout)

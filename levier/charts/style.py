@@ -112,6 +112,13 @@ def finished_layout(title: str, caption_lines: list[str], height: int, bottom_px
     }
 
 
+def unchecked_figure(data: list[dict], layout: dict) -> go.Figure:
+    """The figure made from plain trace and layout dicts without plotly's validation, which costs ten times the
+    chart on every page view. The builders that use it are validated once instead, by a test that makes their charts
+    again with validation (tests/unit/charts/test_unchecked_figures.py)."""
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
 def finish(fig: go.Figure, title: str, caption: str, height: int, bottom_px: int = 60, legend: bool = True) -> go.Figure:
     """Title, fonts, separators, and the source caption as an annotation under the plot (so PNG exports keep it)."""
     lines = wrap_caption(caption)
