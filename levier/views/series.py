@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -50,7 +51,17 @@ class SeriesData:
     medians: pd.DataFrame  # indicator, period, scope ('national' | 'regional'), reg ('' for national), value, n
 
     def families(self) -> dict[str, list[str]]:
+        return self._families
+
+    # Computed once per data set, not once per chart (the page draws six).
+    @cached_property
+    def _families(self) -> dict[str, list[str]]:
         return families(self.catalogue)
+
+    @cached_property
+    def published_span(self) -> pd.DataFrame:
+        """First and last published period of each indicator (index indicator, columns min, max)."""
+        return self.values[self.values["raw_value"].notna()].groupby("indicator")["period"].agg(["min", "max"])
 
 
 def families(cat: pd.DataFrame) -> dict[str, list[str]]:
@@ -204,7 +215,7 @@ def source_of(cat: pd.DataFrame, codes: Sequence[str]) -> str:
 def break_notes(data: SeriesData, chain: Sequence[str]) -> list[tuple[int, str]]:
     """(year, note) for every break of a family: the year is the later series' first published period."""
     out = []
-    firsts = data.values[data.values["raw_value"].notna()].groupby("indicator")["period"].agg(["min", "max"])
+    firsts = data.published_span
     for before, after in zip(chain, chain[1:]):
         if after not in firsts.index:
             continue
