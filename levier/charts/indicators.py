@@ -31,8 +31,11 @@ from levier.charts.style import (
     TARGET_COLOR,
     axis_format,
     finish,
+    finished_layout,
     label_with_unit,
     source_caption,
+    unchecked_figure,
+    wrap_caption,
 )
 from levier.core.fmt import fmt_value, value_decimals
 
@@ -137,49 +140,47 @@ def distribution_chart(
     is_peer = have["code"].isin(peer_set) & ~is_sel
     others = have[~is_sel & ~is_peer]
 
-    fig = go.Figure()
-    fig.add_trace(
-        go.Box(
-            x=have["value"], y0=0, orientation="h", name="Distribution", boxpoints=False, hoverinfo="skip",
-            fillcolor="rgba(206,206,206,0.35)", line={"color": GREY, "width": 1}, showlegend=False, width=0.8,
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=others["value"], y=others["y"], mode="markers", name=f"Autres {noun}",
-            marker={"color": OTHER_COLOR, "size": 7, "opacity": 0.7}, hovertext=others["hover"],
-            hovertemplate="%{hovertext}<extra></extra>",
-        )
-    )
+    # Traces and layout as plain dicts, the figure made once (style.unchecked_figure): the chart is on every T0 view.
+    traces: list[dict] = [
+        dict(type="box", x=have["value"].to_numpy(), y0=0, orientation="h", name="Distribution", boxpoints=False,
+             hoverinfo="skip", fillcolor="rgba(206,206,206,0.35)", line={"color": GREY, "width": 1}, showlegend=False,
+             width=0.8),
+        dict(type="scatter", x=others["value"].to_numpy(), y=others["y"].to_numpy(), mode="markers",
+             name=f"Autres {noun}", marker={"color": OTHER_COLOR, "size": 7, "opacity": 0.7},
+             hovertext=others["hover"].tolist(), hovertemplate="%{hovertext}<extra></extra>"),
+    ]
     peer_rows = have[is_peer]
     if len(peer_rows):
-        fig.add_trace(
-            go.Scatter(
-                x=peer_rows["value"], y=peer_rows["y"], mode="markers", name="Pairs",
-                marker={"color": PEER_COLOR, "size": 10, "symbol": "diamond", "line": {"color": "white", "width": 1}},
-                hovertext=peer_rows["hover"], hovertemplate="%{hovertext}<extra></extra>",
-            )
-        )
+        traces.append(dict(
+            type="scatter", x=peer_rows["value"].to_numpy(), y=peer_rows["y"].to_numpy(), mode="markers", name="Pairs",
+            marker={"color": PEER_COLOR, "size": 10, "symbol": "diamond", "line": {"color": "white", "width": 1}},
+            hovertext=peer_rows["hover"].tolist(), hovertemplate="%{hovertext}<extra></extra>",
+        ))
     sel = have[is_sel]
     if len(sel):
-        fig.add_trace(
-            go.Scatter(
-                x=sel["value"], y=sel["y"], mode="markers+text", name=str(sel["name"].iloc[0]),
-                text=sel["name"], textposition="top center", textfont={"color": SELECTED_COLOR},
-                marker={"color": SELECTED_COLOR, "size": 14, "line": {"color": "white", "width": 2}},
-                hovertext=sel["hover"], hovertemplate="%{hovertext}<extra></extra>",
-            )
-        )
+        traces.append(dict(
+            type="scatter", x=sel["value"].to_numpy(), y=sel["y"].to_numpy(), mode="markers+text",
+            name=str(sel["name"].iloc[0]), text=sel["name"].tolist(), textposition="top center",
+            textfont={"color": SELECTED_COLOR},
+            marker={"color": SELECTED_COLOR, "size": 14, "line": {"color": "white", "width": 2}},
+            hovertext=sel["hover"].tolist(), hovertemplate="%{hovertext}<extra></extra>",
+        ))
     median_text = ""
+    shapes = []
     if n:
         median = float(have["value"].median())
-        fig.add_vline(x=median, line={"color": MEDIAN_COLOR, "dash": "dash", "width": 1})
+        # What add_vline draws: a line across the plot's height at the median.
+        shapes.append({"type": "line", "x0": median, "x1": median, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+                       "line": {"color": MEDIAN_COLOR, "dash": "dash", "width": 1}})
         median_text = f"Trait pointillé : médiane ({fmt_hover(median, unit)}). "
-    fig.update_yaxes(visible=False, range=[-0.6, 0.6])
-    fig.update_xaxes(title=label_with_unit(label, unit), **axis_format(unit))
     gender = "e" if noun.startswith(("métropole", "collectivité")) else ""  # « 22 métropoles représentées »
     extra = f"{_count(n, noun)} représenté{gender}{'' if n == 1 else 's'}. {median_text}" + missing_sentence(frame, noun)
-    return finish(fig, title or label, source_caption(source, year, extra), height=300)
+    layout = finished_layout(title or label, wrap_caption(source_caption(source, year, extra)), 300)
+    layout["xaxis"].update({"title": {"text": label_with_unit(label, unit)}, **axis_format(unit)})
+    layout["yaxis"].update({"visible": False, "range": [-0.6, 0.6]})
+    if shapes:
+        layout["shapes"] = shapes
+    return unchecked_figure(traces, layout)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -80,3 +80,18 @@ def test_maps_are_valid_plotly(level):
     for fig in figures:
         assert any(t.type == "choropleth" for t in fig.data)
         _validated(fig)
+
+
+def test_distribution_charts_are_valid_plotly():
+    from levier.charts import indicators
+
+    values = pd.DataFrame({"code": [f"{i:02d}" for i in range(1, 31)], "name": [f"Dép. {i}" for i in range(1, 31)],
+                           "value": [10.0 + i * 0.7 for i in range(30)], "missing_reason": [None] * 30})
+    values.loc[3, "value"] = np.nan
+    values.loc[3, "missing_reason"] = "secret"
+    for selected, peers in (("05", ("06", "07", "04")), (None, ()), ("04", ())):
+        fig = indicators.distribution_chart(values, selected, peers, label="Taux de pauvreté", unit="%",
+                                            source="INSEE", year=2021, direction="lower_is_better")
+        assert fig.data[0].type == "box" and len(fig.layout.shapes) == 1  # the median line
+        _validated(fig)
+    _validated(indicators.distribution_chart(values.iloc[0:0], None, label="x", source="y"))
