@@ -82,11 +82,11 @@ def ranking_inputs(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level:
     are its own, whatever else the frame holds, so a caller ranking several comparison sets prepares their union
     once and ranks each set's rows (the floor rule of ranking_frame looks at a whole set)."""
     values = perimeter_values(db, values, level)  # an EPCI value on an older perimeter: shown, not ranked
-    needed = rates.denominator_codes(cat, sorted(set(values["indicator"].astype(str))))
+    indicators = sorted(values["indicator"].astype(str).unique())  # not a Python set of a million rows
+    needed = rates.denominator_codes(cat, indicators)
     # A value a quality check rejects is shown, not ranked; so is a rate on a rejected denominator. The checks run
     # once for the values and their denominators (or not at all when the caller has them).
-    gates = gate_rows if gate_rows is not None else \
-        load_gates(db, sorted(set(values["indicator"].astype(str)) | set(needed)), level)
+    gates = gate_rows if gate_rows is not None else load_gates(db, sorted(set(indicators) | set(needed)), level)
     values = gate_values(db, values, level, gate_rows=gates)
     denominators = gate_values(db, load_values(db, level, needed), level, gate_rows=gates) if needed else None
     return values, denominators
