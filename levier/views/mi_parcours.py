@@ -345,7 +345,9 @@ def _ranked_by_set(db: Database, values: pd.DataFrame, terr: pd.DataFrame, cat: 
         if part.empty:
             continue
         population, year = ranking_population(db, level, members)
-        ranked = rates.ranking_frame(part, cat, population, denominators, year)
+        # A rate reads its own territory's denominator: each set looks up its members' only.
+        own = denominators[denominators["code"].isin(set(members["code"]))] if denominators is not None else None
+        ranked = rates.ranking_frame(part, cat, population, own, year)
         parts.append(pd.DataFrame({
             "code": ranked["code"], "indicator": ranked["indicator"], "period": ranked["period"],
             "rank_value": ranked["value"], "rank_reason": ranked["unranked_reason"],
