@@ -144,7 +144,8 @@ def test_the_midterm_ranking_per_comparison_set_is_ranking_values_on_each_set(de
     monkeypatch.setattr(derived, "is_current", lambda reader: False)
     cat = common.catalogue(demo_db)
     terr = common.load_territories(demo_db, level)
-    codes = ["STAT-TP40", "STAT-TP60", "STAT-DEP-RSA-INSERTION", "CALPAE-1.1.1-REF", "CALPAE-3.1.1-OR1M-TX"]
+    codes = ["STAT-TP40", "STAT-TP60", "STAT-DEP-RSA-INSERTION", "CALPAE-1.1.1-REF", "CALPAE-3.1.1-OR1M-TX",
+             "STAT-NBPERS", "STAT-NBMEN", "STAT-PPMINI", "PACTE-1-DECR", "PACTE-1-DECR-MAINT"]  # EPCI: the last five
     values = common.load_values(demo_db, level, codes)
     got = mi_parcours._ranked_by_set(demo_db, values, terr, cat, level)
     sets = positions.comparison_sets(terr, level)
