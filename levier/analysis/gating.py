@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from levier.analysis.quality import ERROR, KEY_COLUMNS, WARNING, CheckResult
@@ -117,13 +118,23 @@ def gates(results: Iterable[CheckResult], indicators: pd.DataFrame) -> pd.DataFr
     return _collapse(pd.concat(rounds, ignore_index=True))
 
 
+def _texts(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The cells holding a non-empty text (anything else read as missing, None) and where they are."""
+    cells = series.to_numpy(dtype=object)
+    present = np.flatnonzero(pd.notna(cells))  # only a present cell can hold a text: the type test runs on those
+    has = np.zeros(len(cells), dtype=bool)
+    has[present] = [isinstance(c, str) and c != "" for c in cells[present]]
+    return np.where(has, cells, None), has
+
+
 def _merge_text(old: pd.Series, new: pd.Series) -> pd.Series:
     """Join two French texts with « ; » (either may be missing; the same text is not repeated)."""
-    out = []
-    for a, b in zip(old, new):
-        a = a if isinstance(a, str) and a else None
-        b = b if isinstance(b, str) and b else None
-        out.append(a if b is None or b == a else b if a is None else f"{a} ; {b}")
+    a, has_a = _texts(old)
+    b, has_b = _texts(new)
+    out = np.where(has_b & ~has_a, b, a)
+    both = np.flatnonzero(has_a & has_b)
+    both = both[a[both] != b[both]]
+    out[both] = a[both] + " ; " + b[both]
     return pd.Series(out, index=old.index, dtype=object)
 
 
@@ -143,14 +154,22 @@ def apply_gates(values: pd.DataFrame, gate_rows: pd.DataFrame, level: str) -> pd
     g = gate_rows[gate_rows["territory_level"] == level]
     err = g[g["severity"] == ERROR]
     warn = g[g["severity"] != ERROR]
+    # Only a row of a gated territory and indicator may match a gate: the others' keys are not built (a Python
+    # tuple and a dictionary read per value cost most of the publication step at ×10, for a few thousand gates).
+    codes, indicators = out["code"].astype(str), out["indicator"].astype(str)
+    candidates = np.flatnonzero((codes.isin(set(g["territory_code"].astype(str)))
+                                 & indicators.isin(set(g["indicator"].astype(str)))).to_numpy())
     # A row without a period (a territory left-joined without a value) matches no gate.
-    periods = [int(p) if not pd.isna(p) else None for p in pd.to_numeric(out["period"], errors="coerce")]
-    key = list(zip(out["code"].astype(str), out["indicator"].astype(str), periods))
+    periods = [int(p) if not pd.isna(p) else None
+               for p in pd.to_numeric(out["period"].iloc[candidates], errors="coerce")]
+    key = list(zip(codes.iloc[candidates], indicators.iloc[candidates], periods))
 
     def lookup(frame: pd.DataFrame) -> pd.Series:
         table = dict(zip(zip(frame["territory_code"].astype(str), frame["indicator"].astype(str),
                              frame["period"].astype("int64")), frame["reason"]))
-        return pd.Series([table.get(k) for k in key], index=out.index, dtype=object)
+        found = np.full(len(out), None, dtype=object)
+        found[candidates] = [table.get(k) for k in key]
+        return pd.Series(found, index=out.index, dtype=object)
 
     error_reason = lookup(err)
     out["unranked_reason"] = _merge_text(out["unranked_reason"], error_reason)

@@ -293,7 +293,9 @@ def position_frame(values: pd.DataFrame, territories: pd.DataFrame, directions: 
     rows["cset"] = rows["code"].map(sets)
     rows["_reg"] = rows["code"].map(regs)
     has = rankable_mask(rows)
-    descending = rows["indicator"].map(lambda c: direction_of(directions.get(c)) != DOWN)
+    # The direction read once per indicator, not once per value (a Python call per row of a national frame).
+    down = {c: direction_of(directions.get(c)) == DOWN for c in rows["indicator"].unique()}
+    descending = ~rows["indicator"].map(down).fillna(False).astype(bool)
     key = rows["value"].where(has)
     key = key.where(~descending, -key)  # rank 1 = the best: lowest for 'baisse', highest otherwise
     group = ["cset", "indicator", "period"]

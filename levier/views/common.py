@@ -48,27 +48,48 @@ def available_periods(db: Database, level: str, code: str) -> list[int]:
 
 
 def ranking_values(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level: str = LEVEL_DEPARTEMENT,
-                   territories: pd.DataFrame | None = None) -> pd.DataFrame:
+                   territories: pd.DataFrame | None = None, gate_rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """What every ranking, quartile, median, map class and comparison reads (levier.analysis.rates.ranking_frame):
     `value` becomes the ranked figure (a count over its denominator, the value itself otherwise), `raw_value` keeps
     what is shown, `unranked_reason` says why a value is shown but not ranked (no denominator, published floor),
-    `rank_basis` / `rank_unit` say what is ranked. `values`: code, indicator, period, value[, …] of one level."""
+    `rank_basis` / `rank_unit` say what is ranked. `values`: code, indicator, period, value[, …] of one level;
+    `gate_rows`: the level's quality gates (views.gating.load_gates) already loaded by a caller ranking many frames
+    (the publication step), holding at least those of these values and of their denominators."""
     if values.empty or "indicator" not in values.columns:
         return rates.ranking_frame(values.assign(indicator=values.get("indicator", pd.Series(dtype=object))), cat)
     stored = stored_ranking_values(db, values, level)
     if stored is not None:
         return stored
+    population, year = ranking_population(db, level, territories)
+    values, denominators = ranking_inputs(db, values, cat, level, gate_rows)
+    return rates.ranking_frame(values, cat, population, denominators, year)
+
+
+def ranking_population(db: Database, level: str,
+                       territories: pd.DataFrame | None = None) -> tuple[pd.Series, int | None]:
+    """The population a count is ranked over (territory code -> population) and its year (the territories' latest
+    vintage), from `territories` when they carry it, else from the level's territories."""
     terr = load_territories(db, level) if territories is None or "population" not in territories.columns else territories
     population = pd.Series(pd.to_numeric(terr["population"], errors="coerce").to_numpy(), index=terr["code"].astype(str))
     year = int(terr["vintage"].max()) if "vintage" in terr.columns and terr["vintage"].notna().any() else None
+    return population, year
+
+
+def ranking_inputs(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level: str,
+                   gate_rows: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """What rates.ranking_frame reads besides the population: the values with their perimeter notes and quality
+    gates, and the gated values of their denominators (None when no indicator has one). Each row's notes and gates
+    are its own, whatever else the frame holds, so a caller ranking several comparison sets prepares their union
+    once and ranks each set's rows (the floor rule of ranking_frame looks at a whole set)."""
     values = perimeter_values(db, values, level)  # an EPCI value on an older perimeter: shown, not ranked
-    needed = rates.denominator_codes(cat, sorted(set(values["indicator"].astype(str))))
+    indicators = sorted(values["indicator"].astype(str).unique())  # not a Python set of a million rows
+    needed = rates.denominator_codes(cat, indicators)
     # A value a quality check rejects is shown, not ranked; so is a rate on a rejected denominator. The checks run
-    # once for the values and their denominators.
-    gates = load_gates(db, sorted(set(values["indicator"].astype(str)) | set(needed)), level)
+    # once for the values and their denominators (or not at all when the caller has them).
+    gates = gate_rows if gate_rows is not None else load_gates(db, sorted(set(indicators) | set(needed)), level)
     values = gate_values(db, values, level, gate_rows=gates)
     denominators = gate_values(db, load_values(db, level, needed), level, gate_rows=gates) if needed else None
-    return rates.ranking_frame(values, cat, population, denominators, year)
+    return values, denominators
 
 
 # What ranking_values adds to or changes in a values frame, as the derived positioned values hold it.

@@ -9,7 +9,7 @@ from typing import TypeVar
 import pandas as pd
 import plotly.graph_objects as go
 
-from levier.analysis import positions, trajectories
+from levier.analysis import positions, rates, trajectories
 from levier.analysis.rates import BASE_POPULATION, rule_of
 from levier.analysis.positions import (
     AHEAD_THRESHOLD, ON_TRACK_THRESHOLD, STATUS_AHEAD, STATUS_EXCLUDED, STATUS_LATE, STATUS_NO_DATA, STATUS_ON_TRACK,
@@ -21,7 +21,8 @@ from levier.store.db import Database, Query, Reader
 from levier.store import derived as derived_store
 from levier.views import common
 from levier.views.common import (
-    catalogue, load_territories, load_values, ranking_values, source_text, territory_values,
+    catalogue, load_territories, load_values, ranking_inputs, ranking_population, ranking_values, source_text,
+    territory_values,
 )
 from levier.views.gating import gate_values, load_gates
 
@@ -319,10 +320,10 @@ def derived_read(db: Database, reads: Callable[[Reader], T]) -> T | None:
 
 
 def _ranked_by_set(db: Database, values: pd.DataFrame, terr: pd.DataFrame, cat: pd.DataFrame,
-                   level: str) -> pd.DataFrame:
+                   level: str, gate_rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every value ranked within its comparison set (positions.comparison_set: all départements; the EPCI of one
     nature), as load_change_comparison ranks it: code, indicator, period, rank_value, rank_reason, rank_basis,
-    rank_unit, cmp_group."""
+    rank_unit, cmp_group. `gate_rows`: the level's quality gates, when the caller has them."""
     sets: dict[tuple[str, ...], tuple[str, pd.DataFrame]] = {}
     natures = terr.drop_duplicates("nature")["code"] if level == positions.LEVEL_EPCI and "nature" in terr.columns \
         else terr["code"].head(1)
@@ -334,12 +335,19 @@ def _ranked_by_set(db: Database, values: pd.DataFrame, terr: pd.DataFrame, cat: 
             group = positions.comparison_nature(nature.iloc[0]) if level == positions.LEVEL_EPCI and nature is not None \
                 else ""
             sets[key] = (group or "", members)
+    # Perimeter notes, quality gates and denominators are per row: prepared once for the values of every set (not
+    # once per set: at ×10 each set reloaded the level's gates and denominators), then each set is ranked on its own.
+    in_a_set = values[values["code"].isin({c for key in sets for c in key})]
     parts = []
+    prepared, denominators = ranking_inputs(db, in_a_set, cat, level, gate_rows) if len(in_a_set) else (in_a_set, None)
     for group, members in sets.values():
-        part = values[values["code"].isin(set(members["code"]))]
+        part = prepared[prepared["code"].isin(set(members["code"]))]
         if part.empty:
             continue
-        ranked = ranking_values(db, part, cat, level, members)
+        population, year = ranking_population(db, level, members)
+        # A rate reads its own territory's denominator: each set looks up its members' only.
+        own = denominators[denominators["code"].isin(set(members["code"]))] if denominators is not None else None
+        ranked = rates.ranking_frame(part, cat, population, own, year)
         parts.append(pd.DataFrame({
             "code": ranked["code"], "indicator": ranked["indicator"], "period": ranked["period"],
             "rank_value": ranked["value"], "rank_reason": ranked["unranked_reason"],
@@ -351,10 +359,12 @@ def _ranked_by_set(db: Database, values: pd.DataFrame, terr: pd.DataFrame, cat: 
     return pd.concat(parts, ignore_index=True)
 
 
-def derived_tables(db: Database) -> dict[str, pd.DataFrame]:
+def derived_tables(db: Database, gate_rows: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The publication step's builder of this page (whole database, full rights): `midterm_value` (every value of
     the département and EPCI levels with its quality gate and its ranked figure) and `target_status` (the target
-    tracking of every territory for every (T0, comparison year) pair of its window, analysis.trajectories)."""
+    tracking of every territory for every (T0, comparison year) pair of its window, analysis.trajectories).
+    `gate_rows`: every level's quality gates (views.gating.live_gates) when the caller has them, else each level's
+    are checked once."""
     cat = catalogue(db)
     public_base = {c for c in cat.index if rule_of(c, cat).base in ("", BASE_POPULATION, "aucun")}
     value_frames, status_frames = [], []
@@ -364,9 +374,10 @@ def derived_tables(db: Database) -> dict[str, pd.DataFrame]:
             targets = r.df(Query.MIDTERM_LEVEL_TARGETS, {"level": level})
             terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         values = values.drop_duplicates(["code", "indicator", "period"])
-        gated = gate_values(db, values, level, gate_rows=load_gates(db, None, level))
+        gates = load_gates(db, None, level) if gate_rows is None else gate_rows
+        gated = gate_values(db, values, level, gate_rows=gates)
         frame = gated.rename(columns={"unranked_reason": "gate_reason"}).merge(
-            _ranked_by_set(db, values, terr, cat, level), on=["code", "indicator", "period"], how="left")
+            _ranked_by_set(db, values, terr, cat, level, gates), on=["code", "indicator", "period"], how="left")
         frame["cmp_group"] = frame["cmp_group"].fillna(OUTSIDE_SETS)
         frame["level"] = level
         # Readable by everyone only when nothing in it comes from contract data: a public statistic, ranked over the

@@ -28,7 +28,8 @@ def perimeter_values(db: Database, values: pd.DataFrame, level: str = LEVEL_EPCI
     out["perimeter_note"] = None
     if level != LEVEL_EPCI or out.empty:
         return out
-    notes = db.read(Query.PERIMETER_NOTES, {"level": level, "codes": sorted(set(out["indicator"])), "kind": KIND_STAT})
+    codes = sorted(set(out["indicator"].unique()))  # the distinct codes, not a Python set built from every row
+    notes = db.read(Query.PERIMETER_NOTES, {"level": level, "codes": codes, "kind": KIND_STAT})
     if notes.empty:
         return out
     key = ["code", "indicator", "period"]

@@ -54,14 +54,15 @@ class T0Data:
     stats: pd.DataFrame  # positions.position_frame's statistics per comparison set, indicator, period (and région)
 
 
-def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.DataFrame,
-                      codes: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.DataFrame, codes: Sequence[str],
+                      gate_rows: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The live computation: the values carry the ranked figure (views.common.ranking_values: a count's rate,
-    censored and flagged values unranked), then every value's position (positions.position_frame)."""
+    censored and flagged values unranked), then every value's position (positions.position_frame). `gate_rows`:
+    the level's quality gates when the caller has them (see ranking_values)."""
     with db.reader() as r:
         values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": list(codes)})
     indexed = cat.drop_duplicates("code").set_index("code", drop=False)
-    values = ranking_values(db, values, indexed, level, terr)
+    values = ranking_values(db, values, indexed, level, terr, gate_rows)
     values = values.sort_values(["indicator", "code", "period"], kind="stable").reset_index(drop=True)
     directions = dict(zip(indexed["code"], indexed["direction"]))
     return positions.position_frame(values, terr, directions, level)
@@ -96,9 +97,10 @@ def _typed(values: pd.DataFrame) -> pd.DataFrame:
 DERIVED_LEVELS = (positions.LEVEL_DEPARTEMENT, positions.LEVEL_EPCI)
 
 
-def derive_t0(db: Database) -> dict[str, pd.DataFrame]:
+def derive_t0(db: Database, gate_rows: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The publication step's positions: every level's positioned values and statistics, computed live over the
-    whole database; a row is public when its indicator is a public statistic (programme STAT)."""
+    whole database; a row is public when its indicator is a public statistic (programme STAT). `gate_rows`: every
+    level's quality gates (views.gating.live_gates) when the caller has them, else each level's are checked."""
     with db.reader() as r:
         cat = r.df(Query.INDICATOR_CATALOGUE)
     public = set(cat.loc[cat["programme"] == "STAT", "code"])
@@ -106,7 +108,7 @@ def derive_t0(db: Database) -> dict[str, pd.DataFrame]:
     for level in DERIVED_LEVELS:
         with db.reader() as r:
             terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
-        v, st = positioned_values(db, level, terr, cat, sorted(set(cat["code"])))
+        v, st = positioned_values(db, level, terr, cat, sorted(set(cat["code"])), gate_rows)
         values.append(v.assign(level=level, is_public=v["indicator"].isin(public)))
         stats.append(st.assign(level=level, is_public=st["indicator"].isin(public)))
     return {"t0_values": pd.concat(values, ignore_index=True), "t0_stats": pd.concat(stats, ignore_index=True)}

@@ -178,3 +178,27 @@ def test_a_warning_on_the_current_value_leaves_the_status_and_says_so():
                                                         "target_value": [560.0]}), ACC, 2019, 2021, "hausse")
     assert res.status == positions.STATUS_LATE and res.attainment == 0.0
     assert res.reason.startswith("dernière valeur (2021) signalée, contrôle qualité : valeur identique")
+
+
+def test_gates_reach_their_rows_among_many_others_and_blank_reasons_read_as_none():
+    """apply_gates looks up only the rows of a gated territory and indicator: a gated value among thousands of
+    others (any index, periods as text or float, blank and missing reasons) gets its reason, nothing else does."""
+    n = 3_000
+    v = pd.DataFrame({"code": [f"{i % 101:02d}" for i in range(n)], "indicator": [OR1M if i % 3 else ACC for i in range(n)],
+                      "period": [2019 + i % 4 for i in range(n)], "value": 1.0,
+                      "unranked_reason": [["", None, math.nan, "déjà là"][i % 4] for i in range(n)]},
+                     index=range(10 * n, 11 * n))
+    gironde = v.index[(v["code"] == "33") & (v["indicator"] == OR1M) & (v["period"] == 2021)]
+    vienne = v.index[(v["code"] == "87") & (v["indicator"] == ACC) & v["period"].isin([2020, 2021])]
+    assert len(gironde) and len(vienne)
+    v["period"] = v["period"].astype(object)
+    v.loc[gironde[0], "period"] = "2021"  # a period read as text still matches its gate
+    out = gating.apply_gates(v, gating.gates(CHECKS, CATALOGUE), "departement")
+    assert list(out.index) == list(v.index)
+    errors = out.index[out["unranked_reason"].fillna("").str.contains("contrôle qualité")]
+    warnings = out.index[out["quality_warning"].notna()]
+    assert set(errors) == set(gironde) and set(warnings) == set(vienne)
+    kept = out.loc[~out.index.isin(errors), "unranked_reason"]
+    assert set(kept.map(repr)) == {"None", "'déjà là'"}  # blank and NaN reasons read as None
+    both = v.loc[gironde, "unranked_reason"].eq("déjà là")
+    assert out.loc[gironde[both.to_numpy()], "unranked_reason"].str.startswith("déjà là ; contrôle qualité").all()

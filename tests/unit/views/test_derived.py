@@ -10,7 +10,7 @@ from levier.analysis import positions
 from levier.rights.scope import Role, Scope
 from levier.store import derived
 from levier.store.db import Query
-from levier.views import common, t0
+from levier.views import common, gating, mi_parcours, t0
 
 
 def _same_figures(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -117,3 +117,54 @@ def test_the_comparison_set_of_an_epci_is_its_nature(demo_db):
     sets = positions.comparison_sets(terr, "epci")
     assert sets["200046977"] == "METRO"  # Métropole de Lyon (MET69) compared with the métropoles
     assert (sets == "CC").sum() > 900
+
+
+def test_ranking_values_with_the_gates_handed_over_is_ranking_values_loading_them(demo_db, monkeypatch):
+    """The publication step hands every level's gates to ranking_values (gate_rows) instead of letting it run the
+    checks again: the same frame, and the gates handed over are the ones read (none handed: Gironde is ranked)."""
+    monkeypatch.setattr(derived, "is_current", lambda reader: False)  # live, as in the publication step
+    cat = common.catalogue(demo_db)
+    values = common.load_values(demo_db, "departement",
+                                ["CALPAE-3.1.1-OR1M-TX", "CALPAE-3.1.1-OR1M", "CALPAE-2.1.2-ACC", "STAT-TP40"])
+    every_level = gating.live_gates(demo_db, None, None)
+    loaded = common.ranking_values(demo_db, values, cat, "departement")
+    handed = common.ranking_values(demo_db, values, cat, "departement", gate_rows=every_level)
+    pd.testing.assert_frame_equal(loaded, handed)
+    at = (handed["code"] == "33") & (handed["indicator"] == "CALPAE-3.1.1-OR1M-TX") & (handed["period"] == 2021)
+    assert handed.loc[at, "unranked_reason"].str.contains("unité douteuse").all() and at.sum() == 1
+    assert handed["quality_warning"].notna().sum() >= 8  # the warnings of 63 and 87 too
+    none = common.ranking_values(demo_db, values, cat, "departement", gate_rows=every_level.iloc[0:0])
+    assert none.loc[at, "unranked_reason"].isna().all() and none["quality_warning"].isna().all()
+
+
+@pytest.mark.parametrize("level", ["departement", "epci"])
+def test_the_midterm_ranking_per_comparison_set_is_ranking_values_on_each_set(demo_db, monkeypatch, level):
+    """_ranked_by_set prepares perimeter notes, gates and denominators once for every set, then ranks each set on its
+    own: the same figures as ranking_values called set by set (the floor rule of STAT-TP40 looks at a whole set)."""
+    monkeypatch.setattr(derived, "is_current", lambda reader: False)
+    cat = common.catalogue(demo_db)
+    terr = common.load_territories(demo_db, level)
+    codes = ["STAT-TP40", "STAT-TP60", "STAT-DEP-RSA-INSERTION", "CALPAE-1.1.1-REF", "CALPAE-3.1.1-OR1M-TX",
+             "STAT-NBPERS", "STAT-NBMEN", "STAT-PPMINI", "PACTE-1-DECR", "PACTE-1-DECR-MAINT"]  # EPCI: the last five
+    values = common.load_values(demo_db, level, codes)
+    got = mi_parcours._ranked_by_set(demo_db, values, terr, cat, level)
+    sets = positions.comparison_sets(terr, level)
+    expected = []
+    for group in sets.dropna().unique():
+        members = terr[terr["code"].map(sets) == group]
+        ranked = common.ranking_values(demo_db, values[values["code"].isin(set(members["code"]))], cat, level, members)
+        expected.append(ranked.assign(cmp_group="" if level == "departement" else group))
+    expected = pd.concat(expected).rename(columns={"value": "rank_value", "unranked_reason": "rank_reason"})
+    key = ["code", "indicator", "period"]
+    columns = key + ["rank_value", "rank_reason", "rank_basis", "rank_unit", "cmp_group"]
+    assert len(got) == len(expected) > 1_000 and got["rank_reason"].notna().any()
+    _same_figures(got.sort_values(key).reset_index(drop=True)[columns],
+                  expected.sort_values(key).reset_index(drop=True)[columns])
+
+
+def test_the_gating_builder_runs_first_and_hands_its_gates_to_the_ranking_builders():
+    from levier.views import derived as publication
+
+    assert publication.BUILDERS[0] is gating.build_derived
+    assert set(publication.RANKING_BUILDERS) <= set(publication.BUILDERS[1:])
+    assert publication.GATES_TABLE in derived.TABLES
