@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from levier.charts.indicators import distribution_chart
 from levier.charts.style import (
@@ -22,7 +21,9 @@ from levier.charts.style import (
     GREY_MEDIUM,
     SELECTED_COLOR,
     finish,
+    finished_layout,
     source_caption,
+    wrap_caption,
 )
 from levier.core.fmt import NBSP, fmt_number
 
@@ -76,38 +77,49 @@ def execution_chart(table: pd.DataFrame, labels: dict[str, str], axes: dict[str,
     own = own_label
     t = table.iloc[::-1].reset_index(drop=True)  # first action at the top
     names = [_wrap_label((f"Axe {axes[a]} · " if axes.get(a) else "") + labels.get(a, a)) for a in t["action"]]
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)
+    traces = []
     for col, (group, colors) in enumerate((("etat", STATE_COLORS), ("departement", OWN_COLORS)), start=1):
         # Horizontal grouped bars stack the first trace lowest: spent is added first so prévu reads on top.
         for rank, stage in ((3, "spent"), (2, "committed"), (1, "planned")):
             values = pd.to_numeric(t[f"{group}_{stage}"], errors="coerce")
-            fig.add_trace(go.Bar(
+            traces.append(go.Bar(
                 y=names, x=values, orientation="h", name=f"{STAGE_NAMES[stage]} ({'État' if group == 'etat' else own.lower()})",
                 marker={"color": colors[stage]}, legendrank=rank + (0 if group == "etat" else 3),
                 hovertext=[f"<b>{n}</b><br>{'État' if group == 'etat' else own} – {STAGE_NAMES[stage].lower()} : "
                            f"{_euros(v)}" for n, v in zip(names, values)],
                 hovertemplate="%{hovertext}<extra></extra>",
-            ), row=1, col=col)
-    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
-    # Whole euros with French grouping (« 500 000 € »): d3's SI format would print the English « 500k ».
-    fig.update_xaxes(ticksuffix=f"{NBSP}€", tickformat=",~f", exponentformat="none")
-    fig.update_xaxes(title={"text": "<b>État</b> (€)", "font": {"color": BLEU_FRANCE}}, row=1, col=1)
-    fig.update_xaxes(title={"text": f"<b>{own}</b> (€)", "font": {"color": OWN_COLORS["spent"]}}, row=1, col=2)
-    fig.update_yaxes(automargin=True)
+                xaxis="x" if col == 1 else "x2", yaxis="y" if col == 1 else "y2",
+            ))
     spent_rate = _rate(table, "spent")
     extra = (f"Taux de consommation de l'ensemble (État + {own.lower()}) : {fmt_number(spent_rate, 1)}{NBSP}% du prévu."
              if not math.isnan(spent_rate) else "")
+    height = max(320, 78 * len(t))
+    # The whole layout in one dict, the figure made once (make_subplots and plotly's update calls cost more than the
+    # chart): two panels side by side sharing the actions' axis, as make_subplots(1, 2, shared_yaxes=True,
+    # horizontal_spacing=0.04) lays them out.
+    layout = finished_layout(title, wrap_caption(source_caption(source, year, extra)), height)
+    grid = layout.pop("xaxis")
+    layout.pop("yaxis")
+    # Whole euros with French grouping (« 500 000 € »): d3's SI format would print the English « 500k ».
+    money = {"ticksuffix": f"{NBSP}€", "tickformat": ",~f", "exponentformat": "none"}
     # One scale for both panels: a longer bar is more money, whichever the funder.
     top = pd.to_numeric(t[[f"{g}_{s}" for g in ("etat", "departement") for s in STAGE_NAMES]].stack(),
                         errors="coerce").max()
-    if top and not math.isnan(top):
-        fig.update_xaxes(range=[0, 1.05 * float(top)])
-    height = max(320, 78 * len(t))
-    fig = finish(fig, title, source_caption(source, year, extra), height=height)
+    scale = {"range": [0, 1.05 * float(top)]} if top and not math.isnan(top) else {}
+    width = (1 - 0.04) / 2
+    layout["xaxis"] = {"anchor": "y", "domain": [0.0, width], **money,
+                       "title": {"text": "<b>État</b> (€)", "font": {"color": BLEU_FRANCE}}, **scale, **grid}
+    layout["xaxis2"] = {"anchor": "y2", "domain": [width + 0.04, 1.0], **money,
+                        "title": {"text": f"<b>{own}</b> (€)", "font": {"color": OWN_COLORS["spent"]}}, **scale, **grid}
+    layout["yaxis"] = {"anchor": "x", "domain": [0.0, 1.0], "automargin": True, **grid}
+    layout["yaxis2"] = {"anchor": "x2", "domain": [0.0, 1.0], "matches": "y", "showticklabels": False,
+                        "automargin": True, **grid}
+    layout.update(barmode="group", bargap=0.25, bargroupgap=0.05)
     # Two legend rows (State, then département) sit between the title and the bars.
-    fig.update_layout(margin={"t": 110}, legend={"y": 1.01, "yanchor": "bottom", "x": 0, "xanchor": "left"},
-                      title={"y": 0.995, "yanchor": "top"})
-    return fig
+    layout["margin"]["t"] = 110
+    layout["legend"].update({"y": 1.01, "yanchor": "bottom", "x": 0, "xanchor": "left"})
+    layout["title"].update({"y": 0.995, "yanchor": "top"})
+    return go.Figure(data=traces, layout=layout)
 
 
 def _rate(table: pd.DataFrame, stage: str) -> float:
