@@ -53,6 +53,13 @@ def _narrow(fig: go.Figure, width: int = NARROW_CAPTION, bottom_px: int = 60) ->
     return fig
 
 
+def _narrow_lines(caption: str, width: int = NARROW_CAPTION) -> list[str]:
+    """The source caption's lines for a chart in a narrow column: what `_narrow` makes of a finished figure's caption,
+    for a builder that makes its figure in one go."""
+    text = "<br>".join(wrap_caption(caption)).replace("<br>", " ")
+    return textwrap.wrap(text, width=width, break_long_words=False) or [""]
+
+
 def _title(title: str, subtitle: str = "") -> str:
     """A title with the indicator on a second, smaller line (long labels do not fit one line of a half page)."""
     if not subtitle:
@@ -228,20 +235,22 @@ def event_study_chart(coefs: pd.DataFrame, *, title: str, effect_label: str, sou
 def cohort_counts_chart(counts: pd.DataFrame, *, title: str, source: str, year: object = None) -> go.Figure:
     """Per calendar year, départements already contracted (treated) and not yet contracted (controls) with a value.
     counts: year, treated, not_yet_treated."""
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=counts["year"], y=counts["treated"], name="Contrat signé (traités)",
-                         marker={"color": BLEU_FRANCE}, text=counts["treated"], textposition="outside",
-                         hovertemplate="%{x} : %{y} départements sous contrat<extra></extra>"))
-    fig.add_trace(go.Bar(x=counts["year"], y=counts["not_yet_treated"], name="Pas encore de contrat (témoins)",
-                         marker={"color": GREY_LIGHT, "line": {"color": GREY, "width": 1}},
-                         text=counts["not_yet_treated"], textposition="outside",
-                         hovertemplate="%{x} : %{y} départements pas encore sous contrat<extra></extra>"))
-    fig.update_layout(barmode="group")
-    fig.update_traces(cliponaxis=False)
+    traces = [
+        go.Bar(x=counts["year"], y=counts["treated"], name="Contrat signé (traités)",
+               marker={"color": BLEU_FRANCE}, text=counts["treated"], textposition="outside", cliponaxis=False,
+               hovertemplate="%{x} : %{y} départements sous contrat<extra></extra>"),
+        go.Bar(x=counts["year"], y=counts["not_yet_treated"], name="Pas encore de contrat (témoins)",
+               marker={"color": GREY_LIGHT, "line": {"color": GREY, "width": 1}},
+               text=counts["not_yet_treated"], textposition="outside", cliponaxis=False,
+               hovertemplate="%{x} : %{y} départements pas encore sous contrat<extra></extra>"),
+    ]
     top = float(max(counts["treated"].max(), counts["not_yet_treated"].max())) if len(counts) else 1.0
-    fig.update_xaxes(tickmode="array", tickvals=list(counts["year"]), title="Année")
-    fig.update_yaxes(title="Départements avec une valeur", range=[0, 1.18 * top])
-    return _narrow(finish(fig, title, source_caption(source, year), height=280))
+    # The whole layout in one dict, the figure made once (plotly's update calls cost more than the chart).
+    layout = finished_layout(title, _narrow_lines(source_caption(source, year)), 280)
+    layout["barmode"] = "group"
+    layout["xaxis"].update({"tickmode": "array", "tickvals": list(counts["year"]), "title": "Année"})
+    layout["yaxis"].update({"title": "Départements avec une valeur", "range": [0, 1.18 * top]})
+    return go.Figure(data=traces, layout=layout)
 
 
 def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str | None, *, title: str, x_label: str,
@@ -249,17 +258,17 @@ def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str |
                         subtitle: str = "") -> go.Figure:
     """Change in the result indicator against State € per poor inhabitant, the fitted line and its 95 % band.
     points: code, name, dose, change; fit: dose, fitted, low, high."""
-    fig = go.Figure()
+    traces = []
     if len(fit):
         f = fit.sort_values("dose")
-        fig.add_trace(go.Scatter(x=np.concatenate([f["dose"], f["dose"][::-1]]),
+        traces.append(go.Scatter(x=np.concatenate([f["dose"], f["dose"][::-1]]),
                                  y=np.concatenate([f["high"], f["low"][::-1]]), fill="toself",
                                  fillcolor="rgba(0,0,145,0.12)", line={"width": 0}, name="Intervalle à 95 %",
                                  hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=f["dose"], y=f["fitted"], mode="lines", name="Droite ajustée",
+        traces.append(go.Scatter(x=f["dose"], y=f["fitted"], mode="lines", name="Droite ajustée",
                                  line={"color": BLEU_FRANCE, "width": 2}, hoverinfo="skip"))
     others = points[points["code"] != selected]
-    fig.add_trace(go.Scatter(
+    traces.append(go.Scatter(
         x=others["dose"], y=others["change"], mode="markers", name="Départements",
         marker={"color": GREY, "size": 8, "opacity": 0.75},
         hovertext=[f"<b>{n} ({c})</b><br>{fmt_number(d, 1)} € par habitant pauvre<br>évolution : {fmt_number(v, 2)}"
@@ -268,17 +277,20 @@ def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str |
     ))
     sel = points[points["code"] == selected]
     if len(sel):
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=sel["dose"], y=sel["change"], mode="markers+text", name=str(sel["name"].iloc[0]), text=sel["name"],
             textposition="top center", textfont={"color": SELECTED_COLOR},
             marker={"color": SELECTED_COLOR, "size": 14, "line": {"color": "white", "width": 2}},
             hovertemplate=f"<b>{sel['name'].iloc[0]}</b><br>%{{x:,.1f}} €<br>%{{y:,.2f}}<extra></extra>",
         ))
-    fig.update_xaxes(title=x_label, ticksuffix=f"{NBSP}€", separatethousands=True)
-    fig.update_yaxes(title=y_label, zeroline=True, zerolinecolor=GREY_LIGHT)
-    fig = finish(fig, _title(title, subtitle), source_caption(source, year, extra), height=420)
-    fig.update_layout(margin={"t": 130 if subtitle else 90}, legend={"y": 1.02})
-    return _narrow(fig)
+    # The whole layout in one dict, the figure made once (plotly's update calls cost more than the chart); the grid
+    # settings last, as finish() sets them over the axes' own (no zero line).
+    layout = finished_layout(_title(title, subtitle), _narrow_lines(source_caption(source, year, extra)), 420)
+    layout["xaxis"] = {"title": x_label, "ticksuffix": f"{NBSP}€", "separatethousands": True, **layout["xaxis"]}
+    layout["yaxis"] = {"title": y_label, "zeroline": True, "zerolinecolor": GREY_LIGHT, **layout["yaxis"]}
+    layout["margin"]["t"] = 130 if subtitle else 90
+    layout["legend"]["y"] = 1.02
+    return go.Figure(data=traces, layout=layout)
 
 
 # ---------------------------------------------------------------------------------------------------------------
