@@ -399,7 +399,8 @@ def _territory_cost(money: _Money, series: dict[int, tuple[float, object]], stag
         return _TerritoryCost(t0=t0, baseline=baseline, skipped=skipped,
                               reason=f"aucune valeur pour les années financées ({_years_text(funded)})",
                               short="aucune valeur pour les années financées")
-    amounts = money.amounts[np.isin(money.years, used)]
+    counted = set(used)  # a set, not np.isin: a territory has a few rows and np.isin costs more than them
+    amounts = money.amounts[np.array([int(y) in counted for y in money.years], dtype=bool)]
     # As pandas' sum(min_count=1): NaN when no amount is known, else the known amounts summed in the rows' order.
     known = ~np.isnan(amounts)
     euros = (float(np.where(known, amounts, 0.0).sum()) if known.any() else math.nan) * share
