@@ -596,16 +596,26 @@ def new_action_flags(flags: pd.DataFrame, funding: pd.DataFrame, values: pd.Data
     first = first_funded_year(funding[funding["code"].isin(new["code"])], "planned")
     new = new.merge(first, on=["code", "programme", "action"], how="inner")
     bens = beneficiary_indicators(indicators)
+    inds_of: dict[object, set] = {}
+    for action, code in zip(bens["action"], bens["code"]):
+        inds_of.setdefault(action, set()).add(code)
+    # The values of the new actions' territories grouped once by (territory, year): rows (index, indicator, value) in
+    # the frame's order, instead of a filter of the whole frame per new action (France has hundreds).
+    known = values[values["code"].isin(new["code"]) & values["value"].notna()]
+    by_place: dict[tuple[object, int], list] = {}
+    for idx, code, period, ind, value in zip(known.index, known["code"], known["period"], known["indicator"],
+                                             known["value"]):
+        by_place.setdefault((code, int(period)), []).append((idx, ind, value))
     rows, unchecked = [], 0
     for r in new.itertuples():
         year = int(r.first_year) - 1
-        inds = bens[bens["action"] == r.action]["code"]
-        v = values[(values["code"] == r.code) & values["indicator"].isin(inds) & (values["period"] == year)
-                   & values["value"].notna()]
-        if v.empty:
+        inds = inds_of.get(r.action, set())
+        hits = [h for h in by_place.get((r.code, year), ()) if h[1] in inds]
+        if not hits:
             unchecked += 1
             continue
-        top = v.sort_values("value", ascending=False).iloc[0]
+        # The same row as sorting the hits by value, highest first (ties resolved by that very sort).
+        top = values.loc[[h[0] for h in hits]].sort_values("value", ascending=False).iloc[0]
         if top["value"] > 0:
             rows.append((r.code, r.programme, r.action, year, top["indicator"], float(top["value"]),
                          f"{r.action} ({r.code}) est déclarée « mesure nouvelle », mais {top['indicator']} comptait "
