@@ -146,7 +146,7 @@ def reallocation_sankey(flows: pd.DataFrame, labels: dict[str, str], *, title: s
     src = [origins.index(a) for a in flows["from_action"]]
     dst = [len(origins) + targets.index(a) for a in flows["to_action"]]
     total = float(flows["amount"].sum())
-    fig = go.Figure(go.Sankey(
+    sankey = go.Sankey(
         arrangement="snap",
         valueformat=",.0f", valuesuffix=f"{NBSP}€",
         node={"label": short, "pad": 18, "thickness": 16, "line": {"color": "white", "width": 0.5},
@@ -156,13 +156,14 @@ def reallocation_sankey(flows: pd.DataFrame, labels: dict[str, str], *, title: s
               "color": "rgba(0,0,145,0.22)",
               "customdata": [f"{int(m)} décision(s)" for m in flows["moves"]],
               "hovertemplate": "%{source.label} → %{target.label}<br>%{value} (%{customdata})<extra></extra>"},
-    ))
+    )
     extra = (f"{len(flows)} flux, {_euros(total)} reventilés au total ; à gauche l'action qui cède des crédits, à "
              "droite celle qui les reçoit.")
     height = max(300, 46 * max(len(origins), len(targets)))
-    fig = finish(fig, title, source_caption(source, year, extra), height=height, legend=False)
-    fig.update_layout(margin={"l": 10, "r": 10})
-    return fig
+    # The whole layout in one dict, the figure made once (plotly's update calls cost more than the chart).
+    layout = finished_layout(title, wrap_caption(source_caption(source, year, extra)), height, legend=False)
+    layout["margin"].update({"l": 10, "r": 10})
+    return go.Figure(data=[sankey], layout=layout)
 
 
 def leverage_distribution(values: pd.DataFrame, selected: str | None, peers: Sequence[str] = (), *,
