@@ -331,12 +331,50 @@ def _is_reason(x: object) -> bool:
     return isinstance(x, str) and x.strip() != ""
 
 
-def _territory_cost(money: pd.DataFrame, series: pd.DataFrame, stage: str, end_year: int | None,
+@dataclass(frozen=True)
+class _Money:
+    """One territory's funding rows of one action, as arrays in the rows' order: the year, whether any stage has a
+    positive amount, and the amount at the stage asked (NaN when not known)."""
+
+    years: np.ndarray
+    positive: np.ndarray
+    amounts: np.ndarray
+
+
+def _money_by_action(fund: pd.DataFrame, stage: str) -> dict[str, dict[str, _Money]]:
+    """action -> territory code (sorted) -> _Money: the funding split once, not once per indicator and territory."""
+    if fund.empty:
+        return {}
+    num = fund[list(STAGES)].apply(pd.to_numeric, errors="coerce")
+    positive = num.gt(0).any(axis=1).to_numpy()
+    years = fund["year"].to_numpy()
+    amounts = num[stage].to_numpy(dtype="float64")
+    out: dict[str, dict[str, _Money]] = {}
+    groups = fund.groupby(["action", "code"], sort=True).indices
+    for action, code in sorted(groups):
+        idx = groups[(action, code)]
+        out.setdefault(action, {})[code] = _Money(years[idx], positive[idx], amounts[idx])
+    return out
+
+
+def _series_by_indicator(values: pd.DataFrame, indicators: Iterable[str], codes: Sequence[str]
+                         ) -> dict[tuple[str, str], dict[int, tuple[float, object]]]:
+    """(indicator, code) -> period -> (value, unranked_reason or None): every series read once, values without a
+    number left out (a missing value is no baseline and no funded year's count); the last row of a period wins."""
+    v = values[values["indicator"].isin(list(indicators)) & values["code"].isin(list(codes)) & values["value"].notna()]
+    v = v.sort_values(["indicator", "code", "period"], kind="stable")
+    reasons = v["unranked_reason"] if "unranked_reason" in v.columns else [None] * len(v)
+    out: dict[tuple[str, str], dict[int, tuple[float, object]]] = {}
+    for ind, code, period, value, reason in zip(v["indicator"], v["code"], v["period"], v["value"], reasons):
+        out.setdefault((ind, code), {})[int(period)] = (value, reason)
+    return out
+
+
+def _territory_cost(money: _Money, series: dict[int, tuple[float, object]], stage: str, end_year: int | None,
                     share: float) -> _TerritoryCost:
-    """`money`: this territory's funding rows of the action; `series`: its values of the indicator (period, value and,
-    when present, unranked_reason)."""
-    positive = money[list(STAGES)].apply(pd.to_numeric, errors="coerce").gt(0).any(axis=1)
-    funded = sorted({int(y) for y in money.loc[positive, "year"]})
+    """`money`: this territory's funding rows of the action; `series`: its values of the indicator by period (value,
+    unranked_reason)."""
+    funded = sorted({int(y) for y in money.years[money.positive]})
     if not funded:
         return _TerritoryCost(reason="aucun financement prévu pour l'action", short="aucun financement prévu")
     first = funded[0]
@@ -345,31 +383,31 @@ def _territory_cost(money: pd.DataFrame, series: pd.DataFrame, stage: str, end_y
         return _TerritoryCost(reason=f"premier financement en {first}, après la période choisie",
                               short="premier financement après la période choisie")
     t0 = first - 1
-    by_year = series.dropna(subset=["value"]).drop_duplicates("period", keep="last").set_index("period")
-    by_year.index = by_year.index.astype(int)
-    if t0 not in by_year.index:
+    if t0 not in series:
         return _TerritoryCost(t0=t0, reason=f"pas de valeur en {t0}, l'année précédant le premier financement "
                                             f"({first}) : pas de niveau d'avant financement, pas de coût",
                               short="pas de valeur l'année précédant le premier financement")
-    if "unranked_reason" in by_year.columns:
-        for y in [t0, *funded]:
-            if y in by_year.index and _is_reason(by_year.loc[y, "unranked_reason"]):
-                return _TerritoryCost(t0=t0, reason=f"valeur {y} écartée ({by_year.loc[y, 'unranked_reason']}) : "
-                                                    "jamais utilisée dans un coût, pas de coût",
-                                      short="valeur écartée par le contrôle qualité")
-    baseline = float(by_year.loc[t0, "value"])
-    used = [y for y in funded if y in by_year.index]
-    skipped = tuple(y for y in funded if y not in by_year.index)
+    for y in [t0, *funded]:
+        if y in series and _is_reason(series[y][1]):
+            return _TerritoryCost(t0=t0, reason=f"valeur {y} écartée ({series[y][1]}) : "
+                                                "jamais utilisée dans un coût, pas de coût",
+                                  short="valeur écartée par le contrôle qualité")
+    baseline = float(series[t0][0])
+    used = [y for y in funded if y in series]
+    skipped = tuple(y for y in funded if y not in series)
     if not used:
         return _TerritoryCost(t0=t0, baseline=baseline, skipped=skipped,
                               reason=f"aucune valeur pour les années financées ({_years_text(funded)})",
                               short="aucune valeur pour les années financées")
-    amounts = pd.to_numeric(money.loc[money["year"].isin(used), stage], errors="coerce")
-    euros = float(amounts.sum(min_count=1)) * share
+    counted = set(used)  # a set, not np.isin: a territory has a few rows and np.isin costs more than them
+    amounts = money.amounts[np.array([int(y) in counted for y in money.years], dtype=bool)]
+    # As pandas' sum(min_count=1): NaN when no amount is known, else the known amounts summed in the rows' order.
+    known = ~np.isnan(amounts)
+    euros = (float(np.where(known, amounts, 0.0).sum()) if known.any() else math.nan) * share
     if math.isnan(euros) or euros <= 0:
         return _TerritoryCost(t0=t0, baseline=baseline, reason=f"aucun € {STAGE_LABELS[stage]} sur les années "
                               "financées", short=f"aucun € {STAGE_LABELS[stage]}")
-    bys = float(sum(float(by_year.loc[y, "value"]) - baseline for y in used))
+    bys = float(sum(float(series[y][0]) - baseline for y in used))
     return _TerritoryCost(euros, bys, baseline, t0, tuple(used), skipped)
 
 
@@ -401,11 +439,12 @@ def cost_per_result(funding: pd.DataFrame, values: pd.DataFrame, indicators: pd.
     parts = breakdown_lines(indicators)
     share_of = {} if shares is None else {str(i): as_float(s) for i, s in zip(shares["indicator"], shares["share"])}
     labels = dict(zip(indicators["code"], indicators["label"]))
-    has_reason = "unranked_reason" in values.columns
     actions = fund.drop_duplicates("action")[["programme", "axis", "action"]]
+    money = _money_by_action(fund, stage)
+    series = _series_by_indicator(values, bens["code"], codes)
     rows = []
     for act in actions.itertuples():
-        mine = fund[fund["action"] == act.action]
+        mine = money.get(act.action, {})
         inds = bens[bens["action"] == act.action]
         if inds.empty:
             rows.append(_cost_row(act, None, "", caveat="aucun indicateur de bénéficiaires (en personnes) rattaché "
@@ -433,12 +472,8 @@ def cost_per_result(funding: pd.DataFrame, values: pd.DataFrame, indicators: pd.
                         "l'action qui la finance n'est pas connue, pas de coût (l'argent de toute l'action ne peut "
                         "pas lui être imputé)")))
                     continue
-            cols = ["code", "period", "value", *(["unranked_reason"] if has_reason else [])]
-            v = values.loc[values["indicator"] == ind.code, cols]
-            v = v[v["code"].isin(codes)]
-            per = {}
-            for code, money in mine.groupby("code"):
-                per[code] = _territory_cost(money, v[v["code"] == code].sort_values("period"), stage, end_year, share)
+            per = {code: _territory_cost(m, series.get((ind.code, code), {}), stage, end_year, share)
+                   for code, m in mine.items()}
             rows.append(_combine(act, ind.code, ind.label, per, share, len(codes) > 1))
     return pd.DataFrame(rows, columns=COST_COLUMNS)
 
@@ -561,16 +596,26 @@ def new_action_flags(flags: pd.DataFrame, funding: pd.DataFrame, values: pd.Data
     first = first_funded_year(funding[funding["code"].isin(new["code"])], "planned")
     new = new.merge(first, on=["code", "programme", "action"], how="inner")
     bens = beneficiary_indicators(indicators)
+    inds_of: dict[object, set] = {}
+    for action, code in zip(bens["action"], bens["code"]):
+        inds_of.setdefault(action, set()).add(code)
+    # The values of the new actions' territories grouped once by (territory, year): rows (index, indicator, value) in
+    # the frame's order, instead of a filter of the whole frame per new action (France has hundreds).
+    known = values[values["code"].isin(new["code"]) & values["value"].notna()]
+    by_place: dict[tuple[object, int], list] = {}
+    for idx, code, period, ind, value in zip(known.index, known["code"], known["period"], known["indicator"],
+                                             known["value"]):
+        by_place.setdefault((code, int(period)), []).append((idx, ind, value))
     rows, unchecked = [], 0
     for r in new.itertuples():
         year = int(r.first_year) - 1
-        inds = bens[bens["action"] == r.action]["code"]
-        v = values[(values["code"] == r.code) & values["indicator"].isin(inds) & (values["period"] == year)
-                   & values["value"].notna()]
-        if v.empty:
+        inds = inds_of.get(r.action, set())
+        hits = [h for h in by_place.get((r.code, year), ()) if h[1] in inds]
+        if not hits:
             unchecked += 1
             continue
-        top = v.sort_values("value", ascending=False).iloc[0]
+        # The same row as sorting the hits by value, highest first (ties resolved by that very sort).
+        top = values.loc[[h[0] for h in hits]].sort_values("value", ascending=False).iloc[0]
         if top["value"] > 0:
             rows.append((r.code, r.programme, r.action, year, top["indicator"], float(top["value"]),
                          f"{r.action} ({r.code}) est déclarée « mesure nouvelle », mais {top['indicator']} comptait "

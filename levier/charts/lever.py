@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from levier.charts.indicators import distribution_chart
 from levier.charts.style import (
@@ -22,7 +21,9 @@ from levier.charts.style import (
     GREY_MEDIUM,
     SELECTED_COLOR,
     finish,
+    finished_layout,
     source_caption,
+    wrap_caption,
 )
 from levier.core.fmt import NBSP, fmt_number
 
@@ -52,6 +53,13 @@ def _narrow(fig: go.Figure, width: int = NARROW_CAPTION, bottom_px: int = 60) ->
     return fig
 
 
+def _narrow_lines(caption: str, width: int = NARROW_CAPTION) -> list[str]:
+    """The source caption's lines for a chart in a narrow column: what `_narrow` makes of a finished figure's caption,
+    for a builder that makes its figure in one go."""
+    text = "<br>".join(wrap_caption(caption)).replace("<br>", " ")
+    return textwrap.wrap(text, width=width, break_long_words=False) or [""]
+
+
 def _title(title: str, subtitle: str = "") -> str:
     """A title with the indicator on a second, smaller line (long labels do not fit one line of a half page)."""
     if not subtitle:
@@ -76,38 +84,49 @@ def execution_chart(table: pd.DataFrame, labels: dict[str, str], axes: dict[str,
     own = own_label
     t = table.iloc[::-1].reset_index(drop=True)  # first action at the top
     names = [_wrap_label((f"Axe {axes[a]} · " if axes.get(a) else "") + labels.get(a, a)) for a in t["action"]]
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)
+    traces = []
     for col, (group, colors) in enumerate((("etat", STATE_COLORS), ("departement", OWN_COLORS)), start=1):
         # Horizontal grouped bars stack the first trace lowest: spent is added first so prévu reads on top.
         for rank, stage in ((3, "spent"), (2, "committed"), (1, "planned")):
             values = pd.to_numeric(t[f"{group}_{stage}"], errors="coerce")
-            fig.add_trace(go.Bar(
+            traces.append(go.Bar(
                 y=names, x=values, orientation="h", name=f"{STAGE_NAMES[stage]} ({'État' if group == 'etat' else own.lower()})",
                 marker={"color": colors[stage]}, legendrank=rank + (0 if group == "etat" else 3),
                 hovertext=[f"<b>{n}</b><br>{'État' if group == 'etat' else own} – {STAGE_NAMES[stage].lower()} : "
                            f"{_euros(v)}" for n, v in zip(names, values)],
                 hovertemplate="%{hovertext}<extra></extra>",
-            ), row=1, col=col)
-    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
-    # Whole euros with French grouping (« 500 000 € »): d3's SI format would print the English « 500k ».
-    fig.update_xaxes(ticksuffix=f"{NBSP}€", tickformat=",~f", exponentformat="none")
-    fig.update_xaxes(title={"text": "<b>État</b> (€)", "font": {"color": BLEU_FRANCE}}, row=1, col=1)
-    fig.update_xaxes(title={"text": f"<b>{own}</b> (€)", "font": {"color": OWN_COLORS["spent"]}}, row=1, col=2)
-    fig.update_yaxes(automargin=True)
+                xaxis="x" if col == 1 else "x2", yaxis="y" if col == 1 else "y2",
+            ))
     spent_rate = _rate(table, "spent")
     extra = (f"Taux de consommation de l'ensemble (État + {own.lower()}) : {fmt_number(spent_rate, 1)}{NBSP}% du prévu."
              if not math.isnan(spent_rate) else "")
+    height = max(320, 78 * len(t))
+    # The whole layout in one dict, the figure made once (make_subplots and plotly's update calls cost more than the
+    # chart): two panels side by side sharing the actions' axis, as make_subplots(1, 2, shared_yaxes=True,
+    # horizontal_spacing=0.04) lays them out.
+    layout = finished_layout(title, wrap_caption(source_caption(source, year, extra)), height)
+    grid = layout.pop("xaxis")
+    layout.pop("yaxis")
+    # Whole euros with French grouping (« 500 000 € »): d3's SI format would print the English « 500k ».
+    money = {"ticksuffix": f"{NBSP}€", "tickformat": ",~f", "exponentformat": "none"}
     # One scale for both panels: a longer bar is more money, whichever the funder.
     top = pd.to_numeric(t[[f"{g}_{s}" for g in ("etat", "departement") for s in STAGE_NAMES]].stack(),
                         errors="coerce").max()
-    if top and not math.isnan(top):
-        fig.update_xaxes(range=[0, 1.05 * float(top)])
-    height = max(320, 78 * len(t))
-    fig = finish(fig, title, source_caption(source, year, extra), height=height)
+    scale = {"range": [0, 1.05 * float(top)]} if top and not math.isnan(top) else {}
+    width = (1 - 0.04) / 2
+    layout["xaxis"] = {"anchor": "y", "domain": [0.0, width], **money,
+                       "title": {"text": "<b>État</b> (€)", "font": {"color": BLEU_FRANCE}}, **scale, **grid}
+    layout["xaxis2"] = {"anchor": "y2", "domain": [width + 0.04, 1.0], **money,
+                        "title": {"text": f"<b>{own}</b> (€)", "font": {"color": OWN_COLORS["spent"]}}, **scale, **grid}
+    layout["yaxis"] = {"anchor": "x", "domain": [0.0, 1.0], "automargin": True, **grid}
+    layout["yaxis2"] = {"anchor": "x2", "domain": [0.0, 1.0], "matches": "y", "showticklabels": False,
+                        "automargin": True, **grid}
+    layout.update(barmode="group", bargap=0.25, bargroupgap=0.05)
     # Two legend rows (State, then département) sit between the title and the bars.
-    fig.update_layout(margin={"t": 110}, legend={"y": 1.01, "yanchor": "bottom", "x": 0, "xanchor": "left"},
-                      title={"y": 0.995, "yanchor": "top"})
-    return fig
+    layout["margin"]["t"] = 110
+    layout["legend"].update({"y": 1.01, "yanchor": "bottom", "x": 0, "xanchor": "left"})
+    layout["title"].update({"y": 0.995, "yanchor": "top"})
+    return go.Figure(data=traces, layout=layout)
 
 
 def _rate(table: pd.DataFrame, stage: str) -> float:
@@ -127,7 +146,7 @@ def reallocation_sankey(flows: pd.DataFrame, labels: dict[str, str], *, title: s
     src = [origins.index(a) for a in flows["from_action"]]
     dst = [len(origins) + targets.index(a) for a in flows["to_action"]]
     total = float(flows["amount"].sum())
-    fig = go.Figure(go.Sankey(
+    sankey = go.Sankey(
         arrangement="snap",
         valueformat=",.0f", valuesuffix=f"{NBSP}€",
         node={"label": short, "pad": 18, "thickness": 16, "line": {"color": "white", "width": 0.5},
@@ -137,13 +156,14 @@ def reallocation_sankey(flows: pd.DataFrame, labels: dict[str, str], *, title: s
               "color": "rgba(0,0,145,0.22)",
               "customdata": [f"{int(m)} décision(s)" for m in flows["moves"]],
               "hovertemplate": "%{source.label} → %{target.label}<br>%{value} (%{customdata})<extra></extra>"},
-    ))
+    )
     extra = (f"{len(flows)} flux, {_euros(total)} reventilés au total ; à gauche l'action qui cède des crédits, à "
              "droite celle qui les reçoit.")
     height = max(300, 46 * max(len(origins), len(targets)))
-    fig = finish(fig, title, source_caption(source, year, extra), height=height, legend=False)
-    fig.update_layout(margin={"l": 10, "r": 10})
-    return fig
+    # The whole layout in one dict, the figure made once (plotly's update calls cost more than the chart).
+    layout = finished_layout(title, wrap_caption(source_caption(source, year, extra)), height, legend=False)
+    layout["margin"].update({"l": 10, "r": 10})
+    return go.Figure(data=[sankey], layout=layout)
 
 
 def leverage_distribution(values: pd.DataFrame, selected: str | None, peers: Sequence[str] = (), *,
@@ -216,20 +236,22 @@ def event_study_chart(coefs: pd.DataFrame, *, title: str, effect_label: str, sou
 def cohort_counts_chart(counts: pd.DataFrame, *, title: str, source: str, year: object = None) -> go.Figure:
     """Per calendar year, départements already contracted (treated) and not yet contracted (controls) with a value.
     counts: year, treated, not_yet_treated."""
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=counts["year"], y=counts["treated"], name="Contrat signé (traités)",
-                         marker={"color": BLEU_FRANCE}, text=counts["treated"], textposition="outside",
-                         hovertemplate="%{x} : %{y} départements sous contrat<extra></extra>"))
-    fig.add_trace(go.Bar(x=counts["year"], y=counts["not_yet_treated"], name="Pas encore de contrat (témoins)",
-                         marker={"color": GREY_LIGHT, "line": {"color": GREY, "width": 1}},
-                         text=counts["not_yet_treated"], textposition="outside",
-                         hovertemplate="%{x} : %{y} départements pas encore sous contrat<extra></extra>"))
-    fig.update_layout(barmode="group")
-    fig.update_traces(cliponaxis=False)
+    traces = [
+        go.Bar(x=counts["year"], y=counts["treated"], name="Contrat signé (traités)",
+               marker={"color": BLEU_FRANCE}, text=counts["treated"], textposition="outside", cliponaxis=False,
+               hovertemplate="%{x} : %{y} départements sous contrat<extra></extra>"),
+        go.Bar(x=counts["year"], y=counts["not_yet_treated"], name="Pas encore de contrat (témoins)",
+               marker={"color": GREY_LIGHT, "line": {"color": GREY, "width": 1}},
+               text=counts["not_yet_treated"], textposition="outside", cliponaxis=False,
+               hovertemplate="%{x} : %{y} départements pas encore sous contrat<extra></extra>"),
+    ]
     top = float(max(counts["treated"].max(), counts["not_yet_treated"].max())) if len(counts) else 1.0
-    fig.update_xaxes(tickmode="array", tickvals=list(counts["year"]), title="Année")
-    fig.update_yaxes(title="Départements avec une valeur", range=[0, 1.18 * top])
-    return _narrow(finish(fig, title, source_caption(source, year), height=280))
+    # The whole layout in one dict, the figure made once (plotly's update calls cost more than the chart).
+    layout = finished_layout(title, _narrow_lines(source_caption(source, year)), 280)
+    layout["barmode"] = "group"
+    layout["xaxis"].update({"tickmode": "array", "tickvals": list(counts["year"]), "title": "Année"})
+    layout["yaxis"].update({"title": "Départements avec une valeur", "range": [0, 1.18 * top]})
+    return go.Figure(data=traces, layout=layout)
 
 
 def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str | None, *, title: str, x_label: str,
@@ -237,17 +259,17 @@ def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str |
                         subtitle: str = "") -> go.Figure:
     """Change in the result indicator against State € per poor inhabitant, the fitted line and its 95 % band.
     points: code, name, dose, change; fit: dose, fitted, low, high."""
-    fig = go.Figure()
+    traces = []
     if len(fit):
         f = fit.sort_values("dose")
-        fig.add_trace(go.Scatter(x=np.concatenate([f["dose"], f["dose"][::-1]]),
+        traces.append(go.Scatter(x=np.concatenate([f["dose"], f["dose"][::-1]]),
                                  y=np.concatenate([f["high"], f["low"][::-1]]), fill="toself",
                                  fillcolor="rgba(0,0,145,0.12)", line={"width": 0}, name="Intervalle à 95 %",
                                  hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=f["dose"], y=f["fitted"], mode="lines", name="Droite ajustée",
+        traces.append(go.Scatter(x=f["dose"], y=f["fitted"], mode="lines", name="Droite ajustée",
                                  line={"color": BLEU_FRANCE, "width": 2}, hoverinfo="skip"))
     others = points[points["code"] != selected]
-    fig.add_trace(go.Scatter(
+    traces.append(go.Scatter(
         x=others["dose"], y=others["change"], mode="markers", name="Départements",
         marker={"color": GREY, "size": 8, "opacity": 0.75},
         hovertext=[f"<b>{n} ({c})</b><br>{fmt_number(d, 1)} € par habitant pauvre<br>évolution : {fmt_number(v, 2)}"
@@ -256,17 +278,20 @@ def dose_response_chart(points: pd.DataFrame, fit: pd.DataFrame, selected: str |
     ))
     sel = points[points["code"] == selected]
     if len(sel):
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=sel["dose"], y=sel["change"], mode="markers+text", name=str(sel["name"].iloc[0]), text=sel["name"],
             textposition="top center", textfont={"color": SELECTED_COLOR},
             marker={"color": SELECTED_COLOR, "size": 14, "line": {"color": "white", "width": 2}},
             hovertemplate=f"<b>{sel['name'].iloc[0]}</b><br>%{{x:,.1f}} €<br>%{{y:,.2f}}<extra></extra>",
         ))
-    fig.update_xaxes(title=x_label, ticksuffix=f"{NBSP}€", separatethousands=True)
-    fig.update_yaxes(title=y_label, zeroline=True, zerolinecolor=GREY_LIGHT)
-    fig = finish(fig, _title(title, subtitle), source_caption(source, year, extra), height=420)
-    fig.update_layout(margin={"t": 130 if subtitle else 90}, legend={"y": 1.02})
-    return _narrow(fig)
+    # The whole layout in one dict, the figure made once (plotly's update calls cost more than the chart); the grid
+    # settings last, as finish() sets them over the axes' own (no zero line).
+    layout = finished_layout(_title(title, subtitle), _narrow_lines(source_caption(source, year, extra)), 420)
+    layout["xaxis"] = {"title": x_label, "ticksuffix": f"{NBSP}€", "separatethousands": True, **layout["xaxis"]}
+    layout["yaxis"] = {"title": y_label, "zeroline": True, "zerolinecolor": GREY_LIGHT, **layout["yaxis"]}
+    layout["margin"]["t"] = 130 if subtitle else 90
+    layout["legend"]["y"] = 1.02
+    return go.Figure(data=traces, layout=layout)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -295,14 +320,14 @@ def own_spending_chart(series: pd.DataFrame, medians: pd.DataFrame, *, name: str
     """The territory's own spending per inhabitant over the published years (series: year, per_inhabitant) against
     the départements' median (medians: year, median); the lines are cut at `break_year` (the population used as
     denominator changes there) and the contract's first year is marked when it falls in the range."""
-    fig = go.Figure()
+    traces = []
     mx, my = _gapped(medians, "median", break_year)
-    fig.add_trace(go.Scatter(
+    traces.append(go.Scatter(
         x=mx, y=my, mode="lines+markers", name="Médiane des départements", connectgaps=False,
         line={"color": GREY, "width": 2}, marker={"size": 5, "color": GREY},
         hovertemplate="Médiane des départements<br>%{x} : %{y:,.1f} €<extra></extra>"))
     sx, sy = _gapped(series, "per_inhabitant", break_year)
-    fig.add_trace(go.Scatter(
+    traces.append(go.Scatter(
         x=sx, y=sy, mode="lines+markers", name=name, connectgaps=False,
         line={"color": SELECTED_COLOR, "width": 3}, marker={"size": 7, "color": SELECTED_COLOR},
         hovertemplate=f"<b>{name}</b><br>%{{x}} : %{{y:,.1f}} €<extra></extra>"))
@@ -314,16 +339,17 @@ def own_spending_chart(series: pd.DataFrame, medians: pd.DataFrame, *, name: str
     if contract_start is not None and years and min(years) <= contract_start <= max(years):
         marks.append((contract_start, CONTRACT_COLOR, "dash", contract_label or f"début du contrat ({contract_start})",
                       0.0, "right"))
-    fig.update_layout(
-        shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
-                 "line": {"color": c, "dash": d, "width": 1}} for x, c, d, _, _, _ in marks],
-        annotations=[{"x": x, "y": y, "xref": "x", "yref": "paper", "text": t, "showarrow": False, "xanchor": a,
-                      "yanchor": "bottom" if y == 0 else "top", "font": {"size": 10, "color": c}}
-                     for x, c, _, t, y, a in marks],
-    )
-    fig.update_xaxes(title="Année", tickmode="linear", dtick=2 if len(set(years)) > 12 else 1, tickformat="d")
-    fig.update_yaxes(title="€ par habitant", separatethousands=True, exponentformat="none", ticksuffix=f"{NBSP}€",
-                     rangemode="tozero")
-    fig = finish(fig, _title(title, subtitle), source_caption(source, year), height=300)
-    fig.update_layout(margin={"t": 100 if subtitle else 70}, legend={"y": 1.02})
-    return fig
+    # The whole layout in one dict, the figure made once (plotly's update calls cost more than the chart).
+    layout = finished_layout(_title(title, subtitle), wrap_caption(source_caption(source, year)), 300)
+    layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+                         "line": {"color": c, "dash": d, "width": 1}} for x, c, d, _, _, _ in marks]
+    layout["annotations"] = [{"x": x, "y": y, "xref": "x", "yref": "paper", "text": t, "showarrow": False,
+                              "xanchor": a, "yanchor": "bottom" if y == 0 else "top", "font": {"size": 10, "color": c}}
+                             for x, c, _, t, y, a in marks] + layout["annotations"]
+    layout["xaxis"].update({"title": "Année", "tickmode": "linear", "dtick": 2 if len(set(years)) > 12 else 1,
+                            "tickformat": "d"})
+    layout["yaxis"].update({"title": "€ par habitant", "separatethousands": True, "exponentformat": "none",
+                            "ticksuffix": f"{NBSP}€", "rangemode": "tozero"})
+    layout["margin"]["t"] = 100 if subtitle else 70
+    layout["legend"]["y"] = 1.02
+    return go.Figure(data=traces, layout=layout)

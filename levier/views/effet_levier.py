@@ -354,6 +354,9 @@ def funding_programmes(db: Database, level: str = "departement", code: str | Non
                             bool(r.is_demo)) for r in frame.itertuples()]
 
 
+OWN_SPENDING_COLUMNS = ["code", "indicator", "period", "value", "label", "source", "source_table"]
+
+
 @dataclass(frozen=True)
 class LeverData:
     """Everything national the page needs for one programme, read once and cached."""
@@ -369,6 +372,9 @@ class LeverData:
     stats: pd.DataFrame
     is_demo: bool
     level: str = "departement"  # 'epci': the métropoles' own contracts
+    # The départements' real own spending on the programme's field and its context series (lever_own_spending rows;
+    # empty for the métropoles and for a programme without such a series).
+    own_spending: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OWN_SPENDING_COLUMNS))
 
 
 def load_lever_data(db: Database, programme: str, level: str = "departement") -> LeverData:
@@ -388,13 +394,18 @@ def load_lever_data(db: Database, programme: str, level: str = "departement") ->
         codes = lever.beneficiary_indicators(indicators)["code"].tolist()
         values = r.df(Query.LEVER_INDICATOR_VALUES, {"level": level, "codes": codes}) if codes else pd.DataFrame(
             columns=["code", "indicator", "period", "value"])
+        # Read with the rest (one cursor): the own-spending section is a département's, over every département.
+        fld = lever.own_field(programme)
+        own_codes = [fld.indicator, *fld.context] if fld is not None and level == "departement" else []
+        own_spending = (r.df(Query.LEVER_OWN_SPENDING, {"codes": own_codes}) if own_codes
+                        else pd.DataFrame(columns=OWN_SPENDING_COLUMNS))
     funding["year"] = funding["year"].astype(int)
     if level != "departement":
         territories = territories[territories["code"].isin(set(funding["code"]))].reset_index(drop=True)
     if len(values):  # a value a quality check rejects is no cost's denominator (raw counts: no rate conversion)
         values = gate_values(db, values, level)
     return LeverData(programme, funding, realloc, flags, territories, actions, indicators, values, stats,
-                     bool(funding["is_demo"].any()) if len(funding) else False, level)
+                     bool(funding["is_demo"].any()) if len(funding) else False, level, own_spending)
 
 
 @dataclass
@@ -472,12 +483,16 @@ def funding_source(is_demo: bool) -> str:
     return base + " — données fictives de démonstration" if is_demo else base
 
 
-def lever_view(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:
+def lever_view(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int,
+               data: LeverData | None = None) -> LeverView:
     """The Effet levier page for a département, a région (its départements summed), France, or an EPCI holding its
     own contract (a métropole: its money, its leverage among the métropoles, its cost per result, with the limits of
-    what its data support said beside them)."""
+    what its data support said beside them). `data`: load_lever_data() of this programme and level when the caller
+    already holds it (a cache: it does not depend on the territory, the stage or the years), else read here."""
     epci = level == "epci"
-    data = load_lever_data(db, programme, "epci" if epci else "departement")
+    holder_level = "epci" if epci else "departement"
+    if data is None or data.programme != programme or data.level != holder_level:
+        data = load_lever_data(db, programme, holder_level)
     holder = lever.METROPOLE if epci else lever.DEPARTEMENT
     years = list(range(int(year_from), int(year_to) + 1))
     terr = data.territories
@@ -539,7 +554,7 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     if len(costs):
         costs = costs.sort_values("action", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
     subs = lever.substitution_flags(data.funding[data.funding["year"].isin(years)], stage, codes=codes, holder=holder)
-    own = load_own_spending(db, data, level, code, title, stage)
+    own = load_own_spending(data, level, code, title, stage)
     new, unchecked = lever.new_action_flags(data.flags, data.funding, data.values, data.indicators, codes)
     notes = []
     if agg["missing_poor"] and level not in ("departement", "epci"):
@@ -585,7 +600,7 @@ def metropole_notes(holders: int, is_demo: bool) -> str:
     return f"{text} {METROPOLE_DEMO_NOTE}" if is_demo else text
 
 
-def load_own_spending(db: Database, data: LeverData, level: str, code: str, title: str, stage: str) -> OwnSpendingView:
+def load_own_spending(data: LeverData, level: str, code: str, title: str, stage: str) -> OwnSpendingView:
     """The real own-spending section of the page: a département's series, or why there is none."""
     fld = lever.own_field(data.programme)
     if level == "epci":
@@ -597,9 +612,7 @@ def load_own_spending(db: Database, data: LeverData, level: str, code: str, titl
             heading="Dépenses propres des départements : l'argent propre, réel (DREES)",
             message="Choisissez un département : ses dépenses propres réelles sur le champ du contrat (DREES) sont "
                     "montrées par habitant, face à la médiane des départements.")
-    codes = [fld.indicator, *fld.context] if fld is not None else []
-    spending = (db.read(Query.LEVER_OWN_SPENDING, {"codes": codes}) if codes
-                else pd.DataFrame(columns=["code", "indicator", "period", "value", "label", "source", "source_table"]))
+    spending = data.own_spending if fld is not None else pd.DataFrame(columns=OWN_SPENDING_COLUMNS)
     persons = data.stats[data.stats["indicator"] == "STAT-NBPERS"]
     contract_years = tuple(sorted({int(y) for y in data.funding["year"]}))
     name = title.rsplit(" (", 1)[0]

@@ -69,8 +69,9 @@ def _values(db: Database, indicator: str) -> pd.DataFrame:
 
 
 def _info(db: Database, indicator: str) -> dict:
-    frame = evaluation_indicators(db)
-    hit = frame[frame["code"] == indicator]
+    # One indicator's row read alone: the full list aggregates every result indicator's values.
+    frame = db.read(Query.LEVER_EVALUATION_INDICATOR, {"code": indicator})
+    hit = frame[frame["last_year"] > frame["first_year"]]
     if hit.empty:
         cat = db.read(Query.INDICATOR_CATALOGUE)
         hit = cat[cat["code"] == indicator]

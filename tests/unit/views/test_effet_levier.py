@@ -97,3 +97,29 @@ def test_mi_parcours_of_a_metropole_tracks_its_own_targets(db):
     both = mine[["indicator", "t0_value", "target_value"]].merge(
         isere[["indicator", "t0_value", "target_value"]], on="indicator", suffixes=("", "_38"))
     assert len(both) and (both["t0_value"] != both["t0_value_38"]).all()  # its own T0 and targets, not the Isère's
+
+
+def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    try:
+        pd.testing.assert_frame_equal(a, b)
+    except AssertionError:
+        return False
+    return True
+
+
+def test_the_programme_data_a_caller_holds_gives_the_same_page_and_never_another_programmes(db):
+    """lever_view takes the programme's national data from a caller's cache (it does not depend on the territory, the
+    stage or the years); data of another programme or level is not used in its place."""
+    pacte = effet_levier.load_lever_data(db, "PACTE")
+    assert {"STAT-DEP-RSA-INSERTION", "STAT-DEP-RSA-ALLOCATION"} <= set(pacte.own_spending["indicator"])
+    fresh = effet_levier.lever_view(db, "departement", "38", "PACTE", "committed", 2024, 2025)
+    held = effet_levier.lever_view(db, "departement", "38", "PACTE", "committed", 2024, 2025, data=pacte)
+    assert held.headline == fresh.headline and held.own.substitutions == fresh.own.substitutions
+    for name in ("execution", "costs", "comparison"):
+        assert _frames_equal(getattr(held, name), getattr(fresh, name)), name
+    assert _frames_equal(held.own.table, fresh.own.table)
+    other = effet_levier.lever_view(db, "departement", "38", "CALPAE", "spent", 2019, 2022, data=pacte)
+    assert other.programme == "CALPAE" and set(other.execution["Code"]) and all(
+        c.startswith("CALPAE") for c in other.execution["Code"])
+    metro = effet_levier.lever_view(db, "epci", GRENOBLE, "PACTE", "spent", 2024, 2026, data=pacte)
+    assert metro.codes == [GRENOBLE] and metro.holder == lever.METROPOLE and metro.own.message
