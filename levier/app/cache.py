@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -30,10 +32,12 @@ from levier.views import (
 )
 from levier.views.accueil import HomeSummary, load_home_summary
 from levier.views.effet_levier import (
+    LeverData,
     LeverView,
     ProgrammeChoice,
     funding_programmes,
     lever_view,
+    load_lever_data,
 )
 from levier.views.evaluation import (
     DoseView,
@@ -42,6 +46,7 @@ from levier.views.evaluation import (
     dose_response_view,
     evaluation_choices,
     event_study_view,
+    wave_of,
 )
 from levier.views.selection import TerritoryOptions, load_options
 
@@ -121,10 +126,17 @@ def lever_programmes(db: Database, level: str = "departement", code: str | None 
     return _lever_programmes(*_key(db), level, code)
 
 
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _lever_data(db_path: str, version: str, scope_key: str, _scope: Scope, programme: str, level: str) -> LeverData:
+    # A programme's national funding and values: the same for every territory, stage and years of the page.
+    return load_lever_data(Database(db_path, scope=_scope), programme, level)
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _lever_page(db_path: str, version: str, scope_key: str, _scope: Scope, level: str, code: str, programme: str, stage: str,
                 year_from: int, year_to: int) -> LeverView:
-    return lever_view(Database(db_path, scope=_scope), level, code, programme, stage, year_from, year_to)
+    data = _lever_data(db_path, version, scope_key, _scope, programme, "epci" if level == "epci" else "departement")
+    return lever_view(Database(db_path, scope=_scope), level, code, programme, stage, year_from, year_to, data=data)
 
 
 def lever_page(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:
@@ -143,14 +155,21 @@ def evaluation_indicator_choices(db: Database) -> EvaluationChoices:
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _event_study_page(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, selected: str | None,
+def _event_study_page(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str,
                       controls: str) -> EventStudyView:
-    return event_study_view(Database(db_path, scope=_scope), indicator, selected, controls=controls)
+    # Estimated once per indicator and controls: the chosen département only changes one sentence (_wave_of).
+    return event_study_view(Database(db_path, scope=_scope), indicator, None, controls=controls)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=128, show_spinner=False)
+def _wave_of(db_path: str, version: str, scope_key: str, _scope: Scope, selected: str | None) -> str:
+    return wave_of(Database(db_path, scope=_scope), selected)
 
 
 def event_study_page(db: Database, indicator: str, selected: str | None, controls: str) -> EventStudyView:
     """The event-study tab of the Évaluation page (views.evaluation.event_study_view) against the chosen controls."""
-    return _event_study_page(*_key(db), indicator, selected, controls)
+    view = _event_study_page(*_key(db), indicator, controls)
+    return dataclasses.replace(view, wave_of_selected=_wave_of(*_key(db), selected))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

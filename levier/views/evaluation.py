@@ -212,13 +212,25 @@ def event_study_view(db: Database, indicator: str, selected: str | None = None, 
     limits.append(evaluation.limit_pre_period(study.max_pre if study.ok else 1))
     if is_demo:
         limits.append(evaluation.LIMIT_DEMO)
-    wave = ""
-    if selected and selected in cohort:
-        names = db.read(Query.TERRITORIES_OF_LEVEL, {"level": "departement"}).set_index("code")["name"]
-        who = f"{names.get(selected, selected)} ({selected})"
-        wave = f"{who} a signé son contrat {programme} en {int(cohort[selected])}."
+    wave = wave_of(db, selected, programme, cohort) if selected else ""
     return event_study_result(study, indicator=indicator, label=label, source=source, years=years,
                               counts_figure=counts_figure, limits=limits, wave=wave)
+
+
+def wave_of(db: Database, selected: str | None, programme: str = "CDPPE",
+            cohort: dict[str, float] | None = None) -> str:
+    """The one sentence of the event study that depends on the chosen département: the year it signed (empty when
+    it has not). Apart from the study, so that another département does not estimate the study again."""
+    if not selected:
+        return ""
+    if cohort is None:
+        contracts = db.read(Query.CONTRACT_CURRENT, {"programme": programme, "level": "departement"})
+        cohort = dict(zip(contracts["code"], contracts["signed_year"].astype(float)))
+    if selected not in cohort:
+        return ""
+    names = db.read(Query.TERRITORIES_OF_LEVEL, {"level": "departement"}).set_index("code")["name"]
+    who = f"{names.get(selected, selected)} ({selected})"
+    return f"{who} a signé son contrat {programme} en {int(cohort[selected])}."
 
 
 @dataclass

@@ -307,6 +307,10 @@ def test_demo_offers_only_cdppe_outcomes_and_refuses_with_its_reasons(demo_db):
                   "Données déclaratives", "Données fictives"):
         assert words in limits
     assert view.wave_of_selected == "Nord (59) a signé son contrat CDPPE en 2020."
+    # The one sentence about the chosen département comes apart from the study (the app estimates it once).
+    assert ev_view.wave_of(demo_db, "59") == view.wave_of_selected
+    assert ev_view.event_study_view(demo_db, "CDPPE-1-EPP-TX").wave_of_selected == ""
+    assert ev_view.wave_of(demo_db, None) == "" and ev_view.wave_of(demo_db, "99") == ""
     never = ev_view.event_study_view(demo_db, "CDPPE-1-EPP-TX", controls=ev.CONTROLS_NEVER)
     assert not never.ok and "jamais sous contrat" in never.refusal[0]
     calpae = ev_view.event_study_view(demo_db, "CALPAE-3.1.1-OR1M-TX")
