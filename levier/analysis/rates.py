@@ -155,14 +155,17 @@ def ranking_frame(
         return out
     pop = pd.Series(population if population is not None else {}, dtype="float64")
     den = denominators if denominators is not None else pd.DataFrame(columns=["code", "indicator", "period", "value"])
+    # Whole columns as lists: reading Arrow strings element by element costs ten times more (a national frame).
     den_value = {
         (str(c), str(i), int(p)): as_float(v)
-        for c, i, p, v in zip(den["code"], den["indicator"], den["period"], den["value"])
+        for c, i, p, v in zip(den["code"].tolist(), den["indicator"].tolist(), den["period"].tolist(),
+                              den["value"].tolist())
     }
     # A denominator kept out of rankings (a quality error) takes the rate built on it out too, saying why.
     den_reason = ({} if "unranked_reason" not in den.columns else {
         (str(c), str(i), int(p)): r
-        for c, i, p, r in zip(den["code"], den["indicator"], den["period"], den["unranked_reason"])
+        for c, i, p, r in zip(den["code"].tolist(), den["indicator"].tolist(), den["period"].tolist(),
+                              den["unranked_reason"].tolist())
         if isinstance(r, str) and r
     })
     # One pass per indicator on numpy arrays, written back once (a .loc per indicator on a national frame of
