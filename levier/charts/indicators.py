@@ -497,43 +497,51 @@ def small_multiples(
     n = max(1, len(codes))
     cols = max(1, min(columns, n))
     rows = math.ceil(n / cols)
-    fig = make_subplots(
+    # make_subplots gives the panels' axes and titles; the traces and the rest of the layout are plain dicts and the
+    # figure is made once (style.unchecked_figure): add_trace per panel and the update calls cost most of the chart.
+    grid = make_subplots(
         rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True, subplot_titles=[str(names[c]) for c in codes],
         vertical_spacing=0.12 if rows > 1 else 0.05, horizontal_spacing=0.04,
     )
+    traces: list[dict] = []
     years: list[int] = []
     for i, code in enumerate(codes):
-        r, c = i // cols + 1, i % cols + 1
+        axes = grid._grid_ref[i // cols][i % cols][0].trace_kwargs  # {'xaxis': 'x2', 'yaxis': 'y2'}
         if reference is not None and len(reference):
             ref = reference.sort_values("period")
-            fig.add_trace(
-                go.Scatter(
-                    x=ref["period"], y=pd.to_numeric(ref["value"], errors="coerce"), mode="lines", name=reference_name,
-                    line={"color": GREY, "width": 1.5, "dash": "dot"}, showlegend=False,
-                    hovertext=[f"{reference_name}<br>{int(p)} : {fmt_hover(v, unit)}" for p, v in zip(ref["period"], ref["value"])],
-                    hovertemplate="%{hovertext}<extra></extra>",
-                ),
-                row=r, col=c,
-            )
+            traces.append(dict(
+                type="scatter", x=ref["period"].to_numpy(), y=pd.to_numeric(ref["value"], errors="coerce").to_numpy(),
+                mode="lines", name=reference_name, line={"color": GREY, "width": 1.5, "dash": "dot"}, showlegend=False,
+                hovertext=[f"{reference_name}<br>{int(p)} : {fmt_hover(v, unit)}" for p, v in zip(ref["period"], ref["value"])],
+                hovertemplate="%{hovertext}<extra></extra>", **axes,
+            ))
             years += [int(p) for p in ref["period"]]
         d = s[(s["code"] == code) & s["value"].notna()].sort_values("period")
         color = SELECTED_COLOR if code == selected else BLEU_FRANCE
-        fig.add_trace(
-            go.Scatter(
-                x=d["period"], y=d["value"], mode="lines+markers", name=str(names[code]),
-                line={"color": color, "width": 2.5 if code == selected else 2}, marker={"size": 5, "color": color},
-                showlegend=False,
-                hovertext=[f"<b>{names[code]}</b><br>{int(p)} : {fmt_hover(v, unit)}" for p, v in zip(d["period"], d["value"])],
-                hovertemplate="%{hovertext}<extra></extra>",
-            ),
-            row=r, col=c,
-        )
+        traces.append(dict(
+            type="scatter", x=d["period"].to_numpy(), y=d["value"].to_numpy(), mode="lines+markers",
+            name=str(names[code]), line={"color": color, "width": 2.5 if code == selected else 2},
+            marker={"size": 5, "color": color}, showlegend=False,
+            hovertext=[f"<b>{names[code]}</b><br>{int(p)} : {fmt_hover(v, unit)}" for p, v in zip(d["period"], d["value"])],
+            hovertemplate="%{hovertext}<extra></extra>", **axes,
+        ))
         years += [int(p) for p in d["period"]]
-    fig.update_xaxes(tickformat="d", dtick=2, matches="x")
-    fig.update_yaxes(matches="y", **axis_format(unit))  # one scale for every panel, or the eye compares slopes wrongly
     empty = [names[c] for c in codes if not (s[(s["code"] == c)]["value"].notna().any())]
     extra = f"Pointillés gris : {reference_name.lower()}. " if reference is not None and len(reference) else ""
     if empty:
         extra += "Sans donnée : " + ", ".join(map(str, empty)) + "."
     caption = source_caption(source, year if year is not None else (years or None), extra)
-    return finish(fig, title or label_with_unit(label, unit), caption, height=220 * rows + 40, legend=False)
+    layout = finished_layout(title or label_with_unit(label, unit), wrap_caption(caption), 220 * rows + 40,
+                             legend=False)
+    x_style, y_style = layout.pop("xaxis"), layout.pop("yaxis")
+    panels = grid.layout.to_plotly_json()
+    layout["annotations"] = list(panels.pop("annotations", [])) + layout["annotations"]  # panel titles, then source
+    for name, axis in panels.items():
+        if name.startswith("xaxis"):
+            # One scale for every panel, or the eye compares slopes wrongly.
+            layout[name] = {**axis, "tickformat": "d", "dtick": 2, "matches": "x", **x_style}
+        elif name.startswith("yaxis"):
+            layout[name] = {**axis, "matches": "y", **axis_format(unit), **y_style}
+        else:
+            layout[name] = axis
+    return unchecked_figure(traces, layout)

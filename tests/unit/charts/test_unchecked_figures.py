@@ -95,3 +95,18 @@ def test_distribution_charts_are_valid_plotly():
         assert fig.data[0].type == "box" and len(fig.layout.shapes) == 1  # the median line
         _validated(fig)
     _validated(indicators.distribution_chart(values.iloc[0:0], None, label="x", source="y"))
+
+
+def test_small_multiples_are_valid_plotly():
+    from levier.charts import indicators
+
+    codes = ["38", "59", "13", "69", "75"]
+    series = pd.DataFrame([{"code": c, "name": f"Dép. {c}", "period": y, "value": 10.0 + i + (y - 2015) * 0.3}
+                           for i, c in enumerate(codes[:-1]) for y in range(2015, 2023)])
+    reference = pd.DataFrame({"period": list(range(2015, 2023)), "value": [11.0 + 0.2 * k for k in range(8)]})
+    fig = indicators.small_multiples(series, codes, "59", label="Taux de pauvreté", unit="%", source="INSEE",
+                                     reference=reference)
+    assert len(fig.data) == 10 and {t.xaxis for t in fig.data} == {"x", "x2", "x3", "x4", "x5"}
+    assert fig.layout.xaxis5.matches == "x" and fig.layout.yaxis5.matches == "y"  # one scale for every panel
+    _validated(fig)
+    _validated(indicators.small_multiples(series, ["38"], None, label="x", source="y"))
