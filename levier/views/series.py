@@ -154,9 +154,13 @@ DEFAULT_STAT = 4  # public statistics shown by default; the rest of DEFAULT_MAX 
 def choices_from_periods(cat: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
     """Families with at least MIN_YEARS yearly periods with a value: head, label, programme, unit, periods (list), in
     catalogue order. periods: indicator, period (one row per indicator and year with a value)."""
-    p = periods[~periods["period"].map(lambda x: is_monthly_period(int(x))).astype(bool)]
-    years = p.groupby("indicator")["period"].agg(lambda s: {int(x) for x in s})
+    # Plain Python over whole columns: a lambda per row and per indicator cost most of the page's choices.
+    years: dict[str, set[int]] = {}
+    for indicator, period in zip(periods["indicator"].tolist(), periods["period"].tolist()):
+        if not is_monthly_period(int(period)):
+            years.setdefault(indicator, set()).add(int(period))
     yearly = set(yearly_codes(cat))
+    meta = cat[["label", "programme", "unit"]].to_dict("index")
     rows = []
     for head, chain in families(cat).items():
         if head not in yearly:
@@ -164,8 +168,9 @@ def choices_from_periods(cat: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFra
         ys = sorted({y for c in chain for y in years.get(c, set())})
         if len(ys) < MIN_YEARS:
             continue
-        rows.append({"head": head, "label": str(cat.at[head, "label"]), "programme": str(cat.at[head, "programme"]),
-                     "unit": str(cat.at[head, "unit"] or ""), "periods": ys})
+        m = meta[head]
+        rows.append({"head": head, "label": str(m["label"]), "programme": str(m["programme"]),
+                     "unit": str(m["unit"] or ""), "periods": ys})
     return pd.DataFrame(rows, columns=["head", "label", "programme", "unit", "periods"])
 
 
