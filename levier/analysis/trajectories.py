@@ -14,6 +14,7 @@ target_status.sql does the same in SQL); the T0 year shown is the one asked for,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,18 @@ def target_grid(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.Data
         "status_reason": pd.Series(status_reason),
     }
     return pd.DataFrame(columns, columns=GRID_COLUMNS, copy=False)
+
+
+def target_grid_blocks(values: pd.DataFrame, targets: pd.DataFrame, indicators: pd.DataFrame,
+                       territories_per_block: int) -> Iterator[pd.DataFrame]:
+    """target_grid in blocks of `territories_per_block` territories (in code order), one frame per block: a
+    territory's rows depend on its own values and targets only (its window, its plans), so the blocks put end to
+    end are target_grid itself, while only one block is held at a time (the publication step writes each as it
+    comes: the whole EPCI grid is millions of rows)."""
+    codes = sorted(set(targets["code"]))
+    for start in range(0, len(codes), territories_per_block):
+        block = set(codes[start:start + territories_per_block])
+        yield target_grid(values[values["code"].isin(block)], targets[targets["code"].isin(block)], indicators)
 
 
 class _Units:

@@ -6,7 +6,7 @@ TABLES."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -39,19 +39,29 @@ def is_current(reader: Reader) -> bool:
     return derived_for is not None and int(derived_for) == int(version)
 
 
-def replace_derived(w: Writer, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
-    """Replaces every derived table with its frame and marks them current, inside the caller's transaction (all or
-    nothing); a table without a frame is emptied, so nothing stale is left marked current. Returns rows per table."""
-    unknown = sorted(set(frames) - set(TABLES))
-    if unknown:
-        raise ValueError(f"Tables dérivées inconnues : {', '.join(unknown)}")
-    written = {}
-    for name, (clear, insert) in TABLES.items():
+Table = pd.DataFrame | Iterable[pd.DataFrame]  # a derived table's rows: one frame, or frames made one after the other
+
+
+def clear_derived(w: Writer) -> None:
+    """Empties every derived table, inside the caller's transaction: a table the caller then writes nothing into
+    stays empty, so nothing stale is left marked current."""
+    for clear, _ in TABLES.values():
         w.execute(clear)
-        frame = frames.get(name)
-        written[name] = w.insert(insert, frame) if frame is not None else 0
+
+
+def write_derived(w: Writer, name: str, table: Table) -> int:
+    """Appends a derived table's rows (a frame, or frames consumed one at a time: a block is written, then dropped,
+    before the next is made) inside the caller's transaction. Returns the rows written."""
+    if name not in TABLES:
+        raise ValueError(f"Table dérivée inconnue : {name}")
+    insert = TABLES[name][1]
+    frames = [table] if isinstance(table, pd.DataFrame) else table
+    return sum(w.insert(insert, frame) for frame in frames)
+
+
+def mark_derived(w: Writer) -> None:
+    """The derived tables written in this transaction are those of its data version."""
     w.execute(Query.MARK_DERIVED)
-    return written
 
 
 def reads_everything(db: Database) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -359,15 +359,18 @@ def _ranked_by_set(db: Database, values: pd.DataFrame, terr: pd.DataFrame, cat: 
     return pd.concat(parts, ignore_index=True)
 
 
-def derived_tables(db: Database, gate_rows: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def derived_tables(db: Database, gate_rows: pd.DataFrame | None = None
+                   ) -> dict[str, list[pd.DataFrame] | Iterator[pd.DataFrame]]:
     """The publication step's builder of this page (whole database, full rights): `midterm_value` (every value of
-    the département and EPCI levels with its quality gate and its ranked figure) and `target_status` (the target
-    tracking of every territory for every (T0, comparison year) pair of its window, analysis.trajectories).
+    the département and EPCI levels with its quality gate and its ranked figure), one frame per level, and
+    `target_status` (the target tracking of every territory for every (T0, comparison year) pair of its window,
+    analysis.trajectories), made block by block of territories as the caller reads them: at ×10 the EPCI grid alone
+    is 8 M rows, and the publication step writes each block before the next is made.
     `gate_rows`: every level's quality gates (views.gating.live_gates) when the caller has them, else each level's
     are checked once."""
     cat = catalogue(db)
     public_base = {c for c in cat.index if rule_of(c, cat).base in ("", BASE_POPULATION, "aucun")}
-    value_frames, status_frames = [], []
+    value_frames, graded = [], []
     for level in DERIVED_LEVELS:
         with db.reader() as r:
             values = r.df(Query.MIDTERM_LEVEL_VALUES, {"level": level})
@@ -386,13 +389,22 @@ def derived_tables(db: Database, gate_rows: pd.DataFrame | None = None) -> dict[
                               & frame["indicator"].isin(public_base)
                               & frame["gate_reason"].isna() & frame["quality_warning"].isna())
         value_frames.append(frame)
-        grid = trajectories.target_grid(gated, targets, cat)
-        grid["level"] = level
-        grid["programme"] = grid["indicator"].map(cat["programme"])
-        grid["is_public"] = False  # targets are contract data
-        status_frames.append(grid)
-    return {"midterm_value": pd.concat(value_frames, ignore_index=True),
-            "target_status": pd.concat(status_frames, ignore_index=True)}
+        graded.append((level, gated, targets))
+    return {"midterm_value": value_frames, "target_status": _status_blocks(graded, cat)}
+
+
+GRID_BLOCK_TERRITORIES = 100  # territories per block of the target grid (about 650,000 rows per EPCI block at ×10)
+
+
+def _status_blocks(graded: list[tuple[str, pd.DataFrame, pd.DataFrame]], cat: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    """The target grid of each level (its gated values and targets), block by block, with the columns the derived
+    table adds."""
+    for level, gated, targets in graded:
+        for grid in trajectories.target_grid_blocks(gated, targets, cat, GRID_BLOCK_TERRITORIES):
+            grid["level"] = level
+            grid["programme"] = grid["indicator"].map(cat["programme"])
+            grid["is_public"] = False  # targets are contract data
+            yield grid
 
 
 def _text_or_none(series: pd.Series) -> pd.Series:

@@ -133,3 +133,16 @@ def test_the_grid_is_sorted_and_typed_as_the_derived_table_expects():
     assert str(grid["target_period"].dtype) == "Int64" and str(grid["current_period"].dtype) == "Int64"
     assert grid["status"].map(type).eq(str).all() and set(grid["status"]) <= set(positions.STATUSES)
     assert not grid.duplicated(["code", "indicator", "t0_key", "to_key"]).any()
+
+
+def test_the_grid_made_block_by_block_is_the_whole_grid_put_end_to_end():
+    """The publication step writes the grid a block of territories at a time: the blocks, whatever their size, put
+    end to end are the grid of the whole level, row for row and in the same order (a block without any reason holds
+    its empty reasons as objects, not as pandas' text type: the texts are compared, not their storage)."""
+    whole = trajectories.target_grid(VALUES, TARGETS, CAT)
+    for per in (1, 2, 5):
+        blocks = list(trajectories.target_grid_blocks(VALUES, TARGETS, CAT, per))
+        assert len(blocks) == -(-2 // per)  # territories A and B
+        assert_frame_equal(_plain(pd.concat(blocks, ignore_index=True)), _plain(whole))
+    only_a = list(trajectories.target_grid_blocks(VALUES, TARGETS, CAT, 1))[0]
+    assert set(only_a["code"]) == {"A"} and len(only_a) == (whole["code"] == "A").sum()

@@ -168,3 +168,41 @@ def test_the_gating_builder_runs_first_and_hands_its_gates_to_the_ranking_builde
     assert publication.BUILDERS[0] is gating.build_derived
     assert set(publication.RANKING_BUILDERS) <= set(publication.BUILDERS[1:])
     assert publication.GATES_TABLE in derived.TABLES
+
+
+def _derived_counts(db) -> dict[str, int]:
+    with db.reader() as r:
+        return {"t0_values": r._con.execute("SELECT count(*) FROM derived_t0_values").fetchone()[0],
+                "target_status": r._con.execute("SELECT count(*) FROM derived_target_status").fetchone()[0]}
+
+
+def test_a_publication_that_fails_after_some_tables_were_written_publishes_nothing(demo_db, monkeypatch):
+    """The step writes each builder's tables as they come and the target grid block by block, in one transaction:
+    a failure after the first blocks are written leaves the published version as it was (its derived tables, and
+    stale ones left marked stale), and the next publication writes them all."""
+    from levier.analysis import trajectories
+    from levier.views import derived as publication
+
+    with demo_db.transaction():
+        pass  # an import moved the data version on: the derived tables are stale until the next publication
+    before = _derived_counts(demo_db)
+    whole = trajectories.target_grid_blocks
+    blocks_made = []
+
+    def failing_blocks(*args, **kwargs):
+        for block in whole(*args, **kwargs):
+            blocks_made.append(len(block))
+            yield block
+            raise RuntimeError("disque plein")
+
+    monkeypatch.setattr(trajectories, "target_grid_blocks", failing_blocks)
+    with pytest.raises(RuntimeError, match="disque plein"):
+        publication.refresh(demo_db)
+    assert blocks_made and blocks_made[0] > 0  # the grid's first block was written before the failure
+    assert not _current(demo_db) and not derived.available(demo_db)
+    assert _derived_counts(demo_db) == before
+
+    monkeypatch.setattr(trajectories, "target_grid_blocks", whole)
+    written = publication.refresh(demo_db)
+    assert _current(demo_db) and written["target_status"] == before["target_status"] > 100_000
+    assert written.keys() == derived.TABLES.keys() and all(written[name] > 0 for name in derived.TABLES)
