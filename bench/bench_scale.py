@@ -14,9 +14,9 @@ under a journal row of their own):
 3. more years: a copy of an annual public statistic (STAT) also gets its series again before its first year
    (as many years earlier as it spans), as the real DREES and Filosofi series run back further than the demo's.
 Copies are added indicator by indicator until the facts reach s × the demo's.
-Then the publication step `levier.views.derived.refresh` is timed on that database (median of --refresh-runs), and
-bench_pages.py runs on it in a child process of its own (cold first view of each --deps, --widget-runs widget
-changes per page). Reports facts, build times and page times per scale, and per page the ratio of the largest scale
+Then the publication step `levier.views.derived.refresh` is timed on that database (median of --refresh-runs, with
+its peak resident memory), and bench_pages.py runs on it in a child process of its own (cold first view of each
+--deps, --widget-runs widget changes per page). Reports facts, build times and page times per scale, and per page the ratio of the largest scale
 to ×1 (target of issue 16: ≤ 1.5). Writes bench/results/scale[_LABEL].json (and scale_pages[_LABEL]_x<s>.json per
 scale).
 """
@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -236,18 +237,47 @@ def load_codes(db: Database) -> list[str]:
         return list(r.df(Query.INDICATOR_CATALOGUE)["code"])
 
 
+class _PeakRss:
+    """The largest resident set of this process while the block runs (sampled every 0.1 s), in MB."""
+
+    def __enter__(self) -> "_PeakRss":
+        self.peak_mb, self._done = _rss_mb(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.1):
+            self.peak_mb = max(self.peak_mb, _rss_mb())
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, _rss_mb())
+
+
+def _rss_mb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
 def time_refresh(path: Path, runs: int) -> dict:
-    times, written = [], {}
+    times, peaks, written = [], [], {}
     for _ in range(runs):
         # As after an import: the derived tables are stale, so the step computes everything live. (The ×1 copy of
         # the published demo, or a second run, would otherwise read the derived tables it is rebuilding.)
         with Database(path).transaction():
             pass
         t = time.perf_counter()
-        written = derived.refresh(Database(path))
+        with _PeakRss() as rss:
+            written = derived.refresh(Database(path))
         times.append(time.perf_counter() - t)
+        peaks.append(rss.peak_mb)
     return {"refresh_s": round(statistics.median(times), 2), "refresh_runs_s": [round(v, 2) for v in times],
-            "derived_rows": written}
+            "refresh_peak_rss_mb": max(peaks), "derived_rows": written}
 
 
 def time_pages(path: Path, factor: int, args) -> dict:
@@ -294,7 +324,7 @@ def main() -> None:
         info.update(time_refresh(target, args.refresh_runs))
         print(f"×{factor} : {_int(info['facts'])} valeurs ({info['indicators']} indicateurs, {info['epci_with_facts']} "
               f"EPCI avec valeurs), base {info['size_mb']} Mo construite en {info['build_s']} s ; tables dérivées "
-              f"{info['refresh_s']} s", flush=True)
+              f"{info['refresh_s']} s (pic de mémoire {_int(info['refresh_peak_rss_mb'])} Mo)", flush=True)
         if not args.no_pages:
             pages = time_pages(target, factor, args)
             info["pages"] = {p: {k: r[k] for k in ("cold_median_s", "cold_epci_median_s", "widget_median_s",
@@ -307,10 +337,11 @@ def main() -> None:
     wall = time.perf_counter() - started
 
     print()
-    print(f"{'échelle':8} {'valeurs':>11} {'indicateurs':>11} {'construction':>12} {'tables dérivées':>15}")
+    print(f"{'échelle':8} {'valeurs':>11} {'indicateurs':>11} {'construction':>12} {'tables dérivées':>15} "
+          f"{'pic mémoire':>12}")
     for f, info in per_scale.items():
         print(f"×{f:<7} {_int(info['facts']):>11} {info['indicators']:>11} {info['build_s']:>10.1f} s "
-              f"{info['refresh_s']:>13.2f} s")
+              f"{info['refresh_s']:>13.2f} s {_int(info['refresh_peak_rss_mb']):>9} Mo")
     ratios: dict[str, dict] = {}
     if not args.no_pages and len(per_scale) > 1:
         low, high = min(per_scale), max(per_scale)
