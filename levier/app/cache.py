@@ -533,8 +533,16 @@ def region_view(db: Database, reg: str, programme: str, name: str = "") -> regio
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _region_key_view(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str,
                      indicator: str) -> region.KeyView:
-    data = {level: _t0_data(db_path, version, scope_key, _scope, level) for level in region.LEVELS}
+    data = {level: _t0_indicator_data(db_path, version, scope_key, _scope, level, indicator) for level in region.LEVELS}
     return region.key_view(Database(db_path, scope=_scope), reg, indicator, data, display_layer("departement"))
+
+
+# One indicator's positioned values (the Région page's key figure, every région): its rows only, not the level's
+# whole T0 data, which grows with every indicator imported (2.3 M rows at ×10) while the key figure reads one.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _t0_indicator_data(db_path: str, version: str, scope_key: str, _scope: Scope, level: str,
+                       indicator: str) -> t0.T0Data:
+    return t0.load_t0_data(Database(db_path, scope=_scope), level, [indicator])
 
 
 def region_key_view(db: Database, reg: str, indicator: str) -> region.KeyView:

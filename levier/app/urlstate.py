@@ -22,6 +22,7 @@ from levier.views import links
 _ORIGIN = "url_origin"  # the query string the session was opened with
 _REPORTED = "url_reported"  # (parameter, value) already said ignored in this session
 _READ = "url_read"  # parameters of the opening link already read by their widget
+_KEPT = "url_kept"  # tab group's key -> keys of the widgets drawn in its tabs (kept while their tab is closed)
 _local = threading.local()  # this run's notice area (each session's script runs in its own thread)
 PLACEHOLDER = "Choisissez…"  # instead of Streamlit's English « Choose an option » / « Choose options »
 
@@ -33,6 +34,8 @@ def open_session(notice_area) -> None:
         st.session_state[_ORIGIN] = {k: st.query_params.get(k) for k in st.query_params}
     _local.area = notice_area
     _local.said = []
+    _local.group = None  # the tab group whose tabs this run draws into (tabs)
+    _local.preset = set()  # widget keys whose value was carried over by tabs, not drawn in the last run
 
 
 def from_link(param: str) -> bool:
@@ -71,7 +74,11 @@ def write(param: str, value: Any) -> None:
 
 
 def _restore(key: str, param: str, parse: Callable[[str], tuple[bool, Any]]) -> tuple[bool, str | None]:
-    """Before a widget is drawn: its value from the URL when it has none yet. (restored, raw value to say ignored)."""
+    """Before a widget is drawn: its value from the URL when it has none yet. (restored, raw value to say ignored).
+    A value carried over while its tab was closed counts as restored: it is set through the Session State API."""
+    keep(key)
+    if key in getattr(_local, "preset", ()):
+        return True, None
     if key in st.session_state or not from_link(param):
         return False, None
     _mark_read(param)
@@ -176,7 +183,12 @@ def checkbox(container, label: str, *, key: str, param: str, **kwargs) -> bool:
 
 def tabs(labels: Sequence[str], *, key: str, param: str = "onglet") -> Sequence:
     """st.tabs whose chosen tab is in the URL (`?onglet=evolution-entre-deux-annees`): Streamlit's tabs track their
-    state (on_change="rerun") so the chosen tab is known to Python, written to the URL and restored from a link."""
+    state (on_change="rerun") so the chosen tab is known to Python, written to the URL and restored from a link.
+
+    Only the chosen tab is computed: a page draws a tab's content under `if tab.open:` (each tab is a view of its own,
+    and computing all of them made the page's first view pay for four). Streamlit forgets the value of a widget that
+    a run does not draw, so the widgets drawn in this group's tabs (keep) are carried over here, before any tab is
+    drawn: a choice made in a tab is still there when the user comes back to it."""
     labels = list(labels)
     by_slug = {links.slug(lab): lab for lab in labels}
     default = None
@@ -186,10 +198,24 @@ def tabs(labels: Sequence[str], *, key: str, param: str = "onglet") -> Sequence:
         default = by_slug.get(raw)
         if default is None:
             notify(links.ignored_message("Onglet", raw, labels[0]), (param, raw))
+    _local.group = key
+    _local.preset = set()
+    for widget in sorted(st.session_state.get(_KEPT, {}).get(key, ())):
+        if widget in st.session_state:
+            st.session_state[widget] = st.session_state[widget]  # Streamlit's way to keep an undrawn widget's value
+            _local.preset.add(widget)
     containers = st.tabs(labels, default=default, key=key, on_change="rerun")
     chosen = st.session_state.get(key) or default or labels[0]
     write(param, links.slug(chosen))
     return containers
+
+
+def keep(key: str) -> None:
+    """The widget `key` (drawn after tabs, in one of its tabs) keeps its value while its tab is closed. The URL-bound
+    widgets of this module call it themselves; a page calls it for a plain Streamlit widget drawn in a tab."""
+    group = getattr(_local, "group", None)
+    if group is not None:
+        st.session_state.setdefault(_KEPT, {}).setdefault(group, set()).add(key)
 
 
 def territory_map(fig, *, key: str, config: dict, on_pick: Callable[[str], None]) -> None:

@@ -112,14 +112,42 @@ def territory_status_counts(db: Database, level: str, code: str, programme: str,
     return {str(k): int(v) for k, v in counts.items()}, f"{period_from} → {period_to}"
 
 
+def derived_status_counts(db: Database, terr: pd.DataFrame, programme: str, cat: pd.DataFrame
+                          ) -> dict[str, tuple[dict[str, int], str]] | None:
+    """territory_status_counts of every territory of `terr` the user reads, from the derived tables in two reads
+    per level (the territories' years, then their statuses, each at its own default years), or None when the derived
+    tables do not serve this user (mi_parcours.derived_read)."""
+    shown = terr[terr["visible"]]
+
+    def reads(r) -> dict[str, tuple[dict[str, int], str]]:
+        out: dict[str, tuple[dict[str, int], str]] = {}
+        for level, group in shown.groupby("level", sort=False):
+            codes = [str(c) for c in group["code"]]
+            years = r.df(Query.MIDTERM_TERRITORIES_PERIODS, {"level": level, "codes": codes})
+            periods_of = {code: [int(p) for p in found["period"]] for code, found in years.groupby("code")}
+            asked = {c: mi_parcours.default_periods(periods_of.get(c) or [T0_YEAR], programme) for c in codes}
+            rows = r.df(Query.TARGET_STATUS_OF_TERRITORIES, {
+                "level": level, "codes": codes, "t0s": [asked[c][0] for c in codes],
+                "currents": [asked[c][1] for c in codes]})
+            rows = rows[rows["indicator"].map(cat["programme"]) == programme]
+            for code in codes:
+                counts = rows.loc[rows["code"] == code, "status"].value_counts().to_dict()
+                out[code] = ({str(k): int(v) for k, v in counts.items()}, f"{asked[code][0]} → {asked[code][1]}")
+        return out
+
+    return mi_parcours.derived_read(db, reads)
+
+
 def status_table(db: Database, terr: pd.DataFrame, programme: str) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
     rows, counts = [], {}
     cat = catalogue(db)
+    served = derived_status_counts(db, terr, programme, cat)  # else each territory's, live
     for r in terr.itertuples(index=False):
         if not r.visible:
             rows.append({"Période": OUT_OF_RIGHTS, **{label: OUT_OF_RIGHTS for label in STATUS_COLUMNS.values()}})
             continue
-        mine, period = territory_status_counts(db, r.level, r.code, programme, cat)
+        mine, period = (served[r.code] if served is not None
+                        else territory_status_counts(db, r.level, r.code, programme, cat))
         counts[r.code] = mine
         total = sum(mine.values())
         rows.append({"Période": period if total else MISSING_TEXT,

@@ -20,6 +20,14 @@ def open_page(app, page: str, dep: str | None = None):
     return app
 
 
+def open_tab(app, key: str, label: str):
+    """Clicks the tab `label` of the tab group `key` (urlstate.tabs): only the chosen tab is computed and drawn."""
+    app.session_state[key] = label
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
 def charts(app) -> list[dict]:
     """The figures as decoded JSON: how the spec escapes accents depends on the serialiser plotly finds."""
     return [json.loads(c.proto.spec) for c in app.get("plotly_chart")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.app.conftest import frame_with
-from tests.app.pages import charts, open_page
+from tests.app.pages import charts, open_page, open_tab
 
 
 def test_comparison_ranking_lists_every_departement_and_changes_with_the_indicator(app):
@@ -37,3 +37,25 @@ def test_ranking_can_be_restricted_to_the_reference_definition(app):
     ranking_tab = app.tabs[0]  # the other tabs carry their own caveats
     assert any("Classement restreint à la définition de référence" in w.value for w in ranking_tab.warning)
     assert not any("n'utilisent pas tous" in w.value for w in ranking_tab.warning)
+
+
+def test_only_the_chosen_tab_is_computed_and_a_choice_survives_a_visit_to_another_tab(app):
+    """Each tab is a view of its own: the first view computes the ranking only. A choice made in a tab is still the
+    one shown when the user comes back to it (Streamlit forgets the widgets a run does not draw)."""
+    open_page(app, "pages/comparer.py", "38")
+    assert not [s for s in app.selectbox if s.key in ("cmp_x", "cmp_y", "cmp_change_indicator", "cmp_sm_indicator")]
+    app.selectbox(key="cmp_indicator").set_value("STAT-TP60").run()
+    open_tab(app, "cmp_tab", "Deux indicateurs")
+    assert not [s for s in app.selectbox if s.key == "cmp_indicator"] and not frame_with_rank(app)
+    app.selectbox(key="cmp_x").set_value("STAT-Q2").run()
+    open_tab(app, "cmp_tab", "Classement")
+    assert app.selectbox(key="cmp_indicator").value == "STAT-TP60"
+    ranking = frame_with(app, "Rang", "Département", "Quartile")
+    assert len(ranking) == 98  # the poverty rate's ranking (no Filosofi figure for 971, 973, 976), not the default's
+    open_tab(app, "cmp_tab", "Deux indicateurs")
+    assert app.selectbox(key="cmp_x").value == "STAT-Q2"
+    assert app.query_params["onglet"] == "deux-indicateurs" and app.query_params["abscisse"] == "STAT-Q2"
+
+
+def frame_with_rank(app) -> bool:
+    return any({"Rang", "Quartile"} <= set(df.value.columns) for df in app.dataframe)

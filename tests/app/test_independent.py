@@ -9,7 +9,7 @@ import streamlit as st
 from levier.analysis import independent
 from levier.demo import returns as demo
 from tests.app.conftest import frame_with, router_app, texts
-from tests.app.pages import choose, open_page
+from tests.app.pages import choose, open_page, open_tab
 from tests.independent_sources import plant_independent_sources
 
 PLANTED = demo.INDEPENDENT_GAP[0]  # the Puy-de-Dôme: 95 % oriented within a month declared, 56 % oriented (OARSA)
@@ -54,12 +54,15 @@ def test_the_badge_shows_on_the_t0_page_of_the_planted_departement_and_not_on_an
 
 def test_the_quality_page_lists_the_planted_gap(app):
     open_page(app, "pages/qualite.py")
+    open_tab(app, "q_tab", "Déclaré et statistique publique")
     table = independent_table(app)
     flagged = table[table["Badge"] == independent.BADGE]
     assert set(flagged["Département"]) == {"Puy-de-Dôme (63)"}
     assert "Isère (38)" in set(table["Département"])
+    open_tab(app, "q_tab", "Contrôles de cohérence")
     checks = frame_with(app, "Contrôle", "Lignes signalées", "Valeurs mises en doute").set_index("Contrôle")
     assert checks.at["Déclaré et source indépendante", "Lignes signalées"] == 4
+    open_tab(app, "q_tab", "À corriger (liste à envoyer)")
     fixes = frame_with(app, "Problème", "Détail", "Contrôle")
     gap = fixes[fixes["Problème"] == independent.BADGE]
     assert set(gap["Code territoire"]) == {PLANTED} and set(gap["Indicateur"]) == {demo.INDEPENDENT_GAP[1]}

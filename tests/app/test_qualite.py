@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from levier.demo import returns as demo
 from tests.app.conftest import frame_with, texts
-from tests.app.pages import open_page
+from tests.app.pages import open_page, open_tab
+
+FIXES, CHECKS, COMPLETENESS = "À corriger (liste à envoyer)", "Contrôles de cohérence", "Complétude des retours"
 
 
 def corrections_table(app):
@@ -18,16 +20,19 @@ def test_quality_page_shows_the_planted_defects_and_the_programme_changes_the_ma
     for code in demo.MISSING_RETURN_2022:
         assert calpae.at[code, "2022"] == "manquant"
     assert calpae.at[demo.LATE_TERRITORY, "2022"] == "en retard"
+    open_tab(app, "q_tab", FIXES)
     fixes = corrections_table(app)
     assert set(fixes.loc[fixes["Problème"] == "retour manquant", "Code territoire"]) == set(demo.MISSING_RETURN_2022)
     unit = fixes[fixes["Code territoire"] == demo.UNIT_DEFECT[0]]
     assert "numérateur saisi en pourcentage ?" in set(unit["Problème"])
     assert (fixes["Code territoire"] == demo.FROZEN[0]).any()
+    open_tab(app, "q_tab", CHECKS)
     checks = frame_with(app, "Contrôle", "Lignes signalées", "Valeurs mises en doute").set_index("Contrôle")
     assert checks.at["Sous-effectifs supérieurs à leur total", "Valeurs mises en doute"] == 0
     assert checks.at["Valeurs identiques plusieurs années de suite", "Valeurs mises en doute"] == 2  # planted only
     assert any("Règle." in m.value and "Iglewicz" in m.value for m in app.markdown)
 
+    open_tab(app, "q_tab", COMPLETENESS)
     app.selectbox(key="q_programme").set_value("PACTE").run()
     assert not app.exception
     pacte = frame_with(app, "Code territoire", "2023", "2026")
@@ -41,10 +46,11 @@ def test_choosing_a_departement_shows_only_its_issues(app):
     open_page(app, "pages/qualite.py", "33")
     page = texts(app)
     assert "Gironde (33)" in page and "Seules ses anomalies" in page
+    assert len(frame_with(app, "Code territoire", "2019", "2022")) == 1
+    open_tab(app, "q_tab", FIXES)
     fixes = corrections_table(app)
     assert set(fixes["Code territoire"]) == {"33"}
     assert set(fixes["Problème"]) == {"numérateur saisi en pourcentage ?", "rupture de série"}
-    assert len(frame_with(app, "Code territoire", "2019", "2022")) == 1
     for df in app.dataframe:
         if "Code territoire" in df.value.columns:
             codes = set(df.value["Code territoire"])
@@ -56,6 +62,7 @@ def test_choosing_a_departement_shows_only_its_issues(app):
     app.sidebar.selectbox(key="sel_dep").set_value("13").run()
     assert not app.exception
     assert corrections_table(app)["Problème"].tolist() == ["retour transmis en retard"]
+    open_tab(app, "q_tab", COMPLETENESS)
     app.toggle(key="q_by_indicator").set_value(True).run()
     cells = frame_with(app, "Indicateur", "Statut", "Valeur")
     assert set(cells["Code territoire"]) == {"13"} and set(cells["Année"]) == {2019, 2020, 2021, 2022}
@@ -65,5 +72,6 @@ def test_choosing_a_departement_shows_only_its_issues(app):
 
 def test_a_clean_departement_has_nothing_to_correct(app):
     open_page(app, "pages/qualite.py", "38")
+    open_tab(app, "q_tab", FIXES)
     assert any("Rien à corriger" in s.value for s in app.success)
     assert {m.label: m.value for m in app.metric}["Valeurs mises en doute"] == "0"

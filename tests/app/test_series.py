@@ -4,7 +4,7 @@ real Filosofi 2014–2020 series, and planted DREES RSA facts with the 2016 brea
 from __future__ import annotations
 
 from tests.app.conftest import frame_with, texts
-from tests.app.pages import charts, choose, open_page
+from tests.app.pages import charts, choose, open_page, open_tab
 from tests.unit.views.test_series import NEW, OLD, plant
 
 
@@ -87,6 +87,7 @@ def test_panorama_shows_the_series_of_the_departement_then_the_medians_of_a_regi
 def test_comparer_ranks_a_change_and_refuses_it_across_the_break(app, demo_db):
     plant(demo_db)
     open_page(app, "pages/comparer.py", "38")
+    open_tab(app, "cmp_tab", "Évolution entre deux années")
     app.selectbox(key="cmp_change_indicator").set_value("STAT-Q2").run()
     app.selectbox(key="cmp_change_from_STAT-Q2").set_value(2015).run()
     app.selectbox(key="cmp_change_to_STAT-Q2").set_value(2020).run()

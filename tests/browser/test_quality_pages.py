@@ -44,8 +44,8 @@ def test_quality_page_renders_the_heatmap_and_the_map(server, tall_page):
     wait_for_app(page)
     assert page.locator("h1").first.inner_text().strip() == "Qualité des données"
     page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=60_000)  # the completeness matrix
+    page.get_by_text("Retours manquants").first.wait_for(timeout=30_000)  # the key figures above the tabs
     _no_error(page)
-    assert "Retours manquants" in page.inner_text("body")
     shot = screenshot(page, "qualite")
     assert shot.stat().st_size > 50_000
 

@@ -63,6 +63,22 @@ def test_status_counts_are_the_midterm_pages(admin, view, code, level):
     assert row["Période"] == f"{period_from} → {period_to}"
 
 
+@pytest.mark.parametrize("programme", ["PACTE", "CDPPE", "CALPAE"])
+def test_the_regions_status_counts_read_at_once_are_each_territorys(admin, programme):
+    """The région's statuses are read in two queries per level, each territory at its own default years: the same
+    counts and periods as the territory's own (the Mi-parcours page's), for every territory of the région."""
+    cat = region.catalogue(admin)
+    terr = region.region_territories(admin, "84")
+    served = region.derived_status_counts(admin, terr, programme, cat)
+    assert served is not None and set(served) == set(terr["code"])
+    for r in terr.itertuples(index=False):
+        assert served[r.code] == region.territory_status_counts(admin, r.level, r.code, programme, cat), r.code
+    if programme != "CALPAE":  # the demo's CALPAE contracts set no target
+        assert sum(sum(counts.values()) for counts, _ in served.values()) > 100
+    isere = admin.with_scope(Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"}))
+    assert region.derived_status_counts(isere, terr, programme, cat) is None  # counted live, on what they may read
+
+
 def test_key_figures_are_the_t0_pages(admin, t0_data):
     layer = panorama.display_layer("departement")
     key = region.key_view(admin, "84", "STAT-Q2", t0_data, layer)
