@@ -59,7 +59,7 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
     excluded = comp.variants["Code territoire"].tolist() if reference_only else []
     if excluded:
         keep = ["code", "name", "reg", "reg_name", "value", "missing_reason", "unranked_reason", "raw_value",
-                "rank_basis", "rank_unit", "censored"]
+                "rank_basis", "rank_unit", "censored", "quality_warning"]
         kept = pos.table[pos.table["code"].isin(comp.comparable)][[c for c in keep if c in pos.table.columns]]
         pos = positions.positions(kept, cat.at[indicator, "direction"], {selected: list(peer_codes)} if selected else None)
     unit = str(cat.at[indicator, "unit"])
@@ -69,6 +69,9 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
     ranked = pos.ranked
     chart_values = pos.table[["code", "name", "value", "missing_reason"]].copy()
     chart_values.loc[pos.table["unranked_reason"].notna(), "value"] = float("nan")
+    # A value a quality check puts in doubt (a warning) stays ranked, but is marked where it is ranked.
+    warned = _warned(pos.table)
+    chart_values.loc[pos.table["code"].isin(set(warned["code"])), "name"] += f" {WARNED_MARK}"
     fig = charts.ranking_chart(
         chart_values, selected, peer_codes,
         label=str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""), unit=rank_unit,
@@ -88,6 +91,8 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
         columns["Classé sur"] = basis
     columns["Quartile"] = ranked["quartile"].astype("Int64")
     columns["Écart à la médiane nationale"] = ranked["gap_nat"]
+    if len(warned):
+        columns["Signalement qualité"] = ranked["quality_warning"]
     table = pd.DataFrame(columns)
     table = annotate(table, comp, "Code")
     missing = pos.missing.rename(columns={"code": "Code", "name": "Département", "missing_label": "Motif"})
@@ -100,10 +105,32 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
     if basis:
         caveats.insert(0, f"Effectif classé rapporté à son dénominateur : {basis}. Rang, quartile et écart portent "
                           "sur ce taux ; l'effectif brut grandit avec la taille du département et n'est pas classé.")
+    if len(warned):
+        caveats.insert(0, warned_caveat(warned))
     if excluded:
         caveats.insert(0, f"Classement restreint à la définition de référence : {len(excluded)} département(s) "
                           f"déclarant une variante écarté(s) ({', '.join(excluded)}).")
     return RankingView(fig, table, missing, caveats, unit, rank_unit)
+
+
+WARNED_MARK = "⚠"
+
+
+def _warned(table: pd.DataFrame) -> pd.DataFrame:
+    """The ranked rows whose value a quality check signals (a warning: plausible but doubtful), in rank order."""
+    if "quality_warning" not in table.columns:
+        return table.iloc[0:0]
+    hit = table["quality_warning"].notna() & table["quality_warning"].astype(str).ne("") & table["rank"].notna()
+    return table[hit].sort_values("rank", kind="stable")
+
+
+def warned_caveat(warned: pd.DataFrame) -> str:
+    """What the reader must know before quoting a rank that a quality warning puts in doubt."""
+    names = ", ".join(f"{name} ({code}, rang {int(rank)})"
+                      for code, name, rank in zip(warned["code"], warned["name"], warned["rank"]))
+    return (f"{WARNED_MARK} Valeur(s) signalée(s) par un contrôle de qualité, classée(s) mais douteuse(s) : {names}. "
+            "Un avertissement n'écarte pas la valeur du classement ; lisez son motif (colonne « Signalement "
+            "qualité » et page Qualité des données) avant de citer ce rang.")
 
 
 def ranked_history(db: Database, indicator: str, period: int, cat: pd.DataFrame) -> pd.DataFrame:

@@ -286,6 +286,23 @@ def test_ranking_flags_mixed_definitions_and_can_keep_the_reference_only(demo_db
     assert len(views.ranking_view(demo_db, OR1M_TX, 2022, None, (), reference_only=True).table) == 96 - 2
 
 
+def test_a_value_a_warning_puts_in_doubt_is_ranked_with_its_mark_and_its_reason(demo_db):
+    """Puy-de-Dôme's planted gap to the independent source is a warning: its value stays ranked (first), and the
+    ranking says so where the rank is read: a caveat naming it with its rank, the reason in its row, a mark beside
+    its name in the chart. An indicator without a warning gets neither."""
+    view = views.ranking_view(demo_db, OR1M_TX, 2022, "38", ())
+    row = view.table.set_index("Code").loc["63"]
+    assert row["Rang"] == 1 and "source indépendante" in row["Signalement qualité"]
+    assert view.table["Signalement qualité"].notna().sum() == 1
+    assert any(c.startswith("⚠") and "Puy-de-Dôme (63, rang 1)" in c for c in view.caveats)
+    labels = [str(y) for t in view.figure.to_dict()["data"] for y in (t.get("y") if t.get("y") is not None else [])]
+    assert "1. Puy-de-Dôme ⚠" in labels and sum("⚠" in label for label in labels) == 1
+    restricted = views.ranking_view(demo_db, OR1M_TX, 2022, "38", (), reference_only=True)
+    assert any("Puy-de-Dôme (63, rang 1)" in c for c in restricted.caveats)
+    clean = views.ranking_view(demo_db, "STAT-TP60", 2020, "38", ())
+    assert "Signalement qualité" not in clean.table.columns and not any(c.startswith("⚠") for c in clean.caveats)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Import routing and the demo's declarations
 # --------------------------------------------------------------------------------------------------------------
