@@ -21,7 +21,8 @@ PAGES = {
     "indicateurs": "Indicateurs et définitions",
     "qualite": "Qualité des données",
     "effet-levier?reg=84&dep=38": "Effet levier",
-    "evaluation?reg=84&dep=38": "Évaluation",
+    # Only the chosen tab is drawn: Isère is highlighted in the dose-response chart, its tab opened by the link.
+    "evaluation?reg=84&dep=38&onglet=calpae-dose-reponse": "Évaluation",
 }
 
 
