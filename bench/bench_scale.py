@@ -16,15 +16,16 @@ under a journal row of their own):
 Copies are added indicator by indicator until the facts reach s × the demo's.
 Then the publication step `levier.views.derived.refresh` is timed on that database (median of --refresh-runs, with
 its peak resident memory), and bench_pages.py runs on it in a child process of its own (cold first view of each
---deps, --widget-runs widget changes per page). Reports facts, build times and page times per scale, and per page the ratio of the largest scale
-to ×1 (target of issue 16: ≤ 1.5). Writes bench/results/scale[_LABEL].json (and scale_pages[_LABEL]_x<s>.json per
-scale).
+--deps, --widget-runs widget changes per page). Reports facts, build times and page times per scale, and per page
+the ratio of the largest scale to ×1 (target of issue 16: ≤ 1.5). Writes bench/results/scale[_LABEL].json (and
+scale_pages[_LABEL]_x<s>.json per scale).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -43,6 +44,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
+from _browser import _status_kb as status_kb  # noqa: E402
 from _common import demo_db  # noqa: E402
 from levier.ingest.catalogue import Catalogue, read_catalogue, store_catalogue  # noqa: E402
 from levier.ingest.journal import content_hash, journal_params  # noqa: E402
@@ -257,11 +259,7 @@ class _PeakRss:
 
 
 def _rss_mb() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) // 1024
-    return 0
+    return status_kb(os.getpid())[0] // 1024  # VmRSS, read as bench_browser reads the server's
 
 
 def time_refresh(path: Path, runs: int) -> dict:
