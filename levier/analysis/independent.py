@@ -144,21 +144,25 @@ def needed_codes(indicators: pd.DataFrame) -> set[str]:
     return codes
 
 
-def _declared_values(values: pd.DataFrame, indicators: pd.DataFrame, code: str) -> pd.DataFrame:
+def _declared_values(values: dict[str, pd.DataFrame], parts: dict[str, tuple[object, object]],
+                     code: str) -> pd.DataFrame:
     """territory_code, period, value, flag_indicator of a declared indicator: its own typed-in values, or for a
-    ratio Levier derives 100 × numerator / denominator (same territory and year; the numerator is what was typed)."""
-    row = indicators[indicators["code"] == code]
-    num = row["numerator"].iloc[0] if len(row) and "numerator" in row else None
-    den = row["denominator"].iloc[0] if len(row) and "denominator" in row else None
+    ratio Levier derives 100 × numerator / denominator (same territory and year; the numerator is what was typed).
+    `values`: the typed-in values split by indicator; `parts`: code -> (numerator, denominator) of the catalogue."""
+    num, den = parts.get(code, (None, None))
     if isinstance(num, str) and num and isinstance(den, str) and den:
-        n = values[values["indicator"] == num][["territory_code", "period", "value"]]
-        d = values[values["indicator"] == den][["territory_code", "period", "value"]]
+        n = values.get(num, _NO_VALUES)[["territory_code", "period", "value"]]
+        d = values.get(den, _NO_VALUES)[["territory_code", "period", "value"]]
         m = n.merge(d, on=["territory_code", "period"], suffixes=("_num", "_den"))
         m = m[m["value_den"] > 0]
         return pd.DataFrame({"territory_code": m["territory_code"], "period": m["period"],
                              "value": 100 * m["value_num"] / m["value_den"], "flag_indicator": num})
-    own = values[values["indicator"] == code][["territory_code", "period", "value"]]
+    own = values.get(code, _NO_VALUES)[["territory_code", "period", "value"]]
     return own.assign(flag_indicator=code)
+
+
+_NO_VALUES = pd.DataFrame({"territory_code": pd.Series(dtype=object), "period": pd.Series(dtype="int64"),
+                           "value": pd.Series(dtype="float64")})
 
 
 def nearest_year(years: list[int], year: int) -> int | None:
@@ -242,16 +246,24 @@ def compare(values: pd.DataFrame, public: pd.DataFrame, indicators: pd.DataFrame
     pub = public[public["territory_level"] == DEPARTEMENT] if "territory_level" in public.columns else public
     rows = []
     units = _units(indicators)
+    # Split once by indicator: one filter of the whole frames per link cost most of a département's comparisons
+    # once the catalogue holds hundreds of links.
+    by_indicator = dict(tuple(vals.groupby("indicator", sort=False))) if len(vals) else {}
+    cols = [indicators[c] if c in indicators.columns else pd.Series(None, index=indicators.index)
+            for c in ("numerator", "denominator")]
+    parts: dict[str, tuple[object, object]] = {}
+    for code, num, den in zip(indicators["code"], *cols):
+        parts.setdefault(code, (num, den))  # the first row of a code, as a filtered frame's first row was
+    public_series: dict[str, dict[str, dict[int, float]]] = {}
+    for ind, t, y, v in zip(pub["indicator"], pub["territory_code"], pub["period"], pub["value"]):
+        public_series.setdefault(ind, {}).setdefault(t, {})[int(y)] = float(v) if v is not None else float("nan")
     for declared_code, public_code, tolerance in zip(lk["declared"], lk["public"], lk["tolerance"]):
         method = METHODS.get((declared_code, public_code))
-        decl = _declared_values(vals, indicators, declared_code)
+        decl = _declared_values(by_indicator, parts, declared_code)
         decl = decl[decl["value"].notna()]  # a masked or missing declared value has nothing to compare
         if decl.empty:
             continue
-        p = pub[pub["indicator"] == public_code]
-        series: dict[str, dict[int, float]] = {}
-        for t, y, v in zip(p["territory_code"], p["period"], p["value"]):
-            series.setdefault(t, {})[int(y)] = float(v) if v is not None else float("nan")
+        series = public_series.get(public_code, {})
         for terr, period, value, flag in zip(decl["territory_code"], decl["period"], decl["value"],
                                              decl["flag_indicator"]):
             base = {"territory_code": terr, "declared": declared_code, "declared_year": int(period),

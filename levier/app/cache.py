@@ -87,8 +87,8 @@ def home_summary(db: Database) -> HomeSummary:
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _glance_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, name: str,
                  reg: str, dep: str) -> glance.Glance:
+    # The key figures read the territory's own rows (glance_view's default), not the level's.
     return glance.glance_view(Database(db_path, scope=_scope), code, level, name, reg=reg, dep=dep,
-                              data=_t0_data(db_path, version, scope_key, _scope, level),
                               bundle=_quality_bundle(db_path, version, scope_key, _scope))
 
 
@@ -100,8 +100,7 @@ def glance_view(db: Database, code: str, level: str, name: str, reg: str, dep: s
 def _region_glance(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str) -> pd.DataFrame:
     deps = territory_options().departements
     deps = deps[deps["reg"] == reg]
-    return glance.region_table(Database(db_path, scope=_scope), deps,
-                               _t0_data(db_path, version, scope_key, _scope, "departement"))
+    return glance.region_table(Database(db_path, scope=_scope), deps)  # the région's départements' rows only
 
 
 def region_glance(db: Database, reg: str) -> pd.DataFrame:
@@ -202,11 +201,10 @@ def series_choices(db: Database, code: str | None) -> pd.DataFrame:
 def _series_data(db_path: str, version: str, scope_key: str, _scope: Scope, heads: tuple[str, ...],
                  from_t0: bool = False) -> series.SeriesData:
     # Every département's values and the per-year medians of an indicator set: the same for every territory. On the
-    # T0 page of a département the level's values are already ranked (T0Data): they are reused, not ranked again.
+    # T0 page of a département they are the T0 table's positioned figures (of these indicators only).
     db = Database(db_path, scope=_scope)
     if from_t0:
-        base = _t0_data(db_path, version, scope_key, _scope, "departement")
-        return series.series_data_from(db, base.values, base.territories, heads)
+        return series.load_series_data_positioned(db, heads)
     return series.load_series_data(db, heads)
 
 
@@ -258,12 +256,12 @@ def territory_options() -> TerritoryOptions:
 # and the rights (scope.key()); the Scope rides along unhashed to rebuild the Database inside.
 
 
-# A level's positioned values and peer profiles: the same for every territory of it, kept as objects
-# (cache_resource, never changed by their readers): unpickling 120,000 rows on every territory change cost more
-# than reading them from the derived tables.
-@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
-def _t0_data(db_path: str, version: str, scope_key: str, _scope: Scope, level: str) -> t0.T0Data:
-    return t0.load_t0_data(Database(db_path, scope=_scope), level)
+# One territory's and its peers' positioned values, and a level's peer profiles (the same for every territory of
+# it), kept as objects (cache_resource, never changed by their readers): a T0 year change reads no row again.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _t0_territory_data(db_path: str, version: str, scope_key: str, _scope: Scope, level: str,
+                       codes: tuple[str, ...]) -> t0.T0Data:
+    return t0.load_t0_data(Database(db_path, scope=_scope), level, territories=codes)
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -273,10 +271,11 @@ def _peer_inputs(db_path: str, version: str, scope_key: str, _scope: Scope, leve
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _t0_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, t0_year: int) -> t0.T0View:
-    # The peer group is the page's for every T0 year: a year change reuses it (_peer_group).
-    return t0.t0_view(Database(db_path, scope=_scope), code, level, t0_year,
-                      data=_t0_data(db_path, version, scope_key, _scope, level),
-                      peers=_peer_group(db_path, version, scope_key, _scope, code, level))
+    # The peer group is the page's for every T0 year: a year change reuses it (_peer_group). The table reads the
+    # territory's and its peers' rows, not the level's: a first view costs the same whatever the level holds.
+    peers = _peer_group(db_path, version, scope_key, _scope, code, level)
+    return t0.t0_view(Database(db_path, scope=_scope), code, level, t0_year, peers=peers,
+                      data=_t0_territory_data(db_path, version, scope_key, _scope, level, (code, *peers.codes)))
 
 
 def t0_view(db: Database, code: str, level: str, t0_year: int) -> t0.T0View:

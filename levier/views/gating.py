@@ -35,7 +35,7 @@ def _quality_data(db: Database, level: str | None, wanted: Iterable[str] | None)
         public = sorted(set(declared) | {quality.POOR_RATE, quality.PERSONS, quality.MINIMA}) if declared else []
         public = sorted(set(public) | set(independent.links(cat)["public"]))  # declared vs independent source
         data = quality.QualityData(
-            values=r.df(Query.QUALITY_VALUES, {"level": level, "codes": needed}),
+            values=r.df(Query.QUALITY_VALUES, {"level": level, "codes": needed, "territory": None}),
             indicators=cat,
             # The checks' tables name territories; gating only reads the keys of the values in doubt.
             territories=pd.DataFrame({"level": pd.Series(dtype=str), "code": pd.Series(dtype=str),

@@ -330,11 +330,11 @@ def _quality_errors(bundle: qualite.QualityBundle, perimeter: qualite.Perimeter)
 def glance_view(db: Database, code: str, level: str, name: str, *, reg: str = "", dep: str = "",
                 data: t0.T0Data | None = None, bundle: qualite.QualityBundle | None = None,
                 programme: str = PROGRAMME) -> Glance:
-    """One département's or EPCI's glance. `data` (load_t0_data of the level) and `bundle` (qualite.quality_bundle)
-    may be handed in already loaded (the app keeps them per data version): the glance is then lookups only."""
+    """One département's or EPCI's glance. `data` (load_t0_data: the territory's rows are enough) and `bundle`
+    (qualite.quality_bundle) may be handed in already loaded: the glance is then lookups only."""
     if level not in GLANCE_LEVELS:
         raise ValueError(f"L'aperçu se lit pour un département ou un EPCI, pas pour le niveau « {level} ».")
-    data = data if data is not None else t0.load_t0_data(db, level, KEY_FIGURES)
+    data = data if data is not None else t0.load_t0_data(db, level, KEY_FIGURES, territories=[code])
     figures = key_figures(data, code)
     t0_year, current = current_year(db, level, code, programme)
     tracking = mi_parcours.tracking_of(db, code, level, t0_year, current, programme)
@@ -422,7 +422,8 @@ def region_table(db: Database, departements: pd.DataFrame, data: t0.T0Data | Non
                  programme: str = PROGRAMME) -> pd.DataFrame:
     """A région's départements side by side (the compact glance; the région page is the full one): a few key
     figures with their national rank, and the contract's status counts. departements: code, name."""
-    data = data if data is not None else t0.load_t0_data(db, positions.LEVEL_DEPARTEMENT, REGION_FIGURES)
+    data = data if data is not None else t0.load_t0_data(db, positions.LEVEL_DEPARTEMENT, REGION_FIGURES,
+                                                         territories=list(departements["code"].astype(str)))
     rows = []
     for code, name in zip(departements["code"].astype(str), departements["name"]):
         row: dict[str, object] = {"Département": f"{name} ({code})"}

@@ -84,20 +84,19 @@ def _is_demo(db: Database) -> bool:
 
 
 def load_independent(db: Database, territory: str | None = None) -> IndependentView:
-    """The comparisons of one département (None: every département), read through one connection."""
+    """The comparisons of one département (None: every département), read through one connection: a
+    département's own rows only, not every département's."""
     with db.reader() as r:
         indicators = r.df(Query.QUALITY_INDICATORS)
         codes = sorted(independent.needed_codes(indicators))
         if codes:
-            values = r.df(Query.QUALITY_VALUES, {"level": DEPARTEMENT, "codes": codes})
-            public = r.df(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": codes})
+            values = r.df(Query.QUALITY_VALUES, {"level": DEPARTEMENT, "codes": codes, "territory": territory})
+            public = (r.df(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": codes}) if territory is None else
+                      r.df(Query.CURRENT_VALUES_OF_TERRITORY, {"codes": codes, "territory": territory}))
         else:
             values = public = pd.DataFrame(columns=["territory_level", "territory_code", "indicator", "period",
                                                     "value"])
         terr = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
-    if territory is not None:
-        values = values[values["territory_code"] == territory]
-        public = public[public["territory_code"] == territory]
     t = independent.compare(values, public, indicators)
     deps = terr[terr["level"] == DEPARTEMENT]
     names = dict(zip(deps["code"], deps["name"]))

@@ -200,7 +200,7 @@ def load_quality_data(db: Database, *, level: str = DEPARTEMENT, today: date | N
         indicators = r.df(Query.QUALITY_INDICATORS)
         codes = sorted(codes | independent.needed_codes(indicators))  # the declared vs independent source check
         return quality.QualityData(
-            values=r.df(Query.QUALITY_VALUES, {"level": None, "codes": None}),
+            values=r.df(Query.QUALITY_VALUES, {"level": None, "codes": None, "territory": None}),
             indicators=indicators,
             territories=r.df(Query.IMPORT_CONTEXT_TERRITORIES),
             declarations=r.df(Query.VARIANT_DECLARATIONS),

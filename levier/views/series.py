@@ -28,6 +28,7 @@ from levier.core.fmt import fmt_int, fmt_signed, fmt_source, fmt_value, value_de
 from levier.core.periods import MONTHLY, PROVISIONAL_COMMENT, is_monthly_period
 from levier.store.db import Database, Query
 from levier.views.common import ranking_values
+from levier.views.t0 import load_t0_data
 from levier.views.selection import Selection, TerritoryOptions
 
 LEVEL = positions.LEVEL_DEPARTEMENT
@@ -122,9 +123,7 @@ def load_series_data(db: Database, heads: Sequence[str]) -> SeriesData:
     with db.reader() as r:
         cat = r.df(Query.SERIES_CATALOGUE).drop_duplicates("code").set_index("code", drop=False)
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL})
-        fam = families(cat)
-        yearly = set(yearly_codes(cat))
-        wanted = [c for h in heads for c in fam.get(h, []) if c in yearly]
+        wanted = wanted_codes(cat, heads)
         values = r.df(Query.SERIES_VALUES, {"level": LEVEL, "codes": wanted, "provisional": PROVISIONAL_COMMENT})
     values = values[yearly_rows(values)]
     values = values[values["code"].isin(set(terr["code"].astype(str)))]
@@ -132,14 +131,27 @@ def load_series_data(db: Database, heads: Sequence[str]) -> SeriesData:
     return SeriesData(terr, cat, values, medians_of(values, terr))
 
 
+def load_series_data_positioned(db: Database, heads: Sequence[str]) -> SeriesData:
+    """series_data_from over the chosen families' positioned values of the départements (the T0 page's figures,
+    t0.load_t0_data of those indicators only): the same figures as the T0 table, without the level's other rows."""
+    cat = load_catalogue(db)
+    data = load_t0_data(db, LEVEL, wanted_codes(cat, heads))
+    return series_data_from(db, data.values, data.territories, heads)
+
+
+def wanted_codes(cat: pd.DataFrame, heads: Sequence[str]) -> list[str]:
+    """The yearly indicators of the chosen families: each head with the series it continues."""
+    fam = families(cat)
+    yearly = set(yearly_codes(cat))
+    return [c for h in heads for c in fam.get(h, []) if c in yearly]
+
+
 def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str]) -> SeriesData:
     """The same as load_series_data from values of level `departement` already ranked (the T0 page's T0Data.values,
     every indicator): only the catalogue and the provisional marks are read, the ranking is not done again."""
     with db.reader() as r:
         cat = r.df(Query.SERIES_CATALOGUE).drop_duplicates("code").set_index("code", drop=False)
-        fam = families(cat)
-        yearly = set(yearly_codes(cat))
-        wanted = [c for h in heads for c in fam.get(h, []) if c in yearly]
+        wanted = wanted_codes(cat, heads)
         marks = r.df(Query.PROVISIONAL_VALUES, {"level": LEVEL, "codes": wanted, "provisional": PROVISIONAL_COMMENT})
     values = ranked[ranked["indicator"].isin(wanted) & ranked["code"].isin(set(territories["code"].astype(str)))]
     values = values[yearly_rows(values)]

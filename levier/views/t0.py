@@ -68,19 +68,68 @@ def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.Data
     return positions.position_frame(values, terr, directions, level)
 
 
-def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None) -> T0Data:
+def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None,
+                 territories: Sequence[str] | None = None) -> T0Data:
     """Territories, catalogue and positioned values of a level (all the catalogue's indicators, or `indicators`):
-    read from the derived tables when they serve this user (levier.store.derived.available), computed otherwise."""
+    read from the derived tables when they serve this user (levier.store.derived.available), computed otherwise.
+
+    With `territories` (a territory and its peers), `values` holds those territories' rows only and `stats` their
+    comparison sets' national rows and their régions' rows: what one territory's T0 table, key figures and glance
+    read, without the level's other rows (the page of one territory then reads a few thousand rows, not the level)."""
     stored = None
     with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
         codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
+        scope = _territory_scope(terr, level, territories) if territories is not None else None
         if derived.reads_everything(db) and derived.is_current(r):
-            stored = (_typed(r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})),
-                      r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes}))
-    values, stats = stored if stored is not None else positioned_values(db, level, terr, cat, codes)
+            if scope is None:
+                stored = (_typed(r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})),
+                          r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes}))
+            else:
+                stored = (_typed(r.df(Query.T0_VALUES_OF_TERRITORIES, {"level": level, "codes": codes, **scope.rows})),
+                          r.df(Query.T0_STATS_OF_SETS, {"level": level, "codes": codes, **scope.sets}))
+    if stored is not None:
+        values, stats = stored
+    else:  # positions need the whole comparison set: computed over the level, then kept to the territories asked
+        values, stats = positioned_values(db, level, terr, cat, codes)
+        if scope is not None:
+            values, stats = scope.keep(values, stats)
     return T0Data(level, terr, cat, values, stats)
+
+
+@dataclass(frozen=True)
+class _TerritoryScope:
+    """The rows of a level that a few territories' tables read: their own values, their comparison sets'
+    national statistics and their régions' statistics."""
+
+    codes: list[str]
+    csets: list[str]
+    regs: list[str]
+
+    @property
+    def rows(self) -> dict[str, list[str]]:
+        return {"territories": self.codes}
+
+    @property
+    def sets(self) -> dict[str, list[str]]:
+        return {"csets": self.csets, "regs": self.regs}
+
+    def keep(self, values: pd.DataFrame, stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The live computation's rows kept as the two queries keep the derived ones (same order)."""
+        values = values[values["code"].isin(self.codes)].reset_index(drop=True)
+        in_sets = stats["cset"].isin(self.csets) if "cset" in stats.columns else pd.Series(True, index=stats.index)
+        stats = stats[in_sets & (stats["reg"].isna() | stats["reg"].isin(self.regs))].reset_index(drop=True)
+        return values, stats
+
+
+def _territory_scope(terr: pd.DataFrame, level: str, territories: Sequence[str]) -> _TerritoryScope:
+    codes = sorted({str(c) for c in territories})
+    rows = terr.drop_duplicates("code")
+    rows = rows[rows["code"].isin(codes)]
+    csets = sorted({str(s) for s in positions.comparison_sets(rows, level)})
+    regs = sorted({str(g) for g in rows["reg"].dropna()}) if "reg" in rows.columns else []
+    return _TerritoryScope(codes, csets, regs)
 
 
 def _typed(values: pd.DataFrame) -> pd.DataFrame:

@@ -60,6 +60,25 @@ def test_the_t0_table_read_from_derived_positions_is_the_live_one(demo_db, level
         pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.parametrize("level, code", [("departement", "38"), ("departement", "971"), ("epci", "200040715")])
+def test_a_territory_page_reads_its_own_rows_and_gets_the_table_the_whole_level_gives(demo_db, level, code):
+    """load_t0_data(territories=…): the territory's and its peers' rows and its comparison set's statistics only,
+    from the derived tables or computed live; its T0 table is the one the whole level's rows give."""
+    whole = t0.load_t0_data(demo_db, level)
+    peers = common.peer_group_of(common.load_peer_inputs(demo_db, level), code).codes
+    own = t0.load_t0_data(demo_db, level, territories=(code, *peers))
+    scope = t0._territory_scope(whole.territories, level, (code, *peers))
+    live_own = t0.T0Data(level, whole.territories, whole.catalogue, *scope.keep(*t0.positioned_values(
+        demo_db, level, whole.territories, whole.catalogue, sorted(set(whole.catalogue["code"])))))
+    assert set(own.values["code"]) == {code, *peers} and len(own.values) < len(whole.values) / 5
+    assert set(own.stats["reg"].dropna()) == set(whole.territories.set_index("code").loc[[code, *peers], "reg"])
+    for year in (2023, 2020):
+        expected = t0.t0_table_of(whole, demo_db.scope, code, year, peers)
+        assert len(expected) > 20
+        for data in (own, live_own):
+            pd.testing.assert_frame_equal(t0.t0_table_of(data, demo_db.scope, code, year, peers), expected)
+
+
 def test_isere_poverty_rate_rank_is_the_one_a_ranking_of_all_departements_gives(demo_db):
     """Planted nothing: the Isère's rank on the poverty rate, from the derived table, against a rank recomputed by
     hand from the stored values (1 = lowest rate, ties share the smaller rank)."""
