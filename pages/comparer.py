@@ -106,4 +106,7 @@ with tab_multiples:
                                          index=comparer.default_indicator(choices, "CALPAE-3.1.1-NE"),
                                          format_func=labels.get, key="cmp_sm_indicator", param="indicateur_series")
         if codes:
-            ui.chart(cache.small_multiples_view(db, indicator_sm, tuple(codes), selected), f"evolutions_{indicator_sm}")
+            multiples = cache.small_multiples_view(db, indicator_sm, tuple(codes), selected)
+            for note in multiples.caveats:
+                st.warning(note)
+            ui.chart(multiples.figure, f"evolutions_{indicator_sm}")

@@ -393,11 +393,12 @@ def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _small_multiples_view(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str,
-                          codes: tuple[str, ...], selected: str | None) -> go.Figure:
+                          codes: tuple[str, ...], selected: str | None) -> comparer.SmallMultiplesView:
     return comparer.small_multiples_view(Database(db_path, scope=_scope), indicator, codes, selected)
 
 
-def small_multiples_view(db: Database, indicator: str, codes: tuple[str, ...], selected: str | None) -> go.Figure:
+def small_multiples_view(db: Database, indicator: str, codes: tuple[str, ...],
+                         selected: str | None) -> comparer.SmallMultiplesView:
     return _small_multiples_view(*_key(db), indicator, tuple(codes), selected)
 
 

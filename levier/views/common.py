@@ -202,3 +202,48 @@ def load_peer_group(
 ) -> PeerGroup:
     """Peer group of one territory (see peer_group_of)."""
     return peer_group_of(load_peer_inputs(db, level, feature_codes), code, k)
+
+
+# ------------------------------------------------------------------------------------------------ warned values
+# A warning (a quality check's plausible-but-doubtful finding) keeps a value ranked, but every view that ranks or
+# draws it marks it where it is read: rapporteurs quote these figures, a doubtful one must not look like the others.
+
+WARNED_MARK = "⚠"
+WARNED_COLUMN = "Signalement qualité"
+WARNED_LEAD = "Valeur(s) signalée(s) par un contrôle de qualité, classée(s) mais douteuse(s)"
+WARNED_ADVICE = ("Un avertissement n'écarte pas la valeur du classement ; lisez son motif (colonne « Signalement "
+                 "qualité » et page Qualité des données) avant de citer ce rang.")
+
+
+def has_warning(frame: pd.DataFrame) -> pd.Series:
+    """Which rows carry a warning-level quality finding (`quality_warning` set; an error sets unranked_reason)."""
+    if "quality_warning" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame["quality_warning"].notna() & frame["quality_warning"].astype(str).str.strip().ne("")
+
+
+def warned_caveat(warned: pd.DataFrame, lead: str = WARNED_LEAD, advice: str = WARNED_ADVICE) -> str:
+    """What the reader must know before quoting a figure a quality warning puts in doubt. warned: code, name[, rank]
+    [, detail] in the order they are named: « Puy-de-Dôme (63, rang 1) », « … (63, rang 96 ; valeurs 2019 et 2022) »."""
+    ranks = warned["rank"] if "rank" in warned.columns else [None] * len(warned)
+    details = warned["detail"] if "detail" in warned.columns else [""] * len(warned)
+    names = ", ".join(
+        f"{name} ({code}" + (f", rang {int(rank)}" if rank is not None and pd.notna(rank) else "")
+        + (f" ; {detail}" if detail else "") + ")"
+        for code, name, rank, detail in zip(warned["code"], warned["name"], ranks, details))
+    return f"{WARNED_MARK} {lead} : {names}. {advice}"
+
+
+def years_text(years: Sequence[object]) -> str:
+    """[2019, 2022] -> '2019 et 2022'; [2019, 2020, 2022] -> '2019, 2020 et 2022' (each year named, not a span)."""
+    ys = [str(int(y)) for y in sorted({int(y) for y in years})]
+    return ys[0] if len(ys) == 1 else f"{', '.join(ys[:-1])} et {ys[-1]}"
+
+
+def warnings_by_year(periods: Sequence[object], reasons: Sequence[object]) -> str:
+    """One territory's warnings over some years as one cell, a reason said once for every year it holds
+    (« 2019 et 2022 : <motif> »), different reasons one after the other."""
+    years_of: dict[str, list[object]] = {}
+    for period, reason in zip(periods, reasons):
+        years_of.setdefault(str(reason), []).append(period)
+    return " ; ".join(f"{years_text(ys)} : {reason}" for reason, ys in years_of.items())

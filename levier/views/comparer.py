@@ -14,7 +14,18 @@ from levier.analysis.comparability import annotate
 from levier.core.fmt import fmt_signed, fmt_value, value_decimals
 from levier.views.indicateurs import load_comparability as comparability
 from levier.store.db import Database, Query
-from levier.views.common import catalogue, load_territories, load_values, ranking_values, source_text
+from levier.views.common import (
+    WARNED_COLUMN,
+    WARNED_MARK,
+    catalogue,
+    has_warning,
+    load_territories,
+    load_values,
+    ranking_values,
+    source_text,
+    warned_caveat,
+    warnings_by_year,
+)
 from levier.views.selection import TerritoryOptions, departements_of
 from levier.views.t0 import load_positions
 
@@ -92,7 +103,7 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
     columns["Quartile"] = ranked["quartile"].astype("Int64")
     columns["Écart à la médiane nationale"] = ranked["gap_nat"]
     if len(warned):
-        columns["Signalement qualité"] = ranked["quality_warning"]
+        columns[WARNED_COLUMN] = ranked["quality_warning"]
     table = pd.DataFrame(columns)
     table = annotate(table, comp, "Code")
     missing = pos.missing.rename(columns={"code": "Code", "name": "Département", "missing_label": "Motif"})
@@ -113,24 +124,10 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
     return RankingView(fig, table, missing, caveats, unit, rank_unit)
 
 
-WARNED_MARK = "⚠"
-
-
 def _warned(table: pd.DataFrame) -> pd.DataFrame:
     """The ranked rows whose value a quality check signals (a warning: plausible but doubtful), in rank order."""
-    if "quality_warning" not in table.columns:
-        return table.iloc[0:0]
-    hit = table["quality_warning"].notna() & table["quality_warning"].astype(str).ne("") & table["rank"].notna()
+    hit = has_warning(table) & table["rank"].notna()
     return table[hit].sort_values("rank", kind="stable")
-
-
-def warned_caveat(warned: pd.DataFrame) -> str:
-    """What the reader must know before quoting a rank that a quality warning puts in doubt."""
-    names = ", ".join(f"{name} ({code}, rang {int(rank)})"
-                      for code, name, rank in zip(warned["code"], warned["name"], warned["rank"]))
-    return (f"{WARNED_MARK} Valeur(s) signalée(s) par un contrôle de qualité, classée(s) mais douteuse(s) : {names}. "
-            "Un avertissement n'écarte pas la valeur du classement ; lisez son motif (colonne « Signalement "
-            "qualité » et page Qualité des données) avant de citer ce rang.")
 
 
 def ranked_history(db: Database, indicator: str, period: int, cat: pd.DataFrame) -> pd.DataFrame:
@@ -186,6 +183,20 @@ def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, 
     frame = pd.DataFrame({"code": wide.index, "x": wide.get(x_indicator), "y": wide.get(y_indicator)}).dropna()
     frame["name"] = frame["code"].map(terr["name"])
     used = sorted({int(y) for col in (x_indicator, y_indicator) if col in years for y in years[col].dropna()})
+    # A point placed on a value a quality check warns about (either axis, at the year drawn) stays drawn, marked.
+    flagged = latest[has_warning(latest) & latest["code"].isin(set(frame["code"]))]
+    axes = [(x_indicator, "abscisse"), (y_indicator, "ordonnée")]
+    signal: dict[str, list[str]] = {}
+    detail: dict[str, list[str]] = {}
+    for indicator, axis in axes:
+        for code, period, reason in flagged.loc[flagged["indicator"] == indicator,
+                                                ["code", "period", "quality_warning"]].itertuples(index=False):
+            what = f"{axis} « {cat.at[indicator, 'label']} » {int(period)}"
+            signal.setdefault(code, []).append(f"{what} : {reason}")
+            detail.setdefault(code, []).append(what)
+    warned = frame[frame["code"].isin(signal)]  # in code order, as the pivot left them
+    plain_names = frame["name"].copy()
+    frame.loc[frame["code"].isin(signal), "name"] += f" {WARNED_MARK}"
     fig = charts.scatter_chart(
         frame, selected, peer_codes,
         x_label=str(cat.at[x_indicator, "label"]) + (f" ({axis_basis[x_indicator]})" if axis_basis.get(x_indicator) else ""),
@@ -194,12 +205,29 @@ def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, 
         y_unit=axis_unit.get(y_indicator, str(cat.at[y_indicator, "unit"])),
         source=f"{source_text(cat, x_indicator)} ; {source_text(cat, y_indicator)}", year=", ".join(map(str, used)),
     )
-    table = frame.rename(columns={"code": "Code", "name": "Département", "x": cat.at[x_indicator, "label"], "y": cat.at[y_indicator, "label"]})
+    table = frame.assign(name=plain_names).rename(
+        columns={"code": "Code", "name": "Département", "x": cat.at[x_indicator, "label"], "y": cat.at[y_indicator, "label"]})
+    if len(warned):
+        table[WARNED_COLUMN] = table["Code"].map({c: " ; ".join(t) for c, t in signal.items()})
     caveats = comparison_caveats(db, [x_indicator, y_indicator], frame["code"].tolist(), used)
+    if len(warned):
+        caveats.insert(0, warned_caveat(
+            warned.assign(name=plain_names, detail=[" ; ".join(detail[c]) for c in warned["code"]]),
+            lead="Point(s) placé(s) sur une valeur signalée par un contrôle de qualité, dessiné(s) mais douteux",
+            advice="Un avertissement n'écarte pas la valeur du nuage ; lisez son motif (colonne « Signalement "
+                   "qualité » des téléchargements et page Qualité des données) avant de citer ce point."))
     return ScatterView(fig, table, caveats)
 
 
-def small_multiples_view(db: Database, indicator: str, codes: Sequence[str], selected: str | None) -> go.Figure:
+@dataclass(frozen=True)
+class SmallMultiplesView:
+    figure: go.Figure
+    caveats: list[str]
+
+
+def small_multiples_view(db: Database, indicator: str, codes: Sequence[str], selected: str | None) -> SmallMultiplesView:
+    """A few départements' series side by side; a year a quality check warns about is drawn (a warning keeps a value)
+    but the panel's name carries the mark and a caveat lists the years, since the chart itself does not rank."""
     cat = catalogue(db)
     terr_frame = load_territories(db, "departement")
     # Compared as rates for a count (what is ranked), values kept out of rankings dropped from the median line too.
@@ -210,11 +238,26 @@ def small_multiples_view(db: Database, indicator: str, codes: Sequence[str], sel
     terr = terr_frame.set_index("code")
     series = values[values["code"].isin(codes) & values["value"].notna()].assign(name=lambda f: f["code"].map(terr["name"]))
     reference = positions.national_median_series(values)
-    return charts.small_multiples(
+    flagged = series[has_warning(series)].sort_values("period")
+    warned = [(code, str(terr.at[code, "name"]), g) for code, g in flagged.groupby("code", sort=False)]
+    order = {c: i for i, c in enumerate(codes)}
+    warned.sort(key=lambda w: order.get(w[0], len(order)))
+    series.loc[series["code"].isin({w[0] for w in warned}), "name"] += f" {WARNED_MARK}"
+    fig = charts.small_multiples(
         series[["code", "name", "period", "value"]], list(codes), selected,
         label=str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""), unit=unit,
         source=source_text(cat, indicator), reference=reference[["period", "value"]],
     )
+    caveats = []
+    if warned:
+        caveats.append(warned_caveat(
+            pd.DataFrame({"code": [w[0] for w in warned], "name": [w[1] for w in warned],
+                          "detail": [warnings_by_year(g["period"].tolist(), g["quality_warning"].tolist())
+                                     for _, _, g in warned]}),
+            lead="Valeur(s) signalée(s) par un contrôle de qualité, tracée(s) mais douteuse(s)",
+            advice="Un avertissement n'écarte pas la valeur de la courbe ; vérifiez-la (page Qualité des données) "
+                   "avant de citer cette évolution."))
+    return SmallMultiplesView(fig, caveats)
 
 
 def indicator_choices(db: Database, level: str = "departement", programmes: Sequence[str] = ()) -> pd.DataFrame:

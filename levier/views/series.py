@@ -27,9 +27,17 @@ from levier.charts import series as charts
 from levier.core.fmt import fmt_int, fmt_signed, fmt_source, fmt_value, value_decimals
 from levier.core.periods import MONTHLY, PROVISIONAL_COMMENT, is_monthly_period
 from levier.store.db import Database, Query
-from levier.views.common import ranking_values
-from levier.views.t0 import load_t0_data
+from levier.views.common import (
+    WARNED_COLUMN,
+    WARNED_MARK,
+    has_warning,
+    ranking_values,
+    warned_caveat,
+    warnings_by_year,
+    years_text,
+)
 from levier.views.selection import Selection, TerritoryOptions
+from levier.views.t0 import load_t0_data
 
 LEVEL = positions.LEVEL_DEPARTEMENT
 STAT = "STAT"
@@ -387,9 +395,19 @@ def change_view(data: SeriesData, head: str, year_from: int, year_to: int, selec
     ch["name"] = ch["code"].map(terr["name"])
     ch["reason"] = ch["code"].map(reason)
     ch["ok"] = ch["has_both"] & ch["reason"].isna()
+    # A warning at either year keeps the change ranked (an error would not: `reason` above) but puts it in doubt: it
+    # is marked in the chart, the table and a caveat, with the year(s) and the reason.
+    flagged = two[has_warning(two)].sort_values("period")
+    by_code = {code: g for code, g in flagged.groupby("code")}
+    signal = {code: warnings_by_year(g["period"].tolist(), g["quality_warning"].tolist()) for code, g in by_code.items()}
+    warned_years = {code: g["period"].tolist() for code, g in by_code.items()}
+    ch["quality_warning"] = ch["code"].map(signal)
+    ch["warned"] = ch["ok"] & ch["quality_warning"].notna()
     unit_ch = change_unit(unit)
     label = str(data.catalogue.at[seg, "label"]) + (f" ({basis})" if basis else "")
-    drawn = ch.assign(value=ch["change_abs"].where(ch["ok"]), missing_reason=None)[["code", "name", "value", "missing_reason"]]
+    drawn = ch.assign(value=ch["change_abs"].where(ch["ok"]), missing_reason=None,
+                      name=ch["name"].where(~ch["warned"], ch["name"] + f" {WARNED_MARK}"))
+    drawn = drawn[["code", "name", "value", "missing_reason"]]
     fig = ranking_charts.ranking_chart(
         drawn, selected, peer_codes, label=f"Évolution {year_from} → {year_to}", unit=unit_ch, direction=direction,
         source=source_of(data.catalogue, [seg]), year=(int(year_from), int(year_to)),
@@ -413,6 +431,9 @@ def change_view(data: SeriesData, head: str, year_from: int, year_to: int, selec
     table[f"Évolution ({unit_ch})"] = ranked["change_abs"]
     table["Évolution relative (%)"] = ranked["change_rel"]
     table["Unité"] = raw_unit
+    warned = ranked[ranked["warned"]]
+    if len(warned):
+        table[WARNED_COLUMN] = ranked["quality_warning"]
     lacking = ch[~ch["ok"]]
     missing = pd.DataFrame({
         "Code": lacking["code"], "Département": lacking["name"],
@@ -423,6 +444,15 @@ def change_view(data: SeriesData, head: str, year_from: int, year_to: int, selec
               + (f" ; l'effectif est rapporté à son dénominateur ({basis})" if basis else "")
               + ". Une valeur écartée des classements à l'une des deux années n'est pas classée (motif ci-dessous).")
     caveats = []
+    if len(warned):
+        details = [("valeurs " if len(warned_years[c]) > 1 else "valeur ") + years_text(warned_years[c])
+                   for c in warned["code"]]
+        caveats.append(warned_caveat(
+            warned.assign(detail=details),
+            lead="Évolution(s) calculée(s) sur une valeur signalée par un contrôle de qualité, classée(s) mais "
+                 "douteuse(s)",
+            advice="Un avertissement n'écarte pas la valeur du classement ; lisez son motif (colonne « Signalement "
+                   "qualité » et page Qualité des données) avant de citer ce rang ou cette évolution."))
     prov = two[two["provisional"].fillna(False).astype(bool)]
     if len(prov):
         caveats.append(f"Valeurs provisoires du producteur pour {fmt_int(prov['code'].nunique())} département(s) "
@@ -441,7 +471,8 @@ def change_view(data: SeriesData, head: str, year_from: int, year_to: int, selec
         medians = ", ".join(
             f"{names[scope]} {fmt_signed(cc.at[scope, 'change_abs'], unit_ch)}"
             for scope in ("région", "national") if scope in cc.index and int(cc.at[scope, "n"]) > 0)
-        caveats.insert(0, f"{own['name']} : {fmt_signed(own['change_abs'], unit_ch)}, rang {int(own['rank'])} / "
+        mark = f" {WARNED_MARK}" if own["warned"] else ""
+        caveats.insert(0, f"{own['name']}{mark} : {fmt_signed(own['change_abs'], unit_ch)}, rang {int(own['rank'])} / "
                           f"{len(ranked)}" + (f" ; médiane des évolutions : {medians}" if medians else "") + ".")
     if selected and selected in set(lacking["code"]):
         row = missing.set_index("Code").loc[selected]

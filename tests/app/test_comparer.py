@@ -59,3 +59,31 @@ def test_only_the_chosen_tab_is_computed_and_a_choice_survives_a_visit_to_anothe
 
 def frame_with_rank(app) -> bool:
     return any({"Rang", "Quartile"} <= set(df.value.columns) for df in app.dataframe)
+
+
+def test_the_change_scatter_and_series_tabs_mark_a_value_a_quality_warning_puts_in_doubt(app):
+    """Puy-de-Dôme's orientation rate is warned every year (gap to the independent source): the change tab ranks it
+    with the caveat and the column, the scatter's default crossing (poverty rate × this rate, 2022) names its point,
+    the small multiples list its warned years. (Streamlit shows a caveat's leading ⚠ as the alert's icon.)"""
+    or1m_tx = "CALPAE-3.1.1-OR1M-TX"
+    open_page(app, "pages/comparer.py", "38")
+    open_tab(app, "cmp_tab", "Évolution entre deux années")
+    app.selectbox(key="cmp_change_indicator").set_value(or1m_tx).run()
+    assert not app.exception
+    assert any(w.icon == "⚠" and w.value.startswith("Évolution(s) calculée(s) sur une valeur signalée")
+               and "Puy-de-Dôme (63, rang" in w.value and "valeurs 2019 et 2022" in w.value for w in app.warning)
+    table = frame_with(app, "Rang", "Signalement qualité").set_index("Code")
+    assert table.loc["63", "Signalement qualité"].startswith("2019 et 2022 : ")
+    open_tab(app, "cmp_tab", "Deux indicateurs")
+    assert app.selectbox(key="cmp_y").value == or1m_tx and app.selectbox(key="cmp_year").value == 2022
+    assert any(w.icon == "⚠" and w.value.startswith("Point(s) placé(s) sur une valeur signalée")
+               and "Puy-de-Dôme (63 ; ordonnée « Part des nouveaux entrants orientés en 1 mois et moins » 2022)"
+               in w.value for w in app.warning)
+    hovers = [h for t in charts(app)[0]["data"] for h in (t.get("hovertext") or [])]
+    assert any(h.startswith("<b>Puy-de-Dôme ⚠ (63)</b>") for h in hovers)
+    open_tab(app, "cmp_tab", "Évolutions comparées")
+    app.selectbox(key="cmp_sm_indicator").set_value(or1m_tx).run()
+    app.multiselect(key="cmp_deps").set_value(["38", "63"]).run()
+    assert not app.exception
+    assert any(w.icon == "⚠" and w.value.startswith("Valeur(s) signalée(s) par un contrôle de qualité, tracée(s)")
+               and "Puy-de-Dôme (63 ; 2019, 2020, 2021 et 2022" in w.value for w in app.warning)

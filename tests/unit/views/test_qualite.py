@@ -26,7 +26,7 @@ from levier.demo import returns as demo
 from levier.ingest.detect import KIND_RETURNS, KIND_VARIANTS, detect_kind, import_file
 from levier.store import derived as derived_store
 from levier.store.db import Database, Query
-from levier.views import indicateurs, panorama, qualite
+from levier.views import indicateurs, panorama, qualite, series
 from levier.views.indicateurs import declarations as declarations_table
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
@@ -301,6 +301,98 @@ def test_a_value_a_warning_puts_in_doubt_is_ranked_with_its_mark_and_its_reason(
     assert any("Puy-de-Dôme (63, rang 1)" in c for c in restricted.caveats)
     clean = views.ranking_view(demo_db, "STAT-TP60", 2020, "38", ())
     assert "Signalement qualité" not in clean.table.columns and not any(c.startswith("⚠") for c in clean.caveats)
+
+
+def _chart_labels(fig: go.Figure) -> list[str]:
+    """Every name a chart shows beside a point or a bar: tick labels, hover texts, point texts, panel titles."""
+    out = []
+    for t in fig.to_dict()["data"]:
+        for key in ("y", "hovertext", "text"):
+            seq = t.get(key)
+            out += [str(v) for v in (list(seq) if seq is not None and not isinstance(seq, str) else [seq] if seq else [])]
+    return out + [str(a.text) for a in fig.layout.annotations]
+
+
+def test_a_change_computed_on_a_warned_value_is_ranked_with_its_mark_the_years_and_the_reason(demo_db):
+    """The change ranking: Puy-de-Dôme's rate is warned every year (gap to the independent source), Haute-Vienne's
+    count is warned in 2020 and 2021 (frozen values). A change using a warned year stays ranked and says which
+    year and why; a change whose two years carry no warning, or an indicator without any, is not marked."""
+    data = series.load_series_data(demo_db, [OR1M_TX])
+    view = series.change_view(data, OR1M_TX, 2019, 2022, "63")
+    row = view.table.set_index("Code").loc["63"]
+    assert pd.notna(row["Rang"])
+    assert row["Signalement qualité"].startswith("2019 et 2022 : ") and "source indépendante" in row["Signalement qualité"]
+    assert view.table["Signalement qualité"].notna().sum() == 1
+    assert any(c.startswith("⚠ Évolution(s) calculée(s) sur une valeur signalée")
+               and f"Puy-de-Dôme (63, rang {int(row['Rang'])} ; valeurs 2019 et 2022)" in c for c in view.caveats)
+    assert view.caveats[0].startswith("Puy-de-Dôme ⚠ : ")  # the selected département's own line is marked too
+    marked = [label for label in _chart_labels(view.figure) if "⚠" in label]  # its bar's tick and hover label
+    assert all("Puy-de-Dôme ⚠" in label for label in marked)
+    assert any(f"{int(row['Rang'])}. Puy-de-Dôme ⚠" in label for label in marked)
+
+    acc = series.load_series_data(demo_db, [ACC])
+    one_year = series.change_view(acc, ACC, 2019, 2020, None)
+    row = one_year.table.set_index("Code").loc["87"]
+    assert row["Signalement qualité"].startswith("2020 : ") and "valeur identique" in row["Signalement qualité"]
+    assert any(f"Haute-Vienne (87, rang {int(row['Rang'])} ; valeur 2020)" in c for c in one_year.caveats)
+    assert f"{int(row['Rang'])}. Haute-Vienne ⚠" in _chart_labels(one_year.figure)
+    for clean in (series.change_view(acc, ACC, 2019, 2022, None),  # warned years 2020, 2021 not compared
+                  series.change_view(series.load_series_data(demo_db, ["STAT-Q2"]), "STAT-Q2", 2015, 2020, None)):
+        assert "Signalement qualité" not in clean.table.columns and not any("⚠" in c for c in clean.caveats)
+        assert not any("⚠" in label for label in _chart_labels(clean.figure))
+
+
+def test_a_change_over_a_value_a_check_rejects_is_not_ranked(demo_db):
+    """Gironde's 2021 rate is an error (series break, doubtful unit): no change is ranked from it, it is listed
+    with the reason, and it is not a warned row either."""
+    data = series.load_series_data(demo_db, [OR1M_TX])
+    view = series.change_view(data, OR1M_TX, 2020, 2021, None)
+    assert "33" not in set(view.table["Code"])
+    assert "contrôle qualité" in view.missing.set_index("Code").loc["33", "Motif"]
+    bars = [str(y) for t in view.figure.to_dict()["data"] if t.get("type") == "bar" for y in t["y"]]
+    assert len(bars) == len(view.table) and not any(b.split(". ", 1)[-1].startswith("Gironde") for b in bars)
+    assert not any("Gironde (33" in c for c in view.caveats)
+
+
+def test_a_point_on_a_warned_value_is_marked_in_the_scatter(demo_db):
+    """The scatter: a point whose x or y value (at the year drawn) is warned keeps its place, and is named with
+    the axis, indicator and year in a caveat, its reason in the table, ⚠ in its hover label."""
+    view = views.scatter_view(demo_db, "STAT-TP60", OR1M_TX, 2022, "63")
+    row = view.table.set_index("Code").loc["63"]
+    assert row["Signalement qualité"].startswith("ordonnée « Part des nouveaux entrants orientés en 1 mois et moins » 2022 : ")
+    assert "source indépendante" in row["Signalement qualité"] and view.table["Signalement qualité"].notna().sum() == 1
+    assert row["Département"] == "Puy-de-Dôme"  # the mark is the column's, the name stays clean for the downloads
+    assert any(c.startswith("⚠ Point(s) placé(s) sur une valeur signalée") and "Puy-de-Dôme (63 ; ordonnée « Part des "
+               "nouveaux entrants orientés en 1 mois et moins » 2022)" in c for c in view.caveats)
+    marked = [label for label in _chart_labels(view.figure) if "⚠" in label]
+    assert marked and all("Puy-de-Dôme ⚠" in label for label in marked)
+    both = views.scatter_view(demo_db, ACC, OR1M_TX, 2021, None)
+    signals = both.table.set_index("Code")["Signalement qualité"].dropna()
+    assert set(signals.index) == {"63", "87"} and signals["87"].startswith("abscisse « ") and "2021 : " in signals["87"]
+    assert any("Haute-Vienne (87 ; abscisse" in c for c in both.caveats)
+    clean = views.scatter_view(demo_db, "STAT-TP60", NE, 2022, None)
+    assert "Signalement qualité" not in clean.table.columns and not any("⚠" in c for c in clean.caveats)
+    assert not any("⚠" in label for label in _chart_labels(clean.figure))
+
+
+def test_a_value_a_check_rejects_is_not_placed_in_the_scatter(demo_db):
+    """Gironde's rejected 2021 rate (35 for 7 428 new entrants, 0,5 %) is never a point of the scatter."""
+    view = views.scatter_view(demo_db, "STAT-TP60", OR1M_TX, 2021, None)
+    y = view.table.set_index("Code")["Part des nouveaux entrants orientés en 1 mois et moins"]
+    assert y.get("33") != pytest.approx(100 * 35 / 7428)
+    assert not (y.dropna() < 1).any()
+
+
+def test_small_multiples_name_a_warned_year_they_draw(demo_db):
+    """The small multiples do not rank, but they draw Puy-de-Dôme's warned years: its panel carries the mark and a
+    caveat lists the years and the reason. A département or indicator without a warning gets neither."""
+    view = views.small_multiples_view(demo_db, OR1M_TX, ("38", "63"), "38")
+    assert len(view.caveats) == 1 and view.caveats[0].startswith("⚠ Valeur(s) signalée(s) par un contrôle de qualité, tracée(s)")
+    assert "Puy-de-Dôme (63 ; 2019, 2020, 2021 et 2022 : contrôle qualité du numérateur" in view.caveats[0]
+    assert "Puy-de-Dôme ⚠" in [a.text for a in view.figure.layout.annotations]
+    for clean in (views.small_multiples_view(demo_db, OR1M_TX, ("38", "69"), "38"),
+                  views.small_multiples_view(demo_db, NE, ("38", "63"), "38")):
+        assert clean.caveats == [] and not any("⚠" in label for label in _chart_labels(clean.figure))
 
 
 # --------------------------------------------------------------------------------------------------------------
