@@ -171,12 +171,15 @@ def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, 
     """Two indicators across départements, each at its latest year ≤ period (years stated when they differ)."""
     cat = catalogue(db)
     values = ranking_values(db, load_values(db, "departement", [x_indicator, y_indicator]), cat)
-    # Counts are crossed as rates (ranking_values); a value kept out of rankings (a floor) is kept out here too.
-    values = values[values["value"].notna() & values["unranked_reason"].isna() & (values["period"] <= period)]
+    # Counts are crossed as rates (ranking_values); a value kept out of rankings (a floor, a value a check rejects)
+    # is kept out here too, and its département is not drawn on an older year instead: it is named in a caveat.
+    values = values[values["value"].notna() & (values["period"] <= period)]
     axis_unit = {i: (str(u) if b else str(cat.at[i, "unit"]))
                  for i, u, b in zip(values["indicator"], values["rank_unit"], values["rank_basis"])}
     axis_basis = {i: str(b or "") for i, b in zip(values["indicator"], values["rank_basis"])}
     latest = values.sort_values("period").groupby(["code", "indicator"]).tail(1)
+    kept_out = latest[latest["unranked_reason"].notna()]
+    latest = latest[latest["unranked_reason"].isna()]
     wide = latest.pivot(index="code", columns="indicator", values="value")
     years = latest.pivot(index="code", columns="indicator", values="period")
     terr = load_territories(db, "departement").set_index("code")
@@ -210,6 +213,14 @@ def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, 
     if len(warned):
         table[WARNED_COLUMN] = table["Code"].map({c: " ; ".join(t) for c, t in signal.items()})
     caveats = comparison_caveats(db, [x_indicator, y_indicator], frame["code"].tolist(), used)
+    if len(kept_out):
+        caveats.insert(0, "Hors du nuage, valeur la plus récente écartée des classements (aucune année antérieure "
+                          "ne la remplace) : " + " ; ".join(
+                              f"{terr['name'].get(code, code)} ({code}), « {cat.at[ind, 'label']} » {int(per)} : "
+                              f"{reason}" for code, ind, per, reason in
+                              kept_out.sort_values(["code", "indicator"])[["code", "indicator", "period",
+                                                                           "unranked_reason"]].itertuples(index=False))
+                          + ".")
     if len(warned):
         caveats.insert(0, warned_caveat(
             warned.assign(name=plain_names, detail=[" ; ".join(detail[c]) for c in warned["code"]]),

@@ -381,6 +381,12 @@ def test_a_value_a_check_rejects_is_not_placed_in_the_scatter(demo_db):
     y = view.table.set_index("Code")["Part des nouveaux entrants orientés en 1 mois et moins"]
     assert y.get("33") != pytest.approx(100 * 35 / 7428)
     assert not (y.dropna() < 1).any()
+    # Nor is its 2020 rate drawn in its place, as if it were the latest: it is out of the scatter, and said so.
+    assert "33" not in set(view.table["Code"])
+    out = [c for c in view.caveats if c.startswith("Hors du nuage")]
+    assert len(out) == 1 and "Gironde (33), « Part des nouveaux entrants orientés en 1 mois et moins » 2021 : " in out[0]
+    assert not any(c.startswith("Hors du nuage") for c in views.scatter_view(demo_db, "STAT-TP60", OR1M_TX, 2020,
+                                                                                None).caveats if "Gironde" in c)
 
 
 def test_small_multiples_name_a_warned_year_they_draw(demo_db):
