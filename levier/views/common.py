@@ -38,6 +38,17 @@ def load_values(db: Database, level: str, indicators: Sequence[str]) -> pd.DataF
     return db.read(Query.INDICATOR_SERIES, {"level": level, "codes": list(indicators)})
 
 
+def indicators_with_values(db: Database, level: str, programmes: Sequence[str] = ()) -> pd.DataFrame:
+    """The indicators with at least one current value at a level and their years, for the pages' selectors
+    (code, label, programme, unit, direction, kind, periods, last_period): read from the derived positioned values
+    when they serve this user, from the facts otherwise (the same rows; the facts' query derives every ratio of the
+    level first, seconds once the level holds millions of values)."""
+    params = {"level": level, "programmes": list(programmes)}
+    with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
+        stored = level in (LEVEL_DEPARTEMENT, LEVEL_EPCI) and derived.reads_everything(db) and derived.is_current(r)
+        return r.df(Query.DERIVED_INDICATORS_WITH_VALUES if stored else Query.INDICATORS_WITH_VALUES, params)
+
+
 def territory_values(db: Database, level: str, code: str) -> pd.DataFrame:
     return db.read(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
 

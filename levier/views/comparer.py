@@ -13,12 +13,13 @@ from levier.charts import indicators as charts
 from levier.analysis.comparability import annotate
 from levier.core.fmt import fmt_signed, fmt_value, value_decimals
 from levier.views.indicateurs import load_comparability as comparability
-from levier.store.db import Database, Query
+from levier.store.db import Database
 from levier.views.common import (
     WARNED_COLUMN,
     WARNED_MARK,
     catalogue,
     has_warning,
+    indicators_with_values,
     load_territories,
     load_values,
     ranking_values,
@@ -273,7 +274,7 @@ def small_multiples_view(db: Database, indicator: str, codes: Sequence[str], sel
 
 def indicator_choices(db: Database, level: str = "departement", programmes: Sequence[str] = ()) -> pd.DataFrame:
     """Indicators with at least one value at this level, with their years, for the pages' selectors."""
-    return db.read(Query.INDICATORS_WITH_VALUES, {"level": level, "programmes": list(programmes)})
+    return indicators_with_values(db, level, programmes)
 
 
 def default_indicator(choices: pd.DataFrame, code: str) -> int:

@@ -22,7 +22,7 @@ from levier.core.fmt import fmt_int, fmt_signed, unit_decimals
 from levier.geo import display as geo
 from levier.ingest.service_lists import SERVICE_TYPES
 from levier.store.db import Database, Query
-from levier.views.common import catalogue, ranking_values
+from levier.views.common import catalogue, indicators_with_values, ranking_values
 from levier.views.selection import Selection, TerritoryOptions
 
 PROGRAMME = "STAT"
@@ -158,16 +158,17 @@ def _periods(value) -> tuple[int, ...]:
 
 def indicator_choices(db: Database, programme: str = PROGRAMME) -> list[Indicator]:
     """Indicators of a programme with at least one value by département or by EPCI, in catalogue order."""
-    with db.reader() as r:
-        catalogue = r.df(Query.INDICATOR_CATALOGUE)
-        by_level = {
-            lvl: r.df(Query.INDICATORS_WITH_VALUES, {"level": lvl, "programmes": [programme]}).set_index("code")
-            for lvl in (LEVEL_DEP, LEVEL_EPCI)
-        }
+    catalogue = db.read(Query.INDICATOR_CATALOGUE)
+    # Plain dictionaries: a Series lookup per indicator and level cost more than the reads once the catalogue holds
+    # hundreds of public statistics.
+    periods: dict[str, dict[str, object]] = {}
+    for lvl in (LEVEL_DEP, LEVEL_EPCI):
+        have = indicators_with_values(db, lvl, [programme])
+        periods[lvl] = dict(zip(have["code"].tolist(), have["periods"].tolist()))
     out = []
     for row in catalogue[catalogue["programme"] == programme].itertuples():
-        dep = _periods(by_level[LEVEL_DEP]["periods"].get(row.code))
-        epci = _periods(by_level[LEVEL_EPCI]["periods"].get(row.code))
+        dep = _periods(periods[LEVEL_DEP].get(row.code))
+        epci = _periods(periods[LEVEL_EPCI].get(row.code))
         if not dep and not epci:
             continue
         out.append(

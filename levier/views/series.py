@@ -31,6 +31,7 @@ from levier.views.common import (
     WARNED_COLUMN,
     WARNED_MARK,
     has_warning,
+    indicators_with_values,
     ranking_values,
     warned_caveat,
     warnings_by_year,
@@ -205,7 +206,7 @@ def series_choices(db: Database, code: str | None) -> pd.DataFrame:
     """The families a territory has at least MIN_YEARS years of (code None: any département has)."""
     cat = load_catalogue(db)
     if code is None:
-        have = db.read(Query.INDICATORS_WITH_VALUES, {"level": LEVEL, "programmes": []})
+        have = indicators_with_values(db, LEVEL)
         periods = have[["code", "periods"]].explode("periods").rename(columns={"code": "indicator", "periods": "period"})
     else:
         periods = db.read(Query.TERRITORY_INDICATOR_VALUES, {"level": LEVEL, "code": code})

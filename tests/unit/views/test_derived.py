@@ -79,6 +79,17 @@ def test_a_territory_page_reads_its_own_rows_and_gets_the_table_the_whole_level_
             pd.testing.assert_frame_equal(t0.t0_table_of(data, demo_db.scope, code, year, peers), expected)
 
 
+@pytest.mark.parametrize("level", ["departement", "epci"])
+def test_the_selectors_indicator_lists_read_from_derived_values_are_the_facts_ones(demo_db, level):
+    """Every page's list of indicators with values (and their years) is read from the derived positioned values:
+    the same rows, years and order as the query over every fact, whatever the programmes asked."""
+    assert _current(demo_db)
+    for programmes in ([], ["STAT"], ["CALPAE"], ["PACTE"], ["STAT", "CDPPE"]):
+        facts = demo_db.read(Query.INDICATORS_WITH_VALUES, {"level": level, "programmes": programmes})
+        pd.testing.assert_frame_equal(common.indicators_with_values(demo_db, level, programmes), facts)
+    assert len(common.indicators_with_values(demo_db, level, ["STAT"])) >= 20
+
+
 def test_isere_poverty_rate_rank_is_the_one_a_ranking_of_all_departements_gives(demo_db):
     """Planted nothing: the Isère's rank on the poverty rate, from the derived table, against a rank recomputed by
     hand from the stored values (1 = lowest rate, ties share the smaller rank)."""
