@@ -3,13 +3,17 @@ the loader on a real database."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from levier.ingest.public_stats import load_public_statistics
 from levier.ingest.returns import import_returns
-from levier.analysis.peers import NO_PEERS_FEW, NO_PEERS_OWN, OVERSEAS_DEPS, POPULATION, peer_group, peer_pool
+from levier.analysis.peers import (
+    DROP_CONSTANT, NO_PEERS_FEW, NO_PEERS_OWN, OVERSEAS_DEPS, POPULATION, peer_group, peer_pool, standardised_profiles,
+)
 from levier.views.common import load_peer_group, load_territories
 from levier.views.t0 import dropped_reason, peer_note, peer_warning, t0_view
 from tests.conftest import REFERENCE_DIR
@@ -53,6 +57,31 @@ def test_identical_profiles_are_at_distance_zero_and_ties_break_by_code():
     g = peer_group(f, "A1", k=2)
     assert g.codes == ["A2", "A3"]
     assert g.members["distance"].tolist() == pytest.approx([0.0, 0.0])
+
+
+def test_the_profiles_are_filled_with_the_median_centred_and_scaled_by_the_population_deviation():
+    """By hand: column 0 has its gap filled with the median 2 of (1, 3, 2), mean 2, variance 0.5 (ddof=0); column 1
+    is constant and stays unscaled (all zeros, no division by 0); column 2 is filled with 3, variance 2."""
+    x = np.array([[1.0, 5.0, 3.0], [3.0, 5.0, np.nan], [np.nan, 5.0, 1.0], [2.0, 5.0, 5.0]])
+    r = math.sqrt(2)
+    expected = [[-r, 0.0, 0.0], [r, 0.0, 0.0], [0.0, 0.0, -r], [0.0, 0.0, r]]
+    assert standardised_profiles(x) == pytest.approx(np.array(expected), abs=1e-15)
+
+
+def test_a_hand_computed_group_with_an_imputed_value_a_tie_and_a_constant_feature():
+    """Column STAT-TP60 (0, 1, 0, gap, -2 in the order A, B, C, D, E): C's gap is filled with the median 0; once
+    filled, mean -0.2 and variance 0.96. Column STAT-Q2 (0, 0, -1, 1, 0): mean 0, variance 0.4. STAT-PPSOC is the
+    same everywhere and left out. From A, squared standardised distances: B 1/0.96, C and D 1/0.4 (a tie, broken by
+    code though D comes first in the frame), E 4/0.96; the distance is their root mean over the two features."""
+    f = pd.DataFrame({"STAT-TP60": [0.0, 1.0, 0.0, np.nan, -2.0], "STAT-Q2": [0.0, 0.0, 1.0, -1.0, 0.0],
+                      "STAT-PPSOC": [7.0] * 5}, index=pd.Index(["A", "B", "D", "C", "E"], name="code"))
+    g = peer_group(f, "A", k=4)
+    assert g.codes == ["B", "C", "D", "E"]
+    assert g.members["distance"].tolist() == pytest.approx(
+        [math.sqrt(1 / 0.96 / 2), math.sqrt(1.25), math.sqrt(1.25), math.sqrt(4 / 0.96 / 2)], abs=1e-12)
+    assert g.imputed == {"C": ["STAT-TP60"]} and g.n_imputed == 1
+    assert g.dropped == {"STAT-PPSOC": DROP_CONSTANT}
+    assert peer_group(f, "A", k=2).codes == ["B", "C"]
 
 
 def test_population_is_compared_on_a_log_scale():
