@@ -53,9 +53,18 @@ def territory_values(db: Database, level: str, code: str) -> pd.DataFrame:
     return db.read(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
 
 
+def periods_with_value(db: Database, level: str, code: str) -> pd.DataFrame:
+    """indicator, period: what one territory has a value for, in that order; read from the derived positioned
+    values when they serve this user, from its current values otherwise (the same pairs)."""
+    with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
+        if level in (LEVEL_DEPARTEMENT, LEVEL_EPCI) and derived.reads_everything(db) and derived.is_current(r):
+            return r.df(Query.TERRITORY_PERIODS_WITH_VALUE, {"level": level, "code": code})
+        values = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
+    return values.loc[values["value"].notna(), ["indicator", "period"]].reset_index(drop=True)
+
+
 def available_periods(db: Database, level: str, code: str) -> list[int]:
-    values = territory_values(db, level, code)
-    return sorted(int(p) for p in values.loc[values["value"].notna(), "period"].unique())
+    return sorted(int(p) for p in periods_with_value(db, level, code)["period"].unique())
 
 
 def ranking_values(db: Database, values: pd.DataFrame, cat: pd.DataFrame, level: str = LEVEL_DEPARTEMENT,

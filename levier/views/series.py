@@ -32,6 +32,7 @@ from levier.views.common import (
     WARNED_MARK,
     has_warning,
     indicators_with_values,
+    periods_with_value,
     ranking_values,
     warned_caveat,
     warnings_by_year,
@@ -209,8 +210,7 @@ def series_choices(db: Database, code: str | None) -> pd.DataFrame:
         have = indicators_with_values(db, LEVEL)
         periods = have[["code", "periods"]].explode("periods").rename(columns={"code": "indicator", "periods": "period"})
     else:
-        periods = db.read(Query.TERRITORY_INDICATOR_VALUES, {"level": LEVEL, "code": code})
-        periods = periods[periods["value"].notna()]
+        periods = periods_with_value(db, LEVEL, code)
     return choices_from_periods(cat, periods.dropna(subset=["period"])[["indicator", "period"]])
 
 

@@ -90,6 +90,14 @@ def test_the_selectors_indicator_lists_read_from_derived_values_are_the_facts_on
     assert len(common.indicators_with_values(demo_db, level, ["STAT"])) >= 20
 
 
+@pytest.mark.parametrize("level, code", [("departement", "38"), ("departement", "976"), ("epci", "200040715")])
+def test_a_territorys_years_with_a_value_read_from_derived_values_are_its_current_values_ones(demo_db, level, code):
+    values = demo_db.read(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
+    live = values.loc[values["value"].notna(), ["indicator", "period"]].reset_index(drop=True)
+    assert len(live) > 20
+    pd.testing.assert_frame_equal(common.periods_with_value(demo_db, level, code), live, check_dtype=False)
+
+
 def test_isere_poverty_rate_rank_is_the_one_a_ranking_of_all_departements_gives(demo_db):
     """Planted nothing: the Isère's rank on the poverty rate, from the derived table, against a rank recomputed by
     hand from the stored values (1 = lowest rate, ties share the smaller rank)."""
