@@ -81,25 +81,25 @@ def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = No
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
         codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
-        scope = _territory_scope(terr, level, territories) if territories is not None else None
+        subset = _territory_rows(terr, level, territories) if territories is not None else None
         if derived.reads_everything(db) and derived.is_current(r):
-            if scope is None:
+            if subset is None:
                 stored = (_typed(r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})),
                           r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes}))
             else:
-                stored = (_typed(r.df(Query.T0_VALUES_OF_TERRITORIES, {"level": level, "codes": codes, **scope.rows})),
-                          r.df(Query.T0_STATS_OF_SETS, {"level": level, "codes": codes, **scope.sets}))
+                stored = (_typed(r.df(Query.T0_VALUES_OF_TERRITORIES, {"level": level, "codes": codes, **subset.rows})),
+                          r.df(Query.T0_STATS_OF_SETS, {"level": level, "codes": codes, **subset.sets}))
     if stored is not None:
         values, stats = stored
     else:  # positions need the whole comparison set: computed over the level, then kept to the territories asked
         values, stats = positioned_values(db, level, terr, cat, codes)
-        if scope is not None:
-            values, stats = scope.keep(values, stats)
+        if subset is not None:
+            values, stats = subset.keep(values, stats)
     return T0Data(level, terr, cat, values, stats)
 
 
 @dataclass(frozen=True)
-class _TerritoryScope:
+class _TerritoryRows:
     """The rows of a level that a few territories' tables read: their own values, their comparison sets'
     national statistics and their régions' statistics."""
 
@@ -123,13 +123,13 @@ class _TerritoryScope:
         return values, stats
 
 
-def _territory_scope(terr: pd.DataFrame, level: str, territories: Sequence[str]) -> _TerritoryScope:
+def _territory_rows(terr: pd.DataFrame, level: str, territories: Sequence[str]) -> _TerritoryRows:
     codes = sorted({str(c) for c in territories})
     rows = terr.drop_duplicates("code")
     rows = rows[rows["code"].isin(codes)]
     csets = sorted({str(s) for s in positions.comparison_sets(rows, level)})
     regs = sorted({str(g) for g in rows["reg"].dropna()}) if "reg" in rows.columns else []
-    return _TerritoryScope(codes, csets, regs)
+    return _TerritoryRows(codes, csets, regs)
 
 
 def _typed(values: pd.DataFrame) -> pd.DataFrame:

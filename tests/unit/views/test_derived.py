@@ -67,8 +67,8 @@ def test_a_territory_page_reads_its_own_rows_and_gets_the_table_the_whole_level_
     whole = t0.load_t0_data(demo_db, level)
     peers = common.peer_group_of(common.load_peer_inputs(demo_db, level), code).codes
     own = t0.load_t0_data(demo_db, level, territories=(code, *peers))
-    scope = t0._territory_scope(whole.territories, level, (code, *peers))
-    live_own = t0.T0Data(level, whole.territories, whole.catalogue, *scope.keep(*t0.positioned_values(
+    subset = t0._territory_rows(whole.territories, level, (code, *peers))
+    live_own = t0.T0Data(level, whole.territories, whole.catalogue, *subset.keep(*t0.positioned_values(
         demo_db, level, whole.territories, whole.catalogue, sorted(set(whole.catalogue["code"])))))
     assert set(own.values["code"]) == {code, *peers} and len(own.values) < len(whole.values) / 5
     assert set(own.stats["reg"].dropna()) == set(whole.territories.set_index("code").loc[[code, *peers], "reg"])
