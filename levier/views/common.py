@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,17 @@ from levier.store import derived
 from levier.store.db import Database, Query
 from levier.views.gating import gate_values, load_gates
 from levier.views.perimeters import perimeter_values
+
+
+def is_demo(db: Database) -> bool:
+    """Whether the stored returns include demo values: every caption then says they are fictitious (as the
+    publication step found it when the derived tables serve this user)."""
+    if derived.available(db):
+        stored = db.read(Query.DERIVED_DEMO_STATUS)
+        if len(stored):
+            return bool(json.loads(stored["payload"].iloc[0])[0])
+    status = db.read(Query.DEMO_STATUS)
+    return bool(len(status)) and int(status["demo_values"].iloc[0]) > 0
 
 
 def load_territories(db: Database, level: str = LEVEL_DEPARTEMENT) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 from levier.analysis import independent
 from levier.core.fmt import fmt_value
 from levier.store.db import Database, Query
+from levier.views.common import is_demo
 
 DEPARTEMENT = "departement"
 DECLARED_DEMO = "déclaré (données fictives)"
@@ -78,11 +79,6 @@ def links_table(indicators: pd.DataFrame) -> pd.DataFrame:
                                        "Tolérance"])
 
 
-def _is_demo(db: Database) -> bool:
-    status = db.read(Query.DEMO_STATUS)
-    return bool(len(status)) and int(status["demo_values"].iloc[0]) > 0
-
-
 def load_independent(db: Database, territory: str | None = None) -> IndependentView:
     """The comparisons of one département (None: every département), read through one connection: a
     département's own rows only, not every département's."""
@@ -100,7 +96,7 @@ def load_independent(db: Database, territory: str | None = None) -> IndependentV
     t = independent.compare(values, public, indicators)
     deps = terr[terr["level"] == DEPARTEMENT]
     names = dict(zip(deps["code"], deps["name"]))
-    table = display_frame(t, indicators, names, _is_demo(db))
+    table = display_frame(t, indicators, names, is_demo(db))
     return IndependentView(t, table, int(t["flagged"].astype(bool).sum()) if len(t) else 0, links_table(indicators))
 
 

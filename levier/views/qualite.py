@@ -24,6 +24,7 @@ from levier.geo import display as geo
 from levier.store import derived
 from levier.store.db import Database, Query
 from levier.views import independent as independent_view
+from levier.views.common import is_demo
 
 DEPARTEMENT = "departement"
 EPCI = "epci"
@@ -73,17 +74,6 @@ SEVERITY_TEXT = {
     quality.ERROR: "erreur : écartée des classements",
     quality.WARNING: "avertissement : signalée",
 }
-
-
-def is_demo(db: Database) -> bool:
-    """Whether the stored returns include demo values: every caption then says they are fictitious (as the
-    publication step found it when the derived tables serve this user)."""
-    if derived.available(db):
-        stored = db.read(Query.DERIVED_DEMO_STATUS)
-        if len(stored):
-            return bool(json.loads(stored["payload"].iloc[0])[0])
-    status = db.read(Query.DEMO_STATUS)
-    return bool(len(status)) and int(status["demo_values"].iloc[0]) > 0
 
 
 def _dmy(value: object) -> str:

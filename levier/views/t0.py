@@ -86,9 +86,10 @@ def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = No
             if subset is None:
                 stored = (_typed(r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})),
                           r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes}))
-            else:
-                stored = (_typed(r.df(Query.T0_VALUES_OF_TERRITORIES, {"level": level, "codes": codes, **subset.rows})),
-                          r.df(Query.T0_STATS_OF_SETS, {"level": level, "codes": codes, **subset.sets}))
+            else:  # every indicator: no list of 1,000 codes to test on each row
+                asked = list(indicators) if indicators is not None else None
+                stored = (_typed(r.df(Query.T0_VALUES_OF_TERRITORIES, {"level": level, "codes": asked, **subset.rows})),
+                          r.df(Query.T0_STATS_OF_SETS, {"level": level, "codes": asked, **subset.sets}))
     if stored is not None:
         values, stats = stored
     else:  # positions need the whole comparison set: computed over the level, then kept to the territories asked

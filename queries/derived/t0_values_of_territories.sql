@@ -1,8 +1,9 @@
 -- The positioned values of a few territories of a level as this user may read them (derived tables, access view of
 -- 012): a territory's page reads its own rows and its peers', not the level's.
 -- One row per (territory, indicator, period). Parameters: $level ('departement' | 'epci'), $territories (territory
--- codes), $codes (indicator codes).
+-- codes), $codes (indicator codes, or NULL for every indicator).
 SELECT * EXCLUDE (level, is_public)
 FROM visible_derived_t0_values
-WHERE level = $level AND list_contains($territories, code) AND list_contains($codes, indicator)
+WHERE level = $level AND list_contains($territories, code)
+  AND (CAST($codes AS TEXT[]) IS NULL OR list_contains($codes, indicator))
 ORDER BY indicator, code, period;
