@@ -295,7 +295,16 @@ def independent_view(db: Database, code: str) -> independent.IndependentView:
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _distribution_figure(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
                          level: str, code: str, peer_codes: tuple[str, ...]) -> go.Figure:
-    return t0.distribution_figure(Database(db_path, scope=_scope), indicator, period, level, code, peer_codes)
+    # The values drawn are the same for every département: a territory change only highlights another one.
+    data = _distribution_data(db_path, version, scope_key, _scope, indicator, period, level,
+                              t0.distribution_set(level, code))
+    return t0.distribution_chart(data, code, peer_codes)
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _distribution_data(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
+                       level: str, code: str | None) -> t0.Distribution:
+    return t0.distribution_data(Database(db_path, scope=_scope), indicator, period, level, code)
 
 
 def distribution_figure(db: Database, indicator: str, period: int, level: str, code: str, peer_codes: tuple[str, ...]) -> go.Figure:

@@ -393,26 +393,51 @@ def peer_warning(group: PeerGroup) -> str:
 # ------------------------------------------------------------------------------------------------ page helpers
 
 
-def distribution_figure(
-    db: Database, indicator: str, period: int, level: str, code: str, peer_codes: Sequence[str] = ()
-) -> go.Figure:
+@dataclass(frozen=True)
+class Distribution:
+    """One indicator's values over a comparison set as the distribution chart draws them, whoever is highlighted."""
+
+    level: str
+    period: int
+    drawn: pd.DataFrame  # code, name, value (NaN when kept out of the ranking), missing_reason
+    label: str
+    unit: str
+    source: str
+    direction: object
+
+
+def distribution_set(level: str, code: str) -> str | None:
+    """Which territory stands for the set a distribution is drawn over: None for every département (the same chart
+    data for all of them), the EPCI itself for the EPCI of its nature."""
+    return None if level == positions.LEVEL_DEPARTEMENT else code
+
+
+def distribution_data(db: Database, indicator: str, period: int, level: str, code: str | None) -> Distribution:
+    """The values drawn (distribution_set(level, code) for `code`): read and ranked once per set, not per
+    territory highlighted."""
     cat = catalogue(db)
-    pos = load_positions(db, indicator, period, level=level, code=code, peer_codes=tuple(peer_codes))
+    pos = load_positions(db, indicator, period, level=level, code=code)
     # Drawn as ranked: a count as its rate, a value kept out of the ranking (a floor) left out of the distribution.
     basis = str(pos.table["rank_basis"].iloc[0] or "") if len(pos.table) else ""
     drawn = pos.table[["code", "name", "value", "missing_reason"]].copy()
     drawn.loc[pos.table["unranked_reason"].notna(), "value"] = float("nan")
-    return charts.distribution_chart(
-        drawn,
-        code,
-        peer_codes,
-        label=str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""),
-        unit=str(pos.table["rank_unit"].iloc[0]) if basis else str(cat.at[indicator, "unit"]),
-        source=source_text(cat, indicator),
-        year=period,
-        direction=cat.at[indicator, "direction"],
-        noun=LEVEL_NOUNS.get(level, "territoires"),
-    )
+    return Distribution(level, int(period), drawn, str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""),
+                        str(pos.table["rank_unit"].iloc[0]) if basis else str(cat.at[indicator, "unit"]),
+                        source_text(cat, indicator), cat.at[indicator, "direction"])
+
+
+def distribution_chart(data: Distribution, code: str, peer_codes: Sequence[str] = ()) -> go.Figure:
+    return charts.distribution_chart(data.drawn, code, peer_codes, label=data.label, unit=data.unit,
+                                     source=data.source, year=data.period, direction=data.direction,
+                                     noun=LEVEL_NOUNS.get(data.level, "territoires"))
+
+
+def distribution_figure(
+    db: Database, indicator: str, period: int, level: str, code: str, peer_codes: Sequence[str] = ()
+) -> go.Figure:
+    """A territory (and its peers) highlighted in the distribution of an indicator over its comparison set."""
+    data = distribution_data(db, indicator, period, level, distribution_set(level, code))
+    return distribution_chart(data, code, peer_codes)
 
 
 def quality_note(table: pd.DataFrame) -> str | None:
