@@ -23,8 +23,7 @@ selected = sel.dep or None
 
 def show_ranking(view, stem: str, key: str, missing_title: str, method: str | None = None) -> None:
     """A ranking as every tab shows it: its caveats, the chart, the table, its downloads, the territories left out."""
-    for note in view.caveats:
-        st.warning(note)
+    ui.caveats(view.caveats)
     if method:
         st.caption(method)
     ui.chart(comparer.name_highlight(view.figure, region_label), stem)
@@ -89,8 +88,7 @@ with tab_scatter:
         year = urlstate.selectbox(c3, "Jusqu'à l'année", list(range(2026, 2013, -1)), index=4, key="cmp_year",
                                  param="annee_nuage")
         scatter = cache.scatter_view(db, x, y, int(year), selected, peer_codes)
-        for note in scatter.caveats:
-            st.warning(note)
+        ui.caveats(scatter.caveats)
         ui.chart(comparer.name_highlight(scatter.figure, region_label), f"nuage_{x}_{y}")
         ui.downloads(scatter.table, f"nuage_{x}_{y}", key="cmp_scatter")
 
@@ -107,6 +105,5 @@ with tab_multiples:
                                          format_func=labels.get, key="cmp_sm_indicator", param="indicateur_series")
         if codes:
             multiples = cache.small_multiples_view(db, indicator_sm, tuple(codes), selected)
-            for note in multiples.caveats:
-                st.warning(note)
+            ui.caveats(multiples.caveats)
             ui.chart(multiples.figure, f"evolutions_{indicator_sm}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
@@ -189,6 +190,20 @@ def file_uploader(label: str, types: list[str], *, key: str, max_mb: float, help
     st.html(_UPLOADER_CSS % {"limit": upload_limit_text(types, max_mb)})
     st.html(_UPLOADER_JS, unsafe_allow_javascript=True, width="content")
     return st.file_uploader(label, type=types, key=key, help=help, max_upload_size=max(1, math.ceil(max_mb)))
+
+
+def caveats(notes: Sequence[str]) -> None:
+    """A view's caveats above its chart: each value a quality check doubts in a box of its own (they start with ⚠,
+    shown as the box's icon: the figure a reader must not quote unread), the other precautions together in one box,
+    one line each, so that the chart still starts on a projected 1280×720 screen."""
+    doubts = [n for n in notes if n.startswith("⚠")]
+    others = [n for n in notes if not n.startswith("⚠")]
+    for note in doubts:
+        st.warning(note)
+    if len(others) == 1:
+        st.warning(others[0])
+    elif others:
+        st.warning("\n".join(f"- {n}" for n in others))
 
 
 def chart(fig, name: str, key: str | None = None) -> None:

@@ -87,3 +87,19 @@ def test_the_change_scatter_and_series_tabs_mark_a_value_a_quality_warning_puts_
     assert not app.exception
     assert any(w.icon == "⚠" and w.value.startswith("Valeur(s) signalée(s) par un contrôle de qualité, tracée(s)")
                and "Puy-de-Dôme (63 ; 2019, 2020, 2021 et 2022" in w.value for w in app.warning)
+
+
+def test_the_scatter_names_who_is_left_out_and_keeps_its_precautions_in_one_box(app):
+    """Gironde's 2021 rate is rejected by the checks: in the 2021 scatter it is out (not drawn on 2020), named with
+    its reason. Puy-de-Dôme's warned point keeps a box of its own; the other precautions (who is out, the declared
+    data, the mixed years) share one box, so the chart is not pushed below a projected screen."""
+    open_page(app, "pages/comparer.py", "38")
+    open_tab(app, "cmp_tab", "Deux indicateurs")
+    app.selectbox(key="cmp_year").set_value(2021).run()
+    assert not app.exception
+    boxes = [w.value for w in app.tabs[2].warning]
+    assert len(boxes) == 2
+    assert boxes[0].startswith("Point(s) placé(s) sur une valeur signalée") and "Puy-de-Dôme (63" in boxes[0]
+    assert boxes[1].startswith("- Hors du nuage") and "Gironde (33)" in boxes[1] and "\n- Années mélangées" in boxes[1]
+    hovers = [h for t in charts(app)[0]["data"] for h in (t.get("hovertext") or [])]
+    assert not any("Gironde" in h for h in hovers)
