@@ -9,17 +9,25 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable, Iterator, Mapping
 
-from levier.report import pdf
 from levier.report.images import Renderer, render_pngs
 from levier.report.background import Build
 from levier.report.pack import Pack, PackFigure
-from levier.report.pdf import pack_pdf
-from levier.report.pptx import pack_pptx
 from levier.report.slides import for_print
 
 FORMATS = {"pdf": ("application/pdf", "pdf"),
            "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx")}
-WRITERS = {"pdf": pack_pdf, "pptx": pack_pptx}
+
+
+def writer(fmt: str) -> Callable[..., bytes]:
+    """The format's writer, imported on the first file asked for: fpdf (with fontTools), python-pptx and lxml hold
+    about 30 MB in a server whose users may never make a pack (bench/bench_browser.py, 2026-12-06)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"Format inconnu : {fmt}")
+    if fmt == "pdf":
+        from levier.report.pdf import pack_pdf  # fpdf and fontTools: loaded by the first PDF only
+        return pack_pdf
+    from levier.report.pptx import pack_pptx  # python-pptx and lxml: loaded by the first PowerPoint only
+    return pack_pptx
 
 
 def render_images(model: Pack) -> dict[str, bytes]:
@@ -32,10 +40,9 @@ def render_images(model: Pack) -> dict[str, bytes]:
 def export(model: Pack, fmt: str, images: dict[str, bytes] | None = None) -> tuple[bytes, dict[str, bytes]]:
     """The pack as PDF or PPTX bytes, and the chart images drawn for it (hand them back to draw the other format
     without starting Chromium again)."""
-    if fmt not in FORMATS:
-        raise ValueError(f"Format inconnu : {fmt}")
+    write = writer(fmt)
     images = images if images is not None and set(images) >= {f.key for f in model.figures} else render_images(model)
-    return WRITERS[fmt](model, images), images
+    return write(model, images), images
 
 
 class _Drawing(Mapping[str, bytes]):
@@ -60,12 +67,14 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
 
     `build_model(on_figure)` builds the model (levier.report.pack.build_pack with `on_figure=on_figure`): each figure
     it hands over is drawn at once while the next sections are read. The images are exactly export()'s."""
-    if fmt not in FORMATS:
-        raise ValueError(f"Format inconnu : {fmt}")
+    write = writer(fmt)
     renderer = Renderer()  # Chromium opens now, while the data are read
     drawn: dict[str, concurrent.futures.Future[bytes]] = {}
     ready: dict[str, concurrent.futures.Future[bytes]] = {}  # drawn, and for a PDF decoded for its page
-    cache = pdf.image_cache() if fmt == "pdf" else None
+    cache = None
+    if fmt == "pdf":
+        from levier.report import pdf  # already loaded by writer(fmt): fpdf on the first PDF only
+        cache = pdf.image_cache()
     # One worker decodes the PNGs in the order they were asked for (zlib and Pillow work outside the GIL).
     reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="levier-pdf-images")
     try:
@@ -73,15 +82,12 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
             if fig.key in drawn:
                 return
             drawn[fig.key] = png = renderer.submit(fig.figure, for_print)
-            ready[fig.key] = reader.submit(lambda: pdf.preload(cache, png.result())) if cache is not None else png
+            ready[fig.key] = reader.submit(lambda: pdf.preload(cache, png.result())) if fmt == "pdf" else png
 
         model = build_model(on_figure)
         for fig in model.figures:  # a builder that handed nothing over still gets every chart drawn
             on_figure(fig)
-        if cache is not None:
-            data = pdf.pack_pdf(model, _Drawing(ready), cache)
-        else:
-            data = WRITERS[fmt](model, _Drawing(ready))
+        data = write(model, _Drawing(ready), cache) if cache is not None else write(model, _Drawing(ready))
         images = {key: f.result() for key, f in drawn.items()}
     finally:
         renderer.close()  # in the background: the file is ready, the browser's exit is no one's wait

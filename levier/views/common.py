@@ -16,7 +16,7 @@ from levier.analysis.peers import (
 from levier.analysis.positions import LEVEL_DEPARTEMENT, LEVEL_EPCI, comparison_set
 from levier.core.fmt import fmt_source
 from levier.store import derived
-from levier.store.db import Database, Query
+from levier.store.db import Database, Query, Reader
 from levier.views.gating import gate_values, load_gates
 from levier.views.perimeters import perimeter_values
 
@@ -50,6 +50,13 @@ def load_values(db: Database, level: str, indicators: Sequence[str]) -> pd.DataF
     return db.read(Query.INDICATOR_SERIES, {"level": level, "codes": list(indicators)})
 
 
+def derived_serves(db: Database, r: Reader, level: str) -> bool:
+    """Whether this user's reads at this level may come from the derived tables: they hold the département and EPCI
+    levels, every row unmasked (so only for a user who reads everything), computed for the data version `r` reads
+    (the check and the rows it vouches for then come through one cursor)."""
+    return level in (LEVEL_DEPARTEMENT, LEVEL_EPCI) and derived.reads_everything(db) and derived.is_current(r)
+
+
 def indicators_with_values(db: Database, level: str, programmes: Sequence[str] = ()) -> pd.DataFrame:
     """The indicators with at least one current value at a level and their years, for the pages' selectors
     (code, label, programme, unit, direction, kind, periods, last_period): read from the derived positioned values
@@ -57,7 +64,7 @@ def indicators_with_values(db: Database, level: str, programmes: Sequence[str] =
     level first, seconds once the level holds millions of values)."""
     params = {"level": level, "programmes": list(programmes)}
     with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
-        stored = level in (LEVEL_DEPARTEMENT, LEVEL_EPCI) and derived.reads_everything(db) and derived.is_current(r)
+        stored = derived_serves(db, r, level)
         return r.df(Query.DERIVED_INDICATORS_WITH_VALUES if stored else Query.INDICATORS_WITH_VALUES, params)
 
 
@@ -69,7 +76,7 @@ def periods_with_value(db: Database, level: str, code: str) -> pd.DataFrame:
     """indicator, period: what one territory has a value for, in that order; read from the derived positioned
     values when they serve this user, from its current values otherwise (the same pairs)."""
     with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
-        if level in (LEVEL_DEPARTEMENT, LEVEL_EPCI) and derived.reads_everything(db) and derived.is_current(r):
+        if derived_serves(db, r, level):
             return r.df(Query.TERRITORY_PERIODS_WITH_VALUE, {"level": level, "code": code})
         values = r.df(Query.TERRITORY_INDICATOR_VALUES, {"level": level, "code": code})
     return values.loc[values["value"].notna(), ["indicator", "period"]].reset_index(drop=True)

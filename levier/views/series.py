@@ -157,8 +157,9 @@ def wanted_codes(cat: pd.DataFrame, heads: Sequence[str]) -> list[str]:
 
 
 def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str]) -> SeriesData:
-    """The same as load_series_data from values of level `departement` already ranked (the T0 page's T0Data.values,
-    every indicator): only the catalogue and the provisional marks are read, the ranking is not done again."""
+    """The same as load_series_data from values of level `departement` already ranked (T0Data.values holding at
+    least the chosen families' indicators, as load_series_data_positioned reads them): only the catalogue and the
+    provisional marks are read, the ranking is not done again."""
     with db.reader() as r:
         cat = r.df(Query.SERIES_CATALOGUE).drop_duplicates("code").set_index("code", drop=False)
         wanted = wanted_codes(cat, heads)

@@ -16,11 +16,11 @@ from levier.charts import indicators as charts
 from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_pct, fmt_signed, fmt_signed_pct, fmt_value, value_decimals
 from levier.core.text import normalise
 from levier.rights.scope import Scope
-from levier.store import derived
 from levier.store.db import Database, Query
 from levier.analysis.rates import shown_value
 from levier.views.common import (
-    PeerInputs, as_computed_text, catalogue, load_peer_inputs, peer_group_of, ranking_values, source_text,
+    PeerInputs, as_computed_text, catalogue, derived_serves, load_peer_inputs, peer_group_of, ranking_values,
+    source_text,
 )
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
@@ -71,7 +71,7 @@ def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.Data
 def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None,
                  territories: Sequence[str] | None = None) -> T0Data:
     """Territories, catalogue and positioned values of a level (all the catalogue's indicators, or `indicators`):
-    read from the derived tables when they serve this user (levier.store.derived.available), computed otherwise.
+    read from the derived tables when they serve this user (common.derived_serves), computed otherwise.
 
     With `territories` (a territory and its peers), `values` holds those territories' rows only and `stats` their
     comparison sets' national rows and their régions' rows: what one territory's T0 table, key figures and glance
@@ -82,7 +82,7 @@ def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = No
         cat = r.df(Query.INDICATOR_CATALOGUE)
         codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
         subset = _territory_rows(terr, level, territories) if territories is not None else None
-        if derived.reads_everything(db) and derived.is_current(r):
+        if derived_serves(db, r, level):
             if subset is None:
                 stored = (_typed(r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})),
                           r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes}))

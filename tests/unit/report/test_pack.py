@@ -257,6 +257,22 @@ def test_the_model_knows_no_writer_and_the_renderer_no_pack():
     assert set(build.FORMATS) == {"pdf", "pptx"} and build.file_name(pack_stub(), "pptx") == "pack_comite_38_pacte.pptx"
 
 
+def test_the_pack_page_loads_no_writer_until_a_file_is_asked_for():
+    """A server whose users only look at the Pack page does not hold fpdf, fontTools, python-pptx and lxml (about
+    30 MB): build imports the format's writer on the first file asked for, and that writer is the format's."""
+    import sys
+
+    code = ("import sys; from levier.report import build, pack, images; "
+            "print(sorted(m for m in ('fpdf', 'fontTools', 'pptx', 'lxml') if m in sys.modules)); "
+            "w = build.writer('pptx'); print(w.__module__, 'pptx' in sys.modules, 'fpdf' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "levier.report.pptx True False"
+    assert build.writer("pdf").__name__ == "pack_pdf"
+    with pytest.raises(ValueError, match="Format inconnu"):
+        build.writer("docx")
+
+
 def pack_stub():
     cover = pack.Cover("Pack du comité de suivi", "Isère (38)", "", "23 novembre 2026", "", False)
     return pack.Pack("38", "departement", "Isère (38)", "PACTE", cover, [], False, False, "")
