@@ -81,6 +81,27 @@ def test_medians_and_gaps_regional_national_and_peers():
     assert pd.isna(t.loc["02", "peer_median"])  # no peer group asked for '02'
 
 
+def test_national_and_peer_medians_are_numpys_to_the_last_bit():
+    """The medians are computed without numpy (a T0 table takes one per indicator): the same floats as np.median
+    over the values that are numbers, odd and even counts, missing values left out."""
+    import numpy as np
+
+    rng = np.random.default_rng(16)
+    codes = [f"{i:02d}" for i in range(1, 12)]
+    terr = pd.DataFrame({"code": codes, "name": codes, "reg": ["R1"] * 11, "reg_name": ["Région"] * 11})
+    for _ in range(200):
+        values = rng.normal(0, 1e4, 11) / rng.choice([1.0, 3.0, 7.0], 11)
+        values[rng.random(11) < 0.25] = np.nan
+        peers = list(rng.choice(codes[1:], size=int(rng.integers(1, 10)), replace=False))
+        pos = m.positions(terr.assign(value=values), "baisse", {"01": peers})
+        numbers = values[~np.isnan(values)]
+        assert pos.nat_median == (float(np.median(numbers)) if numbers.size else pos.nat_median)
+        peer_values = values[[codes.index(p) for p in peers]]
+        peer_values = peer_values[~np.isnan(peer_values)]
+        got = by_code(pos.table).loc["01", "peer_median"]
+        assert (float(np.median(peer_values)) == got) if peer_values.size else pd.isna(got)
+
+
 def test_missing_values_are_listed_apart_with_their_reason():
     pos = m.positions(values_2020(), "baisse")
     assert pos.missing["code"].tolist() == ["06"]
