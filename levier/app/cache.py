@@ -446,10 +446,18 @@ def panorama_indicators(db: Database) -> list[panorama.Indicator]:
     return _panorama_indicators(*_key(db))
 
 
+# Every territory's values of one indicator and year, whatever the area in view, kept as an object (cache_resource,
+# never changed by its readers): a territory change ranks them again within its area, it does not read them again.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _panorama_data(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str,
+                   period: int) -> panorama.PanoramaData:
+    return panorama.panorama_data(Database(db_path, scope=_scope), indicator, period,
+                                  choices=_panorama_indicators(db_path, version, scope_key, _scope))
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _panorama_view(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int, area: panorama.MapArea) -> panorama.PanoramaView:
-    return panorama.panorama_view(Database(db_path, scope=_scope), indicator, period, area,
-                                  choices=_panorama_indicators(db_path, version, scope_key, _scope))
+    return panorama.panorama_view_of(_panorama_data(db_path, version, scope_key, _scope, indicator, period), area)
 
 
 def panorama_view(db: Database, indicator: str, period: int, area: panorama.MapArea) -> panorama.PanoramaView:

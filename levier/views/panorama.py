@@ -286,20 +286,32 @@ def france_reference(db: Database, indicator: str, period: int, dep_values: pd.D
     return float(dep_values["value"].median()), f"médiane des {n} départements ayant une valeur", False
 
 
-def panorama_view(db: Database, indicator: str, period: int, area: MapArea,
-                  choices: Sequence[Indicator] | None = None) -> PanoramaView:
-    """Values, ranks (in view and national) and gaps (to the principal département and to France) of one
-    indicator and year. Ranks follow positions.RANK_RULE; a territory without value gets no rank and no gap.
+@dataclass(frozen=True)
+class PanoramaData:
+    """One indicator and year at both levels, whatever the area in view: every territory's value and status, and the
+    France reference. Read once per indicator and year; a territory change computes its view from it
+    (panorama_view_of). Never changed by its readers."""
+
+    indicator: Indicator
+    period: int
+    departements: pd.DataFrame | None  # every département (level_values), None without département values this year
+    dep_reference: pd.Series | None  # code -> the département's ranked figure (NaN when not ranked), for EPCI gaps
+    epci: pd.DataFrame | None  # every EPCI (level_values), None without EPCI values this year
+    france_value: float
+    france_basis: str
+    france_stored: bool
+
+
+def panorama_data(db: Database, indicator: str, period: int,
+                  choices: Sequence[Indicator] | None = None) -> PanoramaData:
+    """What every area's view of one indicator and year reads (see panorama_view).
     `choices`: indicator_choices(db) when the caller already holds it (the app keeps it per data version)."""
     choices = {c.code: c for c in (choices if choices is not None else indicator_choices(db))}
     if indicator not in choices:
         raise KeyError(f"Indicateur sans valeur par département ni par EPCI : {indicator}")
     ind = choices[indicator]
     period = int(period)
-
-    deps = None
-    if period in ind.periods_dep:
-        deps = level_values(db, indicator, period, LEVEL_DEP)
+    deps = level_values(db, indicator, period, LEVEL_DEP) if period in ind.periods_dep else None
     france, basis, stored = france_reference(db, indicator, period, deps)
     rated = deps is not None and bool(deps["rank_basis"].astype(str).ne("").any())
     if deps is not None and (rated or deps["unranked_reason"].notna().any()):
@@ -308,27 +320,43 @@ def panorama_view(db: Database, indicator: str, period: int, area: MapArea,
         if rated or not stored:
             france, stored = (float(ranked.median()) if len(ranked) else math.nan), False
             basis = f"médiane des {len(ranked)} départements classés"
+    epci, dep_reference = None, None
+    if period in ind.periods_epci:
+        epci = level_values(db, indicator, period, LEVEL_EPCI)
+        if deps is not None:  # a département's value that is not ranked (a floor) is no reference either
+            dep_reference = deps.set_index("code")["value"].where(deps.set_index("code")["unranked_reason"].isna())
+        else:
+            dep_reference = level_values(db, indicator, period, LEVEL_DEP).set_index("code")["value"]
+    return PanoramaData(ind, period, deps, dep_reference, epci, france, basis, stored)
+
+
+def panorama_view(db: Database, indicator: str, period: int, area: MapArea,
+                  choices: Sequence[Indicator] | None = None) -> PanoramaView:
+    """Values, ranks (in view and national) and gaps (to the principal département and to France) of one
+    indicator and year. Ranks follow positions.RANK_RULE; a territory without value gets no rank and no gap.
+    `choices`: indicator_choices(db) when the caller already holds it (the app keeps it per data version)."""
+    return panorama_view_of(panorama_data(db, indicator, period, choices), area)
+
+
+def panorama_view_of(data: PanoramaData, area: MapArea) -> PanoramaView:
+    """One area's view of an indicator and year read by panorama_data (its frames are copied, never changed)."""
+    ind, period = data.indicator, data.period
+    france, basis, stored = data.france_value, data.france_basis, data.france_stored
+    deps = data.departements
     if deps is not None:
-        deps["in_area"] = in_area(deps, area)
+        deps = deps.assign(in_area=in_area(deps, area))
         deps = _ranked(deps, ind.direction, deps["in_area"])
         deps["france_value"] = france
         deps["gap_france"] = (deps["value"] - france).where(deps["unranked_reason"].isna())
 
     epci = None
     vintage = geo.VINTAGE
-    if period in ind.periods_epci:
-        allepci = level_values(db, indicator, period, LEVEL_EPCI)
+    if data.epci is not None:
+        allepci = data.epci
         vintage = int(allepci["vintage"].max()) if len(allepci) else vintage
         within = in_area(allepci, area)
         allepci = _ranked(allepci, ind.direction, within)
-        dep_value = (
-            deps.set_index("code")["value"]
-            if deps is not None
-            else level_values(db, indicator, period, LEVEL_DEP).set_index("code")["value"]
-        )
-        if deps is not None:  # a département's value that is not ranked (a floor) is no reference either
-            dep_value = dep_value.where(deps.set_index("code")["unranked_reason"].isna())
-        allepci["dep_value"] = allepci["dep"].map(dep_value).astype(float)
+        allepci["dep_value"] = allepci["dep"].map(data.dep_reference).astype(float)
         ranked = allepci["unranked_reason"].isna()
         allepci["gap_dep"] = (allepci["value"] - allepci["dep_value"]).where(ranked)
         allepci["france_value"] = france

@@ -263,6 +263,25 @@ def test_points_follow_the_insets_on_the_france_map(epci_layer):
     assert metro_lyon.contains(shapely.Point(lyon["lon"], lyon["lat"]))
 
 
+def test_one_read_serves_every_area_and_is_left_as_read(stat_db, options):
+    """A territory change ranks the values read once for the indicator and year within its own area: the same view
+    as reading them again, for France, a région and a département, and the values read are not changed."""
+    data = panorama.panorama_data(stat_db, "STAT-PPMINI", 2019)
+    before = (data.departements.copy(), data.epci.copy())
+    for sel in (Selection(), Selection(reg="84"), Selection(reg="84", dep="38"), Selection(reg="93", dep="13")):
+        area = panorama.map_area(sel, options)
+        shared, fresh = panorama.panorama_view_of(data, area), panorama.panorama_view(stat_db, "STAT-PPMINI", 2019, area)
+        pd.testing.assert_frame_equal(shared.epci, fresh.epci)
+        pd.testing.assert_frame_equal(shared.departements, fresh.departements)
+        assert (shared.france_value, shared.france_basis, shared.decimals) == \
+            (fresh.france_value, fresh.france_basis, fresh.decimals)
+    isere = panorama.panorama_view_of(data, panorama.map_area(Selection(reg="84", dep="38"), options))
+    assert set(isere.epci["dep"]) == {"38"} and isere.departements["in_area"].sum() == 1
+    pd.testing.assert_frame_equal(data.departements, before[0])
+    pd.testing.assert_frame_equal(data.epci, before[1])
+    assert "in_area" not in data.departements.columns and "rank" not in data.epci.columns
+
+
 def test_service_points_overlay_by_type(stat_db, options, epci_layer):
     points = panorama.service_points(stat_db, ("france_services", "agence_france_travail"))
     assert set(points["label"]) == {"France services", "Agence France Travail (ex-Pôle emploi)"}
