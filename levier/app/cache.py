@@ -376,11 +376,19 @@ def comparer_indicators(db: Database, level: str, programmes: tuple[str, ...] = 
     return _comparer_indicators(*_key(db), level, tuple(programmes))
 
 
+# Every département's ranked values of one indicator and year, whoever is highlighted, kept as an object
+# (cache_resource, never changed by its readers): a département change draws its bar from them, it reads nothing.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _ranking_data(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
+                  reference_only: bool) -> comparer.RankingData:
+    return comparer.ranking_data(Database(db_path, scope=_scope), indicator, period, reference_only)
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _ranking_view(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
                   selected: str | None, peer_codes: tuple[str, ...], reference_only: bool) -> comparer.RankingView:
-    return comparer.ranking_view(Database(db_path, scope=_scope), indicator, period, selected, peer_codes,
-                                 reference_only)
+    data = _ranking_data(db_path, version, scope_key, _scope, indicator, period, reference_only)
+    return comparer.ranking_view_of(data, selected, peer_codes)
 
 
 def ranking_view(db: Database, indicator: str, period: int, selected: str | None, peer_codes: tuple[str, ...],

@@ -28,7 +28,7 @@ from levier.views.common import (
     warnings_by_year,
 )
 from levier.views.selection import TerritoryOptions, departements_of
-from levier.views.t0 import load_positions
+from levier.views.t0 import ranked_frame
 
 DEFAULT_RANKING_INDICATOR = "CALPAE-3.1.1-OR1M-TX"
 
@@ -61,19 +61,52 @@ def display_table(table: pd.DataFrame, unit: str, rank_unit: str) -> pd.DataFram
     return out
 
 
-def ranking_view(db: Database, indicator: str, period: int, selected: str | None,
-                 peer_codes: Sequence[str] = (), reference_only: bool = False) -> RankingView:
-    """All départements ranked; with reference_only, only those at the reference definition (or undeclared),
-    ranks and medians recomputed among them."""
+@dataclass(frozen=True)
+class RankingData:
+    """One indicator and year ranked over every département, whoever is highlighted: read once, then each
+    département's view is drawn from it (ranking_view_of). Never changed by its readers."""
+
+    indicator: str
+    period: int
+    reference_only: bool
+    frame: pd.DataFrame  # t0.ranked_frame: the values ranked (a count's rate), before positions
+    direction: str | None
+    catalogue: pd.DataFrame  # the indicator's catalogue row
+    comp: object  # analysis.comparability result for the départements compared
+    history: pd.DataFrame  # ranked_history
+    caveats: tuple[str, ...]  # comparison_caveats over the départements ranked
+
+
+def ranking_data(db: Database, indicator: str, period: int, reference_only: bool = False) -> RankingData:
+    """What every département's ranking view of one indicator and year reads (see ranking_view)."""
     cat = catalogue(db)
-    pos = load_positions(db, indicator, period, level="departement", code=selected, peer_codes=tuple(peer_codes))
-    comp = comparability(db, indicator, pos.table["code"].tolist(), period)
+    frame, direction = ranked_frame(db, indicator, period, level="departement")
+    table = positions.positions(frame, direction).table  # the peer groups change no row, only their medians
+    comp = comparability(db, indicator, table["code"].tolist(), period)
     excluded = comp.variants["Code territoire"].tolist() if reference_only else []
     if excluded:
         keep = ["code", "name", "reg", "reg_name", "value", "missing_reason", "unranked_reason", "raw_value",
                 "rank_basis", "rank_unit", "censored", "quality_warning"]
-        kept = pos.table[pos.table["code"].isin(comp.comparable)][[c for c in keep if c in pos.table.columns]]
-        pos = positions.positions(kept, cat.at[indicator, "direction"], {selected: list(peer_codes)} if selected else None)
+        frame = table[table["code"].isin(comp.comparable)][[c for c in keep if c in table.columns]]
+        direction = cat.at[indicator, "direction"]
+    ranked_codes = positions.positions(frame, direction).ranked["code"].tolist()
+    return RankingData(indicator, int(period), reference_only, frame, direction, cat.loc[[indicator]], comp,
+                       ranked_history(db, indicator, period, cat),
+                       tuple(comparison_caveats(db, [indicator], ranked_codes, period=period)))
+
+
+def ranking_view(db: Database, indicator: str, period: int, selected: str | None,
+                 peer_codes: Sequence[str] = (), reference_only: bool = False) -> RankingView:
+    """All départements ranked; with reference_only, only those at the reference definition (or undeclared),
+    ranks and medians recomputed among them."""
+    return ranking_view_of(ranking_data(db, indicator, period, reference_only), selected, peer_codes)
+
+
+def ranking_view_of(data: RankingData, selected: str | None, peer_codes: Sequence[str] = ()) -> RankingView:
+    """One département's ranking view (its bar and its peers' highlighted) from ranking_data."""
+    indicator, period, cat, comp = data.indicator, data.period, data.catalogue, data.comp
+    pos = positions.positions(data.frame, data.direction, {selected: list(peer_codes)} if selected else None)
+    excluded = comp.variants["Code territoire"].tolist() if data.reference_only else []
     unit = str(cat.at[indicator, "unit"])
     # A count is ranked and charted as its rate (rank_basis says over what); the count stays in the table.
     basis = str(pos.table["rank_basis"].iloc[0] or "") if "rank_basis" in pos.table.columns and len(pos.table) else ""
@@ -88,7 +121,7 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
         chart_values, selected, peer_codes,
         label=str(cat.at[indicator, "label"]) + (f" ({basis})" if basis else ""), unit=rank_unit,
         direction=cat.at[indicator, "direction"], source=source_text(cat, indicator), year=period,
-        history=ranked_history(db, indicator, period, cat),
+        history=data.history,
     )
     columns = {
         "Rang": ranked["rank"].astype("Int64"),
@@ -113,7 +146,7 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
     if len(unranked):  # shown but not ranked: listed with their reason, never silently dropped
         missing = pd.concat([missing, pd.DataFrame({"Code": unranked["code"], "Département": unranked["name"],
                                                     "Motif": unranked["unranked_reason"]})], ignore_index=True)
-    caveats = comparison_caveats(db, [indicator], ranked["code"].tolist(), period=period)
+    caveats = list(data.caveats)
     if basis:
         caveats.insert(0, f"Effectif classé rapporté à son dénominateur : {basis}. Rang, quartile et écart portent "
                           "sur ce taux ; l'effectif brut grandit avec la taille du département et n'est pas classé.")

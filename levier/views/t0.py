@@ -220,6 +220,15 @@ def load_positions(
     peer_codes: Sequence[str] = (),
 ) -> positions.Positions:
     """Positions of all territories of the comparison set (EPCI: same nature as `code`) for one indicator and year."""
+    frame, direction = ranked_frame(db, indicator, period, level, code)
+    return positions.positions(frame, direction, {code: list(peer_codes)} if code else None)
+
+
+def ranked_frame(db: Database, indicator: str, period: int, level: str = positions.LEVEL_DEPARTEMENT,
+                 code: str | None = None) -> tuple[pd.DataFrame, str | None]:
+    """What load_positions ranks, whoever is highlighted: the comparison set's values of one indicator and year as
+    ranking_values leaves them, and the indicator's direction (positions.positions(frame, direction, groups) then
+    gives its positions with any territory's peer group)."""
     with db.reader() as r:
         frame = r.df(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
         cat = r.df(Query.INDICATOR_CATALOGUE)
@@ -229,8 +238,7 @@ def load_positions(
     frame = ranking_values(db, frame.assign(indicator=indicator, period=int(period)),
                            cat.drop_duplicates("code").set_index("code", drop=False), level, terr)
     direction = cat.loc[cat["code"] == indicator, "direction"]
-    groups = {code: list(peer_codes)} if code else None
-    return positions.positions(frame, direction.iloc[0] if len(direction) else None, groups)
+    return frame, direction.iloc[0] if len(direction) else None
 
 
 # ------------------------------------------------------------------------------------------------ the page's view

@@ -84,3 +84,25 @@ def test_a_count_without_denominator_has_no_rank_on_the_demo(demo_db):
     assert pd.isna(inst["Rang"]) and pd.isna(inst["Quartile"])
     assert inst["Motif de non-classement"] == "effectif sans dénominateur : non classé"
     assert inst["Situation / médiane nationale"] == "non classé"
+
+
+def test_a_departement_change_draws_the_ranking_from_values_read_once(demo_db):
+    """Comparer's ranking of one indicator and year is read once for every département: each département's view
+    drawn from it is the view read for that département alone (its bar, its peers, the same table and caveats),
+    with or without the reference-definition filter, and the values read are left as they were."""
+    from levier.views.common import load_peer_inputs, peer_group_of
+
+    inputs = load_peer_inputs(demo_db)
+    for reference_only in (False, True):
+        data = comparer.ranking_data(demo_db, "CALPAE-1.1.1-REF", 2021, reference_only)
+        before = data.frame.copy()
+        for code in ("38", "59", "971", None):
+            peers = tuple(peer_group_of(inputs, code).codes) if code else ()
+            shared = comparer.ranking_view_of(data, code, peers)
+            fresh = comparer.ranking_view(demo_db, "CALPAE-1.1.1-REF", 2021, code, peers, reference_only)
+            pd.testing.assert_frame_equal(shared.table, fresh.table)
+            assert shared.caveats == fresh.caveats and shared.figure.to_json() == fresh.figure.to_json()
+            if code:
+                bar = next(t for t in shared.figure.data if t.type == "bar")
+                assert len(set(bar.marker.color)) > 1  # the département and its peers stand out
+        pd.testing.assert_frame_equal(data.frame, before)
