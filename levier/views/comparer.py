@@ -63,14 +63,13 @@ def display_table(table: pd.DataFrame, unit: str, rank_unit: str) -> pd.DataFram
 
 @dataclass(frozen=True)
 class RankingData:
-    """One indicator and year ranked over every département, whoever is highlighted: read once, then each
+    """One indicator and year ranked over every département, whoever is highlighted: read and ranked once, then each
     département's view is drawn from it (ranking_view_of). Never changed by its readers."""
 
     indicator: str
     period: int
     reference_only: bool
-    frame: pd.DataFrame  # t0.ranked_frame: the values ranked (a count's rate), before positions
-    direction: str | None
+    pos: positions.Positions  # every département's rank, quartile and gap to the national median
     catalogue: pd.DataFrame  # the indicator's catalogue row
     comp: object  # analysis.comparability result for the départements compared
     history: pd.DataFrame  # ranked_history
@@ -78,21 +77,21 @@ class RankingData:
 
 
 def ranking_data(db: Database, indicator: str, period: int, reference_only: bool = False) -> RankingData:
-    """What every département's ranking view of one indicator and year reads (see ranking_view)."""
+    """What every département's ranking view of one indicator and year reads (see ranking_view). The ranking needs
+    no peer group: a département's peers are only highlighted on its chart."""
     cat = catalogue(db)
     frame, direction = ranked_frame(db, indicator, period, level="departement")
-    table = positions.positions(frame, direction).table  # the peer groups change no row, only their medians
-    comp = comparability(db, indicator, table["code"].tolist(), period)
+    pos = positions.positions(frame, direction)
+    comp = comparability(db, indicator, pos.table["code"].tolist(), period)
     excluded = comp.variants["Code territoire"].tolist() if reference_only else []
     if excluded:
         keep = ["code", "name", "reg", "reg_name", "value", "missing_reason", "unranked_reason", "raw_value",
                 "rank_basis", "rank_unit", "censored", "quality_warning"]
-        frame = table[table["code"].isin(comp.comparable)][[c for c in keep if c in table.columns]]
-        direction = cat.at[indicator, "direction"]
-    ranked_codes = positions.positions(frame, direction).ranked["code"].tolist()
-    return RankingData(indicator, int(period), reference_only, frame, direction, cat.loc[[indicator]], comp,
+        kept = pos.table[pos.table["code"].isin(comp.comparable)][[c for c in keep if c in pos.table.columns]]
+        pos = positions.positions(kept, cat.at[indicator, "direction"])
+    return RankingData(indicator, int(period), reference_only, pos, cat.loc[[indicator]], comp,
                        ranked_history(db, indicator, period, cat),
-                       tuple(comparison_caveats(db, [indicator], ranked_codes, period=period)))
+                       tuple(comparison_caveats(db, [indicator], pos.ranked["code"].tolist(), period=period)))
 
 
 def ranking_view(db: Database, indicator: str, period: int, selected: str | None,
@@ -104,8 +103,7 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
 
 def ranking_view_of(data: RankingData, selected: str | None, peer_codes: Sequence[str] = ()) -> RankingView:
     """One département's ranking view (its bar and its peers' highlighted) from ranking_data."""
-    indicator, period, cat, comp = data.indicator, data.period, data.catalogue, data.comp
-    pos = positions.positions(data.frame, data.direction, {selected: list(peer_codes)} if selected else None)
+    indicator, period, cat, comp, pos = data.indicator, data.period, data.catalogue, data.comp, data.pos
     excluded = comp.variants["Code territoire"].tolist() if data.reference_only else []
     unit = str(cat.at[indicator, "unit"])
     # A count is ranked and charted as its rate (rank_basis says over what); the count stays in the table.

@@ -95,7 +95,7 @@ def test_a_departement_change_draws_the_ranking_from_values_read_once(demo_db):
     inputs = load_peer_inputs(demo_db)
     for reference_only in (False, True):
         data = comparer.ranking_data(demo_db, "CALPAE-1.1.1-REF", 2021, reference_only)
-        before = data.frame.copy()
+        before = data.pos.table.copy()
         for code in ("38", "59", "971", None):
             peers = tuple(peer_group_of(inputs, code).codes) if code else ()
             shared = comparer.ranking_view_of(data, code, peers)
@@ -105,4 +105,4 @@ def test_a_departement_change_draws_the_ranking_from_values_read_once(demo_db):
             if code:
                 bar = next(t for t in shared.figure.data if t.type == "bar")
                 assert len(set(bar.marker.color)) > 1  # the département and its peers stand out
-        pd.testing.assert_frame_equal(data.frame, before)
+        pd.testing.assert_frame_equal(data.pos.table, before)
