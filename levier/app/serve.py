@@ -77,12 +77,12 @@ def command(port: int, extra: list[str] | None = None) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(SERVER_SCRIPT), *server_args(port, extra)]
 
 
-def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
+def server_env() -> dict[str, str]:
     """The server's environment: the caller's, with glibc's malloc held to two arenas unless the caller chose a
     number. Streamlit runs every session's script in a thread of its own, and glibc gives threads up to eight arenas
     per core, each keeping the memory its thread freed: two arenas cut the server's resident memory after every page
     by 10 to 20 MB on this 2-core machine with no slower page (bench/bench_browser.py, 2026-12-06)."""
-    env = dict(os.environ if base is None else base)
+    env = dict(os.environ)
     env.setdefault("MALLOC_ARENA_MAX", "2")
     return env
 

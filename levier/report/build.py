@@ -82,7 +82,7 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
             if fig.key in drawn:
                 return
             drawn[fig.key] = png = renderer.submit(fig.figure, for_print)
-            ready[fig.key] = reader.submit(lambda: pdf.preload(cache, png.result())) if fmt == "pdf" else png
+            ready[fig.key] = reader.submit(lambda: pdf.preload(cache, png.result())) if cache is not None else png
 
         model = build_model(on_figure)
         for fig in model.figures:  # a builder that handed nothing over still gets every chart drawn

@@ -88,7 +88,7 @@ def ranking_data(db: Database, indicator: str, period: int, reference_only: bool
         keep = ["code", "name", "reg", "reg_name", "value", "missing_reason", "unranked_reason", "raw_value",
                 "rank_basis", "rank_unit", "censored", "quality_warning"]
         kept = pos.table[pos.table["code"].isin(comp.comparable)][[c for c in keep if c in pos.table.columns]]
-        pos = positions.positions(kept, cat.at[indicator, "direction"])
+        pos = positions.positions(kept, direction)
     return RankingData(indicator, int(period), reference_only, pos, cat.loc[[indicator]], comp,
                        ranked_history(db, indicator, period, cat),
                        tuple(comparison_caveats(db, [indicator], pos.ranked["code"].tolist(), period=period)))

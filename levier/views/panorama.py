@@ -324,7 +324,8 @@ def panorama_data(db: Database, indicator: str, period: int,
     if period in ind.periods_epci:
         epci = level_values(db, indicator, period, LEVEL_EPCI)
         if deps is not None:  # a département's value that is not ranked (a floor) is no reference either
-            dep_reference = deps.set_index("code")["value"].where(deps.set_index("code")["unranked_reason"].isna())
+            by_code = deps.set_index("code")
+            dep_reference = by_code["value"].where(by_code["unranked_reason"].isna())
         else:
             dep_reference = level_values(db, indicator, period, LEVEL_DEP).set_index("code")["value"]
     return PanoramaData(ind, period, deps, dep_reference, epci, france, basis, stored)
