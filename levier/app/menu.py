@@ -7,7 +7,10 @@ server shows Streamlit's file-name menu and, on a deep link such as /t0, execute
 banner, no sign-in gate. Every page's first statement is `db = auth.database()`, hence `auth.current_scope()`
 (tests/unit/test_architecture.py checks it); outside app.py's gate, `route_through_app` leaves the legacy
 mode (st.navigation over the same pages, hidden) and reruns, so the run starts over from app.py on the same page
-and query string. The sign-in screen, shown before app.py navigates, leaves the legacy mode too.
+and query string. The sign-in screen, shown before app.py navigates, leaves the legacy mode too. `levier app`
+(levier_server.py) leaves the legacy mode before any session: a deep link whose address is not its file's name
+(/effet-levier) would otherwise get Streamlit's « Page not found » box over the right page; a server started by
+`streamlit run app.py` still shows that box to its first visitor on such an address.
 """
 
 from __future__ import annotations

@@ -64,3 +64,27 @@ def test_a_deep_link_on_a_fresh_server_runs_app_py(entry, demo_db_path, tmp_path
             assert re.search(r"[?&]dep=38(&|$)", page.url)
         finally:
             context.close()
+
+
+def test_the_first_visitor_of_a_fresh_server_on_a_page_not_named_after_its_file_sees_no_not_found_box(
+        demo_db_path, tmp_path, browser):
+    """/effet-levier is pages/effet_levier.py: Streamlit's legacy pages/ mode named it « effet_levier » and put its
+    « Page not found » box (in French, « Page introuvable ») over the right page for the first visitor after a start.
+    `levier app` leaves that mode before any session."""
+    db = tmp_path / "levier.duckdb"
+    shutil.copy(demo_db_path, db)
+    env = dict(os.environ, LEVIER_DB=str(db))
+    with running_app(_free_port(), env, PROJECT_ROOT, tmp_path / "streamlit.log") as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+        page = context.new_page()
+        try:
+            page.goto(f"{url}/effet-levier?dep=38")
+            wait_for_app(page)
+            page.get_by_role("heading", name="Isère (38)").wait_for(timeout=90_000)
+            assert page.locator("h1").all_inner_texts() == ["Effet levier"]
+            assert page.locator('[role="dialog"]').count() == 0
+            assert "introuvable" not in page.inner_text("body").lower()
+            # The page answers at once: its sidebar is not behind a modal box.
+            page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Département").click(timeout=10_000)
+        finally:
+            context.close()
