@@ -33,9 +33,11 @@ from levier.views import (
 from levier.views.accueil import HomeSummary, load_home_summary
 from levier.views.effet_levier import (
     LeverData,
+    LeverLevel,
     LeverView,
     ProgrammeChoice,
     funding_programmes,
+    lever_level,
     lever_view,
     load_lever_data,
 )
@@ -125,17 +127,29 @@ def lever_programmes(db: Database, level: str = "departement", code: str | None 
     return _lever_programmes(*_key(db), level, code)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+# A programme's national funding and values (the same for every territory, stage and years of the page), and what a
+# stage and years give every holder (amounts, leverage, poor population): kept as objects (cache_resource, never
+# changed by lever_view), so that a territory change unpickles and recomputes none of them.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _lever_data(db_path: str, version: str, scope_key: str, _scope: Scope, programme: str, level: str) -> LeverData:
-    # A programme's national funding and values: the same for every territory, stage and years of the page.
     return load_lever_data(Database(db_path, scope=_scope), programme, level)
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _lever_level(db_path: str, version: str, scope_key: str, _scope: Scope, programme: str, level: str, stage: str,
+                 year_from: int, year_to: int) -> LeverLevel:
+    data = _lever_data(db_path, version, scope_key, _scope, programme, level)
+    return lever_level(data, stage, year_from, year_to)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _lever_page(db_path: str, version: str, scope_key: str, _scope: Scope, level: str, code: str, programme: str, stage: str,
                 year_from: int, year_to: int) -> LeverView:
-    data = _lever_data(db_path, version, scope_key, _scope, programme, "epci" if level == "epci" else "departement")
-    return lever_view(Database(db_path, scope=_scope), level, code, programme, stage, year_from, year_to, data=data)
+    holder_level = "epci" if level == "epci" else "departement"
+    data = _lever_data(db_path, version, scope_key, _scope, programme, holder_level)
+    level_data = _lever_level(db_path, version, scope_key, _scope, programme, holder_level, stage, year_from, year_to)
+    return lever_view(Database(db_path, scope=_scope), level, code, programme, stage, year_from, year_to, data=data,
+                      level_data=level_data)
 
 
 def lever_page(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:

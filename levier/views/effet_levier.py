@@ -230,20 +230,35 @@ def _source_text(meta: pd.DataFrame, indicator: str, years: list[int]) -> str:
     return f"{text}, {fmt_years(years)}" if years else text
 
 
-def own_spending_view(spending: pd.DataFrame, territories: pd.DataFrame, persons: pd.DataFrame,
-                      funding: pd.DataFrame, *, code: str, name: str, programme: str, stage: str,
-                      contract_years: tuple[int, ...], is_demo: bool) -> OwnSpendingView:
-    """The département's real own spending on the programme's field (DREES, € of the year) per inhabitant against
-    the départements' median, every published year, and the substitution test it allows.
+@dataclass(frozen=True)
+class OwnSpendingData:
+    """A programme's own-spending field over every département, with no territory chosen: each département's €
+    per inhabitant and the départements' medians, computed once (or, in `message`, why there is no section)."""
+
+    heading: str
+    message: str = ""
+    own_field: lever.OwnField | None = None
+    per: pd.DataFrame = field(default_factory=pd.DataFrame)  # lever.per_inhabitant() of the field and its context
+    medians: pd.DataFrame = field(default_factory=pd.DataFrame)  # lever.national_medians() of them
+    meta: pd.DataFrame = field(default_factory=pd.DataFrame)  # one spending row per indicator: label, source
+    labels: dict[str, str] = field(default_factory=dict)
+    own_years: tuple[int, ...] = ()
+    fixed_label: str = ""
+    fixed_short: str = ""
+
+
+def own_spending_data(spending: pd.DataFrame, territories: pd.DataFrame, persons: pd.DataFrame,
+                      programme: str) -> OwnSpendingData:
+    """The national part of own_spending_view(): what every département's section shares (read once per programme).
     spending: lever_own_spending rows (code, indicator, period, value, label, source, source_table)."""
     fld = lever.own_field(programme)
     if fld is None:
-        return OwnSpendingView(heading="Dépenses propres du département (réel)",
+        return OwnSpendingData(heading="Dépenses propres du département (réel)",
                                message=f"Aucune série publique de dépenses propres n'est rattachée au programme {programme}.")
     heading = f"{fld.label} du département : l'argent propre, réel (DREES)"
     mine = spending[spending["indicator"] == fld.indicator]
     if mine.empty:
-        return OwnSpendingView(heading=heading, message=(
+        return OwnSpendingData(heading=heading, message=(
             f"Les dépenses départementales de la DREES ({fld.indicator}) ne sont pas encore importées : importez les "
             "classeurs DREES (page Importer ou `levier import \"../shared/data/drees/*.xlsx\"`)."))
     own_years = sorted({int(p) for p in mine["period"]})
@@ -258,7 +273,28 @@ def own_spending_view(spending: pd.DataFrame, territories: pd.DataFrame, persons
     labels = dict(lever.OWN_LABELS)
     meta = spending.drop_duplicates("indicator")
     labels.update({i: lbl for i, lbl in zip(meta["indicator"], meta["label"]) if isinstance(lbl, str) and lbl})
+    return OwnSpendingData(heading=heading, own_field=fld, per=per, medians=medians, meta=meta, labels=labels,
+                           own_years=tuple(own_years), fixed_label=fixed_label, fixed_short=fixed_short)
 
+
+def own_spending_view(spending: pd.DataFrame, territories: pd.DataFrame, persons: pd.DataFrame,
+                      funding: pd.DataFrame, *, code: str, name: str, programme: str, stage: str,
+                      contract_years: tuple[int, ...], is_demo: bool) -> OwnSpendingView:
+    """The département's real own spending on the programme's field (DREES, € of the year) per inhabitant against
+    the départements' median, every published year, and the substitution test it allows.
+    spending: lever_own_spending rows (code, indicator, period, value, label, source, source_table)."""
+    return own_spending_view_of(own_spending_data(spending, territories, persons, programme), funding, code=code,
+                                name=name, programme=programme, stage=stage, contract_years=contract_years,
+                                is_demo=is_demo)
+
+
+def own_spending_view_of(data: OwnSpendingData, funding: pd.DataFrame, *, code: str, name: str, programme: str,
+                         stage: str, contract_years: tuple[int, ...], is_demo: bool) -> OwnSpendingView:
+    """own_spending_view() of one département from the national part already computed (own_spending_data)."""
+    if data.own_field is None:
+        return OwnSpendingView(heading=data.heading, message=data.message)
+    fld, per, medians, meta, labels = data.own_field, data.per, data.medians, data.meta, data.labels
+    own_years, fixed_label, fixed_short, heading = list(data.own_years), data.fixed_label, data.fixed_short, data.heading
     own = per[(per["code"] == code) & (per["indicator"] == fld.indicator)].sort_values("year")
     source = _source_text(meta, fld.indicator, own_years)
     if own.empty:
@@ -375,6 +411,8 @@ class LeverData:
     # The départements' real own spending on the programme's field and its context series (lever_own_spending rows;
     # empty for the métropoles and for a programme without such a series).
     own_spending: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OWN_SPENDING_COLUMNS))
+    # Their national part (per inhabitant, medians), computed with the read: a département's section only picks its rows.
+    own_data: OwnSpendingData | None = None
 
 
 def load_lever_data(db: Database, programme: str, level: str = "departement") -> LeverData:
@@ -404,8 +442,10 @@ def load_lever_data(db: Database, programme: str, level: str = "departement") ->
         territories = territories[territories["code"].isin(set(funding["code"]))].reset_index(drop=True)
     if len(values):  # a value a quality check rejects is no cost's denominator (raw counts: no rate conversion)
         values = gate_values(db, values, level)
+    own_data = (own_spending_data(own_spending, territories, stats[stats["indicator"] == "STAT-NBPERS"], programme)
+                if level == "departement" else None)
     return LeverData(programme, funding, realloc, flags, territories, actions, indicators, values, stats,
-                     bool(funding["is_demo"].any()) if len(funding) else False, level, own_spending)
+                     bool(funding["is_demo"].any()) if len(funding) else False, level, own_spending, own_data)
 
 
 @dataclass
@@ -483,12 +523,35 @@ def funding_source(is_demo: bool) -> str:
     return base + " — données fictives de démonstration" if is_demo else base
 
 
+@dataclass(frozen=True)
+class LeverLevel:
+    """What one programme, stage and span of years give every holder of the level, whoever is chosen: each one's
+    amounts and leverage (lever.leverage_table) and the poor population behind its € per poor inhabitant."""
+
+    programme: str
+    level: str
+    stage: str
+    years: tuple[int, ...]
+    poor: pd.DataFrame
+    leverage: pd.DataFrame
+
+
+def lever_level(data: LeverData, stage: str, year_from: int, year_to: int) -> LeverLevel:
+    """The level's part of lever_view(), computed once for every territory of a programme, stage and years."""
+    years = list(range(int(year_from), int(year_to) + 1))
+    amounts = lever.territory_amounts(data.funding, stage, years)
+    poor = lever.poor_population(data.stats, years[0])
+    return LeverLevel(data.programme, data.level, stage, tuple(years), poor,
+                      lever.leverage_table(amounts, data.territories, poor))
+
+
 def lever_view(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int,
-               data: LeverData | None = None) -> LeverView:
+               data: LeverData | None = None, level_data: LeverLevel | None = None) -> LeverView:
     """The Effet levier page for a département, a région (its départements summed), France, or an EPCI holding its
     own contract (a métropole: its money, its leverage among the métropoles, its cost per result, with the limits of
     what its data support said beside them). `data`: load_lever_data() of this programme and level when the caller
-    already holds it (a cache: it does not depend on the territory, the stage or the years), else read here."""
+    already holds it (a cache: it does not depend on the territory, the stage or the years), else read here;
+    `level_data`: lever_level() of that data, stage and years (neither depends on the territory), else computed."""
     epci = level == "epci"
     holder_level = "epci" if epci else "departement"
     if data is None or data.programme != programme or data.level != holder_level:
@@ -516,9 +579,10 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     table = lever.action_totals(data.funding, codes, years)
     table = table.sort_values("action", key=lambda s: s.map(order)).reset_index(drop=True)
     heads = lever.totals(table)
-    amounts = lever.territory_amounts(data.funding, stage, years)
-    poor = lever.poor_population(data.stats, years[0])
-    lev = lever.leverage_table(amounts, terr, poor)
+    if level_data is None or (level_data.programme, level_data.level, level_data.stage, level_data.years) != (
+            programme, holder_level, stage, tuple(years)):
+        level_data = lever_level(data, stage, years[0], years[-1])
+    poor, lev = level_data.poor, level_data.leverage
     agg = lever.aggregate_leverage(lev, codes)
     headline = {
         "État": fmt_compact_euros(agg["state"]),
@@ -602,7 +666,6 @@ def metropole_notes(holders: int, is_demo: bool) -> str:
 
 def load_own_spending(data: LeverData, level: str, code: str, title: str, stage: str) -> OwnSpendingView:
     """The real own-spending section of the page: a département's series, or why there is none."""
-    fld = lever.own_field(data.programme)
     if level == "epci":
         nature = data.territories.set_index("code")["nature"].get(code) if len(data.territories) else None
         return OwnSpendingView(heading="Dépenses propres de la métropole : pas de série réelle publiée",
@@ -612,13 +675,14 @@ def load_own_spending(data: LeverData, level: str, code: str, title: str, stage:
             heading="Dépenses propres des départements : l'argent propre, réel (DREES)",
             message="Choisissez un département : ses dépenses propres réelles sur le champ du contrat (DREES) sont "
                     "montrées par habitant, face à la médiane des départements.")
-    spending = data.own_spending if fld is not None else pd.DataFrame(columns=OWN_SPENDING_COLUMNS)
-    persons = data.stats[data.stats["indicator"] == "STAT-NBPERS"]
+    # The national part was computed with the read (load_lever_data, at the départements' level).
+    national = data.own_data
+    if national is None:
+        raise ValueError("own spending is read at the départements' level (load_lever_data(..., 'departement'))")
     contract_years = tuple(sorted({int(y) for y in data.funding["year"]}))
     name = title.rsplit(" (", 1)[0]
-    return own_spending_view(spending, data.territories, persons, data.funding, code=code, name=name,
-                             programme=data.programme, stage=stage, contract_years=contract_years,
-                             is_demo=data.is_demo)
+    return own_spending_view_of(national, data.funding, code=code, name=name, programme=data.programme, stage=stage,
+                                contract_years=contract_years, is_demo=data.is_demo)
 
 
 # ---------------------------------------------------------------------------------------------------------------

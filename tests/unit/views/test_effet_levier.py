@@ -123,3 +123,40 @@ def test_the_programme_data_a_caller_holds_gives_the_same_page_and_never_another
         c.startswith("CALPAE") for c in other.execution["Code"])
     metro = effet_levier.lever_view(db, "epci", GRENOBLE, "PACTE", "spent", 2024, 2026, data=pacte)
     assert metro.codes == [GRENOBLE] and metro.holder == lever.METROPOLE and metro.own.message
+
+
+def _frames_of(obj) -> dict[str, pd.DataFrame]:
+    return {k: v.copy() for k, v in vars(obj).items() if isinstance(v, pd.DataFrame)}
+
+
+def test_what_every_territory_shares_is_computed_once_and_left_as_read(db):
+    """The amounts, leverage and poor population of a programme, stage and years (lever_level) and the départements'
+    own spending per inhabitant (LeverData.own_data) serve every territory: each page equals the page computed alone,
+    a level of another stage or span is never used in its place, and neither is changed by the pages drawn from it."""
+    pacte = effet_levier.load_lever_data(db, "PACTE")
+    shared = effet_levier.lever_level(pacte, "committed", 2024, 2025)
+    kept = _frames_of(shared) | {f"own.{k}": v for k, v in _frames_of(pacte.own_data).items()}
+    for level, code in (("departement", "38"), ("departement", "59"), ("region", "84"), ("france", "FR")):
+        fresh = effet_levier.lever_view(db, level, code, "PACTE", "committed", 2024, 2025)
+        held = effet_levier.lever_view(db, level, code, "PACTE", "committed", 2024, 2025, data=pacte, level_data=shared)
+        assert held.headline == fresh.headline and held.notes == fresh.notes, code
+        for name in ("execution", "costs", "comparison", "comparison_export"):
+            assert _frames_equal(getattr(held, name), getattr(fresh, name)), (code, name)
+        assert held.leverage_figure.to_json() == fresh.leverage_figure.to_json()
+        assert held.per_poor_figure.to_json() == fresh.per_poor_figure.to_json()
+        assert held.own.message == fresh.own.message and _frames_equal(held.own.table, fresh.own.table)
+        if held.own.figure is not None:
+            assert held.own.figure.to_json() == fresh.own.figure.to_json()
+    isere = effet_levier.lever_view(db, "departement", "38", "PACTE", "committed", 2024, 2025, data=pacte,
+                                    level_data=shared)
+    assert "◀" in isere.comparison.iloc[:, 0][isere.comparison.iloc[:, 0].str.startswith("Isère")].iloc[0]
+    # Another stage or span: the level given is not used, the page's own figures are computed.
+    spent = effet_levier.lever_view(db, "departement", "38", "PACTE", "spent", 2024, 2026, data=pacte, level_data=shared)
+    alone = effet_levier.lever_view(db, "departement", "38", "PACTE", "spent", 2024, 2026)
+    assert spent.headline == alone.headline and _frames_equal(spent.comparison, alone.comparison)
+    assert spent.headline["Effet levier"] != isere.headline["Effet levier"] or \
+        spent.headline["État"] != isere.headline["État"]
+    now = _frames_of(shared) | {f"own.{k}": v for k, v in _frames_of(pacte.own_data).items()}
+    assert now.keys() == kept.keys()
+    for name, frame in kept.items():
+        pd.testing.assert_frame_equal(now[name], frame, obj=name)
