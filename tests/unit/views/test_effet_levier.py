@@ -132,10 +132,12 @@ def _frames_of(obj) -> dict[str, pd.DataFrame]:
 def test_what_every_territory_shares_is_computed_once_and_left_as_read(db):
     """The amounts, leverage and poor population of a programme, stage and years (lever_level) and the départements'
     own spending per inhabitant (LeverData.own_data) serve every territory: each page equals the page computed alone,
-    a level of another stage or span is never used in its place, and neither is changed by the pages drawn from it."""
+    a level of another stage or span is never used in its place, and none of them (nor the programme's data, kept
+    as an object too) is changed by the pages drawn from it."""
     pacte = effet_levier.load_lever_data(db, "PACTE")
     shared = effet_levier.lever_level(pacte, "committed", 2024, 2025)
-    kept = _frames_of(shared) | {f"own.{k}": v for k, v in _frames_of(pacte.own_data).items()}
+    kept = (_frames_of(shared) | {f"own.{k}": v for k, v in _frames_of(pacte.own_data).items()}
+            | {f"data.{k}": v for k, v in _frames_of(pacte).items()})
     for level, code in (("departement", "38"), ("departement", "59"), ("region", "84"), ("france", "FR")):
         fresh = effet_levier.lever_view(db, level, code, "PACTE", "committed", 2024, 2025)
         held = effet_levier.lever_view(db, level, code, "PACTE", "committed", 2024, 2025, data=pacte, level_data=shared)
@@ -156,7 +158,8 @@ def test_what_every_territory_shares_is_computed_once_and_left_as_read(db):
     assert spent.headline == alone.headline and _frames_equal(spent.comparison, alone.comparison)
     assert spent.headline["Effet levier"] != isere.headline["Effet levier"] or \
         spent.headline["État"] != isere.headline["État"]
-    now = _frames_of(shared) | {f"own.{k}": v for k, v in _frames_of(pacte.own_data).items()}
+    now = (_frames_of(shared) | {f"own.{k}": v for k, v in _frames_of(pacte.own_data).items()}
+           | {f"data.{k}": v for k, v in _frames_of(pacte).items()})
     assert now.keys() == kept.keys()
     for name, frame in kept.items():
         pd.testing.assert_frame_equal(now[name], frame, obj=name)
