@@ -211,7 +211,9 @@ def series_choices(db: Database, code: str | None) -> pd.DataFrame:
     return _series_choices(*_key(db), code)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+# Kept as an object (cache_resource, its frames never changed by their readers): what its charts draw for every
+# territory is kept in it (SeriesData._memo), so that a territory change only picks its own rows.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _series_data(db_path: str, version: str, scope_key: str, _scope: Scope, heads: tuple[str, ...],
                  from_t0: bool = False) -> series.SeriesData:
     # Every département's values and the per-year medians of an indicator set: the same for every territory. On the

@@ -70,6 +70,12 @@ class SeriesData:
     def _families(self) -> dict[str, list[str]]:
         return families(self.catalogue)
 
+    # What a family's chart draws for every territory (drawn_frame, its rows by territory, its medians by région),
+    # kept for the next territory: a territory change only picks its rows. Filled by series_figure.
+    @cached_property
+    def _memo(self) -> dict[tuple, object]:
+        return {}
+
     @cached_property
     def published_span(self) -> pd.DataFrame:
         """First and last published period of each indicator (index indicator, columns min, max)."""
@@ -286,15 +292,35 @@ def drawn_frame(data: SeriesData, head: str) -> tuple[pd.DataFrame, str, str, st
     return v, unit, "", ""
 
 
+def _drawn_by_code(data: SeriesData, head: str) -> tuple[pd.DataFrame, str, str, str, dict]:
+    """drawn_frame() of a family and the positions of each territory's rows in it, computed once per data set."""
+    key = ("drawn", head)
+    if key not in data._memo:
+        v, unit, basis, note = drawn_frame(data, head)
+        data._memo[key] = (v, unit, basis, note, v.groupby("code", sort=False).indices)
+    return data._memo[key]
+
+
+def _family_medians(data: SeriesData, chain: list[str], reg: str | None) -> pd.DataFrame:
+    """The medians drawn beside a family: national, and the région's when one is given (computed once per région)."""
+    key = ("medians", tuple(chain), reg or None)
+    if key not in data._memo:
+        m = data.medians[data.medians["indicator"].isin(chain)]
+        keep = m["scope"].eq(charts.NATIONAL) | (m["scope"].eq(charts.REGIONAL) & m["reg"].eq(str(reg)))
+        data._memo[key] = m[keep] if reg else m[m["scope"].eq(charts.NATIONAL)]
+    return data._memo[key]
+
+
 def series_figure(data: SeriesData, head: str, code: str | None, name: str, reg: str | None,
                   reg_name: str | None) -> go.Figure:
     """The chart of one family for a département (code), a région (code None, reg set: its median beside the
     national one) or France (both None: the national median)."""
     chain = data.families()[head]
-    v, unit, basis, note = drawn_frame(data, head)
+    v, unit, basis, note, rows_of = _drawn_by_code(data, head)
     rule = rates.rule_of(head, data.catalogue)
     raw_unit = str(data.catalogue.at[head, "unit"] or "")
-    own = v[v["code"] == code] if code is not None else v.iloc[0:0]
+    # The territory's rows in the frame's order (as a mask of code == code would take them).
+    own = v.iloc[rows_of.get(code, [])] if code is not None else v.iloc[0:0]
     own = own.assign(
         segment=own["indicator"],
         shown=[shown_value(r, raw_unit, bool(c), value_decimals(r, raw_unit))
@@ -305,9 +331,7 @@ def series_figure(data: SeriesData, head: str, code: str | None, name: str, reg:
     )
     med = pd.DataFrame(columns=["period", "value", "segment", "scope", "scope_label", "n"])
     if not rule.unrankable:
-        m = data.medians[data.medians["indicator"].isin(chain)]
-        keep = m["scope"].eq(charts.NATIONAL) | (m["scope"].eq(charts.REGIONAL) & m["reg"].eq(str(reg)))
-        m = m[keep] if reg else m[m["scope"].eq(charts.NATIONAL)]
+        m = _family_medians(data, chain, reg)
         labels = {charts.NATIONAL: NATIONAL_LABEL, charts.REGIONAL: f"Médiane {reg_name or 'régionale'}"}
         med = m.assign(segment=m["indicator"], scope_label=m["scope"].map(labels))
     label = str(data.catalogue.at[head, "label"])
