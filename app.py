@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from levier.app import auth, cache, feedback, menu, urlstate
+from levier.app import auth, cache, collect, feedback, menu, urlstate
 from levier.app import widgets as ui
 from levier.demo.build import ensure_database
 from levier.store.db import DatabaseUnavailable
@@ -15,8 +15,9 @@ from levier.views import derived
 st.set_page_config(page_title="Levier", page_icon="🇫🇷", layout="wide", initial_sidebar_state="expanded")
 
 # Nobody goes further without signing in (when sign-in is configured); rights are resolved only inside the gate.
-# A run longer than 0.3 s shows « Calcul en cours… » (levier.app.feedback).
-with auth.gate(), feedback.busy():
+# A run longer than 0.3 s shows « Calcul en cours… » (levier.app.feedback). Python's full garbage collection waits
+# until the server is idle, not the end of every run (levier.app.collect).
+with collect.page_run(), auth.gate(), feedback.busy():
     try:
         ensure_database(cache.system_database(),
                         on_build=lambda: st.info("Première ouverture : construction de la base de démonstration…"),
