@@ -128,6 +128,24 @@ def memory_kb(pid: int) -> dict[str, int]:
             "peak_kb": sum(h for _, h in pairs), "processes": len(pids)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and of its children still running, in seconds."""
+    total = 0
+    for p in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime and stime, the stat file's 14th and 15th fields
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores have spent busy since boot (/proc/stat: every state but idle and iowait), in seconds."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_idle(page, start: float, timeout_ms: int = 120_000) -> float:
     """Waits for the first run after `start` (performance.now()) to end; returns when it ended."""
     handle = page.wait_for_function(IDLE_JS, arg=[QUIET_MS, start], timeout=timeout_ms, polling=50)

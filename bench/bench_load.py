@@ -10,7 +10,8 @@ times every département change from the click to the idle page (Streamlit's scr
 300 ms, not counted) and every page load to its first idle. Errors: an exception box on the page, a JavaScript
 error, a lost page. An action longer than --timeout seconds is counted apart (a timeout; a département change that
 times out counts as --timeout seconds in the percentiles) and the session goes on with its next page.
-Targets (issue 16): p95 click-to-idle ≤ 3 s, no error.
+Targets (issue 16): p95 click-to-idle ≤ 3 s, no error. Also reports where the machine's cores went while the
+sessions ran: the server's CPU time, and the rest (the sessions' Chromium, Playwright, this script), which share them.
 
 --with-import also runs `python -m levier import` of a national returns file (bench_import.national_rows) into the
 database while the sessions run; the server then serves a copy of the database (the one given is left unchanged).
@@ -46,7 +47,9 @@ from _browser import (  # noqa: E402
     WATCH_JS,
     app_server,
     chromium,
+    cpu_seconds,
     free_port,
+    machine_busy_seconds,
     memory_kb,
     page_url,
 )
@@ -205,7 +208,12 @@ def main() -> None:
             importer = subprocess.Popen([sys.executable, "-m", "levier", "import", str(import_file)], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             import_started = time.perf_counter()
+        # Where the machine's cores went while the sessions ran: the server's process, and the rest (the sessions'
+        # Chromium, Playwright, this script, an import), on the same cores.
+        cpu_before, busy_before, sessions_started = cpu_seconds(proc.pid), machine_busy_seconds(), time.perf_counter()
         record = asyncio.run(run_sessions(url, args, exe, proc.pid))
+        sessions_s = time.perf_counter() - sessions_started
+        server_cpu, machine_cpu = cpu_seconds(proc.pid) - cpu_before, machine_busy_seconds() - busy_before
         rss_after = memory_kb(proc.pid)
         if importer is not None:
             out, _ = importer.communicate(timeout=600)
@@ -230,6 +238,8 @@ def main() -> None:
         "server_rss_peak_sampled_mb": max(record["rss_mb_samples"], default=None),
         "server_rss_after_mb": round(rss_after["rss_kb"] / 1024), "server_peak_vmhwm_mb": round(rss_after["peak_kb"] / 1024),
         "skipped_pages": record["skipped_pages"], "wall_s": round(wall, 1),
+        "sessions_s": round(sessions_s, 1), "cores": os.cpu_count(), "server_cpu_s": round(server_cpu, 1),
+        "machine_busy_cpu_s": round(machine_cpu, 1), "others_cpu_s": round(max(machine_cpu - server_cpu, 0.0), 1),
     }
     summary["ok"] = bool(changes) and summary["change_p95_s"] <= P95_TARGET_S and not record["errors"]
     print(f"{args.sessions} sessions simultanées, {len(changes)} changements de département, {len(loads)} pages ouvertes"
@@ -250,6 +260,9 @@ def main() -> None:
     print(f"Mémoire du serveur : pic échantillonné {summary['server_rss_peak_sampled_mb']} Mo, "
           f"après {summary['server_rss_after_mb']} Mo ; pages non commencées (temps écoulé) : {record['skipped_pages']} ; "
           f"durée {wall:.0f} s")
+    print(f"Processeur pendant les sessions ({sessions_s:.0f} s × {os.cpu_count()} cœurs = "
+          f"{sessions_s * (os.cpu_count() or 1):.0f} s) : occupé {machine_cpu:.0f} s, dont serveur {server_cpu:.0f} s et "
+          f"le reste (Chromium des sessions, Playwright, ce script) {max(machine_cpu - server_cpu, 0.0):.0f} s")
     if import_result:
         print(f"Import : code {import_result['returncode']}, terminé (constaté) après "
               f"{import_result['seconds_until_seen_done']} s")
