@@ -575,8 +575,9 @@ def zoom_map(
     if members.empty:
         raise ValueError("Aucun territoire à cartographier.")
     data = _frame_for_layer(frame, members, id_col, name_col)
-    centre = gpd.GeoSeries([members.to_crs(3857).union_all().centroid], crs=3857).to_crs(4326).iloc[0]
-    lon, lat = float(centre.x), float(centre.y)
+    # The same territories always give the same view: made once per layer (every rerun and every later visit of
+    # the territory reuses it).
+    (lon, lat), bounds = layer.kept(("zoom", frozenset(members["code"].astype(str))), lambda: _zoom_view(members))
     return choropleth(
         data,
         None if geojson_url else _subset_geojson(layer.geojson("true"), data["code"].tolist()),
@@ -586,10 +587,16 @@ def zoom_map(
         geojson_url=geojson_url,
         anchor=(lon, lat),
         projection={"type": "mercator"},
-        bounds=zoom_bounds(members),
+        bounds=bounds,
         vintage=kwargs.pop("vintage", layer.vintage),
         **{"height": 600, **kwargs},
     )
+
+
+def _zoom_view(members: gpd.GeoDataFrame) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
+    """The centre (lon, lat) of some territories' union, and their zoom_bounds."""
+    centre = gpd.GeoSeries([members.to_crs(3857).union_all().centroid], crs=3857).to_crs(4326).iloc[0]
+    return (float(centre.x), float(centre.y)), zoom_bounds(members)
 
 
 def zoom_bounds(members: gpd.GeoDataFrame, pad: float = 0.04) -> tuple[float, float, float, float]:

@@ -28,8 +28,10 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +47,7 @@ LEVELS = (LEVEL_DEP, LEVEL_EPCI)
 VINTAGE = 2026
 
 METRO_CRS = 2154
+T = TypeVar("T")
 
 # Lambert-93's parallels on a sphere centred on 0° E: what plotly's unrotated 'conic conformal' projection draws.
 DISPLAY_CRS = "+proj=lcc +lat_1=49 +lat_2=44 +lat_0=46.5 +lon_0=0 +x_0=700000 +y_0=6600000 +R=6371000 +units=m +no_defs"
@@ -112,6 +115,8 @@ class DisplayLayer:
     # Lambert-93 metres (Paris) or to the DROM's own metric CRS; place_points applies the same to point layers.
     placements: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     _geojson: dict[str, dict] = field(default_factory=dict, repr=False)
+    # What maps derive from the layer alone (the view of a zoom on a set of territories), made once per process.
+    _kept: dict[Hashable, object] = field(default_factory=dict, repr=False, compare=False)
     # Where write_static put this layer's files (set by read_prepared): its GeoJSON is read back from there.
     static_dir: Path | None = None
 
@@ -127,6 +132,13 @@ class DisplayLayer:
                 frame = self.display if kind == "display" else self.true
                 self._geojson[kind] = to_geojson_dict(frame)
         return self._geojson[kind]
+
+    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A value that depends on this layer's shapes alone, made by `make` the first time `key` is asked and kept
+        (a territory's zoom: reprojecting and merging its shapes costs more than drawing its map)."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]  # type: ignore[return-value]
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

@@ -374,6 +374,25 @@ def test_france_map_view_is_the_lambert93_layout(dep_layer):
 
 
 @needs_reference
+def test_a_zoom_is_worked_out_once_per_set_of_territories_and_the_map_is_the_same(epci_layer, monkeypatch):
+    """Reprojecting and merging a département's EPCI for the view of its zoom is done the first time only: every
+    rerun and later visit draws the same map from the view kept with the layer; another set gets its own view."""
+    layer = geo.DisplayLayer(epci_layer.level, epci_layer.vintage, epci_layer.display, epci_layer.true, [], {})
+    made = []
+    zoom_view = maps._zoom_view
+    monkeypatch.setattr(maps, "_zoom_view", lambda members: made.append(len(members)) or zoom_view(members))
+    url = geo.static_url(geo.LEVEL_EPCI, 2026, "true")
+    values = _epci_values(epci_layer)
+    first = maps.departement_epci_map(values, layer, "38", value_col="valeur", geojson_url=url).to_json()
+    again = maps.departement_epci_map(values, layer, "38", value_col="valeur", geojson_url=url).to_json()
+    assert first == again and len(made) == 1
+    savoie = maps.departement_epci_map(values, layer, "73", value_col="valeur", geojson_url=url)
+    assert len(made) == 2 and savoie.to_json() != first
+    fresh = geo.DisplayLayer(epci_layer.level, epci_layer.vintage, epci_layer.display, epci_layer.true, [], {})
+    assert maps.departement_epci_map(values, fresh, "38", value_col="valeur", geojson_url=url).to_json() == first
+    assert len(made) == 3  # a layer built apart (the pack's reduced layers) keeps its own views
+
+
 def test_departement_epci_map_zooms_on_its_epci(epci_layer):
     url = geo.static_url(geo.LEVEL_EPCI, 2026, "true")
     fig = maps.departement_epci_map(_epci_values(epci_layer), epci_layer, "38", value_col="valeur", geojson_url=url)
