@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,36 +36,43 @@ LEGACY = {"app", "accueil", "t0", "mi parcours", "comparer", "effet levier", "ev
 ENTRIES = {"streamlit-run": streamlit_run_command, "levier-app": levier_app_command}
 
 
-@pytest.mark.parametrize("entry", list(ENTRIES))
-def test_a_deep_link_on_a_fresh_server_runs_app_py(entry, demo_db_path, tmp_path, browser):
+@contextmanager
+def first_visitor(demo_db_path: Path, tmp_path: Path, browser, command=levier_app_command,
+                  viewport: dict | None = None) -> Iterator[tuple[str, object]]:
+    """A fresh server over a copy of the demo, and the browser page of its very first visitor: (address, page)."""
     db = tmp_path / "levier.duckdb"
     shutil.copy(demo_db_path, db)
     env = dict(os.environ, LEVIER_DB=str(db))
-    with running_app(_free_port(), env, PROJECT_ROOT, tmp_path / "streamlit.log", command=ENTRIES[entry]) as url:
-        context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
-        page = context.new_page()
+    with running_app(_free_port(), env, PROJECT_ROOT, tmp_path / "streamlit.log", command=command) as url:
+        context = browser.new_context(viewport=viewport or {"width": 1440, "height": 1000}, locale="fr-FR")
         try:
-            page.goto(f"{url}/t0?dep=38")
-            wait_for_app(page)
-            page.get_by_role("heading", name="Isère (38)").wait_for(timeout=90_000)
-            page.locator('[data-testid="stDataFrame"] >> visible=true').first.wait_for(timeout=120_000)  # the T0 table: the run ended
-            shot = Path("/tmp") / f"levier-entry-{entry}.png"
-            page.screenshot(path=str(shot), full_page=True)
-
-            assert page.locator("h1").all_inner_texts() == ["Situation de départ (T0)"]
-            assert "Données fictives de démonstration" in page.inner_text('[data-testid="stMain"]')
-            # Each menu entry reads « icon-name\n\nTitle »: keep the title.
-            links = page.locator('[data-testid="stSidebarNav"] a')
-            labels = [text.split("\n")[-1].strip() for text in links.all_inner_texts()]
-            assert labels == MENU
-            assert not LEGACY & set(labels)
-            assert not [h for h in (links.nth(i).get_attribute("href") for i in range(links.count()))
-                        if re.search(r"/(app|mi_parcours|effet_levier)$", h or "")]
-            departement = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Département")
-            assert departement.input_value() == "38 – Isère"
-            assert re.search(r"[?&]dep=38(&|$)", page.url)
+            yield url, context.new_page()
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("entry", list(ENTRIES))
+def test_a_deep_link_on_a_fresh_server_runs_app_py(entry, demo_db_path, tmp_path, browser):
+    with first_visitor(demo_db_path, tmp_path, browser, ENTRIES[entry]) as (url, page):
+        page.goto(f"{url}/t0?dep=38")
+        wait_for_app(page)
+        page.get_by_role("heading", name="Isère (38)").wait_for(timeout=90_000)
+        page.locator('[data-testid="stDataFrame"] >> visible=true').first.wait_for(timeout=120_000)  # the T0 table: the run ended
+        shot = Path("/tmp") / f"levier-entry-{entry}.png"
+        page.screenshot(path=str(shot), full_page=True)
+
+        assert page.locator("h1").all_inner_texts() == ["Situation de départ (T0)"]
+        assert "Données fictives de démonstration" in page.inner_text('[data-testid="stMain"]')
+        # Each menu entry reads « icon-name\n\nTitle »: keep the title.
+        links = page.locator('[data-testid="stSidebarNav"] a')
+        labels = [text.split("\n")[-1].strip() for text in links.all_inner_texts()]
+        assert labels == MENU
+        assert not LEGACY & set(labels)
+        assert not [h for h in (links.nth(i).get_attribute("href") for i in range(links.count()))
+                    if re.search(r"/(app|mi_parcours|effet_levier)$", h or "")]
+        departement = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Département")
+        assert departement.input_value() == "38 – Isère"
+        assert re.search(r"[?&]dep=38(&|$)", page.url)
 
 
 def test_the_first_visitor_of_a_fresh_server_on_a_page_not_named_after_its_file_sees_no_not_found_box(
@@ -71,20 +80,12 @@ def test_the_first_visitor_of_a_fresh_server_on_a_page_not_named_after_its_file_
     """/effet-levier is pages/effet_levier.py: Streamlit's legacy pages/ mode named it « effet_levier » and put its
     « Page not found » box (in French, « Page introuvable ») over the right page for the first visitor after a start.
     `levier app` leaves that mode before any session."""
-    db = tmp_path / "levier.duckdb"
-    shutil.copy(demo_db_path, db)
-    env = dict(os.environ, LEVIER_DB=str(db))
-    with running_app(_free_port(), env, PROJECT_ROOT, tmp_path / "streamlit.log") as url:
-        context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
-        page = context.new_page()
-        try:
-            page.goto(f"{url}/effet-levier?dep=38")
-            wait_for_app(page)
-            page.get_by_role("heading", name="Isère (38)").wait_for(timeout=90_000)
-            assert page.locator("h1").all_inner_texts() == ["Effet levier"]
-            assert page.locator('[role="dialog"]').count() == 0
-            assert "introuvable" not in page.inner_text("body").lower()
-            # The page answers at once: its sidebar is not behind a modal box.
-            page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Département").click(timeout=10_000)
-        finally:
-            context.close()
+    with first_visitor(demo_db_path, tmp_path, browser, viewport={"width": 1280, "height": 720}) as (url, page):
+        page.goto(f"{url}/effet-levier?dep=38")
+        wait_for_app(page)
+        page.get_by_role("heading", name="Isère (38)").wait_for(timeout=90_000)
+        assert page.locator("h1").all_inner_texts() == ["Effet levier"]
+        assert page.locator('[role="dialog"]').count() == 0
+        assert "introuvable" not in page.inner_text("body").lower()
+        # The page answers at once: its sidebar is not behind a modal box.
+        page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Département").click(timeout=10_000)
