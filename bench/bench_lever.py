@@ -156,8 +156,8 @@ def main() -> None:
         at.sidebar.selectbox(key="sel_dep").set_value("59").run()
 
     results = {
-        "effet_levier_france": page_render(db, "pages/effet_levier.py", args.repeat),
-        "effet_levier_nord": page_render(db, "pages/effet_levier.py", args.repeat, (choose_nord,)),
+        "effet_levier_france": page_render(db, "pages/effet-levier.py", args.repeat),
+        "effet_levier_nord": page_render(db, "pages/effet-levier.py", args.repeat, (choose_nord,)),
         "evaluation": page_render(db, "pages/evaluation.py", args.repeat),
         "event_study": event_study_time(args.repeat),
     }

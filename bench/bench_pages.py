@@ -38,11 +38,11 @@ WIDGET_TARGET_S = 0.15
 # One real widget per page (kind of AppTest element, key, label shown in the table). The home page has none.
 WIDGETS: dict[str, tuple[str, str, str]] = {
     "comparer.py": ("selectbox", "cmp_indicator", "Indicateur (classement)"),
-    "effet_levier.py": ("radio", "lev_stage", "Montants comparés"),
+    "effet-levier.py": ("radio", "lev_stage", "Montants comparés"),
     "evaluation.py": ("selectbox", "ev_indicator", "Indicateur de résultat CDPPE"),
     "importer.py": ("selectbox", "kind", "Type de fichier"),
     "indicateurs.py": ("selectbox", "cat_indicator", "Indicateur"),
-    "mi_parcours.py": ("selectbox", "mp_programme", "Programme"),
+    "mi-parcours.py": ("selectbox", "mp_programme", "Programme"),
     "pack.py": ("selectbox", "pack_programme", "Contrat suivi"),
     "panorama.py": ("selectbox", "pan_indicator", "Indicateur"),
     "presentation.py": ("button", "pres_next", "Suivant ▶"),

@@ -61,6 +61,6 @@ ui.table(view.money, height=rows_height, column_config=region_panel.region_colum
 st.caption(f"État : € de l'État ; total : € de l'État et du territoire. Source : {view.money_source}.")
 
 st.markdown("#### Ouvrir un territoire")
-target = st.radio("Page", ["t0.py", "mi_parcours.py", "effet_levier.py", "qualite.py"], horizontal=True,
+target = st.radio("Page", ["t0.py", "mi-parcours.py", "effet-levier.py", "qualite.py"], horizontal=True,
                   format_func=region.PAGE_TITLES.get, key="reg_target")
 region_panel.territory_buttons(db, sel.reg, key="reg_open", page=target)

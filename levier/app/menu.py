@@ -7,10 +7,10 @@ server shows Streamlit's file-name menu and, on a deep link such as /t0, execute
 banner, no sign-in gate. Every page's first statement is `db = auth.database()`, hence `auth.current_scope()`
 (tests/unit/test_architecture.py checks it); outside app.py's gate, `route_through_app` leaves the legacy
 mode (st.navigation over the same pages, hidden) and reruns, so the run starts over from app.py on the same page
-and query string. The sign-in screen, shown before app.py navigates, leaves the legacy mode too. `levier app`
-(levier_server.py) leaves the legacy mode before any session: a deep link whose address is not its file's name
-(/effet-levier) would otherwise get Streamlit's « Page not found » box over the right page; a server started by
-`streamlit run app.py` still shows that box to its first visitor on such an address.
+and query string. The sign-in screen, shown before app.py navigates, leaves the legacy mode too. For that first run
+to find the page, each page's file is named as its address (pages/effet-levier.py is /effet-levier): a file named
+otherwise gave its first visitor Streamlit's « Page not found » box over the right page, whichever way the server
+was started.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def pages(can_import: bool) -> dict[str, list[st.Page]]:
         "Diagnostic et suivi": [
             _page("region.py", "Vue régionale", ":material/travel_explore:", "region"),
             _page("t0.py", "Situation de départ (T0)", ":material/flag:", "t0"),
-            _page("mi_parcours.py", "Comparaison mi-parcours", ":material/timeline:", "mi-parcours"),
-            _page("france.py", "France à mi-parcours", ":material/public:", "france-mi-parcours"),
+            _page("mi-parcours.py", "Comparaison mi-parcours", ":material/timeline:", "mi-parcours"),
+            _page("france-mi-parcours.py", "France à mi-parcours", ":material/public:", "france-mi-parcours"),
             _page("comparer.py", "Comparer les départements", ":material/leaderboard:", "comparer"),
         ],
         "Territoires": [
@@ -64,7 +64,7 @@ def pages(can_import: bool) -> dict[str, list[st.Page]]:
             _page("qualite.py", "Qualité des données", ":material/fact_check:", "qualite"),
         ],
         "Effet levier": [
-            _page("effet_levier.py", "Effet levier", ":material/euro:", "effet-levier"),
+            _page("effet-levier.py", "Effet levier", ":material/euro:", "effet-levier"),
             _page("evaluation.py", "Évaluation", ":material/science:", "evaluation"),
         ],
         "Comité de suivi": [

@@ -65,9 +65,9 @@ DEMO_TEXT = "données fictives de démonstration"
 # The detail pages, in the order a comité de suivi goes through them: (page script, label, icon).
 LINKS = (
     ("t0.py", "Situation de départ (T0) : tous les indicateurs, rangs et pairs", ":material/flag:"),
-    ("mi_parcours.py", "Mi-parcours : cibles, trajectoires et évolutions", ":material/timeline:"),
+    ("mi-parcours.py", "Mi-parcours : cibles, trajectoires et évolutions", ":material/timeline:"),
     ("comparer.py", "Comparer avec les autres départements", ":material/leaderboard:"),
-    ("effet_levier.py", "Effet levier : financements prévus, engagés, consommés", ":material/euro:"),
+    ("effet-levier.py", "Effet levier : financements prévus, engagés, consommés", ":material/euro:"),
     ("qualite.py", "Qualité des données : retours et contrôles", ":material/fact_check:"),
     ("pack.py", "Pack du comité de suivi (PDF, PowerPoint)", ":material/picture_as_pdf:"),
 )

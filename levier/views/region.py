@@ -422,8 +422,8 @@ def status_share_text(counts: Mapping[str, int]) -> str:
 
 
 # The pages a territory button opens (scripts of pages/ and their menu titles).
-PAGE_TITLES = {"t0.py": "Situation de départ (T0)", "mi_parcours.py": "Comparaison mi-parcours",
-               "effet_levier.py": "Effet levier", "qualite.py": "Qualité des données"}
+PAGE_TITLES = {"t0.py": "Situation de départ (T0)", "mi-parcours.py": "Comparaison mi-parcours",
+               "effet-levier.py": "Effet levier", "qualite.py": "Qualité des données"}
 
 
 def table_height(rows: int) -> int:

@@ -8,7 +8,7 @@ from tests.figures import strings
 
 
 def test_lever_page_national_then_a_departement(app):
-    open_page(app, "pages/effet_levier.py")
+    open_page(app, "pages/effet-levier.py")
     assert "France entière (somme des départements)" in [s.value for s in app.subheader]
     france = metrics(app)
     assert set(france) >= {"État", "Département", "Effet levier", "€ propres par € État", "€ par habitant pauvre"}
@@ -26,7 +26,7 @@ def test_lever_page_national_then_a_departement(app):
 
 
 def test_lever_page_programme_stage_and_substitution(app):
-    open_page(app, "pages/effet_levier.py")
+    open_page(app, "pages/effet-levier.py")
     choose(app, "32", "59")
     pacte = metrics(app)
     app.selectbox(key="lev_programme").set_value("CALPAE").run()
@@ -42,7 +42,7 @@ def test_lever_page_programme_stage_and_substitution(app):
 
 
 def test_lever_page_cost_per_beneficiary_year(app):
-    open_page(app, "pages/effet_levier.py")
+    open_page(app, "pages/effet-levier.py")
     choose(app, "84", "38")  # Isère, Pacte 2024–2026: T0 = 2023
     assert "bénéficiaires-années au-dessus du niveau d'avant financement" in texts(app)
     costs = frame_with(app, "€ par bénéficiaire-année", "T0 (année · bénéficiaires)", "Années financées")
@@ -55,7 +55,7 @@ def test_lever_page_cost_per_beneficiary_year(app):
 
 
 def test_lever_page_of_a_metropole_and_of_an_epci_without_contract(app):
-    open_page(app, "pages/effet_levier.py")
+    open_page(app, "pages/effet-levier.py")
     choose(app, "84", "38")
     isere = metrics(app)
     app.sidebar.selectbox(key="sel_epci").set_value("200040715").run()  # Grenoble-Alpes-Métropole
@@ -77,7 +77,7 @@ def test_lever_page_of_a_metropole_and_of_an_epci_without_contract(app):
 
 
 def test_lever_page_before_the_contract_says_there_is_no_funding(app):
-    open_page(app, "pages/effet_levier.py")
+    open_page(app, "pages/effet-levier.py")
     choose(app, "84", "01")  # the Ain signs its CDPPE in the 2022 wave of the demo
     app.selectbox(key="lev_programme").set_value("CDPPE").run()
     app.select_slider(key="lev_years_CDPPE").set_range(2020, 2021).run()

@@ -45,7 +45,7 @@ def _own_warnings(app) -> list[str]:
 
 
 def test_a_departement_shows_its_real_own_spending_and_the_planted_substitution(app, planted):
-    open_page(app, "pages/effet_levier.py")
+    open_page(app, "pages/effet-levier.py")
     choose(app, "32", "59")
     app.selectbox(key="lev_programme").set_value("CALPAE").run()
     assert not app.exception
@@ -72,7 +72,7 @@ def test_a_departement_shows_its_real_own_spending_and_the_planted_substitution(
 
 
 def test_cdppe_says_no_year_is_shared_and_a_metropole_has_no_drees_spending(app, planted):
-    open_page(app, "pages/effet_levier.py")
+    open_page(app, "pages/effet-levier.py")
     choose(app, "32", "59")
     app.selectbox(key="lev_programme").set_value("CDPPE").run()
     page = texts(app)

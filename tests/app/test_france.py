@@ -16,7 +16,7 @@ STATUS_COLUMNS = ("Code", "Département", "Statut", "Taux d'atteinte")
 
 def _open(app):
     app.run()
-    app.switch_page("pages/france.py").run()
+    app.switch_page("pages/france-mi-parcours.py").run()
     assert not app.exception, app.exception
     return app
 

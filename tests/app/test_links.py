@@ -60,7 +60,7 @@ def test_links_reopen_the_france_and_region_views(app, monkeypatch):
     # opens the home page, then the session moves to France à mi-parcours, as a user following the link's menu entry.
     app.query_params.update(programme="CDPPE", vague="1")
     app.run()
-    app.switch_page("pages/france.py").run()
+    app.switch_page("pages/france-mi-parcours.py").run()
     assert not app.exception, app.exception
     assert app.selectbox(key="fr_programme").value == "CDPPE" and app.selectbox(key="fr_wave_CDPPE").value == 1
     waves = next(d.value for d in app.dataframe if "Vague" in d.value.columns)["Vague"]

@@ -7,7 +7,7 @@ from tests.app.pages import open_page
 
 
 def test_midterm_shows_target_statuses_and_switching_programme_changes_them(app):
-    open_page(app, "pages/mi_parcours.py", "38")
+    open_page(app, "pages/mi-parcours.py", "38")
     page = texts(app)
     assert "Cibles et trajectoires" in page and "Règle : Taux d'atteinte" in page
     statuses = {m.label: m.value for m in app.metric}

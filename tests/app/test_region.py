@@ -39,7 +39,7 @@ def test_region_84_shows_its_departements_and_metropoles_then_opens_one(app):
     assert _row(money, "Rhône (69)")["État prévu"].endswith("M€")
     assert "données fictives" in texts(at).lower()
     # A territory's button opens the chosen page on it.
-    at.radio(key="reg_target").set_value("mi_parcours.py").run()
+    at.radio(key="reg_target").set_value("mi-parcours.py").run()
     next(b for b in at.button if b.label == "Isère (38)").click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Comparaison mi-parcours"
@@ -49,7 +49,7 @@ def test_region_84_shows_its_departements_and_metropoles_then_opens_one(app):
 
 def test_the_territory_pages_show_a_regions_territories_instead_of_a_refusal(app):
     at = _open(app, "pages/t0.py")
-    for page in ("pages/t0.py", "pages/mi_parcours.py", "pages/effet_levier.py", "pages/qualite.py"):
+    for page in ("pages/t0.py", "pages/mi-parcours.py", "pages/effet-levier.py", "pages/qualite.py"):
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
         page_text = texts(at)

@@ -31,8 +31,8 @@ MENU = [
     "Effet levier", "Évaluation", "Pack du comité de suivi", "Mode présentation", "Importer",
 ]
 # Streamlit's legacy menu names each page after its file, in lower case: none of these may be offered.
-LEGACY = {"app", "accueil", "t0", "mi parcours", "comparer", "effet levier", "evaluation", "pack", "presentation",
-          "region", "france"}
+LEGACY = {"app", "accueil", "t0", "mi-parcours", "comparer", "effet-levier", "evaluation", "pack", "presentation",
+          "region", "france-mi-parcours"}
 ENTRIES = {"streamlit-run": streamlit_run_command, "levier-app": levier_app_command}
 
 
@@ -75,12 +75,13 @@ def test_a_deep_link_on_a_fresh_server_runs_app_py(entry, demo_db_path, tmp_path
         assert re.search(r"[?&]dep=38(&|$)", page.url)
 
 
-def test_the_first_visitor_of_a_fresh_server_on_a_page_not_named_after_its_file_sees_no_not_found_box(
-        demo_db_path, tmp_path, browser):
-    """/effet-levier is pages/effet_levier.py: Streamlit's legacy pages/ mode named it « effet_levier » and put its
-    « Page not found » box (in French, « Page introuvable ») over the right page for the first visitor after a start.
-    `levier app` leaves that mode before any session."""
-    with first_visitor(demo_db_path, tmp_path, browser, viewport={"width": 1280, "height": 720}) as (url, page):
+@pytest.mark.parametrize("entry", list(ENTRIES))
+def test_the_first_visitor_of_a_fresh_server_on_a_hyphenated_address_sees_no_not_found_box(
+        entry, demo_db_path, tmp_path, browser):
+    """Streamlit's legacy pages/ mode names each page after its file: when /effet-levier was pages/effet_levier.py,
+    it put its « Page not found » box (in French, « Page introuvable ») over the right page for the first visitor
+    after a start. Each file is named as its address, so both ways of starting the server find the page."""
+    with first_visitor(demo_db_path, tmp_path, browser, ENTRIES[entry], {"width": 1280, "height": 720}) as (url, page):
         page.goto(f"{url}/effet-levier?dep=38")
         wait_for_app(page)
         page.get_by_role("heading", name="Isère (38)").wait_for(timeout=90_000)

@@ -16,7 +16,7 @@ options = cache.territory_options()
 st.title("Comparaison mi-parcours")
 ui.rights_note(db.scope)
 if sel.level == "region":  # a commissaire's région: its territories, not a refusal
-    region_panel.render(db, sel, "mi_parcours.py", detail="statuses")
+    region_panel.render(db, sel, "mi-parcours.py", detail="statuses")
     st.stop()
 if not ui.need_territory(sel):
     st.stop()

@@ -19,7 +19,7 @@ st.caption("L'argent de l'État a-t-il apporté des actions nouvelles ou renforc
            "(ou de la métropole qui porte son contrat) et de meilleurs résultats — ou a-t-il remplacé une dépense qui existait "
            "déjà ?")
 if sel.level == "region":  # a commissaire's région: its territories first, then the sums of its départements
-    region_panel.render(db, sel, "effet_levier.py", compact=True)
+    region_panel.render(db, sel, "effet-levier.py", compact=True)
 programmes = cache.lever_programmes(db, sel.level, sel.code)
 if sel.level == "epci" and not programmes:  # an EPCI holding no contract: said plainly, no département figures
     options = cache.territory_options()
