@@ -114,8 +114,8 @@ class DisplayLayer:
     # How shapes were moved into the insets, per key ('paris', '971' … '976'): (scale, xoff, yoff) applied to
     # Lambert-93 metres (Paris) or to the DROM's own metric CRS; place_points applies the same to point layers.
     placements: dict[str, tuple[float, float, float]] = field(default_factory=dict)
-    _geojson: dict[str, dict] = field(default_factory=dict, repr=False)
-    # What maps derive from the layer alone (the view of a zoom on a set of territories), made once per process.
+    # What maps derive from the layer alone (its GeoJSON, the view of a zoom on a set of territories), made once per
+    # process (kept).
     _kept: dict[Hashable, object] = field(default_factory=dict, repr=False, compare=False)
     # Where write_static put this layer's files (set by read_prepared): its GeoJSON is read back from there.
     static_dir: Path | None = None
@@ -123,15 +123,14 @@ class DisplayLayer:
     def geojson(self, kind: str = "display") -> dict:
         """The layer as a GeoJSON dict (feature id = code), built once and kept: read from the static file
         write_static made of it when there is one (a tenth of the time of building it again)."""
-        if kind not in self._geojson:
+        def make() -> dict:
             path = (self.static_dir / "geo" / static_name(self.level, self.vintage, kind)
                     if self.static_dir is not None else None)
             if path is not None and path.is_file():
-                self._geojson[kind] = json.loads(path.read_text(encoding="utf-8"))
-            else:
-                frame = self.display if kind == "display" else self.true
-                self._geojson[kind] = to_geojson_dict(frame)
-        return self._geojson[kind]
+                return json.loads(path.read_text(encoding="utf-8"))
+            return to_geojson_dict(self.display if kind == "display" else self.true)
+
+        return self.kept(("geojson", kind), make)
 
     def kept(self, key: Hashable, make: Callable[[], T]) -> T:
         """A value that depends on this layer's shapes alone, made by `make` the first time `key` is asked and kept
