@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import functools
 import os
 import shutil
 import threading
@@ -19,7 +20,9 @@ import plotly.graph_objects as go
 PRINT_WIDTH = 1100  # px: fonts of 12–16 px read at 8–11 pt on a landscape A4 page
 PRINT_SCALE = 1.6  # device pixels per px: sharp enough in print, lighter files and faster PDFs
 RENDER_TIMEOUT = 90  # seconds per figure
-TABS = 2  # figures drawn at once: Chromium's work for one figure is mostly single-threaded, the machine has 2 cores
+# Figures drawn at once. One tab: a second costs as much to open as the first (it loads plotly.js too, 1.4 s on this
+# 2-core machine) and saves less than that on a pack's nine charts (1.5 s in one tab, 1.1 s in two; 2026-12-06).
+TABS = 1
 CLOSE_TIMEOUT = 10  # seconds a closing browser is waited for when the process exits
 ENV_CHROMIUM = "LEVIER_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by .ci/run
@@ -40,6 +43,24 @@ def chromium_path() -> str:
         "Chromium est introuvable : il sert à dessiner les graphiques du pack. Installez le paquet Debian « chromium » "
         f"(apt-get install chromium) ou indiquez son chemin dans la variable {ENV_CHROMIUM}."
     )
+
+
+@functools.cache
+def _kaleido_class():
+    """kaleido's browser, except that a tab is not reloaded after each figure.
+
+    kaleido reloads its page (and parses plotly.js again) after every image, to start each one from a clean page:
+    two thirds of a pack's drawing time (9 charts: 3.7 s, 1.5 s without; 2026-12-06). plotly.js draws each image in a
+    div of its own and removes it (`Plotly.toImage` on the figure's data), and a Renderer's browser lives for one
+    batch only, so the reload buys nothing here: the PNGs are the same to the byte
+    (tests/unit/report/test_images.py). The hook overridden is kaleido's own; a test fails if kaleido renames it."""
+    import kaleido  # kaleido and its browser driver take ~0.5 s to import, paid only by whoever draws a pack
+
+    class Kaleido(kaleido.Kaleido):
+        async def _return_kaleido_tab(self, tab) -> None:
+            await self.tabs_ready.put(tab)
+
+    return Kaleido
 
 
 def _size(fig: go.Figure, width: int) -> tuple[int, int]:
@@ -65,9 +86,6 @@ class Renderer:
     The PNG of a figure is exactly what `render_pngs` draws for it (same browser, page, width, height and scale)."""
 
     def __init__(self, width: int = PRINT_WIDTH, scale: float = PRINT_SCALE, tabs: int = TABS) -> None:
-        # Imported here: kaleido and its browser driver take ~0.5 s to import, paid only by whoever draws a pack.
-        import kaleido
-
         path = chromium_path()
         self.width, self.scale = width, scale
         self._loop = asyncio.new_event_loop()
@@ -75,7 +93,7 @@ class Renderer:
         self._thread.start()
         self._closed = False
         # path= keeps choreographer on the system browser; mathjax=False keeps the page off the MathJax CDN.
-        browser = kaleido.Kaleido(n=max(1, tabs), timeout=RENDER_TIMEOUT, mathjax=False, path=path)
+        browser = _kaleido_class()(n=max(1, tabs), timeout=RENDER_TIMEOUT, mathjax=False, path=path)
         self._browser = asyncio.run_coroutine_threadsafe(self._open(browser), self._loop)
         _OPEN.add(self)
 
