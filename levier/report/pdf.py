@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
+from PIL import Image
 from fpdf.enums import XPos, YPos
 from fpdf.image_datastructures import ImageCache
 from fpdf.image_parsing import preload_image
 
 from levier.charts.style import BLEU_FRANCE, GREY_MEDIUM, ROUGE_MARIANNE, rgb
-from levier.report.images import PackRenderError, png_size
+from levier.report.images import PackRenderError
 from levier.report.pack import (
     DEMO_MENTION,
     DEMO_SHORT,
@@ -276,8 +277,11 @@ class _PackPDF(FPDF):
                 share[i] -= missing * extra / room
         return share
 
-    def figure(self, fig: PackFigure, png: bytes) -> None:
-        px_w, px_h = png_size(png)
+    def figure(self, fig: PackFigure, png: bytes | Image.Image) -> None:
+        """A chart under its title, as large as the page allows; `png` is its print PNG, or that PNG already decoded
+        by `preload`."""
+        image = png if isinstance(png, Image.Image) else opaque(png)
+        px_w, px_h = image.size
         ratio = px_h / px_w
         title_h, caption_h = 9.0, 9.0 if fig.demo else 3.0
         max_h = self.h - TOP - BOTTOM - title_h - caption_h - 4
@@ -293,7 +297,7 @@ class _PackPDF(FPDF):
             self.add_page()
         self.subheading(fig.title)
         x = MARGIN + (self.content_width - w) / 2
-        self.image(io.BytesIO(png), x=x, y=self.get_y(), w=w, h=h)
+        self.image(image, x=x, y=self.get_y(), w=w, h=h)
         self.set_y(self.get_y() + h + 1.5)
         if fig.demo and "fictive" not in caption_text(fig.figure):
             self.text_block(DEMO_MENTION, size=8, style="I", color=ROUGE, after=4)
@@ -385,12 +389,26 @@ def image_cache() -> ImageCache:
     return ImageCache()
 
 
-def preload(cache: ImageCache, png: bytes) -> bytes:
-    """Decode and compress one chart for the PDF before its page is laid out (fpdf finds it again by its content, so
-    the page embeds exactly what it would have decoded itself); `png` is returned."""
-    _name, _img, info = preload_image(cache, png)
+def opaque(png: bytes) -> Image.Image:
+    """A chart's PNG decoded, without its alpha channel when every pixel is opaque (plotly paints a white paper).
+
+    fpdf2 would drop that channel itself, one byte in four through a Python slice, holding the interpreter while
+    the pack's model is still read in another thread; Pillow does it in C. The page embeds the same pixels, and no
+    transparency mask either way."""
+    image = Image.open(io.BytesIO(png))
+    if image.mode == "RGBA" and image.getextrema()[3] == (255, 255):
+        return image.convert("RGB")
+    image.load()
+    return image
+
+
+def preload(cache: ImageCache, png: bytes) -> Image.Image:
+    """Decode and compress one chart for the PDF before its page is laid out; the decoded image is returned, for
+    the page to place (fpdf finds it again in `cache` by its pixels)."""
+    image = opaque(png)
+    _name, _img, info = preload_image(cache, image)
     info["usages"] = 0  # counted when a page places it, as if it had not been read ahead
-    return png
+    return image
 
 
 def pack_pdf(pack: Pack, images: Mapping[str, bytes], cache: ImageCache | None = None) -> bytes:
