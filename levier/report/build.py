@@ -9,7 +9,8 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable, Iterator, Mapping
 
-from levier.report.images import Renderer, render_pngs
+from levier.report.images import borrow_renderer, return_renderer
+from levier.report.images import render_pngs
 from levier.report.background import Build
 from levier.report.pack import Pack, PackFigure
 from levier.report.slides import for_print
@@ -68,7 +69,7 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
     `build_model(on_figure)` builds the model (levier.report.pack.build_pack with `on_figure=on_figure`): each figure
     it hands over is drawn at once while the next sections are read. The images are exactly export()'s."""
     write = writer(fmt)
-    renderer = Renderer()  # Chromium opens now, while the data are read
+    renderer = borrow_renderer()  # the browser a previous pack left, or Chromium opens now, while the data are read
     drawn: dict[str, concurrent.futures.Future[bytes]] = {}
     ready: dict[str, concurrent.futures.Future[bytes]] = {}  # drawn, and for a PDF decoded for its page
     cache = None
@@ -90,7 +91,7 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
         data = write(model, _Drawing(ready), cache) if cache is not None else write(model, _Drawing(ready))
         images = {key: f.result() for key, f in drawn.items()}
     finally:
-        renderer.close()  # in the background: the file is ready, the browser's exit is no one's wait
+        return_renderer(renderer)  # kept for the next pack, or closed in the background: no one's wait
         reader.shutdown(wait=False, cancel_futures=True)
         for f in drawn.values():
             f.cancel()

@@ -60,6 +60,16 @@ def _kaleido_class():
         async def _return_kaleido_tab(self, tab) -> None:
             await self.tabs_ready.put(tab)
 
+        async def refresh(self) -> None:
+            """Every tab's page loaded again, as kaleido does after an image: a browser kept for the next pack
+            starts it from a clean page (waits for a tab still drawing)."""
+            tabs = [await self.tabs_ready.get() for _ in range(self._total_tabs)]
+            try:
+                await asyncio.gather(*(tab.reload() for tab in tabs))
+            finally:
+                for tab in tabs:
+                    self.tabs_ready.put_nowait(tab)
+
     return Kaleido
 
 
@@ -92,6 +102,7 @@ class Renderer:
         self._thread = threading.Thread(target=self._run, name="levier-chromium", daemon=True)
         self._thread.start()
         self._closed = False
+        self._failed = False  # a figure could not be drawn: this browser is not kept for another batch
         # path= keeps choreographer on the system browser; mathjax=False keeps the page off the MathJax CDN.
         browser = _kaleido_class()(n=max(1, tabs), timeout=RENDER_TIMEOUT, mathjax=False, path=path)
         self._browser = asyncio.run_coroutine_threadsafe(self._open(browser), self._loop)
@@ -131,12 +142,28 @@ class Renderer:
         def done(f: concurrent.futures.Future) -> None:
             exc = f.exception()
             if exc is not None:
+                self._failed = True
                 outer.set_exception(_failure(exc))
             else:
                 outer.set_result(f.result())
 
         inner.add_done_callback(done)
         return outer
+
+    def usable(self) -> bool:
+        """Open, its browser started and still running, and no figure of its failed."""
+        if self._closed or self._failed or not self._browser.done() or self._browser.exception() is not None:
+            return False
+        process = getattr(self._browser.result(), "subprocess", None)  # choreographer's Chromium process
+        return process is not None and process.poll() is None
+
+    def refresh(self) -> concurrent.futures.Future[None]:
+        """The browser's pages loaded again, in the background (see _kaleido_class)."""
+        async def reload() -> None:
+            browser = await asyncio.wrap_future(self._browser)
+            await browser.refresh()
+
+        return asyncio.run_coroutine_threadsafe(reload(), self._loop)
 
     def close(self, wait: bool = False) -> None:
         """Close the browser (in the background unless `wait`); the process's exit waits for it either way."""
@@ -176,18 +203,73 @@ def _close_all() -> None:
         renderer.join()
 
 
+# The browser a pack leaves open for the next one. Opening Chromium and loading plotly.js is the largest fixed cost
+# of a pack (1.7 s idle, up to 3 s while the pack's data are read on this 2-core machine): a server whose users
+# prepare packs one after the other (a commissaire's départements before a comité) pays it once. The browser kept
+# holds about 200 MB outside the server's process, for KEEP_SECONDS after the last pack; then it is closed.
+KEEP_SECONDS = 300.0
+_kept_lock = threading.Lock()
+_kept: tuple[Renderer, threading.Timer] | None = None
+
+
+def borrow_renderer(width: int = PRINT_WIDTH, scale: float = PRINT_SCALE) -> Renderer:
+    """A browser for a batch of figures: the one the previous batch left (its page loaded again meanwhile), or a new
+    one. Hand it back with `return_renderer` once every figure is drawn."""
+    global _kept
+    with _kept_lock:
+        kept, _kept = _kept, None
+    if kept is not None:
+        found, timer = kept
+        timer.cancel()
+        if found.usable() and (found.width, found.scale) == (width, scale):
+            return found
+        found.close()
+    return Renderer(width, scale)
+
+
+def return_renderer(used: Renderer) -> None:
+    """Done with `used`: kept for the next batch (its page loaded again now, in the background) for KEEP_SECONDS,
+    closed at once if one of its figures failed or its browser is gone."""
+    global _kept
+    if not used.usable():
+        used.close()
+        return
+    used.refresh()
+    timer = threading.Timer(KEEP_SECONDS, _expire, args=(used,))
+    timer.daemon = True
+    with _kept_lock:
+        previous, _kept = _kept, (used, timer)
+    timer.start()
+    if previous is not None:  # two packs finished together: one browser is enough
+        previous[1].cancel()
+        previous[0].close()
+
+
+def _expire(kept: Renderer) -> None:
+    global _kept
+    with _kept_lock:
+        if _kept is None or _kept[0] is not kept:
+            return
+        _kept = None
+    kept.close()
+
+
 def render_pngs(figures: Sequence[go.Figure], width: int = PRINT_WIDTH, scale: float = PRINT_SCALE) -> list[bytes]:
-    """PNG bytes of every figure, in order, drawn in ONE headless Chromium session (opening it costs ~1.5 s idle)."""
+    """PNG bytes of every figure, in order, drawn in ONE headless Chromium session (the one a previous batch left
+    open, or a new one: opening it costs ~1.7 s idle)."""
     if not figures:
         return []
-    with Renderer(width, scale) as renderer:
-        futures = [renderer.submit(fig) for fig in figures]
+    drawing = borrow_renderer(width, scale)
+    try:
+        futures = [drawing.submit(fig) for fig in figures]
         try:
             return [f.result() for f in futures]
         except PackRenderError:
             raise
         except Exception as exc:
             raise _failure(exc) from exc
+    finally:
+        return_renderer(drawing)
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -13,13 +13,16 @@ import pytest
 
 from levier.charts.maps import choropleth
 
+from levier.report import images
 from levier.report.images import (
     PRINT_SCALE,
     PRINT_WIDTH,
     PackRenderError,
     Renderer,
+    borrow_renderer,
     png_size,
     render_pngs,
+    return_renderer,
 )
 
 
@@ -84,13 +87,11 @@ def _map() -> go.Figure:
     return choropleth(frame, geo, value_col="valeur", unit="%", title="Taux de pauvreté", k=3, height=420)
 
 
-def test_one_tab_draws_every_figure_as_a_fresh_browser_would_and_is_never_reloaded(monkeypatch):
-    """kaleido reloads its page after each image; Levier's renderer does not (two thirds of a pack's drawing time).
-    The images are the same to the byte as those of a browser opened for each figure alone, and if kaleido ever
-    renames the hook Levier overrides, the reload comes back and this test says so."""
+def _reloads(monkeypatch) -> list:
+    """Every reload of a kaleido tab from now on (kaleido reloads its page after each image; Levier does not)."""
     from kaleido._kaleido_tab._tab import _KaleidoTab
 
-    reloads = []
+    reloads: list = []
     reload = _KaleidoTab.reload
 
     async def counted(self):
@@ -98,10 +99,69 @@ def test_one_tab_draws_every_figure_as_a_fresh_browser_would_and_is_never_reload
         return await reload(self)
 
     monkeypatch.setattr(_KaleidoTab, "reload", counted)
-    figs = [_map(), _bar("Taux de pauvreté", 400),
+    return reloads
+
+
+def _draw(renderer: Renderer, figs: list[go.Figure]) -> list[bytes]:
+    return [f.result(timeout=120) for f in [renderer.submit(fig) for fig in figs]]
+
+
+def _figures() -> list[go.Figure]:
+    return [_map(), _bar("Taux de pauvreté", 400),
             go.Figure(go.Scatter(x=[2019, 2020, 2021], y=[14.1, 14.6, 14.3], mode="lines+markers"),
                       layout={"height": 380})]
-    together = render_pngs(figs)
+
+
+def test_one_tab_draws_every_figure_as_a_fresh_browser_would_and_is_never_reloaded(monkeypatch):
+    """kaleido reloads its page after each image; Levier's renderer does not (two thirds of a pack's drawing time).
+    The images are the same to the byte as those of a browser opened for each figure alone, and if kaleido ever
+    renames the hook Levier overrides, the reload comes back and this test says so."""
+    reloads = _reloads(monkeypatch)
+    figs = _figures()
+    with Renderer() as renderer:
+        together = _draw(renderer, figs)
     assert reloads == []
-    alone = [render_pngs([fig])[0] for fig in figs]
+    alone = []
+    for fig in figs:
+        with Renderer() as renderer:
+            alone += _draw(renderer, [fig])
     assert together == alone
+
+
+def test_a_browser_is_kept_for_the_next_pack_its_page_loaded_again_then_closed(monkeypatch):
+    """The browser a pack used is kept for the next one (no Chromium to open again), its page loaded again in
+    between (no state carried from one pack to the next), and closed KEEP_SECONDS after the last pack."""
+    monkeypatch.setattr(images, "KEEP_SECONDS", 2.0)
+    first = borrow_renderer()  # a browser kept by an earlier test may be handed over: it is as good
+    reloads = _reloads(monkeypatch)
+    fig = _figures()[0]
+    [png] = _draw(first, [fig])
+    before = _chromium_descendants()  # with this browser's processes
+    return_renderer(first)
+    second = borrow_renderer()
+    assert second is first and second.usable()
+    assert _draw(second, [fig]) == [png]
+    assert len(reloads) == images.TABS  # each tab's page loaded again between the two packs, not between images
+    return_renderer(second)
+    deadline = time.monotonic() + 20
+    while _chromium_descendants() >= before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not second.usable() and _chromium_descendants() < before  # closed once no pack asked for it
+    third = borrow_renderer()
+    assert third is not first
+    third.close(wait=True)
+
+
+def test_a_browser_whose_figure_failed_is_not_kept():
+    renderer = borrow_renderer()
+
+    def broken(_fig):
+        raise ValueError("figure illisible")
+
+    with pytest.raises(PackRenderError):
+        renderer.submit(_bar("x", 300), broken).result(timeout=120)
+    assert not renderer.usable()
+    return_renderer(renderer)
+    kept = borrow_renderer()
+    assert kept is not renderer
+    kept.close(wait=True)
