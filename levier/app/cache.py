@@ -201,9 +201,16 @@ def dose_response_page(db: Database, indicator: str, selected: str | None) -> Do
 # --- series over time (T0, Panorama, Comparer) ---
 
 
+# The series catalogue, kept as an object (never changed by its readers): every territory's choices read it.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _series_catalogue(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
+    return series.load_catalogue(Database(db_path, scope=_scope))
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _series_choices(db_path: str, version: str, scope_key: str, _scope: Scope, code: str | None) -> pd.DataFrame:
-    return series.series_choices(Database(db_path, scope=_scope), code)
+    return series.series_choices(Database(db_path, scope=_scope), code,
+                                 _series_catalogue(db_path, version, scope_key, _scope))
 
 
 def series_choices(db: Database, code: str | None) -> pd.DataFrame:
@@ -272,12 +279,20 @@ def territory_options() -> TerritoryOptions:
 # and the rights (scope.key()); the Scope rides along unhashed to rebuild the Database inside.
 
 
-# One territory's and its peers' positioned values, and a level's peer profiles (the same for every territory of
-# it), kept as objects (cache_resource, never changed by their readers): a T0 year change reads no row again.
+# A level's territories and the catalogue; one territory's and its peers' positioned values; a level's peer
+# profiles (the same for every territory of it): kept as objects (cache_resource, never changed by their readers):
+# a T0 year change reads no row again, a territory change its own rows only.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _level_rows(db_path: str, version: str, scope_key: str, _scope: Scope,
+                level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return t0.level_rows(Database(db_path, scope=_scope), level)
+
+
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
 def _t0_territory_data(db_path: str, version: str, scope_key: str, _scope: Scope, level: str,
                        codes: tuple[str, ...]) -> t0.T0Data:
-    return t0.load_t0_data(Database(db_path, scope=_scope), level, territories=codes)
+    return t0.load_t0_data(Database(db_path, scope=_scope), level, territories=codes,
+                           rows=_level_rows(db_path, version, scope_key, _scope, level))
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -298,9 +313,15 @@ def t0_view(db: Database, code: str, level: str, t0_year: int) -> t0.T0View:
     return _t0_view(*_key(db), code, level, t0_year)
 
 
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _independent_context(db_path: str, version: str, scope_key: str, _scope: Scope) -> independent.IndependentContext:
+    return independent.load_independent_context(Database(db_path, scope=_scope))
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _independent_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str) -> independent.IndependentView:
-    return independent.load_independent(Database(db_path, scope=_scope), code)
+    return independent.load_independent(Database(db_path, scope=_scope), code,
+                                        _independent_context(db_path, version, scope_key, _scope))
 
 
 def independent_view(db: Database, code: str) -> independent.IndependentView:

@@ -79,25 +79,44 @@ def links_table(indicators: pd.DataFrame) -> pd.DataFrame:
                                        "Tolérance"])
 
 
-def load_independent(db: Database, territory: str | None = None) -> IndependentView:
-    """The comparisons of one département (None: every département), read through one connection: a
-    département's own rows only, not every département's."""
+@dataclass(frozen=True)
+class IndependentContext:
+    """What every département's comparisons share: the catalogue's links, the départements' names, whether the
+    returns are the demo's, and the links' documentation."""
+
+    indicators: pd.DataFrame  # quality_indicators.sql
+    codes: list[str]  # the indicators a comparison reads (declared and public)
+    names: dict[str, str]  # département code -> name
+    demo: bool
+    links: pd.DataFrame  # links_table
+
+
+def load_independent_context(db: Database) -> IndependentContext:
     with db.reader() as r:
         indicators = r.df(Query.QUALITY_INDICATORS)
-        codes = sorted(independent.needed_codes(indicators))
-        if codes:
+        terr = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
+    deps = terr[terr["level"] == DEPARTEMENT]
+    return IndependentContext(indicators, sorted(independent.needed_codes(indicators)),
+                              dict(zip(deps["code"], deps["name"])), is_demo(db), links_table(indicators))
+
+
+def load_independent(db: Database, territory: str | None = None,
+                     context: IndependentContext | None = None) -> IndependentView:
+    """The comparisons of one département (None: every département), read through one connection: a
+    département's own rows only, not every département's. `context`: load_independent_context(db), already read
+    for this data version (the app keeps it: a département change then reads its own rows only)."""
+    context = context if context is not None else load_independent_context(db)
+    codes = context.codes
+    if codes:
+        with db.reader() as r:
             values = r.df(Query.QUALITY_VALUES, {"level": DEPARTEMENT, "codes": codes, "territory": territory})
             public = (r.df(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": codes}) if territory is None else
                       r.df(Query.CURRENT_VALUES_OF_TERRITORY, {"codes": codes, "territory": territory}))
-        else:
-            values = public = pd.DataFrame(columns=["territory_level", "territory_code", "indicator", "period",
-                                                    "value"])
-        terr = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
-    t = independent.compare(values, public, indicators)
-    deps = terr[terr["level"] == DEPARTEMENT]
-    names = dict(zip(deps["code"], deps["name"]))
-    table = display_frame(t, indicators, names, is_demo(db))
-    return IndependentView(t, table, int(t["flagged"].astype(bool).sum()) if len(t) else 0, links_table(indicators))
+    else:
+        values = public = pd.DataFrame(columns=["territory_level", "territory_code", "indicator", "period", "value"])
+    t = independent.compare(values, public, context.indicators)
+    table = display_frame(t, context.indicators, context.names, context.demo)
+    return IndependentView(t, table, int(t["flagged"].astype(bool).sum()) if len(t) else 0, context.links)
 
 
 def flagged_only(view: IndependentView) -> pd.DataFrame:

@@ -210,9 +210,10 @@ def choices_from_periods(cat: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame(rows, columns=["head", "label", "programme", "unit", "periods"])
 
 
-def series_choices(db: Database, code: str | None) -> pd.DataFrame:
-    """The families a territory has at least MIN_YEARS years of (code None: any département has)."""
-    cat = load_catalogue(db)
+def series_choices(db: Database, code: str | None, cat: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The families a territory has at least MIN_YEARS years of (code None: any département has); `cat`:
+    load_catalogue(db), already read for this data version."""
+    cat = cat if cat is not None else load_catalogue(db)
     if code is None:
         have = indicators_with_values(db, LEVEL)
         periods = have[["code", "periods"]].explode("periods").rename(columns={"code": "indicator", "periods": "period"})

@@ -68,18 +68,29 @@ def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.Data
     return positions.position_frame(values, terr, directions, level)
 
 
+def level_rows(db: Database, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A level's territories and the indicator catalogue, as load_t0_data reads them (one cursor)."""
+    with db.reader() as r:
+        return r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)
+
+
 def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None,
-                 territories: Sequence[str] | None = None) -> T0Data:
+                 territories: Sequence[str] | None = None,
+                 rows: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> T0Data:
     """Territories, catalogue and positioned values of a level (all the catalogue's indicators, or `indicators`):
     read from the derived tables when they serve this user (common.derived_serves), computed otherwise.
 
     With `territories` (a territory and its peers), `values` holds those territories' rows only and `stats` their
     comparison sets' national rows and their régions' rows: what one territory's T0 table, key figures and glance
-    read, without the level's other rows (the page of one territory then reads a few thousand rows, not the level)."""
+    read, without the level's other rows (the page of one territory then reads a few thousand rows, not the level).
+    `rows`: level_rows(db, level), already read for this data version (the app keeps them for every territory)."""
     stored = None
     with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
-        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
+        if rows is not None:
+            terr, cat = rows
+        else:
+            terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+            cat = r.df(Query.INDICATOR_CATALOGUE)
         codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
         subset = _territory_rows(terr, level, territories) if territories is not None else None
         if derived_serves(db, r, level):

@@ -1,0 +1,63 @@
+"""What every territory's T0 page shares is read once per data version: the level's territories and the indicator
+catalogue (T0 table), the series catalogue (series choices), the independent comparisons' links, names and demo
+mark. Each territory's figures equal those read alone, on the derived tables and served live, and the shared rows
+(kept as objects by the app) are left as read."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from levier.store.db import Database
+from levier.views import independent, series, t0
+
+
+@pytest.fixture(scope="module")
+def db(demo_db_path) -> Database:
+    return Database(demo_db_path)
+
+
+def _copies(*frames: pd.DataFrame) -> list[pd.DataFrame]:
+    return [f.copy() for f in frames]
+
+
+@pytest.mark.parametrize("served", ["derived", "live"])
+def test_a_territory_table_from_the_level_rows_read_once(derived_and_live, served):
+    db = derived_and_live[0] if served == "derived" else derived_and_live[1]
+    rows = t0.level_rows(db, "departement")
+    kept = _copies(*rows)
+    for codes in (("38", "73", "26"), ("59", "62"), ("971",)):
+        held = t0.load_t0_data(db, "departement", territories=codes, rows=rows)
+        alone = t0.load_t0_data(db, "departement", territories=codes)
+        for name in ("territories", "catalogue", "values", "stats"):
+            pd.testing.assert_frame_equal(getattr(held, name), getattr(alone, name), obj=f"{codes} {name}")
+        table = t0.t0_table_of(held, db.scope, codes[0], 2023, codes[1:])
+        pd.testing.assert_frame_equal(table, t0.t0_table_of(alone, db.scope, codes[0], 2023, codes[1:]))
+    for before, now in zip(kept, rows):
+        pd.testing.assert_frame_equal(now, before)
+
+
+def test_series_choices_from_the_catalogue_read_once(db):
+    cat = series.load_catalogue(db)
+    kept = cat.copy()
+    for code in ("38", "971", "2A", None):
+        pd.testing.assert_frame_equal(series.series_choices(db, code, cat), series.series_choices(db, code), obj=code)
+    pd.testing.assert_frame_equal(cat, kept)
+
+
+def test_independent_comparisons_from_the_context_read_once(db):
+    context = independent.load_independent_context(db)
+    kept = _copies(context.indicators, context.links)
+    assert context.codes and context.names["38"] == "Isère" and context.demo
+    flagged = 0
+    for code in ("38", "59", "13", None):
+        held = independent.load_independent(db, code, context)
+        alone = independent.load_independent(db, code)
+        pd.testing.assert_frame_equal(held.comparisons, alone.comparisons, obj=str(code))
+        pd.testing.assert_frame_equal(held.table, alone.table, obj=str(code))
+        pd.testing.assert_frame_equal(held.links, alone.links)
+        assert held.n_flagged == alone.n_flagged
+        flagged += held.n_flagged
+    assert flagged  # the demo's planted gaps are found through the shared context too
+    for before, now in zip(kept, (context.indicators, context.links)):
+        pd.testing.assert_frame_equal(now, before)
