@@ -89,8 +89,12 @@ def home_summary(db: Database) -> HomeSummary:
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _glance_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, name: str,
                  reg: str, dep: str) -> glance.Glance:
-    # The key figures read the territory's own rows (glance_view's default), not the level's.
-    return glance.glance_view(Database(db_path, scope=_scope), code, level, name, reg=reg, dep=dep,
+    # The key figures read the territory's own rows, not the level's (with the level's territories and catalogue
+    # the app keeps).
+    db = Database(db_path, scope=_scope)
+    rows = _level_rows(db_path, version, scope_key, _scope, level)
+    return glance.glance_view(db, code, level, name, reg=reg, dep=dep,
+                              data=t0.load_t0_data(db, level, glance.KEY_FIGURES, territories=[code], rows=rows),
                               bundle=_quality_bundle(db_path, version, scope_key, _scope))
 
 
@@ -285,7 +289,7 @@ def territory_options() -> TerritoryOptions:
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _level_rows(db_path: str, version: str, scope_key: str, _scope: Scope,
                 level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return t0.level_rows(Database(db_path, scope=_scope), level)
+    return common.level_rows(Database(db_path, scope=_scope), level)
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
@@ -371,7 +375,7 @@ def available_periods(db: Database, level: str, code: str) -> list[int]:
 def _midterm_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, period_from: int,
                   period_to: int, t0_year: int, programme: str | None) -> mi_parcours.MidtermView:
     return mi_parcours.midterm_view(Database(db_path, scope=_scope), code, level, period_from, period_to, t0_year,
-                                    programme)
+                                    programme, _level_rows(db_path, version, scope_key, _scope, level))
 
 
 def midterm_view(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
@@ -383,7 +387,7 @@ def midterm_view(db: Database, code: str, level: str, period_from: int, period_t
 def _series_figure(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, level: str, code: str,
                    t0_year: int, current_period: int, peer_codes: tuple[str, ...]) -> go.Figure:
     return mi_parcours.series_figure(Database(db_path, scope=_scope), indicator, level, code, t0_year, current_period,
-                                     peer_codes)
+                                     peer_codes, _level_rows(db_path, version, scope_key, _scope, level))
 
 
 def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: int, current_period: int,
@@ -395,7 +399,7 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
 def _change_comparison(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, indicator: str,
                        period_from: int, period_to: int, level: str, peer_codes: tuple[str, ...]) -> pd.DataFrame:
     return mi_parcours.change_comparison(Database(db_path, scope=_scope), code, indicator, period_from, period_to,
-                                         level, peer_codes)
+                                         level, peer_codes, _level_rows(db_path, version, scope_key, _scope, level))
 
 
 def change_comparison(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,

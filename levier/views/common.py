@@ -36,6 +36,18 @@ def load_territories(db: Database, level: str = LEVEL_DEPARTEMENT) -> pd.DataFra
     return db.read(Query.TERRITORIES_OF_LEVEL, {"level": level})
 
 
+# A level's territories and the indicator catalogue as read together (territories_of_level.sql,
+# indicator_catalogue.sql): what every territory's page reads beside its own rows. The app keeps them once per data
+# version and hands them to the views (their `rows` argument), which then read the territory's rows only.
+LevelRows = tuple[pd.DataFrame, pd.DataFrame]
+
+
+def level_rows(db: Database, level: str) -> LevelRows:
+    """A level's territories and the indicator catalogue (one cursor: one data version)."""
+    with db.reader() as r:
+        return r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)
+
+
 def load_indicators(db: Database) -> pd.DataFrame:
     return db.read(Query.INDICATOR_CATALOGUE)
 

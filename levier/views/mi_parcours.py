@@ -97,11 +97,12 @@ def load_target_assessment(
 
 def load_change_comparison(
     db: Database, code: str, indicator: str, period_from: int, period_to: int,
-    level: str = positions.LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (),
+    level: str = positions.LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (), rows: common.LevelRows | None = None,
 ) -> pd.DataFrame:
     """compare_changes() for one territory and indicator, within its comparison set (its values ranked once per
-    data version in derived_midterm_value when derived_store.available(db))."""
-    derived = _change_comparison_lookup(db, code, indicator, period_from, period_to, level, peer_codes)
+    data version in derived_midterm_value when derived_store.available(db)); `rows`: common.level_rows(db, level),
+    already read for this data version."""
+    derived = _change_comparison_lookup(db, code, indicator, period_from, period_to, level, peer_codes, rows)
     if derived is not None:
         return derived
     with db.reader() as r:
@@ -151,8 +152,9 @@ def tracking_of(db: Database, code: str, level: str, t0_year: int, period_to: in
 
 
 def midterm_view(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
-                 programme: str | None = None) -> MidtermView:
-    derived = _midterm_lookup(db, code, level, period_from, period_to, t0_year, programme)
+                 programme: str | None = None, rows: common.LevelRows | None = None) -> MidtermView:
+    """`rows`: common.level_rows(db, level), already read for this data version (the app keeps them)."""
+    derived = _midterm_lookup(db, code, level, period_from, period_to, t0_year, programme, rows)
     if derived is not None:
         return derived
     cat = catalogue(db)
@@ -232,10 +234,13 @@ def tracking_display(tracking: pd.DataFrame) -> pd.DataFrame:
 
 
 def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: int, current_period: int,
-                  peer_codes: Sequence[str] = ()) -> go.Figure:
+                  peer_codes: Sequence[str] = (), rows: common.LevelRows | None = None) -> go.Figure:
+    """`rows`: common.level_rows(db, level), already read for this data version (the app keeps them)."""
     derived = derived_read(db, lambda r: (
-        r.df(Query.INDICATOR_CATALOGUE), r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
-        r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), _status_rows(r, code, level, t0_year, current_period)))
+        rows[1] if rows is not None else r.df(Query.INDICATOR_CATALOGUE),
+        r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
+        rows[0] if rows is not None else r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}),
+        _status_rows(r, code, level, t0_year, current_period)))
     if derived is not None:
         cat = derived[0].drop_duplicates("code").set_index("code", drop=False)
         values, territories = derived[1][_VALUE_COLUMNS], derived[2]
@@ -270,8 +275,9 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
 
 
 def change_comparison(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,
-                      peer_codes: Sequence[str] = ()) -> pd.DataFrame:
-    return load_change_comparison(db, code, indicator, period_from, period_to, level=level, peer_codes=tuple(peer_codes))
+                      peer_codes: Sequence[str] = (), rows: common.LevelRows | None = None) -> pd.DataFrame:
+    return load_change_comparison(db, code, indicator, period_from, period_to, level=level,
+                                  peer_codes=tuple(peer_codes), rows=rows)
 
 
 def change_comparison_display(comparison: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -470,11 +476,12 @@ def _assessment_of(rows: pd.DataFrame, indicator: str, t0_year: int) -> TargetAs
 
 
 def _midterm_lookup(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
-                    programme: str | None) -> MidtermView | None:
+                    programme: str | None, rows: common.LevelRows | None = None) -> MidtermView | None:
     """midterm_view read from the derived tables (the territory's values, its target statuses); None when they do
     not serve this user."""
     derived = derived_read(db, lambda r: (
-        r.df(Query.INDICATOR_CATALOGUE), r.df(Query.MIDTERM_TERRITORY_VALUES, {"level": level, "code": code}),
+        rows[1] if rows is not None else r.df(Query.INDICATOR_CATALOGUE),
+        r.df(Query.MIDTERM_TERRITORY_VALUES, {"level": level, "code": code}),
         _status_rows(r, code, level, t0_year, period_to)))
     if derived is None:
         return None
@@ -491,12 +498,13 @@ def _midterm_lookup(db: Database, code: str, level: str, period_from: int, perio
 
 
 def _change_comparison_lookup(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,
-                              peer_codes: Sequence[str]) -> pd.DataFrame | None:
+                              peer_codes: Sequence[str], rows: common.LevelRows | None = None) -> pd.DataFrame | None:
     """load_change_comparison from the values ranked once per data version; None when the derived tables do not
     serve this user or the territory has no derived value of the indicator (the live computation then answers)."""
     derived = derived_read(db, lambda r: (
         r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
-        r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)))
+        *(rows if rows is not None else
+          (r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)))))
     if derived is None or not (derived[0]["code"] == code).any():
         return None
     rows, terr, cat = derived

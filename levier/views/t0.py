@@ -19,8 +19,8 @@ from levier.rights.scope import Scope
 from levier.store.db import Database, Query
 from levier.analysis.rates import shown_value
 from levier.views.common import (
-    PeerInputs, as_computed_text, catalogue, derived_serves, load_peer_inputs, peer_group_of, ranking_values,
-    source_text,
+    LevelRows, PeerInputs, as_computed_text, catalogue, derived_serves, load_peer_inputs, peer_group_of,
+    ranking_values, source_text,
 )
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
@@ -68,22 +68,16 @@ def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.Data
     return positions.position_frame(values, terr, directions, level)
 
 
-def level_rows(db: Database, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A level's territories and the indicator catalogue, as load_t0_data reads them (one cursor)."""
-    with db.reader() as r:
-        return r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)
-
-
 def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None,
                  territories: Sequence[str] | None = None,
-                 rows: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> T0Data:
+                 rows: LevelRows | None = None) -> T0Data:
     """Territories, catalogue and positioned values of a level (all the catalogue's indicators, or `indicators`):
     read from the derived tables when they serve this user (common.derived_serves), computed otherwise.
 
     With `territories` (a territory and its peers), `values` holds those territories' rows only and `stats` their
     comparison sets' national rows and their régions' rows: what one territory's T0 table, key figures and glance
     read, without the level's other rows (the page of one territory then reads a few thousand rows, not the level).
-    `rows`: level_rows(db, level), already read for this data version (the app keeps them for every territory)."""
+    `rows`: common.level_rows(db, level), already read for this data version (the app keeps them)."""
     stored = None
     with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
         if rows is not None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from levier.store.db import Database
-from levier.views import independent, series, t0
+from levier.views import common, independent, series, t0
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def _copies(*frames: pd.DataFrame) -> list[pd.DataFrame]:
 @pytest.mark.parametrize("served", ["derived", "live"])
 def test_a_territory_table_from_the_level_rows_read_once(derived_and_live, served):
     db = derived_and_live[0] if served == "derived" else derived_and_live[1]
-    rows = t0.level_rows(db, "departement")
+    rows = common.level_rows(db, "departement")
     kept = _copies(*rows)
     for codes in (("38", "73", "26"), ("59", "62"), ("971",)):
         held = t0.load_t0_data(db, "departement", territories=codes, rows=rows)
@@ -60,4 +60,36 @@ def test_independent_comparisons_from_the_context_read_once(db):
         flagged += held.n_flagged
     assert flagged  # the demo's planted gaps are found through the shared context too
     for before, now in zip(kept, (context.indicators, context.links)):
+        pd.testing.assert_frame_equal(now, before)
+
+
+@pytest.mark.parametrize("code,level", [("38", "departement"), ("974", "departement"), ("200046977", "epci")])
+def test_mi_parcours_and_the_glance_from_the_level_rows_read_once(db, code, level):
+    """Mi-parcours' table, series chart and change comparison, and Accueil's glance, given the level's rows the app
+    keeps, are the figures they read alone; the rows are left as read."""
+    from levier.views import glance, mi_parcours
+    from levier.views.selection import load_options
+
+    rows = common.level_rows(db, level)
+    kept = _copies(*rows)
+    periods = mi_parcours.available_periods(db, level, code)
+    start, end = mi_parcours.default_periods(periods, "PACTE")
+    held = mi_parcours.midterm_view(db, code, level, start, end, start, "PACTE", rows)
+    alone = mi_parcours.midterm_view(db, code, level, start, end, start, "PACTE")
+    pd.testing.assert_frame_equal(held.changes, alone.changes)
+    pd.testing.assert_frame_equal(held.tracking, alone.tracking)
+    assert held.status_counts == alone.status_counts and sum(held.status_counts.values())
+    indicator = held.changes["Code"].iloc[0]
+    peers = ("01", "26", "73") if level == "departement" else ()
+    assert (mi_parcours.series_figure(db, indicator, level, code, start, end, peers, rows).to_json()
+            == mi_parcours.series_figure(db, indicator, level, code, start, end, peers).to_json())
+    pd.testing.assert_frame_equal(mi_parcours.change_comparison(db, code, indicator, start, end, level, peers, rows),
+                                  mi_parcours.change_comparison(db, code, indicator, start, end, level, peers))
+    name = load_options(db).name(level, code)
+    data = t0.load_t0_data(db, level, glance.KEY_FIGURES, territories=[code], rows=rows)
+    with_rows = glance.glance_view(db, code, level, name, data=data)
+    default = glance.glance_view(db, code, level, name)
+    assert with_rows.figures == default.figures and with_rows.status_counts == default.status_counts
+    assert with_rows.alerts == default.alerts
+    for before, now in zip(kept, rows):
         pd.testing.assert_frame_equal(now, before)
