@@ -71,24 +71,26 @@ def make(build_model: Callable[[Callable[[PackFigure], None]], Pack], fmt: str) 
     write = writer(fmt)
     renderer = borrow_renderer()  # the browser a previous pack left, or Chromium opens now, while the data are read
     drawn: dict[str, concurrent.futures.Future[bytes]] = {}
-    ready: dict[str, concurrent.futures.Future[bytes]] = {}  # drawn, and for a PDF decoded for its page
-    cache = None
+    ready: dict[str, concurrent.futures.Future] = {}  # drawn, and for a PDF decoded for its page
+    # One worker prepares the PDF document (its fonts), then decodes the PNGs in the order they were asked for (zlib
+    # and Pillow work outside the GIL), while the model is read.
+    reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="levier-pdf-images")
+    blank = None
     if fmt == "pdf":
         from levier.report import pdf  # already loaded by writer(fmt): fpdf on the first PDF only
-        cache = pdf.image_cache()
-    # One worker decodes the PNGs in the order they were asked for (zlib and Pillow work outside the GIL).
-    reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="levier-pdf-images")
+        blank = reader.submit(pdf.document)
     try:
         def on_figure(fig: PackFigure) -> None:
             if fig.key in drawn:
                 return
             drawn[fig.key] = png = renderer.submit(fig.figure, for_print)
-            ready[fig.key] = reader.submit(lambda: pdf.preload(cache, png.result())) if cache is not None else png
+            ready[fig.key] = (reader.submit(lambda: pdf.preload(blank.result().image_cache, png.result()))
+                              if blank is not None else png)
 
         model = build_model(on_figure)
         for fig in model.figures:  # a builder that handed nothing over still gets every chart drawn
             on_figure(fig)
-        data = write(model, _Drawing(ready), cache) if cache is not None else write(model, _Drawing(ready))
+        data = write(model, _Drawing(ready), blank.result()) if blank is not None else write(model, _Drawing(ready))
         images = {key: f.result() for key, f in drawn.items()}
     finally:
         return_renderer(renderer)  # kept for the next pack, or closed in the background: no one's wait

@@ -10,7 +10,7 @@ import subprocess
 import pandas as pd
 
 from levier.report import pack
-from levier.report.pdf import FONT, TABLE_FONT, _PackPDF, pack_pdf, register_fonts
+from levier.report.pdf import FONT, TABLE_FONT, document, pack_pdf
 
 
 def _stub(sections: list[pack.PackSection] | None = None) -> pack.Pack:
@@ -25,8 +25,7 @@ def _text(data: bytes, page: int | None = None) -> str:
 
 
 def test_lines_break_at_ordinary_spaces_and_never_inside_a_french_number():
-    pdf = _PackPDF(_stub())
-    register_fonts(pdf)
+    pdf = document()
     number = "1\u202f234\u202f567,5\u00a0personnes"  # narrow and plain non-breaking spaces, as the formatter writes
     width = pdf.measure(number, "") + 1.0
     lines = pdf.wrap(f"Allocataires du RSA : {number} au 31 décembre", width, "")
@@ -57,7 +56,6 @@ def test_a_long_table_repeats_its_headings_on_every_page_and_shows_masked_values
     assert re.search(r"numéro 7 du contrat +7,5 % +s \(secret\)", text)
     assert re.search(r"numéro 60 du contrat +60,5 % +6000 personnes", text)
     assert "Note sous le tableau." in text
-    pdf = _PackPDF(_stub())
-    register_fonts(pdf)
+    pdf = document()
     masked, shown = pdf._cells([40.0, 40.0], ["s (secret)", "12,5\u00a0%"], "")
     assert (masked.style, masked.secret) == ("I", True) and (shown.style, shown.secret) == ("", False)
