@@ -1,16 +1,16 @@
 """The pack written in the format a user asked for: its charts drawn once as print images, then the PDF or the PPTX
 (the only module that knows every format; the model, the writers and the image renderer know nothing of each other
-beyond what they import). A pack made from scratch (`make`) opens Chromium first and draws every chart as soon as
-its section is built, so the browser's start and the drawing overlap the reading of the data and the page layout;
-the model is read in a background thread (`Prepared`, started by the click) while Chromium draws what is built."""
+beyond what they import). A pack made from scratch (`make`) takes the browser a previous pack left open, or opens
+Chromium first, and draws every chart as soon as its section is built, so the browser's start and the drawing
+overlap the reading of the data and the page layout; the model is read in a background thread (`Prepared`, started
+by the click) while Chromium draws what is built."""
 
 from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable, Iterator, Mapping
 
-from levier.report.images import borrow_renderer, return_renderer
-from levier.report.images import render_pngs
+from levier.report.images import borrow_renderer, render_pngs, return_renderer
 from levier.report.background import Build
 from levier.report.pack import Pack, PackFigure
 from levier.report.slides import for_print

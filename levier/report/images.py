@@ -1,6 +1,7 @@
 """Plotly figures to PNG through kaleido 1.x and the system Chromium: one browser session for all figures of a pack,
-opened in the background while the caller still builds them, drawing in several tabs at once; never a Chrome download,
-no CDN (plotly.js from the installed plotly package, MathJax off). Knows nothing of packs."""
+opened in the background while the caller still builds them, its page loaded once for the whole batch, and kept open
+a few minutes for the next pack; never a Chrome download, no CDN (plotly.js from the installed plotly package,
+MathJax off). Knows nothing of packs."""
 
 from __future__ import annotations
 
@@ -51,9 +52,10 @@ def _kaleido_class():
 
     kaleido reloads its page (and parses plotly.js again) after every image, to start each one from a clean page:
     two thirds of a pack's drawing time (9 charts: 3.7 s, 1.5 s without; 2026-12-06). plotly.js draws each image in a
-    div of its own and removes it (`Plotly.toImage` on the figure's data), and a Renderer's browser lives for one
-    batch only, so the reload buys nothing here: the PNGs are the same to the byte
-    (tests/unit/report/test_images.py). The hook overridden is kaleido's own; a test fails if kaleido renames it."""
+    div of its own and removes it (`Plotly.toImage` on the figure's data), so within a batch the reload buys nothing:
+    the PNGs are the same to the byte (tests/unit/report/test_images.py). Between two batches (a browser kept for
+    the next pack) the page is loaded again (`refresh`), in the background. The hook overridden is kaleido's own; a
+    test fails if kaleido renames it."""
     import kaleido  # kaleido and its browser driver take ~0.5 s to import, paid only by whoever draws a pack
 
     class Kaleido(kaleido.Kaleido):

@@ -172,16 +172,16 @@ class _PackPDF(FPDF):
         self.subheading(table.title)
         widths = table.widths if len(table.widths) == len(frame.columns) else tuple(1.0 for _ in frame.columns)
         widths = self.word_widths(frame, widths)
-        heading = [self._cells(widths, [str(c) for c in frame.columns], "B")]
+        heading = self._cells(widths, [str(c) for c in frame.columns], "B")
         rows = [self._cells(widths, [str(v) for v in row], "") for row in frame.itertuples(index=False)]
         self.set_draw_color(210, 210, 210)
         self.set_line_width(0.2)
-        self._row(widths, heading[0], fill=BLEU, color=(255, 255, 255), rule_below=bool(rows))
+        self._row(widths, heading, fill=BLEU, color=(255, 255, 255), rule_below=bool(rows))
         for i, cells in enumerate(rows):
             height = self._row_height(cells)
             if self.get_y() + height > self.page_break_trigger:
                 self.add_page()
-                self._row(widths, heading[0], fill=BLEU, color=(255, 255, 255), rule_below=True)
+                self._row(widths, heading, fill=BLEU, color=(255, 255, 255), rule_below=True)
             self._row(widths, cells, fill=ZEBRA if i % 2 == 0 else None, color=TEXT, rule_below=i < len(rows) - 1)
         self.set_x(MARGIN)
         self.ln(2)

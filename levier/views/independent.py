@@ -102,9 +102,9 @@ def load_independent_context(db: Database) -> IndependentContext:
 
 def load_independent(db: Database, territory: str | None = None,
                      context: IndependentContext | None = None) -> IndependentView:
-    """The comparisons of one département (None: every département), read through one connection: a
-    département's own rows only, not every département's. `context`: load_independent_context(db), already read
-    for this data version (the app keeps it: a département change then reads its own rows only)."""
+    """The comparisons of one département (None: every département): a département's own rows only, not every
+    département's. `context`: load_independent_context(db), already read for this data version (the app keeps it:
+    a département change then reads its own rows only)."""
     context = context if context is not None else load_independent_context(db)
     codes = context.codes
     if codes:
