@@ -152,12 +152,16 @@ class Renderer:
         inner.add_done_callback(done)
         return outer
 
-    def usable(self) -> bool:
-        """Open, its browser started and still running, and no figure of its failed."""
-        if self._closed or self._failed or not self._browser.done() or self._browser.exception() is not None:
+    def browser_running(self) -> bool:
+        """Its Chromium started and not ended."""
+        if not self._browser.done() or self._browser.exception() is not None:
             return False
         process = getattr(self._browser.result(), "subprocess", None)  # choreographer's Chromium process
         return process is not None and process.poll() is None
+
+    def usable(self) -> bool:
+        """Open, its browser started and still running, and no figure of its failed."""
+        return not (self._closed or self._failed) and self.browser_running()
 
     def refresh(self) -> concurrent.futures.Future[None]:
         """The browser's pages loaded again, in the background (see _kaleido_class)."""

@@ -136,17 +136,19 @@ def test_a_browser_is_kept_for_the_next_pack_its_page_loaded_again_then_closed(m
     reloads = _reloads(monkeypatch)
     fig = _figures()[0]
     [png] = _draw(first, [fig])
-    before = _chromium_descendants()  # with this browser's processes
     return_renderer(first)
     second = borrow_renderer()
     assert second is first and second.usable()
     assert _draw(second, [fig]) == [png]
     assert len(reloads) == images.TABS  # each tab's page loaded again between the two packs, not between images
     return_renderer(second)
+    assert second.usable()  # kept: still open right after the pack
     deadline = time.monotonic() + 20
-    while _chromium_descendants() >= before and time.monotonic() < deadline:
+    while second.usable() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not second.usable() and _chromium_descendants() < before  # closed once no pack asked for it
+    assert not second.usable()  # closed once no pack asked for it within KEEP_SECONDS
+    second.join()
+    assert not second.browser_running()  # its Chromium has ended
     third = borrow_renderer()
     assert third is not first
     third.close(wait=True)
