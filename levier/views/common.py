@@ -42,10 +42,15 @@ def load_territories(db: Database, level: str = LEVEL_DEPARTEMENT) -> pd.DataFra
 LevelRows = tuple[pd.DataFrame, pd.DataFrame]
 
 
+def read_level_rows(r: Reader, level: str) -> LevelRows:
+    """A level's territories and the indicator catalogue, through a cursor the caller reads other rows with."""
+    return r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)
+
+
 def level_rows(db: Database, level: str) -> LevelRows:
     """A level's territories and the indicator catalogue (one cursor: one data version)."""
     with db.reader() as r:
-        return r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)
+        return read_level_rows(r, level)
 
 
 def load_indicators(db: Database) -> pd.DataFrame:
@@ -225,8 +230,7 @@ def load_peer_inputs(db: Database, level: str = LEVEL_DEPARTEMENT,
                      feature_codes: Sequence[str] | None = None) -> PeerInputs:
     codes = tuple(feature_codes or PROFILE_FEATURES)
     with db.reader() as r:
-        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
+        terr, cat = read_level_rows(r, level)
         long = r.df(Query.PEER_FEATURES, {"level": level, "codes": [c for c in codes if c != POPULATION]})
     return PeerInputs(level, terr, cat, long, codes)
 

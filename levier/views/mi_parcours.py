@@ -237,13 +237,13 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
                   peer_codes: Sequence[str] = (), rows: common.LevelRows | None = None) -> go.Figure:
     """`rows`: common.level_rows(db, level), already read for this data version (the app keeps them)."""
     derived = derived_read(db, lambda r: (
-        rows[1] if rows is not None else r.df(Query.INDICATOR_CATALOGUE),
+        rows if rows is not None else common.read_level_rows(r, level),
         r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
-        rows[0] if rows is not None else r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}),
         _status_rows(r, code, level, t0_year, current_period)))
     if derived is not None:
-        cat = derived[0].drop_duplicates("code").set_index("code", drop=False)
-        values, territories = derived[1][_VALUE_COLUMNS], derived[2]
+        (territories, cat), values, statuses = derived
+        cat = cat.drop_duplicates("code").set_index("code", drop=False)
+        values = values[_VALUE_COLUMNS]
     else:
         cat = catalogue(db)
         values = load_values(db, level, [indicator])
@@ -257,7 +257,7 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
         # keeps the territory's own series and its targets; the comparison table below compares rates.
         refs = {}
         label += " (effectif : pas de médiane tracée, comparaison en taux ci-dessous)"
-    assessment = (_assessment_of(derived[3], indicator, t0_year) if derived is not None
+    assessment = (_assessment_of(statuses, indicator, t0_year) if derived is not None
                   else load_target_assessment(db, code, indicator, t0_year, level=level, current_period=current_period))
     has_target = assessment.target_period is not None and not pd.isna(assessment.target_value)
     name = territories.set_index("code").at[code, "name"] if code in set(territories["code"]) else code
@@ -503,8 +503,7 @@ def _change_comparison_lookup(db: Database, code: str, indicator: str, period_fr
     serve this user or the territory has no derived value of the indicator (the live computation then answers)."""
     derived = derived_read(db, lambda r: (
         r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
-        *(rows if rows is not None else
-          (r.df(Query.TERRITORIES_OF_LEVEL, {"level": level}), r.df(Query.INDICATOR_CATALOGUE)))))
+        *(rows if rows is not None else common.read_level_rows(r, level))))
     if derived is None or not (derived[0]["code"] == code).any():
         return None
     rows, terr, cat = derived

@@ -20,7 +20,7 @@ from levier.store.db import Database, Query
 from levier.analysis.rates import shown_value
 from levier.views.common import (
     LevelRows, PeerInputs, as_computed_text, catalogue, derived_serves, load_peer_inputs, peer_group_of,
-    ranking_values, source_text,
+    ranking_values, read_level_rows, source_text,
 )
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
@@ -80,11 +80,7 @@ def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = No
     `rows`: common.level_rows(db, level), already read for this data version (the app keeps them)."""
     stored = None
     with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
-        if rows is not None:
-            terr, cat = rows
-        else:
-            terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
-            cat = r.df(Query.INDICATOR_CATALOGUE)
+        terr, cat = rows if rows is not None else read_level_rows(r, level)
         codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
         subset = _territory_rows(terr, level, territories) if territories is not None else None
         if derived_serves(db, r, level):
