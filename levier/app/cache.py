@@ -357,9 +357,17 @@ def _peer_group(db_path: str, version: str, scope_key: str, _scope: Scope, code:
     return common.peer_group_of(_peer_inputs(db_path, version, scope_key, _scope, level), code)
 
 
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _peer_codes(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str) -> tuple[str, ...]:
+    # One derived row when the publication step's peer groups serve; the group formed as the T0 page forms it (and
+    # keeps it) otherwise.
+    stored = common.stored_peer_codes(Database(db_path, scope=_scope), code, level)
+    return stored if stored is not None else tuple(_peer_group(db_path, version, scope_key, _scope, code, level).codes)
+
+
 def peer_codes(db: Database, code: str, level: str) -> tuple[str, ...]:
     """The codes of a territory's peer group (as on the T0 page), for the mi-parcours and comparer pages."""
-    return tuple(_peer_group(*_key(db), code, level).codes)
+    return _peer_codes(*_key(db), code, level)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

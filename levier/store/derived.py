@@ -27,6 +27,7 @@ TABLES: dict[str, tuple[Query, Query]] = {
     "indicator_coverage": (Query.CLEAR_INDICATOR_COVERAGE, Query.INSERT_INDICATOR_COVERAGE),
     "midterm_value": (Query.CLEAR_MIDTERM_VALUE, Query.INSERT_MIDTERM_VALUE),
     "target_status": (Query.CLEAR_TARGET_STATUS, Query.INSERT_TARGET_STATUS),
+    "peer_group": (Query.CLEAR_PEER_GROUP, Query.INSERT_PEER_GROUP),
 }
 
 

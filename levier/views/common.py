@@ -235,13 +235,21 @@ def load_peer_inputs(db: Database, level: str = LEVEL_DEPARTEMENT,
     return PeerInputs(level, terr, cat, long, codes)
 
 
-def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K) -> PeerGroup:
+def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K,
+                  _frames: dict[tuple, tuple[pd.DataFrame, dict[str, int]]] | None = None) -> PeerGroup:
     """Peer group of one territory among its comparison set (all départements; EPCI of the same nature), looked for
     among overseas territories for an overseas one and metropolitan ones otherwise (peers.peer_pool); an overseas
-    territory gets no group when fewer than MIN_OVERSEAS_PEERS others have a known profile."""
+    territory gets no group when fewer than MIN_OVERSEAS_PEERS others have a known profile. `_frames`: the profiles
+    of each pool already pivoted, kept by a caller forming many groups (derive_peer_groups)."""
     terr, pool = peer_pool(comparison_set(inputs.territories, inputs.level, code), code)
-    long = inputs.features[inputs.features["code"].isin(set(terr["code"]))]
-    frame, years = features_frame(long, terr, list(dict.fromkeys(list(inputs.feature_codes) + [POPULATION])))
+    key = (pool, tuple(terr["code"]))
+    if _frames is None or key not in _frames:
+        long = inputs.features[inputs.features["code"].isin(set(terr["code"]))]
+        pivoted = features_frame(long, terr, list(dict.fromkeys(list(inputs.feature_codes) + [POPULATION])))
+        if _frames is None:
+            _frames = {}
+        _frames[key] = pivoted
+    frame, years = _frames[key]
     cat = inputs.catalogue
     labels = {c: PROFILE_FEATURES.get(c) or lab for c, lab in zip(cat["code"], cat["label"])}
     units = dict(zip(cat["code"], cat["unit"]))
@@ -257,6 +265,44 @@ def load_peer_group(
 ) -> PeerGroup:
     """Peer group of one territory (see peer_group_of)."""
     return peer_group_of(load_peer_inputs(db, level, feature_codes), code, k)
+
+
+# The levels whose peer groups the publication step derives: the pages that need only the peers' codes ask for
+# départements' (an EPCI's Mi-parcours compares it with its région and France only).
+PEER_LEVELS = (LEVEL_DEPARTEMENT,)
+
+
+def derive_peer_groups(db: Database) -> dict[str, pd.DataFrame]:
+    """The publication step's peer groups: every territory of PEER_LEVELS with its peers' codes nearest first, formed
+    by peer_group_of with the default features and k (the T0 page's groups), an empty list when there is none."""
+    rows = []
+    for level in PEER_LEVELS:
+        inputs = load_peer_inputs(db, level)
+        public = set(inputs.catalogue.loc[inputs.catalogue["programme"] == "STAT", "code"]) | {POPULATION}
+        is_public = set(inputs.feature_codes) <= public
+        frames: dict = {}  # one pivot of the profiles per pool, not one per territory
+        rows += [(level, code, list(peer_group_of(inputs, code, _frames=frames).codes), is_public)
+                 for code in inputs.territories["code"]]
+    return {"peer_group": pd.DataFrame(rows, columns=["level", "code", "peers", "is_public"])}
+
+
+def stored_peer_codes(db: Database, code: str, level: str) -> tuple[str, ...] | None:
+    """A territory's peers' codes from the derived peer groups (what peer_group_of gives), or None when they do not
+    serve this read: the level is not derived, the tables are stale, or the row is not this user's to read."""
+    if level not in PEER_LEVELS:
+        return None
+    with db.reader() as r:
+        if not derived.is_current(r):
+            return None
+        rows = r.rows(Query.PEER_GROUP_OF_TERRITORY, {"level": level, "code": code})
+    return tuple(rows[0][0]) if rows else None
+
+
+def peer_codes(db: Database, code: str, level: str = LEVEL_DEPARTEMENT) -> tuple[str, ...]:
+    """A territory's peers' codes nearest first (the T0 page's group): read from the derived peer groups when they
+    serve, formed from the level's profiles otherwise."""
+    stored = stored_peer_codes(db, code, level)
+    return stored if stored is not None else tuple(load_peer_group(db, code, level).codes)
 
 
 # ------------------------------------------------------------------------------------------------ warned values

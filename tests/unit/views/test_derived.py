@@ -244,3 +244,39 @@ def test_a_publication_that_fails_after_some_tables_were_written_publishes_nothi
     written = publication.refresh(demo_db)
     assert _current(demo_db) and written["target_status"] == before["target_status"] > 100_000
     assert written.keys() == derived.TABLES.keys() and all(written[name] > 0 for name in derived.TABLES)
+
+
+def test_every_departements_derived_peers_are_the_group_the_t0_page_forms(demo_db):
+    """The publication step's peer groups, read by lookup, are the groups formed live from the profiles, for every
+    département: metropolitan, overseas (Guyane has too few overseas peers with a known profile: none), Corsica."""
+    codes = list(common.load_territories(demo_db)["code"])
+    inputs = common.load_peer_inputs(demo_db)
+    stored = {code: common.stored_peer_codes(demo_db, code, "departement") for code in codes}
+    live = {code: tuple(common.peer_group_of(inputs, code).codes) for code in codes}
+    assert len(codes) == 101 and stored == live
+    assert len(stored["38"]) == 5 and "38" not in stored["38"] and stored["973"] == ()
+    assert set(stored["972"]) <= {"971", "973", "974", "976"}  # an overseas territory's peers are overseas
+
+
+def test_peers_are_formed_live_when_the_derived_groups_do_not_serve(demo_db):
+    served = common.peer_codes(demo_db, "38")
+    assert common.stored_peer_codes(demo_db, "200040715", "epci") is None  # EPCI groups are not derived
+    with demo_db.transaction():
+        pass  # an import moved the data version on: the derived groups are stale
+    assert common.stored_peer_codes(demo_db, "38", "departement") is None
+    assert common.peer_codes(demo_db, "38") == served
+
+
+def test_a_departemental_user_reads_the_public_peer_groups_and_no_other(demo_db):
+    """The profiles are public statistics: a scoped user gets the derived groups, the same they would form from what
+    they read. A group computed from a non-public feature would be kept from them (is_public false)."""
+    isere = demo_db.with_scope(Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"}))
+    assert common.stored_peer_codes(isere, "59", "departement") == tuple(common.load_peer_group(isere, "59").codes)
+    with demo_db.transaction() as w:
+        w.execute(Query.CLEAR_PEER_GROUP)
+        w.insert(Query.INSERT_PEER_GROUP, pd.DataFrame(
+            {"level": ["departement"], "code": ["59"], "peers": [["62", "02"]], "is_public": [False]}))
+        w.execute(Query.MARK_DERIVED)
+    assert common.stored_peer_codes(demo_db, "59", "departement") == ("62", "02")
+    assert common.stored_peer_codes(isere, "59", "departement") is None
+    assert len(common.peer_codes(isere, "59")) == 5  # formed live from the rows the user reads
