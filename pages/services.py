@@ -28,7 +28,6 @@ if lists.empty:
 with st.expander(f"{len(lists)} liste(s) de lieux chargée(s)"):
     ui.table(services.service_lists_table(lists))
 types = list(lists["service_type"])
-layer_epci = cache.display_layer(panorama.LEVEL_EPCI)
 
 # ------------------------------------------------------------------------------------------ needs and places
 st.subheader(f"Besoins et lieux de service — {area.label}")
@@ -43,11 +42,8 @@ if code:
     ind = choices[code]
     year = urlstate.selectbox(c2, "Année", sorted(ind.periods_epci, reverse=True), key=f"svc_year_{code}",
                               param="annee")
-    view = cache.panorama_view(db, code, year, area)
-    points = cache.service_points(db, tuple(shown)) if shown else None
-    fig = panorama.epci_figure(view, layer_epci, "quantiles", 5, points)
+    fig = cache.needs_map(db, code, year, area, tuple(shown))
     if fig is not None:
-        services.own_places_legend(fig, points, area)  # the territory's own places, as the metric below counts
         ui.territory_map(fig, config=maps.map_config(f"besoins_lieux_{code}_{year}"), key="svc_needs_map")
 
 # ------------------------------------------------------------------------------------------ coverage
@@ -69,10 +65,7 @@ m1.metric(f"Population à moins de {distance} km — {area.label}", fmt_pct(cv.i
 m2.metric(f"France entière, à moins de {distance} km", fmt_pct(cv.france["share"]))
 m3.metric(f"Lieux « {cv.label} » — {area.label}", fmt_int(cv.in_view["places"]),
           help=services.places_help(cv))
-layer = layer_epci if by == panorama.LEVEL_EPCI else cache.display_layer(panorama.LEVEL_DEP)
-# On the France map the shares say it all: thousands of points would only cover them (and weigh on the page).
-cov_points = None if area.is_france else cache.service_points(db, (service_type,))
-fig = services.coverage_figure(cv, layer, "jenks", 5, cov_points)
+fig = cache.coverage_map(db, service_type, float(distance), area, by)
 ui.territory_map(fig, config=maps.map_config(f"couverture_{service_type}_{distance}km"), key="cov_map")
 st.markdown(cv.method_text)
 st.warning(cv.limits_text, icon=":material/warning:")

@@ -57,6 +57,12 @@ TTL_SECONDS = 600
 # Cached results are keyed by `scope.key()` (the rights, not the person): users with the same rights share an
 # entry, and no entry computed under some rights is ever served under others. The Scope itself rides along
 # unhashed (leading underscore) to rebuild the Database inside the cached function.
+#
+# Views that hold plotly figures are kept as objects (st.cache_resource), not as pickles (st.cache_data): unpickling
+# a figure validates it again, property by property, on every rerun of its page (30 ms for T0's distribution chart,
+# 80 ms for the Effet levier view: a third to half of a widget change on those pages). Their readers (the pages,
+# the pack, the presentation) never change them: Streamlit and the pack's renderer send copies, and a reader that
+# needs a changed figure makes its own (comparer.name_highlight). tests/app/test_shared_views.py holds them to it.
 
 
 def system_database() -> Database:
@@ -146,7 +152,7 @@ def _lever_level(db_path: str, version: str, scope_key: str, _scope: Scope, prog
     return lever_level(data, stage, year_from, year_to)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _lever_page(db_path: str, version: str, scope_key: str, _scope: Scope, level: str, code: str, programme: str, stage: str,
                 year_from: int, year_to: int) -> LeverView:
     holder_level = "epci" if level == "epci" else "departement"
@@ -171,7 +177,7 @@ def evaluation_indicator_choices(db: Database) -> EvaluationChoices:
     return _evaluation_choices(*_key(db))
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _event_study_page(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str,
                       controls: str) -> EventStudyView:
     # Estimated once per indicator and controls: the chosen département only changes one sentence (_wave_of).
@@ -189,7 +195,7 @@ def event_study_page(db: Database, indicator: str, selected: str | None, control
     return dataclasses.replace(view, wave_of_selected=_wave_of(*_key(db), selected))
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _dose_response_page(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, selected: str | None) -> DoseView:
     return dose_response_view(Database(db_path, scope=_scope), indicator, selected)
 
@@ -333,7 +339,7 @@ def independent_view(db: Database, code: str) -> independent.IndependentView:
     return _independent_view(*_key(db), code)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _distribution_figure(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
                          level: str, code: str, peer_codes: tuple[str, ...]) -> go.Figure:
     # The values drawn are the same for every département: a territory change only highlights another one.
@@ -391,7 +397,7 @@ def midterm_view(db: Database, code: str, level: str, period_from: int, period_t
     return _midterm_view(*_key(db), code, level, period_from, period_to, t0_year, programme)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _series_figure(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, level: str, code: str,
                    t0_year: int, current_period: int, peer_codes: tuple[str, ...]) -> go.Figure:
     return mi_parcours.series_figure(Database(db_path, scope=_scope), indicator, level, code, t0_year, current_period,
@@ -433,7 +439,7 @@ def _ranking_data(db_path: str, version: str, scope_key: str, _scope: Scope, ind
     return comparer.ranking_data(Database(db_path, scope=_scope), indicator, period, reference_only)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _ranking_view(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
                   selected: str | None, peer_codes: tuple[str, ...], reference_only: bool) -> comparer.RankingView:
     data = _ranking_data(db_path, version, scope_key, _scope, indicator, period, reference_only)
@@ -445,7 +451,7 @@ def ranking_view(db: Database, indicator: str, period: int, selected: str | None
     return _ranking_view(*_key(db), indicator, period, selected, tuple(peer_codes), reference_only)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _scatter_view(db_path: str, version: str, scope_key: str, _scope: Scope, x_indicator: str, y_indicator: str,
                   period: int, selected: str | None, peer_codes: tuple[str, ...]) -> comparer.ScatterView:
     return comparer.scatter_view(Database(db_path, scope=_scope), x_indicator, y_indicator, period, selected,
@@ -457,7 +463,7 @@ def scatter_view(db: Database, x_indicator: str, y_indicator: str, period: int, 
     return _scatter_view(*_key(db), x_indicator, y_indicator, period, selected, tuple(peer_codes))
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _small_multiples_view(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str,
                           codes: tuple[str, ...], selected: str | None) -> comparer.SmallMultiplesView:
     return comparer.small_multiples_view(Database(db_path, scope=_scope), indicator, codes, selected)
@@ -552,6 +558,36 @@ def coverage_view(db: Database, service_type: str, distance_km: float, area: pan
     return _coverage_view(*_key(db), service_type, float(distance_km), area)
 
 
+# The Services page's two maps, kept as figures (see the note at the top): each of its widgets changes one of them,
+# and the page's other map is then not drawn again (0.05 to 0.1 s each with its service points).
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _needs_map(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
+               area: panorama.MapArea, service_types: tuple[str, ...]) -> go.Figure | None:
+    view = _panorama_view(db_path, version, scope_key, _scope, indicator, period, area)
+    points = _service_points(db_path, version, scope_key, _scope, service_types) if service_types else None
+    return services.needs_figure(view, display_layer(panorama.LEVEL_EPCI), points, area)
+
+
+def needs_map(db: Database, indicator: str, period: int, area: panorama.MapArea,
+              service_types: tuple[str, ...]) -> go.Figure | None:
+    """The needs map of the Services page (views.services.needs_figure): an indicator by EPCI, the places over it."""
+    return _needs_map(*_key(db), indicator, int(period), area, tuple(service_types))
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _coverage_map(db_path: str, version: str, scope_key: str, _scope: Scope, service_type: str, distance_km: float,
+                  area: panorama.MapArea, level: str) -> go.Figure:
+    cv = _coverage_view(db_path, version, scope_key, _scope, service_type, distance_km, area)
+    # On the France map the shares say it all: thousands of points would only cover them (and weigh on the page).
+    points = None if area.is_france else _service_points(db_path, version, scope_key, _scope, (service_type,))
+    return services.coverage_figure(cv, display_layer(level), "jenks", 5, points)
+
+
+def coverage_map(db: Database, service_type: str, distance_km: float, area: panorama.MapArea, level: str) -> go.Figure:
+    """The coverage map of the Services page (views.services.coverage_figure) by EPCI or by département."""
+    return _coverage_map(*_key(db), service_type, float(distance_km), area, level)
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _quality_bundle(db_path: str, version: str, scope_key: str, _scope: Scope) -> qualite.QualityBundle:
     return qualite.quality_bundle(Database(db_path, scope=_scope))
@@ -570,7 +606,7 @@ def catalogue(db: Database) -> pd.DataFrame:
     return _catalogue(*_key(db))
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _indicator_detail(db_path: str, version: str, scope_key: str, _scope: Scope, code: str) -> indicateurs.IndicatorDetail:
     return indicateurs.indicator_detail(Database(db_path, scope=_scope), code)
 
@@ -604,7 +640,7 @@ def region_view(db: Database, reg: str, programme: str, name: str = "") -> regio
     return _region_view(*_key(db), reg, programme, name)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _region_key_view(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str,
                      indicator: str) -> region.KeyView:
     data = {level: _t0_indicator_data(db_path, version, scope_key, _scope, level, indicator) for level in region.LEVELS}

@@ -327,6 +327,8 @@ def region_highlight(options: TerritoryOptions, reg: str) -> tuple[tuple[str, ..
 def name_highlight(fig: go.Figure, label: str) -> go.Figure:
     """The highlighted trace (ranking_chart's and scatter_chart's « Pairs ») renamed `label` when it is the région's
     départements rather than a peer group."""
-    if label:
-        fig.for_each_trace(lambda t: t.update(name=label), selector={"name": "Pairs"})
+    if not label or not any(t.name == "Pairs" for t in fig.data):
+        return fig
+    fig = go.Figure(fig)  # the view's figure is shared by every session (levier.app.cache): renamed on a copy
+    fig.for_each_trace(lambda t: t.update(name=label), selector={"name": "Pairs"})
     return fig

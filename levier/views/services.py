@@ -30,6 +30,8 @@ from levier.views.panorama import (
     LEVEL_EPCI,
     NATURE_LABELS,
     MapArea,
+    PanoramaView,
+    epci_figure,
     in_area,
     points_on_map,
     round_to,
@@ -485,6 +487,16 @@ def coverage_figure(
             points = points[points["dep"].astype(str).isin(area.deps)]
         shown_area = area if members is not None else MapArea("france", "", "France entière")
         maps.add_points(fig, points_on_map(points, layer, shown_area, members), size=6, dense=members is None)
+        own_places_legend(fig, points, area)
+    return fig
+
+
+def needs_figure(view: PanoramaView, layer: geo.DisplayLayer, points: pd.DataFrame | None,
+                 area: MapArea) -> go.Figure | None:
+    """The needs map of the Services page: the indicator by EPCI in quantiles (as Panorama draws it), the places of
+    `points` over it, each type's legend counting the territory's own places (None when there is nothing to map)."""
+    fig = epci_figure(view, layer, "quantiles", 5, points)
+    if fig is not None:
         own_places_legend(fig, points, area)
     return fig
 
