@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,8 +10,10 @@ import plotly.graph_objects as go
 
 from levier.analysis import positions
 from levier.charts import indicators as charts
+from levier.analysis import comparability as comp_analysis
 from levier.analysis.comparability import annotate
 from levier.core.fmt import fmt_signed, fmt_value, value_decimals
+from levier.views.indicateurs import comparability_inputs
 from levier.views.indicateurs import load_comparability as comparability
 from levier.store.db import Database
 from levier.views.common import (
@@ -82,7 +84,9 @@ def ranking_data(db: Database, indicator: str, period: int, reference_only: bool
     cat = catalogue(db)
     frame, direction = ranked_frame(db, indicator, period, level="departement")
     pos = positions.positions(frame, direction)
-    comp = comparability(db, indicator, pos.table["code"].tolist(), period)
+    # The indicator's declarations, read once: who is compared (every département) and who is ranked (the caveats).
+    inputs = {indicator: comparability_inputs(db, indicator)}
+    comp = comp_analysis.comparability(indicator, *inputs[indicator], pos.table["code"].tolist(), period)
     excluded = comp.variants["Code territoire"].tolist() if reference_only else []
     if excluded:
         keep = ["code", "name", "reg", "reg_name", "value", "missing_reason", "unranked_reason", "raw_value",
@@ -91,7 +95,8 @@ def ranking_data(db: Database, indicator: str, period: int, reference_only: bool
         pos = positions.positions(kept, direction)
     return RankingData(indicator, int(period), reference_only, pos, cat.loc[[indicator]], comp,
                        ranked_history(db, indicator, period, cat),
-                       tuple(comparison_caveats(db, [indicator], pos.ranked["code"].tolist(), period=period)))
+                       tuple(comparison_caveats(db, [indicator], pos.ranked["code"].tolist(), period=period, cat=cat,
+                                                inputs=inputs)))
 
 
 def ranking_view(db: Database, indicator: str, period: int, selected: str | None,
@@ -171,11 +176,16 @@ def ranked_history(db: Database, indicator: str, period: int, cat: pd.DataFrame)
 
 
 def comparison_caveats(db: Database, indicators: Sequence[str], codes: Sequence[str], periods: Sequence[int] = (),
-                       period: int | None = None) -> list[str]:
-    """The warnings a comparison carries: definition variants mixed, declarative data, mixed years."""
+                       period: int | None = None, *, cat: pd.DataFrame | None = None,
+                       inputs: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]] | None = None) -> list[str]:
+    """The warnings a comparison carries: definition variants mixed, declarative data, mixed years. `cat`
+    (catalogue(db)) and `inputs` (indicator -> comparability_inputs) when the caller has already read them."""
     notes = []
     for indicator in indicators:
-        comp = comparability(db, indicator, list(codes), period)
+        if inputs is not None and indicator in inputs:
+            comp = comp_analysis.comparability(indicator, *inputs[indicator], list(codes), period)
+        else:
+            comp = comparability(db, indicator, list(codes), period)
         if comp.mixed:
             n_var = len(comp.variants)
             notes.append(
@@ -183,7 +193,7 @@ def comparison_caveats(db: Database, indicators: Sequence[str], codes: Sequence[
                 f"({n_var} variante(s) déclarée(s), {len(comp.undeclared)} sans déclaration). "
                 "Restreignez la comparaison à la définition de référence pour un classement homogène."
             )
-    cat = catalogue(db)
+    cat = catalogue(db) if cat is None else cat
     if any(cat.at[i, "programme"] != "STAT" for i in indicators if i in cat.index):
         notes.append("Données déclaratives transmises par les départements (ici fictives) : non vérifiées par une source indépendante.")
     if len(set(periods)) > 1:

@@ -106,3 +106,18 @@ def test_a_departement_change_draws_the_ranking_from_values_read_once(demo_db):
                 bar = next(t for t in shared.figure.data if t.type == "bar")
                 assert len(set(bar.marker.color)) > 1  # the département and its peers stand out
         pd.testing.assert_frame_equal(data.pos.table, before)
+
+
+@pytest.mark.parametrize("indicator, period", [("CALPAE-1.1.1-REF", 2021), ("STAT-TP60", 2020)])
+def test_the_rankings_caveats_from_declarations_read_once_are_those_read_again(demo_db, indicator, period):
+    """ranking_data reads an indicator's declarations once for who is compared and who is ranked: the caveats are
+    those comparison_caveats gives reading the declarations and the catalogue itself."""
+    data = comparer.ranking_data(demo_db, indicator, period)
+    again = comparer.comparison_caveats(demo_db, [indicator], data.pos.ranked["code"].tolist(), period=period)
+    assert list(data.caveats) == again
+    assert len(again) == (2 if indicator.startswith("CALPAE") else 0)  # variants mixed, declarative data
+    read_again = comparer.comparability(demo_db, indicator, data.pos.table["code"].tolist(), period)
+    for name in ("indicator", "period", "mixed", "reference_only", "undeclared"):
+        assert getattr(data.comp, name) == getattr(read_again, name)
+    for name in ("variants", "matrix"):
+        pd.testing.assert_frame_equal(getattr(data.comp, name), getattr(read_again, name))
