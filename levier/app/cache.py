@@ -608,7 +608,9 @@ def catalogue(db: Database) -> pd.DataFrame:
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _indicator_detail(db_path: str, version: str, scope_key: str, _scope: Scope, code: str) -> indicateurs.IndicatorDetail:
-    return indicateurs.indicator_detail(Database(db_path, scope=_scope), code)
+    # The catalogue the page has just listed, not read again.
+    return indicateurs.indicator_detail(Database(db_path, scope=_scope), code,
+                                        _catalogue(db_path, version, scope_key, _scope))
 
 
 def indicator_detail(db: Database, code: str) -> indicateurs.IndicatorDetail:

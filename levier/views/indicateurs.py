@@ -242,9 +242,10 @@ def _comparability_hover(code: str, name: str, year: object, status: str, varian
     return text
 
 
-def indicator_detail(db: Database, code: str) -> IndicatorDetail:
-    """Definition, computation, available data, and which départements use the reference definition year by year."""
-    cat = catalogue(db).set_index("Code", drop=False)
+def indicator_detail(db: Database, code: str, cat: pd.DataFrame | None = None) -> IndicatorDetail:
+    """Definition, computation, available data, and which départements use the reference definition year by year.
+    `cat`: catalogue(db), when the caller has read it (the page lists it above the sheet)."""
+    cat = (catalogue(db) if cat is None else cat).set_index("Code", drop=False)
     if code not in cat.index:
         raise KeyError(f"Indicateur inconnu : {code}")
     row = cat.loc[code]
