@@ -243,13 +243,13 @@ def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K,
     of each pool already pivoted, kept by a caller forming many groups (derive_peer_groups)."""
     terr, pool = peer_pool(comparison_set(inputs.territories, inputs.level, code), code)
     key = (pool, tuple(terr["code"]))
-    if _frames is None or key not in _frames:
+    pivoted = _frames.get(key) if _frames is not None else None
+    if pivoted is None:
         long = inputs.features[inputs.features["code"].isin(set(terr["code"]))]
         pivoted = features_frame(long, terr, list(dict.fromkeys(list(inputs.feature_codes) + [POPULATION])))
-        if _frames is None:
-            _frames = {}
-        _frames[key] = pivoted
-    frame, years = _frames[key]
+        if _frames is not None:
+            _frames[key] = pivoted
+    frame, years = pivoted
     cat = inputs.catalogue
     labels = {c: PROFILE_FEATURES.get(c) or lab for c, lab in zip(cat["code"], cat["label"])}
     units = dict(zip(cat["code"], cat["unit"]))
@@ -274,15 +274,20 @@ PEER_LEVELS = (LEVEL_DEPARTEMENT,)
 
 def derive_peer_groups(db: Database) -> dict[str, pd.DataFrame]:
     """The publication step's peer groups: every territory of PEER_LEVELS with its peers' codes nearest first, formed
-    by peer_group_of with the default features and k (the T0 page's groups), an empty list when there is none."""
+    by peer_group_of with the default features and k (the T0 page's groups), an empty list when there is none. A
+    territory whose group cannot be formed at all (peer_group's ValueError: no profile to compare) gets no row: its
+    pages then form it live, as before this table, and the publication of everyone's data goes on."""
     rows = []
     for level in PEER_LEVELS:
         inputs = load_peer_inputs(db, level)
         public = set(inputs.catalogue.loc[inputs.catalogue["programme"] == "STAT", "code"]) | {POPULATION}
         is_public = set(inputs.feature_codes) <= public
         frames: dict = {}  # one pivot of the profiles per pool, not one per territory
-        rows += [(level, code, list(peer_group_of(inputs, code, _frames=frames).codes), is_public)
-                 for code in inputs.territories["code"]]
+        for code in inputs.territories["code"]:
+            try:
+                rows.append((level, code, list(peer_group_of(inputs, code, _frames=frames).codes), is_public))
+            except ValueError:
+                continue
     return {"peer_group": pd.DataFrame(rows, columns=["level", "code", "peers", "is_public"])}
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from levier.analysis import comparability as comp_analysis
 from levier.analysis import positions
 from levier.charts import indicators as charts
-from levier.analysis import comparability as comp_analysis
 from levier.analysis.comparability import annotate
 from levier.core.fmt import fmt_signed, fmt_value, value_decimals
 from levier.views.indicateurs import comparability_inputs

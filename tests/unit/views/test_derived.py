@@ -280,3 +280,19 @@ def test_a_departemental_user_reads_the_public_peer_groups_and_no_other(demo_db)
     assert common.stored_peer_codes(demo_db, "59", "departement") == ("62", "02")
     assert common.stored_peer_codes(isere, "59", "departement") is None
     assert len(common.peer_codes(isere, "59")) == 5  # formed live from the rows the user reads
+
+
+def test_a_departement_whose_group_cannot_be_formed_is_left_to_the_live_computation(demo_db, monkeypatch):
+    """peer_group refuses to form a group without any profile to compare: that département gets no derived row (its
+    pages form the group live, as before), and every other département's group is still published."""
+    formed = common.peer_group_of
+
+    def refuse_2a(inputs, code, *args, **kwargs):
+        if code == "2A":
+            raise ValueError("Aucune variable de profil n'est disponible pour former des groupes de pairs.")
+        return formed(inputs, code, *args, **kwargs)
+
+    monkeypatch.setattr(common, "peer_group_of", refuse_2a)
+    rows = common.derive_peer_groups(demo_db)["peer_group"]
+    assert "2A" not in set(rows["code"]) and len(rows) == 100
+    assert rows.set_index("code").at["38", "peers"] == list(formed(common.load_peer_inputs(demo_db), "38").codes)
