@@ -365,10 +365,9 @@ def _peer_group(db_path: str, version: str, scope_key: str, _scope: Scope, code:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _peer_codes(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str) -> tuple[str, ...]:
-    # One derived row when the publication step's peer groups serve; the group formed as the T0 page forms it (and
-    # keeps it) otherwise.
-    stored = common.stored_peer_codes(Database(db_path, scope=_scope), code, level)
-    return stored if stored is not None else tuple(_peer_group(db_path, version, scope_key, _scope, code, level).codes)
+    # One derived row when the publication step's peer groups serve; otherwise the group the T0 page forms and keeps.
+    return common.peer_codes(Database(db_path, scope=_scope), code, level,
+                             lambda: _peer_group(db_path, version, scope_key, _scope, code, level))
 
 
 def peer_codes(db: Database, code: str, level: str) -> tuple[str, ...]:

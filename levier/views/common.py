@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -303,11 +303,14 @@ def stored_peer_codes(db: Database, code: str, level: str) -> tuple[str, ...] | 
     return tuple(rows[0][0]) if rows else None
 
 
-def peer_codes(db: Database, code: str, level: str = LEVEL_DEPARTEMENT) -> tuple[str, ...]:
+def peer_codes(db: Database, code: str, level: str = LEVEL_DEPARTEMENT,
+               group: Callable[[], PeerGroup] | None = None) -> tuple[str, ...]:
     """A territory's peers' codes nearest first (the T0 page's group): read from the derived peer groups when they
-    serve, formed from the level's profiles otherwise."""
+    serve, formed from the level's profiles otherwise (by `group` when the caller keeps the groups it formed)."""
     stored = stored_peer_codes(db, code, level)
-    return stored if stored is not None else tuple(load_peer_group(db, code, level).codes)
+    if stored is not None:
+        return stored
+    return tuple((group() if group is not None else load_peer_group(db, code, level)).codes)
 
 
 # ------------------------------------------------------------------------------------------------ warned values
