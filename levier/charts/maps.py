@@ -595,7 +595,16 @@ def zoom_map(
 
 def _zoom_view(members: gpd.GeoDataFrame) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
     """The centre (lon, lat) of some territories' union, and their zoom_bounds."""
-    centre = gpd.GeoSeries([members.to_crs(3857).union_all().centroid], crs=3857).to_crs(4326).iloc[0]
+    # Territories do not overlap: their union's centroid is their centroids weighted by their areas (the same point
+    # to a micrometre), found without merging the shapes (17 ms for a région's départements).
+    shapes = members.to_crs(3857).geometry
+    area = shapes.area.to_numpy()
+    if area.sum() > 0:
+        centroids = shapes.centroid
+        point = shapely.Point(*(float((v.to_numpy() * area).sum() / area.sum()) for v in (centroids.x, centroids.y)))
+    else:
+        point = shapes.union_all().centroid
+    centre = gpd.GeoSeries([point], crs=3857).to_crs(4326).iloc[0]
     return (float(centre.x), float(centre.y)), zoom_bounds(members)
 
 
