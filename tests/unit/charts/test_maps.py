@@ -332,6 +332,14 @@ def test_a_prepared_layer_is_read_back_exactly_as_it_was_prepared(epci_layer, tm
     assert read.placements == epci_layer.placements and read.insets == epci_layer.insets
     for kind in ("display", "true"):  # what the maps draw, read back from the static file, to the last digit
         assert read.geojson(kind) == epci_layer.geojson(kind)
+    # Read with WGS84 itself, not a CRS parsed again from each file (20 ms a frame); a frame in another CRS is read
+    # as geopandas reads it.
+    assert read.display.crs is geo.WGS84 and read.true.crs is geo.WGS84
+    lambert = tmp_path / "lambert.parquet"
+    epci_layer.true.head(3).to_crs(2154).to_parquet(lambert)
+    other = geo._read_frame(lambert)
+    assert other.crs.to_epsg() == 2154
+    pd.testing.assert_frame_equal(other, gpd.read_parquet(lambert))
 
 
 def _epci_values(layer: geo.DisplayLayer) -> pd.DataFrame:
@@ -391,6 +399,18 @@ def test_a_zoom_is_worked_out_once_per_set_of_territories_and_the_map_is_the_sam
     fresh = geo.DisplayLayer(epci_layer.level, epci_layer.vintage, epci_layer.display, epci_layer.true, [], {})
     assert maps.departement_epci_map(values, fresh, "38", value_col="valeur", geojson_url=url).to_json() == first
     assert len(made) == 3  # a layer built apart (the pack's reduced layers) keeps its own views
+
+
+@needs_reference
+def test_a_zoom_centre_is_the_centroid_of_the_territories_union(dep_layer, epci_layer):
+    """The centre is found from each territory's centroid weighted by its area, without merging the shapes: the
+    same point as the union's centroid, for a région's départements and a département's EPCI."""
+    for layer, members in ((dep_layer, dep_layer.true[dep_layer.true["code"].isin(
+            ["01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"])]),
+            (epci_layer, epci_layer.true[epci_layer.true["dep"] == "59"])):
+        (lon, lat), _ = maps._zoom_view(members)
+        union = gpd.GeoSeries([members.to_crs(3857).union_all().centroid], crs=3857).to_crs(4326).iloc[0]
+        assert (lon, lat) == pytest.approx((union.x, union.y), abs=1e-9)
 
 
 def test_departement_epci_map_zooms_on_its_epci(epci_layer):
