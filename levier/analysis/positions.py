@@ -761,42 +761,106 @@ def t0_table_positioned(
     """t0_table read from position_frame's output instead of ranked again: `rows` hold at least the territory's and
     its peers' positioned values (any periods), `stats` the national and regional rows of its comparison set,
     `territories` the comparison set."""
+    if code not in set(territories["code"]):  # not in its own comparison set: nothing to position it against
+        return pd.DataFrame(columns=T0_COLUMNS)
+    return t0_tables_positioned(rows, stats, territories, indicators, [T0Request(code, tuple(peer_codes),
+                                                                                 include_missing)],
+                                t0_year).drop(columns=REQUEST_CODE)
+
+
+@dataclass(frozen=True)
+class T0Request:
+    """One territory's T0 table asked of t0_tables_positioned: its peers, whether the indicators it never filled are
+    listed, and (None: all) the only indicators its table may show."""
+
+    code: str
+    peer_codes: tuple[str, ...] = ()
+    include_missing: bool = True
+    indicators: frozenset[str] | None = None
+
+
+REQUEST_CODE = "_code"  # t0_tables_positioned's column: whose table a row is
+
+
+def t0_tables_positioned(
+    rows: pd.DataFrame,
+    stats: pd.DataFrame,
+    territories: pd.DataFrame,
+    indicators: pd.DataFrame,
+    requests: Sequence[T0Request],
+    t0_year: int,
+) -> pd.DataFrame:
+    """t0_table_positioned of several territories of one comparison set at once, in one frame: each table as
+    t0_table_positioned gives it, one after the other in the order asked, the territory's code in REQUEST_CODE.
+    The frames are read once for all (a région's key figure makes a table per territory)."""
     cat = indicators.drop_duplicates("code").set_index("code")
     terr = territories.drop_duplicates("code")
     members = set(terr["code"])
-    if code not in members:  # not in its own comparison set: nothing to position it against
-        return pd.DataFrame(columns=T0_COLUMNS)
+    requests = [q for q in requests if q.code in members]
     reg_of = dict(zip(terr["code"], terr["reg"])) if "reg" in terr.columns else {}
-    own_reg = reg_of.get(code)
-    r = rows[(rows["period"] <= t0_year) & rows["code"].isin(members)]
+    asked = {q.code for q in requests}
+    peers_of = {q.code: list(dict.fromkeys(p for p in q.peer_codes if p != q.code)) for q in requests}
+    wanted_peers = {p for peers in peers_of.values() for p in peers}
+    r = rows[(rows["period"] <= t0_year) & rows["code"].isin(members & (asked | wanted_peers))]
     for col, default in T0_VALUE_DEFAULTS:
         if col not in r.columns:
             r = r.assign(**{col: default})
     # Plain Python lookups: one pass over each frame, then a dictionary read per indicator.
-    own_by_indicator: dict[str, list[dict]] = {}
-    for rec in _records(r.loc[r["code"] == code, _T0_OWN_FIELDS]):
-        own_by_indicator.setdefault(rec["indicator"], []).append(rec)
-    peers = [p for p in peer_codes if p != code]
-    peer_rows = r[r["code"].isin(set(peers)) & rankable_mask(r)]
-    peer_values: dict[tuple[str, int], list[float]] = {}
-    for ind, per, val in zip(*_columns(peer_rows, "indicator", "period", "value")):
-        peer_values.setdefault((ind, int(per)), []).append(float(val))
+    own_by_code: dict[str, dict[str, list[dict]]] = {}
+    own_rows = r[r["code"].isin(asked)]
+    for c, rec in zip(own_rows["code"].tolist(), _records(own_rows[_T0_OWN_FIELDS])):
+        own_by_code.setdefault(c, {}).setdefault(rec["indicator"], []).append(rec)
+    peer_rows = r[r["code"].isin(wanted_peers) & rankable_mask(r)]
+    values_of_peer: dict[str, list[tuple[str, int, float]]] = {}
+    for c, ind, per, val in zip(*_columns(peer_rows, "code", "indicator", "period", "value")):
+        values_of_peer.setdefault(c, []).append((ind, int(per), float(val)))
     st = stats[stats["period"] <= t0_year]
-    regional = {}
-    if own_reg is not None:
-        reg_rows = st[st["reg"].notna() & (st["reg"] == own_reg)]
-        regional = {(ind, int(per)): (float(med), int(n)) for ind, per, med, n
-                    in zip(*_columns(reg_rows, "indicator", "period", "reg_median", "n_reg"))}
+    regional: dict[object, dict[tuple[str, int], tuple[float, int]]] = {}
+    own_regs = {reg_of.get(q.code) for q in requests} - {None}
+    if own_regs:
+        reg_rows = st[st["reg"].notna() & st["reg"].isin(own_regs)]
+        for reg, ind, per, med, n in zip(*_columns(reg_rows, "reg", "indicator", "period", "reg_median", "n_reg")):
+            regional.setdefault(reg, {})[(ind, int(per))] = (float(med), int(n))
     national: dict[str, dict[int, dict]] = {}
     for rec in _records(st.loc[st["reg"].isna(), _T0_NATIONAL_FIELDS]):
         national.setdefault(rec["indicator"], {})[int(rec["period"])] = rec
     order = {c: i for i, c in enumerate(cat.index)}
-    # The catalogue as plain dictionaries (the table's indicators only: a région's key figure makes a table per
-    # territory for one indicator): a pandas `.at` per field and indicator cost half the table's time.
+    # The catalogue as plain dictionaries (the tables' indicators only): a pandas `.at` per field and indicator cost
+    # half the table's time.
     shown = cat[cat.index.isin(list(national))]
     meta_of = dict(zip(shown.index, _records(shown)))
     out_rows = []
+    for number, q in enumerate(requests):
+        peer_values: dict[tuple[str, int], list[float]] = {}
+        for p in peers_of[q.code]:
+            for ind, per, val in values_of_peer.get(p, ()):
+                peer_values.setdefault((ind, per), []).append(val)
+        out_rows.extend(_t0_rows(q, number, national, meta_of, order, own_by_code.get(q.code, {}), peer_values,
+                                 bool(peers_of[q.code]), regional.get(reg_of.get(q.code), {})))
+    out = pd.DataFrame(out_rows, columns=["request", "order", REQUEST_CODE] + T0_COLUMNS)
+    out = out.sort_values(["request", "order", "Code"], kind="stable").drop(columns=["request", "order"])
+    out = out.reset_index(drop=True)
+    for col in ("Rang", "Territoires classés", "Quartile", "Année"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+    for col in ("Valeur", "Valeur classée", "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
+                "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
+                "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    out["Donnée de démonstration"] = out["Donnée de démonstration"].astype(bool)
+    out["Valeur plancher"] = out["Valeur plancher"].astype(bool)
+    return out
+
+
+def _t0_rows(q: T0Request, number: int, national: Mapping[str, Mapping[int, dict]], meta_of: Mapping[str, dict],
+             order: Mapping[str, int], own_by_indicator: Mapping[str, list[dict]],
+             peer_values: Mapping[tuple[str, int], list[float]], has_peers: bool,
+             regional: Mapping[tuple[str, int], tuple[float, int]]) -> list[dict]:
+    """The rows of one territory's T0 table (t0_tables_positioned), unsorted."""
+    code, include_missing = q.code, q.include_missing
+    out_rows = []
     for indicator, nat_i in national.items():
+        if q.indicators is not None and indicator not in q.indicators:
+            continue
         meta = meta_of.get(indicator)
         if meta is None:
             continue
@@ -830,7 +894,7 @@ def t0_table_positioned(
         reg_median, n_reg = regional.get((indicator, period), (math.nan, 0))
         nat_median = float(at["nat_median"])
         vals = [x for x in peer_values.get((indicator, period), []) if not math.isnan(x)]
-        peer_median = _median(vals) if peers else math.nan
+        peer_median = _median(vals) if has_peers else math.nan
         gaps = {key: gap(rankable, ref) for key, ref in (("reg", reg_median), ("nat", nat_median), ("peer", peer_median))}
         rank = first["rank"] if first is not None and pd.notna(first["rank"]) else pd.NA
         quartile = first["quartile"] if first is not None and pd.notna(first["quartile"]) else pd.NA
@@ -839,7 +903,9 @@ def t0_table_positioned(
         rank_unit = at["rank_unit"]
         out_rows.append(
             {
+                "request": number,
                 "order": order.get(indicator, len(order)),
+                REQUEST_CODE: code,
                 "Programme": meta["programme"],
                 "Axe": meta.get("axis"),
                 "Code": indicator,
@@ -876,17 +942,7 @@ def t0_table_positioned(
                 "Valeur plancher": any(bool(o["censored"]) for o in own_at if pd.notna(o["censored"])),
             }
         )
-    out = pd.DataFrame(out_rows, columns=["order"] + T0_COLUMNS)
-    out = out.sort_values(["order", "Code"], kind="stable").drop(columns="order").reset_index(drop=True)
-    for col in ("Rang", "Territoires classés", "Quartile", "Année"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    for col in ("Valeur", "Valeur classée", "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
-                "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)",
-                "Médiane des pairs", "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
-    out["Donnée de démonstration"] = out["Donnée de démonstration"].astype(bool)
-    out["Valeur plancher"] = out["Valeur plancher"].astype(bool)
-    return out
+    return out_rows
 
 
 def comparison_set(territories: pd.DataFrame, level: str, code: str | None) -> pd.DataFrame:

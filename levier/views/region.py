@@ -262,26 +262,38 @@ def key_figures(scope: Scope, terr: pd.DataFrame, data: Mapping[str, t0.T0Data],
                            stats=d.stats[d.stats["indicator"] == indicator],
                            catalogue=d.catalogue[d.catalogue["code"] == indicator]) for level, d in data.items()}
     public = indicator.startswith("STAT-")
+    # Every territory's table at once per level (t0.t0_tables_of: each level's frames read once, not per territory).
+    tables: list[pd.DataFrame] = []
+    where: dict[tuple[str, str], int] = {}  # (level, code) -> its row in `table`
+    for level, codes in terr.groupby("level", sort=False)["code"]:
+        both = t0.t0_tables_of(data[level], scope, codes.tolist(), t0_year, include_missing=True)
+        both = both[both["Code"] == indicator]
+        offset = sum(len(t) for t in tables)
+        for i, c in enumerate(both[positions.REQUEST_CODE].tolist()):
+            where.setdefault((level, c), offset + i)
+        tables.append(both)
+    table = pd.concat(tables, ignore_index=True).drop(columns=positions.REQUEST_CODE) if tables else None
+    ranked_col = "Valeur classée" if table is not None and "Valeur classée" in table.columns else "Valeur"
     rows: list[dict] = []
-    found: list[tuple[int, pd.DataFrame]] = []
+    found: list[tuple[int, int]] = []  # (row of the output, row of `table`)
     for r in terr.itertuples(index=False):
-        table = t0.t0_table_of(data[r.level], scope, r.code, t0_year, (), include_missing=True)
-        table = table[table["Code"] == indicator].reset_index(drop=True)
-        if table.empty:
+        at = where.get((r.level, r.code))
+        if at is None:
             reason = (OUT_OF_RIGHTS if not r.visible and not public
                       else NOT_AT_EPCI if r.level == LEVEL_EPCI and public else MISSING_TEXT)
             rows.append({"code": r.code, "ranked_value": float("nan"),
                          **{c: MISSING_TEXT for c in T0_COLUMNS}, "Valeur": reason})
             continue
-        ranked = table["Valeur classée"].iloc[0] if "Valeur classée" in table.columns else table["Valeur"].iloc[0]
-        unranked = isinstance(table["Motif de non-classement"].iloc[0], str) and table["Motif de non-classement"].iloc[0]
-        rows.append({"code": r.code, "ranked_value": float("nan") if unranked or pd.isna(table["Rang"].iloc[0])
+        ranked = table[ranked_col].iat[at]
+        reason = table["Motif de non-classement"].iat[at]
+        unranked = isinstance(reason, str) and reason
+        rows.append({"code": r.code, "ranked_value": float("nan") if unranked or pd.isna(table["Rang"].iat[at])
                      else float(ranked)})
-        found.append((len(rows) - 1, table.iloc[:1]))
+        found.append((len(rows) - 1, at))
     if found:
-        shown = t0.format_t0_table(pd.concat([t for _, t in found], ignore_index=True)).to_dict("records")
-        for (at, _), text in zip(found, shown):
-            rows[at].update({c: text.get(c, "") for c in T0_COLUMNS})
+        shown = t0.format_t0_table(table.take([at for _, at in found]).reset_index(drop=True)).to_dict("records")
+        for (out_at, _), text in zip(found, shown):
+            rows[out_at].update({c: text.get(c, "") for c in T0_COLUMNS})
     out = pd.DataFrame(rows, columns=["code", "ranked_value", *T0_COLUMNS])
     out["Classé sur"] = out["Classé sur"].replace({"la valeur": "", "": ""})
     return pd.concat([_head(terr), out], axis=1)

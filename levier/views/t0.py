@@ -170,6 +170,49 @@ def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes:
     """The T0 table of one territory (positions.t0_table_positioned), compared within its comparison set: the
     territory's own indicators and, with include_missing, every indicator of the catalogue not tied to another
     contract."""
+    own = set(data.values.loc[data.values["code"] == code, "indicator"])
+    terr, request, own_set = _t0_request(data, scope, code, include_missing, own, _untied(data), peer_codes)
+    # The territory's and its peers' rows: every other figure it is told is in the statistics.
+    values, stats = _t0_inputs(data, {code, *peer_codes}, request.indicators, own_set)
+    return positions.t0_table_positioned(values, stats, terr, data.catalogue, code, t0_year, peer_codes,
+                                         request.include_missing)
+
+
+def t0_tables_of(data: T0Data, scope: Scope, codes: Sequence[str], t0_year: int,
+                 include_missing: bool = True) -> pd.DataFrame:
+    """t0_table_of of several territories (no peers), in one frame, the territory's code in positions.REQUEST_CODE:
+    each comparison set's frames are read once for all its territories (the Région page's key figure shows a table
+    per territory of the région)."""
+    asked = data.values[data.values["code"].isin(set(codes))]
+    own: dict[str, set[str]] = {}
+    for c, indicator in zip(asked["code"].tolist(), asked["indicator"].tolist()):
+        own.setdefault(c, set()).add(indicator)
+    untied = _untied(data)
+    groups: dict[tuple, tuple[pd.DataFrame, object, list[positions.T0Request]]] = {}
+    for code in dict.fromkeys(codes):
+        terr, request, own_set = _t0_request(data, scope, code, include_missing, own.get(code, set()), untied)
+        groups.setdefault((own_set, frozenset(terr["code"])), (terr, own_set, []))[2].append(request)
+    frames = []
+    for terr, own_set, requests in groups.values():
+        values, stats = _t0_inputs(data, {q.code for q in requests}, set().union(*(q.indicators for q in requests)),
+                                   own_set)
+        frames.append(positions.t0_tables_positioned(values, stats, terr, data.catalogue, requests, t0_year))
+    if not frames:
+        return positions.t0_tables_positioned(data.values.iloc[0:0], data.stats.iloc[0:0], data.territories,
+                                              data.catalogue, [], t0_year)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _untied(data: T0Data) -> set[str]:
+    """The catalogue's indicators tied to no contract: those a T0 table lists even when the territory never filled
+    them (include_missing)."""
+    return set(data.catalogue.loc[data.catalogue["territory"].isna(), "code"])
+
+
+def _t0_request(data: T0Data, scope: Scope, code: str, include_missing: bool, own: set[str], untied: set[str],
+                peer_codes: Sequence[str] = ()) -> tuple[pd.DataFrame, positions.T0Request, object]:
+    """A territory's comparison set, what its T0 table asks (its own indicators `own` and, with include_missing,
+    the `untied` ones) and the name of its comparison set."""
     terr = positions.comparison_set(data.territories, data.level, code)
     # A territory outside the user's contract rights has no "missing" returns, only returns they may not read:
     # its table lists the public statistics it has, nothing else.
@@ -177,18 +220,22 @@ def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes:
     dep = code if data.level == positions.LEVEL_DEPARTEMENT else (
         row["dep"].iloc[0] if len(row) and "dep" in row else None)
     include_missing = include_missing and scope.sees(dep)
-    cat = data.catalogue
-    wanted = set(data.values.loc[data.values["code"] == code, "indicator"])
+    wanted = set(own)
     if include_missing:
-        wanted |= set(cat.loc[cat["territory"].isna(), "code"])
+        wanted |= untied
     cset = positions.comparison_sets(row, data.level)
     own_set = cset.iloc[0] if len(cset) else None
-    # The territory's and its peers' rows: every other figure it is told is in the statistics.
-    values = data.values[data.values["code"].isin({code, *peer_codes}) & data.values["indicator"].isin(wanted)]
-    stats = data.stats[data.stats["indicator"].isin(wanted)]
+    return terr, positions.T0Request(code, tuple(peer_codes), include_missing, frozenset(wanted)), own_set
+
+
+def _t0_inputs(data: T0Data, codes: set[str], indicators: set[str] | frozenset[str] | None,
+               own_set: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The positioned values of some territories and the statistics of their comparison set, for some indicators."""
+    values = data.values[data.values["code"].isin(codes) & data.values["indicator"].isin(indicators)]
+    stats = data.stats[data.stats["indicator"].isin(indicators)]
     if own_set is not None and "cset" in stats.columns:
         stats = stats[stats["cset"] == own_set]
-    return positions.t0_table_positioned(values, stats, terr, cat, code, t0_year, peer_codes, include_missing)
+    return values, stats
 
 
 def latest_values(data: T0Data, code: str, year: int | None = None) -> pd.DataFrame:

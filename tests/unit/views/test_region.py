@@ -3,8 +3,10 @@ T0, Effet levier, Qualité), and a territorial user reads no other territory's c
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
+from levier.analysis import positions
 from levier.rights.scope import Role, Scope
 from levier.store.db import Database
 from levier.views import effet_levier, mi_parcours, panorama, qualite, region, t0
@@ -91,6 +93,32 @@ def test_key_figures_are_the_t0_pages(admin, t0_data):
     assert _row(key.table, "38")["Rang"].endswith("/ 98")  # among départements
     assert _row(key.table, GRENOBLE)["Rang"].endswith("/ 21")  # among métropoles, not all EPCI
     assert key.figure is not None and "INSEE" in key.caption
+
+
+@pytest.mark.parametrize("reg", ["84", "32", "03"])
+def test_the_tables_made_at_once_are_each_territorys_own(admin, t0_data, reg):
+    """The key figure makes every territory's T0 table in one pass per level (t0.t0_tables_of): each is the table
+    t0.t0_table_of makes for that territory alone, with and without the missing indicators, for an administrator and
+    for a départemental user (who is told only the public statistics of the others)."""
+    terr = region.region_territories(admin, reg)
+    isere = admin.with_scope(Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"}))
+    for db in (admin, isere):
+        for level, codes in terr.groupby("level")["code"]:
+            data = t0_data[level] if db is admin else t0.load_t0_data(db, level)
+            for include_missing in (True, False):
+                together = t0.t0_tables_of(data, db.scope, codes.tolist(), region.T0_YEAR, include_missing)
+                assert set(together[positions.REQUEST_CODE]) <= set(codes)
+                for code in codes:
+                    alone = t0.t0_table_of(data, db.scope, code, region.T0_YEAR, (), include_missing)
+                    mine = together[together[positions.REQUEST_CODE] == code].drop(columns=positions.REQUEST_CODE)
+                    # The same values; a column all empty in one table is typed by the others' rows in the frame.
+                    pd.testing.assert_frame_equal(_plain(mine.reset_index(drop=True)), _plain(alone))
+                    assert len(alone) > 0 or level == "epci", (code, include_missing)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell a Python object, every missing one None."""
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def test_a_count_is_never_a_key_figure(admin):
