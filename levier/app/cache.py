@@ -653,7 +653,8 @@ def _region_key_view(db_path: str, version: str, scope_key: str, _scope: Scope, 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _t0_indicator_data(db_path: str, version: str, scope_key: str, _scope: Scope, level: str,
                        indicator: str) -> t0.T0Data:
-    return t0.load_t0_data(Database(db_path, scope=_scope), level, [indicator])
+    return t0.load_t0_data(Database(db_path, scope=_scope), level, [indicator],
+                           rows=_level_rows(db_path, version, scope_key, _scope, level))
 
 
 def region_key_view(db: Database, reg: str, indicator: str) -> region.KeyView:

@@ -188,10 +188,23 @@ def t0_tables_of(data: T0Data, scope: Scope, codes: Sequence[str], t0_year: int,
     for c, indicator in zip(asked["code"].tolist(), asked["indicator"].tolist()):
         own.setdefault(c, set()).add(indicator)
     untied = _untied(data)
-    groups: dict[tuple, tuple[pd.DataFrame, object, list[positions.T0Request]]] = {}
+    # _t0_request's rule for all of them at once: a territory's comparison set and its name, its département.
+    sets = positions.comparison_sets(data.territories, data.level)
+    listed = data.territories.drop_duplicates("code")
+    dep_of = (dict(zip(listed["code"], listed["dep"])) if "dep" in listed.columns else {}) \
+        if data.level != positions.LEVEL_DEPARTEMENT else None
+    absent = object()  # not a territory of the level: compared with all of them, positioned against none
+    groups: dict[object, tuple[pd.DataFrame, object, list[positions.T0Request]]] = {}
     for code in dict.fromkeys(codes):
-        terr, request, own_set = _t0_request(data, scope, code, include_missing, own.get(code, set()), untied)
-        groups.setdefault((own_set, frozenset(terr["code"])), (terr, own_set, []))[2].append(request)
+        known = code in sets.index
+        own_set = sets.at[code] if known else None
+        dep = code if dep_of is None else dep_of.get(code)
+        missing = include_missing and scope.sees(dep)
+        wanted = own.get(code, set()) | (untied if missing else set())
+        if (own_set if known else absent) not in groups:
+            terr = positions.comparison_set(data.territories, data.level, code)
+            groups[own_set if known else absent] = (terr, own_set, [])
+        groups[own_set if known else absent][2].append(positions.T0Request(code, (), missing, frozenset(wanted)))
     frames = []
     for terr, own_set, requests in groups.values():
         values, stats = _t0_inputs(data, {q.code for q in requests}, set().union(*(q.indicators for q in requests)),
