@@ -84,5 +84,6 @@ config = maps.map_config(slide.key) if slide.figure.kind == "map" else style.png
 with st.container(key="pres_slide"):  # as tall as the screen leaves it (slides.PAGE_CSS)
     st.plotly_chart(slides.slide_figure(slide), width="stretch", height="stretch", key="pres_chart", config=config)
 st.caption(f"{slide.section}. {slide.caption}")  # the demo mention in it when the slide's data are fictitious
+builder.shown()  # the deck's build, paused while this slide was drawn, goes on
 if not complete:
     _until_complete()

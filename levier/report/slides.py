@@ -23,6 +23,7 @@ SLIDE_LINE_FACTOR = 1.45  # a label's line height over its font size, gap to the
 SLIDE_TICK_MAX = 15  # px: larger labels would take half the width of two panels
 SLIDE_TICK_MIN = 11  # px: the smallest label still read from the back of a room
 PRINT_SCALE = 1.2
+SHOW_PAUSE_SECONDS = 1.5  # the longest a deck's build waits for the page to draw the slide it waited for
 PRINT_MAX_HEIGHT = 680  # px: taller figures would be shrunk on an A4 page until their text is unreadable
 PRINT_CAPTION_CHARS = 88  # a caption starts where the plot starts (after the axis labels): wrap it short
 CAPTION_LINE_PX = 16
@@ -215,18 +216,40 @@ class Deck(Build[Slide]):
     thread_name = "levier-deck"
 
     def __init__(self, build: Callable[[Callable[[str, PackFigure], None]], object]) -> None:
+        self._showing = 0  # the slides the page waited for and is drawing (0: none)
         super().__init__(build)
 
     def _item(self, section: str, fig: PackFigure) -> Slide:
         return slide(section, fig, project=True)
 
-    def wait(self, n: int, timeout: float | None = None) -> list[Slide]:
-        """The first `n` slides, waiting until they are built (fewer when the pack has fewer charts)."""
+    def _add(self, *args) -> None:
+        super()._add(*args)
+        # The page has what it waited for and is drawing it: the build lets it have the interpreter until the slide is
+        # shown (shown()), instead of halving its speed; at most SHOW_PAUSE_SECONDS, should the page never say so.
         with self._cond:
+            self._cond.wait_for(lambda: not self._showing or len(self._items) < self._showing or self._cancelled,
+                                SHOW_PAUSE_SECONDS)
+
+    def wait(self, n: int, timeout: float | None = None) -> list[Slide]:
+        """The first `n` slides, waiting until they are built (fewer when the pack has fewer charts). The build pauses
+        at its next slide until shown() is called."""
+        with self._cond:
+            self._showing = n
             self._cond.wait_for(lambda: len(self._items) >= n or self._done, timeout)
             if len(self._items) < n and self._error is not None:
                 raise self._error
             return list(self._items[:n])
+
+    def shown(self) -> None:
+        """The page has drawn the slides it waited for: the build goes on."""
+        with self._cond:
+            self._showing = 0
+            self._cond.notify_all()
+
+    def cancel(self) -> None:
+        super().cancel()
+        with self._cond:  # a build paused for the page stops now, not after its pause
+            self._cond.notify_all()
 
     def all(self, timeout: float | None = None) -> list[Slide]:
         """Every slide, once the deck is complete."""

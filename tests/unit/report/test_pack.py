@@ -415,6 +415,47 @@ def test_a_deck_says_why_it_failed_and_stops_when_cancelled():
     assert len(deck.all(timeout=30)) >= 2 and deck.done
 
 
+def test_a_deck_lets_the_page_draw_the_slide_it_waited_for_before_going_on(monkeypatch):
+    """The deck's build pauses once the slide the page waits for exists, until the page has drawn it (shown()): the
+    page's run does not share the interpreter with the next slides. A deck nobody waits for never pauses, and one
+    whose page never says so goes on after SHOW_PAUSE_SECONDS."""
+    figure = pack.PackFigure("a", "A", "Source : test", "2020", slides.go.Figure())
+    made: list[int] = []
+    go = threading.Event()
+
+    def three(on_slide):
+        assert go.wait(30)  # slide 1 is made once the page waits for it, as when a deck starts
+        for i in range(3):
+            on_slide("Section", figure)
+            made.append(i)
+
+    def start_soon() -> None:
+        go.clear()
+        threading.Timer(0.2, go.set).start()
+
+    monkeypatch.setattr(slides, "SHOW_PAUSE_SECONDS", 60)
+    start_soon()
+    deck = slides.Deck(three)
+    assert len(deck.wait(1, timeout=30)) == 1
+    time.sleep(0.5)
+    assert made == [] and not deck.done  # slide 2 is not made while slide 1 is drawn
+    deck.shown()
+    assert len(deck.all(timeout=30)) == 3 and made == [0, 1, 2]
+
+    made.clear()
+    go.set()
+    unwatched = slides.Deck(three)
+    assert len(unwatched.all(timeout=30)) == 3 and made == [0, 1, 2]  # nobody waiting: no pause
+
+    made.clear()
+    monkeypatch.setattr(slides, "SHOW_PAUSE_SECONDS", 0.3)
+    start_soon()
+    started = time.perf_counter()
+    silent = slides.Deck(three)
+    silent.wait(1, timeout=30)
+    assert len(silent.all(timeout=30)) == 3 and time.perf_counter() - started >= 0.3
+
+
 def test_a_pack_prepared_in_the_background_is_the_same_pack(demo_db_path, isere, isere_images):
     """The pack page's path: the model read from the moment the page is shown, the click drawing what is built and
     waiting for the rest; the charts handed over in the pack's order, the same images, and the page's failures kept."""
