@@ -4,7 +4,8 @@ Run: python bench/bench_pages.py [--db PATH] [--deps 38,59,13] [--epci SIREN,...
 Builds the demo database first when --db is not given (bench/_common.demo_db, derived tables published).
 
 For every page (pages/*.py) and every territory (three départements by default, EPCI optional):
-- cold: Streamlit's caches emptied (st.cache_data and st.cache_resource), a new session opened on the home page
+- cold: the builds a previous session left running finished (the Présentation's deck), Streamlit's caches emptied
+  (st.cache_data and st.cache_resource), a new session opened on the home page
   with the territory in the URL (that run fills what app.py itself reads: the territory list, the home summary),
   then the page's run timed: its first view of that territory, nothing of the page's own data cached;
 - widget: in the same session, one real widget of the page changed (WIDGETS below) `--widget-runs` times, each run
@@ -21,6 +22,7 @@ import json
 import os
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -94,6 +96,18 @@ def _change_widget(at, page: str, step: int) -> tuple[str | None, int | None]:
     return None, new
 
 
+# A previous session's background builds (levier.report.background: the Présentation's deck, the Pack's model).
+BACKGROUND_THREADS = ("levier-deck", "levier-pack-model", "levier-build")
+
+
+def _settle() -> None:
+    """Waits for the builds a previous session left running: they would run beside the next first view timed, as they
+    do not for a user alone on the server (one session's deck is cancelled when it changes territory)."""
+    for thread in threading.enumerate():
+        if thread.name in BACKGROUND_THREADS:
+            thread.join(120)
+
+
 def _session(page: str, dep: str, epci: str | None):
     at = router_app_test(default_timeout=600)
     at.query_params["dep"] = dep
@@ -113,6 +127,7 @@ def measure_page(page: str, territories: list[tuple[str, str | None]], widget_ru
     warm: list[float] = []
     problems: list[str] = []
     for dep, epci in territories:
+        _settle()
         st.cache_data.clear()
         st.cache_resource.clear()
         at = _session(page, dep, epci)
