@@ -514,7 +514,9 @@ def panorama_indicators(db: Database) -> list[panorama.Indicator]:
 def _panorama_data(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str,
                    period: int) -> panorama.PanoramaData:
     return panorama.panorama_data(Database(db_path, scope=_scope), indicator, period,
-                                  choices=_panorama_indicators(db_path, version, scope_key, _scope))
+                                  choices=_panorama_indicators(db_path, version, scope_key, _scope),
+                                  cat=common.indexed_catalogue(_level_rows(db_path, version, scope_key, _scope,
+                                                                           panorama.LEVEL_DEP)[1]))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

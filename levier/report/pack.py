@@ -390,7 +390,7 @@ def _departement_map(ctx: _Context, layer, choices: dict) -> PackFigure | None:
         return None
     period = max(p for p in choices[ind].periods_dep if p <= ctx.t0_year) if any(
         p <= ctx.t0_year for p in choices[ind].periods_dep) else max(choices[ind].periods_dep)
-    frame = panorama.level_values(db, ind, period, panorama.LEVEL_DEP)
+    frame = panorama.level_values(db, ind, period, panorama.LEVEL_DEP, ctx.catalogue)
     label, unit, source = str(cat.at[ind, "label"]), str(cat.at[ind, "unit"]), str(cat.at[ind, "source"])
     codes = _neighbours(layer, ctx.dep)
     common = dict(value_col="value", unit=unit, source=source, year=period, status_col="status", k=5,
@@ -422,7 +422,7 @@ def _epci_map(ctx: _Context, layer, choices: dict) -> PackFigure | None:
         return None
     periods = choices[ind].periods_epci
     period = max([p for p in periods if p <= ctx.t0_year] or periods)
-    frame = panorama.level_values(db, ind, period, panorama.LEVEL_EPCI)
+    frame = panorama.level_values(db, ind, period, panorama.LEVEL_EPCI, ctx.catalogue)
     label, unit, source = str(cat.at[ind, "label"]), str(cat.at[ind, "unit"]), str(cat.at[ind, "source"])
     try:
         members = layer.true.loc[layer.true["dep"].astype(str) == ctx.dep, "code"].astype(str).tolist()

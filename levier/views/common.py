@@ -59,7 +59,12 @@ def load_indicators(db: Database) -> pd.DataFrame:
 
 def catalogue(db: Database) -> pd.DataFrame:
     """The indicator catalogue indexed by code (the code stays a column too)."""
-    return load_indicators(db).drop_duplicates("code").set_index("code", drop=False)
+    return indexed_catalogue(load_indicators(db))
+
+
+def indexed_catalogue(rows: pd.DataFrame) -> pd.DataFrame:
+    """catalogue() of the catalogue's rows already read (level_rows' second frame)."""
+    return rows.drop_duplicates("code").set_index("code", drop=False)
 
 
 def load_values(db: Database, level: str, indicators: Sequence[str]) -> pd.DataFrame:

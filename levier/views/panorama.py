@@ -261,14 +261,17 @@ def _ranked(frame: pd.DataFrame, direction: str | None, within: pd.Series) -> pd
     return out
 
 
-def level_values(db: Database, indicator: str, period: int, level: str) -> pd.DataFrame:
-    """Every territory of a level with its value (NaN when missing) and status, names, nature and population."""
+def level_values(db: Database, indicator: str, period: int, level: str,
+                 cat: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every territory of a level with its value (NaN when missing) and status, names, nature and population.
+    `cat`: common.catalogue(db) when the caller holds it."""
     frame = db.read(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     frame["status"] = _status(frame["missing_reason"], frame["value"])
     # value = the ranked figure (a count's rate), raw_value = the published value, unranked_reason when not ranked;
     # an EPCI value on a perimeter changed since its geography year says so in its status.
-    frame = ranking_values(db, frame.assign(indicator=indicator, period=int(period)), catalogue(db), level, frame)
+    frame = ranking_values(db, frame.assign(indicator=indicator, period=int(period)),
+                           cat if cat is not None else catalogue(db), level, frame)
     if "perimeter_note" in frame.columns:
         frame["status"] = frame["perimeter_note"].astype("string").fillna(frame["status"]).to_numpy()
     return frame
@@ -303,15 +306,17 @@ class PanoramaData:
 
 
 def panorama_data(db: Database, indicator: str, period: int,
-                  choices: Sequence[Indicator] | None = None) -> PanoramaData:
+                  choices: Sequence[Indicator] | None = None, cat: pd.DataFrame | None = None) -> PanoramaData:
     """What every area's view of one indicator and year reads (see panorama_view).
-    `choices`: indicator_choices(db) when the caller already holds it (the app keeps it per data version)."""
+    `choices`: indicator_choices(db), `cat`: common.catalogue(db), when the caller already holds them (the app keeps
+    them per data version)."""
+    cat = cat if cat is not None else catalogue(db)
     choices = {c.code: c for c in (choices if choices is not None else indicator_choices(db))}
     if indicator not in choices:
         raise KeyError(f"Indicateur sans valeur par département ni par EPCI : {indicator}")
     ind = choices[indicator]
     period = int(period)
-    deps = level_values(db, indicator, period, LEVEL_DEP) if period in ind.periods_dep else None
+    deps = level_values(db, indicator, period, LEVEL_DEP, cat) if period in ind.periods_dep else None
     france, basis, stored = france_reference(db, indicator, period, deps)
     rated = deps is not None and bool(deps["rank_basis"].astype(str).ne("").any())
     if deps is not None and (rated or deps["unranked_reason"].notna().any()):
@@ -322,12 +327,12 @@ def panorama_data(db: Database, indicator: str, period: int,
             basis = f"médiane des {len(ranked)} départements classés"
     epci, dep_reference = None, None
     if period in ind.periods_epci:
-        epci = level_values(db, indicator, period, LEVEL_EPCI)
+        epci = level_values(db, indicator, period, LEVEL_EPCI, cat)
         if deps is not None:  # a département's value that is not ranked (a floor) is no reference either
             by_code = deps.set_index("code")
             dep_reference = by_code["value"].where(by_code["unranked_reason"].isna())
         else:
-            dep_reference = level_values(db, indicator, period, LEVEL_DEP).set_index("code")["value"]
+            dep_reference = level_values(db, indicator, period, LEVEL_DEP, cat).set_index("code")["value"]
     return PanoramaData(ind, period, deps, dep_reference, epci, france, basis, stored)
 
 
