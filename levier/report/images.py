@@ -21,6 +21,11 @@ import plotly.graph_objects as go
 PRINT_WIDTH = 1100  # px: fonts of 12–16 px read at 8–11 pt on a landscape A4 page
 PRINT_SCALE = 1.6  # device pixels per px: sharp enough in print, lighter files and faster PDFs
 RENDER_TIMEOUT = 90  # seconds per figure
+# Seconds one figure's drawing is waited for (its turn for a tab not counted) before it is drawn again in a browser
+# of its own: a figure takes 0.1–0.5 s. choreographer 1.4 sometimes loses a reply of Chromium (it logs « JSONError
+# decoding message » when two DevTools messages reach it as one): the figure would wait RENDER_TIMEOUT for nothing,
+# then fail the pack.
+FIGURE_TIMEOUT = 30
 # Figures drawn at once. One tab: a second costs as much to open as the first (it loads plotly.js too, 1.4 s on this
 # 2-core machine) and saves less than that on a pack's nine charts (1.5 s in one tab, 1.1 s in two; 2026-12-06).
 TABS = 1
@@ -80,6 +85,16 @@ def _size(fig: go.Figure, width: int) -> tuple[int, int]:
     return width, int(height) if height else 500
 
 
+async def _draw_alone(fig: go.Figure, opts: dict) -> bytes:
+    """A figure drawn in a browser opened for it alone, then closed (its first browser lost the reply)."""
+    browser = _kaleido_class()(n=1, timeout=RENDER_TIMEOUT, mathjax=False, path=chromium_path())
+    await browser.open()
+    try:
+        return bytes(await asyncio.wait_for(browser.calc_fig(fig, opts=opts), FIGURE_TIMEOUT))
+    finally:
+        await browser.close()
+
+
 def _failure(exc: BaseException) -> PackRenderError:
     """The browser's own errors are not for a comité's eyes: say what failed, in French."""
     if isinstance(exc, PackRenderError):
@@ -105,6 +120,7 @@ class Renderer:
         self._thread.start()
         self._closed = False
         self._failed = False  # a figure could not be drawn: this browser is not kept for another batch
+        self._slots = asyncio.Semaphore(max(1, tabs))  # a figure's FIGURE_TIMEOUT starts when a tab is free for it
         # path= keeps choreographer on the system browser; mathjax=False keeps the page off the MathJax CDN.
         browser = _kaleido_class()(n=max(1, tabs), timeout=RENDER_TIMEOUT, mathjax=False, path=path)
         self._browser = asyncio.run_coroutine_threadsafe(self._open(browser), self._loop)
@@ -130,7 +146,13 @@ class Renderer:
             fig = await asyncio.to_thread(prepare, fig)
         browser = await asyncio.wrap_future(self._browser)
         w, h = _size(fig, self.width)
-        return bytes(await browser.calc_fig(fig, opts={"format": "png", "width": w, "height": h, "scale": self.scale}))
+        opts = {"format": "png", "width": w, "height": h, "scale": self.scale}
+        async with self._slots:
+            try:
+                return bytes(await asyncio.wait_for(browser.calc_fig(fig, opts=opts), FIGURE_TIMEOUT))
+            except TimeoutError:
+                self._failed = True  # its reply lost: this browser is not kept for another batch
+        return await _draw_alone(fig, opts)
 
     def submit(self, fig: go.Figure, prepare: Callable[[go.Figure], go.Figure] | None = None
                ) -> concurrent.futures.Future[bytes]:

@@ -3,6 +3,7 @@ size, a failure said in French, and no browser left running once it is closed.""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import time
@@ -126,6 +127,37 @@ def test_one_tab_draws_every_figure_as_a_fresh_browser_would_and_is_never_reload
         with Renderer() as renderer:
             alone += _draw(renderer, [fig])
     assert together == alone
+
+
+def test_a_figure_whose_reply_is_lost_is_drawn_again_in_a_browser_of_its_own(monkeypatch):
+    """choreographer 1.4 sometimes loses a reply of Chromium (« JSONError decoding message »): the figure would wait
+    90 s for nothing and fail the pack. After FIGURE_TIMEOUT it is drawn in a browser opened for it alone: the pack
+    gets the same images as ever, the other figures are drawn as usual, and the browser is not kept."""
+    monkeypatch.setattr(images, "FIGURE_TIMEOUT", 3)
+    real = images._kaleido_class()
+    lost: list = []
+
+    class Losing(real):
+        async def calc_fig(self, *args, **kwargs):
+            if not lost:  # the first figure's reply never comes
+                lost.append(self)
+                await asyncio.Event().wait()
+            return await super().calc_fig(*args, **kwargs)
+
+    monkeypatch.setattr(images, "_kaleido_class", lambda: Losing)
+    figs = _figures()
+    started = time.monotonic()
+    renderer = Renderer()
+    pngs = _draw(renderer, figs)
+    assert len(lost) == 1 and time.monotonic() - started < 60
+    assert not renderer.usable()  # not kept for another pack
+    renderer.close(wait=True)
+    monkeypatch.setattr(images, "_kaleido_class", lambda: real)
+    alone = []
+    for fig in figs:
+        with Renderer() as fresh:
+            alone += _draw(fresh, [fig])
+    assert pngs == alone
 
 
 def test_a_browser_is_kept_for_the_next_pack_its_page_loaded_again_then_closed(monkeypatch):
