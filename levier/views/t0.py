@@ -170,8 +170,7 @@ def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes:
     """The T0 table of one territory (positions.t0_table_positioned), compared within its comparison set: the
     territory's own indicators and, with include_missing, every indicator of the catalogue not tied to another
     contract."""
-    own = set(data.values.loc[data.values["code"] == code, "indicator"])
-    terr, request, own_set = _t0_request(data, scope, code, include_missing, own, _untied(data), peer_codes)
+    [(terr, own_set, [request])] = _t0_requests(data, scope, [code], include_missing, peer_codes)
     # The territory's and its peers' rows: every other figure it is told is in the statistics.
     values, stats = _t0_inputs(data, {code, *peer_codes}, request.indicators, own_set)
     return positions.t0_table_positioned(values, stats, terr, data.catalogue, code, t0_year, peer_codes,
@@ -183,30 +182,8 @@ def t0_tables_of(data: T0Data, scope: Scope, codes: Sequence[str], t0_year: int,
     """t0_table_of of several territories (no peers), in one frame, the territory's code in positions.REQUEST_CODE:
     each comparison set's frames are read once for all its territories (the Région page's key figure shows a table
     per territory of the région)."""
-    asked = data.values[data.values["code"].isin(set(codes))]
-    own: dict[str, set[str]] = {}
-    for c, indicator in zip(asked["code"].tolist(), asked["indicator"].tolist()):
-        own.setdefault(c, set()).add(indicator)
-    untied = _untied(data)
-    # _t0_request's rule for all of them at once: a territory's comparison set and its name, its département.
-    sets = positions.comparison_sets(data.territories, data.level)
-    listed = data.territories.drop_duplicates("code")
-    dep_of = (dict(zip(listed["code"], listed["dep"])) if "dep" in listed.columns else {}) \
-        if data.level != positions.LEVEL_DEPARTEMENT else None
-    absent = object()  # not a territory of the level: compared with all of them, positioned against none
-    groups: dict[object, tuple[pd.DataFrame, object, list[positions.T0Request]]] = {}
-    for code in dict.fromkeys(codes):
-        known = code in sets.index
-        own_set = sets.at[code] if known else None
-        dep = code if dep_of is None else dep_of.get(code)
-        missing = include_missing and scope.sees(dep)
-        wanted = own.get(code, set()) | (untied if missing else set())
-        if (own_set if known else absent) not in groups:
-            terr = positions.comparison_set(data.territories, data.level, code)
-            groups[own_set if known else absent] = (terr, own_set, [])
-        groups[own_set if known else absent][2].append(positions.T0Request(code, (), missing, frozenset(wanted)))
     frames = []
-    for terr, own_set, requests in groups.values():
+    for terr, own_set, requests in _t0_requests(data, scope, codes, include_missing):
         values, stats = _t0_inputs(data, {q.code for q in requests}, set().union(*(q.indicators for q in requests)),
                                    own_set)
         frames.append(positions.t0_tables_positioned(values, stats, terr, data.catalogue, requests, t0_year))
@@ -216,29 +193,33 @@ def t0_tables_of(data: T0Data, scope: Scope, codes: Sequence[str], t0_year: int,
     return pd.concat(frames, ignore_index=True)
 
 
-def _untied(data: T0Data) -> set[str]:
-    """The catalogue's indicators tied to no contract: those a T0 table lists even when the territory never filled
-    them (include_missing)."""
-    return set(data.catalogue.loc[data.catalogue["territory"].isna(), "code"])
-
-
-def _t0_request(data: T0Data, scope: Scope, code: str, include_missing: bool, own: set[str], untied: set[str],
-                peer_codes: Sequence[str] = ()) -> tuple[pd.DataFrame, positions.T0Request, object]:
-    """A territory's comparison set, what its T0 table asks (its own indicators `own` and, with include_missing,
-    the `untied` ones) and the name of its comparison set."""
-    terr = positions.comparison_set(data.territories, data.level, code)
-    # A territory outside the user's contract rights has no "missing" returns, only returns they may not read:
-    # its table lists the public statistics it has, nothing else.
-    row = terr[terr["code"] == code]
-    dep = code if data.level == positions.LEVEL_DEPARTEMENT else (
-        row["dep"].iloc[0] if len(row) and "dep" in row else None)
-    include_missing = include_missing and scope.sees(dep)
-    wanted = set(own)
-    if include_missing:
-        wanted |= untied
-    cset = positions.comparison_sets(row, data.level)
-    own_set = cset.iloc[0] if len(cset) else None
-    return terr, positions.T0Request(code, tuple(peer_codes), include_missing, frozenset(wanted)), own_set
+def _t0_requests(data: T0Data, scope: Scope, codes: Sequence[str], include_missing: bool,
+                 peer_codes: Sequence[str] = ()) -> list[tuple[pd.DataFrame, object, list[positions.T0Request]]]:
+    """What the T0 tables of some territories ask, grouped by comparison set: (the set's territories, its name,
+    the requests). A table lists the territory's own indicators and, with include_missing, every indicator of the
+    catalogue tied to no contract; a territory outside the user's contract rights has no "missing" returns, only
+    returns they may not read: its table lists the public statistics it has, nothing else."""
+    asked = data.values[data.values["code"].isin(set(codes))]
+    own: dict[str, set[str]] = {}
+    for c, indicator in zip(asked["code"].tolist(), asked["indicator"].tolist()):
+        own.setdefault(c, set()).add(indicator)
+    untied = set(data.catalogue.loc[data.catalogue["territory"].isna(), "code"])
+    listed = data.territories[data.territories["code"].isin(set(codes))]  # the set of each depends on it alone
+    sets = positions.comparison_sets(listed, data.level)
+    dep_of = None if data.level == positions.LEVEL_DEPARTEMENT else (
+        dict(zip(listed["code"], listed["dep"])) if "dep" in listed.columns else {})
+    absent = object()  # not a territory of the level: compared with all of them, positioned against none
+    groups: dict[object, tuple[pd.DataFrame, object, list[positions.T0Request]]] = {}
+    for code in dict.fromkeys(codes):
+        known = code in sets.index
+        own_set = sets.at[code] if known else None
+        key = own_set if known else absent
+        if key not in groups:
+            groups[key] = (positions.comparison_set(data.territories, data.level, code), own_set, [])
+        missing = include_missing and scope.sees(code if dep_of is None else dep_of.get(code))
+        wanted = own.get(code, set()) | (untied if missing else set())
+        groups[key][2].append(positions.T0Request(code, tuple(peer_codes), missing, frozenset(wanted)))
+    return list(groups.values())
 
 
 def _t0_inputs(data: T0Data, codes: set[str], indicators: set[str] | frozenset[str] | None,
