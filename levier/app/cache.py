@@ -351,7 +351,8 @@ def _distribution_figure(db_path: str, version: str, scope_key: str, _scope: Sco
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
 def _distribution_data(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
                        level: str, code: str | None) -> t0.Distribution:
-    return t0.distribution_data(Database(db_path, scope=_scope), indicator, period, level, code)
+    return t0.distribution_data(Database(db_path, scope=_scope), indicator, period, level, code,
+                                rows=_level_rows(db_path, version, scope_key, _scope, level))
 
 
 def distribution_figure(db: Database, indicator: str, period: int, level: str, code: str, peer_codes: tuple[str, ...]) -> go.Figure:
@@ -435,7 +436,8 @@ def comparer_indicators(db: Database, level: str, programmes: tuple[str, ...] = 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _ranking_data(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, period: int,
                   reference_only: bool) -> comparer.RankingData:
-    return comparer.ranking_data(Database(db_path, scope=_scope), indicator, period, reference_only)
+    return comparer.ranking_data(Database(db_path, scope=_scope), indicator, period, reference_only,
+                                 rows=_level_rows(db_path, version, scope_key, _scope, "departement"))
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

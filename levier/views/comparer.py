@@ -19,8 +19,10 @@ from levier.store.db import Database
 from levier.views.common import (
     WARNED_COLUMN,
     WARNED_MARK,
+    LevelRows,
     catalogue,
     has_warning,
+    indexed_catalogue,
     indicators_with_values,
     load_territories,
     load_values,
@@ -78,11 +80,13 @@ class RankingData:
     caveats: tuple[str, ...]  # comparison_caveats over the départements ranked
 
 
-def ranking_data(db: Database, indicator: str, period: int, reference_only: bool = False) -> RankingData:
+def ranking_data(db: Database, indicator: str, period: int, reference_only: bool = False,
+                 rows: LevelRows | None = None) -> RankingData:
     """What every département's ranking view of one indicator and year reads (see ranking_view). The ranking needs
-    no peer group: a département's peers are only highlighted on its chart."""
-    cat = catalogue(db)
-    frame, direction = ranked_frame(db, indicator, period, level="departement")
+    no peer group: a département's peers are only highlighted on its chart. `rows`: common.level_rows(db,
+    'departement') when the caller holds them."""
+    cat = indexed_catalogue(rows[1]) if rows is not None else catalogue(db)
+    frame, direction = ranked_frame(db, indicator, period, level="departement", rows=rows)
     pos = positions.positions(frame, direction)
     # The indicator's declarations, read once: who is compared (every département) and who is ranked (the caveats).
     inputs = {indicator: comparability_inputs(db, indicator)}

@@ -19,8 +19,8 @@ from levier.rights.scope import Scope
 from levier.store.db import Database, Query
 from levier.analysis.rates import shown_value
 from levier.views.common import (
-    LevelRows, PeerInputs, as_computed_text, catalogue, derived_serves, load_peer_inputs, peer_group_of,
-    ranking_values, read_level_rows, source_text,
+    LevelRows, PeerInputs, as_computed_text, catalogue, derived_serves, indexed_catalogue, load_peer_inputs,
+    peer_group_of, ranking_values, read_level_rows, source_text,
 )
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
@@ -259,22 +259,23 @@ def load_t0_table(
 
 def load_positions(
     db: Database, indicator: str, period: int, level: str = positions.LEVEL_DEPARTEMENT, code: str | None = None,
-    peer_codes: Sequence[str] = (),
+    peer_codes: Sequence[str] = (), rows: LevelRows | None = None,
 ) -> positions.Positions:
-    """Positions of all territories of the comparison set (EPCI: same nature as `code`) for one indicator and year."""
-    frame, direction = ranked_frame(db, indicator, period, level, code)
+    """Positions of all territories of the comparison set (EPCI: same nature as `code`) for one indicator and year.
+    `rows`: common.level_rows(db, level) when the caller holds them."""
+    frame, direction = ranked_frame(db, indicator, period, level, code, rows)
     return positions.positions(frame, direction, {code: list(peer_codes)} if code else None)
 
 
 def ranked_frame(db: Database, indicator: str, period: int, level: str = positions.LEVEL_DEPARTEMENT,
-                 code: str | None = None) -> tuple[pd.DataFrame, str | None]:
+                 code: str | None = None, rows: LevelRows | None = None) -> tuple[pd.DataFrame, str | None]:
     """What load_positions ranks, whoever is highlighted: the comparison set's values of one indicator and year as
     ranking_values leaves them, and the indicator's direction (positions.positions(frame, direction, groups) then
-    gives its positions with any territory's peer group)."""
+    gives its positions with any territory's peer group). `rows`: common.level_rows(db, level) when the caller holds
+    them (the territories and the catalogue are not read again)."""
     with db.reader() as r:
         frame = r.df(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
-        cat = r.df(Query.INDICATOR_CATALOGUE)
-        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+        terr, cat = rows if rows is not None else read_level_rows(r, level)
     frame = positions.comparison_set(frame, level, code)
     # Ranked on the rate of a count, censored values kept out (table columns raw_value, rank_basis, rank_unit…).
     frame = ranking_values(db, frame.assign(indicator=indicator, period=int(period)),
@@ -462,11 +463,12 @@ def distribution_set(level: str, code: str) -> str | None:
     return None if level == positions.LEVEL_DEPARTEMENT else code
 
 
-def distribution_data(db: Database, indicator: str, period: int, level: str, code: str | None) -> Distribution:
+def distribution_data(db: Database, indicator: str, period: int, level: str, code: str | None,
+                      rows: LevelRows | None = None) -> Distribution:
     """The values drawn (distribution_set(level, code) for `code`): read and ranked once per set, not per
-    territory highlighted."""
-    cat = catalogue(db)
-    pos = load_positions(db, indicator, period, level=level, code=code)
+    territory highlighted. `rows`: common.level_rows(db, level) when the caller holds them."""
+    cat = indexed_catalogue(rows[1]) if rows is not None else catalogue(db)
+    pos = load_positions(db, indicator, period, level=level, code=code, rows=rows)
     # Drawn as ranked: a count as its rate, a value kept out of the ranking (a floor) left out of the distribution.
     basis = str(pos.table["rank_basis"].iloc[0] or "") if len(pos.table) else ""
     drawn = pos.table[["code", "name", "value", "missing_reason"]].copy()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from levier.store.db import Database
-from levier.views import common, independent, series, t0
+from levier.views import common, comparer, independent, series, t0
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,28 @@ def test_a_territory_table_from_the_level_rows_read_once(derived_and_live, serve
             pd.testing.assert_frame_equal(getattr(held, name), getattr(alone, name), obj=f"{codes} {name}")
         table = t0.t0_table_of(held, db.scope, codes[0], 2023, codes[1:])
         pd.testing.assert_frame_equal(table, t0.t0_table_of(alone, db.scope, codes[0], 2023, codes[1:]))
+    for before, now in zip(kept, rows):
+        pd.testing.assert_frame_equal(now, before)
+
+
+@pytest.mark.parametrize("level, code", [("departement", "38"), ("epci", "200040715")])
+def test_a_distribution_and_a_ranking_from_the_level_rows_read_once(db, level, code):
+    """T0's distribution chart and Comparer's ranking read the territories and the catalogue the app keeps (level
+    rows) instead of again: the same values, labels and positions, the rows left as read."""
+    rows = common.level_rows(db, level)
+    kept = _copies(*rows)
+    for indicator, period in (("STAT-TP60", 2020), ("STAT-Q2", 2020)):
+        held = t0.distribution_data(db, indicator, period, level, t0.distribution_set(level, code), rows=rows)
+        alone = t0.distribution_data(db, indicator, period, level, t0.distribution_set(level, code))
+        pd.testing.assert_frame_equal(held.drawn, alone.drawn)
+        assert (held.label, held.unit, held.source, held.direction) == (alone.label, alone.unit, alone.source,
+                                                                        alone.direction)
+        assert held.drawn["value"].notna().sum() > 0 or level == "epci"
+        if level == "departement":
+            mine = comparer.ranking_data(db, indicator, period, rows=rows)
+            again = comparer.ranking_data(db, indicator, period)
+            pd.testing.assert_frame_equal(mine.pos.table, again.pos.table)
+            pd.testing.assert_frame_equal(mine.catalogue, again.catalogue)
     for before, now in zip(kept, rows):
         pd.testing.assert_frame_equal(now, before)
 
