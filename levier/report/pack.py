@@ -655,7 +655,7 @@ def build_pack(
     later = [p for p in periods if t0_year < p <= end]
     current = max(later) if later else end
     demo = qualite.is_demo(db)
-    catalogue = common.load_indicators(db).drop_duplicates("code").set_index("code", drop=False)
+    catalogue = common.catalogue(db)
     sources = sources or PackSources()
 
     def emit(sec: PackSection, fig: PackFigure) -> None:

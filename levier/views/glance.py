@@ -190,7 +190,7 @@ def key_figures(data: t0.T0Data, code: str, candidates: Sequence[str] = KEY_FIGU
     live computation for a scoped user): each at its latest year with a value, its rank, quartile and national
     median as the T0 page states them for that year. A count is shown and ranked as its rate (never ranked raw);
     a value a check flags or a published floor is shown « non classé » with its reason."""
-    cat = data.catalogue.drop_duplicates("code").set_index("code", drop=False)
+    cat = common.indexed_catalogue(data.catalogue)
     own = data.values[data.values["code"] == code]
     noun = "départements" if data.level == positions.LEVEL_DEPARTEMENT else "EPCI de même nature"
     out: list[KeyFigure] = []

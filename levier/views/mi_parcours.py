@@ -112,7 +112,7 @@ def load_change_comparison(
     terr = positions.comparison_set(terr, level, code)
     values = values[values["code"].isin(set(terr["code"]))]
     # A count is compared as its rate (ranking_values), so a large territory's change is not a bigger change.
-    values = ranking_values(db, values, cat.drop_duplicates("code").set_index("code", drop=False), level, terr)
+    values = ranking_values(db, values, common.indexed_catalogue(cat), level, terr)
     return _change_table(values, terr, cat, code, indicator, period_from, period_to, peer_codes)
 
 
@@ -242,7 +242,7 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
         _status_rows(r, code, level, t0_year, current_period)))
     if derived is not None:
         (territories, cat), values, statuses = derived
-        cat = cat.drop_duplicates("code").set_index("code", drop=False)
+        cat = common.indexed_catalogue(cat)
         values = values[_VALUE_COLUMNS]
     else:
         cat = catalogue(db)
@@ -485,7 +485,7 @@ def _midterm_lookup(db: Database, code: str, level: str, period_from: int, perio
         _status_rows(r, code, level, t0_year, period_to)))
     if derived is None:
         return None
-    cat = derived[0].drop_duplicates("code").set_index("code", drop=False)
+    cat = common.indexed_catalogue(derived[0])
     own = derived[1].rename(columns={"indicator": "code_ind"})
     if programme:
         own = own[own["code_ind"].map(cat["programme"]) == programme]

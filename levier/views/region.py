@@ -21,7 +21,7 @@ from levier.geo.display import DisplayLayer
 from levier.rights.scope import Scope
 from levier.store.db import Database, Query
 from levier.views import mi_parcours, t0
-from levier.views.common import catalogue
+from levier.views.common import catalogue, indexed_catalogue
 from levier.views.common import source_text as common_source
 from levier.views.effet_levier import funding_programmes, funding_source
 from levier.views.qualite import QualityBundle
@@ -399,7 +399,7 @@ def key_view(db: Database, reg: str, indicator: str, data: Mapping[str, t0.T0Dat
     the région's map of it."""
     terr = region_territories(db, reg)
     figures = key_figures(db.scope, terr, data, indicator, t0_year)
-    cat = data[LEVEL_DEP].catalogue.drop_duplicates("code").set_index("code", drop=False)
+    cat = indexed_catalogue(data[LEVEL_DEP].catalogue)
     label = str(cat.at[indicator, "label"]) if indicator in cat.index else indicator
     stats = data[LEVEL_DEP].values
     stats = stats[stats["indicator"] == indicator]

@@ -31,6 +31,7 @@ from levier.views.common import (
     WARNED_COLUMN,
     WARNED_MARK,
     has_warning,
+    indexed_catalogue,
     indicators_with_values,
     periods_with_value,
     ranking_values,
@@ -130,14 +131,14 @@ def yearly_rows(values: pd.DataFrame) -> np.ndarray:
 
 def load_catalogue(db: Database) -> pd.DataFrame:
     """The series catalogue (series_catalogue.sql), indexed by code."""
-    return db.read(Query.SERIES_CATALOGUE).drop_duplicates("code").set_index("code", drop=False)
+    return indexed_catalogue(db.read(Query.SERIES_CATALOGUE))
 
 
 def load_series_data(db: Database, heads: Sequence[str]) -> SeriesData:
     """One read for the catalogue, the départements and every value of the chosen families (each head with the
     series it continues), then the ranked figures and the medians — once for every territory."""
     with db.reader() as r:
-        cat = r.df(Query.SERIES_CATALOGUE).drop_duplicates("code").set_index("code", drop=False)
+        cat = indexed_catalogue(r.df(Query.SERIES_CATALOGUE))
         terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL})
         wanted = wanted_codes(cat, heads)
         values = r.df(Query.SERIES_VALUES, {"level": LEVEL, "codes": wanted, "provisional": PROVISIONAL_COMMENT})
@@ -167,7 +168,7 @@ def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFra
     least the chosen families' indicators, as load_series_data_positioned reads them): only the catalogue and the
     provisional marks are read, the ranking is not done again."""
     with db.reader() as r:
-        cat = r.df(Query.SERIES_CATALOGUE).drop_duplicates("code").set_index("code", drop=False)
+        cat = indexed_catalogue(r.df(Query.SERIES_CATALOGUE))
         wanted = wanted_codes(cat, heads)
         marks = r.df(Query.PROVISIONAL_VALUES, {"level": LEVEL, "codes": wanted, "provisional": PROVISIONAL_COMMENT})
     values = ranked[ranked["indicator"].isin(wanted) & ranked["code"].isin(set(territories["code"].astype(str)))]

@@ -61,7 +61,7 @@ def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.Data
     the level's quality gates when the caller has them (see ranking_values)."""
     with db.reader() as r:
         values = r.df(Query.INDICATOR_SERIES, {"level": level, "codes": list(codes)})
-    indexed = cat.drop_duplicates("code").set_index("code", drop=False)
+    indexed = indexed_catalogue(cat)
     values = ranking_values(db, values, indexed, level, terr, gate_rows)
     values = values.sort_values(["indicator", "code", "period"], kind="stable").reset_index(drop=True)
     directions = dict(zip(indexed["code"], indexed["direction"]))
@@ -279,7 +279,7 @@ def ranked_frame(db: Database, indicator: str, period: int, level: str = positio
     frame = positions.comparison_set(frame, level, code)
     # Ranked on the rate of a count, censored values kept out (table columns raw_value, rank_basis, rank_unit…).
     frame = ranking_values(db, frame.assign(indicator=indicator, period=int(period)),
-                           cat.drop_duplicates("code").set_index("code", drop=False), level, terr)
+                           indexed_catalogue(cat), level, terr)
     direction = cat.loc[cat["code"] == indicator, "direction"]
     return frame, direction.iloc[0] if len(direction) else None
 
