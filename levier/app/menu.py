@@ -87,11 +87,16 @@ def navigation(can_import: bool) -> st.Page:
     return page
 
 
-def _legacy_mode_possible() -> bool:
+def _entry_has_pages() -> bool:
     # Streamlit runs its entry script as the module __main__ (so that pickle works), with its __file__: the legacy
-    # mode applies when a pages/ folder sits beside it, until the first st.navigation call of the process.
+    # mode applies when a pages/ folder sits beside it, until the first st.navigation call of the process. A page
+    # started as the entry itself (a test of one page) has no app.py to go through.
     entry = getattr(sys.modules.get("__main__"), "__file__", None)
-    return not _navigated and bool(entry) and (Path(entry).parent / "pages").is_dir()
+    return bool(entry) and (Path(entry).parent / "pages").is_dir()
+
+
+def _legacy_mode_possible() -> bool:
+    return not _navigated and _entry_has_pages()
 
 
 def leave_legacy_mode() -> bool:
@@ -107,6 +112,12 @@ def leave_legacy_mode() -> bool:
 
 def route_through_app() -> None:
     """Send a page that Streamlit started on its own (legacy pages/ mode, see the module docstring) through app.py:
-    leave the legacy mode, then rerun; the rerun executes app.py on the same page and query string."""
-    if leave_legacy_mode():
+    leave the legacy mode, then rerun; the rerun executes app.py on the same page and query string.
+
+    It reruns even when the legacy mode has already been left: visitors arriving together on a fresh server each
+    start in it, and the first app.py run to reach st.navigation ends it for the process while the others' pages
+    are already running alone (measured: 7 of 20 sessions shown a page without its sidebar, for « France
+    entière »). Their rerun goes through app.py."""
+    if _entry_has_pages():
+        leave_legacy_mode()
         st.rerun()

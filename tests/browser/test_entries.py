@@ -90,3 +90,29 @@ def test_the_first_visitor_of_a_fresh_server_on_a_hyphenated_address_sees_no_not
         assert "introuvable" not in page.inner_text("body").lower()
         # The page answers at once: its sidebar is not behind a modal box.
         page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Département").click(timeout=10_000)
+
+
+def test_visitors_arriving_together_on_a_fresh_server_each_get_the_whole_app(demo_db_path, tmp_path, browser):
+    """Each visitor's first run on a fresh server starts in Streamlit's legacy pages/ mode; the first app.py run to
+    reach st.navigation ends it for the process while the others' pages are already running alone. Those pages
+    were shown without the sidebar and its territory, for « France entière » (7 of 12 sessions opened together).
+    Each is now sent through app.py: every visitor gets the menu and the département of the address."""
+    addresses = ["t0", "qualite", "services", "effet-levier", "pack", "evaluation"]
+    db = tmp_path / "levier.duckdb"
+    shutil.copy(demo_db_path, db)
+    env = dict(os.environ, LEVIER_DB=str(db))
+    with running_app(_free_port(), env, PROJECT_ROOT, tmp_path / "streamlit.log") as url:
+        contexts = [browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR") for _ in addresses]
+        try:
+            pages = [context.new_page() for context in contexts]
+            for page, address in zip(pages, addresses):  # all arrive before the first run has routed anyone
+                page.goto(f"{url}/{address}?dep=38", wait_until="commit")
+            for page, address in zip(pages, addresses):
+                wait_for_app(page, 180_000)
+                departement = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Département")
+                departement.wait_for(timeout=10_000)
+                assert departement.input_value() == "38 – Isère", address
+                assert page.locator('[data-testid="stSidebarNav"] a').count() == len(MENU), address
+        finally:
+            for context in contexts:
+                context.close()
