@@ -8,10 +8,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +98,48 @@ def app_server(db_path: Path, port: int, log_path: Path) -> Iterator[tuple[subpr
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def replicas_behind_nginx(db_path: Path, count: int, log_dir: Path) -> Iterator[tuple[list[subprocess.Popen], str]]:
+    """`count` `levier app` replicas on the same database behind Debian's nginx with deploy/nginx.conf (its upstream
+    given the replicas' loopback ports, its port a free one): the deployment the README describes, on this machine.
+    Yields (the replicas' processes, nginx's base URL) once every replica and nginx answer."""
+    exe = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.path.exists(p)), None)
+    if exe is None:
+        sys.exit("nginx absent (apt-get install nginx)")
+    ports, proxy_port = [free_port() for _ in range(count)], free_port()
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstream = [line for line in conf.splitlines() if line.strip().startswith("server 127.0.0.1:850")]
+    indent = upstream[0][:len(upstream[0]) - len(upstream[0].lstrip())]
+    options = " ".join(upstream[0].strip().rstrip(";").split()[2:])  # max_fails… as shipped
+    servers = "\n".join(f"{indent}server 127.0.0.1:{port} {options};" for port in ports)
+    conf = conf.replace("\n".join(upstream), servers).replace("127.0.0.1:8080", f"127.0.0.1:{proxy_port}")
+    prefix = Path(tempfile.mkdtemp(prefix="levier-bench-nginx-"))
+    prefix.chmod(0o755)
+    for sub in ("logs", "temp"):
+        (prefix / sub).mkdir()
+    (prefix / "nginx.conf").write_text(conf)
+    with ExitStack() as stack:
+        procs = [stack.enter_context(app_server(db_path, port, log_dir / f"replica_{port}.log"))[0] for port in ports]
+        nginx = subprocess.Popen([exe, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", "logs/error.log"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{proxy_port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or nginx.poll() is not None:
+                        raise RuntimeError(f"nginx ne répond pas, voir {prefix / 'logs' / 'error.log'}") from None
+                    time.sleep(0.3)
+            yield procs, url
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=20)
+            shutil.rmtree(prefix, ignore_errors=True)
 
 
 def _children(pid: int) -> list[int]:

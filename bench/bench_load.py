@@ -1,7 +1,7 @@
 """Benchmark: 20 concurrent browser sessions against one app server on this machine; click-to-idle and errors.
 
-Run: python bench/bench_load.py [--db PATH] [--sessions 20] [--pages-per-session 3] [--changes-per-page 2]
-                                [--with-import] [--port 8641] [--max-seconds 240]
+Run: python bench/bench_load.py [--db PATH] [--sessions 20] [--rendered N] [--pages-per-session 3]
+                                [--changes-per-page 2] [--with-import] [--port 8641] [--max-seconds 240]
 Starts one `python -m levier app` on loopback (over the demo database, built first when --db is not given) and one
 Debian Chromium with one Playwright context (a separate user: own cookies, own Streamlit session) per session.
 All sessions start together (0.2 s apart); each opens a few pages in turn (a different rotation of the menu per
@@ -12,6 +12,13 @@ error, a lost page. An action longer than --timeout seconds is counted apart (a 
 times out counts as --timeout seconds in the percentiles) and the session goes on with its next page.
 Targets (issue 16): p95 click-to-idle ≤ 3 s, no error. Also reports where the machine's cores went while the
 sessions ran: the server's CPU time, and the rest (the sessions' Chromium, Playwright, this script), which share them.
+
+--rendered N: only the first N sessions are Chromium's; the others speak Streamlit's protocol over the server's
+WebSocket (bench/_stream.py) and ask for the same pages and départements without drawing them. On this two-core machine
+twenty Chromium renderers take 90 % of the cores from the server (measured, see bench/README.md), whereas twenty users
+draw on twenty machines: with --rendered 2, the server carries twenty sessions' work and two real browsers measure
+what a user sees meanwhile. Each kind of session is reported apart (a protocol session's time is from its request to
+the run's end: the server's part of a click to idle, without the drawing).
 
 --with-import also runs `python -m levier import` of a national returns file (bench_import.national_rows) into the
 database while the sessions run; the server then serves a copy of the database (the one given is left unchanged).
@@ -31,6 +38,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +55,7 @@ from _browser import (  # noqa: E402
     VIEWPORT,
     WATCH_JS,
     app_server,
+    replicas_behind_nginx,
     chromium,
     cpu_seconds,
     free_port,
@@ -54,6 +64,7 @@ from _browser import (  # noqa: E402
     page_url,
 )
 from _common import demo_db  # noqa: E402
+from _stream import StreamSession  # noqa: E402
 from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -116,10 +127,12 @@ async def session(i: int, browser, base: str, args, deadline: float, record: dic
             step = f"session {i + 1}, {name}"
             try:
                 record["loads"].append(await _load(page, base, name, timeout_ms))
+                record["by_kind"]["chromium"]["loads"].append(record["loads"][-1])
                 for j in range(args.changes_per_page):
                     dep = DEPS[(2 * i + 5 * k + j) % len(DEPS)]
                     step = f"session {i + 1}, {name}, département {dep}"
                     record["changes"].append(await _change(page, dep, timeout_ms))
+                    record["by_kind"]["chromium"]["changes"].append(record["changes"][-1])
                     record["per_page"].setdefault(name, []).append(record["changes"][-1])
                 shown = await _errors(page)
                 record["errors"] += [f"{step} : {e}" for e in shown]
@@ -129,6 +142,7 @@ async def session(i: int, browser, base: str, args, deadline: float, record: dic
                 record["timeouts"].append(f"{step} : {str(exc).splitlines()[0][:160]}")
                 if "département" in step:
                     record["changes"].append(args.timeout)
+                    record["by_kind"]["chromium"]["changes"].append(args.timeout)
                     record["per_page"].setdefault(name, []).append(args.timeout)
             except Exception as exc:  # a lost page or a crash is an error of the run, reported, not raised
                 record["errors"].append(f"{step} : {type(exc).__name__} {str(exc).splitlines()[0][:160]}")
@@ -138,23 +152,79 @@ async def session(i: int, browser, base: str, args, deadline: float, record: dic
         await context.close()
 
 
-async def run_sessions(base: str, args, exe: str, proc_pid: int) -> dict:
+async def stream_session(i: int, base: str, args, deadline: float, record: dict) -> None:
+    """Session i as a browser would make it (same pages, same départements), through the protocol, drawing nothing."""
+    await asyncio.sleep(0.2 * i)
+    for k in range(args.pages_per_session):
+        if time.perf_counter() > deadline:
+            record["skipped_pages"] += args.pages_per_session - k
+            break
+        name = PAGES[(i + 3 * k) % len(PAGES)]
+        step = f"session {i + 1} (protocole), {name}"
+        try:
+            async with StreamSession(base) as stream:
+                run = await stream.open(name, "dep=38", args.timeout)
+                record["loads"].append(run.seconds)
+                record["by_kind"]["protocole"]["loads"].append(run.seconds)
+                record["errors"] += [f"{step} : {e}" for e in run.exceptions]
+                for j in range(args.changes_per_page):
+                    dep = DEPS[(2 * i + 5 * k + j) % len(DEPS)]
+                    step = f"session {i + 1} (protocole), {name}, département {dep}"
+                    run = await stream.pick("sel_dep", f"{dep} – {REGION_84[dep]}", args.timeout)
+                    record["changes"].append(run.seconds)
+                    record["by_kind"]["protocole"]["changes"].append(run.seconds)
+                    record["per_page"].setdefault(name, []).append(run.seconds)
+                    record["errors"] += [f"{step} : {e}" for e in run.exceptions]
+        except TimeoutError as exc:
+            record["timeouts"].append(f"{step} : {exc}")
+            if "département" in step:
+                for target in (record["changes"], record["by_kind"]["protocole"]["changes"]):
+                    target.append(args.timeout)
+                record["per_page"].setdefault(name, []).append(args.timeout)
+        except Exception as exc:  # a lost connection is an error of the run, reported, not raised
+            record["errors"].append(f"{step} : {type(exc).__name__} {str(exc).splitlines()[0][:160] if str(exc) else ''}")
+
+
+def _servers_cpu(pids: list[int]) -> float:
+    return sum(cpu_seconds(pid) for pid in pids)
+
+
+def _servers_memory(pids: list[int]) -> dict[str, int]:
+    each = [memory_kb(pid) for pid in pids]
+    return {key: sum(m[key] for m in each) for key in ("rss_kb", "peak_kb")}
+
+
+@contextmanager
+def _servers(db_path: Path, args, log_path: Path) -> Iterator[tuple[list[int], str]]:
+    """One `levier app`, or --replicas of them behind nginx (deploy/nginx.conf): (their pids, the URL to visit)."""
+    if args.replicas <= 1:
+        with app_server(db_path, args.port or free_port(), log_path) as (proc, url):
+            yield [proc.pid], url
+    else:
+        with replicas_behind_nginx(db_path, args.replicas, log_path.parent) as (procs, url):
+            yield [proc.pid for proc in procs], url
+
+
+async def run_sessions(base: str, args, exe: str, pids: list[int]) -> dict:
     from playwright.async_api import async_playwright
 
     record: dict = {"loads": [], "changes": [], "errors": [], "timeouts": [], "per_page": {}, "skipped_pages": 0,
-                    "rss_mb_samples": []}
+                    "rss_mb_samples": [], "by_kind": {"chromium": {"loads": [], "changes": []},
+                                                      "protocole": {"loads": [], "changes": []}}}
+    rendered = args.sessions if args.rendered is None else min(args.rendered, args.sessions)
     deadline = time.perf_counter() + args.max_seconds
 
     async def sample_memory() -> None:
         while True:
-            record["rss_mb_samples"].append(round(memory_kb(proc_pid)["rss_kb"] / 1024))
+            record["rss_mb_samples"].append(round(_servers_memory(pids)["rss_kb"] / 1024))
             await asyncio.sleep(2)
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         sampler = asyncio.create_task(sample_memory())
         try:
-            await asyncio.gather(*(session(i, browser, base, args, deadline, record) for i in range(args.sessions)))
+            await asyncio.gather(*(session(i, browser, base, args, deadline, record) if i < rendered
+                                   else stream_session(i, base, args, deadline, record) for i in range(args.sessions)))
         finally:
             sampler.cancel()
             await browser.close()
@@ -174,10 +244,23 @@ def _import_file(db_path: Path, folder: Path, rows: int) -> Path:
     return path
 
 
+def _spread(values: dict) -> dict:
+    """p50/p95/max of one kind of session's département changes and page loads."""
+    changes, loads = values["changes"], values["loads"]
+    out = {"changes": len(changes), "loads": len(loads)}
+    for name, series in (("change", changes), ("load", loads)):
+        out[f"{name}_p50_s"] = round(statistics.median(series), 2) if series else 0.0
+        out[f"{name}_p95_s"] = round(percentile(series, 95), 2) if series else 0.0
+        out[f"{name}_max_s"] = round(max(series), 2) if series else 0.0
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db")
     parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--rendered", type=int, default=None,
+                        help="sessions drawn by Chromium (default: all); the others speak the protocol only")
     parser.add_argument("--pages-per-session", type=int, default=3)
     parser.add_argument("--changes-per-page", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=60, help="seconds before an action counts as a timeout")
@@ -185,6 +268,8 @@ def main() -> None:
     parser.add_argument("--with-import", action="store_true", help="a CLI import runs during the sessions")
     parser.add_argument("--import-rows", type=int, default=46_617)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="replicas of the app behind nginx (deploy/nginx.conf) on the same database")
     parser.add_argument("--label", default="")
     args = parser.parse_args()
     exe = chromium()
@@ -196,12 +281,11 @@ def main() -> None:
         shutil.copy2(db_path, served)
         import_file = _import_file(served, scratch, args.import_rows)
         db_path = served
-    port = args.port or free_port()
     suffix = f"_{args.label}" if args.label else ""
     RESULTS.mkdir(exist_ok=True)
     started = time.perf_counter()
     import_result: dict | None = None
-    with app_server(db_path, port, RESULTS / f"load{suffix}_server.log") as (proc, url):
+    with _servers(db_path, args, RESULTS / f"load{suffix}_server.log") as (pids, url):
         importer = None
         if import_file is not None:
             env = dict(os.environ, LEVIER_DB=str(db_path), PYTHONPATH=str(ROOT))
@@ -210,11 +294,11 @@ def main() -> None:
             import_started = time.perf_counter()
         # Where the machine's cores went while the sessions ran: the server's process, and the rest (the sessions'
         # Chromium, Playwright, this script, an import), on the same cores.
-        cpu_before, busy_before, sessions_started = cpu_seconds(proc.pid), machine_busy_seconds(), time.perf_counter()
-        record = asyncio.run(run_sessions(url, args, exe, proc.pid))
+        cpu_before, busy_before, sessions_started = _servers_cpu(pids), machine_busy_seconds(), time.perf_counter()
+        record = asyncio.run(run_sessions(url, args, exe, pids))
         sessions_s = time.perf_counter() - sessions_started
-        server_cpu, machine_cpu = cpu_seconds(proc.pid) - cpu_before, machine_busy_seconds() - busy_before
-        rss_after = memory_kb(proc.pid)
+        server_cpu, machine_cpu = _servers_cpu(pids) - cpu_before, machine_busy_seconds() - busy_before
+        rss_after = _servers_memory(pids)
         if importer is not None:
             out, _ = importer.communicate(timeout=600)
             import_result = {"returncode": importer.returncode, "seconds_until_seen_done":
@@ -242,7 +326,14 @@ def main() -> None:
         "machine_busy_cpu_s": round(machine_cpu, 1), "others_cpu_s": round(max(machine_cpu - server_cpu, 0.0), 1),
     }
     summary["ok"] = bool(changes) and summary["change_p95_s"] <= P95_TARGET_S and not record["errors"]
-    print(f"{args.sessions} sessions simultanées, {len(changes)} changements de département, {len(loads)} pages ouvertes"
+    summary["replicas"] = max(args.replicas, 1)
+    summary["rendered_sessions"] = args.sessions if args.rendered is None else min(args.rendered, args.sessions)
+    counts = {"chromium": summary["rendered_sessions"], "protocole": args.sessions - summary["rendered_sessions"]}
+    by_kind = {kind: {**_spread(values), "sessions": counts[kind]} for kind, values in record["by_kind"].items()
+               if counts[kind]}
+    print(f"{args.sessions} sessions simultanées ({summary['rendered_sessions']} dans Chromium), "
+          f"{summary['replicas']} serveur(s){' derrière nginx' if summary['replicas'] > 1 else ''}, "
+          f"{len(changes)} changements de département, {len(loads)} pages ouvertes"
           + (" (import en ligne de commande pendant la charge)" if args.with_import else ""))
     print(f"{'mesure':28} {'p50':>6} {'p95':>6} {'max':>6}")
     print(f"{'changement de département':28} {summary['change_p50_s'] or 0:6.2f} {summary['change_p95_s'] or 0:6.2f} "
@@ -250,6 +341,12 @@ def main() -> None:
           f"{'✓' if changes and summary['change_p95_s'] <= P95_TARGET_S else '✗'}")
     print(f"{'ouverture de page':28} {summary['load_p50_s'] or 0:6.2f} {summary['load_p95_s'] or 0:6.2f} "
           f"{summary['load_max_s'] or 0:6.2f}")
+    if len(by_kind) > 1:
+        for kind, spread in by_kind.items():
+            label = {"chromium": "sessions Chromium", "protocole": "sessions protocole (sans dessin)"}[kind]
+            print(f"  {label} ({spread['sessions']}) : changement p50 {spread['change_p50_s']:.2f}, p95 "
+                  f"{spread['change_p95_s']:.2f}, max {spread['change_max_s']:.2f} s ({spread['changes']}) ; "
+                  f"ouverture p50 {spread['load_p50_s']:.2f}, p95 {spread['load_p95_s']:.2f} s")
     for name, values in sorted(record["per_page"].items()):
         print(f"  {name:26} {statistics.median(values):6.2f} {percentile(values, 95):6.2f} {max(values):6.2f}"
               f"   ({len(values)} changements)")
@@ -266,7 +363,8 @@ def main() -> None:
     if import_result:
         print(f"Import : code {import_result['returncode']}, terminé (constaté) après "
               f"{import_result['seconds_until_seen_done']} s")
-    out = {"label": args.label, "sessions": args.sessions, "pages_per_session": args.pages_per_session,
+    out = {"label": args.label, "sessions": args.sessions, "rendered_sessions": summary["rendered_sessions"],
+           "by_kind": by_kind, "pages_per_session": args.pages_per_session,
            "changes_per_page": args.changes_per_page, "with_import": args.with_import,
            "targets": {"change_p95_s": P95_TARGET_S, "errors": 0}, "summary": summary,
            "per_page": {k: {"median_s": round(statistics.median(v), 2), "max_s": round(max(v), 2), "n": len(v)}
