@@ -153,7 +153,9 @@ async def session(i: int, browser, base: str, args, deadline: float, record: dic
 
 
 async def stream_session(i: int, base: str, args, deadline: float, record: dict) -> None:
-    """Session i as a browser would make it (same pages, same départements), through the protocol, drawing nothing."""
+    """Session i as a browser would make it (same pages, same départements), through the protocol, drawing nothing.
+    Like a Chromium session of this harness, it acts again only once the page has been quiet for QUIET_MS (not
+    counted): without it, a session drawing nothing would ask more often than any browser can."""
     await asyncio.sleep(0.2 * i)
     for k in range(args.pages_per_session):
         if time.perf_counter() > deadline:
@@ -164,6 +166,7 @@ async def stream_session(i: int, base: str, args, deadline: float, record: dict)
         try:
             async with StreamSession(base) as stream:
                 run = await stream.open(name, "dep=38", args.timeout)
+                await asyncio.sleep(QUIET_MS / 1000)
                 record["loads"].append(run.seconds)
                 record["by_kind"]["protocole"]["loads"].append(run.seconds)
                 record["errors"] += [f"{step} : {e}" for e in run.exceptions]
@@ -171,6 +174,7 @@ async def stream_session(i: int, base: str, args, deadline: float, record: dict)
                     dep = DEPS[(2 * i + 5 * k + j) % len(DEPS)]
                     step = f"session {i + 1} (protocole), {name}, département {dep}"
                     run = await stream.pick("sel_dep", f"{dep} – {REGION_84[dep]}", args.timeout)
+                    await asyncio.sleep(QUIET_MS / 1000)
                     record["changes"].append(run.seconds)
                     record["by_kind"]["protocole"]["changes"].append(run.seconds)
                     record["per_page"].setdefault(name, []).append(run.seconds)
