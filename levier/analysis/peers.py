@@ -154,7 +154,9 @@ def peer_group(
     otherwise the group is empty and `no_peers` says why (no peer median rather than peers chosen on population)."""
     if code not in features.index:
         raise ValueError(f"Le territoire {code} n'est pas dans l'ensemble comparé.")
-    frame = features.apply(pd.to_numeric, errors="coerce").astype("float64")
+    # Profiles pivoted by features_frame are numbers already: converted only when they are not.
+    numeric = all(str(t) == "float64" for t in features.dtypes)
+    frame = features if numeric else features.apply(pd.to_numeric, errors="coerce").astype("float64")
     frame = frame[~frame.index.duplicated(keep="first")]
     names = dict(names or {})
     if min_peers > 1:
@@ -223,23 +225,26 @@ def peer_group(
     )
 
     group = [code] + list(members["code"])
-    imputed = {c: [f for f in used if bool(missing_mask.at[c, f])] for c in group}
+    # Rows read from whole arrays, not a pandas lookup per territory and feature: a territory change forms its group.
+    row_of = {c: i for i, c in enumerate(raw.index)}
+    raw_values = raw.to_numpy(dtype=float)
+    missing = missing_mask.to_numpy()
+    imputed = {c: [f for f, m in zip(used, missing[row_of[c]]) if m] for c in group}
     imputed = {c: fs for c, fs in imputed.items() if fs}
 
     def col_name(c: str) -> str:
         return f"{names.get(c, c)} ({c})"
 
-    explanation = pd.DataFrame(
-        {
-            "Variable": [_label(f, labels) for f in used],
-            "Unité": [(units or {}).get(f, "habitants" if f == POPULATION else "") for f in used],
-            "Année": pd.array([(years or {}).get(f) for f in used], dtype="Int64"),
-        }
-    )
+    columns = {
+        "Variable": [_label(f, labels) for f in used],
+        "Unité": [(units or {}).get(f, "habitants" if f == POPULATION else "") for f in used],
+        "Année": pd.array([(years or {}).get(f) for f in used], dtype="Int64"),
+    }
     for c in group:
-        explanation[col_name(c)] = raw.loc[c, used].to_numpy(dtype=float)
-    explanation["Médiane des pairs"] = raw.loc[list(members["code"]), used].median().to_numpy(dtype=float)
-    explanation["Médiane de l'ensemble"] = raw[used].median().to_numpy(dtype=float)
+        columns[col_name(c)] = raw_values[row_of[c]]
+    columns["Médiane des pairs"] = raw.loc[list(members["code"]), used].median().to_numpy(dtype=float)
+    columns["Médiane de l'ensemble"] = raw[used].median().to_numpy(dtype=float)
+    explanation = pd.DataFrame(columns)
 
     own_missing = [f for f, why in dropped.items() if why == DROP_UNKNOWN_OWN]
     return PeerGroup(

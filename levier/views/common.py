@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -229,6 +229,9 @@ class PeerInputs:
     catalogue: pd.DataFrame
     features: pd.DataFrame  # peer_features rows: code, indicator, period, value
     feature_codes: tuple[str, ...]
+    # Each pool's profiles pivoted, filled by peer_group_of as groups are formed: the same for every territory of a
+    # pool, so a territory change (the app keeps these inputs per data version) does not pivot them again.
+    pivoted: dict[tuple, tuple[pd.DataFrame, dict[str, int]]] = field(default_factory=dict, compare=False, repr=False)
 
 
 def load_peer_inputs(db: Database, level: str = LEVEL_DEPARTEMENT,
@@ -240,20 +243,18 @@ def load_peer_inputs(db: Database, level: str = LEVEL_DEPARTEMENT,
     return PeerInputs(level, terr, cat, long, codes)
 
 
-def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K,
-                  _frames: dict[tuple, tuple[pd.DataFrame, dict[str, int]]] | None = None) -> PeerGroup:
+def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K) -> PeerGroup:
     """Peer group of one territory among its comparison set (all départements; EPCI of the same nature), looked for
     among overseas territories for an overseas one and metropolitan ones otherwise (peers.peer_pool); an overseas
-    territory gets no group when fewer than MIN_OVERSEAS_PEERS others have a known profile. `_frames`: the profiles
-    of each pool already pivoted, kept by a caller forming many groups (derive_peer_groups)."""
+    territory gets no group when fewer than MIN_OVERSEAS_PEERS others have a known profile. The pool's profiles are
+    pivoted once per `inputs` (PeerInputs.pivoted)."""
     terr, pool = peer_pool(comparison_set(inputs.territories, inputs.level, code), code)
     key = (pool, tuple(terr["code"]))
-    pivoted = _frames.get(key) if _frames is not None else None
+    pivoted = inputs.pivoted.get(key)
     if pivoted is None:
         long = inputs.features[inputs.features["code"].isin(set(terr["code"]))]
         pivoted = features_frame(long, terr, list(dict.fromkeys(list(inputs.feature_codes) + [POPULATION])))
-        if _frames is not None:
-            _frames[key] = pivoted
+        inputs.pivoted[key] = pivoted
     frame, years = pivoted
     cat = inputs.catalogue
     labels = {c: PROFILE_FEATURES.get(c) or lab for c, lab in zip(cat["code"], cat["label"])}
@@ -287,10 +288,9 @@ def derive_peer_groups(db: Database) -> dict[str, pd.DataFrame]:
         inputs = load_peer_inputs(db, level)
         public = set(inputs.catalogue.loc[inputs.catalogue["programme"] == "STAT", "code"]) | {POPULATION}
         is_public = set(inputs.feature_codes) <= public
-        frames: dict = {}  # one pivot of the profiles per pool, not one per territory
-        for code in inputs.territories["code"]:
+        for code in inputs.territories["code"]:  # one pivot of the profiles per pool (PeerInputs.pivoted)
             try:
-                rows.append((level, code, list(peer_group_of(inputs, code, _frames=frames).codes), is_public))
+                rows.append((level, code, list(peer_group_of(inputs, code).codes), is_public))
             except ValueError:
                 continue
     return {"peer_group": pd.DataFrame(rows, columns=["level", "code", "peers", "is_public"])}
