@@ -145,24 +145,32 @@ def needed_codes(indicators: pd.DataFrame) -> set[str]:
 
 
 def _declared_values(values: dict[str, pd.DataFrame], parts: dict[str, tuple[object, object]],
-                     code: str) -> pd.DataFrame:
-    """territory_code, period, value, flag_indicator of a declared indicator: its own typed-in values, or for a
-    ratio Levier derives 100 × numerator / denominator (same territory and year; the numerator is what was typed).
-    `values`: the typed-in values split by indicator; `parts`: code -> (numerator, denominator) of the catalogue."""
+                     code: str) -> list[tuple[object, int, float, str]]:
+    """(territory_code, period, value, flag_indicator) of a declared indicator, for each value there is: its own
+    typed-in values, or for a ratio Levier derives 100 × numerator / denominator (same territory and year, a
+    positive denominator; the numerator is what was typed), in the order of the typed-in rows. `values`: the
+    typed-in values split by indicator; `parts`: code -> (numerator, denominator) of the catalogue.
+
+    Plain Python over a territory's few rows: a pandas merge per link cost most of a département's comparisons."""
     num, den = parts.get(code, (None, None))
     if isinstance(num, str) and num and isinstance(den, str) and den:
-        n = values.get(num, _NO_VALUES)[["territory_code", "period", "value"]]
-        d = values.get(den, _NO_VALUES)[["territory_code", "period", "value"]]
-        m = n.merge(d, on=["territory_code", "period"], suffixes=("_num", "_den"))
-        m = m[m["value_den"] > 0]
-        return pd.DataFrame({"territory_code": m["territory_code"], "period": m["period"],
-                             "value": 100 * m["value_num"] / m["value_den"], "flag_indicator": num})
-    own = values.get(code, _NO_VALUES)[["territory_code", "period", "value"]]
-    return own.assign(flag_indicator=code)
+        denominators: dict[tuple[object, int], list[float]] = {}
+        for terr, period, value in _triples(values.get(den)):
+            denominators.setdefault((terr, period), []).append(value)
+        out = [(terr, period, 100 * value / d, num)
+               for terr, period, value in _triples(values.get(num))
+               for d in denominators.get((terr, period), ()) if d > 0]
+    else:
+        out = [(terr, period, value, code) for terr, period, value in _triples(values.get(code))]
+    return [row for row in out if not math.isnan(row[2])]  # a masked or missing value has nothing to compare
 
 
-_NO_VALUES = pd.DataFrame({"territory_code": pd.Series(dtype=object), "period": pd.Series(dtype="int64"),
-                           "value": pd.Series(dtype="float64")})
+def _triples(frame: pd.DataFrame | None) -> list[tuple[object, int, float]]:
+    """(territory_code, period, value) of a frame of typed-in values, a missing value as NaN."""
+    if frame is None or frame.empty:
+        return []
+    return [(t, int(p), float(v) if pd.notna(v) else math.nan)
+            for t, p, v in zip(frame["territory_code"].tolist(), frame["period"].tolist(), frame["value"].tolist())]
 
 
 def nearest_year(years: list[int], year: int) -> int | None:
@@ -260,12 +268,10 @@ def compare(values: pd.DataFrame, public: pd.DataFrame, indicators: pd.DataFrame
     for declared_code, public_code, tolerance in zip(lk["declared"], lk["public"], lk["tolerance"]):
         method = METHODS.get((declared_code, public_code))
         decl = _declared_values(by_indicator, parts, declared_code)
-        decl = decl[decl["value"].notna()]  # a masked or missing declared value has nothing to compare
-        if decl.empty:
+        if not decl:
             continue
         series = public_series.get(public_code, {})
-        for terr, period, value, flag in zip(decl["territory_code"], decl["period"], decl["value"],
-                                             decl["flag_indicator"]):
+        for terr, period, value, flag in decl:
             base = {"territory_code": terr, "declared": declared_code, "declared_year": int(period),
                     "declared_value": float(value), "declared_unit": units.get(declared_code, ""),
                     "flag_indicator": flag, "public": public_code, "public_unit": units.get(public_code, ""),
