@@ -90,8 +90,11 @@ def test_importer_page_in_french_template_preview_and_confirmation(server, brows
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
     page.get_by_text("Ce qui changera").wait_for(timeout=60_000)
     wait_for_app(page)
+    # Each line of the preview waited for, not read once: under CI's load the page was once read while a rerun was
+    # redrawing the lines above « Ce qui changera ». A preview without them still fails here.
+    for line in ("simulation, rien n'est écrit", "Valeurs nouvelles"):
+        page.get_by_text(line, exact=False).first.wait_for(timeout=30_000)
     body = page.inner_text("body")
-    assert "simulation, rien n'est écrit" in body and "Valeurs nouvelles" in body
     assert re.search(r"« retour_isere\.xlsx » \([\d,]+\s?ko\)", body)  # the file's size, in French units
     after_upload = _rendered(page)
     assert not [t for t in after_upload if any(word in t for word in ENGLISH)], after_upload
