@@ -111,6 +111,25 @@ async def _change(page, dep: str, timeout_ms: int) -> float:
     return (idle - start) / 1000
 
 
+def _plan(i: int, args) -> list[tuple[str, list[str]]]:
+    """Session i's pages (a different rotation of the menu per session) and the départements picked on each (different
+    ones per session): the same for a Chromium session and a protocol session."""
+    return [(PAGES[(i + 3 * k) % len(PAGES)],
+             [DEPS[(2 * i + 5 * k + j) % len(DEPS)] for j in range(args.changes_per_page)])
+            for k in range(args.pages_per_session)]
+
+
+def _note(record: dict, kind: str, seconds: float, page: str | None = None) -> None:
+    """A page load (no `page`) or a département change on `page`, counted in the totals and in its kind's."""
+    if page is None:
+        record["loads"].append(seconds)
+        record["by_kind"][kind]["loads"].append(seconds)
+    else:
+        record["changes"].append(seconds)
+        record["by_kind"][kind]["changes"].append(seconds)
+        record["per_page"].setdefault(page, []).append(seconds)
+
+
 async def session(i: int, browser, base: str, args, deadline: float, record: dict) -> None:
     await asyncio.sleep(0.2 * i)
     timeout_ms = int(args.timeout * 1000)
@@ -119,21 +138,16 @@ async def session(i: int, browser, base: str, args, deadline: float, record: dic
     js_errors: list[str] = []
     page.on("pageerror", lambda exc: js_errors.append(str(exc)[:200]))
     try:
-        for k in range(args.pages_per_session):
+        for k, (name, deps) in enumerate(_plan(i, args)):
             if time.perf_counter() > deadline:
                 record["skipped_pages"] += args.pages_per_session - k
                 break
-            name = PAGES[(i + 3 * k) % len(PAGES)]
             step = f"session {i + 1}, {name}"
             try:
-                record["loads"].append(await _load(page, base, name, timeout_ms))
-                record["by_kind"]["chromium"]["loads"].append(record["loads"][-1])
-                for j in range(args.changes_per_page):
-                    dep = DEPS[(2 * i + 5 * k + j) % len(DEPS)]
+                _note(record, "chromium", await _load(page, base, name, timeout_ms))
+                for dep in deps:
                     step = f"session {i + 1}, {name}, département {dep}"
-                    record["changes"].append(await _change(page, dep, timeout_ms))
-                    record["by_kind"]["chromium"]["changes"].append(record["changes"][-1])
-                    record["per_page"].setdefault(name, []).append(record["changes"][-1])
+                    _note(record, "chromium", await _change(page, dep, timeout_ms), name)
                 shown = await _errors(page)
                 record["errors"] += [f"{step} : {e}" for e in shown]
             except PlaywrightTimeout as exc:
@@ -141,9 +155,7 @@ async def session(i: int, browser, base: str, args, deadline: float, record: dic
                 # click-to-idle figures (a lower bound) when it was a département change; the session goes on.
                 record["timeouts"].append(f"{step} : {str(exc).splitlines()[0][:160]}")
                 if "département" in step:
-                    record["changes"].append(args.timeout)
-                    record["by_kind"]["chromium"]["changes"].append(args.timeout)
-                    record["per_page"].setdefault(name, []).append(args.timeout)
+                    _note(record, "chromium", args.timeout, name)
             except Exception as exc:  # a lost page or a crash is an error of the run, reported, not raised
                 record["errors"].append(f"{step} : {type(exc).__name__} {str(exc).splitlines()[0][:160]}")
             record["errors"] += [f"{step} : erreur JavaScript {e}" for e in js_errors]
@@ -157,34 +169,27 @@ async def stream_session(i: int, base: str, args, deadline: float, record: dict)
     Like a Chromium session of this harness, it acts again only once the page has been quiet for QUIET_MS (not
     counted): without it, a session drawing nothing would ask more often than any browser can."""
     await asyncio.sleep(0.2 * i)
-    for k in range(args.pages_per_session):
+    for k, (name, deps) in enumerate(_plan(i, args)):
         if time.perf_counter() > deadline:
             record["skipped_pages"] += args.pages_per_session - k
             break
-        name = PAGES[(i + 3 * k) % len(PAGES)]
         step = f"session {i + 1} (protocole), {name}"
         try:
             async with StreamSession(base) as stream:
                 run = await stream.open(name, "dep=38", args.timeout)
                 await asyncio.sleep(QUIET_MS / 1000)
-                record["loads"].append(run.seconds)
-                record["by_kind"]["protocole"]["loads"].append(run.seconds)
+                _note(record, "protocole", run.seconds)
                 record["errors"] += [f"{step} : {e}" for e in run.exceptions]
-                for j in range(args.changes_per_page):
-                    dep = DEPS[(2 * i + 5 * k + j) % len(DEPS)]
+                for dep in deps:
                     step = f"session {i + 1} (protocole), {name}, département {dep}"
                     run = await stream.pick("sel_dep", f"{dep} – {REGION_84[dep]}", args.timeout)
                     await asyncio.sleep(QUIET_MS / 1000)
-                    record["changes"].append(run.seconds)
-                    record["by_kind"]["protocole"]["changes"].append(run.seconds)
-                    record["per_page"].setdefault(name, []).append(run.seconds)
+                    _note(record, "protocole", run.seconds, name)
                     record["errors"] += [f"{step} : {e}" for e in run.exceptions]
         except TimeoutError as exc:
             record["timeouts"].append(f"{step} : {exc}")
             if "département" in step:
-                for target in (record["changes"], record["by_kind"]["protocole"]["changes"]):
-                    target.append(args.timeout)
-                record["per_page"].setdefault(name, []).append(args.timeout)
+                _note(record, "protocole", args.timeout, name)
         except Exception as exc:  # a lost connection is an error of the run, reported, not raised
             record["errors"].append(f"{step} : {type(exc).__name__} {str(exc).splitlines()[0][:160] if str(exc) else ''}")
 
