@@ -54,9 +54,13 @@ def series_hover(history: pd.DataFrame | None, unit: str, years: int = HOVER_YEA
     if history is None or history.empty:
         return {}
     h = history[pd.to_numeric(history["value"], errors="coerce").notna()].sort_values("period")
-    return {str(code): " · ".join(f"{int(p)} : {fmt_hover(v, unit)}" for p, v in zip(g["period"], g["value"]))
-            for code, g in ((c, g.tail(years)) for c, g in h.groupby(h["code"].astype(str), sort=False))
-            if len(g) > 1}
+    # Plain Python over the whole columns: a pandas group per territory cost more than the ranking chart itself.
+    points: dict[str, list[tuple[object, object]]] = {}
+    for code, period, value in zip(h["code"].astype(str).tolist(), h["period"].tolist(), h["value"].tolist()):
+        points.setdefault(code, []).append((period, value))
+    last = {code: pts[-years:] if years else [] for code, pts in points.items()}  # as pandas tail(years)
+    return {code: " · ".join(f"{int(p)} : {fmt_hover(v, unit)}" for p, v in pts)
+            for code, pts in last.items() if len(pts) > 1}
 
 
 def _clean(values: pd.DataFrame) -> pd.DataFrame:

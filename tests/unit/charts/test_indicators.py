@@ -89,6 +89,9 @@ def test_ranking_hover_shows_each_territorys_last_years():
     assert f"Série : 2016 : 12,0{NBSP}% · 2017 : 11,5{NBSP}% · 2019 : 11,0{NBSP}% · 2020 : 11,3{NBSP}%" in ain
     others = " ".join(trace(fig, "Autres départements").hovertext)
     assert "Série" not in others  # one year only (Allier) or none: no series line
+    # The years in time order whatever the order of the rows read.
+    shuffled = c.series_hover(history.sample(frac=1, random_state=3), "%")
+    assert shuffled == {"01": f"2016 : 12,0{NBSP}% · 2017 : 11,5{NBSP}% · 2019 : 11,0{NBSP}% · 2020 : 11,3{NBSP}%"}
 
 
 def test_series_draws_the_dashed_trajectory_to_the_target_and_milestones():
