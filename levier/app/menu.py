@@ -99,15 +99,14 @@ def _legacy_mode_possible() -> bool:
     return not _navigated and _entry_has_pages()
 
 
-def leave_legacy_mode() -> bool:
+def leave_legacy_mode() -> None:
     """Make Streamlit ignore pages/ for good, if it may still use it: st.navigation over the same pages, hidden (app.py
-    draws the menu), which keeps the requested page and replaces a legacy menu already sent. True when it had to."""
+    draws the menu), which keeps the requested page and replaces a legacy menu already sent."""
     global _navigated
     if not _legacy_mode_possible():
-        return False
+        return
     _navigated = True
     st.navigation(pages(can_import=False), position="hidden")
-    return True
 
 
 def route_through_app() -> None:
