@@ -57,9 +57,10 @@ def load_indicators(db: Database) -> pd.DataFrame:
     return db.read(Query.INDICATOR_CATALOGUE)
 
 
-def catalogue(db: Database) -> pd.DataFrame:
-    """The indicator catalogue indexed by code (the code stays a column too)."""
-    return indexed_catalogue(load_indicators(db))
+def catalogue(db: Database, rows: LevelRows | None = None) -> pd.DataFrame:
+    """The indicator catalogue indexed by code (the code stays a column too); from `rows` (level_rows) when the
+    caller holds them, else read."""
+    return indexed_catalogue(rows[1] if rows is not None else load_indicators(db))
 
 
 def indexed_catalogue(rows: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,6 @@ from levier.views.common import (
     LevelRows,
     catalogue,
     has_warning,
-    indexed_catalogue,
     indicators_with_values,
     load_territories,
     load_values,
@@ -85,7 +84,7 @@ def ranking_data(db: Database, indicator: str, period: int, reference_only: bool
     """What every département's ranking view of one indicator and year reads (see ranking_view). The ranking needs
     no peer group: a département's peers are only highlighted on its chart. `rows`: common.level_rows(db,
     'departement') when the caller holds them."""
-    cat = indexed_catalogue(rows[1]) if rows is not None else catalogue(db)
+    cat = catalogue(db, rows)
     frame, direction = ranked_frame(db, indicator, period, level="departement", rows=rows)
     pos = positions.positions(frame, direction)
     # The indicator's declarations, read once: who is compared (every département) and who is ranked (the caveats).

@@ -467,7 +467,7 @@ def distribution_data(db: Database, indicator: str, period: int, level: str, cod
                       rows: LevelRows | None = None) -> Distribution:
     """The values drawn (distribution_set(level, code) for `code`): read and ranked once per set, not per
     territory highlighted. `rows`: common.level_rows(db, level) when the caller holds them."""
-    cat = indexed_catalogue(rows[1]) if rows is not None else catalogue(db)
+    cat = catalogue(db, rows)
     pos = load_positions(db, indicator, period, level=level, code=code, rows=rows)
     # Drawn as ranked: a count as its rate, a value kept out of the ranking (a floor) left out of the distribution.
     basis = str(pos.table["rank_basis"].iloc[0] or "") if len(pos.table) else ""
