@@ -69,6 +69,21 @@ def page_url(base: str, name: str, dep: str = "38") -> str:
     return f"{base}/{'' if name == 'accueil' else name}?dep={dep}"
 
 
+def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float, stopped: str) -> None:
+    """Waits until `url` answers Streamlit's health check; `stopped` (French) is raised if `proc` ends first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{stopped} (code {proc.returncode})")
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
 @contextmanager
 def app_server(db_path: Path, port: int, log_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
     """`python -m levier app` on loopback over the database; yields (process, base URL) once healthy."""
@@ -79,17 +94,7 @@ def app_server(db_path: Path, port: int, log_path: Path) -> Iterator[tuple[subpr
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 180
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"le serveur s'est arrêté (code {proc.returncode}), voir {log_path}")
-                try:
-                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.5)
+            _wait_healthy(url, proc, 180, f"le serveur s'est arrêté, voir {log_path}")
             yield proc, url
         finally:
             proc.terminate()
@@ -126,15 +131,7 @@ def replicas_behind_nginx(db_path: Path, count: int, log_dir: Path) -> Iterator[
                                  stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{proxy_port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or nginx.poll() is not None:
-                        raise RuntimeError(f"nginx ne répond pas, voir {prefix / 'logs' / 'error.log'}") from None
-                    time.sleep(0.3)
+            _wait_healthy(url, nginx, 30, f"nginx s'est arrêté, voir {prefix / 'logs' / 'error.log'}")
             yield procs, url
         finally:
             nginx.terminate()

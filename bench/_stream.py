@@ -9,6 +9,7 @@ nothing, so twenty of them load the server, not the machine's cores with twenty 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -85,7 +86,7 @@ class StreamSession:
             left = deadline - time.perf_counter()
             if left <= 0:
                 raise TimeoutError(f"pas de fin de script en {timeout:g} s")
-            data = await _recv(self._ws, left)
+            data = await asyncio.wait_for(self._ws.recv(), left)
             fm = ForwardMsg()
             fm.ParseFromString(data)
             kind = fm.WhichOneof("type")
@@ -122,9 +123,3 @@ class StreamSession:
                 known = self.selectors.get(key, (None, None, None))[2]
                 current = box.raw_value if box.HasField("raw_value") else known
                 self.selectors[key] = (box.id, list(box.options), current)
-
-
-async def _recv(ws, timeout: float) -> bytes:
-    import asyncio
-
-    return await asyncio.wait_for(ws.recv(), timeout)
