@@ -84,6 +84,16 @@ def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float, stopped: str
             time.sleep(0.3)
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Stops a server: asked to end, killed after 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextmanager
 def app_server(db_path: Path, port: int, log_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
     """`python -m levier app` on loopback over the database; yields (process, base URL) once healthy."""
@@ -97,12 +107,7 @@ def app_server(db_path: Path, port: int, log_path: Path) -> Iterator[tuple[subpr
             _wait_healthy(url, proc, 180, f"le serveur s'est arrêté, voir {log_path}")
             yield proc, url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop(proc)
 
 
 @contextmanager
@@ -134,8 +139,7 @@ def replicas_behind_nginx(db_path: Path, count: int, log_dir: Path) -> Iterator[
             _wait_healthy(url, nginx, 30, f"nginx s'est arrêté, voir {prefix / 'logs' / 'error.log'}")
             yield procs, url
         finally:
-            nginx.terminate()
-            nginx.wait(timeout=20)
+            _stop(nginx)
             shutil.rmtree(prefix, ignore_errors=True)
 
 
