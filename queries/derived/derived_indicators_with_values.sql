@@ -2,11 +2,18 @@
 -- from the derived positioned values (a value there is the published one, raw_value), not from every fact.
 -- The same rows as indicators/indicators_with_values.sql once the derived tables are current for this user.
 -- One row per indicator. Parameters: $level ('departement' | 'epci'), $programmes (list; empty = all programmes).
+-- The (indicator, period) pairs with a value are found first, then joined to the catalogue: grouping the catalogue's
+-- text columns over every positioned value made the read three times slower (25 → 8 ms on the demo).
+WITH seen AS (
+    SELECT DISTINCT indicator, period
+    FROM visible_derived_t0_values
+    WHERE level = $level AND raw_value IS NOT NULL
+)
 SELECT i.code, i.label, i.programme, i.unit, i.direction, i.kind,
-       list(DISTINCT v.period ORDER BY v.period) AS periods,
-       max(v.period) AS last_period
+       list(s.period ORDER BY s.period) AS periods,
+       max(s.period) AS last_period
 FROM indicator i
-JOIN visible_derived_t0_values v ON v.indicator = i.code AND v.level = $level AND v.raw_value IS NOT NULL
+JOIN seen s ON s.indicator = i.code
 WHERE len($programmes) = 0 OR list_contains($programmes, i.programme)
 GROUP BY i.code, i.label, i.programme, i.unit, i.direction, i.kind
 ORDER BY i.programme, i.code;

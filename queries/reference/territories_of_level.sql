@@ -1,11 +1,17 @@
 -- Territories of one level at the latest vintage loaded for that level, with their région's name: the population
 -- every ranking, median and peer group is computed over.
 -- One row per territory. Parameters: $level ('departement' | 'epci').
-SELECT t.code, t.name, t.dep, t.reg, r.name AS reg_name, t.nature, t.population, t.zone, t.vintage
-FROM territory AS t
-LEFT JOIN territory AS r
-       ON r.level = 'region' AND r.code = t.reg
-      AND r.vintage = (SELECT max(vintage) FROM territory WHERE level = 'region')
-WHERE t.level = $level
-  AND t.vintage = (SELECT max(vintage) FROM territory WHERE level = $level)
-ORDER BY t.code;
+-- The level's and the régions' rows are read once, their latest vintages taken from them (a subquery per vintage
+-- made DuckDB cross every territory, communes included, with the régions before filtering: 7 → 4.5 ms).
+WITH t AS (
+    SELECT * FROM territory WHERE level IN ($level, 'region')
+), latest AS (
+    SELECT level, max(vintage) AS vintage FROM t GROUP BY level
+), current_territory AS (
+    SELECT t.* FROM t JOIN latest AS l ON l.level = t.level AND l.vintage = t.vintage
+)
+SELECT a.code, a.name, a.dep, a.reg, r.name AS reg_name, a.nature, a.population, a.zone, a.vintage
+FROM current_territory AS a
+LEFT JOIN current_territory AS r ON r.level = 'region' AND r.code = a.reg
+WHERE a.level = $level
+ORDER BY a.code;
