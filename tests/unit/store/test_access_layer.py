@@ -152,3 +152,26 @@ def test_only_users_reading_territories_without_their_detail_are_subject_to_mask
     partial = Scope(user="r@x.fr", role=Role.REGIONAL, departements=frozenset({"38", "69"}),
                     detail_departements=frozenset({"38"}))
     assert partial.masks_anything
+
+
+@pytest.mark.parametrize(("scope", "masked"), [
+    (Scope.local_admin(), False),
+    (Scope.national("rapporteur@assemblee-nationale.fr"), True),
+    (Scope.national("inspecteur@igas.gouv.fr", detail=frozenset({"38"})), False),
+    (Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"}), False),
+    (Scope.territorial("commissaire@ara.gouv.fr", Role.REGIONAL, ARA), False),
+    (Scope.public("inconnu@example.fr"), False),
+], ids=["admin", "national", "national-detail", "departement", "region", "public"])
+def test_the_facts_read_without_access_work_are_those_the_access_rules_give(planted, scope, masked):
+    """visible_fact skips the masking and the rights test for a user who reads everything unmasked (018): every user
+    still reads exactly the rows, values, reasons and comments of its first definition (005)."""
+    differ = planted.with_scope(scope).read(ProbeQuery.VISIBLE_FACTS_BOTH_WAYS)
+    assert differ.empty, differ.head()
+    secret = planted.with_scope(scope).read(ProbeQuery.VISIBLE_ROWS_BY_TERRITORY)["secret"].sum()
+    assert (secret > 0) == masked  # the national user's small counts came through the masking branch
+
+
+def test_the_facts_read_without_rights_set_are_those_the_access_rules_give(planted):
+    with planted.reader() as r:
+        unset = Reader(r._con.cursor(), {"levier_all": None, "levier_codes": None, "levier_masked": None})
+        assert unset.df(ProbeQuery.VISIBLE_FACTS_BOTH_WAYS).empty
