@@ -33,10 +33,10 @@ TABLES: dict[str, tuple[Query, Query]] = {
 
 def is_current(reader: Reader) -> bool:
     """True when the derived tables were computed for the data as it is now (no write since)."""
-    rows = reader.rows(Query.DATA_STATE_EXISTS)
+    rows = reader.once(Query.DATA_STATE_EXISTS)
     if not rows or not rows[0][0]:
         return False
-    version, derived_for = reader.rows(Query.DATA_STATE)[0]
+    version, derived_for = reader.once(Query.DATA_STATE)[0]
     return derived_for is not None and int(derived_for) == int(version)
 
 

@@ -214,7 +214,7 @@ def derived_parts(db: Database, service_type: str, distance_km: float) -> Covera
         return None
     params = {"service_type": service_type, "distance_km": float(distance_km)}
     with db.reader() as r:
-        if not r.rows(Query.DERIVED_COVERAGE_TABLE_EXISTS)[0][0] or not is_current(r):
+        if not r.once(Query.DERIVED_COVERAGE_TABLE_EXISTS)[0][0] or not is_current(r):
             return None
         lst = r.df(Query.COVERAGE_LIST_DERIVED, params)
         if lst.empty or not bool(lst.at[0, "has_distance"]):
