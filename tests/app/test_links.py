@@ -29,6 +29,16 @@ def test_a_link_opens_its_whole_view(app):
     assert any("STAT-TP60" in str(c.get("layout", {}).get("title")) or "pauvreté" in str(c) for c in charts(app))
 
 
+def test_a_session_that_lost_its_sidebar_values_reads_the_territory_from_its_address(app):
+    """Streamlit can lose the sidebar selectors' values while the session goes on (a rerun that reaches the server
+    without the browser's widget states, a run interrupted before the sidebar was drawn): the page is then drawn
+    for the territory its address names, not replaced by an error box."""
+    app.session_state["sel_init"] = True  # the session began earlier; its selectors' values are gone
+    _opened(app, "pages/t0.py", dep="38")
+    assert app.sidebar.selectbox(key="sel_dep").value == "38" and app.sidebar.selectbox(key="sel_reg").value == "84"
+    assert "Isère (38)" in texts(app)
+
+
 def test_wrong_values_of_a_link_are_said_in_french(app):
     _opened(app, "pages/panorama.py", reg="11", dep="38", indicateur="STAT-TP60", annee="1850")
     said = [w.value for w in app.warning if w.value.startswith("**Lien partagé**")]
