@@ -110,21 +110,26 @@ def app_server(db_path: Path, port: int, log_path: Path) -> Iterator[tuple[subpr
             _stop(proc)
 
 
+SHIPPED_PROXY = "127.0.0.1:8080"  # the addresses deploy/nginx.conf ships with
+SHIPPED_REPLICAS = ("127.0.0.1:8501", "127.0.0.1:8502")
+
+
 @contextmanager
-def replicas_behind_nginx(db_path: Path, count: int, log_dir: Path) -> Iterator[tuple[list[subprocess.Popen], str]]:
-    """`count` `levier app` replicas on the same database behind Debian's nginx with deploy/nginx.conf (its upstream
-    given the replicas' loopback ports, its port a free one): the deployment the README describes, on this machine.
-    Yields (the replicas' processes, nginx's base URL) once every replica and nginx answer."""
+def replicas_behind_nginx(db_path: Path, count: int, log_dir: Path
+                          ) -> Iterator[tuple[list[subprocess.Popen], str, Path]]:
+    """`count` `levier app` replicas on the same database behind Debian's nginx with deploy/nginx.conf (the shipped
+    replicas' and proxy's addresses replaced by free loopback ports): the deployment the README describes, on this
+    machine. The configuration names two replicas (their sticky upstreams and cookie values): `count` must be 2.
+    Yields (the replicas' processes, nginx's base URL, its access log) once every replica and nginx answer."""
     exe = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.path.exists(p)), None)
     if exe is None:
         sys.exit("nginx absent (apt-get install nginx)")
+    if count != len(SHIPPED_REPLICAS):
+        sys.exit(f"deploy/nginx.conf décrit {len(SHIPPED_REPLICAS)} répliques : --replicas {len(SHIPPED_REPLICAS)}")
     ports, proxy_port = [free_port() for _ in range(count)], free_port()
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    upstream = [line for line in conf.splitlines() if line.strip().startswith("server 127.0.0.1:850")]
-    indent = upstream[0][:len(upstream[0]) - len(upstream[0].lstrip())]
-    options = " ".join(upstream[0].strip().rstrip(";").split()[2:])  # max_fails… as shipped
-    servers = "\n".join(f"{indent}server 127.0.0.1:{port} {options};" for port in ports)
-    conf = conf.replace("\n".join(upstream), servers).replace("127.0.0.1:8080", f"127.0.0.1:{proxy_port}")
+    for shipped, port in ((SHIPPED_PROXY, proxy_port), *zip(SHIPPED_REPLICAS, ports)):
+        conf = conf.replace(shipped, f"127.0.0.1:{port}")
     prefix = Path(tempfile.mkdtemp(prefix="levier-bench-nginx-"))
     prefix.chmod(0o755)
     for sub in ("logs", "temp"):
@@ -137,10 +142,21 @@ def replicas_behind_nginx(db_path: Path, count: int, log_dir: Path) -> Iterator[
         url = f"http://127.0.0.1:{proxy_port}"
         try:
             _wait_healthy(url, nginx, 30, f"nginx s'est arrêté, voir {prefix / 'logs' / 'error.log'}")
-            yield procs, url
+            yield procs, url, prefix / "logs" / "access.log"
         finally:
             _stop(nginx)
             shutil.rmtree(prefix, ignore_errors=True)
+
+
+def sessions_per_replica(access_log: Path) -> dict[str, int]:
+    """How many Streamlit sessions (WebSockets, /_stcore/stream answered 101) nginx passed to each replica, by the
+    replica's address: nginx logs a WebSocket when it closes."""
+    counts: dict[str, int] = {}
+    for line in access_log.read_text().splitlines() if access_log.exists() else []:
+        if "/_stcore/stream" in line and '" 101 ' in line:
+            served = line.split()[-1]
+            counts[served] = counts.get(served, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _children(pid: int) -> list[int]:

@@ -55,13 +55,14 @@ from _browser import (  # noqa: E402
     VIEWPORT,
     WATCH_JS,
     app_server,
-    replicas_behind_nginx,
     chromium,
     cpu_seconds,
     free_port,
     machine_busy_seconds,
     memory_kb,
     page_url,
+    replicas_behind_nginx,
+    sessions_per_replica,
 )
 from _common import demo_db  # noqa: E402
 from _stream import StreamSession  # noqa: E402
@@ -204,14 +205,15 @@ def _servers_memory(pids: list[int]) -> dict[str, int]:
 
 
 @contextmanager
-def _servers(db_path: Path, args, log_path: Path) -> Iterator[tuple[list[int], str]]:
-    """One `levier app`, or --replicas of them behind nginx (deploy/nginx.conf): (their pids, the URL to visit)."""
+def _servers(db_path: Path, args, log_path: Path) -> Iterator[tuple[list[int], str, Path | None]]:
+    """One `levier app`, or --replicas of them behind nginx (deploy/nginx.conf): (their pids, the URL to visit,
+    nginx's access log or None)."""
     if args.replicas <= 1:
         with app_server(db_path, args.port or free_port(), log_path) as (proc, url):
-            yield [proc.pid], url
+            yield [proc.pid], url, None
     else:
-        with replicas_behind_nginx(db_path, args.replicas, log_path.parent) as (procs, url):
-            yield [proc.pid for proc in procs], url
+        with replicas_behind_nginx(db_path, args.replicas, log_path.parent) as (procs, url, access_log):
+            yield [proc.pid for proc in procs], url, access_log
 
 
 async def run_sessions(base: str, args, exe: str, pids: list[int]) -> dict:
@@ -278,7 +280,7 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=46_617)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--replicas", type=int, default=1,
-                        help="replicas of the app behind nginx (deploy/nginx.conf) on the same database")
+                        help="1, or 2 replicas of the app behind nginx (deploy/nginx.conf) on the same database")
     parser.add_argument("--label", default="")
     args = parser.parse_args()
     exe = chromium()
@@ -294,7 +296,8 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     started = time.perf_counter()
     import_result: dict | None = None
-    with _servers(db_path, args, RESULTS / f"load{suffix}_server.log") as (pids, url):
+    split: dict[str, int] = {}
+    with _servers(db_path, args, RESULTS / f"load{suffix}_server.log") as (pids, url, access_log):
         importer = None
         if import_file is not None:
             env = dict(os.environ, LEVIER_DB=str(db_path), PYTHONPATH=str(ROOT))
@@ -308,6 +311,9 @@ def main() -> None:
         sessions_s = time.perf_counter() - sessions_started
         server_cpu, machine_cpu = _servers_cpu(pids) - cpu_before, machine_busy_seconds() - busy_before
         rss_after = _servers_memory(pids)
+        if access_log is not None:
+            time.sleep(1)  # nginx logs each WebSocket once it is closed
+            split = sessions_per_replica(access_log)
         if importer is not None:
             out, _ = importer.communicate(timeout=600)
             import_result = {"returncode": importer.returncode, "seconds_until_seen_done":
@@ -336,6 +342,7 @@ def main() -> None:
     }
     summary["ok"] = bool(changes) and summary["change_p95_s"] <= P95_TARGET_S and not record["errors"]
     summary["replicas"] = max(args.replicas, 1)
+    summary["sessions_per_replica"] = split
     summary["rendered_sessions"] = args.sessions if args.rendered is None else min(args.rendered, args.sessions)
     counts = {"chromium": summary["rendered_sessions"], "protocole": args.sessions - summary["rendered_sessions"]}
     by_kind = {kind: {**_spread(values), "sessions": counts[kind]} for kind, values in record["by_kind"].items()
@@ -344,6 +351,9 @@ def main() -> None:
           f"{summary['replicas']} serveur(s){' derrière nginx' if summary['replicas'] > 1 else ''}, "
           f"{len(changes)} changements de département, {len(loads)} pages ouvertes"
           + (" (import en ligne de commande pendant la charge)" if args.with_import else ""))
+    if split:
+        print("sessions par réplique (WebSockets passés par nginx) : "
+              + ", ".join(f"{address} {n}" for address, n in split.items()))
     print(f"{'mesure':28} {'p50':>6} {'p95':>6} {'max':>6}")
     print(f"{'changement de département':28} {summary['change_p50_s'] or 0:6.2f} {summary['change_p95_s'] or 0:6.2f} "
           f"{summary['change_max_s'] or 0:6.2f}   cible p95 ≤ {P95_TARGET_S:g} s "

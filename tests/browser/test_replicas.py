@@ -54,10 +54,26 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def _served_by(access_log: Path) -> set[str]:
-    """The replica addresses nginx passed the page's requests to."""
-    lines = [line for line in access_log.read_text().splitlines() if "/_stcore/health" not in line]
+def _served_by(access_log: Path, since: int = 0) -> set[str]:
+    """The replica addresses nginx passed the requests to (those logged after the first `since` characters)."""
+    lines = [line for line in access_log.read_text()[since:].splitlines() if "/_stcore/health" not in line]
     return {line.split()[-1] for line in lines if line.split()[-1] != "-"}
+
+
+def _log_mark(access_log: Path) -> int:
+    """Where the access log ends once the requests answered so far are written (nginx writes a request's line once
+    its answer is sent)."""
+    time.sleep(0.5)
+    return len(access_log.read_text())
+
+
+def _visit(url: str, cookie: str | None = None) -> str:
+    """One request as a browser's first (no cookie) or later one; the replica cookie nginx answers with."""
+    request = urllib.request.Request(url, headers={"Cookie": f"levier_replica={cookie}"} if cookie else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        found = re.search(r"levier_replica=([^;]*)", " ".join(response.headers.get_all("Set-Cookie") or ()))
+    assert found, "nginx names the replica in a cookie"
+    return found.group(1)
 
 
 @pytest.fixture
@@ -120,13 +136,24 @@ def _home_counts(page) -> tuple[int, int]:
 
 
 def test_two_replicas_behind_nginx_share_every_publication_and_take_over(deployment, browser):
+    # New visitors are shared evenly (the replica with the fewest open connections, in turn when equal), and the
+    # cookie names the replica that answered, never its address; a visitor with a cookie stays on its replica.
+    proxy, access_log = deployment["proxy"], deployment["access_log"]
+    named = [_visit(proxy) for _ in range(4)]
+    assert sorted(named) == ["r1", "r1", "r2", "r2"], named
+    mark = _log_mark(access_log)
+    assert [_visit(proxy, "r2") for _ in range(3)] == ["r2"] * 3
+    time.sleep(0.5)  # nginx writes a request's line once its answer is sent
+    assert _served_by(access_log, mark) == {list(deployment["replicas"])[1]}
+
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     try:
         page = context.new_page()
-        page.goto(deployment["proxy"])
+        mark = _log_mark(access_log)
+        page.goto(proxy)
         wait_for_app(page)
         before = _home_counts(page)
-        served = _served_by(deployment["access_log"])
+        served = _served_by(access_log, mark)
         assert len(served) == 1, f"one session, one replica (sticky): {served}"
         (mine,) = served
         other = next(a for a in deployment["replicas"] if a != mine)
