@@ -175,3 +175,19 @@ def test_the_facts_read_without_rights_set_are_those_the_access_rules_give(plant
     with planted.reader() as r:
         unset = Reader(r._con.cursor(), {"levier_all": None, "levier_codes": None, "levier_masked": None})
         assert unset.df(ProbeQuery.VISIBLE_FACTS_BOTH_WAYS).empty
+
+
+@pytest.mark.parametrize("scope", [
+    Scope.local_admin(),
+    Scope.national("rapporteur@assemblee-nationale.fr"),
+    Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"}),
+    Scope.territorial("agent@rhone.fr", Role.DEPARTEMENTAL, {"69"}),
+    Scope.public("inconnu@example.fr"),
+], ids=["admin", "national", "isere", "rhone", "public"])
+def test_the_home_pages_history_counts_are_those_of_the_history_the_user_reads(planted, scope):
+    """The counts of replaced values and of the imports that replaced them, read from the replaced keys only, equal
+    fact_history's for every user: Isère's corrected small count is one replaced value for those who read Isère."""
+    user = planted.with_scope(scope)
+    counts = tuple(user.read(Query.HISTORY_SUMMARY).iloc[0])
+    assert counts == tuple(user.read(ProbeQuery.HISTORY_SUMMARY_FROM_FACT_HISTORY).iloc[0])
+    assert counts == ((1, 1) if scope.all_territories or "38" in scope.departements else (0, 0))
