@@ -101,6 +101,16 @@ def indicator_parts(indicators: pd.DataFrame, indicator: str) -> list[str]:
     return parts
 
 
+# The fields of a declaration comparability() reads, in this order.
+_DECLARATION_FIELDS = ("territory_code", "is_reference", "indicator", "variant", "variant_label", "description",
+                       "period_from", "file_name")
+
+
+def _given(value: object) -> bool:
+    """Not a missing value (None, NaN, pd.NA), as pandas' dropna() keeps it."""
+    return value is not None and not pd.isna(value)
+
+
 def comparability(
     indicator: str,
     declarations: pd.DataFrame,
@@ -120,34 +130,31 @@ def comparability(
         codes = sorted(territories.loc[territories["level"] == level, "code"])
     codes = list(dict.fromkeys(codes))
     decl = effective_declarations(declarations[declarations["territory_code"].isin(codes)], period)
-    by_territory = {code: part for code, part in decl.groupby("territory_code", sort=False)}
+    # Each territory's declarations as plain rows, in the frame's order: a pandas group per territory (and a filter
+    # of it) cost most of the Indicateurs page's first view, which asks this once per year of the programme.
+    by_territory: dict[str, list[tuple]] = {}
+    for row in zip(*(decl[col].tolist() for col in _DECLARATION_FIELDS)):
+        by_territory.setdefault(row[0], []).append(row)
+    prefix = (lambda ind: "" if ind == indicator else f"{ind} : ")
     rows = []
     for code in codes:
         mine = by_territory.get(code)
-        if mine is None:  # nothing declared (most territories): no frame to filter
+        if mine is None:  # nothing declared (most territories)
             rows.append({"Code territoire": code, "Territoire": names.get(code, ""), "Statut": STATUS_UNDECLARED,
                          "Variante(s)": "", "Libellé": "", "Description": "", "Depuis": "", "Fichier": ""})
             continue
-        var = mine[~mine["is_reference"].astype(bool)]
-        if not var.empty:
-            status = STATUS_VARIANT
-        elif not mine.empty:
-            status = STATUS_REFERENCE
-        else:
-            status = STATUS_UNDECLARED
-        prefix = (lambda ind: "" if ind == indicator else f"{ind} : ")
-        var_codes = sorted(dict.fromkeys(prefix(i) + v for i, v in zip(var["indicator"], var["variant"])))
+        var = [r for r in mine if not bool(r[1])]
+        status = STATUS_VARIANT if var else STATUS_REFERENCE
         rows.append(
             {
                 "Code territoire": code,
                 "Territoire": names.get(code, ""),
                 "Statut": status,
-                "Variante(s)": ", ".join(var_codes),
-                "Libellé": " ; ".join(dict.fromkeys(prefix(i) + lab for i, lab in zip(var["indicator"], var["variant_label"]))),
-                "Description": " ; ".join(dict.fromkeys(d for d in var["description"].dropna() if d)),
-                "Depuis": ", ".join(sorted({"toujours" if pd.isna(p) else str(int(p)) for p in var["period_from"]})),
-                "Fichier": ", ".join(dict.fromkeys(var["file_name"].dropna())) if not var.empty else
-                           ", ".join(dict.fromkeys(mine["file_name"].dropna())),
+                "Variante(s)": ", ".join(sorted(dict.fromkeys(prefix(r[2]) + r[3] for r in var))),
+                "Libellé": " ; ".join(dict.fromkeys(prefix(r[2]) + r[4] for r in var)),
+                "Description": " ; ".join(dict.fromkeys(r[5] for r in var if _given(r[5]) and r[5])),
+                "Depuis": ", ".join(sorted({"toujours" if pd.isna(r[6]) else str(int(r[6])) for r in var})),
+                "Fichier": ", ".join(dict.fromkeys(r[7] for r in (var or mine) if _given(r[7]))),
             }
         )
     matrix = pd.DataFrame(rows, columns=MATRIX_COLUMNS)
