@@ -638,7 +638,10 @@ def declarations(db: Database) -> pd.DataFrame:
 def _region_view(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str, programme: str,
                  name: str) -> region.RegionView:
     db = Database(db_path, scope=_scope)
-    return region.region_view(db, reg, programme, _quality_bundle(db_path, version, scope_key, _scope), name)
+    # The région's territories and the catalogue as the page's other blocks keep them, not read again.
+    return region.region_view(db, reg, programme, _quality_bundle(db_path, version, scope_key, _scope), name,
+                              terr=_region_territories(db_path, version, scope_key, _scope, reg),
+                              cat=common.catalogue(db, _level_rows(db_path, version, scope_key, _scope, "departement")))
 
 
 def region_view(db: Database, reg: str, programme: str, name: str = "") -> region.RegionView:
@@ -649,7 +652,8 @@ def region_view(db: Database, reg: str, programme: str, name: str = "") -> regio
 def _region_key_view(db_path: str, version: str, scope_key: str, _scope: Scope, reg: str,
                      indicator: str) -> region.KeyView:
     data = {level: _t0_indicator_data(db_path, version, scope_key, _scope, level, indicator) for level in region.LEVELS}
-    return region.key_view(Database(db_path, scope=_scope), reg, indicator, data, display_layer("departement"))
+    return region.key_view(Database(db_path, scope=_scope), reg, indicator, data, display_layer("departement"),
+                           terr=_region_territories(db_path, version, scope_key, _scope, reg))
 
 
 # One indicator's positioned values (the Région page's key figure, every région): its rows only, not the level's

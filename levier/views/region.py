@@ -138,9 +138,11 @@ def derived_status_counts(db: Database, terr: pd.DataFrame, programme: str, cat:
     return mi_parcours.derived_read(db, reads)
 
 
-def status_table(db: Database, terr: pd.DataFrame, programme: str) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
+def status_table(db: Database, terr: pd.DataFrame, programme: str,
+                 cat: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
+    """`cat`: the indicator catalogue indexed by code (common.catalogue) when the caller holds it."""
     rows, counts = [], {}
-    cat = catalogue(db)
+    cat = catalogue(db) if cat is None else cat
     served = derived_status_counts(db, terr, programme, cat)  # else each territory's, live
     for r in terr.itertuples(index=False):
         if not r.visible:
@@ -327,10 +329,13 @@ def region_map(figures: pd.DataFrame, terr: pd.DataFrame, layer: DisplayLayer, i
 # ------------------------------------------------------------------------------------------------ the page's view
 
 
-def region_view(db: Database, reg: str, programme: str, bundle: QualityBundle, region_name: str = "") -> RegionView:
-    """Everything the région page shows but the key figure (key_figures, one indicator at a time)."""
-    terr = region_territories(db, reg)
-    statuses, status_counts = status_table(db, terr, programme)
+def region_view(db: Database, reg: str, programme: str, bundle: QualityBundle, region_name: str = "",
+                terr: pd.DataFrame | None = None, cat: pd.DataFrame | None = None) -> RegionView:
+    """Everything the région page shows but the key figure (key_figures, one indicator at a time). `terr`:
+    region_territories(db, reg), `cat`: common.catalogue(db), when the caller holds them (the app keeps both)."""
+    terr = region_territories(db, reg) if terr is None else terr
+    cat = catalogue(db) if cat is None else cat
+    statuses, status_counts = status_table(db, terr, programme, cat)
     returns = returns_table(terr, bundle, programme)
     choice = {p.code: p for p in funding_programmes(db)}.get(programme)
     years = choice.years if choice is not None else None
@@ -346,7 +351,7 @@ def region_view(db: Database, reg: str, programme: str, bundle: QualityBundle, r
         reg=reg, name=region_name or reg, programme=programme, territories=terr, statuses=statuses,
         status_counts=status_counts, returns=returns, money=money, money_totals=totals,
         money_years=(years[0], years[-1]) if years else None, money_source=funding_source(is_demo),
-        returns_demo=bundle.demo, key_choices=key_choices(catalogue(db)), notes=notes, headline=headline,
+        returns_demo=bundle.demo, key_choices=key_choices(cat), notes=notes, headline=headline,
     )
 
 
@@ -394,10 +399,10 @@ class KeyView:
 
 
 def key_view(db: Database, reg: str, indicator: str, data: Mapping[str, t0.T0Data], layer: DisplayLayer,
-             t0_year: int = T0_YEAR) -> KeyView:
+             t0_year: int = T0_YEAR, terr: pd.DataFrame | None = None) -> KeyView:
     """One key T0 figure of every territory of the région, against the national median of its comparison set, and
-    the région's map of it."""
-    terr = region_territories(db, reg)
+    the région's map of it. `terr`: region_territories(db, reg) when the caller holds it."""
+    terr = region_territories(db, reg) if terr is None else terr
     figures = key_figures(db.scope, terr, data, indicator, t0_year)
     cat = indexed_catalogue(data[LEVEL_DEP].catalogue)
     label = str(cat.at[indicator, "label"]) if indicator in cat.index else indicator
