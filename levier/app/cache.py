@@ -235,10 +235,13 @@ def _series_data(db_path: str, version: str, scope_key: str, _scope: Scope, head
                  from_t0: bool = False) -> series.SeriesData:
     # Every département's values and the per-year medians of an indicator set: the same for every territory. On the
     # T0 page of a département they are the T0 table's positioned figures (of these indicators only).
+    # The series catalogue and the départements as the page's other blocks keep them, not read again.
     db = Database(db_path, scope=_scope)
+    cat = _series_catalogue(db_path, version, scope_key, _scope)
+    rows = _level_rows(db_path, version, scope_key, _scope, series.LEVEL)
     if from_t0:
-        return series.load_series_data_positioned(db, heads)
-    return series.load_series_data(db, heads)
+        return series.load_series_data_positioned(db, heads, cat=cat, rows=rows)
+    return series.load_series_data(db, heads, cat=cat, terr=rows[0])
 
 
 # Figures kept as objects (cache_resource), not pickled: unpickling six plotly figures on every rerun cost as much

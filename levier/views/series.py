@@ -29,6 +29,7 @@ from levier.core.periods import MONTHLY, PROVISIONAL_COMMENT, is_monthly_period
 from levier.store.db import Database, Query
 from levier.views.common import (
     WARNED_COLUMN,
+    LevelRows,
     WARNED_MARK,
     has_warning,
     indexed_catalogue,
@@ -134,12 +135,14 @@ def load_catalogue(db: Database) -> pd.DataFrame:
     return indexed_catalogue(db.read(Query.SERIES_CATALOGUE))
 
 
-def load_series_data(db: Database, heads: Sequence[str]) -> SeriesData:
+def load_series_data(db: Database, heads: Sequence[str], cat: pd.DataFrame | None = None,
+                     terr: pd.DataFrame | None = None) -> SeriesData:
     """One read for the catalogue, the départements and every value of the chosen families (each head with the
-    series it continues), then the ranked figures and the medians — once for every territory."""
+    series it continues), then the ranked figures and the medians — once for every territory. `cat`
+    (load_catalogue) and `terr` (the départements, territories_of_level.sql): when the caller holds them."""
     with db.reader() as r:
-        cat = indexed_catalogue(r.df(Query.SERIES_CATALOGUE))
-        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL})
+        cat = indexed_catalogue(r.df(Query.SERIES_CATALOGUE)) if cat is None else cat
+        terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL}) if terr is None else terr
         wanted = wanted_codes(cat, heads)
         values = r.df(Query.SERIES_VALUES, {"level": LEVEL, "codes": wanted, "provisional": PROVISIONAL_COMMENT})
     values = values[yearly_rows(values)]
@@ -148,12 +151,14 @@ def load_series_data(db: Database, heads: Sequence[str]) -> SeriesData:
     return SeriesData(terr, cat, values, medians_of(values, terr))
 
 
-def load_series_data_positioned(db: Database, heads: Sequence[str]) -> SeriesData:
+def load_series_data_positioned(db: Database, heads: Sequence[str], cat: pd.DataFrame | None = None,
+                                rows: LevelRows | None = None) -> SeriesData:
     """series_data_from over the chosen families' positioned values of the départements (the T0 page's figures,
-    t0.load_t0_data of those indicators only): the same figures as the T0 table, without the level's other rows."""
-    cat = load_catalogue(db)
-    data = load_t0_data(db, LEVEL, wanted_codes(cat, heads))
-    return series_data_from(db, data.values, data.territories, heads)
+    t0.load_t0_data of those indicators only): the same figures as the T0 table, without the level's other rows.
+    `cat` (load_catalogue) and `rows` (common.level_rows of the départements): when the caller holds them."""
+    cat = load_catalogue(db) if cat is None else cat
+    data = load_t0_data(db, LEVEL, wanted_codes(cat, heads), rows=rows)
+    return series_data_from(db, data.values, data.territories, heads, cat=cat)
 
 
 def wanted_codes(cat: pd.DataFrame, heads: Sequence[str]) -> list[str]:
@@ -163,12 +168,13 @@ def wanted_codes(cat: pd.DataFrame, heads: Sequence[str]) -> list[str]:
     return [c for h in heads for c in fam.get(h, []) if c in yearly]
 
 
-def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str]) -> SeriesData:
+def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str],
+                     cat: pd.DataFrame | None = None) -> SeriesData:
     """The same as load_series_data from values of level `departement` already ranked (T0Data.values holding at
-    least the chosen families' indicators, as load_series_data_positioned reads them): only the catalogue and the
-    provisional marks are read, the ranking is not done again."""
+    least the chosen families' indicators, as load_series_data_positioned reads them): only the catalogue (unless
+    given: load_catalogue) and the provisional marks are read, the ranking is not done again."""
     with db.reader() as r:
-        cat = indexed_catalogue(r.df(Query.SERIES_CATALOGUE))
+        cat = indexed_catalogue(r.df(Query.SERIES_CATALOGUE)) if cat is None else cat
         wanted = wanted_codes(cat, heads)
         marks = r.df(Query.PROVISIONAL_VALUES, {"level": LEVEL, "codes": wanted, "provisional": PROVISIONAL_COMMENT})
     values = ranked[ranked["indicator"].isin(wanted) & ranked["code"].isin(set(territories["code"].astype(str)))]
