@@ -605,7 +605,14 @@ def quality_bundle(db: Database) -> qualite.QualityBundle:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _catalogue(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
-    return indicateurs.catalogue(Database(db_path, scope=_scope))
+    return indicateurs.catalogue(Database(db_path, scope=_scope),
+                                 _variant_declarations(db_path, version, scope_key, _scope))
+
+
+# The declarations in force, read once for the catalogue's counts and the list of declarations (Indicateurs).
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _variant_declarations(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
+    return indicateurs.load_declarations(Database(db_path, scope=_scope))
 
 
 def catalogue(db: Database) -> pd.DataFrame:
@@ -625,7 +632,8 @@ def indicator_detail(db: Database, code: str) -> indicateurs.IndicatorDetail:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _declarations(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
-    return indicateurs.declarations(Database(db_path, scope=_scope))
+    return indicateurs.declarations(Database(db_path, scope=_scope),
+                                    _variant_declarations(db_path, version, scope_key, _scope))
 
 
 def declarations(db: Database) -> pd.DataFrame:

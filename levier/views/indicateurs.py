@@ -55,13 +55,19 @@ def _variant_territories(declarations: pd.DataFrame) -> dict[str, set[str]]:
     return {ind: set(part["territory_code"]) for ind, part in var.groupby("indicator")}
 
 
-def catalogue(db: Database) -> pd.DataFrame:
+def load_declarations(db: Database) -> pd.DataFrame:
+    """Every declaration in force (variant_declarations.sql): what catalogue() counts and declarations() lists."""
+    return db.read(Query.VARIANT_DECLARATIONS)
+
+
+def catalogue(db: Database, declared: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every indicator of the catalogue, French column labels, with the years and territories that have data and
-    how many départements declared a definition variant (for a ratio: of its numerator or denominator)."""
+    how many départements declared a definition variant (for a ratio: of its numerator or denominator).
+    `declared`: load_declarations(db) when the caller holds it."""
     page = Query.CATALOGUE_PAGE_DERIVED if derived_tables.available(db) else Query.CATALOGUE_PAGE
     with db.reader() as r:
         raw = r.df(page)
-        decl = r.df(Query.VARIANT_DECLARATIONS)
+        decl = r.df(Query.VARIANT_DECLARATIONS) if declared is None else declared
     labels = dict(zip(raw["code"], raw["label"]))
     known = variants.known_variants()
     known_codes = known[known["variante"] != variants.REF].groupby("indicateur")["variante"].agg(
@@ -374,9 +380,10 @@ def declarations_table(declarations: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def declarations(db: Database) -> pd.DataFrame:
-    """Every declaration in force (download of the catalogue page)."""
-    return declarations_table(db.read(Query.VARIANT_DECLARATIONS))
+def declarations(db: Database, declared: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every declaration in force (download of the catalogue page); `declared`: load_declarations(db) when the
+    caller holds it."""
+    return declarations_table(load_declarations(db) if declared is None else declared)
 
 
 # --- Sources indépendantes ---------------------------------------------------------------------------------------
