@@ -27,14 +27,11 @@ from levier.views.selection import (
 _KEYS = ("sel_reg", "sel_dep", "sel_epci")
 
 
-_SELECTOR_KEYS = ("sel_reg", "sel_dep", "sel_epci")
-
-
 def _init_from_url(options) -> None:
     """The sidebar's selection from the address, on a session's first run, and again whenever Streamlit lost the
     selectors' values (a rerun that reached the server without the browser's widget states, or a run interrupted
     before the sidebar was drawn, whose end drops widgets it did not draw): the address still names the territory."""
-    if "sel_init" in st.session_state and all(k in st.session_state for k in _SELECTOR_KEYS):
+    if "sel_init" in st.session_state and all(k in st.session_state for k in _KEYS):
         return
     reading = read_territory({k: st.query_params.get(k) for k in ("reg", "dep", "epci")}, options)
     sel = reading.selection

@@ -29,8 +29,8 @@ from levier.core.periods import MONTHLY, PROVISIONAL_COMMENT, is_monthly_period
 from levier.store.db import Database, Query
 from levier.views.common import (
     WARNED_COLUMN,
-    LevelRows,
     WARNED_MARK,
+    LevelRows,
     has_warning,
     indexed_catalogue,
     indicators_with_values,
