@@ -46,6 +46,18 @@ def streamlit_run_command(port: int) -> list[str]:
             "--server.address", "127.0.0.1", "--server.headless", "true"]
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """A server the tests started: asked to end, killed after `timeout` seconds (nothing to do if it already ended)."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextmanager
 def running_app(port: int, env: dict[str, str], cwd: Path, log_path: Path, command=levier_app_command) -> Iterator[str]:
     """The app on loopback (`levier app` unless another command is given) until the block ends; yields its address."""
@@ -65,12 +77,7 @@ def running_app(port: int, env: dict[str, str], cwd: Path, log_path: Path, comma
         try:
             yield url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 @pytest.fixture(scope="session")

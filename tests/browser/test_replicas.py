@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from levier.core.config import PROJECT_ROOT
-from tests.browser.conftest import levier_app_command, wait_for_app
+from tests.browser.conftest import levier_app_command, stop_process, wait_for_app
 
 NGINX_CONF = PROJECT_ROOT / "deploy" / "nginx.conf"
 IMPORTED = "retours-replique.csv"
@@ -42,16 +42,6 @@ def _healthy(url: str, deadline: float) -> None:
         except OSError:
             time.sleep(0.3)
     raise AssertionError(f"{url} did not answer in time")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _served_by(access_log: Path, since: int = 0) -> set[str]:
@@ -117,9 +107,9 @@ def deployment(demo_db_path, tmp_path):
         yield {"db": db, "env": env, "replicas": replicas, "proxy": f"http://127.0.0.1:{proxy_port}",
                "access_log": prefix / "logs" / "access.log", "tmp": tmp_path}
     finally:
-        _stop(nginx)
+        stop_process(nginx, timeout=15)
         for proc in replicas.values():
-            _stop(proc)
+            stop_process(proc, timeout=15)
         shutil.rmtree(prefix, ignore_errors=True)
 
 
