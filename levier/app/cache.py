@@ -518,10 +518,12 @@ def panorama_indicators(db: Database) -> list[panorama.Indicator]:
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _panorama_data(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str,
                    period: int) -> panorama.PanoramaData:
+    rows = {level: _level_rows(db_path, version, scope_key, _scope, level)
+            for level in (panorama.LEVEL_DEP, panorama.LEVEL_EPCI)}
     return panorama.panorama_data(Database(db_path, scope=_scope), indicator, period,
                                   choices=_panorama_indicators(db_path, version, scope_key, _scope),
-                                  cat=common.indexed_catalogue(_level_rows(db_path, version, scope_key, _scope,
-                                                                           panorama.LEVEL_DEP)[1]))
+                                  cat=common.indexed_catalogue(rows[panorama.LEVEL_DEP][1]),
+                                  territories={level: terr for level, (terr, _) in rows.items()})
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

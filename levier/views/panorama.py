@@ -8,7 +8,7 @@ shared objects (levier.app.cache.display_layer); figures and French tables are b
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +22,7 @@ from levier.core.fmt import fmt_int, fmt_signed, unit_decimals
 from levier.geo import display as geo
 from levier.ingest.service_lists import SERVICE_TYPES
 from levier.store.db import Database, Query
-from levier.views.common import catalogue, indicators_with_values, ranking_values
+from levier.views.common import catalogue, indicators_with_values, ranked_values_by_territory
 from levier.views.selection import Selection, TerritoryOptions
 
 PROGRAMME = "STAT"
@@ -262,16 +262,16 @@ def _ranked(frame: pd.DataFrame, direction: str | None, within: pd.Series) -> pd
 
 
 def level_values(db: Database, indicator: str, period: int, level: str,
-                 cat: pd.DataFrame | None = None) -> pd.DataFrame:
+                 cat: pd.DataFrame | None = None, territories: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every territory of a level with its value (NaN when missing) and status, names, nature and population.
-    `cat`: common.catalogue(db) when the caller holds it."""
-    frame = db.read(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
-    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
-    frame["status"] = _status(frame["missing_reason"], frame["value"])
+    `cat`: common.catalogue(db) and `territories`: the level's territories (common.level_rows), when the caller
+    holds them."""
     # value = the ranked figure (a count's rate), raw_value = the published value, unranked_reason when not ranked;
-    # an EPCI value on a perimeter changed since its geography year says so in its status.
-    frame = ranking_values(db, frame.assign(indicator=indicator, period=int(period)),
-                           cat if cat is not None else catalogue(db), level, frame)
+    # the status says what was published (the value, or why there is none).
+    frame = ranked_values_by_territory(db, indicator, period, level, cat if cat is not None else catalogue(db),
+                                       territories)
+    frame.insert(frame.columns.get_loc("indicator"), "status", _status(frame["missing_reason"], frame["raw_value"]))
+    # An EPCI value on a perimeter changed since its geography year says so in its status.
     if "perimeter_note" in frame.columns:
         frame["status"] = frame["perimeter_note"].astype("string").fillna(frame["status"]).to_numpy()
     return frame
@@ -306,17 +306,20 @@ class PanoramaData:
 
 
 def panorama_data(db: Database, indicator: str, period: int,
-                  choices: Sequence[Indicator] | None = None, cat: pd.DataFrame | None = None) -> PanoramaData:
+                  choices: Sequence[Indicator] | None = None, cat: pd.DataFrame | None = None,
+                  territories: Mapping[str, pd.DataFrame] | None = None) -> PanoramaData:
     """What every area's view of one indicator and year reads (see panorama_view).
-    `choices`: indicator_choices(db), `cat`: common.catalogue(db), when the caller already holds them (the app keeps
-    them per data version)."""
+    `choices`: indicator_choices(db), `cat`: common.catalogue(db), `territories`: level -> its territories
+    (common.level_rows), when the caller already holds them (the app keeps them per data version)."""
     cat = cat if cat is not None else catalogue(db)
     choices = {c.code: c for c in (choices if choices is not None else indicator_choices(db))}
     if indicator not in choices:
         raise KeyError(f"Indicateur sans valeur par département ni par EPCI : {indicator}")
     ind = choices[indicator]
     period = int(period)
-    deps = level_values(db, indicator, period, LEVEL_DEP, cat) if period in ind.periods_dep else None
+    terr = dict(territories or {})
+    deps = (level_values(db, indicator, period, LEVEL_DEP, cat, terr.get(LEVEL_DEP)) if period in ind.periods_dep
+            else None)
     france, basis, stored = france_reference(db, indicator, period, deps)
     rated = deps is not None and bool(deps["rank_basis"].astype(str).ne("").any())
     if deps is not None and (rated or deps["unranked_reason"].notna().any()):
@@ -327,12 +330,13 @@ def panorama_data(db: Database, indicator: str, period: int,
             basis = f"médiane des {len(ranked)} départements classés"
     epci, dep_reference = None, None
     if period in ind.periods_epci:
-        epci = level_values(db, indicator, period, LEVEL_EPCI, cat)
+        epci = level_values(db, indicator, period, LEVEL_EPCI, cat, terr.get(LEVEL_EPCI))
         if deps is not None:  # a département's value that is not ranked (a floor) is no reference either
             by_code = deps.set_index("code")
             dep_reference = by_code["value"].where(by_code["unranked_reason"].isna())
         else:
-            dep_reference = level_values(db, indicator, period, LEVEL_DEP, cat).set_index("code")["value"]
+            dep_reference = level_values(db, indicator, period, LEVEL_DEP, cat,
+                                         terr.get(LEVEL_DEP)).set_index("code")["value"]
     return PanoramaData(ind, period, deps, dep_reference, epci, france, basis, stored)
 
 

@@ -19,8 +19,8 @@ from levier.rights.scope import Scope
 from levier.store.db import Database, Query
 from levier.analysis.rates import shown_value
 from levier.views.common import (
-    LevelRows, PeerInputs, as_computed_text, catalogue, derived_serves, indexed_catalogue, load_peer_inputs,
-    peer_group_of, ranking_values, read_level_rows, source_text,
+    LevelRows, PeerInputs, as_computed_text, catalogue, derived_serves, indexed_catalogue, level_rows,
+    load_peer_inputs, peer_group_of, ranked_values_by_territory, ranking_values, read_level_rows, source_text,
 )
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
@@ -273,13 +273,9 @@ def ranked_frame(db: Database, indicator: str, period: int, level: str = positio
     ranking_values leaves them, and the indicator's direction (positions.positions(frame, direction, groups) then
     gives its positions with any territory's peer group). `rows`: common.level_rows(db, level) when the caller holds
     them (the territories and the catalogue are not read again)."""
-    with db.reader() as r:
-        frame = r.df(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": int(period), "level": level})
-        terr, cat = rows if rows is not None else read_level_rows(r, level)
-    frame = positions.comparison_set(frame, level, code)
+    terr, cat = rows if rows is not None else level_rows(db, level)
     # Ranked on the rate of a count, censored values kept out (table columns raw_value, rank_basis, rank_unit…).
-    frame = ranking_values(db, frame.assign(indicator=indicator, period=int(period)),
-                           indexed_catalogue(cat), level, terr)
+    frame = ranked_values_by_territory(db, indicator, period, level, indexed_catalogue(cat), terr, code)
     direction = cat.loc[cat["code"] == indicator, "direction"]
     return frame, direction.iloc[0] if len(direction) else None
 

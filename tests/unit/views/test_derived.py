@@ -8,6 +8,7 @@ import pytest
 
 from levier.analysis import positions
 from levier.rights.scope import Role, Scope
+from levier.store import db as door
 from levier.store import derived
 from levier.store.db import Query
 from levier.views import common, gating, mi_parcours, t0
@@ -123,6 +124,63 @@ def test_ranking_values_served_from_derived_rows_equal_the_live_computation(demo
     for frame, got in zip(frames, served):
         live = common.ranking_values(demo_db, frame, cat, "departement")
         _same_figures(got, live)
+
+
+def _ranked_live(db, indicator: str, period: int, level: str, code: str | None = None) -> pd.DataFrame:
+    """What the pages ranked before the one read: every territory's current value, then ranking_values."""
+    frame = db.read(Query.INDICATOR_VALUES_BY_TERRITORY, {"indicator": indicator, "period": period, "level": level})
+    frame = positions.comparison_set(frame, level, code)
+    return common.ranking_values(db, frame.assign(indicator=indicator, period=period), common.catalogue(db), level,
+                                 common.load_territories(db, level))
+
+
+@pytest.mark.parametrize("level, indicator, period, code", [
+    ("departement", "CALPAE-3.1.1-OR1M-TX", 2021, None),  # a contract rate: 30 départements, the others absent
+    ("departement", "STAT-ASE-ACCUEILLIS", 2019, None),  # a count ranked on its rate
+    ("departement", "STAT-TP60", 2020, None),
+    ("departement", "STAT-TP60", 1990, None),  # a year without any value: every territory absent
+    ("epci", "STAT-Q2", 2019, "200040715"),  # an EPCI's comparison set (its nature)
+    ("epci", "STAT-Q2", 2019, "200046977"),  # Métropole de Lyon among the métropoles
+    ("epci", "PACTE-2-ORI-TX", 2024, None),  # a contract rate a few EPCI return
+])
+def test_a_ranked_indicator_read_in_one_go_is_the_one_ranked_from_the_current_values(demo_db, level, indicator,
+                                                                                    period, code):
+    """ranked_values_by_territory reads the stored positions of one indicator and period and lists the level's
+    territories around them: the same rows, columns, values, reasons and bases as the current values ranked by
+    ranking_values, and the live path itself when the derived tables do not serve."""
+    terr = common.load_territories(demo_db, level)
+    got = common.ranked_values_by_territory(demo_db, indicator, period, level, common.catalogue(demo_db), terr, code)
+    expected = _ranked_live(demo_db, indicator, period, level, code)
+    assert list(got.columns) == list(expected.columns)
+    assert len(got) == len(positions.comparison_set(terr, level, code)) >= 20
+    _same_figures(got, expected)
+    if period == 1990:
+        assert got["missing_reason"].eq("absent").all() and got["value"].isna().all()
+    else:
+        assert got["value"].notna().sum() >= (20 if indicator.startswith("STAT") else 10)
+
+
+def test_a_ranked_indicator_is_read_from_the_stored_positions_only_for_a_user_they_serve(demo_db, monkeypatch):
+    """A user who reads everything gets the one read of the derived table, not the scan of the current values; a
+    départemental user, whom the derived tables do not serve, gets the live ranking of what they may read."""
+    reads = []
+    original = door.Reader._run
+
+    def spy(self, query, params, fetch):
+        reads.append(str(query))
+        return original(self, query, params, fetch)
+
+    monkeypatch.setattr(door.Reader, "_run", spy)
+    cat = common.catalogue(demo_db)
+    common.ranked_values_by_territory(demo_db, "STAT-TP60", 2020, "departement", cat)
+    assert "derived/ranked_values_by_territory" in reads and "indicators/indicator_values_by_territory" not in reads
+    isere = demo_db.with_scope(Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"}))
+    reads.clear()
+    got = common.ranked_values_by_territory(isere, "CALPAE-3.1.1-OR1M-TX", 2021, "departement", cat)
+    assert "derived/ranked_values_by_territory" not in reads
+    assert "indicators/indicator_values_by_territory" in reads
+    # The contract rate of other départements is outside this user's rights: only Isère is listed.
+    assert got["code"].tolist() == ["38"]
 
 
 def test_a_frame_whose_values_are_not_the_stored_ones_is_ranked_live(demo_db):
