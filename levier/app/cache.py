@@ -544,9 +544,20 @@ def service_lists(db: Database) -> pd.DataFrame:
     return _service_lists(*_key(db))
 
 
+# One service type's points, kept as an object (never changed by its readers): the Services page's two maps ask
+# for all the types shown and for the one covered, and each type is read and prepared once for both.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _service_points_of_type(db_path: str, version: str, scope_key: str, _scope: Scope,
+                            service_type: str) -> pd.DataFrame:
+    return panorama.service_points(Database(db_path, scope=_scope), (service_type,))
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _service_points(db_path: str, version: str, scope_key: str, _scope: Scope, service_types: tuple[str, ...]) -> pd.DataFrame:
-    return panorama.service_points(Database(db_path, scope=_scope), service_types)
+    frames = [_service_points_of_type(db_path, version, scope_key, _scope, t) for t in service_types]
+    if not any(len(f) for f in frames):  # no point at all: the empty frame as service_points makes it
+        return panorama.service_points(Database(db_path, scope=_scope), service_types)
+    return pd.concat([f for f in frames if len(f)], ignore_index=True)
 
 
 def service_points(db: Database, service_types: tuple[str, ...]) -> pd.DataFrame:
@@ -559,7 +570,9 @@ def _coverage_view(db_path: str, version: str, scope_key: str, _scope: Scope, se
     # The shared referential's commune points (seconds to build the first time): built only when the derived tables
     # cannot serve this view (not current, or a distance that is not a standard one).
     return services.coverage_view(Database(db_path, scope=_scope), service_type, distance_km, area,
-                                  lambda: service_referential().points)
+                                  lambda: service_referential().points,
+                                  territories={level: _level_rows(db_path, version, scope_key, _scope, level)[0]
+                                               for level in (panorama.LEVEL_EPCI, panorama.LEVEL_DEP)})
 
 
 def coverage_view(db: Database, service_type: str, distance_km: float, area: panorama.MapArea) -> services.CoverageView:

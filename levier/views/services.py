@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -264,18 +264,18 @@ def _territory_table(parts: CoverageParts, ref: pd.DataFrame, level: str, column
 
 
 def coverage_view(db: Database, service_type: str, distance_km: float, area: MapArea,
-                  communes: CommunePoints = None, live: bool = False) -> CoverageView:
+                  communes: CommunePoints = None, live: bool = False,
+                  territories: Mapping[str, pd.DataFrame] | None = None) -> CoverageView:
     """Coverage of the population by one service type within `distance_km`, by EPCI and by département: read from
     the derived tables when they are current and the distance is a standard one (unless `live`), else computed now
     from `communes` (the commune points, levier.ingest.service_lists.Referential.points, or a function returning
-    them; built when not given)."""
+    them; built when not given). `territories`: level -> its territories (common.level_rows) when the caller holds
+    them."""
     parts = coverage_parts(db, service_type, distance_km, communes, (LEVEL_EPCI, LEVEL_DEP), live)
+    held = dict(territories or {})
     with db.reader() as r:
-        epci_ref = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_EPCI})
-        dep_ref = r.df(Query.TERRITORIES_OF_LEVEL, {"level": LEVEL_DEP})
-    dep_names = dict(zip(dep_ref["code"], dep_ref["name"], strict=True))
-    for ref in (epci_ref, dep_ref):
-        ref["dep_name"] = ref["dep"].map(dep_names)
+        epci_ref, dep_ref = (held[level] if level in held else r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
+                             for level in (LEVEL_EPCI, LEVEL_DEP))
     columns = ["code", "name", "dep", "dep_name", "reg", "reg_name", "nature"]
     epci = _territory_table(parts, epci_ref, LEVEL_EPCI, columns)
     deps = _territory_table(parts, dep_ref, LEVEL_DEP, columns)
