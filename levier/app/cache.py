@@ -32,12 +32,15 @@ from levier.views import (
 )
 from levier.views.accueil import HomeSummary, load_home_summary
 from levier.views.effet_levier import (
+    LeverBase,
     LeverData,
     LeverLevel,
     LeverView,
     ProgrammeChoice,
     funding_programmes,
+    lever_base,
     lever_level,
+    lever_poor,
     lever_view,
     load_lever_data,
 )
@@ -146,10 +149,28 @@ def _lever_data(db_path: str, version: str, scope_key: str, _scope: Scope, progr
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _lever_poor(db_path: str, version: str, scope_key: str, _scope: Scope, programme: str, level: str,
+                year: int) -> pd.DataFrame:
+    # The poor population behind the € per poor inhabitant: the same for every stage compared.
+    return lever_poor(_lever_data(db_path, version, scope_key, _scope, programme, level), year)
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _lever_level(db_path: str, version: str, scope_key: str, _scope: Scope, programme: str, level: str, stage: str,
                  year_from: int, year_to: int) -> LeverLevel:
     data = _lever_data(db_path, version, scope_key, _scope, programme, level)
-    return lever_level(data, stage, year_from, year_to)
+    return lever_level(data, stage, year_from, year_to,
+                       poor=_lever_poor(db_path, version, scope_key, _scope, programme, level, year_from))
+
+
+# A territory's money per action, its chart and checks (views.effet_levier.lever_base): a change of the stage
+# compared computes the page's other figures only.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _lever_base(db_path: str, version: str, scope_key: str, _scope: Scope, level: str, code: str, programme: str,
+                year_from: int, year_to: int) -> LeverBase:
+    holder_level = "epci" if level == "epci" else "departement"
+    data = _lever_data(db_path, version, scope_key, _scope, programme, holder_level)
+    return lever_base(Database(db_path, scope=_scope), data, level, code, year_from, year_to)
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -158,8 +179,9 @@ def _lever_page(db_path: str, version: str, scope_key: str, _scope: Scope, level
     holder_level = "epci" if level == "epci" else "departement"
     data = _lever_data(db_path, version, scope_key, _scope, programme, holder_level)
     level_data = _lever_level(db_path, version, scope_key, _scope, programme, holder_level, stage, year_from, year_to)
+    base = _lever_base(db_path, version, scope_key, _scope, level, code, programme, year_from, year_to)
     return lever_view(Database(db_path, scope=_scope), level, code, programme, stage, year_from, year_to, data=data,
-                      level_data=level_data)
+                      level_data=level_data, base=base)
 
 
 def lever_page(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int) -> LeverView:

@@ -536,26 +536,51 @@ class LeverLevel:
     leverage: pd.DataFrame
 
 
-def lever_level(data: LeverData, stage: str, year_from: int, year_to: int) -> LeverLevel:
-    """The level's part of lever_view(), computed once for every territory of a programme, stage and years."""
+def lever_level(data: LeverData, stage: str, year_from: int, year_to: int,
+                poor: pd.DataFrame | None = None) -> LeverLevel:
+    """The level's part of lever_view(), computed once for every territory of a programme, stage and years.
+    `poor`: lever.poor_population(data.stats, year_from) when the caller holds it (it does not depend on the stage)."""
     years = list(range(int(year_from), int(year_to) + 1))
     amounts = lever.territory_amounts(data.funding, stage, years)
-    poor = lever.poor_population(data.stats, years[0])
+    poor = poor if poor is not None else lever.poor_population(data.stats, years[0])
     return LeverLevel(data.programme, data.level, stage, tuple(years), poor,
                       lever.leverage_table(amounts, data.territories, poor))
 
 
-def lever_view(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int,
-               data: LeverData | None = None, level_data: LeverLevel | None = None) -> LeverView:
-    """The Effet levier page for a département, a région (its départements summed), France, or an EPCI holding its
-    own contract (a métropole: its money, its leverage among the métropoles, its cost per result, with the limits of
-    what its data support said beside them). `data`: load_lever_data() of this programme and level when the caller
-    already holds it (a cache: it does not depend on the territory, the stage or the years), else read here;
-    `level_data`: lever_level() of that data, stage and years (neither depends on the territory), else computed."""
+def lever_poor(data: LeverData, year: int) -> pd.DataFrame:
+    """The poor population behind each holder's € per poor inhabitant, from a span's first year (lever_level's
+    `poor`: the same whatever the stage compared)."""
+    return lever.poor_population(data.stats, int(year))
+
+
+@dataclass(frozen=True)
+class LeverBase:
+    """What one territory's page shows whatever the stage compared: who is summed, the money per action and its
+    chart, the reallocations and the « mesure nouvelle » checks (lever_base). Never changed by lever_view."""
+
+    programme: str
+    level: str
+    code: str
+    years: tuple[int, ...]
+    title: str
+    codes: list[str]
+    selected: str | None
+    labels: dict[str, str]
+    axes: dict[str, object]
+    source: str
+    table: pd.DataFrame  # lever.action_totals, in the catalogue's order of actions
+    heads: dict
+    execution_figure: object  # a plotly figure
+    flows: pd.DataFrame
+    sankey_figure: object | None
+    new_actions: pd.DataFrame
+    unchecked_new: int
+
+
+def lever_base(db: Database, data: LeverData, level: str, code: str, year_from: int, year_to: int) -> LeverBase:
+    """The stage-free part of lever_view() for one territory and span of years (a change of the stage compared
+    computes the rest only)."""
     epci = level == "epci"
-    holder_level = "epci" if epci else "departement"
-    if data is None or data.programme != programme or data.level != holder_level:
-        data = load_lever_data(db, programme, holder_level)
     holder = lever.METROPOLE if epci else lever.DEPARTEMENT
     years = list(range(int(year_from), int(year_to) + 1))
     terr = data.territories
@@ -575,10 +600,42 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     axes = dict(zip(data.actions["code"], data.actions["axis"]))
     order = {c: k for k, c in enumerate(data.actions["code"])}
     source = funding_source(data.is_demo)
-
     table = lever.action_totals(data.funding, codes, years)
     table = table.sort_values("action", key=lambda s: s.map(order)).reset_index(drop=True)
-    heads = lever.totals(table)
+    year_text = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    execution_figure = lever_charts.execution_chart(
+        table, labels, axes, title=f"Prévu, engagé, consommé par action – {data.programme} {year_text}",
+        source=source, year=years, own_label=holder.label)
+    flows = lever.reallocation_flows(data.reallocations, codes, years)
+    sankey = lever_charts.reallocation_sankey(flows, labels, title=f"Crédits reventilés entre actions – {year_text}",
+                                               source=source, year=years) if len(flows) else None
+    new, unchecked = lever.new_action_flags(data.flags, data.funding, data.values, data.indicators, codes)
+    return LeverBase(data.programme, data.level, code, tuple(years), title, codes, selected, labels, axes, source,
+                     table, lever.totals(table), execution_figure, flows, sankey, new, unchecked)
+
+
+def lever_view(db: Database, level: str, code: str, programme: str, stage: str, year_from: int, year_to: int,
+               data: LeverData | None = None, level_data: LeverLevel | None = None,
+               base: LeverBase | None = None) -> LeverView:
+    """The Effet levier page for a département, a région (its départements summed), France, or an EPCI holding its
+    own contract (a métropole: its money, its leverage among the métropoles, its cost per result, with the limits of
+    what its data support said beside them). `data`: load_lever_data() of this programme and level when the caller
+    already holds it (a cache: it does not depend on the territory, the stage or the years), else read here;
+    `level_data`: lever_level() of that data, stage and years (neither depends on the territory), else computed;
+    `base`: lever_base() of that data, territory and years (it does not depend on the stage), else computed."""
+    epci = level == "epci"
+    holder_level = "epci" if epci else "departement"
+    if data is None or data.programme != programme or data.level != holder_level:
+        data = load_lever_data(db, programme, holder_level)
+    holder = lever.METROPOLE if epci else lever.DEPARTEMENT
+    years = list(range(int(year_from), int(year_to) + 1))
+    terr = data.territories
+    if base is None or (base.programme, base.level, base.code, base.years) != (
+            programme, holder_level, code, tuple(years)):
+        base = lever_base(db, data, level, code, years[0], years[-1])
+    codes, selected, title, labels, source = base.codes, base.selected, base.title, base.labels, base.source
+    order = {c: k for k, c in enumerate(data.actions["code"])}
+    table, heads = base.table, base.heads
     if level_data is None or (level_data.programme, level_data.level, level_data.stage, level_data.years) != (
             programme, holder_level, stage, tuple(years)):
         level_data = lever_level(data, stage, years[0], years[-1])
@@ -595,13 +652,6 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     if not epci:  # no poverty rate is published per EPCI: no € per poor inhabitant for a métropole (said in notes)
         headline["€ par habitant pauvre"] = (fmt_number(agg["total_per_poor"], 1) + f"{NBSP}€"
                                              if not math.isnan(agg["total_per_poor"]) else MISSING_TEXT)
-    year_text = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-    execution_figure = lever_charts.execution_chart(
-        table, labels, axes, title=f"Prévu, engagé, consommé par action – {programme} {year_text}",
-        source=source, year=years, own_label=holder.label)
-    flows = lever.reallocation_flows(data.reallocations, codes, years)
-    sankey = lever_charts.reallocation_sankey(flows, labels, title=f"Crédits reventilés entre actions – {year_text}",
-                                               source=source, year=years) if len(flows) else None
     peers = codes if level == "region" else ()
     lev_for_chart = lev.rename(columns={"leverage": "value"})
     leverage_figure = lever_charts.leverage_distribution(
@@ -619,7 +669,7 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
         costs = costs.sort_values("action", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
     subs = lever.substitution_flags(data.funding[data.funding["year"].isin(years)], stage, codes=codes, holder=holder)
     own = load_own_spending(data, level, code, title, stage)
-    new, unchecked = lever.new_action_flags(data.flags, data.funding, data.values, data.indicators, codes)
+    new, unchecked = base.new_actions, base.unchecked_new
     notes = []
     if agg["missing_poor"] and level not in ("departement", "epci"):
         notes.append(f"{agg['missing_poor']} département(s) sans taux de pauvreté publié : exclus du € par habitant pauvre.")
@@ -628,9 +678,9 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     comparison = comparison_display(lev, selected, holder)
     return LeverView(
         title=title, programme=programme, years=(years[0], years[-1]), stage=stage, codes=codes, selected=selected,
-        headline=headline, execution=execution_display(table, labels, axes, holder.label),
-        execution_export=execution_export(table, labels, holder.label), execution_figure=execution_figure, flows=flows,
-        sankey_figure=sankey, leverage_figure=leverage_figure, per_poor_figure=per_poor_figure,
+        headline=headline, execution=execution_display(table, labels, base.axes, holder.label),
+        execution_export=execution_export(table, labels, holder.label), execution_figure=base.execution_figure,
+        flows=base.flows, sankey_figure=base.sankey_figure, leverage_figure=leverage_figure, per_poor_figure=per_poor_figure,
         costs=cost_display(costs) if len(costs) else pd.DataFrame(),
         costs_export=cost_export(costs, labels), substitutions=list(subs["message"]), new_actions=list(new["message"]),
         unchecked_new=unchecked, comparison=comparison,

@@ -163,3 +163,41 @@ def test_what_every_territory_shares_is_computed_once_and_left_as_read(db):
     assert now.keys() == kept.keys()
     for name, frame in kept.items():
         pd.testing.assert_frame_equal(now[name], frame, obj=name)
+
+
+def test_a_change_of_the_stage_compared_reuses_the_territorys_money_per_action_and_gives_the_page_computed_alone(db):
+    """lever_base (the money per action, its chart, the reallocations, the « mesure nouvelle » checks) does not depend
+    on the stage: a page drawn with it equals the page computed alone for every stage, a base of another territory
+    or span is never used in its place, and the base is not changed by the pages drawn from it."""
+    pacte = effet_levier.load_lever_data(db, "PACTE")
+    poor = effet_levier.lever_poor(pacte, 2024)
+    for level, code in (("departement", "38"), ("region", "84"), ("epci", GRENOBLE)):
+        holder = "epci" if level == "epci" else "departement"
+        data = pacte if holder == "departement" else effet_levier.load_lever_data(db, "PACTE", "epci")
+        base = effet_levier.lever_base(db, data, level, code, 2024, 2025)
+        kept = _frames_of(base)
+        assert len(base.table) >= 5, code
+        for stage in lever.STAGES:
+            shared = effet_levier.lever_level(data, stage, 2024, 2025,
+                                              poor=poor if holder == "departement" else None)
+            held = effet_levier.lever_view(db, level, code, "PACTE", stage, 2024, 2025, data=data, level_data=shared,
+                                           base=base)
+            fresh = effet_levier.lever_view(db, level, code, "PACTE", stage, 2024, 2025)
+            assert held.headline == fresh.headline and held.notes == fresh.notes, (code, stage)
+            assert (held.substitutions, held.new_actions, held.unchecked_new) == (
+                fresh.substitutions, fresh.new_actions, fresh.unchecked_new)
+            for name in ("execution", "execution_export", "costs", "comparison", "flows"):
+                assert _frames_equal(getattr(held, name), getattr(fresh, name)), (code, stage, name)
+            for name in ("execution_figure", "leverage_figure", "per_poor_figure", "sankey_figure"):
+                a, b = getattr(held, name), getattr(fresh, name)
+                assert (a is None) == (b is None) and (a is None or a.to_json() == b.to_json()), (code, stage, name)
+        for name, frame in kept.items():
+            pd.testing.assert_frame_equal(getattr(base, name), frame, obj=name)
+    # Another territory or span: the base given is not used.
+    isere = effet_levier.lever_base(db, pacte, "departement", "38", 2024, 2025)
+    nord = effet_levier.lever_view(db, "departement", "59", "PACTE", "spent", 2024, 2025, data=pacte, base=isere)
+    assert nord.codes == ["59"] and nord.title.startswith("Nord")
+    longer = effet_levier.lever_view(db, "departement", "38", "PACTE", "spent", 2024, 2026, data=pacte, base=isere)
+    assert longer.years == (2024, 2026)
+    assert _frames_equal(longer.execution,
+                         effet_levier.lever_view(db, "departement", "38", "PACTE", "spent", 2024, 2026).execution)
