@@ -261,7 +261,7 @@ def _series_data(db_path: str, version: str, scope_key: str, _scope: Scope, head
     db = Database(db_path, scope=_scope)
     cat = _series_catalogue(db_path, version, scope_key, _scope)
     rows = _level_rows(db_path, version, scope_key, _scope, series.LEVEL)
-    if from_t0:
+    if from_t0 or series.positions_serve(db):  # the stored positions: the same figures, not ranked again
         return series.load_series_data_positioned(db, heads, cat=cat, rows=rows)
     return series.load_series_data(db, heads, cat=cat, terr=rows[0])
 
@@ -318,9 +318,20 @@ def territory_options() -> TerritoryOptions:
 # profiles (the same for every territory of it): kept as objects (cache_resource, never changed by their readers):
 # a T0 year change reads no row again, a territory change its own rows only.
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _level_territories(db_path: str, version: str, scope_key: str, _scope: Scope, level: str) -> pd.DataFrame:
+    return common.load_territories(Database(db_path, scope=_scope), level)
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _catalogue_rows(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
+    return common.load_indicators(Database(db_path, scope=_scope))
+
+
 def _level_rows(db_path: str, version: str, scope_key: str, _scope: Scope,
                 level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return common.level_rows(Database(db_path, scope=_scope), level)
+    # The catalogue is the same at every level: a page that shows both levels reads it once.
+    return (_level_territories(db_path, version, scope_key, _scope, level),
+            _catalogue_rows(db_path, version, scope_key, _scope))
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)

@@ -31,6 +31,7 @@ from levier.views.common import (
     WARNED_COLUMN,
     WARNED_MARK,
     LevelRows,
+    derived_serves,
     has_warning,
     indexed_catalogue,
     indicators_with_values,
@@ -159,6 +160,13 @@ def load_series_data_positioned(db: Database, heads: Sequence[str], cat: pd.Data
     cat = load_catalogue(db) if cat is None else cat
     data = load_t0_data(db, LEVEL, wanted_codes(cat, heads), rows=rows)
     return series_data_from(db, data.values, data.territories, heads, cat=cat)
+
+
+def positions_serve(db: Database) -> bool:
+    """Whether the départements' positioned values stored at publication serve this user
+    (load_series_data_positioned then gives load_series_data's figures from them, without ranking again)."""
+    with db.reader() as r:
+        return derived_serves(db, r, LEVEL)
 
 
 def wanted_codes(cat: pd.DataFrame, heads: Sequence[str]) -> list[str]:

@@ -185,3 +185,42 @@ def test_the_t0_pages_ranked_values_give_the_same_series(planted):
                                   loaded.medians[cols].sort_values(key).reset_index(drop=True), check_dtype=False)
     flags = reused.values[reused.values["provisional"]]
     assert set(flags["period"]) == {2019} and len(flags) == 5
+
+
+def test_every_familys_series_read_from_the_stored_positions_are_the_ones_ranked_from_the_values(demo_db):
+    """Panorama draws its series from the positions stored at publication when they serve the user (as the T0
+    page does): for every family of the demo, the same values, bases, reasons, provisional marks and medians as the
+    values read and ranked; a départemental user, whom they do not serve, gets the values ranked."""
+    from levier.rights.scope import Role, Scope
+    from levier.views import common
+
+    assert series.positions_serve(demo_db)
+    cat = series.load_catalogue(demo_db)
+    rows = common.level_rows(demo_db, "departement")
+    heads = list(series.families(cat))
+    assert len(heads) > 100
+    drawn = ["code", "indicator", "period", "value", "raw_value", "missing_reason", "unranked_reason", "rank_basis",
+             "rank_unit", "censored", "quality_warning", "provisional", "is_demo"]
+    key, med_key = ["indicator", "code", "period"], ["indicator", "period", "scope", "reg"]
+    compared = 0
+    for start in range(0, len(heads), 20):
+        chunk = heads[start:start + 20]
+        ranked = series.load_series_data(demo_db, chunk, cat=cat, terr=rows[0])
+        stored = series.load_series_data_positioned(demo_db, chunk, cat=cat, rows=rows)
+        _same(ranked.values[drawn].sort_values(key), stored.values[drawn].sort_values(key))
+        _same(ranked.medians.sort_values(med_key), stored.medians[list(ranked.medians.columns)].sort_values(med_key))
+        compared += len(ranked.values)
+    assert compared > 50_000
+    isere = demo_db.with_scope(Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"}))
+    assert not series.positions_serve(isere)
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Frame equality where a missing text is missing whether pandas holds it as None or NaN."""
+    def norm(f):
+        f = f.reset_index(drop=True).copy()
+        for col in f.columns:
+            if not pd.api.types.is_numeric_dtype(f[col]) and not pd.api.types.is_bool_dtype(f[col]):
+                f[col] = f[col].astype(object).where(f[col].notna(), None)
+        return f
+    pd.testing.assert_frame_equal(norm(a), norm(b), check_dtype=False)
