@@ -8,6 +8,7 @@ quality check rejects: shown, marked, kept out of the medians). Numbers in Frenc
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Sequence
 
@@ -55,19 +56,22 @@ def _segments(frame: pd.DataFrame) -> list[str]:
     return [str(s) for s in sorted(sorted(first), key=first.__getitem__)]
 
 
-def _ints(values: pd.Series) -> list[int]:
-    """Plain numbers in the figure (its JSON then reads the same whatever the serialiser)."""
-    return [int(v) for v in values]
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _floats(values: pd.Series) -> list[float]:
-    return [float(v) for v in values]
+def _true(value: object) -> bool:
+    """A flag as pandas' fillna(False).astype(bool) reads it: missing is False."""
+    return False if _missing(value) else bool(value)
 
 
-def _bool(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(False, index=frame.index)
-    return frame[column].fillna(False).astype(bool)
+def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
+    """The frame's rows as dictionaries of plain values (a column it lacks reads as missing)."""
+    present = [c for c in columns if c in frame.columns]
+    cols = [frame[c].tolist() for c in present]
+    missing = {c: None for c in columns if c not in frame.columns}
+    return [dict(zip(present, values), **missing) for values in zip(*cols)] if present else \
+        [dict(missing) for _ in range(len(frame))]
 
 
 def series_chart(
@@ -90,52 +94,55 @@ def series_chart(
     medians: period, value, segment, scope ('national' | 'regional'), scope_label (« Médiane nationale »…), n.
     breaks: (year, French note) — a dashed vertical line at the year; the segments on either side are separate traces,
     never joined. Traces: per segment, the territory then each median (legend once per kind)."""
-    own = own.copy()
-    own["value"] = pd.to_numeric(own["value"], errors="coerce").astype("float64")
+    # Two sorts in pandas (the order of the points), then plain lists: a chart has a few dozen points, and a pandas
+    # filter per segment and scope cost more than the whole figure.
+    own = own.assign(value=pd.to_numeric(own["value"], errors="coerce").astype("float64"))
     own = own[own["value"].notna()].sort_values("period")
-    med = medians.copy()
-    med["value"] = pd.to_numeric(med["value"], errors="coerce").astype("float64")
+    med = medians.assign(value=pd.to_numeric(medians["value"], errors="coerce").astype("float64"))
     med = med[med["value"].notna()].sort_values("period")
+    own_rows = _rows(own, ("segment", "period", "value", "provisional", "alert", "shown", "excluded"))
+    med_rows = _rows(med, ("segment", "scope", "period", "value", "scope_label", "n"))
     traces: list[dict] = []
     shown_legend: set[str] = set()
     years: list[int] = []
     segments = list(dict.fromkeys(_segments(own) + _segments(med)))
     for seg in segments:
         for scope in (REGIONAL, NATIONAL):
-            m = med[(med["segment"].astype(str) == seg) & (med["scope"] == scope)]
-            if m.empty:
+            m = [r for r in med_rows if str(r["segment"]) == seg and r["scope"] == scope]
+            if not m:
                 continue
-            scope_label = str(m["scope_label"].iloc[0])
+            scope_label = str(m[0]["scope_label"])
             color, dash = MEDIAN_STYLES[scope]
-            counts = m["n"] if "n" in m.columns else pd.Series([None] * len(m), index=m.index)
-            traces.append(dict(type="scatter", 
-                x=_ints(m["period"]), y=_floats(m["value"]), mode="lines+markers", name=scope_label, legendgroup=scope,
+            traces.append(dict(type="scatter",
+                x=[int(r["period"]) for r in m], y=[float(r["value"]) for r in m], mode="lines+markers",
+                name=scope_label, legendgroup=scope,
                 showlegend=scope not in shown_legend, line={"color": color, "dash": dash, "width": 2},
                 marker={"size": 5, "color": color},
-                hovertext=[f"{scope_label}<br>{int(p)} : {_hover_value(v, unit)}"
-                           + (f"<br>sur {int(n)} départements" if pd.notna(n) else "")
-                           for p, v, n in zip(m["period"], m["value"], counts)],
+                hovertext=[f"{scope_label}<br>{int(r['period'])} : {_hover_value(r['value'], unit)}"
+                           + (f"<br>sur {int(r['n'])} départements" if pd.notna(r["n"]) else "")
+                           for r in m],
                 hovertemplate="%{hovertext}<extra></extra>",
             ))
             shown_legend.add(scope)
-            years += [int(p) for p in m["period"]]
-        d = own[own["segment"].astype(str) == seg]
-        if d.empty:
+            years += [int(r["period"]) for r in m]
+        d = [r for r in own_rows if str(r["segment"]) == seg]
+        if not d:
             continue
-        provisional = _bool(d, "provisional")
-        alert = _bool(d, "alert")
-        shown = d["shown"] if "shown" in d.columns else pd.Series([_hover_value(v, unit) for v in d["value"]], index=d.index)
-        excluded = d["excluded"].fillna("") if "excluded" in d.columns else pd.Series("", index=d.index)
+        provisional = [_true(r["provisional"]) for r in d]
+        alert = [_true(r["alert"]) for r in d]
         hover = []
-        for p, s, prov, why in zip(d["period"], shown, provisional, excluded):
-            text = f"<b>{name}</b><br>{int(p)} : {s}"
+        for r, prov in zip(d, provisional):
+            shown = r["shown"] if "shown" in own.columns else _hover_value(r["value"], unit)
+            why = r["excluded"] if "excluded" in own.columns and not _missing(r["excluded"]) else ""
+            text = f"<b>{name}</b><br>{int(r['period'])} : {shown}"
             if prov:
                 text += f" ({PROVISIONAL_TEXT})"
             if why:
                 text += f"<br>non compté dans les médianes : {why}"
             hover.append(text)
-        traces.append(dict(type="scatter", 
-            x=_ints(d["period"]), y=_floats(d["value"]), mode="lines+markers", name=name, legendgroup="territory",
+        traces.append(dict(type="scatter",
+            x=[int(r["period"]) for r in d], y=[float(r["value"]) for r in d], mode="lines+markers", name=name,
+            legendgroup="territory",
             showlegend="territory" not in shown_legend, line={"color": BLEU_FRANCE, "width": 3},
             marker={
                 "size": [11 if a else 9 for a in alert],
@@ -146,7 +153,7 @@ def series_chart(
             hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         ))
         shown_legend.add("territory")
-        years += [int(p) for p in d["period"]]
+        years += [int(r["period"]) for r in d]
     extra = []
     shapes, labels = [], []
     for year, text in breaks:
@@ -157,9 +164,9 @@ def series_chart(
                        "xshift": 3, "text": f"rupture {int(year)}", "showarrow": False,
                        "font": {"size": 11, "color": GREY_MEDIUM}, "name": "rupture"})
         extra.append(text)
-    if len(own) and _bool(own, "provisional").any():
+    if any(_true(r["provisional"]) for r in own_rows):
         extra.append("Marqueur creux : valeur provisoire.")
-    if len(own) and _bool(own, "alert").any():
+    if any(_true(r["alert"]) for r in own_rows):
         extra.append("Croix rouge : valeur rejetée par un contrôle de qualité, montrée mais hors médianes.")
     if note:
         extra.append(note)
