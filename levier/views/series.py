@@ -42,7 +42,7 @@ from levier.views.common import (
     years_text,
 )
 from levier.views.selection import Selection, TerritoryOptions
-from levier.views.t0 import load_t0_data
+from levier.views.t0 import load_positioned_values
 
 LEVEL = positions.LEVEL_DEPARTEMENT
 STAT = "STAT"
@@ -155,11 +155,12 @@ def load_series_data(db: Database, heads: Sequence[str], cat: pd.DataFrame | Non
 def load_series_data_positioned(db: Database, heads: Sequence[str], cat: pd.DataFrame | None = None,
                                 rows: LevelRows | None = None) -> SeriesData:
     """series_data_from over the chosen families' positioned values of the départements (the T0 page's figures,
-    t0.load_t0_data of those indicators only): the same figures as the T0 table, without the level's other rows.
+    t0.load_positioned_values of those indicators only): the same figures as the T0 table, without the level's
+    other rows nor its statistics.
     `cat` (load_catalogue) and `rows` (common.level_rows of the départements): when the caller holds them."""
     cat = load_catalogue(db) if cat is None else cat
-    data = load_t0_data(db, LEVEL, wanted_codes(cat, heads), rows=rows)
-    return series_data_from(db, data.values, data.territories, heads, cat=cat)
+    territories, values = load_positioned_values(db, LEVEL, wanted_codes(cat, heads), rows=rows)
+    return series_data_from(db, values, territories, heads, cat=cat)
 
 
 def positions_serve(db: Database) -> bool:

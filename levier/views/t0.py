@@ -100,6 +100,18 @@ def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = No
     return T0Data(level, terr, cat, values, stats)
 
 
+def load_positioned_values(db: Database, level: str, indicators: Sequence[str],
+                           rows: LevelRows | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the level's territories, the positioned values of some indicators): load_t0_data's territories and values
+    without the statistics a T0 table reads beside them (the series charts draw the values and their own medians).
+    `rows`: common.level_rows(db, level) when the caller holds them."""
+    with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
+        terr, cat = rows if rows is not None else read_level_rows(r, level)
+        if derived_serves(db, r, level):
+            return terr, _typed(r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": list(indicators)}))
+    return terr, positioned_values(db, level, terr, cat, list(indicators))[0]
+
+
 @dataclass(frozen=True)
 class _TerritoryRows:
     """The rows of a level that a few territories' tables read: their own values, their comparison sets'
