@@ -349,9 +349,22 @@ def features_frame(long: pd.DataFrame, territories: pd.DataFrame, feature_codes:
     comparison set, every one kept even without values) and one column per feature, population added from the
     territory table; returns the frame and the year of each feature."""
     index = pd.Index(territories["code"].astype("str"), name="code")
-    wide = long.pivot_table(index="code", columns="indicator", values="value", aggfunc="last") if len(long) else pd.DataFrame()
-    wide = wide.reindex(index=index, columns=[c for c in feature_codes if c != POPULATION])
-    years = {c: int(p) for c, p in long.groupby("indicator")["period"].max().items()} if len(long) else {}
+    columns = [c for c in feature_codes if c != POPULATION]
+    # Filled from plain columns (the last value of a territory and feature wins, as pivot_table's "last"): a pivot
+    # table cost more than the peer group it feeds, and the app forms a group on every territory change.
+    row_of = {c: i for i, c in enumerate(index)}
+    col_of = {c: j for j, c in enumerate(columns)}
+    grid = np.full((len(index), len(columns)), np.nan)
+    years: dict[str, int] = {}
+    for code, indicator, period, value in zip(long["code"].astype(str).tolist(), long["indicator"].tolist(),
+                                              long["period"].tolist(), long["value"].tolist()):
+        if indicator in col_of and not pd.isna(value):
+            i = row_of.get(code)
+            if i is not None:
+                grid[i, col_of[indicator]] = float(value)
+        years[indicator] = max(int(period), years.get(indicator, int(period)))
+    years = {c: years[c] for c in sorted(years)}
+    wide = pd.DataFrame(grid, index=index, columns=pd.Index(columns, name="indicator" if len(long) else None))
     if POPULATION in feature_codes:
         wide[POPULATION] = pd.to_numeric(territories.set_index("code")["population"], errors="coerce").reindex(index).to_numpy(dtype=float)
         if "vintage" in territories.columns and len(territories):
