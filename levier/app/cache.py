@@ -551,12 +551,11 @@ def panorama_indicators(db: Database) -> list[panorama.Indicator]:
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _panorama_data(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str,
                    period: int) -> panorama.PanoramaData:
-    rows = {level: _level_rows(db_path, version, scope_key, _scope, level)
-            for level in (panorama.LEVEL_DEP, panorama.LEVEL_EPCI)}
     return panorama.panorama_data(Database(db_path, scope=_scope), indicator, period,
                                   choices=_panorama_indicators(db_path, version, scope_key, _scope),
-                                  cat=common.indexed_catalogue(rows[panorama.LEVEL_DEP][1]),
-                                  territories={level: terr for level, (terr, _) in rows.items()})
+                                  cat=common.indexed_catalogue(_catalogue_rows(db_path, version, scope_key, _scope)),
+                                  territories={level: _level_territories(db_path, version, scope_key, _scope, level)
+                                               for level in (panorama.LEVEL_DEP, panorama.LEVEL_EPCI)})
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -604,7 +603,7 @@ def _coverage_view(db_path: str, version: str, scope_key: str, _scope: Scope, se
     # cannot serve this view (not current, or a distance that is not a standard one).
     return services.coverage_view(Database(db_path, scope=_scope), service_type, distance_km, area,
                                   lambda: service_referential().points,
-                                  territories={level: _level_rows(db_path, version, scope_key, _scope, level)[0]
+                                  territories={level: _level_territories(db_path, version, scope_key, _scope, level)
                                                for level in (panorama.LEVEL_EPCI, panorama.LEVEL_DEP)})
 
 
