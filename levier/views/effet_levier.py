@@ -559,7 +559,7 @@ class LeverBase:
     chart, the reallocations and the « mesure nouvelle » checks (lever_base). Never changed by lever_view."""
 
     programme: str
-    level: str
+    level: str  # the page's: 'departement', 'region', 'france' or 'epci' (a région and a département share codes)
     code: str
     years: tuple[int, ...]
     title: str
@@ -610,7 +610,7 @@ def lever_base(db: Database, data: LeverData, level: str, code: str, year_from: 
     sankey = lever_charts.reallocation_sankey(flows, labels, title=f"Crédits reventilés entre actions – {year_text}",
                                                source=source, year=years) if len(flows) else None
     new, unchecked = lever.new_action_flags(data.flags, data.funding, data.values, data.indicators, codes)
-    return LeverBase(data.programme, data.level, code, tuple(years), title, codes, selected, labels, axes, source,
+    return LeverBase(data.programme, level, code, tuple(years), title, codes, selected, labels, axes, source,
                      table, lever.totals(table), execution_figure, flows, sankey, new, unchecked)
 
 
@@ -630,8 +630,7 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     holder = lever.METROPOLE if epci else lever.DEPARTEMENT
     years = list(range(int(year_from), int(year_to) + 1))
     terr = data.territories
-    if base is None or (base.programme, base.level, base.code, base.years) != (
-            programme, holder_level, code, tuple(years)):
+    if base is None or (base.programme, base.level, base.code, base.years) != (programme, level, code, tuple(years)):
         base = lever_base(db, data, level, code, years[0], years[-1])
     codes, selected, title, labels, source = base.codes, base.selected, base.title, base.labels, base.source
     order = {c: k for k, c in enumerate(data.actions["code"])}

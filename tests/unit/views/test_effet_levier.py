@@ -193,7 +193,10 @@ def test_a_change_of_the_stage_compared_reuses_the_territorys_money_per_action_a
                 assert (a is None) == (b is None) and (a is None or a.to_json() == b.to_json()), (code, stage, name)
         for name, frame in kept.items():
             pd.testing.assert_frame_equal(getattr(base, name), frame, obj=name)
-    # Another territory or span: the base given is not used.
+    # Another territory or span: the base given is not used. Vaucluse (84) is not the région 84.
+    region = effet_levier.lever_base(db, pacte, "region", "84", 2024, 2025)
+    vaucluse = effet_levier.lever_view(db, "departement", "84", "PACTE", "spent", 2024, 2025, data=pacte, base=region)
+    assert vaucluse.codes == ["84"] and vaucluse.title.startswith("Vaucluse"), vaucluse.title
     isere = effet_levier.lever_base(db, pacte, "departement", "38", 2024, 2025)
     nord = effet_levier.lever_view(db, "departement", "59", "PACTE", "spent", 2024, 2025, data=pacte, base=isere)
     assert nord.codes == ["59"] and nord.title.startswith("Nord")
