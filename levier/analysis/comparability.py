@@ -106,11 +106,6 @@ _DECLARATION_FIELDS = ("territory_code", "is_reference", "indicator", "variant",
                        "period_from", "file_name")
 
 
-def _given(value: object) -> bool:
-    """Not a missing value (None, NaN, pd.NA), as pandas' dropna() keeps it."""
-    return value is not None and not pd.isna(value)
-
-
 def comparability(
     indicator: str,
     declarations: pd.DataFrame,
@@ -152,9 +147,9 @@ def comparability(
                 "Statut": status,
                 "Variante(s)": ", ".join(sorted(dict.fromkeys(prefix(r[2]) + r[3] for r in var))),
                 "Libellé": " ; ".join(dict.fromkeys(prefix(r[2]) + r[4] for r in var)),
-                "Description": " ; ".join(dict.fromkeys(r[5] for r in var if _given(r[5]) and r[5])),
+                "Description": " ; ".join(dict.fromkeys(r[5] for r in var if pd.notna(r[5]) and r[5])),
                 "Depuis": ", ".join(sorted({"toujours" if pd.isna(r[6]) else str(int(r[6])) for r in var})),
-                "Fichier": ", ".join(dict.fromkeys(r[7] for r in (var or mine) if _given(r[7]))),
+                "Fichier": ", ".join(dict.fromkeys(r[7] for r in (var or mine) if pd.notna(r[7]))),
             }
         )
     matrix = pd.DataFrame(rows, columns=MATRIX_COLUMNS)
