@@ -8,7 +8,6 @@ quality check rejects: shown, marked, kept out of the medians). Numbers in Frenc
 
 from __future__ import annotations
 
-import math
 import textwrap
 from collections.abc import Sequence
 
@@ -56,13 +55,9 @@ def _segments(frame: pd.DataFrame) -> list[str]:
     return [str(s) for s in sorted(sorted(first), key=first.__getitem__)]
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def _true(value: object) -> bool:
     """A flag as pandas' fillna(False).astype(bool) reads it: missing is False."""
-    return False if _missing(value) else bool(value)
+    return False if pd.isna(value) else bool(value)
 
 
 def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
@@ -133,7 +128,7 @@ def series_chart(
         hover = []
         for r, prov in zip(d, provisional):
             shown = r["shown"] if "shown" in own.columns else _hover_value(r["value"], unit)
-            why = r["excluded"] if "excluded" in own.columns and not _missing(r["excluded"]) else ""
+            why = r["excluded"] if "excluded" in own.columns and not pd.isna(r["excluded"]) else ""
             text = f"<b>{name}</b><br>{int(r['period'])} : {shown}"
             if prov:
                 text += f" ({PROVISIONAL_TEXT})"
