@@ -343,7 +343,9 @@ def _t0_territory_data(db_path: str, version: str, scope_key: str, _scope: Scope
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _peer_inputs(db_path: str, version: str, scope_key: str, _scope: Scope, level: str) -> common.PeerInputs:
-    return common.load_peer_inputs(Database(db_path, scope=_scope), level)
+    # The level's territories and catalogue as the page's other blocks keep them, not read again.
+    return common.load_peer_inputs(Database(db_path, scope=_scope), level,
+                                   rows=_level_rows(db_path, version, scope_key, _scope, level))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

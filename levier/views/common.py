@@ -295,10 +295,11 @@ class PeerInputs:
 
 
 def load_peer_inputs(db: Database, level: str = LEVEL_DEPARTEMENT,
-                     feature_codes: Sequence[str] | None = None) -> PeerInputs:
+                     feature_codes: Sequence[str] | None = None, rows: LevelRows | None = None) -> PeerInputs:
+    """`rows`: level_rows(db, level) when the caller holds them (the app keeps them): the profiles alone are read."""
     codes = tuple(feature_codes or PROFILE_FEATURES)
     with db.reader() as r:
-        terr, cat = read_level_rows(r, level)
+        terr, cat = rows if rows is not None else read_level_rows(r, level)
         long = r.df(Query.PEER_FEATURES, {"level": level, "codes": [c for c in codes if c != POPULATION]})
     return PeerInputs(level, terr, cat, long, codes)
 
