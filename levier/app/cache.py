@@ -236,7 +236,8 @@ def dose_response_page(db: Database, indicator: str, selected: str | None) -> Do
 # The series catalogue, kept as an object (never changed by its readers): every territory's choices read it.
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _series_catalogue(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
-    return series.load_catalogue(Database(db_path, scope=_scope))
+    # Its columns are the indicator catalogue's the pages keep: taken from it, not read again.
+    return series.catalogue_from(_catalogue_rows(db_path, version, scope_key, _scope))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

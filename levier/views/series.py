@@ -136,6 +136,20 @@ def load_catalogue(db: Database) -> pd.DataFrame:
     return indexed_catalogue(db.read(Query.SERIES_CATALOGUE))
 
 
+# series_catalogue.sql's columns, all of them in indicator_catalogue.sql (same rows, same order).
+SERIES_CATALOGUE_COLUMNS = [
+    "code", "label", "programme", "axis", "kind", "unit", "direction", "numerator", "denominator", "source",
+    "definition", "territory", "periodicity", "source_table", "series_before", "rate_base", "rate_scale", "rate_noun",
+    "published_floor",
+]
+
+
+def catalogue_from(indicators: pd.DataFrame) -> pd.DataFrame:
+    """load_catalogue() from the indicator catalogue already read (common.load_indicators: the app keeps it), not
+    read a second time."""
+    return indexed_catalogue(indicators[SERIES_CATALOGUE_COLUMNS])
+
+
 def load_series_data(db: Database, heads: Sequence[str], cat: pd.DataFrame | None = None,
                      terr: pd.DataFrame | None = None) -> SeriesData:
     """One read for the catalogue, the départements and every value of the chosen families (each head with the

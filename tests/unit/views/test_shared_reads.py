@@ -59,6 +59,12 @@ def test_a_distribution_and_a_ranking_from_the_level_rows_read_once(db, level, c
         pd.testing.assert_frame_equal(now, before)
 
 
+def test_the_series_catalogue_taken_from_the_kept_indicator_catalogue_is_the_one_read(db):
+    """The app takes the series' catalogue from the indicator catalogue it keeps: the same frame as
+    series_catalogue.sql gives (columns, order, types), for the catalogue as shipped."""
+    pd.testing.assert_frame_equal(series.catalogue_from(common.load_indicators(db)), series.load_catalogue(db))
+
+
 def test_series_choices_from_the_catalogue_read_once(db):
     cat = series.load_catalogue(db)
     kept = cat.copy()
