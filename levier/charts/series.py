@@ -8,6 +8,7 @@ quality check rejects: shown, marked, kept out of the medians). Numbers in Frenc
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Sequence
 
@@ -43,12 +44,12 @@ def _hover_value(value: object, unit: str) -> str:
     return fmt_value(value, unit, value_decimals(value, unit))
 
 
-def _segments(frame: pd.DataFrame) -> list[str]:
+def _segments(rows: Sequence[dict]) -> list[str]:
     """Segment codes in time order (the earliest series first)."""
     # A dict, not a groupby: a chart has a few dozen points and pandas' groupby costs more than drawing them. The
     # same order: segments by name, then stably by first year.
     first: dict = {}
-    for seg, period in zip(frame["segment"], frame["period"]):
+    for seg, period in ((r["segment"], r["period"]) for r in rows):
         if pd.isna(seg) or pd.isna(period):
             continue
         first[seg] = period if seg not in first else min(first[seg], period)
@@ -67,6 +68,25 @@ def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
     missing = {c: None for c in columns if c not in frame.columns}
     return [dict(zip(present, values), **missing) for values in zip(*cols)] if present else \
         [dict(missing) for _ in range(len(frame))]
+
+
+def _number(value: object) -> float:
+    """A cell as pandas' to_numeric(errors='coerce') reads it, as a float: anything that is not a number is NaN."""
+    if value is None or value is pd.NA:
+        return math.nan
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _plotted(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
+    """The rows with a number to draw (`value` as a float), in the order of their year."""
+    rows = _rows(frame, columns)
+    for r in rows:
+        r["value"] = _number(r["value"])
+    # Within one segment and scope a year comes once: the order of two rows of the same year never shows.
+    return sorted((r for r in rows if not math.isnan(r["value"])), key=lambda r: r["period"])
 
 
 def series_chart(
@@ -89,18 +109,14 @@ def series_chart(
     medians: period, value, segment, scope ('national' | 'regional'), scope_label (« Médiane nationale »…), n.
     breaks: (year, French note) — a dashed vertical line at the year; the segments on either side are separate traces,
     never joined. Traces: per segment, the territory then each median (legend once per kind)."""
-    # Two sorts in pandas (the order of the points), then plain lists: a chart has a few dozen points, and a pandas
-    # filter per segment and scope cost more than the whole figure.
-    own = own.assign(value=pd.to_numeric(own["value"], errors="coerce").astype("float64"))
-    own = own[own["value"].notna()].sort_values("period")
-    med = medians.assign(value=pd.to_numeric(medians["value"], errors="coerce").astype("float64"))
-    med = med[med["value"].notna()].sort_values("period")
-    own_rows = _rows(own, ("segment", "period", "value", "provisional", "alert", "shown", "excluded"))
-    med_rows = _rows(med, ("segment", "scope", "period", "value", "scope_label", "n"))
+    # Plain lists: a chart has a few dozen points, and a pandas step (a filter per segment and scope, even the
+    # sorts) cost more than the whole figure.
+    own_rows = _plotted(own, ("segment", "period", "value", "provisional", "alert", "shown", "excluded"))
+    med_rows = _plotted(medians, ("segment", "scope", "period", "value", "scope_label", "n"))
     traces: list[dict] = []
     shown_legend: set[str] = set()
     years: list[int] = []
-    segments = list(dict.fromkeys(_segments(own) + _segments(med)))
+    segments = list(dict.fromkeys(_segments(own_rows) + _segments(med_rows)))
     for seg in segments:
         for scope in (REGIONAL, NATIONAL):
             m = [r for r in med_rows if str(r["segment"]) == seg and r["scope"] == scope]
@@ -165,7 +181,7 @@ def series_chart(
         extra.append("Croix rouge : valeur rejetée par un contrôle de qualité, montrée mais hors médianes.")
     if note:
         extra.append(note)
-    if own.empty:
+    if not own_rows:
         extra.append("Aucune valeur pour ce territoire.")
     caption = source_caption(source, years or None, " ".join(extra))
     # Half-width charts: the caption wrapped at CAPTION_CHARS instead of the full-width default, margin to match.

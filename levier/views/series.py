@@ -79,6 +79,16 @@ class SeriesData:
     def _memo(self) -> dict[tuple, object]:
         return {}
 
+    # Each indicator's rows in `values` and in `medians` (positions), grouped once: a family takes its rows by
+    # position instead of testing every row of the data set.
+    @cached_property
+    def _value_rows(self) -> dict[str, np.ndarray]:
+        return self.values.groupby("indicator", sort=False).indices
+
+    @cached_property
+    def _median_rows(self) -> dict[str, np.ndarray]:
+        return self.medians.groupby("indicator", sort=False).indices
+
     @cached_property
     def published_span(self) -> pd.DataFrame:
         """First and last published period of each indicator (index indicator, columns min, max)."""
@@ -306,7 +316,7 @@ def drawn_frame(data: SeriesData, head: str) -> tuple[pd.DataFrame, str, str, st
     chain = data.families()[head]
     rule = rates.rule_of(head, data.catalogue)
     unit = str(data.catalogue.at[head, "unit"] or "")
-    v = data.values[data.values["indicator"].isin(chain)].copy()
+    v = data.values.take(_family_rows(data._value_rows, chain))
     if rule.is_rate:
         # The rate: a count whose rate could not be computed keeps its count in `value` (rates.ranking_frame); on a
         # rate axis it is not drawn.
@@ -323,6 +333,12 @@ def drawn_frame(data: SeriesData, head: str) -> tuple[pd.DataFrame, str, str, st
     return v, unit, "", ""
 
 
+def _family_rows(rows_of: dict[str, np.ndarray], chain: Sequence[str]) -> np.ndarray:
+    """The positions of a family's rows, in the frame's order (as a mask of indicator in chain would take them)."""
+    parts = [rows_of[c] for c in dict.fromkeys(chain) if c in rows_of]
+    return np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.intp)
+
+
 def _drawn_by_code(data: SeriesData, head: str) -> tuple[pd.DataFrame, str, str, str, dict]:
     """drawn_frame() of a family and the positions of each territory's rows in it, computed once per data set."""
     key = ("drawn", head)
@@ -336,9 +352,11 @@ def _family_medians(data: SeriesData, chain: list[str], reg: str | None) -> pd.D
     """The medians drawn beside a family: national, and the région's when one is given (computed once per région)."""
     key = ("medians", tuple(chain), reg or None)
     if key not in data._memo:
-        m = data.medians[data.medians["indicator"].isin(chain)]
-        keep = m["scope"].eq(charts.NATIONAL) | (m["scope"].eq(charts.REGIONAL) & m["reg"].eq(str(reg)))
-        data._memo[key] = m[keep] if reg else m[m["scope"].eq(charts.NATIONAL)]
+        m = data.medians.take(_family_rows(data._median_rows, chain))
+        scope, where = m["scope"].tolist(), m["reg"].tolist()
+        keep = [s == charts.NATIONAL or (bool(reg) and s == charts.REGIONAL and w == str(reg))
+                for s, w in zip(scope, where)]
+        data._memo[key] = m[np.array(keep, dtype=bool)]
     return data._memo[key]
 
 
@@ -350,25 +368,32 @@ def series_figure(data: SeriesData, head: str, code: str | None, name: str, reg:
     v, unit, basis, note, rows_of = _drawn_by_code(data, head)
     rule = rates.rule_of(head, data.catalogue)
     raw_unit = str(data.catalogue.at[head, "unit"] or "")
-    # The territory's rows in the frame's order (as a mask of code == code would take them).
-    own = v.iloc[rows_of.get(code, [])] if code is not None else v.iloc[0:0]
-    own = own.assign(
-        segment=own["indicator"],
-        shown=[shown_value(r, raw_unit, bool(c), value_decimals(r, raw_unit))
-               + (f" ({fmt_value(x, unit, value_decimals(x, unit))})" if rule.is_rate and pd.notna(x) else "")
-               for r, c, x in zip(own["raw_value"], own["censored"], own["value"])],
-        excluded=own["unranked_reason"].fillna(""),
-        alert=own["unranked_reason"].fillna("").astype(str).str.contains(QUALITY_MARK, regex=False),
-    )
+    # The territory's rows in the frame's order (as a mask of code == code would take them), made into the chart's
+    # frame from plain columns: a few points, for which each pandas step cost more than the figure.
+    sub = v.iloc[rows_of.get(code, [])] if code is not None else v.iloc[0:0]
+    raw, censored, value = sub["raw_value"].tolist(), sub["censored"].tolist(), sub["value"].tolist()
+    excluded = ["" if pd.isna(u) else u for u in sub["unranked_reason"].tolist()]
+    own = pd.DataFrame({
+        "period": sub["period"].to_numpy(), "value": sub["value"].to_numpy(), "segment": sub["indicator"].to_numpy(),
+        "provisional": sub["provisional"].to_numpy(),
+        "alert": np.array([QUALITY_MARK in str(u) for u in excluded], dtype=bool),
+        "shown": [shown_value(r, raw_unit, bool(c), value_decimals(r, raw_unit))
+                  + (f" ({fmt_value(x, unit, value_decimals(x, unit))})" if rule.is_rate and pd.notna(x) else "")
+                  for r, c, x in zip(raw, censored, value)],
+        "excluded": excluded,
+    })
     med = pd.DataFrame(columns=["period", "value", "segment", "scope", "scope_label", "n"])
     if not rule.unrankable:
         m = _family_medians(data, chain, reg)
         labels = {charts.NATIONAL: NATIONAL_LABEL, charts.REGIONAL: f"Médiane {reg_name or 'régionale'}"}
-        med = m.assign(segment=m["indicator"], scope_label=m["scope"].map(labels))
+        med = pd.DataFrame({"indicator": m["indicator"].to_numpy(), "period": m["period"].to_numpy(),
+                            "scope": m["scope"].to_numpy(), "reg": m["reg"].to_numpy(), "value": m["value"].to_numpy(),
+                            "n": m["n"].to_numpy(), "segment": m["indicator"].to_numpy(),
+                            "scope_label": [labels.get(x) for x in m["scope"].tolist()]})
     label = str(data.catalogue.at[head, "label"])
     title = label + (f" ({basis})" if basis else "")
     return charts.series_chart(
-        own[["period", "value", "segment", "provisional", "alert", "shown", "excluded"]], med, name=name, label=label,
+        own, med, name=name, label=label,
         unit=unit, source=source_of(data.catalogue, chain), breaks=break_notes(data, chain),
         note=(note + ("" if rule.unrankable else " Médianes sur les départements, hors valeurs écartées des "
                                                  "classements.")).strip(), title=title,
