@@ -11,7 +11,8 @@ import pandas as pd
 from levier.analysis import independent
 from levier.core.fmt import fmt_value
 from levier.store.db import Database, Query
-from levier.views.common import is_demo
+from levier.views.common import derived_serves, is_demo
+from levier.views.findings import frames_of
 
 DEPARTEMENT = "departement"
 DECLARED_DEMO = "déclaré (données fictives)"
@@ -107,14 +108,21 @@ def load_independent(db: Database, territory: str | None = None,
     a département change then reads its own rows only)."""
     context = context if context is not None else load_independent_context(db)
     codes = context.codes
+    t = None
     if codes:
-        with db.reader() as r:
-            values = r.df(Query.QUALITY_VALUES, {"level": DEPARTEMENT, "codes": codes, "territory": territory})
-            public = (r.df(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": codes}) if territory is None else
-                      r.df(Query.CURRENT_VALUES_OF_TERRITORY, {"codes": codes, "territory": territory}))
+        with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
+            if territory is not None and derived_serves(db, r, DEPARTEMENT):
+                # The comparisons the publication step stored: the same rows, the scans of every current value
+                # for the département's own (two of them, growing with the database) not made again.
+                t = frames_of(r.df(Query.DERIVED_INDEPENDENT_OF_TERRITORY, {"territory": territory}))["independent"][0]
+            else:
+                values = r.df(Query.QUALITY_VALUES, {"level": DEPARTEMENT, "codes": codes, "territory": territory})
+                public = (r.df(Query.CURRENT_VALUES_FOR_INDICATORS, {"codes": codes}) if territory is None else
+                          r.df(Query.CURRENT_VALUES_OF_TERRITORY, {"codes": codes, "territory": territory}))
     else:
         values = public = pd.DataFrame(columns=["territory_level", "territory_code", "indicator", "period", "value"])
-    t = independent.compare(values, public, context.indicators)
+    if t is None:
+        t = independent.compare(values, public, context.indicators)
     table = display_frame(t, context.indicators, context.names, context.demo)
     return IndependentView(t, table, int(t["flagged"].astype(bool).sum()) if len(t) else 0, context.links)
 

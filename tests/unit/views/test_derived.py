@@ -354,3 +354,42 @@ def test_a_departement_whose_group_cannot_be_formed_is_left_to_the_live_computat
     rows = common.derive_peer_groups(demo_db)["peer_group"]
     assert "2A" not in set(rows["code"]) and len(rows) == 100
     assert rows.set_index("code").at["38", "peers"] == list(formed(common.load_peer_inputs(demo_db), "38").codes)
+
+
+def test_a_departements_independent_comparisons_are_read_from_the_stored_findings_as_computed_live(demo_db,
+                                                                                                  monkeypatch):
+    """The T0 page's block « declared vs independent source » of every département, read from the comparisons the
+    publication step stored (one read, not two scans of the current values), is the one computed from the values;
+    a départemental user, whom the stored findings do not serve, gets it computed from what they may read."""
+    from levier.views import independent
+
+    reads = []
+    original = door.Reader._run
+
+    def spy(self, query, params, fetch):
+        reads.append(str(query))
+        return original(self, query, params, fetch)
+
+    monkeypatch.setattr(door.Reader, "_run", spy)
+    context = independent.load_independent_context(demo_db)
+    stored = {}
+    for code in common.load_territories(demo_db, "departement")["code"]:
+        reads.clear()
+        stored[code] = independent.load_independent(demo_db, code, context)
+        assert reads == ["quality/derived_independent_of_territory"], code
+    monkeypatch.setattr(independent, "derived_serves", lambda *args: False)
+    flagged = 0
+    for code, got in stored.items():
+        live = independent.load_independent(demo_db, code, context)
+        pd.testing.assert_frame_equal(got.comparisons, live.comparisons.reset_index(drop=True), obj=code)
+        pd.testing.assert_frame_equal(got.table, live.table, obj=code)
+        assert got.n_flagged == live.n_flagged
+        flagged += got.n_flagged
+    assert flagged and sum(len(v.comparisons) for v in stored.values()) > 1_000
+    monkeypatch.undo()
+    monkeypatch.setattr(door.Reader, "_run", spy)
+    isere = demo_db.with_scope(Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"}))
+    reads.clear()
+    mine = independent.load_independent(isere, "38", context)
+    assert "quality/derived_independent_of_territory" not in reads and "quality/quality_values" in reads
+    pd.testing.assert_frame_equal(mine.comparisons.reset_index(drop=True), stored["38"].comparisons)
