@@ -542,7 +542,8 @@ def service_referential() -> Referential:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _panorama_indicators(db_path: str, version: str, scope_key: str, _scope: Scope) -> list[panorama.Indicator]:
-    return panorama.indicator_choices(Database(db_path, scope=_scope))
+    return panorama.indicator_choices(Database(db_path, scope=_scope),
+                                      catalogue=_catalogue_rows(db_path, version, scope_key, _scope))
 
 
 def panorama_indicators(db: Database) -> list[panorama.Indicator]:

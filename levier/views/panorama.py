@@ -156,9 +156,11 @@ def _periods(value) -> tuple[int, ...]:
     return tuple(int(p) for p in value)
 
 
-def indicator_choices(db: Database, programme: str = PROGRAMME) -> list[Indicator]:
-    """Indicators of a programme with at least one value by département or by EPCI, in catalogue order."""
-    catalogue = db.read(Query.INDICATOR_CATALOGUE)
+def indicator_choices(db: Database, programme: str = PROGRAMME,
+                      catalogue: pd.DataFrame | None = None) -> list[Indicator]:
+    """Indicators of a programme with at least one value by département or by EPCI, in catalogue order.
+    `catalogue`: common.load_indicators(db) when the caller holds it (the app keeps it)."""
+    catalogue = db.read(Query.INDICATOR_CATALOGUE) if catalogue is None else catalogue
     # Plain dictionaries: a Series lookup per indicator and level cost more than the reads once the catalogue holds
     # hundreds of public statistics.
     periods: dict[str, dict[str, object]] = {}
