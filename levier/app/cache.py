@@ -364,7 +364,9 @@ def t0_view(db: Database, code: str, level: str, t0_year: int) -> t0.T0View:
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _independent_context(db_path: str, version: str, scope_key: str, _scope: Scope) -> independent.IndependentContext:
-    return independent.load_independent_context(Database(db_path, scope=_scope))
+    # The catalogue and the départements' names as the page's other blocks keep them, not read again.
+    rows = _level_rows(db_path, version, scope_key, _scope, independent.DEPARTEMENT)
+    return independent.load_independent_context(Database(db_path, scope=_scope), rows=rows)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

@@ -11,7 +11,7 @@ import pandas as pd
 from levier.analysis import independent
 from levier.core.fmt import fmt_value
 from levier.store.db import Database, Query
-from levier.views.common import derived_serves, is_demo
+from levier.views.common import LevelRows, derived_serves, is_demo
 from levier.views.findings import frames_of
 
 DEPARTEMENT = "departement"
@@ -92,11 +92,22 @@ class IndependentContext:
     links: pd.DataFrame  # links_table
 
 
-def load_independent_context(db: Database) -> IndependentContext:
-    with db.reader() as r:
-        indicators = r.df(Query.QUALITY_INDICATORS)
-        terr = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
-    deps = terr[terr["level"] == DEPARTEMENT]
+# quality_indicators.sql's columns, all of them in indicator_catalogue.sql (which orders its rows otherwise).
+QUALITY_INDICATOR_COLUMNS = ["code", "label", "programme", "kind", "unit", "numerator", "denominator", "territory",
+                             "independent_source", "independent_tolerance"]
+
+
+def load_independent_context(db: Database, rows: LevelRows | None = None) -> IndependentContext:
+    """`rows`: common.level_rows(db, 'departement') when the caller holds them (the app keeps them): the catalogue
+    and the départements' names are taken from them, not read again."""
+    if rows is None:
+        with db.reader() as r:
+            indicators = r.df(Query.QUALITY_INDICATORS)
+            terr = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
+        deps = terr[terr["level"] == DEPARTEMENT]
+    else:
+        deps, cat = rows
+        indicators = cat[QUALITY_INDICATOR_COLUMNS].sort_values("code", kind="stable").reset_index(drop=True)
     return IndependentContext(indicators, sorted(independent.needed_codes(indicators)),
                               dict(zip(deps["code"], deps["name"])), is_demo(db), links_table(indicators))
 

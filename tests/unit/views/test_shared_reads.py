@@ -78,6 +78,11 @@ def test_independent_comparisons_from_the_context_read_once(db):
     kept = _copies(context.indicators, context.links)
     assert context.codes and context.names["38"] == "Isère" and context.demo
     flagged = 0
+    # The context made from the level's rows the app keeps is the one read.
+    kept_rows = independent.load_independent_context(db, rows=common.level_rows(db, "departement"))
+    pd.testing.assert_frame_equal(kept_rows.indicators, context.indicators)
+    pd.testing.assert_frame_equal(kept_rows.links, context.links)
+    assert (kept_rows.codes, kept_rows.names, kept_rows.demo) == (context.codes, context.names, context.demo)
     for code in ("38", "59", "13", None):
         held = independent.load_independent(db, code, context)
         alone = independent.load_independent(db, code)
