@@ -298,9 +298,12 @@ def load_peer_inputs(db: Database, level: str = LEVEL_DEPARTEMENT,
                      feature_codes: Sequence[str] | None = None, rows: LevelRows | None = None) -> PeerInputs:
     """`rows`: level_rows(db, level) when the caller holds them (the app keeps them): the profiles alone are read."""
     codes = tuple(feature_codes or PROFILE_FEATURES)
-    with db.reader() as r:
+    with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
         terr, cat = rows if rows is not None else read_level_rows(r, level)
-        long = r.df(Query.PEER_FEATURES, {"level": level, "codes": [c for c in codes if c != POPULATION]})
+        # The same rows from the positioned values when they serve the user (a third of the time: the current
+        # values' query derives every ratio of the level first).
+        query = Query.PEER_FEATURES_OF_LEVEL if derived_serves(db, r, level) else Query.PEER_FEATURES
+        long = r.df(query, {"level": level, "codes": [c for c in codes if c != POPULATION]})
     return PeerInputs(level, terr, cat, long, codes)
 
 

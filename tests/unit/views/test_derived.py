@@ -393,3 +393,27 @@ def test_a_departements_independent_comparisons_are_read_from_the_stored_finding
     mine = independent.load_independent(isere, "38", context)
     assert "quality/derived_independent_of_territory" not in reads and "quality/quality_values" in reads
     pd.testing.assert_frame_equal(mine.comparisons.reset_index(drop=True), stored["38"].comparisons)
+
+
+@pytest.mark.parametrize("level", ["departement", "epci"])
+def test_peer_profiles_read_from_the_stored_positions_are_the_current_values_ones(demo_db, monkeypatch, level):
+    """The profiles peer groups are formed on, read from the positioned values stored at publication for a user they
+    serve, are the latest published values the current values give (same rows, periods and types)."""
+    reads = []
+    original = door.Reader._run
+
+    def spy(self, query, params, fetch):
+        reads.append(str(query))
+        return original(self, query, params, fetch)
+
+    monkeypatch.setattr(door.Reader, "_run", spy)
+    stored = common.load_peer_inputs(demo_db, level)
+    assert "derived/peer_features_of_level" in reads and "indicators/peer_features" not in reads
+    monkeypatch.setattr(common, "derived_serves", lambda *args: False)
+    reads.clear()
+    live = common.load_peer_inputs(demo_db, level)
+    assert "indicators/peer_features" in reads
+    pd.testing.assert_frame_equal(stored.features, live.features)
+    assert len(stored.features) > 900 and stored.features["indicator"].nunique() >= 4
+    assert common.peer_group_of(stored, "38" if level == "departement" else "200040715").codes == \
+        common.peer_group_of(live, "38" if level == "departement" else "200040715").codes
