@@ -209,7 +209,11 @@ def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFra
     with db.reader() as r:
         cat = indexed_catalogue(r.df(Query.SERIES_CATALOGUE)) if cat is None else cat
         wanted = wanted_codes(cat, heads)
-        marks = r.df(Query.PROVISIONAL_VALUES, {"level": LEVEL, "codes": wanted, "provisional": PROVISIONAL_COMMENT})
+        # Only the indicators that hold provisional marks at all are looked up (most series hold none).
+        marked = {indicator for level, indicator in r.once(Query.PROVISIONAL_INDICATORS) if level == LEVEL}
+        asked = [c for c in wanted if c in marked]
+        marks = (r.df(Query.PROVISIONAL_VALUES, {"level": LEVEL, "codes": asked, "provisional": PROVISIONAL_COMMENT})
+                 if asked else pd.DataFrame({"code": [], "indicator": [], "period": []}))
     values = ranked[ranked["indicator"].isin(wanted) & ranked["code"].isin(set(territories["code"].astype(str)))]
     values = values[yearly_rows(values)]
     keys = set(zip(marks["code"].astype(str), marks["indicator"].astype(str), marks["period"].astype(int)))
