@@ -254,15 +254,13 @@ def series_choices(db: Database, code: str | None) -> pd.DataFrame:
 # Kept as an object (cache_resource, its frames never changed by their readers): what its charts draw for every
 # territory is kept in it (SeriesData._memo), so that a territory change only picks its own rows.
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
-def _series_data(db_path: str, version: str, scope_key: str, _scope: Scope, heads: tuple[str, ...],
-                 from_t0: bool = False) -> series.SeriesData:
-    # Every département's values and the per-year medians of an indicator set: the same for every territory. On the
-    # T0 page of a département they are the T0 table's positioned figures (of these indicators only).
+def _series_data(db_path: str, version: str, scope_key: str, _scope: Scope, heads: tuple[str, ...]) -> series.SeriesData:
+    # Every département's values and the per-year medians of an indicator set: the same for every territory.
     # The series catalogue and the départements as the page's other blocks keep them, not read again.
     db = Database(db_path, scope=_scope)
     cat = _series_catalogue(db_path, version, scope_key, _scope)
     rows = _level_rows(db_path, version, scope_key, _scope, series.LEVEL)
-    if from_t0 or series.positions_serve(db):  # the stored positions: the same figures, not ranked again
+    if series.positions_serve(db):  # the stored positions: the same figures, not ranked again
         return series.load_series_data_positioned(db, heads, cat=cat, rows=rows)
     return series.load_series_data(db, heads, cat=cat, terr=rows[0])
 
@@ -272,14 +270,22 @@ def _series_data(db_path: str, version: str, scope_key: str, _scope: Scope, head
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _series_panels(db_path: str, version: str, scope_key: str, _scope: Scope, heads: tuple[str, ...],
                    target: series.SeriesTarget, from_t0: bool) -> list[tuple[str, go.Figure]]:
-    data = _series_data(db_path, version, scope_key, _scope, tuple(sorted(heads)), from_t0)
+    if from_t0 and target.code is not None:
+        # A département's T0 page: the values and statistics its T0 table was read with (its own and its peers'),
+        # not every département's values of the series again.
+        peers = _peer_group(db_path, version, scope_key, _scope, target.code, series.LEVEL).codes
+        t0_data = _t0_territory_data(db_path, version, scope_key, _scope, series.LEVEL, (target.code, *peers))
+        data = series.series_data_of_territories(Database(db_path, scope=_scope), t0_data, tuple(sorted(heads)),
+                                                 cat=_series_catalogue(db_path, version, scope_key, _scope))
+    else:
+        data = _series_data(db_path, version, scope_key, _scope, tuple(sorted(heads)))
     return series.series_figures(data, heads, target.code, target.name, target.reg, target.reg_name)
 
 
 def series_panels(db: Database, heads: tuple[str, ...], target: series.SeriesTarget,
                   from_t0: bool = False) -> list[tuple[str, go.Figure]]:
     """One chart per chosen series for a département, a région or France (views.series.series_figures); from_t0:
-    reuse the départements' ranked values the T0 page has loaded."""
+    a département's T0 page, whose own and peers' values and statistics are loaded already."""
     return _series_panels(*_key(db), tuple(heads), target, from_t0)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -42,7 +42,7 @@ from levier.views.common import (
     years_text,
 )
 from levier.views.selection import Selection, TerritoryOptions
-from levier.views.t0 import load_positioned_values
+from levier.views.t0 import T0Data, load_positioned_values
 
 LEVEL = positions.LEVEL_DEPARTEMENT
 STAT = "STAT"
@@ -64,6 +64,10 @@ class SeriesData:
     catalogue: pd.DataFrame  # series_catalogue, indexed by code
     values: pd.DataFrame  # code, indicator, period, value (drawn), raw_value (published), unranked_reason, provisional…
     medians: pd.DataFrame  # indicator, period, scope ('national' | 'regional'), reg ('' for national), value, n
+    # When the values are a few territories' only (series_data_of_territories), what the whole level's values say,
+    # read from its statistics: published_span, and each indicator's ranking basis (drawn_frame's title).
+    span: pd.DataFrame | None = None
+    bases: dict[str, str] | None = None
 
     def families(self) -> dict[str, list[str]]:
         return self._families
@@ -92,6 +96,8 @@ class SeriesData:
     @cached_property
     def published_span(self) -> pd.DataFrame:
         """First and last published period of each indicator (index indicator, columns min, max)."""
+        if self.span is not None:
+            return self.span
         return self.values[self.values["raw_value"].notna()].groupby("indicator")["period"].agg(["min", "max"])
 
 
@@ -199,6 +205,39 @@ def wanted_codes(cat: pd.DataFrame, heads: Sequence[str]) -> list[str]:
     fam = families(cat)
     yearly = set(yearly_codes(cat))
     return [c for h in heads for c in fam.get(h, []) if c in yearly]
+
+
+def series_data_of_territories(db: Database, data: T0Data, heads: Sequence[str],
+                               cat: pd.DataFrame | None = None) -> SeriesData:
+    """The series of the territories a T0 table was read for (load_t0_data of a département and its peers: what the
+    T0 page holds), without reading the whole level again: their values, and the national and regional medians and
+    each indicator's published years from the statistics read with them, which hold the medians_of and published
+    span of every département's values (the same figures: tests/unit/views/test_series.py)."""
+    series = series_data_from(db, data.values, data.territories, heads, cat=cat)
+    wanted = set(wanted_codes(series.catalogue, heads))
+    stats = data.stats[data.stats["indicator"].isin(wanted)]
+    stats = stats[yearly_rows(stats)]
+    if "cset" in stats.columns:  # the départements are one comparison set
+        stats = stats[stats["cset"] == positions.ALL_TERRITORIES]
+    national = stats["reg"].isna()
+    # In medians_of's order: the national rows by indicator and year, then the regional ones by région.
+    nat = stats[national & stats["nat_median"].notna()].sort_values(["indicator", "period"], kind="stable")
+    reg = stats[~national & stats["reg_median"].notna()].sort_values(["indicator", "period", "reg"], kind="stable")
+    medians = pd.concat([
+        pd.DataFrame({"indicator": nat["indicator"], "period": nat["period"], "scope": charts.NATIONAL, "reg": "",
+                      "value": nat["nat_median"], "n": nat["n_ranked"]}),
+        pd.DataFrame({"indicator": reg["indicator"], "period": reg["period"], "scope": charts.REGIONAL,
+                      "reg": reg["reg"], "value": reg["reg_median"], "n": reg["n_reg"]}),
+    ], ignore_index=True)
+    medians = (medians.astype({"value": "float64", "n": "int64"}) if len(medians)
+               else pd.DataFrame(columns=["indicator", "period", "scope", "reg", "value", "n"]))
+    published = stats[national & (stats["n_values"] > 0)]
+    span = published.groupby("indicator")["period"].agg(["min", "max"])
+    based = stats[national & stats["rank_basis"].notna()].sort_values(["indicator", "period"], kind="stable")
+    bases: dict[str, str] = {}
+    for indicator, basis in zip(based["indicator"].tolist(), based["rank_basis"].tolist()):
+        bases.setdefault(str(indicator), str(basis))  # an indicator's basis is the same every year
+    return replace(series, medians=medians, span=span, bases=bases)
 
 
 def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str],
@@ -326,7 +365,10 @@ def drawn_frame(data: SeriesData, head: str) -> tuple[pd.DataFrame, str, str, st
         # rate axis it is not drawn.
         lost = v["value"].eq(v["raw_value"]) & v["unranked_reason"].notna()
         v.loc[lost, "value"] = math.nan
-        basis = str(v["rank_basis"].dropna().iloc[0]) if v["rank_basis"].notna().any() else rule.rate_unit()
+        if data.bases is not None:  # the first of the family's indicators (in the values' order) ranked on a basis
+            basis = next((data.bases[c] for c in sorted(set(chain)) if c in data.bases), rule.rate_unit())
+        else:
+            basis = str(v["rank_basis"].dropna().iloc[0]) if v["rank_basis"].notna().any() else rule.rate_unit()
         return v, rule.rate_unit(), rule.rate_unit(), (
             f"Effectif rapporté à son dénominateur ({basis}) : courbe et médianes portent sur ce taux ; l'effectif "
             "publié est dans l'info-bulle.")

@@ -256,3 +256,32 @@ def test_provisional_marks_are_looked_up_only_for_the_indicators_that_hold_some(
     assert "indicators/provisional_values" in reads
     flags = marked.values[marked.values["provisional"]]
     assert set(zip(flags["code"], flags["period"])) == {(d, 2019) for d in NEW_RATES}
+
+
+@pytest.mark.parametrize("code", ["38", "976", "2A", "59"])
+def test_a_departements_t0_series_from_its_own_rows_are_the_ones_drawn_from_every_departement(demo_db, code):
+    """A département's T0 page draws its series from the rows its T0 table was read with (its own and its peers'
+    values, the statistics of its set and région), not every département's values again: for every family of the
+    demo, the same figure as drawn from the whole level (medians, published years and breaks, ranking basis)."""
+    from levier.views import common
+
+    cat = series.load_catalogue(demo_db)
+    rows = common.level_rows(demo_db, "departement")
+    peers = common.peer_group_of(common.load_peer_inputs(demo_db, rows=rows), code)
+    own = load_t0_data(demo_db, "departement", territories=(code, *peers.codes), rows=rows)
+    terr = rows[0].set_index("code")
+    heads = list(series.families(cat))
+    compared = 0
+    for start in range(0, len(heads), 60):
+        chunk = tuple(sorted(heads[start:start + 60]))
+        level = series.load_series_data_positioned(demo_db, chunk, cat=cat, rows=rows)
+        mine = series.series_data_of_territories(demo_db, own, chunk, cat=cat)
+        assert set(mine.values["code"]) <= {code, *peers.codes}
+        # The years every département published (Mayotte's peers published fewer than the level).
+        pd.testing.assert_frame_equal(mine.published_span, level.published_span)
+        args = (code, terr.at[code, "name"], terr.at[code, "reg"], terr.at[code, "reg_name"])
+        for (h1, f1), (h2, f2) in zip(series.series_figures(level, chunk, *args),
+                                      series.series_figures(mine, chunk, *args), strict=True):
+            assert h1 == h2 and f1.to_json() == f2.to_json(), (code, h1)
+            compared += 1
+    assert compared > 150
