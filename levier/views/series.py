@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -213,8 +213,8 @@ def series_data_of_territories(db: Database, data: T0Data, heads: Sequence[str],
     T0 page holds), without reading the whole level again: their values, and the national and regional medians and
     each indicator's published years from the statistics read with them, which hold the medians_of and published
     span of every département's values (the same figures: tests/unit/views/test_series.py)."""
-    series = series_data_from(db, data.values, data.territories, heads, cat=cat)
-    wanted = set(wanted_codes(series.catalogue, heads))
+    cat, values = _series_values(db, data.values, data.territories, heads, cat)
+    wanted = set(wanted_codes(cat, heads))
     stats = data.stats[data.stats["indicator"].isin(wanted)]
     stats = stats[yearly_rows(stats)]
     if "cset" in stats.columns:  # the départements are one comparison set
@@ -237,7 +237,7 @@ def series_data_of_territories(db: Database, data: T0Data, heads: Sequence[str],
     bases: dict[str, str] = {}
     for indicator, basis in zip(based["indicator"].tolist(), based["rank_basis"].tolist()):
         bases.setdefault(str(indicator), str(basis))  # an indicator's basis is the same every year
-    return replace(series, medians=medians, span=span, bases=bases)
+    return SeriesData(data.territories, cat, values, medians, span=span, bases=bases)
 
 
 def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str],
@@ -245,6 +245,14 @@ def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFra
     """The same as load_series_data from values of level `departement` already ranked (T0Data.values holding at
     least the chosen families' indicators, as load_series_data_positioned reads them): only the catalogue (unless
     given: load_catalogue) and the provisional marks are read, the ranking is not done again."""
+    cat, values = _series_values(db, ranked, territories, heads, cat)
+    return SeriesData(territories, cat, values, medians_of(values, territories))
+
+
+def _series_values(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str],
+                   cat: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the series catalogue, the yearly values of the chosen families with their provisional marks) of
+    series_data_from."""
     with db.reader() as r:
         cat = indexed_catalogue(r.df(Query.SERIES_CATALOGUE)) if cat is None else cat
         wanted = wanted_codes(cat, heads)
@@ -258,8 +266,7 @@ def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFra
     keys = set(zip(marks["code"].astype(str), marks["indicator"].astype(str), marks["period"].astype(int)))
     flag = [(str(c), str(i), int(p)) in keys
             for c, i, p in zip(values["code"].tolist(), values["indicator"].tolist(), values["period"].tolist())]
-    values = values.assign(provisional=flag).reset_index(drop=True)
-    return SeriesData(territories, cat, values, medians_of(values, territories))
+    return cat, values.assign(provisional=flag).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------------ choices
