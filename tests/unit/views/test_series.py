@@ -285,3 +285,24 @@ def test_a_departements_t0_series_from_its_own_rows_are_the_ones_drawn_from_ever
             assert h1 == h2 and f1.to_json() == f2.to_json(), (code, h1)
             compared += 1
     assert compared > 150
+
+
+def test_a_departemental_users_t0_series_from_their_own_rows_are_the_ones_drawn_from_what_they_may_read(demo_db):
+    """For a user the derived tables do not serve (a département's own staff), the T0 series from the rows their T0
+    table was computed with are the figures drawn from every département's values they may read."""
+    from levier.rights.scope import Role, Scope
+    from levier.views import common
+
+    isere = demo_db.with_scope(Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"}))
+    cat = series.load_catalogue(isere)
+    rows = common.level_rows(isere, "departement")
+    peers = common.peer_group_of(common.load_peer_inputs(isere, rows=rows), "38")
+    own = load_t0_data(isere, "departement", territories=("38", *peers.codes), rows=rows)
+    heads = tuple(sorted(series.default_choices(series.series_choices(isere, "38", cat), [])))
+    level = series.load_series_data_positioned(isere, heads, cat=cat, rows=rows)
+    mine = series.series_data_of_territories(isere, own, heads, cat=cat)
+    args = ("38", "Isère", "84", "Auvergne-Rhône-Alpes")
+    figures = list(zip(series.series_figures(level, heads, *args), series.series_figures(mine, heads, *args)))
+    assert len(figures) == len(heads) >= 4
+    for (h1, f1), (h2, f2) in figures:
+        assert h1 == h2 and f1.to_json() == f2.to_json(), h1
