@@ -8,7 +8,6 @@ import pytest
 
 from levier.analysis import positions
 from levier.rights.scope import Role, Scope
-from levier.store import db as door
 from levier.store import derived
 from levier.store.db import Query
 from levier.views import common, gating, mi_parcours, t0
@@ -160,17 +159,9 @@ def test_a_ranked_indicator_read_in_one_go_is_the_one_ranked_from_the_current_va
         assert got["value"].notna().sum() >= (20 if indicator.startswith("STAT") else 10)
 
 
-def test_a_ranked_indicator_is_read_from_the_stored_positions_only_for_a_user_they_serve(demo_db, monkeypatch):
+def test_a_ranked_indicator_is_read_from_the_stored_positions_only_for_a_user_they_serve(demo_db, reads):
     """A user who reads everything gets the one read of the derived table, not the scan of the current values; a
     départemental user, whom the derived tables do not serve, gets the live ranking of what they may read."""
-    reads = []
-    original = door.Reader._run
-
-    def spy(self, query, params, fetch):
-        reads.append(str(query))
-        return original(self, query, params, fetch)
-
-    monkeypatch.setattr(door.Reader, "_run", spy)
     cat = common.catalogue(demo_db)
     common.ranked_values_by_territory(demo_db, "STAT-TP60", 2020, "departement", cat)
     assert "derived/ranked_values_by_territory" in reads and "indicators/indicator_values_by_territory" not in reads
@@ -356,27 +347,20 @@ def test_a_departement_whose_group_cannot_be_formed_is_left_to_the_live_computat
     assert rows.set_index("code").at["38", "peers"] == list(formed(common.load_peer_inputs(demo_db), "38").codes)
 
 
-def test_a_departements_independent_comparisons_are_read_from_the_stored_findings_as_computed_live(demo_db,
+def test_a_departements_independent_comparisons_are_read_from_the_stored_findings_as_computed_live(demo_db, reads,
                                                                                                   monkeypatch):
     """The T0 page's block « declared vs independent source » of every département, read from the comparisons the
     publication step stored (one read, not two scans of the current values), is the one computed from the values;
     a départemental user, whom the stored findings do not serve, gets it computed from what they may read."""
     from levier.views import independent
 
-    reads = []
-    original = door.Reader._run
-
-    def spy(self, query, params, fetch):
-        reads.append(str(query))
-        return original(self, query, params, fetch)
-
-    monkeypatch.setattr(door.Reader, "_run", spy)
     context = independent.load_independent_context(demo_db)
     stored = {}
     for code in common.load_territories(demo_db, "departement")["code"]:
         reads.clear()
         stored[code] = independent.load_independent(demo_db, code, context)
         assert reads == ["quality/derived_independent_of_territory"], code
+    serves = independent.derived_serves
     monkeypatch.setattr(independent, "derived_serves", lambda *args: False)
     flagged = 0
     for code, got in stored.items():
@@ -386,8 +370,7 @@ def test_a_departements_independent_comparisons_are_read_from_the_stored_finding
         assert got.n_flagged == live.n_flagged
         flagged += got.n_flagged
     assert flagged and sum(len(v.comparisons) for v in stored.values()) > 1_000
-    monkeypatch.undo()
-    monkeypatch.setattr(door.Reader, "_run", spy)
+    monkeypatch.setattr(independent, "derived_serves", serves)
     isere = demo_db.with_scope(Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"}))
     reads.clear()
     mine = independent.load_independent(isere, "38", context)
@@ -396,17 +379,10 @@ def test_a_departements_independent_comparisons_are_read_from_the_stored_finding
 
 
 @pytest.mark.parametrize("level", ["departement", "epci"])
-def test_peer_profiles_read_from_the_stored_positions_are_the_current_values_ones(demo_db, monkeypatch, level):
+def test_peer_profiles_read_from_the_stored_positions_are_the_current_values_ones(demo_db, reads, monkeypatch,
+                                                                                  level):
     """The profiles peer groups are formed on, read from the positioned values stored at publication for a user they
     serve, are the latest published values the current values give (same rows, periods and types)."""
-    reads = []
-    original = door.Reader._run
-
-    def spy(self, query, params, fetch):
-        reads.append(str(query))
-        return original(self, query, params, fetch)
-
-    monkeypatch.setattr(door.Reader, "_run", spy)
     stored = common.load_peer_inputs(demo_db, level)
     assert "derived/peer_features_of_level" in reads and "indicators/peer_features" not in reads
     monkeypatch.setattr(common, "derived_serves", lambda *args: False)

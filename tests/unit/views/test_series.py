@@ -226,12 +226,10 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(norm(a), norm(b), check_dtype=False)
 
 
-def test_provisional_marks_are_looked_up_only_for_the_indicators_that_hold_some(planted, demo_db, monkeypatch):
+def test_provisional_marks_are_looked_up_only_for_the_indicators_that_hold_some(planted, demo_db, reads):
     """The series look up provisional marks only for the indicators the data version lists as holding some (the
     list is every indicator a look-up of all of them finds marked): a family without any reads none, and the marks
     of a family that has some are all found."""
-    from levier.store import db as door
-
     for db in (planted, demo_db):
         codes = list(series.load_catalogue(db)["code"])
         every = db.read(Query.PROVISIONAL_VALUES, {"level": series.LEVEL, "codes": codes,
@@ -239,14 +237,7 @@ def test_provisional_marks_are_looked_up_only_for_the_indicators_that_hold_some(
         with db.reader() as r:
             listed = {i for level, i in r.rows(Query.PROVISIONAL_INDICATORS) if level == series.LEVEL}
         assert listed and set(every["indicator"]) == listed
-    reads = []
-    original = door.Reader._run
-
-    def spy(self, query, params, fetch):
-        reads.append(str(query))
-        return original(self, query, params, fetch)
-
-    monkeypatch.setattr(door.Reader, "_run", spy)
+    reads.clear()
     cat = series.load_catalogue(demo_db)
     heads = [h for h, chain in series.families(cat).items() if not set(chain) & listed][:6]  # the demo's monthly
     plain = series.load_series_data_positioned(demo_db, heads, cat=cat)                   # series hold the marks
