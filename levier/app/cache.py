@@ -38,6 +38,7 @@ from levier.views.effet_levier import (
     LeverView,
     ProgrammeChoice,
     funding_programmes,
+    holder_level,
     lever_base,
     lever_level,
     lever_poor,
@@ -168,17 +169,16 @@ def _lever_level(db_path: str, version: str, scope_key: str, _scope: Scope, prog
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
 def _lever_base(db_path: str, version: str, scope_key: str, _scope: Scope, level: str, code: str, programme: str,
                 year_from: int, year_to: int) -> LeverBase:
-    holder_level = "epci" if level == "epci" else "departement"
-    data = _lever_data(db_path, version, scope_key, _scope, programme, holder_level)
+    data = _lever_data(db_path, version, scope_key, _scope, programme, holder_level(level))
     return lever_base(Database(db_path, scope=_scope), data, level, code, year_from, year_to)
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _lever_page(db_path: str, version: str, scope_key: str, _scope: Scope, level: str, code: str, programme: str, stage: str,
                 year_from: int, year_to: int) -> LeverView:
-    holder_level = "epci" if level == "epci" else "departement"
-    data = _lever_data(db_path, version, scope_key, _scope, programme, holder_level)
-    level_data = _lever_level(db_path, version, scope_key, _scope, programme, holder_level, stage, year_from, year_to)
+    holders = holder_level(level)
+    data = _lever_data(db_path, version, scope_key, _scope, programme, holders)
+    level_data = _lever_level(db_path, version, scope_key, _scope, programme, holders, stage, year_from, year_to)
     base = _lever_base(db_path, version, scope_key, _scope, level, code, programme, year_from, year_to)
     return lever_view(Database(db_path, scope=_scope), level, code, programme, stage, year_from, year_to, data=data,
                       level_data=level_data, base=base)

@@ -536,6 +536,12 @@ class LeverLevel:
     leverage: pd.DataFrame
 
 
+def holder_level(level: str) -> str:
+    """Whose money a page of `level` reads (load_lever_data's level): a métropole's own for an EPCI, the
+    départements' for a département, a région or France."""
+    return "epci" if level == "epci" else "departement"
+
+
 def lever_level(data: LeverData, stage: str, year_from: int, year_to: int,
                 poor: pd.DataFrame | None = None) -> LeverLevel:
     """The level's part of lever_view(), computed once for every territory of a programme, stage and years.
@@ -624,9 +630,9 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     `level_data`: lever_level() of that data, stage and years (neither depends on the territory), else computed;
     `base`: lever_base() of that data, territory and years (it does not depend on the stage), else computed."""
     epci = level == "epci"
-    holder_level = "epci" if epci else "departement"
-    if data is None or data.programme != programme or data.level != holder_level:
-        data = load_lever_data(db, programme, holder_level)
+    holders = holder_level(level)
+    if data is None or data.programme != programme or data.level != holders:
+        data = load_lever_data(db, programme, holders)
     holder = lever.METROPOLE if epci else lever.DEPARTEMENT
     years = list(range(int(year_from), int(year_to) + 1))
     terr = data.territories
@@ -636,7 +642,7 @@ def lever_view(db: Database, level: str, code: str, programme: str, stage: str, 
     order = {c: k for k, c in enumerate(data.actions["code"])}
     table, heads = base.table, base.heads
     if level_data is None or (level_data.programme, level_data.level, level_data.stage, level_data.years) != (
-            programme, holder_level, stage, tuple(years)):
+            programme, holders, stage, tuple(years)):
         level_data = lever_level(data, stage, years[0], years[-1])
     poor, lev = level_data.poor, level_data.leverage
     agg = lever.aggregate_leverage(lev, codes)
