@@ -213,8 +213,7 @@ def series_data_of_territories(db: Database, data: T0Data, heads: Sequence[str],
     T0 page holds), without reading the whole level again: their values, and the national and regional medians and
     each indicator's published years from the statistics read with them, which hold the medians_of and published
     span of every département's values (the same figures: tests/unit/views/test_series.py)."""
-    cat, values = _series_values(db, data.values, data.territories, heads, cat)
-    wanted = set(wanted_codes(cat, heads))
+    cat, wanted, values = _series_values(db, data.values, data.territories, heads, cat)
     stats = data.stats[data.stats["indicator"].isin(wanted)]
     stats = stats[yearly_rows(stats)]
     if "cset" in stats.columns:  # the départements are one comparison set
@@ -245,13 +244,13 @@ def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFra
     """The same as load_series_data from values of level `departement` already ranked (T0Data.values holding at
     least the chosen families' indicators, as load_series_data_positioned reads them): only the catalogue (unless
     given: load_catalogue) and the provisional marks are read, the ranking is not done again."""
-    cat, values = _series_values(db, ranked, territories, heads, cat)
+    cat, _, values = _series_values(db, ranked, territories, heads, cat)
     return SeriesData(territories, cat, values, medians_of(values, territories))
 
 
 def _series_values(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str],
-                   cat: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the series catalogue, the yearly values of the chosen families with their provisional marks) of
+                   cat: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+    """(the series catalogue, the chosen families' yearly indicators, their values with their provisional marks) of
     series_data_from."""
     with db.reader() as r:
         cat = indexed_catalogue(r.df(Query.SERIES_CATALOGUE)) if cat is None else cat
@@ -266,7 +265,7 @@ def _series_values(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame
     keys = set(zip(marks["code"].astype(str), marks["indicator"].astype(str), marks["period"].astype(int)))
     flag = [(str(c), str(i), int(p)) in keys
             for c, i, p in zip(values["code"].tolist(), values["indicator"].tolist(), values["period"].tolist())]
-    return cat, values.assign(provisional=flag).reset_index(drop=True)
+    return cat, wanted, values.assign(provisional=flag).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------------ choices
