@@ -653,7 +653,10 @@ def coverage_map(db: Database, service_type: str, distance_km: float, area: pano
     return _coverage_map(*_key(db), service_type, float(distance_km), area, level)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+# Kept as one shared object, not a pickle: a copy of every completeness cell of the country (6 MB pickled) held
+# beside the pickle and made again on every rerun of Qualité and Accueil would only weigh on the server's memory.
+# Its readers (the pages, the pack) never change it (tests/app/test_shared_views.py).
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _quality_bundle(db_path: str, version: str, scope_key: str, _scope: Scope) -> qualite.QualityBundle:
     return qualite.quality_bundle(Database(db_path, scope=_scope))
 

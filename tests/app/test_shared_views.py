@@ -1,5 +1,5 @@
-"""The views levier.app.cache keeps as shared objects (those holding plotly figures: kept, not pickled and copied on
-every rerun) are left exactly as computed by every page that shows them, the pack and the presentation: a reader that
+"""The views levier.app.cache keeps as shared objects (those holding plotly figures, and the quality bundle: kept, not
+pickled and copied on every rerun) are left exactly as computed by every page that shows them, the pack and the presentation: a reader that
 changed one would change it for every user with the same rights."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from levier.app import cache
 from levier.report import pack
-from levier.views import comparer, indicateurs, mi_parcours, region, services, t0
+from levier.views import comparer, indicateurs, mi_parcours, qualite, region, services, t0
 from tests.app.pages import REGION_OF, choose, open_page, open_tab
 
 # What each shared wrapper of levier.app.cache calls to compute its view: (module the wrapper reads it from, name).
@@ -20,7 +20,7 @@ COMPUTED_BY = [
     (cache, "lever_view"), (cache, "event_study_view"), (cache, "dose_response_view"), (t0, "distribution_chart"),
     (mi_parcours, "series_figure"), (comparer, "ranking_view_of"), (comparer, "scatter_view"),
     (comparer, "small_multiples_view"), (indicateurs, "indicator_detail"), (region, "key_view"),
-    (services, "needs_figure"), (services, "coverage_figure"),
+    (services, "needs_figure"), (services, "coverage_figure"), (qualite, "quality_bundle"),
 ]
 
 
@@ -79,6 +79,16 @@ def _visit_every_page(app) -> None:
     app.switch_page("pages/services.py").run()
     app.slider(key="cov_distance").set_value(10).run()
     app.radio(key="cov_level").set_value("departement").run()
+    app.switch_page("pages/accueil.py").run()  # the glance reads the quality bundle too
+    app.switch_page("pages/qualite.py").run()
+    for tab in ("Complétude des retours", "Contrôles de cohérence", "Déclaré et statistique publique",
+                "Score par département", "À corriger (liste à envoyer)"):
+        open_tab(app, "q_tab", tab)
+    open_tab(app, "q_tab", "Complétude des retours")
+    app.selectbox(key="q_programme").set_value("PACTE").run()
+    app.toggle(key="q_by_indicator").set_value(True).run()
+    open_tab(app, "q_tab", "Déclaré et statistique publique")
+    app.checkbox(key="q_public_flagged").set_value(True).run()
     assert not app.exception, app.exception
 
 
@@ -88,7 +98,7 @@ def test_every_page_leaves_the_shared_views_as_they_were_computed(app, computed)
     assert {name for name, _, _ in computed} >= {
         "lever_view", "event_study_view", "dose_response_view", "distribution_chart", "series_figure",
         "ranking_view_of", "scatter_view", "small_multiples_view", "indicator_detail", "key_view", "needs_figure",
-        "coverage_figure"}
+        "coverage_figure", "quality_bundle"}
     assert _changed(computed) == []
 
 
