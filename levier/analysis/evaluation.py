@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from levier.core.fmt import fmt_number, fmt_pct
 
@@ -138,7 +137,7 @@ class PreTrendTest:
     information: float  # b'V⁻¹b for b = (e + 1): the non-centrality per unit of squared slope
 
     def _critical(self, alpha: float) -> float:
-        return float(special.fdtri(self.df, self.clusters - self.df, 1 - alpha))
+        return float(_special().fdtri(self.df, self.clusters - self.df, 1 - alpha))
 
     def power(self, slope: float, alpha: float = 1 - CONFIDENCE) -> float:
         """Probability that the test rejects at level alpha when the true pre-trend is `slope` per year."""
@@ -159,17 +158,25 @@ class PreTrendTest:
 
 # The F tails through scipy.special rather than scipy.stats, and the root by bisection rather than scipy.optimize:
 # scipy.stats and scipy.optimize add about 45 MB to the server's memory and 1.5 s to its start, for three calls.
+# scipy.special itself (13 MB) is imported by the first test asked for, not with the module: the app imports this
+# module at start, and a server whose users never open an estimate or a pre-trend test never holds it.
+
+
+def _special():
+    from scipy import special
+
+    return special
 
 
 def _f_sf(x: float, dfn: int, dfd: int) -> float:
     """P(F(dfn, dfd) > x), 1 at or below 0 as scipy.stats.f.sf."""
-    return 1.0 if x <= 0 else float(special.fdtrc(dfn, dfd, x))
+    return 1.0 if x <= 0 else float(_special().fdtrc(dfn, dfd, x))
 
 
 def _ncf_sf(x: float, dfn: int, dfd: int, nc: float) -> float:
     """P(F(dfn, dfd, non-centrality nc) > x): scipy.stats.ncf.sf to about 1e-16 (the rejection probabilities
     used here are at least the test's level, far from the tail where 1 − cdf would lose digits)."""
-    return 1.0 if x <= 0 else 1.0 - float(special.ncfdtr(dfn, dfd, nc, x))
+    return 1.0 if x <= 0 else 1.0 - float(_special().ncfdtr(dfn, dfd, nc, x))
 
 
 def _increasing_root(f: Callable[[float], float], lo: float, hi: float) -> float:

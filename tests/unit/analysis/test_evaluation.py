@@ -345,3 +345,19 @@ def test_demo_dose_response(demo_db):
     choices = ev_view.evaluation_choices(demo_db)
     assert choices.dose.codes[choices.dose.default] == "CALPAE-3.1.1-OR1M-TX"
     assert all(c.startswith("CALPAE-") for c in choices.dose.codes)
+
+
+def test_the_app_holds_no_scipy_until_a_test_is_asked_for():
+    """The app imports the evaluation at start: scipy.special (about 13 MB of the server's memory) comes with the
+    first pre-trend test asked for, and diff-diff with scipy.stats only with the first estimate."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import levier.app.cache; from levier.analysis import evaluation as ev; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'diff_diff'})); "
+            "t = ev.PreTrendTest(statistic=4.0, df=1, clusters=20, p_value=1.0, information=100.0); "
+            "print(round(t.power(0.2), 6), 'scipy.special' in sys.modules, 'scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]"
+    power = ev.PreTrendTest(statistic=4.0, df=1, clusters=20, p_value=1.0, information=100.0).power(0.2)
+    assert out[1] == f"{round(power, 6)} True False"
