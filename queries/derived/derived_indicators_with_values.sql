@@ -1,13 +1,13 @@
 -- Indicators that have at least one current value at a level, with the years available, for page selectors: read
--- from the derived positioned values (a value there is the published one, raw_value), not from every fact.
+-- from the publication step's count of values per indicator, year and level (derived_indicator_coverage, a few
+-- thousand rows), not from every positioned value (millions once the EPCI level is filled): both levels 75 → 12 ms at
+-- ×30, 17 → 11 ms on the demo.
 -- The same rows as indicators/indicators_with_values.sql once the derived tables are current for this user.
 -- One row per indicator. Parameters: $level ('departement' | 'epci'), $programmes (list; empty = all programmes).
--- The (indicator, period) pairs with a value are found first, then joined to the catalogue: grouping the catalogue's
--- text columns over every positioned value made the read three times slower (25 → 8 ms on the demo).
 WITH seen AS (
-    SELECT DISTINCT indicator, period
-    FROM visible_derived_t0_values
-    WHERE level = $level AND raw_value IS NOT NULL
+    SELECT indicator, CAST(period AS INTEGER) AS period  -- the facts' type (the count table stores BIGINT)
+    FROM visible_derived_indicator_coverage
+    WHERE territory_level = $level AND n_with_value > 0
 )
 SELECT i.code, i.label, i.programme, i.unit, i.direction, i.kind,
        list(s.period ORDER BY s.period) AS periods,

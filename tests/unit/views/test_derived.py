@@ -81,7 +81,7 @@ def test_a_territory_page_reads_its_own_rows_and_gets_the_table_the_whole_level_
 
 @pytest.mark.parametrize("level", ["departement", "epci"])
 def test_the_selectors_indicator_lists_read_from_derived_values_are_the_facts_ones(demo_db, level):
-    """Every page's list of indicators with values (and their years) is read from the derived positioned values:
+    """Every page's list of indicators with values (and their years) is read from the derived tables (the count of values per indicator, year and level):
     the same rows, years and order as the query over every fact, whatever the programmes asked."""
     assert _current(demo_db)
     for programmes in ([], ["STAT"], ["CALPAE"], ["PACTE"], ["STAT", "CDPPE"]):
