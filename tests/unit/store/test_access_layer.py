@@ -175,6 +175,24 @@ def test_the_facts_read_without_rights_set_are_those_the_access_rules_give(plant
     with planted.reader() as r:
         unset = Reader(r._con.cursor(), {"levier_all": None, "levier_codes": None, "levier_masked": None})
         assert unset.df(ProbeQuery.VISIBLE_FACTS_BOTH_WAYS).empty
+        assert unset.df(ProbeQuery.VISIBLE_IMPORT_RUNS_BOTH_WAYS).empty
+
+
+@pytest.mark.parametrize(("scope", "every_run"), [
+    (Scope.local_admin(), True),
+    (Scope.national("rapporteur@assemblee-nationale.fr"), True),
+    (Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"}), True),  # 38 is in both files
+    (Scope.territorial("agent@rhone.fr", Role.DEPARTEMENTAL, {"69"}), False),  # not in Isère's first file
+    (Scope.public("inconnu@example.fr"), False),
+], ids=["admin", "national", "isere", "rhone", "public"])
+def test_the_import_runs_read_without_the_rights_test_are_those_the_access_rules_give(planted, scope, every_run):
+    """visible_import_run skips the rights test for a user who reads every territory (019): every user still reads
+    exactly the import runs of its first definition (005)."""
+    reader = planted.with_scope(scope)
+    differ = reader.read(ProbeQuery.VISIBLE_IMPORT_RUNS_BOTH_WAYS)
+    assert differ.empty, differ.head()
+    seen = reader.read(ProbeQuery.VISIBLE_IMPORT_RUN_IDS)["id"].tolist()
+    assert (seen == planted.read(ProbeQuery.VISIBLE_IMPORT_RUN_IDS)["id"].tolist()) == every_run
 
 
 @pytest.mark.parametrize("scope", [
