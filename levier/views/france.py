@@ -22,7 +22,7 @@ from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fm
 from levier.geo.display import DisplayLayer
 from levier.store.db import Database, Query
 from levier.views import mi_parcours
-from levier.views.common import catalogue, load_territories, source_text
+from levier.views.common import LevelRows, catalogue, load_territories, source_text
 from levier.views.gating import gate_values, load_gates
 
 LEVEL = positions.LEVEL_DEPARTEMENT
@@ -110,12 +110,15 @@ def _live_tracking(db: Database, programme: str, t0_year: int, period_to: int, c
     return grid.merge(wanted, on=["code", "t0_key", "to_key"])[TRACKING_COLUMNS].reset_index(drop=True)
 
 
-def france_data(db: Database, programme: str, t0_year: int, period_to: int) -> FranceData:
+def france_data(db: Database, programme: str, t0_year: int, period_to: int,
+                level_rows: LevelRows | None = None) -> FranceData:
     """The programme's statuses for every département the user reads: a lookup of the derived table when it serves
-    the user (mi_parcours.derived_read), else the live computation of Mi-parcours, territory by territory."""
+    the user (mi_parcours.derived_read), else the live computation of Mi-parcours, territory by territory.
+    `level_rows`: the départements and the catalogue (common.level_rows) when the caller holds them (the app keeps
+    them), else read."""
     rows = mi_parcours.derived_read(db, lambda r: r.df(Query.FRANCE_TARGET_STATUSES, {
         "level": LEVEL, "programme": programme, "t0": int(t0_year), "current": int(period_to)}))
-    cat = catalogue(db)
+    cat = catalogue(db, level_rows)
     if rows is not None:
         tracking = rows.reindex(columns=TRACKING_COLUMNS)
     else:
@@ -125,7 +128,8 @@ def france_data(db: Database, programme: str, t0_year: int, period_to: int) -> F
         axes = r.df(Query.FRANCE_AXES)
         actions = r.df(Query.FRANCE_ACTIONS)
         contracts = r.df(Query.CONTRACT_CURRENT, {"programme": programme, "level": LEVEL})
-    territories = load_territories(db, LEVEL)[["code", "name"]].astype({"code": str})
+    territories = (level_rows[0] if level_rows is not None else load_territories(db, LEVEL))[["code", "name"]]
+    territories = territories.astype({"code": str})
     with_target = set(tracking["indicator"])
     own = cat[(cat["programme"] == programme) & cat["code"].isin(with_target)]
     indicators = pd.DataFrame({

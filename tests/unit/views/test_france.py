@@ -3,14 +3,14 @@ the derived table or live), a départemental user reads only its own rows, the w
 
 from __future__ import annotations
 
-
 import numpy as np
+import pandas as pd
 import pytest
 
 from levier.analysis.positions import STATUS_NO_DATA
 from levier.rights.scope import Role, Scope
 from levier.store.db import Database
-from levier.views import france, mi_parcours
+from levier.views import common, france, mi_parcours
 
 ISERE = Scope.territorial("agent@isere.fr", Role.DEPARTEMENTAL, {"38"})
 
@@ -85,3 +85,19 @@ def test_a_departemental_user_reads_its_own_departement_only(derived_and_live):
     assert list(view.table["Code"]) == ["38"]
     others = view.map_frame[view.map_frame["code"] != "38"]
     assert set(others["status"]) == {france.OUTSIDE_RIGHTS} and set(others["attainment"]) == {""}
+
+
+def test_the_view_from_the_kept_departements_and_catalogue_is_the_one_read(derived_and_live, reads):
+    """The app hands over the départements and the catalogue it keeps (common.level_rows): the same view, without
+    reading them again."""
+    db = derived_and_live[0]
+    kept = common.level_rows(db, france.LEVEL)
+    for programme, t0_year, period_to in (("PACTE", 2023, 2026), ("CDPPE", 2020, 2022)):
+        read = france.france_data(db, programme, t0_year, period_to)
+        reads.clear()
+        given = france.france_data(db, programme, t0_year, period_to, level_rows=kept)
+        assert not {"catalogue/indicator_catalogue", "reference/territories_of_level"} & set(reads)
+        for name in ("tracking", "indicators", "territories", "waves"):
+            pd.testing.assert_frame_equal(getattr(given, name), getattr(read, name))
+        assert (given.axes, given.actions, given.reads_all, given.derived) == (read.axes, read.actions,
+                                                                               read.reads_all, read.derived)
