@@ -49,7 +49,7 @@ VINTAGE = 2026
 METRO_CRS = 2154
 T = TypeVar("T")
 # The CRS of every prepared frame (display and true), made once: parsing it from a file's metadata again costs about
-# 20 ms per frame (geopandas.read_parquet), more than reading the frame.
+# 20 ms per frame (as geopandas.read_parquet did), more than reading the frame.
 WGS84 = CRS.from_epsg(4326)
 
 # Lambert-93's parallels on a sphere centred on 0° E: what plotly's unrotated 'conic conformal' projection draws.
@@ -397,7 +397,7 @@ def to_geojson_dict(
 # Static files served by Streamlit
 
 
-# The prepared layer itself, written beside the GeoJSON so that a process reads it (GeoParquet, exact coordinates)
+# The prepared layer itself, written beside the GeoJSON so that a process reads it (plain arrays, exact coordinates)
 # instead of preparing it again (issue 16: derive once, serve by lookup): kind -> file name suffix.
 PREPARED_KINDS = {"display_frame": "display.npz", "true_frame": "true.npz", "placements": "placements.json"}
 
