@@ -163,7 +163,7 @@ class PreTrendTest:
 
 
 def _special():
-    from scipy import special
+    from scipy import special  # on the first test asked for: 13 MB the server need not hold (above)
 
     return special
 
