@@ -778,7 +778,7 @@ def _france_data(db_path: str, version: str, scope_key: str, _scope: Scope, prog
                  period_to: int) -> france.FranceData:
     # The départements and the catalogue as the app keeps them, not read again (24 + 11 ms at ×30).
     return france.france_data(Database(db_path, scope=_scope), programme, t0_year, period_to,
-                              level_rows=_level_rows(db_path, version, scope_key, _scope, france.LEVEL))
+                              rows=_level_rows(db_path, version, scope_key, _scope, france.LEVEL))
 
 
 def france_data(db: Database, programme: str, t0_year: int, period_to: int) -> france.FranceData:

@@ -22,7 +22,7 @@ from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fm
 from levier.geo.display import DisplayLayer
 from levier.store.db import Database, Query
 from levier.views import mi_parcours
-from levier.views.common import LevelRows, catalogue, load_territories, source_text
+from levier.views.common import LevelRows, catalogue, level_rows, source_text
 from levier.views.gating import gate_values, load_gates
 
 LEVEL = positions.LEVEL_DEPARTEMENT
@@ -111,16 +111,17 @@ def _live_tracking(db: Database, programme: str, t0_year: int, period_to: int, c
 
 
 def france_data(db: Database, programme: str, t0_year: int, period_to: int,
-                level_rows: LevelRows | None = None) -> FranceData:
+                rows: LevelRows | None = None) -> FranceData:
     """The programme's statuses for every département the user reads: a lookup of the derived table when it serves
     the user (mi_parcours.derived_read), else the live computation of Mi-parcours, territory by territory.
-    `level_rows`: the départements and the catalogue (common.level_rows) when the caller holds them (the app keeps
-    them), else read."""
-    rows = mi_parcours.derived_read(db, lambda r: r.df(Query.FRANCE_TARGET_STATUSES, {
+    `rows`: the départements and the catalogue (common.level_rows) when the caller holds them (the app keeps them),
+    else read."""
+    rows = rows if rows is not None else level_rows(db, LEVEL)  # one cursor: one data version
+    stored = mi_parcours.derived_read(db, lambda r: r.df(Query.FRANCE_TARGET_STATUSES, {
         "level": LEVEL, "programme": programme, "t0": int(t0_year), "current": int(period_to)}))
-    cat = catalogue(db, level_rows)
-    if rows is not None:
-        tracking = rows.reindex(columns=TRACKING_COLUMNS)
+    cat = catalogue(db, rows)
+    if stored is not None:
+        tracking = stored.reindex(columns=TRACKING_COLUMNS)
     else:
         tracking = _live_tracking(db, programme, t0_year, period_to, cat)
     tracking = tracking.assign(code=tracking["code"].astype(str), indicator=tracking["indicator"].astype(str))
@@ -128,8 +129,7 @@ def france_data(db: Database, programme: str, t0_year: int, period_to: int,
         axes = r.df(Query.FRANCE_AXES)
         actions = r.df(Query.FRANCE_ACTIONS)
         contracts = r.df(Query.CONTRACT_CURRENT, {"programme": programme, "level": LEVEL})
-    territories = (level_rows[0] if level_rows is not None else load_territories(db, LEVEL))[["code", "name"]]
-    territories = territories.astype({"code": str})
+    territories = rows[0][["code", "name"]].astype({"code": str})
     with_target = set(tracking["indicator"])
     own = cat[(cat["programme"] == programme) & cat["code"].isin(with_target)]
     indicators = pd.DataFrame({
@@ -148,7 +148,7 @@ def france_data(db: Database, programme: str, t0_year: int, period_to: int,
         axes={str(c): str(lbl) for c, lbl in zip(axes["code"], axes["label"]) if str(c) in used_axes},
         actions={str(c): str(lbl) for c, lbl in zip(actions["code"], actions["label"])},
         waves=waves[waves["wave"].notna()].reset_index(drop=True),
-        reads_all=bool(db.scope.all_territories), derived=rows is not None,
+        reads_all=bool(db.scope.all_territories), derived=stored is not None,
     )
 
 

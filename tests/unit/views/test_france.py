@@ -95,7 +95,7 @@ def test_the_view_from_the_kept_departements_and_catalogue_is_the_one_read(deriv
     for programme, t0_year, period_to in (("PACTE", 2023, 2026), ("CDPPE", 2020, 2022)):
         read = france.france_data(db, programme, t0_year, period_to)
         reads.clear()
-        given = france.france_data(db, programme, t0_year, period_to, level_rows=kept)
+        given = france.france_data(db, programme, t0_year, period_to, rows=kept)
         assert not {"catalogue/indicator_catalogue", "reference/territories_of_level"} & set(reads)
         for name in ("tracking", "indicators", "territories", "waves"):
             pd.testing.assert_frame_equal(getattr(given, name), getattr(read, name))
