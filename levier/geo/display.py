@@ -420,9 +420,14 @@ def static_url(level: str, vintage: int = VINTAGE, kind: str = "display", base: 
     return f"{base.rstrip('/')}/geo/{static_name(level, vintage, kind)}"
 
 
+def _temporary(path: Path) -> Path:
+    """A private temporary name beside `path`: two processes (a test session and a running app) may write the same
+    file at once; the file is then moved in place, so a page reading it never sees half of it."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
 def _dump(obj: object, path: Path) -> None:
-    # A private temporary name: two processes (a test session and a running app) may write the same file at once.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp = _temporary(path)
     tmp.write_text(json.dumps(obj, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     tmp.replace(path)  # a page reading the file never sees half of it
 
@@ -506,7 +511,7 @@ def _write_frame(frame: gpd.GeoDataFrame, path: Path) -> None:
             raise ValueError(f"Colonne {c!r} du fond de carte : texte sans valeur manquante attendu.")
     wkb = shapely.to_wkb(frame.geometry.to_numpy())
     arrays = {f"column_{i}": frame[c].to_numpy(dtype=str) for i, c in enumerate(columns)}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp = _temporary(path)
     with tmp.open("wb") as out:  # np.savez would add '.npz' to a name not ending with it
         np.savez(out, **arrays, names=np.array(list(frame.columns), dtype=str), geometry=np.array(geometry),
                  crs=np.array(frame.crs.to_json() if frame.crs is not None else ""),
