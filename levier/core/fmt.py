@@ -12,7 +12,7 @@ from numbers import Real
 
 from babel import Locale
 from babel.dates import format_date, get_month_names
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import NumberPattern, parse_pattern
 
 LOCALE = Locale.parse("fr_FR")
 # U+00A0 (no-break space) rather than U+202F (narrow no-break space, what Babel's fr_FR data gives): every font used
@@ -73,18 +73,30 @@ def _layout(rounded: Decimal, decimals: int, kind: str) -> str:
         return _layout_digits(rounded, decimals, kind)
 
 
-def _layout_digits(rounded: Decimal, decimals: int, kind: str) -> str:
+@lru_cache(maxsize=None)
+def _compiled(decimals: int, kind: str) -> NumberPattern:
+    """Babel's pattern of a kind of number, parsed once. format_decimal, format_percent and format_currency parse
+    their pattern, then apply it, on every call: the parse was half the cost of a number not laid out before."""
     if kind == "percent":
-        text = format_percent(rounded / 100, format=_pattern(decimals) + NBSP + "%", locale=LOCALE)
+        return parse_pattern(_pattern(decimals) + NBSP + "%")
+    if kind == "euros":
+        return parse_pattern(_pattern(decimals) + NBSP + "¤")
+    if kind == "plain":  # no thousands separator, trailing zeros dropped
+        return parse_pattern(_pattern(decimals, grouped=False, optional=True))
+    if kind == "fixed":  # no thousands separator
+        return parse_pattern(_pattern(decimals, grouped=False))
+    return parse_pattern(_pattern(decimals))
+
+
+def _layout_digits(rounded: Decimal, decimals: int, kind: str) -> str:
+    """What format_percent / format_currency / format_decimal give with the kind's pattern (the same apply call)."""
+    pattern = _compiled(decimals, kind)
+    if kind == "percent":
+        text = pattern.apply(rounded / 100, LOCALE)
     elif kind == "euros":
-        text = format_currency(rounded, "EUR", format=_pattern(decimals) + NBSP + "¤", locale=LOCALE,
-                               currency_digits=False)
-    elif kind == "plain":  # no thousands separator, trailing zeros dropped
-        text = format_decimal(rounded, format=_pattern(decimals, grouped=False, optional=True), locale=LOCALE)
-    elif kind == "fixed":  # no thousands separator
-        text = format_decimal(rounded, format=_pattern(decimals, grouped=False), locale=LOCALE)
+        text = pattern.apply(rounded, LOCALE, currency="EUR", currency_digits=False)
     else:
-        text = format_decimal(rounded, format=_pattern(decimals), locale=LOCALE)
+        text = pattern.apply(rounded, LOCALE)
     return _nbsp(text)
 
 
