@@ -735,6 +735,8 @@ T0_VALUE_DEFAULTS = (("missing_reason", None), ("unranked_reason", None), ("qual
 _T0_OWN_FIELDS = ["indicator", "period", "value", "raw_value", "missing_reason", "unranked_reason", "rank", "quartile",
                   "quality_warning", "is_demo", "censored"]
 _T0_NATIONAL_FIELDS = ["indicator", "period", "n_values", "nat_median", "n_ranked", "rank_unit", "rank_basis"]
+_T0_META_FIELDS = ["programme", "axis", "label", "kind", "unit", "direction", "numerator", "territory", "source",
+                   "source_table"]
 
 
 def _columns(frame: pd.DataFrame, *names: str) -> list[list]:
@@ -782,6 +784,41 @@ class T0Request:
 REQUEST_CODE = "_code"  # t0_tables_positioned's column: whose table a row is
 
 
+def _t0_period(own_valued: int | None, valued_anywhere: int | None, own_any: int | None) -> int | None:
+    """The year a T0 table reads an indicator at (years up to T0 only): the territory's latest year with a value;
+    else, when the table lists what the territory never filled, the latest year any territory has a value; else the
+    territory's latest row (its missing reason); None: the indicator is not listed."""
+    for period in (own_valued, valued_anywhere, own_any):
+        if period is not None:
+            return period
+    return None
+
+
+def _latest(frame: pd.DataFrame, by: list[str]) -> dict:
+    """{key: latest period} over `by` (a tuple key for several columns)."""
+    latest = frame.groupby(by, sort=False, observed=True)["period"].max()
+    return dict(zip(latest.index.tolist(), (int(p) for p in latest.tolist())))
+
+
+class _PairKeys:
+    """(indicator, year) pairs as one integer each, so that the rows of the years a table reads are picked in one
+    vectorised test (np.isin) rather than one Python test per row; an indicator not listed gets -1 (no pair)."""
+
+    def __init__(self, indicators: Sequence[str]):
+        self.index = pd.Index(list(indicators), dtype=object)
+
+    def of(self, frame: pd.DataFrame) -> np.ndarray:
+        ids = self.index.get_indexer(frame["indicator"].astype(object))
+        keys = (ids.astype(np.int64) << 32) | frame["period"].to_numpy(dtype=np.int64)
+        keys[ids < 0] = -1
+        return keys
+
+    def union(self, chosen: Iterable[Mapping[str, int]]) -> np.ndarray:
+        pairs = {(ind, per) for periods in chosen for ind, per in periods.items()}
+        ids = self.index.get_indexer([ind for ind, _ in pairs]) if pairs else np.array([], dtype=np.int64)
+        return (ids.astype(np.int64) << 32) | np.array([per for _, per in pairs], dtype=np.int64)
+
+
 def t0_tables_positioned(
     rows: pd.DataFrame,
     stats: pd.DataFrame,
@@ -801,42 +838,75 @@ def t0_tables_positioned(
     asked = {q.code for q in requests}
     peers_of = {q.code: list(dict.fromkeys(p for p in q.peer_codes if p != q.code)) for q in requests}
     wanted_peers = {p for peers in peers_of.values() for p in peers}
-    r = rows[(rows["period"] <= t0_year) & rows["code"].isin(members & (asked | wanted_peers))]
     for col, default in T0_VALUE_DEFAULTS:
-        if col not in r.columns:
-            r = r.assign(**{col: default})
-    # Plain Python lookups: one pass over each frame, then a dictionary read per indicator.
-    own_by_code: dict[str, dict[str, list[dict]]] = {}
-    own_rows = r[r["code"].isin(asked)]
-    for c, rec in zip(own_rows["code"].tolist(), _records(own_rows[_T0_OWN_FIELDS])):
-        own_by_code.setdefault(c, {}).setdefault(rec["indicator"], []).append(rec)
-    peer_rows = r[r["code"].isin(wanted_peers) & rankable_mask(r)]
-    values_of_peer: dict[str, list[tuple[str, int, float]]] = {}
-    for c, ind, per, val in zip(*_columns(peer_rows, "code", "indicator", "period", "value")):
-        values_of_peer.setdefault(c, []).append((ind, int(per), float(val)))
-    st = stats[stats["period"] <= t0_year]
-    regional: dict[object, dict[tuple[str, int], tuple[float, int]]] = {}
-    own_regs = {reg_of.get(q.code) for q in requests} - {None}
-    if own_regs:
-        reg_rows = st[st["reg"].notna() & st["reg"].isin(own_regs)]
-        for reg, ind, per, med, n in zip(*_columns(reg_rows, "reg", "indicator", "period", "reg_median", "n_reg")):
-            regional.setdefault(reg, {})[(ind, int(per))] = (float(med), int(n))
-    national: dict[str, dict[int, dict]] = {}
-    for rec in _records(st.loc[st["reg"].isna(), _T0_NATIONAL_FIELDS]):
-        national.setdefault(rec["indicator"], {})[int(rec["period"])] = rec
-    order = {c: i for i, c in enumerate(cat.index)}
-    # The catalogue as plain dictionaries (the tables' indicators only): a pandas `.at` per field and indicator cost
-    # half the table's time.
-    shown = cat[cat.index.isin(list(national))]
-    meta_of = dict(zip(shown.index, _records(shown)))
+        if col not in rows.columns:
+            rows = rows.assign(**{col: default})
+    # Each table reads one year per indicator (_t0_period): the years are chosen from the latest years alone, then
+    # only the rows of the chosen years are read row by row (at ×30 a territory has 1,700 indicators over twenty
+    # years, its peers five times as many rows, the statistics as many again). Frames are cut to the columns read
+    # before any row is picked (a pick copies every column).
+    in_year = (rows["period"] <= t0_year).to_numpy()
+    own_rows = rows.loc[in_year & rows["code"].isin(asked).to_numpy(), ["code", *_T0_OWN_FIELDS]]
+    peer_codes = wanted_peers & members
+    peer_rows = rows.loc[in_year & rows["code"].isin(peer_codes).to_numpy() & rankable_mask(rows).to_numpy(),
+                         ["code", "indicator", "period", "value"]]
+    st_year = (stats["period"] <= t0_year).to_numpy()
+    nat = stats.loc[st_year & stats["reg"].isna().to_numpy(), _T0_NATIONAL_FIELDS]
+    own_regs = {reg for reg in (reg_of.get(q.code) for q in requests) if reg is not None and pd.notna(reg)}
+    reg_rows = stats.loc[st_year & stats["reg"].isin(own_regs).to_numpy(),
+                         ["reg", "indicator", "period", "reg_median", "n_reg"]]
+    listed = list(dict.fromkeys(nat["indicator"].tolist()))
+    meta_of = dict(zip(cat.index.tolist(), _records(cat[[c for c in _T0_META_FIELDS if c in cat.columns]])))
+    keys = _PairKeys(listed)
+    own_valued = _latest(own_rows.loc[own_rows["value"].notna().to_numpy(), ["code", "indicator", "period"]],
+                         ["code", "indicator"])
+    own_any = _latest(own_rows[["code", "indicator", "period"]], ["code", "indicator"])
+    nat_valued = _latest(nat.loc[(nat["n_values"] > 0).to_numpy(), ["indicator", "period"]], ["indicator"])
+    chosen: list[dict[str, int]] = []
+    for q in requests:
+        periods: dict[str, int] = {}
+        for indicator in listed:
+            if q.indicators is not None and indicator not in q.indicators:
+                continue
+            meta = meta_of.get(indicator)
+            if meta is None:
+                continue
+            owner = meta.get("territory")
+            if isinstance(owner, str) and owner and owner != q.code:
+                continue  # another contract's own indicator
+            period = _t0_period(own_valued.get((q.code, indicator)), nat_valued.get(indicator) if q.include_missing
+                                else None, own_any.get((q.code, indicator)))
+            if period is not None:
+                periods[indicator] = period
+        chosen.append(periods)
+    national: dict[tuple[str, int], dict] = {}
+    nat_at = nat[np.isin(keys.of(nat), keys.union(chosen))]
+    for rec in _records(nat_at[_T0_NATIONAL_FIELDS]):
+        national[(rec["indicator"], int(rec["period"]))] = rec
+    order = {c: i for i, c in enumerate(cat.index.tolist())}
+    own_keys = keys.of(own_rows)
+    peer_keys = keys.of(peer_rows)
+    reg_keys = keys.of(reg_rows)
     out_rows = []
-    for number, q in enumerate(requests):
-        peer_values: dict[tuple[str, int], list[float]] = {}
-        for p in peers_of[q.code]:
-            for ind, per, val in values_of_peer.get(p, ()):
-                peer_values.setdefault((ind, per), []).append(val)
-        out_rows.extend(_t0_rows(q, number, national, meta_of, order, own_by_code.get(q.code, {}), peer_values,
-                                 bool(peers_of[q.code]), regional.get(reg_of.get(q.code), {})))
+    for number, (q, periods) in enumerate(zip(requests, chosen)):
+        wanted = keys.union([periods])
+        mine = own_rows[(own_rows["code"] == q.code).to_numpy() & np.isin(own_keys, wanted)]
+        own_at: dict[str, list[dict]] = {}
+        for rec in _records(mine[_T0_OWN_FIELDS]):
+            own_at.setdefault(rec["indicator"], []).append(rec)
+        peer_values: dict[str, list[float]] = {}
+        if peers_of[q.code]:
+            theirs = peer_rows[peer_rows["code"].isin(peers_of[q.code]).to_numpy() & np.isin(peer_keys, wanted)]
+            for ind, val in zip(*_columns(theirs, "indicator", "value")):
+                peer_values.setdefault(ind, []).append(float(val))
+        regional: dict[str, tuple[float, int]] = {}
+        reg = reg_of.get(q.code)
+        if reg in own_regs:
+            at_reg = reg_rows[(reg_rows["reg"] == reg).to_numpy() & np.isin(reg_keys, wanted)]
+            for ind, med, n in zip(*_columns(at_reg, "indicator", "reg_median", "n_reg")):
+                regional[ind] = (float(med), int(n))
+        out_rows.extend(_t0_rows(q, number, periods, national, meta_of, order, own_at, peer_values,
+                                 bool(peers_of[q.code]), regional))
     out = pd.DataFrame(out_rows, columns=["request", "order", REQUEST_CODE] + T0_COLUMNS)
     out = out.sort_values(["request", "order", "Code"], kind="stable").drop(columns=["request", "order"])
     out = out.reset_index(drop=True)
@@ -851,35 +921,18 @@ def t0_tables_positioned(
     return out
 
 
-def _t0_rows(q: T0Request, number: int, national: Mapping[str, Mapping[int, dict]], meta_of: Mapping[str, dict],
-             order: Mapping[str, int], own_by_indicator: Mapping[str, list[dict]],
-             peer_values: Mapping[tuple[str, int], list[float]], has_peers: bool,
-             regional: Mapping[tuple[str, int], tuple[float, int]]) -> list[dict]:
-    """The rows of one territory's T0 table (t0_tables_positioned), unsorted."""
-    code, include_missing = q.code, q.include_missing
+def _t0_rows(q: T0Request, number: int, periods: Mapping[str, int], national: Mapping[tuple[str, int], dict],
+             meta_of: Mapping[str, dict], order: Mapping[str, int], own_at_period: Mapping[str, list[dict]],
+             peer_values: Mapping[str, list[float]], has_peers: bool,
+             regional: Mapping[str, tuple[float, int]]) -> list[dict]:
+    """The rows of one territory's T0 table (t0_tables_positioned), unsorted: one per indicator of `periods`, at its
+    year; `own_at_period`, `peer_values` and `regional` hold the rows of that year only."""
+    code = q.code
     out_rows = []
-    for indicator, nat_i in national.items():
-        if q.indicators is not None and indicator not in q.indicators:
-            continue
-        meta = meta_of.get(indicator)
-        if meta is None:
-            continue
-        owner = meta.get("territory")
-        if isinstance(owner, str) and owner and owner != code:
-            continue  # another contract's own indicator
-        own = own_by_indicator.get(indicator, [])
-        own_valued = [o["period"] for o in own if pd.notna(o["value"])]
-        valued_anywhere = [p for p, rec in nat_i.items() if rec["n_values"] > 0]
-        if own_valued:
-            period = int(max(own_valued))
-        elif include_missing and valued_anywhere:
-            period = int(max(valued_anywhere))
-        elif own:
-            period = int(max(o["period"] for o in own))
-        else:
-            continue
-        at = nat_i[period]
-        own_at = [o for o in own if int(o["period"]) == period]
+    for indicator, period in periods.items():
+        meta = meta_of[indicator]
+        at = national[(indicator, period)]
+        own_at = own_at_period.get(indicator, [])
         first = own_at[0] if own_at else None
         value = float(first["value"]) if first is not None and pd.notna(first["value"]) else math.nan
         raw_value = float(first["raw_value"]) if first is not None and pd.notna(first["raw_value"]) else math.nan
@@ -891,9 +944,9 @@ def _t0_rows(q: T0Request, number: int, national: Mapping[str, Mapping[int, dict
         unranked = unranked if isinstance(unranked, str) or (unranked is not None and pd.notna(unranked)) else None
         rankable = value if unranked is None else math.nan
         direction = meta.get("direction")
-        reg_median, n_reg = regional.get((indicator, period), (math.nan, 0))
+        reg_median, n_reg = regional.get(indicator, (math.nan, 0))
         nat_median = float(at["nat_median"])
-        vals = [x for x in peer_values.get((indicator, period), []) if not math.isnan(x)]
+        vals = [x for x in peer_values.get(indicator, []) if not math.isnan(x)]
         peer_median = _median(vals) if has_peers else math.nan
         gaps = {key: gap(rankable, ref) for key, ref in (("reg", reg_median), ("nat", nat_median), ("peer", peer_median))}
         rank = first["rank"] if first is not None and pd.notna(first["rank"]) else pd.NA

@@ -344,7 +344,9 @@ def _level_rows(db_path: str, version: str, scope_key: str, _scope: Scope,
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
 def _t0_territory_data(db_path: str, version: str, scope_key: str, _scope: Scope, level: str,
                        codes: tuple[str, ...]) -> t0.T0Data:
-    return t0.load_t0_data(Database(db_path, scope=_scope), level, territories=codes,
+    # codes: a territory, then its peers. Only its own table is made (T0 page, series of the T0 page): the peers'
+    # régions' statistics are not read.
+    return t0.load_t0_data(Database(db_path, scope=_scope), level, territories=codes, tables_for=codes[:1],
                            rows=_level_rows(db_path, version, scope_key, _scope, level))
 
 

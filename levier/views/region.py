@@ -293,7 +293,8 @@ def key_figures(scope: Scope, terr: pd.DataFrame, data: Mapping[str, t0.T0Data],
                      else float(ranked)})
         found.append((len(rows) - 1, at))
     if found:
-        shown = t0.format_t0_table(table.take([at for _, at in found]).reset_index(drop=True)).to_dict("records")
+        shown = t0.format_t0_table(table.take([at for _, at in found]).reset_index(drop=True),
+                                   T0_COLUMNS).to_dict("records")
         for (out_at, _), text in zip(found, shown):
             rows[out_at].update({c: text.get(c, "") for c in T0_COLUMNS})
     out = pd.DataFrame(rows, columns=["code", "ranked_value", *T0_COLUMNS])

@@ -70,19 +70,22 @@ def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.Data
 
 def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = None,
                  territories: Sequence[str] | None = None,
-                 rows: LevelRows | None = None) -> T0Data:
+                 rows: LevelRows | None = None, tables_for: Sequence[str] | None = None) -> T0Data:
     """Territories, catalogue and positioned values of a level (all the catalogue's indicators, or `indicators`):
     read from the derived tables when they serve this user (common.derived_serves), computed otherwise.
 
     With `territories` (a territory and its peers), `values` holds those territories' rows only and `stats` their
     comparison sets' national rows and their régions' rows: what one territory's T0 table, key figures and glance
     read, without the level's other rows (the page of one territory then reads a few thousand rows, not the level).
+    `tables_for` (some of `territories`, default all): the territories whose tables are made from this data; the
+    statistics are read for their comparison sets and régions only, the others' rows are read for their values alone
+    (a territory's peers: their values make the peers' median, their régions' medians are never shown).
     `rows`: common.level_rows(db, level), already read for this data version (the app keeps them)."""
     stored = None
     with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
         terr, cat = rows if rows is not None else read_level_rows(r, level)
-        codes = list(indicators) if indicators is not None else sorted(set(cat["code"]))
-        subset = _territory_rows(terr, level, territories) if territories is not None else None
+        codes = list(indicators) if indicators is not None else sorted(set(cat["code"].tolist()))
+        subset = _territory_rows(terr, level, territories, tables_for) if territories is not None else None
         if derived_serves(db, r, level):
             if subset is None:
                 stored = (_typed(r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})),
@@ -137,10 +140,11 @@ class _TerritoryRows:
         return values, stats
 
 
-def _territory_rows(terr: pd.DataFrame, level: str, territories: Sequence[str]) -> _TerritoryRows:
+def _territory_rows(terr: pd.DataFrame, level: str, territories: Sequence[str],
+                    tables_for: Sequence[str] | None = None) -> _TerritoryRows:
     codes = sorted({str(c) for c in territories})
     rows = terr.drop_duplicates("code")
-    rows = rows[rows["code"].isin(codes)]
+    rows = rows[rows["code"].isin(codes if tables_for is None else {str(c) for c in tables_for})]
     csets = sorted({str(s) for s in positions.comparison_sets(rows, level)})
     regs = sorted({str(g) for g in rows["reg"].dropna()}) if "reg" in rows.columns else []
     return _TerritoryRows(codes, csets, regs)
@@ -183,8 +187,7 @@ def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes:
     territory's own indicators and, with include_missing, every indicator of the catalogue not tied to another
     contract."""
     [(terr, own_set, [request])] = _t0_requests(data, scope, [code], include_missing, peer_codes)
-    # The territory's and its peers' rows: every other figure it is told is in the statistics.
-    values, stats = _t0_inputs(data, {code, *peer_codes}, request.indicators, own_set)
+    values, stats = _t0_inputs(data, own_set)
     return positions.t0_table_positioned(values, stats, terr, data.catalogue, code, t0_year, peer_codes,
                                          request.include_missing)
 
@@ -196,8 +199,7 @@ def t0_tables_of(data: T0Data, scope: Scope, codes: Sequence[str], t0_year: int,
     per territory of the région)."""
     frames = []
     for terr, own_set, requests in _t0_requests(data, scope, codes, include_missing):
-        values, stats = _t0_inputs(data, {q.code for q in requests}, set().union(*(q.indicators for q in requests)),
-                                   own_set)
+        values, stats = _t0_inputs(data, own_set)
         frames.append(positions.t0_tables_positioned(values, stats, terr, data.catalogue, requests, t0_year))
     if not frames:
         return positions.t0_tables_positioned(data.values.iloc[0:0], data.stats.iloc[0:0], data.territories,
@@ -211,7 +213,7 @@ def _t0_requests(data: T0Data, scope: Scope, codes: Sequence[str], include_missi
     the requests). A table lists the territory's own indicators and, with include_missing, every indicator of the
     catalogue tied to no contract; a territory outside the user's contract rights has no "missing" returns, only
     returns they may not read: its table lists the public statistics it has, nothing else."""
-    asked = data.values[data.values["code"].isin(set(codes))]
+    asked = data.values.loc[data.values["code"].isin(set(codes)), ["code", "indicator"]].drop_duplicates()
     own: dict[str, set[str]] = {}
     for c, indicator in zip(asked["code"].tolist(), asked["indicator"].tolist()):
         own.setdefault(c, set()).add(indicator)
@@ -234,14 +236,13 @@ def _t0_requests(data: T0Data, scope: Scope, codes: Sequence[str], include_missi
     return list(groups.values())
 
 
-def _t0_inputs(data: T0Data, codes: set[str], indicators: set[str] | frozenset[str] | None,
-               own_set: object) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The positioned values of some territories and the statistics of their comparison set, for some indicators."""
-    values = data.values[data.values["code"].isin(codes) & data.values["indicator"].isin(indicators)]
-    stats = data.stats[data.stats["indicator"].isin(indicators)]
+def _t0_inputs(data: T0Data, own_set: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The positioned values and the statistics of a comparison set. The territories' rows and the requests'
+    indicators are picked by positions.t0_tables_positioned, which reads only the years it shows."""
+    stats = data.stats
     if own_set is not None and "cset" in stats.columns:
-        stats = stats[stats["cset"] == own_set]
-    return values, stats
+        stats = stats[(stats["cset"] == own_set).to_numpy()]
+    return data.values, stats
 
 
 def latest_values(data: T0Data, code: str, year: int | None = None) -> pd.DataFrame:
@@ -320,7 +321,7 @@ def t0_view(db: Database, code: str, level: str, t0_year: int, k: int = DEFAULT_
 
 def _view_of(db: Database, data: T0Data, code: str, t0_year: int, peers: PeerGroup) -> T0View:
     table = t0_table_of(data, db.scope, code, t0_year, tuple(peers.codes))
-    display = format_t0_table(table)
+    display = format_t0_table(table, T0_DISPLAY)
     return T0View(code, data.level, t0_year, table, display[[c for c in T0_DISPLAY if c in display.columns]], peers,
                   peer_note(peers), peer_warning(peers))
 
@@ -336,44 +337,70 @@ def t0_views(db: Database, level: str, t0_year: int, codes: Sequence[str] | None
         yield _view_of(db, data, code, t0_year, peer_group_of(peer_inputs, code, k))
 
 
-def format_t0_table(table: pd.DataFrame) -> pd.DataFrame:
+def format_t0_table(table: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The T0 table as French text (units, thousands separators, signed gaps, 'rang / classés'), for display and
-    print; t0_table() keeps numbers for sorting and export."""
+    print; t0_table() keeps numbers for sorting and export. `columns`: only these (in the usual order), the others
+    not laid out at all (a table at ×30 has 1,700 rows; the page shows T0_DISPLAY)."""
+    wanted = set(columns) if columns is not None else None
+
+    def want(col: str) -> bool:
+        return wanted is None or col in wanted
+
+    # Whole columns as lists: iterating an Arrow-backed column reads it element by element (1,700 rows at ×30).
+    col = {c: table[c].tolist() for c in table.columns}
+    n = len(table)
     out = pd.DataFrame(index=table.index)
-    for col in ("Programme", "Axe", "Code", "Indicateur", "Type", "Origine"):
-        out[col] = table[col].astype(object).fillna("")
-    units = table["Unité"].fillna("")
-    floors = table["Valeur plancher"] if "Valeur plancher" in table.columns else pd.Series(False, index=table.index)
-    out["Valeur"] = [
-        shown_value(v, u, bool(f), value_decimals(v, u)) if not pd.isna(v) else (m or MISSING_TEXT)
-        for v, u, m, f in zip(table["Valeur"], units, table["Motif d'absence"].fillna(""), floors)
-    ]
+    for name in ("Programme", "Axe", "Code", "Indicateur", "Type", "Origine"):
+        if want(name):
+            out[name] = table[name].astype(object).fillna("")
+    units = table["Unité"].fillna("").tolist()
+    floors = col.get("Valeur plancher", [False] * n)
+    if want("Valeur"):
+        reasons = table["Motif d'absence"].fillna("").tolist()
+        out["Valeur"] = [
+            shown_value(v, u, bool(f), value_decimals(v, u)) if not pd.isna(v) else (m or MISSING_TEXT)
+            for v, u, m, f in zip(col["Valeur"], units, reasons, floors)
+        ]
     # Ranks, quartiles, medians and gaps are on the ranked figure: a count's rate, in its own unit.
-    rank_units = table["Unité classée"].fillna(units) if "Unité classée" in table.columns else units
-    basis = table["Classé sur"].fillna("") if "Classé sur" in table.columns else pd.Series("", index=table.index)
-    out["Classé sur"] = [b or ("la valeur" if not pd.isna(r) else "") for b, r in zip(basis, table["Rang"])]
-    out["Valeur classée"] = [
-        fmt_value(v, u, value_decimals(v, u)) if b and not pd.isna(v) else ""
-        for v, u, b in zip(table.get("Valeur classée", table["Valeur"]), rank_units, basis)
-    ]
-    out["Année"] = [str(int(y)) if not pd.isna(y) else MISSING_TEXT for y in table["Année"]]
-    out["Source"] = table["Source"].fillna("")
-    out["Sens"] = table["Sens"]
-    out["Rang"] = [
-        f"{int(r)} / {int(n)}" if not pd.isna(r) else ("non classé" if isinstance(u, str) and u else MISSING_TEXT)
-        for r, n, u in zip(table["Rang"], table["Territoires classés"], table["Motif de non-classement"])
-    ]
-    out["Motif de non-classement"] = table["Motif de non-classement"].astype(object).fillna("")
-    out["Signalement qualité"] = table["Signalement qualité"].astype(object).fillna("")
-    out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in table["Quartile"]]
+    rank_units = (table["Unité classée"].fillna(table["Unité"].fillna("")).tolist() if "Unité classée" in table.columns
+                  else units)
+    basis = table["Classé sur"].fillna("").tolist() if "Classé sur" in table.columns else [""] * n
+    if want("Classé sur"):
+        out["Classé sur"] = [b or ("la valeur" if not pd.isna(r) else "") for b, r in zip(basis, col["Rang"])]
+    if want("Valeur classée"):
+        out["Valeur classée"] = [
+            fmt_value(v, u, value_decimals(v, u)) if b and not pd.isna(v) else ""
+            for v, u, b in zip(col.get("Valeur classée", col["Valeur"]), rank_units, basis)
+        ]
+    if want("Année"):
+        out["Année"] = [str(int(y)) if not pd.isna(y) else MISSING_TEXT for y in col["Année"]]
+    if want("Source"):
+        out["Source"] = table["Source"].fillna("")
+    if want("Sens"):
+        out["Sens"] = table["Sens"]
+    if want("Rang"):
+        out["Rang"] = [
+            f"{int(r)} / {int(k)}" if not pd.isna(r) else ("non classé" if isinstance(u, str) and u else MISSING_TEXT)
+            for r, k, u in zip(col["Rang"], col["Territoires classés"], col["Motif de non-classement"])
+        ]
+    for name in ("Motif de non-classement", "Signalement qualité"):
+        if want(name):
+            out[name] = table[name].astype(object).fillna("")
+    if want("Quartile"):
+        out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in col["Quartile"]]
     for ref in ("régionale", "nationale", "des pairs"):
-        out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u))
-                                 for m, u in zip(table[f"Médiane {ref}"], rank_units)]
-        out[f"Écart à la médiane {ref}"] = [fmt_signed(g, u)
-                                            for g, u in zip(table[f"Écart à la médiane {ref}"], rank_units)]
-        out[f"Écart à la médiane {ref} (%)"] = [fmt_signed_pct(g) for g in table[f"Écart à la médiane {ref} (%)"]]
-    out["Situation / médiane nationale"] = table["Situation / médiane nationale"]
-    out["Donnée de démonstration"] = ["oui" if d else "" for d in table["Donnée de démonstration"]]
+        if want(f"Médiane {ref}"):
+            out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u))
+                                     for m, u in zip(col[f"Médiane {ref}"], rank_units)]
+        if want(f"Écart à la médiane {ref}"):
+            out[f"Écart à la médiane {ref}"] = [fmt_signed(g, u)
+                                                for g, u in zip(col[f"Écart à la médiane {ref}"], rank_units)]
+        if want(f"Écart à la médiane {ref} (%)"):
+            out[f"Écart à la médiane {ref} (%)"] = [fmt_signed_pct(g) for g in col[f"Écart à la médiane {ref} (%)"]]
+    if want("Situation / médiane nationale"):
+        out["Situation / médiane nationale"] = table["Situation / médiane nationale"]
+    if want("Donnée de démonstration"):
+        out["Donnée de démonstration"] = ["oui" if d else "" for d in col["Donnée de démonstration"]]
     return out
 
 

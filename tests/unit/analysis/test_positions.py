@@ -330,6 +330,52 @@ def test_t0_table_shows_each_indicator_at_its_latest_year_up_to_t0_with_its_posi
     assert c["Origine"] == "Déclaratif, ratio calculé par Levier"
 
 
+def yearly_values() -> pd.DataFrame:
+    """STAT-A over two years, every territory valued each year with a different value; '01' has no 2022 value
+    (secret), '03' has one; '02' is flagged in 2021 (kept out of the ranking)."""
+    rows = []
+    for year, base in ((2021, 200.0), (2022, 300.0)):
+        for i, code in enumerate(TERR["code"]):
+            rows.append({"code": code, "indicator": "STAT-A", "period": year, "value": base + 10 * i,
+                         "missing_reason": None, "unranked_reason": None})
+    out = pd.DataFrame(rows)
+    secret = (out["code"] == "01") & (out["period"] == 2022)
+    out.loc[secret, "value"] = None
+    out.loc[secret, "missing_reason"] = "secret statistique"
+    out.loc[(out["code"] == "02") & (out["period"] == 2021), "unranked_reason"] = "valeur signalée"
+    return out
+
+
+def test_t0_table_reads_its_peers_region_and_nation_at_the_year_it_shows():
+    """The year shown is the territory's latest with a value (2021 for '01', whose 2022 is secret): its peers',
+    régional and national medians are of 2021 too, not of the later year the others filled; a peer kept out of the
+    ranking that year is not in the peers' median."""
+    t = m.t0_table(yearly_values(), TERR, CAT, "01", 2023, peer_codes=["02", "03", "04"]).set_index("Code")
+    a = t.loc["STAT-A"]
+    assert a["Année"] == 2021 and a["Valeur"] == 200.0
+    assert a["Médiane des pairs"] == 225.0  # '03' 220 and '04' 230; '02' (210) is flagged that year
+    assert a["Médiane régionale"] == 210.0  # '01' 200 and '03' 220
+    assert a["Médiane nationale"] == 230.0  # 200, 220, 230, 240, 250
+    assert a["Rang"] == 1 and a["Territoires classés"] == 5
+
+
+def test_t0_tables_made_together_read_each_territorys_own_year():
+    """Two tables made at once (a région's key figure) read the same indicator at different years: '01' at 2021,
+    '03' at 2022, each with that year's national statistics; each is the table made alone."""
+    values = yearly_values()
+    rows, stats = m.position_frame(values.assign(raw_value=values["value"]), TERR, {"STAT-A": "baisse"},
+                                   m.LEVEL_DEPARTEMENT)
+    both = m.t0_tables_positioned(rows, stats, TERR, CAT, [m.T0Request("01"), m.T0Request("03")], 2023)
+    one = both[both[m.REQUEST_CODE] == "01"].set_index("Code").loc["STAT-A"]
+    three = both[both[m.REQUEST_CODE] == "03"].set_index("Code").loc["STAT-A"]
+    assert (one["Année"], one["Médiane nationale"], one["Rang"]) == (2021, 230.0, 1)
+    assert (three["Année"], three["Médiane nationale"], three["Rang"]) == (2022, 330.0, 2)  # 310…350, '01' secret
+    for code in ("01", "03"):
+        alone = m.t0_table_positioned(rows, stats, TERR, CAT, code, 2023)
+        mine = both[both[m.REQUEST_CODE] == code].drop(columns=m.REQUEST_CODE).reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone)
+
+
 def test_t0_table_labels_and_order_are_ready_to_display():
     t = m.t0_table(t0_values(), TERR, CAT, "01", 2023)
     assert list(t.columns) == m.T0_COLUMNS

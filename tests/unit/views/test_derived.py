@@ -72,10 +72,15 @@ def test_a_territory_page_reads_its_own_rows_and_gets_the_table_the_whole_level_
         demo_db, level, whole.territories, whole.catalogue, sorted(set(whole.catalogue["code"])))))
     assert set(own.values["code"]) == {code, *peers} and len(own.values) < len(whole.values) / 5
     assert set(own.stats["reg"].dropna()) == set(whole.territories.set_index("code").loc[[code, *peers], "reg"])
+    # As the app reads it: the peers' values, not their régions' statistics (the table of the territory alone).
+    alone = t0.load_t0_data(demo_db, level, territories=(code, *peers), tables_for=[code])
+    assert set(alone.values["code"]) == {code, *peers}
+    assert set(alone.stats["reg"].dropna()) == {whole.territories.set_index("code").at[code, "reg"]}
+    assert len(alone.stats) < len(own.stats) or len(set(own.stats["reg"].dropna())) == 1
     for year in (2023, 2020):
         expected = t0.t0_table_of(whole, demo_db.scope, code, year, peers)
         assert len(expected) > 20
-        for data in (own, live_own):
+        for data in (own, live_own, alone):
             pd.testing.assert_frame_equal(t0.t0_table_of(data, demo_db.scope, code, year, peers), expected)
 
 

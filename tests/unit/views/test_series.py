@@ -259,7 +259,7 @@ def test_a_departements_t0_series_from_its_own_rows_are_the_ones_drawn_from_ever
     cat = series.load_catalogue(demo_db)
     rows = common.level_rows(demo_db, "departement")
     peers = common.peer_group_of(common.load_peer_inputs(demo_db, rows=rows), code)
-    own = load_t0_data(demo_db, "departement", territories=(code, *peers.codes), rows=rows)
+    own = load_t0_data(demo_db, "departement", territories=(code, *peers.codes), rows=rows, tables_for=[code])
     terr = rows[0].set_index("code")
     heads = list(series.families(cat))
     compared = 0
@@ -288,7 +288,7 @@ def test_a_departemental_users_t0_series_from_their_own_rows_are_the_ones_drawn_
     cat = series.load_catalogue(isere)
     rows = common.level_rows(isere, "departement")
     peers = common.peer_group_of(common.load_peer_inputs(isere, rows=rows), "38")
-    own = load_t0_data(isere, "departement", territories=("38", *peers.codes), rows=rows)
+    own = load_t0_data(isere, "departement", territories=("38", *peers.codes), rows=rows, tables_for=["38"])
     heads = tuple(sorted(series.default_choices(series.series_choices(isere, "38", cat), [])))
     level = series.load_series_data_positioned(isere, heads, cat=cat, rows=rows)
     mine = series.series_data_of_territories(isere, own, heads, cat=cat)
