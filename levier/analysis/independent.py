@@ -119,7 +119,7 @@ def links(indicators: pd.DataFrame) -> pd.DataFrame:
                              "tolerance": pd.Series(dtype=float)})
     rows = []
     tolerances = indicators["independent_tolerance"] if "independent_tolerance" in indicators.columns else None
-    for i, (code, sources) in enumerate(zip(indicators["code"], indicators["independent_source"])):
+    for i, (code, sources) in enumerate(zip(indicators["code"].tolist(), indicators["independent_source"].tolist())):
         if not isinstance(sources, str) or not sources.strip():
             continue
         tol = pd.to_numeric(pd.Series([tolerances.iloc[i] if tolerances is not None else None]),

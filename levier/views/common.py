@@ -321,8 +321,8 @@ def peer_group_of(inputs: PeerInputs, code: str, k: int = DEFAULT_K) -> PeerGrou
         inputs.pivoted[key] = pivoted
     frame, years = pivoted
     cat = inputs.catalogue
-    labels = {c: PROFILE_FEATURES.get(c) or lab for c, lab in zip(cat["code"], cat["label"])}
-    units = dict(zip(cat["code"], cat["unit"]))
+    labels = {c: PROFILE_FEATURES.get(c) or lab for c, lab in zip(cat["code"].tolist(), cat["label"].tolist())}
+    units = dict(zip(cat["code"].tolist(), cat["unit"].tolist()))
     return peer_group(
         frame, code, k, names=dict(zip(terr["code"], terr["name"])), labels=labels, units=units, years=years,
         level=inputs.level, pool=pool, min_peers=MIN_OVERSEAS_PEERS if pool == POOL_OVERSEAS else 1,

@@ -64,9 +64,9 @@ class IndependentView:
 def links_table(indicators: pd.DataFrame) -> pd.DataFrame:
     """The catalogue's links, documented: declared indicator, independent source, what is compared, tolerance."""
     lk = independent.links(indicators)
-    labels = dict(zip(indicators["code"], indicators["label"]))
+    labels = dict(zip(indicators["code"].tolist(), indicators["label"].tolist()))
     rows = []
-    for declared, public, tol in zip(lk["declared"], lk["public"], lk["tolerance"]):
+    for declared, public, tol in zip(lk["declared"].tolist(), lk["public"].tolist(), lk["tolerance"].tolist()):
         method = independent.METHODS.get((declared, public))
         rows.append({
             "Indicateur déclaré": f"{labels.get(declared, declared)} ({declared})",

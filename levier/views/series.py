@@ -104,11 +104,13 @@ class SeriesData:
 def families(cat: pd.DataFrame) -> dict[str, list[str]]:
     """Each series family, keyed by its latest code, oldest series first: a series that continues another after a
     break (catalogue series_before) is drawn with it, never joined to it. {'B': ['A', 'B'], 'X': ['X']}."""
-    before = {str(c): str(b) for c, b in zip(cat["code"], cat.get("series_before", pd.Series(index=cat.index)))
+    # Whole columns as lists: iterating an Arrow-backed column reads it element by element (1,700 rows at ×30).
+    before = {str(c): str(b) for c, b in zip(cat["code"].tolist(),
+                                             cat.get("series_before", pd.Series(index=cat.index)).tolist())
               if isinstance(b, str) and b.strip()}
     continued = set(before.values())
     out: dict[str, list[str]] = {}
-    for code in cat["code"].astype(str):
+    for code in map(str, cat["code"].tolist()):
         if code in continued:
             continue  # drawn in the family of the series that continues it
         chain = [code]
@@ -121,7 +123,7 @@ def families(cat: pd.DataFrame) -> dict[str, list[str]]:
 def yearly_codes(cat: pd.DataFrame) -> list[str]:
     """Indicators kept in yearly series: every one but the monthly ones (periodicity « mensuelle »)."""
     periodicity = cat["periodicity"].fillna("") if "periodicity" in cat.columns else pd.Series("", index=cat.index)
-    return [str(c) for c, p in zip(cat["code"], periodicity) if str(p).strip().lower() != MONTHLY]
+    return [str(c) for c, p in zip(cat["code"].tolist(), periodicity.tolist()) if str(p).strip().lower() != MONTHLY]
 
 
 def medians_of(values: pd.DataFrame, territories: pd.DataFrame) -> pd.DataFrame:
@@ -285,7 +287,7 @@ def choices_from_periods(cat: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFra
         if not is_monthly_period(int(period)):
             years.setdefault(indicator, set()).add(int(period))
     yearly = set(yearly_codes(cat))
-    meta = cat[["label", "programme", "unit"]].to_dict("index")
+    meta = dict(zip(cat.index.tolist(), zip(cat["label"].tolist(), cat["programme"].tolist(), cat["unit"].tolist())))
     rows = []
     for head, chain in families(cat).items():
         if head not in yearly:
@@ -293,9 +295,9 @@ def choices_from_periods(cat: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFra
         ys = sorted({y for c in chain for y in years.get(c, set())})
         if len(ys) < MIN_YEARS:
             continue
-        m = meta[head]
-        rows.append({"head": head, "label": str(m["label"]), "programme": str(m["programme"]),
-                     "unit": str(m["unit"] or ""), "periods": ys})
+        label, programme, unit = meta[head]
+        rows.append({"head": head, "label": str(label), "programme": str(programme),
+                     "unit": str(unit or ""), "periods": ys})
     return pd.DataFrame(rows, columns=["head", "label", "programme", "unit", "periods"])
 
 
