@@ -434,11 +434,26 @@ def available_periods(db: Database, level: str, code: str) -> list[int]:
     return _available_periods(*_key(db), level, code)
 
 
+# Mi-parcours' view and its chart read the territory's target statuses for the same years, its chart and its
+# comparison table the same indicator's values: each read once, kept as objects (their readers never change them).
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _status_rows(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, t0_year: int,
+                 current_period: int) -> pd.DataFrame | None:
+    return mi_parcours.status_rows(Database(db_path, scope=_scope), code, level, t0_year, current_period)
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _midterm_indicator_values(db_path: str, version: str, scope_key: str, _scope: Scope, level: str,
+                              indicator: str) -> pd.DataFrame | None:
+    return mi_parcours.indicator_values(Database(db_path, scope=_scope), level, indicator)
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _midterm_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, level: str, period_from: int,
                   period_to: int, t0_year: int, programme: str | None) -> mi_parcours.MidtermView:
     return mi_parcours.midterm_view(Database(db_path, scope=_scope), code, level, period_from, period_to, t0_year,
-                                    programme, _level_rows(db_path, version, scope_key, _scope, level))
+                                    programme, _level_rows(db_path, version, scope_key, _scope, level),
+                                    _status_rows(db_path, version, scope_key, _scope, code, level, t0_year, period_to))
 
 
 def midterm_view(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
@@ -449,8 +464,11 @@ def midterm_view(db: Database, code: str, level: str, period_from: int, period_t
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _series_figure(db_path: str, version: str, scope_key: str, _scope: Scope, indicator: str, level: str, code: str,
                    t0_year: int, current_period: int, peer_codes: tuple[str, ...]) -> go.Figure:
-    return mi_parcours.series_figure(Database(db_path, scope=_scope), indicator, level, code, t0_year, current_period,
-                                     peer_codes, _level_rows(db_path, version, scope_key, _scope, level))
+    return mi_parcours.series_figure(
+        Database(db_path, scope=_scope), indicator, level, code, t0_year, current_period, peer_codes,
+        _level_rows(db_path, version, scope_key, _scope, level),
+        _status_rows(db_path, version, scope_key, _scope, code, level, t0_year, current_period),
+        _midterm_indicator_values(db_path, version, scope_key, _scope, level, indicator))
 
 
 def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: int, current_period: int,
@@ -462,7 +480,8 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
 def _change_comparison(db_path: str, version: str, scope_key: str, _scope: Scope, code: str, indicator: str,
                        period_from: int, period_to: int, level: str, peer_codes: tuple[str, ...]) -> pd.DataFrame:
     return mi_parcours.change_comparison(Database(db_path, scope=_scope), code, indicator, period_from, period_to,
-                                         level, peer_codes, _level_rows(db_path, version, scope_key, _scope, level))
+                                         level, peer_codes, _level_rows(db_path, version, scope_key, _scope, level),
+                                         _midterm_indicator_values(db_path, version, scope_key, _scope, level, indicator))
 
 
 def change_comparison(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,

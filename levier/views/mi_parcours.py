@@ -98,11 +98,12 @@ def load_target_assessment(
 def load_change_comparison(
     db: Database, code: str, indicator: str, period_from: int, period_to: int,
     level: str = positions.LEVEL_DEPARTEMENT, peer_codes: Sequence[str] = (), rows: common.LevelRows | None = None,
+    values: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """compare_changes() for one territory and indicator, within its comparison set (its values ranked once per
     data version in derived_midterm_value when derived_store.available(db)); `rows`: common.level_rows(db, level),
-    already read for this data version."""
-    derived = _change_comparison_lookup(db, code, indicator, period_from, period_to, level, peer_codes, rows)
+    already read for this data version; `values`: indicator_values(db, level, indicator), when held."""
+    derived = _change_comparison_lookup(db, code, indicator, period_from, period_to, level, peer_codes, rows, values)
     if derived is not None:
         return derived
     with db.reader() as r:
@@ -152,9 +153,11 @@ def tracking_of(db: Database, code: str, level: str, t0_year: int, period_to: in
 
 
 def midterm_view(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
-                 programme: str | None = None, rows: common.LevelRows | None = None) -> MidtermView:
-    """`rows`: common.level_rows(db, level), already read for this data version (the app keeps them)."""
-    derived = _midterm_lookup(db, code, level, period_from, period_to, t0_year, programme, rows)
+                 programme: str | None = None, rows: common.LevelRows | None = None,
+                 statuses: pd.DataFrame | None = None) -> MidtermView:
+    """`rows`: common.level_rows(db, level), already read for this data version (the app keeps them); `statuses`:
+    status_rows(db, code, level, t0_year, period_to), when the caller holds them (the page's chart reads them too)."""
+    derived = _midterm_lookup(db, code, level, period_from, period_to, t0_year, programme, rows, statuses)
     if derived is not None:
         return derived
     cat = catalogue(db)
@@ -234,12 +237,15 @@ def tracking_display(tracking: pd.DataFrame) -> pd.DataFrame:
 
 
 def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: int, current_period: int,
-                  peer_codes: Sequence[str] = (), rows: common.LevelRows | None = None) -> go.Figure:
-    """`rows`: common.level_rows(db, level), already read for this data version (the app keeps them)."""
+                  peer_codes: Sequence[str] = (), rows: common.LevelRows | None = None,
+                  statuses: pd.DataFrame | None = None, values: pd.DataFrame | None = None) -> go.Figure:
+    """`rows`: common.level_rows(db, level), already read for this data version (the app keeps them); `statuses`
+    (status_rows) and `values` (indicator_values) when the caller holds them: the page's view and its comparison
+    table read the same rows."""
     derived = derived_read(db, lambda r: (
         rows if rows is not None else common.read_level_rows(r, level),
-        r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
-        _status_rows(r, code, level, t0_year, current_period)))
+        values if values is not None else r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
+        statuses if statuses is not None else _status_rows(r, code, level, t0_year, current_period)))
     if derived is not None:
         (territories, cat), values, statuses = derived
         cat = common.indexed_catalogue(cat)
@@ -275,9 +281,11 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
 
 
 def change_comparison(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,
-                      peer_codes: Sequence[str] = (), rows: common.LevelRows | None = None) -> pd.DataFrame:
+                      peer_codes: Sequence[str] = (), rows: common.LevelRows | None = None,
+                      values: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`values`: indicator_values(db, level, indicator) when the caller holds them (the page's chart reads them)."""
     return load_change_comparison(db, code, indicator, period_from, period_to, level=level,
-                                  peer_codes=tuple(peer_codes), rows=rows)
+                                  peer_codes=tuple(peer_codes), rows=rows, values=values)
 
 
 def change_comparison_display(comparison: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -417,6 +425,18 @@ def _text_or_none(series: pd.Series) -> pd.Series:
     return series.astype(object).where(series.notna(), None)
 
 
+def status_rows(db: Database, code: str, level: str, t0_year: int, current_period: int) -> pd.DataFrame | None:
+    """The territory's derived target statuses for these years, read once for the page's view and its chart (the app
+    keeps them); None when the derived tables do not serve this user (each then computes its own, live)."""
+    return derived_read(db, lambda r: _status_rows(r, code, level, t0_year, current_period))
+
+
+def indicator_values(db: Database, level: str, indicator: str) -> pd.DataFrame | None:
+    """One indicator's derived values over the level, read once for the page's chart and its comparison table (the
+    app keeps them); None when the derived tables do not serve this user."""
+    return derived_read(db, lambda r: r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}))
+
+
 def _status_rows(r: Reader, code: str, level: str, t0_year: int, current_period: int) -> pd.DataFrame:
     """The territory's rows of derived_target_status for the years asked (target_status.sql maps them onto its
     window)."""
@@ -476,13 +496,14 @@ def _assessment_of(rows: pd.DataFrame, indicator: str, t0_year: int) -> TargetAs
 
 
 def _midterm_lookup(db: Database, code: str, level: str, period_from: int, period_to: int, t0_year: int,
-                    programme: str | None, rows: common.LevelRows | None = None) -> MidtermView | None:
+                    programme: str | None, rows: common.LevelRows | None = None,
+                    statuses: pd.DataFrame | None = None) -> MidtermView | None:
     """midterm_view read from the derived tables (the territory's values, its target statuses); None when they do
     not serve this user."""
     derived = derived_read(db, lambda r: (
         rows[1] if rows is not None else r.df(Query.INDICATOR_CATALOGUE),
         r.df(Query.MIDTERM_TERRITORY_VALUES, {"level": level, "code": code}),
-        _status_rows(r, code, level, t0_year, period_to)))
+        statuses if statuses is not None else _status_rows(r, code, level, t0_year, period_to)))
     if derived is None:
         return None
     cat = common.indexed_catalogue(derived[0])
@@ -498,11 +519,12 @@ def _midterm_lookup(db: Database, code: str, level: str, period_from: int, perio
 
 
 def _change_comparison_lookup(db: Database, code: str, indicator: str, period_from: int, period_to: int, level: str,
-                              peer_codes: Sequence[str], rows: common.LevelRows | None = None) -> pd.DataFrame | None:
+                              peer_codes: Sequence[str], rows: common.LevelRows | None = None,
+                              values: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """load_change_comparison from the values ranked once per data version; None when the derived tables do not
     serve this user or the territory has no derived value of the indicator (the live computation then answers)."""
     derived = derived_read(db, lambda r: (
-        r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
+        values if values is not None else r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
         *(rows if rows is not None else common.read_level_rows(r, level))))
     if derived is None or not (derived[0]["code"] == code).any():
         return None

@@ -21,6 +21,7 @@ COMPUTED_BY = [
     (mi_parcours, "series_figure"), (comparer, "ranking_view_of"), (comparer, "scatter_view"),
     (comparer, "small_multiples_view"), (indicateurs, "indicator_detail"), (region, "key_view"),
     (services, "needs_figure"), (services, "coverage_figure"), (qualite, "quality_bundle"),
+    (mi_parcours, "status_rows"), (mi_parcours, "indicator_values"),
 ]
 
 
@@ -98,7 +99,7 @@ def test_every_page_leaves_the_shared_views_as_they_were_computed(app, computed)
     assert {name for name, _, _ in computed} >= {
         "lever_view", "event_study_view", "dose_response_view", "distribution_chart", "series_figure",
         "ranking_view_of", "scatter_view", "small_multiples_view", "indicator_detail", "key_view", "needs_figure",
-        "coverage_figure", "quality_bundle"}
+        "coverage_figure", "quality_bundle", "status_rows", "indicator_values"}
     assert _changed(computed) == []
 
 

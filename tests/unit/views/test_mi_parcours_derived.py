@@ -18,23 +18,34 @@ TERRITORIES = [("38", "departement"), ("2A", "departement"), ("974", "departemen
 PEERS = ("01", "26", "73")
 
 
-def _page(db: Database, code: str, level: str, programme: str):
+def _page(db: Database, code: str, level: str, programme: str, shared: bool = False):
+    """What the page shows; `shared`: as the app makes it, the statuses and the indicator's values read once and
+    handed to the view, the chart and the comparison table (mi_parcours.status_rows, indicator_values)."""
     periods = mi_parcours.available_periods(db, level, code)
     period_from, period_to = mi_parcours.default_periods(periods, programme)
-    view = mi_parcours.midterm_view(db, code, level, period_from, period_to, period_from, programme)
+    statuses = mi_parcours.status_rows(db, code, level, period_from, period_to) if shared else None
+    view = mi_parcours.midterm_view(db, code, level, period_from, period_to, period_from, programme, statuses=statuses)
     if view.changes.empty:  # the page then shows no chart (the Lyon métropole has no CDPPE value)
         return periods, view, None, None
     indicator = view.changes["Code"].iloc[0]
-    figure = mi_parcours.series_figure(db, indicator, level, code, period_from, period_to, PEERS)
-    comparison = mi_parcours.change_comparison(db, code, indicator, period_from, period_to, level, PEERS)
+    values = mi_parcours.indicator_values(db, level, indicator) if shared else None
+    figure = mi_parcours.series_figure(db, indicator, level, code, period_from, period_to, PEERS, statuses=statuses,
+                                       values=values)
+    comparison = mi_parcours.change_comparison(db, code, indicator, period_from, period_to, level, PEERS,
+                                               values=values)
     return periods, view, figure.to_json(), comparison
 
 
 @pytest.mark.parametrize("code,level", TERRITORIES)
 @pytest.mark.parametrize("programme", ["PACTE", "CDPPE"])
-def test_the_page_shows_the_same_figures_from_derived_tables_as_live(derived_and_live, code, level, programme):
+@pytest.mark.parametrize("shared", [False, True])
+def test_the_page_shows_the_same_figures_from_derived_tables_as_live(derived_and_live, code, level, programme, shared):
+    derived, live = derived_and_live
+    if shared:  # the rows handed over are the derived tables' (the live database has none to hand over)
+        assert mi_parcours.status_rows(derived, code, level, 2023, 2025) is not None
+        assert mi_parcours.status_rows(live, code, level, 2023, 2025) is None
     (periods, view, figure, comparison), (live_periods, live_view, live_figure, live_comparison) = (
-        _page(db, code, level, programme) for db in derived_and_live)
+        _page(derived, code, level, programme, shared), _page(live, code, level, programme))
     assert periods == live_periods
     assert_frame_equal(view.changes, live_view.changes)
     assert_frame_equal(view.tracking, live_view.tracking)
