@@ -847,9 +847,9 @@ def t0_tables_positioned(
     # before any row is picked (a pick copies every column).
     in_year = (rows["period"] <= t0_year).to_numpy()
     own_rows = rows.loc[in_year & rows["code"].isin(asked).to_numpy(), ["code", *_T0_OWN_FIELDS]]
-    peer_codes = wanted_peers & members
-    peer_rows = rows.loc[in_year & rows["code"].isin(peer_codes).to_numpy() & rankable_mask(rows).to_numpy(),
-                         ["code", "indicator", "period", "value"]]
+    peer_rows = rows.loc[in_year & rows["code"].isin(wanted_peers & members).to_numpy(),
+                         ["code", "indicator", "period", "value", "unranked_reason"]]
+    peer_rows = peer_rows[rankable_mask(peer_rows).to_numpy()]
     st_year = (stats["period"] <= t0_year).to_numpy()
     nat = stats.loc[st_year & stats["reg"].isna().to_numpy(), _T0_NATIONAL_FIELDS]
     own_regs = {reg for reg in (reg_of.get(q.code) for q in requests) if reg is not None and pd.notna(reg)}
