@@ -347,33 +347,40 @@ def format_t0_table(table: pd.DataFrame, columns: Sequence[str] | None = None) -
         return wanted is None or col in wanted
 
     # Whole columns as lists: iterating an Arrow-backed column reads it element by element (1,700 rows at ×30).
-    col = {c: table[c].tolist() for c in table.columns}
+    lists: dict[str, list] = {}
+
+    def col(name: str) -> list:
+        if name not in lists:
+            lists[name] = table[name].tolist()
+        return lists[name]
+
     n = len(table)
     out = pd.DataFrame(index=table.index)
     for name in ("Programme", "Axe", "Code", "Indicateur", "Type", "Origine"):
         if want(name):
             out[name] = table[name].astype(object).fillna("")
     units = table["Unité"].fillna("").tolist()
-    floors = col.get("Valeur plancher", [False] * n)
+    floors = col("Valeur plancher") if "Valeur plancher" in table.columns else [False] * n
     if want("Valeur"):
         reasons = table["Motif d'absence"].fillna("").tolist()
         out["Valeur"] = [
             shown_value(v, u, bool(f), value_decimals(v, u)) if not pd.isna(v) else (m or MISSING_TEXT)
-            for v, u, m, f in zip(col["Valeur"], units, reasons, floors)
+            for v, u, m, f in zip(col("Valeur"), units, reasons, floors)
         ]
     # Ranks, quartiles, medians and gaps are on the ranked figure: a count's rate, in its own unit.
     rank_units = (table["Unité classée"].fillna(table["Unité"].fillna("")).tolist() if "Unité classée" in table.columns
                   else units)
     basis = table["Classé sur"].fillna("").tolist() if "Classé sur" in table.columns else [""] * n
     if want("Classé sur"):
-        out["Classé sur"] = [b or ("la valeur" if not pd.isna(r) else "") for b, r in zip(basis, col["Rang"])]
+        out["Classé sur"] = [b or ("la valeur" if not pd.isna(r) else "") for b, r in zip(basis, col("Rang"))]
     if want("Valeur classée"):
         out["Valeur classée"] = [
             fmt_value(v, u, value_decimals(v, u)) if b and not pd.isna(v) else ""
-            for v, u, b in zip(col.get("Valeur classée", col["Valeur"]), rank_units, basis)
+            for v, u, b in zip(col("Valeur classée" if "Valeur classée" in table.columns else "Valeur"), rank_units,
+                               basis)
         ]
     if want("Année"):
-        out["Année"] = [str(int(y)) if not pd.isna(y) else MISSING_TEXT for y in col["Année"]]
+        out["Année"] = [str(int(y)) if not pd.isna(y) else MISSING_TEXT for y in col("Année")]
     if want("Source"):
         out["Source"] = table["Source"].fillna("")
     if want("Sens"):
@@ -381,26 +388,26 @@ def format_t0_table(table: pd.DataFrame, columns: Sequence[str] | None = None) -
     if want("Rang"):
         out["Rang"] = [
             f"{int(r)} / {int(k)}" if not pd.isna(r) else ("non classé" if isinstance(u, str) and u else MISSING_TEXT)
-            for r, k, u in zip(col["Rang"], col["Territoires classés"], col["Motif de non-classement"])
+            for r, k, u in zip(col("Rang"), col("Territoires classés"), col("Motif de non-classement"))
         ]
     for name in ("Motif de non-classement", "Signalement qualité"):
         if want(name):
             out[name] = table[name].astype(object).fillna("")
     if want("Quartile"):
-        out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in col["Quartile"]]
+        out["Quartile"] = [f"Q{int(q)}" if not pd.isna(q) else MISSING_TEXT for q in col("Quartile")]
     for ref in ("régionale", "nationale", "des pairs"):
         if want(f"Médiane {ref}"):
             out[f"Médiane {ref}"] = [fmt_value(m, u, value_decimals(m, u))
-                                     for m, u in zip(col[f"Médiane {ref}"], rank_units)]
+                                     for m, u in zip(col(f"Médiane {ref}"), rank_units)]
         if want(f"Écart à la médiane {ref}"):
             out[f"Écart à la médiane {ref}"] = [fmt_signed(g, u)
-                                                for g, u in zip(col[f"Écart à la médiane {ref}"], rank_units)]
+                                                for g, u in zip(col(f"Écart à la médiane {ref}"), rank_units)]
         if want(f"Écart à la médiane {ref} (%)"):
-            out[f"Écart à la médiane {ref} (%)"] = [fmt_signed_pct(g) for g in col[f"Écart à la médiane {ref} (%)"]]
+            out[f"Écart à la médiane {ref} (%)"] = [fmt_signed_pct(g) for g in col(f"Écart à la médiane {ref} (%)")]
     if want("Situation / médiane nationale"):
         out["Situation / médiane nationale"] = table["Situation / médiane nationale"]
     if want("Donnée de démonstration"):
-        out["Donnée de démonstration"] = ["oui" if d else "" for d in col["Donnée de démonstration"]]
+        out["Donnée de démonstration"] = ["oui" if d else "" for d in col("Donnée de démonstration")]
     return out
 
 

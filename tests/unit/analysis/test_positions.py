@@ -387,6 +387,10 @@ def test_t0_table_labels_and_order_are_ready_to_display():
     assert text.loc["STAT-A", "Écart à la médiane nationale (%)"] == "−66,7\u00a0%"
     assert text.loc["PACTE-B", "Valeur"] == "100\u00a0personnes"
     assert text.loc["PACTE-C", "Valeur"] == "aucune valeur transmise"
+    # The page lays out only the columns it shows, each as the whole table gives it.
+    shown = t0.format_t0_table(t, t0.T0_DISPLAY).set_index("Code")
+    assert "Écart à la médiane nationale (%)" not in shown.columns
+    pd.testing.assert_frame_equal(shown, text[shown.columns])
     without = m.t0_table(t0_values(), TERR, CAT, "01", 2023, include_missing=False)
     assert "PACTE-C" not in set(without["Code"])
 
