@@ -244,7 +244,7 @@ def series_figure(db: Database, indicator: str, level: str, code: str, t0_year: 
     table read the same rows."""
     derived = derived_read(db, lambda r: (
         rows if rows is not None else common.read_level_rows(r, level),
-        values if values is not None else r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
+        values if values is not None else _indicator_value_rows(r, level, indicator),
         statuses if statuses is not None else _status_rows(r, code, level, t0_year, current_period)))
     if derived is not None:
         (territories, cat), values, statuses = derived
@@ -434,7 +434,12 @@ def status_rows(db: Database, code: str, level: str, t0_year: int, current_perio
 def indicator_values(db: Database, level: str, indicator: str) -> pd.DataFrame | None:
     """One indicator's derived values over the level, read once for the page's chart and its comparison table (the
     app keeps them); None when the derived tables do not serve this user."""
-    return derived_read(db, lambda r: r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}))
+    return derived_read(db, lambda r: _indicator_value_rows(r, level, indicator))
+
+
+def _indicator_value_rows(r: Reader, level: str, indicator: str) -> pd.DataFrame:
+    """One indicator's rows of derived_midterm_value over the level (the chart's and the comparison table's)."""
+    return r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator})
 
 
 def _status_rows(r: Reader, code: str, level: str, t0_year: int, current_period: int) -> pd.DataFrame:
@@ -524,7 +529,7 @@ def _change_comparison_lookup(db: Database, code: str, indicator: str, period_fr
     """load_change_comparison from the values ranked once per data version; None when the derived tables do not
     serve this user or the territory has no derived value of the indicator (the live computation then answers)."""
     derived = derived_read(db, lambda r: (
-        values if values is not None else r.df(Query.MIDTERM_INDICATOR_VALUES, {"level": level, "indicator": indicator}),
+        values if values is not None else _indicator_value_rows(r, level, indicator),
         *(rows if rows is not None else common.read_level_rows(r, level))))
     if derived is None or not (derived[0]["code"] == code).any():
         return None
