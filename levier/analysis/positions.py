@@ -759,15 +759,16 @@ def t0_table_positioned(
     t0_year: int,
     peer_codes: Sequence[str] = (),
     include_missing: bool = True,
+    peer_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """t0_table read from position_frame's output instead of ranked again: `rows` hold at least the territory's and
     its peers' positioned values (any periods), `stats` the national and regional rows of its comparison set,
-    `territories` the comparison set."""
+    `territories` the comparison set; `peer_rows`: see t0_tables_positioned."""
     if code not in set(territories["code"]):  # not in its own comparison set: nothing to position it against
         return pd.DataFrame(columns=T0_COLUMNS)
     return t0_tables_positioned(rows, stats, territories, indicators, [T0Request(code, tuple(peer_codes),
                                                                                  include_missing)],
-                                t0_year).drop(columns=REQUEST_CODE)
+                                t0_year, peer_rows=peer_rows).drop(columns=REQUEST_CODE)
 
 
 @dataclass(frozen=True)
@@ -826,10 +827,13 @@ def t0_tables_positioned(
     indicators: pd.DataFrame,
     requests: Sequence[T0Request],
     t0_year: int,
+    peer_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """t0_table_positioned of several territories of one comparison set at once, in one frame: each table as
     t0_table_positioned gives it, one after the other in the order asked, the territory's code in REQUEST_CODE.
-    The frames are read once for all (a région's key figure makes a table per territory)."""
+    The frames are read once for all (a région's key figure makes a table per territory). `peer_rows`: more
+    territories' values (code, indicator, period, value[, unranked_reason]) read for their peers' median alone,
+    beside those of `rows` (a T0 page reads its peers' rankable values only)."""
     cat = indicators.drop_duplicates("code").set_index("code")
     terr = territories.drop_duplicates("code")
     members = set(terr["code"])
@@ -847,9 +851,14 @@ def t0_tables_positioned(
     # before any row is picked (a pick copies every column).
     in_year = (rows["period"] <= t0_year).to_numpy()
     own_rows = rows.loc[in_year & rows["code"].isin(asked).to_numpy(), ["code", *_T0_OWN_FIELDS]]
-    peer_rows = rows.loc[in_year & rows["code"].isin(wanted_peers & members).to_numpy(),
-                         ["code", "indicator", "period", "value", "unranked_reason"]]
-    peer_rows = peer_rows[rankable_mask(peer_rows).to_numpy()]
+    peer_cols = ["code", "indicator", "period", "value", "unranked_reason"]
+    peers = rows.loc[in_year & rows["code"].isin(wanted_peers & members).to_numpy(), peer_cols]
+    if peer_rows is not None:  # read apart: only peers' rankable values
+        apart = peer_rows if "unranked_reason" in peer_rows.columns else peer_rows.assign(unranked_reason=None)
+        apart = apart.loc[(apart["period"] <= t0_year).to_numpy()
+                          & apart["code"].isin(wanted_peers & members).to_numpy(), peer_cols]
+        peers = apart if peers.empty else peers if apart.empty else pd.concat([peers, apart], ignore_index=True)
+    peer_rows = peers[rankable_mask(peers).to_numpy()]
     st_year = (stats["period"] <= t0_year).to_numpy()
     nat = stats.loc[st_year & stats["reg"].isna().to_numpy(), _T0_NATIONAL_FIELDS]
     own_regs = {reg for reg in (reg_of.get(q.code) for q in requests) if reg is not None and pd.notna(reg)}

@@ -467,6 +467,7 @@ def replace_database(new: Path, target: Path) -> None:
 # tests/app/test_frames_through_arrow.py).
 _ARROW_QUERIES = frozenset({
     Query.T0_VALUES_OF_LEVEL, Query.T0_VALUES_OF_TERRITORIES, Query.T0_STATS_OF_LEVEL, Query.T0_STATS_OF_SETS,
+    Query.T0_PEER_VALUES,
 })
 # Column types made through Arrow; any other (dates, decimals, lists, huge integers…) sends the read to df().
 _ARROW_TYPES = frozenset({

@@ -42,6 +42,9 @@ T0_KEY_COLUMNS = ("Indicateur", "Valeur")
 
 # ------------------------------------------------------------------------------------------------ loading
 
+# What a territory's peers are read for: their rankable values (queries/derived/t0_peer_values.sql).
+PEER_VALUE_COLUMNS = ("code", "indicator", "period", "value")
+
 
 @dataclass(frozen=True)
 class T0Data:
@@ -52,6 +55,9 @@ class T0Data:
     catalogue: pd.DataFrame  # the indicator catalogue (raw rows)
     values: pd.DataFrame  # every current value of the level, ranked: code, indicator, period, value, missing_reason…
     stats: pd.DataFrame  # positions.position_frame's statistics per comparison set, indicator, period (and région)
+    # load_t0_data(tables_for=…): the other territories' rankable values alone (code, indicator, period, value),
+    # which make only their peers' median; `values` then holds the rows of `tables_for`. None: `values` holds all.
+    peer_values: pd.DataFrame | None = None
 
 
 def positioned_values(db: Database, level: str, terr: pd.DataFrame, cat: pd.DataFrame, codes: Sequence[str],
@@ -78,8 +84,8 @@ def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = No
     comparison sets' national rows and their régions' rows: what one territory's T0 table, key figures and glance
     read, without the level's other rows (the page of one territory then reads a few thousand rows, not the level).
     `tables_for` (some of `territories`, default all): the territories whose tables are made from this data; the
-    statistics are read for their comparison sets and régions only, the others' rows are read for their values alone
-    (a territory's peers: their values make the peers' median, their régions' medians are never shown).
+    statistics are read for their comparison sets and régions only, and the others' rankable values alone, in
+    `peer_values` (a territory's peers: their values make the peers' median, nothing else of theirs is shown).
     `rows`: common.level_rows(db, level), already read for this data version (the app keeps them)."""
     stored = None
     with db.reader() as r:  # one cursor: the check and the rows it vouches for are of one data version
@@ -89,18 +95,21 @@ def load_t0_data(db: Database, level: str, indicators: Sequence[str] | None = No
         if derived_serves(db, r, level):
             if subset is None:
                 stored = (_typed(r.df(Query.T0_VALUES_OF_LEVEL, {"level": level, "codes": codes})),
-                          r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes}))
+                          r.df(Query.T0_STATS_OF_LEVEL, {"level": level, "codes": codes}), None)
             else:  # every indicator: no list of 1,000 codes to test on each row
                 asked = list(indicators) if indicators is not None else None
                 stored = (_typed(r.df(Query.T0_VALUES_OF_TERRITORIES, {"level": level, "codes": asked, **subset.rows})),
-                          r.df(Query.T0_STATS_OF_SETS, {"level": level, "codes": asked, **subset.sets}))
+                          r.df(Query.T0_STATS_OF_SETS, {"level": level, "codes": asked, **subset.sets}),
+                          r.df(Query.T0_PEER_VALUES, {"level": level, "codes": asked, **subset.peer_rows})
+                          if subset.peers_apart else None)
     if stored is not None:
-        values, stats = stored
+        values, stats, peer_values = stored
     else:  # positions need the whole comparison set: computed over the level, then kept to the territories asked
         values, stats = positioned_values(db, level, terr, cat, codes)
+        peer_values = None
         if subset is not None:
-            values, stats = subset.keep(values, stats)
-    return T0Data(level, terr, cat, values, stats)
+            values, stats, peer_values = subset.keep(values, stats)
+    return T0Data(level, terr, cat, values, stats, peer_values)
 
 
 def load_positioned_values(db: Database, level: str, indicators: Sequence[str],
@@ -120,9 +129,10 @@ class _TerritoryRows:
     """The rows of a level that a few territories' tables read: their own values, their comparison sets'
     national statistics and their régions' statistics."""
 
-    codes: list[str]
+    codes: list[str]  # whose full rows are read: the territories whose tables are made
     csets: list[str]
     regs: list[str]
+    peers: list[str]  # the others: their rankable values alone (their peers' median)
 
     @property
     def rows(self) -> dict[str, list[str]]:
@@ -132,22 +142,38 @@ class _TerritoryRows:
     def sets(self) -> dict[str, list[str]]:
         return {"csets": self.csets, "regs": self.regs}
 
-    def keep(self, values: pd.DataFrame, stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The live computation's rows kept as the two queries keep the derived ones (same order)."""
+    @property
+    def peers_apart(self) -> bool:
+        return bool(self.peers)
+
+    @property
+    def peer_rows(self) -> dict[str, list[str]]:
+        return {"territories": self.peers}
+
+    def keep(self, values: pd.DataFrame,
+             stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+        """The live computation's rows kept as the three queries keep the derived ones (same order; the peers'
+        values in theirs, which a median does not depend on)."""
+        rankable = None
+        if self.peers_apart:
+            theirs = values[values["code"].isin(self.peers).to_numpy()]
+            rankable = theirs.loc[positions.rankable_mask(theirs).to_numpy(), list(PEER_VALUE_COLUMNS)]
+            rankable = rankable.reset_index(drop=True)
         values = values[values["code"].isin(self.codes)].reset_index(drop=True)
         in_sets = stats["cset"].isin(self.csets) if "cset" in stats.columns else pd.Series(True, index=stats.index)
         stats = stats[in_sets & (stats["reg"].isna() | stats["reg"].isin(self.regs))].reset_index(drop=True)
-        return values, stats
+        return values, stats, rankable
 
 
 def _territory_rows(terr: pd.DataFrame, level: str, territories: Sequence[str],
                     tables_for: Sequence[str] | None = None) -> _TerritoryRows:
     codes = sorted({str(c) for c in territories})
+    own = codes if tables_for is None else sorted(set(codes) & {str(c) for c in tables_for})
     rows = terr.drop_duplicates("code")
-    rows = rows[rows["code"].isin(codes if tables_for is None else {str(c) for c in tables_for})]
+    rows = rows[rows["code"].isin(own)]
     csets = sorted({str(s) for s in positions.comparison_sets(rows, level)})
     regs = sorted({str(g) for g in rows["reg"].dropna()}) if "reg" in rows.columns else []
-    return _TerritoryRows(codes, csets, regs)
+    return _TerritoryRows(own, csets, regs, [c for c in codes if c not in set(own)])
 
 
 def _typed(values: pd.DataFrame) -> pd.DataFrame:
@@ -189,7 +215,7 @@ def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes:
     [(terr, own_set, [request])] = _t0_requests(data, scope, [code], include_missing, peer_codes)
     values, stats = _t0_inputs(data, own_set)
     return positions.t0_table_positioned(values, stats, terr, data.catalogue, code, t0_year, peer_codes,
-                                         request.include_missing)
+                                         request.include_missing, peer_rows=data.peer_values)
 
 
 def t0_tables_of(data: T0Data, scope: Scope, codes: Sequence[str], t0_year: int,
@@ -200,7 +226,8 @@ def t0_tables_of(data: T0Data, scope: Scope, codes: Sequence[str], t0_year: int,
     frames = []
     for terr, own_set, requests in _t0_requests(data, scope, codes, include_missing):
         values, stats = _t0_inputs(data, own_set)
-        frames.append(positions.t0_tables_positioned(values, stats, terr, data.catalogue, requests, t0_year))
+        frames.append(positions.t0_tables_positioned(values, stats, terr, data.catalogue, requests, t0_year,
+                                                     peer_rows=data.peer_values))
     if not frames:
         return positions.t0_tables_positioned(data.values.iloc[0:0], data.stats.iloc[0:0], data.territories,
                                               data.catalogue, [], t0_year)
@@ -213,6 +240,11 @@ def _t0_requests(data: T0Data, scope: Scope, codes: Sequence[str], include_missi
     the requests). A table lists the territory's own indicators and, with include_missing, every indicator of the
     catalogue tied to no contract; a territory outside the user's contract rights has no "missing" returns, only
     returns they may not read: its table lists the public statistics it has, nothing else."""
+    if data.peer_values is not None:
+        apart = set(codes) & (set(data.peer_values["code"].unique().tolist())
+                              - set(data.values["code"].unique().tolist()))
+        if apart:  # read for a peers' median only: their table would miss every value they have not ranked
+            raise ValueError(f"Territoires lus pour la médiane des pairs seulement : {sorted(apart)}")
     asked = data.values.loc[data.values["code"].isin(set(codes)), ["code", "indicator"]].drop_duplicates()
     own: dict[str, set[str]] = {}
     for c, indicator in zip(asked["code"].tolist(), asked["indicator"].tolist()):

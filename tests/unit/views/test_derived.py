@@ -72,15 +72,31 @@ def test_a_territory_page_reads_its_own_rows_and_gets_the_table_the_whole_level_
         demo_db, level, whole.territories, whole.catalogue, sorted(set(whole.catalogue["code"])))))
     assert set(own.values["code"]) == {code, *peers} and len(own.values) < len(whole.values) / 5
     assert set(own.stats["reg"].dropna()) == set(whole.territories.set_index("code").loc[[code, *peers], "reg"])
-    # As the app reads it: the peers' values, not their régions' statistics (the table of the territory alone).
+    # As the app reads it (the table of the territory alone): its own rows whole; of its peers, the values that
+    # enter their median and nothing else (no missing or unranked row, no rank, no région's statistics).
     alone = t0.load_t0_data(demo_db, level, territories=(code, *peers), tables_for=[code])
-    assert set(alone.values["code"]) == {code, *peers}
+    assert set(alone.values["code"]) == {code}
     assert set(alone.stats["reg"].dropna()) == {whole.territories.set_index("code").at[code, "reg"]}
     assert len(alone.stats) < len(own.stats) or len(set(own.stats["reg"].dropna())) == 1
+    live_alone = t0.T0Data(level, whole.territories, whole.catalogue, *t0._territory_rows(
+        whole.territories, level, (code, *peers), [code]).keep(*t0.positioned_values(
+            demo_db, level, whole.territories, whole.catalogue, sorted(set(whole.catalogue["code"])))))
+    if peers:
+        assert list(alone.peer_values.columns) == list(t0.PEER_VALUE_COLUMNS)
+        theirs = whole.values[whole.values["code"].isin(peers)]
+        rankable = theirs[theirs["value"].notna() & theirs["unranked_reason"].isna()]
+        assert len(alone.peer_values) == len(rankable) < len(theirs) and set(alone.peer_values["code"]) == set(peers)
+        pd.testing.assert_frame_equal(
+            live_alone.peer_values.sort_values(["code", "indicator", "period"]).reset_index(drop=True),
+            alone.peer_values.sort_values(["code", "indicator", "period"]).reset_index(drop=True), check_dtype=False)
+        with pytest.raises(ValueError, match="médiane des pairs"):  # a peer's table is not made from these rows
+            t0.t0_table_of(alone, demo_db.scope, peers[0], 2023, [code])
+    else:  # no peers (an overseas département): nothing read apart
+        assert alone.peer_values is None and live_alone.peer_values is None
     for year in (2023, 2020):
         expected = t0.t0_table_of(whole, demo_db.scope, code, year, peers)
-        assert len(expected) > 20
-        for data in (own, live_own, alone):
+        assert len(expected) > 20 and (expected["Médiane des pairs"].notna().sum() > 20) == bool(peers)
+        for data in (own, live_own, alone, live_alone):
             pd.testing.assert_frame_equal(t0.t0_table_of(data, demo_db.scope, code, year, peers), expected)
 
 
@@ -196,9 +212,14 @@ def test_a_departemental_user_reads_public_derived_rows_only(demo_db):
                                                 "codes": sorted(set(common.catalogue(demo_db)["code"]))})
         stats = r.df(Query.T0_STATS_OF_LEVEL, {"level": "departement",
                                                 "codes": sorted(set(common.catalogue(demo_db)["code"]))})
+        peers = r.df(Query.T0_PEER_VALUES, {"level": "departement", "codes": None, "territories": ["38", "69", "59"]})
     public = set(common.catalogue(demo_db).query("programme == 'STAT'")["code"])
     assert len(rows) > 10_000 and set(rows["indicator"]) <= public
     assert len(stats) > 1_000 and set(stats["indicator"]) <= public
+    assert len(peers) > 100 and set(peers["indicator"]) <= public  # a peers' median: public values only
+    with demo_db.reader() as r:  # the administrator reads the contracts' values of the same territories
+        assert not set(r.df(Query.T0_PEER_VALUES, {"level": "departement", "codes": None,
+                                                    "territories": ["38", "69", "59"]})["indicator"]) <= public
     # The same user's T0 table is computed from what they read, as before the derived tables.
     table = t0.load_t0_table(isere, "38", 2023)
     assert "CALPAE-3.1.1-OR1M-TX" in set(table["Code"])
