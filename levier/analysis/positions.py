@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from levier.core.fmt import as_float, fmt_source
 
@@ -784,6 +786,17 @@ class T0Request:
 
 REQUEST_CODE = "_code"  # t0_tables_positioned's column: whose table a row is
 
+# The fields of a row of _t0_rows, in its order (the table's columns, the request and the catalogue order first).
+_T0_ROW_COLUMNS = [
+    "request", "order", REQUEST_CODE, "Programme", "Axe", "Code", "Indicateur", "Type", "Origine", "Valeur", "Unité",
+    "Année", "Source", "Motif d'absence", "Motif de non-classement", "Sens", "Rang", "Territoires classés",
+    "Quartile", "Médiane régionale", "Écart à la médiane régionale", "Écart à la médiane régionale (%)",
+    "Médiane nationale", "Écart à la médiane nationale", "Écart à la médiane nationale (%)", "Médiane des pairs",
+    "Écart à la médiane des pairs", "Écart à la médiane des pairs (%)", "Situation / médiane nationale",
+    "Donnée de démonstration", "Classé sur", "Valeur classée", "Unité classée", "Valeur plancher",
+    "Signalement qualité",
+]
+
 
 def _t0_period(own_valued: int | None, valued_anywhere: int | None, own_any: int | None) -> int | None:
     """The year a T0 table reads an indicator at (years up to T0 only): the territory's latest year with a value;
@@ -807,17 +820,28 @@ class _PairKeys:
 
     def __init__(self, indicators: Sequence[str]):
         self.index = pd.Index(list(indicators), dtype=object)
+        self._listed: dict[pa.DataType, pa.Array] = {}
+
+    def _ids(self, column: pd.Series) -> np.ndarray:
+        if isinstance(column.array, pd.arrays.ArrowStringArray):  # looked up in Arrow: no Python string per row
+            text = pa.array(column.array)
+            if text.type not in self._listed:
+                self._listed[text.type] = pa.array(self.index.tolist(), type=text.type)
+            found = pc.index_in(text, value_set=self._listed[text.type])
+            return pc.fill_null(found, -1).to_numpy().astype(np.int64)
+        return self.index.get_indexer(column.astype(object)).astype(np.int64)
 
     def of(self, frame: pd.DataFrame) -> np.ndarray:
-        ids = self.index.get_indexer(frame["indicator"].astype(object))
-        keys = (ids.astype(np.int64) << 32) | frame["period"].to_numpy(dtype=np.int64)
+        ids = self._ids(frame["indicator"])
+        keys = (ids << 32) | frame["period"].to_numpy(dtype=np.int64)
         keys[ids < 0] = -1
         return keys
 
     def union(self, chosen: Iterable[Mapping[str, int]]) -> np.ndarray:
-        pairs = {(ind, per) for periods in chosen for ind, per in periods.items()}
-        ids = self.index.get_indexer([ind for ind, _ in pairs]) if pairs else np.array([], dtype=np.int64)
-        return (ids.astype(np.int64) << 32) | np.array([per for _, per in pairs], dtype=np.int64)
+        parts = [(self.index.get_indexer(list(periods)).astype(np.int64) << 32)
+                 | np.fromiter(periods.values(), dtype=np.int64, count=len(periods))
+                 for periods in chosen if periods]
+        return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
 
 
 def t0_tables_positioned(
@@ -888,15 +912,18 @@ def t0_tables_positioned(
             if period is not None:
                 periods[indicator] = period
         chosen.append(periods)
-    national: dict[tuple[str, int], dict] = {}
+    # (indicator, year) -> (national median, territories ranked, rank unit, rank basis): tuples, not records.
     nat_at = nat[np.isin(keys.of(nat), keys.union(chosen))]
-    for rec in _records(nat_at[_T0_NATIONAL_FIELDS]):
-        national[(rec["indicator"], int(rec["period"]))] = rec
+    indicators, years, medians, ranked, units, bases = _columns(nat_at, "indicator", "period", "nat_median", "n_ranked",
+                                                                "rank_unit", "rank_basis")
+    national = {(ind, int(year)): row
+                for ind, year, *row in zip(indicators, years, medians, ranked, units, bases)}
     order = {c: i for i, c in enumerate(cat.index.tolist())}
     own_keys = keys.of(own_rows)
     peer_keys = keys.of(peer_rows)
     reg_keys = keys.of(reg_rows)
-    out_rows = []
+    out_rows: list[tuple] = []
+    shown_of: dict[str, tuple] = {}
     for number, (q, periods) in enumerate(zip(requests, chosen)):
         wanted = keys.union([periods])
         mine = own_rows[(own_rows["code"] == q.code).to_numpy() & np.isin(own_keys, wanted)]
@@ -915,8 +942,8 @@ def t0_tables_positioned(
             for ind, med, n in zip(*_columns(at_reg, "indicator", "reg_median", "n_reg")):
                 regional[ind] = (float(med), int(n))
         out_rows.extend(_t0_rows(q, number, periods, national, meta_of, order, own_at, peer_values,
-                                 bool(peers_of[q.code]), regional))
-    out = pd.DataFrame(out_rows, columns=["request", "order", REQUEST_CODE] + T0_COLUMNS)
+                                 bool(peers_of[q.code]), regional, shown_of))
+    out = pd.DataFrame(out_rows, columns=_T0_ROW_COLUMNS)[["request", "order", REQUEST_CODE] + T0_COLUMNS]
     out = out.sort_values(["request", "order", "Code"], kind="stable").drop(columns=["request", "order"])
     out = out.reset_index(drop=True)
     for col in ("Rang", "Territoires classés", "Quartile", "Année"):
@@ -930,17 +957,44 @@ def t0_tables_positioned(
     return out
 
 
-def _t0_rows(q: T0Request, number: int, periods: Mapping[str, int], national: Mapping[tuple[str, int], dict],
+def _gap_of(value: float, reference: float) -> tuple[float, float]:
+    """gap() of two Python floats (the T0 table's ranked value and a median), without its conversions: 1,700 rows
+    at ×30, three gaps each."""
+    if value != value or reference != reference:  # NaN
+        return math.nan, math.nan
+    diff = value - reference
+    return diff, (100.0 * diff / abs(reference)) if reference != 0 else math.nan
+
+
+def _indicator_columns(meta: Mapping[str, object]) -> tuple:
+    """What a T0 row shows of its indicator whatever the territory: programme, axis, label, kind, origin, unit,
+    source, direction as read, direction in French."""
+    numerator = meta.get("numerator")
+    is_ratio = isinstance(numerator, str) and bool(numerator)
+    direction = meta.get("direction")
+    return (meta["programme"], meta.get("axis"), meta["label"], meta.get("kind"), _origin(meta["programme"], is_ratio),
+            meta["unit"], fmt_source(meta.get("source"), meta.get("source_table")) or None, direction,
+            direction_label(direction))
+
+
+def _t0_rows(q: T0Request, number: int, periods: Mapping[str, int], national: Mapping[tuple[str, int], list],
              meta_of: Mapping[str, dict], order: Mapping[str, int], own_at_period: Mapping[str, list[dict]],
              peer_values: Mapping[str, list[float]], has_peers: bool,
-             regional: Mapping[str, tuple[float, int]]) -> list[dict]:
+             regional: Mapping[str, tuple[float, int]], shown_of: dict[str, tuple] | None = None) -> list[tuple]:
     """The rows of one territory's T0 table (t0_tables_positioned), unsorted: one per indicator of `periods`, at its
-    year; `own_at_period`, `peer_values` and `regional` hold the rows of that year only."""
+    year; `own_at_period`, `peer_values` and `regional` hold the rows of that year only. A row is a tuple in the
+    order of _T0_ROW_COLUMNS. `shown_of`: _indicator_columns per indicator, kept across the territories of one
+    call."""
     code = q.code
+    shown_of = {} if shown_of is None else shown_of
+    no_order = len(order)
     out_rows = []
     for indicator, period in periods.items():
-        meta = meta_of[indicator]
-        at = national[(indicator, period)]
+        shown = shown_of.get(indicator)
+        if shown is None:
+            shown = shown_of[indicator] = _indicator_columns(meta_of[indicator])
+        programme, axis, label, kind, origin, unit, source, direction, direction_text = shown
+        nat_median, n_ranked, rank_unit, rank_basis = national[(indicator, period)]
         own_at = own_at_period.get(indicator, [])
         first = own_at[0] if own_at else None
         value = float(first["value"]) if first is not None and pd.notna(first["value"]) else math.nan
@@ -952,58 +1006,58 @@ def _t0_rows(q: T0Request, number: int, periods: Mapping[str, int], national: Ma
         unranked = first["unranked_reason"] if first is not None and not math.isnan(value) else None
         unranked = unranked if isinstance(unranked, str) or (unranked is not None and pd.notna(unranked)) else None
         rankable = value if unranked is None else math.nan
-        direction = meta.get("direction")
         reg_median, n_reg = regional.get(indicator, (math.nan, 0))
-        nat_median = float(at["nat_median"])
-        vals = [x for x in peer_values.get(indicator, []) if not math.isnan(x)]
-        peer_median = _median(vals) if has_peers else math.nan
-        gaps = {key: gap(rankable, ref) for key, ref in (("reg", reg_median), ("nat", nat_median), ("peer", peer_median))}
+        nat_median = float(nat_median)
+        if has_peers:  # the peers' rankable values of that year: floats, no NaN (np.median's result, _median)
+            vals = sorted(x for x in peer_values.get(indicator, ()) if x == x)
+            mid = len(vals) // 2
+            peer_median = (math.nan if not vals else vals[mid] if len(vals) % 2
+                           else (vals[mid - 1] + vals[mid]) / 2)
+        else:
+            peer_median = math.nan
+        reg_gap = _gap_of(rankable, reg_median)
+        nat_gap = _gap_of(rankable, nat_median)
+        peer_gap = _gap_of(rankable, peer_median)
         rank = first["rank"] if first is not None and pd.notna(first["rank"]) else pd.NA
         quartile = first["quartile"] if first is not None and pd.notna(first["quartile"]) else pd.NA
-        numerator = meta.get("numerator")
-        is_ratio = isinstance(numerator, str) and bool(numerator)
-        rank_unit = at["rank_unit"]
-        out_rows.append(
-            {
-                "request": number,
-                "order": order.get(indicator, len(order)),
-                REQUEST_CODE: code,
-                "Programme": meta["programme"],
-                "Axe": meta.get("axis"),
-                "Code": indicator,
-                "Indicateur": meta["label"],
-                "Type": meta.get("kind"),
-                "Origine": _origin(meta["programme"], is_ratio),
-                "Valeur": raw_value,
-                "Unité": meta["unit"],
-                "Année": period,
-                "Source": fmt_source(meta.get("source"), meta.get("source_table")) or None,
-                "Motif d'absence": MISSING_LABELS.get(missing_reason, missing_reason) if math.isnan(value) else None,
-                "Motif de non-classement": unranked,
-                "Signalement qualité": next((o["quality_warning"] for o in own_at
-                                             if isinstance(o["quality_warning"], str) and o["quality_warning"]), None),
-                "Sens": direction_label(direction),
-                "Rang": rank,
-                "Territoires classés": int(at["n_ranked"]),
-                "Quartile": quartile,
-                "Médiane régionale": reg_median,
-                "Écart à la médiane régionale": gaps["reg"][0],
-                "Écart à la médiane régionale (%)": gaps["reg"][1],
-                "Médiane nationale": nat_median,
-                "Écart à la médiane nationale": gaps["nat"][0],
-                "Écart à la médiane nationale (%)": gaps["nat"][1],
-                "Médiane des pairs": peer_median,
-                "Écart à la médiane des pairs": gaps["peer"][0],
-                "Écart à la médiane des pairs (%)": gaps["peer"][1],
-                "Situation / médiane nationale": ASSESSMENT_LABELS[UNRANKED if unranked is not None
-                                                                   else assess(gaps["nat"][0], direction)],
-                "Donnée de démonstration": any(bool(o["is_demo"]) for o in own_at if pd.notna(o["is_demo"])),
-                "Classé sur": str(at["rank_basis"] or "") if pd.notna(at["rank_basis"]) else "",
-                "Valeur classée": value,
-                "Unité classée": rank_unit if isinstance(rank_unit, str) and rank_unit else meta["unit"],
-                "Valeur plancher": any(bool(o["censored"]) for o in own_at if pd.notna(o["censored"])),
-            }
-        )
+        out_rows.append((
+            number,
+            order.get(indicator, no_order),
+            code,
+            programme,
+            axis,
+            indicator,
+            label,
+            kind,
+            origin,
+            raw_value,
+            unit,
+            period,
+            source,
+            MISSING_LABELS.get(missing_reason, missing_reason) if math.isnan(value) else None,
+            unranked,
+            direction_text,
+            rank,
+            int(n_ranked),
+            quartile,
+            reg_median,
+            reg_gap[0],
+            reg_gap[1],
+            nat_median,
+            nat_gap[0],
+            nat_gap[1],
+            peer_median,
+            peer_gap[0],
+            peer_gap[1],
+            ASSESSMENT_LABELS[UNRANKED if unranked is not None else assess(nat_gap[0], direction)],
+            any(bool(o["is_demo"]) for o in own_at if pd.notna(o["is_demo"])),
+            str(rank_basis or "") if pd.notna(rank_basis) else "",
+            value,
+            rank_unit if isinstance(rank_unit, str) and rank_unit else unit,
+            any(bool(o["censored"]) for o in own_at if pd.notna(o["censored"])),
+            next((o["quality_warning"] for o in own_at
+                  if isinstance(o["quality_warning"], str) and o["quality_warning"]), None),
+        ))
     return out_rows
 
 

@@ -49,10 +49,10 @@ def _nbsp(text: str) -> str:
     return text.replace(_NARROW_NBSP, NBSP)
 
 
-def _rounded(value: float, decimals: int) -> Decimal:
+def _digits(value: float, decimals: int) -> str:
     """|value| rounded to `decimals` places as Python rounds the binary float (the rounding every figure of the app
-    has always shown: 0.35 -> '0,3'); Babel then only lays the digits out, it never rounds a second time."""
-    return Decimal(f"{abs(value):.{decimals}f}")
+    has always shown: 0.35 -> '0.3'), as plain digits; Babel then only lays them out, it never rounds a second time."""
+    return f"{abs(value):.{decimals}f}"
 
 
 def _pattern(decimals: int, grouped: bool = True, optional: bool = False) -> str:
@@ -61,16 +61,18 @@ def _pattern(decimals: int, grouped: bool = True, optional: bool = False) -> str
 
 
 # Babel parses its pattern on every call (~40 µs); a page lays out thousands of numbers, most of them repeated once
-# rounded (map hovers, table cells), so the layout of a rounded number is kept.
+# rounded (map hovers, table cells), so the layout of a rounded number is kept, keyed by its digits as text (a
+# Decimal made and hashed for every number cost more than the lookup saved).
 @lru_cache(maxsize=16384)
-def _layout(rounded: Decimal, decimals: int, kind: str) -> str:
-    """The digits of a rounded, non-negative number laid out by Babel's fr_FR rules, U+00A0 between thousands.
+def _layout(digits: str, decimals: int, kind: str) -> str:
+    """The digits of a rounded, non-negative number (_digits) laid out by Babel's fr_FR rules, U+00A0 between
+    thousands.
 
     Babel quantizes in the current decimal context, 28 digits by default: a float beyond 1e25 with three decimals
     would raise InvalidOperation, so the context holds every digit a float can have."""
     with localcontext() as context:
         context.prec = 400
-        return _layout_digits(rounded, decimals, kind)
+        return _layout_digits(Decimal(digits), decimals, kind)
 
 
 @lru_cache(maxsize=None)
@@ -100,9 +102,10 @@ def _layout_digits(rounded: Decimal, decimals: int, kind: str) -> str:
     return _nbsp(text)
 
 
-def _sign(value: float, rounded: Decimal, minus: str = "-", plus: str = "") -> str:
-    """The sign shown before a rounded number: none when it rounds to zero ('-0,0' would read as a real negative)."""
-    if rounded == 0:
+def _sign(value: float, digits: str, minus: str = "-", plus: str = "") -> str:
+    """The sign shown before a rounded number (_digits): none when it rounds to zero ('-0,0' would read as a real
+    negative)."""
+    if not digits.strip("0."):
         return ""
     return minus if value < 0 else plus
 
@@ -119,8 +122,8 @@ def fmt_number(x: object, decimals: int = 1, missing: str = MISSING_TEXT) -> str
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
     decimals = max(0, int(decimals))
-    rounded = _rounded(value, decimals)
-    return _sign(value, rounded) + _layout(rounded, decimals, "decimal")
+    digits = _digits(value, decimals)
+    return _sign(value, digits) + _layout(digits, decimals, "decimal")
 
 
 def fmt_int(x: object, missing: str = MISSING_TEXT) -> str:
@@ -136,13 +139,13 @@ def fmt_pct(x: object, decimals: int = 1, missing: str = MISSING_TEXT) -> str:
     if math.isinf(value):
         return f"{fmt_number(value)}{NBSP}%"
     decimals = max(0, int(decimals))
-    rounded = _rounded(value, decimals)
-    return _sign(value, rounded) + _layout(rounded, decimals, "percent")
+    digits = _digits(value, decimals)
+    return _sign(value, digits) + _layout(digits, decimals, "percent")
 
 
 def _euros(value: float, decimals: int) -> str:
-    rounded = _rounded(value, decimals)
-    return _sign(value, rounded) + _layout(rounded, decimals, "euros")
+    digits = _digits(value, decimals)
+    return _sign(value, digits) + _layout(digits, decimals, "euros")
 
 
 def fmt_value(x: object, unit: str = "", decimals: int = 1, missing: str = MISSING_TEXT) -> str:
@@ -194,7 +197,7 @@ def value_decimals(x: object, unit: object) -> int:
 def _signed_prefix(v: float, decimals: int) -> str:
     if math.isinf(v):
         return MINUS if v < 0 else "+"
-    return _sign(v, _rounded(v, max(0, int(decimals))), MINUS, "+")
+    return _sign(v, _digits(v, max(0, int(decimals))), MINUS, "+")
 
 
 def fmt_signed(x: object, unit: str = "", decimals: int | None = None) -> str:
@@ -253,8 +256,8 @@ def fmt_plain(x: object, decimals: int | None = None, missing: str = "") -> str:
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
     d = EXPORT_DECIMALS if decimals is None else max(0, int(decimals))
-    rounded = _rounded(value, d)
-    return _sign(value, rounded) + _layout(rounded, d, "plain" if decimals is None else "fixed")
+    digits = _digits(value, d)
+    return _sign(value, digits) + _layout(digits, d, "plain" if decimals is None else "fixed")
 
 
 def shown_value(x: object, decimals: int | None = None) -> float | int | None:
