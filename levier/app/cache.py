@@ -270,12 +270,18 @@ def _series_data(db_path: str, version: str, scope_key: str, _scope: Scope, head
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _series_panels(db_path: str, version: str, scope_key: str, _scope: Scope, heads: tuple[str, ...],
                    target: series.SeriesTarget, from_t0: bool) -> list[tuple[str, go.Figure]]:
-    if from_t0 and target.code is not None:
+    db = Database(db_path, scope=_scope)
+    if from_t0 and target.code is not None and t0.tables_serve(db, series.LEVEL):
+        # A département's T0 page read whole from the derived tables: its own rows of these series alone.
+        data = series.territory_series_data(db, target.code, tuple(sorted(heads)),
+                                            _series_catalogue(db_path, version, scope_key, _scope),
+                                            rows=_level_rows(db_path, version, scope_key, _scope, series.LEVEL))
+    elif from_t0 and target.code is not None:
         # A département's T0 page: the values and statistics its T0 table was read with (its own and its peers'),
         # not every département's values of the series again.
         peers = _peer_group(db_path, version, scope_key, _scope, target.code, series.LEVEL).codes
         t0_data = _t0_territory_data(db_path, version, scope_key, _scope, series.LEVEL, (target.code, *peers))
-        data = series.series_data_of_territories(Database(db_path, scope=_scope), t0_data, tuple(sorted(heads)),
+        data = series.series_data_of_territories(db, t0_data, tuple(sorted(heads)),
                                                  cat=_series_catalogue(db_path, version, scope_key, _scope))
     else:
         data = _series_data(db_path, version, scope_key, _scope, tuple(sorted(heads)))
@@ -362,7 +368,11 @@ def _t0_view(db_path: str, version: str, scope_key: str, _scope: Scope, code: st
     # The peer group is the page's for every T0 year: a year change reuses it (_peer_group). The table reads the
     # territory's and its peers' rows, not the level's: a first view costs the same whatever the level holds.
     peers = _peer_group(db_path, version, scope_key, _scope, code, level)
-    return t0.t0_view(Database(db_path, scope=_scope), code, level, t0_year, peers=peers,
+    db = Database(db_path, scope=_scope)
+    stored = t0.stored_t0_view(db, code, level, t0_year, peers)  # the page as it opens, derived at publication
+    if stored is not None:
+        return stored
+    return t0.t0_view(db, code, level, t0_year, peers=peers,
                       data=_t0_territory_data(db_path, version, scope_key, _scope, level, (code, *peers.codes)))
 
 

@@ -28,6 +28,7 @@ TABLES: dict[str, tuple[Query, Query]] = {
     "midterm_value": (Query.CLEAR_MIDTERM_VALUE, Query.INSERT_MIDTERM_VALUE),
     "target_status": (Query.CLEAR_TARGET_STATUS, Query.INSERT_TARGET_STATUS),
     "peer_group": (Query.CLEAR_PEER_GROUP, Query.INSERT_PEER_GROUP),
+    "t0_tables": (Query.CLEAR_T0_TABLES, Query.INSERT_T0_TABLES),
 }
 
 

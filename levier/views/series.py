@@ -42,7 +42,7 @@ from levier.views.common import (
     years_text,
 )
 from levier.views.selection import Selection, TerritoryOptions
-from levier.views.t0 import T0Data, load_positioned_values
+from levier.views.t0 import T0Data, load_positioned_values, load_t0_data
 
 LEVEL = positions.LEVEL_DEPARTEMENT
 STAT = "STAT"
@@ -239,6 +239,15 @@ def series_data_of_territories(db: Database, data: T0Data, heads: Sequence[str],
     for indicator, basis in zip(based["indicator"].tolist(), based["rank_basis"].tolist()):
         bases.setdefault(str(indicator), str(basis))  # an indicator's basis is the same every year
     return SeriesData(data.territories, cat, values, medians, span=span, bases=bases)
+
+
+def territory_series_data(db: Database, code: str, heads: Sequence[str], cat: pd.DataFrame,
+                          rows: LevelRows | None = None) -> SeriesData:
+    """series_data_of_territories of one département read for these series alone (its own rows of their indicators
+    and their statistics, no peer): the series of a T0 page whose table was read whole (views.t0.stored_t0_view),
+    which holds no positioned values to draw them from. `cat`: load_catalogue(db); `rows`: level_rows(db, LEVEL)."""
+    data = load_t0_data(db, LEVEL, indicators=wanted_codes(cat, heads), territories=(code,), rows=rows)
+    return series_data_of_territories(db, data, heads, cat=cat)
 
 
 def series_data_from(db: Database, ranked: pd.DataFrame, territories: pd.DataFrame, heads: Sequence[str],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -17,6 +18,7 @@ from levier.core.fmt import MISSING_TEXT, fmt_int, fmt_pct, fmt_signed, fmt_sign
 from levier.core.text import normalise
 from levier.rights.scope import Scope
 from levier.store.db import Database, Query
+from levier.store.frames import frame_bytes, frame_of_bytes
 from levier.analysis.rates import shown_value
 from levier.views.common import (
     LevelRows, PeerInputs, as_computed_text, catalogue, derived_serves, indexed_catalogue, level_rows,
@@ -197,14 +199,74 @@ def derive_t0(db: Database, gate_rows: pd.DataFrame | None = None) -> dict[str, 
     with db.reader() as r:
         cat = r.df(Query.INDICATOR_CATALOGUE)
     public = set(cat.loc[cat["programme"] == "STAT", "code"])
-    values, stats = [], []
+    values, stats, tables = [], [], []
     for level in DERIVED_LEVELS:
         with db.reader() as r:
             terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         v, st = positioned_values(db, level, terr, cat, sorted(set(cat["code"])), gate_rows)
+        if level in TABLE_LEVELS:
+            tables.append(derive_t0_tables(db, level, v, st))
         values.append(v.assign(level=level, is_public=v["indicator"].isin(public)))
         stats.append(st.assign(level=level, is_public=st["indicator"].isin(public)))
-    return {"t0_values": pd.concat(values, ignore_index=True), "t0_stats": pd.concat(stats, ignore_index=True)}
+    return {"t0_values": pd.concat(values, ignore_index=True), "t0_stats": pd.concat(stats, ignore_index=True),
+            "t0_tables": pd.concat(tables, ignore_index=True)}
+
+
+# The levels and the T0 year whose pages are derived whole (derive_t0_tables): a département's T0 page as it opens.
+# Another year, an EPCI, or a user who does not read everything: the table is made from the positioned values.
+TABLE_LEVELS = (positions.LEVEL_DEPARTEMENT,)
+TABLE_YEAR = T0_YEARS[0]
+_TABLE_COLUMNS = ["level", "code", "t0_year", "peers", "numbers", "text", "is_public"]
+
+
+def derive_t0_tables(db: Database, level: str, values: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
+    """The publication step's T0 tables: every territory's T0 view at TABLE_YEAR as a user who reads everything
+    gets it (_view_of: the table, its French text, the peers' median over the T0 page's group), from the level's
+    positioned values just computed (positioned_values). A territory whose group cannot be formed (peer_group's
+    ValueError) gets no row: its page makes its table itself."""
+    with db.reader() as r:
+        rows = read_level_rows(r, level)
+    inputs = load_peer_inputs(db, level, rows=rows)
+    terr, cat = rows
+    own_rows = values.groupby("code", sort=False).indices
+    out = []
+    for code in terr["code"].drop_duplicates().tolist():
+        try:
+            peers = peer_group_of(inputs, code)
+        except ValueError:
+            continue
+        # The territory's and its peers' rows, in the level's order: what the page's table reads of them.
+        picked = [own_rows[c] for c in dict.fromkeys((code, *peers.codes)) if c in own_rows]
+        taken = values.take(np.sort(np.concatenate(picked))).reset_index(drop=True) if picked else values.iloc[0:0]
+        view = _view_of(db, T0Data(level, terr, cat, taken, stats), code, TABLE_YEAR, peers)
+        out.append((level, code, TABLE_YEAR, list(peers.codes), frame_bytes(view.table), frame_bytes(view.display),
+                    False))
+    return pd.DataFrame(out, columns=_TABLE_COLUMNS)
+
+
+def tables_serve(db: Database, level: str) -> bool:
+    """Whether this user's T0 pages of `level` are read from the derived T0 tables (stored_t0_view) as they open."""
+    if level not in TABLE_LEVELS:
+        return False
+    with db.reader() as r:
+        return derived_serves(db, r, level)
+
+
+def stored_t0_view(db: Database, code: str, level: str, t0_year: int, peers: PeerGroup) -> T0View | None:
+    """A territory's T0 view read whole from the derived T0 tables (derive_t0_tables), or None when they do not
+    serve: another level or year, a user who does not read everything (derived_serves), tables of another data
+    version, no row, or a row computed with other peers than `peers` (the group the page formed)."""
+    if level not in TABLE_LEVELS or int(t0_year) != TABLE_YEAR:
+        return None
+    with db.reader() as r:  # one cursor: the check and the row it vouches for are of one data version
+        if not derived_serves(db, r, level):
+            return None
+        rows = r.rows(Query.T0_TABLE_OF_TERRITORY, {"level": level, "code": code, "t0_year": TABLE_YEAR})
+    if not rows or tuple(rows[0][0]) != tuple(peers.codes):
+        return None
+    _, numbers, text = rows[0]
+    return T0View(code, level, TABLE_YEAR, frame_of_bytes(numbers), frame_of_bytes(text), peers, peer_note(peers),
+                  peer_warning(peers))
 
 
 def t0_table_of(data: T0Data, scope: Scope, code: str, t0_year: int, peer_codes: Sequence[str] = (),

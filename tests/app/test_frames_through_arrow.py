@@ -24,6 +24,8 @@ def test_every_read_made_through_arrow_gives_the_pages_duckdbs_frame(app, monkey
     monkeypatch.setattr(door.Reader, "_run", both_ways)
     for page in ("pages/accueil.py", "pages/t0.py", "pages/region.py", "pages/comparer.py"):
         open_page(app, page, "38")
+    open_page(app, "pages/t0.py", "38")
+    app.selectbox(key="t0_year").set_value(2020).run()  # another T0 year: the table made from the positions
     app.query_params["epci"] = "200040715"  # Grenoble-Alpes-Métropole: an EPCI's T0 table
     open_page(app, "pages/t0.py")
     assert not app.exception

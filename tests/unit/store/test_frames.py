@@ -51,3 +51,23 @@ def test_text_and_numbers_never_go_through_duckdbs_python_objects(monkeypatch):
 def test_only_the_large_reads_go_through_arrow():
     assert door._fetcher(door.Query.T0_VALUES_OF_TERRITORIES) is door._arrow_frame
     assert door._fetcher(door.Query.INDICATOR_CATALOGUE) is door._df
+
+
+def test_a_frame_stored_whole_reads_back_as_the_very_frame_written():
+    """levier.store.frames: every kind of column a T0 view holds, missing values of each kind included."""
+    import math
+
+    from levier.store.frames import frame_bytes, frame_of_bytes
+
+    frame = pd.DataFrame({
+        "text": pd.array(["Isère", None, "Nord"], dtype="str"),
+        "objects": pd.Series(["a", None, ""], dtype=object),
+        "number": [1.5, math.nan, -0.0],
+        "rank": pd.array([3, None, 98], dtype="Int64"),
+        "flag": [True, False, True],
+        "year": [2020, 2021, 2023],
+    })
+    back = frame_of_bytes(frame_bytes(frame))
+    pd.testing.assert_frame_equal(back, frame, check_exact=True)
+    assert back["objects"].tolist() == ["a", None, ""] and back["objects"].dtype == object
+    assert len(frame_bytes(pd.concat([frame] * 2000))) < 2000 * 60  # compressed

@@ -419,3 +419,72 @@ def test_peer_profiles_read_from_the_stored_positions_are_the_current_values_one
     assert len(stored.features) > 900 and stored.features["indicator"].nunique() >= 4
     assert common.peer_group_of(stored, "38" if level == "departement" else "200040715").codes == \
         common.peer_group_of(live, "38" if level == "departement" else "200040715").codes
+
+
+def _same_view(a: t0.T0View, b: t0.T0View) -> None:
+    """Two T0 views to the last bit: numbers, French text, missing values of the same kind (None is not NaN)."""
+    for x, y in ((a.table, b.table), (a.display, b.display)):
+        pd.testing.assert_frame_equal(x, y, check_exact=True)
+        for col in x.columns:
+            if x[col].dtype == object:
+                assert [type(v) for v in x[col].tolist()] == [type(v) for v in y[col].tolist()], col
+    assert (a.peer_note, a.peer_warning, list(a.peers.codes)) == (b.peer_note, b.peer_warning, list(b.peers.codes))
+
+
+@pytest.mark.parametrize("code", ["38", "2A", "971", "75", "59"])
+def test_a_departements_t0_page_as_it_opens_is_read_whole_and_is_the_one_made_from_the_positions(demo_db, code,
+                                                                                                   reads):
+    """The publication step stores each département's T0 view at the year its page opens on: read as one row, it is
+    the view made from the stored positions (numbers, French text, peers' median), to the last bit."""
+    level = "departement"
+    peers = common.peer_group_of(common.load_peer_inputs(demo_db, level), code)
+    reads.clear()
+    stored = t0.stored_t0_view(demo_db, code, level, t0.TABLE_YEAR, peers)
+    assert stored is not None and str(Query.T0_TABLE_OF_TERRITORY) in reads
+    assert not {str(Query.T0_VALUES_OF_TERRITORIES), str(Query.T0_PEER_VALUES)} & set(reads)  # nothing positioned
+    data = t0.load_t0_data(demo_db, level, territories=(code, *peers.codes), tables_for=[code])
+    made = t0.t0_view(demo_db, code, level, t0.TABLE_YEAR, peers=peers, data=data)
+    assert len(stored.table) > 150 and stored.table["Rang"].notna().sum() > 20
+    _same_view(stored, made)
+
+
+def test_a_t0_table_read_whole_serves_only_the_year_level_peers_and_users_it_was_made_for(demo_db):
+    level = "departement"
+    inputs = common.load_peer_inputs(demo_db, level)
+    peers = common.peer_group_of(inputs, "38")
+    assert t0.stored_t0_view(demo_db, "38", level, 2020, peers) is None  # another T0 year: made from the positions
+    other = common.peer_group_of(inputs, "59")
+    assert t0.stored_t0_view(demo_db, "38", level, t0.TABLE_YEAR, other) is None  # another group than the page's
+    epci = common.peer_group_of(common.load_peer_inputs(demo_db, "epci"), "200040715")
+    assert t0.stored_t0_view(demo_db, "200040715", "epci", t0.TABLE_YEAR, epci) is None
+    # Isère's staff read their own contract figures, and public figures elsewhere: never a table made over everyone's.
+    isere = demo_db.with_scope(Scope.territorial("d@x.fr", Role.DEPARTEMENTAL, {"38"}))
+    assert t0.stored_t0_view(isere, "38", level, t0.TABLE_YEAR, peers) is None and not t0.tables_serve(isere, level)
+    with isere.reader() as r:
+        assert not r.rows(Query.T0_TABLE_OF_TERRITORY, {"level": level, "code": "38", "t0_year": t0.TABLE_YEAR})
+    public = demo_db.with_scope(Scope.public("p"))
+    with public.reader() as r:
+        assert not r.rows(Query.T0_TABLE_OF_TERRITORY, {"level": level, "code": "38", "t0_year": t0.TABLE_YEAR})
+    assert t0.tables_serve(demo_db, level)
+    with demo_db.transaction():
+        pass  # a write: the stored tables are no longer those of the data
+    assert t0.stored_t0_view(demo_db, "38", level, t0.TABLE_YEAR, peers) is None and not t0.tables_serve(demo_db, level)
+
+
+def test_the_series_of_a_t0_page_read_whole_are_the_ones_drawn_from_its_positions(demo_db):
+    """A T0 page read whole holds no positioned values: its series read the département's own rows of the chosen
+    series alone, and draw the same figures as from the rows a T0 page made from the positions holds."""
+    from levier.views import series
+
+    cat = series.load_catalogue(demo_db)
+    heads = tuple(series.default_choices(series.series_choices(demo_db, "38", cat), ["CALPAE"]))
+    assert len(heads) >= 4
+    peers = common.peer_group_of(common.load_peer_inputs(demo_db, "departement"), "38").codes
+    held = t0.load_t0_data(demo_db, "departement", territories=("38", *peers), tables_for=["38"])
+    expected = series.series_figures(series.series_data_of_territories(demo_db, held, tuple(sorted(heads)), cat=cat),
+                                     heads, "38", "Isère", "84", "Auvergne-Rhône-Alpes")
+    got = series.series_figures(series.territory_series_data(demo_db, "38", tuple(sorted(heads)), cat), heads, "38",
+                                "Isère", "84", "Auvergne-Rhône-Alpes")
+    assert [h for h, _ in got] == [h for h, _ in expected] and len(got) >= 4
+    for (_, a), (_, b) in zip(got, expected):
+        assert a.to_json() == b.to_json()
