@@ -291,7 +291,8 @@ def _series_panels(db_path: str, version: str, scope_key: str, _scope: Scope, he
 def series_panels(db: Database, heads: tuple[str, ...], target: series.SeriesTarget,
                   from_t0: bool = False) -> list[tuple[str, go.Figure]]:
     """One chart per chosen series for a département, a région or France (views.series.series_figures); from_t0:
-    a département's T0 page, whose own and peers' values and statistics are loaded already."""
+    a département's T0 page, whose own values and statistics are loaded already, or whose table was read whole
+    (views.t0.stored_t0_view: then its own rows of the chosen series alone are read)."""
     return _series_panels(*_key(db), tuple(heads), target, from_t0)
 
 
