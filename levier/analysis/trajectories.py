@@ -389,16 +389,18 @@ def changes_table(own: pd.DataFrame, cat: pd.DataFrame, period_from: int, period
     vf = pd.Series(codes, dtype=object).map(a).astype("float64").to_numpy()
     vt = pd.Series(codes, dtype=object).map(b).astype("float64").to_numpy()
     keep = ~(np.isnan(vf) & np.isnan(vt))
+    # The catalogue's fields as plain lists once: a lookup by label per row and field cost most of the table at ×30.
+    meta = dict(zip(cat.index.tolist(), zip(*(cat[c].tolist() for c in ("direction", "programme", "label", "unit")))))
     rows = []
     for code, x, y in zip(np.asarray(codes, dtype=object)[keep], vf[keep], vt[keep]):
-        direction = cat.at[code, "direction"]
+        direction, programme, label, unit = meta[code]
         change = y - x
         rows.append(
             {
-                "Programme": cat.at[code, "programme"],
+                "Programme": programme,
                 "Code": code,
-                "Indicateur": cat.at[code, "label"],
-                "Unité": str(cat.at[code, "unit"]),
+                "Indicateur": label,
+                "Unité": str(unit),
                 "Sens souhaité": direction_label(direction),
                 f"Valeur {period_from}": x,
                 f"Valeur {period_to}": y,
