@@ -342,22 +342,36 @@ def load_peer_group(
 PEER_LEVELS = (LEVEL_DEPARTEMENT,)
 
 
+def level_peer_groups(inputs: PeerInputs) -> list[tuple[str, PeerGroup]]:
+    """(code, peer group) of every territory of the level, formed by peer_group_of with the default features and k
+    (the T0 page's groups), one pivot of the profiles per pool. A territory whose group cannot be formed at all
+    (peer_group's ValueError: no profile to compare) is left out: its pages form it live."""
+    groups = []
+    for code in inputs.territories["code"]:
+        try:
+            groups.append((code, peer_group_of(inputs, code)))
+        except ValueError:
+            continue
+    return groups
+
+
+def peer_group_table(inputs: PeerInputs, groups: Sequence[tuple[str, PeerGroup]]) -> pd.DataFrame:
+    """The derived peer groups of one level (queries/derived/insert_peer_group.sql): its peers' codes nearest first,
+    an empty list when there is none; public when every profile feature is a public statistic or the population."""
+    public = set(inputs.catalogue.loc[inputs.catalogue["programme"] == "STAT", "code"]) | {POPULATION}
+    is_public = set(inputs.feature_codes) <= public
+    return pd.DataFrame([(inputs.level, code, list(group.codes), is_public) for code, group in groups],
+                        columns=["level", "code", "peers", "is_public"])
+
+
 def derive_peer_groups(db: Database) -> dict[str, pd.DataFrame]:
-    """The publication step's peer groups: every territory of PEER_LEVELS with its peers' codes nearest first, formed
-    by peer_group_of with the default features and k (the T0 page's groups), an empty list when there is none. A
-    territory whose group cannot be formed at all (peer_group's ValueError: no profile to compare) gets no row: its
-    pages then form it live, as before this table, and the publication of everyone's data goes on."""
-    rows = []
+    """Every territory of PEER_LEVELS with its peers' codes (peer_group_table of level_peer_groups). The publication
+    step writes them from views.t0.derive_t0, which forms the same groups for the T0 tables."""
+    frames = []
     for level in PEER_LEVELS:
         inputs = load_peer_inputs(db, level)
-        public = set(inputs.catalogue.loc[inputs.catalogue["programme"] == "STAT", "code"]) | {POPULATION}
-        is_public = set(inputs.feature_codes) <= public
-        for code in inputs.territories["code"]:  # one pivot of the profiles per pool (PeerInputs.pivoted)
-            try:
-                rows.append((level, code, list(peer_group_of(inputs, code).codes), is_public))
-            except ValueError:
-                continue
-    return {"peer_group": pd.DataFrame(rows, columns=["level", "code", "peers", "is_public"])}
+        frames.append(peer_group_table(inputs, level_peer_groups(inputs)))
+    return {"peer_group": pd.concat(frames, ignore_index=True)}
 
 
 def stored_peer_codes(db: Database, code: str, level: str) -> tuple[str, ...] | None:

@@ -13,14 +13,14 @@ import pandas as pd
 
 from levier.store.db import Database
 from levier.store.derived import TABLES, clear_derived, mark_derived, write_derived
-from levier.views import common, gating, indicateurs, mi_parcours, qualite, services, t0
+from levier.views import gating, indicateurs, mi_parcours, qualite, services, t0
 
 Builder = Callable[..., Mapping[str, pd.DataFrame | Iterable[pd.DataFrame]]]
 
 # One builder per family of derived tables; each reads the stored data only, and may be called on its own.
 BUILDERS: tuple[Builder, ...] = (
     gating.build_derived, t0.derive_t0, services.build_derived, qualite.build_derived, indicateurs.build_derived,
-    mi_parcours.derived_tables, common.derive_peer_groups,
+    mi_parcours.derived_tables,
 )
 # The builders that rank values gate them with every level's quality gates: in the publication step they are handed
 # the frame gating.build_derived (first above) has just computed, so the quality checks run once instead of once per

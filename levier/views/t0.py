@@ -21,8 +21,9 @@ from levier.store.db import Database, Query
 from levier.store.frames import frame_bytes, frame_of_bytes
 from levier.analysis.rates import shown_value
 from levier.views.common import (
-    LevelRows, PeerInputs, as_computed_text, catalogue, derived_serves, indexed_catalogue, level_rows,
-    load_peer_inputs, peer_group_of, ranked_values_by_territory, ranking_values, read_level_rows, source_text,
+    PEER_LEVELS, LevelRows, PeerInputs, as_computed_text, catalogue, derived_serves, indexed_catalogue,
+    level_peer_groups, level_rows, load_peer_inputs, peer_group_of, peer_group_table, ranked_values_by_territory,
+    ranking_values, read_level_rows, source_text,
 )
 
 T0_YEARS = (2023, 2022, 2021, 2020, 2019)  # the page's choices, the first is the default
@@ -199,17 +200,23 @@ def derive_t0(db: Database, gate_rows: pd.DataFrame | None = None) -> dict[str, 
     with db.reader() as r:
         cat = r.df(Query.INDICATOR_CATALOGUE)
     public = set(cat.loc[cat["programme"] == "STAT", "code"])
-    values, stats, tables = [], [], []
+    values, stats, tables, groups = [], [], [], []
     for level in DERIVED_LEVELS:
         with db.reader() as r:
             terr = r.df(Query.TERRITORIES_OF_LEVEL, {"level": level})
         v, st = positioned_values(db, level, terr, cat, sorted(set(cat["code"])), gate_rows)
-        if level in TABLE_LEVELS:
-            tables.append(derive_t0_tables(db, level, v, st))
+        if level in TABLE_LEVELS or level in PEER_LEVELS:  # each group formed once, for its table and its row
+            rows = level_rows(db, level)
+            inputs = load_peer_inputs(db, level, rows=rows)
+            formed = level_peer_groups(inputs)
+            if level in TABLE_LEVELS:
+                tables.append(derive_t0_tables(db, level, v, st, rows, formed))
+            if level in PEER_LEVELS:
+                groups.append(peer_group_table(inputs, formed))
         values.append(v.assign(level=level, is_public=v["indicator"].isin(public)))
         stats.append(st.assign(level=level, is_public=st["indicator"].isin(public)))
     return {"t0_values": pd.concat(values, ignore_index=True), "t0_stats": pd.concat(stats, ignore_index=True),
-            "t0_tables": pd.concat(tables, ignore_index=True)}
+            "t0_tables": pd.concat(tables, ignore_index=True), "peer_group": pd.concat(groups, ignore_index=True)}
 
 
 # The levels and the T0 year whose pages are derived whole (derive_t0_tables): a département's T0 page as it opens.
@@ -219,22 +226,16 @@ TABLE_YEAR = T0_YEARS[0]
 _TABLE_COLUMNS = ["level", "code", "t0_year", "peers", "numbers", "text", "is_public"]
 
 
-def derive_t0_tables(db: Database, level: str, values: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
+def derive_t0_tables(db: Database, level: str, values: pd.DataFrame, stats: pd.DataFrame, rows: LevelRows,
+                     groups: Sequence[tuple[str, PeerGroup]]) -> pd.DataFrame:
     """The publication step's T0 tables: every territory's T0 view at TABLE_YEAR as a user who reads everything
     gets it (_view_of: the table, its French text, the peers' median over the T0 page's group), from the level's
-    positioned values just computed (positioned_values). A territory whose group cannot be formed (peer_group's
-    ValueError) gets no row: its page makes its table itself."""
-    with db.reader() as r:
-        rows = read_level_rows(r, level)
-    inputs = load_peer_inputs(db, level, rows=rows)
+    positioned values just computed (positioned_values). `rows`: level_rows(db, level); `groups`: the level's peer
+    groups (common.level_peer_groups): a territory without one gets no row, its page makes its table itself."""
     terr, cat = rows
     own_rows = values.groupby("code", sort=False).indices
     out = []
-    for code in terr["code"].drop_duplicates().tolist():
-        try:
-            peers = peer_group_of(inputs, code)
-        except ValueError:
-            continue
+    for code, peers in dict(groups).items():
         # The territory's and its peers' rows, in the level's order: what the page's table reads of them.
         picked = [own_rows[c] for c in dict.fromkeys((code, *peers.codes)) if c in own_rows]
         taken = values.take(np.sort(np.concatenate(picked))).reset_index(drop=True) if picked else values.iloc[0:0]
