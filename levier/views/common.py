@@ -273,9 +273,22 @@ def _listed_ranked(terr: pd.DataFrame, stored: pd.DataFrame, indicator: str, per
 
 def source_text(cat: pd.DataFrame, indicator: str) -> str:
     """The source line of an indicator; declarative (non-STAT) data of the demo is said to be fictitious."""
-    src = fmt_source(cat.at[indicator, "source"] if "source" in cat.columns else None,
-                     cat.at[indicator, "source_table"] if "source_table" in cat.columns else None)
-    if cat.at[indicator, "programme"] != "STAT":
+    return source_line(cat.at[indicator, "source"] if "source" in cat.columns else None,
+                       cat.at[indicator, "source_table"] if "source_table" in cat.columns else None,
+                       cat.at[indicator, "programme"])
+
+
+def source_texts(cat: pd.DataFrame) -> list[str]:
+    """source_text of every row of a catalogue frame, in its order (read by column, not looked up per indicator)."""
+    none = [None] * len(cat)
+    return [source_line(src, table, programme) for src, table, programme in zip(
+        cat["source"].tolist() if "source" in cat.columns else none,
+        cat["source_table"].tolist() if "source_table" in cat.columns else none, cat["programme"].tolist())]
+
+
+def source_line(source: object, table: object, programme: object) -> str:
+    src = fmt_source(source, table)
+    if programme != "STAT":
         return f"{src} — données fictives de démonstration" if src else "Données fictives de démonstration"
     return str(src)
 

@@ -22,7 +22,7 @@ from levier.core.fmt import MISSING_TEXT, NBSP, fmt_int, fmt_number, fmt_pct, fm
 from levier.geo.display import DisplayLayer
 from levier.store.db import Database, Query
 from levier.views import mi_parcours
-from levier.views.common import LevelRows, catalogue, level_rows, source_text
+from levier.views.common import LevelRows, catalogue, level_rows, source_texts
 from levier.views.gating import gate_values, load_gates
 
 LEVEL = positions.LEVEL_DEPARTEMENT
@@ -130,12 +130,12 @@ def france_data(db: Database, programme: str, t0_year: int, period_to: int,
         actions = r.df(Query.FRANCE_ACTIONS)
         contracts = r.df(Query.CONTRACT_CURRENT, {"programme": programme, "level": LEVEL})
     territories = rows[0][["code", "name"]].astype({"code": str})
-    with_target = set(tracking["indicator"])
+    with_target = set(tracking["indicator"].unique().tolist())
     own = cat[(cat["programme"] == programme) & cat["code"].isin(with_target)]
     indicators = pd.DataFrame({
         "code": own["code"].astype(str), "label": own["label"].astype(str), "unit": own["unit"].astype(str),
         "axis": own["axis"].astype(object), "action": own["action"].astype(object),
-        "source": [source_text(cat, c) for c in own["code"]],
+        "source": source_texts(own),
     }).reset_index(drop=True)
     axes = axes[axes["programme"] == programme]
     used_axes = set(indicators["axis"].dropna().astype(str))
@@ -210,9 +210,11 @@ def _value_text(value: object, period: object, unit: str) -> str:
 
 def _distribution(data: FranceData, tracking: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Statuses per action over the (département × indicator) pairs: the long frame of the chart and the table."""
-    action_of = data.indicators.set_index("code")["action"]
-    labels = tracking["indicator"].map(action_of).map(
-        lambda a: data.actions.get(str(a), str(a)) if isinstance(a, str) and a else NO_ACTION)
+    # Each indicator's action label once, then every pair's through that mapping (not a lookup per pair).
+    label_of = {code: data.actions.get(str(a), str(a)) if isinstance(a, str) and a else NO_ACTION
+                for code, a in zip(data.indicators["code"].tolist(), data.indicators["action"].tolist())}
+    labels = pd.Series([label_of.get(c, NO_ACTION) for c in tracking["indicator"].tolist()], index=tracking.index,
+                       dtype=object)
     counts = pd.crosstab(labels, tracking["status"]).reindex(columns=list(STATUSES), fill_value=0) \
         if len(tracking) else pd.DataFrame(columns=list(STATUSES))
     present = set(labels)
@@ -236,7 +238,8 @@ def france_view(data: FranceData, indicator: str, axis: str = ALL, wave: int | N
     in_wave = _in_wave(data, wave)
     rows = data.tracking[data.tracking["indicator"] == indicator].set_index("code")
     wave_of = data.waves.drop_duplicates("code").set_index("code")
-    readable = set(data.tracking["code"]) | set(data.waves["code"])  # départements whose contract data the user reads
+    # départements whose contract data the user reads (distinct values first: thousands of pairs at scale)
+    readable = set(data.tracking["code"].unique().tolist()) | set(data.waves["code"].unique().tolist())
     if data.reads_all:
         readable = set(data.territories["code"])
     shown = data.territories[data.territories["code"].isin(readable)]

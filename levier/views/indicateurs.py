@@ -68,7 +68,10 @@ def catalogue(db: Database, declared: pd.DataFrame | None = None) -> pd.DataFram
     with db.reader() as r:
         raw = r.df(page)
         decl = r.df(Query.VARIANT_DECLARATIONS) if declared is None else declared
-    labels = dict(zip(raw["code"], raw["label"]))
+    # Columns as lists once: the comprehensions below run once per indicator (1,770 at scale), and iterating a
+    # pandas column of Arrow strings boxes each value.
+    codes, programmes = raw["code"].tolist(), raw["programme"].tolist()
+    labels = dict(zip(codes, raw["label"].tolist()))
     known = variants.known_variants()
     known_codes = known[known["variante"] != variants.REF].groupby("indicateur")["variante"].agg(
         lambda s: ", ".join(dict.fromkeys(s)))
@@ -76,13 +79,14 @@ def catalogue(db: Database, declared: pd.DataFrame | None = None) -> pd.DataFram
     num = raw["numerator"].fillna("")
     den = raw["denominator"].fillna("")
     derived = num.ne("") & den.ne("")
+    nums, dens = num.tolist(), den.tolist()
     n_variant = [
         len(var_terr.get(c, set()) | var_terr.get(n_, set()) | var_terr.get(d_, set()))
-        for c, n_, d_ in zip(raw["code"], num, den)
+        for c, n_, d_ in zip(codes, nums, dens)
     ]
     variants_known = [
         ", ".join(x for x in (known_codes.get(n_, ""), known_codes.get(d_, "")) if x) if dv else known_codes.get(c, "")
-        for c, n_, d_, dv in zip(raw["code"], num, den, derived)
+        for c, n_, d_, dv in zip(codes, nums, dens, derived.tolist())
     ]
     axis = np.where(raw["axis"].fillna("").ne(""),
                     raw["programme"] + " " + raw["axis"].fillna("") + " – " + raw["axis_label"].fillna(""), "")
@@ -106,15 +110,15 @@ def catalogue(db: Database, declared: pd.DataFrame | None = None) -> pd.DataFram
             "Petits effectifs masqués": np.where(
                 raw["sensitive"].fillna(False).astype(bool) & raw["unit"].isin(["personnes", "nombre"]) & ~derived,
                 "oui", ""),
-            "Numérateur": [f"{n_} – {labels.get(n_, '')}" if n_ else "" for n_ in num],
-            "Dénominateur": [f"{d_} – {labels.get(d_, '')}" if d_ else "" for d_ in den],
+            "Numérateur": [f"{n_} – {labels.get(n_, '')}" if n_ else "" for n_ in nums],
+            "Dénominateur": [f"{d_} – {labels.get(d_, '')}" if d_ else "" for d_ in dens],
             "Années disponibles": raw["periods"].map(lambda p: years_text(list(p) if p is not None else [])),
             "Départements": raw["n_departements"].astype("int64"),
             "EPCI": raw["n_epci"].astype("int64"),
             "Valeurs": raw["n_values"].astype("int64"),
             "Définition variable": [
                 MISSING_TEXT if p == NOT_APPLICABLE else (f"{k} département(s) sous une variante" if k else "non déclarée")
-                for p, k in zip(raw["programme"], n_variant)
+                for p, k in zip(programmes, n_variant)
             ],
             "Départements sous une variante": n_variant,
             "Variantes connues": variants_known,
