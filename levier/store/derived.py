@@ -16,6 +16,7 @@ from levier.store.queries import Query
 # Every derived table: its name (the key of the frame its builder returns) -> (clear, insert) statements.
 TABLES: dict[str, tuple[Query, Query]] = {
     "t0_values": (Query.CLEAR_T0_VALUES, Query.INSERT_T0_VALUES),
+    "t0_values_by_code": (Query.CLEAR_T0_VALUES_BY_CODE, Query.INSERT_T0_VALUES_BY_CODE),
     "t0_stats": (Query.CLEAR_T0_STATS, Query.INSERT_T0_STATS),
     "coverage": (Query.CLEAR_COVERAGE, Query.INSERT_COVERAGE),
     "coverage_place": (Query.CLEAR_COVERAGE_PLACE, Query.INSERT_COVERAGE_PLACE),
@@ -23,6 +24,7 @@ TABLES: dict[str, tuple[Query, Query]] = {
     "quality_gates": (Query.CLEAR_QUALITY_GATES, Query.INSERT_QUALITY_GATES),
     "quality_cells": (Query.CLEAR_QUALITY_CELLS, Query.INSERT_QUALITY_CELLS),
     "quality_findings": (Query.CLEAR_QUALITY_FINDINGS, Query.INSERT_QUALITY_FINDINGS),
+    "quality_frames": (Query.CLEAR_QUALITY_FRAMES, Query.INSERT_QUALITY_FRAMES),
     "indicator_catalogue": (Query.CLEAR_INDICATOR_CATALOGUE, Query.INSERT_INDICATOR_CATALOGUE),
     "indicator_coverage": (Query.CLEAR_INDICATOR_COVERAGE, Query.INSERT_INDICATOR_COVERAGE),
     "midterm_value": (Query.CLEAR_MIDTERM_VALUE, Query.INSERT_MIDTERM_VALUE),

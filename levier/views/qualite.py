@@ -7,6 +7,7 @@ pure and works on what a loader returned."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -21,7 +22,8 @@ from levier.charts.style import GREY_DARK, GREY_MEDIUM, ROUGE_MARIANNE, finish, 
 from levier.core.fmt import MISSING_TEXT, MONTHS, fmt_int, fmt_number, fmt_pct
 from levier.geo import display as geo
 from levier.store import derived
-from levier.store.db import Database, Query
+from levier.store.db import Database, Query, Reader
+from levier.store.frames import frame_bytes, frame_of_bytes
 from levier.views import independent as independent_view
 from levier.views.common import is_demo
 from levier.views.findings import frame_rows, frames_of
@@ -240,6 +242,7 @@ def live_bundle(db: Database, today: date) -> QualityBundle:
 # The parts of QualityData the page does not read once the checks are stored: kept as empty frames (same columns);
 # `public` (the public statistics and declared counts compared with them) is kept whole.
 _EMPTY_DATA = ("values", "subcounts", "percentages")
+_CELLS_PART = "data.cells"  # the completeness cells, stored among the frames (derived_quality_frames)
 def _check_part(i: int, code: str, what: str) -> str:
     return f"check.{i:02d}.{code}.{what}"
 
@@ -247,24 +250,47 @@ def _check_part(i: int, code: str, what: str) -> str:
 def build_derived(db: Database, today: date | None = None) -> dict[str, pd.DataFrame]:
     """The publication step's quality tables (levier.views.derived.BUILDERS): the completeness cells, and every
     part of the report that does not depend on the day (each check's rows and values in doubt, the score's counts,
-    the declared vs independent comparison), computed over everything stored."""
+    the declared vs independent comparison), computed over everything stored: as rows keyed by territory
+    (derived_quality_cells, derived_quality_findings) and as one frame per part (derived_quality_frames), the form
+    derived_bundle reads."""
     data = load_quality_data(db, today=today)
     checks = quality.consistency_checks(data)
-    parts = []
+    frames: dict[str, tuple[pd.DataFrame, dict]] = {}
     for i, check in enumerate(checks):
         meta = {"code": check.code, "title": check.title, "rule": check.rule, "severity": check.severity}
-        parts.append(frame_rows(_check_part(i, check.code, "rows"), check.rows, meta))
-        parts.append(frame_rows(_check_part(i, check.code, "keys"), check.keys))
-    parts.append(frame_rows("score_counts", quality.score_counts(data, checks).reset_index()))
-    parts.append(frame_rows("independent", independent.compare(data.values, data.public, data.indicators)))
-    parts.append(frame_rows("demo", pd.DataFrame({"demo": [is_demo(db)]})))
+        frames[_check_part(i, check.code, "rows")] = (check.rows, meta)
+        frames[_check_part(i, check.code, "keys")] = (check.keys, {})
+    frames["score_counts"] = (quality.score_counts(data, checks).reset_index(), {})
+    frames["independent"] = (independent.compare(data.values, data.public, data.indicators), {})
+    frames["demo"] = (pd.DataFrame({"demo": [is_demo(db)]}), {})
     for name in _EMPTY_DATA:
-        parts.append(frame_rows(f"data.{name}", getattr(data, name).iloc[0:0]))
-    parts.append(frame_rows("data.public", data.public))
+        frames[f"data.{name}"] = (getattr(data, name).iloc[0:0], {})
+    frames["data.public"] = (data.public, {})
+    parts = [frame_rows(part, frame, meta) for part, (frame, meta) in frames.items()]
+    frames[_CELLS_PART] = (data.cells, {})
     return {
         "quality_cells": data.cells.assign(is_public=False),
         "quality_findings": pd.concat(parts, ignore_index=True),
+        "quality_frames": pd.DataFrame({
+            "part": list(frames),
+            "meta": [json.dumps(meta, ensure_ascii=False) for _, meta in frames.values()],
+            # Each frame with a default index, as frames_of gives it back from the rows (a check's keys are a slice).
+            "frame": [frame_bytes(frame.reset_index(drop=True)) for frame, _ in frames.values()],
+            "is_public": False,
+        }),
     }
+
+
+def _stored_parts(r: Reader) -> tuple[pd.DataFrame, dict[str, tuple[pd.DataFrame, dict]]]:
+    """The completeness cells and the report's parts as derived_bundle reads them: from derived_quality_frames, or
+    from the rows of derived_quality_cells and derived_quality_findings when the frames were not written (a
+    database migrated to 021 and not published since)."""
+    stored = r.df(Query.DERIVED_QUALITY_FRAMES)
+    if not len(stored):
+        return r.df(Query.DERIVED_QUALITY_CELLS), frames_of(r.df(Query.DERIVED_QUALITY_FINDINGS))
+    parts = {str(part): (frame_of_bytes(frame), json.loads(meta))
+             for part, meta, frame in zip(stored["part"].tolist(), stored["meta"].tolist(), stored["frame"].tolist())}
+    return parts.pop(_CELLS_PART)[0], parts
 
 
 def derived_bundle(db: Database, today: date) -> QualityBundle:
@@ -274,8 +300,7 @@ def derived_bundle(db: Database, today: date) -> QualityBundle:
         indicators = r.df(Query.QUALITY_INDICATORS)
         territories = r.df(Query.IMPORT_CONTEXT_TERRITORIES)
         declarations = r.df(Query.VARIANT_DECLARATIONS)
-        cells = r.df(Query.DERIVED_QUALITY_CELLS)
-        parts = frames_of(r.df(Query.DERIVED_QUALITY_FINDINGS))
+        cells, parts = _stored_parts(r)  # the same cursor: one data version
     empty = {name: parts[f"data.{name}"][0] for name in _EMPTY_DATA}
     data = quality.QualityData(indicators=indicators, territories=territories, declarations=declarations,
                                cells=cells, public=parts["data.public"][0], level=DEPARTEMENT, today=today, **empty)
@@ -285,10 +310,11 @@ def derived_bundle(db: Database, today: date) -> QualityBundle:
         keys, _ = parts[name[: -len("rows")] + "keys"]
         checks.append(quality.CheckResult(meta["code"], meta["title"], meta["rule"], rows, keys, meta["severity"]))
     counts = parts["score_counts"][0].set_index("code")
+    summary = quality.completeness_summary(data)  # every programme's, once for the table and the score
     report = quality.QualityReport(
-        completeness=quality.completeness(data),
+        completeness=quality.completeness(data, summary=summary),
         checks=checks,
-        score=quality.quality_score(data, checks, counts=counts),
+        score=quality.quality_score(data, checks, counts=counts, summary=summary),
         flagged=quality.flagged_values(checks),
     )
     demo = bool(parts["demo"][0]["demo"].iloc[0])
@@ -391,8 +417,13 @@ def completeness_long(bundle: QualityBundle, programme: str, perimeter: Perimete
 
 def completeness_table(bundle: QualityBundle, programme: str, perimeter: Perimeter) -> pd.DataFrame:
     """The matrix as a table: départements as rows (those with a missing, partial or late return first), the
-    programme's years as columns, the status in each cell."""
-    wide = perimeter.keep(quality.completeness_matrix(bundle.data, programme))
+    programme's years as columns, the status in each cell: quality.completeness_matrix pivoted from the report's
+    completeness, computed once for every programme, rather than grouping the programme's cells again."""
+    comp = bundle.report.completeness
+    comp = comp[comp["Programme"] == programme]
+    wide = comp.pivot(index=["Code territoire", "Territoire"], columns="Année", values="Statut")
+    wide.columns = [str(c) for c in wide.columns]
+    wide = perimeter.keep(wide.reset_index())
     years = [c for c in wide.columns if c not in ("Code territoire", "Territoire")]
     fine = wide[years].isin([quality.STATUS_SENT, quality.STATUS_NOT_DUE]).all(axis=1)
     return wide.assign(_fine=fine.to_numpy()).sort_values(["_fine", "Code territoire"], kind="stable").drop(

@@ -468,3 +468,28 @@ def test_monthly_periods_are_never_read_as_consecutive_years():
     frozen = q.check_frozen(d)
     assert set(frozen.keys["territory_code"]) == {"01"}
     assert set(q.check_breaks(d).keys["territory_code"]) <= {"01"}
+
+
+def test_a_value_several_checks_put_in_doubt_is_listed_once_with_each_check_once_in_their_order():
+    def keys(*rows):
+        return pd.DataFrame(rows, columns=q.KEY_COLUMNS).astype({"period": "int64"})
+
+    results = [
+        q.CheckResult("a", "Ruptures", "", pd.DataFrame(), keys(("departement", "38", "X", 2021),
+                                                               ("departement", "38", "X", 2021),
+                                                               ("departement", "69", "Y", 2020))),
+        q.CheckResult("b", "Unités", "", pd.DataFrame(), keys(("departement", "69", "Y", 2020))),
+        q.CheckResult("c", "Vide", "", pd.DataFrame(), keys()),
+        q.CheckResult("d", "Figées", "", pd.DataFrame(), keys(("departement", "38", "X", 2021),
+                                                             ("departement", "13", "Z", 2022))),
+    ]
+    flagged = q.flagged_values(results)
+    assert flagged.to_dict("records") == [
+        {"territory_level": "departement", "territory_code": "13", "indicator": "Z", "period": 2022, "check": "Figées"},
+        {"territory_level": "departement", "territory_code": "38", "indicator": "X", "period": 2021,
+         "check": "Ruptures ; Figées"},
+        {"territory_level": "departement", "territory_code": "69", "indicator": "Y", "period": 2020,
+         "check": "Ruptures ; Unités"},
+    ]
+    assert list(flagged.index) == [0, 1, 2]
+    assert q.flagged_values(results[2:3]).empty

@@ -202,7 +202,7 @@ def test_a_scoped_user_reads_no_derived_quality_row_of_another_territory(demo_db
     from tests.queries import ProbeQuery
 
     everything = demo_db.read(ProbeQuery.VISIBLE_DERIVED_QUALITY_ROWS)
-    assert {"quality_gates", "quality_cells", "quality_findings", "indicator_catalogue",
+    assert {"quality_gates", "quality_cells", "quality_findings", "quality_frames", "indicator_catalogue",
             "indicator_coverage"} <= set(everything["derived_table"])
     assert (everything["territory_code"] != "33").any()
     gironde = demo_db.with_scope(Scope.territorial("agent@gironde.fr", Role.DEPARTEMENTAL, {"33"}))

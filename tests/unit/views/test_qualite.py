@@ -524,6 +524,41 @@ def test_the_quality_bundle_from_the_derived_tables_is_the_live_one(demo_db):
             eq(qualite.completeness_table(stored, programme, perimeter), qualite.completeness_table(live, programme, perimeter))
 
 
+def test_the_completeness_table_is_the_matrix_of_the_programmes_cells(demo_db):
+    # The page's table is pivoted from the report's completeness (every programme at once), not from the cells
+    # grouped again: the same statuses in the same cells as quality.completeness_matrix.
+    bundle = qualite.derived_bundle(demo_db, TODAY)
+    for programme in bundle.programmes["code"]:
+        table = qualite.completeness_table(bundle, programme, qualite.Perimeter("France entière"))
+        matrix = quality.completeness_matrix(bundle.data, programme)
+        assert len(table) >= 100 and set(table.columns) == set(matrix.columns)
+        pd.testing.assert_frame_equal(table.sort_values("Code territoire").reset_index(drop=True),
+                                      matrix[list(table.columns)].sort_values("Code territoire").reset_index(drop=True))
+
+
+def test_the_report_read_as_frames_is_the_report_read_as_rows(demo_db):
+    # The bundle reads each part of the report as one stored frame (derived_quality_frames); a database migrated to
+    # 021 and not published since has the rows alone, and reads the same report from them.
+    class RowsOnly:
+        def __init__(self, reader):
+            self.reader = reader
+
+        def df(self, query, params=None):
+            frame = self.reader.df(query, params)
+            return frame.iloc[0:0] if query == Query.DERIVED_QUALITY_FRAMES else frame
+
+    with demo_db.reader() as r:
+        assert len(r.df(Query.DERIVED_QUALITY_FRAMES)) > 10
+        cells, parts = qualite._stored_parts(r)
+        cells_rows, parts_rows = qualite._stored_parts(RowsOnly(r))
+    pd.testing.assert_frame_equal(cells, cells_rows)
+    assert len(cells) > 1000 and parts.keys() == parts_rows.keys()
+    assert {"data.public", "independent", "score_counts", "demo"} <= parts.keys()
+    for name, (frame, meta) in parts.items():
+        pd.testing.assert_frame_equal(frame, parts_rows[name][0], check_exact=True, obj=name)
+        assert meta == parts_rows[name][1]
+
+
 def test_the_derived_bundle_judges_lateness_on_the_day_it_is_shown(demo_db):
     # Statuses depend on the day, not on the publication: a return due after one day and before the other.
     before, after = date(2023, 1, 1), TODAY
