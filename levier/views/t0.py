@@ -215,8 +215,11 @@ def derive_t0(db: Database, gate_rows: pd.DataFrame | None = None) -> dict[str, 
                 groups.append(peer_group_table(inputs, formed))
         values.append(v.assign(level=level, is_public=v["indicator"].isin(public)))
         stats.append(st.assign(level=level, is_public=st["indicator"].isin(public)))
-    return {"t0_values": pd.concat(values, ignore_index=True), "t0_stats": pd.concat(stats, ignore_index=True),
-            "t0_tables": pd.concat(tables, ignore_index=True), "peer_group": pd.concat(groups, ignore_index=True)}
+    positioned = pd.concat(values, ignore_index=True)
+    # The same rows twice, in indicator order and in territory order (migration 022): one frame, two orders on disk.
+    return {"t0_values": positioned, "t0_values_by_code": positioned,
+            "t0_stats": pd.concat(stats, ignore_index=True), "t0_tables": pd.concat(tables, ignore_index=True),
+            "peer_group": pd.concat(groups, ignore_index=True)}
 
 
 # The levels and the T0 year whose pages are derived whole (derive_t0_tables): a département's T0 page as it opens.

@@ -217,6 +217,10 @@ def test_a_departemental_user_reads_public_derived_rows_only(demo_db):
     assert len(rows) > 10_000 and set(rows["indicator"]) <= public
     assert len(stats) > 1_000 and set(stats["indicator"]) <= public
     assert len(peers) > 100 and set(peers["indicator"]) <= public  # a peers' median: public values only
+    with isere.reader() as r:  # the territory-ordered copy (022) lets through what the indicator-ordered one does
+        own = r.df(Query.T0_VALUES_OF_TERRITORIES, {"level": "departement", "codes": None, "territories": ["38", "69"]})
+    assert len(own) > 100 and set(own["indicator"]) <= public
+    assert len(own) == len(rows[rows["code"].isin(["38", "69"])])
     with demo_db.reader() as r:  # the administrator reads the contracts' values of the same territories
         assert not set(r.df(Query.T0_PEER_VALUES, {"level": "departement", "codes": None,
                                                     "territories": ["38", "69", "59"]})["indicator"]) <= public
@@ -286,6 +290,7 @@ def test_the_gating_builder_runs_first_and_hands_its_gates_to_the_ranking_builde
 def _derived_counts(db) -> dict[str, int]:
     with db.reader() as r:
         return {"t0_values": r._con.execute("SELECT count(*) FROM derived_t0_values").fetchone()[0],
+                "t0_values_by_code": r._con.execute("SELECT count(*) FROM derived_t0_values_by_code").fetchone()[0],
                 "target_status": r._con.execute("SELECT count(*) FROM derived_target_status").fetchone()[0]}
 
 
@@ -319,6 +324,16 @@ def test_a_publication_that_fails_after_some_tables_were_written_publishes_nothi
     written = publication.refresh(demo_db)
     assert _current(demo_db) and written["target_status"] == before["target_status"] > 100_000
     assert written.keys() == derived.TABLES.keys() and all(written[name] > 0 for name in derived.TABLES)
+
+
+def test_the_positions_stored_in_territory_order_are_the_positions_stored_in_indicator_order(demo_db):
+    # Two orders on disk for two kinds of reads (migration 022): the same rows in both, to the last column.
+    with demo_db.reader() as r:
+        count = r._con.execute("SELECT count(*) FROM derived_t0_values").fetchone()[0]
+        apart = r._con.execute("SELECT count(*) FROM (SELECT * FROM derived_t0_values EXCEPT ALL "
+                               "SELECT * FROM derived_t0_values_by_code UNION ALL (SELECT * FROM "
+                               "derived_t0_values_by_code EXCEPT ALL SELECT * FROM derived_t0_values))").fetchone()[0]
+    assert count > 100_000 and apart == 0
 
 
 def test_every_departements_derived_peers_are_the_group_the_t0_page_forms(demo_db):
