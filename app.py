@@ -23,12 +23,12 @@ with collect.page_run(), auth.gate(), feedback.busy():
                         on_build=lambda: st.info("Première ouverture : construction de la base de démonstration…"),
                         publish=derived.refresh)
         db = auth.database()
-        summary = cache.home_summary(db)
+        demo = cache.demo_data(db)
     except DatabaseUnavailable as exc:  # busy (another import) or damaged (a foreign .wal): said in French
         st.warning(str(exc))
         st.stop()
 
-    if summary.is_demo:
+    if demo:
         # Keyed (class st-key-demo_banner) so that Mode présentation can leave it off the projected screen.
         st.container(key="demo_banner").warning(
             "**Données fictives de démonstration.** Les retours d'indicateurs et les financements affichés sont "

@@ -178,4 +178,4 @@ if upload is not None:
             st.button("Confirmer l'import", type="primary", on_click=confirm)
 
 st.subheader("Journal des imports")
-ui.table(cache.home_summary(db).imports)
+ui.table(cache.recent_imports(db))

@@ -30,7 +30,7 @@ from levier.views import (
     services,
     t0,
 )
-from levier.views.accueil import HomeSummary, load_home_summary
+from levier.views.accueil import HomeSummary, load_home_summary, load_recent_imports
 from levier.views.effet_levier import (
     LeverBase,
     LeverData,
@@ -92,6 +92,27 @@ def _home_summary(db_path: str, version: str, scope_key: str, _scope: Scope) -> 
 
 def home_summary(db: Database) -> HomeSummary:
     return _home_summary(*_key(db))
+
+
+# What every page's banner needs (app.py): whether the stored returns include demo values. Not the home summary,
+# whose per-programme counts scan every current value (×30: 0.5 s) and which only the home page without a
+# territory and the importer show.
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _demo_data(db_path: str, version: str, scope_key: str, _scope: Scope) -> bool:
+    return common.is_demo(Database(db_path, scope=_scope))
+
+
+def demo_data(db: Database) -> bool:
+    return _demo_data(*_key(db))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def _recent_imports(db_path: str, version: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
+    return load_recent_imports(Database(db_path, scope=_scope))
+
+
+def recent_imports(db: Database) -> pd.DataFrame:
+    return _recent_imports(*_key(db))
 
 
 # --- a territory at a glance (Accueil with a selection) ---

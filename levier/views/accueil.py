@@ -77,6 +77,11 @@ def imports_table(imports: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def load_recent_imports(db: Database, limit: int = 10) -> pd.DataFrame:
+    """The last imports (the importer's list): HomeSummary.imports without the counts of every current value."""
+    return imports_table(db.read(Query.RECENT_IMPORTS, {"limit": limit}))
+
+
 def load_home_summary(db: Database, imports_limit: int = 10) -> HomeSummary:
     with db.reader() as r:
         counts = r.df(Query.TERRITORY_COUNTS)
