@@ -8,7 +8,8 @@ For every page (pages/*.py) and every territory (three départements by default,
   (st.cache_data and st.cache_resource), a new session opened on the home page
   with the territory in the URL (that run fills what app.py itself reads: the territory list, the home summary),
   then the page's run timed: its first view of that territory, nothing of the page's own data cached; the home
-  page's own first view is that first run (app.py and the page, nothing cached at all);
+  page's own first view is that first run (app.py and the page, nothing cached at all); before every timed run,
+  the garbage collection the server makes while a reader pauses (levier.app.collect);
 - widget: in the same session, one real widget of the page changed (WIDGETS below) `--widget-runs` times, each run
   timed (a new value each time when the widget has enough of them);
 - warm: the page rerun unchanged (median of `--warm-runs`).
@@ -19,6 +20,7 @@ issue 16 (first view ≤ 0.3 s, widget change ≤ 0.15 s). Writes bench/results/
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -110,6 +112,13 @@ def _settle() -> None:
             thread.join(120)
 
 
+def _pause() -> None:
+    """The reader's pause before a click: the server collects Python's garbage then (levier.app.collect, once idle
+    for a second), not during the next run. Back-to-back runs would leave that collection to Python's own
+    thresholds, which then fall inside a timed run now and then (80–90 ms at ×30, one run in four or five)."""
+    gc.collect()
+
+
 def _entry(dep: str, epci: str | None):
     """A new session of the app on the home page with the territory in its address, not yet run."""
     at = router_app_test(default_timeout=600)
@@ -142,10 +151,12 @@ def measure_page(page: str, territories: list[tuple[str, str | None]], widget_ru
             # The home page's first view is the session's first run: app.py and the page, nothing cached (timing
             # the run after it, as for the other pages, would time a page whose views that first run computed).
             at = _entry(dep, epci)
+            _pause()
             t = time.perf_counter()
             at.run()
         else:
             at = _session(page, dep, epci)
+            _pause()
             t = time.perf_counter()
             at.run()
         cold[epci or dep] = time.perf_counter() - t
@@ -153,6 +164,7 @@ def measure_page(page: str, territories: list[tuple[str, str | None]], widget_ru
             problems.append(f"{epci or dep}: exception {at.exception[0].message[:120]}")
             continue
         for _ in range(warm_runs):
+            _pause()
             t = time.perf_counter()
             at.run()
             warm.append(time.perf_counter() - t)
@@ -162,6 +174,7 @@ def measure_page(page: str, territories: list[tuple[str, str | None]], widget_ru
                 if why:
                     problems.append(f"{epci or dep}: {why}")
                     break
+                _pause()
                 t = time.perf_counter()
                 at.run()
                 widget.append(time.perf_counter() - t)
