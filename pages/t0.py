@@ -66,7 +66,8 @@ if sel.level == "departement":  # declared figures held against the independent 
 st.subheader("Distribution entre territoires")
 with_values = t0.indicators_with_value(view.table)
 indicator = urlstate.selectbox(
-    st, "Indicateur", with_values["Code"], format_func=dict(zip(with_values["Code"], with_values["Indicateur"])).get,
+    st, "Indicateur", with_values["Code"].tolist(),
+    format_func=dict(zip(with_values["Code"].tolist(), with_values["Indicateur"].tolist())).get,
     key="t0_indicator", param="indicateur",
 )
 if indicator:

@@ -26,10 +26,10 @@ def render(db: Database, target: series.SeriesTarget, programmes: Sequence[str],
     if choices.empty:
         st.info("Aucun indicateur n'a au moins deux années de valeurs pour ce territoire.")
         return
-    labels = {h: f"{lab} ({h})" for h, lab in zip(choices["head"], choices["label"])}
+    labels = {h: f"{lab} ({h})" for h, lab in zip(choices["head"].tolist(), choices["label"].tolist())}
     default = series.default_choices(choices, programmes, series.DEFAULT_STAT if public_only else series.DEFAULT_MAX)
     heads = urlstate.multiselect(
-        st, "Indicateurs suivis dans le temps", list(choices["head"]), default=default, format_func=labels.get,
+        st, "Indicateurs suivis dans le temps", choices["head"].tolist(), default=default, format_func=labels.get,
         # One choice per territory: another territory has other series to offer.
         key=f"{key}_series_{target.code or target.reg or 'FR'}", param="series", placeholder="Choisissez des indicateurs",
         help="Les indicateurs publiés ou transmis au moins deux années. Un effectif est tracé rapporté à son "

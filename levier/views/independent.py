@@ -31,7 +31,8 @@ def display_frame(t: pd.DataFrame, indicators: pd.DataFrame, names: dict[str, st
     indépendante, the public value (year) and what it bounds, Écart, Tolérance, Badge. The declared side says
     « données fictives » on demo returns; the public side says DREES (réel)."""
     declared_label = DECLARED_DEMO if demo else DECLARED_REAL
-    labels = dict(zip(indicators["code"], indicators["label"]))
+    # The catalogue's columns as lists: iterating Arrow-backed columns boxes each of their 1,770 values (×30).
+    labels = dict(zip(indicators["code"].tolist(), indicators["label"].tolist()))
     out = pd.DataFrame(
         {
             "Département": [f"{names.get(c, c)} ({c})" for c in t["territory_code"]],

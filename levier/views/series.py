@@ -328,13 +328,14 @@ def series_choices(db: Database, code: str | None, cat: pd.DataFrame | None = No
 def default_choices(choices: pd.DataFrame, programmes: Sequence[str] = (), limit: int = DEFAULT_MAX) -> list[str]:
     """Shown first: up to DEFAULT_STAT public statistics (PREFERRED first), then the chosen programmes' indicators,
     at most `limit` in all."""
-    heads = list(choices["head"])
-    stat = [h for h, p in zip(heads, choices["programme"]) if p == STAT]
+    heads, programme_of = choices["head"].tolist(), choices["programme"].tolist()
+    stat = [h for h, p in zip(heads, programme_of) if p == STAT]
     # Counts last: a rate or a share says more about a territory at a glance than its number of households.
-    units = dict(zip(heads, choices["unit"])) if "unit" in choices.columns else {}
+    units = dict(zip(heads, choices["unit"].tolist())) if "unit" in choices.columns else {}
     rest = sorted((h for h in stat if h not in PREFERRED), key=lambda h: units.get(h) in rates.COUNT_UNITS)
     stat = [h for h in PREFERRED if h in stat] + rest
-    others = [h for h, p in zip(heads, choices["programme"]) if p != STAT and p in set(programmes)]
+    wanted = set(programmes)
+    others = [h for h, p in zip(heads, programme_of) if p != STAT and p in wanted]
     picked = stat[:DEFAULT_STAT]
     return (picked + others + stat[DEFAULT_STAT:])[:limit]
 
