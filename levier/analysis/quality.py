@@ -294,20 +294,31 @@ def _group_status(g: pd.DataFrame, today: date) -> pd.Series:
     return pd.Series(status, index=g.index)
 
 
-def completeness_summary(d: QualityData, programme: str | None = None, *, today: date | None = None) -> pd.DataFrame:
-    """One row per (territory, programme, year), internal column names (the basis of the matrix and the score)."""
-    d = _on(d, today)
+def completeness_groups(d: QualityData, programme: str | None = None) -> pd.DataFrame | None:
+    """The cells counted per (territory, programme, year): due date, indicators expected, returned and with a
+    value, first submission. Whatever the day (the publication step stores them); None without any cell."""
     cells = _cells(d, programme)
     if cells.empty:
-        return pd.DataFrame(columns=["territory_code", "territory_name", "programme", "period", "due_on", "n_expected",
-                                     "n_returned", "n_values", "first_submitted", "status", "days_late"])
-    g = cells.groupby(["territory_code", "territory_name", "programme", "period"], as_index=False, sort=True).agg(
+        return None
+    return cells.groupby(["territory_code", "territory_name", "programme", "period"], as_index=False, sort=True).agg(
         due_on=("due_on", "first"),
         n_expected=("indicator", "size"),
         n_returned=("returned", "sum"),
         n_values=("value", "count"),
         first_submitted=("first_submitted_on", "min"),
     )
+
+
+def completeness_summary(d: QualityData, programme: str | None = None, *, today: date | None = None,
+                         groups: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (territory, programme, year), internal column names (the basis of the matrix and the score).
+    `groups`: completeness_groups(d, programme) when the caller holds them (stored at publication): only the
+    statuses of the day are then computed."""
+    d = _on(d, today)
+    g = completeness_groups(d, programme) if groups is None else groups.copy()
+    if g is None or g.empty:
+        return pd.DataFrame(columns=["territory_code", "territory_name", "programme", "period", "due_on", "n_expected",
+                                     "n_returned", "n_values", "first_submitted", "status", "days_late"])
     g["status"] = _group_status(g, d.today)
     late = (pd.to_datetime(g["first_submitted"]) - pd.to_datetime(g["due_on"])).dt.days
     g["days_late"] = late.where(late > 0).astype("Int64")

@@ -243,6 +243,8 @@ def live_bundle(db: Database, today: date) -> QualityBundle:
 # `public` (the public statistics and declared counts compared with them) is kept whole.
 _EMPTY_DATA = ("values", "subcounts", "percentages")
 _CELLS_PART = "data.cells"  # the completeness cells, stored among the frames (derived_quality_frames)
+_GROUPS_PART = "completeness_groups"  # quality.completeness_groups of every programme
+_FLAGGED_PART = "flagged"  # quality.flagged_values of the checks
 def _check_part(i: int, code: str, what: str) -> str:
     return f"check.{i:02d}.{code}.{what}"
 
@@ -267,7 +269,12 @@ def build_derived(db: Database, today: date | None = None) -> dict[str, pd.DataF
         frames[f"data.{name}"] = (getattr(data, name).iloc[0:0], {})
     frames["data.public"] = (data.public, {})
     parts = [frame_rows(part, frame, meta) for part, (frame, meta) in frames.items()]
+    # Stored as frames alone (the rows keep what a territory's lookups read): the cells, and what the bundle would
+    # compute from them and from the checks whatever the day (the statuses of the day are computed when read).
     frames[_CELLS_PART] = (data.cells, {})
+    groups = quality.completeness_groups(data)
+    frames[_GROUPS_PART] = (groups if groups is not None else pd.DataFrame(), {})
+    frames[_FLAGGED_PART] = (quality.flagged_values(checks), {})
     return {
         "quality_cells": data.cells.assign(is_public=False),
         "quality_findings": pd.concat(parts, ignore_index=True),
@@ -310,12 +317,14 @@ def derived_bundle(db: Database, today: date) -> QualityBundle:
         keys, _ = parts[name[: -len("rows")] + "keys"]
         checks.append(quality.CheckResult(meta["code"], meta["title"], meta["rule"], rows, keys, meta["severity"]))
     counts = parts["score_counts"][0].set_index("code")
-    summary = quality.completeness_summary(data)  # every programme's, once for the table and the score
+    groups = parts.pop(_GROUPS_PART, (None,))[0]  # absent from rows read back (_stored_parts): computed then
+    summary = quality.completeness_summary(data, groups=groups)  # every programme's, for the table and the score
+    flagged = parts.pop(_FLAGGED_PART, (None,))[0]
     report = quality.QualityReport(
         completeness=quality.completeness(data, summary=summary),
         checks=checks,
         score=quality.quality_score(data, checks, counts=counts, summary=summary),
-        flagged=quality.flagged_values(checks),
+        flagged=quality.flagged_values(checks) if flagged is None else flagged,
     )
     demo = bool(parts["demo"][0]["demo"].iloc[0])
     terr, prog, regions = _page_context(db, data)
