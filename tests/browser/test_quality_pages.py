@@ -30,7 +30,10 @@ def test_catalogue_page_renders_with_its_charts(server, tall_page):
     wait_for_app(page)
     assert page.locator("h1").first.inner_text().strip() == "Indicateurs et définitions"
     page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=60_000)  # the comparability matrix
-    assert page.locator(".js-plotly-plot").count() >= 2  # data available per year, and the matrix
+    # Data available per year, and the matrix: each chart is drawn when its turn comes, so wait for both rather
+    # than count them as the first appears (CI once counted one).
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=60_000)
+    assert page.locator(".js-plotly-plot").count() >= 2
     _no_error(page)
     body = page.inner_text("body")
     assert "définitions mélangées" in body and "Variantes connues de la définition" in body
