@@ -9,6 +9,7 @@ import pytest
 from filelock import FileLock
 
 from levier.core.config import settings
+from levier.store import db as door
 from levier.store.db import Database
 
 REFERENCE_DIR = settings().reference_dir
@@ -70,3 +71,17 @@ def demo_db(demo_db_path, tmp_path, monkeypatch) -> Database:
     shutil.copy(demo_db_path, path)
     monkeypatch.setenv("LEVIER_DB", str(path))
     return Database(path)
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The queries run through the door from now on, by name, in order (a test clears the list when it wants)."""
+    log: list[str] = []
+    original = door.Reader._run
+
+    def spy(self, query, params, fetch):
+        log.append(str(query))
+        return original(self, query, params, fetch)
+
+    monkeypatch.setattr(door.Reader, "_run", spy)
+    return log

@@ -350,10 +350,15 @@ def completeness(d: QualityData, programme: str | None = None, *, today: date | 
 
 def completeness_matrix(d: QualityData, programme: str, *, today: date | None = None) -> pd.DataFrame:
     """Départements as rows, the programme's years as columns, the status in each cell."""
-    g = completeness_summary(d, programme, today=today)
-    wide = g.pivot(index=["territory_code", "territory_name"], columns="period", values="status")
+    return matrix_of_completeness(completeness(d, programme, today=today))
+
+
+def matrix_of_completeness(comp: pd.DataFrame) -> pd.DataFrame:
+    """completeness() rows of one programme as its matrix: départements as rows, years as columns, the status in
+    each cell (the quality page pivots the report's completeness, computed once for every programme)."""
+    wide = comp.pivot(index=["Code territoire", "Territoire"], columns="Année", values="Statut")
     wide.columns = [str(c) for c in wide.columns]
-    return wide.reset_index().rename(columns={"territory_code": "Code territoire", "territory_name": "Territoire"})
+    return wide.reset_index()
 
 
 def completeness_by_indicator(d: QualityData, programme: str, period: int | None = None, *,

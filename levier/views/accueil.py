@@ -25,10 +25,6 @@ class HomeSummary:
     replaced_values: int
 
     @property
-    def is_demo(self) -> bool:
-        return self.demo_values > 0
-
-    @property
     def is_empty(self) -> bool:
         return self.all_values == 0
 

@@ -429,10 +429,7 @@ def completeness_table(bundle: QualityBundle, programme: str, perimeter: Perimet
     programme's years as columns, the status in each cell: quality.completeness_matrix pivoted from the report's
     completeness, computed once for every programme, rather than grouping the programme's cells again."""
     comp = bundle.report.completeness
-    comp = comp[comp["Programme"] == programme]
-    wide = comp.pivot(index=["Code territoire", "Territoire"], columns="Année", values="Statut")
-    wide.columns = [str(c) for c in wide.columns]
-    wide = perimeter.keep(wide.reset_index())
+    wide = perimeter.keep(quality.matrix_of_completeness(comp[comp["Programme"] == programme]))
     years = [c for c in wide.columns if c not in ("Code territoire", "Territoire")]
     fine = wide[years].isin([quality.STATUS_SENT, quality.STATUS_NOT_DUE]).all(axis=1)
     return wide.assign(_fine=fine.to_numpy()).sort_values(["_fine", "Code territoire"], kind="stable").drop(

@@ -73,25 +73,15 @@ def test_without_a_selection_the_national_picture_and_a_region_compact(app):
     assert table["En retard"].sum() > 0
 
 
-def test_the_banner_of_every_page_does_not_count_every_value_the_home_page_alone_does(app, monkeypatch):
+def test_the_banner_of_every_page_does_not_count_every_value_the_home_page_alone_does(app, reads):
     """The demo banner every page shows reads whether demo values are stored, not the home page's per-programme
     counts, which scan every current value (×30: half a second on a first visit): a territory's glance and the
     importer never run that query (the home page without a territory shows those counts: test above)."""
-    from levier.store import db as door
-
-    log: list[str] = []
-    original = door.Reader._run
-
-    def spy(self, query, params, fetch):
-        log.append(str(query))
-        return original(self, query, params, fetch)
-
-    monkeypatch.setattr(door.Reader, "_run", spy)
     app.query_params["dep"] = "38"
     app.run()
     assert not app.exception and "Données fictives de démonstration" in texts(app)
-    assert "catalogue/programme_summary" not in log
+    assert "catalogue/programme_summary" not in reads
     app.switch_page("pages/importer.py").run()
-    assert not app.exception and "catalogue/programme_summary" not in log
+    assert not app.exception and "catalogue/programme_summary" not in reads
     assert any((frame.value["Statut"] == "importé").any() for frame in app.dataframe
                if "Statut" in frame.value.columns)  # the last imports, listed as before

@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 
-from levier.store import db as door
 from levier.store import derived as derived_store
 from levier.store.db import Database
 
@@ -23,17 +22,3 @@ def derived_and_live(demo_db_path, tmp_path_factory) -> tuple[Database, Database
     derived = Database(folder / "derived.duckdb")
     assert derived_store.available(derived) and not derived_store.available(live)
     return derived, live
-
-
-@pytest.fixture
-def reads(monkeypatch) -> list[str]:
-    """The queries run through the door from now on, by name, in order (a test clears the list when it wants)."""
-    log: list[str] = []
-    original = door.Reader._run
-
-    def spy(self, query, params, fetch):
-        log.append(str(query))
-        return original(self, query, params, fetch)
-
-    monkeypatch.setattr(door.Reader, "_run", spy)
-    return log
